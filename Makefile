@@ -1,0 +1,169 @@
+# carnet: top-level build.
+#
+#   make            build carnetd, carnetctl and the test tools into $(BUILD)/
+#   make deps       install the Debian packages that are missing (no-op if none)
+#   make check      deps, build, unit tests (plain and ASan+UBSan), lab tests
+#   make demo       deps, build, then run carnet against simulated cards
+#   make install    honours DESTDIR and PREFIX
+#   make clean
+#
+# Every output goes under $(BUILD) so that two builds can share a tree
+# (make BUILD=build-other ...).
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+CC      ?= gcc
+
+BINDIR     = $(PREFIX)/bin
+SBINDIR    = $(PREFIX)/sbin
+DATADIR    = $(PREFIX)/share/carnet
+MANDIR     = $(PREFIX)/share/man
+
+# Debian packages carnet builds, runs and tests with.
+DEB_PACKAGES = build-essential pkg-config \
+	pcscd vsmartcard-vpcd pcsc-tools opensc opensc-pkcs11 softhsm2 \
+	libpcsclite-dev libssl-dev libsqlite3-dev sqlite3 libsystemd-dev \
+	libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libcmocka-dev \
+	libp11-kit-dev iproute2 util-linux curl openssl systemd
+
+PKGS = libpcsclite openssl sqlite3 libsystemd libmicrohttpd jansson
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+WARN      = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
+BASEFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE -DCARNET_VERSION='"$(VERSION)"' -Ilib
+OPTFLAGS ?= -O2 -g
+SANFLAGS  = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+# pkg-config is asked only when a compile actually happens (recursive '='),
+# so that 'make deps' can run on a machine that lacks the -dev packages.
+PC_CFLAGS  = $(shell pkg-config --cflags $(PKGS) libcurl cmocka p11-kit-1 2>/dev/null)
+PC_DAEMON  = $(shell pkg-config --libs $(PKGS))
+PC_CLI     = $(shell pkg-config --libs libcurl jansson)
+PC_CMOCKA  = $(shell pkg-config --libs cmocka)
+PC_SIM     = $(shell pkg-config --libs libcrypto)
+PC_PCSC    = $(shell pkg-config --libs libpcsclite)
+
+# ---- sources --------------------------------------------------------------
+LIB_SRC     := $(wildcard lib/*.c)
+DAEMON_MAIN := daemon/carnetd.c
+DAEMON_SRC  := $(filter-out $(DAEMON_MAIN),$(wildcard daemon/*.c))
+P11_SRC     := $(wildcard pkcs11/*.c)
+CLI_MAIN    := cli/carnetctl.c
+CLI_SRC     := $(filter-out $(CLI_MAIN),$(wildcard cli/*.c))
+SIM_SRC     := $(wildcard tests/sim/*.c)
+UNIT_SRC    := $(wildcard tests/unit/test-*.c)
+LABC_SRC    := $(wildcard tests/lab/*.c)
+
+obj = $(patsubst %.c,$(1)/obj/%.o,$(2))
+
+UNIT_BINS     := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
+UNIT_ASAN     := $(patsubst tests/unit/%.c,$(BUILD)/asan/unit/%,$(UNIT_SRC))
+LABC_BINS     := $(patsubst tests/lab/%.c,$(BUILD)/lab/%,$(LABC_SRC))
+
+PROGRAMS = $(BUILD)/carnetd $(BUILD)/carnetctl $(BUILD)/carnet-cardsim
+
+.PHONY: all deps check check-unit check-asan check-lab demo install uninstall clean _check _demo tools
+all: $(PROGRAMS) tools
+
+tools: $(UNIT_BINS) $(LABC_BINS)
+
+# ---- objects --------------------------------------------------------------
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) $(OPTFLAGS) $(PC_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/asan/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) $(SANFLAGS) $(PC_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# Static archives keep the dependency direction visible:
+#   carnetd -> daemon -> pkcs11 -> lib ; carnetctl -> cli -> lib
+define archives
+$(1)/libcarnet-lib.a: $(call obj,$(1),$(LIB_SRC))
+	@mkdir -p $$(dir $$@); rm -f $$@; ar rcs $$@ $$^
+$(1)/libcarnet-p11.a: $(call obj,$(1),$(P11_SRC))
+	@mkdir -p $$(dir $$@); rm -f $$@; ar rcs $$@ $$^
+$(1)/libcarnet-daemon.a: $(call obj,$(1),$(DAEMON_SRC))
+	@mkdir -p $$(dir $$@); rm -f $$@; ar rcs $$@ $$^
+$(1)/libcarnet-cli.a: $(call obj,$(1),$(CLI_SRC))
+	@mkdir -p $$(dir $$@); rm -f $$@; ar rcs $$@ $$^
+endef
+$(eval $(call archives,$(BUILD)))
+$(eval $(call archives,$(BUILD)/asan))
+
+DAEMON_LIBS = $(BUILD)/libcarnet-daemon.a $(BUILD)/libcarnet-p11.a $(BUILD)/libcarnet-lib.a
+CLI_LIBS    = $(BUILD)/libcarnet-cli.a $(BUILD)/libcarnet-lib.a
+LINK_DAEMON = $(PC_DAEMON) -ldl -lpthread
+
+$(BUILD)/carnetd: $(call obj,$(BUILD),$(DAEMON_MAIN)) $(DAEMON_LIBS)
+	$(CC) $(OPTFLAGS) -o $@ $^ $(LINK_DAEMON) $(LDFLAGS)
+
+$(BUILD)/carnetctl: $(call obj,$(BUILD),$(CLI_MAIN)) $(CLI_LIBS)
+	$(CC) $(OPTFLAGS) -o $@ $^ $(PC_CLI) $(LDFLAGS)
+
+$(BUILD)/carnet-cardsim: $(call obj,$(BUILD),$(SIM_SRC)) $(BUILD)/libcarnet-lib.a
+	$(CC) $(OPTFLAGS) -o $@ $^ $(PC_SIM) $(LDFLAGS)
+
+# Unit tests link against everything below the programs' mains.
+UNIT_LINK = $(PC_CMOCKA) $(LINK_DAEMON) $(PC_CLI)
+$(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(DAEMON_LIBS) $(BUILD)/libcarnet-cli.a
+	@mkdir -p $(dir $@)
+	$(CC) $(OPTFLAGS) -o $@ $^ $(UNIT_LINK)
+
+$(BUILD)/asan/unit/%: $(BUILD)/asan/obj/tests/unit/%.o $(patsubst $(BUILD)/%,$(BUILD)/asan/%,$(DAEMON_LIBS)) $(BUILD)/asan/libcarnet-cli.a
+	@mkdir -p $(dir $@)
+	$(CC) $(SANFLAGS) -o $@ $^ $(UNIT_LINK)
+
+# Lab programs: C tests that talk to pcscd inside the lab.
+$(BUILD)/lab/%: $(BUILD)/obj/tests/lab/%.o $(DAEMON_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(OPTFLAGS) -o $@ $^ $(LINK_DAEMON)
+
+.SECONDARY:
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- set-up ---------------------------------------------------------------
+deps:
+	@BUILD=$(BUILD) sh tests/deps.sh $(DEB_PACKAGES)
+
+# ---- tests ----------------------------------------------------------------
+check: deps
+	@$(MAKE) --no-print-directory _check
+
+_check: all $(UNIT_ASAN)
+	@sh tests/run-all.sh $(BUILD)
+
+check-unit: $(UNIT_BINS)
+	@sh tests/run-unit.sh $(BUILD)/unit
+
+check-asan: $(UNIT_ASAN)
+	@sh tests/run-unit.sh $(BUILD)/asan/unit
+
+check-lab: all
+	@sh tests/run-lab.sh $(BUILD)
+
+# ---- demo -----------------------------------------------------------------
+demo: deps
+	@$(MAKE) --no-print-directory _demo
+
+_demo: all
+	@BUILD=$(BUILD) tests/lab/lab-run --demo -- tests/demo.sh
+
+# ---- install --------------------------------------------------------------
+install: $(BUILD)/carnetd $(BUILD)/carnetctl
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
+	install -m 0755 $(BUILD)/carnetd $(DESTDIR)$(SBINDIR)/carnetd
+	install -m 0755 $(BUILD)/carnetctl $(DESTDIR)$(BINDIR)/carnetctl
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 man/carnetctl.1 $(DESTDIR)$(MANDIR)/man1/carnetctl.1
+	install -m 0644 man/carnetd.8 $(DESTDIR)$(MANDIR)/man8/carnetd.8
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/carnetd $(DESTDIR)$(BINDIR)/carnetctl
+	rm -f $(DESTDIR)$(MANDIR)/man1/carnetctl.1 $(DESTDIR)$(MANDIR)/man8/carnetd.8
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,51 @@
+/* cli/cmd-status.c: carnetctl status. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+
+int cmd_status(const struct ctl *ctl, int argc, char **argv) {
+        struct client_reply rep;
+        const char *version = "?";
+        int reachable = 0;
+        json_t *readers = NULL, *error = NULL;
+
+        if (argc > 1) {
+                fprintf(stderr, "carnetctl: status takes no arguments\n");
+                return CTL_EXIT_USAGE;
+        }
+        int r = ctl_call(ctl, "GET", "/v1/status", NULL, &rep);
+        if (r)
+                return r;
+        if (ctl->json) {
+                ctl_print_json(rep.json);
+                client_reply_clear(&rep);
+                return CTL_EXIT_OK;
+        }
+        if (json_unpack(rep.json, "{s:s,s:{s:b,s?o},s:o}", "version", &version, "pcscd", "reachable",
+                        &reachable, "error", &error, "readers", &readers) < 0 ||
+            !json_is_array(readers)) {
+                fprintf(stderr, "carnetctl: unexpected status document\n");
+                client_reply_clear(&rep);
+                return CTL_EXIT_PROTOCOL;
+        }
+        printf("carnetd %s\n", version);
+        if (reachable)
+                printf("pcscd:   reachable\n");
+        else
+                printf("pcscd:   NOT reachable (%s)\n", json_is_string(error) ? json_string_value(error) : "unknown reason");
+        printf("readers: %zu\n", json_array_size(readers));
+        size_t i;
+        json_t *rd;
+        json_array_foreach(readers, i, rd) {
+                const char *name = "?", *atr = NULL;
+                int present = 0;
+                json_t *jatr = NULL;
+                json_unpack(rd, "{s:s,s:b,s?o}", "name", &name, "card_present", &present, "atr", &jatr);
+                atr = json_string_value(jatr); /* NULL unless a string */
+                printf("  %-28s %s%s%s\n", name, present ? "card present" : "no card",
+                       atr ? "  ATR " : "", atr ? atr : "");
+        }
+        client_reply_clear(&rep);
+        return CTL_EXIT_OK;
+}

@@ -1,0 +1,130 @@
+/* daemon/config.c: configuration file parser. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "config.h"
+#include "macro.h"
+
+void config_defaults(struct config *c) {
+        memset(c, 0, sizeof(*c));
+        snprintf(c->socket_path, sizeof(c->socket_path), "%s", CONFIG_DEFAULT_SOCKET);
+        c->socket_mode = 0660;
+        c->connection_timeout_s = 30;
+        c->body_max = 20u * 1024 * 1024;
+        c->log_level = LOG_INFO;
+}
+
+static int parse_uint(const char *v, unsigned long max, int base, unsigned long *ret) {
+        char *end;
+        if (!isdigit((unsigned char)*v))
+                return -EINVAL;
+        errno = 0;
+        unsigned long n = strtoul(v, &end, base);
+        if (errno || *end || n > max)
+                return -ERANGE;
+        *ret = n;
+        return 0;
+}
+
+/* Applies one key; returns 0, or -EINVAL with a reason in why. */
+static int config_set(struct config *c, const char *k, const char *v, const char **why) {
+        unsigned long n;
+        if (strcmp(k, "socket") == 0) {
+                if (v[0] != '/') {
+                        *why = "socket must be an absolute path";
+                        return -EINVAL;
+                }
+                if (strcpy_bounded(c->socket_path, sizeof(c->socket_path), v) < 0) {
+                        *why = "socket path too long (107 bytes at most)";
+                        return -EINVAL;
+                }
+        } else if (strcmp(k, "socket_mode") == 0) {
+                if (parse_uint(v, 0777, 8, &n) < 0) {
+                        *why = "socket_mode must be an octal mode such as 0660";
+                        return -EINVAL;
+                }
+                c->socket_mode = (mode_t)n;
+        } else if (strcmp(k, "socket_group") == 0) {
+                if (strcpy_bounded(c->socket_group, sizeof(c->socket_group), v) < 0) {
+                        *why = "group name too long";
+                        return -EINVAL;
+                }
+        } else if (strcmp(k, "connection_timeout") == 0) {
+                if (parse_uint(v, 3600, 10, &n) < 0 || n == 0) {
+                        *why = "connection_timeout must be seconds, 1 to 3600";
+                        return -EINVAL;
+                }
+                c->connection_timeout_s = (unsigned)n;
+        } else if (strcmp(k, "log_level") == 0) {
+                static const char *const lv[] = {"error", "warning", "info", "debug"};
+                static const int pr[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
+                for (size_t i = 0; i < ELEMENTSOF(lv); i++)
+                        if (strcmp(v, lv[i]) == 0) {
+                                c->log_level = pr[i];
+                                return 0;
+                        }
+                *why = "log_level must be error, warning, info or debug";
+                return -EINVAL;
+        } else {
+                *why = "unknown key";
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static char *strip(char *s) {
+        while (isspace((unsigned char)*s))
+                s++;
+        char *e = s + strlen(s);
+        while (e > s && isspace((unsigned char)e[-1]))
+                *--e = '\0';
+        return s;
+}
+
+int config_load(struct config *c, const char *path, char *err, size_t errlen) {
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        char line[1024];
+        unsigned lineno = 0;
+        struct config tmp = *c;
+
+        if (!f) {
+                int r = negerrno();
+                snprintf(err, errlen, "%s: %s", path, strerror(-r));
+                return r;
+        }
+        while (fgets(line, sizeof(line), f)) {
+                const char *why = NULL;
+                lineno++;
+                if (!strchr(line, '\n') && !feof(f)) {
+                        snprintf(err, errlen, "%s:%u: line too long", path, lineno);
+                        return -EINVAL;
+                }
+                char *hash = strchr(line, '#');
+                if (hash)
+                        *hash = '\0';
+                char *s = strip(line);
+                if (!*s)
+                        continue;
+                char *eq = strchr(s, '=');
+                if (!eq) {
+                        snprintf(err, errlen, "%s:%u: expected 'key = value'", path, lineno);
+                        return -EINVAL;
+                }
+                *eq = '\0';
+                char *k = strip(s), *v = strip(eq + 1);
+                if (config_set(&tmp, k, v, &why) < 0) {
+                        snprintf(err, errlen, "%s:%u: %s: %s", path, lineno, k, why);
+                        return -EINVAL;
+                }
+        }
+        if (ferror(f)) {
+                snprintf(err, errlen, "%s: read error", path);
+                return -EIO;
+        }
+        *c = tmp; /* all or nothing */
+        return 0;
+}

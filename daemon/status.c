@@ -1,0 +1,36 @@
+/* daemon/status.c: the status resource. */
+#include <stdio.h>
+
+#include "status.h"
+
+static json_t *atr_hex(const struct reader_info *ri) {
+        char hex[READER_ATR_MAX * 2 + 1];
+        for (size_t i = 0; i < ri->atr_len; i++)
+                snprintf(hex + 2 * i, 3, "%02X", ri->atr[i]);
+        hex[2 * ri->atr_len] = '\0';
+        return ri->atr_len ? json_string(hex) : json_null();
+}
+
+json_t *status_json(const struct reader_snapshot *snap) {
+        json_t *readers = json_array();
+        if (!readers)
+                return NULL;
+        for (size_t i = 0; i < snap->n; i++) {
+                const struct reader_info *ri = &snap->r[i];
+                if (json_array_append_new(readers, json_pack("{s:s,s:b,s:o}", "name", ri->name,
+                                                             "card_present", ri->card_present,
+                                                             "atr", atr_hex(ri))) < 0) {
+                        json_decref(readers);
+                        return NULL;
+                }
+        }
+        return json_pack("{s:s,s:{s:b,s:s?},s:o}", "version", CARNET_VERSION, "pcscd", "reachable",
+                         snap->pcscd_reachable, "error",
+                         snap->pcscd_reachable ? NULL : snap->error, "readers", readers);
+}
+
+int status_get(const struct api_request *req, struct api_reply *ret) {
+        struct reader_snapshot snap;
+        (void)readers_snapshot(&snap); /* -ENOBUFS: the first READERS_MAX are shown */
+        return api_ok(ret, 200, status_json(&snap));
+}

@@ -1,0 +1,10 @@
+/* daemon/status.h: GET /v1/status, carnetd's version and the readers. */
+#pragma once
+
+#include "api.h"
+#include "readers.h"
+
+/* Builds the status document from a reader snapshot; NULL on ENOMEM. */
+json_t *status_json(const struct reader_snapshot *snap);
+
+int status_get(const struct api_request *req, struct api_reply *ret);

@@ -1,0 +1,84 @@
+/* lib/macro.h: small helpers shared by every carnet module.
+ *
+ * Ownership follows systemd's habits: a variable declared with a cleanup
+ * attribute is released when it leaves scope, TAKE_PTR() hands it on. */
+#pragma once
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _unused_ __attribute__((unused))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _warn_unused_ __attribute__((warn_unused_result))
+
+#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+
+#define TAKE_PTR(p)                                                        \
+        ({                                                                 \
+                typeof(p) _p_ = (p);                                       \
+                (p) = NULL;                                                \
+                _p_;                                                       \
+        })
+
+#define TAKE_FD(fd)                                                        \
+        ({                                                                 \
+                int _fd_ = (fd);                                           \
+                (fd) = -1;                                                 \
+                _fd_;                                                      \
+        })
+
+static inline void freep(void *p) {
+        free(*(void **)p);
+}
+#define _cleanup_free_ _cleanup_(freep)
+
+static inline void closep(int *fd) {
+        if (*fd >= 0) {
+                int saved = errno;
+                close(*fd);
+                errno = saved;
+        }
+}
+#define _cleanup_close_ _cleanup_(closep)
+
+static inline void fclosep(FILE **f) {
+        if (*f)
+                fclose(*f);
+}
+#define _cleanup_fclose_ _cleanup_(fclosep)
+
+/* Declares name##p(type **) that calls func on a non-NULL pointer. */
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)                            \
+        static inline void func##p(type **p) {                             \
+                if (*p)                                                    \
+                        func(*p);                                          \
+        }
+
+/* Wipes a secret in a way the optimiser may not remove. */
+static inline void secure_zero(void *p, size_t n) {
+        explicit_bzero(p, n);
+}
+
+/* Returns 0 or -errno from a libc call that sets errno and returns -1. */
+static inline int negerrno(void) {
+        return errno > 0 ? -errno : -EIO;
+}
+
+/* strlcpy-like copy into a bounded buffer; returns -ENAMETOOLONG when the
+ * source does not fit (the destination then holds a truncated copy). */
+static inline int strcpy_bounded(char *dst, size_t size, const char *src) {
+        size_t n = strlen(src);
+        if (size == 0)
+                return -ENAMETOOLONG;
+        if (n >= size) {
+                memcpy(dst, src, size - 1);
+                dst[size - 1] = '\0';
+                return -ENAMETOOLONG;
+        }
+        memcpy(dst, src, n + 1);
+        return 0;
+}

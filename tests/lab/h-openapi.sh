@@ -1,0 +1,14 @@
+#!/bin/bash
+# Host test: every route carnetd knows is in docs/openapi.yaml, and every
+# operation there is a route carnetd knows.
+set -euo pipefail
+server=$("$CARNET_BUILD/carnetd" --list-routes | sort)
+# "  /v1/x:" opens a path, "    get:" an operation under it
+spec=$(awk '/^  \/v1/ {p=$1; sub(":$","",p)} /^    (get|post|put|patch|delete):/ {m=$1; sub(":$","",m); print toupper(m) " " p}' docs/openapi.yaml | sort)
+[ -n "$server" ] || { echo "carnetd listed no routes"; exit 1; }
+if [ "$server" != "$spec" ]; then
+        echo "routes and docs/openapi.yaml differ:"
+        diff <(echo "$server") <(echo "$spec") || true
+        exit 1
+fi
+echo "$(echo "$server" | wc -l) routes, all documented"

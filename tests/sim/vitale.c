@@ -1,0 +1,247 @@
+/* tests/sim/vitale.c: a Carte Vitale 2 with the publicly known layout.
+ *
+ * MF, short file 2: one '65' template per person (80 surname, 81 first
+ * name, 82 birth date YYYYMMDD, 83 birth rank when the profile gives one).
+ * Application VITALE (AID D2 50 00 00 02 56 49 54 41 4C 45), short file 2:
+ * '65' templates in the same order holding 93 NIR (15 ASCII digits).
+ * The public layout says nothing of a birth-rank tag: 83 is this
+ * simulator's convention, documented in docs/lab.md.
+ *
+ * Profile keys: person.N.{surname,first_name,birth_date,birth_rank,nir}
+ * for N = 0 (the holder), 1, 2 ...; response = direct | 61xx | 6Cxx
+ * (how READ BINARY answers: data at once, "61xx then GET RESPONSE", or
+ * "6Cxx, send again with that Le"); file.ident / file.vitale = hex to
+ * replace a file's whole content (hostile-card tests). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "card.h"
+#include "macro.h"
+
+#define VITALE_FILE_MAX 4096
+#define VITALE_ATR "3B 75 13 00 00 44 09 EA 90 00"
+
+enum resp_mode { MODE_DIRECT, MODE_61XX, MODE_6CXX };
+enum df { DF_NONE, DF_MF, DF_VITALE };
+
+struct vitale {
+        struct card base;
+        enum resp_mode mode;
+        uint8_t ident[VITALE_FILE_MAX];
+        size_t ident_len;
+        uint8_t app[VITALE_FILE_MAX];
+        size_t app_len;
+        enum df df;
+        const uint8_t *ef; /* current EF after a read by short id */
+        size_t ef_len;
+        uint8_t pending[256];
+        size_t pending_len;
+};
+
+static const uint8_t aid_vitale[] = {0xD2, 0x50, 0x00, 0x00, 0x02, 0x56, 0x49, 0x54, 0x41, 0x4C, 0x45};
+static const uint8_t aid_mf_vitale[] = {0xD2, 0x50, 0x00, 0x00, 0x02, 0x4D, 0x46, 0x5F,
+                                        0x56, 0x49, 0x54, 0x41, 0x4C, 0x45};
+
+/* Appends tag, BER length and value to buf at *off. */
+static int put_tlv(uint8_t *buf, size_t size, size_t *off, uint8_t tag, const void *v, size_t n) {
+        size_t hl = n < 0x80 ? 2 : n < 0x100 ? 3 : 4;
+        if (n > 0xffff || *off + hl + n > size)
+                return -ENOBUFS;
+        uint8_t *p = buf + *off;
+        *p++ = tag;
+        if (n >= 0x100) {
+                *p++ = 0x82;
+                *p++ = n >> 8;
+        } else if (n >= 0x80)
+                *p++ = 0x81;
+        *p++ = n & 0xff;
+        memcpy(p, v, n);
+        *off += hl + n;
+        return 0;
+}
+
+static int put_field(const struct profile *p, unsigned i, const char *field, uint8_t tag,
+                     uint8_t *buf, size_t size, size_t *off) {
+        char key[64];
+        snprintf(key, sizeof(key), "person.%u.%s", i, field);
+        const char *v = profile_get(p, key);
+        return v ? put_tlv(buf, size, off, tag, v, strlen(v)) : 0;
+}
+
+/* Builds both files from the person.N.* keys. */
+static int vitale_build(struct vitale *v, const struct profile *p) {
+        char key[64];
+        int r;
+        v->ident_len = v->app_len = 0;
+        for (unsigned i = 0;; i++) {
+                uint8_t t[512];
+                size_t tl = 0;
+                snprintf(key, sizeof(key), "person.%u.surname", i);
+                if (!profile_get(p, key))
+                        break;
+                if ((r = put_field(p, i, "surname", 0x80, t, sizeof(t), &tl)) < 0 ||
+                    (r = put_field(p, i, "first_name", 0x81, t, sizeof(t), &tl)) < 0 ||
+                    (r = put_field(p, i, "birth_date", 0x82, t, sizeof(t), &tl)) < 0 ||
+                    (r = put_field(p, i, "birth_rank", 0x83, t, sizeof(t), &tl)) < 0 ||
+                    (r = put_tlv(v->ident, sizeof(v->ident), &v->ident_len, 0x65, t, tl)) < 0)
+                        return r;
+                tl = 0;
+                if ((r = put_field(p, i, "nir", 0x93, t, sizeof(t), &tl)) < 0 ||
+                    (r = put_tlv(v->app, sizeof(v->app), &v->app_len, 0x65, t, tl)) < 0)
+                        return r;
+        }
+        r = profile_get_hex(p, "file.ident", v->ident, sizeof(v->ident));
+        if (r >= 0)
+                v->ident_len = (size_t)r;
+        else if (r != -ENOENT)
+                return r;
+        r = profile_get_hex(p, "file.vitale", v->app, sizeof(v->app));
+        if (r >= 0)
+                v->app_len = (size_t)r;
+        else if (r != -ENOENT)
+                return r;
+        return 0;
+}
+
+static int vitale_new(const struct profile *p, struct card **ret) {
+        _cleanup_free_ struct vitale *v = calloc(1, sizeof(*v));
+        int r;
+        if (!v)
+                return -ENOMEM;
+        v->base.ops = &vitale_ops;
+        if ((r = card_set_atr(&v->base, p, VITALE_ATR)) < 0)
+                return r;
+        const char *mode = profile_get(p, "response");
+        if (!mode || strcmp(mode, "direct") == 0)
+                v->mode = MODE_DIRECT;
+        else if (strcasecmp(mode, "61xx") == 0)
+                v->mode = MODE_61XX;
+        else if (strcasecmp(mode, "6Cxx") == 0)
+                v->mode = MODE_6CXX;
+        else {
+                fprintf(stderr, "vitale: response must be direct, 61xx or 6Cxx\n");
+                return -EINVAL;
+        }
+        if ((r = vitale_build(v, p)) < 0)
+                return r;
+        *ret = &TAKE_PTR(v)->base;
+        return 0;
+}
+
+static void vitale_reset(struct card *c) {
+        struct vitale *v = (struct vitale *)c;
+        v->df = DF_NONE;
+        v->ef = NULL;
+        v->ef_len = 0;
+        v->pending_len = 0;
+}
+
+static void vitale_free(struct card *c) {
+        free(c);
+}
+
+static int vitale_select(struct vitale *v, const struct apdu *a, struct resp *r) {
+        if (a->p1 == 0x00 && a->lc == 2 && a->data[0] == 0x3F && a->data[1] == 0x00) {
+                v->df = DF_MF;
+        } else if (a->p1 == 0x04 && a->lc == sizeof(aid_vitale) &&
+                   memcmp(a->data, aid_vitale, sizeof(aid_vitale)) == 0) {
+                v->df = DF_VITALE;
+        } else if (a->p1 == 0x04 && a->lc == sizeof(aid_mf_vitale) &&
+                   memcmp(a->data, aid_mf_vitale, sizeof(aid_mf_vitale)) == 0) {
+                v->df = DF_MF;
+        } else {
+                resp_sw(r, 0x6A82);
+                return 0;
+        }
+        v->ef = NULL;
+        v->ef_len = 0;
+        resp_sw(r, 0x9000);
+        return 0;
+}
+
+static int vitale_read(struct vitale *v, const struct apdu *a, struct resp *r) {
+        size_t off;
+        if (a->p1 & 0x80) {
+                if ((a->p1 & 0x1F) != 2 || v->df == DF_NONE) {
+                        resp_sw(r, 0x6A82);
+                        return 0;
+                }
+                v->ef = v->df == DF_MF ? v->ident : v->app;
+                v->ef_len = v->df == DF_MF ? v->ident_len : v->app_len;
+                off = a->p2;
+        } else {
+                if (!v->ef) {
+                        resp_sw(r, 0x6986); /* no current EF */
+                        return 0;
+                }
+                off = (size_t)a->p1 << 8 | a->p2;
+        }
+        if (off > v->ef_len) {
+                resp_sw(r, 0x6B00);
+                return 0;
+        }
+        size_t avail = v->ef_len - off;
+        if (avail > 256)
+                avail = 256;
+        size_t le = a->has_le ? a->le : 256;
+
+        switch (v->mode) {
+        case MODE_6CXX:
+                if (le != avail && avail > 0) {
+                        resp_sw(r, 0x6C00 | (avail & 0xff));
+                        return 0;
+                }
+                return resp_data(r, v->ef + off, avail, 0x9000);
+        case MODE_61XX:
+                if (avail == 0)
+                        return resp_data(r, NULL, 0, 0x9000);
+                memcpy(v->pending, v->ef + off, avail);
+                v->pending_len = avail;
+                resp_sw(r, 0x6100 | (avail & 0xff));
+                return 0;
+        default:
+                return resp_data(r, v->ef + off, le < avail ? le : avail, 0x9000);
+        }
+}
+
+static int vitale_get_response(struct vitale *v, const struct apdu *a, struct resp *r) {
+        if (!v->pending_len) {
+                resp_sw(r, 0x6985);
+                return 0;
+        }
+        size_t le = a->has_le ? a->le : 256;
+        size_t n = le < v->pending_len ? le : v->pending_len;
+        v->pending_len = 0;
+        return resp_data(r, v->pending, n, 0x9000);
+}
+
+static int vitale_transmit(struct card *c, const struct apdu *a, struct resp *r) {
+        struct vitale *v = (struct vitale *)c;
+        if (a->ins != 0xC0)
+                v->pending_len = 0;
+        if (a->cla != 0x00) {
+                resp_sw(r, 0x6E00);
+                return 0;
+        }
+        switch (a->ins) {
+        case 0xA4:
+                return vitale_select(v, a, r);
+        case 0xB0:
+                return vitale_read(v, a, r);
+        case 0xC0:
+                return vitale_get_response(v, a, r);
+        default:
+                resp_sw(r, 0x6D00);
+                return 0;
+        }
+}
+
+const struct card_ops vitale_ops = {
+        .type = "vitale",
+        .new = vitale_new,
+        .reset = vitale_reset,
+        .transmit = vitale_transmit,
+        .free = vitale_free,
+};
