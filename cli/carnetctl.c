@@ -15,6 +15,7 @@ static const struct {
         const char *help;
 } commands[] = {
         {"status", cmd_status, "show carnetd's version, pcscd and the readers"},
+        {"vitale", cmd_vitale, "show every person on the inserted Carte Vitale"},
 };
 
 static void usage(FILE *f) {

@@ -38,13 +38,21 @@ int cmd_status(const struct ctl *ctl, int argc, char **argv) {
         size_t i;
         json_t *rd;
         json_array_foreach(readers, i, rd) {
-                const char *name = "?", *atr = NULL;
+                const char *name = "?", *atr = NULL, *type = NULL, *err = NULL;
                 int present = 0;
-                json_t *jatr = NULL;
-                json_unpack(rd, "{s:s,s:b,s?o}", "name", &name, "card_present", &present, "atr", &jatr);
+                json_t *jatr = NULL, *card = NULL;
+                json_unpack(rd, "{s:s,s:b,s?o,s?o}", "name", &name, "card_present", &present, "atr", &jatr,
+                            "card", &card);
                 atr = json_string_value(jatr); /* NULL unless a string */
-                printf("  %-28s %s%s%s\n", name, present ? "card present" : "no card",
-                       atr ? "  ATR " : "", atr ? atr : "");
+                if (json_is_object(card)) {
+                        type = json_string_value(json_object_get(card, "type"));
+                        err = json_string_value(json_object_get(card, "error"));
+                }
+                printf("  %-28s %s%s%s%s%s%s%s\n", name, present ? "card present" : "no card",
+                       type ? " (" : "", type ? type : "", type ? ")" : "", err ? " READ ERROR: " : "",
+                       err ? err : "", atr ? "" : "");
+                if (atr)
+                        printf("  %-28s ATR %s\n", "", atr);
         }
         client_reply_clear(&rep);
         return CTL_EXIT_OK;

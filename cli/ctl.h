@@ -29,3 +29,4 @@ int ctl_call(const struct ctl *ctl, const char *method, const char *path, const 
 void ctl_print_json(const json_t *j);
 
 int cmd_status(const struct ctl *ctl, int argc, char **argv);
+int cmd_vitale(const struct ctl *ctl, int argc, char **argv);

@@ -12,7 +12,17 @@
 
 #include "macro.h"
 
+struct monitor;
+struct event_queue;
+
+/* What handlers may use of the running daemon; NULL members are absent. */
+struct api_context {
+        struct monitor *monitor;
+        struct event_queue *events;
+};
+
 struct api_request {
+        const struct api_context *ctx;
         const char *method;
         const char *path;
         uid_t uid; /* the caller, from SO_PEERCRED */

@@ -17,7 +17,9 @@
 
 #include "api.h"
 #include "config.h"
+#include "events.h"
 #include "log.h"
+#include "monitor.h"
 #include "server.h"
 
 static void usage(FILE *f) {
@@ -126,6 +128,20 @@ int main(int argc, char **argv) {
         pthread_sigmask(SIG_BLOCK, &set, NULL);
         signal(SIGPIPE, SIG_IGN);
 
+        struct event_queue *events = NULL;
+        struct monitor *mon = NULL;
+        struct monitor_config mc = MONITOR_CONFIG_DEFAULT;
+        r = events_new(EVENTS_DEFAULT_CAP, &events);
+        if (r == 0)
+                r = monitor_start(&mc, events, &mon);
+        if (r < 0) {
+                log_error("cannot start the reader monitor: %s", strerror(-r));
+                events_free(events);
+                return 1;
+        }
+        struct api_context actx = {.monitor = mon, .events = events};
+        sc.ctx = &actx;
+
         struct server *srv = NULL;
         r = server_start(&sc, &srv);
         if (r < 0) {
@@ -133,6 +149,8 @@ int main(int argc, char **argv) {
                         log_error("%s: another carnetd is already answering there", cfg.socket_path);
                 else
                         log_error("cannot serve on %s: %s", cfg.socket_path, strerror(-r));
+                monitor_stop(mon);
+                events_free(events);
                 return 1;
         }
         log_info("carnetd %s listening on %s", CARNET_VERSION,
@@ -152,5 +170,7 @@ int main(int argc, char **argv) {
         }
         sd_notify(0, "STOPPING=1");
         server_stop(srv);
+        monitor_stop(mon);
+        events_free(events);
         return 0;
 }

@@ -7,6 +7,12 @@
 #include "macro.h"
 #include "readers.h"
 
+const char *card_kind_name(enum card_kind k) {
+        static const char *const names[_CARD_KIND_MAX] = {
+                [CARD_NONE] = "none", [CARD_UNKNOWN] = "unknown", [CARD_VITALE] = "vitale", [CARD_CPS] = "cps"};
+        return k < _CARD_KIND_MAX ? names[k] : "unknown";
+}
+
 static void ctx_release(SCARDCONTEXT *ctx) {
         if (*ctx)
                 SCardReleaseContext(*ctx);

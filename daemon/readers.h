@@ -1,7 +1,8 @@
-/* daemon/readers.h: what PC/SC says about the readers right now.
+/* daemon/readers.h: what PC/SC says about the readers.
  *
- * For now a snapshot asked of pcscd on demand; the reader monitor thread
- * will keep the same structure up to date from PC/SC events. */
+ * The reader monitor (monitor.h) keeps a snapshot up to date from PC/SC
+ * events; readers_snapshot() asks pcscd directly, for tools and for a
+ * carnetd started without a monitor. */
 #pragma once
 
 #include <stdbool.h>
@@ -12,12 +13,27 @@
 #define READER_NAME_MAX 128
 #define READER_ATR_MAX 33
 
+enum card_kind {
+        CARD_NONE,    /* no card, or not looked at yet */
+        CARD_UNKNOWN, /* a card carnet does not know */
+        CARD_VITALE,
+        CARD_CPS,
+        _CARD_KIND_MAX,
+};
+
 struct reader_info {
         char name[READER_NAME_MAX];
         bool card_present;
         uint8_t atr[READER_ATR_MAX];
         size_t atr_len;
+        enum card_kind kind;
+        const char *driver;  /* the card driver that recognised it, or NULL */
+        int read_error;      /* 0, or -errno when reading the card failed */
+        unsigned apdus;      /* exchanges carnet made with this card */
+        uint64_t insertion;  /* counts insertions: binds sessions to one card */
 };
+
+const char *card_kind_name(enum card_kind k);
 
 struct reader_snapshot {
         bool pcscd_reachable;

@@ -18,6 +18,7 @@ struct server {
         char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
         bool created; /* we bound the socket: remove it on stop */
         size_t body_max;
+        const struct api_context *ctx;
 };
 
 struct conn_state {
@@ -131,7 +132,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 api_reply_clear(&rep);
                 return ret;
         }
-        struct api_request req = {.method = method, .path = url};
+        struct api_request req = {.ctx = s->ctx, .method = method, .path = url};
         if (peer_creds(c, &req) < 0)
                 (void)api_error(&rep, 403, "no_credentials", "caller credentials unavailable");
         else if (api_handle(&req, &rep) < 0)
@@ -173,6 +174,7 @@ int server_start(const struct server_config *cfg, struct server **ret) {
         if (!s)
                 return -ENOMEM;
         s->body_max = cfg->body_max;
+        s->ctx = cfg->ctx;
         if (fd < 0) {
                 if (!cfg->socket_path)
                         return -EINVAL;

@@ -15,6 +15,7 @@ struct server_config {
         gid_t socket_group;             /* (gid_t)-1: leave the creator's */
         unsigned connection_timeout_s;  /* idle connections are closed */
         size_t body_max;                /* larger request bodies get 413 */
+        const struct api_context *ctx;  /* handed to every handler */
 };
 
 struct server;

@@ -1,6 +1,8 @@
 /* daemon/status.c: the status resource. */
+#include <errno.h>
 #include <stdio.h>
 
+#include "monitor.h"
 #include "status.h"
 
 static json_t *atr_hex(const struct reader_info *ri) {
@@ -11,15 +13,35 @@ static json_t *atr_hex(const struct reader_info *ri) {
         return ri->atr_len ? json_string(hex) : json_null();
 }
 
+const char *card_error_code(int err) {
+        switch (err) {
+        case -ENODEV:
+                return "card_removed";
+        case -EBADMSG:
+                return "card_malformed";
+        case -ENOENT:
+                return "card_unreadable";
+        case -EBUSY:
+                return "card_busy";
+        default:
+                return "card_error";
+        }
+}
+
 json_t *status_json(const struct reader_snapshot *snap) {
         json_t *readers = json_array();
         if (!readers)
                 return NULL;
         for (size_t i = 0; i < snap->n; i++) {
                 const struct reader_info *ri = &snap->r[i];
-                if (json_array_append_new(readers, json_pack("{s:s,s:b,s:o}", "name", ri->name,
+                json_t *card = ri->card_present
+                                       ? json_pack("{s:s,s:s?,s:s?}", "type", card_kind_name(ri->kind),
+                                                   "driver", ri->driver, "error",
+                                                   ri->read_error ? card_error_code(ri->read_error) : NULL)
+                                       : json_null();
+                if (json_array_append_new(readers, json_pack("{s:s,s:b,s:o,s:o}", "name", ri->name,
                                                              "card_present", ri->card_present,
-                                                             "atr", atr_hex(ri))) < 0) {
+                                                             "atr", atr_hex(ri), "card", card)) < 0) {
                         json_decref(readers);
                         return NULL;
                 }
@@ -31,6 +53,9 @@ json_t *status_json(const struct reader_snapshot *snap) {
 
 int status_get(const struct api_request *req, struct api_reply *ret) {
         struct reader_snapshot snap;
-        (void)readers_snapshot(&snap); /* -ENOBUFS: the first READERS_MAX are shown */
+        if (req->ctx && req->ctx->monitor)
+                monitor_snapshot(req->ctx->monitor, &snap);
+        else
+                (void)readers_snapshot(&snap); /* -ENOBUFS: the first READERS_MAX are shown */
         return api_ok(ret, 200, status_json(&snap));
 }

@@ -34,6 +34,9 @@ for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
 say "carnetctl status"
 ctl status
 
+say "carnetctl vitale: every person on the card, read once when it arrived"
+ctl vitale
+
 say "The patient takes their Vitale card back"
 sim_cmd 0 remove
 wait_card 0 absent

@@ -44,7 +44,7 @@ sim_stop() {
 
 # apdu_count SLOT: how many command APDUs the card on SLOT has received.
 apdu_count() {
-        grep -c '^>' "$LAB_DIR/slot$1.apdu" 2>/dev/null || echo 0
+        grep -c "^>" "$LAB_DIR/slot$1.apdu" 2>/dev/null || true
 }
 
 # wait_card SLOT present|absent [SECONDS]: waits for pcscd to see it.

@@ -61,3 +61,4 @@ int card_set_atr(struct card *c, const struct profile *p, const char *def);
 
 extern const struct card_ops vitale_ops;
 extern const struct card_ops piv_ops;
+extern const struct card_ops blank_ops;

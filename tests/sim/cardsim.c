@@ -37,7 +37,7 @@
 
 #define MSG_MAX 65537
 
-static const struct card_ops *const card_types[] = {&vitale_ops, &piv_ops};
+static const struct card_ops *const card_types[] = {&vitale_ops, &piv_ops, &blank_ops};
 
 struct sim {
         struct card *card;

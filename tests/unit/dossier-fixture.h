@@ -1,0 +1,111 @@
+/* tests/unit/dossier-fixture.h: shared set-up for the dossier engine tests:
+ * a temporary directory, the shipped data files (found from the repository
+ * root where tests/run-unit.sh runs the tests, or $CARNET_DATA_DIR), a
+ * fake clock and a handful of actors. */
+#pragma once
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "../../daemon/dossier.h"
+
+#define T0 INT64_C(1700000000)
+#define INS "185057800608491"
+#define INS2 "269029934173285"
+
+struct fixture {
+        char dir[64];
+        char path[128];
+        int64_t now;
+        struct rights_table *rights;
+        struct interactions *interactions;
+        struct dossier_engine *e;
+};
+
+static _unused_ int64_t fake_clock(void *userdata) {
+        return ((struct fixture *) userdata)->now;
+}
+
+static _unused_ const struct dossier_identity ident = {
+        .ins = INS, .ins_oid = "1.2.250.1.213.1.4.10", .birth_name = "DUPONT", .first_names = "Jean Pierre",
+        .birth_date = "1985-05-12", .sex = "M", .birth_place = "78646",
+};
+
+static _unused_ const struct dossier_actor patient = {
+        .kind = ACCESS_ACTOR_PATIENT, .id = INS, .session = "patient-session",
+};
+static _unused_ const struct dossier_actor gp = {
+        .kind = ACCESS_ACTOR_PROFESSIONAL, .id = "810000000001", .profession = "10", .specialty = "SM26",
+        .last_name = "MARTIN", .first_name = "Anne", .card = ACCESS_CARD_CPS, .session = "gp-session",
+};
+static _unused_ const struct dossier_actor nurse = {
+        .kind = ACCESS_ACTOR_PROFESSIONAL, .id = "810000000002", .profession = "60", .last_name = "LEROY",
+        .first_name = "Paul", .card = ACCESS_CARD_CPS, .session = "nurse-session",
+};
+static _unused_ const struct dossier_actor er = {
+        .kind = ACCESS_ACTOR_PROFESSIONAL, .id = "810000000003", .profession = "10", .last_name = "DURAND",
+        .first_name = "Lea", .card = ACCESS_CARD_CPS, .mode = ACCESS_MODE_EMERGENCY,
+        .reason = "unconscious, no relative reachable", .session = "er-session",
+};
+
+static _unused_ int fixture_open_engine(struct fixture *f) {
+        struct dossier_config cfg = {
+                .path = f->path, .rights = f->rights, .interactions = f->interactions,
+                .scrypt_n = 1024, .scrypt_r = 8, .scrypt_p = 1,
+                .clock = fake_clock, .clock_userdata = f,
+        };
+        return dossier_engine_open(&cfg, &f->e);
+}
+
+static _unused_ int fixture_setup(void **state) {
+        struct fixture *f = calloc(1, sizeof(*f));
+        const char *dir = getenv("CARNET_DATA_DIR");
+        char p[512], err[256];
+
+        if (!f)
+                return -1;
+        strcpy(f->dir, "/tmp/carnet-dossier-XXXXXX");
+        if (!mkdtemp(f->dir))
+                return -1;
+        snprintf(f->path, sizeof(f->path), "%s/carnet.db", f->dir);
+        f->now = T0;
+        snprintf(p, sizeof(p), "%s/rights.tsv", dir ? dir : "data");
+        if (rights_load(p, &f->rights, err, sizeof(err)) < 0)
+                return fprintf(stderr, "%s\n", err), -1;
+        snprintf(p, sizeof(p), "%s/interactions.tsv", dir ? dir : "data");
+        if (interactions_load(p, &f->interactions, err, sizeof(err)) < 0)
+                return fprintf(stderr, "%s\n", err), -1;
+        if (fixture_open_engine(f) < 0)
+                return -1;
+        *state = f;
+        return 0;
+}
+
+static _unused_ int fixture_teardown(void **state) {
+        struct fixture *f = *state;
+        char p[160];
+
+        f->e = dossier_engine_close(f->e);
+        unlink(f->path);
+        snprintf(p, sizeof(p), "%s-wal", f->path);
+        unlink(p);
+        snprintf(p, sizeof(p), "%s-shm", f->path);
+        unlink(p);
+        rmdir(f->dir);
+        rights_free(f->rights);
+        interactions_free(f->interactions);
+        free(f);
+        return 0;
+}
+
+static _unused_ int64_t audit_count(struct fixture *f) {
+        uint8_t h[AUDIT_HASH_LEN];
+        int64_t seq = -1;
+
+        if (audit_head(dossier_engine_store(f->e), &seq, h) < 0)
+                return -1;
+        return seq;
+}

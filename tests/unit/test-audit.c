@@ -1,0 +1,192 @@
+/* tests/unit/test-audit.c: the store's schema and the audit chain,
+ * including tampering with the file behind carnet's back. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "macro.h"
+#include "../../daemon/audit.h"
+#include "../../daemon/store.h"
+
+struct fixture {
+        char dir[64];
+        char path[128];
+};
+
+static int setup(void **state) {
+        struct fixture *f = calloc(1, sizeof(*f));
+
+        strcpy(f->dir, "/tmp/carnet-audit-XXXXXX");
+        if (!mkdtemp(f->dir))
+                return -1;
+        snprintf(f->path, sizeof(f->path), "%s/carnet.db", f->dir);
+        *state = f;
+        return 0;
+}
+
+static int teardown(void **state) {
+        struct fixture *f = *state;
+        char p[160];
+
+        /* only the files this test made */
+        unlink(f->path);
+        snprintf(p, sizeof(p), "%s-wal", f->path);
+        unlink(p);
+        snprintf(p, sizeof(p), "%s-shm", f->path);
+        unlink(p);
+        rmdir(f->dir);
+        free(f);
+        return 0;
+}
+
+/* Appends n entries, each in its own transaction. */
+static void fill(struct store *s, int n) {
+        for (int i = 0; i < n; i++) {
+                char doc[32];
+                struct audit_entry e = {
+                        .at = 1700000000 + i, .actor_kind = "professional", .actor = "810001234567",
+                        .session = "s1", .action = "read", .dossier = "185057800608491", .document = doc,
+                        .mode = "normal", .reason = "", .outcome = "allow", .code = "allow-authorised",
+                };
+                int64_t seq;
+
+                snprintf(doc, sizeof(doc), "doc-%d", i);
+                assert_int_equal(store_begin(s), 0);
+                assert_int_equal(audit_append(s, &e, &seq), 0);
+                assert_int_equal(store_commit(s), 0);
+                assert_int_equal(seq, i + 1);
+        }
+}
+
+/* Runs sql on the file through a separate connection, as an intruder
+ * with a sqlite3 shell would. */
+static void tamper(const char *path, const char *sql) {
+        sqlite3 *db = NULL;
+
+        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+        if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+                fail_msg("tamper: %s", sqlite3_errmsg(db));
+        sqlite3_close(db);
+}
+
+static void test_schema(void **state) {
+        struct fixture *f = *state;
+        _cleanup_store_ struct store *s = NULL;
+        int v;
+
+        assert_int_equal(store_open(f->path, &s), 0);
+        assert_int_equal(store_schema_version(s, &v), 0);
+        assert_int_equal(v, STORE_SCHEMA_VERSION);
+        assert_int_equal(store_integrity_check(s), 0);
+        s = store_close(s);
+        /* reopening applies nothing and keeps the version */
+        assert_int_equal(store_open(f->path, &s), 0);
+        assert_int_equal(store_schema_version(s, &v), 0);
+        assert_int_equal(v, STORE_SCHEMA_VERSION);
+        s = store_close(s);
+        /* a file from a newer carnet is refused */
+        tamper(f->path, "PRAGMA user_version = 99");
+        assert_int_equal(store_open(f->path, &s), -EPROTONOSUPPORT);
+}
+
+static void test_not_a_database(void **state) {
+        struct fixture *f = *state;
+        struct store *s = NULL;
+        FILE *fp = fopen(f->path, "we");
+
+        assert_non_null(fp);
+        fputs("this is not an SQLite file, it is long enough to be checked by the header parser....", fp);
+        fclose(fp);
+        assert_int_equal(store_open(f->path, &s), -EBADMSG);
+        assert_null(s);
+}
+
+static void test_append_outside_transaction(void **state) {
+        struct fixture *f = *state;
+        _cleanup_store_ struct store *s = NULL;
+        struct audit_entry e = { .at = 1 };
+
+        assert_int_equal(store_open(f->path, &s), 0);
+        assert_int_equal(audit_append(s, &e, NULL), -ENOLCK);
+}
+
+static void test_intact(void **state) {
+        struct fixture *f = *state;
+        _cleanup_store_ struct store *s = NULL;
+        uint8_t h[AUDIT_HASH_LEN];
+        int64_t bad = -1, seq;
+        char msg[256];
+
+        assert_int_equal(store_open(f->path, &s), 0);
+        assert_int_equal(audit_verify(s, &bad, msg, sizeof(msg)), 0); /* empty */
+        fill(s, 20);
+        assert_int_equal(audit_verify(s, &bad, msg, sizeof(msg)), 0);
+        assert_int_equal(bad, 0);
+        assert_int_equal(audit_head(s, &seq, h), 0);
+        assert_int_equal(seq, 20);
+}
+
+/* Each tampering must be detected and name the expected entry. */
+static void test_tampering(void **state) {
+        static const struct {
+                const char *sql;
+                int64_t bad;
+                const char *words;
+        } cases[] = {
+                { "UPDATE audit SET outcome = 'deny' WHERE seq = 7", 7, "entry 7 was altered" },
+                { "UPDATE audit SET at = at + 1 WHERE seq = 1", 1, "entry 1 was altered" },
+                { "UPDATE audit SET actor = 'x' || actor WHERE seq = 20", 20, "entry 20 was altered" },
+                { "DELETE FROM audit WHERE seq = 5", 5, "entry 5 is missing" },
+                /* delete and renumber so that there is no gap */
+                { "DELETE FROM audit WHERE seq = 5; UPDATE audit SET seq = seq - 1 WHERE seq > 5;", 5,
+                  "does not follow" },
+                /* swap the contents of two rows, keeping the numbers */
+                { "UPDATE audit SET seq = -1 WHERE seq = 9; UPDATE audit SET seq = 9 WHERE seq = 10;"
+                  "UPDATE audit SET seq = 10 WHERE seq = -1;", 9, "does not follow" },
+                /* truncate the tail */
+                { "DELETE FROM audit WHERE seq > 17", 18, "removed" },
+                { "UPDATE audit SET reason = 'coma' WHERE seq = 3", 3, "entry 3 was altered" },
+                /* rewrite one entry and its hash consistently: the next link breaks */
+                { "UPDATE audit SET hash = zeroblob(32) WHERE seq = 11", 11, "entry 11 was altered" },
+                { "UPDATE audit SET prev_hash = zeroblob(32) WHERE seq = 2", 2, "does not follow" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                struct fixture *f = *state;
+                _cleanup_store_ struct store *s = NULL;
+                int64_t bad = -1;
+                char msg[256];
+                char p[160];
+
+                unlink(f->path);
+                snprintf(p, sizeof(p), "%s-wal", f->path);
+                unlink(p);
+                snprintf(p, sizeof(p), "%s-shm", f->path);
+                unlink(p);
+                assert_int_equal(store_open(f->path, &s), 0);
+                fill(s, 20);
+                s = store_close(s);
+
+                tamper(f->path, cases[i].sql);
+                assert_int_equal(store_open(f->path, &s), 0);
+                assert_int_equal(audit_verify(s, &bad, msg, sizeof(msg)), -EBADMSG);
+                if (bad != cases[i].bad || !strstr(msg, cases[i].words))
+                        fail_msg("case %zu: bad=%lld msg='%s'", i, (long long) bad, msg);
+        }
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_append_outside_transaction, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_intact, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_tampering, setup, teardown),
+        };
+        return cmocka_run_group_tests_name("audit", tests, NULL, NULL);
+}

@@ -1,0 +1,585 @@
+/* tests/unit/test-dossier.c: the dossier engine end to end: lifecycle,
+ * access list, masking, emergency access and its notifications, held-back
+ * documents, retention, care-coordination alerts, hostile strings. Time is
+ * the fixture's fake clock. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "dossier-fixture.h"
+
+static const struct dossier_doc_meta report = {
+        .type_code = "11488-4", .class_code = "10", .format_code = "urn:ihe:iti:xds:2017:mimeTypeSufficient",
+        .mime = "application/pdf", .title = "Consultation du 12 mars", .created_at = T0 - 3600,
+};
+
+static void create(struct fixture *f) {
+        char secret[DOSSIER_SECRET_SIZE];
+
+        assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
+        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+}
+
+static enum access_reason last(struct fixture *f) {
+        return dossier_last_decision(f->e)->reason;
+}
+
+static void deposit(struct fixture *f, const struct dossier_actor *a, const struct dossier_doc_meta *m,
+                    char uid[DOSSIER_UID_SIZE], struct dossier_warnings *w) {
+        static const char pdf[] = "%PDF-1.7 fake";
+        assert_int_equal(dossier_deposit(f->e, a, INS, m, pdf, sizeof(pdf), uid, w), 0);
+}
+
+static size_t count_visible(struct fixture *f, const struct dossier_actor *a, unsigned flags) {
+        _cleanup_free_ struct dossier_doc *docs = NULL;
+        size_t n = 0;
+
+        assert_int_equal(dossier_list(f->e, a, INS, flags, &docs, &n), 0);
+        return n;
+}
+
+static void verify_chain(struct fixture *f) {
+        int64_t bad = -1;
+        char msg[256];
+
+        if (audit_verify(dossier_engine_store(f->e), &bad, msg, sizeof(msg)) != 0)
+                fail_msg("audit chain: %s", msg);
+        assert_int_equal(store_integrity_check(dossier_engine_store(f->e)), 0);
+}
+
+static void test_create(void **state) {
+        struct fixture *f = *state;
+        char secret[DOSSIER_SECRET_SIZE], again[DOSSIER_SECRET_SIZE];
+        struct dossier_identity bad = ident;
+        int64_t n;
+
+        /* without consent: refused and audited */
+        n = audit_count(f);
+        assert_int_equal(dossier_create(f->e, &gp, &ident, false, secret), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_NO_CONSENT);
+        assert_int_equal(audit_count(f), n + 1);
+
+        assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
+        assert_int_equal(strlen(secret), DOSSIER_SECRET_SIZE - 1);
+        assert_int_equal(dossier_verify_secret(f->e, INS, secret), 0);
+        assert_int_equal(dossier_verify_secret(f->e, INS, "AAAA-AAAA-AAAA-AAAA"), -EACCES);
+        assert_int_equal(dossier_verify_secret(f->e, INS2, secret), -ENOENT);
+        assert_int_equal(dossier_create(f->e, &gp, &ident, true, again), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_DOSSIER_EXISTS);
+
+        /* malformed INS and traits: refused before any decision */
+        bad.ins = "185057800608490";
+        assert_int_equal(dossier_create(f->e, &gp, &bad, true, again), -EINVAL);
+        bad = ident;
+        bad.ins_oid = "1.2.3";
+        assert_int_equal(dossier_create(f->e, &gp, &bad, true, again), -EINVAL);
+        bad = ident;
+        bad.sex = "X";
+        assert_int_equal(dossier_create(f->e, &gp, &bad, true, again), -EINVAL);
+
+        /* the secret is not stored in clear */
+        {
+                sqlite3_stmt *st = NULL;
+                assert_int_equal(sqlite3_prepare_v2(store_db(dossier_engine_store(f->e)),
+                                                    "SELECT count(*) FROM dossiers WHERE instr(CAST(secret_hash AS TEXT), ?1) "
+                                                    "OR instr(CAST(secret_salt AS TEXT), ?1)", -1, &st, NULL), SQLITE_OK);
+                sqlite3_bind_text(st, 1, secret, -1, SQLITE_STATIC);
+                assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+                assert_int_equal(sqlite3_column_int(st, 0), 0);
+                sqlite3_finalize(st);
+        }
+        /* the patient opens their own */
+        {
+                struct dossier_identity id2 = ident;
+                struct dossier_actor p2 = patient;
+                id2.ins = INS2;
+                id2.sex = "F";
+                p2.id = INS2;
+                assert_int_equal(dossier_create(f->e, &p2, &id2, true, again), 0);
+        }
+        verify_chain(f);
+}
+
+static void test_access_list(void **state) {
+        struct fixture *f = *state;
+        char uid[DOSSIER_UID_SIZE], masked_uid[DOSSIER_UID_SIZE];
+        _cleanup_free_ struct dossier_access_entry *list = NULL;
+        _cleanup_free_ void *content = NULL;
+        struct dossier_doc d;
+        size_t n, len;
+        int64_t before;
+
+        create(f);
+        /* not authorised yet: the nurse is refused, and the refusal audited */
+        before = audit_count(f);
+        assert_int_equal(dossier_list(f->e, &nurse, INS, 0, &(struct dossier_doc *) { NULL }, &n), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_NOT_AUTHORISED);
+        assert_int_equal(audit_count(f), before + 1);
+
+        deposit(f, &gp, &report, uid, NULL);
+        deposit(f, &gp, &report, masked_uid, NULL);
+        assert_int_equal(dossier_set_access(f->e, &patient, INS, nurse.id, DOSSIER_ACCESS_AUTHORISE), 0);
+        assert_int_equal(count_visible(f, &nurse, 0), 2);
+
+        /* masking hides from the nurse, not from the author */
+        assert_int_equal(dossier_set_masked(f->e, &patient, INS, masked_uid, true), 0);
+        assert_int_equal(count_visible(f, &nurse, 0), 1);
+        assert_int_equal(count_visible(f, &gp, 0), 2);
+        assert_int_equal(dossier_read(f->e, &nurse, INS, masked_uid, &d, &content, &len), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_MASKED);
+        /* the patient names the nurse... no: grants the masked right */
+        assert_int_equal(dossier_set_access(f->e, &patient, INS, nurse.id, DOSSIER_ACCESS_GRANT_MASKED), 0);
+        assert_int_equal(dossier_read(f->e, &nurse, INS, masked_uid, &d, &content, &len), 0);
+        assert_int_equal(d.version, 2); /* masking made a new version of the entry */
+        assert_true(d.masked);
+        free(TAKE_PTR(content));
+        assert_int_equal(dossier_set_access(f->e, &patient, INS, nurse.id, DOSSIER_ACCESS_REVOKE_MASKED), 0);
+        assert_int_equal(dossier_set_masked(f->e, &patient, INS, masked_uid, false), 0);
+        assert_int_equal(count_visible(f, &nurse, 0), 2);
+
+        /* a block wins, also in emergency mode */
+        assert_int_equal(dossier_set_access(f->e, &patient, INS, nurse.id, DOSSIER_ACCESS_BLOCK), 0);
+        assert_int_equal(dossier_read(f->e, &nurse, INS, uid, &d, &content, &len), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_BLOCKED);
+        {
+                struct dossier_actor nurse_er = nurse;
+                nurse_er.mode = ACCESS_MODE_EMERGENCY;
+                nurse_er.reason = "cardiac arrest";
+                assert_int_equal(dossier_read(f->e, &nurse_er, INS, uid, &d, &content, &len), -EACCES);
+                assert_int_equal(last(f), ACCESS_DENY_BLOCKED);
+        }
+        assert_int_equal(dossier_set_access(f->e, &patient, INS, nurse.id, DOSSIER_ACCESS_UNBLOCK), 0);
+        assert_int_equal(dossier_read(f->e, &nurse, INS, uid, &d, &content, &len), 0);
+        assert_memory_equal(content, "%PDF-1.7 fake", 14);
+        assert_string_equal(d.title, report.title);
+        assert_string_equal(d.author_id, gp.id);
+
+        /* professionals may not edit the list */
+        assert_int_equal(dossier_set_access(f->e, &gp, INS, nurse.id, DOSSIER_ACCESS_BLOCK), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_PATIENT_ONLY);
+
+        /* the patient sees who has access, with names */
+        assert_int_equal(dossier_list_access(f->e, &patient, INS, &list, &n), 0);
+        assert_int_equal(n, 2);
+        assert_string_equal(list[0].id_nat, gp.id);
+        assert_string_equal(list[0].last_name, "MARTIN");
+        assert_int_equal(list[1].relation, ACCESS_REL_AUTHORISED);
+        assert_true(list[1].first_access_at > 0);
+
+        /* another patient's dossier is not theirs */
+        {
+                struct dossier_actor other = patient;
+                other.id = INS2;
+                assert_int_equal(dossier_list(f->e, &other, INS, 0, &(struct dossier_doc *) { NULL }, &n), -EACCES);
+                assert_int_equal(last(f), ACCESS_DENY_NOT_OWN_DOSSIER);
+        }
+        verify_chain(f);
+}
+
+static void test_versions(void **state) {
+        struct fixture *f = *state;
+        char uid[DOSSIER_UID_SIZE], v2[DOSSIER_UID_SIZE], mine[DOSSIER_UID_SIZE];
+        _cleanup_free_ struct dossier_doc *docs = NULL;
+        struct dossier_doc_meta pat = report;
+        size_t n;
+
+        create(f);
+        deposit(f, &gp, &report, uid, NULL);
+        assert_int_equal(dossier_replace(f->e, &gp, INS, uid, &report, "v2", 2, v2, NULL), 0);
+        assert_int_equal(dossier_replace(f->e, &gp, INS, uid, &report, "v3", 2, mine, NULL), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_DOC_NOT_CURRENT);
+        assert_int_equal(count_visible(f, &gp, 0), 1);
+        assert_int_equal(dossier_list(f->e, &gp, INS, DOSSIER_LIST_ALL_STATUSES, &docs, &n), 0);
+        assert_int_equal(n, 2);
+        for (size_t i = 0; i < n; i++) {
+                if (strcmp(docs[i].uid, uid) == 0) {
+                        assert_int_equal(docs[i].status, ACCESS_DOC_DEPRECATED);
+                        assert_string_equal(docs[i].replaced_by, v2);
+                } else {
+                        assert_int_equal(docs[i].status, ACCESS_DOC_APPROVED);
+                        assert_int_equal(docs[i].version, 2);
+                }
+        }
+        /* only the author archives; the patient cannot deposit a report */
+        assert_int_equal(dossier_set_access(f->e, &patient, INS, nurse.id, DOSSIER_ACCESS_AUTHORISE), 0);
+        assert_int_equal(dossier_archive(f->e, &nurse, INS, v2), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_NOT_AUTHOR);
+        assert_int_equal(dossier_archive(f->e, &gp, INS, v2), 0);
+        assert_int_equal(count_visible(f, &gp, 0), 0);
+        assert_int_equal(dossier_deposit(f->e, &patient, INS, &report, "x", 1, mine, NULL), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_CLASS_RESERVED);
+        pat.type_code = "DOCPAT01";
+        pat.class_code = "90";
+        assert_int_equal(dossier_deposit(f->e, &patient, INS, &pat, "x", 1, mine, NULL), 0);
+        free(docs);
+        docs = NULL;
+        assert_int_equal(dossier_list(f->e, &gp, INS, 0, &docs, &n), 0);
+        assert_int_equal(n, 1);
+        assert_true(docs[0].patient_deposit);
+        /* unknown document: -ENOENT for an authorised reader */
+        assert_int_equal(dossier_archive(f->e, &gp, INS, "0123456789abcdef0123456789abcdef"), -ENOENT);
+        assert_int_equal(last(f), ACCESS_DENY_NO_DOCUMENT);
+        verify_chain(f);
+}
+
+struct notes {
+        unsigned emergency, first, hold;
+};
+
+static int count_notes(const struct dossier_notification *n, void *userdata) {
+        struct notes *c = userdata;
+
+        if (strcmp(n->kind, "emergency-access") == 0)
+                c->emergency++;
+        else if (strcmp(n->kind, "first-access") == 0)
+                c->first++;
+        else if (strcmp(n->kind, "hold-consult") == 0)
+                c->hold++;
+        return 0;
+}
+
+struct trail_count {
+        unsigned emergency, deny;
+};
+
+static int count_trail(const struct audit_entry *e, void *userdata) {
+        struct trail_count *c = userdata;
+
+        if (strcmp(e->mode, "emergency") == 0)
+                c->emergency++;
+        if (strcmp(e->outcome, "deny") == 0)
+                c->deny++;
+        return 0;
+}
+
+static void test_emergency(void **state) {
+        struct fixture *f = *state;
+        char uid[DOSSIER_UID_SIZE];
+        _cleanup_free_ void *content = NULL;
+        struct dossier_actor er2 = er;
+        struct notes pn = {}, tn = {};
+        struct trail_count tc = {};
+        struct dossier_doc d;
+        size_t len;
+
+        create(f);
+        assert_int_equal(dossier_set_access(f->e, &patient, INS, gp.id, DOSSIER_ACCESS_TRAITANT), 0);
+        deposit(f, &gp, &report, uid, NULL);
+
+        assert_int_equal(dossier_read(f->e, &er, INS, uid, &d, &content, &len), 0);
+        assert_int_equal(last(f), ACCESS_ALLOW_EMERGENCY);
+        free(TAKE_PTR(content));
+        assert_int_equal(count_visible(f, &er, 0), 1); /* same session: notified once */
+
+        er2.reason = "";
+        assert_int_equal(dossier_read(f->e, &er2, INS, uid, &d, &content, &len), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_EMERGENCY_NO_REASON);
+
+        assert_int_equal(dossier_notifications(f->e, &patient, INS, count_notes, &pn), 0);
+        assert_int_equal(pn.emergency, 1);
+        assert_int_equal(pn.first, 2); /* the gp (first deposit) and the emergency doctor */
+        assert_int_equal(dossier_notifications_for(f->e, gp.id, count_notes, &tn), 0);
+        assert_int_equal(tn.emergency, 1);
+
+        assert_int_equal(dossier_trail(f->e, &patient, INS, count_trail, &tc), 0);
+        assert_int_equal(tc.emergency, 3);
+        assert_int_equal(tc.deny, 1);
+
+        /* opt-out */
+        assert_int_equal(dossier_set_options(f->e, &patient, INS, 1, -1, -1), 0);
+        assert_int_equal(count_visible(f, &gp, 0), 1);
+        er2.reason = "coma";
+        er2.session = "other";
+        assert_int_equal(dossier_read(f->e, &er2, INS, uid, &d, &content, &len), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_EMERGENCY_OPTED_OUT);
+        /* call centre still possible until opted out too */
+        er2.mode = ACCESS_MODE_CALL_CENTRE;
+        assert_int_equal(dossier_read(f->e, &er2, INS, uid, &d, &content, &len), 0);
+        free(TAKE_PTR(content));
+        assert_int_equal(dossier_set_options(f->e, &patient, INS, -1, 1, -1), 0);
+        assert_int_equal(dossier_read(f->e, &er2, INS, uid, &d, &content, &len), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_CALL_CENTRE_OPTED_OUT);
+        verify_chain(f);
+}
+
+static void test_hold(void **state) {
+        struct fixture *f = *state;
+        struct dossier_doc_meta held = report;
+        _cleanup_free_ struct dossier_doc *docs = NULL;
+        char uid[DOSSIER_UID_SIZE], uid2[DOSSIER_UID_SIZE];
+        unsigned notified = 9, released = 9;
+        struct notes pn = {};
+        size_t n;
+
+        create(f);
+        held.hidden_from_patient = true;
+        held.title = "Compte rendu d'annonce";
+        deposit(f, &gp, &held, uid, NULL);
+        deposit(f, &gp, &held, uid2, NULL);
+        assert_int_equal(count_visible(f, &patient, 0), 0);
+        assert_int_equal(dossier_list(f->e, &gp, INS, 0, &docs, &n), 0);
+        assert_int_equal(n, 2);
+        assert_true(docs[0].warn_hidden_from_patient);
+        assert_int_equal(dossier_set_masked(f->e, &patient, INS, uid, true), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_HIDDEN_FROM_PATIENT);
+
+        /* the announcement consultation for uid2 took place */
+        assert_int_equal(dossier_release_hold(f->e, &gp, INS, uid2), 0);
+        assert_int_equal(count_visible(f, &patient, 0), 1);
+
+        f->now = T0 + 13 * DOSSIER_DAY;
+        assert_int_equal(dossier_tick(f->e, &notified, &released), 0);
+        assert_int_equal(notified, 0);
+        f->now = T0 + 15 * DOSSIER_DAY;
+        assert_int_equal(dossier_tick(f->e, &notified, &released), 0);
+        assert_int_equal(notified, 1);
+        assert_int_equal(released, 0);
+        assert_int_equal(dossier_tick(f->e, &notified, &released), 0);
+        assert_int_equal(notified, 0); /* once */
+        assert_int_equal(dossier_notifications(f->e, &patient, INS, count_notes, &pn), 0);
+        assert_int_equal(pn.hold, 1);
+
+        /* after one month it is visible, even before the job runs */
+        f->now = T0 + 30 * DOSSIER_DAY + 1;
+        assert_int_equal(count_visible(f, &patient, 0), 2);
+        assert_int_equal(dossier_tick(f->e, &notified, &released), 0);
+        assert_int_equal(released, 1);
+        assert_int_equal(count_visible(f, &patient, 0), 2);
+        verify_chain(f);
+}
+
+static void test_lifecycle(void **state) {
+        struct fixture *f = *state;
+        char uid[DOSSIER_UID_SIZE], secret[DOSSIER_SECRET_SIZE];
+        struct trail_count tc = {};
+        unsigned purged = 9;
+        size_t n;
+
+        create(f);
+        deposit(f, &gp, &report, uid, NULL);
+        assert_int_equal(dossier_close(f->e, &gp, INS), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_PATIENT_ONLY);
+        assert_int_equal(dossier_close(f->e, &patient, INS), 0);
+        assert_int_equal(dossier_list(f->e, &gp, INS, 0, &(struct dossier_doc *) { NULL }, &n), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_CLOSED);
+        assert_int_equal(count_visible(f, &patient, 0), 1);
+        assert_int_equal(dossier_reactivate(f->e, &patient, INS), 0);
+        assert_int_equal(count_visible(f, &gp, 0), 1);
+
+        /* retention: 10 years after closure, not before */
+        assert_int_equal(dossier_close(f->e, &patient, INS), 0);
+        f->now = T0 + 3650 * DOSSIER_DAY;
+        assert_int_equal(dossier_purge_expired(f->e, &purged), 0);
+        assert_int_equal(purged, 0);
+        f->now = T0 + 3654 * DOSSIER_DAY;
+        assert_int_equal(dossier_purge_expired(f->e, &purged), 0);
+        assert_int_equal(purged, 1);
+        assert_int_equal(dossier_list(f->e, &patient, INS, 0, &(struct dossier_doc *) { NULL }, &n), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_DESTROYED);
+        /* the trail survives; the content does not */
+        assert_int_equal(dossier_trail(f->e, &patient, INS, count_trail, &tc), 0);
+        {
+                sqlite3_stmt *st = NULL;
+                assert_int_equal(sqlite3_prepare_v2(store_db(dossier_engine_store(f->e)),
+                                                    "SELECT (SELECT count(*) FROM documents) + (SELECT count(*) FROM contents)",
+                                                    -1, &st, NULL), SQLITE_OK);
+                assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+                assert_int_equal(sqlite3_column_int(st, 0), 0);
+                sqlite3_finalize(st);
+        }
+        /* a new dossier can be opened on the tombstone */
+        assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
+        assert_int_equal(count_visible(f, &patient, 0), 0);
+        /* and destroyed on request */
+        assert_int_equal(dossier_destroy(f->e, &patient, INS), 0);
+        assert_int_equal(dossier_verify_secret(f->e, INS, secret), -ENOENT);
+        verify_chain(f);
+}
+
+static void test_alerts(void **state) {
+        struct fixture *f = *state;
+        struct dossier_doc_meta lab = report, rx = report;
+        struct dossier_warnings w;
+        char uid[DOSSIER_UID_SIZE], first_rx[DOSSIER_UID_SIZE];
+
+        create(f);
+        lab.type_code = "11502-2";
+        lab.title = "NFS";
+        deposit(f, &gp, &lab, uid, &w);
+        assert_int_equal(w.n, 0);
+        lab.created_at += 10 * DOSSIER_DAY;
+        deposit(f, &gp, &lab, uid, &w);
+        assert_int_equal(w.n, 1);
+        assert_int_equal(w.w[0].kind, DOSSIER_WARN_DUPLICATE_EXAM);
+        lab.created_at += 60 * DOSSIER_DAY; /* outside the 30-day window */
+        deposit(f, &gp, &lab, uid, &w);
+        assert_int_equal(w.n, 0);
+
+        rx.type_code = "57833-6";
+        rx.class_code = "42";
+        rx.title = "Ordonnance";
+        rx.medicines = "B01AA03";
+        deposit(f, &gp, &rx, first_rx, &w);
+        assert_int_equal(w.n, 0);
+        rx.medicines = "N02BA01,C10AA01";
+        deposit(f, &gp, &rx, uid, &w);
+        assert_int_equal(w.n, 1);
+        assert_int_equal(w.w[0].kind, DOSSIER_WARN_INTERACTION);
+        assert_string_equal(w.w[0].other_uid, first_rx);
+        assert_non_null(strstr(w.w[0].detail, "bleeding"));
+        rx.medicines = "C10AA01,J01FA09";
+        deposit(f, &gp, &rx, uid, &w);
+        assert_true(w.n >= 1); /* within the prescription itself */
+
+        /* an alert never reveals a document its reader may not see */
+        assert_int_equal(dossier_set_masked(f->e, &patient, INS, first_rx, true), 0);
+        assert_int_equal(dossier_set_access(f->e, &patient, INS, nurse.id, DOSSIER_ACCESS_AUTHORISE), 0);
+        rx.medicines = "M01AE01";
+        rx.class_code = "42";
+        deposit(f, &nurse, &rx, uid, &w);
+        assert_int_equal(w.n, 0);
+        deposit(f, &gp, &rx, uid, &w); /* the author of the masked one sees it */
+        assert_int_equal(w.n, 1);
+
+        rx.medicines = "warfarin";
+        assert_int_equal(dossier_deposit(f->e, &gp, INS, &rx, "x", 1, uid, &w), -EINVAL);
+        verify_chain(f);
+}
+
+static void test_hostile(void **state) {
+        struct fixture *f = *state;
+        static const char *const good_titles[] = {
+                "O'Brien \"quoted\" title",
+                "'); DROP TABLE documents; --",
+                "Résumé – 日本語 – \xf0\x9f\x98\x80",
+                "%s%n%x",
+        };
+        static const char *const bad_titles[] = {
+                "bad \xff byte", "overlong \xc0\xaf", "surrogate \xed\xa0\x80", "truncated \xe2\x82",
+                "tab\tinside", "newline\n", "del\x7f", "",
+        };
+        struct dossier_doc_meta m = report;
+        char uid[DOSSIER_UID_SIZE];
+        _cleanup_free_ char *big = NULL;
+        _cleanup_free_ void *content = NULL;
+        struct dossier_doc d;
+        unsigned char bin[256];
+        size_t len;
+
+        create(f);
+        for (size_t i = 0; i < ELEMENTSOF(good_titles); i++) {
+                m.title = good_titles[i];
+                deposit(f, &gp, &m, uid, NULL);
+                assert_int_equal(dossier_read(f->e, &gp, INS, uid, &d, &content, &len), 0);
+                assert_string_equal(d.title, good_titles[i]);
+                free(TAKE_PTR(content));
+        }
+        for (size_t i = 0; i < ELEMENTSOF(bad_titles); i++) {
+                m.title = bad_titles[i];
+                assert_int_equal(dossier_deposit(f->e, &gp, INS, &m, "x", 1, uid, NULL), -EINVAL);
+        }
+        /* NUL cannot travel in a C string; the front checks its buffers */
+        assert_int_equal(dossier_text_check("a\0b", 3, 16), -EINVAL);
+        assert_int_equal(dossier_text_check("abc", 3, 16), 0);
+
+        /* the longest title is kept whole; 1 MB is refused */
+        big = malloc(1024 * 1024 + 1);
+        assert_non_null(big);
+        memset(big, 'a', 1024 * 1024);
+        big[DOSSIER_TITLE_MAX] = '\0';
+        m.title = big;
+        deposit(f, &gp, &m, uid, NULL);
+        assert_int_equal(dossier_read(f->e, &gp, INS, uid, &d, &content, &len), 0);
+        assert_int_equal(strlen(d.title), DOSSIER_TITLE_MAX);
+        free(TAKE_PTR(content));
+        big[DOSSIER_TITLE_MAX] = 'a';
+        big[1024 * 1024] = '\0';
+        assert_int_equal(dossier_deposit(f->e, &gp, INS, &m, "x", 1, uid, NULL), -E2BIG);
+
+        /* binary content with NULs round-trips, empty content too */
+        for (size_t i = 0; i < sizeof(bin); i++)
+                bin[i] = (unsigned char) i;
+        m.title = "binary";
+        assert_int_equal(dossier_deposit(f->e, &gp, INS, &m, bin, sizeof(bin), uid, NULL), 0);
+        assert_int_equal(dossier_read(f->e, &gp, INS, uid, &d, &content, &len), 0);
+        assert_int_equal(len, sizeof(bin));
+        assert_memory_equal(content, bin, sizeof(bin));
+        free(TAKE_PTR(content));
+        assert_int_equal(dossier_deposit(f->e, &gp, INS, &m, NULL, 0, uid, NULL), 0);
+        assert_int_equal(dossier_read(f->e, &gp, INS, uid, &d, &content, &len), 0);
+        assert_int_equal(len, 0);
+        free(TAKE_PTR(content));
+
+        /* hostile identifiers are refused, not stored */
+        {
+                struct dossier_actor evil = gp;
+                evil.id = "8' OR '1'='1";
+                assert_int_equal(dossier_list(f->e, &evil, INS, 0, &(struct dossier_doc *) { NULL }, &len), -EINVAL);
+                evil = gp;
+                evil.reason = "bad \xff";
+                assert_int_equal(dossier_list(f->e, &evil, INS, 0, &(struct dossier_doc *) { NULL }, &len), -EINVAL);
+                assert_int_equal(dossier_read(f->e, &gp, INS, "../../etc/passwd", &d, &content, &len), -EINVAL);
+                assert_int_equal(dossier_list(f->e, &gp, "18505780060849'", 0, &(struct dossier_doc *) { NULL }, &len),
+                                 -EINVAL);
+        }
+        /* a patient name with quotes and accents */
+        {
+                struct dossier_identity id2 = ident;
+                char secret[DOSSIER_SECRET_SIZE];
+                id2.ins = INS2;
+                id2.sex = "F";
+                id2.birth_name = "D'ARTAGNAN-ÉLODIE \"la\"";
+                assert_int_equal(dossier_create(f->e, &gp, &id2, true, secret), 0);
+        }
+        /* altered content is detected on read */
+        {
+                char sql[160];
+                snprintf(sql, sizeof(sql), "UPDATE contents SET content = x'00' WHERE doc_id = "
+                                           "(SELECT id FROM documents WHERE uid = '%s')", uid); /* uid is hex */
+                assert_int_equal(sqlite3_exec(store_db(dossier_engine_store(f->e)), sql, NULL, NULL, NULL), SQLITE_OK);
+                assert_int_equal(dossier_read(f->e, &gp, INS, uid, &d, &content, &len), -EBADMSG);
+        }
+        verify_chain(f);
+}
+
+static void test_forbidden(void **state) {
+        struct fixture *f = *state;
+        struct dossier_actor a = { .kind = ACCESS_ACTOR_INSURER, .id = "INSURER1", .session = "x" };
+        size_t n;
+
+        create(f);
+        assert_int_equal(dossier_list(f->e, &a, INS, 0, &(struct dossier_doc *) { NULL }, &n), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_FORBIDDEN_ROLE);
+        a.kind = ACCESS_ACTOR_EMPLOYER;
+        assert_int_equal(dossier_list(f->e, &a, INS, 0, &(struct dossier_doc *) { NULL }, &n), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_FORBIDDEN_ROLE);
+        a = gp;
+        a.id = "810000000009";
+        a.practice = ACCESS_PRACTICE_OCCUPATIONAL;
+        assert_int_equal(dossier_list(f->e, &a, INS, 0, &(struct dossier_doc *) { NULL }, &n), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_NO_EXPRESS_CONSENT);
+        a.card = ACCESS_CARD_CPE;
+        a.practice = ACCESS_PRACTICE_CARE;
+        assert_int_equal(dossier_list(f->e, &a, INS, 0, &(struct dossier_doc *) { NULL }, &n), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_CARD_TYPE);
+        assert_int_equal(dossier_list(f->e, &gp, INS2, 0, &(struct dossier_doc *) { NULL }, &n), -ENOENT);
+        assert_int_equal(last(f), ACCESS_DENY_NO_DOSSIER);
+        verify_chain(f);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_create, fixture_setup, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_access_list, fixture_setup, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_versions, fixture_setup, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_emergency, fixture_setup, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_hold, fixture_setup, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_lifecycle, fixture_setup, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_alerts, fixture_setup, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_hostile, fixture_setup, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_forbidden, fixture_setup, fixture_teardown),
+        };
+        return cmocka_run_group_tests_name("dossier", tests, NULL, NULL);
+}

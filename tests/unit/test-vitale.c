@@ -1,0 +1,275 @@
+/* tests/unit/test-vitale.c: the Vitale driver, the TLV reader and the APDU
+ * exchange against scripted cards, hostile ones included. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../daemon/cards.h"
+#include "../../daemon/cardio.h"
+#include "../../daemon/tlv.h"
+#include "../../daemon/vitale.h"
+
+/* ---- a scripted card: answers in order, checks each command's header ---- */
+struct step {
+        const char *cmd;  /* hex prefix the command must start with */
+        const char *resp; /* hex answer, "" for a card that vanished */
+};
+
+struct script {
+        const struct step *steps;
+        size_t n, pos;
+};
+
+static size_t unhex(const char *s, uint8_t *out, size_t max) {
+        size_t n = 0;
+        while (s[0] && s[1] && n < max) {
+                if (s[0] == ' ') {
+                        s++;
+                        continue;
+                }
+                unsigned v;
+                sscanf(s, "%2x", &v);
+                out[n++] = (uint8_t)v;
+                s += 2;
+        }
+        return n;
+}
+
+static int script_transmit(void *userdata, const uint8_t *apdu, size_t len, uint8_t *resp, size_t max,
+                           size_t *resp_len) {
+        struct script *sc = userdata;
+        uint8_t want[300];
+        if (sc->pos >= sc->n)
+                fail_msg("card got an unexpected command #%zu", sc->pos);
+        const struct step *st = &sc->steps[sc->pos++];
+        size_t wl = unhex(st->cmd, want, sizeof(want));
+        assert_true(len >= wl);
+        assert_memory_equal(apdu, want, wl);
+        *resp_len = unhex(st->resp, resp, max);
+        return 0;
+}
+
+#define IO(sc) {.transmit = script_transmit, .userdata = &(sc)}
+#define SCRIPT(arr) {.steps = (arr), .n = sizeof(arr) / sizeof((arr)[0])}
+
+/* holder MARTIN CLAIRE 19800517 + LUCAS (rank 1); NIRs: one valid, one absent */
+#define IDENT "651A80064D415254494E8106434C4149524582083139383030353137" \
+              "651C80064D415254494E81054C5543415382083230313230333039830131"
+#define APP "6511930F323830303537353132333435363734" "6500"
+#define SEL_MF "00A40000023F00"
+#define SEL_APP "00A404000BD250000002564954414C45"
+#define READ "00B0820000"
+
+static void reads_holder_and_beneficiary(void **state) {
+        const struct step steps[] = {
+                {SEL_MF, "9000"}, {READ, IDENT "9000"}, {SEL_APP, "9000"}, {READ, APP "9000"}};
+        struct script sc = SCRIPT(steps);
+        struct card_io io = IO(sc);
+        struct vitale_card card;
+        assert_int_equal(vitale_read(&io, &card), 0);
+        assert_int_equal(io.apdus, 4);
+        assert_int_equal(card.n, 2);
+        assert_string_equal(card.p[0].surname, "MARTIN");
+        assert_string_equal(card.p[0].first_name, "CLAIRE");
+        assert_string_equal(card.p[0].birth_date, "19800517");
+        assert_string_equal(card.p[0].nir, "280057512345674");
+        assert_true(card.p[0].nir_valid);
+        assert_null(card.p[0].nir_problem);
+        assert_string_equal(card.p[1].first_name, "LUCAS");
+        assert_string_equal(card.p[1].birth_rank, "1");
+        assert_false(card.p[1].nir_valid);
+        assert_string_equal(card.p[1].nir_problem, "absent");
+}
+
+static void follows_61xx_and_6cxx(void **state) {
+        const struct step steps[] = {
+                {SEL_MF, "9000"},    {READ, "6137"},       {"00C0000037", IDENT "9000"},
+                {SEL_APP, "9000"},   {READ, "6C15"},       {"00B0820015", APP "9000"}};
+        struct script sc = SCRIPT(steps);
+        struct card_io io = IO(sc);
+        struct vitale_card card;
+        assert_int_equal(vitale_read(&io, &card), 0);
+        assert_int_equal(io.apdus, 6);
+        assert_int_equal(card.n, 2);
+        assert_true(card.p[0].nir_valid);
+}
+
+static void wrong_nir_key_is_flagged(void **state) {
+        const struct step steps[] = {{SEL_MF, "9000"},
+                                     {READ, IDENT "9000"},
+                                     {SEL_APP, "9000"},
+                                     /* key 75 instead of 74, then a malformed one */
+                                     {READ, "6511930F323830303537353132333435363735"
+                                            "6506930431323334" "9000"}};
+        struct script sc = SCRIPT(steps);
+        struct card_io io = IO(sc);
+        struct vitale_card card;
+        assert_int_equal(vitale_read(&io, &card), 0);
+        assert_false(card.p[0].nir_valid);
+        assert_string_equal(card.p[0].nir_problem, "wrong key");
+        assert_false(card.p[1].nir_valid);
+        assert_string_equal(card.p[1].nir_problem, "malformed");
+}
+
+static void card_pulled_mid_read(void **state) {
+        /* pcscd answers 0 bytes when the card leaves during an APDU */
+        const struct step steps[] = {{SEL_MF, "9000"}, {READ, ""}};
+        struct script sc = SCRIPT(steps);
+        struct card_io io = IO(sc);
+        struct vitale_card card;
+        assert_int_equal(vitale_read(&io, &card), -ENODEV);
+}
+
+static void not_a_vitale(void **state) {
+        const struct step steps[] = {{SEL_MF, "6A82"}};
+        struct script sc = SCRIPT(steps);
+        struct card_io io = IO(sc);
+        struct vitale_card card;
+        assert_int_equal(vitale_read(&io, &card), -ENOENT);
+}
+
+static void endless_61xx_is_refused(void **state) {
+        const struct step steps[] = {{SEL_MF, "9000"}, {READ, "6110"}, {"00C0", "6110"},
+                                     {"00C0", "6110"}, {"00C0", "6110"}};
+        struct script sc = SCRIPT(steps);
+        struct card_io io = IO(sc);
+        struct vitale_card card;
+        assert_int_equal(vitale_read(&io, &card), -EPROTO);
+}
+
+/* ---- hostile files straight into the parser ---- */
+static void hostile_files(void **state) {
+        static const struct {
+                const char *ident, *app, *why;
+        } cases[] = {
+                {"6520800A4D41", "", "template longer than the file"},
+                {"65", "", "tag without length"},
+                {"658400000010", "", "four-byte length"},
+                {"6580", "", "indefinite length"},
+                {"650480FF4142", "", "field length past the template"},
+                {"6506A10480024142", "", "constructed field: nested too deep"},
+                {"650480024101", "", "control byte in a name"},
+                {"6504810241424142", "", "no surname"},
+                {"", "", "no person at all"},
+                {"650480024142", "6511930F3238303035373531323334353637346511930F323830303537353132333435363734",
+                 "more NIRs than persons"},
+                {"65418041414141414141414141414141414141414141414141414141414141414141414141414141414141"
+                 "41414141414141414141414141414141414141414141414141",
+                 "", "surname longer than the field"},
+                {"5F", "", "truncated two-byte tag"},
+                {"1F8101", "", "three-byte tag"},
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                uint8_t a[512], b[512];
+                size_t al = unhex(cases[i].ident, a, sizeof(a)), bl = unhex(cases[i].app, b, sizeof(b));
+                struct vitale_card card;
+                int r = vitale_parse(a, al, b, bl, &card);
+                if (r != -EBADMSG)
+                        fail_msg("case %zu (%s): got %d, expected -EBADMSG", i, cases[i].why, r);
+        }
+}
+
+static void too_many_persons(void **state) {
+        uint8_t buf[1024];
+        size_t n = 0;
+        for (int i = 0; i < VITALE_PERSONS_MAX + 1; i++) {
+                memcpy(buf + n, "\x65\x04\x80\x02XY", 6);
+                n += 6;
+        }
+        struct vitale_card card;
+        assert_int_equal(vitale_parse(buf, n, NULL, 0, &card), -EBADMSG);
+        assert_int_equal(vitale_parse(buf, n - 6, NULL, 0, &card), 0);
+        assert_int_equal(card.n, VITALE_PERSONS_MAX);
+}
+
+/* Random bytes must never crash the parser (run under ASan too). */
+static void random_bytes_never_crash(void **state) {
+        uint8_t a[300], b[300];
+        struct vitale_card card;
+        srand(42);
+        for (int round = 0; round < 20000; round++) {
+                size_t al = (size_t)rand() % sizeof(a), bl = (size_t)rand() % sizeof(b);
+                for (size_t i = 0; i < al; i++)
+                        a[i] = (uint8_t)rand();
+                for (size_t i = 0; i < bl; i++)
+                        b[i] = (uint8_t)rand();
+                if (round % 2) /* half of them start like a real file */
+                        a[0] = 0x65;
+                int r = vitale_parse(a, al, b, bl, &card);
+                assert_true(r == 0 || r == -EBADMSG);
+        }
+}
+
+static void tlv_lengths(void **state) {
+        const uint8_t ok[] = {0x5F, 0x2F, 0x81, 0x02, 0xAA, 0xBB, 0x00, 0x80, 0x00};
+        size_t off = 0;
+        struct tlv t;
+        assert_int_equal(tlv_next(ok, sizeof(ok), &off, &t), 1);
+        assert_int_equal(t.tag, 0x5F2F);
+        assert_int_equal(t.len, 2);
+        assert_int_equal(tlv_next(ok, sizeof(ok), &off, &t), 1); /* padding 00 skipped */
+        assert_int_equal(t.tag, 0x80);
+        assert_int_equal(t.len, 0);
+        assert_int_equal(tlv_next(ok, sizeof(ok), &off, &t), 0);
+        const uint8_t big[] = {0x80, 0x82, 0xFF, 0xFF, 0x00};
+        off = 0;
+        assert_int_equal(tlv_next(big, sizeof(big), &off, &t), -EBADMSG);
+}
+
+static void atr_recognition(void **state) {
+        const uint8_t v2[] = {0x3B, 0x75, 0x13, 0x00, 0x00, 0x47, 0x09, 0xEA, 0x90, 0x00};
+        const uint8_t piv[] = {0x3B, 0x8A, 0x80, 0x01, 0x00, 0x31, 0xC1};
+        assert_true(vitale_match_atr(v2, sizeof(v2)));
+        assert_false(vitale_match_atr(piv, sizeof(piv)));
+        assert_false(vitale_match_atr(v2, 3));
+}
+
+static void identify_cps_by_probe(void **state) {
+        const uint8_t atr[] = {0x3B, 0x8A, 0x80, 0x01};
+        /* not a Vitale, not IAS-ECC, answers the PIV SELECT */
+        const struct step steps[] = {{"00A404000BD2500000025649", "6A82"},
+                                     {"00A404000DE828BD080F8025", "6A82"},
+                                     {"00A4040009A00000030800001000", "61114F0600001000010079074F05A0000003089000"}};
+        struct script sc = SCRIPT(steps);
+        struct card_io io = IO(sc);
+        const struct card_driver *d;
+        union card_data data;
+        assert_int_equal(cards_identify(atr, sizeof(atr), &io, &d, &data), 0);
+        assert_non_null(d);
+        assert_int_equal(d->kind, CARD_CPS);
+}
+
+static void identify_unknown_card(void **state) {
+        const uint8_t atr[] = {0x3B, 0x00};
+        const struct step steps[] = {{"00A404", "6A82"}, {"00A404", "6D00"}, {"00A404", "6A82"}};
+        struct script sc = SCRIPT(steps);
+        struct card_io io = IO(sc);
+        const struct card_driver *d = (void *)1;
+        union card_data data;
+        assert_int_equal(cards_identify(atr, sizeof(atr), &io, &d, &data), 0);
+        assert_null(d);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(reads_holder_and_beneficiary),
+                cmocka_unit_test(follows_61xx_and_6cxx),
+                cmocka_unit_test(wrong_nir_key_is_flagged),
+                cmocka_unit_test(card_pulled_mid_read),
+                cmocka_unit_test(not_a_vitale),
+                cmocka_unit_test(endless_61xx_is_refused),
+                cmocka_unit_test(hostile_files),
+                cmocka_unit_test(too_many_persons),
+                cmocka_unit_test(random_bytes_never_crash),
+                cmocka_unit_test(tlv_lengths),
+                cmocka_unit_test(atr_recognition),
+                cmocka_unit_test(identify_cps_by_probe),
+                cmocka_unit_test(identify_unknown_card),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
