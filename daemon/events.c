@@ -23,6 +23,8 @@ static const char *const type_names[_EVENT_TYPE_MAX] = {
         [EVENT_READER_REMOVED] = "reader_removed",
         [EVENT_CARD_INSERTED] = "card_inserted",
         [EVENT_CARD_REMOVED] = "card_removed",
+        [EVENT_SESSION_STARTED] = "session_started",
+        [EVENT_SESSION_ENDED] = "session_ended",
 };
 
 const char *event_type_name(enum event_type t) {
@@ -92,15 +94,8 @@ size_t events_since(struct event_queue *q, uint64_t after, struct event *out, si
 }
 
 int events_wait(struct event_queue *q, uint64_t after, int timeout_ms) {
-        struct timespec deadline;
+        struct timespec deadline = timespec_after_ms(CLOCK_MONOTONIC, timeout_ms > 0 ? (unsigned)timeout_ms : 0);
         int r = 0;
-        clock_gettime(CLOCK_MONOTONIC, &deadline);
-        deadline.tv_sec += timeout_ms / 1000;
-        deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-        if (deadline.tv_nsec >= 1000000000L) {
-                deadline.tv_sec++;
-                deadline.tv_nsec -= 1000000000L;
-        }
         pthread_mutex_lock(&q->lock);
         while (q->next_seq - 1 <= after && r == 0)
                 r = pthread_cond_timedwait(&q->cond, &q->lock, &deadline);

@@ -22,6 +22,8 @@ enum event_type {
         EVENT_READER_REMOVED,
         EVENT_CARD_INSERTED,
         EVENT_CARD_REMOVED,
+        EVENT_SESSION_STARTED,
+        EVENT_SESSION_ENDED,
         _EVENT_TYPE_MAX,
 };
 

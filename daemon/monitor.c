@@ -79,14 +79,7 @@ static bool stopping(struct monitor *m) {
 
 /* Sleeps ms, or less if the monitor is asked to stop. */
 static void nap(struct monitor *m, unsigned ms) {
-        struct timespec t;
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        t.tv_sec += ms / 1000;
-        t.tv_nsec += (long)(ms % 1000) * 1000000L;
-        if (t.tv_nsec >= 1000000000L) {
-                t.tv_sec++;
-                t.tv_nsec -= 1000000000L;
-        }
+        struct timespec t = timespec_after_ms(CLOCK_MONOTONIC, ms);
         pthread_mutex_lock(&m->lock);
         while (!stopping(m) && pthread_cond_timedwait(&m->wake, &m->lock, &t) == 0)
                 ;
@@ -146,11 +139,14 @@ static void card_gone(struct monitor *m, struct slot *s) {
 
 static void card_arrived(struct monitor *m, struct slot *s, const SCARD_READERSTATE *st) {
         const struct card_driver *drv = NULL;
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         union card_data *data = calloc(1, sizeof(*data));
         unsigned apdus = 0;
         size_t atr_len = st->cbAtr <= READER_ATR_MAX ? st->cbAtr : 0;
         int r = data ? read_card(m->ctx, s->info.name, st->rgbAtr, atr_len, &drv, data, &apdus) : -ENOMEM;
         enum card_kind kind = drv ? drv->kind : CARD_UNKNOWN;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
 
         pthread_mutex_lock(&m->lock);
         s->info.card_present = true;
@@ -160,6 +156,7 @@ static void card_arrived(struct monitor *m, struct slot *s, const SCARD_READERST
         s->info.driver = drv ? drv->name : NULL;
         s->info.read_error = r;
         s->info.apdus = apdus;
+        s->info.read_us = (unsigned)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
         s->info.insertion = ++m->insertions;
         if (data && r == 0)
                 s->data = *data;

@@ -30,6 +30,7 @@ struct reader_info {
         const char *driver;  /* the card driver that recognised it, or NULL */
         int read_error;      /* 0, or -errno when reading the card failed */
         unsigned apdus;      /* exchanges carnet made with this card */
+        unsigned read_us;    /* from PC/SC's insertion event to identity ready */
         uint64_t insertion;  /* counts insertions: binds sessions to one card */
 };
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
@@ -57,6 +58,19 @@ static inline void fclosep(FILE **f) {
                 if (*p)                                                    \
                         func(*p);                                          \
         }
+
+/* The time ms milliseconds from now on clock, for timed waits. */
+static inline struct timespec timespec_after_ms(clockid_t clock, unsigned ms) {
+        struct timespec t;
+        clock_gettime(clock, &t);
+        t.tv_sec += ms / 1000;
+        t.tv_nsec += (long)(ms % 1000) * 1000000L;
+        if (t.tv_nsec >= 1000000000L) {
+                t.tv_sec++;
+                t.tv_nsec -= 1000000000L;
+        }
+        return t;
+}
 
 /* Wipes a secret in a way the optimiser may not remove. */
 static inline void secure_zero(void *p, size_t n) {

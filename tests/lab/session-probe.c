@@ -1,0 +1,127 @@
+/* tests/lab/session-probe.c: drives carnetd's session manager (with the
+ * reader monitor, OpenSC's PKCS#11 module and the trust anchors) from a
+ * lab script, one command a line on stdin, one answer a line on stdout:
+ *
+ *   open [PIN|-]        open a session on the first CPS card ("-": PIN pad)
+ *   lookup              look the last session up with its token and uid
+ *   lookup-other-uid    the same token from another uid
+ *   close               log the last session out
+ *   record              re-verify the last session's signed record
+ *   count               live sessions
+ *   wait-ended S        wait up to S seconds for every session to end
+ *   advance S           move the session clock S seconds forward
+ *   quit
+ *
+ *   session-probe TRUST_PEM [IDLE_TIMEOUT_S]
+ *
+ * Prints "ready" once the monitor has identified a CPS card. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "../../daemon/events.h"
+#include "../../daemon/monitor.h"
+#include "../../daemon/session.h"
+#include "../../daemon/trust.h"
+
+static time_t offset;
+static time_t fake_now(void) {
+        return time(NULL) + offset;
+}
+
+int main(int argc, char **argv) {
+        struct event_queue *q;
+        struct monitor *mon;
+        struct session_manager *sm;
+        struct monitor_config mc = MONITOR_CONFIG_DEFAULT;
+        char line[256], token[SESSION_TOKEN_LEN + 1] = "";
+        struct session_info last = {0};
+
+        if (argc < 2) {
+                fprintf(stderr, "usage: session-probe TRUST_PEM [IDLE_TIMEOUT_S]\n");
+                return 2;
+        }
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        struct session_config sc = {.trust_path = argv[1],
+                                    .idle_timeout_s = argc > 2 ? (unsigned)atoi(argv[2]) : 600,
+                                    .workstation = "lab-workstation",
+                                    .now = fake_now};
+        if (events_new(64, &q) < 0 || monitor_start(&mc, q, &mon) < 0 || sessions_new(&sc, mon, q, &sm) < 0) {
+                fprintf(stderr, "session-probe: start-up failed\n");
+                return 1;
+        }
+        for (int i = 0; i < 100; i++) {
+                struct reader_snapshot snap;
+                monitor_snapshot(mon, &snap);
+                bool cps = false;
+                for (size_t j = 0; j < snap.n; j++)
+                        cps |= snap.r[j].card_present && snap.r[j].kind == CARD_CPS;
+                if (cps) {
+                        printf("ready\n");
+                        break;
+                }
+                usleep(100000);
+        }
+        while (fgets(line, sizeof(line), stdin)) {
+                line[strcspn(line, "\n")] = '\0';
+                char arg[128] = "";
+                if (strncmp(line, "open", 4) == 0) {
+                        struct session_error e;
+                        const char *pin = NULL;
+                        if (sscanf(line, "open %127s", arg) == 1 && strcmp(arg, "-") != 0)
+                                pin = arg;
+                        int r = sessions_open(sm, NULL, pin, pin ? strlen(pin) : 0, getuid(), &last, token, &e);
+                        if (r == 0)
+                                printf("open ok id=%s national_id=%s surname=%s given_name=%s profession=%s "
+                                       "specialty=%s card_type=%s serial=%s\n",
+                                       last.id, last.who.national_id, last.who.surname, last.who.given_name,
+                                       last.who.profession, last.who.specialty,
+                                       p11_card_type_to_string(last.who.card_type), last.card_serial);
+                        else
+                                printf("open error code=%s tries=%d message=%s\n", e.code, e.tries_left,
+                                       e.message);
+                        secure_zero(arg, sizeof(arg));
+                } else if (strcmp(line, "lookup") == 0 || strcmp(line, "lookup-other-uid") == 0) {
+                        struct session_info si;
+                        uid_t uid = strcmp(line, "lookup") == 0 ? getuid() : getuid() + 4242;
+                        int r = sessions_lookup(sm, token, uid, &si);
+                        printf("lookup %s\n", r == 0 ? "ok" : r == -EPERM ? "EPERM" : r == -ENOENT ? "ENOENT" : "error");
+                } else if (strcmp(line, "close") == 0) {
+                        int r = sessions_close(sm, last.id, getuid());
+                        printf("close %s\n", r == 0 ? "ok" : strerror(-r));
+                } else if (strcmp(line, "record") == 0) {
+                        char *rec;
+                        uint8_t *sig;
+                        size_t sl;
+                        int r = sessions_record(sm, last.id, &rec, &sig, &sl);
+                        if (r < 0) {
+                                printf("record %s\n", strerror(-r));
+                                continue;
+                        }
+                        printf("record %s\n", rec);
+                        free(rec);
+                        free(sig);
+                } else if (strcmp(line, "count") == 0) {
+                        printf("count %zu\n", sessions_count(sm));
+                } else if (sscanf(line, "wait-ended %127s", arg) == 1) {
+                        int ticks = atoi(arg) * 10;
+                        while (sessions_count(sm) > 0 && ticks-- > 0)
+                                usleep(100000);
+                        printf("wait-ended count=%zu\n", sessions_count(sm));
+                } else if (sscanf(line, "advance %127s", arg) == 1) {
+                        offset += atol(arg);
+                        sessions_sweep(sm);
+                        printf("advanced\n");
+                } else if (strcmp(line, "quit") == 0)
+                        break;
+                else
+                        printf("unknown command\n");
+        }
+        sessions_free(sm);
+        monitor_stop(mon);
+        events_free(q);
+        return 0;
+}

@@ -1,0 +1,210 @@
+/* tests/unit/test-trust.c: daemon/trust.c against the test PKI made by
+ * tests/pki/mkpki.sh in a private temporary folder: chain, dates (with an
+ * injected "now"), key usage, signatures (RSA PKCS#1 v1.5 and ECDSA P-256
+ * over SHA-256, made here with OpenSSL from the PKI's key files). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "../../daemon/trust.h"
+#include "macro.h"
+
+static char pki[64];
+static struct trust_store *anchors;
+
+static int setup(void **state) {
+        char cmd[256];
+        snprintf(pki, sizeof(pki), "/tmp/carnet-test-trust.XXXXXX");
+        if (!mkdtemp(pki))
+                return -1;
+        snprintf(cmd, sizeof(cmd), "sh tests/pki/mkpki.sh %s/pki >%s/mkpki.log 2>&1", pki, pki);
+        if (system(cmd) != 0)
+                return -1;
+        snprintf(cmd, sizeof(cmd), "%s/pki/ca-chain.pem", pki);
+        return trust_store_load(cmd, &anchors) == 0 ? 0 : -1;
+}
+
+static int teardown(void **state) {
+        char cmd[128];
+        anchors = trust_store_free(anchors);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", pki);
+        return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Reads DIR/pki/NAME.pem as DER. */
+static uint8_t *cert(const char *name, size_t *len) {
+        char p[256];
+        uint8_t *der = NULL;
+        snprintf(p, sizeof(p), "%s/pki/%s.pem", pki, name);
+        assert_int_equal(trust_pem_to_der(p, &der, len), 0);
+        return der;
+}
+
+/* Signs data with DIR/pki/NAME.key (SHA-256; PKCS#1 v1.5 or DER ECDSA). */
+static size_t sign_file_key(const char *name, const void *data, size_t n, uint8_t *sig, size_t max) {
+        char p[256];
+        snprintf(p, sizeof(p), "%s/pki/%s.key", pki, name);
+        FILE *f = fopen(p, "re");
+        assert_non_null(f);
+        EVP_PKEY *k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+        fclose(f);
+        assert_non_null(k);
+        EVP_MD_CTX *md = EVP_MD_CTX_new();
+        size_t len = max;
+        assert_int_equal(EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k), 1);
+        assert_int_equal(EVP_DigestSign(md, sig, &len, data, n), 1);
+        EVP_MD_CTX_free(md);
+        EVP_PKEY_free(k);
+        return len;
+}
+
+static void test_load(void **state) {
+        struct trust_store *s = NULL;
+        char p[128];
+        assert_int_equal(trust_store_count(anchors), 2); /* issuing + root */
+        assert_int_equal(trust_store_load("/nonexistent/ca.pem", &s), -ENOENT);
+        /* a folder works too */
+        snprintf(p, sizeof(p), "%s/anchors", pki);
+        char cmd[512];
+        snprintf(cmd, sizeof(cmd), "mkdir -p %s && cp %s/pki/root.pem %s/pki/issuing.pem %s/", p, pki, pki, p);
+        assert_int_equal(system(cmd), 0);
+        assert_int_equal(trust_store_load(p, &s), 0);
+        assert_int_equal(trust_store_count(s), 2);
+        size_t len;
+        _cleanup_free_ uint8_t *der = cert("cps-rsa-auth", &len);
+        assert_int_equal(trust_verify_cert(s, der, len, 0, TRUST_USAGE_AUTH, NULL), 0);
+        s = trust_store_free(s);
+        /* a file with no certificate is refused */
+        snprintf(p, sizeof(p), "%s/pki/openssl.cnf", pki);
+        assert_int_equal(trust_store_load(p, &s), -ENOENT);
+}
+
+static void test_good(void **state) {
+        static const char *const auth[] = {"cps-rsa-auth", "cps-ec-auth", "cps-cpf-auth", "cps-cpe-auth"};
+        struct trust_error e;
+        for (size_t i = 0; i < ELEMENTSOF(auth); i++) {
+                size_t len;
+                _cleanup_free_ uint8_t *der = cert(auth[i], &len);
+                assert_int_equal(trust_verify_cert(anchors, der, len, 0, TRUST_USAGE_AUTH, &e), 0);
+                assert_string_equal(e.code, "ok");
+                /* an authentication certificate is not a signature one */
+                assert_int_equal(trust_verify_cert(anchors, der, len, 0, TRUST_USAGE_SIGN, &e), -EKEYREJECTED);
+                assert_string_equal(e.code, "wrong_key_usage");
+        }
+        size_t len;
+        _cleanup_free_ uint8_t *der = cert("cps-rsa-sign", &len);
+        assert_int_equal(trust_verify_cert(anchors, der, len, 0, TRUST_USAGE_SIGN, &e), 0);
+        assert_int_equal(trust_verify_cert(anchors, der, len, 0, TRUST_USAGE_AUTH, &e), -EKEYREJECTED);
+}
+
+static void test_unknown_ca(void **state) {
+        struct trust_error e;
+        size_t len;
+        _cleanup_free_ uint8_t *der = cert("cps-unknown-ca-auth", &len);
+        assert_int_equal(trust_verify_cert(anchors, der, len, 0, TRUST_USAGE_AUTH, &e), -ENOKEY);
+        assert_string_equal(e.code, "unknown_ca");
+        _cleanup_free_ uint8_t *rogue = cert("rogue", &len); /* self-signed, not an anchor */
+        assert_int_equal(trust_verify_cert(anchors, rogue, len, 0, TRUST_USAGE_ANY, &e), -ENOKEY);
+        assert_string_equal(e.code, "unknown_ca");
+}
+
+static void test_dates(void **state) {
+        struct trust_error e;
+        size_t len;
+        _cleanup_free_ uint8_t *old = cert("cps-expired-auth", &len);
+        assert_int_equal(trust_verify_cert(anchors, old, len, 0, TRUST_USAGE_AUTH, &e), -EKEYEXPIRED);
+        assert_string_equal(e.code, "expired");
+
+        /* An injected "now": fine in an hour, not yet valid before the PKI
+         * was made, expired after its 825 days. */
+        size_t glen;
+        _cleanup_free_ uint8_t *good = cert("cps-ec-auth", &glen);
+        time_t now = time(NULL);
+        assert_int_equal(trust_verify_cert(anchors, good, glen, now + 3600, TRUST_USAGE_AUTH, &e), 0);
+        assert_int_equal(trust_verify_cert(anchors, good, glen, now - 3 * 86400, TRUST_USAGE_AUTH, &e),
+                         -EKEYEXPIRED);
+        assert_string_equal(e.code, "not_yet_valid");
+        assert_int_equal(trust_verify_cert(anchors, good, glen, now + 900L * 86400, TRUST_USAGE_AUTH, &e),
+                         -EKEYEXPIRED);
+        assert_string_equal(e.code, "expired");
+}
+
+static void test_bad_usage(void **state) {
+        struct trust_error e;
+        size_t len;
+        _cleanup_free_ uint8_t *a = cert("cps-badusage-auth", &len);
+        assert_int_equal(trust_verify_cert(anchors, a, len, 0, TRUST_USAGE_AUTH, &e), -EKEYREJECTED);
+        assert_string_equal(e.code, "wrong_key_usage");
+        assert_int_equal(trust_verify_cert(anchors, a, len, 0, TRUST_USAGE_ANY, &e), 0);
+        _cleanup_free_ uint8_t *s = cert("cps-badusage-sign", &len);
+        assert_int_equal(trust_verify_cert(anchors, s, len, 0, TRUST_USAGE_SIGN, &e), -EKEYREJECTED);
+        assert_string_equal(e.code, "wrong_key_usage");
+}
+
+static void test_garbage(void **state) {
+        struct trust_error e;
+        static const uint8_t junk[] = {0x30, 0x82, 0x01, 0x00, 0x02, 0x01};
+        assert_int_equal(trust_verify_cert(anchors, junk, sizeof(junk), 0, TRUST_USAGE_ANY, &e), -EINVAL);
+        assert_string_equal(e.code, "bad_certificate");
+        size_t len;
+        _cleanup_free_ uint8_t *der = cert("cps-ec-auth", &len);
+        _cleanup_free_ uint8_t *longer = malloc(len + 1);
+        memcpy(longer, der, len);
+        longer[len] = 0;
+        assert_int_equal(trust_verify_cert(anchors, longer, len + 1, 0, TRUST_USAGE_ANY, &e), -EINVAL);
+        assert_int_equal(trust_verify_cert(anchors, der, len - 1, 0, TRUST_USAGE_ANY, &e), -EINVAL);
+        assert_int_equal(trust_verify_signature(junk, sizeof(junk), "x", 1, junk, 2, &e), -EINVAL);
+}
+
+static void test_signatures(void **state) {
+        static const char msg[] = "carnet session record";
+        static const char *const who[] = {"cps-rsa-auth", "cps-ec-auth", "cps-rsa-sign", "cps-ec-sign"};
+        struct trust_error e;
+        for (size_t i = 0; i < ELEMENTSOF(who); i++) {
+                uint8_t sig[600];
+                size_t len, n = sign_file_key(who[i], msg, sizeof(msg), sig, sizeof(sig));
+                _cleanup_free_ uint8_t *der = cert(who[i], &len);
+                assert_int_equal(trust_verify_signature(der, len, msg, sizeof(msg), sig, n, &e), 0);
+                assert_string_equal(e.code, "ok");
+                /* other data, a flipped bit, another key: refused */
+                assert_int_equal(trust_verify_signature(der, len, msg, sizeof(msg) - 1, sig, n, &e), -EBADMSG);
+                assert_string_equal(e.code, "bad_signature");
+                sig[n / 2] ^= 0x01;
+                assert_int_equal(trust_verify_signature(der, len, msg, sizeof(msg), sig, n, &e), -EBADMSG);
+                sig[n / 2] ^= 0x01;
+                size_t olen;
+                _cleanup_free_ uint8_t *other = cert(i % 2 ? "cps-cpf-auth" : "cps-rsa-sign", &olen);
+                if (i != 2)
+                        assert_int_equal(trust_verify_signature(other, olen, msg, sizeof(msg), sig, n, &e),
+                                         -EBADMSG);
+        }
+}
+
+static void test_fingerprint(void **state) {
+        size_t len;
+        uint8_t fp[32], fp2[32];
+        _cleanup_free_ uint8_t *der = cert("cps-rsa-auth", &len);
+        assert_int_equal(trust_cert_fingerprint(der, len, fp), 0);
+        der[len - 1] ^= 1;
+        assert_int_equal(trust_cert_fingerprint(der, len, fp2), 0);
+        assert_memory_not_equal(fp, fp2, 32);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_load),       cmocka_unit_test(test_good),
+                cmocka_unit_test(test_unknown_ca), cmocka_unit_test(test_dates),
+                cmocka_unit_test(test_bad_usage),  cmocka_unit_test(test_garbage),
+                cmocka_unit_test(test_signatures), cmocka_unit_test(test_fingerprint),
+        };
+        return cmocka_run_group_tests_name("trust", tests, setup, teardown);
+}
