@@ -14,11 +14,14 @@ struct sink {
         char *buf;
         size_t len, cap;
         bool overflow;
+        /* streaming: a 2xx body goes to on_data instead */
+        CURL *curl;
+        int (*on_data)(void *userdata, const char *buf, size_t len);
+        void *userdata;
+        int stream_error;
 };
 
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata) {
-        struct sink *s = userdata;
-        size_t n = size * nmemb;
+static size_t sink_add(struct sink *s, const char *ptr, size_t n) {
         if (s->len + n + 1 > CLIENT_REPLY_MAX) {
                 s->overflow = true;
                 return 0; /* makes curl stop with CURLE_WRITE_ERROR */
@@ -39,6 +42,24 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata) {
         return n;
 }
 
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata) {
+        struct sink *s = userdata;
+        size_t n = size * nmemb;
+        if (s->on_data) {
+                long status = 0;
+                curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
+                if (status >= 200 && status < 300) {
+                        int r = s->on_data(s->userdata, ptr, n);
+                        if (r < 0) {
+                                s->stream_error = r;
+                                return 0;
+                        }
+                        return n;
+                }
+        }
+        return sink_add(s, ptr, n);
+}
+
 void client_reply_clear(struct client_reply *r) {
         json_decref(r->json);
         free(r->body);
@@ -54,11 +75,13 @@ static void slist_freep(struct curl_slist **l) {
         curl_slist_free_all(*l);
 }
 
-int client_request(const char *socket, const char *method, const char *path, const char *body,
-                   struct client_reply *ret, char *err, size_t errlen) {
+/* Runs one transfer with everything set up; the common part of both
+ * calls. */
+static int perform(const char *socket, const char *method, const char *path, const char *body,
+                   const char *const *headers, struct sink *s, struct client_reply *ret, char *err,
+                   size_t errlen) {
         _cleanup_(curl_cleanupp) CURL *c = curl_easy_init();
         _cleanup_(slist_freep) struct curl_slist *hdr = NULL;
-        struct sink s = {0};
         char url[1024];
         struct stat st;
 
@@ -73,22 +96,34 @@ int client_request(const char *socket, const char *method, const char *path, con
         }
         if (snprintf(url, sizeof(url), "http://localhost%s", path) >= (int)sizeof(url))
                 return -ENAMETOOLONG;
+        s->curl = c;
         curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, socket);
         curl_easy_setopt(c, CURLOPT_URL, url);
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
+        for (size_t i = 0; headers && headers[i]; i++) {
+                struct curl_slist *l = curl_slist_append(hdr, headers[i]);
+                if (!l)
+                        return -ENOMEM;
+                hdr = l;
+        }
         if (body) {
-                hdr = curl_slist_append(hdr, "Content-Type: application/json");
-                curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+                struct curl_slist *l = curl_slist_append(hdr, "Content-Type: application/json");
+                if (!l)
+                        return -ENOMEM;
+                hdr = l;
                 curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
         }
+        if (hdr)
+                curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
         CURLcode cc = curl_easy_perform(c);
+        if (s->stream_error)
+                return s->stream_error;
         if (cc != CURLE_OK) {
-                free(s.buf);
-                if (s.overflow) {
+                if (s->overflow) {
                         snprintf(err, errlen, "carnetd's reply is larger than %u bytes", CLIENT_REPLY_MAX);
                         return -EFBIG;
                 }
@@ -96,10 +131,36 @@ int client_request(const char *socket, const char *method, const char *path, con
                 return cc == CURLE_COULDNT_CONNECT ? -ECONNREFUSED : -EPROTO;
         }
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &ret->status);
-        ret->body = s.buf ? s.buf : strdup("");
-        ret->len = s.len;
+        ret->body = s->buf ? TAKE_PTR(s->buf) : strdup("");
+        ret->len = s->len;
         if (!ret->body)
                 return -ENOMEM;
         ret->json = json_loadb(ret->body, ret->len, JSON_REJECT_DUPLICATES, NULL);
         return 0;
+}
+
+int client_request(const char *socket, const char *method, const char *path, const char *body,
+                   const char *const *headers, struct client_reply *ret, char *err, size_t errlen) {
+        struct sink s = {0};
+        int r = perform(socket, method, path, body, headers, &s, ret, err, errlen);
+        free(s.buf);
+        return r;
+}
+
+int client_stream(const char *socket, const char *path, const char *const *headers,
+                  int (*data_cb)(void *userdata, const char *buf, size_t len), void *userdata,
+                  struct client_reply *ret, char *err, size_t errlen) {
+        struct sink s = {.on_data = data_cb, .userdata = userdata};
+        int r = perform(socket, "GET", path, NULL, headers, &s, ret, err, errlen);
+        free(s.buf);
+        return r;
+}
+
+int client_path_join(char *buf, size_t size, const char *path, const char *segment) {
+        char *e = curl_easy_escape(NULL, segment, 0);
+        if (!e)
+                return -ENOMEM;
+        int n = snprintf(buf, size, "%s/%s", path, e);
+        curl_free(e);
+        return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }

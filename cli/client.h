@@ -16,9 +16,23 @@ struct client_reply {
 
 void client_reply_clear(struct client_reply *r);
 
-/* Sends METHOD path (with an optional JSON body) to carnetd at socket.
+/* Sends METHOD path (with an optional JSON body and extra "Name: value"
+ * headers, a NULL-terminated list or NULL) to carnetd at socket.
  * Returns 0 with *ret filled whatever the HTTP status; -ECONNREFUSED or
  * -ENOENT when no carnetd listens there, -EPROTO on a garbled reply,
  * -EFBIG past CLIENT_REPLY_MAX.  err receives a message for people. */
 int client_request(const char *socket, const char *method, const char *path, const char *body,
-                   struct client_reply *ret, char *err, size_t errlen);
+                   const char *const *headers, struct client_reply *ret, char *err, size_t errlen);
+
+/* GETs path and hands the body to on_data as it arrives (an event
+ * stream), as long as the status is 2xx; any other reply is collected
+ * into *ret (status, JSON error) instead.  Returns 0 when the server
+ * ended the body, what on_data returned when it stopped the transfer
+ * (negative), or the errors of client_request(). */
+int client_stream(const char *socket, const char *path, const char *const *headers,
+                  int (*on_data)(void *userdata, const char *buf, size_t len), void *userdata,
+                  struct client_reply *ret, char *err, size_t errlen);
+
+/* path + "/" + the segment percent-encoded; -ENAMETOOLONG when it does
+ * not fit. */
+int client_path_join(char *buf, size_t size, const char *path, const char *segment);

@@ -14,7 +14,7 @@ int cmd_status(const struct ctl *ctl, int argc, char **argv) {
                 fprintf(stderr, "carnetctl: status takes no arguments\n");
                 return CTL_EXIT_USAGE;
         }
-        int r = ctl_call(ctl, "GET", "/v1/status", NULL, &rep);
+        int r = ctl_call(ctl, "GET", "/v1/status", NULL, NULL, &rep);
         if (r)
                 return r;
         if (ctl->json) {

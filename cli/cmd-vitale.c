@@ -12,7 +12,7 @@ int cmd_vitale(const struct ctl *ctl, int argc, char **argv) {
                 fprintf(stderr, "carnetctl: vitale takes no arguments\n");
                 return CTL_EXIT_USAGE;
         }
-        int r = ctl_call(ctl, "GET", "/v1/vitale", NULL, &rep);
+        int r = ctl_call(ctl, "GET", "/v1/vitale", NULL, NULL, &rep);
         if (r)
                 return r;
         if (ctl->json) {

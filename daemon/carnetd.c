@@ -18,6 +18,7 @@
 #include "api.h"
 #include "config.h"
 #include "events.h"
+#include "http_peer.h"
 #include "log.h"
 #include "monitor.h"
 #include "server.h"
@@ -38,6 +39,48 @@ static void list_routes(void) {
         const struct api_route *r = api_routes(&n);
         for (size_t i = 0; i < n; i++)
                 printf("%s %s\n", r[i].method, r[i].path);
+}
+
+/* Turns allowed_groups into gids.  Unset, it means the group "carnet" if
+ * it exists, else nobody but root and carnetd's own uid: the safe default
+ * is to refuse, since the socket may be reachable by more users than
+ * should read patient cards.  A named group that does not exist stops
+ * carnetd, like any configuration it does not understand. */
+static int caller_policy(const struct config *cfg, struct peer_policy *ret) {
+        struct peer_policy p = {.self_uid = geteuid()};
+        char names[512] = "";
+
+        if (!cfg->allowed_groups_set) {
+                struct group *g = getgrnam(CONFIG_DEFAULT_GROUP);
+                if (g) {
+                        p.groups[p.n_groups++] = g->gr_gid;
+                        snprintf(names, sizeof(names), " and group %s (the default)", CONFIG_DEFAULT_GROUP);
+                } else
+                        snprintf(names, sizeof(names), " (allowed_groups is not set and there is no group %s)",
+                                 CONFIG_DEFAULT_GROUP);
+        }
+        for (size_t i = 0; i < cfg->n_allowed_groups && i < PEER_POLICY_GROUPS_MAX; i++) {
+                struct group *g = getgrnam(cfg->allowed_groups[i]);
+                if (!g) {
+                        log_error("allowed_groups: no group named '%s'", cfg->allowed_groups[i]);
+                        return -ENOENT;
+                }
+                p.groups[p.n_groups++] = g->gr_gid;
+                size_t len = strlen(names);
+                snprintf(names + len, sizeof(names) - len, "%s%s", i ? ", " : " and groups ",
+                         cfg->allowed_groups[i]);
+        }
+        log_info("callers allowed: root, uid %u%s", (unsigned)p.self_uid, names);
+        if (cfg->socket_group[0]) {
+                bool listed = !cfg->allowed_groups_set && strcmp(cfg->socket_group, CONFIG_DEFAULT_GROUP) == 0;
+                for (size_t i = 0; i < cfg->n_allowed_groups; i++)
+                        listed = listed || strcmp(cfg->allowed_groups[i], cfg->socket_group) == 0;
+                if (!listed)
+                        log_warning("members of socket_group %s can reach the socket but are not in "
+                                    "allowed_groups: they will be refused", cfg->socket_group);
+        }
+        *ret = p;
+        return 0;
 }
 
 /* The listening socket from systemd socket activation, or -1. */
@@ -99,6 +142,9 @@ int main(int argc, char **argv) {
         }
         log_set_max_level(verbose ? LOG_DEBUG : cfg.log_level);
 
+        struct peer_policy policy;
+        if (caller_policy(&cfg, &policy) < 0)
+                return 1;
         struct server_config sc = {
                 .socket_path = cfg.socket_path,
                 .listen_fd = activated_socket(),
@@ -106,6 +152,10 @@ int main(int argc, char **argv) {
                 .socket_group = (gid_t)-1,
                 .connection_timeout_s = cfg.connection_timeout_s,
                 .body_max = cfg.body_max,
+                .header_max = cfg.header_max,
+                .max_connections = cfg.max_connections,
+                .connections_per_uid = cfg.connections_per_uid,
+                .policy = &policy,
         };
         if (sc.listen_fd < -1)
                 return 1;
@@ -139,7 +189,11 @@ int main(int argc, char **argv) {
                 events_free(events);
                 return 1;
         }
-        struct api_context actx = {.monitor = mon, .events = events};
+        struct api_context actx = {
+                .monitor = mon,
+                .events = events,
+                .events_keepalive_ms = cfg.events_keepalive_s * 1000,
+        };
         sc.ctx = &actx;
 
         struct server *srv = NULL;

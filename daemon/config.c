@@ -15,6 +15,10 @@ void config_defaults(struct config *c) {
         c->socket_mode = 0660;
         c->connection_timeout_s = 30;
         c->body_max = 20u * 1024 * 1024;
+        c->header_max = 16u * 1024;
+        c->max_connections = 128;
+        c->connections_per_uid = 16;
+        c->events_keepalive_s = 15;
         c->log_level = LOG_INFO;
 }
 
@@ -27,6 +31,58 @@ static int parse_uint(const char *v, unsigned long max, int base, unsigned long 
         if (errno || *end || n > max)
                 return -ERANGE;
         *ret = n;
+        return 0;
+}
+
+/* A size in bytes with an optional K, M or G suffix (powers of 1024). */
+static int parse_size(const char *v, unsigned long long min, unsigned long long max, size_t *ret) {
+        char *end;
+        if (!isdigit((unsigned char)*v))
+                return -EINVAL;
+        errno = 0;
+        unsigned long long n = strtoull(v, &end, 10);
+        if (errno)
+                return -ERANGE;
+        unsigned shift = 0;
+        if (*end == 'K')
+                shift = 10;
+        else if (*end == 'M')
+                shift = 20;
+        else if (*end == 'G')
+                shift = 30;
+        if (shift)
+                end++;
+        if (*end || n > (max >> shift))
+                return -ERANGE;
+        n <<= shift;
+        if (n < min)
+                return -ERANGE;
+        *ret = (size_t)n;
+        return 0;
+}
+
+/* "a, b c": group names separated by commas or blanks; an empty list is
+ * allowed (root only). */
+static int parse_groups(struct config *c, const char *v, const char **why) {
+        size_t n = 0;
+        char buf[1024];
+        if (strcpy_bounded(buf, sizeof(buf), v) < 0) {
+                *why = "list too long";
+                return -EINVAL;
+        }
+        for (char *save = NULL, *tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+                if (n == CONFIG_GROUPS_MAX) {
+                        *why = "at most 16 groups";
+                        return -EINVAL;
+                }
+                if (strcpy_bounded(c->allowed_groups[n], sizeof(c->allowed_groups[n]), tok) < 0) {
+                        *why = "group name too long";
+                        return -EINVAL;
+                }
+                n++;
+        }
+        c->n_allowed_groups = n;
+        c->allowed_groups_set = true;
         return 0;
 }
 
@@ -59,6 +115,37 @@ static int config_set(struct config *c, const char *k, const char *v, const char
                         return -EINVAL;
                 }
                 c->connection_timeout_s = (unsigned)n;
+        } else if (strcmp(k, "body_max") == 0) {
+                if (parse_size(v, 1024, 1ull << 30, &c->body_max) < 0) {
+                        *why = "body_max must be bytes (K, M, G suffixes), 1K to 1G";
+                        return -EINVAL;
+                }
+        } else if (strcmp(k, "header_max") == 0) {
+                if (parse_size(v, 1024, 1ull << 20, &c->header_max) < 0) {
+                        *why = "header_max must be bytes (K, M suffixes), 1K to 1M";
+                        return -EINVAL;
+                }
+        } else if (strcmp(k, "max_connections") == 0) {
+                if (parse_uint(v, 1024, 10, &n) < 0 || n == 0) {
+                        *why = "max_connections must be 1 to 1024";
+                        return -EINVAL;
+                }
+                c->max_connections = (unsigned)n;
+        } else if (strcmp(k, "connections_per_uid") == 0) {
+                if (parse_uint(v, 1024, 10, &n) < 0 || n == 0) {
+                        *why = "connections_per_uid must be 1 to 1024";
+                        return -EINVAL;
+                }
+                c->connections_per_uid = (unsigned)n;
+        } else if (strcmp(k, "events_keepalive") == 0) {
+                if (parse_uint(v, 3600, 10, &n) < 0 || n == 0) {
+                        *why = "events_keepalive must be seconds, 1 to 3600";
+                        return -EINVAL;
+                }
+                c->events_keepalive_s = (unsigned)n;
+                c->events_keepalive_set = true;
+        } else if (strcmp(k, "allowed_groups") == 0) {
+                return parse_groups(c, v, why);
         } else if (strcmp(k, "log_level") == 0) {
                 static const char *const lv[] = {"error", "warning", "info", "debug"};
                 static const int pr[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
@@ -124,6 +211,16 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen) {
         if (ferror(f)) {
                 snprintf(err, errlen, "%s: read error", path);
                 return -EIO;
+        }
+        /* an event stream idle for connection_timeout would be closed: unless
+         * set, the keep-alive follows the timeout */
+        if (!tmp.events_keepalive_set) {
+                unsigned k = tmp.connection_timeout_s / 2;
+                tmp.events_keepalive_s = k < 1 ? 1 : k > 15 ? 15 : k;
+        } else if (tmp.events_keepalive_s >= tmp.connection_timeout_s) {
+                snprintf(err, errlen, "%s: events_keepalive (%us) must be shorter than connection_timeout (%us)",
+                         path, tmp.events_keepalive_s, tmp.connection_timeout_s);
+                return -EINVAL;
         }
         *c = tmp; /* all or nothing */
         return 0;

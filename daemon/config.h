@@ -6,18 +6,32 @@
 #pragma once
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
 #define CONFIG_DEFAULT_PATH "/etc/carnet/carnetd.conf"
 #define CONFIG_DEFAULT_SOCKET "/run/carnet/carnetd.sock"
+/* The group allowed to call carnetd when allowed_groups is not set (if it
+ * exists; root and carnetd's own uid are always allowed). */
+#define CONFIG_DEFAULT_GROUP "carnet"
+#define CONFIG_GROUPS_MAX 16
+#define CONFIG_GROUP_NAME_MAX 64
 
 struct config {
         char socket_path[108];
         mode_t socket_mode;
-        char socket_group[64]; /* empty: the daemon's own group */
+        char socket_group[CONFIG_GROUP_NAME_MAX]; /* empty: the daemon's own group */
         unsigned connection_timeout_s;
-        size_t body_max;
+        size_t body_max;            /* request body, bytes */
+        size_t header_max;          /* request line + headers, bytes */
+        unsigned max_connections;   /* at once, in all */
+        unsigned connections_per_uid;
+        unsigned events_keepalive_s; /* SSE keep-alive comment interval */
+        bool events_keepalive_set;   /* false: follows connection_timeout */
+        bool allowed_groups_set;    /* false: CONFIG_DEFAULT_GROUP */
+        size_t n_allowed_groups;    /* may be 0 when set: root only */
+        char allowed_groups[CONFIG_GROUPS_MAX][CONFIG_GROUP_NAME_MAX];
         int log_level; /* syslog priority */
 };
 

@@ -1,5 +1,6 @@
-/* tests/unit/test-api.c: the API router, the error shape, the status
- * document and the configuration parser, without HTTP or PC/SC. */
+/* tests/unit/test-api.c: the API router (templates, 404/405, precedence),
+ * the error shape, the request helpers (body, fields, query, headers), the
+ * status document and the configuration parser, without HTTP or PC/SC. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -51,17 +52,376 @@ static void wrong_method_is_405(void **state) {
         api_reply_clear(&rep);
 }
 
+/* "/v1/x/{id}" -> "/v1/x/{}": two routes with the same shape would be
+ * ambiguous. */
+static void route_shape(const char *path, char *out, size_t size) {
+        size_t o = 0;
+        for (const char *p = path; *p && o + 3 < size; p++) {
+                if (*p == '{') {
+                        out[o++] = '{';
+                        out[o++] = '}';
+                        p = strchr(p, '}');
+                        assert_non_null(p);
+                } else
+                        out[o++] = *p;
+        }
+        out[o] = '\0';
+}
+
 static void routes_are_versioned_and_unique(void **state) {
         size_t n;
         const struct api_route *r = api_routes(&n);
         assert_true(n > 0);
         for (size_t i = 0; i < n; i++) {
+                char a[256], b[256];
                 assert_memory_equal(r[i].path, "/v1/", 4);
                 assert_non_null(r[i].handler);
-                for (size_t j = i + 1; j < n; j++)
-                        assert_false(strcmp(r[i].method, r[j].method) == 0 &&
-                                     strcmp(r[i].path, r[j].path) == 0);
+                assert_non_null(r[i].summary);
+                route_shape(r[i].path, a, sizeof(a));
+                for (size_t j = i + 1; j < n; j++) {
+                        route_shape(r[j].path, b, sizeof(b));
+                        assert_false(strcmp(r[i].method, r[j].method) == 0 && strcmp(a, b) == 0);
+                }
         }
+}
+
+/* ---- the router, over a table of its own ---------------------------- */
+
+/* Answers {"route": which, "params": {name: value...}}. */
+static int echo(const struct api_request *req, struct api_reply *ret, const char *which) {
+        json_t *p = json_object();
+        for (size_t i = 0; i < req->n_params; i++)
+                json_object_set_new(p, req->params[i].name, json_string(req->params[i].value));
+        return api_ok(ret, 200, json_pack("{s:s,s:o}", "route", which, "params", p));
+}
+static int h_current(const struct api_request *req, struct api_reply *ret) {
+        return echo(req, ret, "current");
+}
+static int h_session(const struct api_request *req, struct api_reply *ret) {
+        return echo(req, ret, "session");
+}
+static int h_del(const struct api_request *req, struct api_reply *ret) {
+        return echo(req, ret, "delete");
+}
+static int h_doc(const struct api_request *req, struct api_reply *ret) {
+        assert_string_equal(api_path_param(req, "d"), req->params[0].value);
+        assert_null(api_path_param(req, "nope"));
+        return echo(req, ret, "doc");
+}
+static int h_fail(const struct api_request *req, struct api_reply *ret) {
+        return -EIO;
+}
+
+static const struct api_route test_routes[] = {
+        {"GET", "/v1/sessions/{id}", h_session, "one session"},
+        {"GET", "/v1/sessions/current", h_current, "the current session"},
+        {"DELETE", "/v1/sessions/{id}", h_del, "end a session"},
+        {"GET", "/v1/dossiers/{d}/documents/{doc}", h_doc, "a document"},
+        {"POST", "/v1/dossiers/{d}/documents/{doc}", h_doc, "replace a document"},
+        {"GET", "/v1/fail", h_fail, "always fails"},
+};
+
+static void dispatch(const char *method, const char *path, struct api_reply *rep) {
+        struct api_request req = {.method = method, .path = path};
+        assert_int_equal(api_dispatch(test_routes, ELEMENTSOF(test_routes), &req, rep), 0);
+}
+
+static void assert_route(const struct api_reply *rep, const char *which) {
+        assert_int_equal(rep->status, 200);
+        assert_string_equal(json_string_value(json_object_get(rep->body, "route")), which);
+}
+
+static const char *param_of(const struct api_reply *rep, const char *name) {
+        return json_string_value(json_object_get(json_object_get(rep->body, "params"), name));
+}
+
+static void template_captures_segments(void **state) {
+        struct api_reply rep;
+        dispatch("GET", "/v1/sessions/abc-123", &rep);
+        assert_route(&rep, "session");
+        assert_string_equal(param_of(&rep, "id"), "abc-123");
+        api_reply_clear(&rep);
+
+        dispatch("GET", "/v1/dossiers/D1/documents/42", &rep);
+        assert_route(&rep, "doc");
+        assert_string_equal(param_of(&rep, "d"), "D1");
+        assert_string_equal(param_of(&rep, "doc"), "42");
+        api_reply_clear(&rep);
+
+        /* a decoded segment may hold anything but '/' */
+        dispatch("GET", "/v1/sessions/Virtual PCD 00 00", &rep);
+        assert_string_equal(param_of(&rep, "id"), "Virtual PCD 00 00");
+        api_reply_clear(&rep);
+}
+
+static void literal_beats_template(void **state) {
+        struct api_reply rep;
+        dispatch("GET", "/v1/sessions/current", &rep);
+        assert_route(&rep, "current");
+        assert_int_equal(json_object_size(json_object_get(rep.body, "params")), 0);
+        api_reply_clear(&rep);
+        /* other methods: the template of that method */
+        dispatch("DELETE", "/v1/sessions/current", &rep);
+        assert_route(&rep, "delete");
+        assert_string_equal(param_of(&rep, "id"), "current");
+        api_reply_clear(&rep);
+}
+
+static void template_needs_whole_segments(void **state) {
+        static const char *const paths[] = {
+                "/v1/sessions/",           /* empty segment */
+                "/v1/sessions",            /* missing */
+                "/v1/sessions/a/b",        /* one too many */
+                "/v1/sessions/a/",         /* trailing slash */
+                "/v1/dossiers/D1/documents",
+                "/v1/dossiers//documents/1",
+                "v1/sessions/a",
+                "",
+                "/",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
+                struct api_reply rep;
+                dispatch("GET", paths[i], &rep);
+                if (rep.status != 404)
+                        fail_msg("%s: %u", paths[i], rep.status);
+                assert_error_shape(&rep, 404, "not_found");
+                api_reply_clear(&rep);
+        }
+}
+
+static void template_405_lists_allowed_methods(void **state) {
+        struct api_reply rep;
+        dispatch("PUT", "/v1/dossiers/D1/documents/7", &rep);
+        assert_error_shape(&rep, 405, "method_not_allowed");
+        assert_string_equal(rep.allow, "GET, POST");
+        api_reply_clear(&rep);
+        dispatch("POST", "/v1/sessions/x", &rep);
+        assert_error_shape(&rep, 405, "method_not_allowed");
+        assert_string_equal(rep.allow, "GET, DELETE");
+        api_reply_clear(&rep);
+        /* a matched route leaves no Allow behind */
+        dispatch("GET", "/v1/sessions/x", &rep);
+        assert_string_equal(rep.allow, "");
+        api_reply_clear(&rep);
+}
+
+static void handler_failure_is_json_500(void **state) {
+        struct api_reply rep;
+        dispatch("GET", "/v1/fail", &rep);
+        assert_error_shape(&rep, 500, "internal");
+        api_reply_clear(&rep);
+}
+
+static void route_match_bounds(void **state) {
+        struct api_kv p[1];
+        char buf[64];
+        /* more templates than room: no match rather than an overflow */
+        assert_int_equal(api_route_match("/v1/{a}/{b}", "/v1/x/y", buf, sizeof(buf), p, 1), -ENOENT);
+        /* a path longer than the buffer: no match */
+        assert_int_equal(api_route_match("/v1/{a}", "/v1/0123456789012345678901234567890123456789"
+                                         "0123456789012345678901234567890123456789",
+                                         buf, sizeof(buf), p, 1),
+                         -ENOENT);
+        assert_int_equal(api_route_match("/v1/{a}", "/v1/x", buf, sizeof(buf), p, 1), 1);
+        assert_string_equal(p[0].value, "x");
+}
+
+/* ---- query, headers -------------------------------------------------- */
+
+static void query_and_headers(void **state) {
+        static const struct api_kv q[] = {{"a", "1"}, {"flag", ""}};
+        static const struct api_kv h[] = {{"Accept", "text/event-stream"}, {"x-carnet-session", "tok"}};
+        struct api_request req = {.method = "GET", .path = "/v1/x", .query = q, .n_query = 2,
+                                  .headers = h, .n_headers = 2};
+        struct api_reply rep = {0};
+        assert_string_equal(api_query(&req, "a"), "1");
+        assert_string_equal(api_query(&req, "flag"), "");
+        assert_null(api_query(&req, "A"));
+        assert_string_equal(api_header(&req, "accept"), "text/event-stream");
+        assert_string_equal(api_header(&req, API_SESSION_HEADER), "tok");
+        assert_null(api_header(&req, "Cookie"));
+
+        static const char *const ok[] = {"a", "flag", NULL};
+        static const char *const only_a[] = {"a", NULL};
+        assert_int_equal(api_check_query(&req, ok, &rep), 0);
+        assert_int_equal(api_check_query(&req, only_a, &rep), -EINVAL);
+        assert_error_shape(&rep, 400, "unknown_parameter");
+        assert_string_equal(json_string_value(json_object_get(
+                                    json_object_get(json_object_get(rep.body, "error"), "details"), "parameter")),
+                            "flag");
+        api_reply_clear(&rep);
+        assert_int_equal(api_check_query(&req, NULL, &rep), -EINVAL);
+        api_reply_clear(&rep);
+}
+
+static void duplicate_query_parameter_is_400(void **state) {
+        static const struct api_kv q[] = {{"id", "1"}, {"x", "2"}, {"id", "3"}};
+        struct api_request req = {.method = "GET", .path = "/v1/sessions/s", .query = q, .n_query = 3};
+        struct api_reply rep;
+        assert_int_equal(api_dispatch(test_routes, ELEMENTSOF(test_routes), &req, &rep), 0);
+        assert_error_shape(&rep, 400, "bad_parameter");
+        api_reply_clear(&rep);
+}
+
+/* ---- bodies ------------------------------------------------------------ */
+
+static int body_of(const char *text, size_t len, json_t **ret, struct api_reply *err) {
+        struct api_request req = {.method = "POST", .path = "/v1/x", .body = text, .body_len = len};
+        return api_body_json(&req, ret, err);
+}
+
+static void body_json_refuses_what_hides_mistakes(void **state) {
+        static const struct {
+                const char *text;
+                size_t len;
+        } bad[] = {
+                {"", 0},
+                {"{\"a\":1,\"a\":2}", 0},          /* duplicate key */
+                {"{\"a\":{\"b\":1,\"b\":1}}", 0},  /* nested duplicate */
+                {"[1,2]", 0},                       /* not an object */
+                {"\"text\"", 0},
+                {"null", 0},
+                {"{\"a\":\"\xff\xfe\"}", 0},       /* invalid UTF-8 */
+                {"{\"a\":\"\xc0\xaf\"}", 0},       /* overlong encoding of '/' */
+                {"{\"a\":\"\\u0000\"}", 0},        /* an escaped NUL */
+                {"{\"a\":1} {\"b\":2}", 0},          /* two documents */
+                {"{\"a\":1", 0},                    /* truncated */
+                {"{\"a\":1}\0", 9},                  /* a raw NUL after the object */
+                {"{'a':1}", 0},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                json_t *j = (json_t *)0x1;
+                struct api_reply rep = {0};
+                size_t len = bad[i].len ? bad[i].len : strlen(bad[i].text);
+                if (body_of(bad[i].text, len, &j, &rep) != -EINVAL)
+                        fail_msg("case %zu accepted", i);
+                assert_ptr_equal(j, (json_t *)0x1); /* untouched on failure */
+                assert_error_shape(&rep, 400, "bad_json");
+                api_reply_clear(&rep);
+        }
+        struct api_request none = {.method = "POST", .path = "/v1/x"};
+        json_t *j = NULL;
+        struct api_reply rep = {0};
+        assert_int_equal(api_body_json(&none, &j, &rep), -EINVAL);
+        assert_error_shape(&rep, 400, "bad_json");
+        api_reply_clear(&rep);
+}
+
+static void body_json_accepts_an_object(void **state) {
+        const char *text = "{\"nir\":\"280057512345674\",\"name\":\"Hélène\"}";
+        json_t *j = NULL;
+        struct api_reply rep = {0};
+        assert_int_equal(body_of(text, strlen(text), &j, &rep), 0);
+        assert_null(rep.body);
+        assert_string_equal(json_string_value(json_object_get(j, "name")), "Hélène");
+        json_decref(j);
+}
+
+static void body_json_huge(void **state) {
+        /* a 8 MiB string: parsed (the server caps bodies, not the helper) */
+        size_t n = 8u << 20;
+        char *text = malloc(n + 16);
+        assert_non_null(text);
+        memcpy(text, "{\"a\":\"", 6);
+        memset(text + 6, 'x', n);
+        memcpy(text + 6 + n, "\"}", 2);
+        json_t *j = NULL;
+        struct api_reply rep = {0};
+        assert_int_equal(body_of(text, n + 8, &j, &rep), 0);
+        assert_int_equal(json_string_length(json_object_get(j, "a")), n);
+        json_decref(j);
+        /* deep nesting is refused, not a stack overflow */
+        size_t depth = 100000;
+        char *deep = malloc(2 * depth + 8);
+        assert_non_null(deep);
+        size_t o = 0;
+        deep[o++] = '{';
+        memcpy(deep + o, "\"a\":", 4);
+        o += 4;
+        for (size_t i = 0; i < depth; i++)
+                deep[o++] = '[';
+        assert_int_equal(body_of(deep, o, &j, &rep), -EINVAL);
+        assert_error_shape(&rep, 400, "bad_json");
+        api_reply_clear(&rep);
+        free(deep);
+        free(text);
+}
+
+static void unknown_fields_are_named(void **state) {
+        static const char *const allowed[] = {"nir", "reason", NULL};
+        struct api_reply rep = {0};
+        json_t *o = json_pack("{s:s,s:s}", "nir", "1", "reason", "x");
+        assert_int_equal(api_check_fields(o, allowed, &rep), 0);
+        assert_null(rep.body);
+        json_object_set_new(o, "niir", json_string("typo"));
+        assert_int_equal(api_check_fields(o, allowed, &rep), -EINVAL);
+        assert_error_shape(&rep, 400, "unknown_field");
+        const char *field = NULL;
+        assert_int_equal(json_unpack(rep.body, "{s:{s:{s:s}}}", "error", "details", "field", &field), 0);
+        assert_string_equal(field, "niir");
+        assert_non_null(strstr(json_string_value(json_object_get(json_object_get(rep.body, "error"), "message")),
+                               "niir"));
+        api_reply_clear(&rep);
+        json_decref(o);
+}
+
+/* POST /v1/nir/check, through the real route table. */
+static void nir_check_route(void **state) {
+        static const struct {
+                const char *body;
+                unsigned status;
+                const char *code;      /* error code, or NULL */
+                const char *problem;   /* when 200 */
+        } cases[] = {
+                {"{\"nir\":\"280057512345674\"}", 200, NULL, NULL},
+                {"{\"nir\":\"280057512345675\"}", 200, NULL, "wrong key"},
+                {"{\"nir\":\"28005\"}", 200, NULL, "malformed"},
+                {"{\"nir\":15}", 400, "bad_field", NULL},
+                {"{}", 400, "bad_field", NULL},
+                {"{\"nir\":\"280057512345674\",\"extra\":true}", 400, "unknown_field", NULL},
+                {"{\"nir\":\"1\",\"nir\":\"2\"}", 400, "bad_json", NULL},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                struct api_request req = {.method = "POST", .path = "/v1/nir/check", .body = cases[i].body,
+                                          .body_len = strlen(cases[i].body)};
+                struct api_reply rep;
+                assert_int_equal(api_handle(&req, &rep), 0);
+                if (cases[i].code)
+                        assert_error_shape(&rep, cases[i].status, cases[i].code);
+                else {
+                        assert_int_equal(rep.status, 200);
+                        json_t *p = json_object_get(rep.body, "problem");
+                        assert_int_equal(json_is_true(json_object_get(rep.body, "valid")), !cases[i].problem);
+                        if (cases[i].problem)
+                                assert_string_equal(json_string_value(p), cases[i].problem);
+                        else
+                                assert_true(json_is_null(p));
+                }
+                api_reply_clear(&rep);
+        }
+}
+
+static int n_freed;
+static void count_free(void *p) {
+        n_freed++;
+}
+static ssize_t never_read(void *u, char *b, size_t m, bool s) {
+        return API_STREAM_END;
+}
+
+static void stream_reply_is_freed(void **state) {
+        struct api_reply rep = {0};
+        struct api_stream s = {.content_type = "text/plain", .read = never_read, .free = count_free};
+        n_freed = 0;
+        assert_int_equal(api_ok_stream(&rep, &s), 0);
+        assert_int_equal(rep.status, 200);
+        api_reply_clear(&rep);
+        assert_int_equal(n_freed, 1);
+        api_reply_clear(&rep); /* twice is harmless */
+        assert_int_equal(n_freed, 1);
+        struct api_stream bad = {.read = never_read, .free = count_free};
+        assert_int_equal(api_ok_stream(&rep, &bad), -EINVAL); /* handed over: freed */
+        assert_int_equal(n_freed, 2);
 }
 
 static void status_document_lists_readers(void **state) {
@@ -160,6 +520,69 @@ static void config_names_the_bad_line(void **state) {
         }
 }
 
+static void config_reads_limits_and_groups(void **state) {
+        struct config c;
+        char err[256] = "";
+        config_defaults(&c);
+        assert_int_equal(c.body_max, 20u << 20);
+        assert_false(c.allowed_groups_set);
+        const char *p = write_conf("body_max = 2M\nheader_max = 8K\nmax_connections = 10\n"
+                                   "connections_per_uid = 3\nallowed_groups = carnet, pharmacy  staff\n"
+                                   "connection_timeout = 4\n");
+        assert_int_equal(config_load(&c, p, err, sizeof(err)), 0);
+        unlink(p);
+        assert_int_equal(c.body_max, 2u << 20);
+        assert_int_equal(c.header_max, 8192);
+        assert_int_equal(c.max_connections, 10);
+        assert_int_equal(c.connections_per_uid, 3);
+        assert_true(c.allowed_groups_set);
+        assert_int_equal(c.n_allowed_groups, 3);
+        assert_string_equal(c.allowed_groups[0], "carnet");
+        assert_string_equal(c.allowed_groups[1], "pharmacy");
+        assert_string_equal(c.allowed_groups[2], "staff");
+        assert_int_equal(c.events_keepalive_s, 2); /* follows the timeout */
+
+        /* an empty list is a choice: root only */
+        config_defaults(&c);
+        p = write_conf("allowed_groups =\nevents_keepalive = 5\nbody_max = 1048576\n");
+        assert_int_equal(config_load(&c, p, err, sizeof(err)), 0);
+        unlink(p);
+        assert_true(c.allowed_groups_set);
+        assert_int_equal(c.n_allowed_groups, 0);
+        assert_int_equal(c.events_keepalive_s, 5);
+        assert_int_equal(c.body_max, 1u << 20);
+}
+
+static void config_refuses_bad_limits(void **state) {
+        static const struct {
+                const char *text, *expect;
+        } cases[] = {
+                {"body_max = 10\n", ":1: body_max:"},
+                {"body_max = 2T\n", ":1: body_max:"},
+                {"body_max = 2G\n", ":1: body_max:"},
+                {"body_max = -1\n", ":1: body_max:"},
+                {"body_max = 1MB\n", ":1: body_max:"},
+                {"header_max = 2M\n", ":1: header_max:"},
+                {"max_connections = 0\n", ":1: max_connections:"},
+                {"connections_per_uid = 5000\n", ":1: connections_per_uid:"},
+                {"events_keepalive = 0\n", ":1: events_keepalive:"},
+                {"allowed_groups = a b c d e f g h i j k l m n o p q\n", ":1: allowed_groups: at most 16"},
+                {"connection_timeout = 10\nevents_keepalive = 10\n", "must be shorter than connection_timeout"},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                struct config c;
+                char err[256] = "";
+                config_defaults(&c);
+                const char *p = write_conf(cases[i].text);
+                assert_int_equal(config_load(&c, p, err, sizeof(err)), -EINVAL);
+                unlink(p);
+                if (!strstr(err, cases[i].expect))
+                        fail_msg("case %zu: '%s' does not contain '%s'", i, err, cases[i].expect);
+                assert_int_equal(c.body_max, 20u << 20);
+                assert_false(c.allowed_groups_set);
+        }
+}
+
 static void config_missing_file(void **state) {
         struct config c;
         char err[256];
@@ -174,10 +597,26 @@ int main(void) {
                 cmocka_unit_test(hostile_path_is_json_404),
                 cmocka_unit_test(wrong_method_is_405),
                 cmocka_unit_test(routes_are_versioned_and_unique),
+                cmocka_unit_test(template_captures_segments),
+                cmocka_unit_test(literal_beats_template),
+                cmocka_unit_test(template_needs_whole_segments),
+                cmocka_unit_test(template_405_lists_allowed_methods),
+                cmocka_unit_test(handler_failure_is_json_500),
+                cmocka_unit_test(route_match_bounds),
+                cmocka_unit_test(query_and_headers),
+                cmocka_unit_test(duplicate_query_parameter_is_400),
+                cmocka_unit_test(body_json_refuses_what_hides_mistakes),
+                cmocka_unit_test(body_json_accepts_an_object),
+                cmocka_unit_test(body_json_huge),
+                cmocka_unit_test(unknown_fields_are_named),
+                cmocka_unit_test(nir_check_route),
+                cmocka_unit_test(stream_reply_is_freed),
                 cmocka_unit_test(status_document_lists_readers),
                 cmocka_unit_test(status_document_when_pcscd_down),
                 cmocka_unit_test(config_reads_known_keys),
                 cmocka_unit_test(config_names_the_bad_line),
+                cmocka_unit_test(config_reads_limits_and_groups),
+                cmocka_unit_test(config_refuses_bad_limits),
                 cmocka_unit_test(config_missing_file),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,113 @@
+#!/bin/bash
+# Lab test: the API's HTTP rules, with curl on the socket.  A body over
+# body_max gets 413 (announced or chunked) and carnetd still answers;
+# malformed JSON, duplicate keys, invalid UTF-8 and unknown fields get a
+# 400 in the one error shape; headers over header_max get 431; 405 says
+# what is allowed; a keep-alive connection is reused across requests,
+# errors included; templated routes take URL-encoded segments; carnetd
+# refuses a configuration naming a group that does not exist.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+sock=$LAB_DIR/carnetd.sock
+conf=$LAB_DIR/carnetd.conf
+ctl() { "$CARNET_BUILD/carnetctl" --socket "$sock" "$@"; }
+# req ARGS...: prints "HTTP-code body" of one curl request
+req() {
+        local code
+        code=$(curl -s -o "$LAB_DIR/body" -w '%{http_code}' --unix-socket "$sock" "$@")
+        echo "$code $(cat "$LAB_DIR/body")"
+}
+expect() { # expect WHAT CODE ERROR-CODE -- CURL-ARGS...
+        local what=$1 code=$2 ecode=$3 out
+        shift 4
+        out=$(req "$@")
+        [[ $out == "$code "* ]] && echo "$out" | grep -q "\"code\":\"$ecode\"" ||
+                { echo "$what: expected $code $ecode, got: $out"; exit 1; }
+        echo "$what: $code $ecode"
+}
+alive() { [[ $(req http://localhost/v1/status) == 200* ]] || { echo "carnetd stopped answering"; exit 1; }; }
+
+cat >"$conf" <<CONF
+body_max = 64K
+header_max = 4K
+CONF
+sim_start 0 tests/profiles/vitale-family.profile
+wait_card 0 present
+"$CARNET_BUILD/carnetd" -c "$conf" --socket "$sock" 2>"$LAB_DIR/carnetd.err" &
+daemon=$!
+for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+
+url=http://localhost/v1/nir/check
+# ---- bodies
+head -c 70000 /dev/zero | tr '\0' a >"$LAB_DIR/big"
+expect "body over body_max" 413 too_large -- --data-binary @"$LAB_DIR/big" "$url"
+alive
+expect "chunked body over body_max" 413 too_large -- -H 'Transfer-Encoding: chunked' --data-binary @"$LAB_DIR/big" "$url"
+alive
+# 20 MiB against the default-size limit is covered by the unit tests; here
+# a body just under the limit is read in full and judged on its JSON
+{ printf '{"nir":"'; head -c 60000 /dev/zero | tr '\0' 1; printf '"}'; } >"$LAB_DIR/fits"
+out=$(req --data-binary @"$LAB_DIR/fits" "$url")
+[[ $out == 200* ]] && echo "$out" | grep -q '"problem":"malformed"' || { echo "body under the limit: $out"; exit 1; }
+echo "body under body_max: read"
+
+expect "malformed JSON" 400 bad_json -- -d '{"nir":' "$url"
+expect "duplicate keys" 400 bad_json -- -d '{"nir":"1","nir":"2"}' "$url"
+printf '{"nir":"\xff\xfe"}' >"$LAB_DIR/latin1"
+expect "invalid UTF-8" 400 bad_json -- --data-binary @"$LAB_DIR/latin1" "$url"
+expect "not an object" 400 bad_json -- -d '["280057512345674"]' "$url"
+expect "no body" 400 bad_json -- -X POST "$url"
+expect "unknown field" 400 unknown_field -- -d '{"nir":"280057512345674","niir":"x"}' "$url"
+grep -q '"details":{"field":"niir"}' "$LAB_DIR/body"
+expect "wrong type" 400 bad_field -- -d '{"nir":280057512345674}' "$url"
+out=$(req -d '{"nir":"280057512345674"}' "$url")
+[[ $out == 200* ]] && echo "$out" | grep -q '"valid":true' || { echo "a good NIR: $out"; exit 1; }
+alive
+
+# ---- headers, methods, query
+expect "headers over header_max" 431 headers_too_large -- -H "X-Filler: $(head -c 5000 /dev/zero | tr '\0' x)" http://localhost/v1/status
+alive
+curl -s -D "$LAB_DIR/h" -o "$LAB_DIR/body" -X DELETE --unix-socket "$sock" http://localhost/v1/readers
+grep -q '^HTTP/1.1 405' "$LAB_DIR/h" && grep -qi '^Allow: GET' "$LAB_DIR/h" || { echo "405 without Allow"; cat "$LAB_DIR/h"; exit 1; }
+expect "unknown query parameter" 400 unknown_parameter -- "http://localhost/v1/events?since=3"
+expect "query parameter twice" 400 bad_parameter -- "http://localhost/v1/events?last_event_id=1&last_event_id=2"
+
+# ---- templated routes
+out=$(req "http://localhost/v1/readers/Virtual%20PCD%2000%2000")
+[[ $out == 200* ]] && echo "$out" | grep -q '"name":"Virtual PCD 00 00","card_present":true' ||
+        { echo "one reader: $out"; exit 1; }
+echo "$out" | grep -q '"insertion":[1-9]'
+expect "no such reader" 404 no_such_reader -- "http://localhost/v1/readers/Nowhere%20Reader"
+expect "empty segment" 404 not_found -- "http://localhost/v1/readers/"
+out=$(req http://localhost/v1/readers)
+echo "$out" | grep -q '"readers":\[{"name":"Virtual PCD 00 00"' || { echo "readers: $out"; exit 1; }
+ctl readers | grep -Eq '^Virtual PCD 00 00 +vitale +vitale2 +#[0-9]+' || { ctl readers; exit 1; }
+ctl readers | grep -Eq '^Virtual PCD 00 01 +- ' || { ctl readers; exit 1; }
+ctl readers "Virtual PCD 00 00" | grep -q '^card:      vitale'
+set +e
+ctl readers "No Such Reader" 2>"$LAB_DIR/ctl.err"; rc=$?
+set -e
+[ "$rc" = 1 ] && grep -q no_such_reader "$LAB_DIR/ctl.err" || { echo "carnetctl readers NAME: rc $rc"; exit 1; }
+echo "templated routes: ok"
+
+# ---- keep-alive: one connection for several requests, errors included
+curl -sv --unix-socket "$sock" http://localhost/v1/status http://localhost/v1/no/such \
+        http://localhost/v1/readers -o /dev/null -o /dev/null -o /dev/null 2>"$LAB_DIR/v"
+n=$(grep -c 'Re-using existing connection' "$LAB_DIR/v" || true)
+[ "$n" = 2 ] || { echo "keep-alive: $n reuses"; cat "$LAB_DIR/v"; exit 1; }
+curl -sv --unix-socket "$sock" -d '{"nir":"1"}' "$url" -d '{"nir":"2"}' "$url" -o /dev/null -o /dev/null 2>"$LAB_DIR/v"
+grep -q 'Re-using existing connection' "$LAB_DIR/v" || { echo "keep-alive after a POST lost"; exit 1; }
+echo "keep-alive: ok"
+
+# ---- configuration carnetd does not understand: it does not start
+echo "allowed_groups = carnet-no-such-group" >"$LAB_DIR/bad.conf"
+if "$CARNET_BUILD/carnetd" -c "$LAB_DIR/bad.conf" --socket "$LAB_DIR/other.sock" 2>"$LAB_DIR/bad.err"; then
+        echo "carnetd started with an unknown group"; exit 1
+fi
+grep -q "no group named 'carnet-no-such-group'" "$LAB_DIR/bad.err"
+
+kill "$daemon"
+wait "$daemon"
+! grep -q 280057512345674 "$LAB_DIR/carnetd.err" || { echo "a NIR in the log"; exit 1; }
+echo "api http ok"
