@@ -13,6 +13,7 @@
 #pragma once
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -28,12 +29,19 @@
 
 struct monitor;
 struct event_queue;
+struct session_manager;
+struct dossier_engine;
 
 /* What handlers may use of the running daemon; NULL members are absent. */
 struct api_context {
         struct monitor *monitor;
         struct event_queue *events;
         unsigned events_keepalive_ms; /* SSE comment interval; 0: 15 s */
+        struct session_manager *sessions;
+        /* The dossier engine holds one SQLite connection: handlers take
+         * engine_lock around every call into it. */
+        struct dossier_engine *engine;
+        pthread_mutex_t *engine_lock;
 };
 
 /* One name/value pair: a query parameter, a header, a path parameter. */

@@ -17,11 +17,15 @@
 
 #include "api.h"
 #include "config.h"
+#include "dossier.h"
 #include "events.h"
+#include "interactions.h"
 #include "http_peer.h"
 #include "log.h"
 #include "monitor.h"
+#include "rights.h"
 #include "server.h"
+#include "session.h"
 
 static void usage(FILE *f) {
         fprintf(f,
@@ -32,6 +36,91 @@ static void usage(FILE *f) {
                 "  -v, --verbose       debug logging\n"
                 "      --list-routes   print the API routes and exit\n"
                 "      --version       print the version and exit\n");
+}
+
+/* What runs behind the API, started in order and stopped in reverse. */
+struct services {
+        struct event_queue *events;
+        struct monitor *monitor;
+        struct session_manager *sessions;
+        struct rights_table *rights;
+        struct interactions *interactions;
+        struct dossier_engine *engine;
+        pthread_mutex_t engine_lock;
+};
+
+static void services_stop(struct services *s) {
+        sessions_free(s->sessions);
+        monitor_stop(s->monitor);
+        dossier_engine_close(s->engine);
+        interactions_free(s->interactions);
+        rights_free(s->rights);
+        events_free(s->events);
+        pthread_mutex_destroy(&s->engine_lock);
+}
+
+/* Loads the data files and opens the dossier store first (a malformed
+ * table or an unusable database stops carnetd with the reason), then
+ * starts the reader monitor and the session manager. */
+static int services_start(const struct config *cfg, struct services *s) {
+        char err[512];
+        int r;
+
+        memset(s, 0, sizeof(*s));
+        pthread_mutex_init(&s->engine_lock, NULL);
+        r = rights_load(cfg->rights_table, &s->rights, err, sizeof(err));
+        if (r < 0) {
+                log_error("rights table: %s", err);
+                return r;
+        }
+        r = interactions_load(cfg->interactions_table, &s->interactions, err, sizeof(err));
+        if (r < 0) {
+                log_error("interactions table: %s", err);
+                return r;
+        }
+        struct dossier_config dc = {.path = cfg->database, .rights = s->rights, .interactions = s->interactions};
+        r = dossier_engine_open(&dc, &s->engine);
+        if (r < 0) {
+                log_error("dossier database %s: %s", cfg->database, strerror(-r));
+                return r;
+        }
+        log_info("dossiers in %s", cfg->database);
+        struct monitor_config mc = MONITOR_CONFIG_DEFAULT;
+        r = events_new(EVENTS_DEFAULT_CAP, &s->events);
+        if (r == 0)
+                r = monitor_start(&mc, s->events, &s->monitor);
+        if (r < 0) {
+                log_error("cannot start the reader monitor: %s", strerror(-r));
+                return r;
+        }
+        struct session_config sc = {
+                .module_path = cfg->pkcs11_module[0] ? cfg->pkcs11_module : NULL,
+                .trust_path = cfg->trust_anchors,
+                .map = &cfg->identity_map,
+                .idle_timeout_s = cfg->session_idle_timeout_s,
+                .workstation = cfg->workstation,
+        };
+        r = sessions_new(&sc, s->monitor, s->events, &s->sessions);
+        if (r < 0) {
+                log_error("cannot start the session manager: %s", strerror(-r));
+                return r;
+        }
+        return 0;
+}
+
+/* Periodic dossier work: documents held back from patients (notice at two
+ * weeks, visible at one month), closed dossiers past their retention. */
+static void services_jobs(struct services *s) {
+        unsigned notified = 0, released = 0, purged = 0;
+        pthread_mutex_lock(&s->engine_lock);
+        int r = dossier_tick(s->engine, &notified, &released);
+        int r2 = dossier_purge_expired(s->engine, &purged);
+        pthread_mutex_unlock(&s->engine_lock);
+        if (r < 0 || r2 < 0)
+                log_warning("dossier jobs failed: %s", strerror(-(r < 0 ? r : r2)));
+        else if (notified || released || purged)
+                log_info("dossier jobs: %u notice(s), %u document(s) released, %u dossier(s) purged", notified,
+                         released, purged);
 }
 
 static void list_routes(void) {
@@ -178,21 +267,18 @@ int main(int argc, char **argv) {
         pthread_sigmask(SIG_BLOCK, &set, NULL);
         signal(SIGPIPE, SIG_IGN);
 
-        struct event_queue *events = NULL;
-        struct monitor *mon = NULL;
-        struct monitor_config mc = MONITOR_CONFIG_DEFAULT;
-        r = events_new(EVENTS_DEFAULT_CAP, &events);
-        if (r == 0)
-                r = monitor_start(&mc, events, &mon);
-        if (r < 0) {
-                log_error("cannot start the reader monitor: %s", strerror(-r));
-                events_free(events);
+        struct services svc;
+        if (services_start(&cfg, &svc) < 0) {
+                services_stop(&svc);
                 return 1;
         }
         struct api_context actx = {
-                .monitor = mon,
-                .events = events,
+                .monitor = svc.monitor,
+                .events = svc.events,
                 .events_keepalive_ms = cfg.events_keepalive_s * 1000,
+                .sessions = svc.sessions,
+                .engine = svc.engine,
+                .engine_lock = &svc.engine_lock,
         };
         sc.ctx = &actx;
 
@@ -203,18 +289,22 @@ int main(int argc, char **argv) {
                         log_error("%s: another carnetd is already answering there", cfg.socket_path);
                 else
                         log_error("cannot serve on %s: %s", cfg.socket_path, strerror(-r));
-                monitor_stop(mon);
-                events_free(events);
+                services_stop(&svc);
                 return 1;
         }
         log_info("carnetd %s listening on %s", CARNET_VERSION,
                  sc.listen_fd >= 0 ? "the socket passed by systemd" : cfg.socket_path);
         sd_notifyf(0, "READY=1\nSTATUS=Serving the API on %s", cfg.socket_path);
 
+        services_jobs(&svc);
         for (;;) {
-                int sig;
-                if (sigwait(&set, &sig) != 0)
+                const struct timespec minute = {60, 0};
+                int sig = sigtimedwait(&set, NULL, &minute);
+                if (sig < 0) {
+                        if (errno == EAGAIN)
+                                services_jobs(&svc);
                         continue;
+                }
                 if (sig == SIGHUP) {
                         log_info("SIGHUP: nothing to reload in this version");
                         continue;
@@ -224,7 +314,6 @@ int main(int argc, char **argv) {
         }
         sd_notify(0, "STOPPING=1");
         server_stop(srv);
-        monitor_stop(mon);
-        events_free(events);
+        services_stop(&svc);
         return 0;
 }

@@ -9,8 +9,28 @@
 #include "config.h"
 #include "macro.h"
 
+/* dir/name into out, dir from $env when set (and absolute), else def. */
+static void default_path(char *out, size_t size, const char *env, const char *def, const char *name) {
+        const char *dir = getenv(env);
+        if (!dir || dir[0] != '/')
+                dir = def;
+        /* systemd may list several folders separated by ':': the first one */
+        int len = (int)strcspn(dir, ":");
+        snprintf(out, size, "%.*s/%s", len, dir, name);
+}
+
 void config_defaults(struct config *c) {
         memset(c, 0, sizeof(*c));
+        c->session_idle_timeout_s = 900;
+        if (gethostname(c->workstation, sizeof(c->workstation)) < 0)
+                snprintf(c->workstation, sizeof(c->workstation), "unknown");
+        c->workstation[sizeof(c->workstation) - 1] = '\0';
+        snprintf(c->trust_anchors, sizeof(c->trust_anchors), "%s", CONFIG_DEFAULT_TRUST);
+        p11_map_default(&c->identity_map);
+        default_path(c->database, sizeof(c->database), "STATE_DIRECTORY", CONFIG_DEFAULT_STATE_DIR, "carnet.db");
+        default_path(c->rights_table, sizeof(c->rights_table), "CARNET_DATA_DIR", CARNET_DATADIR, "rights.tsv");
+        default_path(c->interactions_table, sizeof(c->interactions_table), "CARNET_DATA_DIR", CARNET_DATADIR,
+                     "interactions.tsv");
         snprintf(c->socket_path, sizeof(c->socket_path), "%s", CONFIG_DEFAULT_SOCKET);
         c->socket_mode = 0660;
         c->connection_timeout_s = 30;
@@ -146,6 +166,39 @@ static int config_set(struct config *c, const char *k, const char *v, const char
                 c->events_keepalive_set = true;
         } else if (strcmp(k, "allowed_groups") == 0) {
                 return parse_groups(c, v, why);
+        } else if (strcmp(k, "pkcs11_module") == 0 || strcmp(k, "trust_anchors") == 0 ||
+                   strcmp(k, "database") == 0 || strcmp(k, "rights_table") == 0 ||
+                   strcmp(k, "interactions_table") == 0) {
+                char *dst = strcmp(k, "pkcs11_module") == 0   ? c->pkcs11_module
+                            : strcmp(k, "trust_anchors") == 0 ? c->trust_anchors
+                            : strcmp(k, "database") == 0      ? c->database
+                            : strcmp(k, "rights_table") == 0  ? c->rights_table
+                                                              : c->interactions_table;
+                if (v[0] != '/') {
+                        *why = "must be an absolute path";
+                        return -EINVAL;
+                }
+                if (strcpy_bounded(dst, PATH_MAX, v) < 0) {
+                        *why = "path too long";
+                        return -EINVAL;
+                }
+        } else if (strcmp(k, "session_idle_timeout") == 0) {
+                if (parse_uint(v, 86400, 10, &n) < 0 || n < 10) {
+                        *why = "session_idle_timeout must be seconds, 10 to 86400";
+                        return -EINVAL;
+                }
+                c->session_idle_timeout_s = (unsigned)n;
+        } else if (strcmp(k, "workstation") == 0) {
+                if (!*v || strcpy_bounded(c->workstation, sizeof(c->workstation), v) < 0) {
+                        *why = "workstation must be a name of 1 to 127 bytes";
+                        return -EINVAL;
+                }
+        } else if (strncmp(k, "identity.", 9) == 0) {
+                if (p11_map_set(&c->identity_map, k + 9, v) < 0) {
+                        *why = "not a known identity field, or not a rule such as subject:CN, "
+                               "extension:OID, usage:digitalSignature, id:01, label:TEXT";
+                        return -EINVAL;
+                }
         } else if (strcmp(k, "log_level") == 0) {
                 static const char *const lv[] = {"error", "warning", "info", "debug"};
                 static const int pr[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};

@@ -10,11 +10,20 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "../pkcs11/p11-identity.h"
+
 #define CONFIG_DEFAULT_PATH "/etc/carnet/carnetd.conf"
 #define CONFIG_DEFAULT_SOCKET "/run/carnet/carnetd.sock"
 /* The group allowed to call carnetd when allowed_groups is not set (if it
  * exists; root and carnetd's own uid are always allowed). */
 #define CONFIG_DEFAULT_GROUP "carnet"
+/* Where carnet's data files (rights.tsv, interactions.tsv) are installed;
+ * $CARNET_DATA_DIR overrides it (tests and the demo point it at data/). */
+#ifndef CARNET_DATADIR
+#define CARNET_DATADIR "/usr/local/share/carnet"
+#endif
+#define CONFIG_DEFAULT_TRUST "/etc/carnet/trust-anchors.pem"
+#define CONFIG_DEFAULT_STATE_DIR "/var/lib/carnet"
 #define CONFIG_GROUPS_MAX 16
 #define CONFIG_GROUP_NAME_MAX 64
 
@@ -33,6 +42,18 @@ struct config {
         size_t n_allowed_groups;    /* may be 0 when set: root only */
         char allowed_groups[CONFIG_GROUPS_MAX][CONFIG_GROUP_NAME_MAX];
         int log_level; /* syslog priority */
+
+        /* professional sessions */
+        char pkcs11_module[PATH_MAX];   /* empty: OpenSC's module */
+        char trust_anchors[PATH_MAX];   /* PEM file or folder of CA certificates */
+        unsigned session_idle_timeout_s;
+        char workstation[128];          /* in session records; default: host name */
+        struct p11_map identity_map;    /* "identity.FIELD = RULE" lines */
+
+        /* dossiers */
+        char database[PATH_MAX];        /* default: $STATE_DIRECTORY/carnet.db */
+        char rights_table[PATH_MAX];
+        char interactions_table[PATH_MAX];
 };
 
 void config_defaults(struct config *c);

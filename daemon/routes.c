@@ -5,6 +5,7 @@
 #include "res_events.h"
 #include "res_nir.h"
 #include "res_readers.h"
+#include "res_sessions.h"
 #include "status.h"
 
 static const struct api_route routes[] = {
@@ -14,6 +15,9 @@ static const struct api_route routes[] = {
         {"GET", "/v1/events", events_get, "Reader and card events, as Server-Sent Events"},
         {"GET", "/v1/vitale", patient_card_get, "Every person on the inserted Carte Vitale"},
         {"POST", "/v1/nir/check", nir_check_post, "Checks a NIR typed by hand"},
+        {"POST", "/v1/sessions", res_sessions_post, "Opens a professional session on a CPS card"},
+        {"GET", "/v1/sessions/current", res_sessions_current, "The caller's session"},
+        {"DELETE", "/v1/sessions/{id}", res_sessions_delete, "Ends a session (logout)"},
 };
 
 const struct api_route *api_routes(size_t *n) {

@@ -249,9 +249,16 @@ static int body_append(struct req_state *st, size_t max, const char *data, size_
                 size_t cap = st->body_cap ? st->body_cap : 4096;
                 while (cap < st->body_len + len)
                         cap = cap > max / 2 ? max : cap * 2;
-                char *b = realloc(st->body, cap);
+                /* not realloc: the old buffer is wiped before it is freed,
+                 * a body may hold a PIN or a patient secret */
+                char *b = malloc(cap);
                 if (!b)
                         return -ENOMEM;
+                if (st->body) {
+                        memcpy(b, st->body, st->body_len);
+                        secure_zero(st->body, st->body_cap);
+                        free(st->body);
+                }
                 st->body = b;
                 st->body_cap = cap;
         }
@@ -340,6 +347,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 int r = body_append(st, s->body_max, upload, n);
                 if (r == -EFBIG) {
                         st->too_large = true;
+                        if (st->body)
+                                secure_zero(st->body, st->body_cap);
                         free(st->body);
                         st->body = NULL;
                         st->body_len = st->body_cap = 0;
@@ -375,7 +384,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 .query = st->query,
                 .n_query = st->n_query,
         };
-        if (api_handle(&req, &rep) < 0)
+        int hr = api_handle(&req, &rep);
+        /* Request bodies may hold a PIN or a patient secret: wiped as soon
+         * as the handler is done with them. */
+        if (st->body)
+                secure_zero(st->body, st->body_cap);
+        if (hr < 0)
                 return MHD_NO;
         log_debug("%s %s uid=%u pid=%u -> %u", method, url, (unsigned)req.uid, (unsigned)req.pid,
                   rep.status);
