@@ -19,6 +19,8 @@
 #   root.pem, issuing.pem, ca-chain.pem (issuing then root)
 #   cps-rsa.profile   RSA-2048 doctor (10, SM26), card type 0
 #   cps-ec.profile    P-256 nurse (60, no specialty), card type 0
+#   cps-pharma.profile  RSA-2048 pharmacist (21, no specialty), card type 0
+#   cps-dentist.profile P-256 dentist (40, no specialty), card type 0
 #   cps-cpf.profile   P-256 doctor in training (CPF, type 1)
 #   cps-cpe.profile   P-256 establishment staff (CPE, type 2, no profession)
 #   cps-expired.profile     P-256, both certificates expired in 2021
@@ -178,6 +180,10 @@ card cps-rsa rsa 0 "$(subject LAMBERT CAMILLE 899700000001 10 SM26)" ext_auth ex
         "CPS, RSA-2048: doctor (10), general practice (SM26)"
 card cps-ec ec 0 "$(subject MOREAU ANTOINE 899700000002 60 '')" ext_auth ext_sign issuing \
         "CPS, P-256: nurse (60), no specialty"
+card cps-pharma rsa 0 "$(subject DUBOIS NADIA 899700000008 21 '')" ext_auth ext_sign issuing \
+        "CPS, RSA-2048: pharmacist (21), no specialty"
+card cps-dentist ec 0 "$(subject LEROY PAUL 899700000009 40 '')" ext_auth ext_sign issuing \
+        "CPS, P-256: dentist (40), no specialty"
 card cps-cpf ec 1 "$(subject PETIT LINA 899700000003 10 '')" ext_auth ext_sign issuing \
         "CPF (card type 1), P-256: doctor in training"
 card cps-cpe ec 2 "$(subject GARNIER LUC 899700000004 '' '')" ext_auth ext_sign issuing \
