@@ -25,14 +25,15 @@ DEB_PACKAGES = build-essential pkg-config \
 	pcscd vsmartcard-vpcd pcsc-tools opensc opensc-pkcs11 softhsm2 \
 	libpcsclite-dev libssl-dev libsqlite3-dev sqlite3 libsystemd-dev \
 	libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libcmocka-dev \
-	libp11-kit-dev iproute2 util-linux curl openssl systemd
+	libp11-kit-dev iproute2 util-linux curl openssl systemd python3
 
 PKGS = libpcsclite openssl sqlite3 libsystemd libmicrohttpd jansson
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 WARN      = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
-BASEFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE -DCARNET_VERSION='"$(VERSION)"' -Ilib
+BASEFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE -DCARNET_VERSION='"$(VERSION)"' \
+	    -DCARNET_DATADIR='"$(DATADIR)"' -Ilib
 OPTFLAGS ?= -O2 -g
 SANFLAGS  = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
@@ -123,6 +124,17 @@ $(BUILD)/lab/%: $(BUILD)/obj/tests/lab/%.o $(DAEMON_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(OPTFLAGS) -o $@ $^ $(LINK_DAEMON)
 
+# Benchmarks: not part of 'make check'; 'make bench' builds them and runs
+# every bench/run-*.sh (figures in docs/benchmarks.md).
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(DAEMON_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(OPTFLAGS) -o $@ $^ $(LINK_DAEMON)
+.PHONY: bench
+bench: all $(BENCH_BINS)
+	@sh bench/run.sh $(BUILD)
+
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
@@ -155,20 +167,52 @@ _demo: all
 	@BUILD=$(BUILD) tests/lab/lab-run --demo -- tests/demo.sh
 
 # ---- install --------------------------------------------------------------
+# Where systemd, sysusers, tmpfiles and udev look, under PREFIX: with the
+# default /usr/local they are /usr/local/lib/..., which systemd and udev
+# search (an administrator's install, apart from the distribution's
+# files); a Debian package builds with PREFIX=/usr (and on Debian 12
+# SYSTEMDUNITDIR=/lib/systemd/system UDEVRULESDIR=/lib/udev/rules.d, the
+# same directories through the /usr merge).  docs/operations.md lists them.
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR    ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR    ?= $(PREFIX)/lib/tmpfiles.d
+UDEVRULESDIR   ?= $(PREFIX)/lib/udev/rules.d
+DOCDIR         ?= $(PREFIX)/share/doc/carnet
+BASHCOMPDIR    ?= $(PREFIX)/share/bash-completion/completions
+MAN_PAGES      := $(wildcard man/*.[158])
+BASH_COMPLETION := $(wildcard cli/carnetctl.bash-completion)
+
 install: $(BUILD)/carnetd $(BUILD)/carnetctl
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
 	install -m 0755 $(BUILD)/carnetd $(DESTDIR)$(SBINDIR)/carnetd
 	install -m 0755 $(BUILD)/carnetctl $(DESTDIR)$(BINDIR)/carnetctl
-	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
-	install -m 0644 man/carnetctl.1 $(DESTDIR)$(MANDIR)/man1/carnetctl.1
-	install -m 0644 man/carnetd.8 $(DESTDIR)$(MANDIR)/man8/carnetd.8
+	for m in $(MAN_PAGES); do \
+		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s && \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; done
 	install -d $(DESTDIR)$(DATADIR)
 	install -m 0644 data/*.tsv $(DESTDIR)$(DATADIR)/
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
+		$(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(DOCDIR)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/carnetd.service.in >$(DESTDIR)$(SYSTEMDUNITDIR)/carnetd.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/carnetd.service
+	install -m 0644 systemd/carnetd.socket $(DESTDIR)$(SYSTEMDUNITDIR)/carnetd.socket
+	install -m 0644 systemd/carnet.sysusers $(DESTDIR)$(SYSUSERSDIR)/carnet.conf
+	install -m 0644 systemd/carnet.tmpfiles $(DESTDIR)$(TMPFILESDIR)/carnet.conf
+	install -m 0644 udev/60-carnet-readers.rules $(DESTDIR)$(UDEVRULESDIR)/60-carnet-readers.rules
+	install -m 0644 docs/operations.md $(DESTDIR)$(DOCDIR)/operations.md
+	$(if $(BASH_COMPLETION),install -d $(DESTDIR)$(BASHCOMPDIR) && \
+		install -m 0644 $(BASH_COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/carnetctl)
 
+# Removes what install placed; leaves the directories, /etc/carnet and
+# /var/lib/carnet (the configuration and the database are the
+# administrator's), and the user carnet.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/carnetd $(DESTDIR)$(BINDIR)/carnetctl
-	rm -f $(DESTDIR)$(MANDIR)/man1/carnetctl.1 $(DESTDIR)$(MANDIR)/man8/carnetd.8
-	rm -rf $(DESTDIR)$(DATADIR)
+	for m in $(MAN_PAGES); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/carnetd.service $(DESTDIR)$(SYSTEMDUNITDIR)/carnetd.socket
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/carnet.conf $(DESTDIR)$(TMPFILESDIR)/carnet.conf
+	rm -f $(DESTDIR)$(UDEVRULESDIR)/60-carnet-readers.rules $(DESTDIR)$(BASHCOMPDIR)/carnetctl
 
 clean:
 	rm -rf $(BUILD)

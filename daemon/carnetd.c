@@ -23,6 +23,7 @@
 #include "http_peer.h"
 #include "log.h"
 #include "monitor.h"
+#include "notify.h"
 #include "rights.h"
 #include "server.h"
 #include "session.h"
@@ -172,6 +173,12 @@ static int caller_policy(const struct config *cfg, struct peer_policy *ret) {
         return 0;
 }
 
+/* The watchdog's liveness check (notify.h): carnetd's own API answers
+ * GET /v1/status within 5 s.  userdata is the socket's path. */
+static int api_alive(void *userdata) {
+        return notify_probe_api(userdata, 5000);
+}
+
 /* The listening socket from systemd socket activation, or -1. */
 static int activated_socket(void) {
         int n = sd_listen_fds(1);
@@ -294,7 +301,21 @@ int main(int argc, char **argv) {
         }
         log_info("carnetd %s listening on %s", CARNET_VERSION,
                  sc.listen_fd >= 0 ? "the socket passed by systemd" : cfg.socket_path);
-        sd_notifyf(0, "READY=1\nSTATUS=Serving the API on %s", cfg.socket_path);
+        /* The path callers (and the watchdog's probe) reach: the passed
+         * socket's own when systemd handed one over. */
+        char api_path[108], status[160];
+        if (sc.listen_fd < 0 || notify_socket_path(sc.listen_fd, api_path, sizeof(api_path)) < 0)
+                snprintf(api_path, sizeof(api_path), "%s", cfg.socket_path);
+        snprintf(status, sizeof(status), "Serving the API on %s", api_path);
+        notify_ready(status);
+        struct notify_watchdog *wd = NULL;
+        uint64_t wd_usec = 0;
+        r = notify_watchdog_start(api_alive, api_path, &wd, &wd_usec);
+        if (r < 0)
+                log_warning("watchdog: cannot start: %s (systemd will restart carnetd)", strerror(-r));
+        else if (r > 0)
+                log_info("watchdog: pinging systemd every %llu ms while the API answers",
+                         (unsigned long long)(wd_usec / 2000));
 
         services_jobs(&svc);
         for (;;) {
@@ -312,7 +333,8 @@ int main(int argc, char **argv) {
                 log_info("signal %s: stopping", strsignal(sig));
                 break;
         }
-        sd_notify(0, "STOPPING=1");
+        notify_stopping();
+        notify_watchdog_stop(wd);
         server_stop(srv);
         services_stop(&svc);
         return 0;
