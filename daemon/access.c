@@ -45,6 +45,7 @@ static const char *const reason_names[_ACCESS_REASON_MAX] = {
         [ACCESS_DENY_CLASS_RESERVED] = "deny-class-reserved",
         [ACCESS_DENY_NO_DOCUMENT] = "deny-no-document",
         [ACCESS_DENY_DOC_NOT_CURRENT] = "deny-document-not-current",
+        [ACCESS_DENY_BAD_SECRET] = "deny-bad-secret",
 };
 
 static const char *const mode_names[_ACCESS_MODE_MAX] = {

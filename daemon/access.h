@@ -131,6 +131,7 @@ enum access_reason {
         ACCESS_DENY_CLASS_RESERVED,
         ACCESS_DENY_NO_DOCUMENT,
         ACCESS_DENY_DOC_NOT_CURRENT,
+        ACCESS_DENY_BAD_SECRET,          /* dossier_verify_secret(): wrong patient secret */
         _ACCESS_REASON_MAX,
 };
 

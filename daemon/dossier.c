@@ -307,6 +307,22 @@ static int new_uid(char ret[DOSSIER_UID_SIZE]) {
         return 0;
 }
 
+/* Makes room for one more element in a growing array: returns the array
+ * (reallocated, capacity doubled, first when empty) or NULL when out of
+ * memory, the old array then left as it was. */
+static void *grow(void *array, size_t n, size_t *cap, size_t size, size_t first) {
+        size_t ncap;
+        void *p;
+
+        if (n < *cap)
+                return array;
+        ncap = *cap ? *cap * 2 : first;
+        p = reallocarray(array, ncap, size);
+        if (p)
+                *cap = ncap;
+        return p;
+}
+
 static int sha256(const void *p, size_t n, uint8_t ret[32]) {
         unsigned len = 0;
         return EVP_Digest(p, n, ret, &len, EVP_sha256(), NULL) == 1 && len == 32 ? 0 : -EIO;
@@ -363,11 +379,38 @@ struct store *dossier_engine_store(struct dossier_engine *e) {
         return e ? e->store : NULL;
 }
 
+int dossier_batch_begin(struct dossier_engine *e) {
+        return e ? store_batch_begin(e->store) : -EINVAL;
+}
+
+int dossier_batch_commit(struct dossier_engine *e) {
+        return e ? store_batch_commit(e->store) : -EINVAL;
+}
+
+void dossier_batch_rollback(struct dossier_engine *e) {
+        if (e)
+                store_batch_rollback(e->store);
+}
+
 const struct access_decision *dossier_last_decision(const struct dossier_engine *e) {
         return e ? &e->last : NULL;
 }
 
 /* ---- per-operation state -------------------------------------------------- */
+
+/* Runs the query sql with text bound to ?1 and steps once: 1 with the row
+ * in *st, 0 when none, a negative errno. The caller resets *st. */
+static int query_by_text(struct dossier_engine *e, const char *sql, const char *text, sqlite3_stmt **st) {
+        int r;
+
+        r = store_prepare(e->store, sql, st);
+        if (r < 0)
+                return r;
+        r = store_bind_text(*st, 1, text);
+        if (r < 0)
+                return r;
+        return store_step(e->store, *st);
+}
 
 /* Loads the dossier row for ins and the actor's line in its access list.
  * An absent dossier leaves ds->id at 0 and status ABSENT. */
@@ -377,12 +420,7 @@ static int load_state(struct dossier_engine *e, const struct dossier_actor *acto
         int r;
 
         *ds = (struct dstate) { .status = ACCESS_DOSSIER_ABSENT, .notify = true };
-        r = store_prepare(e->store, sql_dossier, &st);
-        if (r < 0)
-                return r;
-        if ((r = store_bind_text(st, 1, ins)) < 0)
-                return r;
-        r = store_step(e->store, st);
+        r = query_by_text(e, sql_dossier, ins, &st);
         if (r <= 0)
                 return r;
         ds->id = sqlite3_column_int64(st, 0);
@@ -429,6 +467,27 @@ static int note_professional(struct dossier_engine *e, const struct dossier_acto
         return store_exec_step(e->store, st);
 }
 
+/* True when the document is still held back from the patient as of now:
+ * columns col (hidden_from_patient) and col + 1 (hidden_since); the
+ * 1-month rule applies even if dossier_tick() has not run. */
+static bool held_back(sqlite3_stmt *st, int col, int64_t now) {
+        return sqlite3_column_int(st, col) && sqlite3_column_int64(st, col + 1) + DOSSIER_HOLD_RELEASE > now;
+}
+
+/* The access_doc of a row whose columns 1..7 are type, class, author,
+ * status, masked, hidden_from_patient, hidden_since. The strings point
+ * into the row: valid until the statement moves on. */
+static struct access_doc row_access_doc(sqlite3_stmt *st, int64_t now) {
+        return (struct access_doc) {
+                .type_code = (const char *) sqlite3_column_text(st, 1),
+                .class_code = (const char *) sqlite3_column_text(st, 2),
+                .author_id = (const char *) sqlite3_column_text(st, 3),
+                .status = (enum access_doc_status) (sqlite3_column_int(st, 4) - 1),
+                .masked = sqlite3_column_int(st, 5),
+                .hidden_from_patient = held_back(st, 6, now),
+        };
+}
+
 /* Fills a drow for the document uid of the dossier; -ENOENT if none. The
  * hold is applied as of now (1-month rule). */
 static int load_doc(struct dossier_engine *e, int64_t dossier_id, const char *uid, int64_t now, struct drow *d) {
@@ -447,19 +506,16 @@ static int load_doc(struct dossier_engine *e, int64_t dossier_id, const char *ui
         if (r == 0)
                 return -ENOENT;
         d->id = sqlite3_column_int64(st, 0);
+        d->version = sqlite3_column_int(st, 8);
+        d->ad = row_access_doc(st, now);
+        d->masked = d->ad.masked;
+        /* copies that outlive the statement */
         copy_column(d->type_code, sizeof(d->type_code), st, 1);
         copy_column(d->class_code, sizeof(d->class_code), st, 2);
         copy_column(d->author_id, sizeof(d->author_id), st, 3);
-        d->masked = sqlite3_column_int(st, 5);
-        d->version = sqlite3_column_int(st, 8);
-        d->ad = (struct access_doc) {
-                .type_code = d->type_code,
-                .class_code = d->class_code,
-                .author_id = d->author_id,
-                .status = (enum access_doc_status) (sqlite3_column_int(st, 4) - 1),
-                .masked = d->masked,
-                .hidden_from_patient = sqlite3_column_int(st, 6) && sqlite3_column_int64(st, 7) + DOSSIER_HOLD_RELEASE > now,
-        };
+        d->ad.type_code = d->type_code;
+        d->ad.class_code = d->class_code;
+        d->ad.author_id = d->author_id;
         return 0;
 }
 
@@ -529,18 +585,25 @@ static int denied_errno(const struct dossier_engine *e) {
         }
 }
 
+/* Ends the transaction: commits when r >= 0, rolls back on an error (r,
+ * or a failed commit). Returns 0 or the error. */
+static int end_tx(struct dossier_engine *e, int r) {
+        if (r >= 0)
+                r = store_commit(e->store);
+        if (r < 0)
+                store_rollback(e->store);
+        return r < 0 ? r : 0;
+}
+
 /* Ends an operation: a denial is committed (its trail entry must stay) and
- * mapped to an errno; an error rolls everything back. */
+ * mapped to an errno; an error rolls everything back. An error from
+ * begin_op() may come with no transaction (nor engine) at all. */
 static int finish(struct dossier_engine *e, int r) {
-        if (r < 0) {
-                store_rollback(e->store);
+        if (r < 0 && !e)
                 return r;
-        }
-        r = store_commit(e->store);
-        if (r < 0) {
-                store_rollback(e->store);
+        r = end_tx(e, r);
+        if (r < 0)
                 return r;
-        }
         return e->last.allow ? 0 : denied_errno(e);
 }
 
@@ -644,12 +707,18 @@ static int after_allow(struct dossier_engine *e, const struct dossier_actor *act
         return 0;
 }
 
-/* The common prologue: validate, begin, note the professional, load the
- * state. */
-static int begin_op(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, int64_t now,
-                    struct dstate *ds) {
+/* The common prologue of an operation on one dossier: validate the actor
+ * and the INS (-EINVAL, nothing begun), read the clock into *ret_now,
+ * begin, note the professional, load the state. On error nothing is left
+ * open. */
+static int begin_op(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                    struct dstate *ds, int64_t *ret_now) {
+        int64_t now;
         int r;
 
+        if (!e || actor_check(actor) < 0 || ins_check(ins) < 0)
+                return -EINVAL;
+        now = *ret_now = now_of(e);
         r = store_begin(e->store);
         if (r < 0)
                 return r;
@@ -665,17 +734,39 @@ fail:
         return r;
 }
 
-/* For an operation with no document and no side effect beyond the
- * decision: decide, audit, notify. */
+/* The prologue, then the audited decision of an action on the dossier as
+ * a whole (no document). */
+static int dossier_op(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                      enum access_action action, struct dstate *ds, int64_t *ret_now, int64_t *ret_seq) {
+        int r;
+
+        r = begin_op(e, actor, ins, ds, ret_now);
+        if (r < 0)
+                return r;
+        return decide_audited(e, actor, ins, ds, action, NULL, NULL, false, *ret_now, ret_seq);
+}
+
+/* For an operation with no document: the prologue, then decide, audit and
+ * notify. The caller performs the action if allowed and ends with
+ * finish(), which also copes with a failed prologue. */
 static int simple_op(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
-                     enum access_action action, struct dstate *ds, int64_t now) {
+                     enum access_action action, struct dstate *ds, int64_t *ret_now) {
         int64_t seq = 0;
         int r;
 
-        r = decide_audited(e, actor, ins, ds, action, NULL, NULL, false, now, &seq);
+        r = dossier_op(e, actor, ins, action, ds, ret_now, &seq);
         if (r >= 0 && e->last.allow)
-                r = after_allow(e, actor, ds, now, seq);
+                r = after_allow(e, actor, ds, *ret_now, seq);
         return r;
+}
+
+/* Ends an allowed operation on a document or a list: the notifications
+ * of the access, then finish(). */
+static int finish_allowed(struct dossier_engine *e, const struct dossier_actor *actor, const struct dstate *ds,
+                          int64_t now, int64_t seq, int r) {
+        if (r >= 0)
+                r = after_allow(e, actor, ds, now, seq);
+        return finish(e, r);
 }
 
 /* ---- lifecycle ------------------------------------------------------------- */
@@ -738,7 +829,6 @@ int dossier_create(struct dossier_engine *e, const struct dossier_actor *actor, 
         r = identity_check(id);
         if (r < 0)
                 return r;
-        now = now_of(e);
 
         /* the slow hash runs before the transaction so as not to hold the
          * write lock for it */
@@ -751,7 +841,7 @@ int dossier_create(struct dossier_engine *e, const struct dossier_actor *actor, 
         if (r < 0)
                 goto out;
 
-        r = begin_op(e, actor, id->ins, now, &ds);
+        r = begin_op(e, actor, id->ins, &ds, &now);
         if (r < 0)
                 goto out;
         r = decide_audited(e, actor, id->ins, &ds, ACCESS_ACTION_CREATE, NULL, NULL, consent, now, &seq);
@@ -782,10 +872,39 @@ out:
         return r;
 }
 
+/* Appends the trail entry of a secret check. It is not an access_decide()
+ * decision (nothing is read yet) but the patient's authentication, which
+ * their history must show, granted or refused, like every decision. The
+ * actor is the patient the caller claims to be. */
+static int audit_secret(struct dossier_engine *e, const char *ins, enum access_reason reason) {
+        bool allow = reason < _ACCESS_ALLOW_MAX;
+        struct audit_entry ae = {
+                .at = now_of(e),
+                .actor_kind = access_actor_kind_name(ACCESS_ACTOR_PATIENT),
+                .actor = ins,
+                .session = "",
+                .action = DOSSIER_ACTION_VERIFY_SECRET,
+                .dossier = ins,
+                .document = "",
+                .mode = access_mode_name(ACCESS_MODE_NORMAL),
+                .reason = "",
+                .outcome = allow ? "allow" : "deny",
+                .code = access_reason_name(reason),
+        };
+        int r;
+
+        e->last = (struct access_decision) { .allow = allow, .reason = reason };
+        r = store_begin(e->store);
+        if (r < 0)
+                return r;
+        return end_tx(e, audit_append(e->store, &ae, NULL));
+}
+
 int dossier_verify_secret(struct dossier_engine *e, const char *ins, const char *secret) {
         uint8_t salt[SCRYPT_SALT_LEN], want[SCRYPT_KEY_LEN], got[SCRYPT_KEY_LEN];
-        uint64_t n;
-        uint32_t rr, p;
+        enum access_reason reason = ACCESS_DENY_BAD_SECRET;
+        uint64_t n = 0;
+        uint32_t rr = 0, p = 0;
         int r;
 
         if (!e || ins_check(ins) < 0 || !secret || strnlen(secret, 256) >= 256)
@@ -793,30 +912,37 @@ int dossier_verify_secret(struct dossier_engine *e, const char *ins, const char 
         {
                 _cleanup_stmt_ sqlite3_stmt *st = NULL;
 
-                r = store_prepare(e->store, sql_secret, &st);
+                r = query_by_text(e, sql_secret, ins, &st);
                 if (r < 0)
                         return r;
-                if ((r = store_bind_text(st, 1, ins)) < 0)
-                        return r;
-                r = store_step(e->store, st);
-                if (r < 0)
-                        return r;
-                if (r == 0)
-                        return -ENOENT;
-                if (sqlite3_column_bytes(st, 0) != SCRYPT_SALT_LEN || sqlite3_column_bytes(st, 1) != SCRYPT_KEY_LEN)
-                        return -EBADMSG;
-                memcpy(salt, sqlite3_column_blob(st, 0), SCRYPT_SALT_LEN);
-                memcpy(want, sqlite3_column_blob(st, 1), SCRYPT_KEY_LEN);
-                n = (uint64_t) sqlite3_column_int64(st, 2);
-                rr = (uint32_t) sqlite3_column_int64(st, 3);
-                p = (uint32_t) sqlite3_column_int64(st, 4);
+                if (r > 0) {
+                        if (sqlite3_column_bytes(st, 0) != SCRYPT_SALT_LEN ||
+                            sqlite3_column_bytes(st, 1) != SCRYPT_KEY_LEN)
+                                return -EBADMSG;
+                        memcpy(salt, sqlite3_column_blob(st, 0), SCRYPT_SALT_LEN);
+                        memcpy(want, sqlite3_column_blob(st, 1), SCRYPT_KEY_LEN);
+                        n = (uint64_t) sqlite3_column_int64(st, 2);
+                        rr = (uint32_t) sqlite3_column_int64(st, 3);
+                        p = (uint32_t) sqlite3_column_int64(st, 4);
+                }
         }
-        r = scrypt_hash(secret, salt, n, rr, p, got);
-        if (r >= 0)
-                r = CRYPTO_memcmp(want, got, SCRYPT_KEY_LEN) == 0 ? 0 : -EACCES;
-        secure_zero(got, sizeof(got));
-        secure_zero(want, sizeof(want));
-        return r;
+        if (r == 0)
+                reason = ACCESS_DENY_NO_DOSSIER;
+        else {
+                /* the slow hash runs outside any transaction */
+                r = scrypt_hash(secret, salt, n, rr, p, got);
+                if (r >= 0)
+                        reason = CRYPTO_memcmp(want, got, SCRYPT_KEY_LEN) == 0 ? ACCESS_ALLOW_PATIENT
+                                                                                : ACCESS_DENY_BAD_SECRET;
+                secure_zero(got, sizeof(got));
+                secure_zero(want, sizeof(want));
+                if (r < 0)
+                        return r;
+        }
+        r = audit_secret(e, ins, reason);
+        if (r < 0)
+                return r;
+        return reason == ACCESS_ALLOW_PATIENT ? 0 : reason == ACCESS_DENY_NO_DOSSIER ? -ENOENT : -EACCES;
 }
 
 static int exec_id(struct dossier_engine *e, const char *sql, int64_t id) {
@@ -826,6 +952,18 @@ static int exec_id(struct dossier_engine *e, const char *sql, int64_t id) {
         if (r < 0)
                 return r;
         if ((r = store_bind_int(st, 1, id)) < 0)
+                return r;
+        return store_exec_step(e->store, st);
+}
+
+/* Runs a statement whose parameters are a row id and one integer. */
+static int exec_id_int(struct dossier_engine *e, const char *sql, int64_t id, int64_t v) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r = store_prepare(e->store, sql, &st);
+
+        if (r < 0)
+                return r;
+        if ((r = store_bind_int(st, 1, id)) < 0 || (r = store_bind_int(st, 2, v)) < 0)
                 return r;
         return store_exec_step(e->store, st);
 }
@@ -845,18 +983,12 @@ static int set_status(struct dossier_engine *e, int64_t id, enum access_dossier_
 /* Content, documents, access list and notifications go; the dossier row
  * stays as a tombstone (INS and dates), and the trail stays. */
 static int purge_dossier(struct dossier_engine *e, int64_t id, int64_t now) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
         int r;
 
         if ((r = exec_id(e, sql_purge_contents, id)) < 0 || (r = exec_id(e, sql_purge_documents, id)) < 0 ||
             (r = exec_id(e, sql_purge_access, id)) < 0 || (r = exec_id(e, sql_purge_notifications, id)) < 0)
                 return r;
-        r = store_prepare(e->store, sql_tombstone, &st);
-        if (r < 0)
-                return r;
-        if ((r = store_bind_int(st, 1, id)) < 0 || (r = store_bind_int(st, 2, now)) < 0)
-                return r;
-        return store_exec_step(e->store, st);
+        return exec_id_int(e, sql_tombstone, id, now);
 }
 
 /* Close, reactivate and destroy share their shape. */
@@ -866,13 +998,7 @@ static int lifecycle_op(struct dossier_engine *e, const struct dossier_actor *ac
         int64_t now;
         int r;
 
-        if (!e || actor_check(actor) < 0 || ins_check(ins) < 0)
-                return -EINVAL;
-        now = now_of(e);
-        r = begin_op(e, actor, ins, now, &ds);
-        if (r < 0)
-                return r;
-        r = simple_op(e, actor, ins, action, &ds, now);
+        r = simple_op(e, actor, ins, action, &ds, &now);
         if (r < 0 || !e->last.allow)
                 return finish(e, r);
         switch (action) {
@@ -1026,15 +1152,9 @@ int dossier_tick(struct dossier_engine *e, unsigned *ret_notified, unsigned *ret
                 if (r < 0)
                         break;
         }
-        if (r < 0) {
-                store_rollback(e->store);
+        r = end_tx(e, r);
+        if (r < 0)
                 return r;
-        }
-        r = store_commit(e->store);
-        if (r < 0) {
-                store_rollback(e->store);
-                return r;
-        }
         if (ret_notified)
                 *ret_notified = notified;
         if (ret_released)
@@ -1119,14 +1239,7 @@ static bool may_see_row(struct dossier_engine *e, const struct dossier_actor *ac
                         const struct dstate *ds, sqlite3_stmt *st, int64_t now) {
         struct access_request req;
         struct access_decision d;
-        struct access_doc doc = {
-                .type_code = (const char *) sqlite3_column_text(st, 1),
-                .class_code = (const char *) sqlite3_column_text(st, 2),
-                .author_id = (const char *) sqlite3_column_text(st, 3),
-                .status = (enum access_doc_status) (sqlite3_column_int(st, 4) - 1),
-                .masked = sqlite3_column_int(st, 5),
-                .hidden_from_patient = sqlite3_column_int(st, 6) && sqlite3_column_int64(st, 7) + DOSSIER_HOLD_RELEASE > now,
-        };
+        struct access_doc doc = row_access_doc(st, now);
 
         fill_request(e, actor, ins, ds, ACCESS_ACTION_READ, &doc, false, &req);
         /* the alert is about reading, whatever the mode allows for writing */
@@ -1282,8 +1395,7 @@ static int put_doc(struct dossier_engine *e, const struct dossier_actor *actor, 
         r = new_uid(uid);
         if (r < 0)
                 return r;
-        now = now_of(e);
-        r = begin_op(e, actor, ins, now, &ds);
+        r = begin_op(e, actor, ins, &ds, &now);
         if (r < 0)
                 return r;
 
@@ -1307,18 +1419,11 @@ static int put_doc(struct dossier_engine *e, const struct dossier_actor *actor, 
 
         r = insert_doc(e, actor, ds.id, m, content, len, old_uid ? old.version + 1 : 1, old.id, old.masked, now, uid,
                        &id);
-        if (r >= 0 && old_uid) {
-                _cleanup_stmt_ sqlite3_stmt *st = NULL;
-
-                r = store_prepare(e->store, sql_deprecate, &st);
-                if (r >= 0 && (r = store_bind_int(st, 1, old.id)) >= 0 && (r = store_bind_int(st, 2, id)) >= 0)
-                        r = store_exec_step(e->store, st);
-        }
+        if (r >= 0 && old_uid)
+                r = exec_id_int(e, sql_deprecate, old.id, id);
         if (r >= 0)
                 r = alerts(e, actor, ins, &ds, m, id, now, ret_warnings);
-        if (r >= 0)
-                r = after_allow(e, actor, &ds, now, seq);
-        r = finish(e, r);
+        r = finish_allowed(e, actor, &ds, now, seq, r);
         if (r >= 0)
                 memcpy(ret_uid, uid, DOSSIER_UID_SIZE);
         return r;
@@ -1347,10 +1452,9 @@ static int doc_op(struct dossier_engine *e, const struct dossier_actor *actor, c
         int64_t now, seq = 0;
         int r;
 
-        if (!e || actor_check(actor) < 0 || ins_check(ins) < 0 || uid_check(uid) < 0)
+        if (uid_check(uid) < 0)
                 return -EINVAL;
-        now = now_of(e);
-        r = begin_op(e, actor, ins, now, &ds);
+        r = begin_op(e, actor, ins, &ds, &now);
         if (r < 0)
                 return r;
         r = ds.id ? load_doc(e, ds.id, uid, now, &d) : -ENOENT;
@@ -1366,20 +1470,13 @@ static int doc_op(struct dossier_engine *e, const struct dossier_actor *actor, c
         case ACCESS_ACTION_RELEASE_HOLD:
                 r = exec_id(e, sql_release, d.id);
                 break;
-        case ACCESS_ACTION_MASK: {
-                _cleanup_stmt_ sqlite3_stmt *st = NULL;
-
-                r = store_prepare(e->store, sql_mask, &st);
-                if (r >= 0 && (r = store_bind_int(st, 1, d.id)) >= 0 && (r = store_bind_int(st, 2, !!arg)) >= 0)
-                        r = store_exec_step(e->store, st);
+        case ACCESS_ACTION_MASK:
+                r = exec_id_int(e, sql_mask, d.id, !!arg);
                 break;
-        }
         default:
                 r = -EINVAL;
         }
-        if (r >= 0)
-                r = after_allow(e, actor, &ds, now, seq);
-        return finish(e, r);
+        return finish_allowed(e, actor, &ds, now, seq, r);
 }
 
 int dossier_archive(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, const char *uid) {
@@ -1419,7 +1516,7 @@ static void doc_from_row(sqlite3_stmt *st, int64_t now, struct dossier_doc *d, s
         d->status = (enum access_doc_status) (sqlite3_column_int(st, 15) - 1);
         d->version = sqlite3_column_int(st, 16);
         d->masked = sqlite3_column_int(st, 17);
-        d->hidden_from_patient = sqlite3_column_int(st, 18) && sqlite3_column_int64(st, 19) + DOSSIER_HOLD_RELEASE > now;
+        d->hidden_from_patient = held_back(st, 18, now);
         copy_column(d->replaced_by, sizeof(d->replaced_by), st, 20);
         d->patient_deposit = strcmp(d->class_code, ACCESS_CLASS_PATIENT) == 0;
         *ad = (struct access_doc) {
@@ -1443,13 +1540,9 @@ int dossier_list(struct dossier_engine *e, const struct dossier_actor *actor, co
         int64_t now, seq = 0;
         int r;
 
-        if (!e || !ret || !ret_n || actor_check(actor) < 0 || ins_check(ins) < 0)
+        if (!ret || !ret_n)
                 return -EINVAL;
-        now = now_of(e);
-        r = begin_op(e, actor, ins, now, &ds);
-        if (r < 0)
-                return r;
-        r = decide_audited(e, actor, ins, &ds, ACCESS_ACTION_LIST, NULL, NULL, false, now, &seq);
+        r = dossier_op(e, actor, ins, ACCESS_ACTION_LIST, &ds, &now, &seq);
         if (r < 0 || !e->last.allow)
                 return finish(e, r);
         {
@@ -1465,20 +1558,16 @@ int dossier_list(struct dossier_engine *e, const struct dossier_actor *actor, co
                                                                                 : INT64_MIN)) < 0)
                         return finish(e, r);
                 while ((r = store_step(e->store, st)) > 0) {
+                        struct dossier_doc *nd = grow(docs, n, &cap, sizeof(*docs), 16);
                         struct access_request req;
                         struct access_decision d;
                         struct access_doc ad;
 
-                        if (n == cap) {
-                                size_t ncap = cap ? cap * 2 : 16;
-                                struct dossier_doc *nd = reallocarray(docs, ncap, sizeof(*docs));
-                                if (!nd) {
-                                        r = -ENOMEM;
-                                        break;
-                                }
-                                docs = nd;
-                                cap = ncap;
+                        if (!nd) {
+                                r = -ENOMEM;
+                                break;
                         }
+                        docs = nd;
                         doc_from_row(st, now, &docs[n], &ad);
                         fill_request(e, actor, ins, &ds, ACCESS_ACTION_READ, &ad, false, &req);
                         if (access_decide(&req, &d) < 0 || !d.allow)
@@ -1488,9 +1577,7 @@ int dossier_list(struct dossier_engine *e, const struct dossier_actor *actor, co
                 }
                 e->last = keep;
         }
-        if (r >= 0)
-                r = after_allow(e, actor, &ds, now, seq);
-        r = finish(e, r);
+        r = finish_allowed(e, actor, &ds, now, seq, r);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(docs);
@@ -1510,11 +1597,9 @@ int dossier_read(struct dossier_engine *e, const struct dossier_actor *actor, co
         uint8_t digest[32];
         int r;
 
-        if (!e || !ret_doc || !ret_content || !ret_len || actor_check(actor) < 0 || ins_check(ins) < 0 ||
-            uid_check(uid) < 0)
+        if (!ret_doc || !ret_content || !ret_len || uid_check(uid) < 0)
                 return -EINVAL;
-        now = now_of(e);
-        r = begin_op(e, actor, ins, now, &ds);
+        r = begin_op(e, actor, ins, &ds, &now);
         if (r < 0)
                 return r;
         if (ds.id) {
@@ -1558,9 +1643,7 @@ int dossier_read(struct dossier_engine *e, const struct dossier_actor *actor, co
                 r = sha256(len ? content : "", len, digest);
         if (r >= 0 && (memcmp(digest, d.sha256, 32) != 0 || (int64_t) len != d.size))
                 r = -EBADMSG;
-        if (r >= 0)
-                r = after_allow(e, actor, &ds, now, seq);
-        r = finish(e, r);
+        r = finish_allowed(e, actor, &ds, now, seq, r);
         if (r < 0)
                 return r;
         *ret_doc = d;
@@ -1571,79 +1654,61 @@ int dossier_read(struct dossier_engine *e, const struct dossier_actor *actor, co
 
 /* ---- the access list and options ----------------------------------------- */
 
-int dossier_record_consent(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins) {
+/* Writes one column of the actor id_nat's line in the dossier's access
+ * list (sql is one of sql_set_relation, sql_set_blocked,
+ * sql_set_sees_masked), creating the line if needed. */
+static int set_access_line(struct dossier_engine *e, const char *sql, int64_t dossier_id, const char *id_nat,
+                           int64_t value, int64_t now) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r;
+
+        r = store_prepare(e->store, sql, &st);
+        if (r < 0)
+                return r;
+        if ((r = store_bind_int(st, 1, dossier_id)) < 0 || (r = store_bind_text(st, 2, id_nat)) < 0 ||
+            (r = store_bind_int(st, 3, value)) < 0 || (r = store_bind_int(st, 4, now)) < 0)
+                return r;
+        return store_exec_step(e->store, st);
+}
+
+int dossier_record_consent(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins) {
         struct dstate ds;
         int64_t now, seq = 0;
         int r;
 
-        if (!e || actor_check(actor) < 0 || ins_check(ins) < 0)
-                return -EINVAL;
-        now = now_of(e);
-        r = begin_op(e, actor, ins, now, &ds);
-        if (r < 0)
-                return r;
-        r = decide_audited(e, actor, ins, &ds, ACCESS_ACTION_RECORD_CONSENT, NULL, NULL, false, now, &seq);
-        if (r < 0 || !e->last.allow)
-                return finish(e, r);
+        r = dossier_op(e, actor, ins, ACCESS_ACTION_RECORD_CONSENT, &ds, &now, &seq);
         /* never lower a care-team or traitant relation */
-        if (ds.relation == ACCESS_REL_NONE) {
-                r = store_prepare(e->store, sql_set_relation, &st);
-                if (r >= 0 && (r = store_bind_int(st, 1, ds.id)) >= 0 && (r = store_bind_text(st, 2, actor->id)) >= 0 &&
-                    (r = store_bind_int(st, 3, ACCESS_REL_AUTHORISED)) >= 0 && (r = store_bind_int(st, 4, now)) >= 0)
-                        r = store_exec_step(e->store, st);
-        }
+        if (r >= 0 && e->last.allow && ds.relation == ACCESS_REL_NONE)
+                r = set_access_line(e, sql_set_relation, ds.id, actor->id, ACCESS_REL_AUTHORISED, now);
         return finish(e, r);
 }
 
+/* What each change of dossier_set_access() writes. */
+static const struct {
+        const char *sql;
+        int64_t value;
+} access_changes[_DOSSIER_ACCESS_CHANGE_MAX] = {
+        [DOSSIER_ACCESS_AUTHORISE] = { sql_set_relation, ACCESS_REL_AUTHORISED },
+        [DOSSIER_ACCESS_CARE_TEAM] = { sql_set_relation, ACCESS_REL_CARE_TEAM },
+        [DOSSIER_ACCESS_TRAITANT] = { sql_set_relation, ACCESS_REL_TRAITANT },
+        [DOSSIER_ACCESS_REVOKE] = { sql_set_relation, ACCESS_REL_NONE },
+        [DOSSIER_ACCESS_BLOCK] = { sql_set_blocked, 1 },
+        [DOSSIER_ACCESS_UNBLOCK] = { sql_set_blocked, 0 },
+        [DOSSIER_ACCESS_GRANT_MASKED] = { sql_set_sees_masked, 1 },
+        [DOSSIER_ACCESS_REVOKE_MASKED] = { sql_set_sees_masked, 0 },
+};
+
 int dossier_set_access(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
                        const char *id_nat, enum dossier_access_change change) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
         struct dstate ds;
-        const char *sql;
-        int64_t now, value;
+        int64_t now;
         int r;
 
-        if (!e || actor_check(actor) < 0 || ins_check(ins) < 0 || code_field(id_nat, true) < 0 ||
-            (unsigned) change >= _DOSSIER_ACCESS_CHANGE_MAX)
+        if (code_field(id_nat, true) < 0 || (unsigned) change >= _DOSSIER_ACCESS_CHANGE_MAX)
                 return -EINVAL;
-        now = now_of(e);
-        r = begin_op(e, actor, ins, now, &ds);
-        if (r < 0)
-                return r;
-        r = simple_op(e, actor, ins, ACCESS_ACTION_MANAGE_ACCESS, &ds, now);
-        if (r < 0 || !e->last.allow)
-                return finish(e, r);
-        switch (change) {
-        case DOSSIER_ACCESS_AUTHORISE:
-                sql = sql_set_relation, value = ACCESS_REL_AUTHORISED;
-                break;
-        case DOSSIER_ACCESS_CARE_TEAM:
-                sql = sql_set_relation, value = ACCESS_REL_CARE_TEAM;
-                break;
-        case DOSSIER_ACCESS_TRAITANT:
-                sql = sql_set_relation, value = ACCESS_REL_TRAITANT;
-                break;
-        case DOSSIER_ACCESS_REVOKE:
-                sql = sql_set_relation, value = ACCESS_REL_NONE;
-                break;
-        case DOSSIER_ACCESS_BLOCK:
-                sql = sql_set_blocked, value = 1;
-                break;
-        case DOSSIER_ACCESS_UNBLOCK:
-                sql = sql_set_blocked, value = 0;
-                break;
-        case DOSSIER_ACCESS_GRANT_MASKED:
-                sql = sql_set_sees_masked, value = 1;
-                break;
-        default:
-                sql = sql_set_sees_masked, value = 0;
-                break;
-        }
-        r = store_prepare(e->store, sql, &st);
-        if (r >= 0 && (r = store_bind_int(st, 1, ds.id)) >= 0 && (r = store_bind_text(st, 2, id_nat)) >= 0 &&
-            (r = store_bind_int(st, 3, value)) >= 0 && (r = store_bind_int(st, 4, now)) >= 0)
-                r = store_exec_step(e->store, st);
+        r = simple_op(e, actor, ins, ACCESS_ACTION_MANAGE_ACCESS, &ds, &now);
+        if (r >= 0 && e->last.allow)
+                r = set_access_line(e, access_changes[change].sql, ds.id, id_nat, access_changes[change].value, now);
         return finish(e, r);
 }
 
@@ -1655,13 +1720,9 @@ int dossier_list_access(struct dossier_engine *e, const struct dossier_actor *ac
         int64_t now;
         int r;
 
-        if (!e || !ret || !ret_n || actor_check(actor) < 0 || ins_check(ins) < 0)
+        if (!ret || !ret_n)
                 return -EINVAL;
-        now = now_of(e);
-        r = begin_op(e, actor, ins, now, &ds);
-        if (r < 0)
-                return r;
-        r = simple_op(e, actor, ins, ACCESS_ACTION_MANAGE_ACCESS, &ds, now);
+        r = simple_op(e, actor, ins, ACCESS_ACTION_MANAGE_ACCESS, &ds, &now);
         if (r >= 0 && e->last.allow) {
                 _cleanup_stmt_ sqlite3_stmt *st = NULL;
 
@@ -1669,18 +1730,13 @@ int dossier_list_access(struct dossier_engine *e, const struct dossier_actor *ac
                 if (r >= 0)
                         r = store_bind_int(st, 1, ds.id);
                 while (r >= 0 && (r = store_step(e->store, st)) > 0) {
-                        struct dossier_access_entry *a;
+                        struct dossier_access_entry *a, *nl = grow(list, n, &cap, sizeof(*list), 8);
 
-                        if (n == cap) {
-                                size_t ncap = cap ? cap * 2 : 8;
-                                struct dossier_access_entry *nl = reallocarray(list, ncap, sizeof(*list));
-                                if (!nl) {
-                                        r = -ENOMEM;
-                                        break;
-                                }
-                                list = nl;
-                                cap = ncap;
+                        if (!nl) {
+                                r = -ENOMEM;
+                                break;
                         }
+                        list = nl;
                         a = &list[n++];
                         *a = (struct dossier_access_entry) {};
                         copy_column(a->id_nat, sizeof(a->id_nat), st, 0);
@@ -1708,17 +1764,9 @@ int dossier_set_options(struct dossier_engine *e, const struct dossier_actor *ac
         int64_t now;
         int r;
 
-        if (!e || actor_check(actor) < 0 || ins_check(ins) < 0)
-                return -EINVAL;
-        now = now_of(e);
-        r = begin_op(e, actor, ins, now, &ds);
-        if (r < 0)
-                return r;
-        r = simple_op(e, actor, ins, ACCESS_ACTION_SET_OPTIONS, &ds, now);
-        if (r < 0 || !e->last.allow)
-                return finish(e, r);
-        r = store_prepare(e->store, sql_set_options, &st);
-        if (r >= 0 && (r = store_bind_int(st, 1, ds.id)) >= 0 &&
+        r = simple_op(e, actor, ins, ACCESS_ACTION_SET_OPTIONS, &ds, &now);
+        if (r >= 0 && e->last.allow && (r = store_prepare(e->store, sql_set_options, &st)) >= 0 &&
+            (r = store_bind_int(st, 1, ds.id)) >= 0 &&
             (r = optout_emergency >= 0 ? store_bind_int(st, 2, !!optout_emergency) : 0) >= 0 &&
             (r = optout_call_centre >= 0 ? store_bind_int(st, 3, !!optout_call_centre) : 0) >= 0 &&
             (r = notify_choice >= 0 ? store_bind_int(st, 4, !!notify_choice) : 0) >= 0)
@@ -1728,24 +1776,22 @@ int dossier_set_options(struct dossier_engine *e, const struct dossier_actor *ac
 
 /* ---- trail and notifications ---------------------------------------------- */
 
+/* A reading of the trail or the notifications: decided, audited and
+ * committed before the reading, so that the entry recording it is part of
+ * what is read. */
+static int committed_op(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                        enum access_action action, struct dstate *ds) {
+        int64_t now;
+
+        return finish(e, simple_op(e, actor, ins, action, ds, &now));
+}
+
 int dossier_trail(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, audit_cb cb,
                   void *userdata) {
         struct dstate ds;
-        int64_t now;
-        int r;
+        int r = cb ? committed_op(e, actor, ins, ACCESS_ACTION_READ_TRAIL, &ds) : -EINVAL;
 
-        if (!e || !cb || actor_check(actor) < 0 || ins_check(ins) < 0)
-                return -EINVAL;
-        now = now_of(e);
-        r = begin_op(e, actor, ins, now, &ds);
-        if (r < 0)
-                return r;
-        r = simple_op(e, actor, ins, ACCESS_ACTION_READ_TRAIL, &ds, now);
-        /* commit first: the entry recording this reading is part of the trail */
-        r = finish(e, r);
-        if (r < 0)
-                return r;
-        return audit_list(e->store, ins, cb, userdata);
+        return r < 0 ? r : audit_list(e->store, ins, cb, userdata);
 }
 
 static int walk_notifications(struct dossier_engine *e, const char *sql, int64_t dossier_id, const char *recipient,
@@ -1778,20 +1824,9 @@ static int walk_notifications(struct dossier_engine *e, const char *sql, int64_t
 int dossier_notifications(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
                           dossier_notification_cb cb, void *userdata) {
         struct dstate ds;
-        int64_t now;
-        int r;
+        int r = cb ? committed_op(e, actor, ins, ACCESS_ACTION_READ_NOTIFICATIONS, &ds) : -EINVAL;
 
-        if (!e || !cb || actor_check(actor) < 0 || ins_check(ins) < 0)
-                return -EINVAL;
-        now = now_of(e);
-        r = begin_op(e, actor, ins, now, &ds);
-        if (r < 0)
-                return r;
-        r = simple_op(e, actor, ins, ACCESS_ACTION_READ_NOTIFICATIONS, &ds, now);
-        r = finish(e, r);
-        if (r < 0)
-                return r;
-        return walk_notifications(e, sql_notifications, ds.id, NULL, cb, userdata);
+        return r < 0 ? r : walk_notifications(e, sql_notifications, ds.id, NULL, cb, userdata);
 }
 
 int dossier_notifications_for(struct dossier_engine *e, const char *id_nat, dossier_notification_cb cb,

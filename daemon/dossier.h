@@ -68,6 +68,19 @@ static inline void dossier_engine_closep(struct dossier_engine **e) {
 
 struct store *dossier_engine_store(struct dossier_engine *e);
 
+/* Bulk loading (imports, the benchmark generator in bench/): between
+ * dossier_batch_begin() and dossier_batch_commit() every operation runs
+ * exactly as usual (checks, decision, trail entry, notifications, alerts)
+ * but inside a SAVEPOINT of one outer transaction instead of a transaction
+ * of its own, so that thousands of operations share one commit and one
+ * fsync. An operation that fails is undone alone and the batch goes on.
+ * The price is durability: nothing is acknowledged as durable before
+ * dossier_batch_commit() returns 0, a crash loses the whole batch, and the
+ * write lock is held throughout. Not for interactive use. */
+int dossier_batch_begin(struct dossier_engine *e);
+int dossier_batch_commit(struct dossier_engine *e);
+void dossier_batch_rollback(struct dossier_engine *e);
+
 /* The decision behind the last call's -EACCES/-ENOENT (or its success). */
 const struct access_decision *dossier_last_decision(const struct dossier_engine *e);
 
@@ -107,7 +120,12 @@ int dossier_create(struct dossier_engine *e, const struct dossier_actor *actor, 
                    bool consent, char ret_secret[DOSSIER_SECRET_SIZE]);
 
 /* 0 when secret is this dossier's, -EACCES when not, -ENOENT without an
- * open or closed dossier. Constant-time comparison. */
+ * open or closed dossier. Constant-time comparison. Each check, granted or
+ * refused, appends a trail entry (action "verify-secret", actor the
+ * patient, code allow-patient, deny-bad-secret or deny-no-dossier) and
+ * sets dossier_last_decision(); an error writing it is returned as such
+ * and never grants. */
+#define DOSSIER_ACTION_VERIFY_SECRET "verify-secret"
 int dossier_verify_secret(struct dossier_engine *e, const char *ins, const char *secret);
 
 int dossier_close(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins);

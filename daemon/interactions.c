@@ -1,7 +1,6 @@
 /* daemon/interactions.c: loader and lookup for the interaction table; see
  * interactions.h. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 
 #include "interactions.h"
 #include "macro.h"
+#include "tsv.h"
 
 #define INTERACTIONS_FILE_MAX (4 * 1024 * 1024)
 
@@ -22,18 +22,6 @@ struct interactions *interactions_free(struct interactions *t) {
         return NULL;
 }
 
-_printf_(4, 5)
-static int fail(char *err, size_t err_size, int r, const char *fmt, ...) {
-        va_list ap;
-
-        if (err && err_size > 0) {
-                va_start(ap, fmt);
-                vsnprintf(err, err_size, fmt, ap);
-                va_end(ap);
-        }
-        return r;
-}
-
 int interactions_code_valid(const char *code, size_t n) {
         if (!code || n == 0 || n >= INTERACTIONS_CODE_MAX)
                 return false;
@@ -43,58 +31,44 @@ int interactions_code_valid(const char *code, size_t n) {
         return true;
 }
 
-/* Four TAB-separated fields; the note may hold any printable UTF-8 but no
- * TAB or control character. */
-static int parse_line(struct interactions *t, const char *name, unsigned lineno, const char *s, size_t n,
-                      char *err, size_t err_size) {
-        const char *f[4], *p = s, *end = s + n;
-        size_t flen[4];
+/* Validates one line's four fields and appends the pair; the note may hold
+ * any printable UTF-8 but no TAB or control character. */
+static int parse_line(void *userdata, const char *name, unsigned lineno, const struct tsv_field f[], char *err,
+                      size_t err_size) {
+        struct interactions *t = userdata;
         struct interaction *rule;
 
-        if (n > 0 && s[n - 1] == '\r')
-                end--;
-        for (int i = 0; i < 4; i++) {
-                const char *tab = memchr(p, '\t', (size_t) (end - p));
-
-                if (i < 3 && !tab)
-                        return fail(err, err_size, -EINVAL, "%s:%u: expected 4 TAB-separated fields", name, lineno);
-                if (i == 3 && tab)
-                        return fail(err, err_size, -EINVAL, "%s:%u: more than 4 fields", name, lineno);
-                f[i] = p;
-                flen[i] = (size_t) ((tab ? tab : end) - p);
-                p = tab ? tab + 1 : end;
-        }
-        if (!interactions_code_valid(f[0], flen[0]) || !interactions_code_valid(f[1], flen[1]))
-                return fail(err, err_size, -EINVAL, "%s:%u: invalid substance code", name, lineno);
-        if (flen[0] == flen[1] && memcmp(f[0], f[1], flen[0]) == 0)
-                return fail(err, err_size, -EINVAL, "%s:%u: substance paired with itself", name, lineno);
-        if (!((flen[2] == 15 && memcmp(f[2], "contraindicated", 15) == 0) ||
-              (flen[2] == 5 && memcmp(f[2], "avoid", 5) == 0) || (flen[2] == 7 && memcmp(f[2], "caution", 7) == 0)))
-                return fail(err, err_size, -EINVAL, "%s:%u: severity must be contraindicated, avoid or caution",
-                            name, lineno);
-        if (flen[3] == 0 || flen[3] >= INTERACTIONS_NOTE_MAX)
-                return fail(err, err_size, -EINVAL, "%s:%u: note must be 1 to %d bytes", name, lineno,
-                            INTERACTIONS_NOTE_MAX - 1);
-        for (size_t i = 0; i < flen[3]; i++)
-                if ((unsigned char) f[3][i] < ' ' || f[3][i] == 0x7f)
-                        return fail(err, err_size, -EINVAL, "%s:%u: control character in note", name, lineno);
+        if (!interactions_code_valid(f[0].p, f[0].n) || !interactions_code_valid(f[1].p, f[1].n))
+                return tsv_fail(err, err_size, -EINVAL, "%s:%u: invalid substance code", name, lineno);
+        if (f[0].n == f[1].n && memcmp(f[0].p, f[1].p, f[0].n) == 0)
+                return tsv_fail(err, err_size, -EINVAL, "%s:%u: substance paired with itself", name, lineno);
+        if (!tsv_field_is(&f[2], "contraindicated") && !tsv_field_is(&f[2], "avoid") &&
+            !tsv_field_is(&f[2], "caution"))
+                return tsv_fail(err, err_size, -EINVAL, "%s:%u: severity must be contraindicated, avoid or caution",
+                                name, lineno);
+        if (f[3].n == 0 || f[3].n >= INTERACTIONS_NOTE_MAX)
+                return tsv_fail(err, err_size, -EINVAL, "%s:%u: note must be 1 to %d bytes", name, lineno,
+                                INTERACTIONS_NOTE_MAX - 1);
+        for (size_t i = 0; i < f[3].n; i++)
+                if ((unsigned char) f[3].p[i] < ' ' || f[3].p[i] == 0x7f)
+                        return tsv_fail(err, err_size, -EINVAL, "%s:%u: control character in note", name, lineno);
         if (t->n >= INTERACTIONS_MAX)
-                return fail(err, err_size, -E2BIG, "%s:%u: more than %d pairs", name, lineno, INTERACTIONS_MAX);
+                return tsv_fail(err, err_size, -E2BIG, "%s:%u: more than %d pairs", name, lineno, INTERACTIONS_MAX);
 
         rule = &t->rules[t->n];
-        memcpy(rule->a, f[0], flen[0]);
-        memcpy(rule->b, f[1], flen[1]);
-        memcpy(rule->severity, f[2], flen[2]);
-        memcpy(rule->note, f[3], flen[3]);
+        memcpy(rule->a, f[0].p, f[0].n);
+        memcpy(rule->b, f[1].p, f[1].n);
+        memcpy(rule->severity, f[2].p, f[2].n);
+        memcpy(rule->note, f[3].p, f[3].n);
         if (interactions_find(t, rule->a, rule->b))
-                return fail(err, err_size, -EINVAL, "%s:%u: duplicate pair %s/%s", name, lineno, rule->a, rule->b);
+                return tsv_fail(err, err_size, -EINVAL, "%s:%u: duplicate pair %s/%s", name, lineno, rule->a,
+                                rule->b);
         t->n++;
         return 0;
 }
 
 int interactions_parse(const char *name, const char *text, struct interactions **ret, char *err, size_t err_size) {
         _cleanup_(interactions_freep) struct interactions *t = NULL;
-        unsigned lineno = 0;
         int r;
 
         if (!name || !text || !ret)
@@ -102,48 +76,18 @@ int interactions_parse(const char *name, const char *text, struct interactions *
         t = calloc(1, sizeof(*t) + INTERACTIONS_MAX * sizeof(struct interaction));
         if (!t)
                 return -ENOMEM;
-        for (const char *p = text; *p;) {
-                const char *nl = strchr(p, '\n');
-                size_t n = nl ? (size_t) (nl - p) : strlen(p);
-                bool blank = true;
-
-                lineno++;
-                for (size_t i = 0; i < n; i++)
-                        if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
-                                blank = false;
-                if (!blank && p[0] != '#') {
-                        r = parse_line(t, name, lineno, p, n, err, err_size);
-                        if (r < 0)
-                                return r;
-                }
-                p += n + (nl ? 1 : 0);
-        }
+        r = tsv_parse(name, text, 4, parse_line, t, err, err_size);
+        if (r < 0)
+                return r;
         *ret = TAKE_PTR(t);
         return 0;
 }
 
 int interactions_load(const char *path, struct interactions **ret, char *err, size_t err_size) {
-        _cleanup_fclose_ FILE *f = NULL;
         _cleanup_free_ char *buf = NULL;
-        size_t n;
+        int r = ret ? tsv_read_file(path, INTERACTIONS_FILE_MAX, &buf, err, err_size) : -EINVAL;
 
-        if (!path || !ret)
-                return -EINVAL;
-        f = fopen(path, "re");
-        if (!f)
-                return fail(err, err_size, negerrno(), "%s: %m", path);
-        buf = malloc(INTERACTIONS_FILE_MAX + 1);
-        if (!buf)
-                return -ENOMEM;
-        n = fread(buf, 1, INTERACTIONS_FILE_MAX + 1, f);
-        if (ferror(f))
-                return fail(err, err_size, -EIO, "%s: read error", path);
-        if (n > INTERACTIONS_FILE_MAX)
-                return fail(err, err_size, -EFBIG, "%s: too large", path);
-        if (memchr(buf, '\0', n))
-                return fail(err, err_size, -EINVAL, "%s: NUL byte", path);
-        buf[n] = '\0';
-        return interactions_parse(path, buf, ret, err, err_size);
+        return r < 0 ? r : interactions_parse(path, buf, ret, err, err_size);
 }
 
 const struct interaction *interactions_find(const struct interactions *t, const char *a, const char *b) {

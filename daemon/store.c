@@ -1,6 +1,7 @@
 /* daemon/store.c: SQLite connection, schema migrations, statement cache. */
 #include <errno.h>
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,8 @@ struct store_stmt_slot {
 
 struct store {
         sqlite3 *db;
+        bool batch;        /* inside store_batch_begin() */
+        bool in_op;        /* batch: an operation's SAVEPOINT is open */
         size_t n_stmts;
         struct store_stmt_slot stmts[STORE_STMT_MAX];
 };
@@ -293,28 +296,96 @@ void store_reset(sqlite3_stmt *st) {
         sqlite3_clear_bindings(st);
 }
 
-int store_begin(struct store *s) {
-        static const char sql[] = "BEGIN IMMEDIATE";
+/* Runs one of the static transaction-control strings below. */
+static int control(struct store *s, const char *sql) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         int r = store_prepare(s, sql, &st);
         return r < 0 ? r : store_exec_step(s, st);
+}
+
+static const char sql_begin[] = "BEGIN IMMEDIATE";
+static const char sql_commit[] = "COMMIT";
+static const char sql_rollback[] = "ROLLBACK";
+static const char sql_savepoint[] = "SAVEPOINT op";
+static const char sql_release[] = "RELEASE op";
+static const char sql_rollback_to[] = "ROLLBACK TO op";
+
+int store_begin(struct store *s) {
+        int r;
+
+        if (!s)
+                return -EINVAL;
+        if (!s->batch)
+                return control(s, sql_begin);
+        if (s->in_op)
+                return -EBUSY;
+        r = control(s, sql_savepoint);
+        if (r >= 0)
+                s->in_op = true;
+        return r;
 }
 
 int store_commit(struct store *s) {
-        static const char sql[] = "COMMIT";
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
-        int r = store_prepare(s, sql, &st);
-        return r < 0 ? r : store_exec_step(s, st);
+        int r;
+
+        if (!s)
+                return -EINVAL;
+        if (!s->batch)
+                return control(s, sql_commit);
+        r = control(s, sql_release);
+        if (r >= 0)
+                s->in_op = false;
+        return r;
 }
 
 void store_rollback(struct store *s) {
-        static const char sql[] = "ROLLBACK";
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
-
         if (!s || sqlite3_get_autocommit(s->db))
                 return;
-        if (store_prepare(s, sql, &st) >= 0)
-                (void) store_exec_step(s, st);
+        if (!s->batch) {
+                (void) control(s, sql_rollback);
+                return;
+        }
+        if (!s->in_op)
+                return;
+        /* undo the operation, then close its savepoint: the batch goes on */
+        (void) control(s, sql_rollback_to);
+        (void) control(s, sql_release);
+        s->in_op = false;
+}
+
+int store_batch_begin(struct store *s) {
+        int r;
+
+        if (!s)
+                return -EINVAL;
+        if (s->batch || !sqlite3_get_autocommit(s->db))
+                return -EBUSY;
+        r = control(s, sql_begin);
+        if (r >= 0)
+                s->batch = true;
+        return r;
+}
+
+int store_batch_commit(struct store *s) {
+        int r;
+
+        if (!s)
+                return -EINVAL;
+        if (!s->batch || s->in_op)
+                return -EINVAL;
+        r = control(s, sql_commit);
+        if (r < 0)
+                return r;
+        s->batch = false;
+        return 0;
+}
+
+void store_batch_rollback(struct store *s) {
+        if (!s || !s->batch)
+                return;
+        if (!sqlite3_get_autocommit(s->db))
+                (void) control(s, sql_rollback);
+        s->batch = s->in_op = false;
 }
 
 int store_bind_text(sqlite3_stmt *st, int idx, const char *text) {

@@ -50,6 +50,16 @@ int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
 
+/* Batch mode, for bulk loading only (see dossier_batch_begin()): one outer
+ * BEGIN IMMEDIATE ... COMMIT; inside it store_begin(), store_commit() and
+ * store_rollback() become SAVEPOINT op, RELEASE op and ROLLBACK TO op, so
+ * each operation keeps its all-or-nothing effect but nothing is durable
+ * before store_batch_commit(). A failed commit leaves the batch open:
+ * call store_batch_rollback(). */
+int store_batch_begin(struct store *s);
+int store_batch_commit(struct store *s);
+void store_batch_rollback(struct store *s);
+
 /* Binding helpers; text is copied (SQLITE_TRANSIENT), NULL binds NULL. */
 int store_bind_text(sqlite3_stmt *st, int idx, const char *text);
 int store_bind_int(sqlite3_stmt *st, int idx, int64_t v);

@@ -569,6 +569,120 @@ static void test_forbidden(void **state) {
         verify_chain(f);
 }
 
+struct trail_tail {
+        char action[32], code[64], outcome[8], actor[32];
+};
+
+static int keep_last(const struct audit_entry *a, void *userdata) {
+        struct trail_tail *t = userdata;
+
+        strcpy_bounded(t->action, sizeof(t->action), a->action);
+        strcpy_bounded(t->code, sizeof(t->code), a->code);
+        strcpy_bounded(t->outcome, sizeof(t->outcome), a->outcome);
+        strcpy_bounded(t->actor, sizeof(t->actor), a->actor);
+        return 0;
+}
+
+/* The last trail entry about INS, read straight from the store (the
+ * patient's dossier_trail() would append its own entry). */
+static struct trail_tail trail_tail(struct fixture *f, const char *ins) {
+        struct trail_tail t = {};
+        assert_int_equal(audit_list(dossier_engine_store(f->e), ins, keep_last, &t), 0);
+        return t;
+}
+
+static void test_verify_secret_audited(void **state) {
+        struct fixture *f = *state;
+        char secret[DOSSIER_SECRET_SIZE];
+        struct trail_tail t;
+        int64_t n;
+
+        assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
+
+        n = audit_count(f);
+        assert_int_equal(dossier_verify_secret(f->e, INS, secret), 0);
+        assert_int_equal(audit_count(f), n + 1);
+        assert_int_equal(last(f), ACCESS_ALLOW_PATIENT);
+        t = trail_tail(f, INS);
+        assert_string_equal(t.action, "verify-secret");
+        assert_string_equal(t.outcome, "allow");
+        assert_string_equal(t.code, "allow-patient");
+        assert_string_equal(t.actor, INS);
+
+        assert_int_equal(dossier_verify_secret(f->e, INS, "AAAA-AAAA-AAAA-AAAA"), -EACCES);
+        assert_int_equal(audit_count(f), n + 2);
+        assert_int_equal(last(f), ACCESS_DENY_BAD_SECRET);
+        t = trail_tail(f, INS);
+        assert_string_equal(t.outcome, "deny");
+        assert_string_equal(t.code, "deny-bad-secret");
+
+        assert_int_equal(dossier_verify_secret(f->e, INS2, secret), -ENOENT);
+        assert_int_equal(audit_count(f), n + 3);
+        assert_int_equal(last(f), ACCESS_DENY_NO_DOSSIER);
+        t = trail_tail(f, INS2);
+        assert_string_equal(t.action, "verify-secret");
+        assert_string_equal(t.code, "deny-no-dossier");
+
+        /* malformed input: refused before any decision, not audited */
+        assert_int_equal(dossier_verify_secret(f->e, "185057800608490", secret), -EINVAL);
+        assert_int_equal(audit_count(f), n + 3);
+
+        /* the patient sees the checks in their history */
+        {
+                struct trail_tail seen = {};
+                assert_int_equal(dossier_trail(f->e, &patient, INS, keep_last, &seen), 0);
+        }
+        verify_chain(f);
+}
+
+static int64_t count_rows_elsewhere(struct fixture *f, const char *table_sql) {
+        sqlite3 *db = NULL;
+        sqlite3_stmt *st = NULL;
+        int64_t v = -1;
+
+        /* a second connection sees only what is committed */
+        assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+        if (sqlite3_prepare_v2(db, table_sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+                v = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        return v;
+}
+
+static void test_batch(void **state) {
+        struct fixture *f = *state;
+        char uid[DOSSIER_UID_SIZE];
+        struct dossier_doc_meta reserved = report;
+        int64_t n;
+
+        assert_int_equal(dossier_batch_commit(f->e), -EINVAL); /* no batch open */
+        assert_int_equal(dossier_batch_begin(f->e), 0);
+        assert_int_equal(dossier_batch_begin(f->e), -EBUSY);
+        create(f);
+        deposit(f, &gp, &report, uid, NULL);
+        /* a denial inside the batch keeps its trail entry; the batch goes on */
+        n = audit_count(f);
+        reserved.class_code = ACCESS_CLASS_PATIENT;
+        assert_int_equal(dossier_deposit(f->e, &gp, INS, &reserved, "x", 1, uid, NULL), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_CLASS_RESERVED);
+        assert_int_equal(audit_count(f), n + 1);
+        deposit(f, &gp, &report, uid, NULL);
+        /* nothing is visible to another connection before the commit */
+        assert_int_equal(count_rows_elsewhere(f, "SELECT count(*) FROM documents"), 0);
+        assert_int_equal(dossier_batch_commit(f->e), 0);
+        assert_int_equal(count_rows_elsewhere(f, "SELECT count(*) FROM documents"), 2);
+        assert_int_equal(count_visible(f, &gp, 0), 2);
+
+        /* a batch rolled back leaves no document and no trail entry */
+        n = audit_count(f);
+        assert_int_equal(dossier_batch_begin(f->e), 0);
+        deposit(f, &gp, &report, uid, NULL);
+        dossier_batch_rollback(f->e);
+        assert_int_equal(audit_count(f), n);
+        assert_int_equal(count_visible(f, &gp, 0), 2);
+        verify_chain(f);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_create, fixture_setup, fixture_teardown),
@@ -580,6 +694,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_alerts, fixture_setup, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_hostile, fixture_setup, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_forbidden, fixture_setup, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_verify_secret_audited, fixture_setup, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_batch, fixture_setup, fixture_teardown),
         };
         return cmocka_run_group_tests_name("dossier", tests, NULL, NULL);
 }

@@ -1,0 +1,31 @@
+#!/bin/sh
+# bench/run-dossier.sh BUILD: the dossier engine benchmark (issue 4,
+# docs/benchmarks.md "Dossier engine").
+#
+# For each size in DOSSIER_BENCH_SIZES (default "10000 1000000" dossiers),
+# generates a new database with DOSSIER_BENCH_DOCS documents per dossier
+# (default 10), then measures it in a fresh process. Files go to
+# DOSSIER_BENCH_DIR (default BUILD/bench-data) and are removed afterwards
+# unless DOSSIER_BENCH_KEEP=1. Needs about 2.3 KB of disk per document
+# (1M dossiers x 10 documents: ~23 GB) and, at 1M, about 20 minutes here.
+set -eu
+build=${1:?usage: bench/run-dossier.sh BUILD}
+bin=$build/bench/dossier-bench
+sizes=${DOSSIER_BENCH_SIZES:-10000 1000000}
+docs=${DOSSIER_BENCH_DOCS:-10}
+dir=${DOSSIER_BENCH_DIR:-$build/bench-data}
+lists=${DOSSIER_BENCH_LISTS:-2000}
+deposits=${DOSSIER_BENCH_DEPOSITS:-1000}
+
+[ -x "$bin" ] || { echo "$bin: not built (make BUILD=$build bench)" >&2; exit 1; }
+mkdir -p "$dir"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)," \
+     "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), sqlite $(sqlite3 --version 2>/dev/null | cut -d' ' -f1)"
+for n in $sizes; do
+        db=$dir/dossier-$n.db
+        rm -f "$db" "$db-wal" "$db-shm"
+        echo "-- $n dossiers x $docs documents"
+        "$bin" gen --db "$db" --dossiers "$n" --docs "$docs"
+        "$bin" measure --db "$db" --lists "$lists" --deposits "$deposits"
+        [ "${DOSSIER_BENCH_KEEP:-0}" = 1 ] || rm -f "$db" "$db-wal" "$db-shm"
+done
