@@ -4,6 +4,7 @@
  * Unix socket (or the one systemd hands over), tells systemd it is ready,
  * then waits for signals: SIGTERM and SIGINT stop it cleanly. */
 #include <errno.h>
+#include <stddef.h>
 #include <getopt.h>
 #include <grp.h>
 #include <pthread.h>
@@ -122,6 +123,76 @@ static void services_jobs(struct services *s) {
         else if (notified || released || purged)
                 log_info("dossier jobs: %u notice(s), %u document(s) released, %u dossier(s) purged", notified,
                          released, purged);
+}
+
+/* Appends ", name" to a bounded list of names. */
+static void add_name(char *buf, size_t size, const char *name) {
+        size_t n = strlen(buf);
+        snprintf(buf + n, size - n, "%s%s", n ? ", " : "", name);
+}
+
+/* SIGHUP: reads the configuration again and applies what can change
+ * safely while running (the log level, the rights and interaction tables,
+ * re-read from disk even when their paths did not change); says which
+ * changed settings need a restart.  A file that does not parse, or a table
+ * that does not load, changes nothing. */
+static void reload(const char *config_path, struct config *running, struct services *s, bool verbose) {
+        struct config next;
+        char err[512], applied[512] = "", restart[512] = "";
+
+        notify_reloading();
+        config_defaults(&next);
+        if (config_path && config_load(&next, config_path, err, sizeof(err)) < 0) {
+                log_error("reload refused, the running configuration stays: %s", err);
+                goto done;
+        }
+        struct rights_table *rights = NULL;
+        struct interactions *inter = NULL;
+        if (rights_load(next.rights_table, &rights, err, sizeof(err)) < 0 ||
+            interactions_load(next.interactions_table, &inter, err, sizeof(err)) < 0) {
+                log_error("reload refused, the running tables stay: %s", err);
+                rights_free(rights);
+                goto done;
+        }
+        pthread_mutex_lock(&s->engine_lock);
+        (void)dossier_engine_set_tables(s->engine, rights, inter);
+        pthread_mutex_unlock(&s->engine_lock);
+        rights_free(s->rights);
+        interactions_free(s->interactions);
+        s->rights = rights;
+        s->interactions = inter;
+        add_name(applied, sizeof(applied), "rights_table");
+        add_name(applied, sizeof(applied), "interactions_table");
+        if (next.log_level != running->log_level) {
+                if (!verbose)
+                        log_set_max_level(next.log_level);
+                add_name(applied, sizeof(applied), "log_level");
+        }
+        /* the rest is fixed at start */
+        static const struct {
+                const char *name;
+                size_t off, len;
+        } fixed[] = {
+#define FIELD(f) {#f, offsetof(struct config, f), sizeof(((struct config *)0)->f)}
+                FIELD(socket_path),         FIELD(socket_mode),       FIELD(socket_group),
+                FIELD(connection_timeout_s), FIELD(body_max),         FIELD(header_max),
+                FIELD(max_connections),     FIELD(connections_per_uid), FIELD(events_keepalive_s),
+                FIELD(allowed_groups),      FIELD(n_allowed_groups),  FIELD(pkcs11_module),
+                FIELD(trust_anchors),       FIELD(session_idle_timeout_s), FIELD(workstation),
+                FIELD(identity_map),        FIELD(database),
+#undef FIELD
+        };
+        for (size_t i = 0; i < ELEMENTSOF(fixed); i++)
+                if (memcmp((char *)&next + fixed[i].off, (char *)running + fixed[i].off, fixed[i].len) != 0)
+                        add_name(restart, sizeof(restart), fixed[i].name);
+        running->log_level = next.log_level;
+        snprintf(running->rights_table, sizeof(running->rights_table), "%s", next.rights_table);
+        snprintf(running->interactions_table, sizeof(running->interactions_table), "%s",
+                 next.interactions_table);
+        log_info("reload: applied %s%s%s", applied, restart[0] ? "; changed but needing a restart: " : "",
+                 restart);
+done:
+        notify_ready("Serving the API (configuration reloaded)");
 }
 
 static void list_routes(void) {
@@ -327,7 +398,7 @@ int main(int argc, char **argv) {
                         continue;
                 }
                 if (sig == SIGHUP) {
-                        log_info("SIGHUP: nothing to reload in this version");
+                        reload(config_path, &cfg, &svc, verbose);
                         continue;
                 }
                 log_info("signal %s: stopping", strsignal(sig));

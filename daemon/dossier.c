@@ -375,6 +375,15 @@ struct dossier_engine *dossier_engine_close(struct dossier_engine *e) {
         return NULL;
 }
 
+int dossier_engine_set_tables(struct dossier_engine *e, const struct rights_table *rights,
+                              const struct interactions *interactions) {
+        if (!e || !rights)
+                return -EINVAL;
+        e->rights = rights;
+        e->interactions = interactions;
+        return 0;
+}
+
 struct store *dossier_engine_store(struct dossier_engine *e) {
         return e ? e->store : NULL;
 }

@@ -67,6 +67,11 @@ static inline void dossier_engine_closep(struct dossier_engine **e) {
 #define _cleanup_dossier_engine_ __attribute__((cleanup(dossier_engine_closep)))
 
 struct store *dossier_engine_store(struct dossier_engine *e);
+/* Swaps the rights and interaction tables (SIGHUP reload); the caller
+ * keeps ownership of both and frees the old ones once no call can use
+ * them (carnetd holds its engine lock around this). rights is required. */
+int dossier_engine_set_tables(struct dossier_engine *e, const struct rights_table *rights,
+                              const struct interactions *interactions);
 
 /* Bulk loading (imports, the benchmark generator in bench/): between
  * dossier_batch_begin() and dossier_batch_commit() every operation runs
