@@ -489,6 +489,94 @@ int sessions_lookup(struct session_manager *m, const char *token, uid_t uid, str
         return r;
 }
 
+/* The patient session is as strong as the secret and the card together:
+ * the secret was checked by the caller against the dossier, the card is
+ * checked here to still be the same insertion, and the session dies with
+ * it.  No card signature: a Vitale card has no key carnet may use. */
+int sessions_open_patient(struct session_manager *m, const char *reader, uint64_t insertion, const char *ins,
+                          uid_t uid, struct session_info *ret, char token[SESSION_TOKEN_LEN + 1]) {
+        struct reader_snapshot snap;
+        struct session s = {.live = true};
+        uint8_t rnd[16], secret[32];
+        int r = 0;
+
+        if (!reader || !ins || strlen(ins) >= sizeof(s.info.ins) || strlen(reader) >= sizeof(s.info.reader))
+                return -EINVAL;
+        (void)strcpy_bounded(s.info.reader, sizeof(s.info.reader), reader);
+        s.info.insertion = insertion;
+        monitor_snapshot(m->mon, &snap);
+        if (!card_still_there(&snap, &s))
+                return -ENODEV;
+        if (RAND_bytes(rnd, sizeof(rnd)) != 1 || RAND_bytes(secret, sizeof(secret)) != 1)
+                return -EIO;
+        s.info.kind = SESSION_PATIENT;
+        s.info.mode = ACCESS_MODE_NORMAL;
+        (void)strcpy_bounded(s.info.ins, sizeof(s.info.ins), ins);
+        s.info.who.card_type = P11_CARD_UNKNOWN;
+        hex(rnd, sizeof(rnd), s.info.id);
+        s.info.uid = uid;
+        s.info.opened_at = s.info.last_used = now_of(m);
+        SHA256(secret, sizeof(secret), s.token_hash);
+
+        pthread_mutex_lock(&m->lock);
+        struct session *slot = NULL;
+        for (size_t i = 0; i < SESSIONS_MAX; i++) {
+                struct session *o = &m->sessions[i];
+                if (o->live && o->info.kind == SESSION_PATIENT && o->info.uid == uid &&
+                    o->info.insertion == insertion && strcmp(o->info.reader, reader) == 0 &&
+                    strcmp(o->info.ins, ins) == 0)
+                        session_end(m, o, "replaced");
+                if (!o->live && !slot)
+                        slot = o;
+        }
+        if (slot) {
+                *slot = s;
+                *ret = slot->info;
+        } else
+                r = -EUSERS;
+        pthread_mutex_unlock(&m->lock);
+        if (r == 0) {
+                hex(secret, sizeof(secret), token);
+                /* the INS is personal data: the log names the session only */
+                log_info("patient session %s opened by uid %u in %s", ret->id, (unsigned)uid, ret->reader);
+                events_push(m->events, EVENT_SESSION_STARTED, ret->reader, ret->id);
+        }
+        secure_zero(secret, sizeof(secret));
+        secure_zero(&s, sizeof(s));
+        if (r == 0)
+                sessions_sweep(m); /* the card may have left meanwhile */
+        return r;
+}
+
+int sessions_set_mode(struct session_manager *m, const char *id, uid_t uid, enum access_mode mode,
+                      const char *reason, struct session_info *ret) {
+        int r = -ENOENT;
+
+        if (!id || (unsigned)mode >= _ACCESS_MODE_MAX || (reason && strlen(reason) >= SESSION_REASON_MAX))
+                return -EINVAL;
+        pthread_mutex_lock(&m->lock);
+        for (size_t i = 0; i < SESSIONS_MAX; i++) {
+                struct session *s = &m->sessions[i];
+                if (!s->live || strcmp(s->info.id, id) != 0)
+                        continue;
+                if (s->info.uid != uid)
+                        r = -EPERM;
+                else if (s->info.kind != SESSION_PROFESSIONAL)
+                        r = -EINVAL;
+                else {
+                        s->info.mode = mode;
+                        (void)strcpy_bounded(s->info.reason, sizeof(s->info.reason), reason ? reason : "");
+                        s->info.last_used = now_of(m);
+                        if (ret)
+                                *ret = s->info;
+                        r = 0;
+                }
+                break;
+        }
+        pthread_mutex_unlock(&m->lock);
+        return r;
+}
+
 int sessions_close(struct session_manager *m, const char *id, uid_t uid) {
         int r = -ENOENT;
         pthread_mutex_lock(&m->lock);
@@ -516,6 +604,10 @@ int sessions_record(struct session_manager *m, const char *id, char **ret_record
                 struct session *s = &m->sessions[i];
                 if (!s->live || strcmp(s->info.id, id) != 0)
                         continue;
+                if (!s->record) {
+                        r = -ENODATA;
+                        break;
+                }
                 char *rec = strdup(s->record);
                 uint8_t *sig = malloc(s->sig_len);
                 if (!rec || !sig) {

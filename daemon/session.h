@@ -15,7 +15,15 @@
  * A session is bound to the uid that opened it and to one insertion of one
  * card; it ends when that card leaves, on logout, or after the idle timeout.
  * Callers hold a secret token (64 hex characters) that names the session;
- * the session id itself is public (it appears in the audit trail). */
+ * the session id itself is public (it appears in the audit trail).
+ *
+ * A patient session (self-service) is opened by the API once the patient
+ * has proved their dossier secret with their Carte Vitale inserted: it is
+ * bound to the uid and to that insertion of the Vitale card, and ends like
+ * the others (card removed, logout, idle).  Professional sessions carry an
+ * access mode (normal, emergency with a stated reason, call centre) that
+ * every request made with them records; patient sessions are always in
+ * normal mode. */
 #pragma once
 
 #include <stdbool.h>
@@ -24,6 +32,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "access.h"
 #include "events.h"
 #include "monitor.h"
 #include "../pkcs11/p11-identity.h"
@@ -32,6 +41,13 @@
 #define SESSIONS_MAX 32
 #define SESSION_ID_LEN 32    /* hex characters */
 #define SESSION_TOKEN_LEN 64 /* hex characters */
+#define SESSION_REASON_MAX 256 /* stated reason of an emergency access, with NUL */
+#define SESSION_INS_SIZE 16    /* a patient's INS (15 characters) and NUL */
+
+enum session_kind {
+        SESSION_PROFESSIONAL,
+        SESSION_PATIENT,
+};
 
 struct session_config {
         const char *module_path;  /* PKCS#11 module; NULL: OpenSC's */
@@ -55,6 +71,10 @@ struct session_info {
         time_t last_used;
         /* how long the opening took: in PKCS#11 calls (the card), in all */
         unsigned card_us, total_us;
+        enum session_kind kind;
+        char ins[SESSION_INS_SIZE];        /* patient sessions: whose; "" otherwise */
+        enum access_mode mode;             /* professional sessions; normal by default */
+        char reason[SESSION_REASON_MAX];   /* stated with the mode ("" when none) */
 };
 
 /* Why an operation failed, for the API: a stable code, words for people,
@@ -88,10 +108,26 @@ int sessions_open(struct session_manager *m, const char *reader, const char *pin
 int sessions_lookup(struct session_manager *m, const char *token, uid_t uid,
                     struct session_info *ret);
 
+/* Opens a patient session for the holder of ins, whose secret the caller
+ * has just verified, bound to uid and to the Vitale card that is in reader
+ * as insertion number `insertion` (-ENODEV when that card is no longer
+ * there).  A patient session of the same uid on the same card insertion
+ * for the same INS is replaced (its token is lost to the client that asks
+ * again).  -EUSERS when SESSIONS_MAX sessions are open. */
+int sessions_open_patient(struct session_manager *m, const char *reader, uint64_t insertion, const char *ins,
+                          uid_t uid, struct session_info *ret, char token[SESSION_TOKEN_LEN + 1]);
+
+/* Sets the access mode of professional session id for uid; reason is
+ * copied (NULL: none).  -ENOENT, -EPERM as for sessions_lookup; -EINVAL
+ * for a patient session, a mode out of range or a reason too long. */
+int sessions_set_mode(struct session_manager *m, const char *id, uid_t uid, enum access_mode mode,
+                      const char *reason, struct session_info *ret);
+
 /* Ends session id for uid (logout).  -ENOENT, -EPERM as above. */
 int sessions_close(struct session_manager *m, const char *id, uid_t uid);
 
-/* The signed record of a live session (malloc'ed copies). */
+/* The signed record of a live professional session (malloc'ed copies);
+ * -ENODATA for a patient session, which has none. */
 int sessions_record(struct session_manager *m, const char *id, char **ret_record,
                     uint8_t **ret_sig, size_t *ret_sig_len);
 

@@ -1,0 +1,502 @@
+/* tests/unit/test-res-dossiers.c: the dossier resources' handlers without
+ * cards or HTTP: a real engine in a temporary folder, the caller given by
+ * res_actor_test_override() instead of a card-signed session.  Covers the
+ * error mapping (reason codes, statuses), the request checks (fields,
+ * codes, base64, dates), deposits in both forms, reading the content as a
+ * stream, masking, the access list, options, the trail and the chain, and
+ * that a refused request leaves the stored documents as they were. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "dossier-fixture.h"
+#include "../../daemon/api.h"
+#include "../../daemon/dossier_session.h"
+#include "../../daemon/res_access.h"
+#include "../../daemon/res_audit.h"
+#include "../../daemon/res_documents.h"
+#include "../../daemon/res_dossiers.h"
+#include "../../daemon/res_sessions.h"
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* One request to handler h as actor a. */
+static void run(struct fixture *f, const struct dossier_actor *a, api_handler h, const char *method, const char *path,
+                const struct api_kv *params, size_t n_params, const struct api_kv *query, size_t n_query,
+                const struct api_kv *headers, size_t n_headers, const char *body, struct api_reply *rep) {
+        struct api_context ctx = {.engine = f->e, .engine_lock = &lock};
+        struct api_request req = {
+                .ctx = &ctx, .method = method, .path = path, .body = body, .body_len = body ? strlen(body) : 0,
+                .params = params, .n_params = n_params, .query = query, .n_query = n_query,
+                .headers = headers, .n_headers = n_headers,
+        };
+        memset(rep, 0, sizeof(*rep));
+        res_actor_test_override(a);
+        assert_int_equal(h(&req, rep), 0);
+        res_actor_test_override(NULL);
+}
+
+static const char *error_code(const struct api_reply *r) {
+        const char *c = NULL;
+        if (json_unpack(r->body, "{s:{s:s}}", "error", "code", &c) < 0)
+                return "";
+        return c;
+}
+
+static const char *error_reason(const struct api_reply *r) {
+        const char *c = NULL;
+        if (json_unpack(r->body, "{s:{s:{s:s}}}", "error", "details", "reason", &c) < 0)
+                return "";
+        return c;
+}
+
+static void open_dossier(struct fixture *f) {
+        char secret[DOSSIER_SECRET_SIZE];
+        assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
+        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+}
+
+/* POST /v1/dossiers/{ins}/documents as a, JSON body. */
+static void deposit(struct fixture *f, const struct dossier_actor *a, const char *body, struct api_reply *rep) {
+        struct api_kv p[] = {{"ins", INS}};
+        run(f, a, res_documents_post, "POST", "/v1/dossiers/" INS "/documents", p, 1, NULL, 0, NULL, 0, body, rep);
+}
+
+static void list(struct fixture *f, const struct dossier_actor *a, struct api_reply *rep) {
+        struct api_kv p[] = {{"ins", INS}};
+        struct api_kv q[] = {{"status", "all"}};
+        run(f, a, res_documents_list, "GET", "/v1/dossiers/" INS "/documents", p, 1, q, 1, NULL, 0, NULL, rep);
+}
+
+static size_t list_count(struct fixture *f, const struct dossier_actor *a) {
+        struct api_reply rep;
+        json_int_t n = -1;
+        list(f, a, &rep);
+        assert_int_equal(rep.status, 200);
+        assert_int_equal(json_unpack(rep.body, "{s:I}", "count", &n), 0);
+        api_reply_clear(&rep);
+        return (size_t)n;
+}
+
+#define REPORT "{\"type_code\": \"11488-4\", \"class_code\": \"10\", \"mime\": \"text/plain\", " \
+               "\"title\": \"Consultation\", \"content_base64\": \"aGVsbG8=\"}"
+
+static void denial_statuses(void **state) {
+        const char *code;
+        assert_int_equal(res_denial_status(ACCESS_DENY_NO_DOSSIER, &code), 404);
+        assert_string_equal(code, "no_dossier");
+        assert_int_equal(res_denial_status(ACCESS_DENY_CLOSED, &code), 409);
+        assert_string_equal(code, "dossier_closed");
+        assert_int_equal(res_denial_status(ACCESS_DENY_DOSSIER_EXISTS, &code), 409);
+        assert_int_equal(res_denial_status(ACCESS_DENY_DOC_NOT_CURRENT, &code), 409);
+        assert_int_equal(res_denial_status(ACCESS_DENY_BAD_SECRET, &code), 401);
+        assert_int_equal(res_denial_status(ACCESS_DENY_MASKED, &code), 403);
+        assert_string_equal(code, "access_denied");
+        assert_int_equal(res_denial_status(ACCESS_DENY_RIGHTS_MATRIX, &code), 403);
+        assert_int_equal(res_denial_status(ACCESS_DENY_BLOCKED, &code), 403);
+}
+
+static void times(void **state) {
+        int64_t t;
+        assert_int_equal(res_parse_time("1700000000", &t), 0);
+        assert_int_equal(t, 1700000000);
+        assert_int_equal(res_parse_time("2026-01-15", &t), 0);
+        assert_int_equal(t, 1768435200);
+        assert_int_equal(res_parse_time("2026-01-15T01:02:03Z", &t), 0);
+        assert_int_equal(t, 1768435200 + 3723);
+        assert_int_equal(res_parse_time("2026-02-31", &t), -EINVAL);
+        assert_int_equal(res_parse_time("2026-13-01", &t), -EINVAL);
+        assert_int_equal(res_parse_time("yesterday", &t), -EINVAL);
+        assert_int_equal(res_parse_time("", &t), -EINVAL);
+        assert_int_equal(res_parse_time("2026-01-15T01:02:03", &t), -EINVAL);
+        assert_int_equal(res_parse_time("99999999999999999999", &t), -EINVAL);
+}
+
+static void base64(void **state) {
+        uint8_t *out = NULL;
+        size_t n;
+        assert_int_equal(res_base64_decode("aGVsbG8=", 8, &out, &n), 0);
+        assert_int_equal(n, 5);
+        assert_memory_equal(out, "hello", 5);
+        free(out);
+        assert_int_equal(res_base64_decode("aGVsbG8", 7, &out, &n), 0); /* padding optional */
+        assert_int_equal(n, 5);
+        free(out);
+        assert_int_equal(res_base64_decode("", 0, &out, &n), 0);
+        assert_int_equal(n, 0);
+        free(out);
+        assert_int_equal(res_base64_decode("AP//", 4, &out, &n), 0);
+        assert_int_equal(n, 3);
+        assert_int_equal(out[1], 0xff);
+        free(out);
+        assert_int_equal(res_base64_decode("aGVsbG9=", 8, &out, &n), -EINVAL);  /* bits past the end */
+        assert_int_equal(res_base64_decode("aGVs bG8=", 9, &out, &n), -EINVAL); /* blank */
+        assert_int_equal(res_base64_decode("a", 1, &out, &n), -EINVAL);
+        assert_int_equal(res_base64_decode("a===", 4, &out, &n), -EINVAL);
+        assert_int_equal(res_base64_decode("aG\x00s", 4, &out, &n), -EINVAL);
+}
+
+static void codes(void **state) {
+        assert_true(res_type_known("11488-4"));
+        assert_true(res_type_known("EXPPAT_3"));
+        assert_true(res_type_known("DOCPAT09"));
+        assert_false(res_type_known("11488-5"));
+        assert_false(res_type_known(""));
+        assert_true(res_class_known("90"));
+        assert_false(res_class_known("91"));
+        assert_string_equal(res_section_of("18748-4", "31"), "imaging");
+        assert_string_equal(res_section_of("11488-4", "90"), "personal");
+        assert_null(res_section_of("REMB", "60"));
+        assert_string_equal(res_section_parse("3"), "reports");
+        assert_string_equal(res_section_parse("lab"), "lab");
+        assert_null(res_section_parse("9"));
+        assert_null(res_section_parse("Reports"));
+        assert_int_equal(res_card_of(P11_CARD_CPF), ACCESS_CARD_CPF);
+        assert_int_equal(res_card_of(P11_CARD_UNKNOWN), ACCESS_CARD_CPA);
+}
+
+static void no_engine_is_503(void **state) {
+        struct api_context ctx = {0};
+        struct api_kv p[] = {{"ins", INS}};
+        struct api_request req = {.ctx = &ctx, .method = "GET", .path = "/v1/dossiers/" INS "/documents",
+                                  .params = p, .n_params = 1};
+        struct api_reply rep = {0};
+        res_actor_test_override(&gp);
+        assert_int_equal(res_documents_list(&req, &rep), 0);
+        res_actor_test_override(NULL);
+        assert_int_equal(rep.status, 503);
+        assert_string_equal(error_code(&rep), "dossiers_unavailable");
+        api_reply_clear(&rep);
+        /* and without the override: no session manager */
+        assert_int_equal(res_documents_list(&req, &rep), 0);
+        assert_int_equal(rep.status, 503);
+        assert_string_equal(error_code(&rep), "sessions_unavailable");
+        api_reply_clear(&rep);
+}
+
+static void deposit_list_read(void **state) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+        const char *uid;
+        open_dossier(f);
+
+        deposit(f, &gp, REPORT, &rep);
+        assert_int_equal(rep.status, 201);
+        assert_int_equal(json_unpack(rep.body, "{s:s}", "uid", &uid), 0);
+        char id[DOSSIER_UID_SIZE];
+        strcpy(id, uid);
+        api_reply_clear(&rep);
+        assert_int_equal(list_count(f, &gp), 1);
+
+        /* the content, as a stream with its own type */
+        struct api_kv p[] = {{"ins", INS}, {"uid", id}};
+        run(f, &gp, res_document_content, "GET", "/content", p, 2, NULL, 0, NULL, 0, NULL, &rep);
+        assert_int_equal(rep.status, 200);
+        assert_non_null(rep.stream.read);
+        assert_string_equal(rep.stream.content_type, "text/plain");
+        char buf[3];
+        assert_int_equal(rep.stream.read(rep.stream.userdata, buf, 3, false), 3);
+        assert_memory_equal(buf, "hel", 3);
+        assert_int_equal(rep.stream.read(rep.stream.userdata, buf, 3, false), 2);
+        assert_memory_equal(buf, "lo", 2);
+        assert_int_equal(rep.stream.read(rep.stream.userdata, buf, 3, false), API_STREAM_END);
+        api_reply_clear(&rep);
+
+        /* metadata */
+        run(f, &gp, res_document_get, "GET", "/", p, 2, NULL, 0, NULL, 0, NULL, &rep);
+        assert_int_equal(rep.status, 200);
+        const char *section, *status;
+        json_int_t size;
+        assert_int_equal(json_unpack(rep.body, "{s:s,s:s,s:I}", "section", &section, "status", &status, "size", &size), 0);
+        assert_string_equal(section, "reports");
+        assert_string_equal(status, "approved");
+        assert_int_equal(size, 5);
+        api_reply_clear(&rep);
+}
+
+static void raw_deposit(void **state) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+        open_dossier(f);
+        struct api_kv p[] = {{"ins", INS}};
+        struct api_kv h[] = {
+                {"Content-Type", "application/pdf; name=x"},
+                {"X-Carnet-Document", "{\"type_code\": \"18748-4\", \"class_code\": \"31\", \"title\": \"Radio\"}"},
+        };
+        run(f, &gp, res_documents_post, "POST", "/", p, 1, NULL, 0, h, 2, "%PDF-1.4", &rep);
+        assert_int_equal(rep.status, 201);
+        api_reply_clear(&rep);
+        struct api_kv q[] = {{"section", "imaging"}};
+        run(f, &gp, res_documents_list, "GET", "/", p, 1, q, 1, NULL, 0, NULL, &rep);
+        const char *mime;
+        assert_int_equal(json_unpack(rep.body, "{s:[{s:s}]}", "documents", "mime", &mime), 0);
+        assert_string_equal(mime, "application/pdf");
+        api_reply_clear(&rep);
+
+        /* content_base64 has no place in the header form */
+        struct api_kv h2[] = {{"X-Carnet-Document", "{\"type_code\": \"18748-4\", \"class_code\": \"31\", "
+                                                    "\"title\": \"Radio\", \"content_base64\": \"\"}"}};
+        run(f, &gp, res_documents_post, "POST", "/", p, 1, NULL, 0, h2, 1, "x", &rep);
+        assert_int_equal(rep.status, 400);
+        assert_string_equal(error_code(&rep), "unknown_field");
+        api_reply_clear(&rep);
+        assert_int_equal(list_count(f, &gp), 1);
+}
+
+/* Each bad request is refused with its status and code, and the stored
+ * documents stay as they were. */
+static void bad_requests_change_nothing(void **state) {
+        struct fixture *f = *state;
+        static const struct {
+                const char *body;
+                unsigned status;
+                const char *code;
+        } cases[] = {
+                {"{\"type_code\": ", 400, "bad_json"},
+                {"[1]", 400, "bad_json"},
+                {"{\"type_code\": \"11488-4\", \"type_code\": \"11488-4\"}", 400, "bad_json"},
+                {"{\"typecode\": \"11488-4\"}", 400, "unknown_field"},
+                {"{\"type_code\": \"11488-4\", \"class_code\": \"10\", \"mime\": \"text/plain\", \"content_base64\": \"\"}",
+                 400, "bad_field"},
+                {"{\"type_code\": \"11488-4\", \"class_code\": \"10\", \"mime\": \"text/plain\", \"title\": \"t\", "
+                 "\"content_base64\": \"!!\"}", 400, "bad_field"},
+                {"{\"type_code\": \"11488-4\", \"class_code\": \"10\", \"mime\": \"text plain\", \"title\": \"t\", "
+                 "\"content_base64\": \"\"}", 400, "bad_field"},
+                {"{\"type_code\": \"11488-4\", \"class_code\": \"10\", \"mime\": \"text/plain\", \"title\": \"t\", "
+                 "\"created_at\": \"soon\", \"content_base64\": \"\"}", 400, "bad_field"},
+                {"{\"type_code\": \"00000-0\", \"class_code\": \"10\", \"mime\": \"text/plain\", \"title\": \"t\", "
+                 "\"content_base64\": \"\"}", 422, "unknown_type"},
+                {"{\"type_code\": \"11488-4\", \"class_code\": \"99\", \"mime\": \"text/plain\", \"title\": \"t\", "
+                 "\"content_base64\": \"\"}", 422, "unknown_class"},
+                {"{\"type_code\": \"57833-6\", \"class_code\": \"42\", \"mime\": \"text/plain\", \"title\": \"t\", "
+                 "\"medicines\": [\"b01aa03\"], \"content_base64\": \"\"}", 422, "bad_medicine"},
+                {"{\"type_code\": \"DOCPAT01\", \"class_code\": \"90\", \"mime\": \"text/plain\", \"title\": \"t\", "
+                 "\"content_base64\": \"\"}", 403, "access_denied"},
+        };
+        struct api_reply rep;
+        open_dossier(f);
+        deposit(f, &gp, REPORT, &rep);
+        api_reply_clear(&rep);
+        list(f, &gp, &rep);
+        char *before = json_dumps(json_object_get(rep.body, "documents"), JSON_COMPACT);
+        api_reply_clear(&rep);
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                deposit(f, &gp, cases[i].body, &rep);
+                if (rep.status != cases[i].status || strcmp(error_code(&rep), cases[i].code) != 0)
+                        fail_msg("case %zu: %u %s", i, rep.status, error_code(&rep));
+                api_reply_clear(&rep);
+                list(f, &gp, &rep);
+                char *after = json_dumps(json_object_get(rep.body, "documents"), JSON_COMPACT);
+                assert_string_equal(before, after);
+                free(after);
+                api_reply_clear(&rep);
+        }
+        free(before);
+        /* the class-90 refusal names its rule */
+        deposit(f, &gp, cases[ELEMENTSOF(cases) - 1].body, &rep);
+        assert_string_equal(error_reason(&rep), "deny-class-reserved");
+        api_reply_clear(&rep);
+}
+
+static void ins_checked(void **state) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+        struct api_kv p[] = {{"ins", "185057800608490"}};
+        run(f, &gp, res_documents_list, "GET", "/", p, 1, NULL, 0, NULL, 0, NULL, &rep);
+        assert_int_equal(rep.status, 422);
+        assert_string_equal(error_code(&rep), "bad_ins");
+        api_reply_clear(&rep);
+        struct api_kv p2[] = {{"ins", INS}};
+        run(f, &gp, res_documents_list, "GET", "/", p2, 1, NULL, 0, NULL, 0, NULL, &rep);
+        assert_int_equal(rep.status, 404);
+        assert_string_equal(error_code(&rep), "no_dossier");
+        assert_string_equal(error_reason(&rep), "deny-no-dossier");
+        api_reply_clear(&rep);
+        struct api_kv p3[] = {{"ins", INS}, {"uid", "XYZ"}};
+        run(f, &gp, res_document_get, "GET", "/", p3, 2, NULL, 0, NULL, 0, NULL, &rep);
+        assert_int_equal(rep.status, 404);
+        assert_string_equal(error_code(&rep), "no_such_document");
+        api_reply_clear(&rep);
+}
+
+/* The patient masks: the nurse (authorised) loses the document, the gp
+ * (its author) keeps it; a hold hides a document from the patient as if
+ * it did not exist. */
+static void masking_and_holds(void **state) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+        const char *u;
+        char id[DOSSIER_UID_SIZE], held[DOSSIER_UID_SIZE];
+        open_dossier(f);
+        assert_int_equal(dossier_record_consent(f->e, &nurse, INS), 0);
+        deposit(f, &gp, REPORT, &rep);
+        assert_int_equal(json_unpack(rep.body, "{s:s}", "uid", &u), 0);
+        strcpy(id, u);
+        api_reply_clear(&rep);
+        deposit(f, &gp,
+                "{\"type_code\": \"11488-4\", \"class_code\": \"10\", \"mime\": \"text/plain\", \"title\": \"t\", "
+                "\"hidden_from_patient\": true, \"content_base64\": \"\"}",
+                &rep);
+        assert_int_equal(json_unpack(rep.body, "{s:s}", "uid", &u), 0);
+        strcpy(held, u);
+        api_reply_clear(&rep);
+        assert_int_equal(list_count(f, &nurse), 2);
+
+        struct api_kv p[] = {{"ins", INS}, {"uid", id}};
+        run(f, &gp, res_document_mask, "POST", "/", p, 2, NULL, 0, NULL, 0, NULL, &rep);
+        assert_int_equal(rep.status, 403);
+        assert_string_equal(error_reason(&rep), "deny-patient-only");
+        api_reply_clear(&rep);
+        run(f, &patient, res_document_mask, "POST", "/", p, 2, NULL, 0, NULL, 0, NULL, &rep);
+        assert_int_equal(rep.status, 200);
+        api_reply_clear(&rep);
+        assert_int_equal(list_count(f, &nurse), 1);
+        assert_int_equal(list_count(f, &gp), 2);
+        run(f, &nurse, res_document_get, "GET", "/", p, 2, NULL, 0, NULL, 0, NULL, &rep);
+        assert_int_equal(rep.status, 403);
+        assert_string_equal(error_reason(&rep), "deny-masked");
+        api_reply_clear(&rep);
+
+        /* the patient sees one (not the held one), and asking for it is a 404
+         * that does not say why */
+        assert_int_equal(list_count(f, &patient), 1);
+        struct api_kv ph[] = {{"ins", INS}, {"uid", held}};
+        run(f, &patient, res_document_get, "GET", "/", ph, 2, NULL, 0, NULL, 0, NULL, &rep);
+        assert_int_equal(rep.status, 404);
+        assert_string_equal(error_reason(&rep), "deny-no-document");
+        api_reply_clear(&rep);
+        run(f, &gp, res_document_get, "GET", "/", ph, 2, NULL, 0, NULL, 0, NULL, &rep);
+        const char *warning;
+        assert_int_equal(json_unpack(rep.body, "{s:s}", "warning", &warning), 0);
+        assert_string_equal(warning, "this document is not visible to the patient");
+        api_reply_clear(&rep);
+}
+
+static void access_options_trail(void **state) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+        open_dossier(f);
+        struct api_kv p[] = {{"ins", INS}, {"national_id", "810000000002"}};
+        run(f, &patient, res_access_put, "PUT", "/", p, 2, NULL, 0, NULL, 0,
+            "{\"relation\": \"traitant\", \"sees_masked\": true}", &rep);
+        assert_int_equal(rep.status, 200);
+        api_reply_clear(&rep);
+        run(f, &patient, res_access_put, "PUT", "/", p, 2, NULL, 0, NULL, 0, "{\"relation\": \"boss\"}", &rep);
+        assert_int_equal(rep.status, 400);
+        api_reply_clear(&rep);
+        run(f, &gp, res_access_put, "PUT", "/", p, 2, NULL, 0, NULL, 0, "{\"blocked\": true, \"relation\": \"none\"}",
+            &rep);
+        assert_int_equal(rep.status, 403);
+        assert_string_equal(error_reason(&rep), "deny-patient-only");
+        api_reply_clear(&rep);
+        struct api_kv bad[] = {{"ins", INS}, {"national_id", "81"}};
+        run(f, &patient, res_access_put, "PUT", "/", bad, 2, NULL, 0, NULL, 0, "{\"blocked\": true}", &rep);
+        assert_int_equal(rep.status, 422);
+        api_reply_clear(&rep);
+
+        struct api_kv pi[] = {{"ins", INS}};
+        run(f, &patient, res_access_list, "GET", "/", pi, 1, NULL, 0, NULL, 0, NULL, &rep);
+        assert_int_equal(rep.status, 200);
+        size_t i;
+        json_t *x;
+        bool found = false;
+        json_array_foreach(json_object_get(rep.body, "professionals"), i, x) {
+                if (strcmp(json_string_value(json_object_get(x, "national_id")), "810000000002") == 0) {
+                        assert_string_equal(json_string_value(json_object_get(x, "relation")), "traitant");
+                        assert_true(json_is_true(json_object_get(x, "sees_masked")));
+                        assert_false(json_is_true(json_object_get(x, "blocked")));
+                        found = true;
+                }
+        }
+        assert_true(found);
+        api_reply_clear(&rep);
+
+        run(f, &patient, res_dossier_options, "PUT", "/", pi, 1, NULL, 0, NULL, 0, "{\"optout_emergency\": true}", &rep);
+        assert_int_equal(rep.status, 200);
+        api_reply_clear(&rep);
+        run(f, &er, res_documents_list, "GET", "/", pi, 1, NULL, 0, NULL, 0, NULL, &rep);
+        assert_int_equal(rep.status, 403);
+        assert_string_equal(error_reason(&rep), "deny-emergency-opted-out");
+        api_reply_clear(&rep);
+
+        run(f, &patient, res_dossier_get, "GET", "/", pi, 1, NULL, 0, NULL, 0, NULL, &rep);
+        assert_int_equal(rep.status, 200);
+        int oe = 0;
+        assert_int_equal(json_unpack(rep.body, "{s:{s:b}}", "options", "optout_emergency", &oe), 0);
+        assert_true(oe);
+        api_reply_clear(&rep);
+        /* a professional not authorised: status, no traits */
+        run(f, &er, res_dossier_get, "GET", "/", pi, 1, NULL, 0, NULL, 0, NULL, &rep);
+        assert_int_equal(rep.status, 200);
+        assert_true(json_is_null(json_object_get(rep.body, "identity")));
+        assert_true(json_is_null(json_object_get(rep.body, "options")));
+        api_reply_clear(&rep);
+
+        run(f, &patient, res_audit_trail, "GET", "/", pi, 1, NULL, 0, NULL, 0, NULL, &rep);
+        assert_int_equal(rep.status, 200);
+        json_t *entries = json_object_get(rep.body, "entries");
+        assert_true(json_array_size(entries) > 5);
+        json_t *last = json_array_get(entries, json_array_size(entries) - 1);
+        assert_string_equal(json_string_value(json_object_get(last, "action")), "read-trail");
+        api_reply_clear(&rep);
+
+        struct api_context ctx = {.engine = f->e, .engine_lock = &lock};
+        struct api_request req = {.ctx = &ctx, .method = "GET", .path = "/v1/audit/verify", .uid = 0};
+        memset(&rep, 0, sizeof(rep));
+        assert_int_equal(res_audit_verify(&req, &rep), 0);
+        assert_int_equal(rep.status, 200);
+        assert_true(json_is_true(json_object_get(rep.body, "intact")));
+        api_reply_clear(&rep);
+}
+
+static void lifecycle(void **state) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+        open_dossier(f);
+        struct api_kv pi[] = {{"ins", INS}};
+        run(f, &patient, res_dossier_reactivate, "POST", "/", pi, 1, NULL, 0, NULL, 0, NULL, &rep);
+        assert_int_equal(rep.status, 409);
+        assert_string_equal(error_code(&rep), "dossier_open");
+        api_reply_clear(&rep);
+        run(f, &gp, res_dossier_close, "POST", "/", pi, 1, NULL, 0, NULL, 0, NULL, &rep);
+        assert_int_equal(rep.status, 403);
+        api_reply_clear(&rep);
+        run(f, &patient, res_dossier_close, "POST", "/", pi, 1, NULL, 0, NULL, 0, NULL, &rep);
+        assert_int_equal(rep.status, 200);
+        api_reply_clear(&rep);
+        deposit(f, &gp, REPORT, &rep);
+        assert_int_equal(rep.status, 409);
+        assert_string_equal(error_code(&rep), "dossier_closed");
+        api_reply_clear(&rep);
+        run(f, &gp, res_dossier_consent, "POST", "/", pi, 1, NULL, 0, NULL, 0, "{\"consent\": false}", &rep);
+        assert_int_equal(rep.status, 400);
+        api_reply_clear(&rep);
+        run(f, &patient, res_dossier_delete, "DELETE", "/", pi, 1, NULL, 0, NULL, 0, NULL, &rep);
+        assert_int_equal(rep.status, 200);
+        api_reply_clear(&rep);
+        run(f, &gp, res_dossier_get, "GET", "/", pi, 1, NULL, 0, NULL, 0, NULL, &rep);
+        assert_int_equal(rep.status, 200);
+        assert_string_equal(json_string_value(json_object_get(rep.body, "status")), "destroyed");
+        api_reply_clear(&rep);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(denial_statuses),
+                cmocka_unit_test(times),
+                cmocka_unit_test(base64),
+                cmocka_unit_test(codes),
+                cmocka_unit_test_setup_teardown(no_engine_is_503, fixture_setup, fixture_teardown),
+                cmocka_unit_test_setup_teardown(deposit_list_read, fixture_setup, fixture_teardown),
+                cmocka_unit_test_setup_teardown(raw_deposit, fixture_setup, fixture_teardown),
+                cmocka_unit_test_setup_teardown(bad_requests_change_nothing, fixture_setup, fixture_teardown),
+                cmocka_unit_test_setup_teardown(ins_checked, fixture_setup, fixture_teardown),
+                cmocka_unit_test_setup_teardown(masking_and_holds, fixture_setup, fixture_teardown),
+                cmocka_unit_test_setup_teardown(access_options_trail, fixture_setup, fixture_teardown),
+                cmocka_unit_test_setup_teardown(lifecycle, fixture_setup, fixture_teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
