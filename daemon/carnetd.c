@@ -61,6 +61,11 @@ static void services_stop(struct services *s) {
         pthread_mutex_destroy(&s->engine_lock);
 }
 
+/* A dossier notification, on the event stream: its kind only. */
+static void notification_event(void *userdata, const char *kind) {
+        events_push(userdata, EVENT_NOTIFICATION, NULL, kind);
+}
+
 /* Loads the data files and opens the dossier store first (a malformed
  * table or an unusable database stops carnetd with the reason), then
  * starts the reader monitor and the session manager. */
@@ -80,7 +85,14 @@ static int services_start(const struct config *cfg, struct services *s) {
                 log_error("interactions table: %s", err);
                 return r;
         }
-        struct dossier_config dc = {.path = cfg->database, .rights = s->rights, .interactions = s->interactions};
+        r = events_new(EVENTS_DEFAULT_CAP, &s->events);
+        if (r < 0)
+                return r;
+        struct dossier_config dc = {.path = cfg->database,
+                                    .rights = s->rights,
+                                    .interactions = s->interactions,
+                                    .on_notification = notification_event,
+                                    .on_notification_userdata = s->events};
         r = dossier_engine_open(&dc, &s->engine);
         if (r < 0) {
                 log_error("dossier database %s: %s", cfg->database, strerror(-r));
@@ -88,9 +100,7 @@ static int services_start(const struct config *cfg, struct services *s) {
         }
         log_info("dossiers in %s", cfg->database);
         struct monitor_config mc = MONITOR_CONFIG_DEFAULT;
-        r = events_new(EVENTS_DEFAULT_CAP, &s->events);
-        if (r == 0)
-                r = monitor_start(&mc, s->events, &s->monitor);
+        r = monitor_start(&mc, s->events, &s->monitor);
         if (r < 0) {
                 log_error("cannot start the reader monitor: %s", strerror(-r));
                 return r;

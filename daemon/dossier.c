@@ -39,6 +39,12 @@ struct dossier_engine {
         int64_t (*clock)(void *userdata);
         void *clock_userdata;
         struct access_decision last;
+        /* notifications written by the running operation, told to
+         * on_notification once it commits */
+        dossier_notification_hook on_notification;
+        void *on_notification_userdata;
+        char pending[8][32];
+        size_t n_pending;
 };
 
 /* What one operation knows about the dossier and the actor's standing. */
@@ -349,6 +355,8 @@ int dossier_engine_open(const struct dossier_config *cfg, struct dossier_engine 
         e->scrypt_p = cfg->scrypt_p ? cfg->scrypt_p : 1;
         e->clock = cfg->clock;
         e->clock_userdata = cfg->clock_userdata;
+        e->on_notification = cfg->on_notification;
+        e->on_notification_userdata = cfg->on_notification_userdata;
         if (cfg->exam_types) {
                 for (size_t i = 0; cfg->exam_types[i]; i++) {
                         if (i >= EXAM_TYPES_MAX || code_field(cfg->exam_types[i], true) < 0)
@@ -601,6 +609,10 @@ static int end_tx(struct dossier_engine *e, int r) {
                 r = store_commit(e->store);
         if (r < 0)
                 store_rollback(e->store);
+        /* only what was committed is told */
+        for (size_t i = 0; r >= 0 && e->on_notification && i < e->n_pending; i++)
+                e->on_notification(e->on_notification_userdata, e->pending[i]);
+        e->n_pending = 0;
         return r < 0 ? r : 0;
 }
 
@@ -632,7 +644,10 @@ static int notify(struct dossier_engine *e, int64_t dossier_id, const char *reci
             (r = store_bind_text(st, 8, actor ? nz(actor->session) : "")) < 0 ||
             (r = seq > 0 ? store_bind_int(st, 9, seq) : 0) < 0)
                 return r;
-        return store_exec_step(e->store, st);
+        r = store_exec_step(e->store, st);
+        if (r >= 0 && e->n_pending < ELEMENTSOF(e->pending))
+                snprintf(e->pending[e->n_pending++], sizeof(e->pending[0]), "%s", kind);
+        return r;
 }
 
 static int already_notified(struct dossier_engine *e, int64_t dossier_id, const char *recipient, const char *kind,

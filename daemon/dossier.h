@@ -42,6 +42,11 @@
 /* Type codes of exams for the duplicate-exam alert, when not configured. */
 #define DOSSIER_DEFAULT_EXAM_TYPES { "11502-2", "18748-4" }
 
+/* Told, after the operation commits, of each notification it wrote: only
+ * its kind ("emergency-access", "first-access", "hold-consult"), never who
+ * or what, so that it can go on the workstation's event stream. */
+typedef void (*dossier_notification_hook)(void *userdata, const char *kind);
+
 struct dossier_config {
         const char *path;                          /* SQLite file */
         const struct rights_table *rights;         /* borrowed, required */
@@ -54,6 +59,8 @@ struct dossier_config {
         uint32_t scrypt_p;                         /* 0: 1 */
         int64_t (*clock)(void *userdata);          /* NULL: time(NULL) */
         void *clock_userdata;
+        dossier_notification_hook on_notification; /* may be NULL */
+        void *on_notification_userdata;
 };
 
 struct dossier_engine;

@@ -25,6 +25,7 @@ static const char *const type_names[_EVENT_TYPE_MAX] = {
         [EVENT_CARD_REMOVED] = "card_removed",
         [EVENT_SESSION_STARTED] = "session_started",
         [EVENT_SESSION_ENDED] = "session_ended",
+        [EVENT_NOTIFICATION] = "notification",
 };
 
 const char *event_type_name(enum event_type t) {

@@ -24,6 +24,7 @@ enum event_type {
         EVENT_CARD_REMOVED,
         EVENT_SESSION_STARTED,
         EVENT_SESSION_ENDED,
+        EVENT_NOTIFICATION, /* detail: its kind; fetch it with a session */
         _EVENT_TYPE_MAX,
 };
 

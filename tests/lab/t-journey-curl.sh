@@ -199,6 +199,10 @@ rem_n=$(grep -c '^event: card_removed' "$LAB_DIR/sse")
 [ "$ins_n" -ge 3 ] && [ "$rem_n" -ge 5 ] || { echo "events: $ins_n inserted, $rem_n removed"; cat "$LAB_DIR/sse"; exit 1; }
 grep -q '^event: session_started' "$LAB_DIR/sse"
 grep -q '^event: session_ended' "$LAB_DIR/sse"
+# dossier notifications reach the stream by kind, never naming the patient
+grep -q '^data: {.*"type":"notification".*"detail":"emergency-access"' "$LAB_DIR/sse" ||
+        { echo "no emergency-access notification event"; cat "$LAB_DIR/sse"; exit 1; }
+! grep -qE '280057512345674|MARTIN' "$LAB_DIR/sse" || { echo "personal data on the event stream"; exit 1; }
 echo "events: $ins_n card_inserted, $rem_n card_removed, sessions started and ended"
 
 kill "$stream" 2>/dev/null || true

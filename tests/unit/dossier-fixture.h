@@ -23,7 +23,21 @@ struct fixture {
         struct rights_table *rights;
         struct interactions *interactions;
         struct dossier_engine *e;
+        /* what the notification hook was told, by kind */
+        unsigned hook_emergency, hook_first, hook_hold, hook_other;
 };
+
+static _unused_ void fixture_hook(void *userdata, const char *kind) {
+        struct fixture *f = userdata;
+        if (strcmp(kind, "emergency-access") == 0)
+                f->hook_emergency++;
+        else if (strcmp(kind, "first-access") == 0)
+                f->hook_first++;
+        else if (strcmp(kind, "hold-consult") == 0)
+                f->hook_hold++;
+        else
+                f->hook_other++;
+}
 
 static _unused_ int64_t fake_clock(void *userdata) {
         return ((struct fixture *) userdata)->now;
@@ -56,6 +70,7 @@ static _unused_ int fixture_open_engine(struct fixture *f) {
                 .path = f->path, .rights = f->rights, .interactions = f->interactions,
                 .scrypt_n = 1024, .scrypt_r = 8, .scrypt_p = 1,
                 .clock = fake_clock, .clock_userdata = f,
+                .on_notification = fixture_hook, .on_notification_userdata = f,
         };
         return dossier_engine_open(&cfg, &f->e);
 }

@@ -282,6 +282,10 @@ static void test_emergency(void **state) {
         assert_int_equal(pn.first, 2); /* the gp (first deposit) and the emergency doctor */
         assert_int_equal(dossier_notifications_for(f->e, gp.id, count_notes, &tn), 0);
         assert_int_equal(tn.emergency, 1);
+        /* the hook heard of each committed notification, by kind only */
+        assert_int_equal(f->hook_emergency, 2);
+        assert_int_equal(f->hook_first, 2);
+        assert_int_equal(f->hook_other, 0);
 
         assert_int_equal(dossier_trail(f->e, &patient, INS, count_trail, &tc), 0);
         assert_int_equal(tc.emergency, 3);
