@@ -41,7 +41,7 @@ SANFLAGS  = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-san
 # so that 'make deps' can run on a machine that lacks the -dev packages.
 PC_CFLAGS  = $(shell pkg-config --cflags $(PKGS) libcurl cmocka p11-kit-1 2>/dev/null)
 PC_DAEMON  = $(shell pkg-config --libs $(PKGS))
-PC_CLI     = $(shell pkg-config --libs libcurl jansson)
+PC_CLI     = $(shell pkg-config --libs libcurl jansson sqlite3)
 PC_CMOCKA  = $(shell pkg-config --libs cmocka)
 PC_SIM     = $(shell pkg-config --libs libcrypto)
 PC_PCSC    = $(shell pkg-config --libs libpcsclite)

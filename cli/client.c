@@ -2,9 +2,11 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "client.h"
@@ -75,11 +77,47 @@ static void slist_freep(struct curl_slist **l) {
         curl_slist_free_all(*l);
 }
 
+/* Keeps the reply headers carnetctl shows: Content-Type and
+ * Content-Disposition (a document's own type and file name). */
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata) {
+        struct client_reply *ret = userdata;
+        size_t n = size * nmemb;
+        static const struct {
+                const char *name;
+                size_t off, size;
+        } keep[] = {
+                {"content-type:", offsetof(struct client_reply, content_type), sizeof(ret->content_type)},
+                {"content-disposition:", offsetof(struct client_reply, disposition), sizeof(ret->disposition)},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(keep); i++) {
+                size_t k = strlen(keep[i].name);
+                if (n <= k || strncasecmp(ptr, keep[i].name, k) != 0)
+                        continue;
+                const char *v = ptr + k, *end = ptr + n;
+                while (v < end && (*v == ' ' || *v == '\t'))
+                        v++;
+                while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+                        end--;
+                char *dst = (char *)ret + keep[i].off;
+                size_t len = (size_t)(end - v) < keep[i].size - 1 ? (size_t)(end - v) : keep[i].size - 1;
+                memcpy(dst, v, len);
+                dst[len] = '\0';
+        }
+        return n;
+}
+
+static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow) {
+        const struct client_call *call = userdata;
+        if (ultotal > 0)
+                call->progress(call->progress_userdata, (size_t)ulnow, (size_t)ultotal);
+        return 0;
+}
+
 /* Runs one transfer with everything set up; the common part of both
  * calls. */
-static int perform(const char *socket, const char *method, const char *path, const char *body,
-                   const char *const *headers, struct sink *s, struct client_reply *ret, char *err,
-                   size_t errlen) {
+static int perform(const char *socket, const struct client_call *call, struct sink *s, struct client_reply *ret,
+                   char *err, size_t errlen) {
         _cleanup_(curl_cleanupp) CURL *c = curl_easy_init();
         _cleanup_(slist_freep) struct curl_slist *hdr = NULL;
         char url[1024];
@@ -94,28 +132,39 @@ static int perform(const char *socket, const char *method, const char *path, con
                          strerror(-r));
                 return r;
         }
-        if (snprintf(url, sizeof(url), "http://localhost%s", path) >= (int)sizeof(url))
+        if (snprintf(url, sizeof(url), "http://localhost%s", call->path) >= (int)sizeof(url))
                 return -ENAMETOOLONG;
         s->curl = c;
         curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, socket);
         curl_easy_setopt(c, CURLOPT_URL, url);
-        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, call->method);
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
         curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
+        curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+        curl_easy_setopt(c, CURLOPT_HEADERDATA, ret);
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
-        for (size_t i = 0; headers && headers[i]; i++) {
-                struct curl_slist *l = curl_slist_append(hdr, headers[i]);
+        for (size_t i = 0; call->headers && call->headers[i]; i++) {
+                struct curl_slist *l = curl_slist_append(hdr, call->headers[i]);
                 if (!l)
                         return -ENOMEM;
                 hdr = l;
         }
-        if (body) {
-                struct curl_slist *l = curl_slist_append(hdr, "Content-Type: application/json");
+        if (call->body) {
+                char ct[160];
+                snprintf(ct, sizeof(ct), "Content-Type: %s",
+                         call->content_type ? call->content_type : "application/json");
+                struct curl_slist *l = curl_slist_append(hdr, ct);
                 if (!l)
                         return -ENOMEM;
                 hdr = l;
-                curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+                curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)call->body_len);
+                curl_easy_setopt(c, CURLOPT_POSTFIELDS, call->body);
+        }
+        if (call->progress) {
+                curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+                curl_easy_setopt(c, CURLOPT_XFERINFODATA, call);
+                curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
         }
         if (hdr)
                 curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
@@ -128,7 +177,17 @@ static int perform(const char *socket, const char *method, const char *path, con
                         return -EFBIG;
                 }
                 snprintf(err, errlen, "cannot reach carnetd at %s: %s", socket, curl_easy_strerror(cc));
-                return cc == CURLE_COULDNT_CONNECT ? -ECONNREFUSED : -EPROTO;
+                switch (cc) {
+                case CURLE_COULDNT_CONNECT:
+                        return -ECONNREFUSED;
+                case CURLE_PARTIAL_FILE: /* carnetd went away mid-reply (an event stream at its stop) */
+                case CURLE_RECV_ERROR:
+                case CURLE_SEND_ERROR:
+                case CURLE_GOT_NOTHING:
+                        return -ECONNRESET;
+                default:
+                        return -EPROTO;
+                }
         }
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &ret->status);
         ret->body = s->buf ? TAKE_PTR(s->buf) : strdup("");
@@ -139,19 +198,32 @@ static int perform(const char *socket, const char *method, const char *path, con
         return 0;
 }
 
-int client_request(const char *socket, const char *method, const char *path, const char *body,
-                   const char *const *headers, struct client_reply *ret, char *err, size_t errlen) {
+int client_call(const char *socket, const struct client_call *call, struct client_reply *ret, char *err,
+                size_t errlen) {
         struct sink s = {0};
-        int r = perform(socket, method, path, body, headers, &s, ret, err, errlen);
+        int r = perform(socket, call, &s, ret, err, errlen);
         free(s.buf);
         return r;
+}
+
+int client_request(const char *socket, const char *method, const char *path, const char *body,
+                   const char *const *headers, struct client_reply *ret, char *err, size_t errlen) {
+        const struct client_call call = {
+                .method = method,
+                .path = path,
+                .headers = headers,
+                .body = body,
+                .body_len = body ? strlen(body) : 0,
+        };
+        return client_call(socket, &call, ret, err, errlen);
 }
 
 int client_stream(const char *socket, const char *path, const char *const *headers,
                   int (*data_cb)(void *userdata, const char *buf, size_t len), void *userdata,
                   struct client_reply *ret, char *err, size_t errlen) {
+        const struct client_call call = {.method = "GET", .path = path, .headers = headers};
         struct sink s = {.on_data = data_cb, .userdata = userdata};
-        int r = perform(socket, "GET", path, NULL, headers, &s, ret, err, errlen);
+        int r = perform(socket, &call, &s, ret, err, errlen);
         free(s.buf);
         return r;
 }

@@ -85,6 +85,14 @@ static int follow(const struct ctl *ctl, bool from_now, unsigned long long after
                 fprintf(stderr, "carnetctl: carnetd sent an event line over %u bytes\n", SSE_LINE_MAX);
                 return CTL_EXIT_PROTOCOL;
         }
+        if (r == -ECONNRESET && f->parser.last_comment[0]) {
+                /* the stream was running (carnetd's comments came): carnetd
+                 * went away without ending it cleanly */
+                client_reply_clear(&rep);
+                fprintf(stderr, "carnetctl: carnetd %s; the event stream ended\n",
+                        strstr(f->parser.last_comment, "stopping") ? "is stopping" : "closed the connection");
+                return CTL_EXIT_UNREACHABLE;
+        }
         if (r < 0)
                 return ctl_unreachable(r, err);
         if (rep.status < 200 || rep.status >= 300)

@@ -1,43 +1,265 @@
-/* cli/ctl.c: calling carnetd and reporting its errors. */
+/* cli/ctl.c: calling carnetd, the session token, and reporting errors. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ctl.h"
+#include "macro.h"
+
+#define CTL_HEADERS_MAX 8
 
 int ctl_unreachable(int r, const char *err) {
         fprintf(stderr, "carnetctl: %s\n", err[0] ? err : strerror(-r));
         return r == -EPROTO || r == -EFBIG || r == -EMSGSIZE ? CTL_EXIT_PROTOCOL : CTL_EXIT_UNREACHABLE;
 }
 
+int ctl_exit_for(long status, const char *code) {
+        switch (status) {
+        case 401:
+                return CTL_EXIT_NO_SESSION;
+        case 403:
+                /* the socket's caller policy is not a rule about this action */
+                if (code && (strcmp(code, "forbidden_caller") == 0 || strcmp(code, "no_credentials") == 0))
+                        return CTL_EXIT_REFUSED;
+                return CTL_EXIT_DENIED;
+        case 500:
+                return code && strcmp(code, "integrity_error") == 0 ? CTL_EXIT_INTEGRITY : CTL_EXIT_REFUSED;
+        case 503:
+                return CTL_EXIT_UNAVAILABLE;
+        default:
+                return CTL_EXIT_REFUSED;
+        }
+}
+
+/* One line per member of an error's details ("tries left: 1"). */
+static void print_details(const json_t *details) {
+        const char *key;
+        json_t *v;
+        json_object_foreach((json_t *)details, key, v) {
+                char label[64];
+                snprintf(label, sizeof(label), "%s", key);
+                for (char *p = label; *p; p++)
+                        if (*p == '_')
+                                *p = ' ';
+                if (json_is_string(v))
+                        fprintf(stderr, "  %s: %s\n", label, json_string_value(v));
+                else {
+                        _cleanup_free_ char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+                        fprintf(stderr, "  %s: %s\n", label, s ? s : "?");
+                }
+        }
+}
+
 int ctl_refused(const struct ctl *ctl, struct client_reply *rep) {
         const char *code = NULL, *msg = NULL;
-        if (rep->json &&
-            json_unpack(rep->json, "{s:{s:s,s:s}}", "error", "code", &code, "message", &msg) == 0) {
+        json_t *details = NULL;
+        int r;
+        if (rep->json && json_unpack(rep->json, "{s:{s:s,s:s,s?o}}", "error", "code", &code, "message", &msg,
+                                     "details", &details) == 0) {
                 if (ctl->json)
                         ctl_print_json(rep->json);
                 fprintf(stderr, "carnetctl: %s (%s)\n", msg, code);
-        } else
+                if (json_is_object(details))
+                        print_details(details);
+                r = ctl_exit_for(rep->status, code);
+        } else {
                 fprintf(stderr, "carnetctl: carnetd answered HTTP %ld\n", rep->status);
+                r = ctl_exit_for(rep->status, NULL);
+        }
         client_reply_clear(rep);
-        return CTL_EXIT_REFUSED;
+        return r;
+}
+
+int ctl_session_token(const struct ctl *ctl, char *buf, size_t size, bool *ret_from_file) {
+        *ret_from_file = false;
+        if (ctl->session) {
+                if (!token_valid(ctl->session) || strlen(ctl->session) >= size) {
+                        fprintf(stderr, "carnetctl: the session token given (--session or CARNET_SESSION) "
+                                        "is not a token\n");
+                        return CTL_EXIT_USAGE;
+                }
+                memcpy(buf, ctl->session, strlen(ctl->session) + 1);
+                return 0;
+        }
+        char path[4096] = "the session file";
+        (void)token_path(ctl_token_kind(ctl), path, sizeof(path));
+        int r = token_load(ctl_token_kind(ctl), buf, size);
+        switch (r) {
+        case 0:
+                *ret_from_file = true;
+                return 0;
+        case -ENOENT:
+                if (ctl->patient)
+                        fprintf(stderr, "carnetctl: no patient session: open one with 'carnetctl patient login' "
+                                        "(or give one with --session or CARNET_SESSION)\n");
+                else
+                        fprintf(stderr, "carnetctl: not logged in: open a session with 'carnetctl login' "
+                                        "(or give one with --session or CARNET_SESSION)\n");
+                return CTL_EXIT_NO_SESSION;
+        case -EPERM:
+                fprintf(stderr, "carnetctl: %s or its folder is not yours alone (owner or mode): "
+                                "not used; remove it and log in again\n", path);
+                return CTL_EXIT_NO_SESSION;
+        case -EBADMSG:
+                fprintf(stderr, "carnetctl: %s holds no session token: log in again\n", path);
+                return CTL_EXIT_NO_SESSION;
+        default:
+                fprintf(stderr, "carnetctl: cannot read %s: %s\n", path, strerror(-r));
+                return CTL_EXIT_NO_SESSION;
+        }
+}
+
+int ctl_call_full(const struct ctl *ctl, const struct client_call *call, unsigned flags, struct client_reply *ret) {
+        char token[TOKEN_MAX + 1] = "", header[TOKEN_MAX + 40] = "";
+        const char *headers[CTL_HEADERS_MAX + 2];
+        struct client_call c = *call;
+        bool from_file = false;
+        size_t n = 0;
+        int r;
+
+        memset(ret, 0, sizeof(*ret));
+        for (size_t i = 0; call->headers && call->headers[i]; i++) {
+                if (n >= CTL_HEADERS_MAX) {
+                        fprintf(stderr, "carnetctl: too many headers for one request\n");
+                        return CTL_EXIT_USAGE;
+                }
+                headers[n++] = call->headers[i];
+        }
+        if (flags & CTL_SESSION) {
+                if ((r = ctl_session_token(ctl, token, sizeof(token), &from_file)))
+                        return r;
+                snprintf(header, sizeof(header), "X-Carnet-Session: %s", token);
+                headers[n++] = header;
+        }
+        headers[n] = NULL;
+        c.headers = headers;
+
+        char err[512] = "";
+        r = client_call(ctl->socket, &c, ret, err, sizeof(err));
+        secure_zero(header, sizeof(header));
+        if (r < 0) {
+                secure_zero(token, sizeof(token));
+                return ctl_unreachable(r, err);
+        }
+        bool ok = ret->status >= 200 && ret->status < 300;
+        if (!ret->json && (!(flags & CTL_ANY_BODY) || !ok)) {
+                secure_zero(token, sizeof(token));
+                fprintf(stderr, "carnetctl: carnetd sent a reply that is not JSON (HTTP %ld)\n", ret->status);
+                client_reply_clear(ret);
+                return CTL_EXIT_PROTOCOL;
+        }
+        if (!ok && from_file && ret->status == 401) {
+                const char *code = NULL;
+                json_unpack(ret->json, "{s:{s:s}}", "error", "code", &code);
+                if (code && strcmp(code, "no_session") == 0) {
+                        /* that session is over for good: forget its token */
+                        (void)token_remove(ctl_token_kind(ctl), token);
+                        secure_zero(token, sizeof(token));
+                        if (flags & CTL_QUIET_ENDED) {
+                                client_reply_clear(ret);
+                                return CTL_EXIT_NO_SESSION;
+                        }
+                        r = ctl_refused(ctl, ret);
+                        fprintf(stderr, "carnetctl: the session has ended (logout, card removed, or idle): "
+                                        "log in again with 'carnetctl %slogin'\n", ctl->patient ? "patient " : "");
+                        return r;
+                }
+        }
+        secure_zero(token, sizeof(token));
+        return ok ? 0 : ctl_refused(ctl, ret);
 }
 
 int ctl_call(const struct ctl *ctl, const char *method, const char *path, const char *body,
              const char *const *headers, struct client_reply *ret) {
-        char err[512] = "";
-        int r = client_request(ctl->socket, method, path, body, headers, ret, err, sizeof(err));
-        if (r < 0)
-                return ctl_unreachable(r, err);
-        if (!ret->json) {
-                fprintf(stderr, "carnetctl: carnetd sent a reply that is not JSON (HTTP %ld)\n",
-                        ret->status);
-                client_reply_clear(ret);
-                return CTL_EXIT_PROTOCOL;
+        const struct client_call c = {
+                .method = method,
+                .path = path,
+                .headers = headers,
+                .body = body,
+                .body_len = body ? strlen(body) : 0,
+        };
+        return ctl_call_full(ctl, &c, 0, ret);
+}
+
+int ctl_call_session(const struct ctl *ctl, const char *method, const char *path, const char *body,
+                     struct client_reply *ret) {
+        const struct client_call c = {
+                .method = method,
+                .path = path,
+                .body = body,
+                .body_len = body ? strlen(body) : 0,
+        };
+        return ctl_call_full(ctl, &c, CTL_SESSION, ret);
+}
+
+int ctl_run(const struct ctl *ctl, const char *method, const char *path, json_t *body,
+            void (*print)(const json_t *reply, void *userdata), void *userdata) {
+        _cleanup_free_ char *text = NULL;
+        struct client_reply rep;
+        if (body) {
+                text = json_dumps(body, JSON_COMPACT);
+                json_decref(body);
+                if (!text) {
+                        fprintf(stderr, "carnetctl: out of memory\n");
+                        return CTL_EXIT_REFUSED;
+                }
         }
-        if (ret->status >= 200 && ret->status < 300)
-                return 0;
-        return ctl_refused(ctl, ret);
+        int r = ctl_call_session(ctl, method, path, text, &rep);
+        if (r)
+                return r;
+        if (ctl->json || !print)
+                ctl_print_json(rep.json);
+        else
+                print(rep.json, userdata);
+        client_reply_clear(&rep);
+        return CTL_EXIT_OK;
+}
+
+int ctl_path(char *buf, size_t size, const char *prefix, ...) {
+        va_list ap;
+        const char *seg;
+        int r = strcpy_bounded(buf, size, prefix);
+        va_start(ap, prefix);
+        while (r == 0 && (seg = va_arg(ap, const char *))) {
+                char tmp[2048];
+                r = client_path_join(tmp, sizeof(tmp), buf, seg);
+                if (r == 0)
+                        r = strcpy_bounded(buf, size, tmp);
+        }
+        va_end(ap);
+        if (r < 0) {
+                fprintf(stderr, "carnetctl: an argument is too long for a path\n");
+                return CTL_EXIT_USAGE;
+        }
+        return 0;
+}
+
+int ctl_operands(const char *what, int n, int min, int max) {
+        int group = (int)strcspn(what, " "); /* "doc put": help is the group's */
+        if (n < min || (max >= 0 && n > max)) {
+                fprintf(stderr, "carnetctl: %s: %s (see carnetctl help %.*s)\n", what,
+                        n < min ? "missing argument" : "too many arguments", group, what);
+                return CTL_EXIT_USAGE;
+        }
+        return 0;
+}
+
+int ctl_dispatch(const struct ctl *ctl, const char *group, const struct ctl_sub *subs, size_t n, int argc,
+                 char **argv) {
+        if (argc >= 2)
+                for (size_t i = 0; i < n; i++)
+                        if (strcmp(argv[1], subs[i].name) == 0)
+                                return subs[i].run(ctl, argc - 1, argv + 1);
+        if (argc >= 2)
+                fprintf(stderr, "carnetctl: %s: unknown subcommand '%s'; one of:", group, argv[1]);
+        else
+                fprintf(stderr, "carnetctl: %s needs a subcommand, one of:", group);
+        for (size_t i = 0; i < n; i++)
+                fprintf(stderr, " %s", subs[i].name);
+        fprintf(stderr, " (see carnetctl %s --help)\n", group);
+        return CTL_EXIT_USAGE;
 }
 
 void ctl_print_json(const json_t *j) {

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 
 #include "client.h"
+#include "token.h"
 
 /* carnetctl's exit codes (documented in carnetctl(1)). */
 enum {
@@ -12,12 +13,26 @@ enum {
         CTL_EXIT_USAGE = 2,       /* bad command line */
         CTL_EXIT_UNREACHABLE = 3, /* no carnetd on the socket, or it went away */
         CTL_EXIT_PROTOCOL = 4,    /* a reply carnetctl cannot read */
+        CTL_EXIT_NO_SESSION = 5,  /* 401: no session (not logged in, ended), or a wrong PIN or secret */
+        CTL_EXIT_DENIED = 6,      /* 403: the rules deny it (their reason is shown), PIN blocked, card untrusted */
+        CTL_EXIT_UNAVAILABLE = 7, /* 503: no card, card removed, pcscd or the PKCS#11 module unavailable */
+        CTL_EXIT_INTEGRITY = 8,   /* the audit chain or stored content failed its check */
 };
 
 struct ctl {
         const char *socket;
-        bool json; /* print carnetd's JSON instead of text for people */
+        bool json;           /* print carnetd's JSON instead of text for people */
+        const char *session; /* --session or $CARNET_SESSION; NULL: the session file */
+        bool patient;        /* --patient: the patient's session file instead */
 };
+
+static inline enum token_kind ctl_token_kind(const struct ctl *ctl) {
+        return ctl->patient ? TOKEN_PATIENT : TOKEN_PROFESSIONAL;
+}
+
+/* The exit code for an HTTP status that is not 2xx, and carnetd's error
+ * code (a caller refused by the socket's policy is 1, not 6). */
+int ctl_exit_for(long status, const char *code);
 
 /* Calls carnetd (headers: extra "Name: value" lines, NULL-terminated, or
  * NULL); on success (2xx with a JSON body) returns 0 with *ret filled.
@@ -26,12 +41,57 @@ struct ctl {
 int ctl_call(const struct ctl *ctl, const char *method, const char *path, const char *body,
              const char *const *headers, struct client_reply *ret);
 
+/* The same with the session token as X-Carnet-Session: from --session,
+ * $CARNET_SESSION or the session file (exit 5 and a hint to log in when
+ * there is none).  A 401 no_session for the file's token removes the file:
+ * that session is over for good. */
+int ctl_call_session(const struct ctl *ctl, const char *method, const char *path, const char *body,
+                     struct client_reply *ret);
+
+/* ctl_call_full()'s flags. */
+enum {
+        CTL_SESSION = 1 << 0,    /* send the session token (ctl_call_session) */
+        CTL_ANY_BODY = 1 << 1,   /* a 2xx reply need not be JSON (a document's content) */
+        CTL_QUIET_ENDED = 1 << 2, /* a 401 no_session: no message (the file is still removed) */
+};
+
+/* The general form: any body, progress, the flags above. */
+int ctl_call_full(const struct ctl *ctl, const struct client_call *call, unsigned flags, struct client_reply *ret);
+
+/* Finds the session token into buf (TOKEN_MAX + 1 bytes); *ret_from_file
+ * tells whether it came from the session file.  Returns 0, or an exit
+ * code after explaining on stderr. */
+int ctl_session_token(const struct ctl *ctl, char *buf, size_t size, bool *ret_from_file);
+
 /* Explains a reply that is not 2xx on stderr (and prints its JSON with
  * --json); returns the exit code to use.  Clears *rep. */
 int ctl_refused(const struct ctl *ctl, struct client_reply *rep);
 
 /* Exit code and message for a failed client_*() call. */
 int ctl_unreachable(int r, const char *err);
+
+/* Calls carnetd in the session with body (stolen; NULL: none) dumped as
+ * JSON; on success prints the reply with print (text for people), or as
+ * JSON with --json.  Returns the exit code. */
+int ctl_run(const struct ctl *ctl, const char *method, const char *path, json_t *body,
+            void (*print)(const json_t *reply, void *userdata), void *userdata);
+
+/* prefix + "/" + each segment percent-encoded, the list ending with NULL:
+ * ctl_path(buf, size, "/v1/dossiers", ins, "documents", NULL).  Prints the
+ * problem and returns CTL_EXIT_USAGE when it does not fit. */
+int ctl_path(char *buf, size_t size, const char *prefix, ...) __attribute__((sentinel));
+
+/* A group's subcommands (dossier create, dossier show...). */
+struct ctl_sub {
+        const char *name;
+        int (*run)(const struct ctl *ctl, int argc, char **argv); /* argv[0]: the sub's name */
+};
+/* Runs the sub named by argv[1]; a missing or unknown one is a usage
+ * error naming the group's subs. */
+int ctl_dispatch(const struct ctl *ctl, const char *group, const struct ctl_sub *subs, size_t n, int argc,
+                 char **argv);
+/* Checks the operand count left after getopt (argc - optind) for a sub. */
+int ctl_operands(const char *what, int n, int min, int max);
 
 /* Prints a JSON value on stdout, indented, for --json. */
 void ctl_print_json(const json_t *j);
@@ -42,3 +102,14 @@ int cmd_status(const struct ctl *ctl, int argc, char **argv);
 int cmd_readers(const struct ctl *ctl, int argc, char **argv);
 int cmd_events(const struct ctl *ctl, int argc, char **argv);
 int cmd_vitale(const struct ctl *ctl, int argc, char **argv);
+int cmd_login(const struct ctl *ctl, int argc, char **argv);
+int cmd_logout(const struct ctl *ctl, int argc, char **argv);
+int cmd_session(const struct ctl *ctl, int argc, char **argv);
+int cmd_dossier(const struct ctl *ctl, int argc, char **argv);
+int cmd_doc(const struct ctl *ctl, int argc, char **argv);
+int cmd_auth(const struct ctl *ctl, int argc, char **argv);
+int cmd_audit(const struct ctl *ctl, int argc, char **argv);
+int cmd_notifications(const struct ctl *ctl, int argc, char **argv);
+int cmd_patient(const struct ctl *ctl, int argc, char **argv);
+int cmd_backup(const struct ctl *ctl, int argc, char **argv);
+int cmd_restore(const struct ctl *ctl, int argc, char **argv);

@@ -1,0 +1,67 @@
+#!/bin/bash
+# Lab test: the journey of issue 5 from a small Python client using only
+# the standard library (tests/clients/journey.py over
+# tests/clients/carnet_client.py: http.client on the Unix socket).  The
+# same journey as t-journey-cli.sh (python3 -B -E -s -S: no site-packages,
+# so a third-party module could not even be imported); this script only
+# starts carnetd and gives journey.py a helper that moves the CPS cards in
+# slot 1 (the patient's Carte Vitale stays in slot 0).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+top=$(cd "$(dirname "$0")/../.." && pwd)
+
+sock=$LAB_DIR/carnetd.sock
+# the default table, but pharmacists (21) see the treatments only
+sed 's/^21\t\*\tallow$/21\t*\tdeny\n21\t57833-6\tallow\n21\t57832-8\tallow\n21\t60593-1\tallow/' \
+        data/rights.tsv >"$LAB_DIR/rights.tsv"
+grep -q '^21	57833-6	allow$' "$LAB_DIR/rights.tsv"
+cat >"$LAB_DIR/carnetd.conf" <<CONF
+socket = $sock
+trust_anchors = $CARNET_PKI/ca-chain.pem
+workstation = lab-ws-1
+database = $LAB_DIR/carnet.db
+rights_table = $LAB_DIR/rights.tsv
+CONF
+
+# cards.sh doctor|pharmacist|nurse|pull: the CPS card in slot 1
+cat >"$LAB_DIR/cards.sh" <<HELPER
+#!/bin/bash
+set -eu
+exec >>"$LAB_DIR/cards.log" 2>&1
+. "$top/tests/lab/lib.sh"
+case \$1 in
+doctor) profile=$CARNET_PKI/cps-rsa.profile ;;
+pharmacist) profile=$CARNET_PKI/cps-pharma.profile ;;
+nurse) profile=$CARNET_PKI/cps-ec.profile ;;
+pull) profile= ;;
+*) echo "cards.sh: \$1?"; exit 2 ;;
+esac
+if [ -e "$LAB_DIR/slot1.pid" ]; then
+        sim_stop 1
+        wait_card 1 absent
+fi
+if [ -n "\$profile" ]; then
+        sim_start 1 "\$profile"
+        wait_card 1 present
+fi
+HELPER
+chmod +x "$LAB_DIR/cards.sh"
+
+sim_start 0 tests/profiles/vitale-family.profile
+wait_card 0 present
+"$CARNET_BUILD/carnetd" --config "$LAB_DIR/carnetd.conf" 2>"$LAB_DIR/carnetd.err" &
+daemon=$!
+for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+
+rc=0
+python3 -B -E -s -S "$top/tests/clients/journey.py" --socket "$sock" --cards "$LAB_DIR/cards.sh" || rc=$?
+sim_stop 1
+kill "$daemon"
+wait "$daemon" || true
+if [ "$rc" != 0 ]; then
+        echo "--- carnetd log (last lines) ---"
+        tail -20 "$LAB_DIR/carnetd.err"
+        exit 1
+fi
+! grep -q 1234 "$LAB_DIR/carnetd.err" || { echo "the PIN appears in carnetd's log"; exit 1; }
+echo "journey with Python ok"
