@@ -1810,12 +1810,62 @@ static int committed_op(struct dossier_engine *e, const struct dossier_actor *ac
         return finish(e, simple_op(e, actor, ins, action, ds, &now));
 }
 
+static const char sql_held_uids[] =
+        "SELECT uid, hidden_from_patient, hidden_since FROM documents WHERE dossier_id = ?1 AND hidden_from_patient = 1";
+
+/* The patient's view of the trail leaves out the entries about documents
+ * still held back from them: "a document was deposited" must wait for the
+ * announcement consultation like the document itself. */
+struct trail_filter {
+        audit_cb cb;
+        void *userdata;
+        char (*held)[DOSSIER_UID_SIZE];
+        size_t n_held;
+};
+
+static int trail_filtered(const struct audit_entry *a, void *userdata) {
+        const struct trail_filter *f = userdata;
+        for (size_t i = 0; a->document && a->document[0] && i < f->n_held; i++)
+                if (strcmp(a->document, f->held[i]) == 0)
+                        return 0;
+        return f->cb(a, f->userdata);
+}
+
 int dossier_trail(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, audit_cb cb,
                   void *userdata) {
         struct dstate ds;
         int r = cb ? committed_op(e, actor, ins, ACCESS_ACTION_READ_TRAIL, &ds) : -EINVAL;
 
-        return r < 0 ? r : audit_list(e->store, ins, cb, userdata);
+        if (r < 0)
+                return r;
+        if (actor->kind != ACCESS_ACTOR_PATIENT)
+                return audit_list(e->store, ins, cb, userdata);
+
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        struct trail_filter f = {.cb = cb, .userdata = userdata};
+        int64_t now = now_of(e);
+        size_t cap = 0;
+        if ((r = store_prepare(e->store, sql_held_uids, &st)) < 0 || (r = store_bind_int(st, 1, ds.id)) < 0)
+                return r;
+        while ((r = store_step(e->store, st)) > 0) {
+                if (!held_back(st, 1, now))
+                        continue;
+                if (f.n_held == cap) {
+                        size_t ncap = cap ? cap * 2 : 8;
+                        void *p = realloc(f.held, ncap * sizeof(*f.held));
+                        if (!p) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        f.held = p;
+                        cap = ncap;
+                }
+                snprintf(f.held[f.n_held++], DOSSIER_UID_SIZE, "%s", (const char *)sqlite3_column_text(st, 0));
+        }
+        if (r >= 0)
+                r = audit_list(e->store, ins, trail_filtered, &f);
+        free(f.held);
+        return r;
 }
 
 static int walk_notifications(struct dossier_engine *e, const char *sql, int64_t dossier_id, const char *recipient,

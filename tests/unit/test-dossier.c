@@ -308,6 +308,24 @@ static void test_emergency(void **state) {
         verify_chain(f);
 }
 
+struct doc_mentions {
+        const char *uid;
+        unsigned n;
+};
+
+static int count_mentions(const struct audit_entry *a, void *userdata) {
+        struct doc_mentions *m = userdata;
+        m->n += strcmp(a->document, m->uid) == 0;
+        return 0;
+}
+
+/* How many trail entries actor sees about document uid. */
+static unsigned mentions(struct fixture *f, const struct dossier_actor *actor, const char *uid) {
+        struct doc_mentions m = {.uid = uid};
+        assert_int_equal(dossier_trail(f->e, actor, INS, count_mentions, &m), 0);
+        return m.n;
+}
+
 static void test_hold(void **state) {
         struct fixture *f = *state;
         struct dossier_doc_meta held = report;
@@ -328,10 +346,16 @@ static void test_hold(void **state) {
         assert_true(docs[0].warn_hidden_from_patient);
         assert_int_equal(dossier_set_masked(f->e, &patient, INS, uid, true), -EACCES);
         assert_int_equal(last(f), ACCESS_DENY_HIDDEN_FROM_PATIENT);
+        /* the trail does not tell the patient either (the entries are there:
+         * they show once the hold ends, below) */
+        assert_int_equal(mentions(f, &patient, uid), 0);
+        assert_int_equal(mentions(f, &patient, uid2), 0);
 
         /* the announcement consultation for uid2 took place */
         assert_int_equal(dossier_release_hold(f->e, &gp, INS, uid2), 0);
         assert_int_equal(count_visible(f, &patient, 0), 1);
+        assert_true(mentions(f, &patient, uid2) >= 2); /* deposit and release */
+        assert_int_equal(mentions(f, &patient, uid), 0);
 
         f->now = T0 + 13 * DOSSIER_DAY;
         assert_int_equal(dossier_tick(f->e, &notified, &released), 0);
@@ -348,6 +372,7 @@ static void test_hold(void **state) {
         /* after one month it is visible, even before the job runs */
         f->now = T0 + 30 * DOSSIER_DAY + 1;
         assert_int_equal(count_visible(f, &patient, 0), 2);
+        assert_true(mentions(f, &patient, uid) >= 1);
         assert_int_equal(dossier_tick(f->e, &notified, &released), 0);
         assert_int_equal(released, 1);
         assert_int_equal(count_visible(f, &patient, 0), 2);
