@@ -62,3 +62,51 @@ lab_wait_pcscd() {
         done
         return 1
 }
+
+# ---- helpers for tests that talk to carnetd ---------------------------------
+
+# until_ok [-t SECONDS] CMD...: retries CMD (quietly) every 0.1 s until it
+# succeeds, 10 s by default; says what it gave up on.
+until_ok() {
+        local t=10 i
+        if [ "$1" = -t ]; then
+                t=$2
+                shift 2
+        fi
+        for i in $(seq $((t * 10))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+        echo "gave up after ${t}s: $*"
+        return 1
+}
+
+# api METHOD PATH [BODY [TOKEN [CURL ARGS...]]]: one request to carnetd on
+# $CARNETD_SOCK (default $LAB_DIR/carnetd.sock); prints "HTTP-code body".
+# A body is sent as application/json unless the curl arguments name
+# another Content-Type; TOKEN goes in X-Carnet-Session.  Safe to run from
+# several processes at once (one reply file each).
+api() {
+        local m=$1 p=$2 b=${3:-} t=${4:-}
+        shift $(($# < 4 ? $# : 4))
+        local out=$LAB_DIR/reply.$BASHPID code a json=1
+        for a in "$@"; do [[ $a == [Cc]ontent-[Tt]ype:* ]] && json=0; done
+        local args=(-s -o "$out" -w '%{http_code}' --unix-socket "${CARNETD_SOCK:-$LAB_DIR/carnetd.sock}" -X "$m")
+        if [ -n "$b" ]; then
+                [ "$json" = 0 ] || args+=(-H 'Content-Type: application/json')
+                args+=(--data-binary "$b")
+        fi
+        [ -z "$t" ] || args+=(-H "X-Carnet-Session: $t")
+        code=$(curl "${args[@]}" "$@" "http://localhost$p")
+        echo "$code $(cat "$out")"
+}
+
+# check WHAT GOT PATTERN: GOT must match the glob PATTERN, or the test fails.
+check() {
+        [[ $2 == $3 ]] || { echo "$1: got '$2', expected '$3'"; exit 1; }
+        echo "$1: ok"
+}
+
+# field NAME JSON: the first string member NAME of a JSON text.
+field() {
+        echo "$2" | grep -o "\"$1\":\"[^\"]*\"" | head -1 | sed 's/.*:"\(.*\)"/\1/'
+}
+
+b64() { printf '%s' "$1" | base64 -w0; }

@@ -15,13 +15,6 @@ users_gid=$(getent group users | cut -d: -f3)
 [ -n "$users_gid" ] || { echo "the lab needs a group 'users'"; exit 1; }
 ! getent group carnet >/dev/null || { echo "a group 'carnet' exists: the default policy test would not hold"; exit 1; }
 
-until_ok() {
-        local t=$1 i
-        shift
-        for i in $(seq $((t * 10))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-        echo "gave up after ${t}s: $*"
-        return 1
-}
 # as WHO-ARGS -- CMD...: runs CMD as nobody with the given setpriv group options
 as_nobody() {
         local groups=$1
@@ -37,7 +30,7 @@ code() { curl -s -o /dev/null -w '%{http_code}' --unix-socket "$sock" "http://lo
 start() {
         "$CARNET_BUILD/carnetd" -c "$conf" --socket "$sock" 2>>"$LAB_DIR/carnetd.err" &
         daemon=$!
-        until_ok 10 test -S "$sock"
+        until_ok -t 10 test -S "$sock"
 }
 stop() {
         kill "$daemon"
@@ -81,7 +74,7 @@ kill "$s1"
 wait "$s1" || true
 # carnetd notices the closed stream at its next keep-alive (1 s here)
 status_ok() { [ "$(code /v1/status)" = 200 ]; }
-until_ok 5 status_ok
+until_ok -t 5 status_ok
 echo "connections per uid: ok"
 kill "$s2"
 wait "$s2" || true

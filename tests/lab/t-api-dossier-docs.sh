@@ -14,33 +14,11 @@ cat >"$LAB_DIR/carnetd.conf" <<CONF
 socket = $sock
 trust_anchors = $CARNET_PKI/ca-chain.pem
 CONF
-call() { # call METHOD PATH [BODY [TOKEN [CURL ARGS...]]]: prints "HTTP-code body"
-        local m=$1 p=$2 b=${3:-} t=${4:-}
-        shift $(($# < 4 ? $# : 4))
-        local args=(-s -o "$LAB_DIR/body" -w '%{http_code}' --unix-socket "$sock" -X "$m")
-        [ -z "$b" ] || args+=(--data-binary "$b")
-        [ -z "$t" ] || args+=(-H "X-Carnet-Session: $t")
-        local code
-        code=$(curl "${args[@]}" "$@" "http://localhost$p")
-        echo "$code $(cat "$LAB_DIR/body")"
-}
-check() {
-        [[ $2 == $3 ]] || { echo "$1: got '$2', expected '$3'"; exit 1; }
-        echo "$1: ok"
-}
-field() { echo "$2" | grep -o "\"$1\":\"[^\"]*\"" | head -1 | sed 's/.*:"\(.*\)"/\1/'; }
 count() { echo "$1" | grep -o '"count":[0-9]*' | head -1 | cut -d: -f2; }
-b64() { printf '%s' "$1" | base64 -w0; }
-until_ok() {
-        local i
-        for i in $(seq 100); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-        echo "gave up: $*"
-        return 1
-}
-cps_ready() { call GET /v1/readers | grep -q '"Virtual PCD 00 01","card_present":true[^}]*"type":"cps"'; }
+cps_ready() { api GET /v1/readers | grep -q '"Virtual PCD 00 01","card_present":true[^}]*"type":"cps"'; }
 deposit() { # deposit TYPE CLASS TITLE [EXTRA JSON MEMBERS]: prints the new uid
         local out
-        out=$(call POST /v1/dossiers/$ins/documents "{\"type_code\": \"$1\", \"class_code\": \"$2\", \"mime\": \"text/plain\",
+        out=$(api POST /v1/dossiers/$ins/documents "{\"type_code\": \"$1\", \"class_code\": \"$2\", \"mime\": \"text/plain\",
                 \"title\": \"$3\", \"content_base64\": \"$(b64 "$3")\"${4:+, $4}}" "$doctor")
         [[ $out == 201* ]] || { echo "deposit $1: $out" >&2; return 1; }
         field uid "$out"
@@ -54,19 +32,19 @@ wait_card 1 present
 daemon=$!
 until_ok test -S "$sock"
 until_ok cps_ready
-until_ok eval 'call GET /v1/vitale | grep -q "^200"'
-out=$(call POST /v1/sessions '{"pin": "1234"}')
+until_ok eval 'api GET /v1/vitale | grep -q "^200"'
+out=$(api POST /v1/sessions '{"pin": "1234"}')
 doctor=$(field token "$out")
 check "session carries its mode" "$out" '201 *"kind":"professional"*"mode":"normal","reason":null*'
 # the child: a beneficiary's own NIR, named by NIR
 ins=112037512345629
-out=$(call POST /v1/dossiers "{\"nir\": \"$ins\", \"consent\": true}" "$doctor")
+out=$(api POST /v1/dossiers "{\"nir\": \"$ins\", \"consent\": true}" "$doctor")
 check "create for a beneficiary" "$out" '201 {"ins":"112037512345629"*"first_names":"LUCAS"*"sex":"M","birth_place":"75123"*'
 secret=$(field secret "$out")
 
 # ---- raw deposit, raw content back
 printf '%%PDF-1.4 \x00\x01\x02 binary\n' >"$LAB_DIR/doc.pdf"
-out=$(call POST /v1/dossiers/$ins/documents @"$LAB_DIR/doc.pdf" "$doctor" -H 'Content-Type: application/pdf' \
+out=$(api POST /v1/dossiers/$ins/documents @"$LAB_DIR/doc.pdf" "$doctor" -H 'Content-Type: application/pdf' \
         -H 'X-Carnet-Document: {"type_code": "18748-4", "class_code": "31", "title": "Radio thorax", "created_at": "2026-01-15"}')
 check "raw deposit" "$out" '201 *'
 imaging=$(field uid "$out")
@@ -76,71 +54,71 @@ cmp "$LAB_DIR/doc.pdf" "$LAB_DIR/got.pdf"
 grep -qi '^Content-Type: application/pdf' "$LAB_DIR/h"
 echo "content back byte for byte, as application/pdf: ok"
 sha=$(sha256sum "$LAB_DIR/doc.pdf" | cut -d' ' -f1)
-check "metadata" "$(call GET /v1/dossiers/$ins/documents/$imaging "" "$doctor")" \
+check "metadata" "$(api GET /v1/dossiers/$ins/documents/$imaging "" "$doctor")" \
         "200 {\"uid\":\"$imaging\",\"type_code\":\"18748-4\",\"class_code\":\"31\",\"section\":\"imaging\"*\"mime\":\"application/pdf\"*\"created_at\":1768435200*\"sha256\":\"$sha\",\"status\":\"approved\",\"version\":1*"
 
 # ---- search
 report=$(deposit 11488-4 10 "Consultation")
 lab=$(deposit 11502-2 10 "Bilan sanguin" '"created_at": "2020-03-01"')
-check "first search: everything recent and approved" "$(call GET /v1/dossiers/$ins/documents "" "$doctor")" '200 *"first_search":true,"count":3*'
-check "by section" "$(call GET "/v1/dossiers/$ins/documents?section=reports" "" "$doctor")" "200 *\"count\":1,*\"uid\":\"$report\"*"
-check "by section number" "$(call GET "/v1/dossiers/$ins/documents?section=4" "" "$doctor")" "200 *\"count\":1,*\"uid\":\"$imaging\"*"
-check "by type" "$(call GET "/v1/dossiers/$ins/documents?type=11502-2" "" "$doctor")" "200 *\"count\":1,*\"uid\":\"$lab\"*"
-check "by class" "$(call GET "/v1/dossiers/$ins/documents?class=31" "" "$doctor")" "200 *\"count\":1,*"
-check "by dates (act date)" "$(call GET "/v1/dossiers/$ins/documents?from=2020-01-01&to=2021-01-01" "" "$doctor")" \
+check "first search: everything recent and approved" "$(api GET /v1/dossiers/$ins/documents "" "$doctor")" '200 *"first_search":true,"count":3*'
+check "by section" "$(api GET "/v1/dossiers/$ins/documents?section=reports" "" "$doctor")" "200 *\"count\":1,*\"uid\":\"$report\"*"
+check "by section number" "$(api GET "/v1/dossiers/$ins/documents?section=4" "" "$doctor")" "200 *\"count\":1,*\"uid\":\"$imaging\"*"
+check "by type" "$(api GET "/v1/dossiers/$ins/documents?type=11502-2" "" "$doctor")" "200 *\"count\":1,*\"uid\":\"$lab\"*"
+check "by class" "$(api GET "/v1/dossiers/$ins/documents?class=31" "" "$doctor")" "200 *\"count\":1,*"
+check "by dates (act date)" "$(api GET "/v1/dossiers/$ins/documents?from=2020-01-01&to=2021-01-01" "" "$doctor")" \
         "200 *\"first_search\":false,\"count\":1,*\"uid\":\"$lab\"*"
 
 # ---- replace, archive
-out=$(call POST /v1/dossiers/$ins/documents/$report/replace "{\"type_code\": \"11488-4\", \"class_code\": \"10\",
+out=$(api POST /v1/dossiers/$ins/documents/$report/replace "{\"type_code\": \"11488-4\", \"class_code\": \"10\",
         \"mime\": \"text/plain\", \"title\": \"Consultation (corrigée)\", \"content_base64\": \"$(b64 v2)\"}" "$doctor")
 check "replace" "$out" "201 *\"replaces\":\"$report\"*"
 report2=$(field uid "$out")
-check "old version deprecated" "$(call GET /v1/dossiers/$ins/documents/$report "" "$doctor")" \
+check "old version deprecated" "$(api GET /v1/dossiers/$ins/documents/$report "" "$doctor")" \
         "200 *\"status\":\"deprecated\"*\"replaced_by\":\"$report2\"*"
-check "replace it again: not current" "$(call POST /v1/dossiers/$ins/documents/$report/replace "{\"type_code\": \"11488-4\",
+check "replace it again: not current" "$(api POST /v1/dossiers/$ins/documents/$report/replace "{\"type_code\": \"11488-4\",
         \"class_code\": \"10\", \"mime\": \"text/plain\", \"title\": \"x\", \"content_base64\": \"\"}" "$doctor")" \
         '409 *"document_not_current"*'
-check "archive" "$(call POST /v1/dossiers/$ins/documents/$lab/archive "" "$doctor")" '200 *"archived":true*'
-check "approved only by default" "$(call GET /v1/dossiers/$ins/documents "" "$doctor")" '200 *"count":2*'
-check "status=all" "$(call GET "/v1/dossiers/$ins/documents?status=all" "" "$doctor")" '200 *"count":4*'
-check "status=archived" "$(call GET "/v1/dossiers/$ins/documents?status=archived" "" "$doctor")" "200 *\"count\":1,*\"uid\":\"$lab\"*"
+check "archive" "$(api POST /v1/dossiers/$ins/documents/$lab/archive "" "$doctor")" '200 *"archived":true*'
+check "approved only by default" "$(api GET /v1/dossiers/$ins/documents "" "$doctor")" '200 *"count":2*'
+check "status=all" "$(api GET "/v1/dossiers/$ins/documents?status=all" "" "$doctor")" '200 *"count":4*'
+check "status=archived" "$(api GET "/v1/dossiers/$ins/documents?status=archived" "" "$doctor")" "200 *\"count\":1,*\"uid\":\"$lab\"*"
 
 # ---- held back from the patient
 held=$(deposit 11488-4 10 "Annonce" '"hidden_from_patient": true')
-check "the warning for professionals" "$(call GET /v1/dossiers/$ins/documents/$held "" "$doctor")" \
+check "the warning for professionals" "$(api GET /v1/dossiers/$ins/documents/$held "" "$doctor")" \
         '200 *"hidden_from_patient":true*"warning":"this document is not visible to the patient"}'
-out=$(call POST /v1/patient-sessions "{\"nir\": \"$ins\", \"secret\": \"$secret\"}")
+out=$(api POST /v1/patient-sessions "{\"nir\": \"$ins\", \"secret\": \"$secret\"}")
 check "patient session (by NIR)" "$out" '201 *'
 patient=$(field token "$out")
-out=$(call GET "/v1/dossiers/$ins/documents?status=all" "" "$patient")
+out=$(api GET "/v1/dossiers/$ins/documents?status=all" "" "$patient")
 [[ $out != *"$held"* ]] || { echo "the patient sees the held-back document: $out"; exit 1; }
-check "patient: held back does not exist" "$(call GET /v1/dossiers/$ins/documents/$held "" "$patient")" \
+check "patient: held back does not exist" "$(api GET /v1/dossiers/$ins/documents/$held "" "$patient")" \
         '404 *"no_such_document"*"deny-no-document"*'
-check "release" "$(call POST /v1/dossiers/$ins/documents/$held/release "" "$doctor")" '200 *"released":true*'
-check "patient now reads it" "$(call GET /v1/dossiers/$ins/documents/$held/content "" "$patient")" '200 Annonce'
+check "release" "$(api POST /v1/dossiers/$ins/documents/$held/release "" "$doctor")" '200 *"released":true*'
+check "patient now reads it" "$(api GET /v1/dossiers/$ins/documents/$held/content "" "$patient")" '200 Annonce'
 
 # ---- the patient's list, options, status
-check "access list" "$(call GET /v1/dossiers/$ins/access "" "$patient")" \
+check "access list" "$(api GET /v1/dossiers/$ins/access "" "$patient")" \
         '200 *"national_id":"899700000001","surname":"LAMBERT"*"relation":"authorised","blocked":false*'
-check "several changes at once" "$(call PUT /v1/dossiers/$ins/access/899700000002 '{"relation": "care_team", "sees_masked": true}' "$patient")" \
+check "several changes at once" "$(api PUT /v1/dossiers/$ins/access/899700000002 '{"relation": "care_team", "sees_masked": true}' "$patient")" \
         '200 *"relation":"care_team","sees_masked":true*'
-check "the list shows them" "$(call GET /v1/dossiers/$ins/access "" "$patient")" \
+check "the list shows them" "$(api GET /v1/dossiers/$ins/access "" "$patient")" \
         '200 *"national_id":"899700000002"*"relation":"care_team","blocked":false,"sees_masked":true*'
-check "professionals may not see the list" "$(call GET /v1/dossiers/$ins/access "" "$doctor")" '403 *"deny-patient-only"*'
-check "options" "$(call PUT /v1/dossiers/$ins/options '{"optout_call_centre": true, "notify": false}' "$patient")" \
+check "professionals may not see the list" "$(api GET /v1/dossiers/$ins/access "" "$doctor")" '403 *"deny-patient-only"*'
+check "options" "$(api PUT /v1/dossiers/$ins/options '{"optout_call_centre": true, "notify": false}' "$patient")" \
         '200 *"changed":{"optout_call_centre":true,"notify":false}*'
-check "the patient's status view" "$(call GET /v1/dossiers/$ins "" "$patient")" \
+check "the patient's status view" "$(api GET /v1/dossiers/$ins "" "$patient")" \
         '200 *"status":"open"*"options":{"optout_emergency":false,"optout_call_centre":true,"notify":false}*'
-check "no options for professionals" "$(call GET /v1/dossiers/$ins "" "$doctor")" '200 *"options":null*'
-check "patient notifications" "$(call GET /v1/dossiers/$ins/notifications "" "$patient")" '200 {"ins":"112037512345629","notifications":[*'
-check "trail" "$(call GET /v1/dossiers/$ins/audit "" "$patient")" '200 *"action":"create"*"action":"verify-secret"*"action":"read-trail"*'
-check "sessions current (patient)" "$(call GET /v1/sessions/current "" "$patient")" "200 *\"kind\":\"patient\"*\"ins\":\"$ins\"*"
+check "no options for professionals" "$(api GET /v1/dossiers/$ins "" "$doctor")" '200 *"options":null*'
+check "patient notifications" "$(api GET /v1/dossiers/$ins/notifications "" "$patient")" '200 {"ins":"112037512345629","notifications":[*'
+check "trail" "$(api GET /v1/dossiers/$ins/audit "" "$patient")" '200 *"action":"create"*"action":"verify-secret"*"action":"read-trail"*'
+check "sessions current (patient)" "$(api GET /v1/sessions/current "" "$patient")" "200 *\"kind\":\"patient\"*\"ins\":\"$ins\"*"
 
 # ---- destruction
-check "destroy" "$(call DELETE /v1/dossiers/$ins "" "$patient")" '200 *"status":"destroyed"*'
-check "destroyed: no documents" "$(call GET /v1/dossiers/$ins/documents "" "$doctor")" '409 *"dossier_destroyed"*'
-check "status destroyed" "$(call GET /v1/dossiers/$ins "" "$doctor")" '200 *"status":"destroyed"*"identity":null*'
-check "logout" "$(call DELETE /v1/sessions/$(field id "$(call GET /v1/sessions/current "" "$patient")") "" "$patient")" '200 *'
+check "destroy" "$(api DELETE /v1/dossiers/$ins "" "$patient")" '200 *"status":"destroyed"*'
+check "destroyed: no documents" "$(api GET /v1/dossiers/$ins/documents "" "$doctor")" '409 *"dossier_destroyed"*'
+check "status destroyed" "$(api GET /v1/dossiers/$ins "" "$doctor")" '200 *"status":"destroyed"*"identity":null*'
+check "logout" "$(api DELETE /v1/sessions/$(field id "$(api GET /v1/sessions/current "" "$patient")") "" "$patient")" '200 *'
 
 kill "$daemon"
 wait "$daemon"

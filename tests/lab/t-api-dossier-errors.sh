@@ -14,37 +14,15 @@ socket = $sock
 trust_anchors = $CARNET_PKI/ca-chain.pem
 body_max = 200000
 CONF
-call() { # call METHOD PATH [BODY [TOKEN [CURL ARGS...]]]: prints "HTTP-code body"
-        local m=$1 p=$2 b=${3:-} t=${4:-}
-        shift $(($# < 4 ? $# : 4))
-        local args=(-s -o "$LAB_DIR/body" -w '%{http_code}' --unix-socket "$sock" -X "$m")
-        [ -z "$b" ] || args+=(--data-binary "$b")
-        [ -z "$t" ] || args+=(-H "X-Carnet-Session: $t")
-        local code
-        code=$(curl "${args[@]}" "$@" "http://localhost$p")
-        echo "$code $(cat "$LAB_DIR/body")"
-}
-check() {
-        [[ $2 == $3 ]] || { echo "$1: got '$2', expected '$3'"; exit 1; }
-        echo "$1: ok"
-}
-field() { echo "$2" | grep -o "\"$1\":\"[^\"]*\"" | head -1 | sed 's/.*:"\(.*\)"/\1/'; }
-b64() { printf '%s' "$1" | base64 -w0; }
-until_ok() {
-        local i
-        for i in $(seq 100); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-        echo "gave up: $*"
-        return 1
-}
-cps_ready() { call GET /v1/readers | grep -q '"Virtual PCD 00 01","card_present":true[^}]*"type":"cps"'; }
+cps_ready() { api GET /v1/readers | grep -q '"Virtual PCD 00 01","card_present":true[^}]*"type":"cps"'; }
 login() {
         local out
-        out=$(call POST /v1/sessions '{"pin": "1234"}')
+        out=$(api POST /v1/sessions '{"pin": "1234"}')
         [[ $out == 201* ]] || { echo "login: $out" >&2; return 1; }
         field token "$out"
 }
 # the stored state as the doctor sees it: every document, every status
-state() { call GET "/v1/dossiers/$ins/documents?status=all" "" "$doctor" | sed 's/"deposited_at":[0-9]*//g'; }
+state() { api GET "/v1/dossiers/$ins/documents?status=all" "" "$doctor" | sed 's/"deposited_at":[0-9]*//g'; }
 # unchanged WHAT: the state is what it was before
 unchanged() {
         local now
@@ -60,17 +38,17 @@ wait_card 1 present
 daemon=$!
 until_ok test -S "$sock"
 until_ok cps_ready
-until_ok eval 'call GET /v1/vitale | grep -q "^200"'
+until_ok eval 'api GET /v1/vitale | grep -q "^200"'
 
 ins=280057512345674
-check "no session" "$(call GET /v1/dossiers/$ins/documents)" '401 {"error":{"code":"no_session"*'
-check "unknown token" "$(call GET /v1/dossiers/$ins "" 0000000000000000000000000000000000000000000000000000000000000000)" \
+check "no session" "$(api GET /v1/dossiers/$ins/documents)" '401 {"error":{"code":"no_session"*'
+check "unknown token" "$(api GET /v1/dossiers/$ins "" 0000000000000000000000000000000000000000000000000000000000000000)" \
         '401 *"no_session"*'
 doctor=$(login)
-out=$(call POST /v1/dossiers '{"index": 0, "consent": true}' "$doctor")
+out=$(api POST /v1/dossiers '{"index": 0, "consent": true}' "$doctor")
 check "create" "$out" '201 *'
 secret=$(field secret "$out")
-out=$(call POST /v1/dossiers/$ins/documents "{\"type_code\": \"EXPPAT_3\", \"class_code\": \"11\", \"mime\": \"text/plain\",
+out=$(api POST /v1/dossiers/$ins/documents "{\"type_code\": \"EXPPAT_3\", \"class_code\": \"11\", \"mime\": \"text/plain\",
         \"title\": \"Directives anticipees\", \"content_base64\": \"$(b64 'advance directives')\"}" "$doctor")
 check "deposit advance directives" "$out" '201 *'
 directives=$(field uid "$out")
@@ -78,53 +56,53 @@ before=$(state)
 check "state lists the document" "$before" "200 *\"uid\":\"$directives\"*"
 
 # ---- 400: the body
-check "malformed JSON" "$(call POST /v1/dossiers/$ins/documents '{"type_code": ' "$doctor")" '400 *"bad_json"*"line":1*'
+check "malformed JSON" "$(api POST /v1/dossiers/$ins/documents '{"type_code": ' "$doctor")" '400 *"bad_json"*"line":1*'
 unchanged "malformed JSON"
-check "duplicate key" "$(call POST /v1/dossiers/$ins/documents '{"title": "a", "title": "b"}' "$doctor")" '400 *"bad_json"*'
-check "unknown field" "$(call POST /v1/dossiers/$ins/documents "{\"type_code\": \"11488-4\", \"class_code\": \"10\",
+check "duplicate key" "$(api POST /v1/dossiers/$ins/documents '{"title": "a", "title": "b"}' "$doctor")" '400 *"bad_json"*'
+check "unknown field" "$(api POST /v1/dossiers/$ins/documents "{\"type_code\": \"11488-4\", \"class_code\": \"10\",
         \"mime\": \"text/plain\", \"title\": \"t\", \"titel\": \"x\", \"content_base64\": \"\"}" "$doctor")" \
         '400 *"unknown_field"*"field":"titel"*'
 unchanged "unknown field"
-check "bad base64" "$(call POST /v1/dossiers/$ins/documents '{"type_code": "11488-4", "class_code": "10",
+check "bad base64" "$(api POST /v1/dossiers/$ins/documents '{"type_code": "11488-4", "class_code": "10",
         "mime": "text/plain", "title": "t", "content_base64": "not base64!"}' "$doctor")" '400 *"bad_field"*"content_base64"*'
-check "missing title" "$(call POST /v1/dossiers/$ins/documents '{"type_code": "11488-4", "class_code": "10",
+check "missing title" "$(api POST /v1/dossiers/$ins/documents '{"type_code": "11488-4", "class_code": "10",
         "mime": "text/plain", "content_base64": ""}' "$doctor")" '400 *"bad_field"*"field":"title"*'
-check "control character in a title" "$(call POST /v1/dossiers/$ins/documents '{"type_code": "11488-4", "class_code": "10",
+check "control character in a title" "$(api POST /v1/dossiers/$ins/documents '{"type_code": "11488-4", "class_code": "10",
         "mime": "text/plain", "title": "a\u0007b", "content_base64": ""}' "$doctor")" '400 *"bad_field"*'
-check "bad raw metadata header" "$(call POST /v1/dossiers/$ins/documents 'raw' "$doctor" -H 'X-Carnet-Document: {nope')" \
+check "bad raw metadata header" "$(api POST /v1/dossiers/$ins/documents 'raw' "$doctor" -H 'X-Carnet-Document: {nope')" \
         '400 *"bad_header"*'
-check "unknown query parameter" "$(call GET "/v1/dossiers/$ins/documents?sort=asc" "" "$doctor")" '400 *"unknown_parameter"*'
-check "bad date" "$(call GET "/v1/dossiers/$ins/documents?from=yesterday" "" "$doctor")" '400 *"bad_parameter"*'
-check "emergency without reason" "$(call PUT /v1/sessions/current/mode '{"mode": "emergency"}' "$doctor")" '400 *"reason_required"*'
-check "unknown mode" "$(call PUT /v1/sessions/current/mode '{"mode": "panic"}' "$doctor")" '400 *"bad_field"*'
+check "unknown query parameter" "$(api GET "/v1/dossiers/$ins/documents?sort=asc" "" "$doctor")" '400 *"unknown_parameter"*'
+check "bad date" "$(api GET "/v1/dossiers/$ins/documents?from=yesterday" "" "$doctor")" '400 *"bad_parameter"*'
+check "emergency without reason" "$(api PUT /v1/sessions/current/mode '{"mode": "emergency"}' "$doctor")" '400 *"reason_required"*'
+check "unknown mode" "$(api PUT /v1/sessions/current/mode '{"mode": "panic"}' "$doctor")" '400 *"bad_field"*'
 unchanged "bad requests"
 
 # ---- 422: codes
-check "unknown type code" "$(call POST /v1/dossiers/$ins/documents "{\"type_code\": \"99999-9\", \"class_code\": \"10\",
+check "unknown type code" "$(api POST /v1/dossiers/$ins/documents "{\"type_code\": \"99999-9\", \"class_code\": \"10\",
         \"mime\": \"text/plain\", \"title\": \"t\", \"content_base64\": \"$(b64 x)\"}" "$doctor")" \
         '422 *"unknown_type"*"field":"type_code"*'
-check "unknown class code" "$(call POST /v1/dossiers/$ins/documents "{\"type_code\": \"11488-4\", \"class_code\": \"77\",
+check "unknown class code" "$(api POST /v1/dossiers/$ins/documents "{\"type_code\": \"11488-4\", \"class_code\": \"77\",
         \"mime\": \"text/plain\", \"title\": \"t\", \"content_base64\": \"$(b64 x)\"}" "$doctor")" '422 *"unknown_class"*'
-check "bad substance code" "$(call POST /v1/dossiers/$ins/documents "{\"type_code\": \"57833-6\", \"class_code\": \"42\",
+check "bad substance code" "$(api POST /v1/dossiers/$ins/documents "{\"type_code\": \"57833-6\", \"class_code\": \"42\",
         \"mime\": \"text/plain\", \"title\": \"t\", \"medicines\": [\"warfarin\"], \"content_base64\": \"$(b64 x)\"}" "$doctor")" \
         '422 *"bad_medicine"*'
-check "INS with a wrong key" "$(call GET /v1/dossiers/280057512345675/documents "" "$doctor")" '422 *"bad_ins"*"wrong key"*'
-check "malformed INS" "$(call GET /v1/dossiers/28005/documents "" "$doctor")" '422 *"bad_ins"*'
-check "unknown section" "$(call GET "/v1/dossiers/$ins/documents?section=9" "" "$doctor")" '422 *"unknown_section"*'
-check "bad national id" "$(call PUT /v1/dossiers/$ins/access/12345 '{"blocked": true}' "$doctor")" '422 *"bad_national_id"*'
-check "person without a NIR" "$(call POST /v1/dossiers '{"index": 2, "consent": true}' "$doctor")" '422 *"bad_ins"*"absent"*'
+check "INS with a wrong key" "$(api GET /v1/dossiers/280057512345675/documents "" "$doctor")" '422 *"bad_ins"*"wrong key"*'
+check "malformed INS" "$(api GET /v1/dossiers/28005/documents "" "$doctor")" '422 *"bad_ins"*'
+check "unknown section" "$(api GET "/v1/dossiers/$ins/documents?section=9" "" "$doctor")" '422 *"unknown_section"*'
+check "bad national id" "$(api PUT /v1/dossiers/$ins/access/12345 '{"blocked": true}' "$doctor")" '422 *"bad_national_id"*'
+check "person without a NIR" "$(api POST /v1/dossiers '{"index": 2, "consent": true}' "$doctor")" '422 *"bad_ins"*"absent"*'
 unchanged "invalid codes"
 
 # ---- 404
-check "no such dossier" "$(call GET /v1/dossiers/112037512345629/documents "" "$doctor")" '404 *"no_dossier"*"deny-no-dossier"*'
-check "no such document" "$(call GET /v1/dossiers/$ins/documents/0123456789abcdef0123456789abcdef "" "$doctor")" \
+check "no such dossier" "$(api GET /v1/dossiers/112037512345629/documents "" "$doctor")" '404 *"no_dossier"*"deny-no-dossier"*'
+check "no such document" "$(api GET /v1/dossiers/$ins/documents/0123456789abcdef0123456789abcdef "" "$doctor")" \
         '404 *"no_such_document"*"deny-no-document"*'
-check "malformed document id" "$(call GET /v1/dossiers/$ins/documents/xyz "" "$doctor")" '404 *"no_such_document"*'
-check "no such person" "$(call POST /v1/dossiers '{"index": 7, "consent": true}' "$doctor")" '404 *"no_such_person"*'
+check "malformed document id" "$(api GET /v1/dossiers/$ins/documents/xyz "" "$doctor")" '404 *"no_such_document"*'
+check "no such person" "$(api POST /v1/dossiers '{"index": 7, "consent": true}' "$doctor")" '404 *"no_such_person"*'
 
 # ---- 403 with the rule's reason
-check "patient-only action" "$(call POST /v1/dossiers/$ins/close "" "$doctor")" '403 *"access_denied"*"reason":"deny-patient-only"*'
-check "class 90 is the patient's" "$(call POST /v1/dossiers/$ins/documents "{\"type_code\": \"DOCPAT01\", \"class_code\": \"90\",
+check "patient-only action" "$(api POST /v1/dossiers/$ins/close "" "$doctor")" '403 *"access_denied"*"reason":"deny-patient-only"*'
+check "class 90 is the patient's" "$(api POST /v1/dossiers/$ins/documents "{\"type_code\": \"DOCPAT01\", \"class_code\": \"90\",
         \"mime\": \"text/plain\", \"title\": \"t\", \"content_base64\": \"$(b64 x)\"}" "$doctor")" '403 *"deny-class-reserved"*'
 unchanged "403 refusals"
 sim_stop 1
@@ -133,17 +111,17 @@ sim_start 1 "$CARNET_PKI/cps-dentist.profile"
 wait_card 1 present
 until_ok cps_ready
 dentist=$(login)
-check "dentist consent" "$(call POST /v1/dossiers/$ins/consent '{"consent": true}' "$dentist")" '200 *'
-check "a dentist may not read advance directives" "$(call GET /v1/dossiers/$ins/documents/$directives/content "" "$dentist")" \
+check "dentist consent" "$(api POST /v1/dossiers/$ins/consent '{"consent": true}' "$dentist")" '200 *'
+check "a dentist may not read advance directives" "$(api GET /v1/dossiers/$ins/documents/$directives/content "" "$dentist")" \
         '403 {"error":{"code":"access_denied"*"details":{"reason":"deny-rights-matrix"}}}'
-check "nor list them" "$(call GET /v1/dossiers/$ins/documents "" "$dentist")" '200 *"count":0*'
-check "call centre: doctors only" "$(call PUT /v1/sessions/current/mode '{"mode": "call_centre"}' "$dentist" >/dev/null;
-        call GET /v1/dossiers/$ins/documents "" "$dentist")" '403 *"deny-call-centre-not-doctor"*'
-check "not the author: no replace" "$(call POST /v1/dossiers/$ins/documents/$directives/replace "{\"type_code\": \"EXPPAT_3\",
+check "nor list them" "$(api GET /v1/dossiers/$ins/documents "" "$dentist")" '200 *"count":0*'
+check "api centre: doctors only" "$(api PUT /v1/sessions/current/mode '{"mode": "call_centre"}' "$dentist" >/dev/null;
+        api GET /v1/dossiers/$ins/documents "" "$dentist")" '403 *"deny-call-centre-not-doctor"*'
+check "not the author: no replace" "$(api POST /v1/dossiers/$ins/documents/$directives/replace "{\"type_code\": \"EXPPAT_3\",
         \"class_code\": \"11\", \"mime\": \"text/plain\", \"title\": \"t\", \"content_base64\": \"$(b64 x)\"}" "$dentist")" \
         '403 *"reason":"deny-action-not-in-mode"*'
-check "back to normal" "$(call PUT /v1/sessions/current/mode '{"mode": "normal"}' "$dentist")" '200 *"mode":"normal","reason":null*'
-check "not the author: no archive" "$(call POST /v1/dossiers/$ins/documents/$directives/archive "" "$dentist")" \
+check "back to normal" "$(api PUT /v1/sessions/current/mode '{"mode": "normal"}' "$dentist")" '200 *"mode":"normal","reason":null*'
+check "not the author: no archive" "$(api POST /v1/dossiers/$ins/documents/$directives/archive "" "$dentist")" \
         '403 *"reason":"deny-not-author"*'
 sim_stop 1
 wait_card 1 absent
@@ -154,38 +132,38 @@ doctor=$(login)
 unchanged "the dentist's refusals"
 
 # ---- 409: a closed dossier
-out=$(call POST /v1/patient-sessions "{\"nir\": \"$ins\", \"secret\": \"$secret\"}")
+out=$(api POST /v1/patient-sessions "{\"nir\": \"$ins\", \"secret\": \"$secret\"}")
 check "patient session" "$out" '201 *'
 patient=$(field token "$out")
-check "reactivate an open dossier" "$(call POST /v1/dossiers/$ins/reactivate "" "$patient")" '409 *"dossier_open"*'
-check "the patient closes it" "$(call POST /v1/dossiers/$ins/close "" "$patient")" '200 *"status":"closed"*'
-check "deposit in a closed dossier" "$(call POST /v1/dossiers/$ins/documents "{\"type_code\": \"11488-4\", \"class_code\": \"10\",
+check "reactivate an open dossier" "$(api POST /v1/dossiers/$ins/reactivate "" "$patient")" '409 *"dossier_open"*'
+check "the patient closes it" "$(api POST /v1/dossiers/$ins/close "" "$patient")" '200 *"status":"closed"*'
+check "deposit in a closed dossier" "$(api POST /v1/dossiers/$ins/documents "{\"type_code\": \"11488-4\", \"class_code\": \"10\",
         \"mime\": \"text/plain\", \"title\": \"t\", \"content_base64\": \"$(b64 x)\"}" "$doctor")" \
         '409 *"dossier_closed"*"deny-dossier-closed"*'
-check "read in a closed dossier" "$(call GET /v1/dossiers/$ins/documents "" "$doctor")" '409 *"dossier_closed"*'
-check "create over a closed one" "$(call POST /v1/dossiers '{"index": 0, "consent": true}' "$doctor")" '409 *"dossier_closed"*'
-check "the patient still reads it" "$(call GET /v1/dossiers/$ins/documents "" "$patient")" "200 *\"uid\":\"$directives\"*"
-check "the patient reactivates it" "$(call POST /v1/dossiers/$ins/reactivate "" "$patient")" '200 *"status":"open"*'
+check "read in a closed dossier" "$(api GET /v1/dossiers/$ins/documents "" "$doctor")" '409 *"dossier_closed"*'
+check "create over a closed one" "$(api POST /v1/dossiers '{"index": 0, "consent": true}' "$doctor")" '409 *"dossier_closed"*'
+check "the patient still reads it" "$(api GET /v1/dossiers/$ins/documents "" "$patient")" "200 *\"uid\":\"$directives\"*"
+check "the patient reactivates it" "$(api POST /v1/dossiers/$ins/reactivate "" "$patient")" '200 *"status":"open"*'
 unchanged "the closed dossier"
-check "a patient may not open sessions' modes" "$(call PUT /v1/sessions/current/mode '{"mode": "normal"}' "$patient")" \
+check "a patient may not open sessions' modes" "$(api PUT /v1/sessions/current/mode '{"mode": "normal"}' "$patient")" \
         '403 *"professional_only"*'
-check "a patient's token on another dossier" "$(call GET /v1/dossiers/112037512345629/documents "" "$patient")" \
+check "a patient's token on another dossier" "$(api GET /v1/dossiers/112037512345629/documents "" "$patient")" \
         '403 *"reason":"deny-not-own-dossier"*'
 
 # ---- 413: a body past body_max, as JSON and raw
 head -c 300000 /dev/zero | tr '\0' 'A' >"$LAB_DIR/big"
-check "raw body too large" "$(call POST /v1/dossiers/$ins/documents @"$LAB_DIR/big" "$doctor" \
+check "raw body too large" "$(api POST /v1/dossiers/$ins/documents @"$LAB_DIR/big" "$doctor" \
         -H 'X-Carnet-Document: {"type_code": "11488-4", "class_code": "10", "title": "big"}' -H 'Content-Type: text/plain')" \
         '413 *"too_large"*'
 unchanged "the raw body too large"
 { printf '{"type_code": "11488-4", "class_code": "10", "mime": "text/plain", "title": "big", "content_base64": "'
   head -c 300000 /dev/zero | tr '\0' 'A'; printf '"}'; } >"$LAB_DIR/big.json"
-check "JSON body too large" "$(call POST /v1/dossiers/$ins/documents @"$LAB_DIR/big.json" "$doctor")" '413 *"too_large"*'
+check "JSON body too large" "$(api POST /v1/dossiers/$ins/documents @"$LAB_DIR/big.json" "$doctor")" '413 *"too_large"*'
 unchanged "the JSON body too large"
 
 # ---- nothing changed, and the chain holds every refusal
-check "chain intact" "$(call GET /v1/audit/verify "" "$doctor")" '200 {"intact":true*'
-check "refusals are in the trail" "$(call GET /v1/dossiers/$ins/audit "" "$patient")" \
+check "chain intact" "$(api GET /v1/audit/verify "" "$doctor")" '200 {"intact":true*'
+check "refusals are in the trail" "$(api GET /v1/dossiers/$ins/audit "" "$patient")" \
         '200 *"outcome":"deny","code":"deny-rights-matrix"*"outcome":"deny","code":"deny-dossier-closed"*'
 
 kill "$daemon"

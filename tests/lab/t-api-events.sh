@@ -12,13 +12,6 @@ sock=$LAB_DIR/carnetd.sock
 conf=$LAB_DIR/carnetd.conf
 ctl() { "$CARNET_BUILD/carnetctl" --socket "$sock" "$@"; }
 # until_ok SECONDS CMD...: retries CMD until it succeeds
-until_ok() {
-        local t=$1 i
-        shift
-        for i in $(seq $((t * 10))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-        echo "gave up after ${t}s: $*"
-        return 1
-}
 # id_of FILE TYPE [N]: the id of the Nth (default 1st) TYPE event in FILE
 id_of() { grep -A1 '^id: ' "$1" | paste - - - 2>/dev/null | grep "event: $2" | sed -n "${3:-1}p" | sed 's/^id: \([0-9]*\).*/\1/'; }
 
@@ -28,19 +21,19 @@ events_keepalive = 1
 CONF
 "$CARNET_BUILD/carnetd" -c "$conf" --socket "$sock" 2>"$LAB_DIR/carnetd.err" &
 daemon=$!
-until_ok 10 test -S "$sock"
+until_ok -t 10 test -S "$sock"
 
 # ---- a live stream sees a card arrive and leave
 curl -sN -D "$LAB_DIR/sse.h" --unix-socket "$sock" http://localhost/v1/events >"$LAB_DIR/sse" &
 stream=$!
 "$CARNET_BUILD/carnetctl" --socket "$sock" --json events --follow --new >"$LAB_DIR/follow" 2>"$LAB_DIR/follow.err" &
 follower=$!
-until_ok 5 grep -q '^retry: ' "$LAB_DIR/sse"
+until_ok -t 5 grep -q '^retry: ' "$LAB_DIR/sse"
 sleep 0.3 # the carnetctl stream too
 sim_start 0 tests/profiles/vitale-family.profile
-until_ok 10 grep -q '^event: card_inserted' "$LAB_DIR/sse"
+until_ok -t 10 grep -q '^event: card_inserted' "$LAB_DIR/sse"
 sim_cmd 0 remove
-until_ok 10 grep -q '^event: card_removed' "$LAB_DIR/sse"
+until_ok -t 10 grep -q '^event: card_removed' "$LAB_DIR/sse"
 grep -qi '^Content-Type: text/event-stream' "$LAB_DIR/sse.h"
 grep -A2 '^event: card_inserted' "$LAB_DIR/sse" |
         grep -q '^data: {"id":[0-9]*,"type":"card_inserted","reader":"Virtual PCD 00 00","detail":"vitale"'
@@ -50,7 +43,7 @@ rem=$(id_of "$LAB_DIR/sse" card_removed)
 echo "stream: card_inserted #$ins, card_removed #$rem"
 
 # carnetctl --follow got the same two, one JSON object per line
-until_ok 5 grep -q '"type":"card_removed"' "$LAB_DIR/follow"
+until_ok -t 5 grep -q '"type":"card_removed"' "$LAB_DIR/follow"
 grep -q "^{\"id\":$ins,\"type\":\"card_inserted\"" "$LAB_DIR/follow"
 
 # ---- keep-alive comments on an idle stream (every second here)
@@ -62,7 +55,7 @@ echo "keep-alive comments: $n"
 # ---- resume: after $ins, the removal and what followed, not the insertion
 sim_cmd 0 insert
 two_insertions() { [ "$(grep -c '^event: card_inserted' "$LAB_DIR/sse")" -ge 2 ]; }
-until_ok 10 two_insertions
+until_ok -t 10 two_insertions
 curl -sN --max-time 2 -H "Last-Event-ID: $ins" --unix-socket "$sock" http://localhost/v1/events >"$LAB_DIR/resumed" || true
 grep -q "^id: $rem$" "$LAB_DIR/resumed" || { echo "resume lost #$rem"; cat "$LAB_DIR/resumed"; exit 1; }
 ! grep -q "^id: $ins$" "$LAB_DIR/resumed" || { echo "resume repeated #$ins"; exit 1; }

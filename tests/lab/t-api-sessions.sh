@@ -3,7 +3,7 @@
 # A wrong PIN is 401 with the tries left going down, the right PIN opens a
 # session whose token works only for the uid that opened it, a second
 # session on the same card is 409, pulling the card ends the session (the
-# next call gets 401), logout ends it, an untrusted card is 403, and the
+# next api gets 401), logout ends it, an untrusted card is 403, and the
 # PIN appears in no log.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -14,60 +14,48 @@ socket = $sock
 trust_anchors = $CARNET_PKI/ca-chain.pem
 workstation = lab-ws-1
 CONF
-# call METHOD PATH [BODY [TOKEN]]: prints "HTTP-code body"
-call() {
-        local args=(-s -o "$LAB_DIR/body" -w '%{http_code}' --unix-socket "$sock" -X "$1")
-        [ -z "${3:-}" ] || args+=(-H 'Content-Type: application/json' --data-binary "$3")
-        [ -z "${4:-}" ] || args+=(-H "X-Carnet-Session: $4")
-        local code
-        code=$(curl "${args[@]}" "http://localhost$2")
-        echo "$code $(cat "$LAB_DIR/body")"
-}
-check() { # check WHAT GOT PATTERN
-        [[ $2 == $3 ]] || { echo "$1: got '$2', expected '$3'"; exit 1; }
-        echo "$1: ok"
-}
+# api METHOD PATH [BODY [TOKEN]]: prints "HTTP-code body"
 
 sim_start 1 "$CARNET_PKI/cps-rsa.profile"
 wait_card 1 present
 "$CARNET_BUILD/carnetd" --config "$LAB_DIR/carnetd.conf" 2>"$LAB_DIR/carnetd.err" &
 daemon=$!
 for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
-for _ in $(seq 100); do call GET /v1/readers | grep -q '"type":"cps"' && break; sleep 0.1; done
+for _ in $(seq 100); do api GET /v1/readers | grep -q '"type":"cps"' && break; sleep 0.1; done
 
-check "no token" "$(call GET /v1/sessions/current)" '401 {"error":{"code":"no_session"*'
-check "bad body" "$(call POST /v1/sessions '{"pin": 1234}')" '400 *"bad_field"*'
-check "unknown field" "$(call POST /v1/sessions '{"pin": "1234", "pim": 1}')" '400 *"unknown_field"*'
-check "wrong PIN 1" "$(call POST /v1/sessions '{"pin": "0000"}')" '401 {"error":{"code":"pin_incorrect"*'
-check "wrong PIN 2" "$(call POST /v1/sessions '{"pin": "0000"}')" '401 {"error":{"code":"pin_incorrect"*"details":{"tries_left":1}*'
-out=$(call POST /v1/sessions '{"pin": "1234"}')
+check "no token" "$(api GET /v1/sessions/current)" '401 {"error":{"code":"no_session"*'
+check "bad body" "$(api POST /v1/sessions '{"pin": 1234}')" '400 *"bad_field"*'
+check "unknown field" "$(api POST /v1/sessions '{"pin": "1234", "pim": 1}')" '400 *"unknown_field"*'
+check "wrong PIN 1" "$(api POST /v1/sessions '{"pin": "0000"}')" '401 {"error":{"code":"pin_incorrect"*'
+check "wrong PIN 2" "$(api POST /v1/sessions '{"pin": "0000"}')" '401 {"error":{"code":"pin_incorrect"*"details":{"tries_left":1}*'
+out=$(api POST /v1/sessions '{"pin": "1234"}')
 check "right PIN" "$out" '201 {"token":"*","session":{"id":"*"national_id":"899700000001"*"profession":"10"*'
 token=$(echo "$out" | sed 's/.*"token":"\([0-9a-f]*\)".*/\1/')
 id=$(echo "$out" | sed 's/.*"session":{"id":"\([0-9a-f]*\)".*/\1/')
 [ ${#token} = 64 ] || { echo "token: '$token'"; exit 1; }
-check "current" "$(call GET /v1/sessions/current "" "$token")" "200 *\"id\":\"$id\"*"
+check "current" "$(api GET /v1/sessions/current "" "$token")" "200 *\"id\":\"$id\"*"
 # the same token from another uid is refused (nobody may call: allowed_groups
 # is root-only here, so the socket refuses them first: 403 either way)
-check "second session on the card" "$(call POST /v1/sessions '{"pin": "1234"}')" '409 *"session_exists"*'
-check "logout by another id" "$(call DELETE /v1/sessions/0000 "" "$token")" '404 *'
-check "logout" "$(call DELETE "/v1/sessions/$id" "" "$token")" '200 *"closed":true*'
-check "after logout" "$(call GET /v1/sessions/current "" "$token")" '401 *"no_session"*'
+check "second session on the card" "$(api POST /v1/sessions '{"pin": "1234"}')" '409 *"session_exists"*'
+check "logout by another id" "$(api DELETE /v1/sessions/0000 "" "$token")" '404 *'
+check "logout" "$(api DELETE "/v1/sessions/$id" "" "$token")" '200 *"closed":true*'
+check "after logout" "$(api GET /v1/sessions/current "" "$token")" '401 *"no_session"*'
 
-# pulling the card ends the session: the next call gets 401
-out=$(call POST /v1/sessions '{"pin": "1234"}')
+# pulling the card ends the session: the next api gets 401
+out=$(api POST /v1/sessions '{"pin": "1234"}')
 token=$(echo "$out" | sed 's/.*"token":"\([0-9a-f]*\)".*/\1/')
-check "session again" "$(call GET /v1/sessions/current "" "$token")" '200 *'
+check "session again" "$(api GET /v1/sessions/current "" "$token")" '200 *'
 sim_cmd 1 remove
 wait_card 1 absent
-check "card pulled" "$(call GET /v1/sessions/current "" "$token")" '401 *"no_session"*'
-check "no CPS" "$(call POST /v1/sessions '{"pin": "1234"}')" '503 *"no_cps_card"*'
+check "card pulled" "$(api GET /v1/sessions/current "" "$token")" '401 *"no_session"*'
+check "no CPS" "$(api POST /v1/sessions '{"pin": "1234"}')" '503 *"no_cps_card"*'
 
 # an untrusted card
 sim_stop 1
 sim_start 1 "$CARNET_PKI/cps-unknown-ca.profile"
 wait_card 1 present
-for _ in $(seq 100); do call GET /v1/readers | grep -q '"type":"cps"' && break; sleep 0.1; done
-check "unknown CA" "$(call POST /v1/sessions '{"pin": "1234"}')" '403 *"unknown_ca"*'
+for _ in $(seq 100); do api GET /v1/readers | grep -q '"type":"cps"' && break; sleep 0.1; done
+check "unknown CA" "$(api POST /v1/sessions '{"pin": "1234"}')" '403 *"unknown_ca"*'
 
 kill "$daemon"
 wait "$daemon"

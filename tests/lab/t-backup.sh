@@ -15,28 +15,14 @@ cat >"$LAB_DIR/carnetd.conf" <<CONF
 socket = $sock
 trust_anchors = $CARNET_PKI/ca-chain.pem
 CONF
-call() { # call METHOD PATH [BODY [TOKEN]]: prints "HTTP-code body"
-        local out=$LAB_DIR/body.$BASHPID # one per process: the load runs beside
-        local args=(-s -o "$out" -w '%{http_code}' --unix-socket "$sock" -X "$1")
-        [ -z "${3:-}" ] || args+=(-H 'Content-Type: application/json' --data-binary "$3")
-        [ -z "${4:-}" ] || args+=(-H "X-Carnet-Session: $4")
-        local code
-        code=$(curl "${args[@]}" "http://localhost$2")
-        echo "$code $(cat "$out")"
-}
-field() { echo "$2" | grep -o "\"$1\":\"[^\"]*\"" | head -1 | sed 's/.*:"\(.*\)"/\1/'; }
-until_ok() {
-        for _ in $(seq 100); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-        echo "gave up: $*"; return 1
-}
 start_daemon() {
         "$CARNET_BUILD/carnetd" --config "$LAB_DIR/carnetd.conf" 2>>"$LAB_DIR/carnetd.err" &
         daemon=$!
         until_ok test -S "$sock"
-        until_ok eval 'call GET /v1/readers | grep -q "\"type\":\"cps\""'
-        until_ok eval 'call GET /v1/vitale | grep -q "^200"'
+        until_ok eval 'api GET /v1/readers | grep -q "\"type\":\"cps\""'
+        until_ok eval 'api GET /v1/vitale | grep -q "^200"'
 }
-login() { field token "$(call POST /v1/sessions '{"pin": "1234"}')"; }
+login() { field token "$(api POST /v1/sessions '{"pin": "1234"}')"; }
 
 sim_start 0 tests/profiles/vitale-family.profile
 sim_start 1 "$CARNET_PKI/cps-rsa.profile"
@@ -46,14 +32,14 @@ start_daemon
 doctor=$(login)
 [ -n "$doctor" ] || { echo "login failed"; exit 1; }
 ins=280057512345674
-out=$(call POST /v1/dossiers '{"index": 0, "consent": true, "ins_oid": "1.2.250.1.213.1.4.10"}' "$doctor")
+out=$(api POST /v1/dossiers '{"index": 0, "consent": true, "ins_oid": "1.2.250.1.213.1.4.10"}' "$doctor")
 [[ $out == 201* ]] || { echo "create: $out"; exit 1; }
 
 # a write load: deposits one after the other, each acknowledged uid noted
 content=$(head -c 3000 /dev/urandom | base64 -w0)
 (
         for i in $(seq 1 400); do
-                out=$(call POST /v1/dossiers/$ins/documents "{\"type_code\": \"11488-4\", \"class_code\": \"10\",
+                out=$(api POST /v1/dossiers/$ins/documents "{\"type_code\": \"11488-4\", \"class_code\": \"10\",
                         \"mime\": \"text/plain\", \"title\": \"load $i\", \"content_base64\": \"$content\"}" "$doctor")
                 [[ $out == 201* ]] && field uid "$out" >>"$LAB_DIR/acked"
                 [ -e "$LAB_DIR/stop" ] && break
@@ -101,9 +87,9 @@ ctl restore --database "$db" "$LAB_DIR/backup.db" | tee "$LAB_DIR/restore.out"
 ls "$db".before-restore-* >/dev/null || { echo "previous database not kept"; exit 1; }
 start_daemon
 doctor=$(login)
-out=$(call GET /v1/audit/verify "" "$doctor")
+out=$(api GET /v1/audit/verify "" "$doctor")
 [[ $out == '200 {"intact":true'* ]] || { echo "audit after restore: $out"; exit 1; }
-list=$(call GET "/v1/dossiers/$ins/documents?status=approved" "" "$doctor")
+list=$(api GET "/v1/dossiers/$ins/documents?status=approved" "" "$doctor")
 missing=0
 for uid in $(head -n "$acked_before" "$LAB_DIR/acked"); do
         echo "$list" | grep -q "$uid" || missing=$((missing + 1))

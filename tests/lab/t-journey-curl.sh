@@ -28,32 +28,8 @@ trust_anchors = $CARNET_PKI/ca-chain.pem
 workstation = lab-ws-1
 rights_table = $top/tests/fixtures/rights-journey.tsv
 CONF
-# call METHOD PATH [BODY [TOKEN [EXTRA CURL ARGS...]]]: prints "HTTP-code body"
-call() {
-        local m=$1 p=$2 b=${3:-} t=${4:-}
-        shift $(($# < 4 ? $# : 4))
-        local args=(-s -o "$LAB_DIR/body" -w '%{http_code}' --unix-socket "$sock" -X "$m")
-        [ -z "$b" ] || args+=(-H 'Content-Type: application/json' --data-binary "$b")
-        [ -z "$t" ] || args+=(-H "X-Carnet-Session: $t")
-        local code
-        code=$(curl "${args[@]}" "$@" "http://localhost$p")
-        echo "$code $(cat "$LAB_DIR/body")"
-}
-check() { # check WHAT GOT PATTERN
-        [[ $2 == $3 ]] || { echo "$1: got '$2', expected '$3'"; exit 1; }
-        echo "$1: ok"
-}
-field() { # field NAME JSON: the first string member NAME
-        echo "$2" | grep -o "\"$1\":\"[^\"]*\"" | head -1 | sed 's/.*:"\(.*\)"/\1/'
-}
-b64() { printf '%s' "$1" | base64 -w0; }
-until_ok() {
-        local i
-        for i in $(seq 100); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-        echo "gave up: $*"
-        return 1
-}
-cps_ready() { call GET /v1/readers | grep -q '"Virtual PCD 00 01","card_present":true[^}]*"type":"cps"'; }
+# api METHOD PATH [BODY [TOKEN [EXTRA CURL ARGS...]]]: prints "HTTP-code body"
+cps_ready() { api GET /v1/readers | grep -q '"Virtual PCD 00 01","card_present":true[^}]*"type":"cps"'; }
 # swap_cps PROFILE: takes the card out of slot 1 and puts another in
 swap_cps() {
         sim_stop 1
@@ -64,7 +40,7 @@ swap_cps() {
 }
 login() { # login: opens a session on the CPS in slot 1, prints the token
         local out
-        out=$(call POST /v1/sessions "{\"pin\": \"1234\", \"reader\": \"$LAB_READER1\"}")
+        out=$(api POST /v1/sessions "{\"pin\": \"1234\", \"reader\": \"$LAB_READER1\"}")
         [[ $out == 201* ]] || { echo "login: $out" >&2; return 1; }
         field token "$out"
 }
@@ -80,117 +56,117 @@ curl -sN --unix-socket "$sock" http://localhost/v1/events >"$LAB_DIR/sse" &
 stream=$!
 until_ok grep -q '^retry: ' "$LAB_DIR/sse"
 until_ok cps_ready
-until_ok eval 'call GET /v1/vitale | grep -q "^200"'
+until_ok eval 'api GET /v1/vitale | grep -q "^200"'
 
 # ---- the doctor logs in, reads the card, opens the dossier
 doctor=$(login)
 echo "doctor logged in"
-out=$(call GET /v1/vitale)
+out=$(api GET /v1/vitale)
 check "read the Vitale card" "$out" '200 *"index":0,"holder":true,"surname":"MARTIN"*"nir":"280057512345674","nir_valid":true*'
 ins=280057512345674
-check "no dossier yet" "$(call GET /v1/dossiers/$ins "" "$doctor")" '404 *"no_dossier"*'
-check "no consent" "$(call POST /v1/dossiers '{"index": 0, "consent": false, "ins_oid": "1.2.250.1.213.1.4.10"}' "$doctor")" \
+check "no dossier yet" "$(api GET /v1/dossiers/$ins "" "$doctor")" '404 *"no_dossier"*'
+check "no consent" "$(api POST /v1/dossiers '{"index": 0, "consent": false, "ins_oid": "1.2.250.1.213.1.4.10"}' "$doctor")" \
         '403 *"access_denied"*"reason":"deny-no-consent"*'
-out=$(call POST /v1/dossiers '{"index": 0, "consent": true, "ins_oid": "1.2.250.1.213.1.4.10"}' "$doctor")
+out=$(api POST /v1/dossiers '{"index": 0, "consent": true, "ins_oid": "1.2.250.1.213.1.4.10"}' "$doctor")
 check "create with consent" "$out" '201 {"ins":"280057512345674","status":"open","secret":"*","consent_recorded":true,"attestation":{*"birth_name":"MARTIN"*'
 secret=$(field secret "$out")
 [[ $secret =~ ^[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}$ ]] || { echo "secret: '$secret'"; exit 1; }
-check "again: exists" "$(call POST /v1/dossiers '{"index": 0, "consent": true}' "$doctor")" '409 *"dossier_exists"*'
-check "status" "$(call GET /v1/dossiers/$ins "" "$doctor")" '200 *"status":"open"*"identity":{*"first_names":"CLAIRE"*'
+check "again: exists" "$(api POST /v1/dossiers '{"index": 0, "consent": true}' "$doctor")" '409 *"dossier_exists"*'
+check "status" "$(api GET /v1/dossiers/$ins "" "$doctor")" '200 *"status":"open"*"identity":{*"first_names":"CLAIRE"*'
 
 # ---- two deposits; the prescription gets the interaction alert
-out=$(call POST /v1/dossiers/$ins/documents "{\"type_code\": \"11488-4\", \"class_code\": \"10\", \"mime\": \"text/plain\",
+out=$(api POST /v1/dossiers/$ins/documents "{\"type_code\": \"11488-4\", \"class_code\": \"10\", \"mime\": \"text/plain\",
         \"title\": \"Consultation du 22/11\", \"content_base64\": \"$(b64 'Consultation report: stable.')\"}" "$doctor")
 check "deposit the consultation report" "$out" '201 {"uid":"*"warnings":[]*'
 report=$(field uid "$out")
-out=$(call POST /v1/dossiers/$ins/documents "{\"type_code\": \"57833-6\", \"class_code\": \"42\", \"mime\": \"text/plain\",
+out=$(api POST /v1/dossiers/$ins/documents "{\"type_code\": \"57833-6\", \"class_code\": \"42\", \"mime\": \"text/plain\",
         \"title\": \"Ordonnance\", \"medicines\": [\"B01AA03\", \"N02BA01\"],
         \"content_base64\": \"$(b64 'warfarin 5 mg; aspirin 100 mg')\"}" "$doctor")
 check "deposit the prescription: interaction alert" "$out" '201 *"warnings":[{"kind":"interaction"*warfarin*'
 prescription=$(field uid "$out")
-check "the doctor reads the report" "$(call GET /v1/dossiers/$ins/documents/$report/content "" "$doctor")" \
+check "the doctor reads the report" "$(api GET /v1/dossiers/$ins/documents/$report/content "" "$doctor")" \
         '200 Consultation report: stable.'
 
 # ---- the patient, with their card and secret, names the doctor médecin traitant
-check "patient: wrong secret" "$(call POST /v1/patient-sessions '{"index": 0, "secret": "AAAA-AAAA-AAAA-AAAA"}')" \
+check "patient: wrong secret" "$(api POST /v1/patient-sessions '{"index": 0, "secret": "AAAA-AAAA-AAAA-AAAA"}')" \
         '401 *"bad_secret"*"deny-bad-secret"*'
-out=$(call POST /v1/patient-sessions "{\"index\": 0, \"secret\": \"$secret\"}")
+out=$(api POST /v1/patient-sessions "{\"index\": 0, \"secret\": \"$secret\"}")
 check "patient session" "$out" '201 {"token":"*","session":{*"kind":"patient"*'
 patient=$(field token "$out")
-check "patient: traitant" "$(call PUT /v1/dossiers/$ins/access/899700000001 '{"relation": "traitant"}' "$patient")" \
+check "patient: traitant" "$(api PUT /v1/dossiers/$ins/access/899700000001 '{"relation": "traitant"}' "$patient")" \
         '200 *"relation":"traitant"*'
-out=$(call POST /v1/dossiers/$ins/documents "{\"type_code\": \"DOCPAT01\", \"class_code\": \"90\", \"mime\": \"text/plain\",
+out=$(api POST /v1/dossiers/$ins/documents "{\"type_code\": \"DOCPAT01\", \"class_code\": \"90\", \"mime\": \"text/plain\",
         \"title\": \"Mes notes\", \"content_base64\": \"$(b64 'my own notes')\"}" "$patient")
 check "patient: personal deposit" "$out" '201 *'
 notes=$(field uid "$out")
-check "patient: mask own notes" "$(call POST /v1/dossiers/$ins/documents/$notes/mask "" "$patient")" '200 *"masked":true*'
-check "professional may not mask" "$(call POST /v1/dossiers/$ins/documents/$report/mask "" "$doctor")" \
+check "patient: mask own notes" "$(api POST /v1/dossiers/$ins/documents/$notes/mask "" "$patient")" '200 *"masked":true*'
+check "professional may not mask" "$(api POST /v1/dossiers/$ins/documents/$report/mask "" "$doctor")" \
         '403 *"reason":"deny-patient-only"*'
 
 # ---- a pharmacist logs in at the same workstation
 swap_cps "$CARNET_PKI/cps-pharma.profile"
-check "doctor's card pulled: 401" "$(call GET /v1/sessions/current "" "$doctor")" '401 *"no_session"*'
+check "doctor's card pulled: 401" "$(api GET /v1/sessions/current "" "$doctor")" '401 *"no_session"*'
 pharma=$(login)
-check "pharmacist not authorised yet" "$(call GET /v1/dossiers/$ins/documents "" "$pharma")" \
+check "pharmacist not authorised yet" "$(api GET /v1/dossiers/$ins/documents "" "$pharma")" \
         '403 *"reason":"deny-not-authorised"*'
-check "pharmacist records the patient's consent" "$(call POST /v1/dossiers/$ins/consent '{"consent": true}' "$pharma")" \
+check "pharmacist records the patient's consent" "$(api POST /v1/dossiers/$ins/consent '{"consent": true}' "$pharma")" \
         '200 *"consent_recorded":true*'
-out=$(call GET /v1/dossiers/$ins/documents "" "$pharma")
+out=$(api GET /v1/dossiers/$ins/documents "" "$pharma")
 check "pharmacist sees the prescription" "$out" "200 *\"uid\":\"$prescription\"*"
 [[ $out != *"$report"* ]] || { echo "the pharmacist sees the consultation report: $out"; exit 1; }
 echo "pharmacist does not see the report: ok"
-check "pharmacist may not read the report" "$(call GET /v1/dossiers/$ins/documents/$report "" "$pharma")" \
+check "pharmacist may not read the report" "$(api GET /v1/dossiers/$ins/documents/$report "" "$pharma")" \
         '403 *"reason":"deny-rights-matrix"*'
 
 # ---- the patient masks the prescription: the pharmacist loses it
-check "patient masks the prescription" "$(call POST /v1/dossiers/$ins/documents/$prescription/mask "" "$patient")" '200 *'
-out=$(call GET /v1/dossiers/$ins/documents "" "$pharma")
+check "patient masks the prescription" "$(api POST /v1/dossiers/$ins/documents/$prescription/mask "" "$patient")" '200 *'
+out=$(api GET /v1/dossiers/$ins/documents "" "$pharma")
 check "pharmacist list after masking" "$out" '200 *"count":0*'
-check "pharmacist may not read it" "$(call GET /v1/dossiers/$ins/documents/$prescription/content "" "$pharma")" \
+check "pharmacist may not read it" "$(api GET /v1/dossiers/$ins/documents/$prescription/content "" "$pharma")" \
         '403 *"reason":"deny-masked"*'
 
 # ---- a blocked professional is refused
-check "patient blocks the pharmacist" "$(call PUT /v1/dossiers/$ins/access/899700000008 '{"blocked": true}' "$patient")" \
+check "patient blocks the pharmacist" "$(api PUT /v1/dossiers/$ins/access/899700000008 '{"blocked": true}' "$patient")" \
         '200 *"blocked":true*'
-check "blocked: refused" "$(call GET /v1/dossiers/$ins/documents "" "$pharma")" '403 *"reason":"deny-blocked"*'
-check "blocked even in emergency" "$(call PUT /v1/sessions/current/mode '{"mode": "emergency", "reason": "test"}' "$pharma" >/dev/null;
-        call GET /v1/dossiers/$ins/documents "" "$pharma")" '403 *"reason":"deny-blocked"*'
+check "blocked: refused" "$(api GET /v1/dossiers/$ins/documents "" "$pharma")" '403 *"reason":"deny-blocked"*'
+check "blocked even in emergency" "$(api PUT /v1/sessions/current/mode '{"mode": "emergency", "reason": "test"}' "$pharma" >/dev/null;
+        api GET /v1/dossiers/$ins/documents "" "$pharma")" '403 *"reason":"deny-blocked"*'
 
 # ---- emergency access by a nurse who was never authorised
 swap_cps "$CARNET_PKI/cps-ec.profile"
 nurse=$(login)
-check "nurse, normal mode" "$(call GET /v1/dossiers/$ins/documents "" "$nurse")" '403 *"reason":"deny-not-authorised"*'
-check "emergency needs a reason" "$(call PUT /v1/sessions/current/mode '{"mode": "emergency"}' "$nurse")" \
+check "nurse, normal mode" "$(api GET /v1/dossiers/$ins/documents "" "$nurse")" '403 *"reason":"deny-not-authorised"*'
+check "emergency needs a reason" "$(api PUT /v1/sessions/current/mode '{"mode": "emergency"}' "$nurse")" \
         '400 *"reason_required"*'
-check "emergency mode" "$(call PUT /v1/sessions/current/mode '{"mode": "emergency", "reason": "unconscious at the practice"}' "$nurse")" \
+check "emergency mode" "$(api PUT /v1/sessions/current/mode '{"mode": "emergency", "reason": "unconscious at the practice"}' "$nurse")" \
         '200 *"mode":"emergency","reason":"unconscious at the practice"*'
-check "emergency access works" "$(call GET /v1/dossiers/$ins/documents "" "$nurse")" "200 *\"uid\":\"$report\"*"
-check "patient opposes emergency access" "$(call PUT /v1/dossiers/$ins/options '{"optout_emergency": true}' "$patient")" '200 *'
-check "emergency access refused" "$(call GET /v1/dossiers/$ins/documents "" "$nurse")" \
+check "emergency access works" "$(api GET /v1/dossiers/$ins/documents "" "$nurse")" "200 *\"uid\":\"$report\"*"
+check "patient opposes emergency access" "$(api PUT /v1/dossiers/$ins/options '{"optout_emergency": true}' "$patient")" '200 *'
+check "emergency access refused" "$(api GET /v1/dossiers/$ins/documents "" "$nurse")" \
         '403 *"reason":"deny-emergency-opted-out"*'
-out=$(call GET /v1/dossiers/$ins/audit "" "$patient")
+out=$(api GET /v1/dossiers/$ins/audit "" "$patient")
 check "in the patient's trail" "$out" '200 *"actor":"899700000002"*"mode":"emergency","reason":"unconscious at the practice","outcome":"allow"*'
 check "the refusal too" "$out" '200 *"mode":"emergency"*"outcome":"deny","code":"deny-emergency-opted-out"*'
-check "in the patient's notifications" "$(call GET /v1/dossiers/$ins/notifications "" "$patient")" \
+check "in the patient's notifications" "$(api GET /v1/dossiers/$ins/notifications "" "$patient")" \
         '200 *"kind":"emergency-access"*'
 
 # ---- the médecin traitant still sees what the patient masked
 swap_cps "$CARNET_PKI/cps-rsa.profile"
 doctor=$(login)
-out=$(call GET /v1/dossiers/$ins/documents "" "$doctor")
+out=$(api GET /v1/dossiers/$ins/documents "" "$doctor")
 check "traitant sees the masked prescription" "$out" "200 *\"uid\":\"$prescription\"*\"masked\":true*"
 check "and the patient's masked notes" "$out" "200 *\"uid\":\"$notes\"*"
-check "traitant told of the emergency" "$(call GET /v1/notifications "" "$doctor")" '200 *"kind":"emergency-access"*'
-check "chain intact" "$(call GET /v1/audit/verify "" "$doctor")" '200 {"intact":true*'
+check "traitant told of the emergency" "$(api GET /v1/notifications "" "$doctor")" '200 *"kind":"emergency-access"*'
+check "chain intact" "$(api GET /v1/audit/verify "" "$doctor")" '200 {"intact":true*'
 
-# ---- pulling the doctor's card ends the session; the next call gets 401
+# ---- pulling the doctor's card ends the session; the next api gets 401
 sim_cmd 1 remove
 wait_card 1 absent
-check "card pulled" "$(call GET /v1/dossiers/$ins/documents "" "$doctor")" '401 *"no_session"*'
+check "card pulled" "$(api GET /v1/dossiers/$ins/documents "" "$doctor")" '401 *"no_session"*'
 # the patient's session ends with their card too
 sim_cmd 0 remove
 wait_card 0 absent
-check "Vitale pulled" "$(call GET /v1/dossiers/$ins/audit "" "$patient")" '401 *"no_session"*'
+check "Vitale pulled" "$(api GET /v1/dossiers/$ins/audit "" "$patient")" '401 *"no_session"*'
 
 # ---- the event stream saw each card move
 until_ok eval '[ $(grep -c "^event: card_removed" "$LAB_DIR/sse") -ge 5 ]'
