@@ -1,8 +1,11 @@
 /* daemon/res_patient.c: patient sessions; see res_patient.h. */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
+#include "attempts.h"
 #include "dossier.h"
+#include "log.h"
 #include "macro.h"
 #include "res_dossiers.h"
 #include "res_patient.h"
@@ -45,10 +48,23 @@ int res_patient_sessions_post(const struct api_request *req, struct api_reply *r
                 secure_zero(secret, sizeof(secret));
                 return 0;
         }
+        unsigned retry_after = 0;
+        if (attempts_check(p.nir, time(NULL), &retry_after) < 0) {
+                secure_zero(secret, sizeof(secret));
+                secure_zero(&p, sizeof(p));
+                return api_error_details(ret, 429, "too_many_attempts", json_pack("{s:i}", "retry_after", retry_after),
+                                         "%d wrong secrets in a row for this dossier: try again in %u minutes",
+                                         ATTEMPTS_MAX, (retry_after + 59) / 60);
+        }
         {
                 _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
                 r = dossier_verify_secret(e, p.nir, secret);
                 secure_zero(secret, sizeof(secret));
+                if (r == -EACCES && attempts_failed(p.nir, time(NULL)))
+                        log_warning("patient secret: %d wrong secrets in a row for one dossier: its secret is refused "
+                                    "for %d minutes", ATTEMPTS_MAX, ATTEMPTS_LOCK_S / 60);
+                else if (r == 0)
+                        attempts_succeeded(p.nir);
                 if (r < 0) {
                         secure_zero(&p, sizeof(p));
                         return res_engine_fail(ret, e, r);

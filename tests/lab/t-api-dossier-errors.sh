@@ -161,6 +161,14 @@ unchanged "the raw body too large"
 check "JSON body too large" "$(api POST /v1/dossiers/$ins/documents @"$LAB_DIR/big.json" "$doctor")" '413 *"too_large"*'
 unchanged "the JSON body too large"
 
+# ---- guessing the patient's secret: after 5 wrong ones, even the right one waits
+for i in 1 2 3 4 5; do
+        check "wrong secret $i" "$(api POST /v1/patient-sessions "{\"nir\": \"$ins\", \"secret\": \"AAAA-AAAA-AAAA-AAA$i\"}")" \
+                '401 *"bad_secret"*'
+done
+check "locked after 5" "$(api POST /v1/patient-sessions "{\"nir\": \"$ins\", \"secret\": \"$secret\"}")" \
+        '429 {"error":{"code":"too_many_attempts"*"retry_after":900*'
+
 # ---- nothing changed, and the chain holds every refusal
 check "chain intact" "$(api GET /v1/audit/verify "" "$doctor")" '200 {"intact":true*'
 check "refusals are in the trail" "$(api GET /v1/dossiers/$ins/audit "" "$patient")" \
