@@ -392,6 +392,10 @@ int dossier_engine_set_tables(struct dossier_engine *e, const struct rights_tabl
         return 0;
 }
 
+int64_t dossier_engine_now(struct dossier_engine *e) {
+        return now_of(e);
+}
+
 struct store *dossier_engine_store(struct dossier_engine *e) {
         return e ? e->store : NULL;
 }

@@ -74,6 +74,9 @@ static inline void dossier_engine_closep(struct dossier_engine **e) {
 #define _cleanup_dossier_engine_ __attribute__((cleanup(dossier_engine_closep)))
 
 struct store *dossier_engine_store(struct dossier_engine *e);
+/* The engine's clock (the configured one, else time(NULL)): what callers
+ * that write trail entries beside the engine must use. */
+int64_t dossier_engine_now(struct dossier_engine *e);
 /* Swaps the rights and interaction tables (SIGHUP reload); the caller
  * keeps ownership of both and frees the old ones once no call can use
  * them (carnetd holds its engine lock around this). rights is required. */

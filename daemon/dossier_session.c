@@ -105,7 +105,7 @@ int dossier_info(struct dossier_engine *e, const struct dossier_actor *actor, co
         if (!info.options_shown)
                 info.optout_emergency = info.optout_call_centre = info.notify = false;
         struct audit_entry ae = {
-                .at = time(NULL),
+                .at = dossier_engine_now(e),
                 .actor_kind = access_actor_kind_name(actor->kind),
                 .actor = actor->id,
                 .session = actor->session ? actor->session : "",
@@ -140,7 +140,7 @@ int dossier_session_audit(struct dossier_engine *e, const char *national_id, con
                 return -EINVAL;
         snprintf(reason, sizeof(reason), "record-sha256:%s", record_sha256_hex);
         struct audit_entry ae = {
-                .at = time(NULL),
+                .at = dossier_engine_now(e),
                 .actor_kind = access_actor_kind_name(ACCESS_ACTOR_PROFESSIONAL),
                 .actor = national_id,
                 .session = session_id,
