@@ -566,11 +566,12 @@ static void fill_request(struct dossier_engine *e, const struct dossier_actor *a
         };
 }
 
-/* Decides, and appends the trail entry for the decision. *ret_seq gets the
- * entry's number (to link notifications). */
-static int decide_audited(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
-                          const struct dstate *ds, enum access_action action, const struct access_doc *doc,
-                          const char *doc_uid, bool consent, int64_t now, int64_t *ret_seq) {
+/* Decides, and appends the trail entry for the decision under the name
+ * trail_action. *ret_seq gets the entry's number (to link notifications). */
+static int decide_audited_as(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                             const struct dstate *ds, enum access_action action, const char *trail_action,
+                             const struct access_doc *doc, const char *doc_uid, bool consent, int64_t now,
+                             int64_t *ret_seq) {
         struct access_request req;
         struct audit_entry ae;
         int r;
@@ -584,7 +585,7 @@ static int decide_audited(struct dossier_engine *e, const struct dossier_actor *
                 .actor_kind = access_actor_kind_name(actor->kind),
                 .actor = nz(actor->id),
                 .session = nz(actor->session),
-                .action = access_action_name(action),
+                .action = trail_action,
                 .dossier = nz(ins),
                 .document = nz(doc_uid),
                 .mode = access_mode_name(actor->mode),
@@ -593,6 +594,14 @@ static int decide_audited(struct dossier_engine *e, const struct dossier_actor *
                 .code = access_reason_name(e->last.reason),
         };
         return audit_append(e->store, &ae, ret_seq);
+}
+
+/* The same, the trail naming the action as access.h does. */
+static int decide_audited(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                          const struct dstate *ds, enum access_action action, const struct access_doc *doc,
+                          const char *doc_uid, bool consent, int64_t now, int64_t *ret_seq) {
+        return decide_audited_as(e, actor, ins, ds, action, access_action_name(action), doc, doc_uid, consent, now,
+                                 ret_seq);
 }
 
 /* The error a denial maps to. */
@@ -1043,6 +1052,65 @@ static int lifecycle_op(struct dossier_engine *e, const struct dossier_actor *ac
                 r = -EINVAL;
         }
         return finish(e, r);
+}
+
+static const char sql_traits[] =
+        "SELECT ins_oid, birth_name, first_names, birth_date, sex, birth_place, created_at, "
+        "coalesce(destroyed_at, 0) FROM dossiers WHERE id = ?1";
+
+int dossier_info(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                 struct dossier_info *ret) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        struct dossier_info info = {};
+        struct dstate ds;
+        int64_t now;
+        int r;
+
+        if (!e || !ret || actor_check(actor) < 0 || ins_check(ins) < 0)
+                return -EINVAL;
+        now = now_of(e);
+        r = store_begin(e->store);
+        if (r < 0)
+                return r;
+        /* like begin_op(), without noting the professional: reading a status
+         * is not an access to the dossier */
+        if ((r = load_state(e, actor, ins, &ds)) < 0 ||
+            (r = decide_audited_as(e, actor, ins, &ds, ACCESS_ACTION_LIST, DOSSIER_ACTION_READ_STATUS, NULL, NULL,
+                                   false, now, NULL)) < 0)
+                goto fail;
+        info.decision = e->last;
+        info.status = ds.status;
+        info.closed_at = ds.closed_at;
+        if (ds.id) {
+                r = store_prepare(e->store, sql_traits, &st);
+                if (r < 0 || (r = store_bind_int(st, 1, ds.id)) < 0 || (r = store_step(e->store, st)) < 0)
+                        goto fail;
+                info.created_at = sqlite3_column_int64(st, 6);
+                info.destroyed_at = sqlite3_column_int64(st, 7);
+                info.traits_shown = info.decision.allow && ds.status != ACCESS_DOSSIER_DESTROYED;
+                if (info.traits_shown) {
+                        copy_column(info.ins_oid, sizeof(info.ins_oid), st, 0);
+                        copy_column(info.birth_name, sizeof(info.birth_name), st, 1);
+                        copy_column(info.first_names, sizeof(info.first_names), st, 2);
+                        copy_column(info.birth_date, sizeof(info.birth_date), st, 3);
+                        copy_column(info.sex, sizeof(info.sex), st, 4);
+                        copy_column(info.birth_place, sizeof(info.birth_place), st, 5);
+                }
+        }
+        info.options_shown = actor->kind == ACCESS_ACTOR_PATIENT && info.decision.allow;
+        if (info.options_shown) {
+                info.optout_emergency = ds.optout_emergency;
+                info.optout_call_centre = ds.optout_call_centre;
+                info.notify = ds.notify;
+        }
+        r = store_commit(e->store);
+        if (r < 0)
+                goto fail;
+        *ret = info;
+        return 0;
+fail:
+        store_rollback(e->store);
+        return r;
 }
 
 int dossier_close(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins) {

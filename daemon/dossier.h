@@ -143,6 +143,30 @@ int dossier_create(struct dossier_engine *e, const struct dossier_actor *actor, 
 #define DOSSIER_ACTION_VERIFY_SECRET "verify-secret"
 int dossier_verify_secret(struct dossier_engine *e, const char *ins, const char *secret);
 
+/* A dossier's status and administrative data.  The status and dates are
+ * always given (a professional must know whether to open one), the
+ * identity traits only when access_decide() lets the actor list the
+ * dossier, the options only to the patient.  The decision (action "list")
+ * is traced as "read-status"; no notification.  -EINVAL for a bad INS or
+ * actor. */
+#define DOSSIER_ACTION_READ_STATUS "read-status"
+struct dossier_info {
+        enum access_dossier_status status;  /* ABSENT when there is no row */
+        bool traits_shown;                  /* the decision allowed the traits below */
+        char ins_oid[DOSSIER_CODE_MAX];
+        char birth_name[DOSSIER_TEXT_MAX];
+        char first_names[DOSSIER_TEXT_MAX];
+        char birth_date[DOSSIER_CODE_MAX];
+        char sex[DOSSIER_CODE_MAX];
+        char birth_place[DOSSIER_CODE_MAX];
+        int64_t created_at, closed_at, destroyed_at;  /* 0: none */
+        bool options_shown;                 /* the patient's own: opt-outs below */
+        bool optout_emergency, optout_call_centre, notify;
+        struct access_decision decision;    /* of the "list" action */
+};
+int dossier_info(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                 struct dossier_info *ret);
+
 int dossier_close(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins);
 int dossier_reactivate(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins);
 /* Patient's request: content purged, a tombstone (INS, dates) and the
