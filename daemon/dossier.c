@@ -308,8 +308,7 @@ static int new_uid(char ret[DOSSIER_UID_SIZE]) {
 
         if (RAND_bytes(b, sizeof(b)) != 1)
                 return -EIO;
-        for (size_t i = 0; i < sizeof(b); i++)
-                snprintf(ret + 2 * i, 3, "%02x", b[i]);
+        hex_encode(b, sizeof(b), ret);
         return 0;
 }
 

@@ -81,8 +81,7 @@ int res_audit_verify(const struct api_request *req, struct api_reply *ret) {
                 return res_engine_fail(ret, e, v);
         if (r < 0)
                 return res_engine_fail(ret, e, r);
-        for (size_t i = 0; i < AUDIT_HASH_LEN; i++)
-                snprintf(hex + 2 * i, 3, "%02x", head[i]);
+        hex_encode(head, AUDIT_HASH_LEN, hex);
         return api_ok(ret, 200,
                       json_pack("{s:b,s:I,s:s,s:o,s:o}", "intact", v == 0, "head_seq", (json_int_t)seq, "head_sha256", hex,
                                 "bad_seq", v == 0 ? json_null() : json_integer(bad), "problem",

@@ -132,11 +132,6 @@ int res_base64_decode(const char *in, size_t len, uint8_t **ret, size_t *ret_len
         return 0;
 }
 
-static void hexify(const uint8_t *b, size_t n, char *out) {
-        for (size_t i = 0; i < n; i++)
-                snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
-
 static const char *doc_status_name(enum access_doc_status s) {
         switch (s) {
         case ACCESS_DOC_APPROVED: return "approved";
@@ -153,7 +148,7 @@ static json_t *str_or_null(const char *s) {
 /* The metadata of a document as the API shows it. */
 static json_t *doc_json(const struct dossier_doc *d) {
         char sha[65];
-        hexify(d->sha256, sizeof(d->sha256), sha);
+        hex_encode(d->sha256, sizeof(d->sha256), sha);
         json_t *o = json_pack("{s:s,s:s,s:s,s:o,s:s,s:s,s:s,s:{s:s,s:o,s:o,s:o},s:I,s:I,s:I,s:s,s:s,s:i,s:o,s:b,s:b,"
                               "s:b,s:o}",
                               "uid", d->uid, "type_code", d->type_code, "class_code", d->class_code, "section",

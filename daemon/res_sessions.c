@@ -166,8 +166,7 @@ static void audit_session(const struct api_request *req, const struct session_in
         if (!req->ctx->engine || sessions_record(req->ctx->sessions, si->id, &record, &sig, &sig_len) < 0)
                 return;
         SHA256((const unsigned char *)record, strlen(record), digest);
-        for (size_t i = 0; i < sizeof(digest); i++)
-                snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+        hex_encode(digest, sizeof(digest), hex);
         _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
         (void)dossier_session_audit(req->ctx->engine, si->who.national_id, si->id, hex);
 }

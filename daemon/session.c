@@ -66,11 +66,6 @@ static uint64_t mono_us(void) {
                 _r;                                                                                \
         })
 
-static void hex(const uint8_t *b, size_t n, char *out) {
-        for (size_t i = 0; i < n; i++)
-                snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
-
 static int fail(struct session_error *e, int err, const char *code, const char *fmt, ...)
         _printf_(4, 5);
 static int fail(struct session_error *e, int err, const char *code, const char *fmt, ...) {
@@ -376,10 +371,10 @@ int sessions_open(struct session_manager *m, const char *reader, const char *pin
                 r = fail(e, -EIO, "internal", "no randomness available");
                 goto out;
         }
-        hex(rnd, sizeof(rnd), s.info.id);
-        hex(nonce_b, sizeof(nonce_b), nonce);
+        hex_encode(rnd, sizeof(rnd), s.info.id);
+        hex_encode(nonce_b, sizeof(nonce_b), nonce);
         (void)trust_cert_fingerprint(cert->der, cert->der_len, fpr);
-        hex(fpr, sizeof(fpr), s.info.cert_sha256);
+        hex_encode(fpr, sizeof(fpr), s.info.cert_sha256);
         (void)strcpy_bounded(s.info.card_serial, sizeof(s.info.card_serial), tok.serial);
         (void)strcpy_bounded(s.info.reader, sizeof(s.info.reader), ri.name);
         s.info.insertion = ri.insertion;
@@ -435,7 +430,7 @@ int sessions_open(struct session_manager *m, const char *reader, const char *pin
                 goto out;
         }
         /* the token is the secret; only its hash stays here */
-        hex(secret, sizeof(secret), token);
+        hex_encode(secret, sizeof(secret), token);
         log_info("session %s opened by uid %u: %s (%s) in %s", ret->id, (unsigned)uid, ret->who.national_id,
                  p11_card_type_to_string(ret->who.card_type), ret->reader);
         events_push(m->events, EVENT_SESSION_STARTED, ret->reader, ret->id);
@@ -513,7 +508,7 @@ int sessions_open_patient(struct session_manager *m, const char *reader, uint64_
         s.info.mode = ACCESS_MODE_NORMAL;
         (void)strcpy_bounded(s.info.ins, sizeof(s.info.ins), ins);
         s.info.who.card_type = P11_CARD_UNKNOWN;
-        hex(rnd, sizeof(rnd), s.info.id);
+        hex_encode(rnd, sizeof(rnd), s.info.id);
         s.info.uid = uid;
         s.info.opened_at = s.info.last_used = now_of(m);
         SHA256(secret, sizeof(secret), s.token_hash);
@@ -536,7 +531,7 @@ int sessions_open_patient(struct session_manager *m, const char *reader, uint64_
                 r = -EUSERS;
         pthread_mutex_unlock(&m->lock);
         if (r == 0) {
-                hex(secret, sizeof(secret), token);
+                hex_encode(secret, sizeof(secret), token);
                 /* the INS is personal data: the log names the session only */
                 log_info("patient session %s opened by uid %u in %s", ret->id, (unsigned)uid, ret->reader);
                 events_push(m->events, EVENT_SESSION_STARTED, ret->reader, ret->id);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,17 @@ static inline void fclosep(FILE **f) {
                 if (*p)                                                    \
                         func(*p);                                          \
         }
+
+/* Writes the n bytes of b as 2n lower-case hex digits and a NUL into out,
+ * which holds 2n + 1 bytes. */
+static inline void hex_encode(const uint8_t *b, size_t n, char *out) {
+        static const char digits[] = "0123456789abcdef";
+        for (size_t i = 0; i < n; i++) {
+                out[2 * i] = digits[b[i] >> 4];
+                out[2 * i + 1] = digits[b[i] & 0x0f];
+        }
+        out[2 * n] = '\0';
+}
 
 /* The time ms milliseconds from now on clock, for timed waits. */
 static inline struct timespec timespec_after_ms(clockid_t clock, unsigned ms) {
