@@ -110,3 +110,22 @@ field() {
 }
 
 b64() { printf '%s' "$1" | base64 -w0; }
+
+# ---- helpers for tests that drive OpenSC's tools ---------------------------
+
+OPENSC_MODULE=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so
+
+fail() {
+        echo "FAIL: $*" >&2
+        exit 1
+}
+
+# p11 ARGS...: pkcs11-tool on OpenSC's module
+p11() {
+        pkcs11-tool --module "$OPENSC_MODULE" "$@"
+}
+
+# expect FILE PATTERN WHAT: FILE must match the extended regex PATTERN.
+expect() {
+        grep -Eq "$2" "$1" || { cat "$1" >&2; fail "$3"; }
+}

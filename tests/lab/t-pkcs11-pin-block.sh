@@ -12,18 +12,11 @@ set -eu
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-MODULE=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so
+MODULE=$OPENSC_MODULE
 PIN=1234
 W=$LAB_DIR/t-pin
 mkdir -p "$W"
 
-fail() {
-        echo "FAIL: $*" >&2
-        exit 1
-}
-p11() {
-        pkcs11-tool --module "$MODULE" "$@"
-}
 # pin_state: the card's answer to VERIFY without data, as 4 hex digits.
 pin_state() {
         opensc-tool -r 1 -s 00:20:00:80 2>&1 |

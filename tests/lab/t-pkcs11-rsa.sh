@@ -13,22 +13,11 @@ set -eu
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-MODULE=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so
+MODULE=$OPENSC_MODULE
 PIN=1234
 W=$LAB_DIR/t-rsa
 mkdir -p "$W"
 
-fail() {
-        echo "FAIL: $*" >&2
-        exit 1
-}
-p11() {
-        pkcs11-tool --module "$MODULE" "$@"
-}
-# expect FILE PATTERN WHAT: FILE must match the extended regex PATTERN.
-expect() {
-        grep -Eq "$2" "$1" || { cat "$1" >&2; fail "$3"; }
-}
 
 sim_start 1 "$CARNET_PKI/cps-rsa.profile"
 wait_card 1 present
