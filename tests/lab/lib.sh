@@ -129,3 +129,30 @@ p11() {
 expect() {
         grep -Eq "$2" "$1" || { cat "$1" >&2; fail "$3"; }
 }
+
+# ---- helpers for tests that drive carnetctl --------------------------------
+
+# ctl ARGS...: carnetctl on $CARNETD_SOCK (default $LAB_DIR/carnetd.sock)
+ctl() {
+        "$CARNET_BUILD/carnetctl" --socket "${CARNETD_SOCK:-$LAB_DIR/carnetd.sock}" "$@"
+}
+
+# run EXPECTED-EXIT ARGS...: carnetctl with standard input from $STDIN
+# (default /dev/null), output in $LAB_DIR/out and $LAB_DIR/err; the test
+# fails, showing both, on any other exit status.
+run() {
+        local want=$1 rc=0
+        shift
+        ctl "$@" >"$LAB_DIR/out" 2>"$LAB_DIR/err" <"${STDIN:-/dev/null}" || rc=$?
+        if [ "$rc" != "$want" ]; then
+                echo "carnetctl $*: exit $rc, expected $want"
+                sed 's/^/  out: /' "$LAB_DIR/out"
+                sed 's/^/  err: /' "$LAB_DIR/err"
+                exit 1
+        fi
+}
+
+# has out|err TEXT: the last run's output holds TEXT, or the test fails.
+has() {
+        grep -q -- "$2" "$LAB_DIR/$1" || { echo "expected '$2' in $1:"; cat "$LAB_DIR/$1"; exit 1; }
+}

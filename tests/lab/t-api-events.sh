@@ -10,7 +10,6 @@ set -euo pipefail
 
 sock=$LAB_DIR/carnetd.sock
 conf=$LAB_DIR/carnetd.conf
-ctl() { "$CARNET_BUILD/carnetctl" --socket "$sock" "$@"; }
 # until_ok SECONDS CMD...: retries CMD until it succeeds
 # id_of FILE TYPE [N]: the id of the Nth (default 1st) TYPE event in FILE
 id_of() { grep -A1 '^id: ' "$1" | paste - - - 2>/dev/null | grep "event: $2" | sed -n "${3:-1}p" | sed 's/^id: \([0-9]*\).*/\1/'; }

@@ -11,7 +11,6 @@ set -euo pipefail
 
 sock=$LAB_DIR/carnetd.sock
 conf=$LAB_DIR/carnetd.conf
-ctl() { "$CARNET_BUILD/carnetctl" --socket "$sock" "$@"; }
 # req ARGS...: prints "HTTP-code body" of one curl request
 req() {
         local code

@@ -10,7 +10,6 @@ set -euo pipefail
 
 sock=$LAB_DIR/carnetd.sock
 db=$STATE_DIRECTORY/carnet.db
-ctl() { "$CARNET_BUILD/carnetctl" --socket "$sock" "$@"; }
 cat >"$LAB_DIR/carnetd.conf" <<CONF
 socket = $sock
 trust_anchors = $CARNET_PKI/ca-chain.pem

@@ -17,25 +17,8 @@ socket = $sock
 trust_anchors = $CARNET_PKI/ca-chain.pem
 workstation = lab-ws-1
 CONF
-export XDG_RUNTIME_DIR=$LAB_DIR/xdg
-mkdir -m 0700 "$XDG_RUNTIME_DIR"
 sfile=$XDG_RUNTIME_DIR/carnet/session
-ctl() { "$CARNET_BUILD/carnetctl" --socket "$sock" "$@"; }
-# run EXPECTED-EXIT CMD...: runs carnetctl, output in $LAB_DIR/out and
-# $LAB_DIR/err, and checks its exit status
-run() {
-        local want=$1 rc=0
-        shift
-        ctl "$@" >"$LAB_DIR/out" 2>"$LAB_DIR/err" <"${STDIN:-/dev/null}" || rc=$?
-        if [ "$rc" != "$want" ]; then
-                echo "carnetctl $*: exit $rc, expected $want"
-                sed 's/^/  out: /' "$LAB_DIR/out"
-                sed 's/^/  err: /' "$LAB_DIR/err"
-                exit 1
-        fi
-}
 pin() { printf '%s\n' "$1" >"$LAB_DIR/pin"; echo "$LAB_DIR/pin"; }
-has() { grep -q -- "$2" "$LAB_DIR/$1" || { echo "expected '$2' in $1:"; cat "$LAB_DIR/$1"; exit 1; }; }
 
 sim_start 1 "$CARNET_PKI/cps-rsa.profile"
 wait_card 1 present

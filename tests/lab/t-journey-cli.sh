@@ -5,7 +5,7 @@
 # dossier with consent, deposits a consultation report and two
 # prescriptions (an interaction alert from data/interactions.tsv); a
 # pharmacist's CPS then logs in at the same workstation and sees the
-# prescriptions and not the report (the lab's rights table: pharmacists
+# prescriptions and not the report (tests/fixtures/rights-journey.tsv: pharmacists
 # see treatments only); the patient masks a prescription and the
 # pharmacist no longer sees it while the médecin traitant still does; the
 # blocked pharmacist is refused, even in emergency mode; a nurse's
@@ -17,37 +17,18 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+top=$(cd "$(dirname "$0")/../.." && pwd)
 sock=$LAB_DIR/carnetd.sock
-# the default table, but pharmacists (21) see the treatments only
-sed 's/^21\t\*\tallow$/21\t*\tdeny\n21\t57833-6\tallow\n21\t57832-8\tallow\n21\t60593-1\tallow/' \
-        data/rights.tsv >"$LAB_DIR/rights.tsv"
-grep -q '^21	57833-6	allow$' "$LAB_DIR/rights.tsv"
 cat >"$LAB_DIR/carnetd.conf" <<CONF
 socket = $sock
 trust_anchors = $CARNET_PKI/ca-chain.pem
 workstation = lab-ws-1
 database = $LAB_DIR/carnet.db
-rights_table = $LAB_DIR/rights.tsv
+rights_table = $top/tests/fixtures/rights-journey.tsv
 CONF
-export XDG_RUNTIME_DIR=$LAB_DIR/xdg
-mkdir -m 0700 "$XDG_RUNTIME_DIR"
 INS=280057512345674
 DOCTOR=899700000001 PHARMACIST=899700000008
 
-ctl() { "$CARNET_BUILD/carnetctl" --socket "$sock" "$@"; }
-# run EXPECTED-EXIT ARGS...: carnetctl, output in $LAB_DIR/out and err
-run() {
-        local want=$1 rc=0
-        shift
-        ctl "$@" >"$LAB_DIR/out" 2>"$LAB_DIR/err" <"${STDIN:-/dev/null}" || rc=$?
-        if [ "$rc" != "$want" ]; then
-                echo "carnetctl $*: exit $rc, expected $want"
-                sed 's/^/  out: /' "$LAB_DIR/out"
-                sed 's/^/  err: /' "$LAB_DIR/err"
-                exit 1
-        fi
-}
-has() { grep -q -- "$2" "$LAB_DIR/$1" || { echo "expected '$2' in $1:"; cat "$LAB_DIR/$1"; exit 1; }; }
 hasnt() { ! grep -q -- "$2" "$LAB_DIR/$1" || { echo "did not expect '$2' in $1:"; cat "$LAB_DIR/$1"; exit 1; }; }
 step() { echo "== $*"; }
 wait_cps() {

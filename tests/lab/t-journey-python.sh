@@ -11,16 +11,12 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 
 sock=$LAB_DIR/carnetd.sock
-# the default table, but pharmacists (21) see the treatments only
-sed 's/^21\t\*\tallow$/21\t*\tdeny\n21\t57833-6\tallow\n21\t57832-8\tallow\n21\t60593-1\tallow/' \
-        data/rights.tsv >"$LAB_DIR/rights.tsv"
-grep -q '^21	57833-6	allow$' "$LAB_DIR/rights.tsv"
 cat >"$LAB_DIR/carnetd.conf" <<CONF
 socket = $sock
 trust_anchors = $CARNET_PKI/ca-chain.pem
 workstation = lab-ws-1
 database = $LAB_DIR/carnet.db
-rights_table = $LAB_DIR/rights.tsv
+rights_table = $top/tests/fixtures/rights-journey.tsv
 CONF
 
 # cards.sh doctor|pharmacist|nurse|pull: the CPS card in slot 1

@@ -8,7 +8,6 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 sock=$LAB_DIR/carnetd.sock
-ctl() { "$CARNET_BUILD/carnetctl" --socket "$sock" "$@"; }
 get() { # get PATH -> prints "HTTP-code body"
         local code
         code=$(curl -s -o "$LAB_DIR/body" -w '%{http_code}' --unix-socket "$sock" "http://localhost$1")

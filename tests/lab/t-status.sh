@@ -7,7 +7,6 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 sock=$LAB_DIR/carnetd.sock
-ctl() { "$CARNET_BUILD/carnetctl" --socket "$sock" "$@"; }
 
 sim_start 0 tests/profiles/vitale-family.profile
 wait_card 0 present
