@@ -44,15 +44,10 @@ static int dossier_create(const struct ctl *ctl, int argc, char **argv) {
         optind = 0;
         while ((c = getopt_long(argc, argv, "i:n:r:cCt", opts, NULL)) >= 0) {
                 switch (c) {
-                case 'i': {
-                        char *end;
-                        index = strtol(optarg, &end, 10);
-                        if (!*optarg || *end || index < 0 || index > 64) {
-                                fprintf(stderr, "carnetctl: --index takes a person's number from 'carnetctl vitale'\n");
+                case 'i':
+                        if (ctl_person_index(optarg, &index))
                                 return CTL_EXIT_USAGE;
-                        }
                         break;
-                }
                 case 'n': nir = optarg; break;
                 case 'r': reader = optarg; break;
                 case 'c': consent = 1; break;
@@ -68,10 +63,8 @@ static int dossier_create(const struct ctl *ctl, int argc, char **argv) {
                                 "or --no-consent\n");
                 return CTL_EXIT_USAGE;
         }
-        if (nir && index >= 0) {
-                fprintf(stderr, "carnetctl: --index and --nir both name the person: give one\n");
+        if (ctl_person_one(nir, index))
                 return CTL_EXIT_USAGE;
-        }
         json_t *body = json_pack("{s:b}", "consent", consent);
         if (!body)
                 return CTL_EXIT_REFUSED;

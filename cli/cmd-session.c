@@ -233,15 +233,10 @@ static int patient_login_cmd(const struct ctl *ctl, int argc, char **argv) {
         while ((c = getopt_long(argc, argv, "+si:n:r:t", opts, NULL)) >= 0) {
                 switch (c) {
                 case 's': from_stdin = true; break;
-                case 'i': {
-                        char *end;
-                        index = strtol(optarg, &end, 10);
-                        if (!*optarg || *end || index < 0 || index > 64) {
-                                fprintf(stderr, "carnetctl: --index takes a person's number from 'carnetctl vitale'\n");
+                case 'i':
+                        if (ctl_person_index(optarg, &index))
                                 return CTL_EXIT_USAGE;
-                        }
                         break;
-                }
                 case 'n': nir = optarg; break;
                 case 'r': reader = optarg; break;
                 case 't': print_token = true; break;
@@ -255,10 +250,8 @@ static int patient_login_cmd(const struct ctl *ctl, int argc, char **argv) {
                                 "command line (it is asked for, or read from standard input)\n");
                 return CTL_EXIT_USAGE;
         }
-        if (nir && index >= 0) {
-                fprintf(stderr, "carnetctl: --index and --nir both name the person: give one\n");
+        if (ctl_person_one(nir, index))
                 return CTL_EXIT_USAGE;
-        }
         json_t *extra = json_object();
         if (!extra)
                 return CTL_EXIT_REFUSED;

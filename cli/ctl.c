@@ -236,6 +236,25 @@ int ctl_path(char *buf, size_t size, const char *prefix, ...) {
         return 0;
 }
 
+int ctl_person_index(const char *arg, long *ret) {
+        char *end;
+        long v = strtol(arg, &end, 10);
+        if (!*arg || *end || v < 0 || v > 64) {
+                fprintf(stderr, "carnetctl: --index takes a person's number from 'carnetctl vitale'\n");
+                return CTL_EXIT_USAGE;
+        }
+        *ret = v;
+        return 0;
+}
+
+int ctl_person_one(const char *nir, long index) {
+        if (nir && index >= 0) {
+                fprintf(stderr, "carnetctl: --index and --nir both name the person: give one\n");
+                return CTL_EXIT_USAGE;
+        }
+        return 0;
+}
+
 int ctl_operands(const char *what, int n, int min, int max) {
         int group = (int)strcspn(what, " "); /* "doc put": help is the group's */
         if (n < min || (max >= 0 && n > max)) {

@@ -90,6 +90,13 @@ struct ctl_sub {
  * error naming the group's subs. */
 int ctl_dispatch(const struct ctl *ctl, const char *group, const struct ctl_sub *subs, size_t n, int argc,
                  char **argv);
+/* --index N: a person's number as 'carnetctl vitale' shows it, into *ret;
+ * or CTL_EXIT_USAGE after saying why. */
+int ctl_person_index(const char *arg, long *ret);
+/* --index and --nir name the same person: CTL_EXIT_USAGE (said) if both
+ * are given, else 0. */
+int ctl_person_one(const char *nir, long index);
+
 /* Checks the operand count left after getopt (argc - optind) for a sub. */
 int ctl_operands(const char *what, int n, int min, int max);
 
