@@ -156,3 +156,25 @@ run() {
 has() {
         grep -q -- "$2" "$LAB_DIR/$1" || { echo "expected '$2' in $1:"; cat "$LAB_DIR/$1"; exit 1; }
 }
+
+# ---- starting carnetd in a test --------------------------------------------
+
+# carnetd_conf [LINE...]: writes $LAB_DIR/carnetd.conf: the socket
+# ($CARNETD_SOCK, default $LAB_DIR/carnetd.sock), the test PKI's CAs as
+# trust anchors, then each LINE ("key = value").
+carnetd_conf() {
+        {
+                echo "socket = ${CARNETD_SOCK:-$LAB_DIR/carnetd.sock}"
+                echo "trust_anchors = $CARNET_PKI/ca-chain.pem"
+                [ $# = 0 ] || printf '%s\n' "$@"
+        } >"$LAB_DIR/carnetd.conf"
+}
+
+# carnetd_start: starts carnetd on $LAB_DIR/carnetd.conf, its standard
+# error appended to $LAB_DIR/carnetd.err and its pid in $daemon, and waits
+# for its socket.
+carnetd_start() {
+        "$CARNET_BUILD/carnetd" --config "$LAB_DIR/carnetd.conf" 2>>"$LAB_DIR/carnetd.err" &
+        daemon=$!
+        until_ok test -S "${CARNETD_SOCK:-$LAB_DIR/carnetd.sock}"
+}

@@ -10,10 +10,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 sock=$LAB_DIR/carnetd.sock
-cat >"$LAB_DIR/carnetd.conf" <<CONF
-socket = $sock
-trust_anchors = $CARNET_PKI/ca-chain.pem
-CONF
+carnetd_conf
 count() { echo "$1" | grep -o '"count":[0-9]*' | head -1 | cut -d: -f2; }
 cps_ready() { api GET /v1/readers | grep -q '"Virtual PCD 00 01","card_present":true[^}]*"type":"cps"'; }
 deposit() { # deposit TYPE CLASS TITLE [EXTRA JSON MEMBERS]: prints the new uid
@@ -28,9 +25,7 @@ sim_start 0 tests/profiles/vitale-family.profile
 sim_start 1 "$CARNET_PKI/cps-rsa.profile"
 wait_card 0 present
 wait_card 1 present
-"$CARNET_BUILD/carnetd" --config "$LAB_DIR/carnetd.conf" 2>"$LAB_DIR/carnetd.err" &
-daemon=$!
-until_ok test -S "$sock"
+carnetd_start
 until_ok cps_ready
 until_ok eval 'api GET /v1/vitale | grep -q "^200"'
 out=$(api POST /v1/sessions '{"pin": "1234"}')

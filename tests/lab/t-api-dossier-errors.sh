@@ -9,11 +9,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 sock=$LAB_DIR/carnetd.sock
-cat >"$LAB_DIR/carnetd.conf" <<CONF
-socket = $sock
-trust_anchors = $CARNET_PKI/ca-chain.pem
-body_max = 200000
-CONF
+carnetd_conf "body_max = 200000"
 cps_ready() { api GET /v1/readers | grep -q '"Virtual PCD 00 01","card_present":true[^}]*"type":"cps"'; }
 login() {
         local out
@@ -34,9 +30,7 @@ sim_start 0 tests/profiles/vitale-family.profile
 sim_start 1 "$CARNET_PKI/cps-rsa.profile"
 wait_card 0 present
 wait_card 1 present
-"$CARNET_BUILD/carnetd" --config "$LAB_DIR/carnetd.conf" 2>"$LAB_DIR/carnetd.err" &
-daemon=$!
-until_ok test -S "$sock"
+carnetd_start
 until_ok cps_ready
 until_ok eval 'api GET /v1/vitale | grep -q "^200"'
 

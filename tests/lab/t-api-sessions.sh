@@ -9,18 +9,12 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 sock=$LAB_DIR/carnetd.sock
-cat >"$LAB_DIR/carnetd.conf" <<CONF
-socket = $sock
-trust_anchors = $CARNET_PKI/ca-chain.pem
-workstation = lab-ws-1
-CONF
+carnetd_conf "workstation = lab-ws-1"
 # api METHOD PATH [BODY [TOKEN]]: prints "HTTP-code body"
 
 sim_start 1 "$CARNET_PKI/cps-rsa.profile"
 wait_card 1 present
-"$CARNET_BUILD/carnetd" --config "$LAB_DIR/carnetd.conf" 2>"$LAB_DIR/carnetd.err" &
-daemon=$!
-for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+carnetd_start
 for _ in $(seq 100); do api GET /v1/readers | grep -q '"type":"cps"' && break; sleep 0.1; done
 
 check "no token" "$(api GET /v1/sessions/current)" '401 {"error":{"code":"no_session"*'

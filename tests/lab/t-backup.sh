@@ -10,14 +10,9 @@ set -euo pipefail
 
 sock=$LAB_DIR/carnetd.sock
 db=$STATE_DIRECTORY/carnet.db
-cat >"$LAB_DIR/carnetd.conf" <<CONF
-socket = $sock
-trust_anchors = $CARNET_PKI/ca-chain.pem
-CONF
+carnetd_conf
 start_daemon() {
-        "$CARNET_BUILD/carnetd" --config "$LAB_DIR/carnetd.conf" 2>>"$LAB_DIR/carnetd.err" &
-        daemon=$!
-        until_ok test -S "$sock"
+        carnetd_start
         until_ok eval 'api GET /v1/readers | grep -q "\"type\":\"cps\""'
         until_ok eval 'api GET /v1/vitale | grep -q "^200"'
 }

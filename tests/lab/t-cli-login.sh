@@ -12,19 +12,13 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 sock=$LAB_DIR/carnetd.sock
-cat >"$LAB_DIR/carnetd.conf" <<CONF
-socket = $sock
-trust_anchors = $CARNET_PKI/ca-chain.pem
-workstation = lab-ws-1
-CONF
+carnetd_conf "workstation = lab-ws-1"
 sfile=$XDG_RUNTIME_DIR/carnet/session
 pin() { printf '%s\n' "$1" >"$LAB_DIR/pin"; echo "$LAB_DIR/pin"; }
 
 sim_start 1 "$CARNET_PKI/cps-rsa.profile"
 wait_card 1 present
-"$CARNET_BUILD/carnetd" --config "$LAB_DIR/carnetd.conf" 2>"$LAB_DIR/carnetd.err" &
-daemon=$!
-for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+carnetd_start
 for _ in $(seq 100); do ctl --json readers 2>/dev/null | grep -q '"type": "cps"' && break; sleep 0.1; done
 
 # ---- no session yet

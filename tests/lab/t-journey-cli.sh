@@ -19,13 +19,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 sock=$LAB_DIR/carnetd.sock
-cat >"$LAB_DIR/carnetd.conf" <<CONF
-socket = $sock
-trust_anchors = $CARNET_PKI/ca-chain.pem
-workstation = lab-ws-1
-database = $LAB_DIR/carnet.db
-rights_table = $top/tests/fixtures/rights-journey.tsv
-CONF
+carnetd_conf "workstation = lab-ws-1" "database = $LAB_DIR/carnet.db" "rights_table = $top/tests/fixtures/rights-journey.tsv"
 INS=280057512345674
 DOCTOR=899700000001 PHARMACIST=899700000008
 
@@ -50,9 +44,7 @@ uid_of() { sed -n 's/^document \([0-9a-f]\{32\}\) deposited.*/\1/p' "$LAB_DIR/ou
 
 sim_start 0 tests/profiles/vitale-family.profile
 wait_card 0 present
-"$CARNET_BUILD/carnetd" --config "$LAB_DIR/carnetd.conf" 2>"$LAB_DIR/carnetd.err" &
-daemon=$!
-for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+carnetd_start
 ctl --json events --follow --new >"$LAB_DIR/events" 2>"$LAB_DIR/events.err" &
 follower=$!
 sleep 0.3

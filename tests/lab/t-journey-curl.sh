@@ -22,12 +22,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 
 sock=$LAB_DIR/carnetd.sock
-cat >"$LAB_DIR/carnetd.conf" <<CONF
-socket = $sock
-trust_anchors = $CARNET_PKI/ca-chain.pem
-workstation = lab-ws-1
-rights_table = $top/tests/fixtures/rights-journey.tsv
-CONF
+carnetd_conf "workstation = lab-ws-1" "rights_table = $top/tests/fixtures/rights-journey.tsv"
 # api METHOD PATH [BODY [TOKEN [EXTRA CURL ARGS...]]]: prints "HTTP-code body"
 cps_ready() { api GET /v1/readers | grep -q '"Virtual PCD 00 01","card_present":true[^}]*"type":"cps"'; }
 # swap_cps PROFILE: takes the card out of slot 1 and puts another in
@@ -49,9 +44,7 @@ sim_start 0 tests/profiles/vitale-family.profile
 sim_start 1 "$CARNET_PKI/cps-rsa.profile"
 wait_card 0 present
 wait_card 1 present
-"$CARNET_BUILD/carnetd" --config "$LAB_DIR/carnetd.conf" 2>"$LAB_DIR/carnetd.err" &
-daemon=$!
-until_ok test -S "$sock"
+carnetd_start
 curl -sN --unix-socket "$sock" http://localhost/v1/events >"$LAB_DIR/sse" &
 stream=$!
 until_ok grep -q '^retry: ' "$LAB_DIR/sse"

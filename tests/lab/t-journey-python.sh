@@ -11,13 +11,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 
 sock=$LAB_DIR/carnetd.sock
-cat >"$LAB_DIR/carnetd.conf" <<CONF
-socket = $sock
-trust_anchors = $CARNET_PKI/ca-chain.pem
-workstation = lab-ws-1
-database = $LAB_DIR/carnet.db
-rights_table = $top/tests/fixtures/rights-journey.tsv
-CONF
+carnetd_conf "workstation = lab-ws-1" "database = $LAB_DIR/carnet.db" "rights_table = $top/tests/fixtures/rights-journey.tsv"
 
 # cards.sh doctor|pharmacist|nurse|pull: the CPS card in slot 1
 cat >"$LAB_DIR/cards.sh" <<HELPER
@@ -45,9 +39,7 @@ chmod +x "$LAB_DIR/cards.sh"
 
 sim_start 0 tests/profiles/vitale-family.profile
 wait_card 0 present
-"$CARNET_BUILD/carnetd" --config "$LAB_DIR/carnetd.conf" 2>"$LAB_DIR/carnetd.err" &
-daemon=$!
-for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+carnetd_start
 
 rc=0
 python3 -B -E -s -S "$top/tests/clients/journey.py" --socket "$sock" --cards "$LAB_DIR/cards.sh" || rc=$?
