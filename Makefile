@@ -33,7 +33,7 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 WARN      = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
 BASEFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE -DCARNET_VERSION='"$(VERSION)"' \
-	    -DCARNET_DATADIR='"$(DATADIR)"' -Ilib
+	    -DCARNET_DATADIR='"$(DATADIR)"' -I.
 OPTFLAGS ?= -O2 -g
 SANFLAGS  = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
@@ -47,14 +47,27 @@ PC_SIM     = $(shell pkg-config --libs libcrypto)
 PC_PCSC    = $(shell pkg-config --libs libpcsclite)
 
 # ---- sources --------------------------------------------------------------
-LIB_SRC     := $(filter-out $(EXCLUDE),$(wildcard lib/*.c))
-DAEMON_MAIN := daemon/carnetd.c
+# One folder per layer, each built into its own static archive; a layer may
+# use only the layers listed in its _USES (docs/architecture.md draws them).
+# tests/layers.sh links every archive with only what it may use, so a call
+# pointing the wrong way is a link error; it also checks the includes.
+LAYERS       := lib card pkcs11 reader session engine http api daemon
+lib_USES     :=
+card_USES    := lib
+pkcs11_USES  := lib
+reader_USES  := card lib
+session_USES := pkcs11 reader card lib
+engine_USES  := lib
+http_USES    := lib
+api_USES     := http session engine reader card pkcs11 lib
+daemon_USES  := api http session engine reader card pkcs11 lib
+cli_USES     := lib
+
 # EXCLUDE: source files left out of this build (work in progress in a shared tree)
 EXCLUDE     ?=
-DAEMON_SRC  := $(filter-out $(DAEMON_MAIN) $(EXCLUDE),$(wildcard daemon/*.c))
-P11_SRC     := $(filter-out $(EXCLUDE),$(wildcard pkcs11/*.c))
+DAEMON_MAIN := daemon/carnetd.c
 CLI_MAIN    := cli/carnetctl.c
-CLI_SRC     := $(filter-out $(CLI_MAIN),$(wildcard cli/*.c))
+layer_src    = $(filter-out $(DAEMON_MAIN) $(CLI_MAIN) $(EXCLUDE),$(wildcard $(1)/*.c))
 SIM_SRC     := $(wildcard tests/sim/*.c)
 UNIT_SRC    := $(filter-out $(EXCLUDE),$(wildcard tests/unit/test-*.c))
 LABC_SRC    := $(wildcard tests/lab/*.c)
@@ -67,7 +80,7 @@ LABC_BINS     := $(patsubst tests/lab/%.c,$(BUILD)/lab/%,$(LABC_SRC))
 
 PROGRAMS = $(BUILD)/carnetd $(BUILD)/carnetctl $(BUILD)/carnet-cardsim
 
-.PHONY: all deps check check-unit check-asan check-lab demo install uninstall clean _check _demo tools
+.PHONY: all deps check check-unit check-asan check-lab check-layers demo install uninstall clean _check _demo tools
 all: $(PROGRAMS) tools
 
 tools: $(UNIT_BINS) $(LABC_BINS)
@@ -81,23 +94,19 @@ $(BUILD)/asan/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASEFLAGS) $(SANFLAGS) $(PC_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
-# Static archives keep the dependency direction visible:
-#   carnetd -> daemon -> pkcs11 -> lib ; carnetctl -> cli -> lib
-define archives
-$(1)/libcarnet-lib.a: $(call obj,$(1),$(LIB_SRC))
-	@mkdir -p $$(dir $$@); rm -f $$@; ar rcs $$@ $$^
-$(1)/libcarnet-p11.a: $(call obj,$(1),$(P11_SRC))
-	@mkdir -p $$(dir $$@); rm -f $$@; ar rcs $$@ $$^
-$(1)/libcarnet-daemon.a: $(call obj,$(1),$(DAEMON_SRC))
-	@mkdir -p $$(dir $$@); rm -f $$@; ar rcs $$@ $$^
-$(1)/libcarnet-cli.a: $(call obj,$(1),$(CLI_SRC))
+# $(1): the build folder, $(2): the layer.
+define archive
+$(1)/libcarnet-$(2).a: $(call obj,$(1),$(call layer_src,$(2)))
 	@mkdir -p $$(dir $$@); rm -f $$@; ar rcs $$@ $$^
 endef
-$(eval $(call archives,$(BUILD)))
-$(eval $(call archives,$(BUILD)/asan))
+$(foreach l,$(LAYERS) cli,$(eval $(call archive,$(BUILD),$(l))))
+$(foreach l,$(LAYERS) cli,$(eval $(call archive,$(BUILD)/asan,$(l))))
 
-DAEMON_LIBS = $(BUILD)/libcarnet-daemon.a $(BUILD)/libcarnet-p11.a $(BUILD)/libcarnet-lib.a
-CLI_LIBS    = $(BUILD)/libcarnet-cli.a $(BUILD)/libcarnet-lib.a
+# The archives of a layer and of everything below it, highest first.
+layer_libs = $(foreach l,$(2) $($(2)_USES),$(1)/libcarnet-$(l).a)
+
+DAEMON_LIBS = $(call layer_libs,$(BUILD),daemon)
+CLI_LIBS    = $(call layer_libs,$(BUILD),cli)
 LINK_DAEMON = $(PC_DAEMON) -ldl -lpthread
 
 $(BUILD)/carnetd: $(call obj,$(BUILD),$(DAEMON_MAIN)) $(DAEMON_LIBS)
@@ -115,7 +124,7 @@ $(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(DAEMON_LIBS) $(BUILD)/libcarnet-c
 	@mkdir -p $(dir $@)
 	$(CC) $(OPTFLAGS) -o $@ $^ $(UNIT_LINK)
 
-$(BUILD)/asan/unit/%: $(BUILD)/asan/obj/tests/unit/%.o $(patsubst $(BUILD)/%,$(BUILD)/asan/%,$(DAEMON_LIBS)) $(BUILD)/asan/libcarnet-cli.a
+$(BUILD)/asan/unit/%: $(BUILD)/asan/obj/tests/unit/%.o $(call layer_libs,$(BUILD)/asan,daemon) $(BUILD)/asan/libcarnet-cli.a
 	@mkdir -p $(dir $@)
 	$(CC) $(SANFLAGS) -o $@ $^ $(UNIT_LINK)
 
@@ -123,6 +132,13 @@ $(BUILD)/asan/unit/%: $(BUILD)/asan/obj/tests/unit/%.o $(patsubst $(BUILD)/%,$(B
 $(BUILD)/lab/%: $(BUILD)/obj/tests/lab/%.o $(DAEMON_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(OPTFLAGS) -o $@ $^ $(LINK_DAEMON)
+
+# The layering check: every archive, whole, linked with only the archives
+# its layer may use (and the system libraries); a wrong-way call fails.
+LAYER_ARCHIVES = $(foreach l,$(LAYERS) cli,$(BUILD)/libcarnet-$(l).a)
+check-layers: $(LAYER_ARCHIVES)
+	@BUILD=$(BUILD) CC="$(CC)" LINK="$(UNIT_LINK)" $(foreach l,$(LAYERS) cli,$(l)_USES="$($(l)_USES)") \
+		bash tests/layers.sh $(LAYERS) cli
 
 # Benchmarks: not part of 'make check'; 'make bench' builds them and runs
 # every bench/run-*.sh (figures in docs/benchmarks.md).

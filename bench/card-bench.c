@@ -24,12 +24,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../daemon/events.h"
-#include "../daemon/monitor.h"
-#include "../daemon/session.h"
-#include "../pkcs11/p11-card.h"
-#include "../pkcs11/p11-module.h"
-#include "macro.h"
+#include "reader/events.h"
+#include "reader/monitor.h"
+#include "session/session.h"
+#include "pkcs11/p11-card.h"
+#include "pkcs11/p11-module.h"
+#include "lib/macro.h"
 
 #define READER0 "Virtual PCD 00 00"
 #define READER1 "Virtual PCD 00 01"

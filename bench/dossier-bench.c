@@ -28,9 +28,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "../daemon/dossier.h"
-#include "macro.h"
-#include "nir.h"
+#include "engine/dossier.h"
+#include "lib/macro.h"
+#include "lib/nir.h"
 
 #define PROFESSIONALS 500
 #define CONTENT_MAX 2048

@@ -55,7 +55,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "macro.h"
+#include "lib/macro.h"
 
 #define CONNS_MAX 256
 #define HEADERS_MAX 16

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "backup.h"
-#include "macro.h"
+#include "lib/macro.h"
 
 #define PAGES_PER_STEP 256
 

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "ctl.h"
-#include "macro.h"
+#include "lib/macro.h"
 
 static const struct command {
         const char *name;

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 
 #include "client.h"
-#include "macro.h"
+#include "lib/macro.h"
 
 struct sink {
         char *buf;

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "ctl.h"
-#include "macro.h"
+#include "lib/macro.h"
 #include "show.h"
 
 static void print_trail(const json_t *j, void *userdata) {

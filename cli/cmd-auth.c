@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "ctl.h"
-#include "macro.h"
+#include "lib/macro.h"
 #include "show.h"
 
 static void print_access(const json_t *j, void *userdata) {

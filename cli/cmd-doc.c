@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
-#include "macro.h"
+#include "lib/macro.h"
 #include "show.h"
 
 /* carnetctl reads at most this much to send (carnetd's own limit,

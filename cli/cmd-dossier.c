@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
-#include "macro.h"
+#include "lib/macro.h"
 #include "show.h"
 
 #define INS_OID_TEST "1.2.250.1.213.1.4.10"

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "ctl.h"
-#include "macro.h"
+#include "lib/macro.h"
 #include "sse.h"
 
 struct follow {

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
-#include "macro.h"
+#include "lib/macro.h"
 #include "secret.h"
 #include "show.h"
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "ctl.h"
-#include "macro.h"
+#include "lib/macro.h"
 
 #define CTL_HEADERS_MAX 8
 

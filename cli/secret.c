@@ -7,7 +7,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "macro.h"
+#include "lib/macro.h"
 #include "secret.h"
 
 /* The terminal to restore from a signal handler: only async-signal-safe

@@ -3,7 +3,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "macro.h"
+#include "lib/macro.h"
 #include "show.h"
 
 const char *show_str(const json_t *o, const char *key, const char *dflt) {

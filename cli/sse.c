@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "macro.h"
+#include "lib/macro.h"
 #include "sse.h"
 
 void sse_init(struct sse_parser *p, sse_handler handler, void *userdata) {

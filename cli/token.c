@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "macro.h"
+#include "lib/macro.h"
 #include "token.h"
 
 static const char *file_name(enum token_kind kind) {

@@ -16,18 +16,20 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
-#include "api.h"
+#include "api/context.h"
+#include "api/routes.h"
 #include "config.h"
-#include "dossier.h"
-#include "events.h"
-#include "interactions.h"
-#include "http_peer.h"
+#include "engine/dossier.h"
+#include "reader/events.h"
+#include "engine/interactions.h"
+#include "http/peer.h"
 #include "log.h"
-#include "monitor.h"
+#include "reader/monitor.h"
 #include "notify.h"
-#include "rights.h"
-#include "server.h"
-#include "session.h"
+#include "reports.h"
+#include "engine/rights.h"
+#include "http/server.h"
+#include "session/session.h"
 
 static void usage(FILE *f) {
         fprintf(f,
@@ -100,6 +102,7 @@ static int services_start(const struct config *cfg, struct services *s) {
         }
         log_info("dossiers in %s", cfg->database);
         struct monitor_config mc = MONITOR_CONFIG_DEFAULT;
+        mc.reporter = REPORTER_LOG;
         r = monitor_start(&mc, s->events, &s->monitor);
         if (r < 0) {
                 log_error("cannot start the reader monitor: %s", strerror(-r));
@@ -111,6 +114,7 @@ static int services_start(const struct config *cfg, struct services *s) {
                 .map = &cfg->identity_map,
                 .idle_timeout_s = cfg->session_idle_timeout_s,
                 .workstation = cfg->workstation,
+                .reporter = REPORTER_LOG,
         };
         r = sessions_new(&sc, s->monitor, s->events, &s->sessions);
         if (r < 0) {
@@ -367,8 +371,11 @@ int main(int argc, char **argv) {
                 .sessions = svc.sessions,
                 .engine = svc.engine,
                 .engine_lock = &svc.engine_lock,
+                .reporter = REPORTER_LOG,
         };
         sc.ctx = &actx;
+        sc.routes = api_routes(&sc.n_routes);
+        sc.reporter = REPORTER_LOG;
 
         struct server *srv = NULL;
         r = server_start(&sc, &srv);

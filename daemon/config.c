@@ -7,7 +7,7 @@
 #include <syslog.h>
 
 #include "config.h"
-#include "macro.h"
+#include "lib/macro.h"
 
 /* dir/name into out, dir from $env when set (and absolute), else def. */
 static void default_path(char *out, size_t size, const char *env, const char *def, const char *name) {

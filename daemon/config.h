@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "../pkcs11/p11-identity.h"
+#include "pkcs11/p11-identity.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/carnet/carnetd.conf"
 #define CONFIG_DEFAULT_SOCKET "/run/carnet/carnetd.sock"

@@ -27,7 +27,7 @@
 
 #include <syslog.h>
 
-#include "macro.h"
+#include "lib/macro.h"
 
 /* Longest message text, in bytes; longer ones are cut. */
 #define LOG_LINE_MAX 1024

@@ -29,7 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "macro.h"
+#include "lib/macro.h"
 
 /* READY=1, with a STATUS= line when status is not NULL. */
 int notify_ready(const char *status);

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "macro.h"
+#include "lib/macro.h"
 #include "p11-card.h"
 
 struct p11_card {

@@ -12,7 +12,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "macro.h"
+#include "lib/macro.h"
 #include "p11-identity.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(X509, X509_free);

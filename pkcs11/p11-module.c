@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "macro.h"
+#include "lib/macro.h"
 #include "p11-module.h"
 
 struct p11_module {

@@ -1,13 +1,15 @@
 #!/bin/sh
-# tests/run-all.sh BUILD: everything 'make check' runs, in order: unit
-# tests, the same unit tests under AddressSanitizer + UBSan, then the lab
+# tests/run-all.sh BUILD: everything 'make check' runs, in order: the
+# layering check (tests/layers.sh), unit tests, the same unit tests under AddressSanitizer + UBSan, then the lab
 # tests against pcscd, vpcd and the card simulators.
-# Ends with one line "N passed, N failed" over all three suites.
+# Ends with one line "N passed, N failed" over all four suites.
 set -u
 build=$1
 status=0
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
+echo "== layers"
+make --no-print-directory BUILD="$build" check-layers >"$out.y" 2>&1; s=$?; cat "$out.y"; [ $s = 0 ] || status=1
 echo "== unit tests"
 sh tests/run-unit.sh "$build/unit" >"$out.u" 2>&1; s=$?; cat "$out.u"; [ $s = 0 ] || status=1
 echo "== unit tests under ASan + UBSan"
@@ -16,7 +18,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 echo "== lab tests"
 sh tests/run-lab.sh "$build" >"$out.l" 2>&1; s=$?; cat "$out.l"; [ $s = 0 ] || status=1
 # Totals over the three summary lines ("... N passed, N failed").
-cat "$out.u" "$out.a" "$out.l" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' |
+cat "$out.y" "$out.u" "$out.a" "$out.l" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' |
         awk '{p+=$1; f+=$2} END {printf "%d passed, %d failed\n", p, f}'
-rm -f "$out.u" "$out.a" "$out.l"
+rm -f "$out.y" "$out.u" "$out.a" "$out.l"
 exit $status

@@ -22,11 +22,11 @@
 
 #include <openssl/evp.h>
 
-#include "../../daemon/trust.h"
-#include "../../pkcs11/p11-card.h"
-#include "../../pkcs11/p11-identity.h"
-#include "../../pkcs11/p11-module.h"
-#include "macro.h"
+#include "session/trust.h"
+#include "pkcs11/p11-card.h"
+#include "pkcs11/p11-identity.h"
+#include "pkcs11/p11-module.h"
+#include "lib/macro.h"
 
 static const char *module_path;
 static const char *anchors_path;

@@ -21,11 +21,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "macro.h"
-#include "../../daemon/events.h"
-#include "../../daemon/monitor.h"
-#include "../../daemon/session.h"
-#include "../../daemon/trust.h"
+#include "lib/macro.h"
+#include "reader/events.h"
+#include "reader/monitor.h"
+#include "session/session.h"
+#include "session/trust.h"
 
 static time_t offset;
 static time_t fake_now(void) {

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "card.h"
-#include "macro.h"
+#include "lib/macro.h"
 
 static int blank_new(const struct profile *p, struct card **ret) {
         _cleanup_free_ struct card *c = calloc(1, sizeof(*c));

@@ -33,7 +33,7 @@
 #include <unistd.h>
 
 #include "card.h"
-#include "macro.h"
+#include "lib/macro.h"
 
 #define MSG_MAX 65537
 

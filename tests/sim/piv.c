@@ -59,7 +59,7 @@
 #include <openssl/x509.h>
 
 #include "card.h"
-#include "macro.h"
+#include "lib/macro.h"
 
 #define PIV_ATR "3B 8A 80 01 43 41 52 4E 45 54 20 43 50 53 64"
 #define PIV_OBJ_MAX 4096   /* largest data object served */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "macro.h"
+#include "lib/macro.h"
 #include "profile.h"
 
 #define PROFILE_MAX_ENTRIES 512

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "card.h"
-#include "macro.h"
+#include "lib/macro.h"
 
 #define VITALE_FILE_MAX 4096
 #define VITALE_ATR "3B 75 13 00 00 44 09 EA 90 00"

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "macro.h"
-#include "../../daemon/dossier.h"
+#include "lib/macro.h"
+#include "engine/dossier.h"
 
 #define T0 INT64_C(1700000000)
 #define INS "185057800608491"

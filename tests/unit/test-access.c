@@ -22,8 +22,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "macro.h"
-#include "../../daemon/access.h"
+#include "lib/macro.h"
+#include "engine/access.h"
 
 #define INS "185057800608491"
 #define PRO "810001234567"

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../cli/client.h"
-#include "../../cli/sse.h"
+#include "cli/client.h"
+#include "cli/sse.h"
 
 struct seen {
         int n;

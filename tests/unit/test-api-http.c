@@ -13,11 +13,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../../daemon/api.h"
-#include "../../daemon/events.h"
-#include "../../daemon/http_peer.h"
-#include "../../daemon/res_events.h"
-#include "../../daemon/res_readers.h"
+#include "api/routes.h"
+#include "api/context.h"
+#include "http/router.h"
+#include "reader/events.h"
+#include "http/peer.h"
+#include "api/events.h"
+#include "api/readers.h"
 
 /* ---- caller policy ----------------------------------------------------- */
 

@@ -11,9 +11,11 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "../../daemon/api.h"
-#include "../../daemon/config.h"
-#include "../../daemon/status.h"
+#include "api/routes.h"
+#include "api/context.h"
+#include "http/router.h"
+#include "daemon/config.h"
+#include "api/status.h"
 
 static void assert_error_shape(const struct api_reply *r, unsigned status, const char *code) {
         const char *c = NULL, *m = NULL;

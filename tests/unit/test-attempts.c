@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "../../daemon/attempts.h"
+#include "session/attempts.h"
 
 #define INS "280057512345674"
 

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "macro.h"
-#include "../../daemon/audit.h"
-#include "../../daemon/store.h"
+#include "lib/macro.h"
+#include "engine/audit.h"
+#include "engine/store.h"
 
 struct fixture {
         char dir[64];

@@ -7,7 +7,7 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "../../daemon/events.h"
+#include "reader/events.h"
 
 static void in_order_with_sequence(void **state) {
         struct event_queue *q;

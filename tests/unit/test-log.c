@@ -24,7 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../daemon/log.h"
+#include "daemon/log.h"
 
 static char path[64];
 static int saved_stderr = -1;

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "nir.h"
+#include "lib/nir.h"
 
 static void test_valid(void **state) {
         static const char *const good[] = {

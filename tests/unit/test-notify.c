@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../daemon/notify.h"
+#include "daemon/notify.h"
 
 static char dir[64];
 static int notify_fd = -1;

@@ -24,11 +24,11 @@
 
 #include <openssl/evp.h>
 
-#include "../../daemon/trust.h"
-#include "../../pkcs11/p11-card.h"
-#include "../../pkcs11/p11-identity.h"
-#include "../../pkcs11/p11-module.h"
-#include "macro.h"
+#include "session/trust.h"
+#include "pkcs11/p11-card.h"
+#include "pkcs11/p11-identity.h"
+#include "pkcs11/p11-module.h"
+#include "lib/macro.h"
 
 #define SOFTHSM "/usr/lib/softhsm/libsofthsm2.so"
 #define PIN "1234"

@@ -12,14 +12,16 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "api/routes.h"
+#include "api/context.h"
 #include "dossier-fixture.h"
-#include "../../daemon/api.h"
-#include "../../daemon/dossier_session.h"
-#include "../../daemon/res_access.h"
-#include "../../daemon/res_audit.h"
-#include "../../daemon/res_documents.h"
-#include "../../daemon/res_dossiers.h"
-#include "../../daemon/res_sessions.h"
+#include "http/router.h"
+#include "engine/dossier-session.h"
+#include "api/access.h"
+#include "api/audit.h"
+#include "api/documents.h"
+#include "api/dossiers.h"
+#include "api/sessions.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "macro.h"
+#include "lib/macro.h"
 
-#include "../../daemon/rights.h"
+#include "engine/rights.h"
 
 static const char *data_path(char *buf, size_t n, const char *file) {
         const char *dir = getenv("CARNET_DATA_DIR");

@@ -15,8 +15,8 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "../../daemon/trust.h"
-#include "macro.h"
+#include "session/trust.h"
+#include "lib/macro.h"
 
 static char pki[64];
 static struct trust_store *anchors;

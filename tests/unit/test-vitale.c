@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../daemon/cards.h"
-#include "../../daemon/cardio.h"
-#include "../../daemon/tlv.h"
-#include "../../daemon/vitale.h"
+#include "card/cards.h"
+#include "card/cardio.h"
+#include "card/tlv.h"
+#include "card/vitale.h"
 
 /* ---- a scripted card: answers in order, checks each command's header ---- */
 struct step {

@@ -1,0 +1,145 @@
+/* api/access.c: the access list resources; see res_access.h. */
+#include <errno.h>
+#include <string.h>
+
+#include "engine/dossier.h"
+#include "lib/macro.h"
+#include "access.h"
+#include "dossiers.h"
+#include "sessions.h"
+
+static const char *const relation_names[_ACCESS_REL_MAX] = {
+        [ACCESS_REL_NONE] = "none",
+        [ACCESS_REL_AUTHORISED] = "authorised",
+        [ACCESS_REL_CARE_TEAM] = "care_team",
+        [ACCESS_REL_TRAITANT] = "traitant",
+};
+
+int res_access_list(const struct api_request *req, struct api_reply *ret) {
+        _cleanup_free_ struct dossier_access_entry *list = NULL;
+        struct dossier_engine *e;
+        struct res_actor ra;
+        const char *ins;
+        size_t n = 0;
+        int r;
+
+        if (res_actor_require(req, &ra, ret) < 0 || res_engine(req, &e, ret) < 0 || res_ins_param(req, &ins, ret) < 0)
+                return 0;
+        {
+                _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
+                r = dossier_list_access(e, &ra.a, ins, &list, &n);
+                if (r < 0)
+                        return res_engine_fail(ret, e, r);
+        }
+        json_t *a = json_array();
+        for (size_t i = 0; a && i < n; i++) {
+                const struct dossier_access_entry *x = &list[i];
+                json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:b,s:o}", "national_id", x->id_nat, "surname",
+                                      x->last_name, "given_name", x->first_name, "profession", x->profession,
+                                      "relation",
+                                      (unsigned)x->relation < _ACCESS_REL_MAX ? relation_names[x->relation] : "none",
+                                      "blocked", x->blocked, "sees_masked", x->sees_masked, "first_access_at",
+                                      x->first_access_at ? json_integer(x->first_access_at) : json_null());
+                if (!o || json_array_append_new(a, o) < 0) {
+                        json_decref(a);
+                        a = NULL;
+                }
+        }
+        if (!a)
+                return -ENOMEM;
+        return api_ok(ret, 200, json_pack("{s:s,s:o}", "ins", ins, "professionals", a));
+}
+
+/* idNat_PS: "8" + 11-digit RPPS or "0" + 9-digit ADELI (domain.md s. 5). */
+static bool national_id_valid(const char *s) {
+        size_t n = s ? strlen(s) : 0;
+        if (strspn(s ? s : "", "0123456789") != n)
+                return false;
+        return (n == 12 && s[0] == '8') || (n == 10 && s[0] == '0');
+}
+
+/* PUT /v1/dossiers/{ins}/access/{national_id}: each member is one change
+ * of the engine; several run in one transaction (all or none).  The
+ * decision is the same for each (the patient managing their list), so a
+ * refusal comes from the first and is kept in the trail. */
+int res_access_put(const struct api_request *req, struct api_reply *ret) {
+        static const char *const fields[] = {"relation", "blocked", "sees_masked", NULL};
+        _cleanup_(json_decrefp) json_t *body = NULL;
+        struct dossier_engine *e;
+        struct res_actor ra;
+        enum dossier_access_change changes[3];
+        size_t n = 0;
+        const char *ins, *id = api_path_param(req, "national_id");
+        int r;
+
+        if (res_actor_require(req, &ra, ret) < 0 || res_engine(req, &e, ret) < 0 || res_ins_param(req, &ins, ret) < 0)
+                return 0;
+        if (!national_id_valid(id))
+                return api_error_details(ret, 422, "bad_national_id", json_pack("{s:s}", "field", "national_id"),
+                                         "a national id is \"8\" + 11 digits (RPPS) or \"0\" + 9 digits (ADELI)");
+        if (api_body_json(req, &body, ret) < 0 || api_check_fields(body, fields, ret) < 0)
+                return 0;
+        json_t *jrel = json_object_get(body, "relation"), *jblk = json_object_get(body, "blocked"),
+               *jmask = json_object_get(body, "sees_masked");
+        if (jrel) {
+                const char *s = json_string_value(jrel);
+                size_t i;
+                for (i = 0; s && i < _ACCESS_REL_MAX; i++)
+                        if (strcmp(s, relation_names[i]) == 0)
+                                break;
+                if (!s || i == _ACCESS_REL_MAX)
+                        return api_error_details(ret, 400, "bad_field", json_pack("{s:s}", "field", "relation"),
+                                                 "relation must be none, authorised, care_team or traitant");
+                static const enum dossier_access_change rel_change[_ACCESS_REL_MAX] = {
+                        [ACCESS_REL_NONE] = DOSSIER_ACCESS_REVOKE,
+                        [ACCESS_REL_AUTHORISED] = DOSSIER_ACCESS_AUTHORISE,
+                        [ACCESS_REL_CARE_TEAM] = DOSSIER_ACCESS_CARE_TEAM,
+                        [ACCESS_REL_TRAITANT] = DOSSIER_ACCESS_TRAITANT,
+                };
+                changes[n++] = rel_change[i];
+        }
+        if (jblk) {
+                if (!json_is_boolean(jblk))
+                        return api_error_details(ret, 400, "bad_field", json_pack("{s:s}", "field", "blocked"),
+                                                 "blocked must be true or false");
+                changes[n++] = json_is_true(jblk) ? DOSSIER_ACCESS_BLOCK : DOSSIER_ACCESS_UNBLOCK;
+        }
+        if (jmask) {
+                if (!json_is_boolean(jmask))
+                        return api_error_details(ret, 400, "bad_field", json_pack("{s:s}", "field", "sees_masked"),
+                                                 "sees_masked must be true or false");
+                changes[n++] = json_is_true(jmask) ? DOSSIER_ACCESS_GRANT_MASKED : DOSSIER_ACCESS_REVOKE_MASKED;
+        }
+        if (n == 0)
+                return api_error(ret, 400, "bad_field", "give at least one of relation, blocked, sees_masked");
+
+        _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
+        bool batch = false;
+        r = n > 1 ? dossier_batch_begin(e) : 0;
+        batch = n > 1 && r >= 0;
+        size_t done = 0;
+        for (; r >= 0 && done < n; done++)
+                r = dossier_set_access(e, &ra.a, ins, id, changes[done]);
+        if (batch) {
+                /* success, or a refusal of the first change (its trail entry
+                 * stays, nothing else happened): commit; else undo all */
+                if (r >= 0 || (done == 1 && (r == -EACCES || r == -ENOENT))) {
+                        int c = dossier_batch_commit(e);
+                        if (c < 0) {
+                                dossier_batch_rollback(e);
+                                r = c;
+                        }
+                } else
+                        dossier_batch_rollback(e);
+        }
+        if (r < 0)
+                return res_engine_fail(ret, e, r);
+        json_t *o = json_pack("{s:s,s:s}", "ins", ins, "national_id", id);
+        if (jrel)
+                json_object_set(o, "relation", jrel);
+        if (jblk)
+                json_object_set(o, "blocked", jblk);
+        if (jmask)
+                json_object_set(o, "sees_masked", jmask);
+        return api_ok(ret, 200, o);
+}

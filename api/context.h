@@ -1,0 +1,27 @@
+/* api/context.h: what the resources may use of the running daemon.
+ *
+ * carnetd fills one struct api_context and hands it to the server, which
+ * passes it to every handler as req->ctx; NULL members are absent (a
+ * handler then answers 503). */
+#pragma once
+
+#include <pthread.h>
+
+#include "lib/report.h"
+
+struct monitor;
+struct event_queue;
+struct session_manager;
+struct dossier_engine;
+
+struct api_context {
+        struct monitor *monitor;
+        struct event_queue *events;
+        unsigned events_keepalive_ms; /* SSE comment interval; 0: 15 s */
+        struct session_manager *sessions;
+        /* The dossier engine holds one SQLite connection: handlers take
+         * engine_lock around every call into it. */
+        struct dossier_engine *engine;
+        pthread_mutex_t *engine_lock;
+        struct reporter reporter; /* what happened, for the program to log */
+};

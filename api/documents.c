@@ -1,0 +1,597 @@
+/* api/documents.c: the document resources; see res_documents.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/dossier.h"
+#include "engine/interactions.h"
+#include "lib/macro.h"
+#include "documents.h"
+#include "dossiers.h"
+#include "sessions.h"
+
+/* The header that carries a raw deposit's metadata (a JSON object). */
+#define DOC_META_HEADER "X-Carnet-Document"
+#define FORMAT_DEFAULT "urn:ihe:iti:xds:2017:mimeTypeSufficient"
+#define MEDICINES_TEXT_MAX 1024
+#define NOT_VISIBLE_WARNING "this document is not visible to the patient"
+
+/* Type codes carnet knows (domain.md s. 4) and the section each belongs
+ * to: carnet's grouping into the eight original rubriques. */
+static const struct {
+        const char *code;
+        const char *section;
+} types[] = {
+        {"60591-5", "summary"},      {"34133-9", "summary"},
+        {"57833-6", "treatments"},   {"57832-8", "treatments"},   {"60593-1", "treatments"},
+        {"11488-4", "reports"},      {"34112-3", "reports"},      {"11490-0", "reports"},
+        {"15507-7", "reports"},      {"34749-2", "reports"},      {"34874-8", "reports"},
+        {"74207-2", "reports"},      {"18748-4", "imaging"},      {"11502-2", "lab"},
+        {"11369-6", "prevention"},   {"87273-9", "prevention"},   {"EXPPAT_3", "prevention"},
+        {"89601-9", "certificates"}, {"REMB", NULL},
+        {"DOCPAT01", "personal"},    {"DOCPAT02", "personal"},    {"DOCPAT03", "personal"},
+        {"DOCPAT04", "personal"},    {"DOCPAT05", "personal"},    {"DOCPAT06", "personal"},
+        {"DOCPAT07", "personal"},    {"DOCPAT08", "personal"},    {"DOCPAT09", "personal"},
+};
+
+static const char *const classes[] = {"10", "11", "31", "42", "43", "44", "45", "52", "60", "90", "95"};
+
+static const char *const sections[] = {"summary", "treatments", "reports", "imaging",
+                                       "lab",     "prevention", "certificates", "personal"};
+
+bool res_type_known(const char *code) {
+        for (size_t i = 0; code && i < ELEMENTSOF(types); i++)
+                if (strcmp(types[i].code, code) == 0)
+                        return true;
+        return false;
+}
+
+bool res_class_known(const char *code) {
+        for (size_t i = 0; code && i < ELEMENTSOF(classes); i++)
+                if (strcmp(classes[i], code) == 0)
+                        return true;
+        return false;
+}
+
+const char *res_section_of(const char *type_code, const char *class_code) {
+        if (class_code && strcmp(class_code, ACCESS_CLASS_PATIENT) == 0)
+                return "personal";
+        for (size_t i = 0; type_code && i < ELEMENTSOF(types); i++)
+                if (strcmp(types[i].code, type_code) == 0)
+                        return types[i].section;
+        return NULL;
+}
+
+const char *res_section_parse(const char *s) {
+        if (!s)
+                return NULL;
+        if (s[0] >= '1' && s[0] <= '8' && s[1] == '\0')
+                return sections[s[0] - '1'];
+        for (size_t i = 0; i < ELEMENTSOF(sections); i++)
+                if (strcmp(sections[i], s) == 0)
+                        return sections[i];
+        return NULL;
+}
+
+static int b64_value(char c) {
+        if (c >= 'A' && c <= 'Z')
+                return c - 'A';
+        if (c >= 'a' && c <= 'z')
+                return c - 'a' + 26;
+        if (c >= '0' && c <= '9')
+                return c - '0' + 52;
+        if (c == '+')
+                return 62;
+        if (c == '/')
+                return 63;
+        return -1;
+}
+
+int res_base64_decode(const char *in, size_t len, uint8_t **ret, size_t *ret_len) {
+        size_t pad = 0;
+
+        if (len % 4 == 0 && len >= 1 && in[len - 1] == '=')
+                pad = len >= 2 && in[len - 2] == '=' ? 2 : 1;
+        len -= pad;
+        if (len % 4 == 1)
+                return -EINVAL;
+        _cleanup_free_ uint8_t *out = malloc(len / 4 * 3 + 3);
+        if (!out)
+                return -ENOMEM;
+        size_t o = 0;
+        uint32_t acc = 0;
+        for (size_t i = 0; i < len; i++) {
+                int v = b64_value(in[i]);
+                if (v < 0)
+                        return -EINVAL;
+                acc = acc << 6 | (uint32_t)v;
+                if (i % 4 == 3) {
+                        out[o++] = (uint8_t)(acc >> 16);
+                        out[o++] = (uint8_t)(acc >> 8);
+                        out[o++] = (uint8_t)acc;
+                        acc = 0;
+                }
+        }
+        switch (len % 4) {
+        case 2:
+                if (acc & 0xf) /* bits past the end must be zero: one spelling per content */
+                        return -EINVAL;
+                out[o++] = (uint8_t)(acc >> 4);
+                break;
+        case 3:
+                if (acc & 0x3)
+                        return -EINVAL;
+                out[o++] = (uint8_t)(acc >> 10);
+                out[o++] = (uint8_t)(acc >> 2);
+                break;
+        }
+        *ret = TAKE_PTR(out);
+        *ret_len = o;
+        return 0;
+}
+
+static const char *doc_status_name(enum access_doc_status s) {
+        switch (s) {
+        case ACCESS_DOC_APPROVED: return "approved";
+        case ACCESS_DOC_DEPRECATED: return "deprecated";
+        case ACCESS_DOC_ARCHIVED: return "archived";
+        default: return "unknown";
+        }
+}
+
+static json_t *str_or_null(const char *s) {
+        return s && *s ? json_string(s) : json_null();
+}
+
+/* The metadata of a document as the API shows it. */
+static json_t *doc_json(const struct dossier_doc *d) {
+        char sha[65];
+        hex_encode(d->sha256, sizeof(d->sha256), sha);
+        json_t *o = json_pack("{s:s,s:s,s:s,s:o,s:s,s:s,s:s,s:{s:s,s:o,s:o,s:o},s:I,s:I,s:I,s:s,s:s,s:i,s:o,s:b,s:b,"
+                              "s:b,s:o}",
+                              "uid", d->uid, "type_code", d->type_code, "class_code", d->class_code, "section",
+                              str_or_null(res_section_of(d->type_code, d->class_code)), "format_code", d->format_code,
+                              "mime", d->mime, "title", d->title, "author", "national_id", d->author_id, "institution",
+                              str_or_null(d->institution), "role", str_or_null(d->role), "specialty",
+                              str_or_null(d->specialty), "created_at", (json_int_t)d->created_at, "deposited_at",
+                              (json_int_t)d->deposited_at, "size", (json_int_t)d->size, "sha256", sha, "status",
+                              doc_status_name(d->status), "version", d->version, "replaced_by",
+                              str_or_null(d->replaced_by), "masked", d->masked, "hidden_from_patient",
+                              d->hidden_from_patient, "patient_deposit", d->patient_deposit, "warning",
+                              d->warn_hidden_from_patient ? json_string(NOT_VISIBLE_WARNING) : json_null());
+        return o;
+}
+
+static int uid_param(const struct api_request *req, const char **ret, struct api_reply *err) {
+        const char *uid = api_path_param(req, "uid");
+        if (!uid || strlen(uid) != DOSSIER_UID_SIZE - 1 || strspn(uid, "0123456789abcdef") != DOSSIER_UID_SIZE - 1) {
+                api_error_details(err, 404, "no_such_document", json_pack("{s:s}", "reason", "deny-no-document"),
+                                  "no such document (a document id is 32 lower-case hexadecimal characters)");
+                return -ENOENT;
+        }
+        *ret = uid;
+        return 0;
+}
+
+/* The common prologue of a document route: the caller, the engine, the
+ * INS, the document id when the route has one. */
+static int prologue(const struct api_request *req, struct res_actor *ra, struct dossier_engine **e, const char **ins,
+                    const char **uid, struct api_reply *ret) {
+        if (res_actor_require(req, ra, ret) < 0 || res_engine(req, e, ret) < 0 || res_ins_param(req, ins, ret) < 0)
+                return -EINVAL;
+        if (uid && uid_param(req, uid, ret) < 0)
+                return -ENOENT;
+        return 0;
+}
+
+/* ---- search -------------------------------------------------------------- */
+
+/* GET /v1/dossiers/{ins}/documents: without status/from/to the first,
+ * automatic search of domain.md s. 4 (approved documents deposited in the
+ * last 2 years); filters narrow what the engine lets the caller see. */
+int res_documents_list(const struct api_request *req, struct api_reply *ret) {
+        static const char *const params[] = {"section", "class", "type", "status", "from", "to", NULL};
+        _cleanup_free_ struct dossier_doc *docs = NULL;
+        struct dossier_engine *e;
+        struct res_actor ra;
+        const char *ins, *section = NULL;
+        size_t n = 0;
+        int64_t from = INT64_MIN, to = INT64_MAX;
+        int status = ACCESS_DOC_APPROVED; /* -1: every status */
+        int r;
+
+        if (prologue(req, &ra, &e, &ins, NULL, ret) < 0 || api_check_query(req, params, ret) < 0)
+                return 0;
+        const char *qsec = api_query(req, "section"), *qclass = api_query(req, "class"), *qtype = api_query(req, "type"),
+                   *qstatus = api_query(req, "status"), *qfrom = api_query(req, "from"), *qto = api_query(req, "to");
+        if (qsec && !(section = res_section_parse(qsec)))
+                return api_error_details(ret, 422, "unknown_section", json_pack("{s:s}", "parameter", "section"),
+                                         "section must be 1..8 or summary, treatments, reports, imaging, lab, "
+                                         "prevention, certificates, personal");
+        if (qclass && !res_class_known(qclass))
+                return api_error_details(ret, 422, "unknown_class", json_pack("{s:s}", "parameter", "class"),
+                                         "unknown class code (TRE_A03)");
+        if (qtype && !res_type_known(qtype))
+                return api_error_details(ret, 422, "unknown_type", json_pack("{s:s}", "parameter", "type"),
+                                         "unknown document type code");
+        if (qstatus) {
+                if (strcmp(qstatus, "approved") == 0)
+                        status = ACCESS_DOC_APPROVED;
+                else if (strcmp(qstatus, "deprecated") == 0)
+                        status = ACCESS_DOC_DEPRECATED;
+                else if (strcmp(qstatus, "archived") == 0)
+                        status = ACCESS_DOC_ARCHIVED;
+                else if (strcmp(qstatus, "all") == 0)
+                        status = -1;
+                else
+                        return api_error_details(ret, 400, "bad_parameter", json_pack("{s:s}", "parameter", "status"),
+                                                 "status must be approved, deprecated, archived or all");
+        }
+        if ((qfrom && res_parse_time(qfrom, &from) < 0) || (qto && res_parse_time(qto, &to) < 0))
+                return api_error_details(ret, 400, "bad_parameter",
+                                         json_pack("{s:s}", "parameter", qfrom && res_parse_time(qfrom, &from) < 0 ? "from" : "to"),
+                                         "dates are seconds since the epoch, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
+        bool first = !qstatus && !qfrom && !qto;
+        unsigned flags = (first ? DOSSIER_LIST_FIRST_SEARCH : 0) |
+                         (status != ACCESS_DOC_APPROVED ? DOSSIER_LIST_ALL_STATUSES : 0);
+        {
+                _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
+                r = dossier_list(e, &ra.a, ins, flags, &docs, &n);
+                if (r < 0)
+                        return res_engine_fail(ret, e, r);
+        }
+        json_t *list = json_array();
+        for (size_t i = 0; list && i < n; i++) {
+                const struct dossier_doc *d = &docs[i];
+                const char *s = res_section_of(d->type_code, d->class_code);
+                if ((section && (!s || strcmp(s, section) != 0)) || (qclass && strcmp(qclass, d->class_code) != 0) ||
+                    (qtype && strcmp(qtype, d->type_code) != 0) || (status >= 0 && (int)d->status != status) ||
+                    d->created_at < from || d->created_at > to)
+                        continue;
+                if (json_array_append_new(list, doc_json(d)) < 0) {
+                        json_decref(list);
+                        list = NULL;
+                }
+        }
+        if (docs)
+                secure_zero(docs, n * sizeof(*docs));
+        if (!list)
+                return -ENOMEM;
+        return api_ok(ret, 200,
+                      json_pack("{s:s,s:b,s:I,s:o}", "ins", ins, "first_search", first, "count",
+                                (json_int_t)json_array_size(list), "documents", list));
+}
+
+/* ---- reading -------------------------------------------------------------- */
+
+int res_document_get(const struct api_request *req, struct api_reply *ret) {
+        struct dossier_engine *e;
+        struct res_actor ra;
+        struct dossier_doc d;
+        const char *ins, *uid;
+        _cleanup_free_ void *content = NULL;
+        size_t len = 0;
+        int r;
+
+        if (prologue(req, &ra, &e, &ins, &uid, ret) < 0)
+                return 0;
+        {
+                _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
+                r = dossier_read(e, &ra.a, ins, uid, &d, &content, &len);
+                if (r < 0)
+                        return res_engine_fail(ret, e, r);
+        }
+        secure_zero(content, len);
+        return api_ok(ret, 200, doc_json(&d));
+}
+
+/* A body of bytes already in memory, handed to the server as a stream so
+ * that it goes out with its own Content-Type. */
+struct bytes_stream {
+        char content_type[DOSSIER_TEXT_MAX];
+        uint8_t *buf;
+        size_t len, pos;
+};
+
+static ssize_t bytes_read(void *userdata, char *buf, size_t max, bool stopping) {
+        struct bytes_stream *b = userdata;
+        if (b->pos >= b->len)
+                return API_STREAM_END;
+        size_t n = b->len - b->pos < max ? b->len - b->pos : max;
+        memcpy(buf, b->buf + b->pos, n);
+        b->pos += n;
+        return (ssize_t)n;
+}
+
+static void bytes_free(void *userdata) {
+        struct bytes_stream *b = userdata;
+        if (!b)
+                return;
+        secure_zero(b->buf, b->len);
+        free(b->buf);
+        free(b);
+}
+
+int res_document_content(const struct api_request *req, struct api_reply *ret) {
+        struct dossier_engine *e;
+        struct res_actor ra;
+        struct dossier_doc d;
+        const char *ins, *uid;
+        void *content = NULL;
+        size_t len = 0;
+        int r;
+
+        if (prologue(req, &ra, &e, &ins, &uid, ret) < 0)
+                return 0;
+        {
+                _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
+                r = dossier_read(e, &ra.a, ins, uid, &d, &content, &len);
+                if (r < 0)
+                        return res_engine_fail(ret, e, r);
+        }
+        struct bytes_stream *b = calloc(1, sizeof(*b));
+        if (!b) {
+                secure_zero(content, len);
+                free(content);
+                return -ENOMEM;
+        }
+        (void)strcpy_bounded(b->content_type, sizeof(b->content_type), d.mime[0] ? d.mime : "application/octet-stream");
+        b->buf = content;
+        b->len = len;
+        struct api_stream s = {.content_type = b->content_type, .read = bytes_read, .free = bytes_free, .userdata = b};
+        return api_ok_stream(ret, &s);
+}
+
+/* ---- deposit and replace -------------------------------------------------- */
+
+struct meta_in {
+        struct dossier_doc_meta m;
+        char mime[DOSSIER_CODE_MAX];
+        char medicines[MEDICINES_TEXT_MAX];
+};
+
+static int field_error(struct api_reply *err, unsigned status, const char *code, const char *field, const char *what) {
+        api_error_details(err, status, code, json_pack("{s:s}", "field", field), "%s: %s", field, what);
+        return -EINVAL;
+}
+
+/* A string member (NULL when absent); -EINVAL with err filled when it is
+ * not a string, or not valid text within max bytes. */
+static int text_member(const json_t *o, const char *name, size_t max, bool required, const char **ret,
+                       struct api_reply *err) {
+        json_t *j = json_object_get(o, name);
+        *ret = NULL;
+        if (!j || json_is_null(j))
+                return required ? field_error(err, 400, "bad_field", name, "required") : 0;
+        if (!json_is_string(j))
+                return field_error(err, 400, "bad_field", name, "must be a string");
+        if (json_string_length(j) == 0 && required)
+                return field_error(err, 400, "bad_field", name, "must not be empty");
+        if (dossier_text_check(json_string_value(j), json_string_length(j), max) < 0)
+                return field_error(err, 400, "bad_field", name, "too long, or not printable UTF-8");
+        *ret = json_string_value(j);
+        return 0;
+}
+
+static bool code_ok(const char *s) {
+        size_t n = strlen(s);
+        if (n == 0 || n >= DOSSIER_CODE_MAX)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (s[i] <= ' ' || s[i] > '~')
+                        return false;
+        return true;
+}
+
+/* Reads a deposit's metadata from o; pointers stay into o. content_type
+ * is the request's Content-Type for a raw deposit (NULL otherwise), the
+ * document's MIME type unless "mime" says. */
+static int parse_meta(const json_t *o, const char *content_type, struct meta_in *mi, struct api_reply *err) {
+        struct dossier_doc_meta *m = &mi->m;
+        const char *mime = NULL;
+        int r;
+
+        *mi = (struct meta_in){0};
+        if ((r = text_member(o, "type_code", DOSSIER_CODE_MAX, true, &m->type_code, err)) < 0 ||
+            (r = text_member(o, "class_code", DOSSIER_CODE_MAX, true, &m->class_code, err)) < 0 ||
+            (r = text_member(o, "format_code", DOSSIER_CODE_MAX, false, &m->format_code, err)) < 0 ||
+            (r = text_member(o, "mime", DOSSIER_CODE_MAX, !content_type, &mime, err)) < 0 ||
+            (r = text_member(o, "title", DOSSIER_TITLE_MAX + 1, true, &m->title, err)) < 0 ||
+            (r = text_member(o, "institution", DOSSIER_TEXT_MAX, false, &m->institution, err)) < 0 ||
+            (r = text_member(o, "role", DOSSIER_TEXT_MAX, false, &m->role, err)) < 0 ||
+            (r = text_member(o, "specialty", DOSSIER_TEXT_MAX, false, &m->specialty, err)) < 0)
+                return r;
+        if (!res_type_known(m->type_code))
+                return field_error(err, 422, "unknown_type", "type_code", "not a document type code carnet knows");
+        if (!res_class_known(m->class_code))
+                return field_error(err, 422, "unknown_class", "class_code", "not a class code (TRE_A03) carnet knows");
+        if (!m->format_code)
+                m->format_code = FORMAT_DEFAULT;
+        if (!code_ok(m->format_code))
+                return field_error(err, 400, "bad_field", "format_code", "a code: printable ASCII, no blank");
+        if (!mime) {
+                /* "application/pdf; charset=..." -> "application/pdf" */
+                size_t n = strcspn(content_type, "; \t");
+                if (n == 0 || n >= sizeof(mi->mime))
+                        return field_error(err, 400, "bad_field", "mime", "no usable Content-Type");
+                memcpy(mi->mime, content_type, n);
+                mi->mime[n] = '\0';
+                mime = mi->mime;
+        }
+        if (!code_ok(mime) || !strchr(mime, '/'))
+                return field_error(err, 400, "bad_field", "mime", "a MIME type such as application/pdf");
+        m->mime = mime;
+
+        json_t *jc = json_object_get(o, "created_at");
+        m->created_at = time(NULL);
+        if (jc && json_is_integer(jc))
+                m->created_at = json_integer_value(jc);
+        else if (jc && (!json_is_string(jc) || res_parse_time(json_string_value(jc), &m->created_at) < 0))
+                return field_error(err, 400, "bad_field", "created_at",
+                                   "seconds since the epoch, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
+        json_t *jh = json_object_get(o, "hidden_from_patient");
+        if (jh && !json_is_boolean(jh))
+                return field_error(err, 400, "bad_field", "hidden_from_patient", "true or false");
+        m->hidden_from_patient = json_is_true(jh);
+
+        json_t *jm = json_object_get(o, "medicines"), *v;
+        size_t i, len = 0;
+        if (jm && !json_is_array(jm))
+                return field_error(err, 400, "bad_field", "medicines", "an array of ATC codes");
+        if (json_array_size(jm) > DOSSIER_MEDICINES_MAX)
+                return field_error(err, 400, "bad_field", "medicines", "too many substances");
+        json_array_foreach(jm, i, v) {
+                const char *c = json_string_value(v);
+                size_t cl = c ? strlen(c) : 0;
+                if (!c || !interactions_code_valid(c, cl) || cl != json_string_length(v))
+                        return field_error(err, 422, "bad_medicine", "medicines",
+                                           "each substance is an ATC code (capital letters and digits)");
+                len += (size_t)snprintf(mi->medicines + len, sizeof(mi->medicines) - len, "%s%s", i ? "," : "", c);
+        }
+        m->medicines = len ? mi->medicines : NULL;
+        return 0;
+}
+
+static const char *warning_kind(enum dossier_warning_kind k) {
+        return k == DOSSIER_WARN_INTERACTION ? "interaction" : "duplicate_exam";
+}
+
+/* Deposit (old_uid NULL) or replace. Two ways to send a document: a JSON
+ * body with the metadata and "content_base64"; or, when the
+ * X-Carnet-Document header holds the metadata (a JSON object), the raw
+ * content as the body, its MIME type from "mime" or the Content-Type. */
+static int put(const struct api_request *req, struct api_reply *ret, bool replace) {
+        static const char *const fields[] = {"type_code", "class_code", "format_code", "mime", "title",
+                                             "institution", "role", "specialty", "created_at", "hidden_from_patient",
+                                             "medicines", "content_base64", NULL};
+        static const char *const raw_fields[] = {"type_code", "class_code", "format_code", "mime", "title",
+                                                 "institution", "role", "specialty", "created_at",
+                                                 "hidden_from_patient", "medicines", NULL};
+        _cleanup_(json_decrefp) json_t *meta = NULL;
+        _cleanup_free_ uint8_t *decoded = NULL;
+        struct dossier_engine *e;
+        struct res_actor ra;
+        struct meta_in mi;
+        struct dossier_warnings w;
+        char uid[DOSSIER_UID_SIZE];
+        const char *ins, *old_uid = NULL;
+        const void *content;
+        size_t len = 0;
+        int r;
+
+        if (prologue(req, &ra, &e, &ins, replace ? &old_uid : NULL, ret) < 0)
+                return 0;
+        const char *hdr = api_header(req, DOC_META_HEADER);
+        if (hdr) {
+                json_error_t je;
+                meta = json_loads(hdr, JSON_REJECT_DUPLICATES, &je);
+                if (!meta || !json_is_object(meta))
+                        return api_error_details(ret, 400, "bad_header", json_pack("{s:s}", "header", DOC_META_HEADER),
+                                                 DOC_META_HEADER " must hold one JSON object (the metadata)");
+                if (api_check_fields(meta, raw_fields, ret) < 0)
+                        return 0;
+                const char *ct = api_header(req, "Content-Type");
+                if (parse_meta(meta, ct ? ct : "application/octet-stream", &mi, ret) < 0)
+                        return 0;
+                content = req->body;
+                len = req->body_len;
+        } else {
+                if (api_body_json(req, &meta, ret) < 0 || api_check_fields(meta, fields, ret) < 0)
+                        return 0;
+                if (parse_meta(meta, NULL, &mi, ret) < 0)
+                        return 0;
+                json_t *jc = json_object_get(meta, "content_base64");
+                if (!json_is_string(jc))
+                        return field_error(ret, 400, "bad_field", "content_base64",
+                                           "the content, in base64 (or send it raw with the " DOC_META_HEADER
+                                           " header)"), 0;
+                r = res_base64_decode(json_string_value(jc), json_string_length(jc), &decoded, &len);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        return field_error(ret, 400, "bad_field", "content_base64", "not valid base64"), 0;
+                content = decoded;
+        }
+        {
+                _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
+                if (replace)
+                        r = dossier_replace(e, &ra.a, ins, old_uid, &mi.m, content, len, uid, &w);
+                else
+                        r = dossier_deposit(e, &ra.a, ins, &mi.m, content, len, uid, &w);
+                if (r < 0) {
+                        if (decoded)
+                                secure_zero(decoded, len);
+                        return res_engine_fail(ret, e, r);
+                }
+        }
+        if (decoded)
+                secure_zero(decoded, len);
+        json_t *warnings = json_array();
+        for (unsigned i = 0; warnings && i < w.n; i++)
+                json_array_append_new(warnings, json_pack("{s:s,s:o,s:s}", "kind", warning_kind(w.w[i].kind),
+                                                          "other_document", str_or_null(w.w[i].other_uid), "detail",
+                                                          w.w[i].detail));
+        return api_ok(ret, 201,
+                      json_pack("{s:s,s:s,s:o,s:o,s:b}", "uid", uid, "ins", ins, "replaces",
+                                replace ? json_string(old_uid) : json_null(), "warnings", warnings,
+                                "warnings_truncated", w.truncated));
+}
+
+int res_documents_post(const struct api_request *req, struct api_reply *ret) {
+        return put(req, ret, false);
+}
+
+int res_document_replace(const struct api_request *req, struct api_reply *ret) {
+        return put(req, ret, true);
+}
+
+/* ---- one-document actions ------------------------------------------------ */
+
+enum doc_action { DOC_ARCHIVE, DOC_MASK, DOC_UNMASK, DOC_RELEASE };
+
+static int doc_action(const struct api_request *req, struct api_reply *ret, enum doc_action what) {
+        static const char *const answers[] = {
+                [DOC_ARCHIVE] = "archived", [DOC_MASK] = "masked", [DOC_UNMASK] = "unmasked", [DOC_RELEASE] = "released"};
+        struct dossier_engine *e;
+        struct res_actor ra;
+        const char *ins, *uid;
+        int r;
+
+        if (prologue(req, &ra, &e, &ins, &uid, ret) < 0)
+                return 0;
+        if (req->body_len > 0) {
+                /* these take no body; an empty JSON object is fine */
+                _cleanup_(json_decrefp) json_t *b = NULL;
+                static const char *const none[] = {NULL};
+                if (api_body_json(req, &b, ret) < 0 || api_check_fields(b, none, ret) < 0)
+                        return 0;
+        }
+        _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
+        switch (what) {
+        case DOC_ARCHIVE: r = dossier_archive(e, &ra.a, ins, uid); break;
+        case DOC_MASK: r = dossier_set_masked(e, &ra.a, ins, uid, true); break;
+        case DOC_UNMASK: r = dossier_set_masked(e, &ra.a, ins, uid, false); break;
+        default: r = dossier_release_hold(e, &ra.a, ins, uid); break;
+        }
+        if (r < 0)
+                return res_engine_fail(ret, e, r);
+        return api_ok(ret, 200, json_pack("{s:s,s:s,s:b}", "uid", uid, "ins", ins, answers[what], true));
+}
+
+int res_document_archive(const struct api_request *req, struct api_reply *ret) {
+        return doc_action(req, ret, DOC_ARCHIVE);
+}
+
+int res_document_mask(const struct api_request *req, struct api_reply *ret) {
+        return doc_action(req, ret, DOC_MASK);
+}
+
+int res_document_unmask(const struct api_request *req, struct api_reply *ret) {
+        return doc_action(req, ret, DOC_UNMASK);
+}
+
+int res_document_release(const struct api_request *req, struct api_reply *ret) {
+        return doc_action(req, ret, DOC_RELEASE);
+}

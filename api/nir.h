@@ -1,0 +1,8 @@
+/* api/nir.h: POST /v1/nir/check, checks a NIR typed by hand (for a
+ * patient without a card) the way carnetd checks the NIRs it reads from
+ * Vitale cards. */
+#pragma once
+
+#include "http/router.h"
+
+int nir_check_post(const struct api_request *req, struct api_reply *ret);

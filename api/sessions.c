@@ -1,0 +1,298 @@
+/* api/sessions.c: the session resources. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/sha.h>
+
+#include "context.h"
+#include "engine/dossier-session.h"
+#include "lib/macro.h"
+#include "dossiers.h"
+#include "sessions.h"
+
+#define PIN_MAX 16
+
+/* The API's names for the modes ("call_centre"; the trail says "call-centre"). */
+static const char *mode_api_name(enum session_mode m) {
+        switch (m) {
+        case SESSION_MODE_EMERGENCY: return "emergency";
+        case SESSION_MODE_CALL_CENTRE: return "call_centre";
+        default: return "normal";
+        }
+}
+
+/* HTTP status for a session_error code: an authentication that failed is
+ * 401, a card that is not trusted or blocked 403, a state conflict 409, a
+ * card or service that is not there 503. */
+static unsigned status_of(const char *code) {
+        static const struct {
+                const char *code;
+                unsigned status;
+        } map[] = {
+                {"pin_incorrect", 401},     {"pin_locked", 403},         {"pin_required", 400},
+                {"session_exists", 409},    {"too_many_sessions", 409},  {"unknown_ca", 403},
+                {"expired", 403},           {"not_yet_valid", 403},      {"wrong_key_usage", 403},
+                {"chain_invalid", 403},     {"bad_signature", 403},      {"bad_certificate", 403},
+                {"key_unsupported", 403},   {"no_auth_certificate", 403}, {"bad_identity", 403},
+                {"internal", 500},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(map); i++)
+                if (strcmp(map[i].code, code) == 0)
+                        return map[i].status;
+        return 503; /* no card, card removed, pcscd, PKCS#11 module, trust anchors */
+}
+
+json_t *res_session_json(const struct session_info *si) {
+        const struct p11_identity *w = &si->who;
+        if (si->kind == SESSION_PATIENT)
+                return json_pack("{s:s,s:s,s:s,s:{s:s},s:s,s:I,s:I,s:I}", "id", si->id, "kind", "patient", "reader",
+                                 si->reader, "patient", "ins", si->ins, "mode", "normal", "uid",
+                                 (json_int_t)si->uid, "opened_at", (json_int_t)si->opened_at, "last_used",
+                                 (json_int_t)si->last_used);
+        return json_pack("{s:s,s:s,s:s,s:{s:s,s:s,s:s,s:s?,s:s?,s:s},s:s,s:s,s:s,s:s?,s:I,s:I,s:I}", "id", si->id,
+                         "kind", "professional", "reader", si->reader, "professional", "national_id",
+                         w->national_id, "surname", w->surname, "given_name", w->given_name, "profession",
+                         w->profession[0] ? w->profession : NULL, "specialty", w->specialty[0] ? w->specialty : NULL,
+                         "card_type", p11_card_type_to_string(w->card_type), "card_serial", si->card_serial,
+                         "cert_sha256", si->cert_sha256, "mode", mode_api_name(si->mode), "reason",
+                         si->reason[0] ? si->reason : NULL, "uid", (json_int_t)si->uid, "opened_at",
+                         (json_int_t)si->opened_at, "last_used", (json_int_t)si->last_used);
+}
+
+enum access_card res_card_of(enum p11_card_type t) {
+        switch (t) {
+        case P11_CARD_CPS: return ACCESS_CARD_CPS;
+        case P11_CARD_CPF: return ACCESS_CARD_CPF;
+        case P11_CARD_CPE: return ACCESS_CARD_CPE;
+        default: return ACCESS_CARD_CPA;
+        }
+}
+
+void res_actor_from_session(struct res_actor *ra) {
+        const struct session_info *si = &ra->si;
+        if (si->kind == SESSION_PATIENT) {
+                ra->a = (struct dossier_actor){
+                        .kind = ACCESS_ACTOR_PATIENT,
+                        .id = si->ins,
+                        .mode = ACCESS_MODE_NORMAL,
+                        .session = si->id,
+                };
+                return;
+        }
+        const struct p11_identity *w = &si->who;
+        ra->a = (struct dossier_actor){
+                .kind = ACCESS_ACTOR_PROFESSIONAL,
+                .id = w->national_id,
+                .profession = w->profession,
+                .specialty = w->specialty[0] ? w->specialty : NULL,
+                .last_name = w->surname,
+                .first_name = w->given_name,
+                .card = res_card_of(w->card_type),
+                .practice = ACCESS_PRACTICE_CARE,
+                .mode = si->mode == SESSION_MODE_EMERGENCY     ? ACCESS_MODE_EMERGENCY
+                        : si->mode == SESSION_MODE_CALL_CENTRE ? ACCESS_MODE_CALL_CENTRE
+                                                               : ACCESS_MODE_NORMAL,
+                .reason = si->reason[0] ? si->reason : NULL,
+                .session = si->id,
+        };
+}
+
+/* Set by unit tests only (res_actor_test_override); never in carnetd. */
+static struct dossier_actor test_actor;
+static bool test_actor_set;
+
+void res_actor_test_override(const struct dossier_actor *a) {
+        test_actor_set = a != NULL;
+        if (a)
+                test_actor = *a;
+}
+
+int res_actor_require(const struct api_request *req, struct res_actor *ret, struct api_reply *err) {
+        if (test_actor_set) {
+                memset(ret, 0, sizeof(*ret));
+                ret->a = test_actor;
+                ret->a.session = "test";
+                ret->si.kind = test_actor.kind == ACCESS_ACTOR_PATIENT ? SESSION_PATIENT : SESSION_PROFESSIONAL;
+                return 0;
+        }
+        int r = res_session_any(req, &ret->si, err);
+        if (r < 0)
+                return r;
+        res_actor_from_session(ret);
+        return 0;
+}
+
+int res_session_any(const struct api_request *req, struct session_info *ret, struct api_reply *err) {
+        const char *token = api_header(req, API_SESSION_HEADER);
+        if (!req->ctx || !req->ctx->sessions)
+                return api_error(err, 503, "sessions_unavailable", "carnetd runs without sessions"), -EHOSTDOWN;
+        if (!token) {
+                api_error(err, 401, "no_session", "this call needs a session: open one with "
+                                                  "POST /v1/sessions (or /v1/patient-sessions) and send its "
+                                                  "token in " API_SESSION_HEADER);
+                return -ENOENT;
+        }
+        int r = sessions_lookup(req->ctx->sessions, token, req->uid, ret);
+        if (r < 0) {
+                /* another uid's token is reported like an unknown one */
+                api_error(err, 401, "no_session",
+                          "no live session for this token (logged out, card removed, idle too long, "
+                          "or opened by another user)");
+                return -ENOENT;
+        }
+        return 0;
+}
+
+int res_session_require(const struct api_request *req, struct session_info *ret, struct api_reply *err) {
+        int r = res_session_any(req, ret, err);
+        if (r < 0)
+                return r;
+        if (ret->kind != SESSION_PROFESSIONAL) {
+                api_error(err, 403, "professional_only", "this call needs a professional session (CPS card)");
+                return -EPERM;
+        }
+        return 0;
+}
+
+/* Links the new session to its card-signed record in the audit chain (the
+ * SHA-256 of the record the card signed), so that every later trail entry
+ * naming the session id leads back to the card.  Best effort: the session
+ * exists whatever the store says. */
+static void audit_session(const struct api_request *req, const struct session_info *si) {
+        _cleanup_free_ char *record = NULL;
+        _cleanup_free_ uint8_t *sig = NULL;
+        uint8_t digest[SHA256_DIGEST_LENGTH];
+        char hex[2 * SHA256_DIGEST_LENGTH + 1];
+        size_t sig_len;
+
+        if (!req->ctx->engine || sessions_record(req->ctx->sessions, si->id, &record, &sig, &sig_len) < 0)
+                return;
+        SHA256((const unsigned char *)record, strlen(record), digest);
+        hex_encode(digest, sizeof(digest), hex);
+        _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
+        (void)dossier_session_audit(req->ctx->engine, si->who.national_id, si->id, hex);
+}
+
+int res_sessions_post(const struct api_request *req, struct api_reply *ret) {
+        static const char *const fields[] = {"pin", "reader", NULL};
+        _cleanup_(json_decrefp) json_t *body = NULL;
+        const char *reader = NULL;
+        char pin[PIN_MAX + 1];
+        size_t pin_len = 0;
+        bool have_pin = false;
+        int r;
+
+        if (!req->ctx || !req->ctx->sessions)
+                return api_error(ret, 503, "sessions_unavailable", "carnetd runs without sessions");
+        if (api_body_json(req, &body, ret) < 0 || api_check_fields(body, fields, ret) < 0)
+                return 0;
+        json_t *jpin = json_object_get(body, "pin"), *jreader = json_object_get(body, "reader");
+        if (jreader && !json_is_string(jreader))
+                return api_error(ret, 400, "bad_field", "reader must be a string");
+        reader = json_string_value(jreader);
+        if (jpin) {
+                if (!json_is_string(jpin) || json_string_length(jpin) == 0 ||
+                    json_string_length(jpin) > PIN_MAX) {
+                        r = api_error(ret, 400, "bad_field", "pin must be a string of 1 to %d characters", PIN_MAX);
+                        goto wipe;
+                }
+                pin_len = json_string_length(jpin);
+                memcpy(pin, json_string_value(jpin), pin_len);
+                pin[pin_len] = '\0';
+                have_pin = true;
+        }
+        /* The PIN now lives in pin[] only: wipe jansson's copy at once. */
+        if (jpin && json_is_string(jpin))
+                secure_zero((char *)json_string_value(jpin), json_string_length(jpin));
+
+        struct session_info si;
+        struct session_error e;
+        char token[SESSION_TOKEN_LEN + 1];
+        r = sessions_open(req->ctx->sessions, reader, have_pin ? pin : NULL, pin_len, req->uid, &si, token, &e);
+        secure_zero(pin, sizeof(pin));
+        if (r < 0) {
+                json_t *details = e.tries_left >= 0 ? json_pack("{s:i}", "tries_left", e.tries_left) : NULL;
+                return api_error_details(ret, status_of(e.code), e.code, details, "%s", e.message);
+        }
+        audit_session(req, &si);
+        json_t *doc = json_pack("{s:s,s:o}", "token", token, "session", res_session_json(&si));
+        secure_zero(token, sizeof(token));
+        return api_ok(ret, 201, doc);
+wipe:
+        if (jpin && json_is_string(jpin))
+                secure_zero((char *)json_string_value(jpin), json_string_length(jpin));
+        return r;
+}
+
+int res_sessions_current(const struct api_request *req, struct api_reply *ret) {
+        struct session_info si;
+        if (res_session_any(req, &si, ret) < 0)
+                return 0;
+        return api_ok(ret, 200, res_session_json(&si));
+}
+
+int res_sessions_delete(const struct api_request *req, struct api_reply *ret) {
+        const char *id = api_path_param(req, "id");
+        if (!req->ctx || !req->ctx->sessions)
+                return api_error(ret, 503, "sessions_unavailable", "carnetd runs without sessions");
+        int r = sessions_close(req->ctx->sessions, id ? id : "", req->uid);
+        if (r == -ENOENT || r == -EPERM)
+                return api_error(ret, 404, "no_such_session", "no live session %s of yours", id ? id : "");
+        if (r < 0)
+                return api_error(ret, 500, "internal", "%s", strerror(-r));
+        return api_ok(ret, 200, json_pack("{s:s,s:b}", "id", id, "closed", true));
+}
+
+/* PUT /v1/sessions/current/mode: every later request of the session is
+ * made in this mode and records it (and the reason) in the trail.  The
+ * rules themselves (opt-outs, call centre for doctors only) are applied
+ * per request by the engine; here only the shape: emergency needs a
+ * stated reason, normal takes none. */
+int res_sessions_mode_put(const struct api_request *req, struct api_reply *ret) {
+        static const char *const fields[] = {"mode", "reason", NULL};
+        _cleanup_(json_decrefp) json_t *body = NULL;
+        struct session_info si;
+        enum session_mode mode;
+        const char *reason = NULL;
+
+        if (res_session_require(req, &si, ret) < 0)
+                return 0;
+        if (api_body_json(req, &body, ret) < 0 || api_check_fields(body, fields, ret) < 0)
+                return 0;
+        const char *m = json_string_value(json_object_get(body, "mode"));
+        json_t *jr = json_object_get(body, "reason");
+        if (!m)
+                return api_error_details(ret, 400, "bad_field", json_pack("{s:s}", "field", "mode"),
+                                         "mode must be \"normal\", \"emergency\" or \"call_centre\"");
+        if (strcmp(m, "normal") == 0)
+                mode = SESSION_MODE_NORMAL;
+        else if (strcmp(m, "emergency") == 0)
+                mode = SESSION_MODE_EMERGENCY;
+        else if (strcmp(m, "call_centre") == 0)
+                mode = SESSION_MODE_CALL_CENTRE;
+        else
+                return api_error_details(ret, 400, "bad_field", json_pack("{s:s}", "field", "mode"),
+                                         "mode must be \"normal\", \"emergency\" or \"call_centre\"");
+        if (jr && !json_is_null(jr)) {
+                if (!json_is_string(jr))
+                        return api_error_details(ret, 400, "bad_field", json_pack("{s:s}", "field", "reason"),
+                                                 "reason must be a string");
+                reason = json_string_value(jr);
+                if (dossier_text_check(reason, json_string_length(jr), SESSION_REASON_MAX) < 0)
+                        return api_error_details(ret, 400, "bad_field", json_pack("{s:s}", "field", "reason"),
+                                                 "reason must be printable text of at most %d bytes",
+                                                 SESSION_REASON_MAX - 1);
+        }
+        bool blank = !reason || strspn(reason, " \t") == strlen(reason);
+        if (mode == SESSION_MODE_EMERGENCY && blank)
+                return api_error_details(ret, 400, "reason_required", json_pack("{s:s}", "field", "reason"),
+                                         "an emergency access needs its reason stated");
+        int r = sessions_set_mode(req->ctx->sessions, si.id, req->uid, mode,
+                                  blank || mode == SESSION_MODE_NORMAL ? NULL : reason, &si);
+        if (r == -ENOENT || r == -EPERM)
+                return api_error(ret, 401, "no_session", "the session ended");
+        if (r < 0)
+                return api_error(ret, 500, "internal", "%s", strerror(-r));
+        return api_ok(ret, 200, res_session_json(&si));
+}

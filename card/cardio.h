@@ -1,0 +1,28 @@
+/* card/cardio.h: exchanging APDUs with a card, whatever carries them.
+ *
+ * Card drivers talk to a struct card_io, not to PC/SC: the monitor binds
+ * it to SCardTransmit, unit tests bind it to a scripted card.  cardio_xfer
+ * follows 61xx (GET RESPONSE) and 6Cxx (resend with the right Le) and
+ * treats a reply shorter than a status word as a card that left. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CARDIO_RESP_MAX 258 /* 256 data bytes + SW1 SW2 */
+
+struct card_io {
+        /* Sends apdu, fills resp (up to resp_max) and *resp_len.  Returns 0,
+         * -ENODEV when the card is gone, -EIO on another transport error. */
+        int (*transmit)(void *userdata, const uint8_t *apdu, size_t len, uint8_t *resp,
+                        size_t resp_max, size_t *resp_len);
+        void *userdata;
+        unsigned apdus; /* exchanges so far, for benchmarks */
+};
+
+/* Sends a short APDU; copies the answer's data (without SW) to out (up to
+ * outmax) and sets *sw.  Returns the data length, -ENODEV when the card is
+ * gone, -EPROTO for a card that keeps asking for more (61xx/6Cxx loops),
+ * -ENOBUFS when the data does not fit. */
+int cardio_xfer(struct card_io *io, const uint8_t *apdu, size_t len, uint8_t *out, size_t outmax,
+                unsigned *sw);

@@ -1,0 +1,157 @@
+/* card/vitale.c: Carte Vitale 2 identity reader. */
+#include <errno.h>
+#include <string.h>
+
+#include "lib/nir.h"
+#include "tlv.h"
+#include "vitale.h"
+
+static const uint8_t select_mf[] = {0x00, 0xA4, 0x00, 0x00, 0x02, 0x3F, 0x00};
+static const uint8_t select_vitale[] = {0x00, 0xA4, 0x04, 0x00, 0x0B, 0xD2, 0x50, 0x00, 0x00,
+                                        0x02, 0x56, 0x49, 0x54, 0x41, 0x4C, 0x45};
+
+bool vitale_match_atr(const uint8_t *atr, size_t len) {
+        static const uint8_t v2[] = {0x3B, 0x75, 0x13, 0x00, 0x00, 0x40, 0x09, 0xEA, 0x90, 0x00};
+        if (len == sizeof(v2)) {
+                for (size_t i = 0; i < len; i++)
+                        if ((i == 5 ? atr[i] & 0xF0 : atr[i]) != v2[i])
+                                return false;
+                return true;
+        }
+        return len >= 4 && atr[0] == 0x3F && atr[1] == 0x65 && atr[2] == 0x25 && atr[3] == 0x00;
+}
+
+/* Reads short file 2 of the current DF: the first READ BINARY names it by
+ * short id, later ones read on by offset while the card fills 256 bytes. */
+static int read_file(struct card_io *io, uint8_t *buf, size_t size, size_t *ret_len) {
+        size_t off = 0;
+        unsigned sw;
+        for (;;) {
+                uint8_t cmd[5] = {0x00, 0xB0, 0x82, 0x00, 0x00};
+                if (off > 0) {
+                        if (off > 0x7FFF)
+                                return -EBADMSG;
+                        cmd[2] = (uint8_t)(off >> 8);
+                        cmd[3] = (uint8_t)(off & 0xFF);
+                }
+                size_t want = size - off < 256 ? size - off : 256;
+                if (want == 0)
+                        return -EBADMSG; /* larger than any real card's file */
+                int n = cardio_xfer(io, cmd, sizeof(cmd), buf + off, want, &sw);
+                if (n < 0)
+                        return n == -ENOBUFS ? -EBADMSG : n;
+                if (sw == 0x6B00 || (sw == 0x6282 && n == 0))
+                        break; /* end of file */
+                if (sw == 0x6A82 || sw == 0x6A83 || sw == 0x6986)
+                        return off ? -EBADMSG : -ENOENT;
+                if (sw != 0x9000 && sw != 0x6282)
+                        return -EBADMSG;
+                off += (size_t)n;
+                if (n < 256 || sw == 0x6282)
+                        break;
+        }
+        *ret_len = off;
+        return 0;
+}
+
+static int copy_field(char *dst, size_t size, const struct tlv *t) {
+        if (t->len >= size)
+                return -EBADMSG;
+        for (size_t i = 0; i < t->len; i++)
+                if (t->value[i] < 0x20 || t->value[i] == 0x7F)
+                        return -EBADMSG; /* control bytes have no place in a name */
+        memcpy(dst, t->value, t->len);
+        dst[t->len] = '\0';
+        return 0;
+}
+
+/* Walks a file of '65' templates, calling one per template's fields. */
+static int walk(const uint8_t *buf, size_t len, struct vitale_card *card, bool app) {
+        size_t off = 0, i = 0;
+        struct tlv t;
+        int r;
+        while ((r = tlv_next(buf, len, &off, &t)) > 0) {
+                if (t.tag != 0x65)
+                        continue; /* other objects: not ours to read */
+                if (i >= VITALE_PERSONS_MAX)
+                        return -EBADMSG;
+                struct vitale_person *p = &card->p[i];
+                size_t o2 = 0;
+                struct tlv f;
+                while ((r = tlv_next(t.value, t.len, &o2, &f)) > 0) {
+                        if (f.tag & 0x20 || f.tag > 0xFF)
+                                return -EBADMSG; /* nothing is nested deeper than this */
+                        if (!app && f.tag == 0x80)
+                                r = copy_field(p->surname, sizeof(p->surname), &f);
+                        else if (!app && f.tag == 0x81)
+                                r = copy_field(p->first_name, sizeof(p->first_name), &f);
+                        else if (!app && f.tag == 0x82)
+                                r = copy_field(p->birth_date, sizeof(p->birth_date), &f);
+                        else if (!app && f.tag == 0x83)
+                                r = copy_field(p->birth_rank, sizeof(p->birth_rank), &f);
+                        else if (app && f.tag == 0x93)
+                                r = copy_field(p->nir, sizeof(p->nir), &f);
+                        if (r < 0)
+                                return r;
+                }
+                if (r < 0)
+                        return r;
+                i++;
+        }
+        if (r < 0)
+                return r;
+        if (!app)
+                card->n = i;
+        else if (i > card->n)
+                return -EBADMSG; /* more NIRs than people */
+        return 0;
+}
+
+int vitale_parse(const uint8_t *ident, size_t ident_len, const uint8_t *app, size_t app_len,
+                 struct vitale_card *ret) {
+        struct vitale_card card;
+        int r;
+
+        memset(&card, 0, sizeof(card));
+        if ((r = walk(ident, ident_len, &card, false)) < 0 || (r = walk(app, app_len, &card, true)) < 0)
+                return r;
+        if (card.n == 0)
+                return -EBADMSG;
+        for (size_t i = 0; i < card.n; i++) {
+                struct vitale_person *p = &card.p[i];
+                if (!p->surname[0])
+                        return -EBADMSG;
+                if (!p->nir[0])
+                        p->nir_problem = "absent";
+                else if ((r = nir_check(p->nir)) == -EBADMSG)
+                        p->nir_problem = "wrong key";
+                else if (r < 0)
+                        p->nir_problem = "malformed";
+                p->nir_valid = p->nir_problem == NULL;
+        }
+        *ret = card;
+        return 0;
+}
+
+int vitale_read(struct card_io *io, struct vitale_card *ret) {
+        uint8_t ident[VITALE_FILE_MAX], app[VITALE_FILE_MAX];
+        size_t ident_len, app_len;
+        unsigned sw;
+        int r;
+
+        r = cardio_xfer(io, select_mf, sizeof(select_mf), ident, sizeof(ident), &sw);
+        if (r < 0)
+                return r;
+        if (sw != 0x9000 && (sw >> 8) != 0x61)
+                return -ENOENT;
+        if ((r = read_file(io, ident, sizeof(ident), &ident_len)) < 0)
+                return r;
+        r = cardio_xfer(io, select_vitale, sizeof(select_vitale), app, sizeof(app), &sw);
+        if (r < 0)
+                return r;
+        if (sw != 0x9000)
+                return -ENOENT;
+        if ((r = read_file(io, app, sizeof(app), &app_len)) < 0)
+                return r;
+        return vitale_parse(ident, ident_len, app, app_len, ret);
+}

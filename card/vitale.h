@@ -1,0 +1,48 @@
+/* card/vitale.h: the Carte Vitale 2 driver (identity only).
+ *
+ * Reads every person on the card, the holder and the beneficiaries, with
+ * the publicly known layout: MF short file 2 ('65' templates: 80 surname,
+ * 81 first name, 82 birth date, 83 birth rank) and application VITALE
+ * short file 2 ('65' templates in the same order: 93 NIR).  Four APDUs for
+ * a card whose files fit in 256 bytes.  Insurance rights are not public
+ * and not read.  Every NIR is checked; a person without a valid NIR is
+ * listed, flagged, and must not be used to open a dossier. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cardio.h"
+
+#define VITALE_PERSONS_MAX 16
+#define VITALE_FILE_MAX 4096
+
+struct vitale_person {
+        char surname[64];
+        char first_name[64];
+        char birth_date[9]; /* YYYYMMDD */
+        char birth_rank[4]; /* empty when the card has none */
+        char nir[16];       /* empty when absent */
+        bool nir_valid;
+        const char *nir_problem; /* NULL when valid: "absent", "malformed", "wrong key" */
+};
+
+struct vitale_card {
+        size_t n; /* persons; [0] is the holder */
+        struct vitale_person p[VITALE_PERSONS_MAX];
+};
+
+/* True for a Vitale ATR (3B 75 13 00 00 4x 09 EA 90 00, or Vitale 1's
+ * inverse-convention 3F 65 25 00 ...). */
+bool vitale_match_atr(const uint8_t *atr, size_t len);
+
+/* Reads the card through io (the caller holds a PC/SC transaction).
+ * Returns 0, -ENODEV when the card left, -ENOENT when it lacks the
+ * Vitale files, -EBADMSG for malformed data (truncated or too deeply
+ * nested TLV, too many persons, fields too long, files that disagree). */
+int vitale_read(struct card_io *io, struct vitale_card *ret);
+
+/* Parses the two files (exposed for tests and fuzzing). */
+int vitale_parse(const uint8_t *ident, size_t ident_len, const uint8_t *app, size_t app_len,
+                 struct vitale_card *ret);

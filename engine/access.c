@@ -1,0 +1,405 @@
+/* engine/access.c: the access decision; see access.h and
+ * docs/dossier-engine.md for the rules and their sources. */
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "access.h"
+#include "lib/macro.h"
+
+static const char *const reason_names[_ACCESS_REASON_MAX] = {
+        [ACCESS_ALLOW_PATIENT] = "allow-patient",
+        [ACCESS_ALLOW_AUTHORISED] = "allow-authorised",
+        [ACCESS_ALLOW_CARE_TEAM] = "allow-care-team",
+        [ACCESS_ALLOW_TRAITANT] = "allow-medecin-traitant",
+        [ACCESS_ALLOW_EXPRESS_CONSENT] = "allow-express-consent",
+        [ACCESS_ALLOW_EMERGENCY] = "allow-emergency",
+        [ACCESS_ALLOW_CALL_CENTRE] = "allow-call-centre",
+        [ACCESS_ALLOW_CREATE] = "allow-create",
+        [ACCESS_ALLOW_RECORD_CONSENT] = "allow-record-consent",
+        [ACCESS_ALLOW_SYSTEM] = "allow-system",
+        [ACCESS_DENY_INVALID] = "deny-invalid-request",
+        [ACCESS_DENY_FORBIDDEN_ROLE] = "deny-forbidden-role",
+        [ACCESS_DENY_NO_DOSSIER] = "deny-no-dossier",
+        [ACCESS_DENY_DOSSIER_EXISTS] = "deny-dossier-exists",
+        [ACCESS_DENY_DESTROYED] = "deny-dossier-destroyed",
+        [ACCESS_DENY_CLOSED] = "deny-dossier-closed",
+        [ACCESS_DENY_BLOCKED] = "deny-blocked",
+        [ACCESS_DENY_NOT_OWN_DOSSIER] = "deny-not-own-dossier",
+        [ACCESS_DENY_PATIENT_ONLY] = "deny-patient-only",
+        [ACCESS_DENY_PROFESSIONAL_ONLY] = "deny-professional-only",
+        [ACCESS_DENY_SYSTEM_ONLY] = "deny-system-only",
+        [ACCESS_DENY_CARD_TYPE] = "deny-card-type",
+        [ACCESS_DENY_NO_EXPRESS_CONSENT] = "deny-no-express-consent",
+        [ACCESS_DENY_NOT_AUTHORISED] = "deny-not-authorised",
+        [ACCESS_DENY_NO_CONSENT] = "deny-no-consent",
+        [ACCESS_DENY_EMERGENCY_OPTED_OUT] = "deny-emergency-opted-out",
+        [ACCESS_DENY_EMERGENCY_NO_REASON] = "deny-emergency-no-reason",
+        [ACCESS_DENY_CALL_CENTRE_OPTED_OUT] = "deny-call-centre-opted-out",
+        [ACCESS_DENY_CALL_CENTRE_NOT_DOCTOR] = "deny-call-centre-not-doctor",
+        [ACCESS_DENY_MODE_ACTION] = "deny-action-not-in-mode",
+        [ACCESS_DENY_RIGHTS_MATRIX] = "deny-rights-matrix",
+        [ACCESS_DENY_MASKED] = "deny-masked",
+        [ACCESS_DENY_HIDDEN_FROM_PATIENT] = "deny-hidden-from-patient",
+        [ACCESS_DENY_NOT_AUTHOR] = "deny-not-author",
+        [ACCESS_DENY_CLASS_RESERVED] = "deny-class-reserved",
+        [ACCESS_DENY_NO_DOCUMENT] = "deny-no-document",
+        [ACCESS_DENY_DOC_NOT_CURRENT] = "deny-document-not-current",
+        [ACCESS_DENY_BAD_SECRET] = "deny-bad-secret",
+};
+
+static const char *const mode_names[_ACCESS_MODE_MAX] = {
+        [ACCESS_MODE_NORMAL] = "normal",
+        [ACCESS_MODE_EMERGENCY] = "emergency",
+        [ACCESS_MODE_CALL_CENTRE] = "call-centre",
+};
+
+static const char *const action_names[_ACCESS_ACTION_MAX] = {
+        [ACCESS_ACTION_CREATE] = "create",
+        [ACCESS_ACTION_LIST] = "list",
+        [ACCESS_ACTION_READ] = "read",
+        [ACCESS_ACTION_DEPOSIT] = "deposit",
+        [ACCESS_ACTION_REPLACE] = "replace",
+        [ACCESS_ACTION_ARCHIVE] = "archive",
+        [ACCESS_ACTION_MASK] = "mask",
+        [ACCESS_ACTION_RELEASE_HOLD] = "release-hold",
+        [ACCESS_ACTION_RECORD_CONSENT] = "record-consent",
+        [ACCESS_ACTION_MANAGE_ACCESS] = "manage-access",
+        [ACCESS_ACTION_SET_OPTIONS] = "set-options",
+        [ACCESS_ACTION_CLOSE] = "close",
+        [ACCESS_ACTION_REACTIVATE] = "reactivate",
+        [ACCESS_ACTION_DESTROY] = "destroy",
+        [ACCESS_ACTION_READ_TRAIL] = "read-trail",
+        [ACCESS_ACTION_READ_NOTIFICATIONS] = "read-notifications",
+        [ACCESS_ACTION_PURGE] = "purge",
+};
+
+static const char *const actor_names[_ACCESS_ACTOR_MAX] = {
+        [ACCESS_ACTOR_PROFESSIONAL] = "professional",
+        [ACCESS_ACTOR_PATIENT] = "patient",
+        [ACCESS_ACTOR_SYSTEM] = "system",
+        [ACCESS_ACTOR_INSURER] = "insurer",
+        [ACCESS_ACTOR_COMPLEMENTARY_INSURER] = "complementary-insurer",
+        [ACCESS_ACTOR_BANK] = "bank",
+        [ACCESS_ACTOR_EMPLOYER] = "employer",
+};
+
+const char *access_reason_name(enum access_reason r) {
+        return (unsigned) r < _ACCESS_REASON_MAX && reason_names[r] ? reason_names[r] : "unknown";
+}
+
+const char *access_mode_name(enum access_mode m) {
+        return (unsigned) m < _ACCESS_MODE_MAX ? mode_names[m] : "unknown";
+}
+
+const char *access_action_name(enum access_action a) {
+        return (unsigned) a < _ACCESS_ACTION_MAX ? action_names[a] : "unknown";
+}
+
+const char *access_actor_kind_name(enum access_actor_kind k) {
+        return (unsigned) k < _ACCESS_ACTOR_MAX ? actor_names[k] : "unknown";
+}
+
+static bool blank(const char *s) {
+        if (!s)
+                return true;
+        for (; *s; s++)
+                if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+                        return false;
+        return true;
+}
+
+static bool streq_ptr(const char *a, const char *b) {
+        return a && b && strcmp(a, b) == 0;
+}
+
+/* Actions that name one existing document. */
+static bool action_needs_doc(enum access_action a) {
+        return a == ACCESS_ACTION_READ || a == ACCESS_ACTION_DEPOSIT || a == ACCESS_ACTION_REPLACE ||
+               a == ACCESS_ACTION_ARCHIVE || a == ACCESS_ACTION_MASK || a == ACCESS_ACTION_RELEASE_HOLD;
+}
+
+/* Actions only the patient may perform on their dossier (domain.md s. 3). */
+static bool action_patient_only(enum access_action a) {
+        return a == ACCESS_ACTION_MASK || a == ACCESS_ACTION_MANAGE_ACCESS || a == ACCESS_ACTION_SET_OPTIONS ||
+               a == ACCESS_ACTION_CLOSE || a == ACCESS_ACTION_REACTIVATE || a == ACCESS_ACTION_DESTROY ||
+               a == ACCESS_ACTION_READ_TRAIL || a == ACCESS_ACTION_READ_NOTIFICATIONS;
+}
+
+static int deny(struct access_decision *ret, enum access_reason reason) {
+        *ret = (struct access_decision) { .allow = false, .reason = reason };
+        return 0;
+}
+
+static int allow(struct access_decision *ret, enum access_reason reason, unsigned flags) {
+        *ret = (struct access_decision) { .allow = true, .reason = reason, .flags = flags };
+        return 0;
+}
+
+/* Structural checks: enum ranges and mandatory strings. */
+static bool request_valid(const struct access_request *req) {
+        if ((unsigned) req->actor_kind >= _ACCESS_ACTOR_MAX || (unsigned) req->card >= _ACCESS_CARD_MAX ||
+            (unsigned) req->practice >= _ACCESS_PRACTICE_MAX || (unsigned) req->mode >= _ACCESS_MODE_MAX ||
+            (unsigned) req->dossier_status >= _ACCESS_DOSSIER_MAX ||
+            (unsigned) req->relation >= _ACCESS_REL_MAX || (unsigned) req->action >= _ACCESS_ACTION_MAX)
+                return false;
+        if (req->actor_kind != ACCESS_ACTOR_SYSTEM && blank(req->actor_id))
+                return false;
+        if (req->actor_kind == ACCESS_ACTOR_PROFESSIONAL && blank(req->profession))
+                return false;
+        if (req->doc && (blank(req->doc->type_code) || blank(req->doc->class_code) ||
+                         (unsigned) req->doc->status >= _ACCESS_DOC_STATUS_MAX))
+                return false;
+        return true;
+}
+
+/* carnet's own jobs: the retention purge of closed dossiers and the
+ * automatic end of a hold after one month (domain.md s. 3). */
+static int decide_system(const struct access_request *req, struct access_decision *ret) {
+        switch (req->action) {
+        case ACCESS_ACTION_PURGE:
+                if (req->dossier_status == ACCESS_DOSSIER_CLOSED)
+                        return allow(ret, ACCESS_ALLOW_SYSTEM, 0);
+                if (req->dossier_status == ACCESS_DOSSIER_DESTROYED)
+                        return deny(ret, ACCESS_DENY_DESTROYED);
+                if (req->dossier_status == ACCESS_DOSSIER_ABSENT)
+                        return deny(ret, ACCESS_DENY_NO_DOSSIER);
+                return deny(ret, ACCESS_DENY_INVALID); /* an open dossier is never purged */
+        case ACCESS_ACTION_RELEASE_HOLD:
+                if (req->dossier_status != ACCESS_DOSSIER_OPEN && req->dossier_status != ACCESS_DOSSIER_CLOSED)
+                        return deny(ret, req->dossier_status == ACCESS_DOSSIER_ABSENT ? ACCESS_DENY_NO_DOSSIER
+                                                                                     : ACCESS_DENY_DESTROYED);
+                return allow(ret, ACCESS_ALLOW_SYSTEM, 0);
+        default:
+                return deny(ret, ACCESS_DENY_INVALID);
+        }
+}
+
+/* The patient on their own dossier (domain.md s. 3): reads everything but
+ * held-back documents, deposits only in their personal space (class 90),
+ * controls masking, the access list, opt-outs, closure and destruction. */
+static int decide_patient(const struct access_request *req, struct access_decision *ret) {
+        const struct access_doc *doc = req->doc;
+        enum access_action a = req->action;
+
+        if (!streq_ptr(req->actor_id, req->dossier_ins))
+                return deny(ret, ACCESS_DENY_NOT_OWN_DOSSIER);
+        if (req->mode != ACCESS_MODE_NORMAL)
+                return deny(ret, ACCESS_DENY_MODE_ACTION);
+        if (a == ACCESS_ACTION_PURGE)
+                return deny(ret, ACCESS_DENY_SYSTEM_ONLY);
+        if (a == ACCESS_ACTION_RECORD_CONSENT || a == ACCESS_ACTION_RELEASE_HOLD)
+                return deny(ret, ACCESS_DENY_PROFESSIONAL_ONLY);
+
+        switch (req->dossier_status) {
+        case ACCESS_DOSSIER_ABSENT:
+        case ACCESS_DOSSIER_DESTROYED:
+                if (a == ACCESS_ACTION_CREATE)
+                        return req->consent ? allow(ret, ACCESS_ALLOW_CREATE, 0) : deny(ret, ACCESS_DENY_NO_CONSENT);
+                if (req->dossier_status == ACCESS_DOSSIER_ABSENT)
+                        return deny(ret, ACCESS_DENY_NO_DOSSIER);
+                /* the trail outlives destruction */
+                if (a == ACCESS_ACTION_READ_TRAIL || a == ACCESS_ACTION_READ_NOTIFICATIONS)
+                        return allow(ret, ACCESS_ALLOW_PATIENT, 0);
+                return deny(ret, ACCESS_DENY_DESTROYED);
+        case ACCESS_DOSSIER_CLOSED:
+                if (a != ACCESS_ACTION_REACTIVATE && a != ACCESS_ACTION_DESTROY && a != ACCESS_ACTION_READ_TRAIL &&
+                    a != ACCESS_ACTION_READ_NOTIFICATIONS && a != ACCESS_ACTION_LIST && a != ACCESS_ACTION_READ)
+                        return deny(ret, ACCESS_DENY_CLOSED);
+                break;
+        case ACCESS_DOSSIER_OPEN:
+                if (a == ACCESS_ACTION_CREATE)
+                        return deny(ret, ACCESS_DENY_DOSSIER_EXISTS);
+                if (a == ACCESS_ACTION_REACTIVATE)
+                        return deny(ret, ACCESS_DENY_INVALID);
+                break;
+        default:
+                return deny(ret, ACCESS_DENY_INVALID);
+        }
+
+        if (action_needs_doc(a)) {
+                if (!doc)
+                        return deny(ret, ACCESS_DENY_NO_DOCUMENT);
+                /* a held-back document does not exist for the patient */
+                if (a != ACCESS_ACTION_DEPOSIT && doc->hidden_from_patient)
+                        return deny(ret, ACCESS_DENY_HIDDEN_FROM_PATIENT);
+        }
+        switch (a) {
+        case ACCESS_ACTION_DEPOSIT:
+                if (strcmp(doc->class_code, ACCESS_CLASS_PATIENT) != 0)
+                        return deny(ret, ACCESS_DENY_CLASS_RESERVED);
+                if (doc->hidden_from_patient)
+                        return deny(ret, ACCESS_DENY_INVALID);
+                break;
+        case ACCESS_ACTION_REPLACE:
+        case ACCESS_ACTION_ARCHIVE:
+                if (strcmp(doc->class_code, ACCESS_CLASS_PATIENT) != 0 || !streq_ptr(doc->author_id, req->actor_id))
+                        return deny(ret, ACCESS_DENY_NOT_AUTHOR);
+                if (doc->status != ACCESS_DOC_APPROVED)
+                        return deny(ret, ACCESS_DENY_DOC_NOT_CURRENT);
+                break;
+        default:
+                break;
+        }
+        return allow(ret, ACCESS_ALLOW_PATIENT, 0);
+}
+
+/* A professional (domain.md s. 2 and 6). Order matters and is the
+ * documented precedence: block, dossier state, who may do the action, card,
+ * mode, restricted practice, authorisation for the mode, then the
+ * document-level rules (matrix, masking, authorship). */
+static int decide_professional(const struct access_request *req, struct access_decision *ret) {
+        const struct access_doc *doc = req->doc;
+        enum access_action a = req->action;
+        enum access_reason base;
+        unsigned flags = 0;
+        bool restricted = req->practice != ACCESS_PRACTICE_CARE;
+
+        /* blocks win over everything (L1111-15 / seed 000) */
+        if (req->blocked)
+                return deny(ret, ACCESS_DENY_BLOCKED);
+
+        switch (req->dossier_status) {
+        case ACCESS_DOSSIER_ABSENT:
+                if (a != ACCESS_ACTION_CREATE)
+                        return deny(ret, ACCESS_DENY_NO_DOSSIER);
+                break;
+        case ACCESS_DOSSIER_DESTROYED:
+                if (a != ACCESS_ACTION_CREATE)
+                        return deny(ret, ACCESS_DENY_DESTROYED);
+                break;
+        case ACCESS_DOSSIER_CLOSED:
+                return deny(ret, ACCESS_DENY_CLOSED);
+        case ACCESS_DOSSIER_OPEN:
+                if (a == ACCESS_ACTION_CREATE)
+                        return deny(ret, ACCESS_DENY_DOSSIER_EXISTS);
+                break;
+        default:
+                return deny(ret, ACCESS_DENY_INVALID);
+        }
+
+        if (action_patient_only(a))
+                return deny(ret, ACCESS_DENY_PATIENT_ONLY);
+        if (a == ACCESS_ACTION_PURGE)
+                return deny(ret, ACCESS_DENY_SYSTEM_ONLY);
+
+        /* only CPS or CPF holders read documents (domain.md s. 5) */
+        if ((a == ACCESS_ACTION_LIST || a == ACCESS_ACTION_READ) &&
+            req->card != ACCESS_CARD_CPS && req->card != ACCESS_CARD_CPF)
+                return deny(ret, ACCESS_DENY_CARD_TYPE);
+
+        switch (req->mode) {
+        case ACCESS_MODE_NORMAL:
+                break;
+        case ACCESS_MODE_EMERGENCY:
+                if (a != ACCESS_ACTION_LIST && a != ACCESS_ACTION_READ && a != ACCESS_ACTION_DEPOSIT)
+                        return deny(ret, ACCESS_DENY_MODE_ACTION);
+                break;
+        case ACCESS_MODE_CALL_CENTRE:
+                if (a != ACCESS_ACTION_LIST && a != ACCESS_ACTION_READ)
+                        return deny(ret, ACCESS_DENY_MODE_ACTION);
+                break;
+        default:
+                return deny(ret, ACCESS_DENY_INVALID);
+        }
+
+        /* occupational and fire-service doctors: express consent only */
+        if (restricted && !req->express_consent)
+                return deny(ret, ACCESS_DENY_NO_EXPRESS_CONSENT);
+
+        if (a == ACCESS_ACTION_CREATE)
+                return req->consent ? allow(ret, ACCESS_ALLOW_CREATE, 0) : deny(ret, ACCESS_DENY_NO_CONSENT);
+        if (a == ACCESS_ACTION_RECORD_CONSENT)
+                return allow(ret, ACCESS_ALLOW_RECORD_CONSENT, 0);
+
+        switch (req->mode) {
+        case ACCESS_MODE_EMERGENCY:
+                if (req->optout_emergency)
+                        return deny(ret, ACCESS_DENY_EMERGENCY_OPTED_OUT);
+                if (blank(req->reason))
+                        return deny(ret, ACCESS_DENY_EMERGENCY_NO_REASON);
+                base = ACCESS_ALLOW_EMERGENCY;
+                flags |= ACCESS_FLAG_EMERGENCY;
+                break;
+        case ACCESS_MODE_CALL_CENTRE:
+                if (req->optout_call_centre)
+                        return deny(ret, ACCESS_DENY_CALL_CENTRE_OPTED_OUT);
+                if (!streq_ptr(req->profession, ACCESS_PROFESSION_DOCTOR))
+                        return deny(ret, ACCESS_DENY_CALL_CENTRE_NOT_DOCTOR);
+                base = ACCESS_ALLOW_CALL_CENTRE;
+                flags |= ACCESS_FLAG_CALL_CENTRE;
+                break;
+        default:
+                if (req->relation == ACCESS_REL_TRAITANT)
+                        base = ACCESS_ALLOW_TRAITANT;
+                else if (req->relation == ACCESS_REL_CARE_TEAM)
+                        base = ACCESS_ALLOW_CARE_TEAM;
+                else if (req->relation == ACCESS_REL_AUTHORISED)
+                        base = ACCESS_ALLOW_AUTHORISED;
+                else if (restricted)
+                        base = ACCESS_ALLOW_EXPRESS_CONSENT;
+                else
+                        return deny(ret, ACCESS_DENY_NOT_AUTHORISED);
+                break;
+        }
+
+        if (action_needs_doc(a) && !doc)
+                return deny(ret, ACCESS_DENY_NO_DOCUMENT);
+
+        switch (a) {
+        case ACCESS_ACTION_READ: {
+                bool author = streq_ptr(doc->author_id, req->actor_id);
+
+                if (!rights_allows(req->rights, req->profession, doc->type_code))
+                        return deny(ret, ACCESS_DENY_RIGHTS_MATRIX);
+                if (doc->masked && !author && req->relation != ACCESS_REL_TRAITANT && !req->sees_masked)
+                        return deny(ret, ACCESS_DENY_MASKED);
+                if (doc->hidden_from_patient)
+                        flags |= ACCESS_FLAG_WARN_HIDDEN_FROM_PATIENT;
+                break;
+        }
+        case ACCESS_ACTION_DEPOSIT:
+                if (strcmp(doc->class_code, ACCESS_CLASS_PATIENT) == 0)
+                        return deny(ret, ACCESS_DENY_CLASS_RESERVED);
+                break;
+        case ACCESS_ACTION_REPLACE:
+        case ACCESS_ACTION_ARCHIVE:
+                if (!streq_ptr(doc->author_id, req->actor_id))
+                        return deny(ret, ACCESS_DENY_NOT_AUTHOR);
+                if (doc->status != ACCESS_DOC_APPROVED)
+                        return deny(ret, ACCESS_DENY_DOC_NOT_CURRENT);
+                break;
+        case ACCESS_ACTION_RELEASE_HOLD:
+                if (!streq_ptr(doc->author_id, req->actor_id) && req->relation != ACCESS_REL_TRAITANT)
+                        return deny(ret, ACCESS_DENY_NOT_AUTHOR);
+                break;
+        default:
+                break;
+        }
+        return allow(ret, base, flags);
+}
+
+int access_decide(const struct access_request *req, struct access_decision *ret) {
+        if (!ret)
+                return -EINVAL;
+        deny(ret, ACCESS_DENY_INVALID);
+        if (!req || !request_valid(req))
+                return 0;
+
+        switch (req->actor_kind) {
+        case ACCESS_ACTOR_INSURER:
+        case ACCESS_ACTOR_COMPLEMENTARY_INSURER:
+        case ACCESS_ACTOR_BANK:
+        case ACCESS_ACTOR_EMPLOYER:
+                /* never allowed to require access (L1111-18) */
+                return deny(ret, ACCESS_DENY_FORBIDDEN_ROLE);
+        case ACCESS_ACTOR_SYSTEM:
+                return decide_system(req, ret);
+        case ACCESS_ACTOR_PATIENT:
+                return decide_patient(req, ret);
+        case ACCESS_ACTOR_PROFESSIONAL:
+                return decide_professional(req, ret);
+        default:
+                return 0;
+        }
+}

@@ -1,0 +1,205 @@
+/* engine/access.h: the one access decision of carnet.
+ *
+ * access_decide() is pure: it reads only the request (which carries every
+ * fact it needs: actor, mode, dossier state, the actor's relation to the
+ * dossier, the document, the profession x type table) and writes only the
+ * decision. It applies domain.md sections 2, 3 and 6; docs/dossier-engine.md
+ * lists each rule with its source. Anything not explicitly allowed is
+ * denied, and every denial names a stable reason code. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "rights.h"
+
+enum access_actor_kind {
+        ACCESS_ACTOR_PROFESSIONAL,
+        ACCESS_ACTOR_PATIENT,
+        ACCESS_ACTOR_SYSTEM,            /* carnet's own jobs (retention, hold release) */
+        ACCESS_ACTOR_INSURER,           /* never allowed (L1111-18) */
+        ACCESS_ACTOR_COMPLEMENTARY_INSURER,
+        ACCESS_ACTOR_BANK,
+        ACCESS_ACTOR_EMPLOYER,
+        _ACCESS_ACTOR_MAX,
+};
+
+/* Card types (domain.md section 5). */
+enum access_card {
+        ACCESS_CARD_CPS = 0, /* professional */
+        ACCESS_CARD_CPF = 1, /* in training */
+        ACCESS_CARD_CPE = 2, /* establishment staff */
+        ACCESS_CARD_CPA = 3, /* authorised staff */
+        _ACCESS_CARD_MAX,
+};
+
+/* Where a professional practises, for the roles the law restricts. */
+enum access_practice {
+        ACCESS_PRACTICE_CARE,
+        ACCESS_PRACTICE_OCCUPATIONAL,  /* médecin du travail: express consent only */
+        ACCESS_PRACTICE_FIRE_SERVICE,  /* médecin de sapeurs-pompiers: same */
+        _ACCESS_PRACTICE_MAX,
+};
+
+enum access_mode {
+        ACCESS_MODE_NORMAL,
+        ACCESS_MODE_EMERGENCY,   /* bris de glace, reason mandatory */
+        ACCESS_MODE_CALL_CENTRE, /* centre 15 regulating doctor */
+        _ACCESS_MODE_MAX,
+};
+
+enum access_relation {
+        ACCESS_REL_NONE,
+        ACCESS_REL_AUTHORISED,  /* patient informed and agreed (recorded by a user action) */
+        ACCESS_REL_CARE_TEAM,   /* member of the care team: deemed authorised */
+        ACCESS_REL_TRAITANT,    /* médecin traitant: sees masked documents */
+        _ACCESS_REL_MAX,
+};
+
+enum access_dossier_status {
+        ACCESS_DOSSIER_ABSENT,
+        ACCESS_DOSSIER_OPEN,
+        ACCESS_DOSSIER_CLOSED,
+        ACCESS_DOSSIER_DESTROYED,
+        _ACCESS_DOSSIER_MAX,
+};
+
+enum access_action {
+        ACCESS_ACTION_CREATE,
+        ACCESS_ACTION_LIST,
+        ACCESS_ACTION_READ,
+        ACCESS_ACTION_DEPOSIT,
+        ACCESS_ACTION_REPLACE,
+        ACCESS_ACTION_ARCHIVE,
+        ACCESS_ACTION_MASK,             /* mask or unmask to professionals */
+        ACCESS_ACTION_RELEASE_HOLD,     /* announcement consultation done */
+        ACCESS_ACTION_RECORD_CONSENT,   /* professional records the patient's agreement */
+        ACCESS_ACTION_MANAGE_ACCESS,    /* patient authorises / blocks / names traitant */
+        ACCESS_ACTION_SET_OPTIONS,      /* opt-outs, notification choice */
+        ACCESS_ACTION_CLOSE,
+        ACCESS_ACTION_REACTIVATE,
+        ACCESS_ACTION_DESTROY,
+        ACCESS_ACTION_READ_TRAIL,
+        ACCESS_ACTION_READ_NOTIFICATIONS,
+        ACCESS_ACTION_PURGE,            /* retention job */
+        _ACCESS_ACTION_MAX,
+};
+
+enum access_doc_status {
+        ACCESS_DOC_APPROVED,
+        ACCESS_DOC_DEPRECATED,
+        ACCESS_DOC_ARCHIVED,
+        _ACCESS_DOC_STATUS_MAX,
+};
+
+/* Reason codes: stable, recorded in the trail, never renumbered. */
+enum access_reason {
+        ACCESS_ALLOW_PATIENT,
+        ACCESS_ALLOW_AUTHORISED,
+        ACCESS_ALLOW_CARE_TEAM,
+        ACCESS_ALLOW_TRAITANT,
+        ACCESS_ALLOW_EXPRESS_CONSENT,
+        ACCESS_ALLOW_EMERGENCY,
+        ACCESS_ALLOW_CALL_CENTRE,
+        ACCESS_ALLOW_CREATE,
+        ACCESS_ALLOW_RECORD_CONSENT,
+        ACCESS_ALLOW_SYSTEM,
+        _ACCESS_ALLOW_MAX,
+        ACCESS_DENY_INVALID = _ACCESS_ALLOW_MAX,
+        ACCESS_DENY_FORBIDDEN_ROLE,
+        ACCESS_DENY_NO_DOSSIER,
+        ACCESS_DENY_DOSSIER_EXISTS,
+        ACCESS_DENY_DESTROYED,
+        ACCESS_DENY_CLOSED,
+        ACCESS_DENY_BLOCKED,
+        ACCESS_DENY_NOT_OWN_DOSSIER,
+        ACCESS_DENY_PATIENT_ONLY,
+        ACCESS_DENY_PROFESSIONAL_ONLY,
+        ACCESS_DENY_SYSTEM_ONLY,
+        ACCESS_DENY_CARD_TYPE,
+        ACCESS_DENY_NO_EXPRESS_CONSENT,
+        ACCESS_DENY_NOT_AUTHORISED,
+        ACCESS_DENY_NO_CONSENT,
+        ACCESS_DENY_EMERGENCY_OPTED_OUT,
+        ACCESS_DENY_EMERGENCY_NO_REASON,
+        ACCESS_DENY_CALL_CENTRE_OPTED_OUT,
+        ACCESS_DENY_CALL_CENTRE_NOT_DOCTOR,
+        ACCESS_DENY_MODE_ACTION,
+        ACCESS_DENY_RIGHTS_MATRIX,
+        ACCESS_DENY_MASKED,
+        ACCESS_DENY_HIDDEN_FROM_PATIENT,
+        ACCESS_DENY_NOT_AUTHOR,
+        ACCESS_DENY_CLASS_RESERVED,
+        ACCESS_DENY_NO_DOCUMENT,
+        ACCESS_DENY_DOC_NOT_CURRENT,
+        ACCESS_DENY_BAD_SECRET,          /* dossier_verify_secret(): wrong patient secret */
+        _ACCESS_REASON_MAX,
+};
+
+/* Decision flags: what the caller must do besides allowing. */
+#define ACCESS_FLAG_WARN_HIDDEN_FROM_PATIENT (1u << 0) /* show "not visible to the patient" */
+#define ACCESS_FLAG_EMERGENCY                (1u << 1) /* display as emergency, notify */
+#define ACCESS_FLAG_CALL_CENTRE              (1u << 2)
+
+/* Class code reserved to patient deposits (TRE_A03). */
+#define ACCESS_CLASS_PATIENT "90"
+/* Profession code of doctors (TRE_G15). */
+#define ACCESS_PROFESSION_DOCTOR "10"
+
+struct access_doc {
+        const char *type_code;       /* LOINC or local code */
+        const char *class_code;      /* TRE_A03 */
+        const char *author_id;       /* idNat of the depositing professional, or patient INS */
+        enum access_doc_status status;
+        bool masked;                 /* masked to professionals by the patient */
+        bool hidden_from_patient;    /* effective state (the 1-month rule already applied) */
+};
+
+struct access_request {
+        /* actor */
+        enum access_actor_kind actor_kind;
+        const char *actor_id;        /* idNat_PS, or the patient's INS */
+        const char *profession;      /* TRE_G15 code, professionals only */
+        enum access_card card;
+        enum access_practice practice;
+        bool express_consent;        /* patient's express consent, for restricted practices */
+
+        /* mode */
+        enum access_mode mode;
+        const char *reason;          /* mandatory in emergency mode */
+
+        /* dossier, and the actor's standing in it */
+        enum access_dossier_status dossier_status;
+        const char *dossier_ins;
+        bool optout_emergency;
+        bool optout_call_centre;
+        enum access_relation relation;
+        bool blocked;
+        bool sees_masked;            /* patient granted the traitant's right to see masked */
+        bool consent;                /* create: the patient's consent was recorded */
+
+        /* what */
+        enum access_action action;
+        const struct access_doc *doc; /* NULL when the action is not about one document */
+        const struct rights_table *rights;
+};
+
+struct access_decision {
+        bool allow;
+        enum access_reason reason;
+        unsigned flags;
+};
+
+/* Decides req and writes the decision to *ret. Always writes *ret (a NULL
+ * or malformed request yields deny/ACCESS_DENY_INVALID); returns 0, or
+ * -EINVAL when ret is NULL. */
+int access_decide(const struct access_request *req, struct access_decision *ret);
+
+/* Stable names, e.g. "deny-blocked", "emergency", "read". Never NULL. */
+const char *access_reason_name(enum access_reason r);
+const char *access_mode_name(enum access_mode m);
+const char *access_action_name(enum access_action a);
+const char *access_actor_kind_name(enum access_actor_kind k);
+
+static inline bool access_reason_is_allow(enum access_reason r) {
+        return r < _ACCESS_ALLOW_MAX;
+}

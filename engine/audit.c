@@ -1,0 +1,270 @@
+/* engine/audit.c: hash-chained trail; see audit.h. */
+#include <errno.h>
+#include <openssl/evp.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "audit.h"
+#include "lib/macro.h"
+
+#define AUDIT_TAG "carnet-audit-v1\n"
+#define AUDIT_N_TEXT 10
+
+static const char sql_last[] = "SELECT seq, hash FROM audit_head WHERE id = 1";
+static const char sql_insert[] =
+        "INSERT INTO audit (seq, at, actor_kind, actor, session, action, dossier, document, mode, reason, outcome, "
+        "code, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+static const char sql_head[] = "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2) "
+                               "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash";
+static const char sql_walk[] =
+        "SELECT seq, at, actor_kind, actor, session, action, dossier, document, mode, reason, outcome, code, "
+        "prev_hash, hash FROM audit ORDER BY seq";
+static const char sql_list[] =
+        "SELECT seq, at, actor_kind, actor, session, action, dossier, document, mode, reason, outcome, code "
+        "FROM audit WHERE dossier = ?1 ORDER BY seq";
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_MD_CTX, EVP_MD_CTX_free);
+
+static void put_be(uint8_t *p, uint64_t v, int n) {
+        for (int i = n - 1; i >= 0; i--, v >>= 8)
+                p[i] = (uint8_t) v;
+}
+
+/* hash = SHA-256(prev || canonical(entry)); texts[] are the ten fields in
+ * canonical order, with their lengths. */
+static int chain_hash(const uint8_t prev[AUDIT_HASH_LEN], int64_t seq, int64_t at, const char *const texts[],
+                      const size_t lens[], uint8_t ret[AUDIT_HASH_LEN]) {
+        _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        uint8_t num[16];
+        unsigned len = 0;
+
+        if (!ctx)
+                return -ENOMEM;
+        put_be(num, (uint64_t) seq, 8);
+        put_be(num + 8, (uint64_t) at, 8);
+        if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 || EVP_DigestUpdate(ctx, prev, AUDIT_HASH_LEN) != 1 ||
+            EVP_DigestUpdate(ctx, AUDIT_TAG, strlen(AUDIT_TAG)) != 1 || EVP_DigestUpdate(ctx, num, sizeof(num)) != 1)
+                return -EIO;
+        for (int i = 0; i < AUDIT_N_TEXT; i++) {
+                uint8_t l[4];
+
+                if (lens[i] > UINT32_MAX)
+                        return -E2BIG;
+                put_be(l, lens[i], 4);
+                if (EVP_DigestUpdate(ctx, l, 4) != 1 || EVP_DigestUpdate(ctx, texts[i], lens[i]) != 1)
+                        return -EIO;
+        }
+        if (EVP_DigestFinal_ex(ctx, ret, &len) != 1 || len != AUDIT_HASH_LEN)
+                return -EIO;
+        return 0;
+}
+
+static const char *nz(const char *s) {
+        return s ? s : "";
+}
+
+int audit_head(struct store *s, int64_t *ret_seq, uint8_t ret_hash[AUDIT_HASH_LEN]) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r;
+
+        if (!s || !ret_seq || !ret_hash)
+                return -EINVAL;
+        r = store_prepare(s, sql_last, &st);
+        if (r < 0)
+                return r;
+        r = store_step(s, st);
+        if (r < 0)
+                return r;
+        if (r == 0) {
+                *ret_seq = 0;
+                memset(ret_hash, 0, AUDIT_HASH_LEN);
+                return 0;
+        }
+        if (sqlite3_column_bytes(st, 1) != AUDIT_HASH_LEN)
+                return -EBADMSG;
+        *ret_seq = sqlite3_column_int64(st, 0);
+        memcpy(ret_hash, sqlite3_column_blob(st, 1), AUDIT_HASH_LEN);
+        return 0;
+}
+
+int audit_append(struct store *s, const struct audit_entry *e, int64_t *ret_seq) {
+        _cleanup_stmt_ sqlite3_stmt *ins = NULL, *head = NULL;
+        uint8_t prev[AUDIT_HASH_LEN], hash[AUDIT_HASH_LEN];
+        const char *texts[AUDIT_N_TEXT];
+        size_t lens[AUDIT_N_TEXT];
+        int64_t seq;
+        int r;
+
+        if (!s || !e)
+                return -EINVAL;
+        if (sqlite3_get_autocommit(store_db(s)))
+                return -ENOLCK; /* must be inside the caller's transaction */
+
+        r = audit_head(s, &seq, prev);
+        if (r < 0)
+                return r;
+        seq++;
+
+        texts[0] = nz(e->actor_kind);
+        texts[1] = nz(e->actor);
+        texts[2] = nz(e->session);
+        texts[3] = nz(e->action);
+        texts[4] = nz(e->dossier);
+        texts[5] = nz(e->document);
+        texts[6] = nz(e->mode);
+        texts[7] = nz(e->reason);
+        texts[8] = nz(e->outcome);
+        texts[9] = nz(e->code);
+        for (int i = 0; i < AUDIT_N_TEXT; i++)
+                lens[i] = strlen(texts[i]);
+        r = chain_hash(prev, seq, e->at, texts, lens, hash);
+        if (r < 0)
+                return r;
+
+        r = store_prepare(s, sql_insert, &ins);
+        if (r < 0)
+                return r;
+        if ((r = store_bind_int(ins, 1, seq)) < 0 || (r = store_bind_int(ins, 2, e->at)) < 0)
+                return r;
+        for (int i = 0; i < AUDIT_N_TEXT; i++)
+                if ((r = store_bind_text(ins, 3 + i, texts[i])) < 0)
+                        return r;
+        if ((r = store_bind_blob(ins, 13, prev, AUDIT_HASH_LEN)) < 0 ||
+            (r = store_bind_blob(ins, 14, hash, AUDIT_HASH_LEN)) < 0)
+                return r;
+        r = store_exec_step(s, ins);
+        if (r < 0)
+                return r;
+
+        r = store_prepare(s, sql_head, &head);
+        if (r < 0)
+                return r;
+        if ((r = store_bind_int(head, 1, seq)) < 0 || (r = store_bind_blob(head, 2, hash, AUDIT_HASH_LEN)) < 0)
+                return r;
+        r = store_exec_step(s, head);
+        if (r < 0)
+                return r;
+        if (ret_seq)
+                *ret_seq = seq;
+        return 0;
+}
+
+_printf_(5, 6)
+static int bad(int64_t seq, int64_t *ret_bad_seq, char *msg, size_t msg_size, const char *fmt, ...);
+
+static int bad(int64_t seq, int64_t *ret_bad_seq, char *msg, size_t msg_size, const char *fmt, ...) {
+        va_list ap;
+
+        if (ret_bad_seq)
+                *ret_bad_seq = seq;
+        if (msg && msg_size > 0) {
+                va_start(ap, fmt);
+                vsnprintf(msg, msg_size, fmt, ap);
+                va_end(ap);
+        }
+        return -EBADMSG;
+}
+
+/* Walks the chain in sequence order. Gaps name the first missing entry; a
+ * broken link (prev_hash) names the entry whose predecessor was removed,
+ * moved or rewritten; a wrong hash names the altered entry; a head that
+ * does not match the last entry names the first entry removed at the end. */
+int audit_verify(struct store *s, int64_t *ret_bad_seq, char *msg, size_t msg_size) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        uint8_t prev[AUDIT_HASH_LEN] = {}, head_hash[AUDIT_HASH_LEN];
+        int64_t expect = 1, head_seq;
+        int r;
+
+        if (!s)
+                return -EINVAL;
+        if (msg && msg_size > 0)
+                msg[0] = '\0';
+        r = store_prepare(s, sql_walk, &st);
+        if (r < 0)
+                return r;
+        for (;;) {
+                const char *texts[AUDIT_N_TEXT];
+                size_t lens[AUDIT_N_TEXT];
+                uint8_t h[AUDIT_HASH_LEN];
+                int64_t seq;
+
+                r = store_step(s, st);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        break;
+                seq = sqlite3_column_int64(st, 0);
+                if (seq != expect)
+                        return bad(expect, ret_bad_seq, msg, msg_size,
+                                   seq > expect ? "entry %" PRId64 " is missing" : "entry %" PRId64 " is out of order",
+                                   expect);
+                for (int i = 0; i < AUDIT_N_TEXT; i++) {
+                        if (sqlite3_column_type(st, 2 + i) != SQLITE_TEXT)
+                                return bad(seq, ret_bad_seq, msg, msg_size, "entry %" PRId64 " was altered", seq);
+                        texts[i] = (const char *) sqlite3_column_text(st, 2 + i);
+                        lens[i] = (size_t) sqlite3_column_bytes(st, 2 + i);
+                }
+                if (sqlite3_column_bytes(st, 12) != AUDIT_HASH_LEN || sqlite3_column_bytes(st, 13) != AUDIT_HASH_LEN)
+                        return bad(seq, ret_bad_seq, msg, msg_size, "entry %" PRId64 " was altered", seq);
+                if (memcmp(sqlite3_column_blob(st, 12), prev, AUDIT_HASH_LEN) != 0)
+                        return bad(seq, ret_bad_seq, msg, msg_size,
+                                   "entry %" PRId64 " does not follow entry %" PRId64
+                                   " (an entry was altered, removed or reordered)", seq, seq - 1);
+                r = chain_hash(prev, seq, sqlite3_column_int64(st, 1), texts, lens, h);
+                if (r < 0)
+                        return r;
+                if (memcmp(sqlite3_column_blob(st, 13), h, AUDIT_HASH_LEN) != 0)
+                        return bad(seq, ret_bad_seq, msg, msg_size, "entry %" PRId64 " was altered", seq);
+                memcpy(prev, h, AUDIT_HASH_LEN);
+                expect++;
+        }
+        store_reset(st);
+        st = NULL;
+
+        r = audit_head(s, &head_seq, head_hash);
+        if (r < 0)
+                return r;
+        if (head_seq != expect - 1 || memcmp(head_hash, prev, AUDIT_HASH_LEN) != 0)
+                return bad(expect, ret_bad_seq, msg, msg_size,
+                           "trail ends at entry %" PRId64 " but its head says %" PRId64 ": entry %" PRId64
+                           " onwards removed or head altered", expect - 1, head_seq, expect);
+        if (ret_bad_seq)
+                *ret_bad_seq = 0;
+        return 0;
+}
+
+int audit_list(struct store *s, const char *dossier, audit_cb cb, void *userdata) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r;
+
+        if (!s || !dossier || !cb)
+                return -EINVAL;
+        r = store_prepare(s, sql_list, &st);
+        if (r < 0)
+                return r;
+        r = store_bind_text(st, 1, dossier);
+        if (r < 0)
+                return r;
+        while ((r = store_step(s, st)) > 0) {
+                struct audit_entry e = {
+                        .seq = sqlite3_column_int64(st, 0),
+                        .at = sqlite3_column_int64(st, 1),
+                        .actor_kind = (const char *) sqlite3_column_text(st, 2),
+                        .actor = (const char *) sqlite3_column_text(st, 3),
+                        .session = (const char *) sqlite3_column_text(st, 4),
+                        .action = (const char *) sqlite3_column_text(st, 5),
+                        .dossier = (const char *) sqlite3_column_text(st, 6),
+                        .document = (const char *) sqlite3_column_text(st, 7),
+                        .mode = (const char *) sqlite3_column_text(st, 8),
+                        .reason = (const char *) sqlite3_column_text(st, 9),
+                        .outcome = (const char *) sqlite3_column_text(st, 10),
+                        .code = (const char *) sqlite3_column_text(st, 11),
+                };
+                r = cb(&e, userdata);
+                if (r < 0)
+                        return r;
+        }
+        return r;
+}

@@ -1,0 +1,52 @@
+/* engine/audit.h: the append-only, hash-chained audit trail.
+ *
+ * Entry n stores hash(n) = SHA-256(hash(n-1) || canonical(n)), with
+ * hash(0) = 32 zero bytes, and a one-row head table holds the last sequence
+ * number and hash. canonical(n) is, in order: the 16 bytes
+ * "carnet-audit-v1\n", seq and at as 8-byte big-endian integers, then each
+ * text field (actor_kind, actor, session, action, dossier, document, mode,
+ * reason, outcome, code) as a 4-byte big-endian length followed by its bytes.
+ * docs/dossier-engine.md describes the format and its limits. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+#define AUDIT_HASH_LEN 32
+
+struct audit_entry {
+        int64_t seq;             /* set by audit_append, read by audit_list */
+        int64_t at;              /* seconds since the epoch */
+        const char *actor_kind;  /* "professional", "patient", "system", ... */
+        const char *actor;       /* idNat_PS or INS; "" for the system */
+        const char *session;
+        const char *action;
+        const char *dossier;     /* INS, "" when none */
+        const char *document;    /* document uid, "" when none */
+        const char *mode;
+        const char *reason;      /* the reason the actor stated ("" if none) */
+        const char *outcome;     /* "allow" or "deny" */
+        const char *code;        /* access_reason_name() */
+};
+
+/* Appends e (NULL fields count as "") and returns its sequence number.
+ * Must run inside the caller's write transaction (store_begin) so that the
+ * entry commits or rolls back with the action it records. */
+int audit_append(struct store *s, const struct audit_entry *e, int64_t *ret_seq);
+
+/* Walks the whole chain. Returns 0 when intact; -EBADMSG when not, with the
+ * first bad entry's sequence number in *ret_bad_seq and a sentence in msg
+ * (e.g. "entry 7 was altered"). Other negative errnos are I/O errors. */
+int audit_verify(struct store *s, int64_t *ret_bad_seq, char *msg, size_t msg_size);
+
+/* The last sequence number and hash: publish them elsewhere to detect a
+ * rewrite of the whole file. Empty trail: 0 and zeros. */
+int audit_head(struct store *s, int64_t *ret_seq, uint8_t ret_hash[AUDIT_HASH_LEN]);
+
+/* Calls cb for each entry about dossier (an INS), oldest first; a negative
+ * return from cb stops the walk and is returned. Strings are valid during
+ * the call only. */
+typedef int (*audit_cb)(const struct audit_entry *e, void *userdata);
+int audit_list(struct store *s, const char *dossier, audit_cb cb, void *userdata);

@@ -1,0 +1,20 @@
+/* engine/dossier-session.h: the trail entry of a card-signed session.
+ *
+ * dossier_session_audit() appends an entry (action "open-session", no
+ * dossier, code "allow-card-signature": not an access_decide() code)
+ * linking a professional session (its id) to the SHA-256 of the record the
+ * card signed.  Built on the public store.h and audit.h functions; runs in
+ * one write transaction of its own; the caller holds the engine lock. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dossier.h"
+
+#define DOSSIER_ACTION_OPEN_SESSION "open-session"
+
+/* Appends "open-session" for a professional session: actor, session id,
+ * and in the reason field "record-sha256:<hex>" of the signed record. */
+int dossier_session_audit(struct dossier_engine *e, const char *national_id, const char *session_id,
+                          const char *record_sha256_hex);

@@ -1,0 +1,334 @@
+/* engine/dossier.h: the dossier engine: lifecycle, documents, the
+ * patient's controls, notifications and care-coordination alerts.
+ *
+ * Every public operation that names a dossier runs in one write
+ * transaction: it loads the facts, asks access_decide(), appends an audit
+ * entry for the decision (allowed or denied), performs the action and the
+ * notifications it implies, and commits. A denial is committed too (its
+ * trail entry must survive) and returns -EACCES, or -ENOENT when the
+ * dossier or document does not exist; dossier_last_decision() then gives
+ * the reason code. Malformed input (bad INS, invalid UTF-8, oversized text)
+ * is refused with -EINVAL or -E2BIG before any decision and is not audited.
+ *
+ * Time comes from the configured clock so that tests of the 2-week,
+ * 1-month and 10-year rules do not sleep. No HTTP, no PC/SC in here. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "access.h"
+#include "audit.h"
+#include "interactions.h"
+#include "rights.h"
+#include "store.h"
+
+#define DOSSIER_UID_SIZE 33            /* 32 hex characters */
+#define DOSSIER_SECRET_SIZE 20         /* "XXXX-XXXX-XXXX-XXXX" + NUL */
+#define DOSSIER_CODE_MAX 64            /* codes, ids: bytes including NUL */
+#define DOSSIER_TEXT_MAX 256           /* names, institution, MIME type */
+#define DOSSIER_TITLE_MAX 4096         /* a longer title is refused, -E2BIG */
+#define DOSSIER_CONTENT_MAX (16u * 1024 * 1024)
+#define DOSSIER_MEDICINES_MAX 32       /* substance codes per prescription */
+#define DOSSIER_WARNINGS_MAX 16
+
+#define DOSSIER_DAY INT64_C(86400)
+#define DOSSIER_HOLD_NOTIFY (14 * DOSSIER_DAY)     /* patient told to consult */
+#define DOSSIER_HOLD_RELEASE (30 * DOSSIER_DAY)    /* "1 month": visible */
+#define DOSSIER_RETENTION (3653 * DOSSIER_DAY)     /* 10 years after closure */
+#define DOSSIER_FIRST_SEARCH (730 * DOSSIER_DAY)   /* first search: 2 years */
+
+/* Type codes of exams for the duplicate-exam alert, when not configured. */
+#define DOSSIER_DEFAULT_EXAM_TYPES { "11502-2", "18748-4" }
+
+/* Told, after the operation commits, of each notification it wrote: only
+ * its kind ("emergency-access", "first-access", "hold-consult"), never who
+ * or what, so that it can go on the workstation's event stream. */
+typedef void (*dossier_notification_hook)(void *userdata, const char *kind);
+
+struct dossier_config {
+        const char *path;                          /* SQLite file */
+        const struct rights_table *rights;         /* borrowed, required */
+        const struct interactions *interactions;   /* borrowed, may be NULL */
+        int64_t duplicate_window;                  /* seconds; 0: 30 days */
+        int64_t treatment_window;                  /* seconds; 0: 90 days */
+        const char *const *exam_types;             /* NULL-terminated; NULL: default */
+        uint64_t scrypt_n;                         /* 0: 32768 */
+        uint32_t scrypt_r;                         /* 0: 8 */
+        uint32_t scrypt_p;                         /* 0: 1 */
+        int64_t (*clock)(void *userdata);          /* NULL: time(NULL) */
+        void *clock_userdata;
+        dossier_notification_hook on_notification; /* may be NULL */
+        void *on_notification_userdata;
+};
+
+struct dossier_engine;
+
+int dossier_engine_open(const struct dossier_config *cfg, struct dossier_engine **ret);
+struct dossier_engine *dossier_engine_close(struct dossier_engine *e);
+static inline void dossier_engine_closep(struct dossier_engine **e) {
+        if (*e)
+                dossier_engine_close(*e);
+}
+#define _cleanup_dossier_engine_ __attribute__((cleanup(dossier_engine_closep)))
+
+struct store *dossier_engine_store(struct dossier_engine *e);
+/* The engine's clock (the configured one, else time(NULL)): what callers
+ * that write trail entries beside the engine must use. */
+int64_t dossier_engine_now(struct dossier_engine *e);
+/* Swaps the rights and interaction tables (SIGHUP reload); the caller
+ * keeps ownership of both and frees the old ones once no call can use
+ * them (carnetd holds its engine lock around this). rights is required. */
+int dossier_engine_set_tables(struct dossier_engine *e, const struct rights_table *rights,
+                              const struct interactions *interactions);
+
+/* Bulk loading (imports, the benchmark generator in bench/): between
+ * dossier_batch_begin() and dossier_batch_commit() every operation runs
+ * exactly as usual (checks, decision, trail entry, notifications, alerts)
+ * but inside a SAVEPOINT of one outer transaction instead of a transaction
+ * of its own, so that thousands of operations share one commit and one
+ * fsync. An operation that fails is undone alone and the batch goes on.
+ * The price is durability: nothing is acknowledged as durable before
+ * dossier_batch_commit() returns 0, a crash loses the whole batch, and the
+ * write lock is held throughout. Not for interactive use. */
+int dossier_batch_begin(struct dossier_engine *e);
+int dossier_batch_commit(struct dossier_engine *e);
+void dossier_batch_rollback(struct dossier_engine *e);
+
+/* The decision behind the last call's -EACCES/-ENOENT (or its success). */
+const struct access_decision *dossier_last_decision(const struct dossier_engine *e);
+
+/* Who is asking, and in which mode. For a patient, id is their INS and
+ * the caller has checked their secret (dossier_verify_secret). */
+struct dossier_actor {
+        enum access_actor_kind kind;
+        const char *id;              /* idNat_PS, or INS for a patient */
+        const char *profession;      /* TRE_G15 */
+        const char *specialty;
+        const char *last_name;
+        const char *first_name;
+        const char *institution;
+        enum access_card card;
+        enum access_practice practice;
+        bool express_consent;
+        enum access_mode mode;
+        const char *reason;          /* mandatory in emergency mode */
+        const char *session;
+};
+
+struct dossier_identity {
+        const char *ins;             /* NIR, 15 characters, valid key */
+        const char *ins_oid;         /* 1.2.250.1.213.1.4.8, or .10 for test NIRs */
+        const char *birth_name;
+        const char *first_names;
+        const char *birth_date;      /* YYYY-MM-DD */
+        const char *sex;             /* M, F or U */
+        const char *birth_place;     /* INSEE code */
+};
+
+/* Opens a dossier. consent must reflect the patient's recorded consent.
+ * On success writes the patient secret (shown once, on the receipt) to
+ * ret_secret; only its salted scrypt hash is stored. A destroyed dossier's
+ * tombstone is reopened (its trail continues). */
+int dossier_create(struct dossier_engine *e, const struct dossier_actor *actor, const struct dossier_identity *id,
+                   bool consent, char ret_secret[DOSSIER_SECRET_SIZE]);
+
+/* 0 when secret is this dossier's, -EACCES when not, -ENOENT without an
+ * open or closed dossier. Constant-time comparison. Each check, granted or
+ * refused, appends a trail entry (action "verify-secret", actor the
+ * patient, code allow-patient, deny-bad-secret or deny-no-dossier) and
+ * sets dossier_last_decision(); an error writing it is returned as such
+ * and never grants. */
+#define DOSSIER_ACTION_VERIFY_SECRET "verify-secret"
+int dossier_verify_secret(struct dossier_engine *e, const char *ins, const char *secret);
+
+/* A dossier's status and administrative data.  The status and dates are
+ * always given (a professional must know whether to open one), the
+ * identity traits only when access_decide() lets the actor list the
+ * dossier, the options only to the patient.  The decision (action "list")
+ * is traced as "read-status"; no notification.  -EINVAL for a bad INS or
+ * actor. */
+#define DOSSIER_ACTION_READ_STATUS "read-status"
+struct dossier_info {
+        enum access_dossier_status status;  /* ABSENT when there is no row */
+        bool traits_shown;                  /* the decision allowed the traits below */
+        char ins_oid[DOSSIER_CODE_MAX];
+        char birth_name[DOSSIER_TEXT_MAX];
+        char first_names[DOSSIER_TEXT_MAX];
+        char birth_date[DOSSIER_CODE_MAX];
+        char sex[DOSSIER_CODE_MAX];
+        char birth_place[DOSSIER_CODE_MAX];
+        int64_t created_at, closed_at, destroyed_at;  /* 0: none */
+        bool options_shown;                 /* the patient's own: opt-outs below */
+        bool optout_emergency, optout_call_centre, notify;
+        struct access_decision decision;    /* of the "list" action */
+};
+int dossier_info(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                 struct dossier_info *ret);
+
+int dossier_close(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins);
+int dossier_reactivate(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins);
+/* Patient's request: content purged, a tombstone (INS, dates) and the
+ * trail kept. */
+int dossier_destroy(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins);
+
+/* Retention job: destroys dossiers closed for DOSSIER_RETENTION. */
+int dossier_purge_expired(struct dossier_engine *e, unsigned *ret_purged);
+
+/* Hold job: notifies the patient of documents held back for 2 weeks and
+ * releases those held back for 1 month. Reads always apply the 1-month
+ * rule even if this job has not run. */
+int dossier_tick(struct dossier_engine *e, unsigned *ret_notified, unsigned *ret_released);
+
+struct dossier_doc_meta {
+        const char *type_code;       /* LOINC or local code */
+        const char *class_code;      /* TRE_A03 */
+        const char *format_code;
+        const char *mime;
+        const char *title;
+        const char *institution;     /* author's */
+        const char *role;
+        const char *specialty;
+        int64_t created_at;          /* act / exam time */
+        bool hidden_from_patient;    /* held back until the announcement consultation */
+        const char *medicines;       /* prescriptions: comma-separated ATC codes, or NULL */
+};
+
+enum dossier_warning_kind {
+        DOSSIER_WARN_DUPLICATE_EXAM,
+        DOSSIER_WARN_INTERACTION,
+};
+
+struct dossier_warning {
+        enum dossier_warning_kind kind;
+        char other_uid[DOSSIER_UID_SIZE];   /* the earlier document involved */
+        char detail[256];
+};
+
+struct dossier_warnings {
+        unsigned n;
+        bool truncated;
+        struct dossier_warning w[DOSSIER_WARNINGS_MAX];
+};
+
+/* Deposits a document; ret_warnings (optional) receives the duplicate-exam
+ * and interaction alerts, which never prevent the deposit. Returns after
+ * the commit: an acknowledged deposit is durable. */
+int dossier_deposit(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                    const struct dossier_doc_meta *meta, const void *content, size_t len,
+                    char ret_uid[DOSSIER_UID_SIZE], struct dossier_warnings *ret_warnings);
+
+/* New version of old_uid; the old one becomes deprecated. */
+int dossier_replace(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                    const char *old_uid, const struct dossier_doc_meta *meta, const void *content, size_t len,
+                    char ret_uid[DOSSIER_UID_SIZE], struct dossier_warnings *ret_warnings);
+
+int dossier_archive(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, const char *uid);
+int dossier_set_masked(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, const char *uid,
+                       bool masked);
+/* The announcement consultation took place: visible to the patient. */
+int dossier_release_hold(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                         const char *uid);
+
+struct dossier_doc {
+        char uid[DOSSIER_UID_SIZE];
+        char type_code[DOSSIER_CODE_MAX];
+        char class_code[DOSSIER_CODE_MAX];
+        char format_code[DOSSIER_CODE_MAX];
+        char mime[DOSSIER_TEXT_MAX];
+        char title[DOSSIER_TITLE_MAX + 1];
+        char author_id[DOSSIER_CODE_MAX];
+        char institution[DOSSIER_TEXT_MAX];
+        char role[DOSSIER_TEXT_MAX];
+        char specialty[DOSSIER_TEXT_MAX];
+        char replaced_by[DOSSIER_UID_SIZE];
+        int64_t created_at;
+        int64_t deposited_at;
+        int64_t size;
+        uint8_t sha256[32];
+        enum access_doc_status status;
+        int version;
+        bool masked;
+        bool hidden_from_patient;        /* effective, after the 1-month rule */
+        bool warn_hidden_from_patient;   /* reader must show "not visible to the patient" */
+        bool patient_deposit;            /* class 90: must be shown as such */
+};
+
+#define DOSSIER_LIST_ALL_STATUSES (1u << 0) /* include deprecated and archived */
+#define DOSSIER_LIST_FIRST_SEARCH (1u << 1) /* only the last 2 years */
+
+/* The documents actor may see, newest first; *ret is malloc'ed. */
+int dossier_list(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, unsigned flags,
+                 struct dossier_doc **ret, size_t *ret_n);
+
+/* One document's metadata and content (checked against its SHA-256:
+ * -EBADMSG if the stored content was altered). *ret_content is malloc'ed. */
+int dossier_read(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, const char *uid,
+                 struct dossier_doc *ret_doc, void **ret_content, size_t *ret_len);
+
+/* A professional records that the patient, informed, agreed: a user action
+ * of that professional, never done by carnet on its own. */
+int dossier_record_consent(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins);
+
+enum dossier_access_change {
+        DOSSIER_ACCESS_AUTHORISE,
+        DOSSIER_ACCESS_CARE_TEAM,
+        DOSSIER_ACCESS_TRAITANT,
+        DOSSIER_ACCESS_REVOKE,        /* back to no relation */
+        DOSSIER_ACCESS_BLOCK,
+        DOSSIER_ACCESS_UNBLOCK,
+        DOSSIER_ACCESS_GRANT_MASKED,  /* the traitant's right to see masked documents */
+        DOSSIER_ACCESS_REVOKE_MASKED,
+        _DOSSIER_ACCESS_CHANGE_MAX,
+};
+
+/* Patient edits the list of professionals (authorise, block...). */
+int dossier_set_access(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                       const char *id_nat, enum dossier_access_change change);
+
+struct dossier_access_entry {
+        char id_nat[DOSSIER_CODE_MAX];
+        char last_name[DOSSIER_TEXT_MAX];
+        char first_name[DOSSIER_TEXT_MAX];
+        char profession[DOSSIER_CODE_MAX];
+        enum access_relation relation;
+        bool blocked;
+        bool sees_masked;
+        int64_t first_access_at;          /* 0: never accessed */
+};
+
+/* Patient: the professionals with a relation, a block or a past access. */
+int dossier_list_access(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                        struct dossier_access_entry **ret, size_t *ret_n);
+
+/* Patient options; a negative value leaves the option unchanged. */
+int dossier_set_options(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                        int optout_emergency, int optout_call_centre, int notify);
+
+/* Patient: every trail entry about their dossier. */
+int dossier_trail(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, audit_cb cb,
+                  void *userdata);
+
+struct dossier_notification {
+        int64_t id;
+        int64_t at;
+        const char *recipient;   /* "patient" or a professional's idNat */
+        const char *kind;        /* "emergency-access", "first-access", "hold-consult" */
+        const char *message;
+        const char *document;
+};
+typedef int (*dossier_notification_cb)(const struct dossier_notification *n, void *userdata);
+
+/* Patient: their notifications, oldest first. */
+int dossier_notifications(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                          dossier_notification_cb cb, void *userdata);
+
+/* Notifications addressed to a professional (e.g. the médecin traitant told
+ * of an emergency access); no access decision, the front authenticates. */
+int dossier_notifications_for(struct dossier_engine *e, const char *id_nat, dossier_notification_cb cb,
+                              void *userdata);
+
+/* Validates untrusted text: -EINVAL for NUL, control characters or invalid
+ * UTF-8, -E2BIG when len >= max. */
+int dossier_text_check(const char *s, size_t len, size_t max);

@@ -1,0 +1,281 @@
+/* http/router.c: route dispatch, the error shape, and the helpers handlers
+ * use to read a request. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "router.h"
+
+int api_ok(struct api_reply *ret, unsigned status, json_t *body) {
+        if (!body)
+                return -ENOMEM;
+        json_decref(ret->body);
+        ret->status = status;
+        ret->body = body;
+        return 0;
+}
+
+int api_ok_stream(struct api_reply *ret, const struct api_stream *stream) {
+        if (!stream || !stream->read || !stream->content_type) {
+                if (stream && stream->free)
+                        stream->free(stream->userdata);
+                return -EINVAL;
+        }
+        api_reply_clear(ret);
+        ret->status = 200;
+        ret->stream = *stream;
+        return 0;
+}
+
+static int api_errorv(struct api_reply *ret, unsigned status, const char *code, json_t *details,
+                      const char *fmt, va_list ap) {
+        char msg[512];
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        json_t *e = json_pack("{s:s,s:s}", "code", code, "message", msg);
+        if (e && details && json_object_set(e, "details", details) < 0) {
+                json_decref(e);
+                e = NULL;
+        }
+        json_decref(details);
+        return api_ok(ret, status, e ? json_pack("{s:o}", "error", e) : NULL);
+}
+
+int api_error(struct api_reply *ret, unsigned status, const char *code, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        int r = api_errorv(ret, status, code, NULL, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+int api_error_details(struct api_reply *ret, unsigned status, const char *code, json_t *details,
+                      const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        int r = api_errorv(ret, status, code, details, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+void api_reply_clear(struct api_reply *r) {
+        json_decref(r->body);
+        r->body = NULL;
+        r->status = 0;
+        r->allow[0] = '\0';
+        if (r->stream.free)
+                r->stream.free(r->stream.userdata);
+        memset(&r->stream, 0, sizeof(r->stream));
+}
+
+static bool is_template(const char *seg, size_t len) {
+        return len >= 3 && seg[0] == '{' && seg[len - 1] == '}';
+}
+
+int api_route_match(const char *template, const char *path, char *buf, size_t buf_size,
+                    struct api_kv *params, size_t max) {
+        size_t n = 0;
+
+        if (strcpy_bounded(buf, buf_size, path) < 0)
+                return -ENOENT;
+        const char *t = template;
+        char *p = buf;
+        for (;;) {
+                /* both at the start of a segment, just after a '/' (or at the start) */
+                size_t tl = strcspn(t, "/"), pl = strcspn(p, "/");
+                if (is_template(t, tl)) {
+                        if (pl == 0 || n >= max)
+                                return -ENOENT;
+                        /* the name inside the template, ended by '}' rather than NUL */
+                        params[n].name = t + 1;
+                        params[n].value = p;
+                        n++;
+                } else if (tl != pl || memcmp(t, p, tl) != 0)
+                        return -ENOENT;
+                bool t_end = t[tl] == '\0', p_end = p[pl] == '\0';
+                if (t_end || p_end) {
+                        if (!t_end || !p_end)
+                                return -ENOENT;
+                        p[pl] = '\0';
+                        break;
+                }
+                p[pl] = '\0';
+                t += tl + 1;
+                p += pl + 1;
+        }
+        return (int)n;
+}
+
+const char *api_path_param(const struct api_request *req, const char *name) {
+        for (size_t i = 0; i < req->n_params; i++)
+                if (strcmp(req->params[i].name, name) == 0)
+                        return req->params[i].value;
+        return NULL;
+}
+
+const char *api_query(const struct api_request *req, const char *name) {
+        for (size_t i = 0; i < req->n_query; i++)
+                if (strcmp(req->query[i].name, name) == 0)
+                        return req->query[i].value ? req->query[i].value : "";
+        return NULL;
+}
+
+const char *api_header(const struct api_request *req, const char *name) {
+        for (size_t i = 0; i < req->n_headers; i++)
+                if (strcasecmp(req->headers[i].name, name) == 0)
+                        return req->headers[i].value;
+        return NULL;
+}
+
+static bool name_in(const char *name, const char *const allowed[]) {
+        for (size_t i = 0; allowed && allowed[i]; i++)
+                if (strcmp(name, allowed[i]) == 0)
+                        return true;
+        return false;
+}
+
+int api_check_query(const struct api_request *req, const char *const allowed[], struct api_reply *err) {
+        for (size_t i = 0; i < req->n_query; i++) {
+                if (name_in(req->query[i].name, allowed))
+                        continue;
+                int r = api_error_details(err, 400, "unknown_parameter",
+                                          json_pack("{s:s}", "parameter", req->query[i].name),
+                                          "unknown query parameter '%.64s' for %s %s",
+                                          req->query[i].name, req->method, req->path);
+                return r < 0 ? r : -EINVAL;
+        }
+        return 0;
+}
+
+int api_body_json(const struct api_request *req, json_t **ret, struct api_reply *err) {
+        json_error_t je;
+        int r;
+
+        if (!req->body || req->body_len == 0) {
+                r = api_error(err, 400, "bad_json", "a JSON object is expected in the request body");
+                return r < 0 ? r : -EINVAL;
+        }
+        /* jansson refuses invalid UTF-8 and, without JSON_ALLOW_NUL, "\u0000" */
+        json_t *j = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &je);
+        if (!j) {
+                r = api_error_details(err, 400, "bad_json",
+                                      json_pack("{s:i,s:i}", "line", je.line, "column", je.column),
+                                      "the body is not valid JSON: %s (line %d, column %d)", je.text,
+                                      je.line, je.column);
+                return r < 0 ? r : -EINVAL;
+        }
+        if (!json_is_object(j)) {
+                json_decref(j);
+                r = api_error(err, 400, "bad_json", "the body must be a JSON object");
+                return r < 0 ? r : -EINVAL;
+        }
+        *ret = j;
+        return 0;
+}
+
+int api_check_fields(const json_t *obj, const char *const allowed[], struct api_reply *err) {
+        const char *key;
+        json_t *v;
+
+        json_object_foreach((json_t *)obj, key, v) {
+                if (name_in(key, allowed))
+                        continue;
+                int r = api_error_details(err, 400, "unknown_field", json_pack("{s:s}", "field", key),
+                                          "unknown field '%.64s'", key);
+                return r < 0 ? r : -EINVAL;
+        }
+        return 0;
+}
+
+/* Whether route a is more specific than route b for the same path: at the
+ * first segment where one is literal and the other a template, the literal
+ * wins. */
+static bool more_specific(const char *a, const char *b) {
+        for (;;) {
+                size_t al = strcspn(a, "/"), bl = strcspn(b, "/");
+                bool at = is_template(a, al), bt = is_template(b, bl);
+                if (at != bt)
+                        return !at;
+                if (!a[al] || !b[bl])
+                        return false;
+                a += al + 1;
+                b += bl + 1;
+        }
+}
+
+static void allow_add(struct api_reply *ret, const char *method) {
+        size_t len = strlen(ret->allow);
+        if (strstr(ret->allow, method))
+                return;
+        snprintf(ret->allow + len, sizeof(ret->allow) - len, "%s%s", len ? ", " : "", method);
+}
+
+int api_dispatch(const struct api_route *routes, size_t n, const struct api_request *req,
+                 struct api_reply *ret) {
+        const struct api_route *best = NULL;
+        struct api_kv params[API_PARAMS_MAX], scratch[API_PARAMS_MAX];
+        int n_params = 0;
+        bool path_known = false;
+
+        memset(ret, 0, sizeof(*ret));
+        size_t len = strlen(req->path) + 1;
+        _cleanup_free_ char *buf = malloc(len), *tmp = malloc(len);
+        if (!buf || !tmp)
+                return -ENOMEM;
+
+        for (size_t i = 0; i < n; i++) {
+                bool same_method = strcmp(routes[i].method, req->method) == 0;
+                /* match into the scratch copy first: the best match so far stays intact */
+                int k = api_route_match(routes[i].path, req->path, tmp, len, scratch, API_PARAMS_MAX);
+                if (k < 0)
+                        continue;
+                path_known = true;
+                if (!same_method) {
+                        allow_add(ret, routes[i].method);
+                        continue;
+                }
+                if (best && !more_specific(routes[i].path, best->path))
+                        continue;
+                best = &routes[i];
+                n_params = k;
+                char *swap = buf;
+                buf = tmp;
+                tmp = swap;
+                memcpy(params, scratch, sizeof(params));
+        }
+        if (!best) {
+                if (path_known)
+                        return api_error(ret, 405, "method_not_allowed", "%s is not allowed on %s (allowed: %s)",
+                                         req->method, req->path, ret->allow);
+                return api_error(ret, 404, "not_found", "no such resource: %s %.256s", req->method, req->path);
+        }
+        ret->allow[0] = '\0';
+
+        /* a parameter given twice would let two layers read different values */
+        for (size_t i = 0; i < req->n_query; i++)
+                for (size_t j = i + 1; j < req->n_query; j++)
+                        if (strcmp(req->query[i].name, req->query[j].name) == 0)
+                                return api_error_details(ret, 400, "bad_parameter",
+                                                         json_pack("{s:s}", "parameter", req->query[i].name),
+                                                         "query parameter '%.64s' given more than once",
+                                                         req->query[i].name);
+
+        /* NUL-terminated copies of the template names for the handler */
+        char names[API_PARAMS_MAX][32];
+        for (int i = 0; i < n_params; i++) {
+                size_t nl = strcspn(params[i].name, "}");
+                snprintf(names[i], sizeof(names[i]), "%.*s", (int)nl, params[i].name);
+                params[i].name = names[i];
+        }
+        struct api_request r = *req;
+        r.params = params;
+        r.n_params = (size_t)n_params;
+        int rc = best->handler(&r, ret);
+        ret->route = best->path;
+        if (rc < 0 && !ret->body && !ret->stream.read)
+                return api_error(ret, 500, "internal", "internal error: %s", strerror(-rc));
+        return 0;
+}

@@ -1,0 +1,140 @@
+/* http/router.h: carnetd's JSON API, independent of the transport.
+ *
+ * server.c turns each HTTP request into a struct api_request and sends back
+ * the struct api_reply; handlers never see libmicrohttpd, so they can be
+ * tested directly.  Every error has one shape:
+ *   {"error": {"code": "<stable machine code>", "message": "<for people>",
+ *              "details": {...}}}       (details only when there are some)
+ *
+ * Routes are "/v1/..." paths whose segments may be templates ("{id}"), the
+ * same syntax as docs/openapi.yaml; the router hands the captured segments
+ * to the handler (api_path_param).  Query parameters, request headers and
+ * the body are read through the helpers below. */
+#pragma once
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "lib/macro.h"
+
+/* The header that carries a session token on later calls. */
+#define API_SESSION_HEADER "X-Carnet-Session"
+
+#define API_PARAMS_MAX 8   /* template segments in one route */
+#define API_QUERY_MAX 32   /* query parameters in one request */
+#define API_HEADERS_MAX 64 /* request headers in one request */
+
+/* What the handlers may use of the running program: defined by the layer
+ * that owns the route table (api/context.h); opaque here. */
+struct api_context;
+
+/* One name/value pair: a query parameter, a header, a path parameter. */
+struct api_kv {
+        const char *name;
+        const char *value; /* "" for a query parameter given without '=' */
+};
+
+struct api_request {
+        const struct api_context *ctx;
+        const char *method;
+        const char *path;    /* decoded, without the query string */
+        uid_t uid;           /* the caller, from SO_PEERCRED */
+        gid_t gid;
+        pid_t pid;
+        const char *body;    /* the request body (not NUL-terminated), or NULL */
+        size_t body_len;
+        const struct api_kv *query; /* decoded, in the order sent */
+        size_t n_query;
+        const struct api_kv *headers;
+        size_t n_headers;
+        /* set by api_handle() from the route's template */
+        const struct api_kv *params;
+        size_t n_params;
+};
+
+/* A body produced piece by piece (Server-Sent Events) instead of JSON. */
+struct api_stream {
+        const char *content_type;
+        /* Writes up to max bytes into buf and returns how many; 0 when there
+         * is nothing to send yet (after waiting at most ~API_STREAM_WAIT_MS,
+         * never busy); API_STREAM_END at the end.  `stopping` is true once
+         * carnetd shuts down: the stream should say goodbye and end. */
+        ssize_t (*read)(void *userdata, char *buf, size_t max, bool stopping);
+        void (*free)(void *userdata);
+        void *userdata;
+};
+#define API_STREAM_END ((ssize_t)-1)
+#define API_STREAM_WAIT_MS 250
+
+struct api_reply {
+        unsigned status;          /* HTTP status */
+        json_t *body;             /* owned; NULL only before a handler ran or with a stream */
+        struct api_stream stream; /* .read set: a streamed body, owned */
+        char allow[48];           /* with 405: the methods the path allows ("GET, POST") */
+        const char *route;        /* the template of the route that answered; NULL: none did */
+};
+
+typedef int (*api_handler)(const struct api_request *req, struct api_reply *ret);
+
+struct api_route {
+        const char *method;
+        const char *path; /* "/v1/readers/{name}": a "{x}" segment matches any one segment */
+        api_handler handler;
+        const char *summary;
+};
+
+/* Finds the route and runs it.  Among the routes for the request's method
+ * whose template matches, the most specific wins (a literal segment beats
+ * a template at the first place they differ).  Unknown paths get 404; a
+ * path known only with other methods 405 (ret->allow lists them); a query
+ * parameter given twice 400 bad_parameter.  Fills *ret in every case;
+ * returns 0 or -ENOMEM. */
+int api_dispatch(const struct api_route *routes, size_t n, const struct api_request *req,
+                 struct api_reply *ret);
+
+/* Whether path matches the route template; captured segments go to
+ * params (up to max): values point into buf, which gets a copy of the
+ * path, names into the template and end at its '}'.  Returns the number
+ * captured, or -ENOENT when the path does not match. */
+int api_route_match(const char *template, const char *path, char *buf, size_t buf_size,
+                    struct api_kv *params, size_t max);
+
+/* Sets *ret to the error shape; returns 0 or -ENOMEM. */
+int api_error(struct api_reply *ret, unsigned status, const char *code, const char *fmt, ...)
+        _printf_(4, 5);
+/* The same with a "details" object (stolen; NULL for none). */
+int api_error_details(struct api_reply *ret, unsigned status, const char *code, json_t *details,
+                      const char *fmt, ...) _printf_(5, 6);
+/* Sets *ret to status + body (stolen); returns 0 or -ENOMEM if body is NULL. */
+int api_ok(struct api_reply *ret, unsigned status, json_t *body);
+/* Sets *ret to a 200 streamed reply (the stream is handed over: freed on
+ * failure too); returns 0 or -EINVAL. */
+int api_ok_stream(struct api_reply *ret, const struct api_stream *stream);
+void api_reply_clear(struct api_reply *r);
+
+/* The value of a path parameter captured by the route's template, or NULL. */
+const char *api_path_param(const struct api_request *req, const char *name);
+/* The value of a query parameter ("" when given without '='), or NULL. */
+const char *api_query(const struct api_request *req, const char *name);
+/* The value of a request header (name compared without case), or NULL. */
+const char *api_header(const struct api_request *req, const char *name);
+
+/* Refuses query parameters not in allowed (NULL-terminated): 400
+ * unknown_parameter naming the first one.  Returns 0, or -EINVAL with
+ * *err filled (-ENOMEM when even that failed). */
+int api_check_query(const struct api_request *req, const char *const allowed[], struct api_reply *err);
+
+/* Parses the body as one JSON object: duplicate keys, invalid UTF-8, a
+ * NUL, an empty body or anything but an object get 400 bad_json with the
+ * place of the fault.  Returns 0 with *ret a new reference, or -EINVAL
+ * with *err filled (-ENOMEM). */
+int api_body_json(const struct api_request *req, json_t **ret, struct api_reply *err);
+
+/* Refuses members of obj not in allowed (NULL-terminated): 400
+ * unknown_field naming the first one, so that a misspelt field is an error
+ * rather than a silently ignored option.  Returns 0 or -EINVAL with *err
+ * filled (-ENOMEM). */
+int api_check_fields(const json_t *obj, const char *const allowed[], struct api_reply *err);

@@ -1,0 +1,546 @@
+/* http/server.c: libmicrohttpd on a Unix socket. */
+#include <errno.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+
+#include "router.h"
+#include "peer.h"
+#include "server.h"
+
+/* An over-limit or refused connection that sends nothing is closed after
+ * this many idle seconds instead of connection_timeout. */
+#define SHORT_TIMEOUT_S 2
+/* How long server_stop() waits for event streams to say goodbye. */
+#define STREAM_DRAIN_MS 2000
+
+struct server {
+        struct MHD_Daemon *mhd;
+        char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+        bool created; /* we bound the socket: remove it on stop */
+        size_t body_max;
+        size_t header_max;
+        struct peer_policy policy;
+        struct uid_slots slots;
+        const struct api_route *routes;
+        size_t n_routes;
+        const struct api_context *ctx;
+        struct reporter reporter;
+
+        atomic_bool stopping;
+        pthread_mutex_t lock; /* guards streams */
+        pthread_cond_t drained;
+        unsigned streams;     /* event streams still open */
+};
+
+/* What we know of one connection, from its first moment. */
+struct conn {
+        int peer_error; /* 0, or why the credentials could not be read */
+        struct peer peer;
+        bool allowed;
+        bool slot;       /* holds one of its uid's slots */
+        bool over_limit; /* its uid had connections_per_uid already */
+};
+
+/* One request: its body as it arrives, what the transport collected. */
+struct req_state {
+        bool replied;   /* an early error went out: ignore the rest */
+        bool too_large; /* past body_max: the rest is read and dropped, then 413 */
+        size_t dropped;
+        char *body;
+        size_t body_len, body_cap;
+        size_t n_headers, n_query;
+        bool headers_overflow, query_overflow;
+        struct api_kv headers[API_HEADERS_MAX];
+        struct api_kv query[API_QUERY_MAX];
+};
+
+/* One event stream handed to libmicrohttpd. */
+struct stream_ctx {
+        struct server *server;
+        struct api_stream stream;
+};
+
+/* A path that answers a connect() belongs to a live server; one that
+ * refuses is a stale socket from a killed process and may be replaced. */
+static int socket_in_use(const struct sockaddr_un *sa) {
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return negerrno();
+        return connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0;
+}
+
+static int socket_create(struct server *s, const struct server_config *cfg) {
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        struct stat st;
+
+        if (strcpy_bounded(sa.sun_path, sizeof(sa.sun_path), cfg->socket_path) < 0)
+                return -ENAMETOOLONG;
+        if (lstat(sa.sun_path, &st) == 0) {
+                if (!S_ISSOCK(st.st_mode))
+                        return -EEXIST;
+                if (socket_in_use(&sa) > 0)
+                        return -EADDRINUSE;
+                if (unlink(sa.sun_path) < 0)
+                        return negerrno();
+        }
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return negerrno();
+        /* Never let the socket exist, even for a moment, with a wider mode. */
+        mode_t old = umask(0177);
+        int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+        umask(old);
+        if (r < 0)
+                return negerrno();
+        snprintf(s->path, sizeof(s->path), "%s", sa.sun_path);
+        s->created = true;
+        if (cfg->socket_group != (gid_t)-1 && chown(sa.sun_path, (uid_t)-1, cfg->socket_group) < 0)
+                return negerrno();
+        if (chmod(sa.sun_path, cfg->socket_mode) < 0)
+                return negerrno();
+        if (listen(fd, 64) < 0)
+                return negerrno();
+        return TAKE_FD(fd);
+}
+
+/* Serialises a JSON reply and queues it; `close` asks the client to
+ * close the connection afterwards (refused callers, bodies left unread). */
+static enum MHD_Result send_json(struct MHD_Connection *c, const struct api_reply *rep, bool close) {
+        char *text = rep->body ? json_dumps(rep->body, JSON_COMPACT) : NULL;
+        if (!text)
+                return MHD_NO;
+        size_t len = strlen(text);
+        /* a trailing newline makes curl output readable in a terminal */
+        char *t2 = realloc(text, len + 2);
+        if (!t2) {
+                free(text);
+                return MHD_NO;
+        }
+        t2[len] = '\n';
+        t2[len + 1] = '\0';
+        struct MHD_Response *resp = MHD_create_response_from_buffer(len + 1, t2, MHD_RESPMEM_MUST_FREE);
+        if (!resp) {
+                free(t2);
+                return MHD_NO;
+        }
+        MHD_add_response_header(resp, "Content-Type", "application/json");
+        if (rep->allow[0])
+                MHD_add_response_header(resp, "Allow", rep->allow);
+        if (close)
+                MHD_add_response_header(resp, "Connection", "close");
+        enum MHD_Result r = MHD_queue_response(c, rep->status, resp);
+        MHD_destroy_response(resp);
+        return r;
+}
+
+/* Called by libmicrohttpd in the connection's thread whenever it can send
+ * more of an event stream.  The stream waits at most API_STREAM_WAIT_MS
+ * per call, so this loop notices carnetd stopping within that time. */
+static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max) {
+        struct stream_ctx *sc = cls;
+        for (;;) {
+                bool stopping = atomic_load(&sc->server->stopping);
+                ssize_t n = sc->stream.read(sc->stream.userdata, buf, max, stopping);
+                if (n == API_STREAM_END)
+                        return MHD_CONTENT_READER_END_OF_STREAM;
+                if (n < 0)
+                        return MHD_CONTENT_READER_END_WITH_ERROR;
+                if (n > 0)
+                        return n;
+                if (stopping) /* a stream that has nothing left to say at the end */
+                        return MHD_CONTENT_READER_END_OF_STREAM;
+        }
+}
+
+static void stream_free(void *cls) {
+        struct stream_ctx *sc = cls;
+        struct server *s = sc->server;
+        if (sc->stream.free)
+                sc->stream.free(sc->stream.userdata);
+        free(sc);
+        pthread_mutex_lock(&s->lock);
+        s->streams--;
+        pthread_cond_broadcast(&s->drained);
+        pthread_mutex_unlock(&s->lock);
+}
+
+/* Queues a streamed reply; the stream is owned by the response from here
+ * on (freed by stream_free when libmicrohttpd is done with it). */
+static enum MHD_Result send_stream(struct server *s, struct MHD_Connection *c, struct api_reply *rep) {
+        struct stream_ctx *sc = calloc(1, sizeof(*sc));
+        if (!sc)
+                return MHD_NO;
+        sc->server = s;
+        sc->stream = rep->stream;
+        memset(&rep->stream, 0, sizeof(rep->stream));
+        pthread_mutex_lock(&s->lock);
+        s->streams++;
+        pthread_mutex_unlock(&s->lock);
+        struct MHD_Response *resp =
+                MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_reader, sc, stream_free);
+        if (!resp) {
+                stream_free(sc);
+                return MHD_NO;
+        }
+        MHD_add_response_header(resp, "Content-Type", sc->stream.content_type);
+        MHD_add_response_header(resp, "Cache-Control", "no-cache");
+        enum MHD_Result r = MHD_queue_response(c, rep->status, resp);
+        MHD_destroy_response(resp);
+        return r;
+}
+
+/* Queues an error decided before the request was handled (on the first
+ * call, or the last for a body too large), asking the caller to close the
+ * connection; marks the request as answered. */
+static enum MHD_Result early_error(struct MHD_Connection *c, struct req_state *st, unsigned status,
+                                   const char *code, const char *msg) {
+        struct api_reply rep = {0};
+        st->replied = true;
+        if (api_error(&rep, status, code, "%s", msg) < 0)
+                return MHD_NO;
+        enum MHD_Result r = send_json(c, &rep, true);
+        api_reply_clear(&rep);
+        return r;
+}
+
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value) {
+        struct req_state *st = cls;
+        if (st->n_headers == API_HEADERS_MAX) {
+                st->headers_overflow = true;
+                return MHD_NO;
+        }
+        st->headers[st->n_headers++] = (struct api_kv){key, value ? value : ""};
+        return MHD_YES;
+}
+
+static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value) {
+        struct req_state *st = cls;
+        if (st->n_query == API_QUERY_MAX) {
+                st->query_overflow = true;
+                return MHD_NO;
+        }
+        st->query[st->n_query++] = (struct api_kv){key, value ? value : ""};
+        return MHD_YES;
+}
+
+/* The size of the request line and headers as sent, near enough. */
+static size_t header_bytes(const struct req_state *st, const char *method, const char *url) {
+        size_t n = strlen(method) + strlen(url) + 12;
+        for (size_t i = 0; i < st->n_headers; i++)
+                n += strlen(st->headers[i].name) + strlen(st->headers[i].value) + 4;
+        return n;
+}
+
+/* Appends a chunk of the body, growing the buffer geometrically up to
+ * body_max; -EFBIG past it. */
+static int body_append(struct req_state *st, size_t max, const char *data, size_t len) {
+        if (len > max || st->body_len > max - len)
+                return -EFBIG;
+        if (st->body_len + len > st->body_cap) {
+                size_t cap = st->body_cap ? st->body_cap : 4096;
+                while (cap < st->body_len + len)
+                        cap = cap > max / 2 ? max : cap * 2;
+                /* not realloc: the old buffer is wiped before it is freed,
+                 * a body may hold a PIN or a patient secret */
+                char *b = malloc(cap);
+                if (!b)
+                        return -ENOMEM;
+                if (st->body) {
+                        memcpy(b, st->body, st->body_len);
+                        secure_zero(st->body, st->body_cap);
+                        free(st->body);
+                }
+                st->body = b;
+                st->body_cap = cap;
+        }
+        memcpy(st->body + st->body_len, data, len);
+        st->body_len += len;
+        return 0;
+}
+
+/* The first call for a request (headers read, body not yet): everything
+ * that can be refused before reading a body is refused here, with the
+ * connection closed afterwards. */
+static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *c, struct req_state *st,
+                                  const char *method, const char *url) {
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        const struct conn *cn = ci ? ci->socket_context : NULL;
+        char msg[256];
+
+        if (!cn || cn->peer_error)
+                return early_error(c, st, 403, "no_credentials", "caller credentials unavailable");
+        if (!cn->allowed) {
+                snprintf(msg, sizeof(msg),
+                         "uid %u is not allowed to use carnetd: it is in none of the allowed groups",
+                         (unsigned)cn->peer.uid);
+                return early_error(c, st, 403, "forbidden_caller", msg);
+        }
+        if (cn->over_limit) {
+                snprintf(msg, sizeof(msg), "uid %u already has the most connections allowed; close one",
+                         (unsigned)cn->peer.uid);
+                return early_error(c, st, 429, "too_many_connections", msg);
+        }
+        MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, st);
+        if (st->headers_overflow || header_bytes(st, method, url) > s->header_max) {
+                snprintf(msg, sizeof(msg), "request line and headers over %zu bytes or %d headers",
+                         s->header_max, API_HEADERS_MAX);
+                return early_error(c, st, 431, "headers_too_large", msg);
+        }
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl) {
+                char *end;
+                errno = 0;
+                unsigned long long n = strtoull(cl, &end, 10);
+                if (errno || *end || n > s->body_max) {
+                        snprintf(msg, sizeof(msg), "request body over %zu bytes", s->body_max);
+                        return early_error(c, st, 413, "too_large", msg);
+                }
+        }
+        return MHD_YES;
+}
+
+/* libmicrohttpd calls this first with *con_cls NULL (headers only), then
+ * once per body chunk, then with *upload_size 0: the reply is queued on
+ * that last call, the library's idiom that keeps keep-alive working.
+ * Only refusals are queued on the first call, and they close the
+ * connection. */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls) {
+        struct server *s = cls;
+        struct req_state *st = *con_cls;
+        struct api_reply rep = {0};
+        char msg[128];
+        enum MHD_Result ret;
+
+        if (!st) {
+                st = calloc(1, sizeof(*st));
+                if (!st)
+                        return MHD_NO;
+                *con_cls = st;
+                return on_headers(s, c, st, method, url);
+        }
+        if (st->replied) {
+                *upload_size = 0; /* already answered: the rest is dropped */
+                return MHD_YES;
+        }
+        if (*upload_size) {
+                /* libmicrohttpd cannot queue a reply in the middle of a body:
+                 * a chunked body past body_max is dropped until its end (up to
+                 * body_max more bytes; past that the connection is cut), then
+                 * answered 413 */
+                size_t n = *upload_size;
+                *upload_size = 0;
+                if (st->too_large) {
+                        st->dropped += n;
+                        return st->dropped <= s->body_max ? MHD_YES : MHD_NO;
+                }
+                int r = body_append(st, s->body_max, upload, n);
+                if (r == -EFBIG) {
+                        st->too_large = true;
+                        if (st->body)
+                                secure_zero(st->body, st->body_cap);
+                        free(st->body);
+                        st->body = NULL;
+                        st->body_len = st->body_cap = 0;
+                        return MHD_YES;
+                }
+                if (r < 0)
+                        return MHD_NO; /* out of memory: nothing sensible to say */
+                return MHD_YES;
+        }
+        if (st->too_large) {
+                snprintf(msg, sizeof(msg), "request body over %zu bytes", s->body_max);
+                return early_error(c, st, 413, "too_large", msg);
+        }
+
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        const struct conn *cn = ci->socket_context;
+        MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_query, st);
+        if (st->query_overflow) {
+                snprintf(msg, sizeof(msg), "more than %d query parameters", API_QUERY_MAX);
+                return early_error(c, st, 400, "bad_parameter", msg);
+        }
+        struct api_request req = {
+                .ctx = s->ctx,
+                .method = method,
+                .path = url,
+                .uid = cn->peer.uid,
+                .gid = cn->peer.gid,
+                .pid = cn->peer.pid,
+                .body = st->body,
+                .body_len = st->body_len,
+                .headers = st->headers,
+                .n_headers = st->n_headers,
+                .query = st->query,
+                .n_query = st->n_query,
+        };
+        int hr = api_dispatch(s->routes, s->n_routes, &req, &rep);
+        /* Request bodies may hold a PIN or a patient secret: wiped as soon
+         * as the handler is done with them. */
+        if (st->body)
+                secure_zero(st->body, st->body_cap);
+        if (hr < 0)
+                return MHD_NO;
+        /* the route's template, never the path: a path may hold an INS */
+        char what[160];
+        snprintf(what, sizeof(what), "%s %s", method, rep.route ? rep.route : "(no route)");
+        report(&s->reporter, &(struct report){.event = "http-request", .detail = what, .n = rep.status,
+                                              .caller = true, .uid = req.uid, .pid = req.pid});
+        ret = rep.stream.read ? send_stream(s, c, &rep) : send_json(c, &rep, false);
+        api_reply_clear(&rep);
+        return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+        struct req_state *st = *con_cls;
+        if (st)
+                free(st->body);
+        free(st);
+        *con_cls = NULL;
+}
+
+/* A connection opens or closes.  The caller is read once, at the start:
+ * SO_PEERCRED and SO_PEERGROUPS are fixed at connect() anyway.  Refused
+ * and over-limit connections get a short idle timeout, so that they
+ * cannot hold threads for long. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code) {
+        struct server *s = cls;
+        struct conn *cn = *socket_context;
+
+        if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+                if (cn && cn->slot)
+                        uid_slots_give(&s->slots, cn->peer.uid);
+                free(cn);
+                *socket_context = NULL;
+                return;
+        }
+        cn = calloc(1, sizeof(*cn));
+        *socket_context = cn;
+        if (!cn)
+                return; /* on_headers answers no_credentials */
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        cn->peer_error = ci ? peer_read(ci->connect_fd, &cn->peer) : -EBADF;
+        if (cn->peer_error == 0) {
+                cn->allowed = peer_allowed(&s->policy, &cn->peer);
+                cn->slot = uid_slots_take(&s->slots, cn->peer.uid) == 0;
+                cn->over_limit = !cn->slot;
+                if (!cn->allowed || cn->over_limit)
+                        report(&s->reporter, &(struct report){
+                                .event = !cn->allowed ? "caller-refused" : "caller-over-limit",
+                                .caller = true, .uid = cn->peer.uid, .pid = cn->peer.pid});
+        }
+        if (cn->peer_error || !cn->allowed || cn->over_limit)
+                MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, (unsigned)SHORT_TIMEOUT_S);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
+        char msg[512];
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        msg[strcspn(msg, "\n")] = '\0';
+        struct server *s = cls;
+        report(&s->reporter, &(struct report){.event = "http-error", .detail = msg});
+}
+
+/* Lets the event streams end by themselves (a goodbye and the end of the
+ * chunked body) before libmicrohttpd closes every connection. */
+static void drain_streams(struct server *s) {
+        struct timespec deadline;
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
+        deadline.tv_sec += STREAM_DRAIN_MS / 1000;
+        deadline.tv_nsec += (long)(STREAM_DRAIN_MS % 1000) * 1000000L;
+        if (deadline.tv_nsec >= 1000000000L) {
+                deadline.tv_sec++;
+                deadline.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&s->lock);
+        while (s->streams > 0)
+                if (pthread_cond_timedwait(&s->drained, &s->lock, &deadline) != 0)
+                        break;
+        pthread_mutex_unlock(&s->lock);
+}
+
+void server_stop(struct server *s) {
+        if (!s)
+                return;
+        atomic_store(&s->stopping, true);
+        if (s->mhd) {
+                drain_streams(s);
+                MHD_stop_daemon(s->mhd);
+        }
+        if (s->created)
+                (void)unlink(s->path);
+        uid_slots_done(&s->slots);
+        pthread_mutex_destroy(&s->lock);
+        pthread_cond_destroy(&s->drained);
+        free(s);
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct server, server_stop);
+
+int server_start(const struct server_config *cfg, struct server **ret) {
+        _cleanup_(server_stopp) struct server *s = calloc(1, sizeof(*s));
+        int fd = cfg->listen_fd, r;
+
+        if (!s)
+                return -ENOMEM;
+        pthread_mutex_init(&s->lock, NULL);
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&s->drained, &ca);
+        pthread_condattr_destroy(&ca);
+        if (!cfg->policy || cfg->max_connections == 0 || cfg->connections_per_uid == 0 ||
+            cfg->body_max == 0 || cfg->header_max == 0)
+                return -EINVAL;
+        s->body_max = cfg->body_max;
+        s->header_max = cfg->header_max;
+        s->policy = *cfg->policy;
+        s->ctx = cfg->ctx;
+        s->routes = cfg->routes;
+        s->n_routes = cfg->n_routes;
+        s->reporter = cfg->reporter;
+        r = uid_slots_init(&s->slots, cfg->connections_per_uid, cfg->max_connections + 1);
+        if (r < 0)
+                return r;
+        if (fd < 0) {
+                if (!cfg->socket_path)
+                        return -EINVAL;
+                fd = socket_create(s, cfg);
+                if (fd < 0)
+                        return fd;
+        }
+        /* libmicrohttpd keeps request headers in each connection's memory
+         * pool: leave room above header_max for its buffers, so that our
+         * own 431 (in JSON) answers first. */
+        size_t pool = cfg->header_max * 2 + 16384;
+        if (pool < 32768)
+                pool = 32768;
+        s->mhd = MHD_start_daemon(
+                MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_AUTO |
+                        MHD_USE_ERROR_LOG,
+                0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+                MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_TIMEOUT,
+                (unsigned)cfg->connection_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+                (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
+                MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_NOTIFY_COMPLETED,
+                on_completed, NULL, MHD_OPTION_END);
+        if (!s->mhd) {
+                close(fd);
+                return -EIO;
+        }
+        *ret = TAKE_PTR(s);
+        return 0;
+}

@@ -1,0 +1,43 @@
+/* http/server.h: HTTP/1.1 on a Unix stream socket (libmicrohttpd).
+ *
+ * The server owns the listening socket (or takes one from systemd socket
+ * activation), reads each caller's credentials when it connects
+ * (http_peer.h), enforces the limits below, and hands requests to
+ * the route table it is given (router.h).  One thread per connection, so a Server-Sent Events stream
+ * may wait for events without holding up other callers. */
+#pragma once
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "lib/report.h"
+
+struct peer_policy;
+struct api_route;
+
+struct server_config {
+        const char *socket_path;          /* where to bind when listen_fd < 0 */
+        int listen_fd;                    /* an already listening socket, or -1 */
+        mode_t socket_mode;               /* e.g. 0660 */
+        gid_t socket_group;               /* (gid_t)-1: leave the creator's */
+        unsigned connection_timeout_s;    /* idle connections are closed */
+        size_t body_max;                  /* larger request bodies get 413 */
+        size_t header_max;                /* request line + headers; larger get 431 */
+        unsigned max_connections;         /* in all; more are closed at once */
+        unsigned connections_per_uid;     /* more get 429 and are closed */
+        const struct peer_policy *policy; /* who may call; copied */
+        const struct api_route *routes;   /* the route table (not copied) */
+        size_t n_routes;
+        const struct api_context *ctx;    /* handed to every handler */
+        struct reporter reporter;         /* what happened, for the program to log */
+};
+
+struct server;
+
+/* Creates the socket if needed and starts serving in background threads.
+ * -EADDRINUSE when another process already answers on socket_path. */
+int server_start(const struct server_config *cfg, struct server **ret);
+/* Ends the event streams (each gets a last comment and a clean end of
+ * stream), stops serving, closes connections, removes the socket it
+ * created. */
+void server_stop(struct server *s);

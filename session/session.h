@@ -1,0 +1,148 @@
+/* session/session.h: professional sessions opened by a CPS card that has
+ * proved itself.
+ *
+ * Opening a session: find the CPS card (monitor), refuse a second session on
+ * the same card, read its certificates through PKCS#11, verify the
+ * authentication certificate's chain, dates and key usage against the trust
+ * anchors (before any PIN is spent on an untrusted card), verify the PIN on
+ * the card (the caller's buffer is used in place, never copied or logged),
+ * build a canonical session record (session id, national id, card serial,
+ * certificate fingerprint, workstation, caller uid, time, fresh nonce),
+ * have the card sign its SHA-256 with the authentication key, and verify
+ * that signature with OpenSSL against the certificate.  Only then is the
+ * session live; the signed record is kept for the audit trail.
+ *
+ * A session is bound to the uid that opened it and to one insertion of one
+ * card; it ends when that card leaves, on logout, or after the idle timeout.
+ * Callers hold a secret token (64 hex characters) that names the session;
+ * the session id itself is public (it appears in the audit trail).
+ *
+ * A patient session (self-service) is opened by the API once the patient
+ * has proved their dossier secret with their Carte Vitale inserted: it is
+ * bound to the uid and to that insertion of the Vitale card, and ends like
+ * the others (card removed, logout, idle).  Professional sessions carry an
+ * access mode (normal, emergency with a stated reason, call centre) that
+ * every request made with them records; patient sessions are always in
+ * normal mode. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "reader/events.h"
+#include "reader/monitor.h"
+#include "pkcs11/p11-identity.h"
+#include "reader/readers.h"
+#include "lib/report.h"
+
+#define SESSIONS_MAX 32
+#define SESSION_ID_LEN 32    /* hex characters */
+#define SESSION_TOKEN_LEN 64 /* hex characters */
+#define SESSION_REASON_MAX 256 /* stated reason of an emergency access, with NUL */
+#define SESSION_INS_SIZE 16    /* a patient's INS (15 characters) and NUL */
+
+enum session_kind {
+        SESSION_PROFESSIONAL,
+        SESSION_PATIENT,
+};
+
+/* How a professional session is used; the API hands it to the engine. */
+enum session_mode {
+        SESSION_MODE_NORMAL,
+        SESSION_MODE_EMERGENCY,   /* bris de glace: a reason is stated */
+        SESSION_MODE_CALL_CENTRE, /* centre 15 regulating doctor */
+        _SESSION_MODE_MAX,
+};
+
+struct session_config {
+        const char *module_path;  /* PKCS#11 module; NULL: OpenSC's */
+        const char *trust_path;   /* PEM file or folder of trust anchors */
+        const struct p11_map *map; /* certificate → identity; NULL: default */
+        unsigned idle_timeout_s;  /* a session unused this long ends */
+        const char *workstation;  /* this machine's name, in the record */
+        /* the clock; NULL: time(NULL).  Tests move time forward. */
+        time_t (*now)(void);
+        struct reporter reporter; /* what happened, for the program to log */
+};
+
+struct session_info {
+        char id[SESSION_ID_LEN + 1];
+        char reader[READER_NAME_MAX];
+        uint64_t insertion;
+        struct p11_identity who;
+        char card_serial[17];
+        char cert_sha256[65];
+        uid_t uid;
+        time_t opened_at;
+        time_t last_used;
+        /* how long the opening took: in PKCS#11 calls (the card), in all */
+        unsigned card_us, total_us;
+        enum session_kind kind;
+        char ins[SESSION_INS_SIZE];        /* patient sessions: whose; "" otherwise */
+        enum session_mode mode;            /* professional sessions; normal by default */
+        char reason[SESSION_REASON_MAX];   /* stated with the mode ("" when none) */
+};
+
+/* Why an operation failed, for the API: a stable code, words for people,
+ * and the PIN tries left when the card says (-1: unknown). */
+struct session_error {
+        int err;
+        const char *code;
+        char message[256];
+        int tries_left;
+};
+
+struct session_manager;
+
+/* Loads the PKCS#11 module and the trust anchors.  A module or anchor that
+ * cannot be loaded is not fatal: opening a session then fails with a clear
+ * error (code "pkcs11_unavailable" / "trust_unavailable") until a restart. */
+int sessions_new(const struct session_config *cfg, struct monitor *mon, struct event_queue *q,
+                 struct session_manager **ret);
+void sessions_free(struct session_manager *m);
+
+/* Opens a session on the CPS card in reader (NULL: the first CPS found).
+ * pin may be NULL on a PIN pad reader.  On success *ret holds the session
+ * and token its secret (NUL-terminated). */
+int sessions_open(struct session_manager *m, const char *reader, const char *pin, size_t pin_len,
+                  uid_t uid, struct session_info *ret, char token[SESSION_TOKEN_LEN + 1],
+                  struct session_error *err);
+
+/* Finds the live session of token for uid and marks it used.  -ENOENT: no
+ * such session (never opened, or ended: logout, card removed, idle);
+ * -EPERM: it belongs to another uid. */
+int sessions_lookup(struct session_manager *m, const char *token, uid_t uid,
+                    struct session_info *ret);
+
+/* Opens a patient session for the holder of ins, whose secret the caller
+ * has just verified, bound to uid and to the Vitale card that is in reader
+ * as insertion number `insertion` (-ENODEV when that card is no longer
+ * there).  A patient session of the same uid on the same card insertion
+ * for the same INS is replaced (its token is lost to the client that asks
+ * again).  -EUSERS when SESSIONS_MAX sessions are open. */
+int sessions_open_patient(struct session_manager *m, const char *reader, uint64_t insertion, const char *ins,
+                          uid_t uid, struct session_info *ret, char token[SESSION_TOKEN_LEN + 1]);
+
+/* Sets the access mode of professional session id for uid; reason is
+ * copied (NULL: none).  -ENOENT, -EPERM as for sessions_lookup; -EINVAL
+ * for a patient session, a mode out of range or a reason too long. */
+int sessions_set_mode(struct session_manager *m, const char *id, uid_t uid, enum session_mode mode,
+                      const char *reason, struct session_info *ret);
+
+/* Ends session id for uid (logout).  -ENOENT, -EPERM as above. */
+int sessions_close(struct session_manager *m, const char *id, uid_t uid);
+
+/* The signed record of a live professional session (malloc'ed copies);
+ * -ENODATA for a patient session, which has none. */
+int sessions_record(struct session_manager *m, const char *id, char **ret_record,
+                    uint8_t **ret_sig, size_t *ret_sig_len);
+
+/* Ends the sessions whose card left or that were idle too long; called by
+ * the manager's own thread every second and on card events.  Returns how
+ * many ended. */
+size_t sessions_sweep(struct session_manager *m);
+
+size_t sessions_count(struct session_manager *m);

@@ -1,0 +1,240 @@
+/* session/trust.c: certificate chain, dates, key usage and signature checks
+ * with OpenSSL. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+#include "lib/macro.h"
+#include "trust.h"
+
+struct trust_store {
+        X509_STORE *store;
+        size_t count;
+};
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(X509, X509_free);
+DEFINE_TRIVIAL_CLEANUP_FUNC(X509_STORE_CTX, X509_STORE_CTX_free);
+DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_PKEY, EVP_PKEY_free);
+DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_MD_CTX, EVP_MD_CTX_free);
+DEFINE_TRIVIAL_CLEANUP_FUNC(DIR, closedir);
+
+static int set_err(struct trust_error *e, int err, const char *code, const char *detail) {
+        if (e) {
+                e->err = err;
+                e->code = code;
+                snprintf(e->detail, sizeof(e->detail), "%s", detail ? detail : "");
+        }
+        return err;
+}
+
+/* Adds every certificate of one PEM file to the store. */
+static int load_pem_file(struct trust_store *s, const char *path) {
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        if (!f)
+                return negerrno();
+        size_t added = 0;
+        for (;;) {
+                _cleanup_(X509_freep) X509 *x = PEM_read_X509(f, NULL, NULL, NULL);
+                if (!x)
+                        break;
+                if (X509_STORE_add_cert(s->store, x) != 1)
+                        return -EINVAL;
+                added++;
+        }
+        s->count += added;
+        return added > 0 ? 0 : -ENOENT;
+}
+
+/* Every *.pem and *.crt of a folder (no hashed-name lookup: the folder is
+ * read once at start-up). */
+static int load_pem_dir(struct trust_store *s, const char *path) {
+        _cleanup_(closedirp) DIR *d = opendir(path);
+        if (!d)
+                return negerrno();
+        int r = -ENOENT;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                size_t n = strlen(de->d_name);
+                if (n < 5 || (strcmp(de->d_name + n - 4, ".pem") && strcmp(de->d_name + n - 4, ".crt")))
+                        continue;
+                char p[4096];
+                if (snprintf(p, sizeof(p), "%s/%s", path, de->d_name) >= (int)sizeof(p))
+                        continue;
+                if (load_pem_file(s, p) == 0)
+                        r = 0;
+        }
+        return r;
+}
+
+int trust_store_load(const char *path, struct trust_store **ret) {
+        if (!path || !ret)
+                return -EINVAL;
+        struct stat st;
+        if (stat(path, &st) < 0)
+                return negerrno();
+        struct trust_store *s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        s->store = X509_STORE_new();
+        if (!s->store) {
+                free(s);
+                return -ENOMEM;
+        }
+        int r = S_ISDIR(st.st_mode) ? load_pem_dir(s, path) : load_pem_file(s, path);
+        if (r < 0) {
+                trust_store_free(s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
+struct trust_store *trust_store_free(struct trust_store *s) {
+        if (!s)
+                return NULL;
+        X509_STORE_free(s->store);
+        free(s);
+        return NULL;
+}
+
+size_t trust_store_count(const struct trust_store *s) {
+        return s ? s->count : 0;
+}
+
+static X509 *der_to_x509(const uint8_t *der, size_t len) {
+        if (!der || len == 0 || len > 64 * 1024)
+                return NULL;
+        const unsigned char *p = der;
+        X509 *x = d2i_X509(NULL, &p, (long)len);
+        if (x && p != der + len) {
+                X509_free(x); /* trailing bytes: not one certificate */
+                return NULL;
+        }
+        return x;
+}
+
+/* Turns OpenSSL's verification result into carnet's codes. */
+static int chain_error(int v, struct trust_error *e) {
+        const char *why = X509_verify_cert_error_string(v);
+        switch (v) {
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+        case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+        case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+        case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+                return set_err(e, -ENOKEY, "unknown_ca", why);
+        case X509_V_ERR_CERT_HAS_EXPIRED:
+                return set_err(e, -EKEYEXPIRED, "expired", why);
+        case X509_V_ERR_CERT_NOT_YET_VALID:
+                return set_err(e, -EKEYEXPIRED, "not_yet_valid", why);
+        default:
+                return set_err(e, -EKEYREJECTED, "chain_invalid", why);
+        }
+}
+
+/* Checks the role's key usage; for authentication an extended key usage,
+ * when present, must allow clientAuth. */
+static int usage_check(X509 *x, enum trust_usage usage, struct trust_error *e) {
+        uint32_t ku = X509_get_key_usage(x); /* UINT32_MAX when absent */
+        if (usage == TRUST_USAGE_ANY)
+                return 0;
+        if (ku == UINT32_MAX)
+                return set_err(e, -EKEYREJECTED, "wrong_key_usage", "no keyUsage extension");
+        if (usage == TRUST_USAGE_AUTH) {
+                if (!(ku & KU_DIGITAL_SIGNATURE))
+                        return set_err(e, -EKEYREJECTED, "wrong_key_usage", "digitalSignature missing");
+                uint32_t xku = X509_get_extended_key_usage(x);
+                if (xku != UINT32_MAX && !(xku & (XKU_SSL_CLIENT | XKU_ANYEKU)))
+                        return set_err(e, -EKEYREJECTED, "wrong_key_usage", "clientAuth missing");
+        } else if (usage == TRUST_USAGE_SIGN && !(ku & KU_NON_REPUDIATION))
+                return set_err(e, -EKEYREJECTED, "wrong_key_usage", "nonRepudiation missing");
+        return 0;
+}
+
+/* Builds and checks the chain at time now, then the key usage.  Called when
+ * a session is opened, on the certificate the card just proved it holds. */
+int trust_verify_cert(const struct trust_store *s, const uint8_t *der, size_t len, time_t now,
+                      enum trust_usage usage, struct trust_error *err) {
+        if (!s || !der)
+                return set_err(err, -EINVAL, "bad_certificate", "no certificate");
+        _cleanup_(X509_freep) X509 *x = der_to_x509(der, len);
+        if (!x)
+                return set_err(err, -EINVAL, "bad_certificate", "DER does not parse");
+        _cleanup_(X509_STORE_CTX_freep) X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+        if (!ctx || X509_STORE_CTX_init(ctx, s->store, x, NULL) != 1)
+                return set_err(err, -ENOMEM, "no_memory", NULL);
+        X509_STORE_CTX_set_time(ctx, 0, now ? now : time(NULL));
+        if (X509_verify_cert(ctx) != 1)
+                return chain_error(X509_STORE_CTX_get_error(ctx), err);
+        int r = usage_check(x, usage, err);
+        if (r < 0)
+                return r;
+        set_err(err, 0, "ok", NULL);
+        return 0;
+}
+
+int trust_verify_signature(const uint8_t *cert_der, size_t cert_len, const void *data,
+                           size_t data_len, const uint8_t *sig, size_t sig_len,
+                           struct trust_error *err) {
+        if (!data || !sig || sig_len == 0)
+                return set_err(err, -EINVAL, "bad_signature", "no signature");
+        _cleanup_(X509_freep) X509 *x = der_to_x509(cert_der, cert_len);
+        if (!x)
+                return set_err(err, -EINVAL, "bad_certificate", "DER does not parse");
+        _cleanup_(EVP_PKEY_freep) EVP_PKEY *pk = X509_get_pubkey(x);
+        if (!pk)
+                return set_err(err, -EOPNOTSUPP, "key_unsupported", NULL);
+        int id = EVP_PKEY_get_base_id(pk);
+        if (id != EVP_PKEY_RSA && id != EVP_PKEY_EC)
+                return set_err(err, -EOPNOTSUPP, "key_unsupported", NULL);
+        _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *md = EVP_MD_CTX_new();
+        /* RSA defaults to PKCS#1 v1.5 padding; EC expects a DER ECDSA-Sig-Value */
+        if (!md || EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pk) != 1)
+                return set_err(err, -ENOMEM, "no_memory", NULL);
+        if (EVP_DigestVerify(md, sig, sig_len, data, data_len) != 1)
+                return set_err(err, -EBADMSG, "bad_signature", NULL);
+        set_err(err, 0, "ok", NULL);
+        return 0;
+}
+
+int trust_cert_fingerprint(const uint8_t *der, size_t len, uint8_t ret[32]) {
+        if (!der || !len || !ret)
+                return -EINVAL;
+        unsigned n = 32;
+        if (EVP_Digest(der, len, ret, &n, EVP_sha256(), NULL) != 1)
+                return -EIO;
+        return 0;
+}
+
+int trust_pem_to_der(const char *path, uint8_t **ret, size_t *ret_len) {
+        if (!path || !ret || !ret_len)
+                return -EINVAL;
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        if (!f)
+                return negerrno();
+        _cleanup_(X509_freep) X509 *x = PEM_read_X509(f, NULL, NULL, NULL);
+        if (!x)
+                return -EINVAL;
+        unsigned char *der = NULL;
+        int n = i2d_X509(x, &der);
+        if (n <= 0)
+                return -EINVAL;
+        /* OPENSSL_malloc'ed: hand a plain malloc'ed copy to the caller */
+        uint8_t *copy = malloc((size_t)n);
+        if (copy)
+                memcpy(copy, der, (size_t)n);
+        OPENSSL_free(der);
+        if (!copy)
+                return -ENOMEM;
+        *ret = copy;
+        *ret_len = (size_t)n;
+        return 0;
+}
