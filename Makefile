@@ -25,7 +25,7 @@ DEB_PACKAGES = build-essential pkg-config \
 	pcscd vsmartcard-vpcd pcsc-tools opensc opensc-pkcs11 softhsm2 \
 	libpcsclite-dev libssl-dev libsqlite3-dev sqlite3 libsystemd-dev \
 	libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libcmocka-dev \
-	libp11-kit-dev iproute2 util-linux procps binutils curl openssl systemd python3
+	libp11-kit-dev iproute2 util-linux procps binutils curl openssl systemd python3 nginx-light
 
 PKGS = libpcsclite openssl sqlite3 libsystemd libmicrohttpd jansson
 
@@ -140,8 +140,9 @@ check-layers: $(LAYER_ARCHIVES)
 	@BUILD=$(BUILD) CC="$(CC)" LINK="$(UNIT_LINK)" $(foreach l,$(LAYERS) cli,$(l)_USES="$($(l)_USES)") \
 		bash tests/layers.sh $(LAYERS) cli
 
-# Benchmarks: not part of 'make check'; 'make bench' builds them and runs
-# every bench/run-*.sh (figures in docs/benchmarks.md).
+# Benchmarks: 'make bench' builds them and runs every bench/run-*.sh
+# (figures in docs/benchmarks.md); 'make check' runs each once, briefly
+# (bench/run.sh --smoke), checking only that its output is complete.
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(DAEMON_LIBS)
@@ -149,7 +150,7 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(DAEMON_LIBS)
 	$(CC) $(OPTFLAGS) -o $@ $^ $(LINK_DAEMON)
 .PHONY: bench
 bench: all $(BENCH_BINS)
-	@sh bench/run.sh $(BUILD)
+	@bash bench/run.sh $(BUILD)
 
 .SECONDARY:
 
@@ -163,7 +164,7 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory _check
 
-_check: all $(UNIT_ASAN)
+_check: all $(UNIT_ASAN) $(BENCH_BINS)
 	@sh tests/run-all.sh $(BUILD)
 
 check-unit: $(UNIT_BINS)

@@ -1,15 +1,27 @@
-#!/bin/sh
+#!/bin/bash
 # bench/run-cards.sh BUILD [ROUNDS]: card insertion to identity and session
 # opening, in the lab (see bench/card-bench.c).  Prints a Markdown table.
-set -eu
+# BENCH_SMOKE=1 (bench/run.sh --smoke): 2 rounds, then checks that every
+# row of both tables is there with numbers.
+set -euo pipefail
 build=$1
 rounds=${2:-20}
+[ -z "${BENCH_SMOKE:-}" ] || rounds=2
 case "$build" in /*) ;; *) build=$(pwd)/$build ;; esac
 pki=$(mktemp -d /tmp/carnet-bench-pki.XXXXXX)
-trap 'rm -rf "$pki"' EXIT
+out=$pki.out
+trap 'rm -rf "$pki" "$out"' EXIT
 sh tests/pki/mkpki.sh "$pki" >/dev/null 2>&1
 echo "## Cards: insertion to identity, session opening ($rounds rounds)"
-CARNET_BUILD=$build tests/lab/lab-run --slot1 "$pki/cps-rsa.profile" -- sh -c "
+CARNET_BUILD=$build tests/lab/lab-run --slot1 "$pki/cps-rsa.profile" -- bash -c "
         . tests/lab/lib.sh
         sim_start 0 tests/profiles/vitale-family.profile --absent
-        \"$build/bench/card-bench\" $rounds \"$pki/ca-chain.pem\""
+        \"$build/bench/card-bench\" $rounds \"$pki/ca-chain.pem\"" | tee "$out"
+[ -n "${BENCH_SMOKE:-}" ] || exit 0
+num='[0-9]+(\.[0-9]+)?'
+rows=$(grep -Ec "^\| (Vitale|CPS) \| .* \| [0-9]+ \| $num \| $num \|$" "$out" || true)
+[ "$rows" = 5 ] || { echo "run-cards: $rows card rows of 5" >&2; exit 1; }
+for row in total "card time" "carnet's own"; do
+        grep -Eq "^\| $row[^|]*\|[ 0-9]*\| $num \| $num \|$" "$out" ||
+                { echo "run-cards: no session row '$row'" >&2; exit 1; }
+done
