@@ -45,10 +45,12 @@ const char *iso7816_sw_text(unsigned sw) {
 }
 
 bool iso7816_refused(int err) {
+        if (err >= 0)
+                return false;
         if (err == -EREMOTEIO)
                 return true;
         for (size_t i = 0; i < ELEMENTSOF(sw_table); i++)
-                if (err < 0 && sw_table[i].err == err)
+                if (sw_table[i].err == err)
                         return true;
         return false;
 }
