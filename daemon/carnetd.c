@@ -377,7 +377,8 @@ static void block_signals(sigset_t *set) {
         signal(SIGPIPE, SIG_IGN);
 }
 
-/* Starts the API server; returns 0 or -errno (logged). */
+/* Starts the API server; returns 0 or -errno (logged).  main() says it
+ * listens: the journal's start entry names main (t-systemd-journal). */
 static int serve(const struct server_config *sc, const struct config *cfg, struct server **ret) {
         int r = server_start(sc, ret);
         if (r < 0) {
@@ -387,8 +388,6 @@ static int serve(const struct server_config *sc, const struct config *cfg, struc
                         log_error("cannot serve on %s: %s", cfg->socket_path, strerror(-r));
                 return r;
         }
-        log_info("carnetd %s listening on %s", CARNET_VERSION,
-                 sc->listen_fd >= 0 ? "the socket passed by systemd" : cfg->socket_path);
         return 0;
 }
 
@@ -473,6 +472,8 @@ int main(int argc, char **argv) {
                 services_stop(&svc);
                 return 1;
         }
+        log_info("carnetd %s listening on %s", CARNET_VERSION,
+                 sc.listen_fd >= 0 ? "the socket passed by systemd" : cfg.socket_path);
         char api_path[108];
         struct notify_watchdog *wd = announce(&sc, &cfg, api_path, sizeof(api_path));
         signal_loop(&set, &o, &cfg, &svc);
