@@ -14,21 +14,6 @@ static json_t *atr_hex(const struct reader_info *ri) {
         return ri->atr_len ? json_string(hex) : json_null();
 }
 
-const char *card_error_code(int err) {
-        switch (err) {
-        case -ENODEV:
-                return "card_removed";
-        case -EBADMSG:
-                return "card_malformed";
-        case -ENOENT:
-                return "card_unreadable";
-        case -EBUSY:
-                return "card_busy";
-        default:
-                return "card_error";
-        }
-}
-
 json_t *status_json(const struct reader_snapshot *snap) {
         json_t *readers = json_array();
         if (!readers)

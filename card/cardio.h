@@ -3,7 +3,8 @@
  * Card drivers talk to a struct card_io, not to PC/SC: the monitor binds
  * it to SCardTransmit, unit tests bind it to a scripted card.  cardio_xfer
  * follows 61xx (GET RESPONSE) and 6Cxx (resend with the right Le) and
- * treats a reply shorter than a status word as a card that left. */
+ * treats a reply shorter than a status word as a card that left.  The
+ * ISO 7816-4 commands built on it are in iso7816.h; docs/card-io.md. */
 #pragma once
 
 #include <stddef.h>

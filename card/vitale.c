@@ -3,12 +3,14 @@
 #include <string.h>
 
 #include "lib/nir.h"
+#include "iso7816.h"
 #include "tlv.h"
 #include "vitale.h"
 
-static const uint8_t select_mf[] = {0x00, 0xA4, 0x00, 0x00, 0x02, 0x3F, 0x00};
-static const uint8_t select_vitale[] = {0x00, 0xA4, 0x04, 0x00, 0x0B, 0xD2, 0x50, 0x00, 0x00,
-                                        0x02, 0x56, 0x49, 0x54, 0x41, 0x4C, 0x45};
+#define VITALE_FID_MF 0x3F00
+#define VITALE_SFI_PERSONS 2 /* in the MF and in the VITALE application */
+
+const uint8_t vitale_aid[VITALE_AID_LEN] = {0xD2, 0x50, 0x00, 0x00, 0x02, 0x56, 0x49, 0x54, 0x41, 0x4C, 0x45};
 
 bool vitale_match_atr(const uint8_t *atr, size_t len) {
         static const uint8_t v2[] = {0x3B, 0x75, 0x13, 0x00, 0x00, 0x40, 0x09, 0xEA, 0x90, 0x00};
@@ -19,39 +21,6 @@ bool vitale_match_atr(const uint8_t *atr, size_t len) {
                 return true;
         }
         return len >= 4 && atr[0] == 0x3F && atr[1] == 0x65 && atr[2] == 0x25 && atr[3] == 0x00;
-}
-
-/* Reads short file 2 of the current DF: the first READ BINARY names it by
- * short id, later ones read on by offset while the card fills 256 bytes. */
-static int read_file(struct card_io *io, uint8_t *buf, size_t size, size_t *ret_len) {
-        size_t off = 0;
-        unsigned sw;
-        for (;;) {
-                uint8_t cmd[5] = {0x00, 0xB0, 0x82, 0x00, 0x00};
-                if (off > 0) {
-                        if (off > 0x7FFF)
-                                return -EBADMSG;
-                        cmd[2] = (uint8_t)(off >> 8);
-                        cmd[3] = (uint8_t)(off & 0xFF);
-                }
-                size_t want = size - off < 256 ? size - off : 256;
-                if (want == 0)
-                        return -EBADMSG; /* larger than any real card's file */
-                int n = cardio_xfer(io, cmd, sizeof(cmd), buf + off, want, &sw);
-                if (n < 0)
-                        return n == -ENOBUFS ? -EBADMSG : n;
-                if (sw == 0x6B00 || (sw == 0x6282 && n == 0))
-                        break; /* end of file */
-                if (sw == 0x6A82 || sw == 0x6A83 || sw == 0x6986)
-                        return off ? -EBADMSG : -ENOENT;
-                if (sw != 0x9000 && sw != 0x6282)
-                        return -EBADMSG;
-                off += (size_t)n;
-                if (n < 256 || sw == 0x6282)
-                        break;
-        }
-        *ret_len = off;
-        return 0;
 }
 
 static int copy_field(char *dst, size_t size, const struct tlv *t) {
@@ -133,25 +102,30 @@ int vitale_parse(const uint8_t *ident, size_t ident_len, const uint8_t *app, siz
         return 0;
 }
 
-int vitale_read(struct card_io *io, struct vitale_card *ret) {
+/* A refusal of a SELECT means the card lacks the Vitale files. */
+static int selected(int r) {
+        return iso7816_refused(r) ? -ENOENT : r;
+}
+
+/* A file that does not fit, or a refusal other than "not found" in the
+ * middle of the read, is a malformed card. */
+static int file_read(int r) {
+        return r == -ENOBUFS || (r != -ENOENT && iso7816_refused(r)) ? -EBADMSG : r;
+}
+
+int vitale_read_ops(const struct card_ops *ops, struct card_io *io, struct vitale_card *ret) {
         uint8_t ident[VITALE_FILE_MAX], app[VITALE_FILE_MAX];
         size_t ident_len, app_len;
-        unsigned sw;
         int r;
 
-        r = cardio_xfer(io, select_mf, sizeof(select_mf), ident, sizeof(ident), &sw);
-        if (r < 0)
-                return r;
-        if (sw != 0x9000 && (sw >> 8) != 0x61)
-                return -ENOENT;
-        if ((r = read_file(io, ident, sizeof(ident), &ident_len)) < 0)
-                return r;
-        r = cardio_xfer(io, select_vitale, sizeof(select_vitale), app, sizeof(app), &sw);
-        if (r < 0)
-                return r;
-        if (sw != 0x9000)
-                return -ENOENT;
-        if ((r = read_file(io, app, sizeof(app), &app_len)) < 0)
+        if ((r = selected(ops->select_fid(io, VITALE_FID_MF))) < 0 ||
+            (r = file_read(ops->read_binary(io, VITALE_SFI_PERSONS, ident, sizeof(ident), &ident_len))) < 0 ||
+            (r = selected(ops->select_aid(io, vitale_aid, sizeof(vitale_aid)))) < 0 ||
+            (r = file_read(ops->read_binary(io, VITALE_SFI_PERSONS, app, sizeof(app), &app_len))) < 0)
                 return r;
         return vitale_parse(ident, ident_len, app, app_len, ret);
+}
+
+int vitale_read(struct card_io *io, struct vitale_card *ret) {
+        return vitale_read_ops(&iso7816_ops, io, ret);
 }

@@ -17,6 +17,10 @@
 
 #define VITALE_PERSONS_MAX 16
 #define VITALE_FILE_MAX 4096
+#define VITALE_AID_LEN 11
+
+/* The application VITALE: D2 50 00 00 02 "VITALE". */
+extern const uint8_t vitale_aid[VITALE_AID_LEN];
 
 struct vitale_person {
         char surname[64];
@@ -42,6 +46,9 @@ bool vitale_match_atr(const uint8_t *atr, size_t len);
  * Vitale files, -EBADMSG for malformed data (truncated or too deeply
  * nested TLV, too many persons, fields too long, files that disagree). */
 int vitale_read(struct card_io *io, struct vitale_card *ret);
+/* The same through a driver's operations (vitale_read uses iso7816_ops). */
+struct card_ops;
+int vitale_read_ops(const struct card_ops *ops, struct card_io *io, struct vitale_card *ret);
 
 /* Parses the two files (exposed for tests and fuzzing). */
 int vitale_parse(const uint8_t *ident, size_t ident_len, const uint8_t *app, size_t app_len,

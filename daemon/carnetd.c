@@ -278,7 +278,14 @@ static int activated_socket(void) {
         return n == 1 ? SD_LISTEN_FDS_START : -1;
 }
 
-int main(int argc, char **argv) {
+struct options {
+        const char *config_path, *socket;
+        bool verbose;
+};
+
+/* Reads the command line into *o.  Returns -1 to go on, or the exit code
+ * when carnetd is done (--version, --help, a usage error). */
+static int parse_options(int argc, char **argv, struct options *o) {
         static const struct option opts[] = {
                 {"config", required_argument, NULL, 'c'},
                 {"socket", required_argument, NULL, 's'},
@@ -288,17 +295,14 @@ int main(int argc, char **argv) {
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
-        const char *config_path = NULL, *socket_opt = NULL;
-        bool verbose = false;
-        struct config cfg;
-        char err[512];
-        int c, r;
+        int c;
 
+        *o = (struct options){0};
         while ((c = getopt_long(argc, argv, "c:s:vh", opts, NULL)) >= 0) {
                 switch (c) {
-                case 'c': config_path = optarg; break;
-                case 's': socket_opt = optarg; break;
-                case 'v': verbose = true; break;
+                case 'c': o->config_path = optarg; break;
+                case 's': o->socket = optarg; break;
+                case 'v': o->verbose = true; break;
                 case 'L': list_routes(); return 0;
                 case 'V': printf("carnetd %s\n", CARNET_VERSION); return 0;
                 case 'h': usage(stdout); return 0;
@@ -309,55 +313,141 @@ int main(int argc, char **argv) {
                 usage(stderr);
                 return 2;
         }
+        return -1;
+}
 
-        config_defaults(&cfg);
-        if (!config_path && access(CONFIG_DEFAULT_PATH, F_OK) == 0)
-                config_path = CONFIG_DEFAULT_PATH;
-        if (config_path && config_load(&cfg, config_path, err, sizeof(err)) < 0) {
+/* The defaults, the file (--config, else the default path if present),
+ * then --socket; sets the log level.  Returns 0 or the exit code. */
+static int load_configuration(struct options *o, struct config *cfg) {
+        char err[512];
+
+        config_defaults(cfg);
+        if (!o->config_path && access(CONFIG_DEFAULT_PATH, F_OK) == 0)
+                o->config_path = CONFIG_DEFAULT_PATH;
+        if (o->config_path && config_load(cfg, o->config_path, err, sizeof(err)) < 0) {
                 log_error("configuration: %s", err);
                 return 1;
         }
-        if (socket_opt && strcpy_bounded(cfg.socket_path, sizeof(cfg.socket_path), socket_opt) < 0) {
+        if (o->socket && strcpy_bounded(cfg->socket_path, sizeof(cfg->socket_path), o->socket) < 0) {
                 log_error("--socket: path too long (107 bytes at most)");
                 return 2;
         }
-        log_set_max_level(verbose ? LOG_DEBUG : cfg.log_level);
+        log_set_max_level(o->verbose ? LOG_DEBUG : cfg->log_level);
+        return 0;
+}
 
-        struct peer_policy policy;
-        if (caller_policy(&cfg, &policy) < 0)
-                return 1;
+/* The server's settings from the configuration: the socket (or the one
+ * systemd passed), its group, the limits.  Returns 0 or -errno (logged). */
+static int server_settings(const struct config *cfg, const struct peer_policy *policy,
+                           struct server_config *ret) {
         struct server_config sc = {
-                .socket_path = cfg.socket_path,
+                .socket_path = cfg->socket_path,
                 .listen_fd = activated_socket(),
-                .socket_mode = cfg.socket_mode,
+                .socket_mode = cfg->socket_mode,
                 .socket_group = (gid_t)-1,
-                .connection_timeout_s = cfg.connection_timeout_s,
-                .body_max = cfg.body_max,
-                .header_max = cfg.header_max,
-                .max_connections = cfg.max_connections,
-                .connections_per_uid = cfg.connections_per_uid,
-                .policy = &policy,
+                .connection_timeout_s = cfg->connection_timeout_s,
+                .body_max = cfg->body_max,
+                .header_max = cfg->header_max,
+                .max_connections = cfg->max_connections,
+                .connections_per_uid = cfg->connections_per_uid,
+                .policy = policy,
         };
         if (sc.listen_fd < -1)
-                return 1;
-        if (cfg.socket_group[0]) {
-                struct group *g = getgrnam(cfg.socket_group);
+                return sc.listen_fd;
+        if (cfg->socket_group[0]) {
+                struct group *g = getgrnam(cfg->socket_group);
                 if (!g) {
-                        log_error("socket_group: no group named '%s'", cfg.socket_group);
-                        return 1;
+                        log_error("socket_group: no group named '%s'", cfg->socket_group);
+                        return -ENOENT;
                 }
                 sc.socket_group = g->gr_gid;
         }
+        *ret = sc;
+        return 0;
+}
 
-        /* Signals are taken synchronously with sigwait() below; block them
-         * before any thread starts so that every thread inherits the mask. */
-        sigset_t set;
-        sigemptyset(&set);
-        sigaddset(&set, SIGTERM);
-        sigaddset(&set, SIGINT);
-        sigaddset(&set, SIGHUP);
-        pthread_sigmask(SIG_BLOCK, &set, NULL);
+/* Signals are taken synchronously with sigwait() in signal_loop; block
+ * them before any thread starts so that every thread inherits the mask. */
+static void block_signals(sigset_t *set) {
+        sigemptyset(set);
+        sigaddset(set, SIGTERM);
+        sigaddset(set, SIGINT);
+        sigaddset(set, SIGHUP);
+        pthread_sigmask(SIG_BLOCK, set, NULL);
         signal(SIGPIPE, SIG_IGN);
+}
+
+/* Starts the API server; returns 0 or -errno (logged).  main() says it
+ * listens: the journal's start entry names main (t-systemd-journal). */
+static int serve(const struct server_config *sc, const struct config *cfg, struct server **ret) {
+        int r = server_start(sc, ret);
+        if (r < 0) {
+                if (r == -EADDRINUSE)
+                        log_error("%s: another carnetd is already answering there", cfg->socket_path);
+                else
+                        log_error("cannot serve on %s: %s", cfg->socket_path, strerror(-r));
+                return r;
+        }
+        return 0;
+}
+
+/* Tells systemd carnetd is ready and starts the watchdog, which probes
+ * api_path (size 108): the passed socket's own path when systemd handed
+ * one over, the path callers reach.  Returns the watchdog, or NULL. */
+static struct notify_watchdog *announce(const struct server_config *sc, const struct config *cfg,
+                                        char *api_path, size_t size) {
+        char status[160];
+        if (sc->listen_fd < 0 || notify_socket_path(sc->listen_fd, api_path, size) < 0)
+                snprintf(api_path, size, "%s", cfg->socket_path);
+        snprintf(status, sizeof(status), "Serving the API on %s", api_path);
+        notify_ready(status);
+        struct notify_watchdog *wd = NULL;
+        uint64_t wd_usec = 0;
+        int r = notify_watchdog_start(api_alive, api_path, &wd, &wd_usec);
+        if (r < 0)
+                log_warning("watchdog: cannot start: %s (systemd will restart carnetd)", strerror(-r));
+        else if (r > 0)
+                log_info("watchdog: pinging systemd every %llu ms while the API answers",
+                         (unsigned long long)(wd_usec / 2000));
+        return wd;
+}
+
+/* Runs the dossier jobs every minute and reloads on SIGHUP, until SIGTERM
+ * or SIGINT. */
+static void signal_loop(const sigset_t *set, const struct options *o, struct config *cfg, struct services *svc) {
+        services_jobs(svc);
+        for (;;) {
+                const struct timespec minute = {60, 0};
+                int sig = sigtimedwait(set, NULL, &minute);
+                if (sig < 0) {
+                        if (errno == EAGAIN)
+                                services_jobs(svc);
+                        continue;
+                }
+                if (sig == SIGHUP) {
+                        reload(o->config_path, cfg, svc, o->verbose);
+                        continue;
+                }
+                log_info("signal %s: stopping", strsignal(sig));
+                break;
+        }
+}
+
+int main(int argc, char **argv) {
+        struct options o;
+        struct config cfg;
+        int r;
+
+        if ((r = parse_options(argc, argv, &o)) >= 0)
+                return r;
+        if ((r = load_configuration(&o, &cfg)) != 0)
+                return r;
+        struct peer_policy policy;
+        struct server_config sc;
+        if (caller_policy(&cfg, &policy) < 0 || server_settings(&cfg, &policy, &sc) < 0)
+                return 1;
+        sigset_t set;
+        block_signals(&set);
 
         struct services svc;
         if (services_start(&cfg, &svc) < 0) {
@@ -378,49 +468,15 @@ int main(int argc, char **argv) {
         sc.reporter = REPORTER_LOG;
 
         struct server *srv = NULL;
-        r = server_start(&sc, &srv);
-        if (r < 0) {
-                if (r == -EADDRINUSE)
-                        log_error("%s: another carnetd is already answering there", cfg.socket_path);
-                else
-                        log_error("cannot serve on %s: %s", cfg.socket_path, strerror(-r));
+        if (serve(&sc, &cfg, &srv) < 0) {
                 services_stop(&svc);
                 return 1;
         }
         log_info("carnetd %s listening on %s", CARNET_VERSION,
                  sc.listen_fd >= 0 ? "the socket passed by systemd" : cfg.socket_path);
-        /* The path callers (and the watchdog's probe) reach: the passed
-         * socket's own when systemd handed one over. */
-        char api_path[108], status[160];
-        if (sc.listen_fd < 0 || notify_socket_path(sc.listen_fd, api_path, sizeof(api_path)) < 0)
-                snprintf(api_path, sizeof(api_path), "%s", cfg.socket_path);
-        snprintf(status, sizeof(status), "Serving the API on %s", api_path);
-        notify_ready(status);
-        struct notify_watchdog *wd = NULL;
-        uint64_t wd_usec = 0;
-        r = notify_watchdog_start(api_alive, api_path, &wd, &wd_usec);
-        if (r < 0)
-                log_warning("watchdog: cannot start: %s (systemd will restart carnetd)", strerror(-r));
-        else if (r > 0)
-                log_info("watchdog: pinging systemd every %llu ms while the API answers",
-                         (unsigned long long)(wd_usec / 2000));
-
-        services_jobs(&svc);
-        for (;;) {
-                const struct timespec minute = {60, 0};
-                int sig = sigtimedwait(&set, NULL, &minute);
-                if (sig < 0) {
-                        if (errno == EAGAIN)
-                                services_jobs(&svc);
-                        continue;
-                }
-                if (sig == SIGHUP) {
-                        reload(config_path, &cfg, &svc, verbose);
-                        continue;
-                }
-                log_info("signal %s: stopping", strsignal(sig));
-                break;
-        }
+        char api_path[108];
+        struct notify_watchdog *wd = announce(&sc, &cfg, api_path, sizeof(api_path));
+        signal_loop(&set, &o, &cfg, &svc);
         notify_stopping();
         notify_watchdog_stop(wd);
         server_stop(srv);

@@ -1,12 +1,14 @@
 /* daemon/config.c: configuration file parser. */
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
 #include "config.h"
+#include "lib/kv.h"
 #include "lib/macro.h"
 
 /* dir/name into out, dir from $env when set (and absolute), else def. */
@@ -106,165 +108,180 @@ static int parse_groups(struct config *c, const char *v, const char **why) {
         return 0;
 }
 
+/* The keys of carnetd.conf: each names where its value goes and how it
+ * is checked; why is the message for a bad value (the table is the list
+ * of keys: anything else is "unknown key"). */
+enum key_kind {
+        KEY_PATH,      /* absolute path; too_long when it does not fit */
+        KEY_STRING,    /* text of at least min bytes that fits the field */
+        KEY_UINT,      /* decimal, min to max */
+        KEY_MODE,      /* octal file mode, at most max */
+        KEY_SIZE,      /* bytes with K, M, G suffixes, min to max */
+        KEY_GROUPS,    /* allowed_groups */
+        KEY_IDENTITY,  /* identity.FIELD = RULE: key is the prefix */
+        KEY_LOG_LEVEL, /* error, warning, info, debug */
+};
+
+struct key {
+        const char *name;
+        enum key_kind kind;
+        size_t off, size; /* the field in struct config */
+        unsigned long long min, max;
+        size_t flag; /* 1 + offset of a bool set along with the value; 0: none */
+        const char *why, *too_long;
+};
+
+#define FIELD(f) .off = offsetof(struct config, f), .size = sizeof(((struct config *)0)->f)
+#define FLAG(f) .flag = offsetof(struct config, f) + 1
+
+static const struct key keys[] = {
+        {"socket", KEY_PATH, FIELD(socket_path), .why = "socket must be an absolute path",
+         .too_long = "socket path too long (107 bytes at most)"},
+        {"socket_mode", KEY_MODE, FIELD(socket_mode), .max = 0777,
+         .why = "socket_mode must be an octal mode such as 0660"},
+        {"socket_group", KEY_STRING, FIELD(socket_group), .why = "group name too long"},
+        {"connection_timeout", KEY_UINT, FIELD(connection_timeout_s), 1, 3600,
+         .why = "connection_timeout must be seconds, 1 to 3600"},
+        {"body_max", KEY_SIZE, FIELD(body_max), 1024, 1ull << 30,
+         .why = "body_max must be bytes (K, M, G suffixes), 1K to 1G"},
+        {"header_max", KEY_SIZE, FIELD(header_max), 1024, 1ull << 20,
+         .why = "header_max must be bytes (K, M suffixes), 1K to 1M"},
+        {"max_connections", KEY_UINT, FIELD(max_connections), 1, 1024, .why = "max_connections must be 1 to 1024"},
+        {"connections_per_uid", KEY_UINT, FIELD(connections_per_uid), 1, 1024,
+         .why = "connections_per_uid must be 1 to 1024"},
+        {"events_keepalive", KEY_UINT, FIELD(events_keepalive_s), 1, 3600, FLAG(events_keepalive_set),
+         .why = "events_keepalive must be seconds, 1 to 3600"},
+        {"allowed_groups", KEY_GROUPS, .why = NULL},
+        {"pkcs11_module", KEY_PATH, FIELD(pkcs11_module), .why = "must be an absolute path", .too_long = "path too long"},
+        {"trust_anchors", KEY_PATH, FIELD(trust_anchors), .why = "must be an absolute path", .too_long = "path too long"},
+        {"database", KEY_PATH, FIELD(database), .why = "must be an absolute path", .too_long = "path too long"},
+        {"rights_table", KEY_PATH, FIELD(rights_table), .why = "must be an absolute path", .too_long = "path too long"},
+        {"interactions_table", KEY_PATH, FIELD(interactions_table), .why = "must be an absolute path",
+         .too_long = "path too long"},
+        {"session_idle_timeout", KEY_UINT, FIELD(session_idle_timeout_s), 10, 86400,
+         .why = "session_idle_timeout must be seconds, 10 to 86400"},
+        {"workstation", KEY_STRING, FIELD(workstation), .min = 1,
+         .why = "workstation must be a name of 1 to 127 bytes"},
+        {"identity.", KEY_IDENTITY, FIELD(identity_map),
+         .why = "not a known identity field, or not a rule such as subject:CN, "
+                "extension:OID, usage:digitalSignature, id:01, label:TEXT"},
+        {"log_level", KEY_LOG_LEVEL, FIELD(log_level), .why = "log_level must be error, warning, info or debug"},
+};
+
+#undef FIELD
+#undef FLAG
+
+static const struct key *key_find(const char *k) {
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                if (keys[i].kind == KEY_IDENTITY ? strncmp(k, keys[i].name, strlen(keys[i].name)) == 0
+                                                 : strcmp(k, keys[i].name) == 0)
+                        return &keys[i];
+        }
+        return NULL;
+}
+
+static int parse_log_level(const char *v, int *ret) {
+        static const char *const lv[] = {"error", "warning", "info", "debug"};
+        static const int pr[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
+        for (size_t i = 0; i < ELEMENTSOF(lv); i++)
+                if (strcmp(v, lv[i]) == 0) {
+                        *ret = pr[i];
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+/* Parses v as key kd says into dst (the field); -EINVAL, or -ENAMETOOLONG
+ * for a string that does not fit. */
+static int key_parse(struct config *c, const struct key *kd, const char *k, const char *v, void *dst,
+                     const char **why) {
+        unsigned long n;
+        switch (kd->kind) {
+        case KEY_PATH:
+                if (v[0] != '/')
+                        return -EINVAL;
+                return strcpy_bounded(dst, kd->size, v) < 0 ? -ENAMETOOLONG : 0;
+        case KEY_STRING:
+                if (strlen(v) < kd->min)
+                        return -EINVAL;
+                return strcpy_bounded(dst, kd->size, v) < 0 ? -ENAMETOOLONG : 0;
+        case KEY_UINT:
+                if (parse_uint(v, (unsigned long)kd->max, 10, &n) < 0 || n < kd->min)
+                        return -EINVAL;
+                *(unsigned *)dst = (unsigned)n;
+                return 0;
+        case KEY_MODE:
+                if (parse_uint(v, (unsigned long)kd->max, 8, &n) < 0)
+                        return -EINVAL;
+                *(mode_t *)dst = (mode_t)n;
+                return 0;
+        case KEY_SIZE:
+                return parse_size(v, kd->min, kd->max, dst) < 0 ? -EINVAL : 0;
+        case KEY_GROUPS:
+                return parse_groups(c, v, why);
+        case KEY_IDENTITY:
+                return p11_map_set(dst, k + strlen(kd->name), v) < 0 ? -EINVAL : 0;
+        case KEY_LOG_LEVEL:
+                return parse_log_level(v, dst);
+        }
+        return -EINVAL;
+}
+
 /* Applies one key; returns 0, or -EINVAL with a reason in why. */
 static int config_set(struct config *c, const char *k, const char *v, const char **why) {
-        unsigned long n;
-        if (strcmp(k, "socket") == 0) {
-                if (v[0] != '/') {
-                        *why = "socket must be an absolute path";
-                        return -EINVAL;
-                }
-                if (strcpy_bounded(c->socket_path, sizeof(c->socket_path), v) < 0) {
-                        *why = "socket path too long (107 bytes at most)";
-                        return -EINVAL;
-                }
-        } else if (strcmp(k, "socket_mode") == 0) {
-                if (parse_uint(v, 0777, 8, &n) < 0) {
-                        *why = "socket_mode must be an octal mode such as 0660";
-                        return -EINVAL;
-                }
-                c->socket_mode = (mode_t)n;
-        } else if (strcmp(k, "socket_group") == 0) {
-                if (strcpy_bounded(c->socket_group, sizeof(c->socket_group), v) < 0) {
-                        *why = "group name too long";
-                        return -EINVAL;
-                }
-        } else if (strcmp(k, "connection_timeout") == 0) {
-                if (parse_uint(v, 3600, 10, &n) < 0 || n == 0) {
-                        *why = "connection_timeout must be seconds, 1 to 3600";
-                        return -EINVAL;
-                }
-                c->connection_timeout_s = (unsigned)n;
-        } else if (strcmp(k, "body_max") == 0) {
-                if (parse_size(v, 1024, 1ull << 30, &c->body_max) < 0) {
-                        *why = "body_max must be bytes (K, M, G suffixes), 1K to 1G";
-                        return -EINVAL;
-                }
-        } else if (strcmp(k, "header_max") == 0) {
-                if (parse_size(v, 1024, 1ull << 20, &c->header_max) < 0) {
-                        *why = "header_max must be bytes (K, M suffixes), 1K to 1M";
-                        return -EINVAL;
-                }
-        } else if (strcmp(k, "max_connections") == 0) {
-                if (parse_uint(v, 1024, 10, &n) < 0 || n == 0) {
-                        *why = "max_connections must be 1 to 1024";
-                        return -EINVAL;
-                }
-                c->max_connections = (unsigned)n;
-        } else if (strcmp(k, "connections_per_uid") == 0) {
-                if (parse_uint(v, 1024, 10, &n) < 0 || n == 0) {
-                        *why = "connections_per_uid must be 1 to 1024";
-                        return -EINVAL;
-                }
-                c->connections_per_uid = (unsigned)n;
-        } else if (strcmp(k, "events_keepalive") == 0) {
-                if (parse_uint(v, 3600, 10, &n) < 0 || n == 0) {
-                        *why = "events_keepalive must be seconds, 1 to 3600";
-                        return -EINVAL;
-                }
-                c->events_keepalive_s = (unsigned)n;
-                c->events_keepalive_set = true;
-        } else if (strcmp(k, "allowed_groups") == 0) {
-                return parse_groups(c, v, why);
-        } else if (strcmp(k, "pkcs11_module") == 0 || strcmp(k, "trust_anchors") == 0 ||
-                   strcmp(k, "database") == 0 || strcmp(k, "rights_table") == 0 ||
-                   strcmp(k, "interactions_table") == 0) {
-                char *dst = strcmp(k, "pkcs11_module") == 0   ? c->pkcs11_module
-                            : strcmp(k, "trust_anchors") == 0 ? c->trust_anchors
-                            : strcmp(k, "database") == 0      ? c->database
-                            : strcmp(k, "rights_table") == 0  ? c->rights_table
-                                                              : c->interactions_table;
-                if (v[0] != '/') {
-                        *why = "must be an absolute path";
-                        return -EINVAL;
-                }
-                if (strcpy_bounded(dst, PATH_MAX, v) < 0) {
-                        *why = "path too long";
-                        return -EINVAL;
-                }
-        } else if (strcmp(k, "session_idle_timeout") == 0) {
-                if (parse_uint(v, 86400, 10, &n) < 0 || n < 10) {
-                        *why = "session_idle_timeout must be seconds, 10 to 86400";
-                        return -EINVAL;
-                }
-                c->session_idle_timeout_s = (unsigned)n;
-        } else if (strcmp(k, "workstation") == 0) {
-                if (!*v || strcpy_bounded(c->workstation, sizeof(c->workstation), v) < 0) {
-                        *why = "workstation must be a name of 1 to 127 bytes";
-                        return -EINVAL;
-                }
-        } else if (strncmp(k, "identity.", 9) == 0) {
-                if (p11_map_set(&c->identity_map, k + 9, v) < 0) {
-                        *why = "not a known identity field, or not a rule such as subject:CN, "
-                               "extension:OID, usage:digitalSignature, id:01, label:TEXT";
-                        return -EINVAL;
-                }
-        } else if (strcmp(k, "log_level") == 0) {
-                static const char *const lv[] = {"error", "warning", "info", "debug"};
-                static const int pr[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
-                for (size_t i = 0; i < ELEMENTSOF(lv); i++)
-                        if (strcmp(v, lv[i]) == 0) {
-                                c->log_level = pr[i];
-                                return 0;
-                        }
-                *why = "log_level must be error, warning, info or debug";
-                return -EINVAL;
-        } else {
+        const struct key *kd = key_find(k);
+        if (!kd) {
                 *why = "unknown key";
+                return -EINVAL;
+        }
+        int r = key_parse(c, kd, k, v, (char *)c + kd->off, why);
+        if (r < 0) {
+                if (kd->kind != KEY_GROUPS) /* parse_groups names its own reasons */
+                        *why = r == -ENAMETOOLONG && kd->too_long ? kd->too_long : kd->why;
+                return -EINVAL;
+        }
+        if (kd->flag)
+                *(bool *)((char *)c + kd->flag - 1) = true;
+        return 0;
+}
+
+/* Reads the pairs of f into c; on error writes "path:line: reason". */
+static int config_read(struct config *c, FILE *f, const char *path, char *err, size_t errlen) {
+        char line[1024], *k, *v;
+        struct kv_reader kr;
+        int r;
+
+        kv_reader_init(&kr, f, line, sizeof(line));
+        while ((r = kv_next(&kr, &k, &v)) > 0) {
+                const char *why = NULL;
+                if (config_set(c, k, v, &why) < 0) {
+                        snprintf(err, errlen, "%s:%u: %s: %s", path, kr.lineno, k, why);
+                        return -EINVAL;
+                }
+        }
+        if (r == -EIO) {
+                snprintf(err, errlen, "%s: read error", path);
+                return -EIO;
+        }
+        if (r < 0) {
+                snprintf(err, errlen, "%s:%u: %s", path, kr.lineno, kv_strerror(r));
                 return -EINVAL;
         }
         return 0;
 }
 
-static char *strip(char *s) {
-        while (isspace((unsigned char)*s))
-                s++;
-        char *e = s + strlen(s);
-        while (e > s && isspace((unsigned char)e[-1]))
-                *--e = '\0';
-        return s;
-}
-
 int config_load(struct config *c, const char *path, char *err, size_t errlen) {
         _cleanup_fclose_ FILE *f = fopen(path, "re");
-        char line[1024];
-        unsigned lineno = 0;
         struct config tmp = *c;
+        int r;
 
         if (!f) {
-                int r = negerrno();
+                r = negerrno();
                 snprintf(err, errlen, "%s: %s", path, strerror(-r));
                 return r;
         }
-        while (fgets(line, sizeof(line), f)) {
-                const char *why = NULL;
-                lineno++;
-                if (!strchr(line, '\n') && !feof(f)) {
-                        snprintf(err, errlen, "%s:%u: line too long", path, lineno);
-                        return -EINVAL;
-                }
-                char *hash = strchr(line, '#');
-                if (hash)
-                        *hash = '\0';
-                char *s = strip(line);
-                if (!*s)
-                        continue;
-                char *eq = strchr(s, '=');
-                if (!eq) {
-                        snprintf(err, errlen, "%s:%u: expected 'key = value'", path, lineno);
-                        return -EINVAL;
-                }
-                *eq = '\0';
-                char *k = strip(s), *v = strip(eq + 1);
-                if (config_set(&tmp, k, v, &why) < 0) {
-                        snprintf(err, errlen, "%s:%u: %s: %s", path, lineno, k, why);
-                        return -EINVAL;
-                }
-        }
-        if (ferror(f)) {
-                snprintf(err, errlen, "%s: read error", path);
-                return -EIO;
-        }
+        if ((r = config_read(&tmp, f, path, err, errlen)) < 0)
+                return r;
         /* an event stream idle for connection_timeout would be closed: unless
          * set, the keep-alive follows the timeout */
         if (!tmp.events_keepalive_set) {

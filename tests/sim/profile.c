@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/kv.h"
 #include "lib/macro.h"
 #include "profile.h"
 
@@ -24,15 +25,6 @@ struct profile {
         size_t n;
 };
 
-static char *strip(char *s) {
-        while (isspace((unsigned char)*s))
-                s++;
-        char *end = s + strlen(s);
-        while (end > s && isspace((unsigned char)end[-1]))
-                *--end = '\0';
-        return s;
-}
-
 void profile_free(struct profile *p) {
         if (!p)
                 return;
@@ -44,61 +36,50 @@ void profile_free(struct profile *p) {
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct profile, profile_free);
 
+/* Adds one pair; prints "file:line: reason" to stderr when it cannot. */
+static int profile_add(struct profile *p, const char *path, unsigned lineno, const char *k, const char *v) {
+        if (!*k) {
+                fprintf(stderr, "%s:%u: empty key\n", path, lineno);
+                return -EINVAL;
+        }
+        if (profile_get(p, k)) {
+                fprintf(stderr, "%s:%u: duplicate key '%s'\n", path, lineno, k);
+                return -EINVAL;
+        }
+        if (p->n >= PROFILE_MAX_ENTRIES) {
+                fprintf(stderr, "%s:%u: too many entries\n", path, lineno);
+                return -E2BIG;
+        }
+        p->e[p->n].key = strdup(k);
+        p->e[p->n].value = strdup(v);
+        p->n++; /* profile_free frees what was copied */
+        return p->e[p->n - 1].key && p->e[p->n - 1].value ? 0 : -ENOMEM;
+}
+
 /* Reads a profile; prints "file:line: reason" to stderr on a bad line. */
 int profile_load(const char *path, struct profile **ret) {
         _cleanup_(profile_freep) struct profile *p = calloc(1, sizeof(*p));
         _cleanup_fclose_ FILE *f = NULL;
-        char line[PROFILE_LINE_MAX];
-        unsigned lineno = 0;
+        char line[PROFILE_LINE_MAX], tmp[PATH_MAX], *k, *v;
+        struct kv_reader kr;
+        int r;
 
         if (!p)
                 return -ENOMEM;
         f = fopen(path, "re");
         if (!f)
                 return negerrno();
-        char tmp[PATH_MAX];
         if (strcpy_bounded(tmp, sizeof(tmp), path) < 0)
                 return -ENAMETOOLONG;
         (void)strcpy_bounded(p->dir, sizeof(p->dir), dirname(tmp));
 
-        while (fgets(line, sizeof(line), f)) {
-                lineno++;
-                if (!strchr(line, '\n') && !feof(f)) {
-                        fprintf(stderr, "%s:%u: line too long\n", path, lineno);
-                        return -EINVAL;
-                }
-                char *hash = strchr(line, '#');
-                if (hash)
-                        *hash = '\0';
-                char *s = strip(line);
-                if (!*s)
-                        continue;
-                char *eq = strchr(s, '=');
-                if (!eq) {
-                        fprintf(stderr, "%s:%u: expected 'key = value'\n", path, lineno);
-                        return -EINVAL;
-                }
-                *eq = '\0';
-                char *k = strip(s), *v = strip(eq + 1);
-                if (!*k) {
-                        fprintf(stderr, "%s:%u: empty key\n", path, lineno);
-                        return -EINVAL;
-                }
-                if (profile_get(p, k)) {
-                        fprintf(stderr, "%s:%u: duplicate key '%s'\n", path, lineno, k);
-                        return -EINVAL;
-                }
-                if (p->n >= PROFILE_MAX_ENTRIES) {
-                        fprintf(stderr, "%s:%u: too many entries\n", path, lineno);
-                        return -E2BIG;
-                }
-                p->e[p->n].key = strdup(k);
-                p->e[p->n].value = strdup(v);
-                if (!p->e[p->n].key || !p->e[p->n].value) {
-                        p->n++;
-                        return -ENOMEM;
-                }
-                p->n++;
+        kv_reader_init(&kr, f, line, sizeof(line));
+        while ((r = kv_next(&kr, &k, &v)) > 0)
+                if ((r = profile_add(p, path, kr.lineno, k, v)) < 0)
+                        return r;
+        if (r < 0) {
+                fprintf(stderr, "%s:%u: %s\n", path, kr.lineno, kv_strerror(r));
+                return r == -EIO ? -EIO : -EINVAL;
         }
         *ret = TAKE_PTR(p);
         return 0;

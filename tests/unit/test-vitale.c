@@ -11,6 +11,7 @@
 
 #include "card/cards.h"
 #include "card/cardio.h"
+#include "card/iso7816.h"
 #include "card/tlv.h"
 #include "card/vitale.h"
 
@@ -65,14 +66,23 @@ static int script_transmit(void *userdata, const uint8_t *apdu, size_t len, uint
 #define SEL_APP "00A404000BD250000002564954414C45"
 #define READ "00B0820000"
 
+/* Reads a Vitale card that answers steps; *apdus gets the exchange count. */
+#define READ_SCRIPTED(steps, card, apdus) read_scripted((steps), sizeof(steps) / sizeof((steps)[0]), (card), (apdus))
+static int read_scripted(const struct step *steps, size_t n, struct vitale_card *card, unsigned *apdus) {
+        struct script sc = {.steps = steps, .n = n};
+        struct card_io io = IO(sc);
+        int r = vitale_read(&io, card);
+        *apdus = io.apdus;
+        return r;
+}
+
 static void reads_holder_and_beneficiary(void **state) {
         const struct step steps[] = {
                 {SEL_MF, "9000"}, {READ, IDENT "9000"}, {SEL_APP, "9000"}, {READ, APP "9000"}};
-        struct script sc = SCRIPT(steps);
-        struct card_io io = IO(sc);
         struct vitale_card card;
-        assert_int_equal(vitale_read(&io, &card), 0);
-        assert_int_equal(io.apdus, 4);
+        unsigned apdus;
+        assert_int_equal(READ_SCRIPTED(steps, &card, &apdus), 0);
+        assert_int_equal(apdus, 4);
         assert_int_equal(card.n, 2);
         assert_string_equal(card.p[0].surname, "MARTIN");
         assert_string_equal(card.p[0].first_name, "CLAIRE");
@@ -90,11 +100,10 @@ static void follows_61xx_and_6cxx(void **state) {
         const struct step steps[] = {
                 {SEL_MF, "9000"},    {READ, "6137"},       {"00C0000037", IDENT "9000"},
                 {SEL_APP, "9000"},   {READ, "6C15"},       {"00B0820015", APP "9000"}};
-        struct script sc = SCRIPT(steps);
-        struct card_io io = IO(sc);
         struct vitale_card card;
-        assert_int_equal(vitale_read(&io, &card), 0);
-        assert_int_equal(io.apdus, 6);
+        unsigned apdus;
+        assert_int_equal(READ_SCRIPTED(steps, &card, &apdus), 0);
+        assert_int_equal(apdus, 6);
         assert_int_equal(card.n, 2);
         assert_true(card.p[0].nir_valid);
 }
@@ -255,6 +264,71 @@ static void identify_unknown_card(void **state) {
         assert_null(d);
 }
 
+/* ---- the ISO 7816-4 base ---- */
+static void status_words_have_errnos(void **state) {
+        assert_int_equal(iso7816_sw_errno(0x9000), 0);
+        assert_int_equal(iso7816_sw_errno(0x6A82), -ENOENT);
+        assert_int_equal(iso7816_sw_errno(0x6986), -ENOENT);
+        assert_int_equal(iso7816_sw_errno(0x63C2), -EACCES);
+        assert_int_equal(iso7816_sw_errno(0x6D00), -EOPNOTSUPP);
+        assert_int_equal(iso7816_sw_errno(0x6B00), -ERANGE);
+        assert_int_equal(iso7816_sw_errno(0x6F00), -EREMOTEIO);
+        assert_string_equal(iso7816_sw_text(0x6A82), "file or application not found");
+        assert_string_equal(iso7816_sw_text(0x6F00), "unexpected status word");
+        /* the exchange's own errors are never taken for a refusal */
+        assert_true(iso7816_refused(-ENOENT));
+        assert_true(iso7816_refused(-EREMOTEIO));
+        assert_false(iso7816_refused(0));
+        assert_false(iso7816_refused(-ENODEV));
+        assert_false(iso7816_refused(-EIO));
+        assert_false(iso7816_refused(-EPROTO));
+        assert_false(iso7816_refused(-ERESTART));
+        assert_false(iso7816_refused(-EBUSY));
+}
+
+static void iso_select_and_read_on(void **state) {
+        /* a file of 256 + 3 bytes: the second READ goes on at offset 0100 */
+        char first[2 * 256 + 5], second[] = "AABBCC9000";
+        for (size_t i = 0; i < 256; i++)
+                memcpy(first + 2 * i, "5A", 2);
+        memcpy(first + 512, "9000", 5);
+        const struct step steps[] = {{"00A40000021234", "6A82"},
+                                     {"00A4040003A00001", "9000"},
+                                     {"00B0850000", first},
+                                     {"00B0010000", second}};
+        struct script sc = SCRIPT(steps);
+        struct card_io io = IO(sc);
+        uint8_t buf[512];
+        size_t len = 0;
+        assert_int_equal(iso7816_ops.select_fid(&io, 0x1234), -ENOENT);
+        assert_int_equal(iso7816_ops.select_aid(&io, (const uint8_t *)"\xA0\x00\x01", 3), 0);
+        assert_int_equal(iso7816_ops.read_binary(&io, 5, buf, sizeof(buf), &len), 0);
+        assert_int_equal(len, 259);
+        assert_int_equal(buf[0], 0x5A);
+        assert_int_equal(buf[258], 0xCC);
+        assert_int_equal(io.apdus, 4);
+}
+
+static void iso_read_bounds(void **state) {
+        const struct step steps[] = {{"00B0820000", "6A82"}, {"00B0820000", "414243449000"}};
+        struct script sc = SCRIPT(steps);
+        struct card_io io = IO(sc);
+        uint8_t buf[3];
+        size_t len;
+        assert_int_equal(iso7816_read_binary(&io, 2, buf, sizeof(buf), &len), -ENOENT);
+        assert_int_equal(iso7816_read_binary(&io, 2, buf, sizeof(buf), &len), -ENOBUFS);
+        assert_int_equal(iso7816_read_binary(&io, 0, buf, sizeof(buf), &len), -EINVAL);
+        assert_int_equal(iso7816_read_binary(&io, 31, buf, sizeof(buf), &len), -EINVAL);
+}
+
+static void card_error_codes_are_stable(void **state) {
+        assert_string_equal(card_error_code(-ENODEV), "card_removed");
+        assert_string_equal(card_error_code(-EBADMSG), "card_malformed");
+        assert_string_equal(card_error_code(-ENOENT), "card_unreadable");
+        assert_string_equal(card_error_code(-EBUSY), "card_busy");
+        assert_string_equal(card_error_code(-EIO), "card_error");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(reads_holder_and_beneficiary),
@@ -270,6 +344,10 @@ int main(void) {
                 cmocka_unit_test(atr_recognition),
                 cmocka_unit_test(identify_cps_by_probe),
                 cmocka_unit_test(identify_unknown_card),
+                cmocka_unit_test(status_words_have_errnos),
+                cmocka_unit_test(iso_select_and_read_on),
+                cmocka_unit_test(iso_read_bounds),
+                cmocka_unit_test(card_error_codes_are_stable),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,108 @@
+/* tests/unit/test-kv.c: the "key = value" reader shared by carnetd.conf
+ * and the card simulator's profiles. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/kv.h"
+
+/* Reads text with a line buffer of size bytes. */
+struct fixture {
+        FILE *f;
+        char line[64];
+        struct kv_reader r;
+};
+
+static void open_text(struct fixture *fx, const char *text, size_t size) {
+        fx->f = fmemopen((void *)text, strlen(text), "r");
+        assert_non_null(fx->f);
+        kv_reader_init(&fx->r, fx->f, fx->line, size);
+}
+
+static void pairs_comments_and_blanks(void **state) {
+        struct fixture fx;
+        char *k, *v;
+        open_text(&fx, "# a comment\n\n  socket =  /run/x.sock  \nmode=0660 # trailing\n"
+                       "\t empty = \nlast = no newline", sizeof(fx.line));
+        assert_int_equal(kv_next(&fx.r, &k, &v), 1);
+        assert_string_equal(k, "socket");
+        assert_string_equal(v, "/run/x.sock");
+        assert_int_equal(fx.r.lineno, 3);
+        assert_int_equal(kv_next(&fx.r, &k, &v), 1);
+        assert_string_equal(k, "mode");
+        assert_string_equal(v, "0660");
+        assert_int_equal(kv_next(&fx.r, &k, &v), 1);
+        assert_string_equal(k, "empty");
+        assert_string_equal(v, "");
+        assert_int_equal(kv_next(&fx.r, &k, &v), 1);
+        assert_string_equal(k, "last");
+        assert_string_equal(v, "no newline");
+        assert_int_equal(fx.r.lineno, 6);
+        assert_int_equal(kv_next(&fx.r, &k, &v), 0);
+        fclose(fx.f);
+}
+
+static void value_keeps_later_equals(void **state) {
+        struct fixture fx;
+        char *k, *v;
+        open_text(&fx, "identity.name = subject:CN=x\n = lonely\n", sizeof(fx.line));
+        assert_int_equal(kv_next(&fx.r, &k, &v), 1);
+        assert_string_equal(k, "identity.name");
+        assert_string_equal(v, "subject:CN=x");
+        assert_int_equal(kv_next(&fx.r, &k, &v), 1); /* an empty key is the caller's to refuse */
+        assert_string_equal(k, "");
+        assert_string_equal(v, "lonely");
+        fclose(fx.f);
+}
+
+static void line_without_equals(void **state) {
+        struct fixture fx;
+        char *k, *v;
+        open_text(&fx, "a = 1\n\njust words\n", sizeof(fx.line));
+        assert_int_equal(kv_next(&fx.r, &k, &v), 1);
+        assert_int_equal(kv_next(&fx.r, &k, &v), -EBADMSG);
+        assert_int_equal(fx.r.lineno, 3);
+        assert_string_equal(kv_strerror(-EBADMSG), "expected 'key = value'");
+        fclose(fx.f);
+}
+
+static void line_too_long(void **state) {
+        struct fixture fx;
+        char *k, *v;
+        /* 9 bytes + newline do not fit a 10-byte buffer (9 + NUL) */
+        open_text(&fx, "a = 1\nk = 56789\n", 10);
+        assert_int_equal(kv_next(&fx.r, &k, &v), 1);
+        assert_int_equal(kv_next(&fx.r, &k, &v), -E2BIG);
+        assert_int_equal(fx.r.lineno, 2);
+        assert_string_equal(kv_strerror(-E2BIG), "line too long");
+        fclose(fx.f);
+        /* 8 bytes fit, with or without the newline */
+        open_text(&fx, "k = 5678\nk = 5678", 10);
+        assert_int_equal(kv_next(&fx.r, &k, &v), 1);
+        assert_string_equal(v, "5678");
+        assert_int_equal(kv_next(&fx.r, &k, &v), 1);
+        assert_int_equal(kv_next(&fx.r, &k, &v), 0);
+        fclose(fx.f);
+}
+
+static void strip_trims_both_ends(void **state) {
+        char s[] = " \t x y \r\n";
+        assert_string_equal(kv_strip(s), "x y");
+        char e[] = "   ";
+        assert_string_equal(kv_strip(e), "");
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(pairs_comments_and_blanks),
+                cmocka_unit_test(value_keeps_later_equals),
+                cmocka_unit_test(line_without_equals),
+                cmocka_unit_test(line_too_long),
+                cmocka_unit_test(strip_trims_both_ends),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
