@@ -125,6 +125,57 @@ static bool may_see_row(struct dossier_engine *e, const struct dossier_actor *ac
         return access_decide(&req, &d) >= 0 && d.allow;
 }
 
+/* The duplicate-exam alert: the same exam type, one the actor may see,
+ * within the window around the new one's date (domain.md s. 1). */
+static int exam_alert(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                      const struct dstate *ds, const struct dossier_doc_meta *m, int64_t doc_id, int64_t now,
+                      struct dossier_warnings *w) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r;
+
+        r = store_prepare(e->store, sql_same_exam, &st);
+        if (r < 0)
+                return r;
+        if ((r = store_bind_int(st, 1, ds->id)) < 0 || (r = store_bind_text(st, 2, m->type_code)) < 0 ||
+            (r = store_bind_int(st, 3, m->created_at - e->duplicate_window)) < 0 ||
+            (r = store_bind_int(st, 4, m->created_at + e->duplicate_window)) < 0 ||
+            (r = store_bind_int(st, 5, doc_id)) < 0)
+                return r;
+        while ((r = store_step(e->store, st)) > 0) {
+                int64_t days;
+
+                if (!may_see_row(e, actor, ins, ds, st, now))
+                        continue;
+                days = (m->created_at - sqlite3_column_int64(st, 8)) / DOSSIER_DAY;
+                warn(w, DOSSIER_WARN_DUPLICATE_EXAM, (const char *) sqlite3_column_text(st, 0),
+                     "same exam type %s already done %" PRId64 " day(s) %s", m->type_code, days < 0 ? -days : days,
+                     days < 0 ? "later" : "earlier");
+                break;
+        }
+        return r < 0 ? r : 0;
+}
+
+/* Interactions between each of mine and each of theirs (theirs == mine:
+ * within this prescription, each pair once); other_uid names theirs. */
+static void interaction_warnings(struct dossier_engine *e, char mine[][INTERACTIONS_CODE_MAX], size_t n_mine,
+                                 char theirs[][INTERACTIONS_CODE_MAX], size_t n_theirs, const char *other_uid,
+                                 struct dossier_warnings *w) {
+        bool same = mine == theirs;
+
+        for (size_t i = 0; i < n_mine; i++)
+                for (size_t j = same ? i + 1 : 0; j < n_theirs; j++) {
+                        const struct interaction *x = interactions_find(e->interactions, mine[i], theirs[j]);
+
+                        if (!x)
+                                continue;
+                        if (same)
+                                warn(w, DOSSIER_WARN_INTERACTION, NULL, "%s: %s (within this prescription)",
+                                     x->severity, x->note);
+                        else
+                                warn(w, DOSSIER_WARN_INTERACTION, other_uid, "%s: %s", x->severity, x->note);
+                }
+}
+
 /* Care-coordination alerts for a new document (doc_id already inserted):
  * the same exam type within the window, and interacting medicines between
  * the new prescription and current treatments (domain.md s. 1). */
@@ -132,80 +183,40 @@ static int alerts(struct dossier_engine *e, const struct dossier_actor *actor, c
                   const struct dstate *ds, const struct dossier_doc_meta *m, int64_t doc_id, int64_t now,
                   struct dossier_warnings *w) {
         char mine[DOSSIER_MEDICINES_MAX][INTERACTIONS_CODE_MAX];
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
         size_t n_mine = 0;
         int r;
 
-        for (size_t i = 0; i < e->n_exam_types; i++) {
-                _cleanup_stmt_ sqlite3_stmt *st = NULL;
-
-                if (strcmp(e->exam_types[i], m->type_code) != 0)
-                        continue;
-                r = store_prepare(e->store, sql_same_exam, &st);
-                if (r < 0)
-                        return r;
-                if ((r = store_bind_int(st, 1, ds->id)) < 0 || (r = store_bind_text(st, 2, m->type_code)) < 0 ||
-                    (r = store_bind_int(st, 3, m->created_at - e->duplicate_window)) < 0 ||
-                    (r = store_bind_int(st, 4, m->created_at + e->duplicate_window)) < 0 ||
-                    (r = store_bind_int(st, 5, doc_id)) < 0)
-                        return r;
-                while ((r = store_step(e->store, st)) > 0) {
-                        int64_t days;
-
-                        if (!may_see_row(e, actor, ins, ds, st, now))
-                                continue;
-                        days = (m->created_at - sqlite3_column_int64(st, 8)) / DOSSIER_DAY;
-                        warn(w, DOSSIER_WARN_DUPLICATE_EXAM, (const char *) sqlite3_column_text(st, 0),
-                             "same exam type %s already done %" PRId64 " day(s) %s", m->type_code,
-                             days < 0 ? -days : days, days < 0 ? "later" : "earlier");
+        for (size_t i = 0; i < e->n_exam_types; i++)
+                if (strcmp(e->exam_types[i], m->type_code) == 0) {
+                        r = exam_alert(e, actor, ins, ds, m, doc_id, now, w);
+                        if (r < 0)
+                                return r;
                         break;
                 }
-                if (r < 0)
-                        return r;
-                break;
-        }
 
         r = parse_medicines(m->medicines, mine, ELEMENTSOF(mine), &n_mine);
         if (r < 0 || n_mine == 0 || !e->interactions)
                 return r < 0 ? r : 0;
-        for (size_t i = 0; i < n_mine; i++)
-                for (size_t j = i + 1; j < n_mine; j++) {
-                        const struct interaction *x = interactions_find(e->interactions, mine[i], mine[j]);
-                        if (x)
-                                warn(w, DOSSIER_WARN_INTERACTION, NULL, "%s: %s (within this prescription)",
-                                     x->severity, x->note);
-                }
-        {
-                _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        interaction_warnings(e, mine, n_mine, mine, n_mine, NULL, w);
+        r = store_prepare(e->store, sql_treatments, &st);
+        if (r < 0)
+                return r;
+        if ((r = store_bind_int(st, 1, ds->id)) < 0 || (r = store_bind_int(st, 2, now - e->treatment_window)) < 0 ||
+            (r = store_bind_int(st, 3, doc_id)) < 0)
+                return r;
+        while ((r = store_step(e->store, st)) > 0) {
+                char theirs[DOSSIER_MEDICINES_MAX][INTERACTIONS_CODE_MAX];
+                size_t n_theirs;
 
-                r = store_prepare(e->store, sql_treatments, &st);
-                if (r < 0)
-                        return r;
-                if ((r = store_bind_int(st, 1, ds->id)) < 0 ||
-                    (r = store_bind_int(st, 2, now - e->treatment_window)) < 0 || (r = store_bind_int(st, 3, doc_id)) < 0)
-                        return r;
-                while ((r = store_step(e->store, st)) > 0) {
-                        char theirs[DOSSIER_MEDICINES_MAX][INTERACTIONS_CODE_MAX];
-                        size_t n_theirs;
-
-                        if (!may_see_row(e, actor, ins, ds, st, now))
-                                continue;
-                        if (parse_medicines((const char *) sqlite3_column_text(st, 8), theirs, ELEMENTSOF(theirs),
-                                            &n_theirs) < 0)
-                                continue;
-                        for (size_t i = 0; i < n_mine; i++)
-                                for (size_t j = 0; j < n_theirs; j++) {
-                                        const struct interaction *x =
-                                                interactions_find(e->interactions, mine[i], theirs[j]);
-                                        if (x)
-                                                warn(w, DOSSIER_WARN_INTERACTION,
-                                                     (const char *) sqlite3_column_text(st, 0), "%s: %s",
-                                                     x->severity, x->note);
-                                }
-                }
-                if (r < 0)
-                        return r;
+                if (!may_see_row(e, actor, ins, ds, st, now) ||
+                    parse_medicines((const char *) sqlite3_column_text(st, 8), theirs, ELEMENTSOF(theirs),
+                                    &n_theirs) < 0)
+                        continue;
+                interaction_warnings(e, mine, n_mine, theirs, n_theirs, (const char *) sqlite3_column_text(st, 0),
+                                     w);
         }
-        return 0;
+        return r < 0 ? r : 0;
 }
 
 /* Inserts the document row and its content; returns the new row id. */

@@ -77,11 +77,78 @@ int dossier_purge_expired(struct dossier_engine *e, unsigned *ret_purged) {
         return r;
 }
 
+/* One held-back document, as the hold job reads it. */
+struct hold {
+        int64_t id, since, dossier_id;
+        bool was_notified;
+        enum access_dossier_status status;
+        char uid[DOSSIER_UID_SIZE], ins[DOSSIER_CODE_MAX];
+};
+
+/* Reads up to max held-back documents due for a notice or a release. */
+static int load_holds(struct dossier_engine *e, int64_t now, struct hold *h, size_t max, size_t *ret_n) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        size_t n = 0;
+        int r;
+
+        r = store_prepare(e->store, sql_holds, &st);
+        if (r >= 0)
+                r = store_bind_int(st, 1, now - DOSSIER_HOLD_NOTIFY);
+        if (r >= 0)
+                r = store_bind_int(st, 2, now - DOSSIER_HOLD_RELEASE);
+        while (r >= 0 && n < max && (r = store_step(e->store, st)) > 0) {
+                h[n].id = sqlite3_column_int64(st, 0);
+                de_copy_column(h[n].uid, DOSSIER_UID_SIZE, st, 1);
+                h[n].since = sqlite3_column_int64(st, 2);
+                h[n].was_notified = sqlite3_column_int(st, 3);
+                h[n].dossier_id = sqlite3_column_int64(st, 4);
+                de_copy_column(h[n].ins, DOSSIER_CODE_MAX, st, 5);
+                h[n].status = (enum access_dossier_status) sqlite3_column_int(st, 6);
+                n++;
+        }
+        *ret_n = n;
+        return r < 0 ? r : 0;
+}
+
+/* One held-back document: released (audited) at 1 month, else the
+ * patient told once to consult; counted in *notified or *released. */
+static int process_hold(struct dossier_engine *e, const struct hold *h, int64_t now, unsigned *notified,
+                        unsigned *released) {
+        static const struct dossier_actor sys = { .kind = ACCESS_ACTOR_SYSTEM, .session = "hold" };
+        struct dstate ds = { .id = h->dossier_id, .status = h->status };
+        bool release = h->since + DOSSIER_HOLD_RELEASE <= now;
+        int r = 0;
+
+        if (release) {
+                int64_t seq;
+
+                r = de_decide_audited(e, &sys, h->ins, &ds, ACCESS_ACTION_RELEASE_HOLD, NULL, h->uid, false, now,
+                                      &seq);
+                if (r >= 0 && e->last.allow)
+                        r = de_exec_id(e, de_sql_release, h->id);
+                if (r >= 0 && e->last.allow)
+                        (*released)++;
+        }
+        if (r >= 0 && !h->was_notified) {
+                if (!release)
+                        r = de_notify(e, h->dossier_id, "patient", now, "hold-consult",
+                                      "A document awaits an announcement consultation: please consult "
+                                      "the professional who deposited it.",
+                                      h->uid, NULL, 0);
+                if (r >= 0)
+                        r = de_exec_id(e, sql_hold_notified, h->id);
+                if (r >= 0 && !release)
+                        (*notified)++;
+        }
+        if (r >= 0 && release && !e->last.allow)
+                r = -EIO; /* would loop forever */
+        return r;
+}
+
 /* Held-back documents: at 2 weeks the patient is told to consult (once),
  * at 1 month the hold ends. Each change is audited as a system action. */
 int dossier_tick(struct dossier_engine *e, unsigned *ret_notified, unsigned *ret_released) {
         DE_LOCKED(e);
-        static const struct dossier_actor sys = { .kind = ACCESS_ACTOR_SYSTEM, .session = "hold" };
         unsigned notified = 0, released = 0;
         int64_t now;
         int r;
@@ -93,63 +160,14 @@ int dossier_tick(struct dossier_engine *e, unsigned *ret_notified, unsigned *ret
         if (r < 0)
                 return r;
         for (;;) {
-                struct {
-                        int64_t id, since, dossier_id;
-                        bool was_notified;
-                        enum access_dossier_status status;
-                        char uid[DOSSIER_UID_SIZE], ins[DOSSIER_CODE_MAX];
-                } h[32];
+                struct hold h[32];
                 size_t n = 0;
 
-                {
-                        _cleanup_stmt_ sqlite3_stmt *st = NULL;
-
-                        r = store_prepare(e->store, sql_holds, &st);
-                        if (r >= 0)
-                                r = store_bind_int(st, 1, now - DOSSIER_HOLD_NOTIFY);
-                        if (r >= 0)
-                                r = store_bind_int(st, 2, now - DOSSIER_HOLD_RELEASE);
-                        while (r >= 0 && n < ELEMENTSOF(h) && (r = store_step(e->store, st)) > 0) {
-                                h[n].id = sqlite3_column_int64(st, 0);
-                                de_copy_column(h[n].uid, DOSSIER_UID_SIZE, st, 1);
-                                h[n].since = sqlite3_column_int64(st, 2);
-                                h[n].was_notified = sqlite3_column_int(st, 3);
-                                h[n].dossier_id = sqlite3_column_int64(st, 4);
-                                de_copy_column(h[n].ins, DOSSIER_CODE_MAX, st, 5);
-                                h[n].status = (enum access_dossier_status) sqlite3_column_int(st, 6);
-                                n++;
-                        }
-                }
+                r = load_holds(e, now, h, ELEMENTSOF(h), &n);
                 if (r < 0 || n == 0)
                         break;
-                for (size_t i = 0; i < n && r >= 0; i++) {
-                        struct dstate ds = { .id = h[i].dossier_id, .status = h[i].status };
-                        bool release = h[i].since + DOSSIER_HOLD_RELEASE <= now;
-
-                        if (release) {
-                                int64_t seq;
-
-                                r = de_decide_audited(e, &sys, h[i].ins, &ds, ACCESS_ACTION_RELEASE_HOLD, NULL,
-                                                   h[i].uid, false, now, &seq);
-                                if (r >= 0 && e->last.allow)
-                                        r = de_exec_id(e, de_sql_release, h[i].id);
-                                if (r >= 0 && e->last.allow)
-                                        released++;
-                        }
-                        if (r >= 0 && !h[i].was_notified) {
-                                if (!release)
-                                        r = de_notify(e, h[i].dossier_id, "patient", now, "hold-consult",
-                                                   "A document awaits an announcement consultation: please consult "
-                                                   "the professional who deposited it.",
-                                                   h[i].uid, NULL, 0);
-                                if (r >= 0)
-                                        r = de_exec_id(e, sql_hold_notified, h[i].id);
-                                if (r >= 0 && !release)
-                                        notified++;
-                        }
-                        if (r >= 0 && release && !e->last.allow)
-                                r = -EIO; /* would loop forever */
-                }
+                for (size_t i = 0; i < n && r >= 0; i++)
+                        r = process_hold(e, &h[i], now, &notified, &released);
                 if (r < 0)
                         break;
         }

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "dossier-internal.h"
+#include "tsv.h"
 #include "lib/macro.h"
 #include "lib/nir.h"
 #include "lib/utf8.h"
@@ -82,10 +83,7 @@ int de_code_field(const char *s, bool required) {
         n = strnlen(s, DOSSIER_CODE_MAX);
         if (n >= DOSSIER_CODE_MAX)
                 return -E2BIG;
-        for (size_t i = 0; i < n; i++)
-                if (s[i] <= ' ' || s[i] > '~')
-                        return -EINVAL;
-        return 0;
+        return tsv_code_valid(s, n, DOSSIER_CODE_MAX, TSV_CODE_PRINTABLE) ? 0 : -EINVAL;
 }
 
 int de_actor_check(const struct dossier_actor *a) {

@@ -23,12 +23,7 @@ struct interactions *interactions_free(struct interactions *t) {
 }
 
 int interactions_code_valid(const char *code, size_t n) {
-        if (!code || n == 0 || n >= INTERACTIONS_CODE_MAX)
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (!((code[i] >= 'A' && code[i] <= 'Z') || (code[i] >= '0' && code[i] <= '9')))
-                        return false;
-        return true;
+        return tsv_code_valid(code, n, INTERACTIONS_CODE_MAX, TSV_CODE_UPPER_DIGITS);
 }
 
 /* Validates one line's four fields and appends the pair; the note may hold
@@ -99,8 +94,4 @@ const struct interaction *interactions_find(const struct interactions *t, const 
                         return x;
         }
         return NULL;
-}
-
-size_t interactions_count(const struct interactions *t) {
-        return t ? t->n : 0;
 }

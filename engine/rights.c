@@ -31,12 +31,7 @@ struct rights_table *rights_free(struct rights_table *t) {
 /* A code is 1..RIGHTS_CODE_MAX-1 printable ASCII characters without spaces,
  * or the wildcard "*". */
 static bool code_valid(const char *s, size_t n) {
-        if (n == 0 || n >= RIGHTS_CODE_MAX)
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (s[i] <= ' ' || s[i] > '~')
-                        return false;
-        return true;
+        return tsv_code_valid(s, n, RIGHTS_CODE_MAX, TSV_CODE_PRINTABLE);
 }
 
 /* Validates one line's three fields and appends the rule; duplicate keys

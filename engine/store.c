@@ -419,11 +419,6 @@ int store_exec_step(struct store *s, sqlite3_stmt *st) {
         return r > 0 ? 0 : r;
 }
 
-char *store_column_strdup(sqlite3_stmt *st, int col) {
-        const unsigned char *t = sqlite3_column_text(st, col);
-        return strdup(t ? (const char *) t : "");
-}
-
 int store_integrity_check(struct store *s) {
         sqlite3_stmt *st = NULL;
         int rc, r = -EBADMSG;
@@ -440,10 +435,6 @@ int store_integrity_check(struct store *s) {
         }
         sqlite3_finalize(st);
         return r;
-}
-
-int64_t store_changes(struct store *s) {
-        return sqlite3_changes64(s->db);
 }
 
 sqlite3 *store_db(struct store *s) {

@@ -70,9 +70,6 @@ int store_exec_step(struct store *s, sqlite3_stmt *st);
 /* Steps once: 1 for a row, 0 for done, negative errno on error. */
 int store_step(struct store *s, sqlite3_stmt *st);
 
-/* Copies a text column; never NULL (NULL column -> ""). Caller frees. */
-char *store_column_strdup(sqlite3_stmt *st, int col);
-
 /* Maps an SQLite result code to a negative errno. */
 int store_errno(int rc);
 
@@ -80,9 +77,6 @@ int store_schema_version(struct store *s, int *ret);
 
 /* PRAGMA integrity_check: 0 when "ok", -EBADMSG otherwise. */
 int store_integrity_check(struct store *s);
-
-/* Changed rows of the last statement. */
-int64_t store_changes(struct store *s);
 
 /* For tests and tools only. */
 sqlite3 *store_db(struct store *s);
