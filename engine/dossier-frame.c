@@ -34,15 +34,9 @@ static const char sql_first_access[] =
         "ON CONFLICT (dossier_id, id_nat) DO UPDATE SET first_access_at = coalesce(first_access_at, excluded.first_access_at)";
 
 int de_query_by_text(struct dossier_engine *e, const char *sql, const char *text, sqlite3_stmt **st) {
-        int r;
+        int r = store_prepare_text(e->store, sql, text, st);
 
-        r = store_prepare(e->store, sql, st);
-        if (r < 0)
-                return r;
-        r = store_bind_text(*st, 1, text);
-        if (r < 0)
-                return r;
-        return store_step(e->store, *st);
+        return r < 0 ? r : store_step(e->store, *st);
 }
 
 int de_load_state(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,

@@ -250,31 +250,37 @@ int dossier_trail(struct dossier_engine *e, const struct dossier_actor *actor, c
         return r;
 }
 
+/* One row of sql_notifications(_for) to the caller's callback. */
+struct notification_walk {
+        dossier_notification_cb cb;
+        void *userdata;
+};
+
+static int notification_row(sqlite3_stmt *st, void *userdata) {
+        const struct notification_walk *w = userdata;
+        struct dossier_notification n = {
+                .id = sqlite3_column_int64(st, 0),
+                .at = sqlite3_column_int64(st, 1),
+                .recipient = (const char *) sqlite3_column_text(st, 2),
+                .kind = (const char *) sqlite3_column_text(st, 3),
+                .message = (const char *) sqlite3_column_text(st, 4),
+                .document = (const char *) sqlite3_column_text(st, 5),
+        };
+
+        return w->cb(&n, w->userdata);
+}
+
+/* The notifications of a dossier (recipient NULL) or of one recipient. */
 static int walk_notifications(struct dossier_engine *e, const char *sql, int64_t dossier_id, const char *recipient,
                               dossier_notification_cb cb, void *userdata) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        struct notification_walk w = { .cb = cb, .userdata = userdata };
         int r;
 
-        r = store_prepare(e->store, sql, &st);
-        if (r < 0)
-                return r;
-        r = recipient ? store_bind_text(st, 1, recipient) : store_bind_int(st, 1, dossier_id);
-        if (r < 0)
-                return r;
-        while ((r = store_step(e->store, st)) > 0) {
-                struct dossier_notification n = {
-                        .id = sqlite3_column_int64(st, 0),
-                        .at = sqlite3_column_int64(st, 1),
-                        .recipient = (const char *) sqlite3_column_text(st, 2),
-                        .kind = (const char *) sqlite3_column_text(st, 3),
-                        .message = (const char *) sqlite3_column_text(st, 4),
-                        .document = (const char *) sqlite3_column_text(st, 5),
-                };
-                r = cb(&n, userdata);
-                if (r < 0)
-                        return r;
-        }
-        return r;
+        r = store_prepare_text(e->store, sql, recipient, &st);
+        if (r >= 0 && !recipient)
+                r = store_bind_int(st, 1, dossier_id);
+        return r < 0 ? r : store_each_row(e->store, st, notification_row, &w);
 }
 
 int dossier_notifications(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
