@@ -275,7 +275,8 @@ static int put_doc(struct dossier_engine *e, const struct dossier_actor *actor, 
         int64_t now, seq = 0, id = 0;
         int r;
 
-        if (!e || !ret_uid || de_actor_check(actor) < 0 || de_ins_check(ins) < 0 || (old_uid && de_uid_check(old_uid) < 0))
+        if (!e || !ret_uid || de_actor_check(actor) < 0 || de_ins_check(ins) < 0 ||
+            (old_uid && de_uid_check(old_uid) < 0))
                 return -EINVAL;
         r = meta_check(m, content, len);
         if (r < 0)
@@ -301,7 +302,8 @@ static int put_doc(struct dossier_engine *e, const struct dossier_actor *actor, 
                                    old_uid, false, now, &seq);
                 /* the new version must itself be depositable */
                 if (r >= 0 && e->last.allow)
-                        r = de_decide_audited(e, actor, ins, &ds, ACCESS_ACTION_DEPOSIT, &newdoc, uid, false, now, &seq);
+                        r = de_decide_audited(e, actor, ins, &ds, ACCESS_ACTION_DEPOSIT, &newdoc, uid, false, now,
+                                              &seq);
         } else
                 r = de_decide_audited(e, actor, ins, &ds, ACCESS_ACTION_DEPOSIT, &newdoc, uid, false, now, &seq);
         if (r < 0 || !e->last.allow)

@@ -40,7 +40,7 @@ int de_query_by_text(struct dossier_engine *e, const char *sql, const char *text
 }
 
 int de_load_state(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
-                      struct dstate *ds) {
+                  struct dstate *ds) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL, *rel = NULL;
         int r;
 
@@ -137,8 +137,8 @@ int de_load_doc(struct dossier_engine *e, int64_t dossier_id, const char *uid, i
 }
 
 void de_fill_request(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
-                         const struct dstate *ds, enum access_action action, const struct access_doc *doc,
-                         bool consent, struct access_request *req) {
+                     const struct dstate *ds, enum access_action action, const struct access_doc *doc,
+                     bool consent, struct access_request *req) {
         *req = (struct access_request) {
                 .actor_kind = actor->kind,
                 .actor_id = actor->id,
@@ -163,9 +163,9 @@ void de_fill_request(struct dossier_engine *e, const struct dossier_actor *actor
 }
 
 int de_decide_audited_as(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
-                             const struct dstate *ds, enum access_action action, const char *trail_action,
-                             const struct access_doc *doc, const char *doc_uid, bool consent, int64_t now,
-                             int64_t *ret_seq) {
+                         const struct dstate *ds, enum access_action action, const char *trail_action,
+                         const struct access_doc *doc, const char *doc_uid, bool consent, int64_t now,
+                         int64_t *ret_seq) {
         struct access_request req;
         struct audit_entry ae;
         int r;
@@ -191,8 +191,8 @@ int de_decide_audited_as(struct dossier_engine *e, const struct dossier_actor *a
 }
 
 int de_decide_audited(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
-                          const struct dstate *ds, enum access_action action, const struct access_doc *doc,
-                          const char *doc_uid, bool consent, int64_t now, int64_t *ret_seq) {
+                      const struct dstate *ds, enum access_action action, const struct access_doc *doc,
+                      const char *doc_uid, bool consent, int64_t now, int64_t *ret_seq) {
         return de_decide_audited_as(e, actor, ins, ds, action, access_action_name(action), doc, doc_uid, consent, now,
                                  ret_seq);
 }
@@ -230,8 +230,8 @@ int de_finish(struct dossier_engine *e, int r) {
 }
 
 int de_notify(struct dossier_engine *e, int64_t dossier_id, const char *recipient, int64_t now,
-                  const char *kind, const char *message, const char *doc_uid, const struct dossier_actor *actor,
-                  int64_t seq) {
+              const char *kind, const char *message, const char *doc_uid, const struct dossier_actor *actor,
+              int64_t seq) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         int r;
 
@@ -267,7 +267,7 @@ static int already_notified(struct dossier_engine *e, int64_t dossier_id, const 
 }
 
 int de_after_allow(struct dossier_engine *e, const struct dossier_actor *actor, const struct dstate *ds,
-                       int64_t now, int64_t seq) {
+                   int64_t now, int64_t seq) {
         char msg[512];
         int r;
 
@@ -329,7 +329,7 @@ int de_after_allow(struct dossier_engine *e, const struct dossier_actor *actor, 
 }
 
 int de_begin_op(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
-                    struct dstate *ds, int64_t *ret_now) {
+                struct dstate *ds, int64_t *ret_now) {
         int64_t now;
         int r;
 
@@ -352,7 +352,7 @@ fail:
 }
 
 int de_dossier_op(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
-                      enum access_action action, struct dstate *ds, int64_t *ret_now, int64_t *ret_seq) {
+                  enum access_action action, struct dstate *ds, int64_t *ret_now, int64_t *ret_seq) {
         int r;
 
         r = de_begin_op(e, actor, ins, ds, ret_now);
@@ -362,7 +362,7 @@ int de_dossier_op(struct dossier_engine *e, const struct dossier_actor *actor, c
 }
 
 int de_simple_op(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
-                     enum access_action action, struct dstate *ds, int64_t *ret_now) {
+                 enum access_action action, struct dstate *ds, int64_t *ret_now) {
         int64_t seq = 0;
         int r;
 
@@ -373,7 +373,7 @@ int de_simple_op(struct dossier_engine *e, const struct dossier_actor *actor, co
 }
 
 int de_finish_allowed(struct dossier_engine *e, const struct dossier_actor *actor, const struct dstate *ds,
-                          int64_t now, int64_t seq, int r) {
+                      int64_t now, int64_t seq, int r) {
         if (r >= 0)
                 r = de_after_allow(e, actor, ds, now, seq);
         return de_finish(e, r);

@@ -117,7 +117,7 @@ int de_query_by_text(struct dossier_engine *e, const char *sql, const char *text
 /* Loads the dossier row for ins and the actor's line in its access list.
  * An absent dossier leaves ds->id at 0 and status ABSENT. */
 int de_load_state(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
-                      struct dstate *ds);
+                  struct dstate *ds);
 
 /* True when the document is still held back from the patient as of now:
  * columns col (hidden_from_patient) and col + 1 (hidden_since); the
@@ -134,20 +134,20 @@ struct access_doc de_row_access_doc(sqlite3_stmt *st, int64_t now);
 int de_load_doc(struct dossier_engine *e, int64_t dossier_id, const char *uid, int64_t now, struct drow *d);
 
 void de_fill_request(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
-                         const struct dstate *ds, enum access_action action, const struct access_doc *doc,
-                         bool consent, struct access_request *req);
+                     const struct dstate *ds, enum access_action action, const struct access_doc *doc,
+                     bool consent, struct access_request *req);
 
 /* Decides, and appends the trail entry for the decision under the name
  * trail_action. *ret_seq gets the entry's number (to link notifications). */
 int de_decide_audited_as(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
-                             const struct dstate *ds, enum access_action action, const char *trail_action,
-                             const struct access_doc *doc, const char *doc_uid, bool consent, int64_t now,
-                             int64_t *ret_seq);
+                         const struct dstate *ds, enum access_action action, const char *trail_action,
+                         const struct access_doc *doc, const char *doc_uid, bool consent, int64_t now,
+                         int64_t *ret_seq);
 
 /* The same, the trail naming the action as access.h does. */
 int de_decide_audited(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
-                          const struct dstate *ds, enum access_action action, const struct access_doc *doc,
-                          const char *doc_uid, bool consent, int64_t now, int64_t *ret_seq);
+                      const struct dstate *ds, enum access_action action, const struct access_doc *doc,
+                      const char *doc_uid, bool consent, int64_t now, int64_t *ret_seq);
 
 /* Ends the transaction: commits when r >= 0, rolls back on an error (r,
  * or a failed commit). Returns 0 or the error. */
@@ -159,38 +159,38 @@ int de_end_tx(struct dossier_engine *e, int r);
 int de_finish(struct dossier_engine *e, int r);
 
 int de_notify(struct dossier_engine *e, int64_t dossier_id, const char *recipient, int64_t now,
-                  const char *kind, const char *message, const char *doc_uid, const struct dossier_actor *actor,
-                  int64_t seq);
+              const char *kind, const char *message, const char *doc_uid, const struct dossier_actor *actor,
+              int64_t seq);
 
 /* After an allowed access by a professional: an emergency access is told
  * to the patient and to each médecin traitant (once per session), and the
  * first access of a professional new to this dossier is told to the
  * patient if they chose to be notified (domain.md s. 2, 3, 7). */
 int de_after_allow(struct dossier_engine *e, const struct dossier_actor *actor, const struct dstate *ds,
-                       int64_t now, int64_t seq);
+                   int64_t now, int64_t seq);
 
 /* The common prologue of an operation on one dossier: validate the actor
  * and the INS (-EINVAL, nothing begun), read the clock into *ret_now,
  * begin, note the professional, load the state. On error nothing is left
  * open. */
 int de_begin_op(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
-                    struct dstate *ds, int64_t *ret_now);
+                struct dstate *ds, int64_t *ret_now);
 
 /* The prologue, then the audited decision of an action on the dossier as
  * a whole (no document). */
 int de_dossier_op(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
-                      enum access_action action, struct dstate *ds, int64_t *ret_now, int64_t *ret_seq);
+                  enum access_action action, struct dstate *ds, int64_t *ret_now, int64_t *ret_seq);
 
 /* For an operation with no document: the prologue, then decide, audit and
  * notify. The caller performs the action if allowed and ends with
  * finish(), which also copes with a failed prologue. */
 int de_simple_op(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
-                     enum access_action action, struct dstate *ds, int64_t *ret_now);
+                 enum access_action action, struct dstate *ds, int64_t *ret_now);
 
 /* Ends an allowed operation on a document or a list: the notifications
  * of the access, then finish(). */
 int de_finish_allowed(struct dossier_engine *e, const struct dossier_actor *actor, const struct dstate *ds,
-                          int64_t now, int64_t seq, int r);
+                      int64_t now, int64_t seq, int r);
 
 int de_exec_id(struct dossier_engine *e, const char *sql, int64_t id);
 

@@ -288,10 +288,32 @@ static const char sql_traits[] =
         "SELECT ins_oid, birth_name, first_names, birth_date, sex, birth_place, created_at, "
         "coalesce(destroyed_at, 0) FROM dossiers WHERE id = ?1";
 
+/* The dates, and the traits when the decision shows them, of the
+ * dossier row ds->id into info. */
+static int read_traits(struct dossier_engine *e, const struct dstate *ds, struct dossier_info *info) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r;
+
+        r = store_prepare(e->store, sql_traits, &st);
+        if (r < 0 || (r = store_bind_int(st, 1, ds->id)) < 0 || (r = store_step(e->store, st)) < 0)
+                return r;
+        info->created_at = sqlite3_column_int64(st, 6);
+        info->destroyed_at = sqlite3_column_int64(st, 7);
+        info->traits_shown = info->decision.allow && ds->status != ACCESS_DOSSIER_DESTROYED;
+        if (info->traits_shown) {
+                de_copy_column(info->ins_oid, sizeof(info->ins_oid), st, 0);
+                de_copy_column(info->birth_name, sizeof(info->birth_name), st, 1);
+                de_copy_column(info->first_names, sizeof(info->first_names), st, 2);
+                de_copy_column(info->birth_date, sizeof(info->birth_date), st, 3);
+                de_copy_column(info->sex, sizeof(info->sex), st, 4);
+                de_copy_column(info->birth_place, sizeof(info->birth_place), st, 5);
+        }
+        return 0;
+}
+
 int dossier_info(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
                  struct dossier_info *ret) {
         DE_LOCKED(e);
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
         struct dossier_info info = {};
         struct dstate ds;
         int64_t now;
@@ -303,30 +325,16 @@ int dossier_info(struct dossier_engine *e, const struct dossier_actor *actor, co
         r = store_begin(e->store);
         if (r < 0)
                 return r;
-        /* like de_begin_op(), without noting the professional: reading a status
+        /* like begin_op(), without noting the professional: reading a status
          * is not an access to the dossier */
-        if ((r = de_load_state(e, actor, ins, &ds)) < 0 ||
+        if ((r = de_load_state(e, actor, ins, &ds)) >= 0 &&
             (r = de_decide_audited_as(e, actor, ins, &ds, ACCESS_ACTION_LIST, DOSSIER_ACTION_READ_STATUS, NULL, NULL,
-                                   false, now, NULL)) < 0)
-                goto fail;
-        info.decision = e->last;
-        info.status = ds.status;
-        info.closed_at = ds.closed_at;
-        if (ds.id) {
-                r = store_prepare(e->store, sql_traits, &st);
-                if (r < 0 || (r = store_bind_int(st, 1, ds.id)) < 0 || (r = store_step(e->store, st)) < 0)
-                        goto fail;
-                info.created_at = sqlite3_column_int64(st, 6);
-                info.destroyed_at = sqlite3_column_int64(st, 7);
-                info.traits_shown = info.decision.allow && ds.status != ACCESS_DOSSIER_DESTROYED;
-                if (info.traits_shown) {
-                        de_copy_column(info.ins_oid, sizeof(info.ins_oid), st, 0);
-                        de_copy_column(info.birth_name, sizeof(info.birth_name), st, 1);
-                        de_copy_column(info.first_names, sizeof(info.first_names), st, 2);
-                        de_copy_column(info.birth_date, sizeof(info.birth_date), st, 3);
-                        de_copy_column(info.sex, sizeof(info.sex), st, 4);
-                        de_copy_column(info.birth_place, sizeof(info.birth_place), st, 5);
-                }
+                                      false, now, NULL)) >= 0) {
+                info.decision = e->last;
+                info.status = ds.status;
+                info.closed_at = ds.closed_at;
+                if (ds.id)
+                        r = read_traits(e, &ds, &info);
         }
         info.options_shown = actor->kind == ACCESS_ACTOR_PATIENT && info.decision.allow;
         if (info.options_shown) {
@@ -334,14 +342,11 @@ int dossier_info(struct dossier_engine *e, const struct dossier_actor *actor, co
                 info.optout_call_centre = ds.optout_call_centre;
                 info.notify = ds.notify;
         }
-        r = store_commit(e->store);
+        r = de_end_tx(e, r);
         if (r < 0)
-                goto fail;
+                return r;
         *ret = info;
         return 0;
-fail:
-        store_rollback(e->store);
-        return r;
 }
 
 int dossier_close(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins) {

@@ -95,7 +95,8 @@ int de_actor_check(const struct dossier_actor *a) {
         if (a->kind != ACCESS_ACTOR_SYSTEM && (r = de_code_field(a->id, true)) < 0)
                 return r;
         if ((r = de_code_field(a->profession, a->kind == ACCESS_ACTOR_PROFESSIONAL)) < 0 ||
-            (r = de_code_field(a->specialty, false)) < 0 || (r = de_text_field(a->last_name, DOSSIER_TEXT_MAX, false)) < 0 ||
+            (r = de_code_field(a->specialty, false)) < 0 ||
+            (r = de_text_field(a->last_name, DOSSIER_TEXT_MAX, false)) < 0 ||
             (r = de_text_field(a->first_name, DOSSIER_TEXT_MAX, false)) < 0 ||
             (r = de_text_field(a->institution, DOSSIER_TEXT_MAX, false)) < 0 ||
             (r = de_text_field(a->reason, DOSSIER_TEXT_MAX, false)) < 0 ||

@@ -63,19 +63,16 @@ static int parse_line(void *userdata, const char *name, unsigned lineno, const s
 }
 
 int interactions_parse(const char *name, const char *text, struct interactions **ret, char *err, size_t err_size) {
-        _cleanup_(interactions_freep) struct interactions *t = NULL;
+        void *t = NULL;
         int r;
 
-        if (!name || !text || !ret)
+        if (!ret)
                 return -EINVAL;
-        t = calloc(1, sizeof(*t) + INTERACTIONS_MAX * sizeof(struct interaction));
-        if (!t)
-                return -ENOMEM;
-        r = tsv_parse(name, text, 4, parse_line, t, err, err_size);
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(t);
-        return 0;
+        r = tsv_parse_new(name, text, sizeof(struct interactions) + INTERACTIONS_MAX * sizeof(struct interaction), 4,
+                          parse_line, &t, err, err_size);
+        if (r >= 0)
+                *ret = t;
+        return r;
 }
 
 int interactions_load(const char *path, struct interactions **ret, char *err, size_t err_size) {

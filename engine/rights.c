@@ -72,20 +72,18 @@ static int parse_line(void *userdata, const char *name, unsigned lineno, const s
 
 int rights_parse(const char *name, const char *text, struct rights_table **ret, char *err, size_t err_size) {
         _cleanup_(rights_freep) struct rights_table *t = NULL;
+        void *p = NULL;
         int r;
 
-        if (!name || !text || !ret)
+        if (!ret)
                 return -EINVAL;
         if (err && err_size > 0)
                 err[0] = '\0';
-
-        t = calloc(1, sizeof(*t) + RIGHTS_RULES_MAX * sizeof(struct rights_rule));
-        if (!t)
-                return -ENOMEM;
-
-        r = tsv_parse(name, text, 3, parse_line, t, err, err_size);
+        r = tsv_parse_new(name, text, sizeof(*t) + RIGHTS_RULES_MAX * sizeof(struct rights_rule), 3, parse_line, &p,
+                          err, err_size);
         if (r < 0)
                 return r;
+        t = p;
         if (t->n == 0)
                 return tsv_fail(err, err_size, -EINVAL, "%s: no rules", name);
 

@@ -53,6 +53,11 @@ int tsv_parse(const char *name, const char *text, size_t nf, tsv_line_fn fn, voi
               size_t err_size);
 
 /* True when the field is exactly the string s. */
+/* A table of size bytes, zeroed, filled by tsv_parse() with fn (the
+ * table is fn's userdata) and handed over in *ret; nothing on error. */
+int tsv_parse_new(const char *name, const char *text, size_t size, size_t nf, tsv_line_fn fn, void **ret,
+                  char *err, size_t err_size);
+
 /* Which characters a code may hold. */
 enum tsv_code_chars {
         TSV_CODE_PRINTABLE,     /* printable ASCII, no space */
