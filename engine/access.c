@@ -84,20 +84,25 @@ static const char *const actor_names[_ACCESS_ACTOR_MAX] = {
         [ACCESS_ACTOR_EMPLOYER] = "employer",
 };
 
+/* names[i] of a table of n names, "unknown" out of range or unnamed. */
+static const char *name_of(const char *const *names, size_t n, unsigned i) {
+        return i < n && names[i] ? names[i] : "unknown";
+}
+
 const char *access_reason_name(enum access_reason r) {
-        return (unsigned) r < _ACCESS_REASON_MAX && reason_names[r] ? reason_names[r] : "unknown";
+        return name_of(reason_names, ELEMENTSOF(reason_names), r);
 }
 
 const char *access_mode_name(enum access_mode m) {
-        return (unsigned) m < _ACCESS_MODE_MAX ? mode_names[m] : "unknown";
+        return name_of(mode_names, ELEMENTSOF(mode_names), m);
 }
 
 const char *access_action_name(enum access_action a) {
-        return (unsigned) a < _ACCESS_ACTION_MAX ? action_names[a] : "unknown";
+        return name_of(action_names, ELEMENTSOF(action_names), a);
 }
 
 const char *access_actor_kind_name(enum access_actor_kind k) {
-        return (unsigned) k < _ACCESS_ACTOR_MAX ? actor_names[k] : "unknown";
+        return name_of(actor_names, ELEMENTSOF(actor_names), k);
 }
 
 static bool blank(const char *s) {
@@ -244,138 +249,154 @@ static int decide_patient(const struct access_request *req, struct access_decisi
         return allow(ret, ACCESS_ALLOW_PATIENT, 0);
 }
 
-/* A professional (domain.md s. 2 and 6). Order matters and is the
- * documented precedence: block, dossier state, who may do the action, card,
- * mode, restricted practice, authorisation for the mode, then the
- * document-level rules (matrix, masking, authorship). */
-static int decide_professional(const struct access_request *req, struct access_decision *ret) {
-        const struct access_doc *doc = req->doc;
+/* What the stages of decide_professional() return when they deny
+ * nothing and the decision goes on. */
+#define GO_ON _ACCESS_REASON_MAX
+
+/* A professional's first stages: block, dossier state, who may do the
+ * action, card, mode, restricted practice. A denial reason, or GO_ON. */
+static enum access_reason professional_gate(const struct access_request *req) {
         enum access_action a = req->action;
-        enum access_reason base;
-        unsigned flags = 0;
-        bool restricted = req->practice != ACCESS_PRACTICE_CARE;
 
         /* blocks win over everything (L1111-15 / seed 000) */
         if (req->blocked)
-                return deny(ret, ACCESS_DENY_BLOCKED);
+                return ACCESS_DENY_BLOCKED;
 
         switch (req->dossier_status) {
         case ACCESS_DOSSIER_ABSENT:
                 if (a != ACCESS_ACTION_CREATE)
-                        return deny(ret, ACCESS_DENY_NO_DOSSIER);
+                        return ACCESS_DENY_NO_DOSSIER;
                 break;
         case ACCESS_DOSSIER_DESTROYED:
                 if (a != ACCESS_ACTION_CREATE)
-                        return deny(ret, ACCESS_DENY_DESTROYED);
+                        return ACCESS_DENY_DESTROYED;
                 break;
         case ACCESS_DOSSIER_CLOSED:
-                return deny(ret, ACCESS_DENY_CLOSED);
+                return ACCESS_DENY_CLOSED;
         case ACCESS_DOSSIER_OPEN:
                 if (a == ACCESS_ACTION_CREATE)
-                        return deny(ret, ACCESS_DENY_DOSSIER_EXISTS);
+                        return ACCESS_DENY_DOSSIER_EXISTS;
                 break;
         default:
-                return deny(ret, ACCESS_DENY_INVALID);
+                return ACCESS_DENY_INVALID;
         }
 
         if (action_patient_only(a))
-                return deny(ret, ACCESS_DENY_PATIENT_ONLY);
+                return ACCESS_DENY_PATIENT_ONLY;
         if (a == ACCESS_ACTION_PURGE)
-                return deny(ret, ACCESS_DENY_SYSTEM_ONLY);
+                return ACCESS_DENY_SYSTEM_ONLY;
 
         /* only CPS or CPF holders read documents (domain.md s. 5) */
         if ((a == ACCESS_ACTION_LIST || a == ACCESS_ACTION_READ) &&
             req->card != ACCESS_CARD_CPS && req->card != ACCESS_CARD_CPF)
-                return deny(ret, ACCESS_DENY_CARD_TYPE);
+                return ACCESS_DENY_CARD_TYPE;
 
         switch (req->mode) {
         case ACCESS_MODE_NORMAL:
                 break;
         case ACCESS_MODE_EMERGENCY:
                 if (a != ACCESS_ACTION_LIST && a != ACCESS_ACTION_READ && a != ACCESS_ACTION_DEPOSIT)
-                        return deny(ret, ACCESS_DENY_MODE_ACTION);
+                        return ACCESS_DENY_MODE_ACTION;
                 break;
         case ACCESS_MODE_CALL_CENTRE:
                 if (a != ACCESS_ACTION_LIST && a != ACCESS_ACTION_READ)
-                        return deny(ret, ACCESS_DENY_MODE_ACTION);
+                        return ACCESS_DENY_MODE_ACTION;
                 break;
         default:
-                return deny(ret, ACCESS_DENY_INVALID);
+                return ACCESS_DENY_INVALID;
         }
 
         /* occupational and fire-service doctors: express consent only */
-        if (restricted && !req->express_consent)
-                return deny(ret, ACCESS_DENY_NO_EXPRESS_CONSENT);
+        if (req->practice != ACCESS_PRACTICE_CARE && !req->express_consent)
+                return ACCESS_DENY_NO_EXPRESS_CONSENT;
+        return GO_ON;
+}
 
-        if (a == ACCESS_ACTION_CREATE)
-                return req->consent ? allow(ret, ACCESS_ALLOW_CREATE, 0) : deny(ret, ACCESS_DENY_NO_CONSENT);
-        if (a == ACCESS_ACTION_RECORD_CONSENT)
-                return allow(ret, ACCESS_ALLOW_RECORD_CONSENT, 0);
-
+/* What authorises the professional in this mode: the allow reason in
+ * *ret_base (and the mode's flag) or a denial reason. */
+static enum access_reason professional_basis(const struct access_request *req, enum access_reason *ret_base,
+                                             unsigned *flags) {
         switch (req->mode) {
         case ACCESS_MODE_EMERGENCY:
                 if (req->optout_emergency)
-                        return deny(ret, ACCESS_DENY_EMERGENCY_OPTED_OUT);
+                        return ACCESS_DENY_EMERGENCY_OPTED_OUT;
                 if (blank(req->reason))
-                        return deny(ret, ACCESS_DENY_EMERGENCY_NO_REASON);
-                base = ACCESS_ALLOW_EMERGENCY;
-                flags |= ACCESS_FLAG_EMERGENCY;
-                break;
+                        return ACCESS_DENY_EMERGENCY_NO_REASON;
+                *ret_base = ACCESS_ALLOW_EMERGENCY;
+                *flags |= ACCESS_FLAG_EMERGENCY;
+                return GO_ON;
         case ACCESS_MODE_CALL_CENTRE:
                 if (req->optout_call_centre)
-                        return deny(ret, ACCESS_DENY_CALL_CENTRE_OPTED_OUT);
+                        return ACCESS_DENY_CALL_CENTRE_OPTED_OUT;
                 if (!streq_ptr(req->profession, ACCESS_PROFESSION_DOCTOR))
-                        return deny(ret, ACCESS_DENY_CALL_CENTRE_NOT_DOCTOR);
-                base = ACCESS_ALLOW_CALL_CENTRE;
-                flags |= ACCESS_FLAG_CALL_CENTRE;
-                break;
+                        return ACCESS_DENY_CALL_CENTRE_NOT_DOCTOR;
+                *ret_base = ACCESS_ALLOW_CALL_CENTRE;
+                *flags |= ACCESS_FLAG_CALL_CENTRE;
+                return GO_ON;
         default:
                 if (req->relation == ACCESS_REL_TRAITANT)
-                        base = ACCESS_ALLOW_TRAITANT;
+                        *ret_base = ACCESS_ALLOW_TRAITANT;
                 else if (req->relation == ACCESS_REL_CARE_TEAM)
-                        base = ACCESS_ALLOW_CARE_TEAM;
+                        *ret_base = ACCESS_ALLOW_CARE_TEAM;
                 else if (req->relation == ACCESS_REL_AUTHORISED)
-                        base = ACCESS_ALLOW_AUTHORISED;
-                else if (restricted)
-                        base = ACCESS_ALLOW_EXPRESS_CONSENT;
+                        *ret_base = ACCESS_ALLOW_AUTHORISED;
+                else if (req->practice != ACCESS_PRACTICE_CARE)
+                        *ret_base = ACCESS_ALLOW_EXPRESS_CONSENT;
                 else
-                        return deny(ret, ACCESS_DENY_NOT_AUTHORISED);
-                break;
+                        return ACCESS_DENY_NOT_AUTHORISED;
+                return GO_ON;
         }
+}
 
-        if (action_needs_doc(a) && !doc)
-                return deny(ret, ACCESS_DENY_NO_DOCUMENT);
+/* The document-level rules for a professional: matrix, masking,
+ * authorship. A denial reason, or GO_ON with *flags completed. */
+static enum access_reason professional_document(const struct access_request *req, unsigned *flags) {
+        const struct access_doc *doc = req->doc;
 
-        switch (a) {
-        case ACCESS_ACTION_READ: {
-                bool author = streq_ptr(doc->author_id, req->actor_id);
-
+        if (action_needs_doc(req->action) && !doc)
+                return ACCESS_DENY_NO_DOCUMENT;
+        switch (req->action) {
+        case ACCESS_ACTION_READ:
                 if (!rights_allows(req->rights, req->profession, doc->type_code))
-                        return deny(ret, ACCESS_DENY_RIGHTS_MATRIX);
-                if (doc->masked && !author && req->relation != ACCESS_REL_TRAITANT && !req->sees_masked)
-                        return deny(ret, ACCESS_DENY_MASKED);
+                        return ACCESS_DENY_RIGHTS_MATRIX;
+                if (doc->masked && !streq_ptr(doc->author_id, req->actor_id) && req->relation != ACCESS_REL_TRAITANT &&
+                    !req->sees_masked)
+                        return ACCESS_DENY_MASKED;
                 if (doc->hidden_from_patient)
-                        flags |= ACCESS_FLAG_WARN_HIDDEN_FROM_PATIENT;
-                break;
-        }
+                        *flags |= ACCESS_FLAG_WARN_HIDDEN_FROM_PATIENT;
+                return GO_ON;
         case ACCESS_ACTION_DEPOSIT:
-                if (strcmp(doc->class_code, ACCESS_CLASS_PATIENT) == 0)
-                        return deny(ret, ACCESS_DENY_CLASS_RESERVED);
-                break;
+                return strcmp(doc->class_code, ACCESS_CLASS_PATIENT) == 0 ? ACCESS_DENY_CLASS_RESERVED : GO_ON;
         case ACCESS_ACTION_REPLACE:
         case ACCESS_ACTION_ARCHIVE:
                 if (!streq_ptr(doc->author_id, req->actor_id))
-                        return deny(ret, ACCESS_DENY_NOT_AUTHOR);
-                if (doc->status != ACCESS_DOC_APPROVED)
-                        return deny(ret, ACCESS_DENY_DOC_NOT_CURRENT);
-                break;
+                        return ACCESS_DENY_NOT_AUTHOR;
+                return doc->status != ACCESS_DOC_APPROVED ? ACCESS_DENY_DOC_NOT_CURRENT : GO_ON;
         case ACCESS_ACTION_RELEASE_HOLD:
                 if (!streq_ptr(doc->author_id, req->actor_id) && req->relation != ACCESS_REL_TRAITANT)
-                        return deny(ret, ACCESS_DENY_NOT_AUTHOR);
-                break;
+                        return ACCESS_DENY_NOT_AUTHOR;
+                return GO_ON;
         default:
-                break;
+                return GO_ON;
         }
+}
+
+/* A professional (domain.md s. 2 and 6). Order matters and is the
+ * documented precedence: block, dossier state, who may do the action, card,
+ * mode, restricted practice, authorisation for the mode, then the
+ * document-level rules (matrix, masking, authorship). */
+static int decide_professional(const struct access_request *req, struct access_decision *ret) {
+        enum access_reason r, base = GO_ON;
+        unsigned flags = 0;
+
+        if ((r = professional_gate(req)) != GO_ON)
+                return deny(ret, r);
+        if (req->action == ACCESS_ACTION_CREATE)
+                return req->consent ? allow(ret, ACCESS_ALLOW_CREATE, 0) : deny(ret, ACCESS_DENY_NO_CONSENT);
+        if (req->action == ACCESS_ACTION_RECORD_CONSENT)
+                return allow(ret, ACCESS_ALLOW_RECORD_CONSENT, 0);
+        if ((r = professional_basis(req, &base, &flags)) != GO_ON || (r = professional_document(req, &flags)) != GO_ON)
+                return deny(ret, r);
         return allow(ret, base, flags);
 }
 

@@ -71,7 +71,7 @@ int audit_head(struct store *s, int64_t *ret_seq, uint8_t ret_hash[AUDIT_HASH_LE
 
         if (!s || !ret_seq || !ret_hash)
                 return -EINVAL;
-        r = store_prepare(s, sql_last, &st);
+        r = store_prepare_text(s, sql_last, NULL, &st);
         if (r < 0)
                 return r;
         r = store_step(s, st);
@@ -235,36 +235,41 @@ int audit_verify(struct store *s, int64_t *ret_bad_seq, char *msg, size_t msg_si
         return 0;
 }
 
+/* One row of sql_list to the caller's callback. */
+struct list_walk {
+        audit_cb cb;
+        void *userdata;
+};
+
+static int list_row(sqlite3_stmt *st, void *userdata) {
+        const struct list_walk *w = userdata;
+        struct audit_entry e = {
+                .seq = sqlite3_column_int64(st, 0),
+                .at = sqlite3_column_int64(st, 1),
+                .actor_kind = (const char *) sqlite3_column_text(st, 2),
+                .actor = (const char *) sqlite3_column_text(st, 3),
+                .session = (const char *) sqlite3_column_text(st, 4),
+                .action = (const char *) sqlite3_column_text(st, 5),
+                .dossier = (const char *) sqlite3_column_text(st, 6),
+                .document = (const char *) sqlite3_column_text(st, 7),
+                .mode = (const char *) sqlite3_column_text(st, 8),
+                .reason = (const char *) sqlite3_column_text(st, 9),
+                .outcome = (const char *) sqlite3_column_text(st, 10),
+                .code = (const char *) sqlite3_column_text(st, 11),
+        };
+
+        return w->cb(&e, w->userdata);
+}
+
 int audit_list(struct store *s, const char *dossier, audit_cb cb, void *userdata) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        struct list_walk w = { .cb = cb, .userdata = userdata };
         int r;
 
         if (!s || !dossier || !cb)
                 return -EINVAL;
-        r = store_prepare(s, sql_list, &st);
+        r = store_prepare_text(s, sql_list, dossier, &st);
         if (r < 0)
                 return r;
-        r = store_bind_text(st, 1, dossier);
-        if (r < 0)
-                return r;
-        while ((r = store_step(s, st)) > 0) {
-                struct audit_entry e = {
-                        .seq = sqlite3_column_int64(st, 0),
-                        .at = sqlite3_column_int64(st, 1),
-                        .actor_kind = (const char *) sqlite3_column_text(st, 2),
-                        .actor = (const char *) sqlite3_column_text(st, 3),
-                        .session = (const char *) sqlite3_column_text(st, 4),
-                        .action = (const char *) sqlite3_column_text(st, 5),
-                        .dossier = (const char *) sqlite3_column_text(st, 6),
-                        .document = (const char *) sqlite3_column_text(st, 7),
-                        .mode = (const char *) sqlite3_column_text(st, 8),
-                        .reason = (const char *) sqlite3_column_text(st, 9),
-                        .outcome = (const char *) sqlite3_column_text(st, 10),
-                        .code = (const char *) sqlite3_column_text(st, 11),
-                };
-                r = cb(&e, userdata);
-                if (r < 0)
-                        return r;
-        }
-        return r;
+        return store_each_row(s, st, list_row, &w);
 }

@@ -1,22 +1,24 @@
 /* engine/dossier-session.c: session records in the trail; see
- * dossier_session.h. */
+ * dossier-session.h. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "dossier-internal.h"
 #include "dossier-session.h"
 #include "lib/macro.h"
 
 int dossier_session_audit(struct dossier_engine *e, const char *national_id, const char *session_id,
                           const char *record_sha256_hex) {
-        struct store *s = e ? dossier_engine_store(e) : NULL;
+        DE_LOCKED(e);
         char reason[96];
         int r;
 
-        if (!s || !national_id || !session_id || !record_sha256_hex || strlen(record_sha256_hex) != 64)
+        if (!e || !national_id || !session_id || !record_sha256_hex || strlen(record_sha256_hex) != 64)
                 return -EINVAL;
         snprintf(reason, sizeof(reason), "record-sha256:%s", record_sha256_hex);
         struct audit_entry ae = {
-                .at = dossier_engine_now(e),
+                .at = de_now_of(e),
                 .actor_kind = access_actor_kind_name(ACCESS_ACTOR_PROFESSIONAL),
                 .actor = national_id,
                 .session = session_id,
@@ -28,13 +30,8 @@ int dossier_session_audit(struct dossier_engine *e, const char *national_id, con
                 .outcome = "allow",
                 .code = "allow-card-signature", /* not an access_decide() decision */
         };
-        r = store_begin(s);
+        r = store_begin(e->store);
         if (r < 0)
                 return r;
-        r = audit_append(s, &ae, NULL);
-        if (r >= 0)
-                r = store_commit(s);
-        if (r < 0)
-                store_rollback(s);
-        return r < 0 ? r : 0;
+        return de_end_tx(e, audit_append(e->store, &ae, NULL));
 }

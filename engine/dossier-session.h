@@ -4,7 +4,8 @@
  * dossier, code "allow-card-signature": not an access_decide() code)
  * linking a professional session (its id) to the SHA-256 of the record the
  * card signed.  Built on the public store.h and audit.h functions; runs in
- * one write transaction of its own; the caller holds the engine lock. */
+ * one write transaction of its own, under the engine lock, which it
+ * takes itself. */
 #pragma once
 
 #include <stdbool.h>

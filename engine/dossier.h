@@ -10,6 +10,10 @@
  * the reason code. Malformed input (bad INS, invalid UTF-8, oversized text)
  * is refused with -EINVAL or -E2BIG before any decision and is not audited.
  *
+ * The engine owns one mutex: every public function takes it itself, so
+ * an engine may be shared by threads with no lock of the caller's. The
+ * patient secret's scrypt runs outside it.
+ *
  * Time comes from the configured clock so that tests of the 2-week,
  * 1-month and 10-year rules do not sleep. No HTTP, no PC/SC in here. */
 #pragma once
@@ -73,13 +77,16 @@ static inline void dossier_engine_closep(struct dossier_engine **e) {
 }
 #define _cleanup_dossier_engine_ __attribute__((cleanup(dossier_engine_closep)))
 
+/* The engine's store, for tests, tools and the trail check: used beside
+ * the engine, it is not covered by the engine's lock. */
 struct store *dossier_engine_store(struct dossier_engine *e);
 /* The engine's clock (the configured one, else time(NULL)): what callers
  * that write trail entries beside the engine must use. */
 int64_t dossier_engine_now(struct dossier_engine *e);
 /* Swaps the rights and interaction tables (SIGHUP reload); the caller
  * keeps ownership of both and frees the old ones once no call can use
- * them (carnetd holds its engine lock around this). rights is required. */
+ * them (the swap itself runs under the engine lock, so a call in progress
+ * finishes with the old tables). rights is required. */
 int dossier_engine_set_tables(struct dossier_engine *e, const struct rights_table *rights,
                               const struct interactions *interactions);
 
@@ -91,12 +98,18 @@ int dossier_engine_set_tables(struct dossier_engine *e, const struct rights_tabl
  * fsync. An operation that fails is undone alone and the batch goes on.
  * The price is durability: nothing is acknowledged as durable before
  * dossier_batch_commit() returns 0, a crash loses the whole batch, and the
- * write lock is held throughout. Not for interactive use. */
+ * write lock is held throughout. Not for interactive use, and not to be
+ * mixed with other threads' calls: the engine's mutex is taken per call,
+ * so another thread's operation would join the batch. */
 int dossier_batch_begin(struct dossier_engine *e);
 int dossier_batch_commit(struct dossier_engine *e);
 void dossier_batch_rollback(struct dossier_engine *e);
 
-/* The decision behind the last call's -EACCES/-ENOENT (or its success). */
+/* The decision behind the calling thread's last call on e (its
+ * -EACCES/-ENOENT, or its success): kept per thread, so other threads'
+ * calls in between do not change it, and no outer lock is needed. A call
+ * refused before any decision (-EINVAL...) leaves it as it was; a thread
+ * that has made no call on e gets an all-zero decision. */
 const struct access_decision *dossier_last_decision(const struct dossier_engine *e);
 
 /* Who is asking, and in which mode. For a patient, id is their INS and

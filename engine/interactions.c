@@ -23,12 +23,7 @@ struct interactions *interactions_free(struct interactions *t) {
 }
 
 int interactions_code_valid(const char *code, size_t n) {
-        if (!code || n == 0 || n >= INTERACTIONS_CODE_MAX)
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (!((code[i] >= 'A' && code[i] <= 'Z') || (code[i] >= '0' && code[i] <= '9')))
-                        return false;
-        return true;
+        return tsv_code_valid(code, n, INTERACTIONS_CODE_MAX, TSV_CODE_UPPER_DIGITS);
 }
 
 /* Validates one line's four fields and appends the pair; the note may hold
@@ -68,19 +63,16 @@ static int parse_line(void *userdata, const char *name, unsigned lineno, const s
 }
 
 int interactions_parse(const char *name, const char *text, struct interactions **ret, char *err, size_t err_size) {
-        _cleanup_(interactions_freep) struct interactions *t = NULL;
+        void *t = NULL;
         int r;
 
-        if (!name || !text || !ret)
+        if (!ret)
                 return -EINVAL;
-        t = calloc(1, sizeof(*t) + INTERACTIONS_MAX * sizeof(struct interaction));
-        if (!t)
-                return -ENOMEM;
-        r = tsv_parse(name, text, 4, parse_line, t, err, err_size);
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(t);
-        return 0;
+        r = tsv_parse_new(name, text, sizeof(struct interactions) + INTERACTIONS_MAX * sizeof(struct interaction), 4,
+                          parse_line, &t, err, err_size);
+        if (r >= 0)
+                *ret = t;
+        return r;
 }
 
 int interactions_load(const char *path, struct interactions **ret, char *err, size_t err_size) {
@@ -99,8 +91,4 @@ const struct interaction *interactions_find(const struct interactions *t, const 
                         return x;
         }
         return NULL;
-}
-
-size_t interactions_count(const struct interactions *t) {
-        return t ? t->n : 0;
 }

@@ -16,6 +16,8 @@
 
 #include <stddef.h>
 
+#include "lib/macro.h"
+
 #define INTERACTIONS_CODE_MAX 16
 #define INTERACTIONS_NOTE_MAX 160
 #define INTERACTIONS_MAX 8192
@@ -32,16 +34,11 @@ struct interactions;
 int interactions_load(const char *path, struct interactions **ret, char *err, size_t err_size);
 int interactions_parse(const char *name, const char *text, struct interactions **ret, char *err, size_t err_size);
 struct interactions *interactions_free(struct interactions *t);
-static inline void interactions_freep(struct interactions **t) {
-        if (*t)
-                interactions_free(*t);
-}
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct interactions, interactions_free);
 #define _cleanup_interactions_ __attribute__((cleanup(interactions_freep)))
 
 /* The rule for the pair (a, b) in either order, or NULL. */
 const struct interaction *interactions_find(const struct interactions *t, const char *a, const char *b);
-
-size_t interactions_count(const struct interactions *t);
 
 /* True when code is a syntactically valid code for this table. */
 int interactions_code_valid(const char *code, size_t n);

@@ -31,12 +31,7 @@ struct rights_table *rights_free(struct rights_table *t) {
 /* A code is 1..RIGHTS_CODE_MAX-1 printable ASCII characters without spaces,
  * or the wildcard "*". */
 static bool code_valid(const char *s, size_t n) {
-        if (n == 0 || n >= RIGHTS_CODE_MAX)
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (s[i] <= ' ' || s[i] > '~')
-                        return false;
-        return true;
+        return tsv_code_valid(s, n, RIGHTS_CODE_MAX, TSV_CODE_PRINTABLE);
 }
 
 /* Validates one line's three fields and appends the rule; duplicate keys
@@ -77,20 +72,18 @@ static int parse_line(void *userdata, const char *name, unsigned lineno, const s
 
 int rights_parse(const char *name, const char *text, struct rights_table **ret, char *err, size_t err_size) {
         _cleanup_(rights_freep) struct rights_table *t = NULL;
+        void *p = NULL;
         int r;
 
-        if (!name || !text || !ret)
+        if (!ret)
                 return -EINVAL;
         if (err && err_size > 0)
                 err[0] = '\0';
-
-        t = calloc(1, sizeof(*t) + RIGHTS_RULES_MAX * sizeof(struct rights_rule));
-        if (!t)
-                return -ENOMEM;
-
-        r = tsv_parse(name, text, 3, parse_line, t, err, err_size);
+        r = tsv_parse_new(name, text, sizeof(*t) + RIGHTS_RULES_MAX * sizeof(struct rights_rule), 3, parse_line, &p,
+                          err, err_size);
         if (r < 0)
                 return r;
+        t = p;
         if (t->n == 0)
                 return tsv_fail(err, err_size, -EINVAL, "%s: no rules", name);
 

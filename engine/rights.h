@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lib/macro.h"
+
 #define RIGHTS_CODE_MAX 64     /* longest profession or type code */
 #define RIGHTS_RULES_MAX 4096  /* a bigger file is refused */
 
@@ -30,10 +32,7 @@ int rights_load(const char *path, struct rights_table **ret, char *err, size_t e
 int rights_parse(const char *name, const char *text, struct rights_table **ret, char *err, size_t err_size);
 
 struct rights_table *rights_free(struct rights_table *t);
-static inline void rights_freep(struct rights_table **t) {
-        if (*t)
-                rights_free(*t);
-}
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct rights_table, rights_free);
 #define _cleanup_rights_ __attribute__((cleanup(rights_freep)))
 
 /* True when the table lets profession (TRE_G15 code, e.g. "10") see

@@ -303,6 +303,16 @@ static int control(struct store *s, const char *sql) {
         return r < 0 ? r : store_exec_step(s, st);
 }
 
+/* Runs sql and, when it succeeds, sets *flag to value (entering or leaving
+ * a batch or an operation's savepoint). */
+static int control_set(struct store *s, const char *sql, bool *flag, bool value) {
+        int r = control(s, sql);
+
+        if (r >= 0)
+                *flag = value;
+        return r;
+}
+
 static const char sql_begin[] = "BEGIN IMMEDIATE";
 static const char sql_commit[] = "COMMIT";
 static const char sql_rollback[] = "ROLLBACK";
@@ -311,31 +321,21 @@ static const char sql_release[] = "RELEASE op";
 static const char sql_rollback_to[] = "ROLLBACK TO op";
 
 int store_begin(struct store *s) {
-        int r;
-
         if (!s)
                 return -EINVAL;
         if (!s->batch)
                 return control(s, sql_begin);
         if (s->in_op)
                 return -EBUSY;
-        r = control(s, sql_savepoint);
-        if (r >= 0)
-                s->in_op = true;
-        return r;
+        return control_set(s, sql_savepoint, &s->in_op, true);
 }
 
 int store_commit(struct store *s) {
-        int r;
-
         if (!s)
                 return -EINVAL;
         if (!s->batch)
                 return control(s, sql_commit);
-        r = control(s, sql_release);
-        if (r >= 0)
-                s->in_op = false;
-        return r;
+        return control_set(s, sql_release, &s->in_op, false);
 }
 
 void store_rollback(struct store *s) {
@@ -354,30 +354,19 @@ void store_rollback(struct store *s) {
 }
 
 int store_batch_begin(struct store *s) {
-        int r;
-
         if (!s)
                 return -EINVAL;
         if (s->batch || !sqlite3_get_autocommit(s->db))
                 return -EBUSY;
-        r = control(s, sql_begin);
-        if (r >= 0)
-                s->batch = true;
-        return r;
+        return control_set(s, sql_begin, &s->batch, true);
 }
 
 int store_batch_commit(struct store *s) {
-        int r;
-
         if (!s)
                 return -EINVAL;
         if (!s->batch || s->in_op)
                 return -EINVAL;
-        r = control(s, sql_commit);
-        if (r < 0)
-                return r;
-        s->batch = false;
-        return 0;
+        return control_set(s, sql_commit, &s->batch, false);
 }
 
 void store_batch_rollback(struct store *s) {
@@ -419,9 +408,26 @@ int store_exec_step(struct store *s, sqlite3_stmt *st) {
         return r > 0 ? 0 : r;
 }
 
-char *store_column_strdup(sqlite3_stmt *st, int col) {
-        const unsigned char *t = sqlite3_column_text(st, col);
-        return strdup(t ? (const char *) t : "");
+int store_prepare_text(struct store *s, const char *sql, const char *text, sqlite3_stmt **ret) {
+        int r = store_prepare(s, sql, ret);
+
+        if (r < 0 || !text)
+                return r;
+        r = store_bind_text(*ret, 1, text);
+        if (r < 0)
+                store_reset(*ret);
+        return r;
+}
+
+int store_each_row(struct store *s, sqlite3_stmt *st, store_row_fn fn, void *userdata) {
+        int r;
+
+        while ((r = store_step(s, st)) > 0) {
+                r = fn(st, userdata);
+                if (r < 0)
+                        return r;
+        }
+        return r;
 }
 
 int store_integrity_check(struct store *s) {
@@ -440,10 +446,6 @@ int store_integrity_check(struct store *s) {
         }
         sqlite3_finalize(st);
         return r;
-}
-
-int64_t store_changes(struct store *s) {
-        return sqlite3_changes64(s->db);
 }
 
 sqlite3 *store_db(struct store *s) {

@@ -65,13 +65,18 @@ int store_bind_text(sqlite3_stmt *st, int idx, const char *text);
 int store_bind_int(sqlite3_stmt *st, int idx, int64_t v);
 int store_bind_blob(sqlite3_stmt *st, int idx, const void *p, size_t n);
 
+/* store_prepare(), then text bound to ?1 unless text is NULL. */
+int store_prepare_text(struct store *s, const char *sql, const char *text, sqlite3_stmt **ret);
+
+/* Steps st to its end, calling fn for each row; a negative return from fn
+ * stops the walk and is returned. 0 at the end, or a negative errno. */
+typedef int (*store_row_fn)(sqlite3_stmt *st, void *userdata);
+int store_each_row(struct store *s, sqlite3_stmt *st, store_row_fn fn, void *userdata);
+
 /* Steps a statement expected to finish without rows (-EIO etc. on error). */
 int store_exec_step(struct store *s, sqlite3_stmt *st);
 /* Steps once: 1 for a row, 0 for done, negative errno on error. */
 int store_step(struct store *s, sqlite3_stmt *st);
-
-/* Copies a text column; never NULL (NULL column -> ""). Caller frees. */
-char *store_column_strdup(sqlite3_stmt *st, int col);
 
 /* Maps an SQLite result code to a negative errno. */
 int store_errno(int rc);
@@ -80,9 +85,6 @@ int store_schema_version(struct store *s, int *ret);
 
 /* PRAGMA integrity_check: 0 when "ok", -EBADMSG otherwise. */
 int store_integrity_check(struct store *s);
-
-/* Changed rows of the last statement. */
-int64_t store_changes(struct store *s);
 
 /* For tests and tools only. */
 sqlite3 *store_db(struct store *s);

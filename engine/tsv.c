@@ -111,3 +111,32 @@ int tsv_parse(const char *name, const char *text, size_t nf, tsv_line_fn fn, voi
         }
         return r;
 }
+
+int tsv_parse_new(const char *name, const char *text, size_t size, size_t nf, tsv_line_fn fn, void **ret,
+                  char *err, size_t err_size) {
+        _cleanup_free_ void *t = NULL;
+        int r;
+
+        if (!name || !text || !ret)
+                return -EINVAL;
+        t = calloc(1, size);
+        if (!t)
+                return -ENOMEM;
+        r = tsv_parse(name, text, nf, fn, t, err, err_size);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(t);
+        return 0;
+}
+
+bool tsv_code_valid(const char *s, size_t n, size_t max, enum tsv_code_chars chars) {
+        if (!s || n == 0 || n >= max)
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                bool ok = chars == TSV_CODE_UPPER_DIGITS ? (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9')
+                                                         : s[i] > ' ' && s[i] <= '~';
+                if (!ok)
+                        return false;
+        }
+        return true;
+}

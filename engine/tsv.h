@@ -9,6 +9,7 @@
  * is the caller's business. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "lib/macro.h"
@@ -52,6 +53,21 @@ int tsv_parse(const char *name, const char *text, size_t nf, tsv_line_fn fn, voi
               size_t err_size);
 
 /* True when the field is exactly the string s. */
+/* A table of size bytes, zeroed, filled by tsv_parse() with fn (the
+ * table is fn's userdata) and handed over in *ret; nothing on error. */
+int tsv_parse_new(const char *name, const char *text, size_t size, size_t nf, tsv_line_fn fn, void **ret,
+                  char *err, size_t err_size);
+
+/* Which characters a code may hold. */
+enum tsv_code_chars {
+        TSV_CODE_PRINTABLE,     /* printable ASCII, no space */
+        TSV_CODE_UPPER_DIGITS,  /* A-Z and 0-9 */
+};
+
+/* True when the n bytes at s are a code of 1 to max - 1 characters of the
+ * class chars. */
+bool tsv_code_valid(const char *s, size_t n, size_t max, enum tsv_code_chars chars);
+
 static inline int tsv_field_is(const struct tsv_field *f, const char *s) {
         size_t n = strlen(s);
         return f->n == n && memcmp(f->p, s, n) == 0;

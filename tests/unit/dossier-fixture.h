@@ -1,7 +1,7 @@
 /* tests/unit/dossier-fixture.h: shared set-up for the dossier engine tests:
  * a temporary directory, the shipped data files (found from the repository
  * root where tests/run-unit.sh runs the tests, or $CARNET_DATA_DIR), a
- * fake clock and a handful of actors. */
+ * fake clock and a handful of actors. Include it after <cmocka.h>. */
 #pragma once
 
 #include <stdio.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "db-files.h"
 #include "lib/macro.h"
 #include "engine/dossier.h"
 
@@ -101,14 +102,9 @@ static _unused_ int fixture_setup(void **state) {
 
 static _unused_ int fixture_teardown(void **state) {
         struct fixture *f = *state;
-        char p[160];
 
         f->e = dossier_engine_close(f->e);
-        unlink(f->path);
-        snprintf(p, sizeof(p), "%s-wal", f->path);
-        unlink(p);
-        snprintf(p, sizeof(p), "%s-shm", f->path);
-        unlink(p);
+        db_files_remove(f->path);
         rmdir(f->dir);
         rights_free(f->rights);
         interactions_free(f->interactions);
@@ -123,4 +119,14 @@ static _unused_ int64_t audit_count(struct fixture *f) {
         if (audit_head(dossier_engine_store(f->e), &seq, h) < 0)
                 return -1;
         return seq;
+}
+
+/* The trail's hash chain and the file's integrity: both must hold. */
+static _unused_ void verify_chain(struct fixture *f) {
+        int64_t bad = -1;
+        char msg[256];
+
+        if (audit_verify(dossier_engine_store(f->e), &bad, msg, sizeof(msg)) != 0)
+                fail_msg("audit chain: %s", msg);
+        assert_int_equal(store_integrity_check(dossier_engine_store(f->e)), 0);
 }

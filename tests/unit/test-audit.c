@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "db-files.h"
 #include "lib/macro.h"
 #include "engine/audit.h"
 #include "engine/store.h"
@@ -31,14 +32,9 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
         struct fixture *f = *state;
-        char p[160];
 
         /* only the files this test made */
-        unlink(f->path);
-        snprintf(p, sizeof(p), "%s-wal", f->path);
-        unlink(p);
-        snprintf(p, sizeof(p), "%s-shm", f->path);
-        unlink(p);
+        db_files_remove(f->path);
         rmdir(f->dir);
         free(f);
         return 0;
@@ -161,13 +157,8 @@ static void test_tampering(void **state) {
                 _cleanup_store_ struct store *s = NULL;
                 int64_t bad = -1;
                 char msg[256];
-                char p[160];
 
-                unlink(f->path);
-                snprintf(p, sizeof(p), "%s-wal", f->path);
-                unlink(p);
-                snprintf(p, sizeof(p), "%s-shm", f->path);
-                unlink(p);
+                db_files_remove(f->path);
                 assert_int_equal(store_open(f->path, &s), 0);
                 fill(s, 20);
                 s = store_close(s);

@@ -40,15 +40,6 @@ static size_t count_visible(struct fixture *f, const struct dossier_actor *a, un
         return n;
 }
 
-static void verify_chain(struct fixture *f) {
-        int64_t bad = -1;
-        char msg[256];
-
-        if (audit_verify(dossier_engine_store(f->e), &bad, msg, sizeof(msg)) != 0)
-                fail_msg("audit chain: %s", msg);
-        assert_int_equal(store_integrity_check(dossier_engine_store(f->e)), 0);
-}
-
 static void test_create(void **state) {
         struct fixture *f = *state;
         char secret[DOSSIER_SECRET_SIZE], again[DOSSIER_SECRET_SIZE];

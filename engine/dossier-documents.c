@@ -1,0 +1,391 @@
+/* engine/dossier-documents.c: documents written: deposit, replace,
+ * archive, mask, release of a hold, and the care-coordination alerts of a
+ * deposit; see dossier.h and docs/dossier-engine.md. */
+#include <errno.h>
+#include <inttypes.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dossier-internal.h"
+#include "lib/macro.h"
+
+static const char sql_insert_doc[] =
+        "INSERT INTO documents (uid, dossier_id, type_code, class_code, format_code, mime, title, author_id, "
+        "author_institution, author_role, author_specialty, created_at, deposited_at, size, sha256, status, "
+        "version, replaces, masked, hidden_from_patient, hidden_since, medicines) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 1, ?16, ?17, ?18, ?19, ?20, ?21)";
+static const char sql_insert_content[] = "INSERT INTO contents (doc_id, content) VALUES (?1, ?2)";
+static const char sql_deprecate[] =
+        "UPDATE documents SET status = 2, replaced_by = ?2 WHERE id = ?1";
+static const char sql_archive[] = "UPDATE documents SET status = 3 WHERE id = ?1";
+static const char sql_mask[] = "UPDATE documents SET masked = ?2, version = version + 1 WHERE id = ?1";
+const char de_sql_release[] =
+        "UPDATE documents SET hidden_from_patient = 0, version = version + 1 WHERE id = ?1";
+static const char sql_same_exam[] =
+        "SELECT uid, type_code, class_code, author_id, status, masked, hidden_from_patient, hidden_since, created_at "
+        "FROM documents WHERE dossier_id = ?1 AND type_code = ?2 AND status = 1 AND created_at >= ?3 "
+        "AND created_at <= ?4 AND id != ?5 ORDER BY created_at DESC LIMIT 8";
+static const char sql_treatments[] =
+        "SELECT uid, type_code, class_code, author_id, status, masked, hidden_from_patient, hidden_since, medicines "
+        "FROM documents WHERE dossier_id = ?1 AND status = 1 AND medicines != '' AND created_at >= ?2 "
+        "AND id != ?3 ORDER BY created_at DESC LIMIT 64";
+
+static int new_uid(char ret[DOSSIER_UID_SIZE]) {
+        uint8_t b[(DOSSIER_UID_SIZE - 1) / 2];
+
+        if (RAND_bytes(b, sizeof(b)) != 1)
+                return -EIO;
+        hex_encode(b, sizeof(b), ret);
+        return 0;
+}
+
+/* Splits "A,B,C" into validated substance codes; -EINVAL on a bad code. */
+static int parse_medicines(const char *s, char codes[][INTERACTIONS_CODE_MAX], size_t max, size_t *ret_n) {
+        size_t n = 0;
+
+        *ret_n = 0;
+        if (!s || !*s)
+                return 0;
+        for (const char *p = s;;) {
+                const char *comma = strchr(p, ',');
+                size_t len = comma ? (size_t) (comma - p) : strlen(p);
+
+                if (n >= max)
+                        return -E2BIG;
+                if (!interactions_code_valid(p, len))
+                        return -EINVAL;
+                memcpy(codes[n], p, len);
+                codes[n][len] = '\0';
+                n++;
+                if (!comma)
+                        break;
+                p = comma + 1;
+        }
+        *ret_n = n;
+        return 0;
+}
+
+static int meta_check(const struct dossier_doc_meta *m, const void *content, size_t len) {
+        char codes[DOSSIER_MEDICINES_MAX][INTERACTIONS_CODE_MAX];
+        size_t n;
+        int r;
+
+        if (!m || (len > 0 && !content))
+                return -EINVAL;
+        if (len > DOSSIER_CONTENT_MAX)
+                return -E2BIG;
+        if ((r = de_code_field(m->type_code, true)) < 0 || (r = de_code_field(m->class_code, true)) < 0 ||
+            (r = de_code_field(m->format_code, true)) < 0 || (r = de_code_field(m->mime, true)) < 0 ||
+            (r = de_text_field(m->title, DOSSIER_TITLE_MAX + 1, true)) < 0 ||
+            (r = de_text_field(m->institution, DOSSIER_TEXT_MAX, false)) < 0 ||
+            (r = de_text_field(m->role, DOSSIER_TEXT_MAX, false)) < 0 ||
+            (r = de_text_field(m->specialty, DOSSIER_TEXT_MAX, false)) < 0)
+                return r;
+        if (m->medicines && strnlen(m->medicines, 1024) >= 1024)
+                return -E2BIG;
+        return parse_medicines(m->medicines, codes, ELEMENTSOF(codes), &n);
+}
+
+static void warn(struct dossier_warnings *w, enum dossier_warning_kind kind, const char *other_uid,
+                 const char *fmt, ...) _printf_(4, 5);
+static void warn(struct dossier_warnings *w, enum dossier_warning_kind kind, const char *other_uid,
+                 const char *fmt, ...) {
+        va_list ap;
+
+        if (!w)
+                return;
+        if (w->n >= DOSSIER_WARNINGS_MAX) {
+                w->truncated = true;
+                return;
+        }
+        w->w[w->n].kind = kind;
+        strcpy_bounded(w->w[w->n].other_uid, DOSSIER_UID_SIZE, de_nz(other_uid));
+        va_start(ap, fmt);
+        vsnprintf(w->w[w->n].detail, sizeof(w->w[w->n].detail), fmt, ap);
+        va_end(ap);
+        w->n++;
+}
+
+/* True when the actor could read the candidate document described by the
+ * columns 0..7 of st (uid, type, class, author, status, masked, hidden,
+ * hidden_since): an alert must not reveal a document its reader may not
+ * see. */
+static bool may_see_row(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                        const struct dstate *ds, sqlite3_stmt *st, int64_t now) {
+        struct access_request req;
+        struct access_decision d;
+        struct access_doc doc = de_row_access_doc(st, now);
+
+        de_fill_request(e, actor, ins, ds, ACCESS_ACTION_READ, &doc, false, &req);
+        /* the alert is about reading, whatever the mode allows for writing */
+        return access_decide(&req, &d) >= 0 && d.allow;
+}
+
+/* The duplicate-exam alert: the same exam type, one the actor may see,
+ * within the window around the new one's date (domain.md s. 1). */
+static int exam_alert(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                      const struct dstate *ds, const struct dossier_doc_meta *m, int64_t doc_id, int64_t now,
+                      struct dossier_warnings *w) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r;
+
+        r = store_prepare(e->store, sql_same_exam, &st);
+        if (r < 0)
+                return r;
+        if ((r = store_bind_int(st, 1, ds->id)) < 0 || (r = store_bind_text(st, 2, m->type_code)) < 0 ||
+            (r = store_bind_int(st, 3, m->created_at - e->duplicate_window)) < 0 ||
+            (r = store_bind_int(st, 4, m->created_at + e->duplicate_window)) < 0 ||
+            (r = store_bind_int(st, 5, doc_id)) < 0)
+                return r;
+        while ((r = store_step(e->store, st)) > 0) {
+                int64_t days;
+
+                if (!may_see_row(e, actor, ins, ds, st, now))
+                        continue;
+                days = (m->created_at - sqlite3_column_int64(st, 8)) / DOSSIER_DAY;
+                warn(w, DOSSIER_WARN_DUPLICATE_EXAM, (const char *) sqlite3_column_text(st, 0),
+                     "same exam type %s already done %" PRId64 " day(s) %s", m->type_code, days < 0 ? -days : days,
+                     days < 0 ? "later" : "earlier");
+                break;
+        }
+        return r < 0 ? r : 0;
+}
+
+/* Interactions between each of mine and each of theirs (theirs == mine:
+ * within this prescription, each pair once); other_uid names theirs. */
+static void interaction_warnings(struct dossier_engine *e, char mine[][INTERACTIONS_CODE_MAX], size_t n_mine,
+                                 char theirs[][INTERACTIONS_CODE_MAX], size_t n_theirs, const char *other_uid,
+                                 struct dossier_warnings *w) {
+        bool same = mine == theirs;
+
+        for (size_t i = 0; i < n_mine; i++)
+                for (size_t j = same ? i + 1 : 0; j < n_theirs; j++) {
+                        const struct interaction *x = interactions_find(e->interactions, mine[i], theirs[j]);
+
+                        if (!x)
+                                continue;
+                        if (same)
+                                warn(w, DOSSIER_WARN_INTERACTION, NULL, "%s: %s (within this prescription)",
+                                     x->severity, x->note);
+                        else
+                                warn(w, DOSSIER_WARN_INTERACTION, other_uid, "%s: %s", x->severity, x->note);
+                }
+}
+
+/* Care-coordination alerts for a new document (doc_id already inserted):
+ * the same exam type within the window, and interacting medicines between
+ * the new prescription and current treatments (domain.md s. 1). */
+static int alerts(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                  const struct dstate *ds, const struct dossier_doc_meta *m, int64_t doc_id, int64_t now,
+                  struct dossier_warnings *w) {
+        char mine[DOSSIER_MEDICINES_MAX][INTERACTIONS_CODE_MAX];
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        size_t n_mine = 0;
+        int r;
+
+        for (size_t i = 0; i < e->n_exam_types; i++)
+                if (strcmp(e->exam_types[i], m->type_code) == 0) {
+                        r = exam_alert(e, actor, ins, ds, m, doc_id, now, w);
+                        if (r < 0)
+                                return r;
+                        break;
+                }
+
+        r = parse_medicines(m->medicines, mine, ELEMENTSOF(mine), &n_mine);
+        if (r < 0 || n_mine == 0 || !e->interactions)
+                return r < 0 ? r : 0;
+        interaction_warnings(e, mine, n_mine, mine, n_mine, NULL, w);
+        r = store_prepare(e->store, sql_treatments, &st);
+        if (r < 0)
+                return r;
+        if ((r = store_bind_int(st, 1, ds->id)) < 0 || (r = store_bind_int(st, 2, now - e->treatment_window)) < 0 ||
+            (r = store_bind_int(st, 3, doc_id)) < 0)
+                return r;
+        while ((r = store_step(e->store, st)) > 0) {
+                char theirs[DOSSIER_MEDICINES_MAX][INTERACTIONS_CODE_MAX];
+                size_t n_theirs;
+
+                if (!may_see_row(e, actor, ins, ds, st, now) ||
+                    parse_medicines((const char *) sqlite3_column_text(st, 8), theirs, ELEMENTSOF(theirs),
+                                    &n_theirs) < 0)
+                        continue;
+                interaction_warnings(e, mine, n_mine, theirs, n_theirs, (const char *) sqlite3_column_text(st, 0),
+                                     w);
+        }
+        return r < 0 ? r : 0;
+}
+
+/* Inserts the document row and its content; returns the new row id. */
+static int insert_doc(struct dossier_engine *e, const struct dossier_actor *actor, int64_t dossier_id,
+                      const struct dossier_doc_meta *m, const void *content, size_t len, int version,
+                      int64_t replaces, bool masked, int64_t now, const char *uid, int64_t *ret_id) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL, *ct = NULL;
+        uint8_t digest[32];
+        int r;
+
+        r = de_sha256(len ? content : "", len, digest);
+        if (r < 0)
+                return r;
+        r = store_prepare(e->store, sql_insert_doc, &st);
+        if (r < 0)
+                return r;
+        if ((r = store_bind_text(st, 1, uid)) < 0 || (r = store_bind_int(st, 2, dossier_id)) < 0 ||
+            (r = store_bind_text(st, 3, m->type_code)) < 0 || (r = store_bind_text(st, 4, m->class_code)) < 0 ||
+            (r = store_bind_text(st, 5, m->format_code)) < 0 || (r = store_bind_text(st, 6, m->mime)) < 0 ||
+            (r = store_bind_text(st, 7, m->title)) < 0 || (r = store_bind_text(st, 8, actor->id)) < 0 ||
+            (r = store_bind_text(st, 9, m->institution ? m->institution : de_nz(actor->institution))) < 0 ||
+            (r = store_bind_text(st, 10, de_nz(m->role))) < 0 ||
+            (r = store_bind_text(st, 11, m->specialty ? m->specialty : de_nz(actor->specialty))) < 0 ||
+            (r = store_bind_int(st, 12, m->created_at)) < 0 || (r = store_bind_int(st, 13, now)) < 0 ||
+            (r = store_bind_int(st, 14, (int64_t) len)) < 0 || (r = store_bind_blob(st, 15, digest, 32)) < 0 ||
+            (r = store_bind_int(st, 16, version)) < 0 || (r = replaces ? store_bind_int(st, 17, replaces) : 0) < 0 ||
+            (r = store_bind_int(st, 18, masked)) < 0 || (r = store_bind_int(st, 19, m->hidden_from_patient)) < 0 ||
+            (r = m->hidden_from_patient ? store_bind_int(st, 20, now) : 0) < 0 ||
+            (r = store_bind_text(st, 21, de_nz(m->medicines))) < 0)
+                return r;
+        r = store_exec_step(e->store, st);
+        if (r < 0)
+                return r;
+        *ret_id = sqlite3_last_insert_rowid(store_db(e->store));
+
+        r = store_prepare(e->store, sql_insert_content, &ct);
+        if (r < 0)
+                return r;
+        if ((r = store_bind_int(ct, 1, *ret_id)) < 0)
+                return r;
+        /* bound without copy: content outlives the statement's use */
+        r = store_errno(sqlite3_bind_blob64(ct, 2, len ? content : "", len, SQLITE_STATIC));
+        if (r < 0)
+                return r;
+        return store_exec_step(e->store, ct);
+}
+
+/* Deposit and replace: old_uid NULL for a deposit. */
+static int put_doc(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, const char *old_uid,
+                   const struct dossier_doc_meta *m, const void *content, size_t len, char ret_uid[DOSSIER_UID_SIZE],
+                   struct dossier_warnings *ret_warnings) {
+        char uid[DOSSIER_UID_SIZE];
+        struct drow old = {};
+        struct access_doc newdoc;
+        struct dstate ds;
+        int64_t now, seq = 0, id = 0;
+        int r;
+
+        if (!e || !ret_uid || de_actor_check(actor) < 0 || de_ins_check(ins) < 0 ||
+            (old_uid && de_uid_check(old_uid) < 0))
+                return -EINVAL;
+        r = meta_check(m, content, len);
+        if (r < 0)
+                return r;
+        if (ret_warnings)
+                *ret_warnings = (struct dossier_warnings) {};
+        r = new_uid(uid);
+        if (r < 0)
+                return r;
+        r = de_begin_op(e, actor, ins, &ds, &now);
+        if (r < 0)
+                return r;
+
+        newdoc = (struct access_doc) {
+                .type_code = m->type_code, .class_code = m->class_code, .author_id = actor->id,
+                .hidden_from_patient = m->hidden_from_patient,
+        };
+        if (old_uid) {
+                r = ds.id ? de_load_doc(e, ds.id, old_uid, now, &old) : -ENOENT;
+                if (r < 0 && r != -ENOENT)
+                        return de_finish(e, r);
+                r = de_decide_audited(e, actor, ins, &ds, ACCESS_ACTION_REPLACE, r == -ENOENT ? NULL : &old.ad,
+                                   old_uid, false, now, &seq);
+                /* the new version must itself be depositable */
+                if (r >= 0 && e->last.allow)
+                        r = de_decide_audited(e, actor, ins, &ds, ACCESS_ACTION_DEPOSIT, &newdoc, uid, false, now,
+                                              &seq);
+        } else
+                r = de_decide_audited(e, actor, ins, &ds, ACCESS_ACTION_DEPOSIT, &newdoc, uid, false, now, &seq);
+        if (r < 0 || !e->last.allow)
+                return de_finish(e, r);
+
+        r = insert_doc(e, actor, ds.id, m, content, len, old_uid ? old.version + 1 : 1, old.id, old.masked, now, uid,
+                       &id);
+        if (r >= 0 && old_uid)
+                r = de_exec_id_int(e, sql_deprecate, old.id, id);
+        if (r >= 0)
+                r = alerts(e, actor, ins, &ds, m, id, now, ret_warnings);
+        r = de_finish_allowed(e, actor, &ds, now, seq, r);
+        if (r >= 0)
+                memcpy(ret_uid, uid, DOSSIER_UID_SIZE);
+        return r;
+}
+
+int dossier_deposit(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                    const struct dossier_doc_meta *meta, const void *content, size_t len,
+                    char ret_uid[DOSSIER_UID_SIZE], struct dossier_warnings *ret_warnings) {
+        DE_LOCKED(e);
+        return put_doc(e, actor, ins, NULL, meta, content, len, ret_uid, ret_warnings);
+}
+
+int dossier_replace(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                    const char *old_uid, const struct dossier_doc_meta *meta, const void *content, size_t len,
+                    char ret_uid[DOSSIER_UID_SIZE], struct dossier_warnings *ret_warnings) {
+        DE_LOCKED(e);
+        if (!old_uid)
+                return -EINVAL;
+        return put_doc(e, actor, ins, old_uid, meta, content, len, ret_uid, ret_warnings);
+}
+
+/* Archive, mask/unmask and release share their shape: one document, one
+ * decision, one UPDATE. */
+static int doc_op(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, const char *uid,
+                  enum access_action action, int arg) {
+        struct drow d;
+        struct dstate ds;
+        int64_t now, seq = 0;
+        int r;
+
+        if (de_uid_check(uid) < 0)
+                return -EINVAL;
+        r = de_begin_op(e, actor, ins, &ds, &now);
+        if (r < 0)
+                return r;
+        r = ds.id ? de_load_doc(e, ds.id, uid, now, &d) : -ENOENT;
+        if (r < 0 && r != -ENOENT)
+                return de_finish(e, r);
+        r = de_decide_audited(e, actor, ins, &ds, action, r == -ENOENT ? NULL : &d.ad, uid, false, now, &seq);
+        if (r < 0 || !e->last.allow)
+                return de_finish(e, r);
+        switch (action) {
+        case ACCESS_ACTION_ARCHIVE:
+                r = de_exec_id(e, sql_archive, d.id);
+                break;
+        case ACCESS_ACTION_RELEASE_HOLD:
+                r = de_exec_id(e, de_sql_release, d.id);
+                break;
+        case ACCESS_ACTION_MASK:
+                r = de_exec_id_int(e, sql_mask, d.id, !!arg);
+                break;
+        default:
+                r = -EINVAL;
+        }
+        return de_finish_allowed(e, actor, &ds, now, seq, r);
+}
+
+int dossier_archive(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, const char *uid) {
+        DE_LOCKED(e);
+        return doc_op(e, actor, ins, uid, ACCESS_ACTION_ARCHIVE, 0);
+}
+
+int dossier_set_masked(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, const char *uid,
+                       bool masked) {
+        DE_LOCKED(e);
+        return doc_op(e, actor, ins, uid, ACCESS_ACTION_MASK, masked);
+}
+
+int dossier_release_hold(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                         const char *uid) {
+        DE_LOCKED(e);
+        return doc_op(e, actor, ins, uid, ACCESS_ACTION_RELEASE_HOLD, 0);
+}

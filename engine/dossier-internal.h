@@ -1,0 +1,209 @@
+/* engine/dossier-internal.h: private to the engine's dossier-*.c files,
+ * never included from outside engine/: the engine structure, what one
+ * operation knows of a dossier and a document, and the helpers the files
+ * share (prefix de_).
+ *
+ * Locking: every public dossier_* entry point takes the engine's mutex
+ * itself (de_lock(), or the _engine_locked_ cleanup), and never calls
+ * another public entry point while holding it; the de_* functions below
+ * assume the lock is held. */
+#pragma once
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dossier.h"
+
+#define SCRYPT_SALT_LEN 16
+#define SCRYPT_KEY_LEN 32
+#define SCRYPT_MAXMEM (256u * 1024 * 1024)
+#define EXAM_TYPES_MAX 16
+
+#define INS_OID "1.2.250.1.213.1.4.8"
+#define INS_OID_TEST "1.2.250.1.213.1.4.10"
+
+struct dossier_engine {
+        struct store *store;
+        const struct rights_table *rights;
+        const struct interactions *interactions;
+        int64_t duplicate_window;
+        int64_t treatment_window;
+        char exam_types[EXAM_TYPES_MAX][DOSSIER_CODE_MAX];
+        size_t n_exam_types;
+        uint64_t scrypt_n;
+        uint32_t scrypt_r, scrypt_p;
+        int64_t (*clock)(void *userdata);
+        void *clock_userdata;
+        pthread_mutex_t lock;             /* taken by every public entry point */
+        struct access_decision last;      /* of the running operation */
+        /* notifications written by the running operation, told to
+         * on_notification once it commits */
+        dossier_notification_hook on_notification;
+        void *on_notification_userdata;
+        char pending[8][32];
+        size_t n_pending;
+};
+
+/* What one operation knows about the dossier and the actor's standing. */
+struct dstate {
+        int64_t id;                       /* 0: no dossier row */
+        enum access_dossier_status status;
+        bool optout_emergency;
+        bool optout_call_centre;
+        bool notify;
+        int64_t closed_at;
+        enum access_relation relation;
+        bool blocked;
+        bool sees_masked;
+        bool seen;                        /* actor accessed before */
+};
+
+/* A document row as the decision needs it. */
+struct drow {
+        int64_t id;
+        int version;
+        bool masked;
+        char type_code[DOSSIER_CODE_MAX];
+        char class_code[DOSSIER_CODE_MAX];
+        char author_id[DOSSIER_CODE_MAX];
+        struct access_doc ad;
+};
+
+/* ---- dossier.c ---- */
+
+/* The engine's mutex: de_lock() takes it (NULL: nothing, returns NULL),
+ * de_unlock() publishes the operation's decision to the calling thread
+ * (dossier_last_decision()) and releases it. DE_LOCKED(e) holds it until
+ * the end of the enclosing block, so a public entry point begins with it. */
+struct dossier_engine *de_lock(struct dossier_engine *e);
+void de_unlock(struct dossier_engine *e);
+static inline void de_unlockp(struct dossier_engine **e) {
+        de_unlock(*e);
+}
+#define DE_LOCKED(e) __attribute__((cleanup(de_unlockp))) struct dossier_engine *de_locked_ = de_lock(e)
+
+int64_t de_now_of(struct dossier_engine *e);
+
+const char *de_nz(const char *s);
+
+void de_copy_column(char *dst, size_t size, sqlite3_stmt *st, int col);
+
+/* A C string field: required ones must be non-empty. */
+int de_text_field(const char *s, size_t max, bool required);
+
+/* Codes: printable ASCII without spaces. */
+int de_code_field(const char *s, bool required);
+
+int de_actor_check(const struct dossier_actor *a);
+
+int de_ins_check(const char *ins);
+
+int de_uid_check(const char *uid);
+
+/* Makes room for one more element in a growing array: returns the array
+ * (reallocated, capacity doubled, first when empty) or NULL when out of
+ * memory, the old array then left as it was. */
+void *de_grow(void *array, size_t n, size_t *cap, size_t size, size_t first);
+
+int de_sha256(const void *p, size_t n, uint8_t ret[32]);
+
+/* ---- dossier-frame.c ---- */
+
+/* Runs the query sql with text bound to ?1 and steps once: 1 with the row
+ * in *st, 0 when none, a negative errno. The caller resets *st. */
+int de_query_by_text(struct dossier_engine *e, const char *sql, const char *text, sqlite3_stmt **st);
+
+/* Loads the dossier row for ins and the actor's line in its access list.
+ * An absent dossier leaves ds->id at 0 and status ABSENT. */
+int de_load_state(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                  struct dstate *ds);
+
+/* True when the document is still held back from the patient as of now:
+ * columns col (hidden_from_patient) and col + 1 (hidden_since); the
+ * 1-month rule applies even if dossier_tick() has not run. */
+bool de_held_back(sqlite3_stmt *st, int col, int64_t now);
+
+/* The access_doc of a row whose columns 1..7 are type, class, author,
+ * status, masked, hidden_from_patient, hidden_since. The strings point
+ * into the row: valid until the statement moves on. */
+struct access_doc de_row_access_doc(sqlite3_stmt *st, int64_t now);
+
+/* Fills a drow for the document uid of the dossier; -ENOENT if none. The
+ * hold is applied as of now (1-month rule). */
+int de_load_doc(struct dossier_engine *e, int64_t dossier_id, const char *uid, int64_t now, struct drow *d);
+
+void de_fill_request(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                     const struct dstate *ds, enum access_action action, const struct access_doc *doc,
+                     bool consent, struct access_request *req);
+
+/* Decides, and appends the trail entry for the decision under the name
+ * trail_action. *ret_seq gets the entry's number (to link notifications). */
+int de_decide_audited_as(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                         const struct dstate *ds, enum access_action action, const char *trail_action,
+                         const struct access_doc *doc, const char *doc_uid, bool consent, int64_t now,
+                         int64_t *ret_seq);
+
+/* The same, the trail naming the action as access.h does. */
+int de_decide_audited(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                      const struct dstate *ds, enum access_action action, const struct access_doc *doc,
+                      const char *doc_uid, bool consent, int64_t now, int64_t *ret_seq);
+
+/* Ends the transaction: commits when r >= 0, rolls back on an error (r,
+ * or a failed commit). Returns 0 or the error. */
+int de_end_tx(struct dossier_engine *e, int r);
+
+/* Ends an operation: a denial is committed (its trail entry must stay) and
+ * mapped to an errno; an error rolls everything back. An error from
+ * begin_op() may come with no transaction (nor engine) at all. */
+int de_finish(struct dossier_engine *e, int r);
+
+int de_notify(struct dossier_engine *e, int64_t dossier_id, const char *recipient, int64_t now,
+              const char *kind, const char *message, const char *doc_uid, const struct dossier_actor *actor,
+              int64_t seq);
+
+/* After an allowed access by a professional: an emergency access is told
+ * to the patient and to each médecin traitant (once per session), and the
+ * first access of a professional new to this dossier is told to the
+ * patient if they chose to be notified (domain.md s. 2, 3, 7). */
+int de_after_allow(struct dossier_engine *e, const struct dossier_actor *actor, const struct dstate *ds,
+                   int64_t now, int64_t seq);
+
+/* The common prologue of an operation on one dossier: validate the actor
+ * and the INS (-EINVAL, nothing begun), read the clock into *ret_now,
+ * begin, note the professional, load the state. On error nothing is left
+ * open. */
+int de_begin_op(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                struct dstate *ds, int64_t *ret_now);
+
+/* The prologue, then the audited decision of an action on the dossier as
+ * a whole (no document). */
+int de_dossier_op(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                  enum access_action action, struct dstate *ds, int64_t *ret_now, int64_t *ret_seq);
+
+/* For an operation with no document: the prologue, then decide, audit and
+ * notify. The caller performs the action if allowed and ends with
+ * finish(), which also copes with a failed prologue. */
+int de_simple_op(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                 enum access_action action, struct dstate *ds, int64_t *ret_now);
+
+/* Ends an allowed operation on a document or a list: the notifications
+ * of the access, then finish(). */
+int de_finish_allowed(struct dossier_engine *e, const struct dossier_actor *actor, const struct dstate *ds,
+                      int64_t now, int64_t seq, int r);
+
+int de_exec_id(struct dossier_engine *e, const char *sql, int64_t id);
+
+/* Runs a statement whose parameters are a row id and one integer. */
+int de_exec_id_int(struct dossier_engine *e, const char *sql, int64_t id, int64_t v);
+
+/* ---- dossier-documents.c ---- */
+
+/* Ends a document's hold (the hold job and dossier_release_hold()). */
+extern const char de_sql_release[];
+
+/* ---- dossier-lifecycle.c ---- */
+
+/* Content, documents, access list and notifications go; the dossier row
+ * stays as a tombstone (INS and dates), and the trail stays. */
+int de_purge_dossier(struct dossier_engine *e, int64_t id, int64_t now);

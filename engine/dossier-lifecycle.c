@@ -1,0 +1,383 @@
+/* engine/dossier-lifecycle.c: a dossier's life: creation, the patient
+ * secret, status, close, reactivate, destroy, and the patient's options;
+ * see dossier.h and docs/dossier-engine.md. */
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dossier-internal.h"
+#include "lib/macro.h"
+
+static const char sql_insert_dossier[] =
+        "INSERT INTO dossiers (ins, ins_oid, birth_name, first_names, birth_date, sex, birth_place, status, "
+        "created_at, secret_salt, secret_hash, secret_n, secret_r, secret_p) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?9, ?10, ?11, ?12, ?13)";
+static const char sql_reopen_dossier[] =
+        "UPDATE dossiers SET ins_oid = ?2, birth_name = ?3, first_names = ?4, birth_date = ?5, sex = ?6, "
+        "birth_place = ?7, status = 1, created_at = ?8, closed_at = NULL, destroyed_at = NULL, "
+        "optout_emergency = 0, optout_call_centre = 0, notify = 1, secret_salt = ?9, secret_hash = ?10, "
+        "secret_n = ?11, secret_r = ?12, secret_p = ?13 WHERE ins = ?1";
+static const char sql_secret[] =
+        "SELECT secret_salt, secret_hash, secret_n, secret_r, secret_p FROM dossiers WHERE ins = ?1 AND status IN (1, 2)";
+static const char sql_set_status[] =
+        "UPDATE dossiers SET status = ?2, closed_at = ?3 WHERE id = ?1";
+static const char sql_purge_contents[] =
+        "DELETE FROM contents WHERE doc_id IN (SELECT id FROM documents WHERE dossier_id = ?1)";
+static const char sql_purge_documents[] =
+        "DELETE FROM documents WHERE dossier_id = ?1";
+static const char sql_purge_access[] = "DELETE FROM dossier_access WHERE dossier_id = ?1";
+static const char sql_purge_notifications[] = "DELETE FROM notifications WHERE dossier_id = ?1";
+static const char sql_tombstone[] =
+        "UPDATE dossiers SET status = 3, destroyed_at = ?2, birth_name = '', first_names = '', birth_date = '', "
+        "sex = '', birth_place = '', optout_emergency = 0, optout_call_centre = 0, secret_salt = NULL, "
+        "secret_hash = NULL, secret_n = NULL, secret_r = NULL, secret_p = NULL WHERE id = ?1";
+static const char sql_set_options[] =
+        "UPDATE dossiers SET optout_emergency = coalesce(?2, optout_emergency), "
+        "optout_call_centre = coalesce(?3, optout_call_centre), notify = coalesce(?4, notify) WHERE id = ?1";
+
+static int scrypt_hash(const char *secret, const uint8_t *salt, uint64_t n, uint32_t r, uint32_t p,
+                       uint8_t ret[SCRYPT_KEY_LEN]) {
+        if (EVP_PBE_scrypt(secret, strlen(secret), salt, SCRYPT_SALT_LEN, n, r, p, SCRYPT_MAXMEM, ret,
+                           SCRYPT_KEY_LEN) != 1)
+                return -EIO;
+        return 0;
+}
+
+/* 16 characters from an alphabet without look-alikes (80 bits), grouped
+ * by four for the receipt. */
+static int new_secret(char ret[DOSSIER_SECRET_SIZE]) {
+        static const char alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        uint8_t b[16];
+        size_t o = 0;
+
+        if (RAND_bytes(b, sizeof(b)) != 1)
+                return -EIO;
+        for (size_t i = 0; i < sizeof(b); i++) {
+                if (i > 0 && i % 4 == 0)
+                        ret[o++] = '-';
+                ret[o++] = alphabet[b[i] & 31];
+        }
+        ret[o] = '\0';
+        secure_zero(b, sizeof(b));
+        return 0;
+}
+
+static int identity_check(const struct dossier_identity *id) {
+        int r;
+
+        if (!id || de_ins_check(id->ins) < 0 || !id->ins_oid)
+                return -EINVAL;
+        if (strcmp(id->ins_oid, INS_OID) != 0 && strcmp(id->ins_oid, INS_OID_TEST) != 0)
+                return -EINVAL;
+        if ((r = de_text_field(id->birth_name, DOSSIER_TEXT_MAX, true)) < 0 ||
+            (r = de_text_field(id->first_names, DOSSIER_TEXT_MAX, true)) < 0 ||
+            (r = de_code_field(id->birth_date, true)) < 0 || (r = de_code_field(id->sex, true)) < 0 ||
+            (r = de_code_field(id->birth_place, true)) < 0)
+                return r;
+        if (strcmp(id->sex, "M") != 0 && strcmp(id->sex, "F") != 0 && strcmp(id->sex, "U") != 0)
+                return -EINVAL;
+        return 0;
+}
+
+/* Writes the new dossier's row, or reopens the destroyed tombstone's, with
+ * the secret's salt and hash. */
+static int write_dossier(struct dossier_engine *e, const struct dossier_identity *id, bool reopen, int64_t now,
+                         const uint8_t salt[SCRYPT_SALT_LEN], const uint8_t hash[SCRYPT_KEY_LEN]) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r;
+
+        r = store_prepare(e->store, reopen ? sql_reopen_dossier : sql_insert_dossier, &st);
+        if (r < 0)
+                return r;
+        if ((r = store_bind_text(st, 1, id->ins)) < 0 || (r = store_bind_text(st, 2, id->ins_oid)) < 0 ||
+            (r = store_bind_text(st, 3, id->birth_name)) < 0 || (r = store_bind_text(st, 4, id->first_names)) < 0 ||
+            (r = store_bind_text(st, 5, id->birth_date)) < 0 || (r = store_bind_text(st, 6, id->sex)) < 0 ||
+            (r = store_bind_text(st, 7, id->birth_place)) < 0 || (r = store_bind_int(st, 8, now)) < 0 ||
+            (r = store_bind_blob(st, 9, salt, SCRYPT_SALT_LEN)) < 0 ||
+            (r = store_bind_blob(st, 10, hash, SCRYPT_KEY_LEN)) < 0 ||
+            (r = store_bind_int(st, 11, (int64_t) e->scrypt_n)) < 0 || (r = store_bind_int(st, 12, e->scrypt_r)) < 0 ||
+            (r = store_bind_int(st, 13, e->scrypt_p)) < 0)
+                return r;
+        return store_exec_step(e->store, st);
+}
+
+/* The part of dossier_create() under the engine lock: the decision, its
+ * trail entry and the row. */
+static int create_locked(struct dossier_engine *e, const struct dossier_actor *actor,
+                         const struct dossier_identity *id, bool consent, const uint8_t salt[SCRYPT_SALT_LEN],
+                         const uint8_t hash[SCRYPT_KEY_LEN]) {
+        DE_LOCKED(e);
+        struct dstate ds;
+        int64_t now, seq = 0;
+        int r;
+
+        r = de_begin_op(e, actor, id->ins, &ds, &now);
+        if (r < 0)
+                return r;
+        r = de_decide_audited(e, actor, id->ins, &ds, ACCESS_ACTION_CREATE, NULL, NULL, consent, now, &seq);
+        if (r >= 0 && e->last.allow)
+                r = write_dossier(e, id, ds.status == ACCESS_DOSSIER_DESTROYED, now, salt, hash);
+        return de_finish(e, r);
+}
+
+int dossier_create(struct dossier_engine *e, const struct dossier_actor *actor, const struct dossier_identity *id,
+                   bool consent, char ret_secret[DOSSIER_SECRET_SIZE]) {
+        char secret[DOSSIER_SECRET_SIZE];
+        uint8_t salt[SCRYPT_SALT_LEN], hash[SCRYPT_KEY_LEN];
+        int r;
+
+        if (!e || !ret_secret || de_actor_check(actor) < 0)
+                return -EINVAL;
+        r = identity_check(id);
+        if (r < 0)
+                return r;
+
+        /* the slow hash runs before the transaction and outside the engine
+         * lock, so as to hold neither for it */
+        r = new_secret(secret);
+        if (r < 0)
+                return r;
+        if (RAND_bytes(salt, sizeof(salt)) != 1)
+                return -EIO;
+        r = scrypt_hash(secret, salt, e->scrypt_n, e->scrypt_r, e->scrypt_p, hash);
+        if (r >= 0)
+                r = create_locked(e, actor, id, consent, salt, hash);
+        if (r >= 0)
+                memcpy(ret_secret, secret, DOSSIER_SECRET_SIZE);
+        secure_zero(secret, sizeof(secret));
+        secure_zero(hash, sizeof(hash));
+        return r;
+}
+
+/* Appends the trail entry of a secret check, under the engine lock. It is
+ * not an access_decide() decision (nothing is read yet) but the patient's
+ * authentication, which their history must show, granted or refused, like
+ * every decision. The actor is the patient the caller claims to be. */
+static int audit_secret(struct dossier_engine *e, const char *ins, enum access_reason reason) {
+        DE_LOCKED(e);
+        bool allow = reason < _ACCESS_ALLOW_MAX;
+        struct audit_entry ae = {
+                .at = de_now_of(e),
+                .actor_kind = access_actor_kind_name(ACCESS_ACTOR_PATIENT),
+                .actor = ins,
+                .session = "",
+                .action = DOSSIER_ACTION_VERIFY_SECRET,
+                .dossier = ins,
+                .document = "",
+                .mode = access_mode_name(ACCESS_MODE_NORMAL),
+                .reason = "",
+                .outcome = allow ? "allow" : "deny",
+                .code = access_reason_name(reason),
+        };
+        int r;
+
+        e->last = (struct access_decision) { .allow = allow, .reason = reason };
+        r = store_begin(e->store);
+        if (r < 0)
+                return r;
+        return de_end_tx(e, audit_append(e->store, &ae, NULL));
+}
+
+/* A dossier's stored secret: salt, hash and scrypt parameters. */
+struct stored_secret {
+        uint8_t salt[SCRYPT_SALT_LEN], hash[SCRYPT_KEY_LEN];
+        uint64_t n;
+        uint32_t r, p;
+};
+
+/* Reads ins's stored secret under the engine lock: 1 when found, 0 when
+ * there is no open or closed dossier, a negative errno. */
+static int read_secret(struct dossier_engine *e, const char *ins, struct stored_secret *ret) {
+        DE_LOCKED(e);
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r;
+
+        r = de_query_by_text(e, sql_secret, ins, &st);
+        if (r <= 0)
+                return r;
+        if (sqlite3_column_bytes(st, 0) != SCRYPT_SALT_LEN || sqlite3_column_bytes(st, 1) != SCRYPT_KEY_LEN)
+                return -EBADMSG;
+        memcpy(ret->salt, sqlite3_column_blob(st, 0), SCRYPT_SALT_LEN);
+        memcpy(ret->hash, sqlite3_column_blob(st, 1), SCRYPT_KEY_LEN);
+        ret->n = (uint64_t) sqlite3_column_int64(st, 2);
+        ret->r = (uint32_t) sqlite3_column_int64(st, 3);
+        ret->p = (uint32_t) sqlite3_column_int64(st, 4);
+        return 1;
+}
+
+/* The salt and parameters are read under the lock, the hash derived
+ * outside it, the outcome audited under it again. */
+int dossier_verify_secret(struct dossier_engine *e, const char *ins, const char *secret) {
+        struct stored_secret s = {};
+        uint8_t got[SCRYPT_KEY_LEN];
+        enum access_reason reason = ACCESS_DENY_NO_DOSSIER;
+        int r;
+
+        if (!e || de_ins_check(ins) < 0 || !secret || strnlen(secret, 256) >= 256)
+                return -EINVAL;
+        r = read_secret(e, ins, &s);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                r = scrypt_hash(secret, s.salt, s.n, s.r, s.p, got);
+                if (r >= 0)
+                        reason = CRYPTO_memcmp(s.hash, got, SCRYPT_KEY_LEN) == 0 ? ACCESS_ALLOW_PATIENT
+                                                                                 : ACCESS_DENY_BAD_SECRET;
+                secure_zero(got, sizeof(got));
+                secure_zero(&s, sizeof(s));
+                if (r < 0)
+                        return r;
+        }
+        r = audit_secret(e, ins, reason);
+        if (r < 0)
+                return r;
+        return reason == ACCESS_ALLOW_PATIENT ? 0 : reason == ACCESS_DENY_NO_DOSSIER ? -ENOENT : -EACCES;
+}
+
+static int set_status(struct dossier_engine *e, int64_t id, enum access_dossier_status status, int64_t closed_at) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r = store_prepare(e->store, sql_set_status, &st);
+
+        if (r < 0)
+                return r;
+        if ((r = store_bind_int(st, 1, id)) < 0 || (r = store_bind_int(st, 2, status)) < 0 ||
+            (r = closed_at ? store_bind_int(st, 3, closed_at) : 0) < 0)
+                return r;
+        return store_exec_step(e->store, st);
+}
+
+int de_purge_dossier(struct dossier_engine *e, int64_t id, int64_t now) {
+        int r;
+
+        if ((r = de_exec_id(e, sql_purge_contents, id)) < 0 || (r = de_exec_id(e, sql_purge_documents, id)) < 0 ||
+            (r = de_exec_id(e, sql_purge_access, id)) < 0 || (r = de_exec_id(e, sql_purge_notifications, id)) < 0)
+                return r;
+        return de_exec_id_int(e, sql_tombstone, id, now);
+}
+
+/* Close, reactivate and destroy share their shape. */
+static int lifecycle_op(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                        enum access_action action) {
+        struct dstate ds;
+        int64_t now;
+        int r;
+
+        r = de_simple_op(e, actor, ins, action, &ds, &now);
+        if (r < 0 || !e->last.allow)
+                return de_finish(e, r);
+        switch (action) {
+        case ACCESS_ACTION_CLOSE:
+                r = set_status(e, ds.id, ACCESS_DOSSIER_CLOSED, now);
+                break;
+        case ACCESS_ACTION_REACTIVATE:
+                r = set_status(e, ds.id, ACCESS_DOSSIER_OPEN, 0);
+                break;
+        case ACCESS_ACTION_DESTROY:
+                r = de_purge_dossier(e, ds.id, now);
+                break;
+        default:
+                r = -EINVAL;
+        }
+        return de_finish(e, r);
+}
+
+static const char sql_traits[] =
+        "SELECT ins_oid, birth_name, first_names, birth_date, sex, birth_place, created_at, "
+        "coalesce(destroyed_at, 0) FROM dossiers WHERE id = ?1";
+
+/* The dates, and the traits when the decision shows them, of the
+ * dossier row ds->id into info. */
+static int read_traits(struct dossier_engine *e, const struct dstate *ds, struct dossier_info *info) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r;
+
+        r = store_prepare(e->store, sql_traits, &st);
+        if (r < 0 || (r = store_bind_int(st, 1, ds->id)) < 0 || (r = store_step(e->store, st)) < 0)
+                return r;
+        info->created_at = sqlite3_column_int64(st, 6);
+        info->destroyed_at = sqlite3_column_int64(st, 7);
+        info->traits_shown = info->decision.allow && ds->status != ACCESS_DOSSIER_DESTROYED;
+        if (info->traits_shown) {
+                de_copy_column(info->ins_oid, sizeof(info->ins_oid), st, 0);
+                de_copy_column(info->birth_name, sizeof(info->birth_name), st, 1);
+                de_copy_column(info->first_names, sizeof(info->first_names), st, 2);
+                de_copy_column(info->birth_date, sizeof(info->birth_date), st, 3);
+                de_copy_column(info->sex, sizeof(info->sex), st, 4);
+                de_copy_column(info->birth_place, sizeof(info->birth_place), st, 5);
+        }
+        return 0;
+}
+
+int dossier_info(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                 struct dossier_info *ret) {
+        DE_LOCKED(e);
+        struct dossier_info info = {};
+        struct dstate ds;
+        int64_t now;
+        int r;
+
+        if (!e || !ret || de_actor_check(actor) < 0 || de_ins_check(ins) < 0)
+                return -EINVAL;
+        now = de_now_of(e);
+        r = store_begin(e->store);
+        if (r < 0)
+                return r;
+        /* like begin_op(), without noting the professional: reading a status
+         * is not an access to the dossier */
+        if ((r = de_load_state(e, actor, ins, &ds)) >= 0 &&
+            (r = de_decide_audited_as(e, actor, ins, &ds, ACCESS_ACTION_LIST, DOSSIER_ACTION_READ_STATUS, NULL, NULL,
+                                      false, now, NULL)) >= 0) {
+                info.decision = e->last;
+                info.status = ds.status;
+                info.closed_at = ds.closed_at;
+                if (ds.id)
+                        r = read_traits(e, &ds, &info);
+        }
+        info.options_shown = actor->kind == ACCESS_ACTOR_PATIENT && info.decision.allow;
+        if (info.options_shown) {
+                info.optout_emergency = ds.optout_emergency;
+                info.optout_call_centre = ds.optout_call_centre;
+                info.notify = ds.notify;
+        }
+        r = de_end_tx(e, r);
+        if (r < 0)
+                return r;
+        *ret = info;
+        return 0;
+}
+
+int dossier_close(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins) {
+        DE_LOCKED(e);
+        return lifecycle_op(e, actor, ins, ACCESS_ACTION_CLOSE);
+}
+
+int dossier_reactivate(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins) {
+        DE_LOCKED(e);
+        return lifecycle_op(e, actor, ins, ACCESS_ACTION_REACTIVATE);
+}
+
+int dossier_destroy(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins) {
+        DE_LOCKED(e);
+        return lifecycle_op(e, actor, ins, ACCESS_ACTION_DESTROY);
+}
+
+int dossier_set_options(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                        int optout_emergency, int optout_call_centre, int notify_choice) {
+        DE_LOCKED(e);
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        struct dstate ds;
+        int64_t now;
+        int r;
+
+        r = de_simple_op(e, actor, ins, ACCESS_ACTION_SET_OPTIONS, &ds, &now);
+        if (r >= 0 && e->last.allow && (r = store_prepare(e->store, sql_set_options, &st)) >= 0 &&
+            (r = store_bind_int(st, 1, ds.id)) >= 0 &&
+            (r = optout_emergency >= 0 ? store_bind_int(st, 2, !!optout_emergency) : 0) >= 0 &&
+            (r = optout_call_centre >= 0 ? store_bind_int(st, 3, !!optout_call_centre) : 0) >= 0 &&
+            (r = notify_choice >= 0 ? store_bind_int(st, 4, !!notify_choice) : 0) >= 0)
+                r = store_exec_step(e->store, st);
+        return de_finish(e, r);
+}

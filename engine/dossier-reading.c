@@ -1,0 +1,179 @@
+/* engine/dossier-reading.c: documents read: the list and one document with
+ * its content; see dossier.h and docs/dossier-engine.md. */
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dossier-internal.h"
+#include "lib/macro.h"
+
+#define DOC_COLUMNS                                                                                          \
+        "d.id, d.uid, d.type_code, d.class_code, d.format_code, d.mime, d.title, d.author_id, "                  \
+        "d.author_institution, d.author_role, d.author_specialty, d.created_at, d.deposited_at, d.size, "        \
+        "d.sha256, d.status, d.version, d.masked, d.hidden_from_patient, d.hidden_since, "                       \
+        "(SELECT r.uid FROM documents r WHERE r.id = d.replaced_by)"
+static const char sql_list[] =
+        "SELECT " DOC_COLUMNS " FROM documents d WHERE d.dossier_id = ?1 AND (?2 OR d.status = 1) "
+        "AND d.deposited_at >= ?3 ORDER BY d.deposited_at DESC, d.id DESC";
+static const char sql_read[] = "SELECT " DOC_COLUMNS " FROM documents d WHERE d.dossier_id = ?1 AND d.uid = ?2";
+static const char sql_content[] = "SELECT content FROM contents WHERE doc_id = ?1";
+
+/* Fills d and ad from a row of DOC_COLUMNS. */
+static void doc_from_row(sqlite3_stmt *st, int64_t now, struct dossier_doc *d, struct access_doc *ad) {
+        *d = (struct dossier_doc) {};
+        de_copy_column(d->uid, sizeof(d->uid), st, 1);
+        de_copy_column(d->type_code, sizeof(d->type_code), st, 2);
+        de_copy_column(d->class_code, sizeof(d->class_code), st, 3);
+        de_copy_column(d->format_code, sizeof(d->format_code), st, 4);
+        de_copy_column(d->mime, sizeof(d->mime), st, 5);
+        de_copy_column(d->title, sizeof(d->title), st, 6);
+        de_copy_column(d->author_id, sizeof(d->author_id), st, 7);
+        de_copy_column(d->institution, sizeof(d->institution), st, 8);
+        de_copy_column(d->role, sizeof(d->role), st, 9);
+        de_copy_column(d->specialty, sizeof(d->specialty), st, 10);
+        d->created_at = sqlite3_column_int64(st, 11);
+        d->deposited_at = sqlite3_column_int64(st, 12);
+        d->size = sqlite3_column_int64(st, 13);
+        if (sqlite3_column_bytes(st, 14) == 32)
+                memcpy(d->sha256, sqlite3_column_blob(st, 14), 32);
+        d->status = (enum access_doc_status) (sqlite3_column_int(st, 15) - 1);
+        d->version = sqlite3_column_int(st, 16);
+        d->masked = sqlite3_column_int(st, 17);
+        d->hidden_from_patient = de_held_back(st, 18, now);
+        de_copy_column(d->replaced_by, sizeof(d->replaced_by), st, 20);
+        d->patient_deposit = strcmp(d->class_code, ACCESS_CLASS_PATIENT) == 0;
+        *ad = (struct access_doc) {
+                .type_code = d->type_code,
+                .class_code = d->class_code,
+                .author_id = d->author_id,
+                .status = d->status,
+                .masked = d->masked,
+                .hidden_from_patient = d->hidden_from_patient,
+        };
+}
+
+/* One audited LIST decision, then each document is filtered through the
+ * READ decision (not audited one by one: the trail says the list was
+ * read). */
+int dossier_list(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, unsigned flags,
+                 struct dossier_doc **ret, size_t *ret_n) {
+        DE_LOCKED(e);
+        _cleanup_free_ struct dossier_doc *docs = NULL;
+        struct dstate ds;
+        size_t n = 0, cap = 0;
+        int64_t now, seq = 0;
+        int r;
+
+        if (!ret || !ret_n)
+                return -EINVAL;
+        r = de_dossier_op(e, actor, ins, ACCESS_ACTION_LIST, &ds, &now, &seq);
+        if (r < 0 || !e->last.allow)
+                return de_finish(e, r);
+        {
+                _cleanup_stmt_ sqlite3_stmt *st = NULL;
+                struct access_decision keep = e->last;
+
+                r = store_prepare(e->store, sql_list, &st);
+                if (r < 0)
+                        return de_finish(e, r);
+                if ((r = store_bind_int(st, 1, ds.id)) < 0 ||
+                    (r = store_bind_int(st, 2, !!(flags & DOSSIER_LIST_ALL_STATUSES))) < 0 ||
+                    (r = store_bind_int(st, 3, flags & DOSSIER_LIST_FIRST_SEARCH ? now - DOSSIER_FIRST_SEARCH
+                                                                                : INT64_MIN)) < 0)
+                        return de_finish(e, r);
+                while ((r = store_step(e->store, st)) > 0) {
+                        struct dossier_doc *nd = de_grow(docs, n, &cap, sizeof(*docs), 16);
+                        struct access_request req;
+                        struct access_decision d;
+                        struct access_doc ad;
+
+                        if (!nd) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        docs = nd;
+                        doc_from_row(st, now, &docs[n], &ad);
+                        de_fill_request(e, actor, ins, &ds, ACCESS_ACTION_READ, &ad, false, &req);
+                        if (access_decide(&req, &d) < 0 || !d.allow)
+                                continue;
+                        docs[n].warn_hidden_from_patient = d.flags & ACCESS_FLAG_WARN_HIDDEN_FROM_PATIENT;
+                        n++;
+                }
+                e->last = keep;
+        }
+        r = de_finish_allowed(e, actor, &ds, now, seq, r);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(docs);
+        *ret_n = n;
+        return 0;
+}
+
+int dossier_read(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, const char *uid,
+                 struct dossier_doc *ret_doc, void **ret_content, size_t *ret_len) {
+        DE_LOCKED(e);
+        _cleanup_free_ void *content = NULL;
+        struct dossier_doc d;
+        struct access_doc ad;
+        struct dstate ds;
+        bool found = false;
+        int64_t now, seq = 0, id = 0;
+        size_t len = 0;
+        uint8_t digest[32];
+        int r;
+
+        if (!ret_doc || !ret_content || !ret_len || de_uid_check(uid) < 0)
+                return -EINVAL;
+        r = de_begin_op(e, actor, ins, &ds, &now);
+        if (r < 0)
+                return r;
+        if (ds.id) {
+                _cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+                r = store_prepare(e->store, sql_read, &st);
+                if (r >= 0 && (r = store_bind_int(st, 1, ds.id)) >= 0 && (r = store_bind_text(st, 2, uid)) >= 0)
+                        r = store_step(e->store, st);
+                if (r > 0) {
+                        doc_from_row(st, now, &d, &ad);
+                        id = sqlite3_column_int64(st, 0);
+                        found = true;
+                }
+                if (r < 0)
+                        return de_finish(e, r);
+        }
+        r = de_decide_audited(e, actor, ins, &ds, ACCESS_ACTION_READ, found ? &ad : NULL, uid, false, now, &seq);
+        if (r < 0 || !e->last.allow)
+                return de_finish(e, r);
+        d.warn_hidden_from_patient = e->last.flags & ACCESS_FLAG_WARN_HIDDEN_FROM_PATIENT;
+        {
+                _cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+                r = store_prepare(e->store, sql_content, &st);
+                if (r >= 0 && (r = store_bind_int(st, 1, id)) >= 0)
+                        r = store_step(e->store, st);
+                if (r == 0)
+                        r = -EBADMSG; /* metadata without content */
+                if (r > 0) {
+                        const void *blob = sqlite3_column_blob(st, 0);
+
+                        len = (size_t) sqlite3_column_bytes(st, 0);
+                        content = malloc(len ? len : 1);
+                        if (!content)
+                                r = -ENOMEM;
+                        else if (len)
+                                memcpy(content, blob, len);
+                }
+        }
+        if (r >= 0)
+                r = de_sha256(len ? content : "", len, digest);
+        if (r >= 0 && (memcmp(digest, d.sha256, 32) != 0 || (int64_t) len != d.size))
+                r = -EBADMSG;
+        r = de_finish_allowed(e, actor, &ds, now, seq, r);
+        if (r < 0)
+                return r;
+        *ret_doc = d;
+        *ret_content = TAKE_PTR(content);
+        *ret_len = len;
+        return 0;
+}

@@ -1,0 +1,301 @@
+/* engine/dossier-trail.c: what the patient reads of their history (trail,
+ * notifications), and the system jobs: retention purge and hold release;
+ * see dossier.h and docs/dossier-engine.md. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dossier-internal.h"
+#include "lib/macro.h"
+
+static const char sql_expired[] =
+        "SELECT ins FROM dossiers WHERE status = 2 AND closed_at <= ?1 ORDER BY id LIMIT 1";
+static const char sql_holds[] =
+        "SELECT d.id, d.uid, d.hidden_since, d.hold_notified, s.id, s.ins, s.status FROM documents d "
+        "JOIN dossiers s ON s.id = d.dossier_id WHERE d.hidden_from_patient = 1 AND d.hidden_since <= ?1 "
+        "AND (d.hold_notified = 0 OR d.hidden_since <= ?2) ORDER BY d.id LIMIT 256";
+static const char sql_hold_notified[] = "UPDATE documents SET hold_notified = 1 WHERE id = ?1";
+
+static const char sql_notifications[] =
+        "SELECT id, at, recipient, kind, message, document FROM notifications WHERE dossier_id = ?1 "
+        "AND recipient = 'patient' ORDER BY id";
+static const char sql_notifications_for[] =
+        "SELECT id, at, recipient, kind, message, document FROM notifications WHERE recipient = ?1 ORDER BY id";
+
+/* Purges the oldest expired dossier, in one transaction and under the
+ * engine lock: 1 when one was purged, 0 when none is left. */
+static int purge_one(struct dossier_engine *e, int64_t now) {
+        static const struct dossier_actor sys = { .kind = ACCESS_ACTOR_SYSTEM, .session = "retention" };
+        DE_LOCKED(e);
+        char ins[DOSSIER_CODE_MAX];
+        struct dstate ds;
+        int r;
+
+        r = store_begin(e->store);
+        if (r < 0)
+                return r;
+        {
+                _cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+                r = store_prepare(e->store, sql_expired, &st);
+                if (r >= 0)
+                        r = store_bind_int(st, 1, now - DOSSIER_RETENTION);
+                if (r >= 0)
+                        r = store_step(e->store, st);
+                if (r > 0)
+                        de_copy_column(ins, sizeof(ins), st, 0);
+        }
+        if (r <= 0) {
+                store_rollback(e->store);
+                return r;
+        }
+        r = de_load_state(e, &sys, ins, &ds);
+        if (r >= 0)
+                r = de_decide_audited(e, &sys, ins, &ds, ACCESS_ACTION_PURGE, NULL, NULL, false, now, NULL);
+        if (r >= 0 && e->last.allow)
+                r = de_purge_dossier(e, ds.id, now);
+        r = de_finish(e, r);
+        return r < 0 ? r : 1;
+}
+
+/* One expired dossier per transaction, the lock let go in between, so
+ * that a long purge never holds the write lock (nor the engine) for long
+ * and a crash loses at most one step. */
+int dossier_purge_expired(struct dossier_engine *e, unsigned *ret_purged) {
+        unsigned purged = 0;
+        int64_t now;
+        int r;
+
+        if (!e)
+                return -EINVAL;
+        now = de_now_of(e);
+        while ((r = purge_one(e, now)) > 0)
+                purged++;
+        if (ret_purged)
+                *ret_purged = purged;
+        return r;
+}
+
+/* One held-back document, as the hold job reads it. */
+struct hold {
+        int64_t id, since, dossier_id;
+        bool was_notified;
+        enum access_dossier_status status;
+        char uid[DOSSIER_UID_SIZE], ins[DOSSIER_CODE_MAX];
+};
+
+/* Reads up to max held-back documents due for a notice or a release. */
+static int load_holds(struct dossier_engine *e, int64_t now, struct hold *h, size_t max, size_t *ret_n) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        size_t n = 0;
+        int r;
+
+        r = store_prepare(e->store, sql_holds, &st);
+        if (r >= 0)
+                r = store_bind_int(st, 1, now - DOSSIER_HOLD_NOTIFY);
+        if (r >= 0)
+                r = store_bind_int(st, 2, now - DOSSIER_HOLD_RELEASE);
+        while (r >= 0 && n < max && (r = store_step(e->store, st)) > 0) {
+                h[n].id = sqlite3_column_int64(st, 0);
+                de_copy_column(h[n].uid, DOSSIER_UID_SIZE, st, 1);
+                h[n].since = sqlite3_column_int64(st, 2);
+                h[n].was_notified = sqlite3_column_int(st, 3);
+                h[n].dossier_id = sqlite3_column_int64(st, 4);
+                de_copy_column(h[n].ins, DOSSIER_CODE_MAX, st, 5);
+                h[n].status = (enum access_dossier_status) sqlite3_column_int(st, 6);
+                n++;
+        }
+        *ret_n = n;
+        return r < 0 ? r : 0;
+}
+
+/* One held-back document: released (audited) at 1 month, else the
+ * patient told once to consult; counted in *notified or *released. */
+static int process_hold(struct dossier_engine *e, const struct hold *h, int64_t now, unsigned *notified,
+                        unsigned *released) {
+        static const struct dossier_actor sys = { .kind = ACCESS_ACTOR_SYSTEM, .session = "hold" };
+        struct dstate ds = { .id = h->dossier_id, .status = h->status };
+        bool release = h->since + DOSSIER_HOLD_RELEASE <= now;
+        int r = 0;
+
+        if (release) {
+                int64_t seq;
+
+                r = de_decide_audited(e, &sys, h->ins, &ds, ACCESS_ACTION_RELEASE_HOLD, NULL, h->uid, false, now,
+                                      &seq);
+                if (r >= 0 && e->last.allow)
+                        r = de_exec_id(e, de_sql_release, h->id);
+                if (r >= 0 && e->last.allow)
+                        (*released)++;
+        }
+        if (r >= 0 && !h->was_notified) {
+                if (!release)
+                        r = de_notify(e, h->dossier_id, "patient", now, "hold-consult",
+                                      "A document awaits an announcement consultation: please consult "
+                                      "the professional who deposited it.",
+                                      h->uid, NULL, 0);
+                if (r >= 0)
+                        r = de_exec_id(e, sql_hold_notified, h->id);
+                if (r >= 0 && !release)
+                        (*notified)++;
+        }
+        if (r >= 0 && release && !e->last.allow)
+                r = -EIO; /* would loop forever */
+        return r;
+}
+
+/* Held-back documents: at 2 weeks the patient is told to consult (once),
+ * at 1 month the hold ends. Each change is audited as a system action. */
+int dossier_tick(struct dossier_engine *e, unsigned *ret_notified, unsigned *ret_released) {
+        DE_LOCKED(e);
+        unsigned notified = 0, released = 0;
+        int64_t now;
+        int r;
+
+        if (!e)
+                return -EINVAL;
+        now = de_now_of(e);
+        r = store_begin(e->store);
+        if (r < 0)
+                return r;
+        for (;;) {
+                struct hold h[32];
+                size_t n = 0;
+
+                r = load_holds(e, now, h, ELEMENTSOF(h), &n);
+                if (r < 0 || n == 0)
+                        break;
+                for (size_t i = 0; i < n && r >= 0; i++)
+                        r = process_hold(e, &h[i], now, &notified, &released);
+                if (r < 0)
+                        break;
+        }
+        r = de_end_tx(e, r);
+        if (r < 0)
+                return r;
+        if (ret_notified)
+                *ret_notified = notified;
+        if (ret_released)
+                *ret_released = released;
+        return 0;
+}
+
+/* A reading of the trail or the notifications: decided, audited and
+ * committed before the reading, so that the entry recording it is part of
+ * what is read. */
+static int committed_op(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                        enum access_action action, struct dstate *ds) {
+        int64_t now;
+
+        return de_finish(e, de_simple_op(e, actor, ins, action, ds, &now));
+}
+
+static const char sql_held_uids[] =
+        "SELECT uid, hidden_from_patient, hidden_since FROM documents WHERE dossier_id = ?1 AND hidden_from_patient = 1";
+
+/* The patient's view of the trail leaves out the entries about documents
+ * still held back from them: "a document was deposited" must wait for the
+ * announcement consultation like the document itself. */
+struct trail_filter {
+        audit_cb cb;
+        void *userdata;
+        char (*held)[DOSSIER_UID_SIZE];
+        size_t n_held;
+};
+
+static int trail_filtered(const struct audit_entry *a, void *userdata) {
+        const struct trail_filter *f = userdata;
+        for (size_t i = 0; a->document && a->document[0] && i < f->n_held; i++)
+                if (strcmp(a->document, f->held[i]) == 0)
+                        return 0;
+        return f->cb(a, f->userdata);
+}
+
+int dossier_trail(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, audit_cb cb,
+                  void *userdata) {
+        DE_LOCKED(e);
+        struct dstate ds;
+        int r = cb ? committed_op(e, actor, ins, ACCESS_ACTION_READ_TRAIL, &ds) : -EINVAL;
+
+        if (r < 0)
+                return r;
+        if (actor->kind != ACCESS_ACTOR_PATIENT)
+                return audit_list(e->store, ins, cb, userdata);
+
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        struct trail_filter f = {.cb = cb, .userdata = userdata};
+        int64_t now = de_now_of(e);
+        size_t cap = 0;
+        if ((r = store_prepare(e->store, sql_held_uids, &st)) < 0 || (r = store_bind_int(st, 1, ds.id)) < 0)
+                return r;
+        while ((r = store_step(e->store, st)) > 0) {
+                if (!de_held_back(st, 1, now))
+                        continue;
+                if (f.n_held == cap) {
+                        size_t ncap = cap ? cap * 2 : 8;
+                        void *p = realloc(f.held, ncap * sizeof(*f.held));
+                        if (!p) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        f.held = p;
+                        cap = ncap;
+                }
+                snprintf(f.held[f.n_held++], DOSSIER_UID_SIZE, "%s", (const char *)sqlite3_column_text(st, 0));
+        }
+        if (r >= 0)
+                r = audit_list(e->store, ins, trail_filtered, &f);
+        free(f.held);
+        return r;
+}
+
+/* One row of sql_notifications(_for) to the caller's callback. */
+struct notification_walk {
+        dossier_notification_cb cb;
+        void *userdata;
+};
+
+static int notification_row(sqlite3_stmt *st, void *userdata) {
+        const struct notification_walk *w = userdata;
+        struct dossier_notification n = {
+                .id = sqlite3_column_int64(st, 0),
+                .at = sqlite3_column_int64(st, 1),
+                .recipient = (const char *) sqlite3_column_text(st, 2),
+                .kind = (const char *) sqlite3_column_text(st, 3),
+                .message = (const char *) sqlite3_column_text(st, 4),
+                .document = (const char *) sqlite3_column_text(st, 5),
+        };
+
+        return w->cb(&n, w->userdata);
+}
+
+/* The notifications of a dossier (recipient NULL) or of one recipient. */
+static int walk_notifications(struct dossier_engine *e, const char *sql, int64_t dossier_id, const char *recipient,
+                              dossier_notification_cb cb, void *userdata) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        struct notification_walk w = { .cb = cb, .userdata = userdata };
+        int r;
+
+        r = store_prepare_text(e->store, sql, recipient, &st);
+        if (r >= 0 && !recipient)
+                r = store_bind_int(st, 1, dossier_id);
+        return r < 0 ? r : store_each_row(e->store, st, notification_row, &w);
+}
+
+int dossier_notifications(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                          dossier_notification_cb cb, void *userdata) {
+        DE_LOCKED(e);
+        struct dstate ds;
+        int r = cb ? committed_op(e, actor, ins, ACCESS_ACTION_READ_NOTIFICATIONS, &ds) : -EINVAL;
+
+        return r < 0 ? r : walk_notifications(e, sql_notifications, ds.id, NULL, cb, userdata);
+}
+
+int dossier_notifications_for(struct dossier_engine *e, const char *id_nat, dossier_notification_cb cb,
+                              void *userdata) {
+        DE_LOCKED(e);
+        if (!e || !cb || de_code_field(id_nat, true) < 0)
+                return -EINVAL;
+        return walk_notifications(e, sql_notifications_for, 0, id_nat, cb, userdata);
+}
