@@ -299,3 +299,11 @@ int dossier_notifications_for(struct dossier_engine *e, const char *id_nat, doss
                 return -EINVAL;
         return walk_notifications(e, sql_notifications_for, 0, id_nat, cb, userdata);
 }
+
+int dossier_audit_verify(struct dossier_engine *e, int64_t *ret_bad_seq, char *msg, size_t msg_size,
+                         int64_t *ret_head_seq, uint8_t ret_head[AUDIT_HASH_LEN]) {
+        DE_LOCKED(e);
+        int v = audit_verify(e->store, ret_bad_seq, msg, msg_size);
+        int r = audit_head(e->store, ret_head_seq, ret_head);
+        return v < 0 ? v : r;
+}

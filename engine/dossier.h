@@ -77,9 +77,17 @@ static inline void dossier_engine_closep(struct dossier_engine **e) {
 }
 #define _cleanup_dossier_engine_ __attribute__((cleanup(dossier_engine_closep)))
 
-/* The engine's store, for tests, tools and the trail check: used beside
- * the engine, it is not covered by the engine's lock. */
+/* The engine's store, for tests and tools: used beside the engine, it is
+ * not covered by the engine's lock (the API uses dossier_audit_verify). */
 struct store *dossier_engine_store(struct dossier_engine *e);
+/* Verifies the whole trail's hash chain and reads its head, under the
+ * engine's lock so that no write lands half-way: returns 0 when intact,
+ * -EBADMSG when broken (*ret_bad_seq and msg say where and why), another
+ * negative errno when the store fails.  *ret_head_seq and ret_head get
+ * the last entry (0 and zeros for an empty trail) whenever the head could
+ * be read. */
+int dossier_audit_verify(struct dossier_engine *e, int64_t *ret_bad_seq, char *msg, size_t msg_size,
+                         int64_t *ret_head_seq, uint8_t ret_head[AUDIT_HASH_LEN]);
 /* The engine's clock (the configured one, else time(NULL)): what callers
  * that write trail entries beside the engine must use. */
 int64_t dossier_engine_now(struct dossier_engine *e);
