@@ -130,6 +130,25 @@ expect() {
         grep -Eq "$2" "$1" || { cat "$1" >&2; fail "$3"; }
 }
 
+# p11_card NAME PROFILE: makes the work folder W=$LAB_DIR/NAME and puts the
+# simulated CPS $CARNET_PKI/PROFILE.profile in slot 1, waiting for pcscd.
+p11_card() {
+        W=$LAB_DIR/$1
+        mkdir -p "$W"
+        sim_start 1 "$CARNET_PKI/$2.profile"
+        wait_card 1 present
+}
+
+# p11_token LABEL: opensc-tool lists both virtual readers, and pkcs11-tool a
+# token labelled LABEL (the certificate's CN); the lists stay in $W.
+p11_token() {
+        opensc-tool -l >"$W/readers"
+        expect "$W/readers" "Virtual PCD 00 00" "opensc-tool -l: no slot 0 reader"
+        expect "$W/readers" "Virtual PCD 00 01" "opensc-tool -l: no slot 1 reader"
+        p11 -L >"$W/slots" 2>&1
+        expect "$W/slots" "token label +: $1\$" "token label is not the CN"
+}
+
 # ---- helpers for tests that drive carnetctl --------------------------------
 
 # ctl ARGS...: carnetctl on $CARNETD_SOCK (default $LAB_DIR/carnetd.sock)

@@ -13,21 +13,10 @@ set -eu
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-MODULE=$OPENSC_MODULE
 PIN=1234
-W=$LAB_DIR/t-rsa
-mkdir -p "$W"
 
-
-sim_start 1 "$CARNET_PKI/cps-rsa.profile"
-wait_card 1 present
-
-opensc-tool -l >"$W/readers"
-expect "$W/readers" "Virtual PCD 00 00" "opensc-tool -l: no slot 0 reader"
-expect "$W/readers" "Virtual PCD 00 01" "opensc-tool -l: no slot 1 reader"
-
-p11 -L >"$W/slots" 2>&1
-expect "$W/slots" "token label +: 899700000001$" "token label is not the CN"
+p11_card t-rsa cps-rsa
+p11_token 899700000001
 
 p11 -O >"$W/objects" 2>&1
 [ "$(grep -c '^Certificate Object; type = X.509 cert' "$W/objects")" = 2 ] ||
