@@ -197,3 +197,33 @@ carnetd_start() {
         daemon=$!
         until_ok test -S "${CARNETD_SOCK:-$LAB_DIR/carnetd.sock}"
 }
+
+# ---- the usual cards: the family's Carte Vitale and a CPS ------------------
+
+# lab_cards [CPS]: the family's Carte Vitale in slot 0 and the CPS
+# $CARNET_PKI/CPS.profile (default cps-rsa) in slot 1, both seen by pcscd.
+lab_cards() {
+        sim_start 0 tests/profiles/vitale-family.profile
+        sim_start 1 "$CARNET_PKI/${1:-cps-rsa}.profile"
+        wait_card 0 present
+        wait_card 1 present
+}
+
+# cps_ready: carnetd sees a CPS in slot 1.
+cps_ready() { api GET /v1/readers | grep -q '"Virtual PCD 00 01","card_present":true[^}]*"type":"cps"'; }
+
+# cards_ready: waits until carnetd sees the CPS and has read the Vitale.
+cards_ready() {
+        until_ok cps_ready
+        until_ok eval 'api GET /v1/vitale | grep -q "^200"'
+}
+
+# swap_cps CPS: takes the card out of slot 1, puts $CARNET_PKI/CPS.profile
+# in, and waits until carnetd sees it.
+swap_cps() {
+        sim_stop 1
+        wait_card 1 absent
+        sim_start 1 "$CARNET_PKI/$1.profile"
+        wait_card 1 present
+        until_ok cps_ready
+}
