@@ -142,13 +142,7 @@ static void print_doc(const json_t *d, void *userdata) {
 }
 
 static int doc_show(const struct ctl *ctl, int argc, char **argv) {
-        char path[1024];
-        int r;
-        if (argc != 3)
-                return ctl_operands("doc show", argc - 1, 2, 2);
-        if ((r = ctl_path(path, sizeof(path), "/v1/dossiers", argv[1], "documents", argv[2], NULL)))
-                return r;
-        return ctl_run(ctl, "GET", path, NULL, print_doc, NULL);
+        return ctl_run_operands(ctl, "doc", true, argc, argv, "GET", NULL, NULL, print_doc, NULL);
 }
 
 /* ---- get ------------------------------------------------------------------- */
@@ -167,18 +161,12 @@ static int write_all(int fd, const char *buf, size_t len) {
 }
 
 static int doc_get(const struct ctl *ctl, int argc, char **argv) {
-        static const struct option opts[] = {{"output", required_argument, NULL, 'o'}, {}};
+        static const struct option output_opt = {"output", required_argument, NULL, 'o'};
         const char *out = NULL;
         char path[1024];
-        int c, r;
+        int r;
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "o:", opts, NULL)) >= 0) {
-                if (c != 'o')
-                        SUB_USAGE("get");
-                out = optarg;
-        }
-        if ((r = ctl_operands("doc get", argc - optind, 2, 2)))
+        if ((r = ctl_sub_option("doc", argc, argv, &output_opt, 2, &out)))
                 return r;
         if ((r = ctl_path(path, sizeof(path), "/v1/dossiers", argv[optind], "documents", argv[optind + 1], "content",
                           NULL)))
@@ -296,7 +284,7 @@ static void on_progress(void *userdata, size_t sent, size_t total) {
                 p->done = true;
 }
 
-static void print_deposit(const json_t *j) {
+static void print_deposit(const json_t *j, void *userdata) {
         json_t *w = json_object_get(j, "warnings"), *x;
         size_t i;
         if (show_str(j, "replaces", NULL))
@@ -413,12 +401,7 @@ static int doc_put_or_replace(const struct ctl *ctl, int argc, char **argv, bool
                 secure_zero(content, len);
         if (r)
                 return r;
-        if (ctl->json)
-                ctl_print_json(rep.json);
-        else
-                print_deposit(rep.json);
-        client_reply_clear(&rep);
-        return CTL_EXIT_OK;
+        return ctl_print_reply(ctl, &rep, print_deposit, NULL);
 }
 
 static int doc_put(const struct ctl *ctl, int argc, char **argv) {
@@ -436,26 +419,14 @@ static void print_action(const json_t *j, void *userdata) {
 }
 
 static int doc_action(const struct ctl *ctl, int argc, char **argv) {
-        static const struct {
-                const char *verb, *done;
-        } verbs[] = {
+        static const struct show_pair verbs[] = {
                 {"archive", "archived"},
                 {"mask", "masked (hidden from professionals but its author, the médecin traitant and those you allow)"},
                 {"unmask", "unmasked"},
                 {"release", "released: visible to the patient"},
         };
-        char path[1024], what[32];
-        const char *done = "done";
-        int r;
-        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-                if (strcmp(verbs[i].verb, argv[0]) == 0)
-                        done = verbs[i].done;
-        snprintf(what, sizeof(what), "doc %s", argv[0]);
-        if (argc != 3)
-                return ctl_operands(what, argc - 1, 2, 2);
-        if ((r = ctl_path(path, sizeof(path), "/v1/dossiers", argv[1], "documents", argv[2], argv[0], NULL)))
-                return r;
-        return ctl_run(ctl, "POST", path, NULL, print_action, (void *)done);
+        const char *done = show_lookup(verbs, ELEMENTSOF(verbs), argv[0], "done");
+        return ctl_run_operands(ctl, "doc", true, argc, argv, "POST", argv[0], NULL, print_action, (void *)done);
 }
 
 int cmd_doc(const struct ctl *ctl, int argc, char **argv) {
