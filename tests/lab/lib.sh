@@ -1,3 +1,4 @@
+#!/bin/bash
 # tests/lab/lib.sh: helpers for commands run inside tests/lab/lab-run.
 # Needs LAB_DIR and CARNET_BUILD (set by lab-run).
 
@@ -137,6 +138,22 @@ p11_card() {
         mkdir -p "$W"
         sim_start 1 "$CARNET_PKI/$2.profile"
         wait_card 1 present
+}
+
+# expect_count FILE PATTERN N WHAT: exactly N lines of FILE match PATTERN
+# (a basic regex).
+expect_count() {
+        [ "$(grep -c "$2" "$1")" = "$3" ] || { cat "$1" >&2; fail "$4"; }
+}
+
+# p11_cert ID PEM: the certificate ID read through the card is PEM, byte
+# for byte; its public key goes to $W/pub-ID.pem.
+p11_cert() {
+        p11 --read-object --type cert --id "$1" -o "$W/card-$1.der" >/dev/null 2>&1 ||
+                fail "cannot read certificate $1"
+        openssl x509 -in "$2" -outform DER -out "$W/pki-$1.der"
+        cmp -s "$W/card-$1.der" "$W/pki-$1.der" || fail "certificate $1 differs from $2"
+        openssl x509 -in "$2" -pubkey -noout >"$W/pub-$1.pem"
 }
 
 # p11_token LABEL: opensc-tool lists both virtual readers, and pkcs11-tool a
