@@ -304,6 +304,51 @@ static void print_deposit(const json_t *j, void *userdata) {
                 printf("ALERT: more alerts than carnetd lists\n");
 }
 
+/* Sends file as a new document at path, its metadata meta in the
+ * X-Carnet-Document header; prints the deposit.  Returns the exit code. */
+static int send_document(const struct ctl *ctl, const char *path, const char *file, const json_t *meta,
+                         const char *mime) {
+        int r;
+        _cleanup_free_ char *content = NULL;
+        size_t len = 0;
+        if ((r = read_file(file, &content, &len)) < 0) {
+                if (r == -EFBIG)
+                        fprintf(stderr, "carnetctl: %s is larger than carnetctl sends (%u MiB)\n", file,
+                                DOC_UPLOAD_MAX >> 20);
+                else
+                        fprintf(stderr, "carnetctl: cannot read %s: %s\n", file, strerror(-r));
+                return CTL_EXIT_USAGE;
+        }
+        /* the metadata travels in a header, as ASCII JSON; the body is the file as is */
+        _cleanup_free_ char *mj = json_dumps(meta, JSON_COMPACT | JSON_ENSURE_ASCII);
+        _cleanup_free_ char *hdr = NULL;
+        if (!mj || asprintf(&hdr, "X-Carnet-Document: %s", mj) < 0) {
+                hdr = NULL;
+                return CTL_EXIT_REFUSED;
+        }
+        const char *headers[] = {hdr, NULL};
+        struct upload_progress prog = {.last_percent = -1};
+        const struct client_call call = {
+                .method = "POST",
+                .path = path,
+                .headers = headers,
+                .body = content ? content : "",
+                .body_len = len,
+                .content_type = mime,
+                .progress = isatty(STDERR_FILENO) && len >= DOC_PROGRESS_MIN ? on_progress : NULL,
+                .progress_userdata = &prog,
+        };
+        struct client_reply rep;
+        r = ctl_call_full(ctl, &call, CTL_SESSION, &rep);
+        if (prog.last_percent >= 0 && !prog.done)
+                fputc('\n', stderr);
+        if (content)
+                secure_zero(content, len);
+        if (r)
+                return r;
+        return ctl_print_reply(ctl, &rep, print_deposit, NULL);
+}
+
 static int doc_put_or_replace(const struct ctl *ctl, int argc, char **argv, bool replace) {
         static const struct option opts[] = {
                 {"type", required_argument, NULL, 't'},        {"class", required_argument, NULL, 'c'},
@@ -364,44 +409,7 @@ static int doc_put_or_replace(const struct ctl *ctl, int argc, char **argv, bool
         if (r)
                 return r;
 
-        _cleanup_free_ char *content = NULL;
-        size_t len = 0;
-        if ((r = read_file(file, &content, &len)) < 0) {
-                if (r == -EFBIG)
-                        fprintf(stderr, "carnetctl: %s is larger than carnetctl sends (%u MiB)\n", file,
-                                DOC_UPLOAD_MAX >> 20);
-                else
-                        fprintf(stderr, "carnetctl: cannot read %s: %s\n", file, strerror(-r));
-                return CTL_EXIT_USAGE;
-        }
-        /* the metadata travels in a header, as ASCII JSON; the body is the file as is */
-        _cleanup_free_ char *mj = json_dumps(meta, JSON_COMPACT | JSON_ENSURE_ASCII);
-        _cleanup_free_ char *hdr = NULL;
-        if (!mj || asprintf(&hdr, "X-Carnet-Document: %s", mj) < 0) {
-                hdr = NULL;
-                return CTL_EXIT_REFUSED;
-        }
-        const char *headers[] = {hdr, NULL};
-        struct upload_progress prog = {.last_percent = -1};
-        const struct client_call call = {
-                .method = "POST",
-                .path = path,
-                .headers = headers,
-                .body = content ? content : "",
-                .body_len = len,
-                .content_type = mime,
-                .progress = isatty(STDERR_FILENO) && len >= DOC_PROGRESS_MIN ? on_progress : NULL,
-                .progress_userdata = &prog,
-        };
-        struct client_reply rep;
-        r = ctl_call_full(ctl, &call, CTL_SESSION, &rep);
-        if (prog.last_percent >= 0 && !prog.done)
-                fputc('\n', stderr);
-        if (content)
-                secure_zero(content, len);
-        if (r)
-                return r;
-        return ctl_print_reply(ctl, &rep, print_deposit, NULL);
+        return send_document(ctl, path, file, meta, mime);
 }
 
 static int doc_put(const struct ctl *ctl, int argc, char **argv) {
