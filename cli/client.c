@@ -208,13 +208,7 @@ int client_call(const char *socket, const struct client_call *call, struct clien
 
 int client_request(const char *socket, const char *method, const char *path, const char *body,
                    const char *const *headers, struct client_reply *ret, char *err, size_t errlen) {
-        const struct client_call call = {
-                .method = method,
-                .path = path,
-                .headers = headers,
-                .body = body,
-                .body_len = body ? strlen(body) : 0,
-        };
+        const struct client_call call = client_text_call(method, path, body, headers);
         return client_call(socket, &call, ret, err, errlen);
 }
 

@@ -3,6 +3,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <string.h>
 
 #define CLIENT_DEFAULT_SOCKET "/run/carnet/carnetd.sock"
 #define CLIENT_REPLY_MAX (64u * 1024 * 1024)
@@ -29,6 +30,18 @@ struct client_call {
         void (*progress)(void *userdata, size_t sent, size_t total);
         void *progress_userdata;
 };
+
+/* A request with a text body (NULL: none) and extra headers (NULL: none). */
+static inline struct client_call client_text_call(const char *method, const char *path, const char *body,
+                                                  const char *const *headers) {
+        return (struct client_call){
+                .method = method,
+                .path = path,
+                .headers = headers,
+                .body = body,
+                .body_len = body ? strlen(body) : 0,
+        };
+}
 
 void client_reply_clear(struct client_reply *r);
 

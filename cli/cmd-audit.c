@@ -32,13 +32,7 @@ static void print_trail(const json_t *j, void *userdata) {
 }
 
 static int audit_show(const struct ctl *ctl, int argc, char **argv) {
-        char path[512];
-        int r;
-        if (argc != 2)
-                return ctl_operands("audit show", argc - 1, 1, 1);
-        if ((r = ctl_path(path, sizeof(path), "/v1/dossiers", argv[1], "audit", NULL)))
-                return r;
-        return ctl_run(ctl, "GET", path, NULL, print_trail, NULL);
+        return ctl_run_operands(ctl, "audit", false, argc, argv, "GET", "audit", NULL, print_trail, NULL);
 }
 
 static int audit_verify(const struct ctl *ctl, int argc, char **argv) {

@@ -32,13 +32,7 @@ static void print_access(const json_t *j, void *userdata) {
 }
 
 static int auth_list(const struct ctl *ctl, int argc, char **argv) {
-        char path[512];
-        int r;
-        if (argc != 2)
-                return ctl_operands("auth list", argc - 1, 1, 1);
-        if ((r = ctl_path(path, sizeof(path), "/v1/dossiers", argv[1], "access", NULL)))
-                return r;
-        return ctl_run(ctl, "GET", path, NULL, print_access, NULL);
+        return ctl_run_operands(ctl, "auth", false, argc, argv, "GET", "access", NULL, print_access, NULL);
 }
 
 static void print_change(const json_t *j, void *userdata) {

@@ -142,13 +142,7 @@ static void print_doc(const json_t *d, void *userdata) {
 }
 
 static int doc_show(const struct ctl *ctl, int argc, char **argv) {
-        char path[1024];
-        int r;
-        if (argc != 3)
-                return ctl_operands("doc show", argc - 1, 2, 2);
-        if ((r = ctl_path(path, sizeof(path), "/v1/dossiers", argv[1], "documents", argv[2], NULL)))
-                return r;
-        return ctl_run(ctl, "GET", path, NULL, print_doc, NULL);
+        return ctl_run_operands(ctl, "doc", true, argc, argv, "GET", NULL, NULL, print_doc, NULL);
 }
 
 /* ---- get ------------------------------------------------------------------- */
@@ -167,18 +161,12 @@ static int write_all(int fd, const char *buf, size_t len) {
 }
 
 static int doc_get(const struct ctl *ctl, int argc, char **argv) {
-        static const struct option opts[] = {{"output", required_argument, NULL, 'o'}, {}};
+        static const struct option output_opt = {"output", required_argument, NULL, 'o'};
         const char *out = NULL;
         char path[1024];
-        int c, r;
+        int r;
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "o:", opts, NULL)) >= 0) {
-                if (c != 'o')
-                        SUB_USAGE("get");
-                out = optarg;
-        }
-        if ((r = ctl_operands("doc get", argc - optind, 2, 2)))
+        if ((r = ctl_sub_option("doc", argc, argv, &output_opt, 2, &out)))
                 return r;
         if ((r = ctl_path(path, sizeof(path), "/v1/dossiers", argv[optind], "documents", argv[optind + 1], "content",
                           NULL)))
@@ -296,7 +284,7 @@ static void on_progress(void *userdata, size_t sent, size_t total) {
                 p->done = true;
 }
 
-static void print_deposit(const json_t *j) {
+static void print_deposit(const json_t *j, void *userdata) {
         json_t *w = json_object_get(j, "warnings"), *x;
         size_t i;
         if (show_str(j, "replaces", NULL))
@@ -314,6 +302,51 @@ static void print_deposit(const json_t *j) {
         }
         if (json_is_true(json_object_get(j, "warnings_truncated")))
                 printf("ALERT: more alerts than carnetd lists\n");
+}
+
+/* Sends file as a new document at path, its metadata meta in the
+ * X-Carnet-Document header; prints the deposit.  Returns the exit code. */
+static int send_document(const struct ctl *ctl, const char *path, const char *file, const json_t *meta,
+                         const char *mime) {
+        int r;
+        _cleanup_free_ char *content = NULL;
+        size_t len = 0;
+        if ((r = read_file(file, &content, &len)) < 0) {
+                if (r == -EFBIG)
+                        fprintf(stderr, "carnetctl: %s is larger than carnetctl sends (%u MiB)\n", file,
+                                DOC_UPLOAD_MAX >> 20);
+                else
+                        fprintf(stderr, "carnetctl: cannot read %s: %s\n", file, strerror(-r));
+                return CTL_EXIT_USAGE;
+        }
+        /* the metadata travels in a header, as ASCII JSON; the body is the file as is */
+        _cleanup_free_ char *mj = json_dumps(meta, JSON_COMPACT | JSON_ENSURE_ASCII);
+        _cleanup_free_ char *hdr = NULL;
+        if (!mj || asprintf(&hdr, "X-Carnet-Document: %s", mj) < 0) {
+                hdr = NULL;
+                return CTL_EXIT_REFUSED;
+        }
+        const char *headers[] = {hdr, NULL};
+        struct upload_progress prog = {.last_percent = -1};
+        const struct client_call call = {
+                .method = "POST",
+                .path = path,
+                .headers = headers,
+                .body = content ? content : "",
+                .body_len = len,
+                .content_type = mime,
+                .progress = isatty(STDERR_FILENO) && len >= DOC_PROGRESS_MIN ? on_progress : NULL,
+                .progress_userdata = &prog,
+        };
+        struct client_reply rep;
+        r = ctl_call_full(ctl, &call, CTL_SESSION, &rep);
+        if (prog.last_percent >= 0 && !prog.done)
+                fputc('\n', stderr);
+        if (content)
+                secure_zero(content, len);
+        if (r)
+                return r;
+        return ctl_print_reply(ctl, &rep, print_deposit, NULL);
 }
 
 static int doc_put_or_replace(const struct ctl *ctl, int argc, char **argv, bool replace) {
@@ -376,49 +409,7 @@ static int doc_put_or_replace(const struct ctl *ctl, int argc, char **argv, bool
         if (r)
                 return r;
 
-        _cleanup_free_ char *content = NULL;
-        size_t len = 0;
-        if ((r = read_file(file, &content, &len)) < 0) {
-                if (r == -EFBIG)
-                        fprintf(stderr, "carnetctl: %s is larger than carnetctl sends (%u MiB)\n", file,
-                                DOC_UPLOAD_MAX >> 20);
-                else
-                        fprintf(stderr, "carnetctl: cannot read %s: %s\n", file, strerror(-r));
-                return CTL_EXIT_USAGE;
-        }
-        /* the metadata travels in a header, as ASCII JSON; the body is the file as is */
-        _cleanup_free_ char *mj = json_dumps(meta, JSON_COMPACT | JSON_ENSURE_ASCII);
-        _cleanup_free_ char *hdr = NULL;
-        if (!mj || asprintf(&hdr, "X-Carnet-Document: %s", mj) < 0) {
-                hdr = NULL;
-                return CTL_EXIT_REFUSED;
-        }
-        const char *headers[] = {hdr, NULL};
-        struct upload_progress prog = {.last_percent = -1};
-        const struct client_call call = {
-                .method = "POST",
-                .path = path,
-                .headers = headers,
-                .body = content ? content : "",
-                .body_len = len,
-                .content_type = mime,
-                .progress = isatty(STDERR_FILENO) && len >= DOC_PROGRESS_MIN ? on_progress : NULL,
-                .progress_userdata = &prog,
-        };
-        struct client_reply rep;
-        r = ctl_call_full(ctl, &call, CTL_SESSION, &rep);
-        if (prog.last_percent >= 0 && !prog.done)
-                fputc('\n', stderr);
-        if (content)
-                secure_zero(content, len);
-        if (r)
-                return r;
-        if (ctl->json)
-                ctl_print_json(rep.json);
-        else
-                print_deposit(rep.json);
-        client_reply_clear(&rep);
-        return CTL_EXIT_OK;
+        return send_document(ctl, path, file, meta, mime);
 }
 
 static int doc_put(const struct ctl *ctl, int argc, char **argv) {
@@ -436,26 +427,14 @@ static void print_action(const json_t *j, void *userdata) {
 }
 
 static int doc_action(const struct ctl *ctl, int argc, char **argv) {
-        static const struct {
-                const char *verb, *done;
-        } verbs[] = {
+        static const struct show_pair verbs[] = {
                 {"archive", "archived"},
                 {"mask", "masked (hidden from professionals but its author, the médecin traitant and those you allow)"},
                 {"unmask", "unmasked"},
                 {"release", "released: visible to the patient"},
         };
-        char path[1024], what[32];
-        const char *done = "done";
-        int r;
-        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-                if (strcmp(verbs[i].verb, argv[0]) == 0)
-                        done = verbs[i].done;
-        snprintf(what, sizeof(what), "doc %s", argv[0]);
-        if (argc != 3)
-                return ctl_operands(what, argc - 1, 2, 2);
-        if ((r = ctl_path(path, sizeof(path), "/v1/dossiers", argv[1], "documents", argv[2], argv[0], NULL)))
-                return r;
-        return ctl_run(ctl, "POST", path, NULL, print_action, (void *)done);
+        const char *done = show_lookup(verbs, ELEMENTSOF(verbs), argv[0], "done");
+        return ctl_run_operands(ctl, "doc", true, argc, argv, "POST", argv[0], NULL, print_action, (void *)done);
 }
 
 int cmd_doc(const struct ctl *ctl, int argc, char **argv) {

@@ -109,13 +109,7 @@ static void print_dossier(const json_t *j, void *userdata) {
 }
 
 static int dossier_show(const struct ctl *ctl, int argc, char **argv) {
-        char path[512];
-        int r;
-        if (argc != 2)
-                return ctl_operands("dossier show", argc - 1, 1, 1);
-        if ((r = ctl_path(path, sizeof(path), "/v1/dossiers", argv[1], NULL)))
-                return r;
-        return ctl_run(ctl, "GET", path, NULL, print_dossier, NULL);
+        return ctl_run_operands(ctl, "dossier", false, argc, argv, "GET", NULL, NULL, print_dossier, NULL);
 }
 
 static void print_status(const json_t *j, void *userdata) {
@@ -124,29 +118,16 @@ static void print_status(const json_t *j, void *userdata) {
 
 /* close, reactivate: POST /v1/dossiers/{ins}/<verb> */
 static int dossier_verb(const struct ctl *ctl, int argc, char **argv) {
-        char path[512], what[32];
-        int r;
-        snprintf(what, sizeof(what), "dossier %s", argv[0]);
-        if (argc != 2)
-                return ctl_operands(what, argc - 1, 1, 1);
-        if ((r = ctl_path(path, sizeof(path), "/v1/dossiers", argv[1], argv[0], NULL)))
-                return r;
-        return ctl_run(ctl, "POST", path, NULL, print_status, NULL);
+        return ctl_run_operands(ctl, "dossier", false, argc, argv, "POST", argv[0], NULL, print_status, NULL);
 }
 
 static int dossier_destroy(const struct ctl *ctl, int argc, char **argv) {
-        static const struct option opts[] = {{"yes", no_argument, NULL, 'y'}, {}};
-        bool yes = false;
+        static const struct option yes_opt = {"yes", no_argument, NULL, 'y'};
+        const char *yes = NULL;
         char path[512];
-        int c, r;
+        int r;
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "y", opts, NULL)) >= 0) {
-                if (c != 'y')
-                        SUB_USAGE("destroy");
-                yes = true;
-        }
-        if ((r = ctl_operands("dossier destroy", argc - optind, 1, 1)))
+        if ((r = ctl_sub_option("dossier", argc, argv, &yes_opt, 1, &yes)))
                 return r;
         const char *ins = argv[optind];
         if (!yes) {
@@ -172,13 +153,8 @@ static void print_consent(const json_t *j, void *userdata) {
 }
 
 static int dossier_consent(const struct ctl *ctl, int argc, char **argv) {
-        char path[512];
-        int r;
-        if (argc != 2)
-                return ctl_operands("dossier consent", argc - 1, 1, 1);
-        if ((r = ctl_path(path, sizeof(path), "/v1/dossiers", argv[1], "consent", NULL)))
-                return r;
-        return ctl_run(ctl, "POST", path, json_pack("{s:b}", "consent", 1), print_consent, NULL);
+        return ctl_run_operands(ctl, "dossier", false, argc, argv, "POST", "consent", json_pack("{s:b}", "consent", 1),
+                                print_consent, NULL);
 }
 
 static int yes_no(const char *opt, const char *v, int *ret) {
@@ -246,17 +222,11 @@ static void print_mode(const json_t *j, void *userdata) {
 }
 
 static int dossier_mode(const struct ctl *ctl, int argc, char **argv) {
-        static const struct option opts[] = {{"reason", required_argument, NULL, 'r'}, {}};
+        static const struct option reason_opt = {"reason", required_argument, NULL, 'r'};
         const char *reason = NULL;
-        int c, r;
+        int r;
 
-        optind = 0;
-        while ((c = getopt_long(argc, argv, "r:", opts, NULL)) >= 0) {
-                if (c != 'r')
-                        SUB_USAGE("mode");
-                reason = optarg;
-        }
-        if ((r = ctl_operands("dossier mode", argc - optind, 1, 1)))
+        if ((r = ctl_sub_option("dossier", argc, argv, &reason_opt, 1, &reason)))
                 return r;
         const char *m = argv[optind];
         if (strcmp(m, "call-centre") == 0)

@@ -105,6 +105,25 @@ static int follow(const struct ctl *ctl, bool from_now, unsigned long long after
         return CTL_EXIT_UNREACHABLE;
 }
 
+/* The queued events, with a notice first when some were missed. */
+static void print_queued(const json_t *j, void *userdata) {
+        const struct ctl *ctl = userdata;
+        json_t *events = json_object_get(j, "events");
+        json_t *missed = json_object_get(j, "missed");
+        if (!json_is_integer(missed) || json_integer_value(missed) > 0) {
+                json_t *notice = json_pack("{s:s,s:O?}", "type", "missed", "count", missed);
+                if (notice)
+                        print_event(ctl, notice);
+                json_decref(notice);
+        }
+        size_t i;
+        json_t *e;
+        json_array_foreach(events, i, e)
+                print_event(ctl, e);
+        if (json_array_size(events) == 0)
+                printf("no events queued\n");
+}
+
 static int queued(const struct ctl *ctl, unsigned long long after) {
         static const char *const headers[] = {"Accept: application/json", NULL};
         char path[64];
@@ -114,31 +133,11 @@ static int queued(const struct ctl *ctl, unsigned long long after) {
         int r = ctl_call(ctl, "GET", path, NULL, headers, &rep);
         if (r)
                 return r;
-        json_t *events = json_object_get(rep.json, "events");
-        if (!json_is_array(events)) {
-                fprintf(stderr, "carnetctl: unexpected events document\n");
+        if (!json_is_array(json_object_get(rep.json, "events"))) {
                 client_reply_clear(&rep);
-                return CTL_EXIT_PROTOCOL;
+                return ctl_unexpected("events");
         }
-        if (ctl->json)
-                ctl_print_json(rep.json);
-        else {
-                json_t *missed = json_object_get(rep.json, "missed");
-                if (!json_is_integer(missed) || json_integer_value(missed) > 0) {
-                        json_t *notice = json_pack("{s:s,s:O?}", "type", "missed", "count", missed);
-                        if (notice)
-                                print_event(ctl, notice);
-                        json_decref(notice);
-                }
-                size_t i;
-                json_t *e;
-                json_array_foreach(events, i, e)
-                        print_event(ctl, e);
-                if (json_array_size(events) == 0)
-                        printf("no events queued\n");
-        }
-        client_reply_clear(&rep);
-        return CTL_EXIT_OK;
+        return ctl_print_reply(ctl, &rep, print_queued, (void *)ctl);
 }
 
 int cmd_events(const struct ctl *ctl, int argc, char **argv) {

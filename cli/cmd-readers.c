@@ -5,14 +5,14 @@
 #include "ctl.h"
 
 /* One reader in full, for carnetctl readers NAME. */
-static void print_reader(const json_t *rd) {
+static int print_reader(const json_t *rd) {
         const char *name = json_string_value(json_object_get(rd, "name"));
         const char *atr = json_string_value(json_object_get(rd, "atr"));
         json_t *card = json_object_get(rd, "card");
         printf("reader:    %s\n", name ? name : "?");
         if (!json_is_object(card)) {
                 printf("card:      none\n");
-                return;
+                return CTL_EXIT_OK;
         }
         const char *type = json_string_value(json_object_get(card, "type"));
         const char *driver = json_string_value(json_object_get(card, "driver"));
@@ -23,40 +23,15 @@ static void print_reader(const json_t *rd) {
         printf("ATR:       %s\n", atr ? atr : "-");
         if (err)
                 printf("error:     %s (the card could not be read)\n", err);
+        return CTL_EXIT_OK;
 }
 
-int cmd_readers(const struct ctl *ctl, int argc, char **argv) {
-        char path[512] = "/v1/readers";
-        struct client_reply rep;
-        int r;
-
-        if (argc > 2) {
-                fprintf(stderr, "carnetctl: readers takes at most one reader name (see carnetctl readers --help)\n");
-                return CTL_EXIT_USAGE;
-        }
-        if (argc == 2 && (r = client_path_join(path, sizeof(path), "/v1/readers", argv[1])) < 0) {
-                fprintf(stderr, "carnetctl: reader name too long\n");
-                return CTL_EXIT_USAGE;
-        }
-        if ((r = ctl_call(ctl, "GET", path, NULL, NULL, &rep)))
-                return r;
-        if (ctl->json) {
-                ctl_print_json(rep.json);
-                client_reply_clear(&rep);
-                return CTL_EXIT_OK;
-        }
-        if (argc == 2) {
-                print_reader(rep.json);
-                client_reply_clear(&rep);
-                return CTL_EXIT_OK;
-        }
-        json_t *readers = json_object_get(rep.json, "readers");
-        json_t *pcscd = json_object_get(rep.json, "pcscd");
-        if (!json_is_array(readers) || !json_is_object(pcscd)) {
-                fprintf(stderr, "carnetctl: unexpected readers document\n");
-                client_reply_clear(&rep);
-                return CTL_EXIT_PROTOCOL;
-        }
+/* The table of the readers, for carnetctl readers. */
+static int print_readers(const json_t *doc) {
+        json_t *readers = json_object_get(doc, "readers");
+        json_t *pcscd = json_object_get(doc, "pcscd");
+        if (!json_is_array(readers) || !json_is_object(pcscd))
+                return ctl_unexpected("readers");
         if (!json_is_true(json_object_get(pcscd, "reachable"))) {
                 const char *e = json_string_value(json_object_get(pcscd, "error"));
                 printf("pcscd is NOT reachable (%s): no readers to show\n", e ? e : "unknown reason");
@@ -80,6 +55,19 @@ int cmd_readers(const struct ctl *ctl, int argc, char **argv) {
                                ins, err ? " READ ERROR: " : "", err ? err : "");
                 }
         }
-        client_reply_clear(&rep);
         return CTL_EXIT_OK;
+}
+
+int cmd_readers(const struct ctl *ctl, int argc, char **argv) {
+        char path[512] = "/v1/readers";
+
+        if (argc > 2) {
+                fprintf(stderr, "carnetctl: readers takes at most one reader name (see carnetctl readers --help)\n");
+                return CTL_EXIT_USAGE;
+        }
+        if (argc == 2 && client_path_join(path, sizeof(path), "/v1/readers", argv[1]) < 0) {
+                fprintf(stderr, "carnetctl: reader name too long\n");
+                return CTL_EXIT_USAGE;
+        }
+        return ctl_show(ctl, path, argc == 2 ? print_reader : print_readers);
 }

@@ -47,7 +47,7 @@ static void print_professional(const json_t *pro) {
         printf(", %s card %s\n", show_str(pro, "card_type", "?"), show_str(pro, "national_id", "?"));
 }
 
-static void print_session(const json_t *s) {
+static void print_session(const json_t *s, void *userdata) {
         char opened[32], used[32];
         json_t *pro = json_object_get(s, "professional");
         const char *reason = show_str(s, "reason", NULL);
@@ -130,9 +130,8 @@ static int open_session(const struct ctl *ctl, const struct login_kind *k, bool 
         const char *token = NULL;
         json_t *session = NULL;
         if (json_unpack(rep.json, "{s:s,s:o}", "token", &token, "session", &session) < 0 || !token_valid(token)) {
-                fprintf(stderr, "carnetctl: unexpected session document\n");
                 client_reply_clear(&rep);
-                return CTL_EXIT_PROTOCOL;
+                return ctl_unexpected("session");
         }
         char path[4096] = "";
         if (print_token)
@@ -269,16 +268,18 @@ static int current(const struct ctl *ctl, struct client_reply *ret) {
         return ctl_call_session(ctl, "GET", "/v1/sessions/current", NULL, ret);
 }
 
+static void print_logged_out(const json_t *j, void *userdata) {
+        printf("logged out: session %s closed\n", show_str(j, "id", "?"));
+}
+
 int cmd_logout(const struct ctl *ctl, int argc, char **argv) {
         char token[TOKEN_MAX + 1], path[256];
         struct client_reply rep;
         bool from_file;
         int r;
 
-        if (argc > 1) {
-                fprintf(stderr, "carnetctl: logout takes no arguments\n");
-                return CTL_EXIT_USAGE;
-        }
+        if (argc > 1)
+                return ctl_no_args("logout");
         if ((r = ctl_session_token(ctl, token, sizeof(token), &from_file)))
                 return r;
         secure_zero(token, sizeof(token));
@@ -293,9 +294,8 @@ int cmd_logout(const struct ctl *ctl, int argc, char **argv) {
                 return r;
         const char *id = show_str(rep.json, "id", NULL);
         if (!id || client_path_join(path, sizeof(path), "/v1/sessions", id) < 0) {
-                fprintf(stderr, "carnetctl: unexpected session document\n");
                 client_reply_clear(&rep);
-                return CTL_EXIT_PROTOCOL;
+                return ctl_unexpected("session");
         }
         client_reply_clear(&rep);
         if ((r = ctl_call_session(ctl, "DELETE", path, NULL, &rep)))
@@ -303,29 +303,17 @@ int cmd_logout(const struct ctl *ctl, int argc, char **argv) {
         if (from_file && (r = token_remove(ctl_token_kind(ctl), NULL)) < 0)
                 fprintf(stderr, "carnetctl: the session is closed but the session file could not be removed: %s\n",
                         strerror(-r));
-        if (ctl->json)
-                ctl_print_json(rep.json);
-        else
-                printf("logged out: session %s closed\n", show_str(rep.json, "id", "?"));
-        client_reply_clear(&rep);
-        return CTL_EXIT_OK;
+        return ctl_print_reply(ctl, &rep, print_logged_out, NULL);
 }
 
 int cmd_session(const struct ctl *ctl, int argc, char **argv) {
         struct client_reply rep;
-        if (argc > 1) {
-                fprintf(stderr, "carnetctl: session takes no arguments\n");
-                return CTL_EXIT_USAGE;
-        }
+        if (argc > 1)
+                return ctl_no_args("session");
         int r = current(ctl, &rep);
         if (r)
                 return r;
-        if (ctl->json)
-                ctl_print_json(rep.json);
-        else
-                print_session(rep.json);
-        client_reply_clear(&rep);
-        return CTL_EXIT_OK;
+        return ctl_print_reply(ctl, &rep, print_session, NULL);
 }
 
 static int patient_logout_cmd(const struct ctl *ctl, int argc, char **argv) {

@@ -4,31 +4,16 @@
 
 #include "ctl.h"
 
-int cmd_status(const struct ctl *ctl, int argc, char **argv) {
-        struct client_reply rep;
+/* The status document as text: carnetd, pcscd, each reader. */
+static int print_status(const json_t *doc) {
         const char *version = "?";
         int reachable = 0;
         json_t *readers = NULL, *error = NULL;
 
-        if (argc > 1) {
-                fprintf(stderr, "carnetctl: status takes no arguments\n");
-                return CTL_EXIT_USAGE;
-        }
-        int r = ctl_call(ctl, "GET", "/v1/status", NULL, NULL, &rep);
-        if (r)
-                return r;
-        if (ctl->json) {
-                ctl_print_json(rep.json);
-                client_reply_clear(&rep);
-                return CTL_EXIT_OK;
-        }
-        if (json_unpack(rep.json, "{s:s,s:{s:b,s?o},s:o}", "version", &version, "pcscd", "reachable",
+        if (json_unpack((json_t *)doc, "{s:s,s:{s:b,s?o},s:o}", "version", &version, "pcscd", "reachable",
                         &reachable, "error", &error, "readers", &readers) < 0 ||
-            !json_is_array(readers)) {
-                fprintf(stderr, "carnetctl: unexpected status document\n");
-                client_reply_clear(&rep);
-                return CTL_EXIT_PROTOCOL;
-        }
+            !json_is_array(readers))
+                return ctl_unexpected("status");
         printf("carnetd %s\n", version);
         if (reachable)
                 printf("pcscd:   reachable\n");
@@ -54,6 +39,11 @@ int cmd_status(const struct ctl *ctl, int argc, char **argv) {
                 if (atr)
                         printf("  %-28s ATR %s\n", "", atr);
         }
-        client_reply_clear(&rep);
         return CTL_EXIT_OK;
+}
+
+int cmd_status(const struct ctl *ctl, int argc, char **argv) {
+        if (argc > 1)
+                return ctl_no_args("status");
+        return ctl_show(ctl, "/v1/status", print_status);
 }

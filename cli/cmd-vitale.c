@@ -3,29 +3,14 @@
 
 #include "ctl.h"
 
-int cmd_vitale(const struct ctl *ctl, int argc, char **argv) {
-        struct client_reply rep;
+/* The persons on the card, the holder first. */
+static int print_vitale(const json_t *doc) {
         const char *reader = "?";
         json_t *persons = NULL;
 
-        if (argc > 1) {
-                fprintf(stderr, "carnetctl: vitale takes no arguments\n");
-                return CTL_EXIT_USAGE;
-        }
-        int r = ctl_call(ctl, "GET", "/v1/vitale", NULL, NULL, &rep);
-        if (r)
-                return r;
-        if (ctl->json) {
-                ctl_print_json(rep.json);
-                client_reply_clear(&rep);
-                return CTL_EXIT_OK;
-        }
-        if (json_unpack(rep.json, "{s:s,s:o}", "reader", &reader, "persons", &persons) < 0 ||
-            !json_is_array(persons)) {
-                fprintf(stderr, "carnetctl: unexpected Vitale document\n");
-                client_reply_clear(&rep);
-                return CTL_EXIT_PROTOCOL;
-        }
+        if (json_unpack((json_t *)doc, "{s:s,s:o}", "reader", &reader, "persons", &persons) < 0 ||
+            !json_is_array(persons))
+                return ctl_unexpected("Vitale");
         printf("Carte Vitale in %s: %zu person(s)\n", reader, json_array_size(persons));
         printf("  %-2s %-7s %-20s %-16s %-10s %-4s %s\n", "#", "", "SURNAME", "FIRST NAME", "BORN",
                "RANK", "NIR");
@@ -47,6 +32,11 @@ int cmd_vitale(const struct ctl *ctl, int argc, char **argv) {
                        bd, rank ? rank : "-", nir ? nir : "(none)", valid ? "" : "  INVALID: ",
                        valid ? "" : (problem ? problem : "?"), valid ? "" : ", cannot open a dossier");
         }
-        client_reply_clear(&rep);
         return CTL_EXIT_OK;
+}
+
+int cmd_vitale(const struct ctl *ctl, int argc, char **argv) {
+        if (argc > 1)
+                return ctl_no_args("vitale");
+        return ctl_show(ctl, "/v1/vitale", print_vitale);
 }

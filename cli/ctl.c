@@ -1,5 +1,6 @@
 /* cli/ctl.c: calling carnetd, the session token, and reporting errors. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,25 +174,24 @@ int ctl_call_full(const struct ctl *ctl, const struct client_call *call, unsigne
 
 int ctl_call(const struct ctl *ctl, const char *method, const char *path, const char *body,
              const char *const *headers, struct client_reply *ret) {
-        const struct client_call c = {
-                .method = method,
-                .path = path,
-                .headers = headers,
-                .body = body,
-                .body_len = body ? strlen(body) : 0,
-        };
+        const struct client_call c = client_text_call(method, path, body, headers);
         return ctl_call_full(ctl, &c, 0, ret);
 }
 
 int ctl_call_session(const struct ctl *ctl, const char *method, const char *path, const char *body,
                      struct client_reply *ret) {
-        const struct client_call c = {
-                .method = method,
-                .path = path,
-                .body = body,
-                .body_len = body ? strlen(body) : 0,
-        };
+        const struct client_call c = client_text_call(method, path, body, NULL);
         return ctl_call_full(ctl, &c, CTL_SESSION, ret);
+}
+
+int ctl_print_reply(const struct ctl *ctl, struct client_reply *rep, void (*print)(const json_t *reply, void *userdata),
+                    void *userdata) {
+        if (ctl->json || !print)
+                ctl_print_json(rep->json);
+        else
+                print(rep->json, userdata);
+        client_reply_clear(rep);
+        return CTL_EXIT_OK;
 }
 
 int ctl_run(const struct ctl *ctl, const char *method, const char *path, json_t *body,
@@ -209,12 +209,50 @@ int ctl_run(const struct ctl *ctl, const char *method, const char *path, json_t 
         int r = ctl_call_session(ctl, method, path, text, &rep);
         if (r)
                 return r;
-        if (ctl->json || !print)
+        return ctl_print_reply(ctl, &rep, print, userdata);
+}
+
+int ctl_run_operands(const struct ctl *ctl, const char *group, bool doc, int argc, char **argv, const char *method,
+                     const char *suffix, json_t *body, void (*print)(const json_t *reply, void *userdata),
+                     void *userdata) {
+        char what[64], path[1024];
+        int n = doc ? 2 : 1, r;
+
+        snprintf(what, sizeof(what), "%s %s", group, argv[0]);
+        if (argc != n + 1)
+                r = ctl_operands(what, argc - 1, n, n);
+        else if (doc)
+                r = ctl_path(path, sizeof(path), "/v1/dossiers", argv[1], "documents", argv[2], suffix, NULL);
+        else /* a dossier's paths were bounded to 512 bytes */
+                r = ctl_path(path, 512, "/v1/dossiers", argv[1], suffix, NULL);
+        if (r) {
+                json_decref(body);
+                return r;
+        }
+        return ctl_run(ctl, method, path, body, print, userdata);
+}
+
+int ctl_show(const struct ctl *ctl, const char *path, int (*print)(const json_t *doc)) {
+        struct client_reply rep;
+        int r = ctl_call(ctl, "GET", path, NULL, NULL, &rep);
+        if (r)
+                return r;
+        if (ctl->json)
                 ctl_print_json(rep.json);
         else
-                print(rep.json, userdata);
+                r = print(rep.json);
         client_reply_clear(&rep);
-        return CTL_EXIT_OK;
+        return r;
+}
+
+int ctl_unexpected(const char *what) {
+        fprintf(stderr, "carnetctl: unexpected %s document\n", what);
+        return CTL_EXIT_PROTOCOL;
+}
+
+int ctl_no_args(const char *command) {
+        fprintf(stderr, "carnetctl: %s takes no arguments\n", command);
+        return CTL_EXIT_USAGE;
 }
 
 int ctl_path(char *buf, size_t size, const char *prefix, ...) {
@@ -263,6 +301,25 @@ int ctl_operands(const char *what, int n, int min, int max) {
                 return CTL_EXIT_USAGE;
         }
         return 0;
+}
+
+int ctl_sub_option(const char *group, int argc, char **argv, const struct option *opt, int operands,
+                   const char **ret) {
+        const struct option opts[] = {*opt, {}};
+        const char optstring[] = {(char)opt->val, opt->has_arg == required_argument ? ':' : '\0', '\0'};
+        char what[64];
+        int c;
+
+        optind = 0;
+        while ((c = getopt_long(argc, argv, optstring, opts, NULL)) >= 0) {
+                if (c != opt->val) {
+                        fprintf(stderr, "carnetctl: see carnetctl %s --help (%s)\n", group, argv[0]);
+                        return CTL_EXIT_USAGE;
+                }
+                *ret = opt->has_arg == no_argument ? "" : optarg;
+        }
+        snprintf(what, sizeof(what), "%s %s", group, argv[0]);
+        return ctl_operands(what, argc - optind, operands, operands);
 }
 
 int ctl_dispatch(const struct ctl *ctl, const char *group, const struct ctl_sub *subs, size_t n, int argc,

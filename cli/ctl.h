@@ -76,6 +76,32 @@ int ctl_unreachable(int r, const char *err);
 int ctl_run(const struct ctl *ctl, const char *method, const char *path, json_t *body,
             void (*print)(const json_t *reply, void *userdata), void *userdata);
 
+/* Prints a 2xx reply with print (text for people), or as JSON with --json
+ * or without print, then clears *rep; returns CTL_EXIT_OK. */
+int ctl_print_reply(const struct ctl *ctl, struct client_reply *rep, void (*print)(const json_t *reply, void *userdata),
+                    void *userdata);
+
+/* A sub of group whose operands are exactly an INS, or with doc an INS
+ * and a document's id: ctl_run() on /v1/dossiers/INS[/documents/UID]
+ * followed by /suffix unless it is NULL.  body is released on a usage
+ * error. */
+int ctl_run_operands(const struct ctl *ctl, const char *group, bool doc, int argc, char **argv, const char *method,
+                     const char *suffix, json_t *body, void (*print)(const json_t *reply, void *userdata),
+                     void *userdata);
+
+/* GETs path (no session needed) and prints its document with print, or
+ * as JSON with --json.  print returns the exit code: CTL_EXIT_PROTOCOL,
+ * after ctl_unexpected(), for a document it cannot read. */
+int ctl_show(const struct ctl *ctl, const char *path, int (*print)(const json_t *doc));
+
+/* Says that carnetd's WHAT document is not what was expected; returns
+ * CTL_EXIT_PROTOCOL. */
+int ctl_unexpected(const char *what);
+
+/* A command that takes no arguments got some: says so, returns
+ * CTL_EXIT_USAGE. */
+int ctl_no_args(const char *command);
+
 /* prefix + "/" + each segment percent-encoded, the list ending with NULL:
  * ctl_path(buf, size, "/v1/dossiers", ins, "documents", NULL).  Prints the
  * problem and returns CTL_EXIT_USAGE when it does not fit. */
@@ -96,6 +122,14 @@ int ctl_person_index(const char *arg, long *ret);
 /* --index and --nir name the same person: CTL_EXIT_USAGE (said) if both
  * are given, else 0. */
 int ctl_person_one(const char *nir, long index);
+
+struct option;
+/* Parses the arguments of a sub of group with one option, opt: *ret is
+ * set to its argument ("" for a flag) when given.  Then exactly operands
+ * must be left, from argv[optind].  Returns 0, or CTL_EXIT_USAGE after
+ * saying why. */
+int ctl_sub_option(const char *group, int argc, char **argv, const struct option *opt, int operands,
+                   const char **ret);
 
 /* Checks the operand count left after getopt (argc - optind) for a sub. */
 int ctl_operands(const char *what, int n, int min, int max);

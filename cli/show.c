@@ -29,11 +29,16 @@ const char *show_size(uint64_t n, char *buf, size_t size) {
         return buf;
 }
 
+const char *show_lookup(const struct show_pair *table, size_t n, const char *key, const char *dflt) {
+        for (size_t i = 0; key && i < n; i++)
+                if (strcmp(table[i].key, key) == 0)
+                        return table[i].text;
+        return dflt;
+}
+
 const char *show_profession(const char *code) {
         /* TRE_G15, the professions a CPS card names */
-        static const struct {
-                const char *code, *name;
-        } names[] = {
+        static const struct show_pair names[] = {
                 {"10", "médecin"},
                 {"21", "pharmacien"},
                 {"26", "audioprothésiste"},
@@ -57,10 +62,7 @@ const char *show_profession(const char *code) {
                 {"96", "psychomotricien"},
                 {"98", "manipulateur ERM"},
         };
-        for (size_t i = 0; code && i < ELEMENTSOF(names); i++)
-                if (strcmp(names[i].code, code) == 0)
-                        return names[i].name;
-        return "profession";
+        return show_lookup(names, ELEMENTSOF(names), code, "profession");
 }
 
 void show_cell(const char *s, int width) {

@@ -14,6 +14,15 @@ const char *show_time(int64_t t, char *buf, size_t size);
 /* A byte count for people: "512 B", "1.5 KiB", "20.0 MiB". */
 const char *show_size(uint64_t n, char *buf, size_t size);
 
+/* A code and its text, in a table for show_lookup(). */
+struct show_pair {
+        const char *key, *text;
+};
+
+/* The text of key among the n pairs of table, else dflt (also for a NULL
+ * key). */
+const char *show_lookup(const struct show_pair *table, size_t n, const char *key, const char *dflt);
+
 /* The name of a TRE_G15 profession code ("10": "médecin"), or "profession". */
 const char *show_profession(const char *code);
 

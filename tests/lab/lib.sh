@@ -1,3 +1,4 @@
+#!/bin/bash
 # tests/lab/lib.sh: helpers for commands run inside tests/lab/lab-run.
 # Needs LAB_DIR and CARNET_BUILD (set by lab-run).
 
@@ -130,6 +131,41 @@ expect() {
         grep -Eq "$2" "$1" || { cat "$1" >&2; fail "$3"; }
 }
 
+# p11_card NAME PROFILE: makes the work folder W=$LAB_DIR/NAME and puts the
+# simulated CPS $CARNET_PKI/PROFILE.profile in slot 1, waiting for pcscd.
+p11_card() {
+        W=$LAB_DIR/$1
+        mkdir -p "$W"
+        sim_start 1 "$CARNET_PKI/$2.profile"
+        wait_card 1 present
+}
+
+# expect_count FILE PATTERN N WHAT: exactly N lines of FILE match PATTERN
+# (a basic regex).
+expect_count() {
+        [ "$(grep -c "$2" "$1")" = "$3" ] || { cat "$1" >&2; fail "$4"; }
+}
+
+# p11_cert ID PEM: the certificate ID read through the card is PEM, byte
+# for byte; its public key goes to $W/pub-ID.pem.
+p11_cert() {
+        p11 --read-object --type cert --id "$1" -o "$W/card-$1.der" >/dev/null 2>&1 ||
+                fail "cannot read certificate $1"
+        openssl x509 -in "$2" -outform DER -out "$W/pki-$1.der"
+        cmp -s "$W/card-$1.der" "$W/pki-$1.der" || fail "certificate $1 differs from $2"
+        openssl x509 -in "$2" -pubkey -noout >"$W/pub-$1.pem"
+}
+
+# p11_token LABEL: opensc-tool lists both virtual readers, and pkcs11-tool a
+# token labelled LABEL (the certificate's CN); the lists stay in $W.
+p11_token() {
+        opensc-tool -l >"$W/readers"
+        expect "$W/readers" "Virtual PCD 00 00" "opensc-tool -l: no slot 0 reader"
+        expect "$W/readers" "Virtual PCD 00 01" "opensc-tool -l: no slot 1 reader"
+        p11 -L >"$W/slots" 2>&1
+        expect "$W/slots" "token label +: $1\$" "token label is not the CN"
+}
+
 # ---- helpers for tests that drive carnetctl --------------------------------
 
 # ctl ARGS...: carnetctl on $CARNETD_SOCK (default $LAB_DIR/carnetd.sock)
@@ -177,4 +213,34 @@ carnetd_start() {
         "$CARNET_BUILD/carnetd" --config "$LAB_DIR/carnetd.conf" 2>>"$LAB_DIR/carnetd.err" &
         daemon=$!
         until_ok test -S "${CARNETD_SOCK:-$LAB_DIR/carnetd.sock}"
+}
+
+# ---- the usual cards: the family's Carte Vitale and a CPS ------------------
+
+# lab_cards [CPS]: the family's Carte Vitale in slot 0 and the CPS
+# $CARNET_PKI/CPS.profile (default cps-rsa) in slot 1, both seen by pcscd.
+lab_cards() {
+        sim_start 0 tests/profiles/vitale-family.profile
+        sim_start 1 "$CARNET_PKI/${1:-cps-rsa}.profile"
+        wait_card 0 present
+        wait_card 1 present
+}
+
+# cps_ready: carnetd sees a CPS in slot 1.
+cps_ready() { api GET /v1/readers | grep -q '"Virtual PCD 00 01","card_present":true[^}]*"type":"cps"'; }
+
+# cards_ready: waits until carnetd sees the CPS and has read the Vitale.
+cards_ready() {
+        until_ok cps_ready
+        until_ok eval 'api GET /v1/vitale | grep -q "^200"'
+}
+
+# swap_cps CPS: takes the card out of slot 1, puts $CARNET_PKI/CPS.profile
+# in, and waits until carnetd sees it.
+swap_cps() {
+        sim_stop 1
+        wait_card 1 absent
+        sim_start 1 "$CARNET_PKI/$1.profile"
+        wait_card 1 present
+        until_ok cps_ready
 }

@@ -12,7 +12,6 @@ set -euo pipefail
 sock=$LAB_DIR/carnetd.sock
 carnetd_conf
 count() { echo "$1" | grep -o '"count":[0-9]*' | head -1 | cut -d: -f2; }
-cps_ready() { api GET /v1/readers | grep -q '"Virtual PCD 00 01","card_present":true[^}]*"type":"cps"'; }
 deposit() { # deposit TYPE CLASS TITLE [EXTRA JSON MEMBERS]: prints the new uid
         local out
         out=$(api POST /v1/dossiers/$ins/documents "{\"type_code\": \"$1\", \"class_code\": \"$2\", \"mime\": \"text/plain\",
@@ -21,13 +20,9 @@ deposit() { # deposit TYPE CLASS TITLE [EXTRA JSON MEMBERS]: prints the new uid
         field uid "$out"
 }
 
-sim_start 0 tests/profiles/vitale-family.profile
-sim_start 1 "$CARNET_PKI/cps-rsa.profile"
-wait_card 0 present
-wait_card 1 present
+lab_cards
 carnetd_start
-until_ok cps_ready
-until_ok eval 'api GET /v1/vitale | grep -q "^200"'
+cards_ready
 out=$(api POST /v1/sessions '{"pin": "1234"}')
 doctor=$(field token "$out")
 check "session carries its mode" "$out" '201 *"kind":"professional"*"mode":"normal","reason":null*'

@@ -10,7 +10,6 @@ set -euo pipefail
 
 sock=$LAB_DIR/carnetd.sock
 carnetd_conf "body_max = 200000"
-cps_ready() { api GET /v1/readers | grep -q '"Virtual PCD 00 01","card_present":true[^}]*"type":"cps"'; }
 login() {
         local out
         out=$(api POST /v1/sessions '{"pin": "1234"}')
@@ -26,13 +25,9 @@ unchanged() {
         [ "$now" = "$before" ] || { echo "$1 changed the stored data:"; echo "before: $before"; echo "after:  $now"; exit 1; }
 }
 
-sim_start 0 tests/profiles/vitale-family.profile
-sim_start 1 "$CARNET_PKI/cps-rsa.profile"
-wait_card 0 present
-wait_card 1 present
+lab_cards
 carnetd_start
-until_ok cps_ready
-until_ok eval 'api GET /v1/vitale | grep -q "^200"'
+cards_ready
 
 ins=280057512345674
 check "no session" "$(api GET /v1/dossiers/$ins/documents)" '401 {"error":{"code":"no_session"*'
@@ -99,11 +94,7 @@ check "patient-only action" "$(api POST /v1/dossiers/$ins/close "" "$doctor")" '
 check "class 90 is the patient's" "$(api POST /v1/dossiers/$ins/documents "{\"type_code\": \"DOCPAT01\", \"class_code\": \"90\",
         \"mime\": \"text/plain\", \"title\": \"t\", \"content_base64\": \"$(b64 x)\"}" "$doctor")" '403 *"deny-class-reserved"*'
 unchanged "403 refusals"
-sim_stop 1
-wait_card 1 absent
-sim_start 1 "$CARNET_PKI/cps-dentist.profile"
-wait_card 1 present
-until_ok cps_ready
+swap_cps cps-dentist
 dentist=$(login)
 check "dentist consent" "$(api POST /v1/dossiers/$ins/consent '{"consent": true}' "$dentist")" '200 *'
 check "a dentist may not read advance directives" "$(api GET /v1/dossiers/$ins/documents/$directives/content "" "$dentist")" \
@@ -117,11 +108,7 @@ check "not the author: no replace" "$(api POST /v1/dossiers/$ins/documents/$dire
 check "back to normal" "$(api PUT /v1/sessions/current/mode '{"mode": "normal"}' "$dentist")" '200 *"mode":"normal","reason":null*'
 check "not the author: no archive" "$(api POST /v1/dossiers/$ins/documents/$directives/archive "" "$dentist")" \
         '403 *"reason":"deny-not-author"*'
-sim_stop 1
-wait_card 1 absent
-sim_start 1 "$CARNET_PKI/cps-rsa.profile"
-wait_card 1 present
-until_ok cps_ready
+swap_cps cps-rsa
 doctor=$(login)
 unchanged "the dentist's refusals"
 

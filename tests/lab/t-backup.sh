@@ -18,10 +18,7 @@ start_daemon() {
 }
 login() { field token "$(api POST /v1/sessions '{"pin": "1234"}')"; }
 
-sim_start 0 tests/profiles/vitale-family.profile
-sim_start 1 "$CARNET_PKI/cps-rsa.profile"
-wait_card 0 present
-wait_card 1 present
+lab_cards
 start_daemon
 doctor=$(login)
 [ -n "$doctor" ] || { echo "login failed"; exit 1; }

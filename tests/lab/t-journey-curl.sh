@@ -24,15 +24,6 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 sock=$LAB_DIR/carnetd.sock
 carnetd_conf "workstation = lab-ws-1" "rights_table = $top/tests/fixtures/rights-journey.tsv"
 # api METHOD PATH [BODY [TOKEN [EXTRA CURL ARGS...]]]: prints "HTTP-code body"
-cps_ready() { api GET /v1/readers | grep -q '"Virtual PCD 00 01","card_present":true[^}]*"type":"cps"'; }
-# swap_cps PROFILE: takes the card out of slot 1 and puts another in
-swap_cps() {
-        sim_stop 1
-        wait_card 1 absent
-        sim_start 1 "$1"
-        wait_card 1 present
-        until_ok cps_ready
-}
 login() { # login: opens a session on the CPS in slot 1, prints the token
         local out
         out=$(api POST /v1/sessions "{\"pin\": \"1234\", \"reader\": \"$LAB_READER1\"}")
@@ -40,16 +31,12 @@ login() { # login: opens a session on the CPS in slot 1, prints the token
         field token "$out"
 }
 
-sim_start 0 tests/profiles/vitale-family.profile
-sim_start 1 "$CARNET_PKI/cps-rsa.profile"
-wait_card 0 present
-wait_card 1 present
+lab_cards
 carnetd_start
 curl -sN --unix-socket "$sock" http://localhost/v1/events >"$LAB_DIR/sse" &
 stream=$!
 until_ok grep -q '^retry: ' "$LAB_DIR/sse"
-until_ok cps_ready
-until_ok eval 'api GET /v1/vitale | grep -q "^200"'
+cards_ready
 
 # ---- the doctor logs in, reads the card, opens the dossier
 doctor=$(login)
@@ -97,7 +84,7 @@ check "professional may not mask" "$(api POST /v1/dossiers/$ins/documents/$repor
         '403 *"reason":"deny-patient-only"*'
 
 # ---- a pharmacist logs in at the same workstation
-swap_cps "$CARNET_PKI/cps-pharma.profile"
+swap_cps cps-pharma
 check "doctor's card pulled: 401" "$(api GET /v1/sessions/current "" "$doctor")" '401 *"no_session"*'
 pharma=$(login)
 check "pharmacist not authorised yet" "$(api GET /v1/dossiers/$ins/documents "" "$pharma")" \
@@ -126,7 +113,7 @@ check "blocked even in emergency" "$(api PUT /v1/sessions/current/mode '{"mode":
         api GET /v1/dossiers/$ins/documents "" "$pharma")" '403 *"reason":"deny-blocked"*'
 
 # ---- emergency access by a nurse who was never authorised
-swap_cps "$CARNET_PKI/cps-ec.profile"
+swap_cps cps-ec
 nurse=$(login)
 check "nurse, normal mode" "$(api GET /v1/dossiers/$ins/documents "" "$nurse")" '403 *"reason":"deny-not-authorised"*'
 check "emergency needs a reason" "$(api PUT /v1/sessions/current/mode '{"mode": "emergency"}' "$nurse")" \
@@ -144,7 +131,7 @@ check "in the patient's notifications" "$(api GET /v1/dossiers/$ins/notification
         '200 *"kind":"emergency-access"*'
 
 # ---- the médecin traitant still sees what the patient masked
-swap_cps "$CARNET_PKI/cps-rsa.profile"
+swap_cps cps-rsa
 doctor=$(login)
 out=$(api GET /v1/dossiers/$ins/documents "" "$doctor")
 check "traitant sees the masked prescription" "$out" "200 *\"uid\":\"$prescription\"*\"masked\":true*"

@@ -12,39 +12,21 @@ set -eu
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-MODULE=$OPENSC_MODULE
 PIN=1234
-W=$LAB_DIR/t-ec
-mkdir -p "$W"
 
-
-sim_start 1 "$CARNET_PKI/cps-ec.profile"
-wait_card 1 present
-
-opensc-tool -l >"$W/readers"
-expect "$W/readers" "Virtual PCD 00 00" "opensc-tool -l: no slot 0 reader"
-expect "$W/readers" "Virtual PCD 00 01" "opensc-tool -l: no slot 1 reader"
-
-p11 -L >"$W/slots" 2>&1
-expect "$W/slots" "token label +: 899700000002$" "token label is not the CN"
+p11_card t-ec cps-ec
+p11_token 899700000002
 
 p11 -O --login --pin "$PIN" >"$W/objects" 2>&1
-[ "$(grep -c '^Certificate Object; type = X.509 cert' "$W/objects")" = 2 ] ||
-        { cat "$W/objects" >&2; fail "-O: expected two certificates"; }
-[ "$(grep -c '^Private Key Object; EC' "$W/objects")" = 2 ] ||
-        { cat "$W/objects" >&2; fail "-O --login: expected two EC private keys"; }
-[ "$(grep -c '^Public Key Object; EC' "$W/objects")" = 2 ] ||
-        { cat "$W/objects" >&2; fail "-O: expected two EC public keys"; }
+expect_count "$W/objects" '^Certificate Object; type = X.509 cert' 2 "-O: expected two certificates"
+expect_count "$W/objects" '^Private Key Object; EC' 2 "-O --login: expected two EC private keys"
+expect_count "$W/objects" '^Public Key Object; EC' 2 "-O: expected two EC public keys"
 
 printf 'carnet lab: an EC document to sign\n' >"$W/doc"
 for id in 01 02; do
         [ "$id" = 01 ] && use=auth || use=sign
         pem=$CARNET_PKI/cps-ec-$use.pem
-        p11 --read-object --type cert --id "$id" -o "$W/card-$id.der" >/dev/null 2>&1 ||
-                fail "cannot read certificate $id"
-        openssl x509 -in "$pem" -outform DER -out "$W/pki-$id.der"
-        cmp -s "$W/card-$id.der" "$W/pki-$id.der" || fail "certificate $id differs from $pem"
-        openssl x509 -in "$pem" -pubkey -noout >"$W/pub-$id.pem"
+        p11_cert "$id" "$pem"
 
         p11 --sign -m ECDSA-SHA256 --signature-format openssl --id "$id" --pin "$PIN" \
                 -i "$W/doc" -o "$W/sig-$id" >"$W/sign.log" 2>&1 ||

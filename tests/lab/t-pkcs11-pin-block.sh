@@ -12,10 +12,7 @@ set -eu
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-MODULE=$OPENSC_MODULE
 PIN=1234
-W=$LAB_DIR/t-pin
-mkdir -p "$W"
 
 # pin_state: the card's answer to VERIFY without data, as 4 hex digits.
 pin_state() {
@@ -44,8 +41,7 @@ step() {
         echo "ok: $1: $got, card says $sw, token flags: $(flags)"
 }
 
-sim_start 1 "$CARNET_PKI/cps-rsa.profile"
-wait_card 1 present
+p11_card t-pin cps-rsa
 
 sw=$(pin_state)
 [ "$sw" = 63C3 ] || fail "fresh card: VERIFY status $sw, want 63C3"

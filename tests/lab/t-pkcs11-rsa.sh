@@ -13,32 +13,18 @@ set -eu
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-MODULE=$OPENSC_MODULE
 PIN=1234
-W=$LAB_DIR/t-rsa
-mkdir -p "$W"
 
-
-sim_start 1 "$CARNET_PKI/cps-rsa.profile"
-wait_card 1 present
-
-opensc-tool -l >"$W/readers"
-expect "$W/readers" "Virtual PCD 00 00" "opensc-tool -l: no slot 0 reader"
-expect "$W/readers" "Virtual PCD 00 01" "opensc-tool -l: no slot 1 reader"
-
-p11 -L >"$W/slots" 2>&1
-expect "$W/slots" "token label +: 899700000001$" "token label is not the CN"
+p11_card t-rsa cps-rsa
+p11_token 899700000001
 
 p11 -O >"$W/objects" 2>&1
-[ "$(grep -c '^Certificate Object; type = X.509 cert' "$W/objects")" = 2 ] ||
-        { cat "$W/objects" >&2; fail "-O: expected two certificates"; }
-[ "$(grep -c '^Public Key Object; RSA 2048 bits' "$W/objects")" = 2 ] ||
-        { cat "$W/objects" >&2; fail "-O: expected two RSA-2048 public keys"; }
+expect_count "$W/objects" '^Certificate Object; type = X.509 cert' 2 "-O: expected two certificates"
+expect_count "$W/objects" '^Public Key Object; RSA 2048 bits' 2 "-O: expected two RSA-2048 public keys"
 expect "$W/objects" "CN=899700000001" "-O: certificate subject lacks the national id"
 
 p11 -O --login --pin "$PIN" >"$W/private" 2>&1
-[ "$(grep -c '^Private Key Object; RSA' "$W/private")" = 2 ] ||
-        { cat "$W/private" >&2; fail "-O --login: expected two RSA private keys"; }
+expect_count "$W/private" '^Private Key Object; RSA' 2 "-O --login: expected two RSA private keys"
 grep -A4 '^Private Key Object' "$W/private" | grep -q 'always authenticate' ||
         { cat "$W/private" >&2; fail "-O --login: the signature key is not 'always authenticate'"; }
 
@@ -48,13 +34,9 @@ for id in 01 02; do
         pem=$CARNET_PKI/cps-rsa-$use.pem
 
         # The certificate read through PIV GET DATA is the PKI's, byte for byte.
-        p11 --read-object --type cert --id "$id" -o "$W/card-$id.der" >/dev/null 2>&1 ||
-                fail "cannot read certificate $id"
-        openssl x509 -in "$pem" -outform DER -out "$W/pki-$id.der"
-        cmp -s "$W/card-$id.der" "$W/pki-$id.der" || fail "certificate $id differs from $pem"
+        p11_cert "$id" "$pem"
         openssl verify -CAfile "$CARNET_PKI/ca-chain.pem" "$pem" >/dev/null ||
                 fail "$pem does not chain to the test CA"
-        openssl x509 -in "$pem" -pubkey -noout >"$W/pub-$id.pem"
 
         p11 --sign -m SHA256-RSA-PKCS --id "$id" --pin "$PIN" -i "$W/doc" -o "$W/sig-$id" \
                 >"$W/sign.log" 2>&1 || { cat "$W/sign.log" >&2; fail "RSA sign with key $id"; }

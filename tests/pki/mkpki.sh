@@ -43,7 +43,20 @@ O="carnet TEST ONLY"
 # Serials are fixed so that a run is reproducible apart from keys and dates.
 serial=4096
 
-cat >openssl.cnf <<'EOF'
+# leaf_ext SECTION KEYUSAGE [EKU]: the extensions of a professional
+# certificate, which differ only by their usages.
+leaf_ext() {
+        echo "[ $1 ]"
+        echo "basicConstraints = critical,CA:false"
+        echo "keyUsage = critical,$2"
+        [ -z "${3:-}" ] || echo "extendedKeyUsage = $3"
+        echo "subjectKeyIdentifier = hash"
+        echo "authorityKeyIdentifier = keyid"
+        echo '1.2.250.1.71.1.2.2 = ASN1:UTF8String:${ENV::CARNET_CARD_TYPE}'
+}
+
+{
+        cat <<'EOF'
 # carnet TEST ONLY PKI: extension profiles used by mkpki.sh.
 [ req ]
 distinguished_name = req_dn
@@ -60,37 +73,17 @@ keyUsage = critical,keyCertSign,cRLSign
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
 
-[ ext_auth ]
-basicConstraints = critical,CA:false
-keyUsage = critical,digitalSignature
-extendedKeyUsage = clientAuth
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-1.2.250.1.71.1.2.2 = ASN1:UTF8String:${ENV::CARNET_CARD_TYPE}
-
-[ ext_sign ]
-basicConstraints = critical,CA:false
-keyUsage = critical,nonRepudiation
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-1.2.250.1.71.1.2.2 = ASN1:UTF8String:${ENV::CARNET_CARD_TYPE}
-
-# Wrong usages, for negative tests: an authentication certificate that may
-# only encipher keys, a signature certificate without nonRepudiation.
-[ ext_auth_bad ]
-basicConstraints = critical,CA:false
-keyUsage = critical,keyEncipherment
-extendedKeyUsage = emailProtection
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-1.2.250.1.71.1.2.2 = ASN1:UTF8String:${ENV::CARNET_CARD_TYPE}
-
-[ ext_sign_bad ]
-basicConstraints = critical,CA:false
-keyUsage = critical,digitalSignature
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-1.2.250.1.71.1.2.2 = ASN1:UTF8String:${ENV::CARNET_CARD_TYPE}
+EOF
+        leaf_ext ext_auth digitalSignature clientAuth
+        echo
+        leaf_ext ext_sign nonRepudiation
+        echo
+        echo "# Wrong usages, for negative tests: an authentication certificate that may"
+        echo "# only encipher keys, a signature certificate without nonRepudiation."
+        leaf_ext ext_auth_bad keyEncipherment emailProtection
+        echo
+        leaf_ext ext_sign_bad digitalSignature
+        cat <<'EOF'
 
 # 'openssl ca' is used only for the expired certificates (past dates).
 [ ca_issuing ]
@@ -104,6 +97,7 @@ email_in_dn = no
 [ policy_any ]
 commonName = supplied
 EOF
+} >openssl.cnf
 CARNET_CARD_TYPE=0
 export CARNET_CARD_TYPE
 

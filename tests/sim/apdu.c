@@ -1,5 +1,6 @@
 /* tests/sim/apdu.c: APDU parsing and response helpers for simulated cards. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "card.h"
@@ -39,10 +40,11 @@ int apdu_parse(const uint8_t *buf, size_t len, struct apdu *ret) {
         return 0;
 }
 
-void resp_sw(struct resp *r, uint16_t sw) {
+int resp_sw(struct resp *r, uint16_t sw) {
         r->buf[0] = sw >> 8;
         r->buf[1] = sw & 0xff;
         r->len = 2;
+        return 0;
 }
 
 int resp_data(struct resp *r, const void *data, size_t n, uint16_t sw) {
@@ -64,4 +66,27 @@ int card_set_atr(struct card *c, const struct profile *p, const char *def) {
                 return n < 0 ? n : -EINVAL;
         c->atr_len = (size_t)n;
         return 0;
+}
+
+int card_alloc(size_t size, const struct card_ops *ops, const struct profile *p, const char *def_atr,
+               struct card **ret) {
+        struct card *c = calloc(1, size);
+        int r;
+        if (!c)
+                return -ENOMEM;
+        c->ops = ops;
+        if ((r = card_set_atr(c, p, def_atr)) < 0) {
+                free(c);
+                return r;
+        }
+        *ret = c;
+        return 0;
+}
+
+int card_dispatch(struct card *c, const struct card_ins *table, size_t n, const struct apdu *a,
+                  struct resp *r) {
+        for (size_t i = 0; i < n; i++)
+                if (table[i].ins == a->ins)
+                        return table[i].run(c, a, r);
+        return resp_sw(r, 0x6D00);
 }

@@ -7,33 +7,24 @@
 #include "lib/macro.h"
 
 static int blank_new(const struct profile *p, struct card **ret) {
-        _cleanup_free_ struct card *c = calloc(1, sizeof(*c));
-        int r;
-        if (!c)
-                return -ENOMEM;
-        c->ops = &blank_ops;
-        if ((r = card_set_atr(c, p, "3B 02 14 50")) < 0)
-                return r;
-        *ret = TAKE_PTR(c);
-        return 0;
+        return card_alloc(sizeof(struct card), &blank_ops, p, "3B 02 14 50", ret);
 }
 
 static void blank_reset(struct card *c) {
 }
 
+static int blank_select(struct card *c, const struct apdu *a, struct resp *r) {
+        return resp_sw(r, 0x6A82);
+}
+
+static const struct card_ins blank_ins[] = {{0xA4, blank_select}};
+
 static int blank_transmit(struct card *c, const struct apdu *a, struct resp *r) {
-        resp_sw(r, a->ins == 0xA4 ? 0x6A82 : 0x6D00);
-        return 0;
+        return card_dispatch(c, blank_ins, ELEMENTSOF(blank_ins), a, r);
 }
 
 static void blank_free(struct card *c) {
         free(c);
 }
 
-const struct card_ops blank_ops = {
-        .type = "blank",
-        .new = blank_new,
-        .reset = blank_reset,
-        .transmit = blank_transmit,
-        .free = blank_free,
-};
+CARD_OPS(blank, "blank");

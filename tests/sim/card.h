@@ -34,8 +34,9 @@ struct resp {
         size_t len;
 };
 
-/* Sets the response to a bare status word. */
-void resp_sw(struct resp *r, uint16_t sw);
+/* Sets the response to a bare status word; returns 0, for a transmit()'s
+ * return. */
+int resp_sw(struct resp *r, uint16_t sw);
 /* Sets the response to n bytes of data followed by sw; -ENOBUFS if too long. */
 int resp_data(struct resp *r, const void *data, size_t n, uint16_t sw);
 
@@ -58,6 +59,31 @@ struct card {
 
 /* Fills c->atr from the profile's "atr" key, or from def when absent. */
 int card_set_atr(struct card *c, const struct profile *p, const char *def);
+
+/* Allocates a zeroed card struct of size bytes (a struct starting with
+ * struct card) for ops, its ATR from the profile or def_atr, into *ret. */
+int card_alloc(size_t size, const struct card_ops *ops, const struct profile *p, const char *def_atr,
+               struct card **ret);
+
+/* One instruction a card answers, in a table for card_dispatch(). */
+struct card_ins {
+        uint8_t ins;
+        int (*run)(struct card *c, const struct apdu *a, struct resp *r);
+};
+
+/* Runs the entry of the n in table for a->ins; 6D00 for an INS not there. */
+int card_dispatch(struct card *c, const struct card_ins *table, size_t n, const struct apdu *a,
+                  struct resp *r);
+
+/* Defines NAME_ops from NAME_new, NAME_reset, NAME_transmit and NAME_free. */
+#define CARD_OPS(name, type_name)                                                                   \
+        const struct card_ops name##_ops = {                                                        \
+                .type = type_name,                                                                  \
+                .new = name##_new,                                                                  \
+                .reset = name##_reset,                                                              \
+                .transmit = name##_transmit,                                                        \
+                .free = name##_free,                                                                \
+        }
 
 extern const struct card_ops vitale_ops;
 extern const struct card_ops piv_ops;

@@ -239,77 +239,59 @@ static int piv_reply(struct piv *v, const struct apdu *a, const uint8_t *data, s
         return piv_send_pending(v, a->has_le ? a->le : 256, r);
 }
 
-static int piv_select(struct piv *v, const struct apdu *a, struct resp *r) {
+static int piv_select(struct card *c, const struct apdu *a, struct resp *r) {
+        struct piv *v = (struct piv *)c;
         if (a->p1 != 0x04 || (a->lc != 9 && a->lc != sizeof(piv_aid)) ||
-            memcmp(a->data, piv_aid, a->lc) != 0) {
-                resp_sw(r, 0x6A82);
-                return 0;
-        }
+            memcmp(a->data, piv_aid, a->lc) != 0)
+                return resp_sw(r, 0x6A82);
         if (a->p2 == 0x0C) { /* no response data wanted */
-                resp_sw(r, 0x9000);
-                return 0;
+                return resp_sw(r, 0x9000);
         }
         return piv_reply(v, a, select_reply, sizeof(select_reply), r);
 }
 
-static int piv_get_data(struct piv *v, const struct apdu *a, struct resp *r) {
-        if (a->p1 != 0x3F || a->p2 != 0xFF) {
-                resp_sw(r, 0x6A86);
-                return 0;
-        }
+static int piv_get_data(struct card *c, const struct apdu *a, struct resp *r) {
+        struct piv *v = (struct piv *)c;
+        if (a->p1 != 0x3F || a->p2 != 0xFF)
+                return resp_sw(r, 0x6A86);
         /* 5C L tag, with a tag of 1 to 3 bytes */
         if (a->lc < 3 || a->data[0] != 0x5C || a->data[1] < 1 || a->data[1] > 3 ||
-            a->lc != 2u + a->data[1]) {
-                resp_sw(r, 0x6A80);
-                return 0;
-        }
+            a->lc != 2u + a->data[1])
+                return resp_sw(r, 0x6A80);
         uint32_t tag = 0;
         for (size_t i = 0; i < a->data[1]; i++)
                 tag = tag << 8 | a->data[2 + i];
         const struct piv_obj *o = piv_find_obj(v, tag);
-        if (!o || !o->data) {
-                resp_sw(r, 0x6A82);
-                return 0;
-        }
+        if (!o || !o->data)
+                return resp_sw(r, 0x6A82);
         return piv_reply(v, a, o->data, o->len, r);
 }
 
-static int piv_verify(struct piv *v, const struct apdu *a, struct resp *r) {
-        if ((a->p1 != 0x00 && a->p1 != 0xFF) || a->p2 != 0x80) {
-                resp_sw(r, a->p1 == 0x00 || a->p1 == 0xFF ? 0x6A88 : 0x6A86);
-                return 0;
-        }
+static int piv_verify(struct card *c, const struct apdu *a, struct resp *r) {
+        struct piv *v = (struct piv *)c;
+        if ((a->p1 != 0x00 && a->p1 != 0xFF) || a->p2 != 0x80)
+                return resp_sw(r, a->p1 == 0x00 || a->p1 == 0xFF ? 0x6A88 : 0x6A86);
         if (a->p1 == 0xFF) { /* reset the security status */
-                if (a->lc) {
-                        resp_sw(r, 0x6A80);
-                        return 0;
-                }
+                if (a->lc)
+                        return resp_sw(r, 0x6A80);
                 v->verified = v->consent = false;
-                resp_sw(r, 0x9000);
-                return 0;
+                return resp_sw(r, 0x9000);
         }
-        if (v->tries_left <= 0) {
-                resp_sw(r, 0x6983);
-                return 0;
-        }
+        if (v->tries_left <= 0)
+                return resp_sw(r, 0x6983);
         if (a->lc == 0) { /* status query */
-                resp_sw(r, v->verified ? 0x9000 : 0x63C0 | (uint16_t)v->tries_left);
-                return 0;
+                return resp_sw(r, v->verified ? 0x9000 : 0x63C0 | (uint16_t)v->tries_left);
         }
-        if (a->lc != PIV_PIN_LEN) {
-                resp_sw(r, 0x6A80);
-                return 0;
-        }
+        if (a->lc != PIV_PIN_LEN)
+                return resp_sw(r, 0x6A80);
         if (CRYPTO_memcmp(a->data, v->pin, PIV_PIN_LEN) != 0) {
                 v->tries_left--;
                 v->verified = v->consent = false;
-                resp_sw(r, 0x63C0 | (uint16_t)v->tries_left);
-                return 0;
+                return resp_sw(r, 0x63C0 | (uint16_t)v->tries_left);
         }
         v->tries_left = v->tries_max;
         v->verified = v->consent = true;
-        resp_sw(r, 0x9000);
-        return 0;
+        return resp_sw(r, 0x9000);
 }
 
 /* Signs in with key k; writes the signature into sig (size *len in, length
@@ -343,14 +325,10 @@ static int piv_general_auth(struct piv *v, uint8_t alg, uint8_t ref, const uint8
         for (size_t i = 0; i < ELEMENTSOF(v->keys); i++)
                 if (v->keys[i].ref == ref && v->keys[i].alg)
                         k = &v->keys[i];
-        if (!k) {
-                resp_sw(r, 0x6A88);
-                return 0;
-        }
-        if (alg != k->alg) {
-                resp_sw(r, 0x6A86);
-                return 0;
-        }
+        if (!k)
+                return resp_sw(r, 0x6A88);
+        if (alg != k->alg)
+                return resp_sw(r, 0x6A86);
 
         /* 7C { 82 00, 81 L challenge } in any order; nothing else. */
         size_t off = 0, in_len = 0;
@@ -358,44 +336,33 @@ static int piv_general_auth(struct piv *v, uint8_t alg, uint8_t ref, const uint8
         size_t tmpl_len, len;
         uint8_t tag;
         bool want_resp = false;
-        if (tlv_next(d, n, &off, &tag, &tmpl, &tmpl_len) < 0 || tag != 0x7C || off != n) {
-                resp_sw(r, 0x6A80);
-                return 0;
-        }
+        if (tlv_next(d, n, &off, &tag, &tmpl, &tmpl_len) < 0 || tag != 0x7C || off != n)
+                return resp_sw(r, 0x6A80);
         for (off = 0; off < tmpl_len;) {
-                if (tlv_next(tmpl, tmpl_len, &off, &tag, &val, &len) < 0) {
-                        resp_sw(r, 0x6A80);
-                        return 0;
-                }
+                if (tlv_next(tmpl, tmpl_len, &off, &tag, &val, &len) < 0)
+                        return resp_sw(r, 0x6A80);
                 if (tag == 0x82 && len == 0)
                         want_resp = true;
                 else if (tag == 0x81) {
                         in = val;
                         in_len = len;
                 } else {
-                        resp_sw(r, 0x6A80); /* witness, exponentiation: not offered */
-                        return 0;
+                        return resp_sw(r, 0x6A80); /* witness, exponentiation: not offered */
                 }
         }
-        if (!want_resp || !in) {
-                resp_sw(r, 0x6A80);
-                return 0;
-        }
+        if (!want_resp || !in)
+                return resp_sw(r, 0x6A80);
 
-        if (!v->verified || (ref == 0x9C && v->pin_always && !v->consent)) {
-                resp_sw(r, 0x6982);
-                return 0;
-        }
+        if (!v->verified || (ref == 0x9C && v->pin_always && !v->consent))
+                return resp_sw(r, 0x6982);
         if (ref == 0x9C)
                 v->consent = false;
 
         uint8_t sig[512], out[16 + sizeof(sig)];
         size_t sig_len = sizeof(sig);
         int ret = piv_sign(k, in, in_len, sig, &sig_len);
-        if (ret == -EBADMSG) {
-                resp_sw(r, 0x6A80);
-                return 0;
-        }
+        if (ret == -EBADMSG)
+                return resp_sw(r, 0x6A80);
         if (ret < 0)
                 return ret;
         if (sig_len > sizeof(sig))
@@ -412,7 +379,8 @@ static int piv_general_auth(struct piv *v, uint8_t alg, uint8_t ref, const uint8
 }
 
 /* INS 87: gathers chained parts (CLA 10), then runs the whole command. */
-static int piv_general_auth_part(struct piv *v, const struct apdu *a, struct resp *r) {
+static int piv_general_auth_part(struct card *c, const struct apdu *a, struct resp *r) {
+        struct piv *v = (struct piv *)c;
         if (v->chaining && (a->ins != v->chain_ins || a->p1 != v->chain_p1 || a->p2 != v->chain_p2))
                 v->chaining = false;
         if (!v->chaining)
@@ -420,8 +388,7 @@ static int piv_general_auth_part(struct piv *v, const struct apdu *a, struct res
         if (a->lc > sizeof(v->chain) - v->chain_len) {
                 v->chaining = false;
                 v->chain_len = 0;
-                resp_sw(r, 0x6700);
-                return 0;
+                return resp_sw(r, 0x6700);
         }
         if (a->lc)
                 memcpy(v->chain + v->chain_len, a->data, a->lc);
@@ -431,8 +398,7 @@ static int piv_general_auth_part(struct piv *v, const struct apdu *a, struct res
                 v->chain_ins = a->ins;
                 v->chain_p1 = a->p1;
                 v->chain_p2 = a->p2;
-                resp_sw(r, 0x9000);
-                return 0;
+                return resp_sw(r, 0x9000);
         }
         v->chaining = false;
         int ret = piv_general_auth(v, a->p1, a->p2, v->chain, v->chain_len, a, r);
@@ -441,17 +407,22 @@ static int piv_general_auth_part(struct piv *v, const struct apdu *a, struct res
         return ret;
 }
 
-static int piv_get_response(struct piv *v, const struct apdu *a, struct resp *r) {
-        if (a->p1 || a->p2) {
-                resp_sw(r, 0x6A86);
-                return 0;
-        }
-        if (!v->pending_len) {
-                resp_sw(r, 0x6985);
-                return 0;
-        }
+static int piv_get_response(struct card *c, const struct apdu *a, struct resp *r) {
+        struct piv *v = (struct piv *)c;
+        if (a->p1 || a->p2)
+                return resp_sw(r, 0x6A86);
+        if (!v->pending_len)
+                return resp_sw(r, 0x6985);
         return piv_send_pending(v, a->has_le ? a->le : 256, r);
 }
+
+static const struct card_ins piv_ins[] = {
+        {0xA4, piv_select},
+        {0xCB, piv_get_data},
+        {0xC0, piv_get_response},
+        {0x20, piv_verify},
+        {0x87, piv_general_auth_part},
+};
 
 static int piv_transmit(struct card *c, const struct apdu *a, struct resp *r) {
         struct piv *v = (struct piv *)c;
@@ -461,29 +432,11 @@ static int piv_transmit(struct card *c, const struct apdu *a, struct resp *r) {
                 v->chaining = false;
                 v->chain_len = 0;
         }
-        if ((a->cla & ~0x10) != 0x00) {
-                resp_sw(r, 0x6E00);
-                return 0;
-        }
-        if ((a->cla & 0x10) && a->ins != 0x87) {
-                resp_sw(r, 0x6884); /* chaining not supported here */
-                return 0;
-        }
-        switch (a->ins) {
-        case 0xA4:
-                return piv_select(v, a, r);
-        case 0xCB:
-                return piv_get_data(v, a, r);
-        case 0xC0:
-                return piv_get_response(v, a, r);
-        case 0x20:
-                return piv_verify(v, a, r);
-        case 0x87:
-                return piv_general_auth_part(v, a, r);
-        default:
-                resp_sw(r, 0x6D00);
-                return 0;
-        }
+        if ((a->cla & ~0x10) != 0x00)
+                return resp_sw(r, 0x6E00);
+        if ((a->cla & 0x10) && a->ins != 0x87)
+                return resp_sw(r, 0x6884); /* chaining not supported here */
+        return card_dispatch(c, piv_ins, ELEMENTSOF(piv_ins), a, r);
 }
 
 static void piv_reset(struct card *c) {
@@ -618,17 +571,14 @@ static int piv_load_overrides(struct piv *v, const struct profile *p) {
 }
 
 static int piv_new(const struct profile *p, struct card **ret) {
-        _cleanup_(piv_freep) struct card *c = calloc(1, sizeof(struct piv));
-        struct piv *v = (struct piv *)c;
-        int r = 0;
+        _cleanup_(piv_freep) struct card *c = NULL;
+        int r = card_alloc(sizeof(struct piv), &piv_ops, p, PIV_ATR, &c);
 
-        if (!c)
-                return -ENOMEM;
-        c->ops = &piv_ops;
+        if (r < 0)
+                return r;
+        struct piv *v = (struct piv *)c;
         v->keys[0] = (struct piv_key){.ref = 0x9A, .obj_tag = 0x5FC105};
         v->keys[1] = (struct piv_key){.ref = 0x9C, .obj_tag = 0x5FC10A};
-        if ((r = card_set_atr(c, p, PIV_ATR)) < 0)
-                return r;
 
         const char *pin = profile_get(p, "pin");
         if (!pin || !*pin || strlen(pin) > PIV_PIN_LEN) {
@@ -663,10 +613,4 @@ static int piv_new(const struct profile *p, struct card **ret) {
         return 0;
 }
 
-const struct card_ops piv_ops = {
-        .type = "cps",
-        .new = piv_new,
-        .reset = piv_reset,
-        .transmit = piv_transmit,
-        .free = piv_free,
-};
+CARD_OPS(piv, "cps");

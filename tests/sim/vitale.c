@@ -106,13 +106,11 @@ static int vitale_build(struct vitale *v, const struct profile *p) {
 }
 
 static int vitale_new(const struct profile *p, struct card **ret) {
-        _cleanup_free_ struct vitale *v = calloc(1, sizeof(*v));
-        int r;
-        if (!v)
-                return -ENOMEM;
-        v->base.ops = &vitale_ops;
-        if ((r = card_set_atr(&v->base, p, VITALE_ATR)) < 0)
+        struct card *c;
+        int r = card_alloc(sizeof(struct vitale), &vitale_ops, p, VITALE_ATR, &c);
+        if (r < 0)
                 return r;
+        _cleanup_free_ struct vitale *v = (struct vitale *)c;
         const char *mode = profile_get(p, "response");
         if (!mode || strcmp(mode, "direct") == 0)
                 v->mode = MODE_DIRECT;
@@ -142,7 +140,8 @@ static void vitale_free(struct card *c) {
         free(c);
 }
 
-static int vitale_select(struct vitale *v, const struct apdu *a, struct resp *r) {
+static int vitale_select(struct card *c, const struct apdu *a, struct resp *r) {
+        struct vitale *v = (struct vitale *)c;
         if (a->p1 == 0x00 && a->lc == 2 && a->data[0] == 0x3F && a->data[1] == 0x00) {
                 v->df = DF_MF;
         } else if (a->p1 == 0x04 && a->lc == sizeof(aid_vitale) &&
@@ -152,36 +151,29 @@ static int vitale_select(struct vitale *v, const struct apdu *a, struct resp *r)
                    memcmp(a->data, aid_mf_vitale, sizeof(aid_mf_vitale)) == 0) {
                 v->df = DF_MF;
         } else {
-                resp_sw(r, 0x6A82);
-                return 0;
+                return resp_sw(r, 0x6A82);
         }
         v->ef = NULL;
         v->ef_len = 0;
-        resp_sw(r, 0x9000);
-        return 0;
+        return resp_sw(r, 0x9000);
 }
 
-static int vitale_read(struct vitale *v, const struct apdu *a, struct resp *r) {
+static int vitale_read(struct card *c, const struct apdu *a, struct resp *r) {
+        struct vitale *v = (struct vitale *)c;
         size_t off;
         if (a->p1 & 0x80) {
-                if ((a->p1 & 0x1F) != 2 || v->df == DF_NONE) {
-                        resp_sw(r, 0x6A82);
-                        return 0;
-                }
+                if ((a->p1 & 0x1F) != 2 || v->df == DF_NONE)
+                        return resp_sw(r, 0x6A82);
                 v->ef = v->df == DF_MF ? v->ident : v->app;
                 v->ef_len = v->df == DF_MF ? v->ident_len : v->app_len;
                 off = a->p2;
         } else {
-                if (!v->ef) {
-                        resp_sw(r, 0x6986); /* no current EF */
-                        return 0;
-                }
+                if (!v->ef)
+                        return resp_sw(r, 0x6986); /* no current EF */
                 off = (size_t)a->p1 << 8 | a->p2;
         }
-        if (off > v->ef_len) {
-                resp_sw(r, 0x6B00);
-                return 0;
-        }
+        if (off > v->ef_len)
+                return resp_sw(r, 0x6B00);
         size_t avail = v->ef_len - off;
         if (avail > 256)
                 avail = 256;
@@ -189,59 +181,43 @@ static int vitale_read(struct vitale *v, const struct apdu *a, struct resp *r) {
 
         switch (v->mode) {
         case MODE_6CXX:
-                if (le != avail && avail > 0) {
-                        resp_sw(r, 0x6C00 | (avail & 0xff));
-                        return 0;
-                }
+                if (le != avail && avail > 0)
+                        return resp_sw(r, 0x6C00 | (avail & 0xff));
                 return resp_data(r, v->ef + off, avail, 0x9000);
         case MODE_61XX:
                 if (avail == 0)
                         return resp_data(r, NULL, 0, 0x9000);
                 memcpy(v->pending, v->ef + off, avail);
                 v->pending_len = avail;
-                resp_sw(r, 0x6100 | (avail & 0xff));
-                return 0;
+                return resp_sw(r, 0x6100 | (avail & 0xff));
         default:
                 return resp_data(r, v->ef + off, le < avail ? le : avail, 0x9000);
         }
 }
 
-static int vitale_get_response(struct vitale *v, const struct apdu *a, struct resp *r) {
-        if (!v->pending_len) {
-                resp_sw(r, 0x6985);
-                return 0;
-        }
+static int vitale_get_response(struct card *c, const struct apdu *a, struct resp *r) {
+        struct vitale *v = (struct vitale *)c;
+        if (!v->pending_len)
+                return resp_sw(r, 0x6985);
         size_t le = a->has_le ? a->le : 256;
         size_t n = le < v->pending_len ? le : v->pending_len;
         v->pending_len = 0;
         return resp_data(r, v->pending, n, 0x9000);
 }
 
+static const struct card_ins vitale_ins[] = {
+        {0xA4, vitale_select},
+        {0xB0, vitale_read},
+        {0xC0, vitale_get_response},
+};
+
 static int vitale_transmit(struct card *c, const struct apdu *a, struct resp *r) {
         struct vitale *v = (struct vitale *)c;
         if (a->ins != 0xC0)
                 v->pending_len = 0;
-        if (a->cla != 0x00) {
-                resp_sw(r, 0x6E00);
-                return 0;
-        }
-        switch (a->ins) {
-        case 0xA4:
-                return vitale_select(v, a, r);
-        case 0xB0:
-                return vitale_read(v, a, r);
-        case 0xC0:
-                return vitale_get_response(v, a, r);
-        default:
-                resp_sw(r, 0x6D00);
-                return 0;
-        }
+        if (a->cla != 0x00)
+                return resp_sw(r, 0x6E00);
+        return card_dispatch(c, vitale_ins, ELEMENTSOF(vitale_ins), a, r);
 }
 
-const struct card_ops vitale_ops = {
-        .type = "vitale",
-        .new = vitale_new,
-        .reset = vitale_reset,
-        .transmit = vitale_transmit,
-        .free = vitale_free,
-};
+CARD_OPS(vitale, "vitale");
