@@ -73,7 +73,6 @@ int p11_card_refresh(struct p11_card *c);
 
 /* Certificates on the card, in the module's order. */
 size_t p11_card_ncerts(const struct p11_card *c);
-const struct p11_cert *p11_card_cert_at(const struct p11_card *c, size_t i);
 /* The certificate playing role, or NULL (-ENOENT in p11_card_error()). */
 const struct p11_cert *p11_card_cert(const struct p11_card *c, enum p11_role role);
 
