@@ -12,7 +12,7 @@
  * authentication path (PIN pad reader) lets the reader ask for it.
  *
  * Signing takes a SHA-256 digest and produces a signature in the form
- * OpenSSL and daemon/trust.c verify: RSA keys sign with CKM_RSA_PKCS over
+ * OpenSSL and session/trust.c verify: RSA keys sign with CKM_RSA_PKCS over
  * the DigestInfo (PKCS#1 v1.5, what every module offers in hardware), EC
  * keys with CKM_ECDSA over the digest, the module's r||s re-encoded as a DER
  * ECDSA-Sig-Value.  A key with CKA_ALWAYS_AUTHENTICATE (the CPS signature

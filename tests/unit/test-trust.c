@@ -1,4 +1,4 @@
-/* tests/unit/test-trust.c: daemon/trust.c against the test PKI made by
+/* tests/unit/test-trust.c: session/trust.c against the test PKI made by
  * tests/pki/mkpki.sh in a private temporary folder: chain, dates (with an
  * injected "now"), key usage, signatures (RSA PKCS#1 v1.5 and ECDSA P-256
  * over SHA-256, made here with OpenSSL from the PKI's key files). */
