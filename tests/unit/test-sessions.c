@@ -32,6 +32,7 @@
 #include "pkcs11/p11-module.h"
 #include "session/session.h"
 #include "session/trust.h"
+#include "pki-fixture.h"
 
 static char pki[64];
 static atomic_long offset; /* the sessions' clock: real time + offset */
@@ -48,6 +49,21 @@ void monitor_snapshot(struct monitor *m, struct reader_snapshot *ret) {
         pthread_mutex_lock(&fake_lock);
         *ret = readers;
         pthread_mutex_unlock(&fake_lock);
+}
+
+/* Holds closes up (on) or lets them go. */
+static void hold_closes(bool on) {
+        pthread_mutex_lock(&fake_lock);
+        hold_close = on;
+        pthread_cond_broadcast(&fake_cond);
+        pthread_mutex_unlock(&fake_lock);
+}
+
+static unsigned closes_done(void) {
+        pthread_mutex_lock(&fake_lock);
+        unsigned n = closed;
+        pthread_mutex_unlock(&fake_lock);
+        return n;
 }
 
 static void set_card(size_t i, bool present) {
@@ -167,18 +183,11 @@ static time_t test_now(void) {
 }
 
 static int setup(void **state) {
-        char cmd[256];
-        snprintf(pki, sizeof(pki), "/tmp/carnet-test-sessions.XXXXXX");
-        if (!mkdtemp(pki))
-                return -1;
-        snprintf(cmd, sizeof(cmd), "sh tests/pki/mkpki.sh %s/pki >%s/mkpki.log 2>&1", pki, pki);
-        return system(cmd) == 0 ? 0 : -1;
+        return pki_make(pki, "sessions");
 }
 
 static int teardown(void **state) {
-        char cmd[128];
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", pki);
-        return system(cmd) == 0 ? 0 : -1;
+        return pki_remove(pki);
 }
 
 struct fixture {
@@ -209,10 +218,7 @@ static void start(struct fixture *f) {
 }
 
 static void stop(struct fixture *f) {
-        pthread_mutex_lock(&fake_lock);
-        hold_close = false;
-        pthread_cond_broadcast(&fake_cond);
-        pthread_mutex_unlock(&fake_lock);
+        hold_closes(false);
         sessions_free(f->m);
         events_free(f->q);
 }
@@ -224,8 +230,8 @@ static void open_on(struct fixture *f, size_t reader, struct session_info *si, c
                 fail_msg("open: %s: %s", e.code, e.message);
 }
 
-/* Waits up to 5 s for the session-ended event of id; returns its detail. */
-static const char *wait_ended(struct fixture *f, const char *id, char detail[EVENT_DETAIL_MAX]) {
+/* Waits up to 5 s for a session-ended event; returns its detail. */
+static const char *wait_ended(struct fixture *f, char detail[EVENT_DETAIL_MAX]) {
         uint64_t after = 0;
         for (int i = 0; i < 50; i++) {
                 struct event ev[16];
@@ -243,13 +249,24 @@ static const char *wait_ended(struct fixture *f, const char *id, char detail[EVE
         return NULL;
 }
 
+/* Lets the held close go: the session-ended event comes once it is done,
+ * saying why. */
+static void release_then_ended(struct fixture *f, const char *why) {
+        char detail[EVENT_DETAIL_MAX];
+        assert_int_equal(closes_done(), 0);
+        hold_closes(false);
+        assert_non_null(wait_ended(f, detail));
+        assert_string_equal(detail, why);
+        assert_int_equal(closes_done(), 1);
+}
+
 /* The sweeper closes the card handle of a session whose card left; while
  * that close hangs, lookups, mode changes and records of the other
  * session answer, and the ended session is not found. */
 static void test_lookup_during_slow_close(void **state) {
         struct fixture f;
         struct session_info a, b, si;
-        char ta[SESSION_TOKEN_LEN + 1], tb[SESSION_TOKEN_LEN + 1], detail[EVENT_DETAIL_MAX];
+        char ta[SESSION_TOKEN_LEN + 1], tb[SESSION_TOKEN_LEN + 1];
         char *rec;
         uint8_t *sig;
         size_t sig_len;
@@ -259,9 +276,7 @@ static void test_lookup_during_slow_close(void **state) {
         open_on(&f, 1, &b, tb);
         assert_int_equal(sessions_count(f.m), 2);
 
-        pthread_mutex_lock(&fake_lock);
-        hold_close = true;
-        pthread_mutex_unlock(&fake_lock);
+        hold_closes(true);
         set_card(0, false);
         events_push(f.q, EVENT_CARD_REMOVED, a.reader, "cps"); /* as the monitor does */
 
@@ -283,18 +298,7 @@ static void test_lookup_during_slow_close(void **state) {
         free(sig);
         assert_int_equal(sessions_record(f.m, a.id, &rec, &sig, &sig_len), -ENOENT);
         assert_int_equal(sessions_count(f.m), 1); /* a is out of the table already */
-        pthread_mutex_lock(&fake_lock);
-        assert_int_equal(closed, 0);
-        hold_close = false;
-        pthread_cond_broadcast(&fake_cond);
-        pthread_mutex_unlock(&fake_lock);
-
-        /* the event comes once the handle is closed */
-        assert_non_null(wait_ended(&f, a.id, detail));
-        assert_string_equal(detail, "card_removed");
-        pthread_mutex_lock(&fake_lock);
-        assert_int_equal(closed, 1);
-        pthread_mutex_unlock(&fake_lock);
+        release_then_ended(&f, "card_removed");
         stop(&f);
 }
 
@@ -303,24 +307,16 @@ static void test_lookup_during_slow_close(void **state) {
 static void test_idle_not_found(void **state) {
         struct fixture f;
         struct session_info a, si;
-        char ta[SESSION_TOKEN_LEN + 1], detail[EVENT_DETAIL_MAX];
+        char ta[SESSION_TOKEN_LEN + 1];
 
         start(&f);
         open_on(&f, 0, &a, ta);
         assert_int_equal(sessions_lookup(f.m, ta, getuid(), &si), 0);
-        pthread_mutex_lock(&fake_lock);
-        hold_close = true; /* the sweeper may begin a close, never end one */
-        pthread_mutex_unlock(&fake_lock);
+        hold_closes(true); /* the sweeper may begin a close, never end one */
         offset = 61;
         assert_int_equal(sessions_lookup(f.m, ta, getuid(), &si), -ENOENT);
         assert_int_equal(sessions_set_mode(f.m, a.id, getuid(), SESSION_MODE_NORMAL, NULL, &si), -ENOENT);
-        pthread_mutex_lock(&fake_lock);
-        assert_int_equal(closed, 0);
-        hold_close = false;
-        pthread_cond_broadcast(&fake_cond);
-        pthread_mutex_unlock(&fake_lock);
-        assert_non_null(wait_ended(&f, a.id, detail));
-        assert_string_equal(detail, "idle_timeout");
+        release_then_ended(&f, "idle_timeout");
         stop(&f);
 }
 
@@ -335,7 +331,7 @@ static void test_logout_then_login(void **state) {
         open_on(&f, 0, &a, ta);
         assert_int_equal(sessions_close(f.m, a.id, getuid() + 1), -EPERM);
         assert_int_equal(sessions_close(f.m, a.id, getuid()), 0);
-        assert_int_equal(closed, 1);
+        assert_int_equal(closes_done(), 1);
         assert_int_equal(sessions_lookup(f.m, ta, getuid(), &si), -ENOENT);
         assert_int_equal(sessions_close(f.m, a.id, getuid()), -ENOENT);
         open_on(&f, 0, &a, ta);

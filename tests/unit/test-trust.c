@@ -17,27 +17,22 @@
 
 #include "session/trust.h"
 #include "lib/macro.h"
+#include "pki-fixture.h"
 
 static char pki[64];
 static struct trust_store *anchors;
 
 static int setup(void **state) {
-        char cmd[256];
-        snprintf(pki, sizeof(pki), "/tmp/carnet-test-trust.XXXXXX");
-        if (!mkdtemp(pki))
+        char p[128];
+        if (pki_make(pki, "trust") < 0)
                 return -1;
-        snprintf(cmd, sizeof(cmd), "sh tests/pki/mkpki.sh %s/pki >%s/mkpki.log 2>&1", pki, pki);
-        if (system(cmd) != 0)
-                return -1;
-        snprintf(cmd, sizeof(cmd), "%s/pki/ca-chain.pem", pki);
-        return trust_store_load(cmd, &anchors) == 0 ? 0 : -1;
+        snprintf(p, sizeof(p), "%s/pki/ca-chain.pem", pki);
+        return trust_store_load(p, &anchors) == 0 ? 0 : -1;
 }
 
 static int teardown(void **state) {
-        char cmd[128];
         anchors = trust_store_free(anchors);
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", pki);
-        return system(cmd) == 0 ? 0 : -1;
+        return pki_remove(pki);
 }
 
 /* Reads DIR/pki/NAME.pem as DER. */
