@@ -222,10 +222,6 @@ size_t p11_card_ncerts(const struct p11_card *c) {
         return c ? c->ncerts : 0;
 }
 
-const struct p11_cert *p11_card_cert_at(const struct p11_card *c, size_t i) {
-        return c && i < c->ncerts ? &c->certs[i] : NULL;
-}
-
 const struct p11_cert *p11_card_cert(const struct p11_card *c, enum p11_role role) {
         if (!c || (role != P11_ROLE_AUTH && role != P11_ROLE_SIGN) || c->role_cert[role] < 0)
                 return NULL;

@@ -12,7 +12,7 @@
  * authentication path (PIN pad reader) lets the reader ask for it.
  *
  * Signing takes a SHA-256 digest and produces a signature in the form
- * OpenSSL and daemon/trust.c verify: RSA keys sign with CKM_RSA_PKCS over
+ * OpenSSL and session/trust.c verify: RSA keys sign with CKM_RSA_PKCS over
  * the DigestInfo (PKCS#1 v1.5, what every module offers in hardware), EC
  * keys with CKM_ECDSA over the digest, the module's r||s re-encoded as a DER
  * ECDSA-Sig-Value.  A key with CKA_ALWAYS_AUTHENTICATE (the CPS signature
@@ -73,7 +73,6 @@ int p11_card_refresh(struct p11_card *c);
 
 /* Certificates on the card, in the module's order. */
 size_t p11_card_ncerts(const struct p11_card *c);
-const struct p11_cert *p11_card_cert_at(const struct p11_card *c, size_t i);
 /* The certificate playing role, or NULL (-ENOENT in p11_card_error()). */
 const struct p11_cert *p11_card_cert(const struct p11_card *c, enum p11_role role);
 

@@ -1,7 +1,7 @@
 /* pkcs11/p11-identity.c: certificate -> professional identity, by rules.
  *
  * Parsing uses OpenSSL's X.509 decoder (d2i_X509), the most exercised DER
- * parser at hand; nothing here decides trust: that is daemon/trust.c. */
+ * parser at hand; nothing here decides trust: that is session/trust.c. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>

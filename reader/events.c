@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "events.h"
+#include "lib/cond.h"
 #include "lib/macro.h"
 
 struct event_queue {
@@ -41,12 +42,12 @@ int events_new(size_t cap, struct event_queue **ret) {
                 return -ENOMEM;
         q->cap = cap;
         q->next_seq = 1;
+        int r = cond_init_monotonic(&q->cond);
+        if (r < 0) {
+                free(q->ring);
+                return r;
+        }
         pthread_mutex_init(&q->lock, NULL);
-        pthread_condattr_t ca;
-        pthread_condattr_init(&ca);
-        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-        pthread_cond_init(&q->cond, &ca);
-        pthread_condattr_destroy(&ca);
         *ret = TAKE_PTR(q);
         return 0;
 }

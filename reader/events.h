@@ -1,9 +1,11 @@
 /* reader/events.h: a bounded in-memory queue of what happened.
  *
- * The reader monitor (and later sessions and dossiers) push events; API
- * clients read them by sequence number, so any number of readers can follow
- * the queue at their own pace.  When the queue is full the oldest events
- * are dropped and a reader that was behind is told how many it missed. */
+ * The reader monitor, the sessions and the daemon's notifier push events;
+ * the API's event stream and the session sweeper read them by sequence
+ * number, so any number of readers can follow the queue at their own pace.
+ * When the queue is full the oldest events are dropped and a reader that
+ * was behind is told how many it missed.  docs/events.md has who pushes
+ * what. */
 #pragma once
 
 #include <stdbool.h>

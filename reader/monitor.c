@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "card/cards.h"
+#include "lib/cond.h"
 #include "lib/macro.h"
 #include "monitor.h"
 
@@ -335,20 +336,17 @@ int monitor_start(const struct monitor_config *cfg, struct event_queue *q, struc
         m->cfg = *cfg;
         m->events = q;
         snprintf(m->error, sizeof(m->error), "not connected yet");
+        int r = cond_init_monotonic(&m->wake);
+        if (r < 0)
+                return r;
         pthread_mutex_init(&m->lock, NULL);
-        pthread_condattr_t ca;
-        pthread_condattr_init(&ca);
-        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-        pthread_cond_init(&m->wake, &ca);
-        pthread_condattr_destroy(&ca);
-        int r = pthread_create(&m->thread, NULL, monitor_main, m);
-        if (r) {
+        r = -pthread_create(&m->thread, NULL, monitor_main, m);
+        if (r < 0) {
                 pthread_mutex_destroy(&m->lock);
                 pthread_cond_destroy(&m->wake);
-                return -r;
-        }
-        *ret = TAKE_PTR(m);
-        return 0;
+        } else
+                *ret = TAKE_PTR(m);
+        return r;
 }
 
 void monitor_stop(struct monitor *m) {
@@ -356,10 +354,13 @@ void monitor_stop(struct monitor *m) {
                 return;
         atomic_store(&m->stop, true);
         pthread_mutex_lock(&m->lock);
-        if (m->ctx)
-                SCardCancel(m->ctx);
+        SCARDCONTEXT ctx = m->ctx;
         pthread_cond_broadcast(&m->wake);
         pthread_mutex_unlock(&m->lock);
+        /* no PC/SC call under the lock snapshots take; a context released
+         * meanwhile makes this a harmless SCARD_E_INVALID_HANDLE */
+        if (ctx)
+                SCardCancel(ctx);
         pthread_join(m->thread, NULL);
         if (m->ctx)
                 SCardReleaseContext(m->ctx);

@@ -27,6 +27,20 @@ struct session {
         size_t sig_len;
 };
 
+/* A session taken out of the table, to be ended with the table unlocked. */
+struct ending {
+        struct p11_card *card;
+        char *record;
+        char id[SESSION_ID_LEN + 1];
+        char reader[READER_NAME_MAX];
+        const char *why;
+};
+
+struct endings {
+        size_t n;
+        struct ending e[SESSIONS_MAX];
+};
+
 struct session_manager {
         struct session_config cfg;
         char workstation[128];
@@ -38,8 +52,10 @@ struct session_manager {
         struct trust_store *trust;
         int trust_err;
 
-        pthread_mutex_t open_lock; /* one card conversation at a time */
-        pthread_mutex_t lock;      /* guards the table */
+        /* one card conversation at a time: an opening, or closing the card
+         * handles of ended sessions; taken before `lock`, never under it */
+        pthread_mutex_t open_lock;
+        pthread_mutex_t lock; /* guards the table; never held over a card call */
         struct session sessions[SESSIONS_MAX];
 
         pthread_t thread;
@@ -56,15 +72,6 @@ static uint64_t mono_us(void) {
         return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
 }
 
-/* CARD(x): runs x (a PKCS#11 call) and adds its duration to card_us. */
-#define CARD(x)                                                                                    \
-        ({                                                                                         \
-                uint64_t _t0 = mono_us();                                                          \
-                typeof(x) _r = (x);                                                                \
-                card_us += mono_us() - _t0;                                                        \
-                _r;                                                                                \
-        })
-
 static int fail(struct session_error *e, int err, const char *code, const char *fmt, ...)
         _printf_(4, 5);
 static int fail(struct session_error *e, int err, const char *code, const char *fmt, ...) {
@@ -77,18 +84,6 @@ static int fail(struct session_error *e, int err, const char *code, const char *
         return err;
 }
 
-/* Ends session s (lock held): closes the card handle (logging out), wipes
- * the record, tells the event queue.  why is for the log and the event. */
-static void session_end(struct session_manager *m, struct session *s, const char *why) {
-        if (!s->live)
-                return;
-        report(&m->cfg.reporter, &(struct report){.event = "session-ended", .session = s->info.id, .detail = why});
-        events_push(m->events, EVENT_SESSION_ENDED, s->info.reader, why);
-        p11_card_close(s->card);
-        free(s->record);
-        secure_zero(s, sizeof(*s));
-}
-
 /* Is the card this session was opened on still in its reader? */
 static bool card_still_there(const struct reader_snapshot *snap, const struct session *s) {
         for (size_t i = 0; i < snap->n; i++)
@@ -97,29 +92,85 @@ static bool card_still_there(const struct reader_snapshot *snap, const struct se
         return false;
 }
 
-size_t sessions_sweep(struct session_manager *m) {
+/* Why live session s is over (its card left, or it was idle too long), or
+ * NULL while it may still be used.  Only looks: ending it is the sweeper's
+ * job, so that a lookup never waits on a card. */
+static const char *session_over(const struct session_manager *m, const struct session *s,
+                                const struct reader_snapshot *snap, time_t now) {
+        if (!card_still_there(snap, s))
+                return "card_removed";
+        if (m->cfg.idle_timeout_s && now - s->info.last_used >= (time_t)m->cfg.idle_timeout_s)
+                return "idle_timeout";
+        return NULL;
+}
+
+/* Takes live session s out of the table (lock held): what ending it needs
+ * goes to *out, the slot is wiped and free again. */
+static void session_take(struct session *s, const char *why, struct endings *out) {
+        struct ending *e = &out->e[out->n++];
+        *e = (struct ending){.card = s->card, .record = s->record, .why = why};
+        memcpy(e->id, s->info.id, sizeof(e->id));
+        memcpy(e->reader, s->info.reader, sizeof(e->reader));
+        secure_zero(s, sizeof(*s));
+}
+
+/* Ends the sessions taken out (lock released; open_lock held when any has
+ * a card): closes the card handle (logging out) before telling, so that a
+ * login that follows the event never meets the old one's logout. */
+static void sessions_finish(struct session_manager *m, struct endings *ends) {
+        for (size_t i = 0; i < ends->n; i++) {
+                struct ending *e = &ends->e[i];
+                p11_card_close(e->card);
+                free(e->record);
+                report(&m->cfg.reporter, &(struct report){.event = "session-ended", .session = e->id,
+                                                          .detail = e->why});
+                events_push(m->events, EVENT_SESSION_ENDED, e->reader, e->why);
+        }
+        ends->n = 0;
+}
+
+/* Looks for sessions that are over; takes them out into *take when it is
+ * not NULL.  Returns how many there are. */
+static size_t sessions_over(struct session_manager *m, struct endings *take) {
         struct reader_snapshot snap;
-        size_t ended = 0;
-        time_t now = now_of(m);
+        size_t n = 0;
         monitor_snapshot(m->mon, &snap);
+        time_t now = now_of(m);
         pthread_mutex_lock(&m->lock);
         for (size_t i = 0; i < SESSIONS_MAX; i++) {
                 struct session *s = &m->sessions[i];
-                if (!s->live)
+                const char *why = s->live ? session_over(m, s, &snap, now) : NULL;
+                if (!why)
                         continue;
-                if (!card_still_there(&snap, s)) {
-                        session_end(m, s, "card_removed");
-                        ended++;
-                } else if (m->cfg.idle_timeout_s && now - s->info.last_used >= (time_t)m->cfg.idle_timeout_s) {
-                        session_end(m, s, "idle_timeout");
-                        ended++;
-                }
+                n++;
+                if (take)
+                        session_take(s, why, take);
         }
         pthread_mutex_unlock(&m->lock);
-        return ended;
+        return n;
 }
 
-/* Sweeps every second, and at once when a card or pcscd event comes. */
+/* Ends the sessions that are over (open_lock held). */
+static size_t sweep_held(struct session_manager *m) {
+        struct endings ends = {0};
+        size_t n = sessions_over(m, &ends);
+        sessions_finish(m, &ends);
+        return n;
+}
+
+size_t sessions_sweep(struct session_manager *m) {
+        /* a quick look first: the sweeper waits for an opening only when
+         * there is something to end */
+        if (sessions_over(m, NULL) == 0)
+                return 0;
+        pthread_mutex_lock(&m->open_lock);
+        size_t n = sweep_held(m);
+        pthread_mutex_unlock(&m->open_lock);
+        return n;
+}
+
+/* Sweeps every second, and at once when a card, pcscd or session event
+ * comes (events.h). */
 static void *sweeper(void *arg) {
         struct session_manager *m = arg;
         uint64_t seen = events_last_seq(m->events);
@@ -131,9 +182,40 @@ static void *sweeper(void *arg) {
         return NULL;
 }
 
+/* Releases what sessions_new() set up; the sweeper is stopped and the
+ * table empty. */
+static void manager_release(struct session_manager *m) {
+        if (!m)
+                return;
+        p11_module_close(m->module);
+        trust_store_free(m->trust);
+        pthread_mutex_destroy(&m->lock);
+        pthread_mutex_destroy(&m->open_lock);
+        free(m);
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct session_manager, manager_release);
+
+/* The module and the trust anchors; failing to load either is reported,
+ * kept in module_err / trust_err, and not fatal. */
+static void manager_load(struct session_manager *m, const struct session_config *cfg) {
+        /* carnet serialises the module's calls itself: OpenSC 0.23's own
+         * locking deadlocks when a card is pulled at the start of a login
+         * (docs/pkcs11.md). */
+        m->module_err = p11_module_open_locking(cfg->module_path, P11_LOCKING_CARNET, &m->module);
+        if (m->module_err < 0)
+                report(&cfg->reporter, &(struct report){.event = "pkcs11-unavailable", .err = m->module_err,
+                                                        .detail = cfg->module_path ? cfg->module_path
+                                                                                   : P11_DEFAULT_MODULE});
+        m->trust_err = cfg->trust_path ? trust_store_load(cfg->trust_path, &m->trust) : -ENOENT;
+        if (m->trust_err < 0)
+                report(&cfg->reporter, &(struct report){.event = "trust-unavailable", .err = m->trust_err,
+                                                        .detail = cfg->trust_path ? cfg->trust_path
+                                                                                  : "(none configured)"});
+}
+
 int sessions_new(const struct session_config *cfg, struct monitor *mon, struct event_queue *q,
                  struct session_manager **ret) {
-        _cleanup_free_ struct session_manager *m = calloc(1, sizeof(*m));
+        _cleanup_(manager_releasep) struct session_manager *m = calloc(1, sizeof(*m));
         if (!m)
                 return -ENOMEM;
         m->cfg = *cfg;
@@ -148,45 +230,31 @@ int sessions_new(const struct session_config *cfg, struct monitor *mon, struct e
         m->cfg.trust_path = NULL; /* not kept: loaded now */
         m->mon = mon;
         m->events = q;
-        /* carnet serialises the module's calls itself: OpenSC 0.23's own
-         * locking deadlocks when a card is pulled at the start of a login
-         * (docs/pkcs11.md). */
-        m->module_err = p11_module_open_locking(cfg->module_path, P11_LOCKING_CARNET, &m->module);
-        if (m->module_err < 0)
-                report(&cfg->reporter, &(struct report){.event = "pkcs11-unavailable", .err = m->module_err,
-                                                        .detail = cfg->module_path ? cfg->module_path
-                                                                                   : P11_DEFAULT_MODULE});
-        m->trust_err = cfg->trust_path ? trust_store_load(cfg->trust_path, &m->trust) : -ENOENT;
-        if (m->trust_err < 0)
-                report(&cfg->reporter, &(struct report){.event = "trust-unavailable", .err = m->trust_err,
-                                                        .detail = cfg->trust_path ? cfg->trust_path
-                                                                                  : "(none configured)"});
         pthread_mutex_init(&m->open_lock, NULL);
         pthread_mutex_init(&m->lock, NULL);
-        int r = pthread_create(&m->thread, NULL, sweeper, m);
-        if (r) {
-                p11_module_close(m->module);
-                trust_store_free(m->trust);
-                return -r;
-        }
+        manager_load(m, cfg);
+        int r = -pthread_create(&m->thread, NULL, sweeper, m);
+        if (r < 0)
+                return r;
         *ret = TAKE_PTR(m);
         return 0;
 }
 
 void sessions_free(struct session_manager *m) {
+        struct endings ends = {0};
         if (!m)
                 return;
         atomic_store(&m->stop, true);
         pthread_join(m->thread, NULL);
+        pthread_mutex_lock(&m->open_lock);
         pthread_mutex_lock(&m->lock);
         for (size_t i = 0; i < SESSIONS_MAX; i++)
-                session_end(m, &m->sessions[i], "shutdown");
+                if (m->sessions[i].live)
+                        session_take(&m->sessions[i], "shutdown", &ends);
         pthread_mutex_unlock(&m->lock);
-        p11_module_close(m->module);
-        trust_store_free(m->trust);
-        pthread_mutex_destroy(&m->lock);
-        pthread_mutex_destroy(&m->open_lock);
-        free(m);
+        sessions_finish(m, &ends);
+        pthread_mutex_unlock(&m->open_lock);
+        manager_release(m);
 }
 
 /* The CPS reader: the named one, or the first holding a CPS card. */
@@ -259,17 +327,219 @@ static int p11_fail(struct session_manager *m, struct p11_card *card, const char
         return fail(e, pe->err ? pe->err : -EIO, pe->code, "the CPS card failed during %s (%s)", what, pe->code);
 }
 
+/* Is a live session open on this insertion of the card in reader?  (lock
+ * held) */
+static bool card_in_use(const struct session_manager *m, const char *reader, uint64_t insertion) {
+        for (size_t i = 0; i < SESSIONS_MAX; i++) {
+                const struct session *s = &m->sessions[i];
+                if (s->live && strcmp(s->info.reader, reader) == 0 && s->info.insertion == insertion)
+                        return true;
+        }
+        return false;
+}
+
+/* A free slot of the table, or NULL (lock held). */
+static struct session *free_slot(struct session_manager *m) {
+        for (size_t i = 0; i < SESSIONS_MAX; i++)
+                if (!m->sessions[i].live)
+                        return &m->sessions[i];
+        return NULL;
+}
+
+/* An opening in progress: what its steps hand on to each other. */
+struct opening {
+        struct session s;
+        struct reader_info ri;
+        struct p11_token tok;
+        const struct p11_cert *cert; /* the authentication certificate, in s.card */
+        uint8_t secret[32];          /* the token, before it is hex-encoded */
+        uint64_t t_start, card_us;
+        struct session_error *e;
+};
+
+/* CARD(o, x): runs x (a PKCS#11 call) and adds its duration to o->card_us. */
+#define CARD(o, x)                                                                                 \
+        ({                                                                                         \
+                uint64_t _t0 = mono_us();                                                          \
+                typeof(x) _r = (x);                                                                \
+                (o)->card_us += mono_us() - _t0;                                                   \
+                _r;                                                                                \
+        })
+
+/* Step 1: the CPS card, in a reader that has no session on it yet. */
+static int open_find_card(struct session_manager *m, struct opening *o, const char *reader) {
+        int r = find_cps(m, reader, &o->ri);
+        if (r == -ESHUTDOWN)
+                return fail(o->e, r, "pcscd_unreachable", "pcscd is not reachable");
+        if (r < 0)
+                return fail(o->e, r, "no_cps_card", reader ? "no CPS card in reader %s" : "no CPS card in any reader%s",
+                            reader ? reader : "");
+        pthread_mutex_lock(&m->lock);
+        bool busy = card_in_use(m, o->ri.name, o->ri.insertion);
+        pthread_mutex_unlock(&m->lock);
+        if (busy)
+                return fail(o->e, -EBUSY, "session_exists", "a session is already open on the CPS card in %s",
+                            o->ri.name);
+        return 0;
+}
+
+/* Step 2: the card through PKCS#11: its token, its certificates, the
+ * identity its authentication certificate carries. */
+static int open_read_card(struct session_manager *m, struct opening *o, const char *pin) {
+        int r = CARD(o, p11_module_token_for_reader(m->module, o->ri.name, &o->tok));
+        if (r < 0)
+                return fail(o->e, r, r == -ENODEV ? "card_removed" : "pkcs11_error",
+                            "the PKCS#11 module sees no card in %s", o->ri.name);
+        if (o->tok.pin_state == P11_PIN_LOCKED) {
+                o->e->tries_left = 0;
+                return fail(o->e, -EPERM, "pin_locked",
+                            "the CPS card's PIN is blocked: it must be unblocked by its issuer");
+        }
+        if (!pin && !o->tok.protected_auth)
+                return fail(o->e, -EINVAL, "pin_required", "this reader has no PIN pad: the PIN is required");
+        r = CARD(o, p11_card_open(m->module, o->tok.slot, &m->map, &o->s.card));
+        if (r < 0)
+                return fail(o->e, r, "card_unreadable", "the CPS card's certificates could not be read: %s",
+                            strerror(-r));
+        o->cert = p11_card_cert(o->s.card, P11_ROLE_AUTH);
+        if (!o->cert)
+                return fail(o->e, -ENOENT, "no_auth_certificate", "the CPS card has no authentication certificate");
+        r = p11_card_identity(o->s.card, &o->s.info.who);
+        if (r < 0)
+                return fail(o->e, -EBADMSG, "bad_identity",
+                            "the CPS certificate does not carry a usable professional identity: %s", strerror(-r));
+        return 0;
+}
+
+/* Step 3: the certificate's chain, dates and usage, before any PIN is
+ * spent on a card we do not trust. */
+static int open_check_cert(struct session_manager *m, struct opening *o) {
+        struct trust_error te = {0};
+        int r = trust_verify_cert(m->trust, o->cert->der, o->cert->der_len, now_of(m), TRUST_USAGE_AUTH, &te);
+        if (r < 0)
+                return fail(o->e, r, te.code, "the CPS certificate is not trusted: %s%s%s", te.code,
+                            te.detail[0] ? ": " : "", te.detail);
+        return 0;
+}
+
+/* Step 4: the PIN, then the authentication key.  That key must sign
+ * without a PIN each time: a key that needs one (CKA_ALWAYS_AUTHENTICATE)
+ * is the signature key, picked because no certificate carries the
+ * authentication usage. */
+static int open_login(struct session_manager *m, struct opening *o, const char *pin, size_t pin_len) {
+        enum p11_key_type kt;
+        bool always = false;
+        int r = CARD(o, p11_card_login(o->s.card, pin, pin_len));
+        if (r < 0)
+                return p11_fail(m, o->s.card, o->ri.name, o->ri.insertion, "the PIN check", o->e);
+        r = CARD(o, p11_card_key_info(o->s.card, P11_ROLE_AUTH, &kt, &always));
+        if (r < 0)
+                return p11_fail(m, o->s.card, o->ri.name, o->ri.insertion, "reading the authentication key", o->e);
+        if (always)
+                return fail(o->e, -EKEYREJECTED, "wrong_key_usage",
+                            "the CPS card has no authentication certificate (digitalSignature) of its own");
+        return 0;
+}
+
+/* Fills the session's description: fresh id, card, reader, caller, time. */
+static int open_describe(struct session_manager *m, struct opening *o, uid_t uid) {
+        struct session_info *si = &o->s.info;
+        uint8_t rnd[16], fpr[32];
+        if (RAND_bytes(rnd, sizeof(rnd)) != 1 || RAND_bytes(o->secret, sizeof(o->secret)) != 1)
+                return fail(o->e, -EIO, "internal", "no randomness available");
+        hex_encode(rnd, sizeof(rnd), si->id);
+        (void)trust_cert_fingerprint(o->cert->der, o->cert->der_len, fpr);
+        hex_encode(fpr, sizeof(fpr), si->cert_sha256);
+        (void)strcpy_bounded(si->card_serial, sizeof(si->card_serial), o->tok.serial);
+        (void)strcpy_bounded(si->reader, sizeof(si->reader), o->ri.name);
+        si->insertion = o->ri.insertion;
+        si->uid = uid;
+        si->opened_at = si->last_used = now_of(m);
+        return 0;
+}
+
+/* Step 5: the record, signed by the card, verified by us. */
+static int open_sign(struct session_manager *m, struct opening *o, uid_t uid) {
+        struct trust_error te = {0};
+        uint8_t nonce_b[16], digest[32];
+        char nonce[33];
+        int r = open_describe(m, o, uid);
+        if (r < 0)
+                return r;
+        if (RAND_bytes(nonce_b, sizeof(nonce_b)) != 1)
+                return fail(o->e, -EIO, "internal", "no randomness available");
+        hex_encode(nonce_b, sizeof(nonce_b), nonce);
+        o->s.record = build_record(m, &o->s.info, nonce);
+        if (!o->s.record)
+                return fail(o->e, -ENOMEM, "internal", "out of memory");
+        SHA256((const unsigned char *)o->s.record, strlen(o->s.record), digest);
+        r = CARD(o, p11_card_sign(o->s.card, P11_ROLE_AUTH, digest, NULL, 0, o->s.sig, sizeof(o->s.sig)));
+        if (r < 0)
+                return p11_fail(m, o->s.card, o->ri.name, o->ri.insertion, "the signature", o->e);
+        o->s.sig_len = (size_t)r;
+        r = trust_verify_signature(o->cert->der, o->cert->der_len, o->s.record, strlen(o->s.record), o->s.sig,
+                                   o->s.sig_len, &te);
+        if (r < 0)
+                return fail(o->e, r, "bad_signature",
+                            "the CPS card's signature does not verify with its certificate: the card is not trusted");
+        return 0;
+}
+
+/* Stores live session s in a free slot unless another session holds its
+ * card (-EBUSY) or the table is full (-EUSERS); on success s is moved
+ * (wiped here) and *ret describes it.  Professional and patient sessions
+ * alike. */
+static int session_store(struct session_manager *m, struct session *s, bool check_busy,
+                         struct session_info *ret) {
+        int r = 0;
+        pthread_mutex_lock(&m->lock);
+        struct session *slot = free_slot(m);
+        if (check_busy && card_in_use(m, s->info.reader, s->info.insertion))
+                r = -EBUSY;
+        else if (!slot)
+                r = -EUSERS;
+        else {
+                *slot = *s;
+                secure_zero(s, sizeof(*s)); /* ownership moved */
+                *ret = slot->info;
+        }
+        pthread_mutex_unlock(&m->lock);
+        return r;
+}
+
+/* Step 6: live.  Stored unless the card got another session meanwhile. */
+static int open_register(struct session_manager *m, struct opening *o, struct session_info *ret) {
+        o->s.info.card_us = (unsigned)o->card_us;
+        o->s.info.total_us = (unsigned)(mono_us() - o->t_start);
+        SHA256(o->secret, sizeof(o->secret), o->s.token_hash);
+        int r = session_store(m, &o->s, true, ret);
+        if (r == -EBUSY)
+                return fail(o->e, r, "session_exists", "a session is already open on the CPS card in %s", o->ri.name);
+        if (r == -EUSERS)
+                return fail(o->e, r, "too_many_sessions", "%d sessions are open: close one first", SESSIONS_MAX);
+        return r;
+}
+
+/* The steps of an opening, in order (open_lock held). */
+static int open_steps(struct session_manager *m, struct opening *o, const char *reader, const char *pin,
+                      size_t pin_len, uid_t uid, struct session_info *ret) {
+        int r = open_find_card(m, o, reader);
+        if (r >= 0)
+                r = open_read_card(m, o, pin);
+        if (r >= 0)
+                r = open_check_cert(m, o);
+        if (r >= 0)
+                r = open_login(m, o, pin, pin_len);
+        if (r >= 0)
+                r = open_sign(m, o, uid);
+        if (r >= 0)
+                r = open_register(m, o, ret);
+        return r;
+}
+
 int sessions_open(struct session_manager *m, const char *reader, const char *pin, size_t pin_len,
                   uid_t uid, struct session_info *ret, char token[SESSION_TOKEN_LEN + 1],
                   struct session_error *e) {
-        struct session s = {.live = true};
-        struct reader_info ri;
-        struct p11_token tok;
-        uint8_t rnd[16], nonce_b[16], secret[32], fpr[32], digest[32];
-        char nonce[33];
-        uint64_t t_start = mono_us(), card_us = 0;
-        int r;
-
         memset(e, 0, sizeof(*e));
         e->tries_left = -1;
         e->code = "ok";
@@ -280,183 +550,61 @@ int sessions_open(struct session_manager *m, const char *reader, const char *pin
                 return fail(e, -EHOSTDOWN, "trust_unavailable", "no trust anchors are loaded: %s",
                             strerror(-m->trust_err));
 
+        struct opening *o = calloc(1, sizeof(*o));
+        if (!o)
+                return fail(e, -ENOMEM, "internal", "out of memory");
+        *o = (struct opening){.s.live = true, .t_start = mono_us(), .e = e};
         pthread_mutex_lock(&m->open_lock);
-        r = find_cps(m, reader, &ri);
-        if (r == -ESHUTDOWN) {
-                r = fail(e, r, "pcscd_unreachable", "pcscd is not reachable");
-                goto out;
+        /* sessions that are over end first: their card may be this one */
+        (void)sweep_held(m);
+        int r = open_steps(m, o, reader, pin, pin_len, uid, ret);
+        if (r >= 0) {
+                /* the token is the secret; only its hash stays here */
+                hex_encode(o->secret, sizeof(o->secret), token);
+                report(&m->cfg.reporter, &(struct report){.event = "session-opened", .session = ret->id,
+                                                          .reader = ret->reader,
+                                                          .detail = p11_card_type_to_string(ret->who.card_type),
+                                                          .caller = true, .uid = uid});
+                /* wakes the sweeper too: a card that left during the last
+                 * steps ends the session at once */
+                events_push(m->events, EVENT_SESSION_STARTED, ret->reader, ret->id);
+                r = 0;
         }
-        if (r < 0) {
-                r = fail(e, r, "no_cps_card", reader ? "no CPS card in reader %s" : "no CPS card in any reader%s",
-                         reader ? reader : "");
-                goto out;
-        }
-        pthread_mutex_lock(&m->lock);
-        for (size_t i = 0; i < SESSIONS_MAX; i++)
-                if (m->sessions[i].live && strcmp(m->sessions[i].info.reader, ri.name) == 0 &&
-                    m->sessions[i].info.insertion == ri.insertion)
-                        r = -EBUSY;
-        pthread_mutex_unlock(&m->lock);
-        if (r < 0) {
-                r = fail(e, r, "session_exists", "a session is already open on the CPS card in %s", ri.name);
-                goto out;
-        }
-
-        r = CARD(p11_module_token_for_reader(m->module, ri.name, &tok));
-        if (r < 0) {
-                r = fail(e, r == -ENODEV ? -ENODEV : r, r == -ENODEV ? "card_removed" : "pkcs11_error",
-                         "the PKCS#11 module sees no card in %s", ri.name);
-                goto out;
-        }
-        if (tok.pin_state == P11_PIN_LOCKED) {
-                e->tries_left = 0;
-                r = fail(e, -EPERM, "pin_locked", "the CPS card's PIN is blocked: it must be unblocked by its issuer");
-                goto out;
-        }
-        if (!pin && !tok.protected_auth) {
-                r = fail(e, -EINVAL, "pin_required", "this reader has no PIN pad: the PIN is required");
-                goto out;
-        }
-        r = CARD(p11_card_open(m->module, tok.slot, &m->map, &s.card));
-        if (r < 0) {
-                r = fail(e, r, "card_unreadable", "the CPS card's certificates could not be read: %s", strerror(-r));
-                goto out;
-        }
-        const struct p11_cert *cert = p11_card_cert(s.card, P11_ROLE_AUTH);
-        if (!cert) {
-                r = fail(e, -ENOENT, "no_auth_certificate", "the CPS card has no authentication certificate");
-                goto out;
-        }
-        r = p11_card_identity(s.card, &s.info.who);
-        if (r < 0) {
-                r = fail(e, -EBADMSG, "bad_identity",
-                         "the CPS certificate does not carry a usable professional identity: %s", strerror(-r));
-                goto out;
-        }
-        /* The certificate first: no PIN is spent on a card we do not trust. */
-        struct trust_error te = {0};
-        r = trust_verify_cert(m->trust, cert->der, cert->der_len, now_of(m), TRUST_USAGE_AUTH, &te);
-        if (r < 0) {
-                r = fail(e, r, te.code, "the CPS certificate is not trusted: %s%s%s", te.code,
-                         te.detail[0] ? ": " : "", te.detail);
-                goto out;
-        }
-
-        r = CARD(p11_card_login(s.card, pin, pin_len));
-        if (r < 0) {
-                r = p11_fail(m, s.card, ri.name, ri.insertion, "the PIN check", e);
-                goto out;
-        }
-
-        /* The authentication key must sign without a PIN each time: a key
-         * that needs one (CKA_ALWAYS_AUTHENTICATE) is the signature key,
-         * picked because no certificate carries the authentication usage. */
-        enum p11_key_type kt;
-        bool always = false;
-        r = CARD(p11_card_key_info(s.card, P11_ROLE_AUTH, &kt, &always));
-        if (r < 0) {
-                r = p11_fail(m, s.card, ri.name, ri.insertion, "reading the authentication key", e);
-                goto out;
-        }
-        if (always) {
-                r = fail(e, -EKEYREJECTED, "wrong_key_usage",
-                         "the CPS card has no authentication certificate (digitalSignature) of its own");
-                goto out;
-        }
-
-        /* The record, signed by the card, verified by us. */
-        if (RAND_bytes(rnd, sizeof(rnd)) != 1 || RAND_bytes(nonce_b, sizeof(nonce_b)) != 1 ||
-            RAND_bytes(secret, sizeof(secret)) != 1) {
-                r = fail(e, -EIO, "internal", "no randomness available");
-                goto out;
-        }
-        hex_encode(rnd, sizeof(rnd), s.info.id);
-        hex_encode(nonce_b, sizeof(nonce_b), nonce);
-        (void)trust_cert_fingerprint(cert->der, cert->der_len, fpr);
-        hex_encode(fpr, sizeof(fpr), s.info.cert_sha256);
-        (void)strcpy_bounded(s.info.card_serial, sizeof(s.info.card_serial), tok.serial);
-        (void)strcpy_bounded(s.info.reader, sizeof(s.info.reader), ri.name);
-        s.info.insertion = ri.insertion;
-        s.info.uid = uid;
-        s.info.opened_at = s.info.last_used = now_of(m);
-        s.record = build_record(m, &s.info, nonce);
-        if (!s.record) {
-                r = fail(e, -ENOMEM, "internal", "out of memory");
-                goto out;
-        }
-        SHA256((const unsigned char *)s.record, strlen(s.record), digest);
-        r = CARD(p11_card_sign(s.card, P11_ROLE_AUTH, digest, NULL, 0, s.sig, sizeof(s.sig)));
-        if (r < 0) {
-                r = p11_fail(m, s.card, ri.name, ri.insertion, "the signature", e);
-                goto out;
-        }
-        s.sig_len = (size_t)r;
-        r = trust_verify_signature(cert->der, cert->der_len, s.record, strlen(s.record), s.sig, s.sig_len, &te);
-        if (r < 0) {
-                r = fail(e, r, "bad_signature",
-                         "the CPS card's signature does not verify with its certificate: the card is not trusted");
-                goto out;
-        }
-
-        s.info.card_us = (unsigned)card_us;
-        s.info.total_us = (unsigned)(mono_us() - t_start);
-
-        /* Live: store it, unless the card left or another session won meanwhile. */
-        SHA256(secret, sizeof(secret), s.token_hash);
-        pthread_mutex_lock(&m->lock);
-        struct session *slot = NULL;
-        for (size_t i = 0; i < SESSIONS_MAX; i++) {
-                if (!m->sessions[i].live && !slot)
-                        slot = &m->sessions[i];
-                if (m->sessions[i].live && strcmp(m->sessions[i].info.reader, ri.name) == 0 &&
-                    m->sessions[i].info.insertion == ri.insertion)
-                        r = -EBUSY;
-        }
-        if (r == 0 && !slot)
-                r = -EUSERS;
-        if (r == 0) {
-                *slot = s;
-                memset(&s, 0, sizeof(s)); /* ownership moved */
-                *ret = slot->info;
-        }
-        pthread_mutex_unlock(&m->lock);
-        if (r == -EBUSY) {
-                r = fail(e, r, "session_exists", "a session is already open on the CPS card in %s", ri.name);
-                goto out;
-        }
-        if (r == -EUSERS) {
-                r = fail(e, r, "too_many_sessions", "%d sessions are open: close one first", SESSIONS_MAX);
-                goto out;
-        }
-        /* the token is the secret; only its hash stays here */
-        hex_encode(secret, sizeof(secret), token);
-        report(&m->cfg.reporter, &(struct report){.event = "session-opened", .session = ret->id, .reader = ret->reader,
-                                                  .detail = p11_card_type_to_string(ret->who.card_type),
-                                                  .caller = true, .uid = uid});
-        events_push(m->events, EVENT_SESSION_STARTED, ret->reader, ret->id);
-        r = 0;
-out:
-        secure_zero(secret, sizeof(secret));
-        if (s.card)
-                p11_card_close(s.card);
-        free(s.record);
+        p11_card_close(o->s.card);
+        free(o->s.record);
         pthread_mutex_unlock(&m->open_lock);
-        /* a live session whose card left during the last steps ends now */
-        if (r == 0)
-                sessions_sweep(m);
+        secure_zero(o, sizeof(*o));
+        free(o);
         return r;
 }
 
-/* The live session whose token hashes to h, or NULL (lock held). */
-static struct session *by_token(struct session_manager *m, const char *token) {
+/* What a lookup compares sessions with: the readers and the time, taken
+ * before the table is locked. */
+struct lookup_view {
+        struct reader_snapshot snap;
+        time_t now;
+};
+
+static void view_now(struct session_manager *m, struct lookup_view *v) {
+        monitor_snapshot(m->mon, &v->snap);
+        v->now = now_of(m);
+}
+
+/* Is slot s a session that may be used now? */
+static bool usable(const struct session_manager *m, const struct session *s, const struct lookup_view *v) {
+        return s->live && !session_over(m, s, &v->snap, v->now);
+}
+
+/* The usable session whose token hashes to h, or NULL (lock held). */
+static struct session *by_token(struct session_manager *m, const char *token, const struct lookup_view *v) {
         uint8_t secret[32], h[32];
         if (!token || strlen(token) != SESSION_TOKEN_LEN)
                 return NULL;
         for (size_t i = 0; i < sizeof(secret); i++) {
-                unsigned v;
-                if (sscanf(token + 2 * i, "%2x", &v) != 1)
+                unsigned x;
+                if (sscanf(token + 2 * i, "%2x", &x) != 1)
                         return NULL;
-                secret[i] = (uint8_t)v;
+                secret[i] = (uint8_t)x;
         }
         SHA256(secret, sizeof(secret), h);
         secure_zero(secret, sizeof(secret));
@@ -465,23 +613,52 @@ static struct session *by_token(struct session_manager *m, const char *token) {
                 /* constant-time compare: the token is a secret */
                 if (m->sessions[i].live && CRYPTO_memcmp(m->sessions[i].token_hash, h, sizeof(h)) == 0)
                         found = &m->sessions[i];
-        return found;
+        return found && usable(m, found, v) ? found : NULL;
+}
+
+/* The usable session id, or NULL (lock held).  *r gets -ENOENT when there
+ * is none, -EPERM when it belongs to another uid than uid (uid -1: any),
+ * 0 otherwise. */
+static struct session *by_id(struct session_manager *m, const char *id, uid_t uid, const struct lookup_view *v,
+                             int *r) {
+        for (size_t i = 0; id && i < SESSIONS_MAX; i++) {
+                struct session *s = &m->sessions[i];
+                if (!usable(m, s, v) || strcmp(s->info.id, id) != 0)
+                        continue;
+                *r = uid != (uid_t)-1 && s->info.uid != uid ? -EPERM : 0;
+                return *r == 0 ? s : NULL;
+        }
+        *r = -ENOENT;
+        return NULL;
 }
 
 int sessions_lookup(struct session_manager *m, const char *token, uid_t uid, struct session_info *ret) {
+        struct lookup_view v;
         int r = -ENOENT;
-        sessions_sweep(m); /* never hand out a session whose card just left */
+        view_now(m, &v);
         pthread_mutex_lock(&m->lock);
-        struct session *s = by_token(m, token);
+        struct session *s = by_token(m, token, &v);
         if (s && s->info.uid != uid)
                 r = -EPERM;
         else if (s) {
-                s->info.last_used = now_of(m);
+                s->info.last_used = v.now;
                 *ret = s->info;
                 r = 0;
         }
         pthread_mutex_unlock(&m->lock);
         return r;
+}
+
+/* Takes out the patient sessions that a new one for ins replaces: same
+ * uid, same card insertion, same INS (lock held). */
+static void take_replaced(struct session_manager *m, const struct session *n, struct endings *ends) {
+        for (size_t i = 0; i < SESSIONS_MAX; i++) {
+                struct session *o = &m->sessions[i];
+                if (o->live && o->info.kind == SESSION_PATIENT && o->info.uid == n->info.uid &&
+                    o->info.insertion == n->info.insertion && strcmp(o->info.reader, n->info.reader) == 0 &&
+                    strcmp(o->info.ins, n->info.ins) == 0)
+                        session_take(o, "replaced", ends);
+        }
 }
 
 /* The patient session is as strong as the secret and the card together:
@@ -492,8 +669,8 @@ int sessions_open_patient(struct session_manager *m, const char *reader, uint64_
                           uid_t uid, struct session_info *ret, char token[SESSION_TOKEN_LEN + 1]) {
         struct reader_snapshot snap;
         struct session s = {.live = true};
+        struct endings ends = {0};
         uint8_t rnd[16], secret[32];
-        int r = 0;
 
         if (!reader || !ins || strlen(ins) >= sizeof(s.info.ins) || strlen(reader) >= sizeof(s.info.reader))
                 return -EINVAL;
@@ -514,111 +691,88 @@ int sessions_open_patient(struct session_manager *m, const char *reader, uint64_
         SHA256(secret, sizeof(secret), s.token_hash);
 
         pthread_mutex_lock(&m->lock);
-        struct session *slot = NULL;
-        for (size_t i = 0; i < SESSIONS_MAX; i++) {
-                struct session *o = &m->sessions[i];
-                if (o->live && o->info.kind == SESSION_PATIENT && o->info.uid == uid &&
-                    o->info.insertion == insertion && strcmp(o->info.reader, reader) == 0 &&
-                    strcmp(o->info.ins, ins) == 0)
-                        session_end(m, o, "replaced");
-                if (!o->live && !slot)
-                        slot = o;
-        }
-        if (slot) {
-                *slot = s;
-                *ret = slot->info;
-        } else
-                r = -EUSERS;
+        take_replaced(m, &s, &ends);
         pthread_mutex_unlock(&m->lock);
+        sessions_finish(m, &ends); /* patient sessions hold no card handle */
+        int r = session_store(m, &s, false, ret);
         if (r == 0) {
                 hex_encode(secret, sizeof(secret), token);
                 /* the INS is personal data: the log names the session only */
                 report(&m->cfg.reporter, &(struct report){.event = "patient-session-opened", .session = ret->id,
                                                           .reader = ret->reader, .caller = true, .uid = uid});
+                /* wakes the sweeper too: the card may have left meanwhile */
                 events_push(m->events, EVENT_SESSION_STARTED, ret->reader, ret->id);
         }
         secure_zero(secret, sizeof(secret));
         secure_zero(&s, sizeof(s));
-        if (r == 0)
-                sessions_sweep(m); /* the card may have left meanwhile */
         return r;
 }
 
 int sessions_set_mode(struct session_manager *m, const char *id, uid_t uid, enum session_mode mode,
                       const char *reason, struct session_info *ret) {
-        int r = -ENOENT;
+        struct lookup_view v;
+        int r;
 
         if (!id || (unsigned)mode >= _SESSION_MODE_MAX || (reason && strlen(reason) >= SESSION_REASON_MAX))
                 return -EINVAL;
+        view_now(m, &v);
         pthread_mutex_lock(&m->lock);
-        for (size_t i = 0; i < SESSIONS_MAX; i++) {
-                struct session *s = &m->sessions[i];
-                if (!s->live || strcmp(s->info.id, id) != 0)
-                        continue;
-                if (s->info.uid != uid)
-                        r = -EPERM;
-                else if (s->info.kind != SESSION_PROFESSIONAL)
-                        r = -EINVAL;
-                else {
-                        s->info.mode = mode;
-                        (void)strcpy_bounded(s->info.reason, sizeof(s->info.reason), reason ? reason : "");
-                        s->info.last_used = now_of(m);
-                        if (ret)
-                                *ret = s->info;
-                        r = 0;
-                }
-                break;
+        struct session *s = by_id(m, id, uid, &v, &r);
+        if (s && s->info.kind != SESSION_PROFESSIONAL)
+                r = -EINVAL;
+        else if (s) {
+                s->info.mode = mode;
+                (void)strcpy_bounded(s->info.reason, sizeof(s->info.reason), reason ? reason : "");
+                s->info.last_used = v.now;
+                if (ret)
+                        *ret = s->info;
         }
         pthread_mutex_unlock(&m->lock);
         return r;
 }
 
 int sessions_close(struct session_manager *m, const char *id, uid_t uid) {
-        int r = -ENOENT;
+        struct lookup_view v;
+        struct endings ends = {0};
+        int r;
+
+        /* a card conversation: after the logout no login may meet it */
+        pthread_mutex_lock(&m->open_lock);
+        view_now(m, &v);
         pthread_mutex_lock(&m->lock);
-        for (size_t i = 0; i < SESSIONS_MAX; i++) {
-                struct session *s = &m->sessions[i];
-                if (!s->live || strcmp(s->info.id, id) != 0)
-                        continue;
-                if (s->info.uid != uid)
-                        r = -EPERM;
-                else {
-                        session_end(m, s, "logout");
-                        r = 0;
-                }
-                break;
-        }
+        struct session *s = by_id(m, id, uid, &v, &r);
+        if (s)
+                session_take(s, "logout", &ends);
         pthread_mutex_unlock(&m->lock);
+        sessions_finish(m, &ends);
+        pthread_mutex_unlock(&m->open_lock);
         return r;
+}
+
+/* Copies the record and signature of s (lock held). */
+static int record_copy(const struct session *s, char **ret_record, uint8_t **ret_sig, size_t *ret_sig_len) {
+        if (!s->record)
+                return -ENODATA;
+        _cleanup_free_ char *rec = strdup(s->record);
+        _cleanup_free_ uint8_t *sig = malloc(s->sig_len);
+        if (!rec || !sig)
+                return -ENOMEM;
+        memcpy(sig, s->sig, s->sig_len);
+        *ret_record = TAKE_PTR(rec);
+        *ret_sig = TAKE_PTR(sig);
+        *ret_sig_len = s->sig_len;
+        return 0;
 }
 
 int sessions_record(struct session_manager *m, const char *id, char **ret_record, uint8_t **ret_sig,
                     size_t *ret_sig_len) {
-        int r = -ENOENT;
+        struct lookup_view v;
+        int r;
+        view_now(m, &v);
         pthread_mutex_lock(&m->lock);
-        for (size_t i = 0; i < SESSIONS_MAX; i++) {
-                struct session *s = &m->sessions[i];
-                if (!s->live || strcmp(s->info.id, id) != 0)
-                        continue;
-                if (!s->record) {
-                        r = -ENODATA;
-                        break;
-                }
-                char *rec = strdup(s->record);
-                uint8_t *sig = malloc(s->sig_len);
-                if (!rec || !sig) {
-                        free(rec);
-                        free(sig);
-                        r = -ENOMEM;
-                        break;
-                }
-                memcpy(sig, s->sig, s->sig_len);
-                *ret_record = rec;
-                *ret_sig = sig;
-                *ret_sig_len = s->sig_len;
-                r = 0;
-                break;
-        }
+        struct session *s = by_id(m, id, (uid_t)-1, &v, &r);
+        if (s)
+                r = record_copy(s, ret_record, ret_sig, ret_sig_len);
         pthread_mutex_unlock(&m->lock);
         return r;
 }

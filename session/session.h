@@ -23,7 +23,17 @@
  * the others (card removed, logout, idle).  Professional sessions carry an
  * access mode (normal, emergency with a stated reason, call centre) that
  * every request made with them records; patient sessions are always in
- * normal mode. */
+ * normal mode.
+ *
+ * Locking: the table has one lock, held only to read or change entries,
+ * never over a card or PKCS#11 call.  Card conversations (an opening, and
+ * closing the card handle of a session that ends) take an opening-only
+ * lock instead, one at a time, so that a logout never meets the next
+ * login on the same card; lookups never take it.  The request-path
+ * functions (sessions_lookup, sessions_set_mode, sessions_record) only
+ * look: a session whose card left or that was idle too long is not found
+ * by them, and the sweeper thread ends it (closes its card handle, wipes
+ * it, reports "session-ended" and pushes EVENT_SESSION_ENDED). */
 #pragma once
 
 #include <stdbool.h>
@@ -113,7 +123,8 @@ int sessions_open(struct session_manager *m, const char *reader, const char *pin
 
 /* Finds the live session of token for uid and marks it used.  -ENOENT: no
  * such session (never opened, or ended: logout, card removed, idle);
- * -EPERM: it belongs to another uid. */
+ * -EPERM: it belongs to another uid.  Never ends a session, never calls
+ * the card: one that is over is simply not found. */
 int sessions_lookup(struct session_manager *m, const char *token, uid_t uid,
                     struct session_info *ret);
 
@@ -132,17 +143,20 @@ int sessions_open_patient(struct session_manager *m, const char *reader, uint64_
 int sessions_set_mode(struct session_manager *m, const char *id, uid_t uid, enum session_mode mode,
                       const char *reason, struct session_info *ret);
 
-/* Ends session id for uid (logout).  -ENOENT, -EPERM as above. */
+/* Ends session id for uid (logout): closes its card handle before it
+ * returns (under the opening-only lock).  -ENOENT, -EPERM as above. */
 int sessions_close(struct session_manager *m, const char *id, uid_t uid);
 
 /* The signed record of a live professional session (malloc'ed copies);
- * -ENODATA for a patient session, which has none. */
+ * -ENOENT as for sessions_lookup, -ENODATA for a patient session, which
+ * has none. */
 int sessions_record(struct session_manager *m, const char *id, char **ret_record,
                     uint8_t **ret_sig, size_t *ret_sig_len);
 
 /* Ends the sessions whose card left or that were idle too long; called by
- * the manager's own thread every second and on card events.  Returns how
- * many ended. */
+ * the manager's own thread every second and on every event (events.h).
+ * Takes them out of the table under its lock, then closes their card
+ * handles with only the opening-only lock held.  Returns how many ended. */
 size_t sessions_sweep(struct session_manager *m);
 
 size_t sessions_count(struct session_manager *m);

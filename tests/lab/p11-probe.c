@@ -1,5 +1,5 @@
 /* tests/lab/p11-probe.c: drives carnet's PKCS#11 layer (pkcs11/) and
- * daemon/trust.c against a real module inside the lab (OpenSC's
+ * session/trust.c against a real module inside the lab (OpenSC's
  * opensc-pkcs11.so over pcscd + vpcd + the PIV simulator), and prints what
  * it sees as "key=value" lines for tests/lab/t-p11-*.sh to check.
  *

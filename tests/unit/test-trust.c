@@ -1,4 +1,4 @@
-/* tests/unit/test-trust.c: daemon/trust.c against the test PKI made by
+/* tests/unit/test-trust.c: session/trust.c against the test PKI made by
  * tests/pki/mkpki.sh in a private temporary folder: chain, dates (with an
  * injected "now"), key usage, signatures (RSA PKCS#1 v1.5 and ECDSA P-256
  * over SHA-256, made here with OpenSSL from the PKI's key files). */
@@ -17,27 +17,22 @@
 
 #include "session/trust.h"
 #include "lib/macro.h"
+#include "pki-fixture.h"
 
 static char pki[64];
 static struct trust_store *anchors;
 
 static int setup(void **state) {
-        char cmd[256];
-        snprintf(pki, sizeof(pki), "/tmp/carnet-test-trust.XXXXXX");
-        if (!mkdtemp(pki))
+        char p[128];
+        if (pki_make(pki, "trust") < 0)
                 return -1;
-        snprintf(cmd, sizeof(cmd), "sh tests/pki/mkpki.sh %s/pki >%s/mkpki.log 2>&1", pki, pki);
-        if (system(cmd) != 0)
-                return -1;
-        snprintf(cmd, sizeof(cmd), "%s/pki/ca-chain.pem", pki);
-        return trust_store_load(cmd, &anchors) == 0 ? 0 : -1;
+        snprintf(p, sizeof(p), "%s/pki/ca-chain.pem", pki);
+        return trust_store_load(p, &anchors) == 0 ? 0 : -1;
 }
 
 static int teardown(void **state) {
-        char cmd[128];
         anchors = trust_store_free(anchors);
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", pki);
-        return system(cmd) == 0 ? 0 : -1;
+        return pki_remove(pki);
 }
 
 /* Reads DIR/pki/NAME.pem as DER. */
@@ -88,66 +83,47 @@ static void test_load(void **state) {
         assert_int_equal(trust_store_load(p, &s), -ENOENT);
 }
 
+/* Verifies the certificate in file name for usage at now (0: the real
+ * time) and checks the result and its error code. */
+static void expect_cert(const char *name, time_t now, enum trust_usage usage, int want, const char *code) {
+        struct trust_error e;
+        size_t len;
+        _cleanup_free_ uint8_t *der = cert(name, &len);
+        assert_int_equal(trust_verify_cert(anchors, der, len, now, usage, &e), want);
+        assert_string_equal(e.code, code);
+}
+
 static void test_good(void **state) {
         static const char *const auth[] = {"cps-rsa-auth", "cps-ec-auth", "cps-cpf-auth", "cps-cpe-auth"};
-        struct trust_error e;
         for (size_t i = 0; i < ELEMENTSOF(auth); i++) {
-                size_t len;
-                _cleanup_free_ uint8_t *der = cert(auth[i], &len);
-                assert_int_equal(trust_verify_cert(anchors, der, len, 0, TRUST_USAGE_AUTH, &e), 0);
-                assert_string_equal(e.code, "ok");
+                expect_cert(auth[i], 0, TRUST_USAGE_AUTH, 0, "ok");
                 /* an authentication certificate is not a signature one */
-                assert_int_equal(trust_verify_cert(anchors, der, len, 0, TRUST_USAGE_SIGN, &e), -EKEYREJECTED);
-                assert_string_equal(e.code, "wrong_key_usage");
+                expect_cert(auth[i], 0, TRUST_USAGE_SIGN, -EKEYREJECTED, "wrong_key_usage");
         }
-        size_t len;
-        _cleanup_free_ uint8_t *der = cert("cps-rsa-sign", &len);
-        assert_int_equal(trust_verify_cert(anchors, der, len, 0, TRUST_USAGE_SIGN, &e), 0);
-        assert_int_equal(trust_verify_cert(anchors, der, len, 0, TRUST_USAGE_AUTH, &e), -EKEYREJECTED);
+        expect_cert("cps-rsa-sign", 0, TRUST_USAGE_SIGN, 0, "ok");
+        expect_cert("cps-rsa-sign", 0, TRUST_USAGE_AUTH, -EKEYREJECTED, "wrong_key_usage");
 }
 
 static void test_unknown_ca(void **state) {
-        struct trust_error e;
-        size_t len;
-        _cleanup_free_ uint8_t *der = cert("cps-unknown-ca-auth", &len);
-        assert_int_equal(trust_verify_cert(anchors, der, len, 0, TRUST_USAGE_AUTH, &e), -ENOKEY);
-        assert_string_equal(e.code, "unknown_ca");
-        _cleanup_free_ uint8_t *rogue = cert("rogue", &len); /* self-signed, not an anchor */
-        assert_int_equal(trust_verify_cert(anchors, rogue, len, 0, TRUST_USAGE_ANY, &e), -ENOKEY);
-        assert_string_equal(e.code, "unknown_ca");
+        expect_cert("cps-unknown-ca-auth", 0, TRUST_USAGE_AUTH, -ENOKEY, "unknown_ca");
+        expect_cert("rogue", 0, TRUST_USAGE_ANY, -ENOKEY, "unknown_ca"); /* self-signed, not an anchor */
 }
 
 static void test_dates(void **state) {
-        struct trust_error e;
-        size_t len;
-        _cleanup_free_ uint8_t *old = cert("cps-expired-auth", &len);
-        assert_int_equal(trust_verify_cert(anchors, old, len, 0, TRUST_USAGE_AUTH, &e), -EKEYEXPIRED);
-        assert_string_equal(e.code, "expired");
+        expect_cert("cps-expired-auth", 0, TRUST_USAGE_AUTH, -EKEYEXPIRED, "expired");
 
         /* An injected "now": fine in an hour, not yet valid before the PKI
          * was made, expired after its 825 days. */
-        size_t glen;
-        _cleanup_free_ uint8_t *good = cert("cps-ec-auth", &glen);
         time_t now = time(NULL);
-        assert_int_equal(trust_verify_cert(anchors, good, glen, now + 3600, TRUST_USAGE_AUTH, &e), 0);
-        assert_int_equal(trust_verify_cert(anchors, good, glen, now - 3 * 86400, TRUST_USAGE_AUTH, &e),
-                         -EKEYEXPIRED);
-        assert_string_equal(e.code, "not_yet_valid");
-        assert_int_equal(trust_verify_cert(anchors, good, glen, now + 900L * 86400, TRUST_USAGE_AUTH, &e),
-                         -EKEYEXPIRED);
-        assert_string_equal(e.code, "expired");
+        expect_cert("cps-ec-auth", now + 3600, TRUST_USAGE_AUTH, 0, "ok");
+        expect_cert("cps-ec-auth", now - 3 * 86400, TRUST_USAGE_AUTH, -EKEYEXPIRED, "not_yet_valid");
+        expect_cert("cps-ec-auth", now + 900L * 86400, TRUST_USAGE_AUTH, -EKEYEXPIRED, "expired");
 }
 
 static void test_bad_usage(void **state) {
-        struct trust_error e;
-        size_t len;
-        _cleanup_free_ uint8_t *a = cert("cps-badusage-auth", &len);
-        assert_int_equal(trust_verify_cert(anchors, a, len, 0, TRUST_USAGE_AUTH, &e), -EKEYREJECTED);
-        assert_string_equal(e.code, "wrong_key_usage");
-        assert_int_equal(trust_verify_cert(anchors, a, len, 0, TRUST_USAGE_ANY, &e), 0);
-        _cleanup_free_ uint8_t *s = cert("cps-badusage-sign", &len);
-        assert_int_equal(trust_verify_cert(anchors, s, len, 0, TRUST_USAGE_SIGN, &e), -EKEYREJECTED);
-        assert_string_equal(e.code, "wrong_key_usage");
+        expect_cert("cps-badusage-auth", 0, TRUST_USAGE_AUTH, -EKEYREJECTED, "wrong_key_usage");
+        expect_cert("cps-badusage-auth", 0, TRUST_USAGE_ANY, 0, "ok");
+        expect_cert("cps-badusage-sign", 0, TRUST_USAGE_SIGN, -EKEYREJECTED, "wrong_key_usage");
 }
 
 static void test_garbage(void **state) {

@@ -1,0 +1,349 @@
+/* tests/unit/test-sessions.c: session/session.c's locking, with the card
+ * layers replaced at link time.
+ *
+ * This file defines monitor_snapshot() and the p11_card_* and p11_module_*
+ * functions that session.c calls, so the linker takes them instead of
+ * reader/monitor.o and pkcs11/p11-card.o / p11-module.o: readers are a
+ * table the test changes, a card is a certificate and key of the test PKI
+ * (tests/pki/mkpki.sh) that signs with OpenSSL, and closing a card can be
+ * held up for as long as the test likes.  Trust, the event queue and the
+ * identity map are the real ones.  What is shown: lookups answer while a
+ * card handle is being closed, a session that is over is not found by a
+ * lookup, and the sweeper is the one that ends it. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+
+#include "lib/macro.h"
+#include "pkcs11/p11-card.h"
+#include "pkcs11/p11-module.h"
+#include "session/session.h"
+#include "session/trust.h"
+#include "pki-fixture.h"
+
+static char pki[64];
+static atomic_long offset; /* the sessions' clock: real time + offset */
+
+static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t fake_cond = PTHREAD_COND_INITIALIZER;
+static struct reader_snapshot readers; /* what monitor_snapshot() says */
+static bool hold_close;                /* p11_card_close() waits while set */
+static unsigned closing, closed;       /* closes begun, closes done */
+
+/* ---- the reader monitor ---- */
+
+void monitor_snapshot(struct monitor *m, struct reader_snapshot *ret) {
+        pthread_mutex_lock(&fake_lock);
+        *ret = readers;
+        pthread_mutex_unlock(&fake_lock);
+}
+
+/* Holds closes up (on) or lets them go. */
+static void hold_closes(bool on) {
+        pthread_mutex_lock(&fake_lock);
+        hold_close = on;
+        pthread_cond_broadcast(&fake_cond);
+        pthread_mutex_unlock(&fake_lock);
+}
+
+static unsigned closes_done(void) {
+        pthread_mutex_lock(&fake_lock);
+        unsigned n = closed;
+        pthread_mutex_unlock(&fake_lock);
+        return n;
+}
+
+static void set_card(size_t i, bool present) {
+        pthread_mutex_lock(&fake_lock);
+        readers.r[i].card_present = present;
+        pthread_mutex_unlock(&fake_lock);
+}
+
+/* ---- the PKCS#11 module and cards ---- */
+
+static int module_dummy;
+
+int p11_module_open_locking(const char *path, enum p11_locking locking, struct p11_module **ret) {
+        *ret = (struct p11_module *)&module_dummy;
+        return 0;
+}
+
+struct p11_module *p11_module_close(struct p11_module *m) {
+        return NULL;
+}
+
+int p11_module_token_for_reader(struct p11_module *m, const char *pcsc_reader, struct p11_token *ret) {
+        memset(ret, 0, sizeof(*ret));
+        (void)strcpy_bounded(ret->reader, sizeof(ret->reader), pcsc_reader);
+        (void)strcpy_bounded(ret->serial, sizeof(ret->serial), "0011223344556677");
+        ret->pin_state = P11_PIN_OK;
+        ret->tries_left = -1;
+        return 0;
+}
+
+struct p11_card {
+        struct p11_cert cert;
+        struct p11_error err;
+};
+
+int p11_card_open(struct p11_module *m, CK_SLOT_ID slot, const struct p11_map *map, struct p11_card **ret) {
+        char p[256];
+        struct p11_card *c = calloc(1, sizeof(*c));
+        assert_non_null(c);
+        snprintf(p, sizeof(p), "%s/pki/cps-rsa-auth.pem", pki);
+        assert_int_equal(trust_pem_to_der(p, &c->cert.der, &c->cert.der_len), 0);
+        c->err.code = "ok";
+        c->err.tries_left = -1;
+        *ret = c;
+        return 0;
+}
+
+/* Closes c; while hold_close is set, waits for the test to let it go. */
+struct p11_card *p11_card_close(struct p11_card *c) {
+        if (!c)
+                return NULL;
+        pthread_mutex_lock(&fake_lock);
+        closing++;
+        pthread_cond_broadcast(&fake_cond);
+        while (hold_close)
+                pthread_cond_wait(&fake_cond, &fake_lock);
+        closed++;
+        pthread_cond_broadcast(&fake_cond);
+        pthread_mutex_unlock(&fake_lock);
+        free(c->cert.der);
+        free(c);
+        return NULL;
+}
+
+const struct p11_cert *p11_card_cert(const struct p11_card *c, enum p11_role role) {
+        return &c->cert;
+}
+
+int p11_card_identity(const struct p11_card *c, struct p11_identity *ret) {
+        memset(ret, 0, sizeof(*ret));
+        (void)strcpy_bounded(ret->national_id, sizeof(ret->national_id), "810012345678");
+        (void)strcpy_bounded(ret->surname, sizeof(ret->surname), "TEST");
+        ret->card_type = P11_CARD_CPS;
+        return 0;
+}
+
+int p11_card_login(struct p11_card *c, const char *pin, size_t pin_len) {
+        return 0;
+}
+
+int p11_card_key_info(struct p11_card *c, enum p11_role role, enum p11_key_type *ret_type,
+                      bool *ret_always_auth) {
+        *ret_type = P11_KEY_RSA;
+        *ret_always_auth = false;
+        return 0;
+}
+
+/* PKCS#1 v1.5 over the SHA-256 digest, with the PKI's key file. */
+int p11_card_sign(struct p11_card *c, enum p11_role role, const uint8_t digest[32], const char *pin,
+                  size_t pin_len, uint8_t *sig, size_t sig_max) {
+        char p[256];
+        snprintf(p, sizeof(p), "%s/pki/cps-rsa-auth.key", pki);
+        FILE *f = fopen(p, "re");
+        assert_non_null(f);
+        EVP_PKEY *k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+        fclose(f);
+        assert_non_null(k);
+        EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(k, NULL);
+        size_t len = sig_max;
+        assert_int_equal(EVP_PKEY_sign_init(ctx), 1);
+        assert_int_equal(EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING), 1);
+        assert_int_equal(EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()), 1);
+        assert_int_equal(EVP_PKEY_sign(ctx, sig, &len, digest, 32), 1);
+        EVP_PKEY_CTX_free(ctx);
+        EVP_PKEY_free(k);
+        return (int)len;
+}
+
+const struct p11_error *p11_card_error(const struct p11_card *c) {
+        return &c->err;
+}
+
+/* ---- the tests ---- */
+
+static time_t test_now(void) {
+        return time(NULL) + offset;
+}
+
+static int setup(void **state) {
+        return pki_make(pki, "sessions");
+}
+
+static int teardown(void **state) {
+        return pki_remove(pki);
+}
+
+struct fixture {
+        struct event_queue *q;
+        struct session_manager *m;
+};
+
+/* Two readers with a CPS card each, a manager with a 60 s idle timeout. */
+static void start(struct fixture *f) {
+        char trust[128];
+        snprintf(trust, sizeof(trust), "%s/pki/ca-chain.pem", pki);
+        offset = 0;
+        hold_close = false;
+        closing = closed = 0;
+        memset(&readers, 0, sizeof(readers));
+        readers.pcscd_reachable = true;
+        readers.n = 2;
+        for (size_t i = 0; i < 2; i++) {
+                snprintf(readers.r[i].name, sizeof(readers.r[i].name), "Reader %zu", i);
+                readers.r[i].card_present = true;
+                readers.r[i].kind = CARD_CPS;
+                readers.r[i].insertion = i + 1;
+        }
+        struct session_config cfg = {.trust_path = trust, .idle_timeout_s = 60, .workstation = "test",
+                                     .now = test_now};
+        assert_int_equal(events_new(64, &f->q), 0);
+        assert_int_equal(sessions_new(&cfg, NULL, f->q, &f->m), 0);
+}
+
+static void stop(struct fixture *f) {
+        hold_closes(false);
+        sessions_free(f->m);
+        events_free(f->q);
+}
+
+static void open_on(struct fixture *f, size_t reader, struct session_info *si, char token[SESSION_TOKEN_LEN + 1]) {
+        struct session_error e;
+        int r = sessions_open(f->m, readers.r[reader].name, "1234", 4, getuid(), si, token, &e);
+        if (r < 0)
+                fail_msg("open: %s: %s", e.code, e.message);
+}
+
+/* Waits up to 5 s for a session-ended event; returns its detail. */
+static const char *wait_ended(struct fixture *f, char detail[EVENT_DETAIL_MAX]) {
+        uint64_t after = 0;
+        for (int i = 0; i < 50; i++) {
+                struct event ev[16];
+                size_t n;
+                while ((n = events_since(f->q, after, ev, ELEMENTSOF(ev), NULL)) > 0) {
+                        after = ev[n - 1].seq;
+                        for (size_t j = 0; j < n; j++)
+                                if (ev[j].type == EVENT_SESSION_ENDED) {
+                                        memcpy(detail, ev[j].detail, EVENT_DETAIL_MAX);
+                                        return detail;
+                                }
+                }
+                (void)events_wait(f->q, after, 100);
+        }
+        return NULL;
+}
+
+/* Lets the held close go: the session-ended event comes once it is done,
+ * saying why. */
+static void release_then_ended(struct fixture *f, const char *why) {
+        char detail[EVENT_DETAIL_MAX];
+        assert_int_equal(closes_done(), 0);
+        hold_closes(false);
+        assert_non_null(wait_ended(f, detail));
+        assert_string_equal(detail, why);
+        assert_int_equal(closes_done(), 1);
+}
+
+/* The sweeper closes the card handle of a session whose card left; while
+ * that close hangs, lookups, mode changes and records of the other
+ * session answer, and the ended session is not found. */
+static void test_lookup_during_slow_close(void **state) {
+        struct fixture f;
+        struct session_info a, b, si;
+        char ta[SESSION_TOKEN_LEN + 1], tb[SESSION_TOKEN_LEN + 1];
+        char *rec;
+        uint8_t *sig;
+        size_t sig_len;
+
+        start(&f);
+        open_on(&f, 0, &a, ta);
+        open_on(&f, 1, &b, tb);
+        assert_int_equal(sessions_count(f.m), 2);
+
+        hold_closes(true);
+        set_card(0, false);
+        events_push(f.q, EVENT_CARD_REMOVED, a.reader, "cps"); /* as the monitor does */
+
+        /* the sweeper is now stuck closing a's card */
+        struct timespec until = timespec_after_ms(CLOCK_REALTIME, 5000);
+        pthread_mutex_lock(&fake_lock);
+        while (closing == 0)
+                assert_int_equal(pthread_cond_timedwait(&fake_cond, &fake_lock, &until), 0);
+        pthread_mutex_unlock(&fake_lock);
+
+        assert_int_equal(sessions_lookup(f.m, ta, getuid(), &si), -ENOENT);
+        assert_int_equal(sessions_lookup(f.m, tb, getuid(), &si), 0);
+        assert_string_equal(si.id, b.id);
+        assert_int_equal(sessions_lookup(f.m, tb, getuid() + 1, &si), -EPERM);
+        assert_int_equal(sessions_set_mode(f.m, b.id, getuid(), SESSION_MODE_EMERGENCY, "test", &si), 0);
+        assert_int_equal(si.mode, SESSION_MODE_EMERGENCY);
+        assert_int_equal(sessions_record(f.m, b.id, &rec, &sig, &sig_len), 0);
+        free(rec);
+        free(sig);
+        assert_int_equal(sessions_record(f.m, a.id, &rec, &sig, &sig_len), -ENOENT);
+        assert_int_equal(sessions_count(f.m), 1); /* a is out of the table already */
+        release_then_ended(&f, "card_removed");
+        stop(&f);
+}
+
+/* A session idle past the timeout is not found by a lookup, which closes
+ * nothing itself; the sweeper ends it. */
+static void test_idle_not_found(void **state) {
+        struct fixture f;
+        struct session_info a, si;
+        char ta[SESSION_TOKEN_LEN + 1];
+
+        start(&f);
+        open_on(&f, 0, &a, ta);
+        assert_int_equal(sessions_lookup(f.m, ta, getuid(), &si), 0);
+        hold_closes(true); /* the sweeper may begin a close, never end one */
+        offset = 61;
+        assert_int_equal(sessions_lookup(f.m, ta, getuid(), &si), -ENOENT);
+        assert_int_equal(sessions_set_mode(f.m, a.id, getuid(), SESSION_MODE_NORMAL, NULL, &si), -ENOENT);
+        release_then_ended(&f, "idle_timeout");
+        stop(&f);
+}
+
+/* Logout closes the card handle before it returns; the card can then be
+ * logged in again at once. */
+static void test_logout_then_login(void **state) {
+        struct fixture f;
+        struct session_info a, si;
+        char ta[SESSION_TOKEN_LEN + 1];
+
+        start(&f);
+        open_on(&f, 0, &a, ta);
+        assert_int_equal(sessions_close(f.m, a.id, getuid() + 1), -EPERM);
+        assert_int_equal(sessions_close(f.m, a.id, getuid()), 0);
+        assert_int_equal(closes_done(), 1);
+        assert_int_equal(sessions_lookup(f.m, ta, getuid(), &si), -ENOENT);
+        assert_int_equal(sessions_close(f.m, a.id, getuid()), -ENOENT);
+        open_on(&f, 0, &a, ta);
+        assert_int_equal(sessions_lookup(f.m, ta, getuid(), &si), 0);
+        stop(&f);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_lookup_during_slow_close),
+                cmocka_unit_test(test_idle_not_found),
+                cmocka_unit_test(test_logout_then_login),
+        };
+        return cmocka_run_group_tests(tests, setup, teardown);
+}
