@@ -1,4 +1,4 @@
-/* api/patient-sessions.c: patient sessions; see res_patient.h. */
+/* api/patient-sessions.c: patient sessions; see patient-sessions.h. */
 #include <errno.h>
 #include <string.h>
 #include <time.h>
@@ -7,8 +7,10 @@
 #include "engine/dossier.h"
 #include "context.h"
 #include "lib/macro.h"
+#include "call.h"
 #include "dossiers.h"
 #include "patient-sessions.h"
+#include "replies.h"
 #include "sessions.h"
 
 #define SECRET_MAX 64
@@ -19,27 +21,20 @@
  * buffer and jansson's copy, both wiped before returning. */
 int res_patient_sessions_post(const struct api_request *req, struct api_reply *ret) {
         static const char *const fields[] = {"index", "nir", "reader", "secret", NULL};
-        _cleanup_(json_decrefp) json_t *body = NULL;
-        struct dossier_engine *e;
+        json_t *body = req->call->body;
+        struct dossier_engine *e = req->call->engine;
         struct vitale_person p;
         struct session_info si;
         char reader[READER_NAME_MAX], secret[SECRET_MAX + 1], token[SESSION_TOKEN_LEN + 1];
         uint64_t insertion;
         int r;
 
-        if (!req->ctx || !req->ctx->sessions)
-                return api_error(ret, 503, "sessions_unavailable", "carnetd runs without sessions");
-        if (res_engine(req, &e, ret) < 0)
-                return 0;
-        if (api_body_json(req, &body, ret) < 0)
-                return 0;
         json_t *js = json_object_get(body, "secret");
         if (api_check_fields(body, fields, ret) < 0)
                 goto wipe;
         if (!json_is_string(js) || json_string_length(js) == 0 || json_string_length(js) > SECRET_MAX ||
             strlen(json_string_value(js)) != json_string_length(js)) {
-                api_error_details(ret, 400, "bad_field", json_pack("{s:s}", "field", "secret"),
-                                  "secret must be the text printed on the opening receipt");
+                res_bad_field(ret, 400, "bad_field", "secret", "secret must be the text printed on the opening receipt");
                 goto wipe;
         }
         memcpy(secret, json_string_value(js), json_string_length(js) + 1);

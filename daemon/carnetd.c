@@ -369,12 +369,13 @@ int main(int argc, char **argv) {
                 .events = svc.events,
                 .events_keepalive_ms = cfg.events_keepalive_s * 1000,
                 .sessions = svc.sessions,
+                .find_session = api_sessions_find,
                 .engine = svc.engine,
                 .engine_lock = &svc.engine_lock,
                 .reporter = REPORTER_LOG,
         };
         sc.ctx = &actx;
-        sc.routes = api_routes(&sc.n_routes);
+        sc.table = api_table();
         sc.reporter = REPORTER_LOG;
 
         struct server *srv = NULL;

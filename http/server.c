@@ -30,8 +30,7 @@ struct server {
         size_t header_max;
         struct peer_policy policy;
         struct uid_slots slots;
-        const struct api_route *routes;
-        size_t n_routes;
+        const struct api_table *table;
         const struct api_context *ctx;
         struct reporter reporter;
 
@@ -212,26 +211,27 @@ static enum MHD_Result early_error(struct MHD_Connection *c, struct req_state *s
         return r;
 }
 
+/* Appends one name/value pair to kv (of max), or notes the overflow. */
+static enum MHD_Result collect(struct api_kv *kv, size_t *n, size_t max, bool *overflow, const char *key,
+                               const char *value) {
+        if (*n == max) {
+                *overflow = true;
+                return MHD_NO;
+        }
+        kv[(*n)++] = (struct api_kv){key, value ? value : ""};
+        return MHD_YES;
+}
+
 static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
                                       const char *value) {
         struct req_state *st = cls;
-        if (st->n_headers == API_HEADERS_MAX) {
-                st->headers_overflow = true;
-                return MHD_NO;
-        }
-        st->headers[st->n_headers++] = (struct api_kv){key, value ? value : ""};
-        return MHD_YES;
+        return collect(st->headers, &st->n_headers, API_HEADERS_MAX, &st->headers_overflow, key, value);
 }
 
 static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const char *key,
                                      const char *value) {
         struct req_state *st = cls;
-        if (st->n_query == API_QUERY_MAX) {
-                st->query_overflow = true;
-                return MHD_NO;
-        }
-        st->query[st->n_query++] = (struct api_kv){key, value ? value : ""};
-        return MHD_YES;
+        return collect(st->query, &st->n_query, API_QUERY_MAX, &st->query_overflow, key, value);
 }
 
 /* The size of the request line and headers as sent, near enough. */
@@ -386,7 +386,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 .query = st->query,
                 .n_query = st->n_query,
         };
-        int hr = api_dispatch(s->routes, s->n_routes, &req, &rep);
+        int hr = api_dispatch(s->table, &req, &rep);
         /* Request bodies may hold a PIN or a patient secret: wiped as soon
          * as the handler is done with them. */
         if (st->body)
@@ -458,14 +458,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
 /* Lets the event streams end by themselves (a goodbye and the end of the
  * chunked body) before libmicrohttpd closes every connection. */
 static void drain_streams(struct server *s) {
-        struct timespec deadline;
-        clock_gettime(CLOCK_MONOTONIC, &deadline);
-        deadline.tv_sec += STREAM_DRAIN_MS / 1000;
-        deadline.tv_nsec += (long)(STREAM_DRAIN_MS % 1000) * 1000000L;
-        if (deadline.tv_nsec >= 1000000000L) {
-                deadline.tv_sec++;
-                deadline.tv_nsec -= 1000000000L;
-        }
+        struct timespec deadline = timespec_after_ms(CLOCK_MONOTONIC, STREAM_DRAIN_MS);
         pthread_mutex_lock(&s->lock);
         while (s->streams > 0)
                 if (pthread_cond_timedwait(&s->drained, &s->lock, &deadline) != 0)
@@ -509,8 +502,7 @@ int server_start(const struct server_config *cfg, struct server **ret) {
         s->header_max = cfg->header_max;
         s->policy = *cfg->policy;
         s->ctx = cfg->ctx;
-        s->routes = cfg->routes;
-        s->n_routes = cfg->n_routes;
+        s->table = cfg->table;
         s->reporter = cfg->reporter;
         r = uid_slots_init(&s->slots, cfg->connections_per_uid, cfg->max_connections + 1);
         if (r < 0)

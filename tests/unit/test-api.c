@@ -115,17 +115,19 @@ static int h_fail(const struct api_request *req, struct api_reply *ret) {
 }
 
 static const struct api_route test_routes[] = {
-        {"GET", "/v1/sessions/{id}", h_session, "one session"},
-        {"GET", "/v1/sessions/current", h_current, "the current session"},
-        {"DELETE", "/v1/sessions/{id}", h_del, "end a session"},
-        {"GET", "/v1/dossiers/{d}/documents/{doc}", h_doc, "a document"},
-        {"POST", "/v1/dossiers/{d}/documents/{doc}", h_doc, "replace a document"},
-        {"GET", "/v1/fail", h_fail, "always fails"},
+        {"GET", "/v1/sessions/{id}", h_session, "one session", 0},
+        {"GET", "/v1/sessions/current", h_current, "the current session", 0},
+        {"DELETE", "/v1/sessions/{id}", h_del, "end a session", 0},
+        {"GET", "/v1/dossiers/{d}/documents/{doc}", h_doc, "a document", 0},
+        {"POST", "/v1/dossiers/{d}/documents/{doc}", h_doc, "replace a document", 0},
+        {"GET", "/v1/fail", h_fail, "always fails", 0},
 };
+
+static const struct api_table test_table = {test_routes, ELEMENTSOF(test_routes), NULL};
 
 static void dispatch(const char *method, const char *path, struct api_reply *rep) {
         struct api_request req = {.method = method, .path = path};
-        assert_int_equal(api_dispatch(test_routes, ELEMENTSOF(test_routes), &req, rep), 0);
+        assert_int_equal(api_dispatch(&test_table, &req, rep), 0);
 }
 
 static void assert_route(const struct api_reply *rep, const char *which) {
@@ -260,7 +262,7 @@ static void duplicate_query_parameter_is_400(void **state) {
         static const struct api_kv q[] = {{"id", "1"}, {"x", "2"}, {"id", "3"}};
         struct api_request req = {.method = "GET", .path = "/v1/sessions/s", .query = q, .n_query = 3};
         struct api_reply rep;
-        assert_int_equal(api_dispatch(test_routes, ELEMENTSOF(test_routes), &req, &rep), 0);
+        assert_int_equal(api_dispatch(&test_table, &req, &rep), 0);
         assert_error_shape(&rep, 400, "bad_parameter");
         api_reply_clear(&rep);
 }
