@@ -25,17 +25,14 @@ static int trail_entry(const struct audit_entry *x, void *userdata) {
         return json_array_append_new(a, o) < 0 ? -ENOMEM : 0;
 }
 
+static int walk_trail(const struct api_call *c, json_t *list) {
+        return dossier_trail(c->engine, &c->caller.a, c->ins, trail_entry, list);
+}
+
 /* GET /v1/dossiers/{ins}/audit: the reading is decided and traced first,
  * so the entry recording it is the last one read. */
 int res_audit_trail(const struct api_request *req, struct api_reply *ret) {
-        const struct api_call *c = req->call;
-        json_t *a = json_array();
-
-        if (!a)
-                return -ENOMEM;
-        _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
-        int r = dossier_trail(c->engine, &c->caller.a, c->ins, trail_entry, a);
-        return res_list_reply(ret, c->engine, r, "ins", c->ins, "entries", a, true);
+        return res_list(req, ret, walk_trail, "ins", req->call->ins, "entries", true);
 }
 
 /* GET /v1/audit/verify: for any session, or root without one (an

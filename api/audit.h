@@ -9,5 +9,5 @@
 
 #include "http/router.h"
 
-int res_audit_trail(const struct api_request *req, struct api_reply *ret);
-int res_audit_verify(const struct api_request *req, struct api_reply *ret);
+API_HANDLER(res_audit_trail);
+API_HANDLER(res_audit_verify);

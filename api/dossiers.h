@@ -28,10 +28,10 @@
 int res_vitale_person(const struct api_request *req, const json_t *body, struct vitale_person *ret,
                       char ret_reader[READER_NAME_MAX], uint64_t *ret_insertion, struct api_reply *err);
 
-int res_dossiers_post(const struct api_request *req, struct api_reply *ret);
-int res_dossier_get(const struct api_request *req, struct api_reply *ret);
-int res_dossier_close(const struct api_request *req, struct api_reply *ret);
-int res_dossier_reactivate(const struct api_request *req, struct api_reply *ret);
-int res_dossier_delete(const struct api_request *req, struct api_reply *ret);
-int res_dossier_consent(const struct api_request *req, struct api_reply *ret);
-int res_dossier_options(const struct api_request *req, struct api_reply *ret);
+API_HANDLER(res_dossiers_post);
+API_HANDLER(res_dossier_get);
+API_HANDLER(res_dossier_close);
+API_HANDLER(res_dossier_reactivate);
+API_HANDLER(res_dossier_delete);
+API_HANDLER(res_dossier_consent);
+API_HANDLER(res_dossier_options);

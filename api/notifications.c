@@ -15,27 +15,23 @@ static int notification_entry(const struct dossier_notification *n, void *userda
         return json_array_append_new(a, o) < 0 ? -ENOMEM : 0;
 }
 
-int res_notifications_dossier(const struct api_request *req, struct api_reply *ret) {
-        const struct api_call *c = req->call;
-        json_t *a = json_array();
+static int walk_dossier(const struct api_call *c, json_t *list) {
+        return dossier_notifications(c->engine, &c->caller.a, c->ins, notification_entry, list);
+}
 
-        if (!a)
-                return -ENOMEM;
-        _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
-        int r = dossier_notifications(c->engine, &c->caller.a, c->ins, notification_entry, a);
-        return res_list_reply(ret, c->engine, r, "ins", c->ins, "notifications", a, false);
+static int walk_mine(const struct api_call *c, json_t *list) {
+        return dossier_notifications_for(c->engine, c->caller.a.id, notification_entry, list);
+}
+
+int res_notifications_dossier(const struct api_request *req, struct api_reply *ret) {
+        return res_list(req, ret, walk_dossier, "ins", req->call->ins, "notifications", false);
 }
 
 int res_notifications_mine(const struct api_request *req, struct api_reply *ret) {
-        const struct api_call *c = req->call;
+        const struct dossier_actor *a = &req->call->caller.a;
 
-        if (c->caller.a.kind != ACCESS_ACTOR_PROFESSIONAL)
+        if (a->kind != ACCESS_ACTOR_PROFESSIONAL)
                 return api_error(ret, 403, "professional_only",
                                  "a patient reads their notices at /v1/dossiers/{ins}/notifications");
-        json_t *a = json_array();
-        if (!a)
-                return -ENOMEM;
-        _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
-        int r = dossier_notifications_for(c->engine, c->caller.a.id, notification_entry, a);
-        return res_list_reply(ret, c->engine, r, "national_id", c->caller.a.id, "notifications", a, false);
+        return res_list(req, ret, walk_mine, "national_id", a->id, "notifications", false);
 }

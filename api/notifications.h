@@ -8,5 +8,5 @@
 
 #include "http/router.h"
 
-int res_notifications_dossier(const struct api_request *req, struct api_reply *ret);
-int res_notifications_mine(const struct api_request *req, struct api_reply *ret);
+API_HANDLER(res_notifications_dossier);
+API_HANDLER(res_notifications_mine);

@@ -9,6 +9,7 @@
 
 #include "context.h"
 #include "lib/macro.h"
+#include "call.h"
 #include "replies.h"
 
 pthread_mutex_t *res_lock(const struct api_request *req) {
@@ -130,11 +131,18 @@ int res_bad_field(struct api_reply *ret, unsigned status, const char *code, cons
         return api_error_details(ret, status, code, json_pack("{s:s}", "field", field), "%s", msg);
 }
 
-int res_list_reply(struct api_reply *ret, const struct dossier_engine *e, int r, const char *key, const char *value,
-                   const char *member, json_t *list, bool count) {
+int res_list(const struct api_request *req, struct api_reply *ret, res_walk walk, const char *key,
+             const char *value, const char *member, bool count) {
+        const struct api_call *c = req->call;
+        json_t *list = json_array();
+
+        if (!list)
+                return -ENOMEM;
+        _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
+        int r = walk(c, list);
         if (r < 0) {
                 json_decref(list);
-                return res_engine_fail(ret, e, r);
+                return res_engine_fail(ret, c->engine, r);
         }
         if (count)
                 return api_ok(ret, 200, json_pack("{s:s,s:I,s:o}", key, value, "count",

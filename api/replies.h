@@ -43,8 +43,13 @@ json_t *res_str_or_null(const char *s);
 /* t as a JSON integer, null when 0 (never happened). */
 json_t *res_time_or_null(int64_t t);
 
-/* The reply of a list the engine filled: with r >= 0, 200 and {key:
- * value, member: list} ("count" too when count); else the engine's
- * failure.  list is consumed. */
-int res_list_reply(struct api_reply *ret, const struct dossier_engine *e, int r, const char *key, const char *value,
-                   const char *member, json_t *list, bool count);
+/* Fills list with what the engine walks for the call (entries appended
+ * by the walk's callback); the engine's result. */
+struct api_call;
+typedef int (*res_walk)(const struct api_call *c, json_t *list);
+
+/* A list as the reply: walk (under the engine lock) fills a new array;
+ * 200 with {key: value, member: list} ("count" after key when count), or
+ * the engine's failure. */
+int res_list(const struct api_request *req, struct api_reply *ret, res_walk walk, const char *key,
+             const char *value, const char *member, bool count);

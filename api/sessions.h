@@ -17,7 +17,7 @@
 /* The public view of a session (no token, no record). */
 json_t *res_session_json(const struct session_info *si);
 
-int res_sessions_post(const struct api_request *req, struct api_reply *ret);
-int res_sessions_current(const struct api_request *req, struct api_reply *ret);
-int res_sessions_delete(const struct api_request *req, struct api_reply *ret);
-int res_sessions_mode_put(const struct api_request *req, struct api_reply *ret);
+API_HANDLER(res_sessions_post);
+API_HANDLER(res_sessions_current);
+API_HANDLER(res_sessions_delete);
+API_HANDLER(res_sessions_mode_put);

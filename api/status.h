@@ -10,4 +10,4 @@ json_t *status_json(const struct reader_snapshot *snap);
 /* Stable machine code for a card read error (-errno). */
 const char *card_error_code(int err);
 
-int status_get(const struct api_request *req, struct api_reply *ret);
+API_HANDLER(status_get);

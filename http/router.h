@@ -84,6 +84,8 @@ struct api_reply {
 };
 
 typedef int (*api_handler)(const struct api_request *req, struct api_reply *ret);
+/* Declares a handler: API_HANDLER(status_get); */
+#define API_HANDLER(name) int name(const struct api_request *req, struct api_reply *ret)
 
 struct api_route {
         const char *method;

@@ -117,6 +117,13 @@ static const char *error_reason(const struct api_reply *r) {
         return c;
 }
 
+/* The reply is the error status + code; cleared. */
+static void expect_error(struct api_reply *rep, unsigned status, const char *code) {
+        assert_int_equal(rep->status, status);
+        assert_string_equal(error_code(rep), code);
+        api_reply_clear(rep);
+}
+
 static void open_dossier(struct fixture *f) {
         char secret[DOSSIER_SECRET_SIZE];
         assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
@@ -227,17 +234,13 @@ static void no_engine_is_503(void **state) {
         struct api_reply rep = {0};
         run(NULL, &gp, res_documents_list, "GET", "/v1/dossiers/" INS "/documents", p, 1, NULL, 0, NULL, 0, NULL,
             &rep);
-        assert_int_equal(rep.status, 503);
-        assert_string_equal(error_code(&rep), "dossiers_unavailable");
-        api_reply_clear(&rep);
+        expect_error(&rep, 503, "dossiers_unavailable");
         /* and without a way to find sessions: no session manager */
         struct api_context ctx = {0};
         struct api_request req = {.ctx = &ctx, .method = "GET", .path = "/v1/dossiers/" INS "/documents",
                                   .params = p, .n_params = 1};
         invoke(res_documents_list, &req, &rep);
-        assert_int_equal(rep.status, 503);
-        assert_string_equal(error_code(&rep), "sessions_unavailable");
-        api_reply_clear(&rep);
+        expect_error(&rep, 503, "sessions_unavailable");
 }
 
 static void deposit_list_read(void **state) {
@@ -303,9 +306,7 @@ static void raw_deposit(void **state) {
         struct api_kv h2[] = {{"X-Carnet-Document", "{\"type_code\": \"18748-4\", \"class_code\": \"31\", "
                                                     "\"title\": \"Radio\", \"content_base64\": \"\"}"}};
         run(f, &gp, res_documents_post, "POST", "/", p, 1, NULL, 0, h2, 1, "x", &rep);
-        assert_int_equal(rep.status, 400);
-        assert_string_equal(error_code(&rep), "unknown_field");
-        api_reply_clear(&rep);
+        expect_error(&rep, 400, "unknown_field");
         assert_int_equal(list_count(f, &gp), 1);
 }
 
@@ -369,9 +370,7 @@ static void ins_checked(void **state) {
         struct api_reply rep;
         struct api_kv p[] = {{"ins", "185057800608490"}};
         run(f, &gp, res_documents_list, "GET", "/", p, 1, NULL, 0, NULL, 0, NULL, &rep);
-        assert_int_equal(rep.status, 422);
-        assert_string_equal(error_code(&rep), "bad_ins");
-        api_reply_clear(&rep);
+        expect_error(&rep, 422, "bad_ins");
         struct api_kv p2[] = {{"ins", INS}};
         run(f, &gp, res_documents_list, "GET", "/", p2, 1, NULL, 0, NULL, 0, NULL, &rep);
         assert_int_equal(rep.status, 404);
@@ -380,9 +379,7 @@ static void ins_checked(void **state) {
         api_reply_clear(&rep);
         struct api_kv p3[] = {{"ins", INS}, {"uid", "XYZ"}};
         run(f, &gp, res_document_get, "GET", "/", p3, 2, NULL, 0, NULL, 0, NULL, &rep);
-        assert_int_equal(rep.status, 404);
-        assert_string_equal(error_code(&rep), "no_such_document");
-        api_reply_clear(&rep);
+        expect_error(&rep, 404, "no_such_document");
 }
 
 /* The patient masks: the nurse (authorised) loses the document, the gp
@@ -520,9 +517,7 @@ static void lifecycle(void **state) {
         open_dossier(f);
         struct api_kv pi[] = {{"ins", INS}};
         run(f, &patient, res_dossier_reactivate, "POST", "/", pi, 1, NULL, 0, NULL, 0, NULL, &rep);
-        assert_int_equal(rep.status, 409);
-        assert_string_equal(error_code(&rep), "dossier_open");
-        api_reply_clear(&rep);
+        expect_error(&rep, 409, "dossier_open");
         run(f, &gp, res_dossier_close, "POST", "/", pi, 1, NULL, 0, NULL, 0, NULL, &rep);
         assert_int_equal(rep.status, 403);
         api_reply_clear(&rep);
@@ -530,9 +525,7 @@ static void lifecycle(void **state) {
         assert_int_equal(rep.status, 200);
         api_reply_clear(&rep);
         deposit(f, &gp, REPORT, &rep);
-        assert_int_equal(rep.status, 409);
-        assert_string_equal(error_code(&rep), "dossier_closed");
-        api_reply_clear(&rep);
+        expect_error(&rep, 409, "dossier_closed");
         run(f, &gp, res_dossier_consent, "POST", "/", pi, 1, NULL, 0, NULL, 0, "{\"consent\": false}", &rep);
         assert_int_equal(rep.status, 400);
         api_reply_clear(&rep);
@@ -545,20 +538,23 @@ static void lifecycle(void **state) {
         api_reply_clear(&rep);
 }
 
+/* a test with a fresh engine (dossier-fixture.h) */
+#define WITH_ENGINE(t) cmocka_unit_test_setup_teardown(t, fixture_setup, fixture_teardown)
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(denial_statuses),
                 cmocka_unit_test(times),
                 cmocka_unit_test(base64),
                 cmocka_unit_test(codes),
-                cmocka_unit_test_setup_teardown(no_engine_is_503, fixture_setup, fixture_teardown),
-                cmocka_unit_test_setup_teardown(deposit_list_read, fixture_setup, fixture_teardown),
-                cmocka_unit_test_setup_teardown(raw_deposit, fixture_setup, fixture_teardown),
-                cmocka_unit_test_setup_teardown(bad_requests_change_nothing, fixture_setup, fixture_teardown),
-                cmocka_unit_test_setup_teardown(ins_checked, fixture_setup, fixture_teardown),
-                cmocka_unit_test_setup_teardown(masking_and_holds, fixture_setup, fixture_teardown),
-                cmocka_unit_test_setup_teardown(access_options_trail, fixture_setup, fixture_teardown),
-                cmocka_unit_test_setup_teardown(lifecycle, fixture_setup, fixture_teardown),
+                WITH_ENGINE(no_engine_is_503),
+                WITH_ENGINE(deposit_list_read),
+                WITH_ENGINE(raw_deposit),
+                WITH_ENGINE(bad_requests_change_nothing),
+                WITH_ENGINE(ins_checked),
+                WITH_ENGINE(masking_and_holds),
+                WITH_ENGINE(access_options_trail),
+                WITH_ENGINE(lifecycle),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
