@@ -23,12 +23,9 @@ int res_access_list(const struct api_request *req, struct api_reply *ret) {
         size_t n = 0;
         int r;
 
-        {
-                _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
-                r = dossier_list_access(e, &c->caller.a, ins, &list, &n);
-                if (r < 0)
-                        return res_engine_fail(ret, e, r);
-        }
+        r = dossier_list_access(e, &c->caller.a, ins, &list, &n);
+        if (r < 0)
+                return res_engine_fail(ret, e, r);
         json_t *a = json_array();
         for (size_t i = 0; a && i < n; i++) {
                 const struct dossier_access_entry *x = &list[i];
@@ -149,12 +146,9 @@ int res_access_put(const struct api_request *req, struct api_reply *ret) {
         r = changes_of(body, changes, &n, ret);
         if (r < 0)
                 return r == -ENOMEM ? r : 0;
-        {
-                _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
-                r = apply_changes(c->engine, &c->caller.a, c->ins, id, changes, n);
-                if (r < 0)
-                        return res_engine_fail(ret, c->engine, r);
-        }
+        r = apply_changes(c->engine, &c->caller.a, c->ins, id, changes, n);
+        if (r < 0)
+                return res_engine_fail(ret, c->engine, r);
         json_t *o = json_pack("{s:s,s:s}", "ins", c->ins, "national_id", id);
         for (size_t i = 0; o && i < ELEMENTSOF(members); i++) {
                 json_t *j = json_object_get(body, members[i]);

@@ -45,12 +45,9 @@ int res_audit_verify(const struct api_request *req, struct api_reply *ret) {
         int64_t seq = 0, bad = 0;
         int r, v;
 
-        {
-                _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
-                struct store *s = dossier_engine_store(e);
-                v = audit_verify(s, &bad, msg, sizeof(msg));
-                r = audit_head(s, &seq, head);
-        }
+        struct store *s = dossier_engine_store(e);
+        v = audit_verify(s, &bad, msg, sizeof(msg));
+        r = audit_head(s, &seq, head);
         if (v < 0 && v != -EBADMSG)
                 return res_engine_fail(ret, e, v);
         if (r < 0)

@@ -5,7 +5,6 @@
  * handler then answers 503). */
 #pragma once
 
-#include <pthread.h>
 #include <sys/types.h>
 
 #include "lib/report.h"
@@ -25,10 +24,7 @@ struct api_context {
          * none): how the API learns who calls.  carnetd gives
          * api_sessions_find (below), tests a table of their own; NULL: 503. */
         int (*find_session)(const struct api_context *ctx, const char *token, uid_t uid, struct session_info *ret);
-        /* The dossier engine holds one SQLite connection: handlers take
-         * engine_lock around every call into it. */
-        struct dossier_engine *engine;
-        pthread_mutex_t *engine_lock;
+        struct dossier_engine *engine; /* takes its own lock in every call */
         struct reporter reporter; /* what happened, for the program to log */
 };
 

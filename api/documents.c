@@ -209,12 +209,9 @@ int res_documents_list(const struct api_request *req, struct api_reply *ret) {
         bool first = !qstatus && !qfrom && !qto;
         unsigned flags = (first ? DOSSIER_LIST_FIRST_SEARCH : 0) |
                          (status != ACCESS_DOC_APPROVED ? DOSSIER_LIST_ALL_STATUSES : 0);
-        {
-                _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
-                r = dossier_list(c->engine, &c->caller.a, ins, flags, &docs, &n);
-                if (r < 0)
-                        return res_engine_fail(ret, c->engine, r);
-        }
+        r = dossier_list(c->engine, &c->caller.a, ins, flags, &docs, &n);
+        if (r < 0)
+                return res_engine_fail(ret, c->engine, r);
         json_t *list = json_array();
         for (size_t i = 0; list && i < n; i++) {
                 const struct dossier_doc *d = &docs[i];
@@ -244,7 +241,6 @@ int res_documents_list(const struct api_request *req, struct api_reply *ret) {
 static int read_doc(const struct api_request *req, struct dossier_doc *d, void **content, size_t *len,
                     struct api_reply *ret) {
         const struct api_call *c = req->call;
-        _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
         int r = dossier_read(c->engine, &c->caller.a, c->ins, c->document, d, content, len);
         if (r < 0)
                 return res_engine_fail(ret, c->engine, r) < 0 ? -ENOMEM : -EACCES;
@@ -492,17 +488,14 @@ static int put(const struct api_request *req, struct api_reply *ret, bool replac
         r = deposit_in(req, &meta, &mi, &decoded, &content, &len, ret);
         if (r < 0)
                 return r == -ENOMEM ? r : 0;
-        {
-                _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
-                if (replace)
-                        r = dossier_replace(c->engine, &c->caller.a, ins, old_uid, &mi.m, content, len, uid, &w);
-                else
-                        r = dossier_deposit(c->engine, &c->caller.a, ins, &mi.m, content, len, uid, &w);
-                if (decoded)
-                        secure_zero(decoded, len);
-                if (r < 0)
-                        return res_engine_fail(ret, c->engine, r);
-        }
+        if (replace)
+                r = dossier_replace(c->engine, &c->caller.a, ins, old_uid, &mi.m, content, len, uid, &w);
+        else
+                r = dossier_deposit(c->engine, &c->caller.a, ins, &mi.m, content, len, uid, &w);
+        if (decoded)
+                secure_zero(decoded, len);
+        if (r < 0)
+                return res_engine_fail(ret, c->engine, r);
         json_t *warnings = json_array();
         for (unsigned i = 0; warnings && i < w.n; i++)
                 json_array_append_new(warnings, json_pack("{s:s,s:o,s:s}", "kind", warning_kind(w.w[i].kind),
@@ -542,7 +535,6 @@ static int doc_action(const struct api_request *req, struct api_reply *ret, enum
                 if (api_body_json(req, &b, ret) < 0 || api_check_fields(b, none, ret) < 0)
                         return 0;
         }
-        _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
         switch (what) {
         case DOC_ARCHIVE: r = dossier_archive(e, a, ins, uid); break;
         case DOC_MASK: r = dossier_set_masked(e, a, ins, uid, true); break;

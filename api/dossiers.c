@@ -186,16 +186,13 @@ int res_dossiers_post(const struct api_request *req, struct api_reply *ret) {
         }
 
         json_t *doc = NULL;
-        {
-                _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
-                r = create_with_consent(e, &c->caller.a, &id, json_is_true(jconsent), secret);
-                if (r < 0) {
-                        secure_zero(secret, sizeof(secret));
-                        secure_zero(&p, sizeof(p));
-                        return res_engine_fail(ret, e, r);
-                }
-                doc = attestation_json(&id, &c->caller.a, secret);
+        r = create_with_consent(e, &c->caller.a, &id, json_is_true(jconsent), secret);
+        if (r < 0) {
+                secure_zero(secret, sizeof(secret));
+                secure_zero(&p, sizeof(p));
+                return res_engine_fail(ret, e, r);
         }
+        doc = attestation_json(&id, &c->caller.a, secret);
         secure_zero(secret, sizeof(secret));
         secure_zero(&p, sizeof(p));
         return api_ok(ret, 201, doc);
@@ -220,10 +217,7 @@ int res_dossier_get(const struct api_request *req, struct api_reply *ret) {
         const char *ins = c->ins;
         int r;
 
-        {
-                _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
-                r = dossier_info(e, &c->caller.a, ins, &info);
-        }
+        r = dossier_info(e, &c->caller.a, ins, &info);
         if (r < 0)
                 return res_engine_fail(ret, e, r);
         if (info.status == ACCESS_DOSSIER_ABSENT)
@@ -255,7 +249,6 @@ static int lifecycle(const struct api_request *req, struct api_reply *ret,
         const char *ins = c->ins;
         int r;
 
-        _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
         r = op(e, &c->caller.a, ins);
         if (r < 0) {
                 /* reactivating an open dossier is a state conflict */
@@ -296,7 +289,6 @@ int res_dossier_consent(const struct api_request *req, struct api_reply *ret) {
         if (!json_is_true(json_object_get(body, "consent")))
                 return res_bad_field(ret, 400, "bad_field", "consent",
                                      "\"consent\": true is required: the patient was informed and agreed");
-        _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
         r = dossier_record_consent(e, &c->caller.a, ins);
         if (r < 0)
                 return res_engine_fail(ret, e, r);
@@ -324,7 +316,6 @@ int res_dossier_options(const struct api_request *req, struct api_reply *ret) {
                         return res_bad_field(ret, 400, "bad_field", fields[i], "%s must be true or false", fields[i]);
                 v[i] = j ? json_is_true(j) : -1;
         }
-        _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
         r = dossier_set_options(e, &c->caller.a, ins, v[0], v[1], v[2]);
         if (r < 0)
                 return res_engine_fail(ret, e, r);

@@ -51,19 +51,16 @@ int res_patient_sessions_post(const struct api_request *req, struct api_reply *r
                                          "%d wrong secrets in a row for this dossier: try again in %u minutes",
                                          ATTEMPTS_MAX, (retry_after + 59) / 60);
         }
-        {
-                _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
-                r = dossier_verify_secret(e, p.nir, secret);
-                secure_zero(secret, sizeof(secret));
-                if (r == -EACCES && attempts_failed(p.nir, time(NULL)))
-                        report(&req->ctx->reporter, &(struct report){.event = "secret-brake", .n = ATTEMPTS_MAX,
-                                                                     .caller = true, .uid = req->uid, .pid = req->pid});
-                else if (r == 0)
-                        attempts_succeeded(p.nir);
-                if (r < 0) {
-                        secure_zero(&p, sizeof(p));
-                        return res_engine_fail(ret, e, r);
-                }
+        r = dossier_verify_secret(e, p.nir, secret);
+        secure_zero(secret, sizeof(secret));
+        if (r == -EACCES && attempts_failed(p.nir, time(NULL)))
+                report(&req->ctx->reporter, &(struct report){.event = "secret-brake", .n = ATTEMPTS_MAX,
+                                                             .caller = true, .uid = req->uid, .pid = req->pid});
+        else if (r == 0)
+                attempts_succeeded(p.nir);
+        if (r < 0) {
+                secure_zero(&p, sizeof(p));
+                return res_engine_fail(ret, e, r);
         }
         r = sessions_open_patient(req->ctx->sessions, reader, insertion, p.nir, req->uid, &si, token);
         secure_zero(&p, sizeof(p));

@@ -12,13 +12,6 @@
 #include "call.h"
 #include "replies.h"
 
-pthread_mutex_t *res_lock(const struct api_request *req) {
-        pthread_mutex_t *m = req->ctx ? req->ctx->engine_lock : NULL;
-        if (m)
-                pthread_mutex_lock(m);
-        return m;
-}
-
 unsigned res_denial_status(enum access_reason reason, const char **ret_code) {
         static const struct {
                 enum access_reason reason;
@@ -138,7 +131,6 @@ int res_list(const struct api_request *req, struct api_reply *ret, res_walk walk
 
         if (!list)
                 return -ENOMEM;
-        _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
         int r = walk(c, list);
         if (r < 0) {
                 json_decref(list);

@@ -6,20 +6,11 @@
  * the API's spellings of times and of absent values. */
 #pragma once
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "http/router.h"
 #include "engine/dossier.h"
-
-/* Takes the engine lock (NULL when the context has none); release it with
- * _cleanup_(res_unlockp). */
-pthread_mutex_t *res_lock(const struct api_request *req);
-static inline void res_unlockp(pthread_mutex_t **m) {
-        if (*m)
-                pthread_mutex_unlock(*m);
-}
 
 /* Turns an engine failure into the error reply: -EACCES / -ENOENT with
  * the reason of dossier_last_decision(), -EINVAL 400, -E2BIG 413,
@@ -48,7 +39,7 @@ json_t *res_time_or_null(int64_t t);
 struct api_call;
 typedef int (*res_walk)(const struct api_call *c, json_t *list);
 
-/* A list as the reply: walk (under the engine lock) fills a new array;
+/* A list as the reply: walk fills a new array;
  * 200 with {key: value, member: list} ("count" after key when count), or
  * the engine's failure. */
 int res_list(const struct api_request *req, struct api_reply *ret, res_walk walk, const char *key,

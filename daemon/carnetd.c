@@ -371,7 +371,6 @@ int main(int argc, char **argv) {
                 .sessions = svc.sessions,
                 .find_session = api_sessions_find,
                 .engine = svc.engine,
-                .engine_lock = &svc.engine_lock,
                 .reporter = REPORTER_LOG,
         };
         sc.ctx = &actx;

@@ -11,7 +11,6 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
-#include <pthread.h>
 #include <string.h>
 
 #include "api/routes.h"
@@ -27,8 +26,6 @@
 #include "api/notifications.h"
 #include "api/replies.h"
 #include "api/sessions.h"
-
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The one live session of the tests: the actor's, its token the actor's
  * session id. */
@@ -86,7 +83,7 @@ static void invoke(api_handler h, const struct api_request *req, struct api_repl
 static void run(struct fixture *f, const struct dossier_actor *a, api_handler h, const char *method, const char *path,
                 const struct api_kv *params, size_t n_params, const struct api_kv *query, size_t n_query,
                 const struct api_kv *headers, size_t n_headers, const char *body, struct api_reply *rep) {
-        struct api_context ctx = {.engine = f ? f->e : NULL, .engine_lock = &lock, .find_session = find_session};
+        struct api_context ctx = {.engine = f ? f->e : NULL, .find_session = find_session};
         struct api_kv h2[8];
         assert_true(n_headers < ELEMENTSOF(h2));
         if (n_headers)
@@ -503,7 +500,7 @@ static void access_options_trail(void **state) {
         assert_string_equal(json_string_value(json_object_get(last, "action")), "read-trail");
         api_reply_clear(&rep);
 
-        struct api_context ctx = {.engine = f->e, .engine_lock = &lock};
+        struct api_context ctx = {.engine = f->e};
         struct api_request req = {.ctx = &ctx, .method = "GET", .path = "/v1/audit/verify", .uid = 0};
         invoke(res_audit_verify, &req, &rep);
         assert_int_equal(rep.status, 200);
