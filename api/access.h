@@ -15,5 +15,5 @@
 
 #include "http/router.h"
 
-int res_access_list(const struct api_request *req, struct api_reply *ret);
-int res_access_put(const struct api_request *req, struct api_reply *ret);
+API_HANDLER(res_access_list);
+API_HANDLER(res_access_put);

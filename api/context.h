@@ -5,7 +5,7 @@
  * handler then answers 503). */
 #pragma once
 
-#include <pthread.h>
+#include <sys/types.h>
 
 #include "lib/report.h"
 
@@ -13,15 +13,21 @@ struct monitor;
 struct event_queue;
 struct session_manager;
 struct dossier_engine;
+struct session_info;
 
 struct api_context {
         struct monitor *monitor;
         struct event_queue *events;
         unsigned events_keepalive_ms; /* SSE comment interval; 0: 15 s */
         struct session_manager *sessions;
-        /* The dossier engine holds one SQLite connection: handlers take
-         * engine_lock around every call into it. */
-        struct dossier_engine *engine;
-        pthread_mutex_t *engine_lock;
+        /* Finds the live session of a token for a uid (-ENOENT, -EPERM when
+         * none): how the API learns who calls.  carnetd gives
+         * api_sessions_find (below), tests a table of their own; NULL: 503. */
+        int (*find_session)(const struct api_context *ctx, const char *token, uid_t uid, struct session_info *ret);
+        struct dossier_engine *engine; /* takes its own lock in every call */
         struct reporter reporter; /* what happened, for the program to log */
 };
+
+/* The session finder carnetd puts in find_session: sessions_lookup() on
+ * ctx->sessions (-EHOSTDOWN without them). */
+int api_sessions_find(const struct api_context *ctx, const char *token, uid_t uid, struct session_info *ret);

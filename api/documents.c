@@ -1,4 +1,4 @@
-/* api/documents.c: the document resources; see res_documents.h. */
+/* api/documents.c: the document resources; see documents.h. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,9 +8,9 @@
 #include "engine/dossier.h"
 #include "engine/interactions.h"
 #include "lib/macro.h"
+#include "call.h"
 #include "documents.h"
-#include "dossiers.h"
-#include "sessions.h"
+#include "replies.h"
 
 /* The header that carries a raw deposit's metadata (a JSON object). */
 #define DOC_META_HEADER "X-Carnet-Document"
@@ -141,10 +141,6 @@ static const char *doc_status_name(enum access_doc_status s) {
         }
 }
 
-static json_t *str_or_null(const char *s) {
-        return s && *s ? json_string(s) : json_null();
-}
-
 /* The metadata of a document as the API shows it. */
 static json_t *doc_json(const struct dossier_doc *d) {
         char sha[65];
@@ -152,38 +148,16 @@ static json_t *doc_json(const struct dossier_doc *d) {
         json_t *o = json_pack("{s:s,s:s,s:s,s:o,s:s,s:s,s:s,s:{s:s,s:o,s:o,s:o},s:I,s:I,s:I,s:s,s:s,s:i,s:o,s:b,s:b,"
                               "s:b,s:o}",
                               "uid", d->uid, "type_code", d->type_code, "class_code", d->class_code, "section",
-                              str_or_null(res_section_of(d->type_code, d->class_code)), "format_code", d->format_code,
+                              res_str_or_null(res_section_of(d->type_code, d->class_code)), "format_code", d->format_code,
                               "mime", d->mime, "title", d->title, "author", "national_id", d->author_id, "institution",
-                              str_or_null(d->institution), "role", str_or_null(d->role), "specialty",
-                              str_or_null(d->specialty), "created_at", (json_int_t)d->created_at, "deposited_at",
+                              res_str_or_null(d->institution), "role", res_str_or_null(d->role), "specialty",
+                              res_str_or_null(d->specialty), "created_at", (json_int_t)d->created_at, "deposited_at",
                               (json_int_t)d->deposited_at, "size", (json_int_t)d->size, "sha256", sha, "status",
                               doc_status_name(d->status), "version", d->version, "replaced_by",
-                              str_or_null(d->replaced_by), "masked", d->masked, "hidden_from_patient",
+                              res_str_or_null(d->replaced_by), "masked", d->masked, "hidden_from_patient",
                               d->hidden_from_patient, "patient_deposit", d->patient_deposit, "warning",
                               d->warn_hidden_from_patient ? json_string(NOT_VISIBLE_WARNING) : json_null());
         return o;
-}
-
-static int uid_param(const struct api_request *req, const char **ret, struct api_reply *err) {
-        const char *uid = api_path_param(req, "uid");
-        if (!uid || strlen(uid) != DOSSIER_UID_SIZE - 1 || strspn(uid, "0123456789abcdef") != DOSSIER_UID_SIZE - 1) {
-                api_error_details(err, 404, "no_such_document", json_pack("{s:s}", "reason", "deny-no-document"),
-                                  "no such document (a document id is 32 lower-case hexadecimal characters)");
-                return -ENOENT;
-        }
-        *ret = uid;
-        return 0;
-}
-
-/* The common prologue of a document route: the caller, the engine, the
- * INS, the document id when the route has one. */
-static int prologue(const struct api_request *req, struct res_actor *ra, struct dossier_engine **e, const char **ins,
-                    const char **uid, struct api_reply *ret) {
-        if (res_actor_require(req, ra, ret) < 0 || res_engine(req, e, ret) < 0 || res_ins_param(req, ins, ret) < 0)
-                return -EINVAL;
-        if (uid && uid_param(req, uid, ret) < 0)
-                return -ENOENT;
-        return 0;
 }
 
 /* ---- search -------------------------------------------------------------- */
@@ -194,15 +168,14 @@ static int prologue(const struct api_request *req, struct res_actor *ra, struct 
 int res_documents_list(const struct api_request *req, struct api_reply *ret) {
         static const char *const params[] = {"section", "class", "type", "status", "from", "to", NULL};
         _cleanup_free_ struct dossier_doc *docs = NULL;
-        struct dossier_engine *e;
-        struct res_actor ra;
-        const char *ins, *section = NULL;
+        const struct api_call *c = req->call;
+        const char *ins = c->ins, *section = NULL;
         size_t n = 0;
         int64_t from = INT64_MIN, to = INT64_MAX;
         int status = ACCESS_DOC_APPROVED; /* -1: every status */
         int r;
 
-        if (prologue(req, &ra, &e, &ins, NULL, ret) < 0 || api_check_query(req, params, ret) < 0)
+        if (api_check_query(req, params, ret) < 0)
                 return 0;
         const char *qsec = api_query(req, "section"), *qclass = api_query(req, "class"), *qtype = api_query(req, "type"),
                    *qstatus = api_query(req, "status"), *qfrom = api_query(req, "from"), *qto = api_query(req, "to");
@@ -236,12 +209,9 @@ int res_documents_list(const struct api_request *req, struct api_reply *ret) {
         bool first = !qstatus && !qfrom && !qto;
         unsigned flags = (first ? DOSSIER_LIST_FIRST_SEARCH : 0) |
                          (status != ACCESS_DOC_APPROVED ? DOSSIER_LIST_ALL_STATUSES : 0);
-        {
-                _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
-                r = dossier_list(e, &ra.a, ins, flags, &docs, &n);
-                if (r < 0)
-                        return res_engine_fail(ret, e, r);
-        }
+        r = dossier_list(c->engine, &c->caller.a, ins, flags, &docs, &n);
+        if (r < 0)
+                return res_engine_fail(ret, c->engine, r);
         json_t *list = json_array();
         for (size_t i = 0; list && i < n; i++) {
                 const struct dossier_doc *d = &docs[i];
@@ -266,23 +236,25 @@ int res_documents_list(const struct api_request *req, struct api_reply *ret) {
 
 /* ---- reading -------------------------------------------------------------- */
 
+/* Reads the document of the route (metadata and content) as the caller;
+ * fills ret and returns -EACCES when the engine refuses. */
+static int read_doc(const struct api_request *req, struct dossier_doc *d, void **content, size_t *len,
+                    struct api_reply *ret) {
+        const struct api_call *c = req->call;
+        int r = dossier_read(c->engine, &c->caller.a, c->ins, c->document, d, content, len);
+        if (r < 0)
+                return res_engine_fail(ret, c->engine, r) < 0 ? -ENOMEM : -EACCES;
+        return 0;
+}
+
 int res_document_get(const struct api_request *req, struct api_reply *ret) {
-        struct dossier_engine *e;
-        struct res_actor ra;
         struct dossier_doc d;
-        const char *ins, *uid;
         _cleanup_free_ void *content = NULL;
         size_t len = 0;
-        int r;
+        int r = read_doc(req, &d, &content, &len, ret);
 
-        if (prologue(req, &ra, &e, &ins, &uid, ret) < 0)
-                return 0;
-        {
-                _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
-                r = dossier_read(e, &ra.a, ins, uid, &d, &content, &len);
-                if (r < 0)
-                        return res_engine_fail(ret, e, r);
-        }
+        if (r < 0)
+                return r == -ENOMEM ? r : 0;
         secure_zero(content, len);
         return api_ok(ret, 200, doc_json(&d));
 }
@@ -315,22 +287,13 @@ static void bytes_free(void *userdata) {
 }
 
 int res_document_content(const struct api_request *req, struct api_reply *ret) {
-        struct dossier_engine *e;
-        struct res_actor ra;
         struct dossier_doc d;
-        const char *ins, *uid;
         void *content = NULL;
         size_t len = 0;
-        int r;
+        int r = read_doc(req, &d, &content, &len, ret);
 
-        if (prologue(req, &ra, &e, &ins, &uid, ret) < 0)
-                return 0;
-        {
-                _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
-                r = dossier_read(e, &ra.a, ins, uid, &d, &content, &len);
-                if (r < 0)
-                        return res_engine_fail(ret, e, r);
-        }
+        if (r < 0)
+                return r == -ENOMEM ? r : 0;
         struct bytes_stream *b = calloc(1, sizeof(*b));
         if (!b) {
                 secure_zero(content, len);
@@ -353,8 +316,7 @@ struct meta_in {
 };
 
 static int field_error(struct api_reply *err, unsigned status, const char *code, const char *field, const char *what) {
-        api_error_details(err, status, code, json_pack("{s:s}", "field", field), "%s: %s", field, what);
-        return -EINVAL;
+        return res_bad_field(err, status, code, field, "%s: %s", field, what) < 0 ? -ENOMEM : -EINVAL;
 }
 
 /* A string member (NULL when absent); -EINVAL with err filled when it is
@@ -462,76 +424,82 @@ static const char *warning_kind(enum dossier_warning_kind k) {
  * body with the metadata and "content_base64"; or, when the
  * X-Carnet-Document header holds the metadata (a JSON object), the raw
  * content as the body, its MIME type from "mime" or the Content-Type. */
-static int put(const struct api_request *req, struct api_reply *ret, bool replace) {
+/* The metadata and the content of a deposit, in either form (put()): the
+ * content points into the request or into *decoded.  Fills err and
+ * returns -EINVAL for a bad request. */
+static int deposit_in(const struct api_request *req, json_t **meta, struct meta_in *mi, uint8_t **decoded,
+                      const void **content, size_t *len, struct api_reply *err) {
         static const char *const fields[] = {"type_code", "class_code", "format_code", "mime", "title",
                                              "institution", "role", "specialty", "created_at", "hidden_from_patient",
                                              "medicines", "content_base64", NULL};
         static const char *const raw_fields[] = {"type_code", "class_code", "format_code", "mime", "title",
                                                  "institution", "role", "specialty", "created_at",
                                                  "hidden_from_patient", "medicines", NULL};
+        const char *hdr = api_header(req, DOC_META_HEADER);
+        int r;
+
+        if (hdr) {
+                json_error_t je;
+                *meta = json_loads(hdr, JSON_REJECT_DUPLICATES, &je);
+                if (!*meta || !json_is_object(*meta))
+                        return api_error_details(err, 400, "bad_header", json_pack("{s:s}", "header", DOC_META_HEADER),
+                                                 DOC_META_HEADER " must hold one JSON object (the metadata)"), -EINVAL;
+                if (api_check_fields(*meta, raw_fields, err) < 0)
+                        return -EINVAL;
+                const char *ct = api_header(req, "Content-Type");
+                if (parse_meta(*meta, ct ? ct : "application/octet-stream", mi, err) < 0)
+                        return -EINVAL;
+                *content = req->body;
+                *len = req->body_len;
+                return 0;
+        }
+        if (api_body_json(req, meta, err) < 0 || api_check_fields(*meta, fields, err) < 0 ||
+            parse_meta(*meta, NULL, mi, err) < 0)
+                return -EINVAL;
+        json_t *jc = json_object_get(*meta, "content_base64");
+        if (!json_is_string(jc))
+                return field_error(err, 400, "bad_field", "content_base64",
+                                   "the content, in base64 (or send it raw with the " DOC_META_HEADER " header)");
+        r = res_base64_decode(json_string_value(jc), json_string_length(jc), decoded, len);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return field_error(err, 400, "bad_field", "content_base64", "not valid base64");
+        *content = *decoded;
+        return 0;
+}
+
+/* Deposit (old_uid NULL) or replace. Two ways to send a document: a JSON
+ * body with the metadata and "content_base64"; or, when the
+ * X-Carnet-Document header holds the metadata (a JSON object), the raw
+ * content as the body, its MIME type from "mime" or the Content-Type. */
+static int put(const struct api_request *req, struct api_reply *ret, bool replace) {
         _cleanup_(json_decrefp) json_t *meta = NULL;
         _cleanup_free_ uint8_t *decoded = NULL;
-        struct dossier_engine *e;
-        struct res_actor ra;
+        const struct api_call *c = req->call;
         struct meta_in mi;
         struct dossier_warnings w;
         char uid[DOSSIER_UID_SIZE];
-        const char *ins, *old_uid = NULL;
-        const void *content;
+        const char *ins = c->ins, *old_uid = replace ? c->document : NULL;
+        const void *content = NULL;
         size_t len = 0;
         int r;
 
-        if (prologue(req, &ra, &e, &ins, replace ? &old_uid : NULL, ret) < 0)
-                return 0;
-        const char *hdr = api_header(req, DOC_META_HEADER);
-        if (hdr) {
-                json_error_t je;
-                meta = json_loads(hdr, JSON_REJECT_DUPLICATES, &je);
-                if (!meta || !json_is_object(meta))
-                        return api_error_details(ret, 400, "bad_header", json_pack("{s:s}", "header", DOC_META_HEADER),
-                                                 DOC_META_HEADER " must hold one JSON object (the metadata)");
-                if (api_check_fields(meta, raw_fields, ret) < 0)
-                        return 0;
-                const char *ct = api_header(req, "Content-Type");
-                if (parse_meta(meta, ct ? ct : "application/octet-stream", &mi, ret) < 0)
-                        return 0;
-                content = req->body;
-                len = req->body_len;
-        } else {
-                if (api_body_json(req, &meta, ret) < 0 || api_check_fields(meta, fields, ret) < 0)
-                        return 0;
-                if (parse_meta(meta, NULL, &mi, ret) < 0)
-                        return 0;
-                json_t *jc = json_object_get(meta, "content_base64");
-                if (!json_is_string(jc))
-                        return field_error(ret, 400, "bad_field", "content_base64",
-                                           "the content, in base64 (or send it raw with the " DOC_META_HEADER
-                                           " header)"), 0;
-                r = res_base64_decode(json_string_value(jc), json_string_length(jc), &decoded, &len);
-                if (r == -ENOMEM)
-                        return r;
-                if (r < 0)
-                        return field_error(ret, 400, "bad_field", "content_base64", "not valid base64"), 0;
-                content = decoded;
-        }
-        {
-                _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
-                if (replace)
-                        r = dossier_replace(e, &ra.a, ins, old_uid, &mi.m, content, len, uid, &w);
-                else
-                        r = dossier_deposit(e, &ra.a, ins, &mi.m, content, len, uid, &w);
-                if (r < 0) {
-                        if (decoded)
-                                secure_zero(decoded, len);
-                        return res_engine_fail(ret, e, r);
-                }
-        }
+        r = deposit_in(req, &meta, &mi, &decoded, &content, &len, ret);
+        if (r < 0)
+                return r == -ENOMEM ? r : 0;
+        if (replace)
+                r = dossier_replace(c->engine, &c->caller.a, ins, old_uid, &mi.m, content, len, uid, &w);
+        else
+                r = dossier_deposit(c->engine, &c->caller.a, ins, &mi.m, content, len, uid, &w);
         if (decoded)
                 secure_zero(decoded, len);
+        if (r < 0)
+                return res_engine_fail(ret, c->engine, r);
         json_t *warnings = json_array();
         for (unsigned i = 0; warnings && i < w.n; i++)
                 json_array_append_new(warnings, json_pack("{s:s,s:o,s:s}", "kind", warning_kind(w.w[i].kind),
-                                                          "other_document", str_or_null(w.w[i].other_uid), "detail",
+                                                          "other_document", res_str_or_null(w.w[i].other_uid), "detail",
                                                           w.w[i].detail));
         return api_ok(ret, 201,
                       json_pack("{s:s,s:s,s:o,s:o,s:b}", "uid", uid, "ins", ins, "replaces",
@@ -554,13 +522,12 @@ enum doc_action { DOC_ARCHIVE, DOC_MASK, DOC_UNMASK, DOC_RELEASE };
 static int doc_action(const struct api_request *req, struct api_reply *ret, enum doc_action what) {
         static const char *const answers[] = {
                 [DOC_ARCHIVE] = "archived", [DOC_MASK] = "masked", [DOC_UNMASK] = "unmasked", [DOC_RELEASE] = "released"};
-        struct dossier_engine *e;
-        struct res_actor ra;
-        const char *ins, *uid;
+        const struct api_call *c = req->call;
+        struct dossier_engine *e = c->engine;
+        const struct dossier_actor *a = &c->caller.a;
+        const char *ins = c->ins, *uid = c->document;
         int r;
 
-        if (prologue(req, &ra, &e, &ins, &uid, ret) < 0)
-                return 0;
         if (req->body_len > 0) {
                 /* these take no body; an empty JSON object is fine */
                 _cleanup_(json_decrefp) json_t *b = NULL;
@@ -568,12 +535,11 @@ static int doc_action(const struct api_request *req, struct api_reply *ret, enum
                 if (api_body_json(req, &b, ret) < 0 || api_check_fields(b, none, ret) < 0)
                         return 0;
         }
-        _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
         switch (what) {
-        case DOC_ARCHIVE: r = dossier_archive(e, &ra.a, ins, uid); break;
-        case DOC_MASK: r = dossier_set_masked(e, &ra.a, ins, uid, true); break;
-        case DOC_UNMASK: r = dossier_set_masked(e, &ra.a, ins, uid, false); break;
-        default: r = dossier_release_hold(e, &ra.a, ins, uid); break;
+        case DOC_ARCHIVE: r = dossier_archive(e, a, ins, uid); break;
+        case DOC_MASK: r = dossier_set_masked(e, a, ins, uid, true); break;
+        case DOC_UNMASK: r = dossier_set_masked(e, a, ins, uid, false); break;
+        default: r = dossier_release_hold(e, a, ins, uid); break;
         }
         if (r < 0)
                 return res_engine_fail(ret, e, r);

@@ -34,12 +34,12 @@ const char *res_section_parse(const char *s);
  * blanks) into a new buffer: -EINVAL for anything else, -ENOMEM. */
 int res_base64_decode(const char *in, size_t len, uint8_t **ret, size_t *ret_len);
 
-int res_documents_list(const struct api_request *req, struct api_reply *ret);
-int res_documents_post(const struct api_request *req, struct api_reply *ret);
-int res_document_get(const struct api_request *req, struct api_reply *ret);
-int res_document_content(const struct api_request *req, struct api_reply *ret);
-int res_document_replace(const struct api_request *req, struct api_reply *ret);
-int res_document_archive(const struct api_request *req, struct api_reply *ret);
-int res_document_mask(const struct api_request *req, struct api_reply *ret);
-int res_document_unmask(const struct api_request *req, struct api_reply *ret);
-int res_document_release(const struct api_request *req, struct api_reply *ret);
+API_HANDLER(res_documents_list);
+API_HANDLER(res_documents_post);
+API_HANDLER(res_document_get);
+API_HANDLER(res_document_content);
+API_HANDLER(res_document_replace);
+API_HANDLER(res_document_archive);
+API_HANDLER(res_document_mask);
+API_HANDLER(res_document_unmask);
+API_HANDLER(res_document_release);

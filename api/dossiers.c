@@ -1,5 +1,4 @@
-/* api/dossiers.c: the dossier resources and the helpers every
- * dossier resource shares; see res_dossiers.h. */
+/* api/dossiers.c: the dossier resources; see dossiers.h. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,134 +10,13 @@
 #include "lib/macro.h"
 #include "reader/monitor.h"
 #include "lib/nir.h"
+#include "call.h"
 #include "dossiers.h"
-#include "sessions.h"
+#include "replies.h"
 #include "status.h"
 
 #define INS_OID "1.2.250.1.213.1.4.8"
 #define INS_OID_TEST "1.2.250.1.213.1.4.10"
-
-int res_engine(const struct api_request *req, struct dossier_engine **ret, struct api_reply *err) {
-        if (!req->ctx || !req->ctx->engine) {
-                api_error(err, 503, "dossiers_unavailable", "carnetd runs without its dossier store");
-                return -EHOSTDOWN;
-        }
-        *ret = req->ctx->engine;
-        return 0;
-}
-
-pthread_mutex_t *res_lock(const struct api_request *req) {
-        pthread_mutex_t *m = req->ctx ? req->ctx->engine_lock : NULL;
-        if (m)
-                pthread_mutex_lock(m);
-        return m;
-}
-
-unsigned res_denial_status(enum access_reason reason, const char **ret_code) {
-        static const struct {
-                enum access_reason reason;
-                unsigned status;
-                const char *code;
-        } map[] = {
-                {ACCESS_DENY_NO_DOSSIER, 404, "no_dossier"},
-                {ACCESS_DENY_NO_DOCUMENT, 404, "no_such_document"},
-                {ACCESS_DENY_HIDDEN_FROM_PATIENT, 404, "no_such_document"},
-                {ACCESS_DENY_DOSSIER_EXISTS, 409, "dossier_exists"},
-                {ACCESS_DENY_CLOSED, 409, "dossier_closed"},
-                {ACCESS_DENY_DESTROYED, 409, "dossier_destroyed"},
-                {ACCESS_DENY_DOC_NOT_CURRENT, 409, "document_not_current"},
-                {ACCESS_DENY_BAD_SECRET, 401, "bad_secret"},
-        };
-        for (size_t i = 0; i < ELEMENTSOF(map); i++)
-                if (map[i].reason == reason) {
-                        *ret_code = map[i].code;
-                        return map[i].status;
-                }
-        *ret_code = "access_denied";
-        return 403;
-}
-
-int res_engine_fail(struct api_reply *ret, const struct dossier_engine *e, int r) {
-        if (r == -EACCES || r == -ENOENT) {
-                const struct access_decision *d = dossier_last_decision(e);
-                enum access_reason reason = d ? d->reason : ACCESS_DENY_INVALID;
-                const char *code;
-                unsigned status = res_denial_status(reason, &code);
-                /* a document held back does not exist for the patient: say so
-                 * without the reason that would reveal it */
-                if (reason == ACCESS_DENY_HIDDEN_FROM_PATIENT)
-                        reason = ACCESS_DENY_NO_DOCUMENT;
-                return api_error_details(ret, status, code, json_pack("{s:s}", "reason", access_reason_name(reason)),
-                                         "%s: %s", status == 403 ? "refused by the access rules" : "not possible",
-                                         access_reason_name(reason));
-        }
-        switch (r) {
-        case -EINVAL:
-                return api_error(ret, 400, "bad_field",
-                                 "a value is not valid (empty, control characters, invalid UTF-8 or a malformed code)");
-        case -E2BIG:
-                return api_error(ret, 413, "too_large", "a value or the content is larger than carnet accepts");
-        case -EBADMSG:
-                return api_error(ret, 500, "integrity_error",
-                                 "the stored data failed its integrity check; nothing was changed");
-        case -EBUSY:
-                return api_error(ret, 503, "database_busy", "the dossier store is busy; try again");
-        default:
-                return api_error(ret, 500, "internal", "internal error (%s); nothing was changed", strerror(-r));
-        }
-}
-
-int res_ins_param(const struct api_request *req, const char **ret, struct api_reply *err) {
-        const char *ins = api_path_param(req, "ins");
-        int r = ins ? nir_check(ins) : -EINVAL;
-        if (r < 0) {
-                api_error_details(err, 422, "bad_ins", json_pack("{s:s}", "problem", r == -EBADMSG ? "wrong key" : "malformed"),
-                                  "the INS must be a NIR of 15 characters with a valid key");
-                return -EINVAL;
-        }
-        *ret = ins;
-        return 0;
-}
-
-static bool all_digits(const char *s, size_t n) {
-        return strlen(s) >= n && strspn(s, "0123456789") >= n;
-}
-
-int res_parse_time(const char *s, int64_t *ret) {
-        struct tm tm = {0};
-        size_t n = s ? strlen(s) : 0;
-
-        if (n == 0)
-                return -EINVAL;
-        if (strspn(s, "0123456789") == n) {
-                if (n > 12)
-                        return -EINVAL;
-                *ret = strtoll(s, NULL, 10);
-                return 0;
-        }
-        if ((n != 10 && n != 20) || !all_digits(s, 4) || s[4] != '-' || !all_digits(s + 5, 2) || s[7] != '-' ||
-            !all_digits(s + 8, 2))
-                return -EINVAL;
-        tm.tm_year = atoi(s) - 1900;
-        tm.tm_mon = atoi(s + 5) - 1;
-        tm.tm_mday = atoi(s + 8);
-        if (n == 20) {
-                if (s[10] != 'T' || !all_digits(s + 11, 2) || s[13] != ':' || !all_digits(s + 14, 2) || s[16] != ':' ||
-                    !all_digits(s + 17, 2) || s[19] != 'Z')
-                        return -EINVAL;
-                tm.tm_hour = atoi(s + 11);
-                tm.tm_min = atoi(s + 14);
-                tm.tm_sec = atoi(s + 17);
-        }
-        if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
-                return -EINVAL;
-        int mday = tm.tm_mday;
-        time_t t = timegm(&tm);
-        if (tm.tm_mday != mday) /* 31 February and the like */
-                return -EINVAL;
-        *ret = (int64_t)t;
-        return 0;
-}
 
 int res_vitale_person(const struct api_request *req, const json_t *body, struct vitale_person *ret,
                       char ret_reader[READER_NAME_MAX], uint64_t *ret_insertion, struct api_reply *err) {
@@ -236,6 +114,40 @@ static json_t *identity_json(const struct dossier_identity *id) {
                          "birth_place", id->birth_place);
 }
 
+/* Creates the dossier and records the professional's authorisation in one
+ * transaction: both or neither (a refusal keeps its trail entry only). */
+static int create_with_consent(struct dossier_engine *e, const struct dossier_actor *a,
+                               const struct dossier_identity *id, bool consent, char secret[DOSSIER_SECRET_SIZE]) {
+        int r = dossier_batch_begin(e);
+        if (r < 0)
+                return r;
+        r = dossier_create(e, a, id, consent, secret);
+        if (r == -EACCES || r == -ENOENT) {
+                /* a refusal: keep its trail entry, nothing else happened */
+                if (dossier_batch_commit(e) < 0)
+                        dossier_batch_rollback(e);
+                return r;
+        }
+        if (r >= 0)
+                r = dossier_record_consent(e, a, id->ins);
+        if (r >= 0)
+                r = dossier_batch_commit(e);
+        if (r < 0)
+                dossier_batch_rollback(e);
+        return r;
+}
+
+/* The opening receipt: the dossier, the secret, who opened it. */
+static json_t *attestation_json(const struct dossier_identity *id, const struct dossier_actor *a, const char *secret) {
+        return json_pack("{s:s,s:s,s:s,s:b,s:{s:s,s:o,s:I,s:{s:s,s:s,s:s,s:s?},s:s}}", "ins", id->ins, "status", "open",
+                         "secret", secret, "consent_recorded", true, "attestation", "title",
+                         "Attestation d'ouverture du dossier medical partage", "patient", identity_json(id), "opened_at",
+                         (json_int_t)time(NULL), "opened_by", "national_id", a->id, "surname", a->last_name,
+                         "given_name", a->first_name, "profession", a->profession, "notice",
+                         "Keep this secret: with your Carte Vitale it opens your own access to your dossier "
+                         "(reading, masking, authorisations, history). carnet cannot show it again.");
+}
+
 /* POST /v1/dossiers.  The INS and the traits come from the inserted card,
  * never from the body.  The dossier is created and the professional's
  * authorisation recorded (the patient's consent to this professional
@@ -243,30 +155,28 @@ static json_t *identity_json(const struct dossier_identity *id) {
 int res_dossiers_post(const struct api_request *req, struct api_reply *ret) {
         static const char *const fields[] = {"index", "nir", "reader", "consent", "ins_oid", NULL};
         _cleanup_(json_decrefp) json_t *body = NULL;
-        struct dossier_engine *e;
-        struct res_actor ra;
+        const struct api_call *c = req->call;
+        struct dossier_engine *e = c->engine;
         struct vitale_person p;
         struct dossier_identity id;
         char reader[READER_NAME_MAX], birth_date[11], sex[2], place[6], secret[DOSSIER_SECRET_SIZE];
         uint64_t insertion;
         int r;
 
-        if (res_actor_require(req, &ra, ret) < 0 || res_engine(req, &e, ret) < 0)
-                return 0;
-        if (ra.a.kind != ACCESS_ACTOR_PROFESSIONAL)
+        if (c->caller.a.kind != ACCESS_ACTOR_PROFESSIONAL)
                 return api_error(ret, 403, "professional_only", "a dossier is opened by a professional's session");
         if (api_body_json(req, &body, ret) < 0 || api_check_fields(body, fields, ret) < 0)
                 return 0;
         json_t *jconsent = json_object_get(body, "consent"), *joid = json_object_get(body, "ins_oid");
         if (!json_is_boolean(jconsent))
-                return api_error_details(ret, 400, "bad_field", json_pack("{s:s}", "field", "consent"),
-                                         "consent (true or false) is required: the patient, informed, agreed");
+                return res_bad_field(ret, 400, "bad_field", "consent",
+                                     "consent (true or false) is required: the patient, informed, agreed");
         const char *oid = INS_OID;
         if (joid) {
                 oid = json_string_value(joid);
                 if (!oid || (strcmp(oid, INS_OID) != 0 && strcmp(oid, INS_OID_TEST) != 0))
-                        return api_error_details(ret, 422, "bad_ins_oid", json_pack("{s:s}", "field", "ins_oid"),
-                                                 "ins_oid must be " INS_OID " (INS) or " INS_OID_TEST " (test NIR)");
+                        return res_bad_field(ret, 422, "bad_ins_oid", "ins_oid",
+                                             "ins_oid must be " INS_OID " (INS) or " INS_OID_TEST " (test NIR)");
         }
         if (res_vitale_person(req, body, &p, reader, &insertion, ret) < 0)
                 return 0;
@@ -276,39 +186,13 @@ int res_dossiers_post(const struct api_request *req, struct api_reply *ret) {
         }
 
         json_t *doc = NULL;
-        {
-                _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
-                r = dossier_batch_begin(e);
-                if (r >= 0) {
-                        r = dossier_create(e, &ra.a, &id, json_is_true(jconsent), secret);
-                        if (r == -EACCES || r == -ENOENT) {
-                                /* a refusal: keep its trail entry, nothing else happened */
-                                int c = dossier_batch_commit(e);
-                                if (c < 0)
-                                        dossier_batch_rollback(e);
-                        } else if (r >= 0) {
-                                r = dossier_record_consent(e, &ra.a, id.ins);
-                                if (r >= 0)
-                                        r = dossier_batch_commit(e);
-                                if (r < 0)
-                                        dossier_batch_rollback(e);
-                        } else
-                                dossier_batch_rollback(e);
-                }
-                if (r < 0) {
-                        secure_zero(secret, sizeof(secret));
-                        secure_zero(&p, sizeof(p));
-                        return res_engine_fail(ret, e, r);
-                }
-                doc = json_pack("{s:s,s:s,s:s,s:b,s:{s:s,s:o,s:I,s:{s:s,s:s,s:s,s:s?},s:s}}", "ins", id.ins, "status",
-                                "open", "secret", secret, "consent_recorded", true, "attestation", "title",
-                                "Attestation d'ouverture du dossier medical partage", "patient", identity_json(&id),
-                                "opened_at", (json_int_t)time(NULL), "opened_by", "national_id", ra.a.id, "surname",
-                                ra.a.last_name, "given_name", ra.a.first_name, "profession", ra.a.profession,
-                                "notice",
-                                "Keep this secret: with your Carte Vitale it opens your own access to your dossier "
-                                "(reading, masking, authorisations, history). carnet cannot show it again.");
+        r = create_with_consent(e, &c->caller.a, &id, json_is_true(jconsent), secret);
+        if (r < 0) {
+                secure_zero(secret, sizeof(secret));
+                secure_zero(&p, sizeof(p));
+                return res_engine_fail(ret, e, r);
         }
+        doc = attestation_json(&id, &c->caller.a, secret);
         secure_zero(secret, sizeof(secret));
         secure_zero(&p, sizeof(p));
         return api_ok(ret, 201, doc);
@@ -323,26 +207,17 @@ static const char *status_name(enum access_dossier_status s) {
         }
 }
 
-static json_t *time_or_null(int64_t t) {
-        return t ? json_integer((json_int_t)t) : json_null();
-}
-
 /* GET /v1/dossiers/{ins}: status and dates for any session; the identity
  * traits when the rules let the caller list the dossier; the options for
  * the patient. */
 int res_dossier_get(const struct api_request *req, struct api_reply *ret) {
-        struct dossier_engine *e;
-        struct res_actor ra;
+        const struct api_call *c = req->call;
+        struct dossier_engine *e = c->engine;
         struct dossier_info info;
-        const char *ins;
+        const char *ins = c->ins;
         int r;
 
-        if (res_actor_require(req, &ra, ret) < 0 || res_engine(req, &e, ret) < 0 || res_ins_param(req, &ins, ret) < 0)
-                return 0;
-        {
-                _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
-                r = dossier_info(e, &ra.a, ins, &info);
-        }
+        r = dossier_info(e, &c->caller.a, ins, &info);
         if (r < 0)
                 return res_engine_fail(ret, e, r);
         if (info.status == ACCESS_DOSSIER_ABSENT)
@@ -357,8 +232,8 @@ int res_dossier_get(const struct api_request *req, struct api_reply *ret) {
                 options = json_pack("{s:b,s:b,s:b}", "optout_emergency", info.optout_emergency, "optout_call_centre",
                                     info.optout_call_centre, "notify", info.notify);
         json_t *doc = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:{s:b,s:s}}", "ins", ins, "status",
-                                status_name(info.status), "created_at", time_or_null(info.created_at), "closed_at",
-                                time_or_null(info.closed_at), "destroyed_at", time_or_null(info.destroyed_at),
+                                status_name(info.status), "created_at", res_time_or_null(info.created_at), "closed_at",
+                                res_time_or_null(info.closed_at), "destroyed_at", res_time_or_null(info.destroyed_at),
                                 "identity", identity, "options", options, "access", "allowed", info.decision.allow,
                                 "reason", access_reason_name(info.decision.reason));
         secure_zero(&info, sizeof(info));
@@ -369,15 +244,12 @@ int res_dossier_get(const struct api_request *req, struct api_reply *ret) {
 static int lifecycle(const struct api_request *req, struct api_reply *ret,
                      int (*op)(struct dossier_engine *, const struct dossier_actor *, const char *),
                      const char *status) {
-        struct dossier_engine *e;
-        struct res_actor ra;
-        const char *ins;
+        const struct api_call *c = req->call;
+        struct dossier_engine *e = c->engine;
+        const char *ins = c->ins;
         int r;
 
-        if (res_actor_require(req, &ra, ret) < 0 || res_engine(req, &e, ret) < 0 || res_ins_param(req, &ins, ret) < 0)
-                return 0;
-        _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
-        r = op(e, &ra.a, ins);
+        r = op(e, &c->caller.a, ins);
         if (r < 0) {
                 /* reactivating an open dossier is a state conflict */
                 if (op == dossier_reactivate && r == -EACCES && dossier_last_decision(e)->reason == ACCESS_DENY_INVALID)
@@ -406,52 +278,45 @@ int res_dossier_delete(const struct api_request *req, struct api_reply *ret) {
  * access (domain.md s. 2: never recorded by the software on its own). */
 int res_dossier_consent(const struct api_request *req, struct api_reply *ret) {
         static const char *const fields[] = {"consent", NULL};
-        _cleanup_(json_decrefp) json_t *body = NULL;
-        struct dossier_engine *e;
-        struct res_actor ra;
-        const char *ins;
+        const struct api_call *c = req->call;
+        struct dossier_engine *e = c->engine;
+        const char *ins = c->ins;
+        json_t *body = c->body;
         int r;
 
-        if (res_actor_require(req, &ra, ret) < 0 || res_engine(req, &e, ret) < 0 || res_ins_param(req, &ins, ret) < 0)
-                return 0;
-        if (api_body_json(req, &body, ret) < 0 || api_check_fields(body, fields, ret) < 0)
+        if (api_check_fields(body, fields, ret) < 0)
                 return 0;
         if (!json_is_true(json_object_get(body, "consent")))
-                return api_error_details(ret, 400, "bad_field", json_pack("{s:s}", "field", "consent"),
-                                         "\"consent\": true is required: the patient was informed and agreed");
-        _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
-        r = dossier_record_consent(e, &ra.a, ins);
+                return res_bad_field(ret, 400, "bad_field", "consent",
+                                     "\"consent\": true is required: the patient was informed and agreed");
+        r = dossier_record_consent(e, &c->caller.a, ins);
         if (r < 0)
                 return res_engine_fail(ret, e, r);
-        return api_ok(ret, 200, json_pack("{s:s,s:s,s:b}", "ins", ins, "national_id", ra.a.id, "consent_recorded", true));
+        return api_ok(ret, 200, json_pack("{s:s,s:s,s:b}", "ins", ins, "national_id", c->caller.a.id, "consent_recorded", true));
 }
 
 /* PUT /v1/dossiers/{ins}/options: the patient's choices; members left out
  * stay as they are. */
 int res_dossier_options(const struct api_request *req, struct api_reply *ret) {
         static const char *const fields[] = {"optout_emergency", "optout_call_centre", "notify", NULL};
-        _cleanup_(json_decrefp) json_t *body = NULL;
-        struct dossier_engine *e;
-        struct res_actor ra;
-        const char *ins;
+        const struct api_call *c = req->call;
+        struct dossier_engine *e = c->engine;
+        const char *ins = c->ins;
+        json_t *body = c->body;
         int v[3];
         int r;
 
-        if (res_actor_require(req, &ra, ret) < 0 || res_engine(req, &e, ret) < 0 || res_ins_param(req, &ins, ret) < 0)
-                return 0;
-        if (api_body_json(req, &body, ret) < 0 || api_check_fields(body, fields, ret) < 0)
+        if (api_check_fields(body, fields, ret) < 0)
                 return 0;
         if (json_object_size(body) == 0)
                 return api_error(ret, 400, "bad_field", "give at least one of optout_emergency, optout_call_centre, notify");
         for (size_t i = 0; i < 3; i++) {
                 json_t *j = json_object_get(body, fields[i]);
                 if (j && !json_is_boolean(j))
-                        return api_error_details(ret, 400, "bad_field", json_pack("{s:s}", "field", fields[i]),
-                                                 "%s must be true or false", fields[i]);
+                        return res_bad_field(ret, 400, "bad_field", fields[i], "%s must be true or false", fields[i]);
                 v[i] = j ? json_is_true(j) : -1;
         }
-        _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
-        r = dossier_set_options(e, &ra.a, ins, v[0], v[1], v[2]);
+        r = dossier_set_options(e, &c->caller.a, ins, v[0], v[1], v[2]);
         if (r < 0)
                 return res_engine_fail(ret, e, r);
         json_t *o = json_object();

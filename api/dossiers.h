@@ -1,5 +1,5 @@
-/* api/dossiers.h: dossiers over the API, and what every dossier
- * resource (documents, authorisations, audit, patient) shares.
+/* api/dossiers.h: dossiers over the API, and the person on the card
+ * they are opened for.
  *
  *   POST   /v1/dossiers                   open one for a person on the inserted
  *                                         Carte Vitale, with the patient's consent
@@ -11,43 +11,14 @@
  *                                         patient, informed, agreed
  *   PUT    /v1/dossiers/{ins}/options     the patient's opt-outs and notices
  *
- * Every call is made as the caller's session (res_actor_require), under
- * the engine lock; a refusal of the rules is 403 with the rule's reason
- * code (404 / 409 for the reasons that are a missing thing or a state). */
+ * Every call is made as the caller's session (call.h); the engine's
+ * refusals are answered as replies.h says. */
 #pragma once
-
-#include <pthread.h>
 
 #include "http/router.h"
 #include "engine/dossier.h"
 #include "card/vitale.h"
 #include "reader/readers.h"
-
-/* The engine of the request's context; 503 dossiers_unavailable when none. */
-int res_engine(const struct api_request *req, struct dossier_engine **ret, struct api_reply *err);
-
-/* Takes the engine lock (NULL when the context has none); release it with
- * _cleanup_(res_unlockp). */
-pthread_mutex_t *res_lock(const struct api_request *req);
-static inline void res_unlockp(pthread_mutex_t **m) {
-        if (*m)
-                pthread_mutex_unlock(*m);
-}
-
-/* Turns an engine failure into the error reply: -EACCES / -ENOENT with
- * the reason of dossier_last_decision() (call it under the lock), -EINVAL
- * 400, -E2BIG 413, -EBADMSG 500 integrity_error, -EBUSY 503. Returns 0
- * (the reply is filled) or -ENOMEM. */
-int res_engine_fail(struct api_reply *ret, const struct dossier_engine *e, int r);
-/* The HTTP status and stable code for a denial reason (exposed for tests). */
-unsigned res_denial_status(enum access_reason reason, const char **ret_code);
-
-/* The {ins} path parameter, checked (NIR with a valid key): 422 bad_ins. */
-int res_ins_param(const struct api_request *req, const char **ret, struct api_reply *err);
-
-/* Time as the API writes it: seconds since the epoch, or "YYYY-MM-DD"
- * (midnight UTC), or "YYYY-MM-DDTHH:MM:SSZ".  -EINVAL otherwise. */
-int res_parse_time(const char *s, int64_t *ret);
 
 /* The person named by body's "index" or "nir" on the Carte Vitale in
  * body's "reader" (default: the first reader holding one), with the
@@ -57,10 +28,10 @@ int res_parse_time(const char *s, int64_t *ret);
 int res_vitale_person(const struct api_request *req, const json_t *body, struct vitale_person *ret,
                       char ret_reader[READER_NAME_MAX], uint64_t *ret_insertion, struct api_reply *err);
 
-int res_dossiers_post(const struct api_request *req, struct api_reply *ret);
-int res_dossier_get(const struct api_request *req, struct api_reply *ret);
-int res_dossier_close(const struct api_request *req, struct api_reply *ret);
-int res_dossier_reactivate(const struct api_request *req, struct api_reply *ret);
-int res_dossier_delete(const struct api_request *req, struct api_reply *ret);
-int res_dossier_consent(const struct api_request *req, struct api_reply *ret);
-int res_dossier_options(const struct api_request *req, struct api_reply *ret);
+API_HANDLER(res_dossiers_post);
+API_HANDLER(res_dossier_get);
+API_HANDLER(res_dossier_close);
+API_HANDLER(res_dossier_reactivate);
+API_HANDLER(res_dossier_delete);
+API_HANDLER(res_dossier_consent);
+API_HANDLER(res_dossier_options);

@@ -23,4 +23,4 @@ int event_sse(const struct event *e, char *buf, size_t size);
  * them (count < 0: an unknown number, the id is from before a restart). */
 int event_sse_missed(long long count, char *buf, size_t size);
 
-int events_get(const struct api_request *req, struct api_reply *ret);
+API_HANDLER(events_get);

@@ -5,4 +5,4 @@
 
 #include "http/router.h"
 
-int nir_check_post(const struct api_request *req, struct api_reply *ret);
+API_HANDLER(nir_check_post);

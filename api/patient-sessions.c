@@ -1,4 +1,4 @@
-/* api/patient-sessions.c: patient sessions; see res_patient.h. */
+/* api/patient-sessions.c: patient sessions; see patient-sessions.h. */
 #include <errno.h>
 #include <string.h>
 #include <time.h>
@@ -7,8 +7,10 @@
 #include "engine/dossier.h"
 #include "context.h"
 #include "lib/macro.h"
+#include "call.h"
 #include "dossiers.h"
 #include "patient-sessions.h"
+#include "replies.h"
 #include "sessions.h"
 
 #define SECRET_MAX 64
@@ -19,27 +21,20 @@
  * buffer and jansson's copy, both wiped before returning. */
 int res_patient_sessions_post(const struct api_request *req, struct api_reply *ret) {
         static const char *const fields[] = {"index", "nir", "reader", "secret", NULL};
-        _cleanup_(json_decrefp) json_t *body = NULL;
-        struct dossier_engine *e;
+        json_t *body = req->call->body;
+        struct dossier_engine *e = req->call->engine;
         struct vitale_person p;
         struct session_info si;
         char reader[READER_NAME_MAX], secret[SECRET_MAX + 1], token[SESSION_TOKEN_LEN + 1];
         uint64_t insertion;
         int r;
 
-        if (!req->ctx || !req->ctx->sessions)
-                return api_error(ret, 503, "sessions_unavailable", "carnetd runs without sessions");
-        if (res_engine(req, &e, ret) < 0)
-                return 0;
-        if (api_body_json(req, &body, ret) < 0)
-                return 0;
         json_t *js = json_object_get(body, "secret");
         if (api_check_fields(body, fields, ret) < 0)
                 goto wipe;
         if (!json_is_string(js) || json_string_length(js) == 0 || json_string_length(js) > SECRET_MAX ||
             strlen(json_string_value(js)) != json_string_length(js)) {
-                api_error_details(ret, 400, "bad_field", json_pack("{s:s}", "field", "secret"),
-                                  "secret must be the text printed on the opening receipt");
+                res_bad_field(ret, 400, "bad_field", "secret", "secret must be the text printed on the opening receipt");
                 goto wipe;
         }
         memcpy(secret, json_string_value(js), json_string_length(js) + 1);
@@ -56,19 +51,16 @@ int res_patient_sessions_post(const struct api_request *req, struct api_reply *r
                                          "%d wrong secrets in a row for this dossier: try again in %u minutes",
                                          ATTEMPTS_MAX, (retry_after + 59) / 60);
         }
-        {
-                _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
-                r = dossier_verify_secret(e, p.nir, secret);
-                secure_zero(secret, sizeof(secret));
-                if (r == -EACCES && attempts_failed(p.nir, time(NULL)))
-                        report(&req->ctx->reporter, &(struct report){.event = "secret-brake", .n = ATTEMPTS_MAX,
-                                                                     .caller = true, .uid = req->uid, .pid = req->pid});
-                else if (r == 0)
-                        attempts_succeeded(p.nir);
-                if (r < 0) {
-                        secure_zero(&p, sizeof(p));
-                        return res_engine_fail(ret, e, r);
-                }
+        r = dossier_verify_secret(e, p.nir, secret);
+        secure_zero(secret, sizeof(secret));
+        if (r == -EACCES && attempts_failed(p.nir, time(NULL)))
+                report(&req->ctx->reporter, &(struct report){.event = "secret-brake", .n = ATTEMPTS_MAX,
+                                                             .caller = true, .uid = req->uid, .pid = req->pid});
+        else if (r == 0)
+                attempts_succeeded(p.nir);
+        if (r < 0) {
+                secure_zero(&p, sizeof(p));
+                return res_engine_fail(ret, e, r);
         }
         r = sessions_open_patient(req->ctx->sessions, reader, insertion, p.nir, req->uid, &si, token);
         secure_zero(&p, sizeof(p));

@@ -16,4 +16,4 @@
 
 #include "http/router.h"
 
-int res_patient_sessions_post(const struct api_request *req, struct api_reply *ret);
+API_HANDLER(res_patient_sessions_post);

@@ -9,5 +9,5 @@
  * insertion number.  NULL on ENOMEM. */
 json_t *readers_json(const struct reader_snapshot *snap);
 
-int readers_get(const struct api_request *req, struct api_reply *ret);
-int reader_get(const struct api_request *req, struct api_reply *ret);
+API_HANDLER(readers_get);
+API_HANDLER(reader_get);

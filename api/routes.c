@@ -1,12 +1,14 @@
-/* api/routes.c: every route carnetd serves (routes.h). */
+/* api/routes.c: every route carnetd serves and what each needs (routes.h). */
 #include "routes.h"
 #include "vitale.h"
 #include "access.h"
 #include "audit.h"
+#include "call.h"
 #include "documents.h"
 #include "dossiers.h"
 #include "events.h"
 #include "nir.h"
+#include "notifications.h"
 #include "patient-sessions.h"
 #include "readers.h"
 #include "sessions.h"
@@ -14,52 +16,76 @@
 
 #define DOC "/v1/dossiers/{ins}/documents/{uid}"
 
+/* What most dossier routes need: a session, the engine, a valid {ins}. */
+#define DOSSIER (API_NEED_SESSION | API_NEED_ENGINE | API_NEED_INS)
+#define DOCUMENT (DOSSIER | API_NEED_DOCUMENT)
+
+/* method, path, handler, summary, needs (call.h) */
 static const struct api_route routes[] = {
-        {"GET", "/v1/status", status_get, "Version, pcscd reachability and the readers"},
-        {"GET", "/v1/readers", readers_get, "The readers and the card in each"},
-        {"GET", "/v1/readers/{name}", reader_get, "One reader and its card"},
-        {"GET", "/v1/events", events_get, "Reader and card events, as Server-Sent Events"},
-        {"GET", "/v1/vitale", patient_card_get, "Every person on the inserted Carte Vitale"},
-        {"POST", "/v1/nir/check", nir_check_post, "Checks a NIR typed by hand"},
-        {"POST", "/v1/sessions", res_sessions_post, "Opens a professional session on a CPS card"},
-        {"GET", "/v1/sessions/current", res_sessions_current, "The caller's session"},
-        {"PUT", "/v1/sessions/current/mode", res_sessions_mode_put, "The access mode of the caller's session"},
-        {"DELETE", "/v1/sessions/{id}", res_sessions_delete, "Ends a session (logout)"},
-        {"POST", "/v1/patient-sessions", res_patient_sessions_post, "Opens a patient session (Vitale card + secret)"},
+        {"GET", "/v1/status", status_get, "Version, pcscd reachability and the readers", 0},
+        {"GET", "/v1/readers", readers_get, "The readers and the card in each", 0},
+        {"GET", "/v1/readers/{name}", reader_get, "One reader and its card", 0},
+        {"GET", "/v1/events", events_get, "Reader and card events, as Server-Sent Events", 0},
+        {"GET", "/v1/vitale", patient_card_get, "Every person on the inserted Carte Vitale", 0},
+        {"POST", "/v1/nir/check", nir_check_post, "Checks a NIR typed by hand", 0},
+        {"POST", "/v1/sessions", res_sessions_post, "Opens a professional session on a CPS card",
+         API_NEED_SESSIONS | API_NEED_BODY},
+        {"GET", "/v1/sessions/current", res_sessions_current, "The caller's session", API_NEED_SESSION},
+        {"PUT", "/v1/sessions/current/mode", res_sessions_mode_put, "The access mode of the caller's session",
+         API_NEED_PROFESSIONAL | API_NEED_SESSIONS | API_NEED_BODY},
+        {"DELETE", "/v1/sessions/{id}", res_sessions_delete, "Ends a session (logout)", API_NEED_SESSIONS},
+        {"POST", "/v1/patient-sessions", res_patient_sessions_post, "Opens a patient session (Vitale card + secret)",
+         API_NEED_SESSIONS | API_NEED_ENGINE | API_NEED_BODY},
 
-        {"POST", "/v1/dossiers", res_dossiers_post, "Opens a dossier for a person on the inserted Vitale card"},
-        {"GET", "/v1/dossiers/{ins}", res_dossier_get, "A dossier's status and administrative data"},
-        {"DELETE", "/v1/dossiers/{ins}", res_dossier_delete, "Destroys a dossier (the patient)"},
-        {"POST", "/v1/dossiers/{ins}/close", res_dossier_close, "Closes a dossier (the patient)"},
-        {"POST", "/v1/dossiers/{ins}/reactivate", res_dossier_reactivate, "Reopens a closed dossier (the patient)"},
-        {"POST", "/v1/dossiers/{ins}/consent", res_dossier_consent, "Records the patient's consent to this professional"},
-        {"PUT", "/v1/dossiers/{ins}/options", res_dossier_options, "The patient's opt-outs and notification choice"},
+        /* the handler refuses a patient with its own words, then reads the body */
+        {"POST", "/v1/dossiers", res_dossiers_post, "Opens a dossier for a person on the inserted Vitale card",
+         API_NEED_SESSION | API_NEED_ENGINE},
+        {"GET", "/v1/dossiers/{ins}", res_dossier_get, "A dossier's status and administrative data", DOSSIER},
+        {"DELETE", "/v1/dossiers/{ins}", res_dossier_delete, "Destroys a dossier (the patient)", DOSSIER},
+        {"POST", "/v1/dossiers/{ins}/close", res_dossier_close, "Closes a dossier (the patient)", DOSSIER},
+        {"POST", "/v1/dossiers/{ins}/reactivate", res_dossier_reactivate, "Reopens a closed dossier (the patient)",
+         DOSSIER},
+        {"POST", "/v1/dossiers/{ins}/consent", res_dossier_consent, "Records the patient's consent to this professional",
+         DOSSIER | API_NEED_BODY},
+        {"PUT", "/v1/dossiers/{ins}/options", res_dossier_options, "The patient's opt-outs and notification choice",
+         DOSSIER | API_NEED_BODY},
 
-        {"GET", "/v1/dossiers/{ins}/documents", res_documents_list, "Searches the documents"},
-        {"POST", "/v1/dossiers/{ins}/documents", res_documents_post, "Deposits a document"},
-        {"GET", DOC, res_document_get, "A document's metadata"},
-        {"GET", DOC "/content", res_document_content, "A document's content"},
-        {"POST", DOC "/replace", res_document_replace, "Deposits a new version of a document"},
-        {"POST", DOC "/archive", res_document_archive, "Archives a document"},
-        {"POST", DOC "/mask", res_document_mask, "Masks a document to professionals (the patient)"},
-        {"POST", DOC "/unmask", res_document_unmask, "Unmasks a document (the patient)"},
-        {"POST", DOC "/release", res_document_release, "Makes a held-back document visible to the patient"},
+        /* a deposit's body is JSON or the raw content; the actions take an optional one */
+        {"GET", "/v1/dossiers/{ins}/documents", res_documents_list, "Searches the documents", DOSSIER},
+        {"POST", "/v1/dossiers/{ins}/documents", res_documents_post, "Deposits a document", DOSSIER},
+        {"GET", DOC, res_document_get, "A document's metadata", DOCUMENT},
+        {"GET", DOC "/content", res_document_content, "A document's content", DOCUMENT},
+        {"POST", DOC "/replace", res_document_replace, "Deposits a new version of a document", DOCUMENT},
+        {"POST", DOC "/archive", res_document_archive, "Archives a document", DOCUMENT},
+        {"POST", DOC "/mask", res_document_mask, "Masks a document to professionals (the patient)", DOCUMENT},
+        {"POST", DOC "/unmask", res_document_unmask, "Unmasks a document (the patient)", DOCUMENT},
+        {"POST", DOC "/release", res_document_release, "Makes a held-back document visible to the patient", DOCUMENT},
 
-        {"GET", "/v1/dossiers/{ins}/access", res_access_list, "The professionals with access (the patient)"},
+        /* {national_id} is checked before the body, which the handler reads */
+        {"GET", "/v1/dossiers/{ins}/access", res_access_list, "The professionals with access (the patient)", DOSSIER},
         {"PUT", "/v1/dossiers/{ins}/access/{national_id}", res_access_put,
-         "Authorises, blocks or names médecin traitant a professional (the patient)"},
+         "Authorises, blocks or names médecin traitant a professional (the patient)", DOSSIER},
 
-        {"GET", "/v1/dossiers/{ins}/audit", res_audit_trail, "The dossier's audit trail (the patient)"},
-        {"GET", "/v1/audit/verify", res_audit_verify, "Verifies the audit hash chain"},
-        {"GET", "/v1/dossiers/{ins}/notifications", res_notifications_dossier, "The patient's notifications"},
-        {"GET", "/v1/notifications", res_notifications_mine, "Notifications addressed to the calling professional"},
+        {"GET", "/v1/dossiers/{ins}/audit", res_audit_trail, "The dossier's audit trail (the patient)", DOSSIER},
+        {"GET", "/v1/audit/verify", res_audit_verify, "Verifies the audit hash chain",
+         API_NEED_SESSION | API_NEED_ROOT_OK | API_NEED_ENGINE},
+        {"GET", "/v1/dossiers/{ins}/notifications", res_notifications_dossier, "The patient's notifications", DOSSIER},
+        /* the handler refuses a patient with its own words */
+        {"GET", "/v1/notifications", res_notifications_mine, "Notifications addressed to the calling professional",
+         API_NEED_SESSION | API_NEED_ENGINE},
 };
+
+static const struct api_table table = {routes, ELEMENTSOF(routes), api_invoke};
 
 const struct api_route *api_routes(size_t *n) {
         *n = ELEMENTSOF(routes);
         return routes;
 }
 
+const struct api_table *api_table(void) {
+        return &table;
+}
+
 int api_handle(const struct api_request *req, struct api_reply *ret) {
-        return api_dispatch(routes, ELEMENTSOF(routes), req, ret);
+        return api_dispatch(&table, req, ret);
 }

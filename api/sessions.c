@@ -8,7 +8,8 @@
 #include "context.h"
 #include "engine/dossier-session.h"
 #include "lib/macro.h"
-#include "dossiers.h"
+#include "call.h"
+#include "replies.h"
 #include "sessions.h"
 
 #define PIN_MAX 16
@@ -20,6 +21,18 @@ static const char *mode_api_name(enum session_mode m) {
         case SESSION_MODE_CALL_CENTRE: return "call_centre";
         default: return "normal";
         }
+}
+
+/* The mode of its API name (NULL: -EINVAL). */
+static int mode_parse(const char *m, enum session_mode *ret) {
+        static const enum session_mode modes[] = {SESSION_MODE_NORMAL, SESSION_MODE_EMERGENCY,
+                                                  SESSION_MODE_CALL_CENTRE};
+        for (size_t i = 0; m && i < ELEMENTSOF(modes); i++)
+                if (strcmp(m, mode_api_name(modes[i])) == 0) {
+                        *ret = modes[i];
+                        return 0;
+                }
+        return -EINVAL;
 }
 
 /* HTTP status for a session_error code: an authentication that failed is
@@ -60,101 +73,6 @@ json_t *res_session_json(const struct session_info *si) {
                          (json_int_t)si->opened_at, "last_used", (json_int_t)si->last_used);
 }
 
-enum access_card res_card_of(enum p11_card_type t) {
-        switch (t) {
-        case P11_CARD_CPS: return ACCESS_CARD_CPS;
-        case P11_CARD_CPF: return ACCESS_CARD_CPF;
-        case P11_CARD_CPE: return ACCESS_CARD_CPE;
-        default: return ACCESS_CARD_CPA;
-        }
-}
-
-void res_actor_from_session(struct res_actor *ra) {
-        const struct session_info *si = &ra->si;
-        if (si->kind == SESSION_PATIENT) {
-                ra->a = (struct dossier_actor){
-                        .kind = ACCESS_ACTOR_PATIENT,
-                        .id = si->ins,
-                        .mode = ACCESS_MODE_NORMAL,
-                        .session = si->id,
-                };
-                return;
-        }
-        const struct p11_identity *w = &si->who;
-        ra->a = (struct dossier_actor){
-                .kind = ACCESS_ACTOR_PROFESSIONAL,
-                .id = w->national_id,
-                .profession = w->profession,
-                .specialty = w->specialty[0] ? w->specialty : NULL,
-                .last_name = w->surname,
-                .first_name = w->given_name,
-                .card = res_card_of(w->card_type),
-                .practice = ACCESS_PRACTICE_CARE,
-                .mode = si->mode == SESSION_MODE_EMERGENCY     ? ACCESS_MODE_EMERGENCY
-                        : si->mode == SESSION_MODE_CALL_CENTRE ? ACCESS_MODE_CALL_CENTRE
-                                                               : ACCESS_MODE_NORMAL,
-                .reason = si->reason[0] ? si->reason : NULL,
-                .session = si->id,
-        };
-}
-
-/* Set by unit tests only (res_actor_test_override); never in carnetd. */
-static struct dossier_actor test_actor;
-static bool test_actor_set;
-
-void res_actor_test_override(const struct dossier_actor *a) {
-        test_actor_set = a != NULL;
-        if (a)
-                test_actor = *a;
-}
-
-int res_actor_require(const struct api_request *req, struct res_actor *ret, struct api_reply *err) {
-        if (test_actor_set) {
-                memset(ret, 0, sizeof(*ret));
-                ret->a = test_actor;
-                ret->a.session = "test";
-                ret->si.kind = test_actor.kind == ACCESS_ACTOR_PATIENT ? SESSION_PATIENT : SESSION_PROFESSIONAL;
-                return 0;
-        }
-        int r = res_session_any(req, &ret->si, err);
-        if (r < 0)
-                return r;
-        res_actor_from_session(ret);
-        return 0;
-}
-
-int res_session_any(const struct api_request *req, struct session_info *ret, struct api_reply *err) {
-        const char *token = api_header(req, API_SESSION_HEADER);
-        if (!req->ctx || !req->ctx->sessions)
-                return api_error(err, 503, "sessions_unavailable", "carnetd runs without sessions"), -EHOSTDOWN;
-        if (!token) {
-                api_error(err, 401, "no_session", "this call needs a session: open one with "
-                                                  "POST /v1/sessions (or /v1/patient-sessions) and send its "
-                                                  "token in " API_SESSION_HEADER);
-                return -ENOENT;
-        }
-        int r = sessions_lookup(req->ctx->sessions, token, req->uid, ret);
-        if (r < 0) {
-                /* another uid's token is reported like an unknown one */
-                api_error(err, 401, "no_session",
-                          "no live session for this token (logged out, card removed, idle too long, "
-                          "or opened by another user)");
-                return -ENOENT;
-        }
-        return 0;
-}
-
-int res_session_require(const struct api_request *req, struct session_info *ret, struct api_reply *err) {
-        int r = res_session_any(req, ret, err);
-        if (r < 0)
-                return r;
-        if (ret->kind != SESSION_PROFESSIONAL) {
-                api_error(err, 403, "professional_only", "this call needs a professional session (CPS card)");
-                return -EPERM;
-        }
-        return 0;
-}
-
 /* Links the new session to its card-signed record in the audit chain (the
  * SHA-256 of the record the card signed), so that every later trail entry
  * naming the session id leads back to the card.  Best effort: the session
@@ -170,22 +88,19 @@ static void audit_session(const struct api_request *req, const struct session_in
                 return;
         SHA256((const unsigned char *)record, strlen(record), digest);
         hex_encode(digest, sizeof(digest), hex);
-        _cleanup_(res_unlockp) pthread_mutex_t *lk = res_lock(req);
         (void)dossier_session_audit(req->ctx->engine, si->who.national_id, si->id, hex);
 }
 
 int res_sessions_post(const struct api_request *req, struct api_reply *ret) {
         static const char *const fields[] = {"pin", "reader", NULL};
-        _cleanup_(json_decrefp) json_t *body = NULL;
+        json_t *body = req->call->body;
         const char *reader = NULL;
         char pin[PIN_MAX + 1];
         size_t pin_len = 0;
         bool have_pin = false;
         int r;
 
-        if (!req->ctx || !req->ctx->sessions)
-                return api_error(ret, 503, "sessions_unavailable", "carnetd runs without sessions");
-        if (api_body_json(req, &body, ret) < 0 || api_check_fields(body, fields, ret) < 0)
+        if (api_check_fields(body, fields, ret) < 0)
                 return 0;
         json_t *jpin = json_object_get(body, "pin"), *jreader = json_object_get(body, "reader");
         if (jreader && !json_is_string(jreader))
@@ -226,16 +141,11 @@ wipe:
 }
 
 int res_sessions_current(const struct api_request *req, struct api_reply *ret) {
-        struct session_info si;
-        if (res_session_any(req, &si, ret) < 0)
-                return 0;
-        return api_ok(ret, 200, res_session_json(&si));
+        return api_ok(ret, 200, res_session_json(&req->call->caller.si));
 }
 
 int res_sessions_delete(const struct api_request *req, struct api_reply *ret) {
         const char *id = api_path_param(req, "id");
-        if (!req->ctx || !req->ctx->sessions)
-                return api_error(ret, 503, "sessions_unavailable", "carnetd runs without sessions");
         int r = sessions_close(req->ctx->sessions, id ? id : "", req->uid);
         if (r == -ENOENT || r == -EPERM)
                 return api_error(ret, 404, "no_such_session", "no live session %s of yours", id ? id : "");
@@ -251,43 +161,30 @@ int res_sessions_delete(const struct api_request *req, struct api_reply *ret) {
  * stated reason, normal takes none. */
 int res_sessions_mode_put(const struct api_request *req, struct api_reply *ret) {
         static const char *const fields[] = {"mode", "reason", NULL};
-        _cleanup_(json_decrefp) json_t *body = NULL;
-        struct session_info si;
+        json_t *body = req->call->body;
+        struct session_info si = req->call->caller.si;
         enum session_mode mode;
         const char *reason = NULL;
 
-        if (res_session_require(req, &si, ret) < 0)
-                return 0;
-        if (api_body_json(req, &body, ret) < 0 || api_check_fields(body, fields, ret) < 0)
+        if (api_check_fields(body, fields, ret) < 0)
                 return 0;
         const char *m = json_string_value(json_object_get(body, "mode"));
         json_t *jr = json_object_get(body, "reason");
-        if (!m)
-                return api_error_details(ret, 400, "bad_field", json_pack("{s:s}", "field", "mode"),
-                                         "mode must be \"normal\", \"emergency\" or \"call_centre\"");
-        if (strcmp(m, "normal") == 0)
-                mode = SESSION_MODE_NORMAL;
-        else if (strcmp(m, "emergency") == 0)
-                mode = SESSION_MODE_EMERGENCY;
-        else if (strcmp(m, "call_centre") == 0)
-                mode = SESSION_MODE_CALL_CENTRE;
-        else
-                return api_error_details(ret, 400, "bad_field", json_pack("{s:s}", "field", "mode"),
-                                         "mode must be \"normal\", \"emergency\" or \"call_centre\"");
+        if (mode_parse(m, &mode) < 0)
+                return res_bad_field(ret, 400, "bad_field", "mode",
+                                     "mode must be \"normal\", \"emergency\" or \"call_centre\"");
         if (jr && !json_is_null(jr)) {
                 if (!json_is_string(jr))
-                        return api_error_details(ret, 400, "bad_field", json_pack("{s:s}", "field", "reason"),
-                                                 "reason must be a string");
+                        return res_bad_field(ret, 400, "bad_field", "reason", "reason must be a string");
                 reason = json_string_value(jr);
                 if (dossier_text_check(reason, json_string_length(jr), SESSION_REASON_MAX) < 0)
-                        return api_error_details(ret, 400, "bad_field", json_pack("{s:s}", "field", "reason"),
-                                                 "reason must be printable text of at most %d bytes",
-                                                 SESSION_REASON_MAX - 1);
+                        return res_bad_field(ret, 400, "bad_field", "reason",
+                                             "reason must be printable text of at most %d bytes", SESSION_REASON_MAX - 1);
         }
         bool blank = !reason || strspn(reason, " \t") == strlen(reason);
         if (mode == SESSION_MODE_EMERGENCY && blank)
-                return api_error_details(ret, 400, "reason_required", json_pack("{s:s}", "field", "reason"),
-                                         "an emergency access needs its reason stated");
+                return res_bad_field(ret, 400, "reason_required", "reason",
+                                     "an emergency access needs its reason stated");
         int r = sessions_set_mode(req->ctx->sessions, si.id, req->uid, mode,
                                   blank || mode == SESSION_MODE_NORMAL ? NULL : reason, &si);
         if (r == -ENOENT || r == -EPERM)

@@ -7,4 +7,4 @@
 /* Builds the status document from a reader snapshot; NULL on ENOMEM. */
 json_t *status_json(const struct reader_snapshot *snap);
 
-int status_get(const struct api_request *req, struct api_reply *ret);
+API_HANDLER(status_get);

@@ -7,4 +7,4 @@
 /* The JSON document for a card read from `reader`; NULL on ENOMEM. */
 json_t *patient_card_json(const struct vitale_card *card, const char *reader);
 
-int patient_card_get(const struct api_request *req, struct api_reply *ret);
+API_HANDLER(patient_card_get);

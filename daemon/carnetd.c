@@ -50,7 +50,6 @@ struct services {
         struct rights_table *rights;
         struct interactions *interactions;
         struct dossier_engine *engine;
-        pthread_mutex_t engine_lock;
 };
 
 static void services_stop(struct services *s) {
@@ -60,7 +59,6 @@ static void services_stop(struct services *s) {
         interactions_free(s->interactions);
         rights_free(s->rights);
         events_free(s->events);
-        pthread_mutex_destroy(&s->engine_lock);
 }
 
 /* A dossier notification, on the event stream: its kind only. */
@@ -76,7 +74,6 @@ static int services_start(const struct config *cfg, struct services *s) {
         int r;
 
         memset(s, 0, sizeof(*s));
-        pthread_mutex_init(&s->engine_lock, NULL);
         r = rights_load(cfg->rights_table, &s->rights, err, sizeof(err));
         if (r < 0) {
                 log_error("rights table: %s", err);
@@ -128,10 +125,8 @@ static int services_start(const struct config *cfg, struct services *s) {
  * weeks, visible at one month), closed dossiers past their retention. */
 static void services_jobs(struct services *s) {
         unsigned notified = 0, released = 0, purged = 0;
-        pthread_mutex_lock(&s->engine_lock);
         int r = dossier_tick(s->engine, &notified, &released);
         int r2 = dossier_purge_expired(s->engine, &purged);
-        pthread_mutex_unlock(&s->engine_lock);
         if (r < 0 || r2 < 0)
                 log_warning("dossier jobs failed: %s", strerror(-(r < 0 ? r : r2)));
         else if (notified || released || purged)
@@ -168,9 +163,9 @@ static void reload(const char *config_path, struct config *running, struct servi
                 rights_free(rights);
                 goto done;
         }
-        pthread_mutex_lock(&s->engine_lock);
+        /* the engine takes its own lock for the swap: once it returns, no
+         * call uses the old tables any more */
         (void)dossier_engine_set_tables(s->engine, rights, inter);
-        pthread_mutex_unlock(&s->engine_lock);
         rights_free(s->rights);
         interactions_free(s->interactions);
         s->rights = rights;
@@ -459,12 +454,12 @@ int main(int argc, char **argv) {
                 .events = svc.events,
                 .events_keepalive_ms = cfg.events_keepalive_s * 1000,
                 .sessions = svc.sessions,
+                .find_session = api_sessions_find,
                 .engine = svc.engine,
-                .engine_lock = &svc.engine_lock,
                 .reporter = REPORTER_LOG,
         };
         sc.ctx = &actx;
-        sc.routes = api_routes(&sc.n_routes);
+        sc.table = api_table();
         sc.reporter = REPORTER_LOG;
 
         struct server *srv = NULL;

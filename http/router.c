@@ -213,67 +213,88 @@ static void allow_add(struct api_reply *ret, const char *method) {
         snprintf(ret->allow + len, sizeof(ret->allow) - len, "%s%s", len ? ", " : "", method);
 }
 
-int api_dispatch(const struct api_route *routes, size_t n, const struct api_request *req,
-                 struct api_reply *ret) {
-        const struct api_route *best = NULL;
-        struct api_kv params[API_PARAMS_MAX], scratch[API_PARAMS_MAX];
-        int n_params = 0;
-        bool path_known = false;
+/* The most specific route of the request's method whose template matches
+ * req->path: its index, with the captured params (values in buf, a copy of
+ * the path of len bytes); -ENOENT with ret->allow listing the methods of
+ * the routes that match with another method. */
+static int find_route(const struct api_table *t, const struct api_request *req, char **buf, size_t len,
+                      struct api_kv params[API_PARAMS_MAX], int *n_params, struct api_reply *ret) {
+        struct api_kv scratch[API_PARAMS_MAX];
+        _cleanup_free_ char *tmp = malloc(len);
+        int best = -ENOENT;
 
-        memset(ret, 0, sizeof(*ret));
-        size_t len = strlen(req->path) + 1;
-        _cleanup_free_ char *buf = malloc(len), *tmp = malloc(len);
-        if (!buf || !tmp)
+        if (!tmp)
                 return -ENOMEM;
-
-        for (size_t i = 0; i < n; i++) {
-                bool same_method = strcmp(routes[i].method, req->method) == 0;
+        for (size_t i = 0; i < t->n; i++) {
+                const struct api_route *rt = &t->routes[i];
                 /* match into the scratch copy first: the best match so far stays intact */
-                int k = api_route_match(routes[i].path, req->path, tmp, len, scratch, API_PARAMS_MAX);
+                int k = api_route_match(rt->path, req->path, tmp, len, scratch, API_PARAMS_MAX);
                 if (k < 0)
                         continue;
-                path_known = true;
-                if (!same_method) {
-                        allow_add(ret, routes[i].method);
+                if (strcmp(rt->method, req->method) != 0) {
+                        allow_add(ret, rt->method);
                         continue;
                 }
-                if (best && !more_specific(routes[i].path, best->path))
+                if (best >= 0 && !more_specific(rt->path, t->routes[best].path))
                         continue;
-                best = &routes[i];
-                n_params = k;
-                char *swap = buf;
-                buf = tmp;
+                best = (int)i;
+                *n_params = k;
+                char *swap = *buf;
+                *buf = tmp;
                 tmp = swap;
-                memcpy(params, scratch, sizeof(params));
+                memcpy(params, scratch, sizeof(scratch));
         }
-        if (!best) {
-                if (path_known)
-                        return api_error(ret, 405, "method_not_allowed", "%s is not allowed on %s (allowed: %s)",
-                                         req->method, req->path, ret->allow);
-                return api_error(ret, 404, "not_found", "no such resource: %s %.256s", req->method, req->path);
-        }
-        ret->allow[0] = '\0';
+        return best;
+}
 
-        /* a parameter given twice would let two layers read different values */
+/* 400 bad_parameter for a query parameter given twice: two layers could
+ * read different values. */
+static int check_query_unique(const struct api_request *req, struct api_reply *ret) {
         for (size_t i = 0; i < req->n_query; i++)
                 for (size_t j = i + 1; j < req->n_query; j++)
                         if (strcmp(req->query[i].name, req->query[j].name) == 0)
                                 return api_error_details(ret, 400, "bad_parameter",
                                                          json_pack("{s:s}", "parameter", req->query[i].name),
                                                          "query parameter '%.64s' given more than once",
-                                                         req->query[i].name);
+                                                         req->query[i].name) < 0 ? -ENOMEM : -EINVAL;
+        return 0;
+}
+
+int api_dispatch(const struct api_table *t, const struct api_request *req, struct api_reply *ret) {
+        struct api_kv params[API_PARAMS_MAX];
+        int n_params = 0;
+
+        memset(ret, 0, sizeof(*ret));
+        size_t len = strlen(req->path) + 1;
+        _cleanup_free_ char *buf = malloc(len);
+        if (!buf)
+                return -ENOMEM;
+        int i = find_route(t, req, &buf, len, params, &n_params, ret);
+        if (i == -ENOMEM)
+                return i;
+        if (i < 0) {
+                if (ret->allow[0])
+                        return api_error(ret, 405, "method_not_allowed", "%s is not allowed on %s (allowed: %s)",
+                                         req->method, req->path, ret->allow);
+                return api_error(ret, 404, "not_found", "no such resource: %s %.256s", req->method, req->path);
+        }
+        const struct api_route *best = &t->routes[i];
+        ret->allow[0] = '\0';
+        int q = check_query_unique(req, ret);
+        if (q < 0)
+                return q == -ENOMEM ? q : 0;
 
         /* NUL-terminated copies of the template names for the handler */
         char names[API_PARAMS_MAX][32];
-        for (int i = 0; i < n_params; i++) {
-                size_t nl = strcspn(params[i].name, "}");
-                snprintf(names[i], sizeof(names[i]), "%.*s", (int)nl, params[i].name);
-                params[i].name = names[i];
+        for (int k = 0; k < n_params; k++) {
+                size_t nl = strcspn(params[k].name, "}");
+                snprintf(names[k], sizeof(names[k]), "%.*s", (int)nl, params[k].name);
+                params[k].name = names[k];
         }
         struct api_request r = *req;
         r.params = params;
         r.n_params = (size_t)n_params;
-        int rc = best->handler(&r, ret);
+        int rc = t->invoke ? t->invoke(best, &r, ret) : best->handler(&r, ret);
         ret->route = best->path;
         if (rc < 0 && !ret->body && !ret->stream.read)
                 return api_error(ret, 500, "internal", "internal error: %s", strerror(-rc));

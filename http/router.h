@@ -30,6 +30,10 @@
 /* What the handlers may use of the running program: defined by the layer
  * that owns the route table (api/context.h); opaque here. */
 struct api_context;
+/* What the table's invoke hook resolved for the handler before it runs
+ * (the caller, the parsed body...): defined by the layer that owns the
+ * table (api/call.h); opaque here. */
+struct api_call;
 
 /* One name/value pair: a query parameter, a header, a path parameter. */
 struct api_kv {
@@ -50,9 +54,11 @@ struct api_request {
         size_t n_query;
         const struct api_kv *headers;
         size_t n_headers;
-        /* set by api_handle() from the route's template */
+        /* set by api_dispatch() from the route's template */
         const struct api_kv *params;
         size_t n_params;
+        /* set by the table's invoke hook, NULL without one */
+        const struct api_call *call;
 };
 
 /* A body produced piece by piece (Server-Sent Events) instead of JSON. */
@@ -78,22 +84,37 @@ struct api_reply {
 };
 
 typedef int (*api_handler)(const struct api_request *req, struct api_reply *ret);
+/* Declares a handler: API_HANDLER(status_get); */
+#define API_HANDLER(name) int name(const struct api_request *req, struct api_reply *ret)
 
 struct api_route {
         const char *method;
         const char *path; /* "/v1/readers/{name}": a "{x}" segment matches any one segment */
         api_handler handler;
         const char *summary;
+        unsigned needs; /* what the handler needs: meaning given by the table's invoke hook */
+};
+
+/* Runs route->handler for req once the router has matched it (req->params
+ * set): checks what route->needs, fills req->call, then calls the handler.
+ * On a refusal it fills *ret and does not call the handler.  Same return
+ * as a handler. */
+typedef int (*api_invoker)(const struct api_route *route, const struct api_request *req, struct api_reply *ret);
+
+/* A route table and the hook that gives its `needs` their meaning. */
+struct api_table {
+        const struct api_route *routes;
+        size_t n;
+        api_invoker invoke; /* NULL: handlers are called as they are */
 };
 
 /* Finds the route and runs it.  Among the routes for the request's method
  * whose template matches, the most specific wins (a literal segment beats
  * a template at the first place they differ).  Unknown paths get 404; a
  * path known only with other methods 405 (ret->allow lists them); a query
- * parameter given twice 400 bad_parameter.  Fills *ret in every case;
- * returns 0 or -ENOMEM. */
-int api_dispatch(const struct api_route *routes, size_t n, const struct api_request *req,
-                 struct api_reply *ret);
+ * parameter given twice 400 bad_parameter.  Then table->invoke (or the
+ * handler itself).  Fills *ret in every case; returns 0 or -ENOMEM. */
+int api_dispatch(const struct api_table *table, const struct api_request *req, struct api_reply *ret);
 
 /* Whether path matches the route template; captured segments go to
  * params (up to max): values point into buf, which gets a copy of the

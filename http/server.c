@@ -30,8 +30,7 @@ struct server {
         size_t header_max;
         struct peer_policy policy;
         struct uid_slots slots;
-        const struct api_route *routes;
-        size_t n_routes;
+        const struct api_table *table;
         const struct api_context *ctx;
         struct reporter reporter;
 
@@ -212,26 +211,27 @@ static enum MHD_Result early_error(struct MHD_Connection *c, struct req_state *s
         return r;
 }
 
+/* Appends one name/value pair to kv (of max), or notes the overflow. */
+static enum MHD_Result collect(struct api_kv *kv, size_t *n, size_t max, bool *overflow, const char *key,
+                               const char *value) {
+        if (*n == max) {
+                *overflow = true;
+                return MHD_NO;
+        }
+        kv[(*n)++] = (struct api_kv){key, value ? value : ""};
+        return MHD_YES;
+}
+
 static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
                                       const char *value) {
         struct req_state *st = cls;
-        if (st->n_headers == API_HEADERS_MAX) {
-                st->headers_overflow = true;
-                return MHD_NO;
-        }
-        st->headers[st->n_headers++] = (struct api_kv){key, value ? value : ""};
-        return MHD_YES;
+        return collect(st->headers, &st->n_headers, API_HEADERS_MAX, &st->headers_overflow, key, value);
 }
 
 static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const char *key,
                                      const char *value) {
         struct req_state *st = cls;
-        if (st->n_query == API_QUERY_MAX) {
-                st->query_overflow = true;
-                return MHD_NO;
-        }
-        st->query[st->n_query++] = (struct api_kv){key, value ? value : ""};
-        return MHD_YES;
+        return collect(st->query, &st->n_query, API_QUERY_MAX, &st->query_overflow, key, value);
 }
 
 /* The size of the request line and headers as sent, near enough. */
@@ -310,60 +310,39 @@ static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *c, st
         return MHD_YES;
 }
 
-/* libmicrohttpd calls this first with *con_cls NULL (headers only), then
- * once per body chunk, then with *upload_size 0: the reply is queued on
- * that last call, the library's idiom that keeps keep-alive working.
- * Only refusals are queued on the first call, and they close the
- * connection. */
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version, const char *upload,
-                                  size_t *upload_size, void **con_cls) {
-        struct server *s = cls;
-        struct req_state *st = *con_cls;
+/* One chunk of the body: appended, or dropped once past body_max (the
+ * reply, 413, waits for the end of the body). */
+static enum MHD_Result on_body_chunk(struct server *s, struct req_state *st, const char *upload, size_t n) {
+        /* libmicrohttpd cannot queue a reply in the middle of a body: a
+         * chunked body past body_max is dropped until its end (up to
+         * body_max more bytes; past that the connection is cut), then
+         * answered 413 */
+        if (st->too_large) {
+                st->dropped += n;
+                return st->dropped <= s->body_max ? MHD_YES : MHD_NO;
+        }
+        int r = body_append(st, s->body_max, upload, n);
+        if (r == -EFBIG) {
+                st->too_large = true;
+                if (st->body)
+                        secure_zero(st->body, st->body_cap);
+                free(st->body);
+                st->body = NULL;
+                st->body_len = st->body_cap = 0;
+                return MHD_YES;
+        }
+        if (r < 0)
+                return MHD_NO; /* out of memory: nothing sensible to say */
+        return MHD_YES;
+}
+
+/* The whole request is in: runs it through the route table and queues
+ * the reply. */
+static enum MHD_Result answer(struct server *s, struct MHD_Connection *c, struct req_state *st, const char *method,
+                              const char *url) {
         struct api_reply rep = {0};
         char msg[128];
         enum MHD_Result ret;
-
-        if (!st) {
-                st = calloc(1, sizeof(*st));
-                if (!st)
-                        return MHD_NO;
-                *con_cls = st;
-                return on_headers(s, c, st, method, url);
-        }
-        if (st->replied) {
-                *upload_size = 0; /* already answered: the rest is dropped */
-                return MHD_YES;
-        }
-        if (*upload_size) {
-                /* libmicrohttpd cannot queue a reply in the middle of a body:
-                 * a chunked body past body_max is dropped until its end (up to
-                 * body_max more bytes; past that the connection is cut), then
-                 * answered 413 */
-                size_t n = *upload_size;
-                *upload_size = 0;
-                if (st->too_large) {
-                        st->dropped += n;
-                        return st->dropped <= s->body_max ? MHD_YES : MHD_NO;
-                }
-                int r = body_append(st, s->body_max, upload, n);
-                if (r == -EFBIG) {
-                        st->too_large = true;
-                        if (st->body)
-                                secure_zero(st->body, st->body_cap);
-                        free(st->body);
-                        st->body = NULL;
-                        st->body_len = st->body_cap = 0;
-                        return MHD_YES;
-                }
-                if (r < 0)
-                        return MHD_NO; /* out of memory: nothing sensible to say */
-                return MHD_YES;
-        }
-        if (st->too_large) {
-                snprintf(msg, sizeof(msg), "request body over %zu bytes", s->body_max);
-                return early_error(c, st, 413, "too_large", msg);
-        }
 
         const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
         const struct conn *cn = ci->socket_context;
@@ -386,7 +365,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 .query = st->query,
                 .n_query = st->n_query,
         };
-        int hr = api_dispatch(s->routes, s->n_routes, &req, &rep);
+        int hr = api_dispatch(s->table, &req, &rep);
         /* Request bodies may hold a PIN or a patient secret: wiped as soon
          * as the handler is done with them. */
         if (st->body)
@@ -401,6 +380,41 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         ret = rep.stream.read ? send_stream(s, c, &rep) : send_json(c, &rep, false);
         api_reply_clear(&rep);
         return ret;
+}
+
+/* libmicrohttpd calls this first with *con_cls NULL (headers only), then
+ * once per body chunk, then with *upload_size 0: the reply is queued on
+ * that last call, the library's idiom that keeps keep-alive working.
+ * Only refusals are queued on the first call, and they close the
+ * connection. */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls) {
+        struct server *s = cls;
+        struct req_state *st = *con_cls;
+        char msg[128];
+
+        if (!st) {
+                st = calloc(1, sizeof(*st));
+                if (!st)
+                        return MHD_NO;
+                *con_cls = st;
+                return on_headers(s, c, st, method, url);
+        }
+        if (st->replied) {
+                *upload_size = 0; /* already answered: the rest is dropped */
+                return MHD_YES;
+        }
+        if (*upload_size) {
+                size_t n = *upload_size;
+                *upload_size = 0;
+                return on_body_chunk(s, st, upload, n);
+        }
+        if (st->too_large) {
+                snprintf(msg, sizeof(msg), "request body over %zu bytes", s->body_max);
+                return early_error(c, st, 413, "too_large", msg);
+        }
+        return answer(s, c, st, method, url);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -458,14 +472,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
 /* Lets the event streams end by themselves (a goodbye and the end of the
  * chunked body) before libmicrohttpd closes every connection. */
 static void drain_streams(struct server *s) {
-        struct timespec deadline;
-        clock_gettime(CLOCK_MONOTONIC, &deadline);
-        deadline.tv_sec += STREAM_DRAIN_MS / 1000;
-        deadline.tv_nsec += (long)(STREAM_DRAIN_MS % 1000) * 1000000L;
-        if (deadline.tv_nsec >= 1000000000L) {
-                deadline.tv_sec++;
-                deadline.tv_nsec -= 1000000000L;
-        }
+        struct timespec deadline = timespec_after_ms(CLOCK_MONOTONIC, STREAM_DRAIN_MS);
         pthread_mutex_lock(&s->lock);
         while (s->streams > 0)
                 if (pthread_cond_timedwait(&s->drained, &s->lock, &deadline) != 0)
@@ -509,8 +516,7 @@ int server_start(const struct server_config *cfg, struct server **ret) {
         s->header_max = cfg->header_max;
         s->policy = *cfg->policy;
         s->ctx = cfg->ctx;
-        s->routes = cfg->routes;
-        s->n_routes = cfg->n_routes;
+        s->table = cfg->table;
         s->reporter = cfg->reporter;
         r = uid_slots_init(&s->slots, cfg->connections_per_uid, cfg->max_connections + 1);
         if (r < 0)

@@ -13,7 +13,7 @@
 #include "lib/report.h"
 
 struct peer_policy;
-struct api_route;
+struct api_table;
 
 struct server_config {
         const char *socket_path;          /* where to bind when listen_fd < 0 */
@@ -26,8 +26,7 @@ struct server_config {
         unsigned max_connections;         /* in all; more are closed at once */
         unsigned connections_per_uid;     /* more get 429 and are closed */
         const struct peer_policy *policy; /* who may call; copied */
-        const struct api_route *routes;   /* the route table (not copied) */
-        size_t n_routes;
+        const struct api_table *table;    /* the routes and their hook (not copied) */
         const struct api_context *ctx;    /* handed to every handler */
         struct reporter reporter;         /* what happened, for the program to log */
 };

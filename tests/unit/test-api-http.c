@@ -196,6 +196,16 @@ static bool read_until(struct api_reply *rep, const char *want, int calls, bool 
         return false;
 }
 
+/* The stream resumed after event `last` (the Last-Event-ID header), read
+ * into out until want. */
+static void resume(struct fixture *f, const char *last, const char *want, int calls, char *out, size_t size,
+                   struct api_reply *rep) {
+        const struct api_kv h[] = {{"Last-Event-ID", last}};
+        out[0] = '\0';
+        get_events(f, h, 1, NULL, 0, rep);
+        assert_true(read_until(rep, want, calls, false, out, size));
+}
+
 static void stream_starts_now_without_an_id(void **state) {
         struct fixture *f = *state;
         struct api_reply rep;
@@ -220,9 +230,7 @@ static void stream_resumes_after_last_event_id(void **state) {
         events_push(f->q, EVENT_CARD_INSERTED, "R0", "vitale");
         events_push(f->q, EVENT_CARD_REMOVED, "R0", "vitale");
         events_push(f->q, EVENT_CARD_INSERTED, "R1", "cps");
-        static const struct api_kv h[] = {{"Last-Event-ID", "1"}};
-        get_events(f, h, 1, NULL, 0, &rep);
-        assert_true(read_until(&rep, "id: 3\n", 200, false, out, sizeof(out)));
+        resume(f, "1", "id: 3\n", 200, out, sizeof(out), &rep);
         assert_non_null(strstr(out, "id: 2\nevent: card_removed\n"));
         assert_null(strstr(out, "id: 1\n"));
         assert_null(strstr(out, "event: missed"));
@@ -243,19 +251,14 @@ static void stream_reports_missed_events(void **state) {
         char out[8192] = "";
         for (int i = 0; i < 10; i++) /* the queue holds 4 */
                 events_push(f->q, EVENT_READER_ADDED, "R", NULL);
-        static const struct api_kv h[] = {{"Last-Event-ID", "2"}};
-        get_events(f, h, 1, NULL, 0, &rep);
-        assert_true(read_until(&rep, "id: 10\n", 400, false, out, sizeof(out)));
+        resume(f, "2", "id: 10\n", 400, out, sizeof(out), &rep);
         char *missed = strstr(out, "event: missed\ndata: {\"type\":\"missed\",\"count\":4}\n\n");
         assert_non_null(missed);
         assert_true(missed < strstr(out, "id: 7\n")); /* told before the next event */
         api_reply_clear(&rep);
 
         /* an id from before a restart: everything queued, missed unknown */
-        static const struct api_kv h2[] = {{"Last-Event-ID", "5000"}};
-        out[0] = '\0';
-        get_events(f, h2, 1, NULL, 0, &rep);
-        assert_true(read_until(&rep, "id: 10\n", 400, false, out, sizeof(out)));
+        resume(f, "5000", "id: 10\n", 400, out, sizeof(out), &rep);
         assert_non_null(strstr(out, "\"count\":null"));
         api_reply_clear(&rep);
 }
@@ -326,6 +329,9 @@ static void events_as_a_document(void **state) {
         api_reply_clear(&rep);
 }
 
+/* a test with the fixture's event queue and context */
+#define WITH_QUEUE(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(policy_allows_root_self_and_groups),
@@ -334,12 +340,12 @@ int main(void) {
                 cmocka_unit_test(uid_slots_limit_each_uid),
                 cmocka_unit_test(readers_document),
                 cmocka_unit_test(event_forms),
-                cmocka_unit_test_setup_teardown(stream_starts_now_without_an_id, setup, teardown),
-                cmocka_unit_test_setup_teardown(stream_resumes_after_last_event_id, setup, teardown),
-                cmocka_unit_test_setup_teardown(stream_reports_missed_events, setup, teardown),
-                cmocka_unit_test_setup_teardown(stream_keeps_alive_and_ends_at_shutdown, setup, teardown),
-                cmocka_unit_test_setup_teardown(bad_event_ids_are_400, setup, teardown),
-                cmocka_unit_test_setup_teardown(events_as_a_document, setup, teardown),
+                WITH_QUEUE(stream_starts_now_without_an_id),
+                WITH_QUEUE(stream_resumes_after_last_event_id),
+                WITH_QUEUE(stream_reports_missed_events),
+                WITH_QUEUE(stream_keeps_alive_and_ends_at_shutdown),
+                WITH_QUEUE(bad_event_ids_are_400),
+                WITH_QUEUE(events_as_a_document),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

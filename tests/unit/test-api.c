@@ -11,6 +11,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "api/call.h"
 #include "api/routes.h"
 #include "api/context.h"
 #include "http/router.h"
@@ -114,18 +115,23 @@ static int h_fail(const struct api_request *req, struct api_reply *ret) {
         return -EIO;
 }
 
+/* a route without needs, its handler's name as summary */
+#define ROUTE(method, path, handler) {method, path, handler, #handler, 0}
+
 static const struct api_route test_routes[] = {
-        {"GET", "/v1/sessions/{id}", h_session, "one session"},
-        {"GET", "/v1/sessions/current", h_current, "the current session"},
-        {"DELETE", "/v1/sessions/{id}", h_del, "end a session"},
-        {"GET", "/v1/dossiers/{d}/documents/{doc}", h_doc, "a document"},
-        {"POST", "/v1/dossiers/{d}/documents/{doc}", h_doc, "replace a document"},
-        {"GET", "/v1/fail", h_fail, "always fails"},
+        ROUTE("GET", "/v1/sessions/{id}", h_session),
+        ROUTE("GET", "/v1/sessions/current", h_current),
+        ROUTE("DELETE", "/v1/sessions/{id}", h_del),
+        ROUTE("GET", "/v1/dossiers/{d}/documents/{doc}", h_doc),
+        ROUTE("POST", "/v1/dossiers/{d}/documents/{doc}", h_doc),
+        ROUTE("GET", "/v1/fail", h_fail),
 };
+
+static const struct api_table test_table = {test_routes, ELEMENTSOF(test_routes), NULL};
 
 static void dispatch(const char *method, const char *path, struct api_reply *rep) {
         struct api_request req = {.method = method, .path = path};
-        assert_int_equal(api_dispatch(test_routes, ELEMENTSOF(test_routes), &req, rep), 0);
+        assert_int_equal(api_dispatch(&test_table, &req, rep), 0);
 }
 
 static void assert_route(const struct api_reply *rep, const char *which) {
@@ -260,7 +266,7 @@ static void duplicate_query_parameter_is_400(void **state) {
         static const struct api_kv q[] = {{"id", "1"}, {"x", "2"}, {"id", "3"}};
         struct api_request req = {.method = "GET", .path = "/v1/sessions/s", .query = q, .n_query = 3};
         struct api_reply rep;
-        assert_int_equal(api_dispatch(test_routes, ELEMENTSOF(test_routes), &req, &rep), 0);
+        assert_int_equal(api_dispatch(&test_table, &req, &rep), 0);
         assert_error_shape(&rep, 400, "bad_parameter");
         api_reply_clear(&rep);
 }
@@ -496,6 +502,18 @@ static void config_reads_known_keys(void **state) {
         assert_int_equal(c.log_level, LOG_DEBUG);
 }
 
+/* Case i: text is refused with an error containing expect; c is what
+ * config_load() left of the defaults. */
+static void config_refused(size_t i, const char *text, const char *expect, struct config *c) {
+        char err[256] = "";
+        config_defaults(c);
+        const char *p = write_conf(text);
+        assert_int_equal(config_load(c, p, err, sizeof(err)), -EINVAL);
+        unlink(p);
+        if (!strstr(err, expect))
+                fail_msg("case %zu: '%s' does not contain '%s'", i, err, expect);
+}
+
 static void config_names_the_bad_line(void **state) {
         static const struct {
                 const char *text, *expect;
@@ -510,13 +528,7 @@ static void config_names_the_bad_line(void **state) {
         };
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 struct config c;
-                char err[256] = "";
-                config_defaults(&c);
-                const char *p = write_conf(cases[i].text);
-                assert_int_equal(config_load(&c, p, err, sizeof(err)), -EINVAL);
-                unlink(p);
-                if (!strstr(err, cases[i].expect))
-                        fail_msg("case %zu: '%s' does not contain '%s'", i, err, cases[i].expect);
+                config_refused(i, cases[i].text, cases[i].expect, &c);
                 /* a refused file changes nothing */
                 assert_string_equal(c.socket_path, CONFIG_DEFAULT_SOCKET);
         }
@@ -573,13 +585,7 @@ static void config_refuses_bad_limits(void **state) {
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 struct config c;
-                char err[256] = "";
-                config_defaults(&c);
-                const char *p = write_conf(cases[i].text);
-                assert_int_equal(config_load(&c, p, err, sizeof(err)), -EINVAL);
-                unlink(p);
-                if (!strstr(err, cases[i].expect))
-                        fail_msg("case %zu: '%s' does not contain '%s'", i, err, cases[i].expect);
+                config_refused(i, cases[i].text, cases[i].expect, &c);
                 assert_int_equal(c.body_max, 20u << 20);
                 assert_false(c.allowed_groups_set);
         }
@@ -591,6 +597,145 @@ static void config_missing_file(void **state) {
         config_defaults(&c);
         assert_int_equal(config_load(&c, "/nonexistent/carnetd.conf", err, sizeof(err)), -ENOENT);
         assert_non_null(strstr(err, "/nonexistent/carnetd.conf"));
+}
+
+/* ---- what a route needs (api/call.h) --------------------------------- */
+
+/* Two sessions: "pro" (a doctor) and "pat" (a patient), for uid 1000. */
+static int needs_find(const struct api_context *ctx, const char *token, uid_t uid, struct session_info *ret) {
+        memset(ret, 0, sizeof(*ret));
+        if (uid != 1000)
+                return -EPERM;
+        strcpy_bounded(ret->id, sizeof(ret->id), token);
+        if (strcmp(token, "pro") == 0) {
+                ret->kind = SESSION_PROFESSIONAL;
+                strcpy_bounded(ret->who.national_id, sizeof(ret->who.national_id), "810000000001");
+                ret->who.card_type = P11_CARD_CPS;
+                return 0;
+        }
+        if (strcmp(token, "pat") == 0) {
+                ret->kind = SESSION_PATIENT;
+                strcpy_bounded(ret->ins, sizeof(ret->ins), "185057800608491");
+                return 0;
+        }
+        return -ENOENT;
+}
+
+/* Answers with what api_invoke resolved. */
+static int h_resolved(const struct api_request *req, struct api_reply *ret) {
+        const struct api_call *c = req->call;
+        assert_non_null(c);
+        return api_ok(ret, 200,
+                      json_pack("{s:b,s:s?,s:s?,s:s?,s:b}", "caller", c->caller.present, "actor",
+                                c->caller.present ? c->caller.a.id : NULL, "ins", c->ins, "doc", c->document, "body",
+                                c->body != NULL));
+}
+
+#define NEEDS(method, path, needs) {method, path, h_resolved, #needs, needs}
+
+static const struct api_route needs_routes[] = {
+        NEEDS("GET", "/any", API_NEED_SESSION),
+        NEEDS("GET", "/pro", API_NEED_PROFESSIONAL),
+        NEEDS("GET", "/pat", API_NEED_PATIENT),
+        NEEDS("GET", "/root", API_NEED_SESSION | API_NEED_ROOT_OK),
+        NEEDS("GET", "/manager", API_NEED_SESSIONS),
+        NEEDS("GET", "/d/{ins}", API_NEED_SESSION | API_NEED_ENGINE | API_NEED_INS),
+        NEEDS("GET", "/p/{ins}/{uid}", API_NEED_INS | API_NEED_DOCUMENT),
+        NEEDS("POST", "/body/{ins}", API_NEED_INS | API_NEED_BODY),
+};
+static const struct api_table needs_table = {needs_routes, ELEMENTSOF(needs_routes), api_invoke};
+
+static void needs_call(const struct api_context *ctx, uid_t uid, const char *token, const char *method,
+                       const char *path, const char *body, struct api_reply *rep) {
+        const struct api_kv h[] = {{API_SESSION_HEADER, token}};
+        struct api_request req = {.ctx = ctx, .method = method, .path = path, .uid = uid, .headers = h,
+                                  .n_headers = token ? 1 : 0, .body = body, .body_len = body ? strlen(body) : 0};
+        assert_int_equal(api_dispatch(&needs_table, &req, rep), 0);
+}
+
+static void route_needs_are_checked_in_order(void **state) {
+        const struct api_context none = {0}, ctx = {.find_session = needs_find};
+        const struct {
+                const struct api_context *ctx;
+                uid_t uid;
+                const char *token, *method, *path, *body;
+                unsigned status;
+                const char *code; /* NULL: the handler ran */
+        } cases[] = {
+                {&none, 1000, "pro", "GET", "/any", NULL, 503, "sessions_unavailable"},
+                {&ctx, 1000, NULL, "GET", "/any", NULL, 401, "no_session"},
+                {&ctx, 1000, "gone", "GET", "/any", NULL, 401, "no_session"},
+                {&ctx, 1001, "pro", "GET", "/any", NULL, 401, "no_session"}, /* another uid's */
+                {&ctx, 1000, "pat", "GET", "/any", NULL, 200, NULL},
+                {&ctx, 1000, "pat", "GET", "/pro", NULL, 403, "professional_only"},
+                {&ctx, 1000, "pro", "GET", "/pro", NULL, 200, NULL},
+                {&ctx, 1000, "pro", "GET", "/pat", NULL, 403, "patient_only"},
+                {&ctx, 1000, "pat", "GET", "/pat", NULL, 200, NULL},
+                {&ctx, 0, NULL, "GET", "/root", NULL, 200, NULL},
+                {&ctx, 1000, NULL, "GET", "/root", NULL, 401, "no_session"},
+                {&ctx, 1000, NULL, "GET", "/manager", NULL, 503, "sessions_unavailable"},
+                /* the caller before the engine before {ins} */
+                {&ctx, 1000, NULL, "GET", "/d/123", NULL, 401, "no_session"},
+                {&ctx, 1000, "pro", "GET", "/d/123", NULL, 503, "dossiers_unavailable"},
+                {&ctx, 1000, NULL, "GET", "/p/123/0123", NULL, 422, "bad_ins"},
+                {&ctx, 1000, NULL, "GET", "/p/185057800608492/0123", NULL, 422, "bad_ins"}, /* wrong key */
+                {&ctx, 1000, NULL, "GET", "/p/185057800608491/0123", NULL, 404, "no_such_document"},
+                {&ctx, 1000, NULL, "GET", "/p/185057800608491/0123456789abcdef0123456789ABCDEF", NULL, 404,
+                 "no_such_document"},
+                {&ctx, 1000, NULL, "GET", "/p/185057800608491/0123456789abcdef0123456789abcdef", NULL, 200, NULL},
+                {&ctx, 1000, NULL, "POST", "/body/123", "{", 422, "bad_ins"},
+                {&ctx, 1000, NULL, "POST", "/body/185057800608491", NULL, 400, "bad_json"},
+                {&ctx, 1000, NULL, "POST", "/body/185057800608491", "[]", 400, "bad_json"},
+                {&ctx, 1000, NULL, "POST", "/body/185057800608491", "{}", 200, NULL},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                struct api_reply rep;
+                needs_call(cases[i].ctx, cases[i].uid, cases[i].token, cases[i].method, cases[i].path, cases[i].body,
+                           &rep);
+                if (cases[i].code)
+                        assert_error_shape(&rep, cases[i].status, cases[i].code);
+                else if (rep.status != 200)
+                        fail_msg("case %zu: %u", i, rep.status);
+                api_reply_clear(&rep);
+        }
+}
+
+static void route_needs_are_resolved(void **state) {
+        const struct api_context ctx = {.find_session = needs_find};
+        struct api_reply rep;
+        needs_call(&ctx, 1000, "pro", "GET", "/pro", NULL, &rep);
+        assert_true(json_is_true(json_object_get(rep.body, "caller")));
+        assert_string_equal(json_string_value(json_object_get(rep.body, "actor")), "810000000001");
+        api_reply_clear(&rep);
+        needs_call(&ctx, 1000, "pat", "GET", "/pat", NULL, &rep);
+        assert_string_equal(json_string_value(json_object_get(rep.body, "actor")), "185057800608491");
+        api_reply_clear(&rep);
+        /* root without a session: no caller */
+        needs_call(&ctx, 0, NULL, "GET", "/root", NULL, &rep);
+        assert_false(json_is_true(json_object_get(rep.body, "caller")));
+        api_reply_clear(&rep);
+        needs_call(&ctx, 1000, NULL, "GET", "/p/185057800608491/0123456789abcdef0123456789abcdef", NULL, &rep);
+        assert_string_equal(json_string_value(json_object_get(rep.body, "ins")), "185057800608491");
+        assert_string_equal(json_string_value(json_object_get(rep.body, "doc")), "0123456789abcdef0123456789abcdef");
+        assert_false(json_is_true(json_object_get(rep.body, "body")));
+        api_reply_clear(&rep);
+        needs_call(&ctx, 1000, NULL, "POST", "/body/185057800608491", "{\"a\": 1}", &rep);
+        assert_true(json_is_true(json_object_get(rep.body, "body")));
+        api_reply_clear(&rep);
+}
+
+/* Every route of carnetd that reads a dossier states the caller, the
+ * engine and {ins}; a route with {uid} under a dossier checks it. */
+static void carnet_routes_state_their_needs(void **state) {
+        size_t n;
+        const struct api_route *r = api_routes(&n);
+        for (size_t i = 0; i < n; i++) {
+                if (strncmp(r[i].path, "/v1/dossiers/{ins}", 18) == 0)
+                        assert_int_equal(r[i].needs & (API_NEED_SESSION | API_NEED_ENGINE | API_NEED_INS),
+                                         API_NEED_SESSION | API_NEED_ENGINE | API_NEED_INS);
+                if (strstr(r[i].path, "/documents/{uid}"))
+                        assert_true(r[i].needs & API_NEED_DOCUMENT);
+        }
 }
 
 int main(void) {
@@ -607,6 +752,9 @@ int main(void) {
                 cmocka_unit_test(route_match_bounds),
                 cmocka_unit_test(query_and_headers),
                 cmocka_unit_test(duplicate_query_parameter_is_400),
+                cmocka_unit_test(route_needs_are_checked_in_order),
+                cmocka_unit_test(route_needs_are_resolved),
+                cmocka_unit_test(carnet_routes_state_their_needs),
                 cmocka_unit_test(body_json_refuses_what_hides_mistakes),
                 cmocka_unit_test(body_json_accepts_an_object),
                 cmocka_unit_test(body_json_huge),

@@ -1,6 +1,8 @@
 /* tests/unit/test-res-dossiers.c: the dossier resources' handlers without
- * cards or HTTP: a real engine in a temporary folder, the caller given by
- * res_actor_test_override() instead of a card-signed session.  Covers the
+ * cards or HTTP: a real engine in a temporary folder, the caller's session
+ * found in the test's own table (api_context.find_session) instead of a
+ * card-signed one, each request run through its route's needs
+ * (api_invoke).  Covers the
  * error mapping (reason codes, statuses), the request checks (fields,
  * codes, base64, dates), deposits in both forms, reading the content as a
  * stream, masking, the access list, options, the trail and the chain, and
@@ -9,7 +11,6 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
-#include <pthread.h>
 #include <string.h>
 
 #include "api/routes.h"
@@ -20,25 +21,83 @@
 #include "api/access.h"
 #include "api/audit.h"
 #include "api/documents.h"
+#include "api/call.h"
 #include "api/dossiers.h"
+#include "api/notifications.h"
+#include "api/replies.h"
 #include "api/sessions.h"
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+/* The one live session of the tests: the actor's, its token the actor's
+ * session id. */
+static const struct dossier_actor *current;
 
-/* One request to handler h as actor a. */
+static enum p11_card_type card_type_of(enum access_card c) {
+        static const enum p11_card_type types[_ACCESS_CARD_MAX] = {
+                [ACCESS_CARD_CPS] = P11_CARD_CPS, [ACCESS_CARD_CPF] = P11_CARD_CPF,
+                [ACCESS_CARD_CPE] = P11_CARD_CPE, [ACCESS_CARD_CPA] = P11_CARD_CPA};
+        return types[c];
+}
+
+/* The session an actor would have (api_caller_from_session gives the
+ * actor back). */
+static int find_session(const struct api_context *ctx, const char *token, uid_t uid, struct session_info *ret) {
+        const struct dossier_actor *a = current;
+        if (!a || strcmp(token, a->session) != 0)
+                return -ENOENT;
+        memset(ret, 0, sizeof(*ret));
+        strcpy_bounded(ret->id, sizeof(ret->id), a->session);
+        if (a->kind == ACCESS_ACTOR_PATIENT) {
+                ret->kind = SESSION_PATIENT;
+                strcpy_bounded(ret->ins, sizeof(ret->ins), a->id);
+                return 0;
+        }
+        struct p11_identity *w = &ret->who;
+        ret->kind = SESSION_PROFESSIONAL;
+        strcpy_bounded(w->national_id, sizeof(w->national_id), a->id);
+        strcpy_bounded(w->surname, sizeof(w->surname), a->last_name);
+        strcpy_bounded(w->given_name, sizeof(w->given_name), a->first_name);
+        strcpy_bounded(w->profession, sizeof(w->profession), a->profession);
+        strcpy_bounded(w->specialty, sizeof(w->specialty), a->specialty ? a->specialty : "");
+        w->card_type = card_type_of(a->card);
+        ret->mode = a->mode == ACCESS_MODE_EMERGENCY     ? SESSION_MODE_EMERGENCY
+                    : a->mode == ACCESS_MODE_CALL_CENTRE ? SESSION_MODE_CALL_CENTRE
+                                                         : SESSION_MODE_NORMAL;
+        strcpy_bounded(ret->reason, sizeof(ret->reason), a->reason ? a->reason : "");
+        return 0;
+}
+
+/* Runs req through the needs of h's route, as the router would. */
+static void invoke(api_handler h, const struct api_request *req, struct api_reply *rep) {
+        size_t n;
+        const struct api_route *r = api_routes(&n);
+        for (size_t i = 0; i < n; i++)
+                if (r[i].handler == h) {
+                        memset(rep, 0, sizeof(*rep));
+                        assert_int_equal(api_invoke(&r[i], req, rep), 0);
+                        return;
+                }
+        fail_msg("no route for this handler");
+}
+
+/* One request to handler h as actor a (NULL: without a session). */
 static void run(struct fixture *f, const struct dossier_actor *a, api_handler h, const char *method, const char *path,
                 const struct api_kv *params, size_t n_params, const struct api_kv *query, size_t n_query,
                 const struct api_kv *headers, size_t n_headers, const char *body, struct api_reply *rep) {
-        struct api_context ctx = {.engine = f->e, .engine_lock = &lock};
+        struct api_context ctx = {.engine = f ? f->e : NULL, .find_session = find_session};
+        struct api_kv h2[8];
+        assert_true(n_headers < ELEMENTSOF(h2));
+        if (n_headers)
+                memcpy(h2, headers, n_headers * sizeof(*headers));
+        if (a)
+                h2[n_headers++] = (struct api_kv){API_SESSION_HEADER, a->session};
         struct api_request req = {
                 .ctx = &ctx, .method = method, .path = path, .body = body, .body_len = body ? strlen(body) : 0,
                 .params = params, .n_params = n_params, .query = query, .n_query = n_query,
-                .headers = headers, .n_headers = n_headers,
+                .headers = h2, .n_headers = n_headers,
         };
-        memset(rep, 0, sizeof(*rep));
-        res_actor_test_override(a);
-        assert_int_equal(h(&req, rep), 0);
-        res_actor_test_override(NULL);
+        current = a;
+        invoke(h, &req, rep);
+        current = NULL;
 }
 
 static const char *error_code(const struct api_reply *r) {
@@ -53,6 +112,13 @@ static const char *error_reason(const struct api_reply *r) {
         if (json_unpack(r->body, "{s:{s:{s:s}}}", "error", "details", "reason", &c) < 0)
                 return "";
         return c;
+}
+
+/* The reply is the error status + code; cleared. */
+static void expect_error(struct api_reply *rep, unsigned status, const char *code) {
+        assert_int_equal(rep->status, status);
+        assert_string_equal(error_code(rep), code);
+        api_reply_clear(rep);
 }
 
 static void open_dossier(struct fixture *f) {
@@ -161,22 +227,17 @@ static void codes(void **state) {
 }
 
 static void no_engine_is_503(void **state) {
-        struct api_context ctx = {0};
         struct api_kv p[] = {{"ins", INS}};
+        struct api_reply rep = {0};
+        run(NULL, &gp, res_documents_list, "GET", "/v1/dossiers/" INS "/documents", p, 1, NULL, 0, NULL, 0, NULL,
+            &rep);
+        expect_error(&rep, 503, "dossiers_unavailable");
+        /* and without a way to find sessions: no session manager */
+        struct api_context ctx = {0};
         struct api_request req = {.ctx = &ctx, .method = "GET", .path = "/v1/dossiers/" INS "/documents",
                                   .params = p, .n_params = 1};
-        struct api_reply rep = {0};
-        res_actor_test_override(&gp);
-        assert_int_equal(res_documents_list(&req, &rep), 0);
-        res_actor_test_override(NULL);
-        assert_int_equal(rep.status, 503);
-        assert_string_equal(error_code(&rep), "dossiers_unavailable");
-        api_reply_clear(&rep);
-        /* and without the override: no session manager */
-        assert_int_equal(res_documents_list(&req, &rep), 0);
-        assert_int_equal(rep.status, 503);
-        assert_string_equal(error_code(&rep), "sessions_unavailable");
-        api_reply_clear(&rep);
+        invoke(res_documents_list, &req, &rep);
+        expect_error(&rep, 503, "sessions_unavailable");
 }
 
 static void deposit_list_read(void **state) {
@@ -242,9 +303,7 @@ static void raw_deposit(void **state) {
         struct api_kv h2[] = {{"X-Carnet-Document", "{\"type_code\": \"18748-4\", \"class_code\": \"31\", "
                                                     "\"title\": \"Radio\", \"content_base64\": \"\"}"}};
         run(f, &gp, res_documents_post, "POST", "/", p, 1, NULL, 0, h2, 1, "x", &rep);
-        assert_int_equal(rep.status, 400);
-        assert_string_equal(error_code(&rep), "unknown_field");
-        api_reply_clear(&rep);
+        expect_error(&rep, 400, "unknown_field");
         assert_int_equal(list_count(f, &gp), 1);
 }
 
@@ -308,9 +367,7 @@ static void ins_checked(void **state) {
         struct api_reply rep;
         struct api_kv p[] = {{"ins", "185057800608490"}};
         run(f, &gp, res_documents_list, "GET", "/", p, 1, NULL, 0, NULL, 0, NULL, &rep);
-        assert_int_equal(rep.status, 422);
-        assert_string_equal(error_code(&rep), "bad_ins");
-        api_reply_clear(&rep);
+        expect_error(&rep, 422, "bad_ins");
         struct api_kv p2[] = {{"ins", INS}};
         run(f, &gp, res_documents_list, "GET", "/", p2, 1, NULL, 0, NULL, 0, NULL, &rep);
         assert_int_equal(rep.status, 404);
@@ -319,9 +376,7 @@ static void ins_checked(void **state) {
         api_reply_clear(&rep);
         struct api_kv p3[] = {{"ins", INS}, {"uid", "XYZ"}};
         run(f, &gp, res_document_get, "GET", "/", p3, 2, NULL, 0, NULL, 0, NULL, &rep);
-        assert_int_equal(rep.status, 404);
-        assert_string_equal(error_code(&rep), "no_such_document");
-        api_reply_clear(&rep);
+        expect_error(&rep, 404, "no_such_document");
 }
 
 /* The patient masks: the nurse (authorised) loses the document, the gp
@@ -445,10 +500,9 @@ static void access_options_trail(void **state) {
         assert_string_equal(json_string_value(json_object_get(last, "action")), "read-trail");
         api_reply_clear(&rep);
 
-        struct api_context ctx = {.engine = f->e, .engine_lock = &lock};
+        struct api_context ctx = {.engine = f->e};
         struct api_request req = {.ctx = &ctx, .method = "GET", .path = "/v1/audit/verify", .uid = 0};
-        memset(&rep, 0, sizeof(rep));
-        assert_int_equal(res_audit_verify(&req, &rep), 0);
+        invoke(res_audit_verify, &req, &rep);
         assert_int_equal(rep.status, 200);
         assert_true(json_is_true(json_object_get(rep.body, "intact")));
         api_reply_clear(&rep);
@@ -460,9 +514,7 @@ static void lifecycle(void **state) {
         open_dossier(f);
         struct api_kv pi[] = {{"ins", INS}};
         run(f, &patient, res_dossier_reactivate, "POST", "/", pi, 1, NULL, 0, NULL, 0, NULL, &rep);
-        assert_int_equal(rep.status, 409);
-        assert_string_equal(error_code(&rep), "dossier_open");
-        api_reply_clear(&rep);
+        expect_error(&rep, 409, "dossier_open");
         run(f, &gp, res_dossier_close, "POST", "/", pi, 1, NULL, 0, NULL, 0, NULL, &rep);
         assert_int_equal(rep.status, 403);
         api_reply_clear(&rep);
@@ -470,9 +522,7 @@ static void lifecycle(void **state) {
         assert_int_equal(rep.status, 200);
         api_reply_clear(&rep);
         deposit(f, &gp, REPORT, &rep);
-        assert_int_equal(rep.status, 409);
-        assert_string_equal(error_code(&rep), "dossier_closed");
-        api_reply_clear(&rep);
+        expect_error(&rep, 409, "dossier_closed");
         run(f, &gp, res_dossier_consent, "POST", "/", pi, 1, NULL, 0, NULL, 0, "{\"consent\": false}", &rep);
         assert_int_equal(rep.status, 400);
         api_reply_clear(&rep);
@@ -485,20 +535,23 @@ static void lifecycle(void **state) {
         api_reply_clear(&rep);
 }
 
+/* a test with a fresh engine (dossier-fixture.h) */
+#define WITH_ENGINE(t) cmocka_unit_test_setup_teardown(t, fixture_setup, fixture_teardown)
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(denial_statuses),
                 cmocka_unit_test(times),
                 cmocka_unit_test(base64),
                 cmocka_unit_test(codes),
-                cmocka_unit_test_setup_teardown(no_engine_is_503, fixture_setup, fixture_teardown),
-                cmocka_unit_test_setup_teardown(deposit_list_read, fixture_setup, fixture_teardown),
-                cmocka_unit_test_setup_teardown(raw_deposit, fixture_setup, fixture_teardown),
-                cmocka_unit_test_setup_teardown(bad_requests_change_nothing, fixture_setup, fixture_teardown),
-                cmocka_unit_test_setup_teardown(ins_checked, fixture_setup, fixture_teardown),
-                cmocka_unit_test_setup_teardown(masking_and_holds, fixture_setup, fixture_teardown),
-                cmocka_unit_test_setup_teardown(access_options_trail, fixture_setup, fixture_teardown),
-                cmocka_unit_test_setup_teardown(lifecycle, fixture_setup, fixture_teardown),
+                WITH_ENGINE(no_engine_is_503),
+                WITH_ENGINE(deposit_list_read),
+                WITH_ENGINE(raw_deposit),
+                WITH_ENGINE(bad_requests_change_nothing),
+                WITH_ENGINE(ins_checked),
+                WITH_ENGINE(masking_and_holds),
+                WITH_ENGINE(access_options_trail),
+                WITH_ENGINE(lifecycle),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

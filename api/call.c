@@ -1,0 +1,142 @@
+/* api/call.c: the checks of a route's needs (call.h). */
+#include <errno.h>
+#include <string.h>
+
+#include "context.h"
+#include "lib/macro.h"
+#include "lib/nir.h"
+#include "call.h"
+
+enum access_card res_card_of(enum p11_card_type t) {
+        switch (t) {
+        case P11_CARD_CPS: return ACCESS_CARD_CPS;
+        case P11_CARD_CPF: return ACCESS_CARD_CPF;
+        case P11_CARD_CPE: return ACCESS_CARD_CPE;
+        default: return ACCESS_CARD_CPA;
+        }
+}
+
+void api_caller_from_session(struct api_caller *c) {
+        const struct session_info *si = &c->si;
+        c->present = true;
+        if (si->kind == SESSION_PATIENT) {
+                c->a = (struct dossier_actor){
+                        .kind = ACCESS_ACTOR_PATIENT,
+                        .id = si->ins,
+                        .mode = ACCESS_MODE_NORMAL,
+                        .session = si->id,
+                };
+                return;
+        }
+        const struct p11_identity *w = &si->who;
+        c->a = (struct dossier_actor){
+                .kind = ACCESS_ACTOR_PROFESSIONAL,
+                .id = w->national_id,
+                .profession = w->profession,
+                .specialty = w->specialty[0] ? w->specialty : NULL,
+                .last_name = w->surname,
+                .first_name = w->given_name,
+                .card = res_card_of(w->card_type),
+                .practice = ACCESS_PRACTICE_CARE,
+                .mode = si->mode == SESSION_MODE_EMERGENCY     ? ACCESS_MODE_EMERGENCY
+                        : si->mode == SESSION_MODE_CALL_CENTRE ? ACCESS_MODE_CALL_CENTRE
+                                                               : ACCESS_MODE_NORMAL,
+                .reason = si->reason[0] ? si->reason : NULL,
+                .session = si->id,
+        };
+}
+
+int api_sessions_find(const struct api_context *ctx, const char *token, uid_t uid, struct session_info *ret) {
+        if (!ctx->sessions)
+                return -EHOSTDOWN;
+        return sessions_lookup(ctx->sessions, token, uid, ret);
+}
+
+/* The caller of req through ctx->find_session, of the kind `needs` asks
+ * for; 503, 401 or 403 otherwise. */
+static int resolve_caller(const struct api_request *req, unsigned needs, struct api_caller *ret,
+                          struct api_reply *err) {
+        const char *token = api_header(req, API_SESSION_HEADER);
+
+        if (needs & API_NEED_ROOT_OK && req->uid == 0)
+                return 0;
+        if (!req->ctx || !req->ctx->find_session)
+                return api_error(err, 503, "sessions_unavailable", "carnetd runs without sessions"), -EHOSTDOWN;
+        if (!token)
+                return api_error(err, 401, "no_session",
+                                 "this call needs a session: open one with POST /v1/sessions (or "
+                                 "/v1/patient-sessions) and send its token in " API_SESSION_HEADER), -ENOENT;
+        if (req->ctx->find_session(req->ctx, token, req->uid, &ret->si) < 0)
+                /* another uid's token is reported like an unknown one */
+                return api_error(err, 401, "no_session",
+                                 "no live session for this token (logged out, card removed, idle too long, "
+                                 "or opened by another user)"), -ENOENT;
+        if (needs & API_NEED_PROFESSIONAL && ret->si.kind != SESSION_PROFESSIONAL)
+                return api_error(err, 403, "professional_only", "this call needs a professional session (CPS card)"),
+                       -EPERM;
+        if (needs & API_NEED_PATIENT && ret->si.kind != SESSION_PATIENT)
+                return api_error(err, 403, "patient_only", "this call needs the patient's own session (Carte Vitale "
+                                                           "and secret)"), -EPERM;
+        api_caller_from_session(ret);
+        return 0;
+}
+
+/* The {ins} and {uid} path parameters, as needs asks. */
+static int check_params(const struct api_request *req, unsigned needs, struct api_call *c, struct api_reply *err) {
+        if (needs & API_NEED_INS) {
+                const char *ins = api_path_param(req, "ins");
+                int r = ins ? nir_check(ins) : -EINVAL;
+                if (r < 0)
+                        return api_error_details(err, 422, "bad_ins",
+                                                 json_pack("{s:s}", "problem", r == -EBADMSG ? "wrong key" : "malformed"),
+                                                 "the INS must be a NIR of 15 characters with a valid key"), -EINVAL;
+                c->ins = ins;
+        }
+        if (needs & API_NEED_DOCUMENT) {
+                const char *uid = api_path_param(req, "uid");
+                if (!uid || strlen(uid) != DOSSIER_UID_SIZE - 1 ||
+                    strspn(uid, "0123456789abcdef") != DOSSIER_UID_SIZE - 1)
+                        return api_error_details(err, 404, "no_such_document",
+                                                 json_pack("{s:s}", "reason", "deny-no-document"),
+                                                 "no such document (a document id is 32 lower-case hexadecimal "
+                                                 "characters)"), -ENOENT;
+                c->document = uid;
+        }
+        return 0;
+}
+
+/* Every check of needs, in the order call.h gives. */
+static int prepare(const struct api_request *req, unsigned needs, struct api_call *c, struct api_reply *err) {
+        if (needs & (API_NEED_SESSION | API_NEED_PROFESSIONAL | API_NEED_PATIENT) &&
+            resolve_caller(req, needs, &c->caller, err) < 0)
+                return -EPERM;
+        if (needs & API_NEED_SESSIONS && (!req->ctx || !req->ctx->sessions))
+                return api_error(err, 503, "sessions_unavailable", "carnetd runs without sessions"), -EHOSTDOWN;
+        if (needs & API_NEED_ENGINE) {
+                if (!req->ctx || !req->ctx->engine)
+                        return api_error(err, 503, "dossiers_unavailable", "carnetd runs without its dossier store"),
+                               -EHOSTDOWN;
+                c->engine = req->ctx->engine;
+        }
+        if (check_params(req, needs, c, err) < 0)
+                return -EINVAL;
+        if (needs & API_NEED_BODY && api_body_json(req, &c->body, err) < 0)
+                return -EINVAL;
+        return 0;
+}
+
+int api_invoke(const struct api_route *route, const struct api_request *req, struct api_reply *ret) {
+        struct api_call c = {0};
+        struct api_request r = *req;
+
+        if (prepare(req, route->needs, &c, ret) < 0) {
+                json_decref(c.body);
+                secure_zero(&c, sizeof(c));
+                return ret->body ? 0 : -ENOMEM;
+        }
+        r.call = &c;
+        int rc = route->handler(&r, ret);
+        json_decref(c.body);
+        secure_zero(&c, sizeof(c));
+        return rc;
+}
