@@ -45,7 +45,7 @@ int res_access_list(const struct api_request *req, struct api_reply *ret) {
         return api_ok(ret, 200, json_pack("{s:s,s:o}", "ins", ins, "professionals", a));
 }
 
-/* idNat_PS: "8" + 11-digit RPPS or "0" + 9-digit ADELI (domain.md s. 5). */
+/* idNat_PS: "8" + 11-digit RPPS or "0" + 9-digit ADELI (docs/rules.md §5). */
 static bool national_id_valid(const char *s) {
         size_t n = s ? strlen(s) : 0;
         if (strspn(s ? s : "", "0123456789") != n)

@@ -18,7 +18,7 @@
 #define MEDICINES_TEXT_MAX 1024
 #define NOT_VISIBLE_WARNING "this document is not visible to the patient"
 
-/* Type codes carnet knows (domain.md s. 4) and the section each belongs
+/* Type codes carnet knows (docs/rules.md §4) and the section each belongs
  * to: carnet's grouping into the eight original rubriques. */
 static const struct {
         const char *code;
@@ -163,7 +163,7 @@ static json_t *doc_json(const struct dossier_doc *d) {
 /* ---- search -------------------------------------------------------------- */
 
 /* GET /v1/dossiers/{ins}/documents: without status/from/to the first,
- * automatic search of domain.md s. 4 (approved documents deposited in the
+ * automatic search of docs/rules.md §4 (approved documents deposited in the
  * last 2 years); filters narrow what the engine lets the caller see. */
 int res_documents_list(const struct api_request *req, struct api_reply *ret) {
         static const char *const params[] = {"section", "class", "type", "status", "from", "to", NULL};

@@ -12,7 +12,7 @@
  *                                                       place: visible to the patient
  *
  * Type and class codes are checked against the codes carnet knows
- * (domain.md s. 4): an unknown one is 422.  The sections (rubriques) are
+ * (docs/rules.md §4): an unknown one is 422.  The sections (rubriques) are
  * carnet's grouping of those codes, docs/api.md lists it. */
 #pragma once
 

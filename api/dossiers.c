@@ -275,7 +275,7 @@ int res_dossier_delete(const struct api_request *req, struct api_reply *ret) {
 
 /* POST /v1/dossiers/{ins}/consent {"consent": true}: the professional's
  * explicit action recording that the patient, informed, agreed to their
- * access (domain.md s. 2: never recorded by the software on its own). */
+ * access (docs/rules.md §2: never recorded by the software on its own). */
 int res_dossier_consent(const struct api_request *req, struct api_reply *ret) {
         static const char *const fields[] = {"consent", NULL};
         const struct api_call *c = req->call;

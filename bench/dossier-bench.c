@@ -143,7 +143,7 @@ struct doc_kind {
         bool medicines;
 };
 
-/* A consultation-heavy mix of domain.md s. 4 types; lab and imaging
+/* A consultation-heavy mix of docs/rules.md §4 types; lab and imaging
  * trigger the duplicate-exam query, prescriptions the interaction one. */
 static const struct doc_kind kinds[] = {
         { "11488-4", "10", "Compte rendu de consultation", false },

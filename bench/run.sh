@@ -11,21 +11,11 @@
 set -u
 build=${1:?usage: bench/run.sh BUILD [--smoke]}
 [ "${2:-}" != --smoke ] || export BENCH_SMOKE=1
-pass=0
-fail=0
-failed=""
+. tests/tally.sh
 for s in bench/run-*.sh; do
         [ -f "$s" ] || continue
-        name=$(basename "$s" .sh)
         echo "== $s"
-        if bash "$s" "$build"; then
-                pass=$((pass + 1))
-                echo "ok   $name"
-        else
-                fail=$((fail + 1))
-                failed="$failed $name"
-                echo "FAIL $name"
-        fi
+        bash "$s" "$build"
+        tally "$(basename "$s" .sh)" $?
 done
-echo "bench: $pass passed, $fail failed"
-[ -z "$failed" ] || { echo "bench failed:$failed" >&2; exit 1; }
+tally_end bench

@@ -37,23 +37,21 @@ static int dossier_create(const struct ctl *ctl, int argc, char **argv) {
                 {"no-consent", no_argument, NULL, 'C'},    {"test-ins", no_argument, NULL, 't'},
                 {},
         };
-        const char *nir = NULL, *reader = NULL;
-        long index = -1;
-        int consent = -1, test = 0, c;
+        struct ctl_person p = CTL_PERSON_INIT;
+        int consent = -1, test = 0, c, r;
 
         optind = 0;
         while ((c = getopt_long(argc, argv, "i:n:r:cCt", opts, NULL)) >= 0) {
                 switch (c) {
-                case 'i':
-                        if (ctl_person_index(optarg, &index))
-                                return CTL_EXIT_USAGE;
-                        break;
-                case 'n': nir = optarg; break;
-                case 'r': reader = optarg; break;
                 case 'c': consent = 1; break;
                 case 'C': consent = 0; break;
                 case 't': test = 1; break;
-                default: SUB_USAGE("create");
+                default:
+                        if ((r = ctl_person_option(c, optarg, &p)) == 1)
+                                break;
+                        if (r)
+                                return r;
+                        SUB_USAGE("create");
                 }
         }
         if (ctl_operands("dossier create", argc - optind, 0, 0))
@@ -63,17 +61,17 @@ static int dossier_create(const struct ctl *ctl, int argc, char **argv) {
                                 "or --no-consent\n");
                 return CTL_EXIT_USAGE;
         }
-        if (ctl_person_one(nir, index))
+        if (ctl_person_one(p.nir, p.index))
                 return CTL_EXIT_USAGE;
         json_t *body = json_pack("{s:b}", "consent", consent);
         if (!body)
                 return CTL_EXIT_REFUSED;
-        if (nir)
-                json_object_set_new(body, "nir", json_string(nir));
+        if (p.nir)
+                json_object_set_new(body, "nir", json_string(p.nir));
         else
-                json_object_set_new(body, "index", json_integer(index >= 0 ? index : 0));
-        if (reader)
-                json_object_set_new(body, "reader", json_string(reader));
+                json_object_set_new(body, "index", json_integer(p.index >= 0 ? p.index : 0));
+        if (p.reader)
+                json_object_set_new(body, "reader", json_string(p.reader));
         if (test)
                 json_object_set_new(body, "ins_oid", json_string(INS_OID_TEST));
         return ctl_run(ctl, "POST", "/v1/dossiers", body, print_created, NULL);

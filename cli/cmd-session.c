@@ -83,6 +83,45 @@ static const struct login_kind patient_login = {
         TOKEN_PATIENT, "/v1/patient-sessions", "secret", "Patient secret: ", "secret", SECRET_MAX,
 };
 
+/* Reads the secret (without echo, or from stdin) into secret; a CTL_EXIT_*
+ * code, with the message, when it cannot be had. */
+static int read_secret(const struct login_kind *k, bool from_stdin, char *secret) {
+        int r = secret_read(k->prompt, from_stdin, secret, k->max + 1);
+        if (r == -E2BIG) {
+                fprintf(stderr, "carnetctl: %s too long (at most %zu characters)\n", k->what, k->max);
+                return CTL_EXIT_USAGE;
+        }
+        if (r == -ENODATA) {
+                fprintf(stderr, "carnetctl: no %s given\n", k->what);
+                return CTL_EXIT_USAGE;
+        }
+        if (r < 0) {
+                fprintf(stderr, "carnetctl: cannot read the %s: %s\n", k->what, strerror(-r));
+                return CTL_EXIT_USAGE;
+        }
+        return CTL_EXIT_OK;
+}
+
+/* Tells the user about the session just opened, its token in path. */
+static void print_opened(const struct ctl *ctl, const struct login_kind *k, json_t *session, const char *path) {
+        if (ctl->json) {
+                json_t *out = json_pack("{s:O,s:s}", "session", session, "session_file", path);
+                if (out)
+                        ctl_print_json(out);
+                json_decref(out);
+        } else if (k->token == TOKEN_PATIENT) {
+                printf("patient session %s opened for INS %s on %s; token in %s\n", show_str(session, "id", "?"),
+                       show_str(json_object_get(session, "patient"), "ins", "?"), show_str(session, "reader", "?"),
+                       path);
+                printf("act as the patient with: carnetctl --patient COMMAND\n");
+        } else {
+                printf("logged in: ");
+                print_professional(json_object_get(session, "professional"));
+                printf("session %s on %s; token in %s\n", show_str(session, "id", "?"),
+                       show_str(session, "reader", "?"), path);
+        }
+}
+
 /* Reads the secret, opens the session, stores or prints its token.
  * extra: the body's other members (stolen). */
 static int open_session(const struct ctl *ctl, const struct login_kind *k, bool from_stdin, json_t *extra,
@@ -101,19 +140,9 @@ static int open_session(const struct ctl *ctl, const struct login_kind *k, bool 
                          strerror(-r));
                 return ctl_unreachable(r, err);
         }
-        r = secret_read(k->prompt, from_stdin, secret, k->max + 1);
-        if (r == -E2BIG) {
-                fprintf(stderr, "carnetctl: %s too long (at most %zu characters)\n", k->what, k->max);
-                return CTL_EXIT_USAGE;
-        }
-        if (r == -ENODATA) {
-                fprintf(stderr, "carnetctl: no %s given\n", k->what);
-                return CTL_EXIT_USAGE;
-        }
-        if (r < 0) {
-                fprintf(stderr, "carnetctl: cannot read the %s: %s\n", k->what, strerror(-r));
-                return CTL_EXIT_USAGE;
-        }
+        r = read_secret(k, from_stdin, secret);
+        if (r != CTL_EXIT_OK)
+                return r;
         r = login_body(k->key, secret, more, body, sizeof(body));
         secure_zero(secret, sizeof(secret));
         if (r < 0) {
@@ -141,33 +170,14 @@ static int open_session(const struct ctl *ctl, const struct login_kind *k, bool 
                 fprintf(stderr, "carnetctl: the session is open but its token could not be stored in %s: %s\n", path,
                         strerror(-r));
                 fprintf(stderr, "carnetctl: take the card out to end it, or log in with --print-token\n");
-                secure_zero((char *)token, strlen(token));
-                secure_zero(rep.body, rep.len);
-                client_reply_clear(&rep);
-                return CTL_EXIT_REFUSED;
+                r = CTL_EXIT_REFUSED;
         }
         secure_zero((char *)token, strlen(token));
         secure_zero(rep.body, rep.len);
-        if (!print_token) {
-                if (ctl->json) {
-                        json_t *out = json_pack("{s:O,s:s}", "session", session, "session_file", path);
-                        if (out)
-                                ctl_print_json(out);
-                        json_decref(out);
-                } else if (k->token == TOKEN_PATIENT) {
-                        printf("patient session %s opened for INS %s on %s; token in %s\n", show_str(session, "id", "?"),
-                               show_str(json_object_get(session, "patient"), "ins", "?"),
-                               show_str(session, "reader", "?"), path);
-                        printf("act as the patient with: carnetctl --patient COMMAND\n");
-                } else {
-                        printf("logged in: ");
-                        print_professional(json_object_get(session, "professional"));
-                        printf("session %s on %s; token in %s\n", show_str(session, "id", "?"),
-                               show_str(session, "reader", "?"), path);
-                }
-        }
+        if (!print_token && r == 0)
+                print_opened(ctl, k, session, path);
         client_reply_clear(&rep);
-        return CTL_EXIT_OK;
+        return r; /* CTL_EXIT_OK, or CTL_EXIT_REFUSED when the token could not be stored */
 }
 
 /* A string member for a body; false (after saying so) when it is not
@@ -224,22 +234,19 @@ static int patient_login_cmd(const struct ctl *ctl, int argc, char **argv) {
                 {},
         };
         bool from_stdin = false, print_token = false;
-        const char *reader = NULL, *nir = NULL;
-        long index = -1;
-        int c;
+        struct ctl_person p = CTL_PERSON_INIT;
+        int c, r;
 
         optind = 0;
         while ((c = getopt_long(argc, argv, "+si:n:r:t", opts, NULL)) >= 0) {
                 switch (c) {
                 case 's': from_stdin = true; break;
-                case 'i':
-                        if (ctl_person_index(optarg, &index))
-                                return CTL_EXIT_USAGE;
-                        break;
-                case 'n': nir = optarg; break;
-                case 'r': reader = optarg; break;
                 case 't': print_token = true; break;
                 default:
+                        if ((r = ctl_person_option(c, optarg, &p)) == 1)
+                                break;
+                        if (r)
+                                return r;
                         fprintf(stderr, "carnetctl: see carnetctl patient --help\n");
                         return CTL_EXIT_USAGE;
                 }
@@ -249,17 +256,17 @@ static int patient_login_cmd(const struct ctl *ctl, int argc, char **argv) {
                                 "command line (it is asked for, or read from standard input)\n");
                 return CTL_EXIT_USAGE;
         }
-        if (ctl_person_one(nir, index))
+        if (ctl_person_one(p.nir, p.index))
                 return CTL_EXIT_USAGE;
         json_t *extra = json_object();
         if (!extra)
                 return CTL_EXIT_REFUSED;
-        if ((reader && !set_text(extra, "reader", reader)) || (nir && !set_text(extra, "nir", nir))) {
+        if ((p.reader && !set_text(extra, "reader", p.reader)) || (p.nir && !set_text(extra, "nir", p.nir))) {
                 json_decref(extra);
                 return CTL_EXIT_USAGE;
         }
-        if (!nir)
-                json_object_set_new(extra, "index", json_integer(index >= 0 ? index : 0));
+        if (!p.nir)
+                json_object_set_new(extra, "index", json_integer(p.index >= 0 ? p.index : 0));
         return open_session(ctl, &patient_login, from_stdin, extra, print_token);
 }
 

@@ -285,6 +285,15 @@ int ctl_person_index(const char *arg, long *ret) {
         return 0;
 }
 
+int ctl_person_option(int c, const char *arg, struct ctl_person *p) {
+        switch (c) {
+        case 'i': return ctl_person_index(arg, &p->index) ? CTL_EXIT_USAGE : 1;
+        case 'n': p->nir = arg; return 1;
+        case 'r': p->reader = arg; return 1;
+        default: return 0;
+        }
+}
+
 int ctl_person_one(const char *nir, long index) {
         if (nir && index >= 0) {
                 fprintf(stderr, "carnetctl: --index and --nir both name the person: give one\n");

@@ -123,6 +123,17 @@ int ctl_person_index(const char *arg, long *ret);
  * are given, else 0. */
 int ctl_person_one(const char *nir, long index);
 
+/* The options that name a person on a Carte Vitale, shared by the
+ * commands that act for one: --index N, --nir NIR, --reader NAME. */
+struct ctl_person {
+        const char *nir, *reader;
+        long index; /* -1: not given */
+};
+#define CTL_PERSON_INIT {.index = -1}
+/* Takes getopt's option c into p: 1 when it was 'i', 'n' or 'r', 0 when
+ * it is another option, CTL_EXIT_USAGE (said) for a bad --index. */
+int ctl_person_option(int c, const char *arg, struct ctl_person *p);
+
 struct option;
 /* Parses the arguments of a sub of group with one option, opt: *ret is
  * set to its argument ("" for a flag) when given.  Then exactly operands

@@ -124,7 +124,7 @@ static bool action_needs_doc(enum access_action a) {
                a == ACCESS_ACTION_ARCHIVE || a == ACCESS_ACTION_MASK || a == ACCESS_ACTION_RELEASE_HOLD;
 }
 
-/* Actions only the patient may perform on their dossier (domain.md s. 3). */
+/* Actions only the patient may perform on their dossier (docs/rules.md §3). */
 static bool action_patient_only(enum access_action a) {
         return a == ACCESS_ACTION_MASK || a == ACCESS_ACTION_MANAGE_ACCESS || a == ACCESS_ACTION_SET_OPTIONS ||
                a == ACCESS_ACTION_CLOSE || a == ACCESS_ACTION_REACTIVATE || a == ACCESS_ACTION_DESTROY ||
@@ -159,7 +159,7 @@ static bool request_valid(const struct access_request *req) {
 }
 
 /* carnet's own jobs: the retention purge of closed dossiers and the
- * automatic end of a hold after one month (domain.md s. 3). */
+ * automatic end of a hold after one month (docs/rules.md §3). */
 static int decide_system(const struct access_request *req, struct access_decision *ret) {
         switch (req->action) {
         case ACCESS_ACTION_PURGE:
@@ -180,7 +180,7 @@ static int decide_system(const struct access_request *req, struct access_decisio
         }
 }
 
-/* The patient on their own dossier (domain.md s. 3): reads everything but
+/* The patient on their own dossier (docs/rules.md §3): reads everything but
  * held-back documents, deposits only in their personal space (class 90),
  * controls masking, the access list, opt-outs, closure and destruction. */
 static int decide_patient(const struct access_request *req, struct access_decision *ret) {
@@ -286,7 +286,7 @@ static enum access_reason professional_gate(const struct access_request *req) {
         if (a == ACCESS_ACTION_PURGE)
                 return ACCESS_DENY_SYSTEM_ONLY;
 
-        /* only CPS or CPF holders read documents (domain.md s. 5) */
+        /* only CPS or CPF holders read documents (docs/rules.md §5) */
         if ((a == ACCESS_ACTION_LIST || a == ACCESS_ACTION_READ) &&
             req->card != ACCESS_CARD_CPS && req->card != ACCESS_CARD_CPF)
                 return ACCESS_DENY_CARD_TYPE;
@@ -381,7 +381,7 @@ static enum access_reason professional_document(const struct access_request *req
         }
 }
 
-/* A professional (domain.md s. 2 and 6). Order matters and is the
+/* A professional (docs/rules.md §2 and 6). Order matters and is the
  * documented precedence: block, dossier state, who may do the action, card,
  * mode, restricted practice, authorisation for the mode, then the
  * document-level rules (matrix, masking, authorship). */

@@ -3,7 +3,7 @@
  * access_decide() is pure: it reads only the request (which carries every
  * fact it needs: actor, mode, dossier state, the actor's relation to the
  * dossier, the document, the profession x type table) and writes only the
- * decision. It applies domain.md sections 2, 3 and 6; docs/dossier-engine.md
+ * decision. It applies docs/rules.md §2, §3 and §6; docs/dossier-engine.md
  * lists each rule with its source. Anything not explicitly allowed is
  * denied, and every denial names a stable reason code. */
 #pragma once
@@ -23,7 +23,7 @@ enum access_actor_kind {
         _ACCESS_ACTOR_MAX,
 };
 
-/* Card types (domain.md section 5). */
+/* Card types (docs/rules.md §5). */
 enum access_card {
         ACCESS_CARD_CPS = 0, /* professional */
         ACCESS_CARD_CPF = 1, /* in training */

@@ -111,10 +111,8 @@ int dossier_list_access(struct dossier_engine *e, const struct dossier_actor *ac
                         list = nl;
                         a = &list[n++];
                         *a = (struct dossier_access_entry) {};
-                        de_copy_column(a->id_nat, sizeof(a->id_nat), st, 0);
-                        de_copy_column(a->last_name, sizeof(a->last_name), st, 1);
-                        de_copy_column(a->first_name, sizeof(a->first_name), st, 2);
-                        de_copy_column(a->profession, sizeof(a->profession), st, 3);
+                        de_copy_columns(st, 0, DE_COL(a->id_nat), DE_COL(a->last_name), DE_COL(a->first_name),
+                                        DE_COL(a->profession));
                         a->relation = (enum access_relation) sqlite3_column_int(st, 4);
                         a->blocked = sqlite3_column_int(st, 5);
                         a->sees_masked = sqlite3_column_int(st, 6);

@@ -126,7 +126,7 @@ static bool may_see_row(struct dossier_engine *e, const struct dossier_actor *ac
 }
 
 /* The duplicate-exam alert: the same exam type, one the actor may see,
- * within the window around the new one's date (domain.md s. 1). */
+ * within the window around the new one's date (docs/rules.md §1). */
 static int exam_alert(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
                       const struct dstate *ds, const struct dossier_doc_meta *m, int64_t doc_id, int64_t now,
                       struct dossier_warnings *w) {
@@ -178,7 +178,7 @@ static void interaction_warnings(struct dossier_engine *e, char mine[][INTERACTI
 
 /* Care-coordination alerts for a new document (doc_id already inserted):
  * the same exam type within the window, and interacting medicines between
- * the new prescription and current treatments (domain.md s. 1). */
+ * the new prescription and current treatments (docs/rules.md §1). */
 static int alerts(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
                   const struct dstate *ds, const struct dossier_doc_meta *m, int64_t doc_id, int64_t now,
                   struct dossier_warnings *w) {

@@ -127,9 +127,7 @@ int de_load_doc(struct dossier_engine *e, int64_t dossier_id, const char *uid, i
         d->ad = de_row_access_doc(st, now);
         d->masked = d->ad.masked;
         /* copies that outlive the statement */
-        de_copy_column(d->type_code, sizeof(d->type_code), st, 1);
-        de_copy_column(d->class_code, sizeof(d->class_code), st, 2);
-        de_copy_column(d->author_id, sizeof(d->author_id), st, 3);
+        de_copy_columns(st, 1, DE_COL(d->type_code), DE_COL(d->class_code), DE_COL(d->author_id));
         d->ad.type_code = d->type_code;
         d->ad.class_code = d->class_code;
         d->ad.author_id = d->author_id;

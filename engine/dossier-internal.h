@@ -89,6 +89,18 @@ const char *de_nz(const char *s);
 
 void de_copy_column(char *dst, size_t size, sqlite3_stmt *st, int col);
 
+/* A run of text columns first, first + 1, ... copied into bounded
+ * buffers: de_copy_columns(st, 1, DE_COL(d->uid), DE_COL(d->title)). */
+struct de_col {
+        char *dst;
+        size_t size;
+};
+#define DE_COL(buf) ((struct de_col) {(buf), sizeof(buf)})
+#define de_copy_columns(st, first, ...)                                                        \
+        de_copy_column_run((st), (first), (const struct de_col[]) {__VA_ARGS__},                \
+                           sizeof((const struct de_col[]) {__VA_ARGS__}) / sizeof(struct de_col))
+void de_copy_column_run(sqlite3_stmt *st, int first, const struct de_col *cols, size_t n);
+
 /* A C string field: required ones must be non-empty. */
 int de_text_field(const char *s, size_t max, bool required);
 
@@ -165,7 +177,7 @@ int de_notify(struct dossier_engine *e, int64_t dossier_id, const char *recipien
 /* After an allowed access by a professional: an emergency access is told
  * to the patient and to each médecin traitant (once per session), and the
  * first access of a professional new to this dossier is told to the
- * patient if they chose to be notified (domain.md s. 2, 3, 7). */
+ * patient if they chose to be notified (docs/rules.md §2, 3, 7). */
 int de_after_allow(struct dossier_engine *e, const struct dossier_actor *actor, const struct dstate *ds,
                    int64_t now, int64_t seq);
 

@@ -301,12 +301,9 @@ static int read_traits(struct dossier_engine *e, const struct dstate *ds, struct
         info->destroyed_at = sqlite3_column_int64(st, 7);
         info->traits_shown = info->decision.allow && ds->status != ACCESS_DOSSIER_DESTROYED;
         if (info->traits_shown) {
-                de_copy_column(info->ins_oid, sizeof(info->ins_oid), st, 0);
-                de_copy_column(info->birth_name, sizeof(info->birth_name), st, 1);
-                de_copy_column(info->first_names, sizeof(info->first_names), st, 2);
-                de_copy_column(info->birth_date, sizeof(info->birth_date), st, 3);
-                de_copy_column(info->sex, sizeof(info->sex), st, 4);
-                de_copy_column(info->birth_place, sizeof(info->birth_place), st, 5);
+                de_copy_columns(st, 0, DE_COL(info->ins_oid), DE_COL(info->birth_name),
+                                DE_COL(info->first_names), DE_COL(info->birth_date), DE_COL(info->sex),
+                                DE_COL(info->birth_place));
         }
         return 0;
 }

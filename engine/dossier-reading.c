@@ -22,16 +22,9 @@ static const char sql_content[] = "SELECT content FROM contents WHERE doc_id = ?
 /* Fills d and ad from a row of DOC_COLUMNS. */
 static void doc_from_row(sqlite3_stmt *st, int64_t now, struct dossier_doc *d, struct access_doc *ad) {
         *d = (struct dossier_doc) {};
-        de_copy_column(d->uid, sizeof(d->uid), st, 1);
-        de_copy_column(d->type_code, sizeof(d->type_code), st, 2);
-        de_copy_column(d->class_code, sizeof(d->class_code), st, 3);
-        de_copy_column(d->format_code, sizeof(d->format_code), st, 4);
-        de_copy_column(d->mime, sizeof(d->mime), st, 5);
-        de_copy_column(d->title, sizeof(d->title), st, 6);
-        de_copy_column(d->author_id, sizeof(d->author_id), st, 7);
-        de_copy_column(d->institution, sizeof(d->institution), st, 8);
-        de_copy_column(d->role, sizeof(d->role), st, 9);
-        de_copy_column(d->specialty, sizeof(d->specialty), st, 10);
+        de_copy_columns(st, 1, DE_COL(d->uid), DE_COL(d->type_code), DE_COL(d->class_code),
+                        DE_COL(d->format_code), DE_COL(d->mime), DE_COL(d->title), DE_COL(d->author_id),
+                        DE_COL(d->institution), DE_COL(d->role), DE_COL(d->specialty));
         d->created_at = sqlite3_column_int64(st, 11);
         d->deposited_at = sqlite3_column_int64(st, 12);
         d->size = sqlite3_column_int64(st, 13);

@@ -52,6 +52,11 @@ void de_copy_column(char *dst, size_t size, sqlite3_stmt *st, int col) {
         (void) strcpy_bounded(dst, size, t ? (const char *) t : "");
 }
 
+void de_copy_column_run(sqlite3_stmt *st, int first, const struct de_col *cols, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                de_copy_column(cols[i].dst, cols[i].size, st, first + (int) i);
+}
+
 int dossier_text_check(const char *s, size_t len, size_t max) {
         const unsigned char *p = (const unsigned char *) s;
 

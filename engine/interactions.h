@@ -1,5 +1,5 @@
 /* engine/interactions.h: drug-interaction table for care-coordination
- * alerts (domain.md section 1: "prevent drug interactions").
+ * alerts (docs/rules.md §1: "prevent drug interactions").
  *
  * ILLUSTRATIVE DEFAULT, NOT CLINICAL TRUTH: carnet ships a handful of
  * widely known pairs (data/interactions.tsv, docs/interactions.md) so that

@@ -1,5 +1,5 @@
 /* engine/rights.h: the profession x document-type table ("matrice
- * d'habilitation", arrêté of 26 October 2023; domain.md section 2).
+ * d'habilitation", arrêté of 26 October 2023; docs/rules.md §2).
  *
  * The national table is not public here, so carnet ships a documented
  * default (data/rights.tsv, explained in docs/rights.md) that the

@@ -4,7 +4,7 @@
  * A NIR is 13 characters plus a 2-digit key; the key is
  * 97 - (the 13 first characters read as a number, mod 97). Corsican
  * department codes "2A" and "2B" (characters 6-7) count as 19 and 18 when
- * computing the key. Source: domain.md section 5. */
+ * computing the key. Source: docs/rules.md §5. */
 #pragma once
 
 #include <stdbool.h>

@@ -215,7 +215,7 @@ static bool all_digits(const char *s, size_t n) {
         return true;
 }
 
-/* idNat_PS: "8" + 11-digit RPPS or "0" + 9-digit ADELI (domain.md §5). */
+/* idNat_PS: "8" + 11-digit RPPS or "0" + 9-digit ADELI (docs/rules.md §5). */
 static bool national_id_valid(const char *s) {
         return (s[0] == '8' && all_digits(s, 12)) || (s[0] == '0' && all_digits(s, 10));
 }

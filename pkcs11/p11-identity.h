@@ -5,7 +5,7 @@
  * certificate to an identity is data, not code: struct p11_map says where
  * each field comes from (an attribute of the subject, by OID or short name,
  * or a certificate extension), and p11_map_set() changes one rule from a
- * "key = value" configuration line.  The default follows cards.md and the
+ * "key = value" configuration line.  The default follows docs/cards.md and the
  * test PKI (tests/pki/mkpki.sh):
  *
  *     national_id = subject:CN            ("8" + RPPS or "0" + ADELI)

@@ -26,9 +26,7 @@ fi
 rm -f "$CARNET_PKI.log"
 
 tests=${*:-$(ls tests/lab/h-*.sh tests/lab/t-*.sh)}
-pass=0
-fail=0
-failed=""
+. tests/tally.sh
 for t in $tests; do
         name=$(basename "$t" .sh)
         log=$(mktemp /tmp/carnet-$name.XXXXXX.log)
@@ -36,16 +34,8 @@ for t in $tests; do
         h-*) set -- timeout 300 "$t" ;;
         *) set -- timeout 300 tests/lab/lab-run -- "$t" ;;
         esac
-        if "$@" >"$log" 2>&1; then
-                pass=$((pass + 1))
-                echo "ok   $name"
-        else
-                fail=$((fail + 1))
-                failed="$failed $name"
-                echo "FAIL $name"
-                sed 's/^/     | /' "$log"
-        fi
+        "$@" >"$log" 2>&1
+        tally "$name" $? "$log"
         rm -f "$log"
 done
-echo "lab: $pass passed, $fail failed"
-[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
+tally_end lab

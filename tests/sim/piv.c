@@ -1,8 +1,8 @@
 /* tests/sim/piv.c: a CPS card played as a PIV applet (NIST SP 800-73), so
  * that OpenSC's PKCS#11 module lists its certificates and signs unchanged.
  *
- * What it answers (see ../shared/cards.md, "Simulating the CPS as a PIV
- * card"):
+ * What it answers (docs/cards.md, "In the lab"; the PIV commands as NIST
+ * SP 800-73-4 part 2 defines them and OpenSC's card-piv.c sends them):
  *   SELECT the PIV AID (9- or 11-byte form): the application property
  *     template; any other SELECT: 6A82.
  *   GET DATA 00 CB 3F FF {5C L tag}: discovery object 7E, certificates

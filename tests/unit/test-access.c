@@ -1,6 +1,6 @@
 /* tests/unit/test-access.c: the access decision, table-driven.
  *
- * The grid covers every profession code of domain.md (TRE_G15) x five
+ * The grid covers every profession code of docs/rules.md §5 (TRE_G15) x five
  * document types x masked/unmasked x the three modes x the actor's relation
  * (none / authorised / médecin traitant / blocked) x open/closed dossier, with
  * the shipped data/rights.tsv. Each row writes the 48 expected cells:
@@ -509,7 +509,7 @@ static void test_cases(void **state) {
 }
 
 /* A table an administrator could install: the podiatrist/delivery-report
- * fact, whose code domain.md does not give, under a local code. */
+ * fact, whose code docs/rules.md does not give, under a local code. */
 static void test_custom_table(void **state) {
         _cleanup_rights_ struct rights_table *t = NULL;
         struct access_request req = PRO_REQ(.profession = "80", .relation = ACCESS_REL_AUTHORISED,

@@ -23,24 +23,24 @@ static void open_text(struct fixture *fx, const char *text, size_t size) {
         kv_reader_init(&fx->r, fx->f, fx->line, size);
 }
 
+/* The next pair is key = value. */
+static void expect_pair(struct fixture *fx, const char *key, const char *value) {
+        char *k, *v;
+        assert_int_equal(kv_next(&fx->r, &k, &v), 1);
+        assert_string_equal(k, key);
+        assert_string_equal(v, value);
+}
+
 static void pairs_comments_and_blanks(void **state) {
         struct fixture fx;
         char *k, *v;
         open_text(&fx, "# a comment\n\n  socket =  /run/x.sock  \nmode=0660 # trailing\n"
                        "\t empty = \nlast = no newline", sizeof(fx.line));
-        assert_int_equal(kv_next(&fx.r, &k, &v), 1);
-        assert_string_equal(k, "socket");
-        assert_string_equal(v, "/run/x.sock");
+        expect_pair(&fx, "socket", "/run/x.sock");
         assert_int_equal(fx.r.lineno, 3);
-        assert_int_equal(kv_next(&fx.r, &k, &v), 1);
-        assert_string_equal(k, "mode");
-        assert_string_equal(v, "0660");
-        assert_int_equal(kv_next(&fx.r, &k, &v), 1);
-        assert_string_equal(k, "empty");
-        assert_string_equal(v, "");
-        assert_int_equal(kv_next(&fx.r, &k, &v), 1);
-        assert_string_equal(k, "last");
-        assert_string_equal(v, "no newline");
+        expect_pair(&fx, "mode", "0660");
+        expect_pair(&fx, "empty", "");
+        expect_pair(&fx, "last", "no newline");
         assert_int_equal(fx.r.lineno, 6);
         assert_int_equal(kv_next(&fx.r, &k, &v), 0);
         fclose(fx.f);
@@ -48,14 +48,9 @@ static void pairs_comments_and_blanks(void **state) {
 
 static void value_keeps_later_equals(void **state) {
         struct fixture fx;
-        char *k, *v;
         open_text(&fx, "identity.name = subject:CN=x\n = lonely\n", sizeof(fx.line));
-        assert_int_equal(kv_next(&fx.r, &k, &v), 1);
-        assert_string_equal(k, "identity.name");
-        assert_string_equal(v, "subject:CN=x");
-        assert_int_equal(kv_next(&fx.r, &k, &v), 1); /* an empty key is the caller's to refuse */
-        assert_string_equal(k, "");
-        assert_string_equal(v, "lonely");
+        expect_pair(&fx, "identity.name", "subject:CN=x");
+        expect_pair(&fx, "", "lonely"); /* an empty key is the caller's to refuse */
         fclose(fx.f);
 }
 
