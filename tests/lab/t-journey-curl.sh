@@ -22,7 +22,9 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 
 sock=$LAB_DIR/carnetd.sock
-carnetd_conf "workstation = lab-ws-1" "rights_table = $top/tests/fixtures/rights-journey.tsv"
+# at debug level, so that the checks of the log below cover every line
+# carnetd writes (one a request, naming its route, never its path)
+carnetd_conf "workstation = lab-ws-1" "rights_table = $top/tests/fixtures/rights-journey.tsv" "log_level = debug"
 # api METHOD PATH [BODY [TOKEN [EXTRA CURL ARGS...]]]: prints "HTTP-code body"
 login() { # login: opens a session on the CPS in slot 1, prints the token
         local out
@@ -165,5 +167,7 @@ kill "$stream" 2>/dev/null || true
 kill "$daemon"
 wait "$daemon"
 ! grep -q "$secret" "$LAB_DIR/carnetd.err" || { echo "the patient secret is in the log"; exit 1; }
+grep -q 'debug: GET /v1/dossiers/{ins}/documents uid=' "$LAB_DIR/carnetd.err" ||
+        { echo "no request line at debug level"; cat "$LAB_DIR/carnetd.err"; exit 1; }
 ! grep -qi "MARTIN\|CLAIRE\|$ins" "$LAB_DIR/carnetd.err" || { echo "personal data in the log"; exit 1; }
 echo "journey ok"
