@@ -48,7 +48,8 @@ static unsigned status_of(const char *code) {
                 {"expired", 403},           {"not_yet_valid", 403},      {"wrong_key_usage", 403},
                 {"chain_invalid", 403},     {"bad_signature", 403},      {"bad_certificate", 403},
                 {"key_unsupported", 403},   {"no_auth_certificate", 403}, {"bad_identity", 403},
-                {"internal", 500},
+                {"revoked", 403},           {"revocation_unknown", 403}, {"crl_expired", 403},
+                {"crl_not_yet_valid", 403}, {"crl_invalid", 403},        {"internal", 500},
         };
         for (size_t i = 0; i < ELEMENTSOF(map); i++)
                 if (strcmp(map[i].code, code) == 0)
@@ -127,6 +128,9 @@ int res_sessions_post(const struct api_request *req, struct api_reply *ret) {
         r = sessions_open(req->ctx->sessions, reader, have_pin ? pin : NULL, pin_len, req->uid, &si, token, &e);
         secure_zero(pin, sizeof(pin));
         if (r < 0) {
+                /* a card whose certificate was read and refused is in the trail */
+                if (e.national_id[0] && req->ctx->engine)
+                        (void)dossier_session_refused(req->ctx->engine, e.national_id, e.code);
                 json_t *details = e.tries_left >= 0 ? json_pack("{s:i}", "tries_left", e.tries_left) : NULL;
                 return api_error_details(ret, status_of(e.code), e.code, details, "%s", e.message);
         }

@@ -108,6 +108,8 @@ static int services_start(const struct config *cfg, struct services *s) {
         struct session_config sc = {
                 .module_path = cfg->pkcs11_module[0] ? cfg->pkcs11_module : NULL,
                 .trust_path = cfg->trust_anchors,
+                .crl_path = cfg->crl_path[0] ? cfg->crl_path : NULL,
+                .crl_stale = cfg->crl_stale ? TRUST_CRL_STALE_ACCEPT : TRUST_CRL_STALE_REFUSE,
                 .map = &cfg->identity_map,
                 .idle_timeout_s = cfg->session_idle_timeout_s,
                 .workstation = cfg->workstation,
@@ -172,6 +174,9 @@ static void reload(const char *config_path, struct config *running, struct servi
         s->interactions = inter;
         add_name(applied, sizeof(applied), "rights_table");
         add_name(applied, sizeof(applied), "interactions_table");
+        /* the revocation lists are read again from the running crl_path */
+        if (running->crl_path[0] && sessions_reload_crls(s->sessions) == 0)
+                add_name(applied, sizeof(applied), "revocation lists");
         if (next.log_level != running->log_level) {
                 if (!verbose)
                         log_set_max_level(next.log_level);
@@ -188,7 +193,8 @@ static void reload(const char *config_path, struct config *running, struct servi
                 FIELD(max_connections),     FIELD(connections_per_uid), FIELD(events_keepalive_s),
                 FIELD(allowed_groups),      FIELD(n_allowed_groups),  FIELD(pkcs11_module),
                 FIELD(trust_anchors),       FIELD(session_idle_timeout_s), FIELD(workstation),
-                FIELD(identity_map),        FIELD(database),
+                FIELD(identity_map),        FIELD(database),          FIELD(crl_path),
+                FIELD(crl_stale),
 #undef FIELD
         };
         for (size_t i = 0; i < ELEMENTSOF(fixed); i++)

@@ -120,6 +120,7 @@ enum key_kind {
         KEY_GROUPS,    /* allowed_groups */
         KEY_IDENTITY,  /* identity.FIELD = RULE: key is the prefix */
         KEY_LOG_LEVEL, /* error, warning, info, debug */
+        KEY_CHOICE,    /* one of the words in choices: its index, as an int */
 };
 
 struct key {
@@ -129,7 +130,10 @@ struct key {
         unsigned long long min, max;
         size_t flag; /* 1 + offset of a bool set along with the value; 0: none */
         const char *why, *too_long;
+        const char *const *choices; /* KEY_CHOICE: NULL-terminated */
 };
+
+static const char *const crl_stale_words[] = {"refuse", "accept", NULL};
 
 #define FIELD(f) .off = offsetof(struct config, f), .size = sizeof(((struct config *)0)->f)
 #define FLAG(f) .flag = offsetof(struct config, f) + 1
@@ -154,6 +158,9 @@ static const struct key keys[] = {
         {"allowed_groups", KEY_GROUPS, .why = NULL},
         {"pkcs11_module", KEY_PATH, FIELD(pkcs11_module), .why = "must be an absolute path", .too_long = "path too long"},
         {"trust_anchors", KEY_PATH, FIELD(trust_anchors), .why = "must be an absolute path", .too_long = "path too long"},
+        {"crl_path", KEY_PATH, FIELD(crl_path), .why = "must be an absolute path", .too_long = "path too long"},
+        {"crl_stale", KEY_CHOICE, FIELD(crl_stale), .choices = crl_stale_words,
+         .why = "crl_stale must be refuse or accept"},
         {"database", KEY_PATH, FIELD(database), .why = "must be an absolute path", .too_long = "path too long"},
         {"rights_table", KEY_PATH, FIELD(rights_table), .why = "must be an absolute path", .too_long = "path too long"},
         {"interactions_table", KEY_PATH, FIELD(interactions_table), .why = "must be an absolute path",
@@ -223,6 +230,13 @@ static int key_parse(struct config *c, const struct key *kd, const char *k, cons
                 return p11_map_set(dst, k + strlen(kd->name), v) < 0 ? -EINVAL : 0;
         case KEY_LOG_LEVEL:
                 return parse_log_level(v, dst);
+        case KEY_CHOICE:
+                for (int i = 0; kd->choices[i]; i++)
+                        if (strcmp(v, kd->choices[i]) == 0) {
+                                *(int *)dst = i;
+                                return 0;
+                        }
+                return -EINVAL;
         }
         return -EINVAL;
 }

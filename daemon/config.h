@@ -46,6 +46,8 @@ struct config {
         /* professional sessions */
         char pkcs11_module[PATH_MAX];   /* empty: OpenSC's module */
         char trust_anchors[PATH_MAX];   /* PEM file or folder of CA certificates */
+        char crl_path[PATH_MAX];        /* revocation lists (file or folder); empty: none */
+        int crl_stale;                  /* a CRL past its nextUpdate: 0 refuse, 1 accept */
         unsigned session_idle_timeout_s;
         char workstation[128];          /* in session records; default: host name */
         struct p11_map identity_map;    /* "identity.FIELD = RULE" lines */

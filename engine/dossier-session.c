@@ -8,15 +8,9 @@
 #include "dossier-session.h"
 #include "lib/macro.h"
 
-int dossier_session_audit(struct dossier_engine *e, const char *national_id, const char *session_id,
-                          const char *record_sha256_hex) {
-        DE_LOCKED(e);
-        char reason[96];
-        int r;
-
-        if (!e || !national_id || !session_id || !record_sha256_hex || strlen(record_sha256_hex) != 64)
-                return -EINVAL;
-        snprintf(reason, sizeof(reason), "record-sha256:%s", record_sha256_hex);
+/* Appends one open-session entry in a write transaction of its own. */
+static int session_entry(struct dossier_engine *e, const char *national_id, const char *session_id,
+                         const char *reason, const char *outcome, const char *code) {
         struct audit_entry ae = {
                 .at = de_now_of(e),
                 .actor_kind = access_actor_kind_name(ACCESS_ACTOR_PROFESSIONAL),
@@ -27,11 +21,33 @@ int dossier_session_audit(struct dossier_engine *e, const char *national_id, con
                 .document = "",
                 .mode = access_mode_name(ACCESS_MODE_NORMAL),
                 .reason = reason,
-                .outcome = "allow",
-                .code = "allow-card-signature", /* not an access_decide() decision */
+                .outcome = outcome,
+                .code = code,
         };
-        r = store_begin(e->store);
+        int r = store_begin(e->store);
         if (r < 0)
                 return r;
         return de_end_tx(e, audit_append(e->store, &ae, NULL));
+}
+
+int dossier_session_audit(struct dossier_engine *e, const char *national_id, const char *session_id,
+                          const char *record_sha256_hex) {
+        DE_LOCKED(e);
+        char reason[96];
+
+        if (!e || !national_id || !session_id || !record_sha256_hex || strlen(record_sha256_hex) != 64)
+                return -EINVAL;
+        snprintf(reason, sizeof(reason), "record-sha256:%s", record_sha256_hex);
+        /* "allow-card-signature": not an access_decide() decision */
+        return session_entry(e, national_id, session_id, reason, "allow", "allow-card-signature");
+}
+
+int dossier_session_refused(struct dossier_engine *e, const char *national_id, const char *why) {
+        DE_LOCKED(e);
+        char code[64];
+
+        if (!e || !national_id || !national_id[0] || !why || de_code_field(why, true) < 0 ||
+            snprintf(code, sizeof(code), "deny-%s", why) >= (int) sizeof(code))
+                return -EINVAL;
+        return session_entry(e, national_id, "", "", "deny", code);
 }

@@ -19,3 +19,8 @@
  * and in the reason field "record-sha256:<hex>" of the signed record. */
 int dossier_session_audit(struct dossier_engine *e, const char *national_id, const char *session_id,
                           const char *record_sha256_hex);
+
+/* Appends the refusal of a session opening to the trail: action
+ * "open-session", outcome "deny", code "deny-" + why (a trust code such
+ * as "revoked"), actor the card's national id, no session, no dossier. */
+int dossier_session_refused(struct dossier_engine *e, const char *national_id, const char *why);

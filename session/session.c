@@ -51,6 +51,7 @@ struct session_manager {
         int module_err;
         struct trust_store *trust;
         int trust_err;
+        char crl_path[4096]; /* for reports; the store keeps its own */
 
         /* one card conversation at a time: an opening, or closing the card
          * handles of ended sessions; taken before `lock`, never under it */
@@ -195,6 +196,18 @@ static void manager_release(struct session_manager *m) {
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct session_manager, manager_release);
 
+/* Reports what a (re)load of the revocation lists gave: r is the count of
+ * CRLs in use, 0 when nothing changed (not reported unless loaded), or a
+ * negative errno. */
+static void crl_loaded(struct session_manager *m, int r, bool loaded) {
+        if (r < 0)
+                report(&m->cfg.reporter, &(struct report){.event = "crl-unavailable", .err = r,
+                                                          .detail = m->crl_path});
+        else if (loaded || r > 0)
+                report(&m->cfg.reporter, &(struct report){.event = "crl-loaded", .detail = m->crl_path,
+                                                          .n = (long)trust_store_crl_count(m->trust)});
+}
+
 /* The module and the trust anchors; failing to load either is reported,
  * kept in module_err / trust_err, and not fatal. */
 static void manager_load(struct session_manager *m, const struct session_config *cfg) {
@@ -211,6 +224,8 @@ static void manager_load(struct session_manager *m, const struct session_config 
                 report(&cfg->reporter, &(struct report){.event = "trust-unavailable", .err = m->trust_err,
                                                         .detail = cfg->trust_path ? cfg->trust_path
                                                                                   : "(none configured)"});
+        else if (cfg->crl_path)
+                crl_loaded(m, trust_store_load_crls(m->trust, cfg->crl_path, cfg->crl_stale, NULL), true);
 }
 
 int sessions_new(const struct session_config *cfg, struct monitor *mon, struct event_queue *q,
@@ -228,6 +243,8 @@ int sessions_new(const struct session_config *cfg, struct monitor *mon, struct e
                 p11_map_default(&m->map);
         m->cfg.map = &m->map;
         m->cfg.trust_path = NULL; /* not kept: loaded now */
+        (void)strcpy_bounded(m->crl_path, sizeof(m->crl_path), cfg->crl_path ? cfg->crl_path : "");
+        m->cfg.crl_path = NULL;
         m->mon = mon;
         m->events = q;
         pthread_mutex_init(&m->open_lock, NULL);
@@ -415,10 +432,14 @@ static int open_read_card(struct session_manager *m, struct opening *o, const ch
  * spent on a card we do not trust. */
 static int open_check_cert(struct session_manager *m, struct opening *o) {
         struct trust_error te = {0};
+        /* CRLs replaced on disk take effect now, without a restart */
+        crl_loaded(m, trust_store_refresh_crls(m->trust, false, NULL), false);
         int r = trust_verify_cert(m->trust, o->cert->der, o->cert->der_len, now_of(m), TRUST_USAGE_AUTH, &te);
-        if (r < 0)
+        if (r < 0) {
+                (void)strcpy_bounded(o->e->national_id, sizeof(o->e->national_id), o->s.info.who.national_id);
                 return fail(o->e, r, te.code, "the CPS certificate is not trusted: %s%s%s", te.code,
                             te.detail[0] ? ": " : "", te.detail);
+        }
         return 0;
 }
 
@@ -729,6 +750,16 @@ int sessions_set_mode(struct session_manager *m, const char *id, uid_t uid, enum
         }
         pthread_mutex_unlock(&m->lock);
         return r;
+}
+
+int sessions_reload_crls(struct session_manager *m) {
+        if (!m->trust || !m->crl_path[0])
+                return 0;
+        pthread_mutex_lock(&m->open_lock); /* openings use the store */
+        int r = trust_store_refresh_crls(m->trust, true, NULL);
+        crl_loaded(m, r, true);
+        pthread_mutex_unlock(&m->open_lock);
+        return r < 0 ? r : 0;
 }
 
 int sessions_close(struct session_manager *m, const char *id, uid_t uid) {

@@ -47,6 +47,7 @@
 #include "pkcs11/p11-identity.h"
 #include "reader/readers.h"
 #include "lib/report.h"
+#include "trust.h"
 
 #define SESSIONS_MAX 32
 #define SESSION_ID_LEN 32    /* hex characters */
@@ -70,6 +71,11 @@ enum session_mode {
 struct session_config {
         const char *module_path;  /* PKCS#11 module; NULL: OpenSC's */
         const char *trust_path;   /* PEM file or folder of trust anchors */
+        /* revocation lists (file or folder); NULL: none checked.  Set, every
+         * card's issuing CA needs a current CRL signed by an anchor, read
+         * again when the files change and on sessions_reload_crls(). */
+        const char *crl_path;
+        enum trust_crl_stale crl_stale; /* a CRL past its nextUpdate: refuse (default) or use */
         const struct p11_map *map; /* certificate → identity; NULL: default */
         unsigned idle_timeout_s;  /* a session unused this long ends */
         const char *workstation;  /* this machine's name, in the record */
@@ -103,6 +109,9 @@ struct session_error {
         const char *code;
         char message[256];
         int tries_left;
+        /* the card's national id when its certificate was read and then
+         * refused (for the trail); "" otherwise */
+        char national_id[32];
 };
 
 struct session_manager;
@@ -142,6 +151,10 @@ int sessions_open_patient(struct session_manager *m, const char *reader, uint64_
  * for a patient session, a mode out of range or a reason too long. */
 int sessions_set_mode(struct session_manager *m, const char *id, uid_t uid, enum session_mode mode,
                       const char *reason, struct session_info *ret);
+
+/* Reads the revocation lists again (SIGHUP); the lists in use stay when
+ * the new ones do not read.  0 or a negative errno; 0 without a CRL path. */
+int sessions_reload_crls(struct session_manager *m);
 
 /* Ends session id for uid (logout): closes its card handle before it
  * returns (under the opening-only lock).  -ENOENT, -EPERM as above. */

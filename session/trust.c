@@ -1,11 +1,13 @@
 /* session/trust.c: certificate chain, dates, key usage and signature checks
  * with OpenSSL. */
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -18,6 +20,12 @@
 struct trust_store {
         X509_STORE *store;
         size_t count;
+        /* revocation: checked once a CRL path is set, even if nothing loads */
+        bool crl_check;
+        enum trust_crl_stale crl_stale;
+        char crl_path[4096];
+        uint64_t crl_stamp; /* what the path looked like at the last load */
+        STACK_OF(X509_CRL) *crls;
 };
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(X509, X509_free);
@@ -25,6 +33,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(X509_STORE_CTX, X509_STORE_CTX_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_PKEY, EVP_PKEY_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_MD_CTX, EVP_MD_CTX_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(DIR, closedir);
+DEFINE_TRIVIAL_CLEANUP_FUNC(X509_CRL, X509_CRL_free);
 
 static int set_err(struct trust_error *e, int err, const char *code, const char *detail) {
         if (e) {
@@ -100,6 +109,7 @@ int trust_store_load(const char *path, struct trust_store **ret) {
 struct trust_store *trust_store_free(struct trust_store *s) {
         if (!s)
                 return NULL;
+        sk_X509_CRL_pop_free(s->crls, X509_CRL_free);
         X509_STORE_free(s->store);
         free(s);
         return NULL;
@@ -135,6 +145,18 @@ static int chain_error(int v, struct trust_error *e) {
                 return set_err(e, -EKEYEXPIRED, "expired", why);
         case X509_V_ERR_CERT_NOT_YET_VALID:
                 return set_err(e, -EKEYEXPIRED, "not_yet_valid", why);
+        case X509_V_ERR_CERT_REVOKED:
+                return set_err(e, -EKEYREVOKED, "revoked", why);
+        case X509_V_ERR_UNABLE_TO_GET_CRL:
+                return set_err(e, -EKEYREJECTED, "revocation_unknown", "no valid revocation list of the issuing CA");
+        case X509_V_ERR_CRL_HAS_EXPIRED:
+                return set_err(e, -EKEYEXPIRED, "crl_expired", why);
+        case X509_V_ERR_CRL_NOT_YET_VALID:
+                return set_err(e, -EKEYEXPIRED, "crl_not_yet_valid", why);
+        case X509_V_ERR_CRL_SIGNATURE_FAILURE:
+        case X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE:
+        case X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER:
+                return set_err(e, -EKEYREJECTED, "crl_invalid", why);
         default:
                 return set_err(e, -EKEYREJECTED, "chain_invalid", why);
         }
@@ -159,6 +181,147 @@ static int usage_check(X509 *x, enum trust_usage usage, struct trust_error *e) {
         return 0;
 }
 
+/* The stale policy: with TRUST_CRL_STALE_ACCEPT a CRL past its nextUpdate
+ * still says which certificates are revoked. */
+static int crl_verify_cb(int ok, X509_STORE_CTX *ctx) {
+        const struct trust_store *s = X509_STORE_CTX_get_app_data(ctx);
+        if (!ok && s && s->crl_stale == TRUST_CRL_STALE_ACCEPT &&
+            X509_STORE_CTX_get_error(ctx) == X509_V_ERR_CRL_HAS_EXPIRED)
+                return 1;
+        return ok;
+}
+
+/* Whether one of the anchors issued crl and signed it. */
+static bool crl_signed_by_anchor(const struct trust_store *s, X509_CRL *crl) {
+        STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(s->store);
+        for (int i = 0; i < sk_X509_OBJECT_num(objs); i++) {
+                X509 *ca = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+                if (ca && X509_NAME_cmp(X509_get_subject_name(ca), X509_CRL_get_issuer(crl)) == 0 &&
+                    X509_CRL_verify(crl, X509_get0_pubkey(ca)) == 1)
+                        return true;
+        }
+        return false;
+}
+
+/* Reads every CRL of one file (PEM, or one DER CRL) into crls; those no
+ * anchor signed are counted in *foreign and left out. */
+static int load_crl_file(const struct trust_store *s, const char *path, STACK_OF(X509_CRL) *crls,
+                         unsigned *foreign) {
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        if (!f)
+                return negerrno();
+        size_t n = 0;
+        bool der = false;
+        for (;;) {
+                _cleanup_(X509_CRL_freep) X509_CRL *c = der ? NULL : PEM_read_X509_CRL(f, NULL, NULL, NULL);
+                if (!c && n == 0 && !der) {
+                        der = true; /* one DER CRL, as CAs publish them */
+                        rewind(f);
+                        c = d2i_X509_CRL_fp(f, NULL);
+                }
+                if (!c)
+                        break;
+                n++;
+                if (!crl_signed_by_anchor(s, c))
+                        (*foreign)++;
+                else if (sk_X509_CRL_push(crls, c) > 0)
+                        c = NULL; /* the stack owns it */
+                else
+                        return -ENOMEM;
+                if (der)
+                        break;
+        }
+        ERR_clear_error(); /* the end of a PEM file is an "error" to OpenSSL */
+        return n > 0 ? 0 : -EBADMSG;
+}
+
+/* A fingerprint of what path holds: names, sizes and times of the file or
+ * of the folder's *.pem, *.crl and *.der files. */
+static uint64_t crl_stamp_of(const char *path) {
+        struct stat st;
+        if (stat(path, &st) < 0)
+                return 0;
+        uint64_t h = (uint64_t)st.st_mtim.tv_sec * 1000000007u ^ (uint64_t)st.st_mtim.tv_nsec ^
+                     (uint64_t)st.st_size << 20 ^ (uint64_t)st.st_ino;
+        if (!S_ISDIR(st.st_mode))
+                return h ? h : 1;
+        _cleanup_(closedirp) DIR *d = opendir(path);
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+                char p[4096];
+                if (de->d_name[0] == '.' || snprintf(p, sizeof(p), "%s/%s", path, de->d_name) >= (int)sizeof(p) ||
+                    stat(p, &st) < 0)
+                        continue;
+                h = h * 1099511628211u ^ (uint64_t)st.st_mtim.tv_sec ^ (uint64_t)st.st_mtim.tv_nsec << 7 ^
+                    (uint64_t)st.st_size << 33 ^ (uint64_t)st.st_ino;
+        }
+        return h ? h : 1;
+}
+
+/* Reads the CRLs of s->crl_path into a new stack and, when it reads,
+ * swaps it in. */
+static int crl_reload(struct trust_store *s, unsigned *ret_foreign) {
+        unsigned foreign = 0;
+        uint64_t stamp = crl_stamp_of(s->crl_path);
+        STACK_OF(X509_CRL) *crls = sk_X509_CRL_new_null();
+        struct stat st;
+        int r = 0;
+
+        if (!crls)
+                return -ENOMEM;
+        if (stat(s->crl_path, &st) < 0)
+                r = negerrno();
+        else if (!S_ISDIR(st.st_mode))
+                r = load_crl_file(s, s->crl_path, crls, &foreign);
+        else {
+                _cleanup_(closedirp) DIR *d = opendir(s->crl_path);
+                struct dirent *de;
+                r = d ? -ENOENT : negerrno();
+                while (d && (de = readdir(d))) {
+                        size_t n = strlen(de->d_name);
+                        char p[4096];
+                        if (n < 5 || (strcmp(de->d_name + n - 4, ".pem") && strcmp(de->d_name + n - 4, ".crl") &&
+                                      strcmp(de->d_name + n - 4, ".der")) ||
+                            snprintf(p, sizeof(p), "%s/%s", s->crl_path, de->d_name) >= (int)sizeof(p))
+                                continue;
+                        if (load_crl_file(s, p, crls, &foreign) == 0 && r == -ENOENT)
+                                r = 0;
+                }
+        }
+        if (r < 0) {
+                sk_X509_CRL_pop_free(crls, X509_CRL_free);
+                return r;
+        }
+        sk_X509_CRL_pop_free(s->crls, X509_CRL_free);
+        s->crls = crls;
+        s->crl_stamp = stamp;
+        if (ret_foreign)
+                *ret_foreign = foreign;
+        return sk_X509_CRL_num(crls);
+}
+
+int trust_store_load_crls(struct trust_store *s, const char *path, enum trust_crl_stale stale,
+                          unsigned *ret_foreign) {
+        if (!s || !path || strcpy_bounded(s->crl_path, sizeof(s->crl_path), path) < 0)
+                return -EINVAL;
+        s->crl_check = true; /* from now on, whatever loads: the safe default */
+        s->crl_stale = stale;
+        return crl_reload(s, ret_foreign);
+}
+
+int trust_store_refresh_crls(struct trust_store *s, bool force, unsigned *ret_foreign) {
+        if (!s || !s->crl_check)
+                return 0;
+        if (!force && crl_stamp_of(s->crl_path) == s->crl_stamp)
+                return 0;
+        int r = crl_reload(s, ret_foreign);
+        return r < 0 ? r : 1;
+}
+
+size_t trust_store_crl_count(const struct trust_store *s) {
+        return s && s->crls ? (size_t)sk_X509_CRL_num(s->crls) : 0;
+}
+
 /* Builds and checks the chain at time now, then the key usage.  Called when
  * a session is opened, on the certificate the card just proved it holds. */
 int trust_verify_cert(const struct trust_store *s, const uint8_t *der, size_t len, time_t now,
@@ -172,6 +335,12 @@ int trust_verify_cert(const struct trust_store *s, const uint8_t *der, size_t le
         if (!ctx || X509_STORE_CTX_init(ctx, s->store, x, NULL) != 1)
                 return set_err(err, -ENOMEM, "no_memory", NULL);
         X509_STORE_CTX_set_time(ctx, 0, now ? now : time(NULL));
+        if (s->crl_check) {
+                X509_STORE_CTX_set0_crls(ctx, s->crls);
+                X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_CRL_CHECK);
+                X509_STORE_CTX_set_app_data(ctx, (void *)s);
+                X509_STORE_CTX_set_verify_cb(ctx, crl_verify_cb);
+        }
         if (X509_verify_cert(ctx) != 1)
                 return chain_error(X509_STORE_CTX_get_error(ctx), err);
         int r = usage_check(x, usage, err);

@@ -19,14 +19,28 @@
  *     bad_signature    -EBADMSG       the signature does not verify
  *     bad_certificate  -EINVAL        the DER does not parse
  *     key_unsupported  -EOPNOTSUPP    neither RSA nor EC
+ * and, once revocation lists are loaded (trust_store_load_crls):
+ *     revoked             -EKEYREVOKED  the issuing CA's CRL lists it
+ *     revocation_unknown  -EKEYREJECTED no CRL of the issuing CA signed by an anchor
+ *     crl_expired         -EKEYEXPIRED  the CRL is past its nextUpdate (stale policy: refuse)
+ *     crl_not_yet_valid   -EKEYEXPIRED  the CRL's thisUpdate is in the future
+ *     crl_invalid         -EKEYREJECTED the CRL's signature does not verify
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
 struct trust_store;
+
+/* What a CRL past its nextUpdate means: refuse (the default: the list may
+ * miss a card revoked since) or still use it. */
+enum trust_crl_stale {
+        TRUST_CRL_STALE_REFUSE = 0,
+        TRUST_CRL_STALE_ACCEPT,
+};
 
 enum trust_usage {
         TRUST_USAGE_ANY = 0,  /* chain and dates only */
@@ -46,6 +60,23 @@ int trust_store_load(const char *path, struct trust_store **ret);
 struct trust_store *trust_store_free(struct trust_store *s);
 /* Number of anchor certificates loaded. */
 size_t trust_store_count(const struct trust_store *s);
+
+/* Revocation: loads the CRLs of a file (PEM, or one DER CRL) or of a
+ * folder (*.pem, *.crl, *.der).  A CRL that no anchor issued and signed is
+ * left out and counted in *ret_foreign.  From this call on, whatever it
+ * returns, trust_verify_cert() checks revocation: a certificate whose
+ * issuing CA has no usable CRL is refused (revocation_unknown).  Returns
+ * the number of CRLs kept, or a negative errno (-ENOENT, -EBADMSG for a
+ * file that holds no CRL) with no CRL in use. */
+int trust_store_load_crls(struct trust_store *s, const char *path, enum trust_crl_stale stale,
+                          unsigned *ret_foreign);
+/* Reads the CRLs again when what the path holds changed since the last
+ * load (names, sizes, times), or always with force.  Returns 1 when it
+ * reloaded, 0 when nothing changed (or no CRL path is set), a negative
+ * errno when the new files do not read (the CRLs in use stay). */
+int trust_store_refresh_crls(struct trust_store *s, bool force, unsigned *ret_foreign);
+/* Number of CRLs in use. */
+size_t trust_store_crl_count(const struct trust_store *s);
 
 /* Verifies a DER certificate for usage at time now (0: the current time). */
 int trust_verify_cert(const struct trust_store *s, const uint8_t *der, size_t len, time_t now,

@@ -26,6 +26,9 @@
 #   cps-expired.profile     P-256, both certificates expired in 2021
 #   cps-unknown-ca.profile  P-256, issued by a CA outside ca-chain.pem
 #   cps-badusage.profile    P-256, wrong keyUsage/EKU on both certificates
+#   cps-revoked.profile     P-256 doctor whose authentication certificate is revoked
+#   crl.pem (lists cps-revoked), crl-empty.pem, crl-expired.pem (nextUpdate
+#   in 2020), crl-rogue.pem (signed by the rogue CA): the issuing CA's CRLs
 #   <name>-auth.pem/.key, <name>-sign.pem/.key for each profile
 # Every card has PIN 1234 and 3 tries.
 set -eu
@@ -85,11 +88,13 @@ EOF
         leaf_ext ext_sign_bad digitalSignature
         cat <<'EOF'
 
-# 'openssl ca' is used only for the expired certificates (past dates).
+# 'openssl ca' is used only for the expired certificates (past dates) and
+# the revocation lists.
 [ ca_issuing ]
 database = ca-db/index.txt
 new_certs_dir = ca-db
 serial = ca-db/serial
+crlnumber = ca-db/crlnumber
 default_md = sha256
 policy = policy_any
 unique_subject = no
@@ -206,5 +211,31 @@ for use in auth sign; do
 done
 rm -rf ca-db
 profile cps-expired "CPS, P-256, both certificates expired on 2021-01-01"
+
+# Revocation: cps-revoked's authentication certificate is revoked by the
+# issuing CA.  crl.pem: the issuing CA's current CRL (30 days) listing it;
+# crl-empty.pem: a current CRL listing nothing; crl-expired.pem: one whose
+# nextUpdate passed in 2020; crl-rogue.pem: a CRL of the rogue CA (no anchor
+# signed it).  'openssl ca' keeps its database in ca-db for the while.
+card cps-revoked ec 0 "$(subject NOEL IRIS 899700000010 10 SM26)" ext_auth ext_sign issuing \
+        "CPS, P-256: doctor whose authentication certificate the issuing CA revoked"
+rm -rf ca-db
+mkdir ca-db
+: >ca-db/index.txt
+echo 1000 >ca-db/crlnumber
+gencrl() { # gencrl CA OUT [openssl ca options]: a CRL of CA's database
+        ca=$1 out=$2
+        shift 2
+        openssl ca -batch -config openssl.cnf -name ca_issuing -cert "$ca.pem" -keyfile "$ca.key" -gencrl \
+                -out "$out" "$@" 2>/dev/null
+}
+gencrl issuing crl-empty.pem -crldays 30
+openssl ca -batch -config openssl.cnf -name ca_issuing -cert issuing.pem -keyfile issuing.key \
+        -revoke cps-revoked-auth.pem -crl_reason keyCompromise 2>/dev/null
+gencrl issuing crl.pem -crldays 30
+gencrl issuing crl-expired.pem -crl_lastupdate 20200101000000Z -crl_nextupdate 20200201000000Z
+: >ca-db/index.txt
+gencrl rogue crl-rogue.pem -crldays 30
+rm -rf ca-db
 
 echo "mkpki: carnet TEST ONLY PKI ready in $(pwd)"

@@ -175,8 +175,93 @@ static void test_fingerprint(void **state) {
         assert_memory_not_equal(fp, fp2, 32);
 }
 
+/* A store of the PKI's anchors with the CRLs of file name (in DIR/pki, or
+ * a path when it starts with '/'), loaded with policy stale; checks the
+ * count loaded and the foreign CRLs left out. */
+static struct trust_store *with_crls(const char *name, enum trust_crl_stale stale, int want, unsigned foreign) {
+        struct trust_store *s = NULL;
+        char p[256];
+        unsigned f = 99;
+        snprintf(p, sizeof(p), "%s/pki/ca-chain.pem", pki);
+        assert_int_equal(trust_store_load(p, &s), 0);
+        if (name[0] == '/')
+                snprintf(p, sizeof(p), "%s", name);
+        else
+                snprintf(p, sizeof(p), "%s/pki/%s", pki, name);
+        assert_int_equal(trust_store_load_crls(s, p, stale, &f), want);
+        if (want >= 0)
+                assert_int_equal(f, foreign);
+        return s;
+}
+
+/* Verifies cert name with store s; checks the result and its code. */
+static void expect_in(struct trust_store *s, const char *name, int want, const char *code) {
+        struct trust_error e;
+        size_t len;
+        _cleanup_free_ uint8_t *der = cert(name, &len);
+        assert_int_equal(trust_verify_cert(s, der, len, 0, TRUST_USAGE_AUTH, &e), want);
+        assert_string_equal(e.code, code);
+}
+
+static void test_crls(void **state) {
+        struct trust_store *s = with_crls("crl.pem", TRUST_CRL_STALE_REFUSE, 1, 0);
+        expect_in(s, "cps-revoked-auth", -EKEYREVOKED, "revoked");
+        expect_in(s, "cps-rsa-auth", 0, "ok");
+        /* without CRLs the revoked card passes: revocation is what refuses it */
+        expect_cert("cps-revoked-auth", 0, TRUST_USAGE_AUTH, 0, "ok");
+        s = trust_store_free(s);
+
+        /* past its nextUpdate: refused by default, used when so configured */
+        s = with_crls("crl-expired.pem", TRUST_CRL_STALE_REFUSE, 1, 0);
+        expect_in(s, "cps-rsa-auth", -EKEYEXPIRED, "crl_expired");
+        s = trust_store_free(s);
+        s = with_crls("crl-expired.pem", TRUST_CRL_STALE_ACCEPT, 1, 0);
+        expect_in(s, "cps-rsa-auth", 0, "ok");
+        expect_in(s, "cps-revoked-auth", -EKEYREVOKED, "revoked");
+        s = trust_store_free(s);
+
+        /* a CRL no anchor signed is left out: the issuer then has none */
+        s = with_crls("crl-rogue.pem", TRUST_CRL_STALE_REFUSE, 0, 1);
+        expect_in(s, "cps-rsa-auth", -EKEYREJECTED, "revocation_unknown");
+        s = trust_store_free(s);
+
+        /* a path that does not read: every card refused, never let through */
+        s = with_crls("/nonexistent/crl.pem", TRUST_CRL_STALE_REFUSE, -ENOENT, 0);
+        expect_in(s, "cps-rsa-auth", -EKEYREJECTED, "revocation_unknown");
+        s = trust_store_free(s);
+        s = with_crls("openssl.cnf", TRUST_CRL_STALE_REFUSE, -EBADMSG, 0);
+        expect_in(s, "cps-rsa-auth", -EKEYREJECTED, "revocation_unknown");
+        s = trust_store_free(s);
+}
+
+static void test_crl_folder_and_refresh(void **state) {
+        char dir[128], cmd[1024];
+        snprintf(dir, sizeof(dir), "%s/crls", pki);
+        /* a folder holding a DER CRL of the issuing CA that lists nothing */
+        snprintf(cmd, sizeof(cmd), "mkdir -p %s && openssl crl -in %s/pki/crl-empty.pem -outform DER -out %s/issuing.crl",
+                 dir, pki, dir);
+        assert_int_equal(system(cmd), 0);
+        struct trust_store *s = with_crls(dir, TRUST_CRL_STALE_REFUSE, 1, 0);
+        expect_in(s, "cps-revoked-auth", 0, "ok");
+        assert_int_equal(trust_store_refresh_crls(s, false, NULL), 0); /* nothing changed */
+        /* the CA publishes a new CRL: it takes effect at the next refresh */
+        snprintf(cmd, sizeof(cmd), "openssl crl -in %s/pki/crl.pem -outform DER -out %s/issuing.crl.new && "
+                 "mv %s/issuing.crl.new %s/issuing.crl", pki, dir, dir, dir);
+        assert_int_equal(system(cmd), 0);
+        assert_int_equal(trust_store_refresh_crls(s, false, NULL), 1);
+        assert_int_equal(trust_store_crl_count(s), 1);
+        expect_in(s, "cps-revoked-auth", -EKEYREVOKED, "revoked");
+        /* a new file that does not read: the CRLs in use stay */
+        snprintf(cmd, sizeof(cmd), "echo garbage >%s/issuing.crl", dir);
+        assert_int_equal(system(cmd), 0);
+        assert_true(trust_store_refresh_crls(s, false, NULL) < 0);
+        expect_in(s, "cps-revoked-auth", -EKEYREVOKED, "revoked");
+        s = trust_store_free(s);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_crls),       cmocka_unit_test(test_crl_folder_and_refresh),
                 cmocka_unit_test(test_load),       cmocka_unit_test(test_good),
                 cmocka_unit_test(test_unknown_ca), cmocka_unit_test(test_dates),
                 cmocka_unit_test(test_bad_usage),  cmocka_unit_test(test_garbage),
