@@ -159,7 +159,9 @@ bench: all $(BENCH_BINS)
 # ---- the OpenAPI document -------------------------------------------------
 # docs/openapi.yaml, converted to JSON and embedded in the api layer for
 # GET /v1/openapi.json (api/openapi.h); generated into $(BUILD) only.
-DEB_PACKAGES += python3-yaml
+# (python3-yaml converts it; pip, setuptools and wheel install
+# clients/python offline in tests/lab/t-clients.sh.)
+DEB_PACKAGES += python3-yaml python3-pip python3-setuptools python3-wheel
 OPENAPI_C := $(BUILD)/gen/openapi-json.c
 $(OPENAPI_C): docs/openapi.yaml tests/openapi/spec-to-c.py
 	@mkdir -p $(dir $@)
