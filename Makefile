@@ -156,9 +156,29 @@ bench: all $(BENCH_BINS)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
+# ---- the OpenAPI document -------------------------------------------------
+# docs/openapi.yaml, converted to JSON and embedded in the api layer for
+# GET /v1/openapi.json (api/openapi.h); generated into $(BUILD) only.
+# (python3-yaml converts it; pip, setuptools and wheel install
+# clients/python offline in tests/lab/t-clients.sh.)
+DEB_PACKAGES += python3-yaml python3-pip python3-setuptools python3-wheel
+OPENAPI_C := $(BUILD)/gen/openapi-json.c
+$(OPENAPI_C): docs/openapi.yaml tests/openapi/spec-to-c.py
+	@mkdir -p $(dir $@)
+	python3 tests/openapi/spec-to-c.py docs/openapi.yaml $@
+$(BUILD)/gen/obj/openapi-json.o: $(OPENAPI_C)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) $(OPTFLAGS) $(PC_CFLAGS) $(CFLAGS) -c $< -o $@
+$(BUILD)/asan/gen/obj/openapi-json.o: $(OPENAPI_C)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) $(SANFLAGS) $(PC_CFLAGS) $(CFLAGS) -c $< -o $@
+$(BUILD)/libcarnet-api.a: $(BUILD)/gen/obj/openapi-json.o
+$(BUILD)/asan/libcarnet-api.a: $(BUILD)/asan/gen/obj/openapi-json.o
+
 # ---- set-up ---------------------------------------------------------------
 deps:
 	@BUILD=$(BUILD) sh tests/deps.sh $(DEB_PACKAGES)
+	@sh tests/openapi/install.sh $(BUILD)
 
 # ---- tests ----------------------------------------------------------------
 check: deps

@@ -9,6 +9,7 @@
 #include "events.h"
 #include "nir.h"
 #include "notifications.h"
+#include "openapi.h"
 #include "patient-sessions.h"
 #include "readers.h"
 #include "sessions.h"
@@ -27,6 +28,7 @@ static const struct api_route routes[] = {
         {"GET", "/v1/readers/{name}", reader_get, "One reader and its card", 0},
         {"GET", "/v1/events", events_get, "Reader and card events, as Server-Sent Events", 0},
         {"GET", "/v1/vitale", patient_card_get, "Every person on the inserted Carte Vitale", 0},
+        {"GET", "/v1/openapi.json", openapi_get, "This API's description (docs/openapi.yaml as JSON)", 0},
         {"POST", "/v1/nir/check", nir_check_post, "Checks a NIR typed by hand", 0},
         {"POST", "/v1/sessions", res_sessions_post, "Opens a professional session on a CPS card",
          API_NEED_SESSIONS | API_NEED_BODY},

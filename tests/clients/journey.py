@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""The journey of issue 5 from Python, standard library only (carnet_client).
+"""The journey of issue 5 from Python, standard library only (carnet_client,
+the package in clients/python, imported from the source tree).
 
     journey.py --socket SOCK --cards HELPER
 
@@ -12,12 +13,14 @@ with the reason otherwise.
 """
 
 import argparse
+import os
 import subprocess
 import sys
 import threading
 import time
 
-from carnet_client import Carnet, CarnetError
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "clients", "python"))
+from carnet_client import Carnet, CarnetError  # noqa: E402
 
 INS = "280057512345674"
 DOCTOR, NURSE, PHARMACIST = "899700000001", "899700000002", "899700000008"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Lab test: the journey of issue 5 from a small Python client using only
 # the standard library (tests/clients/journey.py over
-# tests/clients/carnet_client.py: http.client on the Unix socket).  The
+# clients/python/carnet_client: http.client on the Unix socket).  The
 # same journey as t-journey-cli.sh (python3 -B -E -s -S: no site-packages,
 # so a third-party module could not even be imported); this script only
 # starts carnetd and gives journey.py a helper that moves the CPS cards in

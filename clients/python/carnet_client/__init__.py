@@ -14,8 +14,11 @@ and everything else (keep-alive, chunked replies, headers) is http.client's.
     except CarnetError as e:           # every error has the same shape
         print(e.status, e.code, e.message, e.details)
 
+The package lives in clients/python (pip install ./clients/python);
 docs/clients.md explains the API from Python, Node and curl.
 """
+
+__version__ = "0.1.0"
 
 import base64
 import http.client
