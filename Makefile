@@ -165,7 +165,7 @@ DEB_PACKAGES += python3-yaml python3-pip python3-setuptools python3-wheel
 OPENAPI_C := $(BUILD)/gen/openapi-json.c
 $(OPENAPI_C): docs/openapi.yaml tests/openapi/spec-to-c.py
 	@mkdir -p $(dir $@)
-	python3 tests/openapi/spec-to-c.py docs/openapi.yaml $@
+	/usr/bin/python3 tests/openapi/spec-to-c.py docs/openapi.yaml $@
 $(BUILD)/gen/obj/openapi-json.o: $(OPENAPI_C)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASEFLAGS) $(OPTFLAGS) $(PC_CFLAGS) $(CFLAGS) -c $< -o $@
