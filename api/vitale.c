@@ -62,6 +62,10 @@ int patient_card_get(const struct api_request *req, struct api_reply *ret) {
                 return api_error(ret, 422, "card_malformed",
                                  "the Carte Vitale answered with malformed data; take it out and try again "
                                  "or use another reader");
+        if (r == -EAGAIN)
+                return api_error(ret, 503, card_error_code(r),
+                                 "the Carte Vitale reported a memory or execution error twice; take it out "
+                                 "and insert it again");
         if (r < 0)
                 return api_error(ret, 503, card_error_code(r),
                                  "the Carte Vitale could not be read (%s); take it out and insert it again",

@@ -102,15 +102,16 @@ int vitale_parse(const uint8_t *ident, size_t ident_len, const uint8_t *app, siz
         return 0;
 }
 
-/* A refusal of a SELECT means the card lacks the Vitale files. */
+/* A refusal of a SELECT means the card lacks the Vitale files; a
+ * transient error answered twice (-EAGAIN) means it cannot be read now. */
 static int selected(int r) {
-        return iso7816_refused(r) ? -ENOENT : r;
+        return r != -EAGAIN && iso7816_refused(r) ? -ENOENT : r;
 }
 
-/* A file that does not fit, or a refusal other than "not found" in the
- * middle of the read, is a malformed card. */
+/* A file that does not fit, or a refusal other than "not found" or a
+ * repeated transient error in the middle of the read, is a malformed card. */
 static int file_read(int r) {
-        return r == -ENOBUFS || (r != -ENOENT && iso7816_refused(r)) ? -EBADMSG : r;
+        return r == -ENOBUFS || (r != -ENOENT && r != -EAGAIN && iso7816_refused(r)) ? -EBADMSG : r;
 }
 
 int vitale_read_ops(const struct card_ops *ops, struct card_io *io, struct vitale_card *ret) {

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +152,81 @@ static void endless_61xx_is_refused(void **state) {
         assert_int_equal(vitale_read(&io, &card), -EPROTO);
 }
 
+/* A transient error (6581, 6F00, 6400) on a SELECT or a READ BINARY is
+ * sent once more; the read then goes on as usual. */
+static void transient_errors_retried_once(void **state) {
+        const struct step steps[] = {{SEL_MF, "6581"}, {SEL_MF, "9000"}, {READ, "6F00"}, {READ, IDENT "9000"},
+                                     {SEL_APP, "6400"}, {SEL_APP, "9000"}, {READ, APP "9000"}};
+        struct vitale_card card;
+        unsigned apdus;
+        assert_int_equal(READ_SCRIPTED(steps, &card, &apdus), 0);
+        assert_int_equal(apdus, 7);
+        assert_int_equal(card.n, 2);
+        assert_true(card.p[0].nir_valid);
+}
+
+/* Twice transient is an unreadable card (not a malformed one), and only
+ * once more: the script fails on a third command. */
+static void transient_twice_is_unreadable(void **state) {
+        const struct step sel[] = {{SEL_MF, "6581"}, {SEL_MF, "6581"}};
+        const struct step rd[] = {{SEL_MF, "9000"}, {READ, "6F00"}, {READ, "6F00"}};
+        struct vitale_card card;
+        unsigned apdus;
+        assert_int_equal(READ_SCRIPTED(sel, &card, &apdus), -EAGAIN);
+        assert_int_equal(apdus, 2);
+        assert_int_equal(READ_SCRIPTED(rd, &card, &apdus), -EAGAIN);
+        assert_int_equal(apdus, 3);
+        assert_string_equal(card_error_code(-EAGAIN), "card_unreadable");
+        /* a refusal that is not transient is not retried */
+        const struct step nf[] = {{SEL_MF, "6A82"}};
+        assert_int_equal(READ_SCRIPTED(nf, &card, &apdus), -ENOENT);
+        assert_int_equal(apdus, 1);
+}
+
+/* A card handing its answer out a few bytes per GET RESPONSE: every piece
+ * is appended, for as many rounds as it takes (here 29 for the identity
+ * file), data given with 61xx included. */
+static void get_response_in_small_chunks(void **state) {
+        static const char ident[] = IDENT;
+        struct step steps[80];
+        char resp[40][16];
+        size_t n = 0, k = 0, len = strlen(ident);
+        steps[n++] = (struct step){SEL_MF, "9000"};
+        steps[n++] = (struct step){READ, "6102"};
+        for (size_t off = 0; off < len; off += 4, k++) {
+                bool last = off + 4 >= len;
+                snprintf(resp[k], sizeof(resp[k]), "%.*s%s", (int)(last ? len - off : 4), ident + off,
+                         last ? "9000" : "6102");
+                steps[n++] = (struct step){"00C0000002", resp[k]};
+        }
+        steps[n++] = (struct step){SEL_APP, "9000"};
+        steps[n++] = (struct step){READ, "6511930F3238" "610A"}; /* data with 61xx */
+        steps[n++] = (struct step){"00C000000A", "30303537353132333435" "6106"};
+        steps[n++] = (struct step){"00C0000006", "3637346500" "9000"};
+        struct vitale_card card;
+        unsigned apdus;
+        assert_int_equal(read_scripted(steps, n, &card, &apdus), 0);
+        assert_int_equal(apdus, n);
+        assert_true(n > 30);
+        assert_int_equal(card.n, 2);
+        assert_string_equal(card.p[1].birth_rank, "1");
+        assert_string_equal(card.p[0].nir, "280057512345674");
+        assert_true(card.p[0].nir_valid);
+}
+
+/* The pieces stop at the caller's bound, whatever the number of rounds. */
+static void get_response_bounded_by_size(void **state) {
+        const struct step steps[] = {{"00B0820000", "41426102"}, {"00C0000002", "43446102"},
+                                     {"00C0000002", "45466102"}};
+        struct script sc = SCRIPT(steps);
+        struct card_io io = IO(sc);
+        uint8_t buf[5];
+        unsigned sw;
+        const uint8_t cmd[] = {0x00, 0xB0, 0x82, 0x00, 0x00};
+        assert_int_equal(cardio_xfer(&io, cmd, sizeof(cmd), buf, sizeof(buf), &sw), -ENOBUFS);
+        assert_int_equal(io.apdus, 3);
+}
+
 /* ---- hostile files straight into the parser ---- */
 static void hostile_files(void **state) {
         static const struct {
@@ -272,9 +348,13 @@ static void status_words_have_errnos(void **state) {
         assert_int_equal(iso7816_sw_errno(0x63C2), -EACCES);
         assert_int_equal(iso7816_sw_errno(0x6D00), -EOPNOTSUPP);
         assert_int_equal(iso7816_sw_errno(0x6B00), -ERANGE);
-        assert_int_equal(iso7816_sw_errno(0x6F00), -EREMOTEIO);
+        assert_int_equal(iso7816_sw_errno(0x6A90), -EREMOTEIO);
+        assert_int_equal(iso7816_sw_errno(0x6F00), -EAGAIN);
+        assert_int_equal(iso7816_sw_errno(0x6581), -EAGAIN);
+        assert_true(iso7816_transient(0x6400));
+        assert_false(iso7816_transient(0x6A82));
         assert_string_equal(iso7816_sw_text(0x6A82), "file or application not found");
-        assert_string_equal(iso7816_sw_text(0x6F00), "unexpected status word");
+        assert_string_equal(iso7816_sw_text(0x6A90), "unexpected status word");
         /* the exchange's own errors are never taken for a refusal */
         assert_true(iso7816_refused(-ENOENT));
         assert_true(iso7816_refused(-EREMOTEIO));
@@ -337,6 +417,10 @@ int main(void) {
                 cmocka_unit_test(card_pulled_mid_read),
                 cmocka_unit_test(not_a_vitale),
                 cmocka_unit_test(endless_61xx_is_refused),
+                cmocka_unit_test(transient_errors_retried_once),
+                cmocka_unit_test(transient_twice_is_unreadable),
+                cmocka_unit_test(get_response_in_small_chunks),
+                cmocka_unit_test(get_response_bounded_by_size),
                 cmocka_unit_test(hostile_files),
                 cmocka_unit_test(too_many_persons),
                 cmocka_unit_test(random_bytes_never_crash),
