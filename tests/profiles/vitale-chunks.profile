@@ -3,7 +3,6 @@
 type = vitale
 response = chunks
 chunk = 3
-response = direct
 person.0.surname = MARTIN
 person.0.first_name = CLAIRE
 person.0.birth_date = 19800517

@@ -3,7 +3,6 @@
 type = vitale
 transient = 6F00
 transient_times = 2
-response = direct
 person.0.surname = MARTIN
 person.0.first_name = CLAIRE
 person.0.birth_date = 19800517

@@ -2,7 +2,6 @@
 # first answered 6581 (memory failure), then answered when sent again.
 type = vitale
 transient = 6581
-response = direct
 person.0.surname = MARTIN
 person.0.first_name = CLAIRE
 person.0.birth_date = 19800517
