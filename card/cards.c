@@ -22,6 +22,8 @@ const char *card_error_code(int err) {
                 return "card_unreadable";
         case -EBUSY:
                 return "card_busy";
+        case -EUCLEAN: /* identity and NIR files list different numbers of persons */
+                return "card_inconsistent";
         default:
                 return "card_error";
         }

@@ -237,17 +237,18 @@ static void hostile_files(void **state) {
                 {"658400000010", "", "four-byte length"},
                 {"6580", "", "indefinite length"},
                 {"650480FF4142", "", "field length past the template"},
-                {"6506A10480024142", "", "constructed field: nested too deep"},
+                {"6508A10680054142", "6500", "constructed field whose child overruns it"},
+                {"650A80024142A5048203414243", "6500", "long-form length past its parent"},
                 {"650480024101", "", "control byte in a name"},
                 {"6504810241424142", "", "no surname"},
                 {"", "", "no person at all"},
-                {"650480024142", "6511930F3238303035373531323334353637346511930F323830303537353132333435363734",
-                 "more NIRs than persons"},
                 {"65418041414141414141414141414141414141414141414141414141414141414141414141414141414141"
                  "41414141414141414141414141414141414141414141414141",
                  "", "surname longer than the field"},
                 {"5F", "", "truncated two-byte tag"},
-                {"1F8101", "", "three-byte tag"},
+                {"1F8101", "", "three-byte tag without a length"},
+                {"1F818181818101", "", "tag longer than four bytes"},
+                {"1F800101", "", "tag with a leading zero byte"},
         };
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 uint8_t a[512], b[512];
@@ -262,13 +263,16 @@ static void hostile_files(void **state) {
 static void too_many_persons(void **state) {
         uint8_t buf[1024];
         size_t n = 0;
+        uint8_t empty[2 * VITALE_PERSONS_MAX];
         for (int i = 0; i < VITALE_PERSONS_MAX + 1; i++) {
                 memcpy(buf + n, "\x65\x04\x80\x02XY", 6);
                 n += 6;
         }
+        for (size_t i = 0; i < sizeof(empty); i += 2)
+                memcpy(empty + i, "\x65\x00", 2);
         struct vitale_card card;
-        assert_int_equal(vitale_parse(buf, n, NULL, 0, &card), -EBADMSG);
-        assert_int_equal(vitale_parse(buf, n - 6, NULL, 0, &card), 0);
+        assert_int_equal(vitale_parse(buf, n, empty, sizeof(empty), &card), -EBADMSG);
+        assert_int_equal(vitale_parse(buf, n - 6, empty, sizeof(empty), &card), 0);
         assert_int_equal(card.n, VITALE_PERSONS_MAX);
 }
 
@@ -286,7 +290,88 @@ static void random_bytes_never_crash(void **state) {
                 if (round % 2) /* half of them start like a real file */
                         a[0] = 0x65;
                 int r = vitale_parse(a, al, b, bl, &card);
-                assert_true(r == 0 || r == -EBADMSG);
+                assert_true(r == 0 || r == -EBADMSG || r == -EUCLEAN);
+        }
+}
+
+/* Inside a person's template, what we do not read is skipped whatever its
+ * tag or form: 5F20 (two-byte), 9F7F81 (three-byte), A5 constructed with
+ * a 5F tag inside; lengths in long form (82 00 LL, 81 LL) are read. */
+static void unknown_tags_skipped(void **state) {
+        const char *id = "65" "82002F"        /* 82 00 2F: long form, not minimal */
+                         "5F2003414243"
+                         "80" "8106" "4D415254494E"  /* 81 06: long form */
+                         "A5085F2D024652810101"      /* constructed, an 81 inside */
+                         "9FFF0101AA"                /* three-byte tag */
+                         "81054C55434153"
+                         "82083230313230333039";
+        const char *app = "6514" "C00101" "930F323830303537353132333435363734";
+        uint8_t a[128], b[64];
+        size_t al = unhex(id, a, sizeof(a)), bl = unhex(app, b, sizeof(b));
+        struct vitale_card card;
+        assert_int_equal(vitale_parse(a, al, b, bl, &card), 0);
+        assert_int_equal(card.n, 1);
+        assert_string_equal(card.p[0].surname, "MARTIN");
+        assert_string_equal(card.p[0].first_name, "LUCAS");
+        assert_string_equal(card.p[0].birth_date, "20120309");
+        assert_string_equal(card.p[0].nir, "280057512345674");
+        assert_true(card.p[0].nir_valid);
+        /* the same with the 81 inside A5 overrunning A5 */
+        assert_int_equal(a[26], 0x81);
+        a[27] = 0x02;
+        assert_int_equal(vitale_parse(a, al, b, bl, &card), -EBADMSG);
+}
+
+/* The identity file and the NIR file must list the same persons: one
+ * NIR short or one too many is a refused card, never a shifted list. */
+static void files_that_disagree(void **state) {
+        const char *two = "650480024142" "650480024344";
+        const char *nirs[] = {"6511930F323830303537353132333435363734",
+                              "6511930F323830303537353132333435363734" "6500" "6500", ""};
+        uint8_t a[64], b[128];
+        size_t al = unhex(two, a, sizeof(a));
+        struct vitale_card card;
+        for (size_t i = 0; i < sizeof(nirs) / sizeof(nirs[0]); i++) {
+                size_t bl = unhex(nirs[i], b, sizeof(b));
+                assert_int_equal(vitale_parse(a, al, b, bl, &card), -EUCLEAN);
+        }
+        assert_int_equal(vitale_parse(a, al, b, unhex("6500" "6500", b, sizeof(b)), &card), 0);
+        assert_string_equal(card_error_code(-EUCLEAN), "card_inconsistent");
+        /* through the card: the same refusal */
+        const struct step steps[] = {{SEL_MF, "9000"}, {READ, IDENT "9000"}, {SEL_APP, "9000"},
+                                     {READ, "6511930F323830303537353132333435363734" "9000"}};
+        unsigned apdus;
+        assert_int_equal(READ_SCRIPTED(steps, &card, &apdus), -EUCLEAN);
+}
+
+/* Birth dates that are not calendar dates are kept as the card gave them
+ * and flagged; the card is still read. */
+static void birth_dates_checked(void **state) {
+        static const struct {
+                const char *date;
+                bool valid;
+        } cases[] = {
+                {"19800517", true},  {"20000229", true},  {"19000229", false}, {"20230229", false},
+                {"19800230", false}, {"19801301", false}, {"19800001", false}, {"19800100", false},
+                {"1980051", false},  {"198005170", false}, {"1980O517", false}, {"", false},
+                {"00000101", false}, {"19801231", true},  {"19800431", false},
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                if (vitale_date_valid(cases[i].date) != cases[i].valid)
+                        fail_msg("date '%s': expected %s", cases[i].date, cases[i].valid ? "valid" : "invalid");
+                uint8_t a[64];
+                size_t n = 0, dl = strlen(cases[i].date);
+                a[n++] = 0x65;
+                a[n++] = (uint8_t)(6 + 2 + dl);
+                memcpy(a + n, "\x80\x04" "ABCD" "\x82", 7);
+                n += 7;
+                a[n++] = (uint8_t)dl;
+                memcpy(a + n, cases[i].date, dl);
+                n += dl;
+                struct vitale_card card;
+                assert_int_equal(vitale_parse(a, n, (const uint8_t *)"\x65\x00", 2, &card), 0);
+                assert_string_equal(card.p[0].birth_date, cases[i].date);
+                assert_int_equal(card.p[0].birth_date_valid, cases[i].valid);
         }
 }
 
@@ -304,6 +389,15 @@ static void tlv_lengths(void **state) {
         const uint8_t big[] = {0x80, 0x82, 0xFF, 0xFF, 0x00};
         off = 0;
         assert_int_equal(tlv_next(big, sizeof(big), &off, &t), -EBADMSG);
+        /* a three-byte tag, constructed, with a non-minimal long length */
+        const uint8_t multi[] = {0xBF, 0x81, 0x01, 0x82, 0x00, 0x02, 0x80, 0x00};
+        off = 0;
+        assert_int_equal(tlv_next(multi, sizeof(multi), &off, &t), 1);
+        assert_int_equal(t.tag, 0xBF8101);
+        assert_true(t.constructed);
+        assert_int_equal(t.len, 2);
+        assert_int_equal(tlv_check(multi, sizeof(multi), 1), 0);
+        assert_int_equal(tlv_check(multi, sizeof(multi), 0), -EBADMSG); /* deeper than allowed */
 }
 
 static void atr_recognition(void **state) {
@@ -424,6 +518,9 @@ int main(void) {
                 cmocka_unit_test(hostile_files),
                 cmocka_unit_test(too_many_persons),
                 cmocka_unit_test(random_bytes_never_crash),
+                cmocka_unit_test(unknown_tags_skipped),
+                cmocka_unit_test(files_that_disagree),
+                cmocka_unit_test(birth_dates_checked),
                 cmocka_unit_test(tlv_lengths),
                 cmocka_unit_test(atr_recognition),
                 cmocka_unit_test(identify_cps_by_probe),
