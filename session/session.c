@@ -407,7 +407,9 @@ static int open_read_card(struct session_manager *m, struct opening *o, const ch
         r = p11_card_identity(o->s.card, &o->s.info.who);
         if (r < 0)
                 return fail(o->e, -EBADMSG, "bad_identity",
-                            "the CPS certificate does not carry a usable professional identity: %s", strerror(-r));
+                            "the CPS certificate does not carry a usable professional identity: field %s: %s",
+                            o->s.info.who.bad_field ? o->s.info.who.bad_field : "national_id",
+                            r == -ENOENT ? "absent" : "unreadable value");
         return 0;
 }
 
