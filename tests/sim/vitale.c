@@ -216,18 +216,14 @@ static int vitale_read(struct card *c, const struct apdu *a, struct resp *r) {
                         return resp_sw(r, 0x6C00 | (avail & 0xff));
                 return resp_data(r, v->ef + off, avail, 0x9000);
         case MODE_CHUNKS:
-                if (avail == 0)
-                        return resp_data(r, NULL, 0, 0x9000);
-                memcpy(v->pending, v->ef + off, avail);
-                v->pending_len = avail;
-                v->pending_off = 0;
-                return resp_sw(r, 0x6100 | (v->chunk < avail ? v->chunk : avail));
         case MODE_61XX:
                 if (avail == 0)
                         return resp_data(r, NULL, 0, 0x9000);
                 memcpy(v->pending, v->ef + off, avail);
                 v->pending_len = avail;
                 v->pending_off = 0;
+                if (v->mode == MODE_CHUNKS && v->chunk < avail)
+                        avail = v->chunk; /* the first piece only */
                 return resp_sw(r, 0x6100 | (avail & 0xff));
         default:
                 return resp_data(r, v->ef + off, le < avail ? le : avail, 0x9000);

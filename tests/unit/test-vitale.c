@@ -77,6 +77,17 @@ static int read_scripted(const struct step *steps, size_t n, struct vitale_card 
         return r;
 }
 
+/* p holds these fields and a valid NIR. */
+static void assert_person(const struct vitale_person *p, const char *surname, const char *first_name,
+                          const char *birth_date, const char *nir) {
+        assert_string_equal(p->surname, surname);
+        assert_string_equal(p->first_name, first_name);
+        assert_string_equal(p->birth_date, birth_date);
+        assert_true(p->birth_date_valid);
+        assert_string_equal(p->nir, nir);
+        assert_true(p->nir_valid);
+}
+
 static void reads_holder_and_beneficiary(void **state) {
         const struct step steps[] = {
                 {SEL_MF, "9000"}, {READ, IDENT "9000"}, {SEL_APP, "9000"}, {READ, APP "9000"}};
@@ -85,11 +96,7 @@ static void reads_holder_and_beneficiary(void **state) {
         assert_int_equal(READ_SCRIPTED(steps, &card, &apdus), 0);
         assert_int_equal(apdus, 4);
         assert_int_equal(card.n, 2);
-        assert_string_equal(card.p[0].surname, "MARTIN");
-        assert_string_equal(card.p[0].first_name, "CLAIRE");
-        assert_string_equal(card.p[0].birth_date, "19800517");
-        assert_string_equal(card.p[0].nir, "280057512345674");
-        assert_true(card.p[0].nir_valid);
+        assert_person(&card.p[0], "MARTIN", "CLAIRE", "19800517", "280057512345674");
         assert_null(card.p[0].nir_problem);
         assert_string_equal(card.p[1].first_name, "LUCAS");
         assert_string_equal(card.p[1].birth_rank, "1");
@@ -97,16 +104,22 @@ static void reads_holder_and_beneficiary(void **state) {
         assert_string_equal(card.p[1].nir_problem, "absent");
 }
 
+/* The card of IDENT and APP read through steps, in want_apdus exchanges. */
+#define READS_IDENT_APP(steps, want_apdus) reads_ident_app((steps), sizeof(steps) / sizeof((steps)[0]), (want_apdus))
+static void reads_ident_app(const struct step *steps, size_t n, unsigned want_apdus) {
+        struct vitale_card card;
+        unsigned apdus;
+        assert_int_equal(read_scripted(steps, n, &card, &apdus), 0);
+        assert_int_equal(apdus, want_apdus);
+        assert_int_equal(card.n, 2);
+        assert_true(card.p[0].nir_valid);
+}
+
 static void follows_61xx_and_6cxx(void **state) {
         const struct step steps[] = {
                 {SEL_MF, "9000"},    {READ, "6137"},       {"00C0000037", IDENT "9000"},
                 {SEL_APP, "9000"},   {READ, "6C15"},       {"00B0820015", APP "9000"}};
-        struct vitale_card card;
-        unsigned apdus;
-        assert_int_equal(READ_SCRIPTED(steps, &card, &apdus), 0);
-        assert_int_equal(apdus, 6);
-        assert_int_equal(card.n, 2);
-        assert_true(card.p[0].nir_valid);
+        READS_IDENT_APP(steps, 6);
 }
 
 static void wrong_nir_key_is_flagged(void **state) {
@@ -157,12 +170,7 @@ static void endless_61xx_is_refused(void **state) {
 static void transient_errors_retried_once(void **state) {
         const struct step steps[] = {{SEL_MF, "6581"}, {SEL_MF, "9000"}, {READ, "6F00"}, {READ, IDENT "9000"},
                                      {SEL_APP, "6400"}, {SEL_APP, "9000"}, {READ, APP "9000"}};
-        struct vitale_card card;
-        unsigned apdus;
-        assert_int_equal(READ_SCRIPTED(steps, &card, &apdus), 0);
-        assert_int_equal(apdus, 7);
-        assert_int_equal(card.n, 2);
-        assert_true(card.p[0].nir_valid);
+        READS_IDENT_APP(steps, 7);
 }
 
 /* Twice transient is an unreadable card (not a malformed one), and only
@@ -311,11 +319,7 @@ static void unknown_tags_skipped(void **state) {
         struct vitale_card card;
         assert_int_equal(vitale_parse(a, al, b, bl, &card), 0);
         assert_int_equal(card.n, 1);
-        assert_string_equal(card.p[0].surname, "MARTIN");
-        assert_string_equal(card.p[0].first_name, "LUCAS");
-        assert_string_equal(card.p[0].birth_date, "20120309");
-        assert_string_equal(card.p[0].nir, "280057512345674");
-        assert_true(card.p[0].nir_valid);
+        assert_person(&card.p[0], "MARTIN", "LUCAS", "20120309", "280057512345674");
         /* the same with the 81 inside A5 overrunning A5 */
         assert_int_equal(a[26], 0x81);
         a[27] = 0x02;
