@@ -88,11 +88,8 @@ int res_vitale_person(const struct api_request *req, const json_t *body, struct 
 /* The identity traits of a dossier, from the card: names and birth date
  * as the card has them, sex and birth place (INSEE code) from the NIR
  * itself (its first digit, and characters 6 to 10). */
-static int identity_from_card(const struct vitale_person *p, const char *oid, char birth_date[11], char sex[2],
-                              char place[6], struct dossier_identity *ret) {
-        if (strlen(p->birth_date) != 8 || strspn(p->birth_date, "0123456789") != 8)
-                return -EBADMSG;
-        snprintf(birth_date, 11, "%.4s-%.2s-%.2s", p->birth_date, p->birth_date + 4, p->birth_date + 6);
+static void identity_from_card(const struct vitale_person *p, const char *oid, const char *birth_date, char sex[2],
+                               char place[6], struct dossier_identity *ret) {
         sex[0] = p->nir[0] == '1' ? 'M' : p->nir[0] == '2' ? 'F' : 'U';
         sex[1] = '\0';
         snprintf(place, 6, "%.5s", p->nir + 5);
@@ -105,6 +102,34 @@ static int identity_from_card(const struct vitale_person *p, const char *oid, ch
                 .sex = sex,
                 .birth_place = place,
         };
+}
+
+/* The dossier's birth date as YYYY-MM-DD: the card's when it is a
+ * calendar date; else the body's "birth_date" (YYYY-MM-DD, a calendar
+ * date), the professional's correction, required then.  A body date
+ * beside a valid card date must be that date: the traits are the card's.
+ * Returns 0, or -1 with the 422 in ret. */
+static int birth_date_pick(const json_t *body, const struct vitale_person *p, char out[11],
+                           struct api_reply *ret) {
+        const json_t *j = json_object_get(body, "birth_date");
+        const char *v = json_string_value(j);
+        char compact[9];
+        if (j && (!v || strlen(v) != 10 || v[4] != '-' || v[7] != '-' ||
+                  snprintf(compact, sizeof(compact), "%.4s%.2s%.2s", v, v + 5, v + 8) != 8 ||
+                  !vitale_date_valid(compact)))
+                return res_bad_field(ret, 422, "bad_birth_date", "birth_date",
+                                     "birth_date must be a calendar date written YYYY-MM-DD"), -1;
+        if (p->birth_date_valid) {
+                if (v && strcmp(compact, p->birth_date) != 0)
+                        return res_bad_field(ret, 422, "birth_date_conflict", "birth_date",
+                                             "the Carte Vitale gives another birth date, a valid one: "
+                                             "leave birth_date out"), -1;
+                (void)strcpy_bounded(compact, sizeof(compact), p->birth_date);
+        } else if (!v)
+                return res_bad_field(ret, 422, "birth_date_required", "birth_date",
+                                     "the birth date on the Carte Vitale is not a calendar date: give the "
+                                     "right one as birth_date (YYYY-MM-DD)"), -1;
+        snprintf(out, 11, "%.4s-%.2s-%.2s", compact, compact + 4, compact + 6);
         return 0;
 }
 
@@ -153,7 +178,7 @@ static json_t *attestation_json(const struct dossier_identity *id, const struct 
  * authorisation recorded (the patient's consent to this professional
  * opening it) in one transaction: both or neither. */
 int res_dossiers_post(const struct api_request *req, struct api_reply *ret) {
-        static const char *const fields[] = {"index", "nir", "reader", "consent", "ins_oid", NULL};
+        static const char *const fields[] = {"index", "nir", "reader", "consent", "ins_oid", "birth_date", NULL};
         _cleanup_(json_decrefp) json_t *body = NULL;
         const struct api_call *c = req->call;
         struct dossier_engine *e = c->engine;
@@ -180,10 +205,11 @@ int res_dossiers_post(const struct api_request *req, struct api_reply *ret) {
         }
         if (res_vitale_person(req, body, &p, reader, &insertion, ret) < 0)
                 return 0;
-        if (identity_from_card(&p, oid, birth_date, sex, place, &id) < 0) {
+        if (birth_date_pick(body, &p, birth_date, ret) < 0) {
                 secure_zero(&p, sizeof(p));
-                return api_error(ret, 422, "card_malformed", "the birth date on the Carte Vitale is not YYYYMMDD");
+                return 0;
         }
+        identity_from_card(&p, oid, birth_date, sex, place, &id);
 
         json_t *doc = NULL;
         r = create_with_consent(e, &c->caller.a, &id, json_is_true(jconsent), secret);

@@ -9,10 +9,11 @@
 #include "vitale.h"
 #include "status.h"
 
-/* YYYYMMDD as YYYY-MM-DD; anything else as the card gave it. */
+/* A calendar date YYYYMMDD as YYYY-MM-DD; anything else as the card
+ * gave it (birth_date_valid says which). */
 static json_t *birth_date(const char *d) {
         char iso[11];
-        if (strlen(d) == 8 && strspn(d, "0123456789") == 8) {
+        if (vitale_date_valid(d)) {
                 snprintf(iso, sizeof(iso), "%.4s-%.2s-%.2s", d, d + 4, d + 6);
                 return json_string(iso);
         }
@@ -30,9 +31,10 @@ json_t *patient_card_json(const struct vitale_card *card, const char *reader) {
         for (size_t i = 0; i < card->n; i++) {
                 const struct vitale_person *p = &card->p[i];
                 /* json_string refuses invalid UTF-8: the card is not trusted */
-                json_t *o = json_pack("{s:i,s:b,s:o,s:o,s:o,s:o,s:o,s:b,s:o}", "index", (int)i, "holder",
+                json_t *o = json_pack("{s:i,s:b,s:o,s:o,s:o,s:b,s:o,s:o,s:b,s:o}", "index", (int)i, "holder",
                                       i == 0, "surname", str_or_null(p->surname), "first_name",
                                       str_or_null(p->first_name), "birth_date", birth_date(p->birth_date),
+                                      "birth_date_valid", p->birth_date_valid,
                                       "birth_rank", str_or_null(p->birth_rank), "nir", str_or_null(p->nir),
                                       "nir_valid", p->nir_valid, "nir_problem", str_or_null(p->nir_problem));
                 if (!o || json_array_append_new(persons, o) < 0) {
@@ -62,6 +64,14 @@ int patient_card_get(const struct api_request *req, struct api_reply *ret) {
                 return api_error(ret, 422, "card_malformed",
                                  "the Carte Vitale answered with malformed data; take it out and try again "
                                  "or use another reader");
+        if (r == -EUCLEAN)
+                return api_error(ret, 422, card_error_code(r),
+                                 "the Carte Vitale's identity file and NIR file do not list the same persons; "
+                                 "its NIRs cannot be matched to people: the card must be renewed");
+        if (r == -EAGAIN)
+                return api_error(ret, 503, card_error_code(r),
+                                 "the Carte Vitale reported a memory or execution error twice; take it out "
+                                 "and insert it again");
         if (r < 0)
                 return api_error(ret, 503, card_error_code(r),
                                  "the Carte Vitale could not be read (%s); take it out and insert it again",

@@ -22,8 +22,11 @@ struct card_io {
 };
 
 /* Sends a short APDU; copies the answer's data (without SW) to out (up to
- * outmax) and sets *sw.  Returns the data length, -ENODEV when the card is
- * gone, -EPROTO for a card that keeps asking for more (61xx/6Cxx loops),
- * -ENOBUFS when the data does not fit. */
+ * outmax) and sets *sw.  A 61xx answer is followed by GET RESPONSE for as
+ * many rounds as the card asks, the pieces appended: the bound is outmax,
+ * not a count of rounds.  Returns the data length, -ENODEV when the card
+ * is gone, -EPROTO for a card that keeps asking without giving (four
+ * exchanges in a row without data: bare 61xx, 6Cxx), -ENOBUFS when the
+ * data does not fit. */
 int cardio_xfer(struct card_io *io, const uint8_t *apdu, size_t len, uint8_t *out, size_t outmax,
                 unsigned *sw);

@@ -18,9 +18,12 @@ const char *card_error_code(int err) {
         case -EBADMSG:
                 return "card_malformed";
         case -ENOENT:
+        case -EAGAIN: /* a transient error (6581, 6F00, 6400) twice */
                 return "card_unreadable";
         case -EBUSY:
                 return "card_busy";
+        case -EUCLEAN: /* identity and NIR files list different numbers of persons */
+                return "card_inconsistent";
         default:
                 return "card_error";
         }

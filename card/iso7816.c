@@ -13,6 +13,8 @@ static const struct {
         {0x9000, 0xFFFF, 0, "success"},
         {0x6282, 0xFFFF, -ENODATA, "end of file reached before Le bytes"},
         {0x63C0, 0xFFF0, -EACCES, "verification failed, tries left in the last digit"},
+        {0x6400, 0xFFFF, -EAGAIN, "execution error, memory unchanged"},
+        {0x6581, 0xFFFF, -EAGAIN, "memory failure"},
         {0x6700, 0xFFFF, -EMSGSIZE, "wrong length"},
         {0x6982, 0xFFFF, -EACCES, "security status not satisfied"},
         {0x6983, 0xFFFF, -EPERM, "authentication method blocked"},
@@ -25,6 +27,7 @@ static const struct {
         {0x6B00, 0xFFFF, -ERANGE, "wrong parameters (offset outside the EF)"},
         {0x6D00, 0xFFFF, -EOPNOTSUPP, "instruction not supported"},
         {0x6E00, 0xFFFF, -EOPNOTSUPP, "class not supported"},
+        {0x6F00, 0xFFFF, -EAGAIN, "no precise diagnosis"},
 };
 
 static size_t sw_find(unsigned sw) {
@@ -55,6 +58,21 @@ bool iso7816_refused(int err) {
         return false;
 }
 
+bool iso7816_transient(unsigned sw) {
+        return iso7816_sw_errno(sw) == -EAGAIN;
+}
+
+/* cardio_xfer, sent once more when the card answers a transient error
+ * (6400, 6581, 6F00): a weak contact or a slow EEPROM often succeeds the
+ * second time.  A second transient answer stays in *sw for the caller. */
+static int xfer_retry(struct card_io *io, const uint8_t *cmd, size_t len, uint8_t *out, size_t outmax,
+                      unsigned *sw) {
+        int r = cardio_xfer(io, cmd, len, out, outmax, sw);
+        if (r >= 0 && iso7816_transient(*sw))
+                r = cardio_xfer(io, cmd, len, out, outmax, sw);
+        return r;
+}
+
 /* Sends a SELECT with P1 and the given data (no Le); the FCI is dropped. */
 static int select_by(struct card_io *io, uint8_t p1, const uint8_t *data, size_t len) {
         uint8_t cmd[5 + ISO7816_AID_MAX], fci[CARDIO_RESP_MAX];
@@ -67,7 +85,7 @@ static int select_by(struct card_io *io, uint8_t p1, const uint8_t *data, size_t
         cmd[3] = 0x00;
         cmd[4] = (uint8_t)len;
         memcpy(cmd + 5, data, len);
-        int r = cardio_xfer(io, cmd, 5 + len, fci, sizeof(fci), &sw);
+        int r = xfer_retry(io, cmd, 5 + len, fci, sizeof(fci), &sw);
         return r < 0 ? r : iso7816_sw_errno(sw);
 }
 
@@ -94,10 +112,11 @@ int iso7816_read_binary(struct card_io *io, uint8_t sfi, uint8_t *buf, size_t si
                         cmd[2] = (uint8_t)(off >> 8);
                         cmd[3] = (uint8_t)(off & 0xFF);
                 }
-                size_t want = size - off < 256 ? size - off : 256;
-                if (want == 0)
+                /* up to the buffer's end: a card may hand one READ's answer
+                 * out in many GET RESPONSE pieces */
+                if (size == off)
                         return -ENOBUFS;
-                int n = cardio_xfer(io, cmd, sizeof(cmd), buf + off, want, &sw);
+                int n = xfer_retry(io, cmd, sizeof(cmd), buf + off, size - off, &sw);
                 if (n < 0)
                         return n;
                 if (sw == 0x6B00 || (sw == 0x6282 && n == 0))
@@ -105,6 +124,8 @@ int iso7816_read_binary(struct card_io *io, uint8_t sfi, uint8_t *buf, size_t si
                 int r = iso7816_sw_errno(sw);
                 if (r == -ENOENT)
                         return off ? -EBADMSG : -ENOENT;
+                if (r == -EAGAIN)
+                        return r; /* transient twice: unreadable, not malformed */
                 if (sw != 0x9000 && sw != 0x6282)
                         return -EBADMSG;
                 off += (size_t)n;

@@ -26,7 +26,9 @@ struct card_ops {
          * *ret_len set, -ENOENT when the file is not there, -ENOBUFS when
          * it does not fit in size, -EBADMSG for a card that changes its
          * mind mid-file or answers a status word other than 9000 / 6282 /
-         * end of file (6B00), or an error of the exchange. */
+         * end of file (6B00), -EAGAIN for a transient error (6581, 6F00,
+         * 6400) answered twice to the same command, or an error of the
+         * exchange.  SELECTs retry a transient error once too. */
         int (*read_binary)(struct card_io *io, uint8_t sfi, uint8_t *buf, size_t size, size_t *ret_len);
 };
 
@@ -44,5 +46,9 @@ int iso7816_read_binary(struct card_io *io, uint8_t sfi, uint8_t *buf, size_t si
 int iso7816_sw_errno(unsigned sw);
 /* What the status word means, for people ("file or application not found"). */
 const char *iso7816_sw_text(unsigned sw);
+/* True for a transient execution error (6400, 6581 memory failure, 6F00
+ * no precise diagnosis; errno -EAGAIN): SELECT and READ BINARY send the
+ * command once more before giving up. */
+bool iso7816_transient(unsigned sw);
 /* True when err came from a status word (the card answered and refused). */
 bool iso7816_refused(int err);

@@ -34,36 +34,63 @@ static int copy_field(char *dst, size_t size, const struct tlv *t) {
         return 0;
 }
 
-/* Walks a file of '65' templates, calling one per template's fields. */
+/* The field a primitive tag of a person's template goes to, or NULL for
+ * one we do not read (ident: the MF file, else the VITALE application's). */
+static char *field_of(struct vitale_person *p, unsigned tag, bool app, size_t *size) {
+        struct {
+                unsigned tag;
+                bool app;
+                char *dst;
+                size_t size;
+        } map[] = {
+                {0x80, false, p->surname, sizeof(p->surname)},
+                {0x81, false, p->first_name, sizeof(p->first_name)},
+                {0x82, false, p->birth_date, sizeof(p->birth_date)},
+                {0x83, false, p->birth_rank, sizeof(p->birth_rank)},
+                {0x93, true, p->nir, sizeof(p->nir)},
+        };
+        for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+                if (map[i].tag == tag && map[i].app == app) {
+                        *size = map[i].size;
+                        return map[i].dst;
+                }
+        return NULL;
+}
+
+/* Reads one '65' template into p.  Objects we do not know are skipped
+ * whatever their tag (5F20, 9F7F) or form; a constructed one (A5 ...) is
+ * still checked not to overrun itself. */
+static int person_read(const struct tlv *tmpl, struct vitale_person *p, bool app) {
+        size_t off = 0, size;
+        struct tlv f;
+        int r;
+        while ((r = tlv_next(tmpl->value, tmpl->len, &off, &f)) > 0) {
+                char *dst = f.constructed ? NULL : field_of(p, f.tag, app, &size);
+                if (dst)
+                        r = copy_field(dst, size, &f);
+                else if (f.constructed)
+                        r = tlv_check(f.value, f.len, TLV_DEPTH_MAX);
+                if (r < 0)
+                        return r;
+        }
+        return r;
+}
+
+/* Walks a file of '65' templates, one per person, in card order. */
 static int walk(const uint8_t *buf, size_t len, struct vitale_card *card, bool app) {
         size_t off = 0, i = 0;
         struct tlv t;
         int r;
         while ((r = tlv_next(buf, len, &off, &t)) > 0) {
-                if (t.tag != 0x65)
-                        continue; /* other objects: not ours to read */
+                if (t.tag != 0x65) {
+                        /* other objects: not ours to read, but well formed */
+                        if (t.constructed && (r = tlv_check(t.value, t.len, TLV_DEPTH_MAX)) < 0)
+                                return r;
+                        continue;
+                }
                 if (i >= VITALE_PERSONS_MAX)
                         return -EBADMSG;
-                struct vitale_person *p = &card->p[i];
-                size_t o2 = 0;
-                struct tlv f;
-                while ((r = tlv_next(t.value, t.len, &o2, &f)) > 0) {
-                        if (f.tag & 0x20 || f.tag > 0xFF)
-                                return -EBADMSG; /* nothing is nested deeper than this */
-                        if (!app && f.tag == 0x80)
-                                r = copy_field(p->surname, sizeof(p->surname), &f);
-                        else if (!app && f.tag == 0x81)
-                                r = copy_field(p->first_name, sizeof(p->first_name), &f);
-                        else if (!app && f.tag == 0x82)
-                                r = copy_field(p->birth_date, sizeof(p->birth_date), &f);
-                        else if (!app && f.tag == 0x83)
-                                r = copy_field(p->birth_rank, sizeof(p->birth_rank), &f);
-                        else if (app && f.tag == 0x93)
-                                r = copy_field(p->nir, sizeof(p->nir), &f);
-                        if (r < 0)
-                                return r;
-                }
-                if (r < 0)
+                if ((r = person_read(&t, &card->p[i], app)) < 0)
                         return r;
                 i++;
         }
@@ -71,9 +98,23 @@ static int walk(const uint8_t *buf, size_t len, struct vitale_card *card, bool a
                 return r;
         if (!app)
                 card->n = i;
-        else if (i > card->n)
-                return -EBADMSG; /* more NIRs than people */
+        else if (i != card->n)
+                return -EUCLEAN; /* a NIR must never be shown beside the wrong person */
         return 0;
+}
+
+bool vitale_date_valid(const char *d) {
+        static const unsigned days[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        if (strlen(d) != 8 || strspn(d, "0123456789") != 8)
+                return false;
+        unsigned y = (unsigned)(d[0] - '0') * 1000 + (unsigned)(d[1] - '0') * 100 + (unsigned)(d[2] - '0') * 10 +
+                     (unsigned)(d[3] - '0');
+        unsigned m = (unsigned)(d[4] - '0') * 10 + (unsigned)(d[5] - '0');
+        unsigned day = (unsigned)(d[6] - '0') * 10 + (unsigned)(d[7] - '0');
+        if (y == 0 || m < 1 || m > 12 || day < 1 || day > days[m - 1])
+                return false;
+        bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        return m != 2 || day <= 28 || leap;
 }
 
 int vitale_parse(const uint8_t *ident, size_t ident_len, const uint8_t *app, size_t app_len,
@@ -90,6 +131,7 @@ int vitale_parse(const uint8_t *ident, size_t ident_len, const uint8_t *app, siz
                 struct vitale_person *p = &card.p[i];
                 if (!p->surname[0])
                         return -EBADMSG;
+                p->birth_date_valid = vitale_date_valid(p->birth_date);
                 if (!p->nir[0])
                         p->nir_problem = "absent";
                 else if ((r = nir_check(p->nir)) == -EBADMSG)
@@ -102,15 +144,16 @@ int vitale_parse(const uint8_t *ident, size_t ident_len, const uint8_t *app, siz
         return 0;
 }
 
-/* A refusal of a SELECT means the card lacks the Vitale files. */
+/* A refusal of a SELECT means the card lacks the Vitale files; a
+ * transient error answered twice (-EAGAIN) means it cannot be read now. */
 static int selected(int r) {
-        return iso7816_refused(r) ? -ENOENT : r;
+        return r != -EAGAIN && iso7816_refused(r) ? -ENOENT : r;
 }
 
-/* A file that does not fit, or a refusal other than "not found" in the
- * middle of the read, is a malformed card. */
+/* A file that does not fit, or a refusal other than "not found" or a
+ * repeated transient error in the middle of the read, is a malformed card. */
 static int file_read(int r) {
-        return r == -ENOBUFS || (r != -ENOENT && iso7816_refused(r)) ? -EBADMSG : r;
+        return r == -ENOBUFS || (r != -ENOENT && r != -EAGAIN && iso7816_refused(r)) ? -EBADMSG : r;
 }
 
 int vitale_read_ops(const struct card_ops *ops, struct card_io *io, struct vitale_card *ret) {

@@ -25,7 +25,8 @@ extern const uint8_t vitale_aid[VITALE_AID_LEN];
 struct vitale_person {
         char surname[64];
         char first_name[64];
-        char birth_date[9]; /* YYYYMMDD */
+        char birth_date[32]; /* YYYYMMDD, or whatever the card holds */
+        bool birth_date_valid; /* a calendar date as YYYYMMDD */
         char birth_rank[4]; /* empty when the card has none */
         char nir[16];       /* empty when absent */
         bool nir_valid;
@@ -43,12 +44,19 @@ bool vitale_match_atr(const uint8_t *atr, size_t len);
 
 /* Reads the card through io (the caller holds a PC/SC transaction).
  * Returns 0, -ENODEV when the card left, -ENOENT when it lacks the
- * Vitale files, -EBADMSG for malformed data (truncated or too deeply
- * nested TLV, too many persons, fields too long, files that disagree). */
+ * Vitale files, -EBADMSG for malformed data (truncated TLV or one that
+ * overruns its parent, too many persons, fields too long), -EUCLEAN when
+ * the identity file and the NIR file do not list the same number of
+ * persons, -EAGAIN when the card answered a transient error twice. */
 int vitale_read(struct card_io *io, struct vitale_card *ret);
 /* The same through a driver's operations (vitale_read uses iso7816_ops). */
 struct card_ops;
 int vitale_read_ops(const struct card_ops *ops, struct card_io *io, struct vitale_card *ret);
+
+/* True when d is a calendar date written YYYYMMDD (not 30 February, not
+ * month 13, eight digits).  A person whose birth date is not one is
+ * listed with birth_date_valid false and the date as the card gave it. */
+bool vitale_date_valid(const char *d);
 
 /* Parses the two files (exposed for tests and fuzzing). */
 int vitale_parse(const uint8_t *ident, size_t ident_len, const uint8_t *app, size_t app_len,

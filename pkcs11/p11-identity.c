@@ -154,30 +154,63 @@ static int string_copy(const ASN1_STRING *s, char *dst, size_t size) {
         return r;
 }
 
-/* The value of an extension holding a string or a small INTEGER. */
+/* A small number (0 to 99) as decimal digits into dst. */
+static int number_copy(long v, char *dst, size_t size) {
+        if (v < 0 || v > 99)
+                return -EBADMSG;
+        return snprintf(dst, size, "%ld", v) < (int)size ? 0 : -E2BIG;
+}
+
+/* An OCTET STRING's value: printable digits as they are ("1"), else one
+ * or two bytes as a big-endian number (01). */
+static int octets_copy(const ASN1_OCTET_STRING *os, char *dst, size_t size) {
+        const unsigned char *b = ASN1_STRING_get0_data(os);
+        int n = ASN1_STRING_length(os);
+        bool digits = n > 0;
+        for (int i = 0; i < n; i++)
+                digits = digits && isdigit(b[i]);
+        if (digits) {
+                if ((size_t)n >= size)
+                        return -E2BIG;
+                memcpy(dst, b, (size_t)n);
+                dst[n] = '\0';
+                return 0;
+        }
+        if (n < 1 || n > 2)
+                return -EBADMSG;
+        return number_copy(n == 1 ? b[0] : b[0] << 8 | b[1], dst, size);
+}
+
+/* The value of an extension: INTEGER or ENUMERATED (0 to 99), OCTET
+ * STRING, or any ASN.1 string type (UTF8String, PrintableString,
+ * IA5String, NumericString, VisibleString, T61String, BMPString,
+ * UniversalString), as text. */
 static int extension_value(X509 *x, const ASN1_OBJECT *oid, char *dst, size_t size) {
         int idx = X509_get_ext_by_OBJ(x, oid, -1);
         if (idx < 0)
                 return -ENOENT;
         ASN1_OCTET_STRING *os = X509_EXTENSION_get_data(X509_get_ext(x, idx));
         const unsigned char *p = ASN1_STRING_get0_data(os);
-        _cleanup_(ASN1_TYPE_freep) ASN1_TYPE *t = d2i_ASN1_TYPE(NULL, &p, ASN1_STRING_length(os));
-        if (!t)
-                return -EBADMSG;
+        const unsigned char *end = p + ASN1_STRING_length(os);
+        _cleanup_(ASN1_TYPE_freep) ASN1_TYPE *t = d2i_ASN1_TYPE(NULL, &p, end - p);
+        if (!t || p != end)
+                return -EBADMSG; /* not DER, or bytes after the value */
         switch (t->type) {
         case V_ASN1_UTF8STRING:
         case V_ASN1_PRINTABLESTRING:
         case V_ASN1_IA5STRING:
         case V_ASN1_NUMERICSTRING:
         case V_ASN1_VISIBLESTRING:
+        case V_ASN1_T61STRING:
+        case V_ASN1_BMPSTRING:
+        case V_ASN1_UNIVERSALSTRING:
                 return string_copy(t->value.asn1_string, dst, size);
+        case V_ASN1_OCTET_STRING:
+                return octets_copy(t->value.octet_string, dst, size);
         case V_ASN1_INTEGER:
-        case V_ASN1_ENUMERATED: {
-                long v = ASN1_INTEGER_get(t->value.integer);
-                if (v < 0 || v > 99)
-                        return -EBADMSG;
-                return snprintf(dst, size, "%ld", v) < (int)size ? 0 : -E2BIG;
-        }
+                return number_copy(ASN1_INTEGER_get(t->value.integer), dst, size);
+        case V_ASN1_ENUMERATED:
+                return number_copy(ASN1_ENUMERATED_get(t->value.enumerated), dst, size);
         default:
                 return -EBADMSG;
         }
@@ -240,31 +273,36 @@ int p11_identity_from_cert(const struct p11_map *map, const uint8_t *der, size_t
 
         struct p11_identity id = {.card_type = P11_CARD_UNKNOWN};
         char ct[8];
+        *ret = (struct p11_identity){.card_type = P11_CARD_UNKNOWN, .bad_field = "national_id"};
         int r = field_get(x, &map->national_id, id.national_id, sizeof(id.national_id));
         if (r < 0)
                 return r == -ENOENT ? -ENOENT : -EBADMSG;
         if (!national_id_valid(id.national_id))
                 return -EBADMSG;
         struct {
+                const char *name;
                 const struct p11_field_rule *rule;
                 char *dst;
                 size_t size;
         } opt[] = {
-                {&map->surname, id.surname, sizeof(id.surname)},
-                {&map->given_name, id.given_name, sizeof(id.given_name)},
-                {&map->profession, id.profession, sizeof(id.profession)},
-                {&map->specialty, id.specialty, sizeof(id.specialty)},
-                {&map->card_type, ct, sizeof(ct)},
+                {"surname", &map->surname, id.surname, sizeof(id.surname)},
+                {"given_name", &map->given_name, id.given_name, sizeof(id.given_name)},
+                {"profession", &map->profession, id.profession, sizeof(id.profession)},
+                {"specialty", &map->specialty, id.specialty, sizeof(id.specialty)},
+                {"card_type", &map->card_type, ct, sizeof(ct)},
         };
         for (size_t i = 0; i < ELEMENTSOF(opt); i++) {
+                ret->bad_field = opt[i].name;
                 r = field_get(x, opt[i].rule, opt[i].dst, opt[i].size);
                 if (r < 0 && r != -ENOENT)
                         return -EBADMSG;
         }
+        ret->bad_field = "profession";
         if (id.profession[0] && !all_digits(id.profession, strlen(id.profession)))
                 return -EBADMSG;
+        ret->bad_field = "card_type";
         if (ct[0]) {
-                if (!all_digits(ct, 1) || ct[0] > '3')
+                if (!all_digits(ct, strlen(ct)) || strlen(ct) != 1 || ct[0] > '3')
                         return -EBADMSG;
                 id.card_type = (enum p11_card_type)(ct[0] - '0');
         }

@@ -78,6 +78,9 @@ struct p11_identity {
         char profession[8];   /* TRE_G15 code; empty when none */
         char specialty[16];   /* e.g. SM26; empty when none */
         enum p11_card_type card_type;
+        /* on -EBADMSG or -ENOENT from p11_identity_from_cert: the field that
+         * could not be read ("national_id", "card_type", ...); else NULL */
+        const char *bad_field;
 };
 
 void p11_map_default(struct p11_map *map);
@@ -88,9 +91,13 @@ int p11_map_set(struct p11_map *map, const char *key, const char *value);
 
 /* Derives the identity from a DER certificate following map (NULL: the
  * default).  The national id must be "8" + 11 digits or "0" + 9 digits
- * (-EBADMSG otherwise), the profession digits, the card type a digit 0..3
- * (P11_CARD_UNKNOWN when the field is absent or unmapped).  -EINVAL for a
- * certificate that does not parse, -ENOENT when national_id is missing. */
+ * (-EBADMSG otherwise), the profession digits, the card type 0..3
+ * (P11_CARD_UNKNOWN when the field is absent or unmapped), whether the
+ * extension holds it as INTEGER, ENUMERATED, OCTET STRING (digits, or one
+ * or two bytes as a number) or any string type.  -EINVAL for a certificate
+ * that does not parse, -ENOENT when national_id is missing; on -EBADMSG and
+ * -ENOENT, ret->bad_field names the field that could not be read and the
+ * rest of *ret is empty. */
 int p11_identity_from_cert(const struct p11_map *map, const uint8_t *der, size_t len,
                            struct p11_identity *ret);
 

@@ -310,26 +310,30 @@ static char *build_record(const struct session_manager *m, const struct session_
         return text;
 }
 
+/* Did the card in reader leave (or come back as another insertion)?  With
+ * wait, for a fault that may be a removal: pcscd notices an absent card on
+ * its next presence poll (400 ms with vpcd), so PC/SC gets up to 1.5 s to
+ * say before the fault is blamed on the card. */
+static bool card_left(struct session_manager *m, const char *reader, uint64_t insertion, bool wait) {
+        struct reader_info ri;
+        for (int i = 0;; i++) {
+                int r = find_cps(m, reader, &ri);
+                if (r < 0 || ri.insertion != insertion)
+                        return true;
+                if (!wait || i == 15)
+                        return false;
+                struct timespec t = {0, 100 * 1000 * 1000};
+                nanosleep(&t, NULL);
+        }
+}
+
 /* Translates a PKCS#11 failure, asking PC/SC whether the card left (OpenSC
  * says CKR_GENERAL_ERROR for a card pulled during C_Login). */
 static int p11_fail(struct session_manager *m, struct p11_card *card, const char *reader,
                     uint64_t insertion, const char *what, struct session_error *e) {
         const struct p11_error *pe = p11_card_error(card);
-        struct reader_info ri;
-        bool gone = pe->err == -ENODEV;
-        /* A fault that may be a removal: pcscd notices an absent card on its
-         * next presence poll (400 ms with vpcd), so give PC/SC up to 1.5 s
-         * to say before calling it a card fault. */
         bool ambiguous = pe->check_reader || pe->err == -EIO || pe->err == -EPROTO;
-        for (int i = 0; !gone; i++) {
-                int r = find_cps(m, reader, &ri);
-                gone = r < 0 || ri.insertion != insertion;
-                if (gone || !ambiguous || i == 15)
-                        break;
-                struct timespec t = {0, 100 * 1000 * 1000};
-                nanosleep(&t, NULL);
-        }
-        if (gone)
+        if (pe->err == -ENODEV || card_left(m, reader, insertion, ambiguous))
                 return fail(e, -ENODEV, "card_removed", "the CPS card left the reader during %s", what);
         e->tries_left = pe->tries_left;
         if (pe->err == -EACCES) {
@@ -415,16 +419,23 @@ static int open_read_card(struct session_manager *m, struct opening *o, const ch
         if (!pin && !o->tok.protected_auth)
                 return fail(o->e, -EINVAL, "pin_required", "this reader has no PIN pad: the PIN is required");
         r = CARD(o, p11_card_open(m->module, o->tok.slot, &m->map, &o->s.card));
+        /* OpenSC may report success with no objects for a card pulled while
+         * its certificates are read: ask the reader before blaming the card. */
+        o->cert = r < 0 ? NULL : p11_card_cert(o->s.card, P11_ROLE_AUTH);
+        if (!o->cert && card_left(m, o->ri.name, o->ri.insertion, true))
+                return fail(o->e, -ENODEV, "card_removed", "the CPS card left the reader while its certificates "
+                            "were read");
         if (r < 0)
                 return fail(o->e, r, "card_unreadable", "the CPS card's certificates could not be read: %s",
                             strerror(-r));
-        o->cert = p11_card_cert(o->s.card, P11_ROLE_AUTH);
         if (!o->cert)
                 return fail(o->e, -ENOENT, "no_auth_certificate", "the CPS card has no authentication certificate");
         r = p11_card_identity(o->s.card, &o->s.info.who);
         if (r < 0)
                 return fail(o->e, -EBADMSG, "bad_identity",
-                            "the CPS certificate does not carry a usable professional identity: %s", strerror(-r));
+                            "the CPS certificate does not carry a usable professional identity: field %s: %s",
+                            o->s.info.who.bad_field ? o->s.info.who.bad_field : "national_id",
+                            r == -ENOENT ? "absent" : "unreadable value");
         return 0;
 }
 

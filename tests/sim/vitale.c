@@ -8,10 +8,14 @@
  * simulator's convention, documented in docs/lab.md.
  *
  * Profile keys: person.N.{surname,first_name,birth_date,birth_rank,nir}
- * for N = 0 (the holder), 1, 2 ...; response = direct | 61xx | 6Cxx
- * (how READ BINARY answers: data at once, "61xx then GET RESPONSE", or
- * "6Cxx, send again with that Le"); file.ident / file.vitale = hex to
- * replace a file's whole content (hostile-card tests). */
+ * for N = 0 (the holder), 1, 2 ...; response = direct | 61xx | 6Cxx |
+ * chunks (how READ BINARY answers: data at once, "61xx then GET
+ * RESPONSE", "6Cxx, send again with that Le", or a bare 61xx then GET
+ * RESPONSEs handing out chunk = N bytes each with 61xx while more is
+ * left); transient = SW (e.g. 6581) with transient_times = N (default 1):
+ * every SELECT and READ BINARY is first answered SW, N times in a row,
+ * before the card answers it; file.ident / file.vitale = hex to replace a
+ * file's whole content (hostile-card tests). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +27,7 @@
 #define VITALE_FILE_MAX 4096
 #define VITALE_ATR "3B 75 13 00 00 44 09 EA 90 00"
 
-enum resp_mode { MODE_DIRECT, MODE_61XX, MODE_6CXX };
+enum resp_mode { MODE_DIRECT, MODE_61XX, MODE_6CXX, MODE_CHUNKS };
 enum df { DF_NONE, DF_MF, DF_VITALE };
 
 struct vitale {
@@ -37,7 +41,10 @@ struct vitale {
         const uint8_t *ef; /* current EF after a read by short id */
         size_t ef_len;
         uint8_t pending[256];
-        size_t pending_len;
+        size_t pending_len, pending_off;
+        size_t chunk;            /* MODE_CHUNKS: bytes per GET RESPONSE */
+        uint16_t transient_sw;   /* 0: none */
+        long transient_times, transient_left;
 };
 
 static const uint8_t aid_vitale[] = {0xD2, 0x50, 0x00, 0x00, 0x02, 0x56, 0x49, 0x54, 0x41, 0x4C, 0x45};
@@ -105,6 +112,26 @@ static int vitale_build(struct vitale *v, const struct profile *p) {
         return 0;
 }
 
+/* The chunk size and the transient status word, from the profile. */
+static int vitale_quirks(struct vitale *v, const struct profile *p) {
+        int err = 0;
+        uint8_t sw[2];
+        const char *t = profile_get(p, "transient");
+        if (t && hex_decode(t, sw, sizeof(sw)) != 2) {
+                fprintf(stderr, "vitale: transient must be a status word in hex (6581)\n");
+                return -EINVAL;
+        }
+        v->transient_sw = t ? (uint16_t)(sw[0] << 8 | sw[1]) : 0;
+        v->transient_times = profile_get_long(p, "transient_times", 1, &err);
+        long chunk = profile_get_long(p, "chunk", 4, &err);
+        if (err || chunk < 1 || chunk > 255 || v->transient_times < 1) {
+                fprintf(stderr, "vitale: chunk must be 1..255, transient_times at least 1\n");
+                return -EINVAL;
+        }
+        v->chunk = (size_t)chunk;
+        return 0;
+}
+
 static int vitale_new(const struct profile *p, struct card **ret) {
         struct card *c;
         int r = card_alloc(sizeof(struct vitale), &vitale_ops, p, VITALE_ATR, &c);
@@ -118,10 +145,14 @@ static int vitale_new(const struct profile *p, struct card **ret) {
                 v->mode = MODE_61XX;
         else if (strcasecmp(mode, "6Cxx") == 0)
                 v->mode = MODE_6CXX;
+        else if (strcmp(mode, "chunks") == 0)
+                v->mode = MODE_CHUNKS;
         else {
-                fprintf(stderr, "vitale: response must be direct, 61xx or 6Cxx\n");
+                fprintf(stderr, "vitale: response must be direct, 61xx, 6Cxx or chunks\n");
                 return -EINVAL;
         }
+        if ((r = vitale_quirks(v, p)) < 0)
+                return r;
         if ((r = vitale_build(v, p)) < 0)
                 return r;
         *ret = &TAKE_PTR(v)->base;
@@ -184,11 +215,15 @@ static int vitale_read(struct card *c, const struct apdu *a, struct resp *r) {
                 if (le != avail && avail > 0)
                         return resp_sw(r, 0x6C00 | (avail & 0xff));
                 return resp_data(r, v->ef + off, avail, 0x9000);
+        case MODE_CHUNKS:
         case MODE_61XX:
                 if (avail == 0)
                         return resp_data(r, NULL, 0, 0x9000);
                 memcpy(v->pending, v->ef + off, avail);
                 v->pending_len = avail;
+                v->pending_off = 0;
+                if (v->mode == MODE_CHUNKS && v->chunk < avail)
+                        avail = v->chunk; /* the first piece only */
                 return resp_sw(r, 0x6100 | (avail & 0xff));
         default:
                 return resp_data(r, v->ef + off, le < avail ? le : avail, 0x9000);
@@ -200,9 +235,19 @@ static int vitale_get_response(struct card *c, const struct apdu *a, struct resp
         if (!v->pending_len)
                 return resp_sw(r, 0x6985);
         size_t le = a->has_le ? a->le : 256;
-        size_t n = le < v->pending_len ? le : v->pending_len;
-        v->pending_len = 0;
-        return resp_data(r, v->pending, n, 0x9000);
+        size_t left = v->pending_len - v->pending_off;
+        size_t n = le < left ? le : left;
+        if (v->mode == MODE_CHUNKS && n > v->chunk)
+                n = v->chunk;
+        const uint8_t *d = v->pending + v->pending_off;
+        v->pending_off += n;
+        left -= n;
+        if (left == 0) {
+                v->pending_len = v->pending_off = 0;
+                return resp_data(r, d, n, 0x9000);
+        }
+        /* more to come: 61 and the size of the next piece */
+        return resp_data(r, d, n, 0x6100 | (left < v->chunk ? left : v->chunk));
 }
 
 static const struct card_ins vitale_ins[] = {
@@ -214,9 +259,16 @@ static const struct card_ins vitale_ins[] = {
 static int vitale_transmit(struct card *c, const struct apdu *a, struct resp *r) {
         struct vitale *v = (struct vitale *)c;
         if (a->ins != 0xC0)
-                v->pending_len = 0;
+                v->pending_len = v->pending_off = 0;
         if (a->cla != 0x00)
                 return resp_sw(r, 0x6E00);
+        if (v->transient_sw && (a->ins == 0xA4 || a->ins == 0xB0)) {
+                if (v->transient_left < v->transient_times) {
+                        v->transient_left++;
+                        return resp_sw(r, v->transient_sw);
+                }
+                v->transient_left = 0; /* answered: the next command fails first again */
+        }
         return card_dispatch(c, vitale_ins, ELEMENTSOF(vitale_ins), a, r);
 }
 

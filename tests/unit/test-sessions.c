@@ -42,6 +42,7 @@ static pthread_cond_t fake_cond = PTHREAD_COND_INITIALIZER;
 static struct reader_snapshot readers; /* what monitor_snapshot() says */
 static bool hold_close;                /* p11_card_close() waits while set */
 static unsigned closing, closed;       /* closes begun, closes done */
+static enum { OPEN_CERTS, OPEN_NO_CERTS, OPEN_PULLED } open_mode; /* what p11_card_open finds */
 
 /* ---- the reader monitor ---- */
 
@@ -103,9 +104,20 @@ int p11_card_open(struct p11_module *m, CK_SLOT_ID slot, const struct p11_map *m
         char p[256];
         struct p11_card *c = calloc(1, sizeof(*c));
         assert_non_null(c);
+        c->err.code = "ok";
+        c->err.tries_left = -1;
+        if (open_mode == OPEN_PULLED) {
+                /* OpenSC after a pull: success, and no objects at all */
+                pthread_mutex_lock(&fake_lock);
+                readers.r[0].card_present = false;
+                pthread_mutex_unlock(&fake_lock);
+        }
+        if (open_mode != OPEN_CERTS) {
+                *ret = c;
+                return 0;
+        }
         snprintf(p, sizeof(p), "%s/pki/cps-rsa-auth.pem", pki);
         assert_int_equal(trust_pem_to_der(p, &c->cert.der, &c->cert.der_len), 0);
-        c->err.code = "ok";
         c->err.tries_left = -1;
         *ret = c;
         return 0;
@@ -129,7 +141,7 @@ struct p11_card *p11_card_close(struct p11_card *c) {
 }
 
 const struct p11_cert *p11_card_cert(const struct p11_card *c, enum p11_role role) {
-        return &c->cert;
+        return c->cert.der ? &c->cert : NULL;
 }
 
 int p11_card_identity(const struct p11_card *c, struct p11_identity *ret) {
@@ -200,6 +212,7 @@ static void start(struct fixture *f) {
         char trust[128];
         snprintf(trust, sizeof(trust), "%s/pki/ca-chain.pem", pki);
         offset = 0;
+        open_mode = OPEN_CERTS;
         hold_close = false;
         closing = closed = 0;
         memset(&readers, 0, sizeof(readers));
@@ -339,11 +352,31 @@ static void test_logout_then_login(void **state) {
         stop(&f);
 }
 
+/* A card pulled while its certificates are read: OpenSC may answer with
+ * no objects and success.  The reader says the card left: card_removed,
+ * not "no authentication certificate"; a card still there without one is
+ * no_auth_certificate. */
+static void test_pulled_during_cert_read(void **state) {
+        struct fixture f;
+        struct session_info si;
+        struct session_error e;
+        char token[SESSION_TOKEN_LEN + 1];
+        start(&f);
+        open_mode = OPEN_PULLED;
+        assert_true(sessions_open(f.m, readers.r[0].name, "1234", 4, getuid(), &si, token, &e) < 0);
+        assert_string_equal(e.code, "card_removed");
+        open_mode = OPEN_NO_CERTS;
+        assert_true(sessions_open(f.m, readers.r[1].name, "1234", 4, getuid(), &si, token, &e) < 0);
+        assert_string_equal(e.code, "no_auth_certificate");
+        stop(&f);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_lookup_during_slow_close),
                 cmocka_unit_test(test_idle_not_found),
                 cmocka_unit_test(test_logout_then_login),
+                cmocka_unit_test(test_pulled_during_cert_read),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,17 @@ static int read_scripted(const struct step *steps, size_t n, struct vitale_card 
         return r;
 }
 
+/* p holds these fields and a valid NIR. */
+static void assert_person(const struct vitale_person *p, const char *surname, const char *first_name,
+                          const char *birth_date, const char *nir) {
+        assert_string_equal(p->surname, surname);
+        assert_string_equal(p->first_name, first_name);
+        assert_string_equal(p->birth_date, birth_date);
+        assert_true(p->birth_date_valid);
+        assert_string_equal(p->nir, nir);
+        assert_true(p->nir_valid);
+}
+
 static void reads_holder_and_beneficiary(void **state) {
         const struct step steps[] = {
                 {SEL_MF, "9000"}, {READ, IDENT "9000"}, {SEL_APP, "9000"}, {READ, APP "9000"}};
@@ -84,11 +96,7 @@ static void reads_holder_and_beneficiary(void **state) {
         assert_int_equal(READ_SCRIPTED(steps, &card, &apdus), 0);
         assert_int_equal(apdus, 4);
         assert_int_equal(card.n, 2);
-        assert_string_equal(card.p[0].surname, "MARTIN");
-        assert_string_equal(card.p[0].first_name, "CLAIRE");
-        assert_string_equal(card.p[0].birth_date, "19800517");
-        assert_string_equal(card.p[0].nir, "280057512345674");
-        assert_true(card.p[0].nir_valid);
+        assert_person(&card.p[0], "MARTIN", "CLAIRE", "19800517", "280057512345674");
         assert_null(card.p[0].nir_problem);
         assert_string_equal(card.p[1].first_name, "LUCAS");
         assert_string_equal(card.p[1].birth_rank, "1");
@@ -96,16 +104,22 @@ static void reads_holder_and_beneficiary(void **state) {
         assert_string_equal(card.p[1].nir_problem, "absent");
 }
 
+/* The card of IDENT and APP read through steps, in want_apdus exchanges. */
+#define READS_IDENT_APP(steps, want_apdus) reads_ident_app((steps), sizeof(steps) / sizeof((steps)[0]), (want_apdus))
+static void reads_ident_app(const struct step *steps, size_t n, unsigned want_apdus) {
+        struct vitale_card card;
+        unsigned apdus;
+        assert_int_equal(read_scripted(steps, n, &card, &apdus), 0);
+        assert_int_equal(apdus, want_apdus);
+        assert_int_equal(card.n, 2);
+        assert_true(card.p[0].nir_valid);
+}
+
 static void follows_61xx_and_6cxx(void **state) {
         const struct step steps[] = {
                 {SEL_MF, "9000"},    {READ, "6137"},       {"00C0000037", IDENT "9000"},
                 {SEL_APP, "9000"},   {READ, "6C15"},       {"00B0820015", APP "9000"}};
-        struct vitale_card card;
-        unsigned apdus;
-        assert_int_equal(READ_SCRIPTED(steps, &card, &apdus), 0);
-        assert_int_equal(apdus, 6);
-        assert_int_equal(card.n, 2);
-        assert_true(card.p[0].nir_valid);
+        READS_IDENT_APP(steps, 6);
 }
 
 static void wrong_nir_key_is_flagged(void **state) {
@@ -151,6 +165,76 @@ static void endless_61xx_is_refused(void **state) {
         assert_int_equal(vitale_read(&io, &card), -EPROTO);
 }
 
+/* A transient error (6581, 6F00, 6400) on a SELECT or a READ BINARY is
+ * sent once more; the read then goes on as usual. */
+static void transient_errors_retried_once(void **state) {
+        const struct step steps[] = {{SEL_MF, "6581"}, {SEL_MF, "9000"}, {READ, "6F00"}, {READ, IDENT "9000"},
+                                     {SEL_APP, "6400"}, {SEL_APP, "9000"}, {READ, APP "9000"}};
+        READS_IDENT_APP(steps, 7);
+}
+
+/* Twice transient is an unreadable card (not a malformed one), and only
+ * once more: the script fails on a third command. */
+static void transient_twice_is_unreadable(void **state) {
+        const struct step sel[] = {{SEL_MF, "6581"}, {SEL_MF, "6581"}};
+        const struct step rd[] = {{SEL_MF, "9000"}, {READ, "6F00"}, {READ, "6F00"}};
+        struct vitale_card card;
+        unsigned apdus;
+        assert_int_equal(READ_SCRIPTED(sel, &card, &apdus), -EAGAIN);
+        assert_int_equal(apdus, 2);
+        assert_int_equal(READ_SCRIPTED(rd, &card, &apdus), -EAGAIN);
+        assert_int_equal(apdus, 3);
+        assert_string_equal(card_error_code(-EAGAIN), "card_unreadable");
+        /* a refusal that is not transient is not retried */
+        const struct step nf[] = {{SEL_MF, "6A82"}};
+        assert_int_equal(READ_SCRIPTED(nf, &card, &apdus), -ENOENT);
+        assert_int_equal(apdus, 1);
+}
+
+/* A card handing its answer out a few bytes per GET RESPONSE: every piece
+ * is appended, for as many rounds as it takes (here 29 for the identity
+ * file), data given with 61xx included. */
+static void get_response_in_small_chunks(void **state) {
+        static const char ident[] = IDENT;
+        struct step steps[80];
+        char resp[40][16];
+        size_t n = 0, k = 0, len = strlen(ident);
+        steps[n++] = (struct step){SEL_MF, "9000"};
+        steps[n++] = (struct step){READ, "6102"};
+        for (size_t off = 0; off < len; off += 4, k++) {
+                bool last = off + 4 >= len;
+                snprintf(resp[k], sizeof(resp[k]), "%.*s%s", (int)(last ? len - off : 4), ident + off,
+                         last ? "9000" : "6102");
+                steps[n++] = (struct step){"00C0000002", resp[k]};
+        }
+        steps[n++] = (struct step){SEL_APP, "9000"};
+        steps[n++] = (struct step){READ, "6511930F3238" "610A"}; /* data with 61xx */
+        steps[n++] = (struct step){"00C000000A", "30303537353132333435" "6106"};
+        steps[n++] = (struct step){"00C0000006", "3637346500" "9000"};
+        struct vitale_card card;
+        unsigned apdus;
+        assert_int_equal(read_scripted(steps, n, &card, &apdus), 0);
+        assert_int_equal(apdus, n);
+        assert_true(n > 30);
+        assert_int_equal(card.n, 2);
+        assert_string_equal(card.p[1].birth_rank, "1");
+        assert_string_equal(card.p[0].nir, "280057512345674");
+        assert_true(card.p[0].nir_valid);
+}
+
+/* The pieces stop at the caller's bound, whatever the number of rounds. */
+static void get_response_bounded_by_size(void **state) {
+        const struct step steps[] = {{"00B0820000", "41426102"}, {"00C0000002", "43446102"},
+                                     {"00C0000002", "45466102"}};
+        struct script sc = SCRIPT(steps);
+        struct card_io io = IO(sc);
+        uint8_t buf[5];
+        unsigned sw;
+        const uint8_t cmd[] = {0x00, 0xB0, 0x82, 0x00, 0x00};
+        assert_int_equal(cardio_xfer(&io, cmd, sizeof(cmd), buf, sizeof(buf), &sw), -ENOBUFS);
+        assert_int_equal(io.apdus, 3);
+}
+
 /* ---- hostile files straight into the parser ---- */
 static void hostile_files(void **state) {
         static const struct {
@@ -161,17 +245,18 @@ static void hostile_files(void **state) {
                 {"658400000010", "", "four-byte length"},
                 {"6580", "", "indefinite length"},
                 {"650480FF4142", "", "field length past the template"},
-                {"6506A10480024142", "", "constructed field: nested too deep"},
+                {"6508A10680054142", "6500", "constructed field whose child overruns it"},
+                {"650A80024142A5048203414243", "6500", "long-form length past its parent"},
                 {"650480024101", "", "control byte in a name"},
                 {"6504810241424142", "", "no surname"},
                 {"", "", "no person at all"},
-                {"650480024142", "6511930F3238303035373531323334353637346511930F323830303537353132333435363734",
-                 "more NIRs than persons"},
                 {"65418041414141414141414141414141414141414141414141414141414141414141414141414141414141"
                  "41414141414141414141414141414141414141414141414141",
                  "", "surname longer than the field"},
                 {"5F", "", "truncated two-byte tag"},
-                {"1F8101", "", "three-byte tag"},
+                {"1F8101", "", "three-byte tag without a length"},
+                {"1F818181818101", "", "tag longer than four bytes"},
+                {"1F800101", "", "tag with a leading zero byte"},
         };
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 uint8_t a[512], b[512];
@@ -186,13 +271,16 @@ static void hostile_files(void **state) {
 static void too_many_persons(void **state) {
         uint8_t buf[1024];
         size_t n = 0;
+        uint8_t empty[2 * VITALE_PERSONS_MAX];
         for (int i = 0; i < VITALE_PERSONS_MAX + 1; i++) {
                 memcpy(buf + n, "\x65\x04\x80\x02XY", 6);
                 n += 6;
         }
+        for (size_t i = 0; i < sizeof(empty); i += 2)
+                memcpy(empty + i, "\x65\x00", 2);
         struct vitale_card card;
-        assert_int_equal(vitale_parse(buf, n, NULL, 0, &card), -EBADMSG);
-        assert_int_equal(vitale_parse(buf, n - 6, NULL, 0, &card), 0);
+        assert_int_equal(vitale_parse(buf, n, empty, sizeof(empty), &card), -EBADMSG);
+        assert_int_equal(vitale_parse(buf, n - 6, empty, sizeof(empty), &card), 0);
         assert_int_equal(card.n, VITALE_PERSONS_MAX);
 }
 
@@ -210,7 +298,84 @@ static void random_bytes_never_crash(void **state) {
                 if (round % 2) /* half of them start like a real file */
                         a[0] = 0x65;
                 int r = vitale_parse(a, al, b, bl, &card);
-                assert_true(r == 0 || r == -EBADMSG);
+                assert_true(r == 0 || r == -EBADMSG || r == -EUCLEAN);
+        }
+}
+
+/* Inside a person's template, what we do not read is skipped whatever its
+ * tag or form: 5F20 (two-byte), 9F7F81 (three-byte), A5 constructed with
+ * a 5F tag inside; lengths in long form (82 00 LL, 81 LL) are read. */
+static void unknown_tags_skipped(void **state) {
+        const char *id = "65" "82002F"        /* 82 00 2F: long form, not minimal */
+                         "5F2003414243"
+                         "80" "8106" "4D415254494E"  /* 81 06: long form */
+                         "A5085F2D024652810101"      /* constructed, an 81 inside */
+                         "9FFF0101AA"                /* three-byte tag */
+                         "81054C55434153"
+                         "82083230313230333039";
+        const char *app = "6514" "C00101" "930F323830303537353132333435363734";
+        uint8_t a[128], b[64];
+        size_t al = unhex(id, a, sizeof(a)), bl = unhex(app, b, sizeof(b));
+        struct vitale_card card;
+        assert_int_equal(vitale_parse(a, al, b, bl, &card), 0);
+        assert_int_equal(card.n, 1);
+        assert_person(&card.p[0], "MARTIN", "LUCAS", "20120309", "280057512345674");
+        /* the same with the 81 inside A5 overrunning A5 */
+        assert_int_equal(a[26], 0x81);
+        a[27] = 0x02;
+        assert_int_equal(vitale_parse(a, al, b, bl, &card), -EBADMSG);
+}
+
+/* The identity file and the NIR file must list the same persons: one
+ * NIR short or one too many is a refused card, never a shifted list. */
+static void files_that_disagree(void **state) {
+        const char *two = "650480024142" "650480024344";
+        const char *nirs[] = {"6511930F323830303537353132333435363734",
+                              "6511930F323830303537353132333435363734" "6500" "6500", ""};
+        uint8_t a[64], b[128];
+        size_t al = unhex(two, a, sizeof(a));
+        struct vitale_card card;
+        for (size_t i = 0; i < sizeof(nirs) / sizeof(nirs[0]); i++) {
+                size_t bl = unhex(nirs[i], b, sizeof(b));
+                assert_int_equal(vitale_parse(a, al, b, bl, &card), -EUCLEAN);
+        }
+        assert_int_equal(vitale_parse(a, al, b, unhex("6500" "6500", b, sizeof(b)), &card), 0);
+        assert_string_equal(card_error_code(-EUCLEAN), "card_inconsistent");
+        /* through the card: the same refusal */
+        const struct step steps[] = {{SEL_MF, "9000"}, {READ, IDENT "9000"}, {SEL_APP, "9000"},
+                                     {READ, "6511930F323830303537353132333435363734" "9000"}};
+        unsigned apdus;
+        assert_int_equal(READ_SCRIPTED(steps, &card, &apdus), -EUCLEAN);
+}
+
+/* Birth dates that are not calendar dates are kept as the card gave them
+ * and flagged; the card is still read. */
+static void birth_dates_checked(void **state) {
+        static const struct {
+                const char *date;
+                bool valid;
+        } cases[] = {
+                {"19800517", true},  {"20000229", true},  {"19000229", false}, {"20230229", false},
+                {"19800230", false}, {"19801301", false}, {"19800001", false}, {"19800100", false},
+                {"1980051", false},  {"198005170", false}, {"1980O517", false}, {"", false},
+                {"00000101", false}, {"19801231", true},  {"19800431", false},
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                if (vitale_date_valid(cases[i].date) != cases[i].valid)
+                        fail_msg("date '%s': expected %s", cases[i].date, cases[i].valid ? "valid" : "invalid");
+                uint8_t a[64];
+                size_t n = 0, dl = strlen(cases[i].date);
+                a[n++] = 0x65;
+                a[n++] = (uint8_t)(6 + 2 + dl);
+                memcpy(a + n, "\x80\x04" "ABCD" "\x82", 7);
+                n += 7;
+                a[n++] = (uint8_t)dl;
+                memcpy(a + n, cases[i].date, dl);
+                n += dl;
+                struct vitale_card card;
+                assert_int_equal(vitale_parse(a, n, (const uint8_t *)"\x65\x00", 2, &card), 0);
+                assert_string_equal(card.p[0].birth_date, cases[i].date);
+                assert_int_equal(card.p[0].birth_date_valid, cases[i].valid);
         }
 }
 
@@ -228,6 +393,15 @@ static void tlv_lengths(void **state) {
         const uint8_t big[] = {0x80, 0x82, 0xFF, 0xFF, 0x00};
         off = 0;
         assert_int_equal(tlv_next(big, sizeof(big), &off, &t), -EBADMSG);
+        /* a three-byte tag, constructed, with a non-minimal long length */
+        const uint8_t multi[] = {0xBF, 0x81, 0x01, 0x82, 0x00, 0x02, 0x80, 0x00};
+        off = 0;
+        assert_int_equal(tlv_next(multi, sizeof(multi), &off, &t), 1);
+        assert_int_equal(t.tag, 0xBF8101);
+        assert_true(t.constructed);
+        assert_int_equal(t.len, 2);
+        assert_int_equal(tlv_check(multi, sizeof(multi), 1), 0);
+        assert_int_equal(tlv_check(multi, sizeof(multi), 0), -EBADMSG); /* deeper than allowed */
 }
 
 static void atr_recognition(void **state) {
@@ -272,9 +446,13 @@ static void status_words_have_errnos(void **state) {
         assert_int_equal(iso7816_sw_errno(0x63C2), -EACCES);
         assert_int_equal(iso7816_sw_errno(0x6D00), -EOPNOTSUPP);
         assert_int_equal(iso7816_sw_errno(0x6B00), -ERANGE);
-        assert_int_equal(iso7816_sw_errno(0x6F00), -EREMOTEIO);
+        assert_int_equal(iso7816_sw_errno(0x6A90), -EREMOTEIO);
+        assert_int_equal(iso7816_sw_errno(0x6F00), -EAGAIN);
+        assert_int_equal(iso7816_sw_errno(0x6581), -EAGAIN);
+        assert_true(iso7816_transient(0x6400));
+        assert_false(iso7816_transient(0x6A82));
         assert_string_equal(iso7816_sw_text(0x6A82), "file or application not found");
-        assert_string_equal(iso7816_sw_text(0x6F00), "unexpected status word");
+        assert_string_equal(iso7816_sw_text(0x6A90), "unexpected status word");
         /* the exchange's own errors are never taken for a refusal */
         assert_true(iso7816_refused(-ENOENT));
         assert_true(iso7816_refused(-EREMOTEIO));
@@ -337,9 +515,16 @@ int main(void) {
                 cmocka_unit_test(card_pulled_mid_read),
                 cmocka_unit_test(not_a_vitale),
                 cmocka_unit_test(endless_61xx_is_refused),
+                cmocka_unit_test(transient_errors_retried_once),
+                cmocka_unit_test(transient_twice_is_unreadable),
+                cmocka_unit_test(get_response_in_small_chunks),
+                cmocka_unit_test(get_response_bounded_by_size),
                 cmocka_unit_test(hostile_files),
                 cmocka_unit_test(too_many_persons),
                 cmocka_unit_test(random_bytes_never_crash),
+                cmocka_unit_test(unknown_tags_skipped),
+                cmocka_unit_test(files_that_disagree),
+                cmocka_unit_test(birth_dates_checked),
                 cmocka_unit_test(tlv_lengths),
                 cmocka_unit_test(atr_recognition),
                 cmocka_unit_test(identify_cps_by_probe),

@@ -1,0 +1,10 @@
+# A Carte Vitale written with the parts of BER-TLV (ISO/IEC 8825-1) the
+# family card does not use: a template with a non-minimal long length
+# (82 00 2F), a name with 81 LL, objects carnet does not read (5F20, a
+# constructed A5 with a padding byte and an 81 inside, a three-byte tag
+# 9F FF 01), and in the NIR file a private tag C0 before the NIR.
+# Holder: MARTIN LUCAS 20120309, NIR 280057512345674.
+type = vitale
+person.0.surname = UNUSED
+file.ident = 65 82 00 2F 5F 20 03 41 42 43 80 81 06 4D 41 52 54 49 4E A5 08 5F 2D 02 46 52 81 01 01 9F FF 01 01 AA 81 05 4C 55 43 41 53 82 08 32 30 31 32 30 33 30 39
+file.vitale = 65 14 C0 01 01 93 0F 32 38 30 30 35 37 35 31 32 33 34 35 36 37 34
