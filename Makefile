@@ -4,7 +4,9 @@
 #   make deps       install the Debian packages that are missing (no-op if none)
 #   make check      deps, build, unit tests (plain and ASan+UBSan), lab tests
 #   make demo       deps, build, then run carnet against simulated cards
-#   make install    honours DESTDIR and PREFIX
+#   make install    honours DESTDIR and PREFIX (carnetd finds its data in
+#                   PREFIX/share/carnet beside it whatever PREFIX the build
+#                   used; the man pages' paths follow PREFIX)
 #   make clean
 #
 # Every output goes under $(BUILD) so that two builds can share a tree
@@ -205,7 +207,8 @@ install: $(BUILD)/carnetd $(BUILD)/carnetctl
 	install -m 0755 $(BUILD)/carnetctl $(DESTDIR)$(BINDIR)/carnetctl
 	for m in $(MAN_PAGES); do \
 		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s && \
-		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; done
+		sed 's|/usr/local/|$(PREFIX)/|g' $$m >$(DESTDIR)$(MANDIR)/man$$s/$${m##*/} && \
+		chmod 0644 $(DESTDIR)$(MANDIR)/man$$s/$${m##*/} || exit 1; done
 	install -d $(DESTDIR)$(DATADIR)
 	install -m 0644 data/*.tsv $(DESTDIR)$(DATADIR)/
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
