@@ -28,6 +28,8 @@ DEB_PACKAGES = build-essential pkg-config \
 	libpcsclite-dev libssl-dev libsqlite3-dev sqlite3 libsystemd-dev \
 	libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libcmocka-dev \
 	libp11-kit-dev iproute2 util-linux procps binutils curl openssl systemd python3 nginx-light
+# the Debian package's test (tests/lab/h-debian-package.sh) and the man page check
+DEB_PACKAGES += debhelper dpkg-dev lintian mandoc
 
 PKGS = libpcsclite openssl sqlite3 libsystemd libmicrohttpd jansson
 
@@ -90,7 +92,7 @@ tools: $(UNIT_BINS) $(LABC_BINS)
 # ---- objects --------------------------------------------------------------
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASEFLAGS) $(OPTFLAGS) $(PC_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(BASEFLAGS) $(OPTFLAGS) $(PC_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/asan/obj/%.o: %.c
 	@mkdir -p $(dir $@)
