@@ -84,7 +84,7 @@ LABC_BINS     := $(patsubst tests/lab/%.c,$(BUILD)/lab/%,$(LABC_SRC))
 
 PROGRAMS = $(BUILD)/carnetd $(BUILD)/carnetctl $(BUILD)/carnet-cardsim
 
-.PHONY: all deps check check-unit check-asan check-lab check-layers demo install uninstall clean _check _demo tools
+.PHONY: all deps check check-unit check-asan check-lab check-layers demo install uninstall clean _check _demo _demo_build tools
 all: $(PROGRAMS) tools
 
 tools: $(UNIT_BINS) $(LABC_BINS)
@@ -182,7 +182,15 @@ check-lab: all
 
 # ---- demo -----------------------------------------------------------------
 demo: deps
+	@$(MAKE) --no-print-directory _demo_build
 	@$(MAKE) --no-print-directory _demo
+
+# The demo's build says one line; the compiler's commands go to
+# $(BUILD)/demo-build.log, shown in full when the build fails.
+_demo_build:
+	@mkdir -p $(BUILD); echo "demo: building carnet (the commands: $(BUILD)/demo-build.log)"
+	@$(MAKE) --no-print-directory all >$(BUILD)/demo-build.log 2>&1 || \
+		{ cat $(BUILD)/demo-build.log; echo "demo: the build failed (above)"; exit 1; }
 
 _demo: all
 	@BUILD=$(BUILD) tests/lab/lab-run --demo -- tests/demo.sh
