@@ -4,7 +4,9 @@
 #   make deps       install the Debian packages that are missing (no-op if none)
 #   make check      deps, build, unit tests (plain and ASan+UBSan), lab tests
 #   make demo       deps, build, then run carnet against simulated cards
-#   make install    honours DESTDIR and PREFIX
+#   make install    honours DESTDIR and PREFIX (carnetd finds its data in
+#                   PREFIX/share/carnet beside it whatever PREFIX the build
+#                   used; the man pages' paths follow PREFIX)
 #   make clean
 #
 # Every output goes under $(BUILD) so that two builds can share a tree
@@ -26,6 +28,8 @@ DEB_PACKAGES = build-essential pkg-config \
 	libpcsclite-dev libssl-dev libsqlite3-dev sqlite3 libsystemd-dev \
 	libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libcmocka-dev \
 	libp11-kit-dev iproute2 util-linux procps binutils curl openssl systemd python3 nginx-light
+# the Debian package's test (tests/lab/h-debian-package.sh) and the man page check
+DEB_PACKAGES += debhelper dpkg-dev lintian mandoc
 
 PKGS = libpcsclite openssl sqlite3 libsystemd libmicrohttpd jansson
 
@@ -80,7 +84,7 @@ LABC_BINS     := $(patsubst tests/lab/%.c,$(BUILD)/lab/%,$(LABC_SRC))
 
 PROGRAMS = $(BUILD)/carnetd $(BUILD)/carnetctl $(BUILD)/carnet-cardsim
 
-.PHONY: all deps check check-unit check-asan check-lab check-layers demo install uninstall clean _check _demo tools
+.PHONY: all deps check check-unit check-asan check-lab check-layers demo install uninstall clean _check _demo _demo_build tools
 all: $(PROGRAMS) tools
 
 tools: $(UNIT_BINS) $(LABC_BINS)
@@ -88,7 +92,7 @@ tools: $(UNIT_BINS) $(LABC_BINS)
 # ---- objects --------------------------------------------------------------
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASEFLAGS) $(OPTFLAGS) $(PC_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(BASEFLAGS) $(OPTFLAGS) $(PC_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/asan/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -198,7 +202,15 @@ check-lab: all
 
 # ---- demo -----------------------------------------------------------------
 demo: deps
+	@$(MAKE) --no-print-directory _demo_build
 	@$(MAKE) --no-print-directory _demo
+
+# The demo's build says one line; the compiler's commands go to
+# $(BUILD)/demo-build.log, shown in full when the build fails.
+_demo_build:
+	@mkdir -p $(BUILD); echo "demo: building carnet (the commands: $(BUILD)/demo-build.log)"
+	@$(MAKE) --no-print-directory all >$(BUILD)/demo-build.log 2>&1 || \
+		{ cat $(BUILD)/demo-build.log; echo "demo: the build failed (above)"; exit 1; }
 
 _demo: all
 	@BUILD=$(BUILD) tests/lab/lab-run --demo -- tests/demo.sh
@@ -225,7 +237,8 @@ install: $(BUILD)/carnetd $(BUILD)/carnetctl
 	install -m 0755 $(BUILD)/carnetctl $(DESTDIR)$(BINDIR)/carnetctl
 	for m in $(MAN_PAGES); do \
 		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s && \
-		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; done
+		sed 's|/usr/local/|$(PREFIX)/|g' $$m >$(DESTDIR)$(MANDIR)/man$$s/$${m##*/} && \
+		chmod 0644 $(DESTDIR)$(MANDIR)/man$$s/$${m##*/} || exit 1; done
 	install -d $(DESTDIR)$(DATADIR)
 	install -m 0644 data/*.tsv $(DESTDIR)$(DATADIR)/
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \

@@ -201,7 +201,9 @@ int restore_database(const char *db, const char *file, bool progress, char *kept
         if (r < 0)
                 return r;
         if (had_old) {
-                (void)chown(tmp, old.st_uid, old.st_gid);
+                if (chown(tmp, old.st_uid, old.st_gid) < 0) {
+                        /* best effort: a non-root restore keeps its own uid */
+                }
                 (void)chmod(tmp, old.st_mode & 07777);
                 time_t now = time(NULL);
                 strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&now));

@@ -162,9 +162,11 @@ static void usage(FILE *f) {
                    "  -P, --patient      act in the patient's session ('carnetctl patient login')\n"
                    "  -h, --help         this help\n"
                    "      --version      carnetctl's version\n"
-                   "\nexit status: 0 done, 1 carnetd refused, 2 bad command line, 3 carnetd\n"
-                   "unreachable, 4 a reply carnetctl cannot read, 5 no session or wrong PIN\n"
-                   "(401), 6 denied by the rules (403), 7 card or service unavailable (503),\n"
+                   "\nexit status: 0 done, 1 carnetd refused (or its socket is not yours to\n"
+                   "open), 2 bad command line, 3 carnetd unreachable (not running, stale\n"
+                   "socket), 4 a reply carnetctl cannot read, 5 no session or wrong PIN (401),\n"
+                   "6 denied by the rules (403), 7 no Carte Vitale, no CPS card, or a service\n"
+                   "unavailable (503),\n"
                    "8 the audit chain or a stored document failed its integrity check.\n"
                    "See carnetctl(1).\n");
 }
@@ -225,6 +227,13 @@ int main(int argc, char **argv) {
         if (strcmp(name, "help") == 0) {
                 if (optind + 1 >= argc) {
                         usage(stdout);
+                        return CTL_EXIT_OK;
+                }
+                if (strcmp(argv[optind + 1], "help") == 0) {
+                        printf("usage: carnetctl help [COMMAND]\n\n"
+                               "Without COMMAND, the list of commands and the global options; with\n"
+                               "COMMAND, what it does and its options (the same as carnetctl COMMAND\n"
+                               "--help).  See carnetctl(1).\n");
                         return CTL_EXIT_OK;
                 }
                 const struct command *cmd = find_command(argv[optind + 1]);

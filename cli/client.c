@@ -7,7 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "client.h"
 #include "lib/macro.h"
@@ -114,6 +119,72 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, cur
         return 0;
 }
 
+/* Explains that the caller may not open the socket path (mode st): names the
+ * group to join, or the owner when only it may. */
+static void say_denied(const char *path, const struct stat *st, char *err, size_t errlen) {
+        struct group *g = getgrgid(st->st_gid);
+        struct passwd *pw = getpwuid(st->st_uid);
+        char gname[64], uname[64];
+        snprintf(gname, sizeof(gname), "%s", g ? g->gr_name : "?");
+        snprintf(uname, sizeof(uname), "%s", pw ? pw->pw_name : "?");
+        if (g && (st->st_mode & 0020))
+                snprintf(err, errlen,
+                         "you may not open carnetd's socket %s (owner %s, group %s, mode %04o): join the "
+                         "group %s (usermod -aG %s YOUR-USER, then log in again)",
+                         path, uname, gname, (unsigned)(st->st_mode & 07777), gname, gname);
+        else
+                snprintf(err, errlen,
+                         "you may not open carnetd's socket %s (owner %s, group %s, mode %04o): only %s may; "
+                         "set socket_group and socket_mode in carnetd.conf to let a group in",
+                         path, uname, gname, (unsigned)(st->st_mode & 07777), uname);
+}
+
+int client_probe(const char *path, char *err, size_t errlen) {
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        struct stat st;
+
+        if (stat(path, &st) < 0) {
+                int r = negerrno();
+                if (r == -ENOENT)
+                        snprintf(err, errlen,
+                                 "no socket at %s: carnetd is not running (start it: systemctl start "
+                                 "carnetd.socket), or give its socket with --socket",
+                                 path);
+                else if (r == -EACCES)
+                        snprintf(err, errlen, "you may not reach carnetd's socket %s: a folder on the way is "
+                                 "closed to you (ls -ld each folder of the path)", path);
+                else
+                        snprintf(err, errlen, "cannot reach carnetd at %s: %s", path, strerror(-r));
+                return r;
+        }
+        if (!S_ISSOCK(st.st_mode)) {
+                snprintf(err, errlen, "%s is not a socket: give carnetd's socket with --socket", path);
+                return -ENOTSOCK;
+        }
+        if (strcpy_bounded(sa.sun_path, sizeof(sa.sun_path), path) < 0) {
+                snprintf(err, errlen, "socket path too long: %s", path);
+                return -ENAMETOOLONG;
+        }
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return negerrno();
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+                return 0;
+        int r = negerrno();
+        if (r == -EACCES || r == -EPERM) {
+                say_denied(path, &st, err, errlen);
+                return -EACCES;
+        }
+        if (r == -ECONNREFUSED)
+                snprintf(err, errlen,
+                         "%s is a stale socket: no carnetd listens on it (one stopped without removing it); "
+                         "start carnetd (systemctl start carnetd.socket)",
+                         path);
+        else
+                snprintf(err, errlen, "cannot reach carnetd at %s: %s", path, strerror(-r));
+        return r;
+}
+
 /* Runs one transfer with everything set up; the common part of both
  * calls. */
 static int perform(const char *socket, const struct client_call *call, struct sink *s, struct client_reply *ret,
@@ -121,17 +192,13 @@ static int perform(const char *socket, const struct client_call *call, struct si
         _cleanup_(curl_cleanupp) CURL *c = curl_easy_init();
         _cleanup_(slist_freep) struct curl_slist *hdr = NULL;
         char url[1024];
-        struct stat st;
 
         memset(ret, 0, sizeof(*ret));
         if (!c)
                 return -ENOMEM;
-        if (stat(socket, &st) < 0) {
-                int r = negerrno();
-                snprintf(err, errlen, "cannot reach carnetd at %s: %s (is carnetd running?)", socket,
-                         strerror(-r));
+        int r = client_probe(socket, err, errlen);
+        if (r < 0)
                 return r;
-        }
         if (snprintf(url, sizeof(url), "http://localhost%s", call->path) >= (int)sizeof(url))
                 return -ENAMETOOLONG;
         s->curl = c;

@@ -17,6 +17,12 @@ struct client_reply {
         char disposition[256];  /* its Content-Disposition, "" when none */
 };
 
+/* Checks that socket is one carnetd listens on and that the caller may
+ * open it: 0, or -ENOENT (no socket: carnetd not running), -EACCES (not
+ * allowed: err names the group to join), -ECONNREFUSED (a stale socket
+ * nobody listens on), other -errno; err says which and what to do. */
+int client_probe(const char *socket, char *err, size_t errlen);
+
 /* One request, for client_call(). */
 struct client_call {
         const char *method;

@@ -40,6 +40,31 @@ static void print_change(const json_t *j, void *userdata) {
                (const char *)userdata);
 }
 
+/* revoke: whether nid holds a relation on ins's dossier (the patient's
+ * list, GET .../access): 0 when it does; else says there is nothing to
+ * revoke and returns CTL_EXIT_REFUSED, or the call's exit code. */
+static int revoke_check(const struct ctl *ctl, const char *ins, const char *nid) {
+        char path[512];
+        struct client_reply rep;
+        int r;
+        if ((r = ctl_path(path, sizeof(path), "/v1/dossiers", ins, "access", NULL)) ||
+            (r = ctl_call_session(ctl, "GET", path, NULL, &rep)))
+                return r;
+        json_t *p;
+        size_t i;
+        const char *relation = NULL;
+        json_array_foreach(json_object_get(rep.json, "professionals"), i, p)
+                if (strcmp(show_str(p, "national_id", ""), nid) == 0)
+                        relation = show_str(p, "relation", "none");
+        r = relation && strcmp(relation, "none") != 0 ? 0 : CTL_EXIT_REFUSED;
+        if (r)
+                fprintf(stderr, "carnetctl: %s was never authorised on dossier %s (%s): nothing to revoke; "
+                                "'carnetctl --patient auth list %s' shows who is\n",
+                        nid, ins, relation ? "listed, relation none" : "not on its list", ins);
+        client_reply_clear(&rep);
+        return r;
+}
+
 /* grant [--care-team], revoke, block, unblock, treating, sees-masked yes|no:
  * one PUT of the professional's line. */
 static int auth_change(const struct ctl *ctl, int argc, char **argv) {
@@ -66,6 +91,8 @@ static int auth_change(const struct ctl *ctl, int argc, char **argv) {
                 body = json_pack("{s:s}", "relation", care_team ? "care_team" : "authorised");
                 done = care_team ? "is in the care team" : "is authorised";
         } else if (strcmp(sub, "revoke") == 0) {
+                if ((r = revoke_check(ctl, ins, nid)))
+                        return r;
                 body = json_pack("{s:s}", "relation", "none");
                 done = "is no longer authorised";
         } else if (strcmp(sub, "treating") == 0) {

@@ -13,13 +13,34 @@
 
 int ctl_unreachable(int r, const char *err) {
         fprintf(stderr, "carnetctl: %s\n", err[0] ? err : strerror(-r));
+        if (r == -EACCES)
+                return CTL_EXIT_REFUSED; /* carnetd may well run: the caller is not let in */
         return r == -EPROTO || r == -EFBIG || r == -EMSGSIZE ? CTL_EXIT_PROTOCOL : CTL_EXIT_UNREACHABLE;
+}
+
+/* What to do about some of carnetd's error codes, after its message. */
+static const char *hint_for(const char *code) {
+        static const struct {
+                const char *code, *hint;
+        } hints[] = {
+                {"session_exists", "a session is already open on this CPS card: end it with 'carnetctl logout' "
+                                   "(or see it with 'carnetctl session'), then log in again"},
+                {"no_vitale_card", "insert the patient's Carte Vitale in a reader ('carnetctl readers' lists them)"},
+                {"no_cps_card", "insert your CPS card in a reader ('carnetctl readers' lists them)"},
+        };
+        for (size_t i = 0; code && i < ELEMENTSOF(hints); i++)
+                if (strcmp(code, hints[i].code) == 0)
+                        return hints[i].hint;
+        return NULL;
 }
 
 int ctl_exit_for(long status, const char *code) {
         switch (status) {
         case 401:
                 return CTL_EXIT_NO_SESSION;
+        case 404:
+                /* a missing card, like a missing CPS card (503) */
+                return code && strcmp(code, "no_vitale_card") == 0 ? CTL_EXIT_UNAVAILABLE : CTL_EXIT_REFUSED;
         case 403:
                 /* the socket's caller policy is not a rule about this action */
                 if (code && (strcmp(code, "forbidden_caller") == 0 || strcmp(code, "no_credentials") == 0))
@@ -64,6 +85,8 @@ int ctl_refused(const struct ctl *ctl, struct client_reply *rep) {
                 fprintf(stderr, "carnetctl: %s (%s)\n", msg, code);
                 if (json_is_object(details))
                         print_details(details);
+                if (hint_for(code))
+                        fprintf(stderr, "carnetctl: %s\n", hint_for(code));
                 r = ctl_exit_for(rep->status, code);
         } else {
                 fprintf(stderr, "carnetctl: carnetd answered HTTP %ld\n", rep->status);

@@ -9,13 +9,14 @@
 /* carnetctl's exit codes (documented in carnetctl(1)). */
 enum {
         CTL_EXIT_OK = 0,
-        CTL_EXIT_REFUSED = 1,     /* carnetd answered with an error */
+        CTL_EXIT_REFUSED = 1,     /* carnetd answered with an error, or its socket is not for this user */
         CTL_EXIT_USAGE = 2,       /* bad command line */
         CTL_EXIT_UNREACHABLE = 3, /* no carnetd on the socket, or it went away */
         CTL_EXIT_PROTOCOL = 4,    /* a reply carnetctl cannot read */
         CTL_EXIT_NO_SESSION = 5,  /* 401: no session (not logged in, ended), or a wrong PIN or secret */
         CTL_EXIT_DENIED = 6,      /* 403: the rules deny it (their reason is shown), PIN blocked, card untrusted */
-        CTL_EXIT_UNAVAILABLE = 7, /* 503: no card, card removed, pcscd or the PKCS#11 module unavailable */
+        CTL_EXIT_UNAVAILABLE = 7, /* 503 (and 404 no_vitale_card): no card, card removed, pcscd or the
+                                     PKCS#11 module unavailable */
         CTL_EXIT_INTEGRITY = 8,   /* the audit chain or stored content failed its check */
 };
 

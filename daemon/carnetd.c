@@ -26,6 +26,7 @@
 #include "log.h"
 #include "reader/monitor.h"
 #include "notify.h"
+#include "paths.h"
 #include "reports.h"
 #include "engine/rights.h"
 #include "http/server.h"
@@ -38,6 +39,8 @@ static void usage(FILE *f) {
                 ", if present)\n"
                 "  -s, --socket PATH   API socket (default " CONFIG_DEFAULT_SOCKET ")\n"
                 "  -v, --verbose       debug logging\n"
+                "      --check-config  load the configuration and the data tables, say\n"
+                "                      whether they are usable, and exit (0: usable)\n"
                 "      --list-routes   print the API routes and exit\n"
                 "      --version       print the version and exit\n");
 }
@@ -92,6 +95,11 @@ static int services_start(const struct config *cfg, struct services *s) {
                                     .interactions = s->interactions,
                                     .on_notification = notification_event,
                                     .on_notification_userdata = s->events};
+        r = paths_need_folder(cfg->database, 0750, "dossier database", err, sizeof(err));
+        if (r < 0) {
+                log_error("%s", err);
+                return r;
+        }
         r = dossier_engine_open(&dc, &s->engine);
         if (r < 0) {
                 log_error("dossier database %s: %s", cfg->database, strerror(-r));
@@ -281,7 +289,7 @@ static int activated_socket(void) {
 
 struct options {
         const char *config_path, *socket;
-        bool verbose;
+        bool verbose, check_config;
 };
 
 /* Reads the command line into *o.  Returns -1 to go on, or the exit code
@@ -292,6 +300,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
                 {"socket", required_argument, NULL, 's'},
                 {"verbose", no_argument, NULL, 'v'},
                 {"list-routes", no_argument, NULL, 'L'},
+                {"check-config", no_argument, NULL, 'C'},
                 {"version", no_argument, NULL, 'V'},
                 {"help", no_argument, NULL, 'h'},
                 {},
@@ -304,6 +313,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
                 case 'c': o->config_path = optarg; break;
                 case 's': o->socket = optarg; break;
                 case 'v': o->verbose = true; break;
+                case 'C': o->check_config = true; break;
                 case 'L': list_routes(); return 0;
                 case 'V': printf("carnetd %s\n", CARNET_VERSION); return 0;
                 case 'h': usage(stdout); return 0;
@@ -381,7 +391,15 @@ static void block_signals(sigset_t *set) {
 /* Starts the API server; returns 0 or -errno (logged).  main() says it
  * listens: the journal's start entry names main (t-systemd-journal). */
 static int serve(const struct server_config *sc, const struct config *cfg, struct server **ret) {
-        int r = server_start(sc, ret);
+        char err[512];
+        int r;
+        /* the socket's folder is searched by callers: 0755, the socket's
+         * own mode and the caller policy decide who gets in */
+        if (sc->listen_fd < 0 && (r = paths_need_folder(cfg->socket_path, 0755, "socket", err, sizeof(err))) < 0) {
+                log_error("%s", err);
+                return r;
+        }
+        r = server_start(sc, ret);
         if (r < 0) {
                 if (r == -EADDRINUSE)
                         log_error("%s: another carnetd is already answering there", cfg->socket_path);
@@ -434,6 +452,28 @@ static void signal_loop(const sigset_t *set, const struct options *o, struct con
         }
 }
 
+/* --check-config: the file has been read; the tables must load too.
+ * Prints what was checked on standard output; returns the exit code. */
+static int check_config(const struct options *o, const struct config *cfg) {
+        struct rights_table *rights = NULL;
+        struct interactions *inter = NULL;
+        char err[512];
+        int r = rights_load(cfg->rights_table, &rights, err, sizeof(err));
+        if (r < 0)
+                log_error("rights table: %s", err);
+        else if ((r = interactions_load(cfg->interactions_table, &inter, err, sizeof(err))) < 0)
+                log_error("interactions table: %s", err);
+        rights_free(rights);
+        interactions_free(inter);
+        if (r < 0)
+                return 1;
+        printf("configuration: %s\nrights table: %s\ninteractions table: %s\ndatabase: %s\nsocket: %s\n"
+               "usable\n",
+               o->config_path ? o->config_path : "(none: the defaults)", cfg->rights_table,
+               cfg->interactions_table, cfg->database, cfg->socket_path);
+        return 0;
+}
+
 int main(int argc, char **argv) {
         struct options o;
         struct config cfg;
@@ -447,6 +487,8 @@ int main(int argc, char **argv) {
         struct server_config sc;
         if (caller_policy(&cfg, &policy) < 0 || server_settings(&cfg, &policy, &sc) < 0)
                 return 1;
+        if (o.check_config)
+                return check_config(&o, &cfg);
         sigset_t set;
         block_signals(&set);
 

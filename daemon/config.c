@@ -10,6 +10,7 @@
 #include "config.h"
 #include "lib/kv.h"
 #include "lib/macro.h"
+#include "paths.h"
 
 /* dir/name into out, dir from $env when set (and absolute), else def. */
 static void default_path(char *out, size_t size, const char *env, const char *def, const char *name) {
@@ -30,9 +31,11 @@ void config_defaults(struct config *c) {
         snprintf(c->trust_anchors, sizeof(c->trust_anchors), "%s", CONFIG_DEFAULT_TRUST);
         p11_map_default(&c->identity_map);
         default_path(c->database, sizeof(c->database), "STATE_DIRECTORY", CONFIG_DEFAULT_STATE_DIR, "carnet.db");
-        default_path(c->rights_table, sizeof(c->rights_table), "CARNET_DATA_DIR", CARNET_DATADIR, "rights.tsv");
-        default_path(c->interactions_table, sizeof(c->interactions_table), "CARNET_DATA_DIR", CARNET_DATADIR,
-                     "interactions.tsv");
+        char data[PATH_MAX - 32];
+        if (paths_data_dir(data, sizeof(data)) < 0)
+                snprintf(data, sizeof(data), "%s", CARNET_DATADIR);
+        snprintf(c->rights_table, sizeof(c->rights_table), "%s/rights.tsv", data);
+        snprintf(c->interactions_table, sizeof(c->interactions_table), "%s/interactions.tsv", data);
         snprintf(c->socket_path, sizeof(c->socket_path), "%s", CONFIG_DEFAULT_SOCKET);
         c->socket_mode = 0660;
         c->connection_timeout_s = 30;

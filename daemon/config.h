@@ -17,8 +17,9 @@
 /* The group allowed to call carnetd when allowed_groups is not set (if it
  * exists; root and carnetd's own uid are always allowed). */
 #define CONFIG_DEFAULT_GROUP "carnet"
-/* Where carnet's data files (rights.tsv, interactions.tsv) are installed;
- * $CARNET_DATA_DIR overrides it (tests and the demo point it at data/). */
+/* Where carnet's data files (rights.tsv, interactions.tsv) are installed
+ * when the build's PREFIX is kept; paths.h says how carnetd looks for them
+ * ($CARNET_DATA_DIR, then beside the program, then this). */
 #ifndef CARNET_DATADIR
 #define CARNET_DATADIR "/usr/local/share/carnet"
 #endif

@@ -13,7 +13,25 @@ cd "$top"
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 sock=$LAB_DIR/carnetd.sock
+log=$LAB_DIR/carnetd.log
 ctl() { "$CARNET_BUILD/carnetctl" --socket "$sock" "$@"; }
+# the simulated CPS card's PIN (the test PKI's cards, tests/pki/mkpki.sh)
+PIN=1234
+
+# What to try inside the lab: printed at the start and again above the
+# shell.  carnetd's log goes to $log, never to this terminal, so that its
+# lines cannot break into the shell's prompt.
+banner() {
+        echo "  the CPS card's PIN:  $PIN   (a simulated card and a throw-away PKI: nothing real)"
+        echo "  log in:              echo $PIN | carnetctl login --pin-stdin   (or carnetctl login, and type it)"
+        echo "  the Carte Vitale:    sim_cmd 0 remove    then  sim_cmd 0 insert   (carnetd reads it again)"
+        echo "  the CPS card:        sim_cmd 1 remove    (ends the doctor's session)  then  sim_cmd 1 insert"
+        echo "                       and log in again:  echo $PIN | carnetctl login --pin-stdin"
+        echo "  carnetd's log:       tail $log"
+}
+
+say "carnet's demo"
+banner
 
 say "Test PKI (throw-away, generated now: nothing of a real system)"
 mkdir -p "$LAB_DIR/pki"
@@ -33,7 +51,8 @@ socket = $sock
 trust_anchors = $LAB_DIR/pki/ca-chain.pem
 workstation = demo-workstation
 CONF
-"$CARNET_BUILD/carnetd" --config "$LAB_DIR/carnetd.conf" &
+"$CARNET_BUILD/carnetd" --config "$LAB_DIR/carnetd.conf" 2>>"$log" &
+echo "(its log: $log)"
 for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
 
 say "carnetctl status"
@@ -42,8 +61,8 @@ ctl status
 say "carnetctl vitale: every person on the card, read once when it arrived"
 ctl vitale
 
-say "The doctor logs in: the CPS card checks the PIN (1234) and signs the session record"
-echo 1234 | ctl login --pin-stdin
+say "The doctor logs in: the CPS card checks the PIN ($PIN) and signs the session record"
+echo "$PIN" | ctl login --pin-stdin
 
 ins=280057512345674
 say "The doctor opens the card holder's dossier, with her consent (the secret is for her)"
@@ -82,7 +101,7 @@ if [ -t 0 ] && [ -t 1 ]; then
         echo "(it lives in private namespaces), so here is a shell inside it."
         echo "Try:  carnetctl status    carnetctl doc list $ins    carnetctl session"
         echo "      curl --unix-socket \$CARNET_SOCKET http://localhost/v1/status"
-        echo "      sim_cmd 0 remove    sim_cmd 1 remove (ends the doctor's session)"
+        banner
         echo "      (exit or Ctrl-D to end the demo)"
         PATH=$CARNET_BUILD:$PATH CARNET_SOCKET=$sock bash --rcfile <(echo ". tests/lab/lib.sh; PS1='carnet-lab\$ '") -i || true
 fi

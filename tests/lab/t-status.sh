@@ -67,5 +67,5 @@ ctl status 2>"$LAB_DIR/ctl.err"
 rc=$?
 set -e
 [ "$rc" = 3 ] || { echo "carnetctl exit $rc without a daemon, expected 3"; exit 1; }
-grep -q "is carnetd running" "$LAB_DIR/ctl.err"
+grep -q "no socket at $sock: carnetd is not running" "$LAB_DIR/ctl.err"
 echo "status path ok"
