@@ -58,10 +58,12 @@ static const struct command {
         {"dossier", cmd_dossier, "open, show, close, reactivate, destroy a dossier; the access mode",
          "dossier SUBCOMMAND [ARGS]",
          "  create --consent|--no-consent [--index N | --nir NIR] [--reader NAME] [--test-ins]\n"
+         "         [--birth-date YYYY-MM-DD]\n"
          "        open the dossier of a person on the inserted Carte Vitale (--index from\n"
          "        'carnetctl vitale', default 0: the holder); --consent records that the\n"
          "        patient, informed, agreed.  Prints the patient's secret, shown once.\n"
          "        --test-ins: a test NIR (OID ...4.10).\n"
+         "        --birth-date: when the card's birth date is not a calendar date.\n"
          "  show INS                 status, dates, the patient's identity when you may\n"
          "                           see it, their options (patient only), your access\n"
          "  close INS                the patient closes it\n"

@@ -35,14 +35,17 @@ static int dossier_create(const struct ctl *ctl, int argc, char **argv) {
                 {"index", required_argument, NULL, 'i'},   {"nir", required_argument, NULL, 'n'},
                 {"reader", required_argument, NULL, 'r'},  {"consent", no_argument, NULL, 'c'},
                 {"no-consent", no_argument, NULL, 'C'},    {"test-ins", no_argument, NULL, 't'},
+                {"birth-date", required_argument, NULL, 'b'},
                 {},
         };
         struct ctl_person p = CTL_PERSON_INIT;
+        const char *birth_date = NULL;
         int consent = -1, test = 0, c, r;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "i:n:r:cCt", opts, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "i:n:r:cCtb:", opts, NULL)) >= 0) {
                 switch (c) {
+                case 'b': birth_date = optarg; break;
                 case 'c': consent = 1; break;
                 case 'C': consent = 0; break;
                 case 't': test = 1; break;
@@ -72,6 +75,8 @@ static int dossier_create(const struct ctl *ctl, int argc, char **argv) {
                 json_object_set_new(body, "index", json_integer(p.index >= 0 ? p.index : 0));
         if (p.reader)
                 json_object_set_new(body, "reader", json_string(p.reader));
+        if (birth_date)
+                json_object_set_new(body, "birth_date", json_string(birth_date));
         if (test)
                 json_object_set_new(body, "ins_oid", json_string(INS_OID_TEST));
         return ctl_run(ctl, "POST", "/v1/dossiers", body, print_created, NULL);

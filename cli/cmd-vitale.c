@@ -18,7 +18,7 @@ static int print_vitale(const json_t *doc) {
         json_t *p;
         json_array_foreach(persons, i, p) {
                 const char *sn = "", *fn = "", *bd = "", *rank = NULL, *nir = NULL, *problem = NULL;
-                int holder = 0, valid = 0;
+                int holder = 0, valid = 0, date_valid = 1;
                 json_t *jr = NULL, *jn = NULL, *jp = NULL, *jsn = NULL, *jfn = NULL;
                 json_unpack(p, "{s:b,s:o,s:o,s:s,s:o,s:o,s:b,s:o}", "holder", &holder, "surname", &jsn,
                             "first_name", &jfn, "birth_date", &bd, "birth_rank", &jr, "nir", &jn,
@@ -28,9 +28,15 @@ static int print_vitale(const json_t *doc) {
                 rank = json_string_value(jr);
                 nir = json_string_value(jn);
                 problem = json_string_value(jp);
+                json_t *jdv = json_object_get(p, "birth_date_valid");
+                if (json_is_boolean(jdv))
+                        date_valid = json_is_true(jdv);
                 printf("  %-2zu %-7s %-20s %-16s %-10s %-4s %s%s%s%s\n", i, holder ? "holder" : "", sn, fn,
                        bd, rank ? rank : "-", nir ? nir : "(none)", valid ? "" : "  INVALID: ",
                        valid ? "" : (problem ? problem : "?"), valid ? "" : ", cannot open a dossier");
+                if (!date_valid)
+                        printf("     birth date '%s' is not a calendar date: open the dossier with "
+                               "--birth-date YYYY-MM-DD\n", bd);
         }
         return CTL_EXIT_OK;
 }

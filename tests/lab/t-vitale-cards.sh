@@ -59,6 +59,8 @@ eject
 vitale vitale-bad-date
 check "30 February shown as given" "$out" '200 *"birth_date":"19800230","birth_date_valid":false*'
 check "a letter shown as given" "$out" '200 *"birth_date":"2O120309","birth_date_valid":false*'
+run 0 vitale
+has out "birth date '19800230' is not a calendar date: open the dossier with --birth-date"
 out=$(api POST /v1/sessions '{"pin": "1234"}')
 [[ $out == 201* ]] || { echo "login: $out"; exit 1; }
 doctor=$(field token "$out")
@@ -72,6 +74,9 @@ for bad in '"1980-02-30"' '"1980-13-01"' '"19800229"' '"1980-02-2x"' '"1981-02-2
                 "$(api POST /v1/dossiers "{\"index\": 0, \"consent\": true, \"birth_date\": $bad}" "$doctor")" \
                 '422 *"code":"bad_birth_date"*"field":"birth_date"*'
 done
+# carnetctl passes the date on, and shows carnetd's refusal
+run 1 --session "$doctor" dossier create --consent --index 0 --birth-date 1980-02-30
+has err bad_birth_date
 absent "bad dates"
 check "a corrected date: created" \
         "$(api POST /v1/dossiers '{"index": 0, "consent": true, "birth_date": "1980-02-29"}' "$doctor")" \
