@@ -304,7 +304,11 @@ int res_document_content(const struct api_request *req, struct api_reply *ret) {
         b->buf = content;
         b->len = len;
         struct api_stream s = {.content_type = b->content_type, .read = bytes_read, .free = bytes_free, .userdata = b};
-        return api_ok_stream(ret, &s);
+        r = api_ok_stream(ret, &s);
+        /* readers of a held-back document see the warning (docs/rules.md §3) */
+        if (r == 0 && d.warn_hidden_from_patient)
+                (void)strcpy_bounded(ret->warning, sizeof(ret->warning), NOT_VISIBLE_WARNING);
+        return r;
 }
 
 /* ---- deposit and replace -------------------------------------------------- */

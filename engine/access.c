@@ -131,6 +131,16 @@ static bool action_patient_only(enum access_action a) {
                a == ACCESS_ACTION_READ_TRAIL || a == ACCESS_ACTION_READ_NOTIFICATIONS;
 }
 
+bool access_type_is_patient(const char *type_code) {
+        return type_code && strncmp(type_code, "DOCPAT0", 7) == 0 && type_code[7] >= '1' && type_code[7] <= '9' &&
+               type_code[8] == '\0';
+}
+
+/* A patient's deposit: class 90 or a DOCPAT type (docs/rules.md §4). */
+static bool doc_is_patient_deposit(const struct access_doc *doc) {
+        return strcmp(doc->class_code, ACCESS_CLASS_PATIENT) == 0 || access_type_is_patient(doc->type_code);
+}
+
 static int deny(struct access_decision *ret, enum access_reason reason) {
         *ret = (struct access_decision) { .allow = false, .reason = reason };
         return 0;
@@ -366,7 +376,8 @@ static enum access_reason professional_document(const struct access_request *req
                         *flags |= ACCESS_FLAG_WARN_HIDDEN_FROM_PATIENT;
                 return GO_ON;
         case ACCESS_ACTION_DEPOSIT:
-                return strcmp(doc->class_code, ACCESS_CLASS_PATIENT) == 0 ? ACCESS_DENY_CLASS_RESERVED : GO_ON;
+                /* class 90 and the DOCPAT types are the patient's (docs/rules.md §4) */
+                return doc_is_patient_deposit(doc) ? ACCESS_DENY_CLASS_RESERVED : GO_ON;
         case ACCESS_ACTION_REPLACE:
         case ACCESS_ACTION_ARCHIVE:
                 if (!streq_ptr(doc->author_id, req->actor_id))

@@ -142,6 +142,10 @@ enum access_reason {
 
 /* Class code reserved to patient deposits (TRE_A03). */
 #define ACCESS_CLASS_PATIENT "90"
+/* Whether a type code is one of the patient's own deposits, DOCPAT01 to
+ * DOCPAT09 (docs/rules.md §4): like class 90, the patient's alone. */
+bool access_type_is_patient(const char *type_code);
+
 /* Profession code of doctors (TRE_G15). */
 #define ACCESS_PROFESSION_DOCTOR "10"
 

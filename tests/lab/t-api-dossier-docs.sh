@@ -77,6 +77,11 @@ check "status=archived" "$(api GET "/v1/dossiers/$ins/documents?status=archived"
 held=$(deposit 11488-4 10 "Annonce" '"hidden_from_patient": true')
 check "the warning for professionals" "$(api GET /v1/dossiers/$ins/documents/$held "" "$doctor")" \
         '200 *"hidden_from_patient":true*"warning":"this document is not visible to the patient"}'
+curl -s -D "$LAB_DIR/h" -o /dev/null --unix-socket "$sock" -H "X-Carnet-Session: $doctor" \
+        "http://localhost/v1/dossiers/$ins/documents/$held/content"
+grep -qi '^X-Carnet-Warning: this document is not visible to the patient' "$LAB_DIR/h" \
+        || { echo "no warning header on the held-back content:"; cat "$LAB_DIR/h"; exit 1; }
+echo "the warning on the content, as X-Carnet-Warning: ok"
 out=$(api POST /v1/patient-sessions "{\"nir\": \"$ins\", \"secret\": \"$secret\"}")
 check "patient session (by NIR)" "$out" '201 *'
 patient=$(field token "$out")

@@ -315,6 +315,8 @@ static const struct access_doc report_held = { .type_code = "11488-4", .class_co
 static const struct access_doc report_old = { .type_code = "11488-4", .class_code = "10", .author_id = PRO,
                                               .status = ACCESS_DOC_DEPRECATED };
 static const struct access_doc patient_doc = { .type_code = "DOCPAT01", .class_code = "90", .author_id = INS };
+static const struct access_doc patient_type_as_report = { .type_code = "DOCPAT03", .class_code = "10",
+                                                          .author_id = PRO };
 static const struct access_doc delivery = { .type_code = "X-DELIVERY", .class_code = "10", .author_id = "899999999999" };
 
 static const struct named_case {
@@ -368,6 +370,10 @@ static const struct named_case {
           false, ACCESS_DENY_NOT_AUTHORISED, 0 },
         { "professional cannot deposit class 90", PRO_REQ(.relation = ACCESS_REL_AUTHORISED,
           .action = ACCESS_ACTION_DEPOSIT, .doc = &patient_doc), false, ACCESS_DENY_CLASS_RESERVED, 0 },
+        { "professional cannot deposit a DOCPAT type", PRO_REQ(.relation = ACCESS_REL_TRAITANT,
+          .action = ACCESS_ACTION_DEPOSIT, .doc = &patient_type_as_report), false, ACCESS_DENY_CLASS_RESERVED, 0 },
+        { "patient cannot file a DOCPAT type as a report", PAT_REQ(.action = ACCESS_ACTION_DEPOSIT,
+          .doc = &patient_type_as_report), false, ACCESS_DENY_CLASS_RESERVED, 0 },
         { "replace own", PRO_REQ(.relation = ACCESS_REL_AUTHORISED, .action = ACCESS_ACTION_REPLACE,
           .doc = &report_mine), true, ACCESS_ALLOW_AUTHORISED, 0 },
         { "replace someone else's", PRO_REQ(.relation = ACCESS_REL_TRAITANT, .action = ACCESS_ACTION_REPLACE,
@@ -531,6 +537,16 @@ static void test_custom_table(void **state) {
         assert_int_equal(d.reason, ACCESS_DENY_RIGHTS_MATRIX);
 }
 
+static void test_patient_types(void **state) {
+        static const char *const yes[] = {"DOCPAT01", "DOCPAT05", "DOCPAT09"};
+        static const char *const no[] = {"DOCPAT00", "DOCPAT10", "DOCPAT1", "DOCPAT010", "docpat01", "11488-4", ""};
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++)
+                assert_true(access_type_is_patient(yes[i]));
+        for (size_t i = 0; i < ELEMENTSOF(no); i++)
+                assert_false(access_type_is_patient(no[i]));
+        assert_false(access_type_is_patient(NULL));
+}
+
 static void test_names(void **state) {
         for (int r = 0; r < _ACCESS_REASON_MAX; r++) {
                 const char *n = access_reason_name(r);
@@ -550,6 +566,7 @@ int main(void) {
                 cmocka_unit_test(test_grid),
                 cmocka_unit_test(test_cases),
                 cmocka_unit_test(test_custom_table),
+                cmocka_unit_test(test_patient_types),
                 cmocka_unit_test(test_names),
         };
         return cmocka_run_group_tests_name("access", tests, setup, teardown);
