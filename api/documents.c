@@ -34,6 +34,10 @@ static const struct {
         {"DOCPAT01", "personal"},    {"DOCPAT02", "personal"},    {"DOCPAT03", "personal"},
         {"DOCPAT04", "personal"},    {"DOCPAT05", "personal"},    {"DOCPAT06", "personal"},
         {"DOCPAT07", "personal"},    {"DOCPAT08", "personal"},    {"DOCPAT09", "personal"},
+        /* the types the known restrictions name (docs/rules.md §2, §4; docs/rights.md) */
+        {"68599-0", "summary"},      {"83901-9", "reports"},      {"75496-0", "reports"},
+        {"83981-1", "reports"},      {"15508-5", "reports"},      {"X-EHPAD-CARE-PLAN", "treatments"},
+        {"ATTEST-RESID", "certificates"},
 };
 
 static const char *const classes[] = {"10", "11", "31", "42", "43", "44", "45", "52", "60", "90", "95"};

@@ -318,6 +318,10 @@ static const struct access_doc patient_doc = { .type_code = "DOCPAT01", .class_c
 static const struct access_doc patient_type_as_report = { .type_code = "DOCPAT03", .class_code = "10",
                                                           .author_id = PRO };
 static const struct access_doc delivery = { .type_code = "X-DELIVERY", .class_code = "10", .author_id = "899999999999" };
+static const struct access_doc delivery_report = { .type_code = "15508-5", .class_code = "10",
+                                                   .author_id = "899999999999" };
+static const struct access_doc residence = { .type_code = "ATTEST-RESID", .class_code = "52",
+                                             .author_id = "899999999999" };
 
 static const struct named_case {
         const char *name;
@@ -388,6 +392,13 @@ static const struct named_case {
           .doc = &report), false, ACCESS_DENY_NOT_AUTHOR, 0 },
         { "read without document", PRO_REQ(.relation = ACCESS_REL_AUTHORISED, .action = ACCESS_ACTION_READ),
           false, ACCESS_DENY_NO_DOCUMENT, 0 },
+        /* the shipped table's known restrictions (docs/rights.md) */
+        { "podiatrist reads a delivery report", PRO_REQ(.profession = "80", .relation = ACCESS_REL_AUTHORISED,
+          .action = ACCESS_ACTION_READ, .doc = &delivery_report), false, ACCESS_DENY_RIGHTS_MATRIX, 0 },
+        { "midwife reads a delivery report", PRO_REQ(.profession = "50", .relation = ACCESS_REL_AUTHORISED,
+          .action = ACCESS_ACTION_READ, .doc = &delivery_report), true, ACCESS_ALLOW_AUTHORISED, 0 },
+        { "doctor reads a residence certificate", PRO_REQ(.relation = ACCESS_REL_TRAITANT,
+          .action = ACCESS_ACTION_READ, .doc = &residence), false, ACCESS_DENY_RIGHTS_MATRIX, 0 },
         /* consent recording and creation (s. 1, 2) */
         { "record consent", PRO_REQ(.action = ACCESS_ACTION_RECORD_CONSENT), true, ACCESS_ALLOW_RECORD_CONSENT, 0 },
         { "record consent when blocked", PRO_REQ(.blocked = true, .action = ACCESS_ACTION_RECORD_CONSENT), false,

@@ -211,6 +211,13 @@ static void codes(void **state) {
         assert_true(res_type_known("11488-4"));
         assert_true(res_type_known("EXPPAT_3"));
         assert_true(res_type_known("DOCPAT09"));
+        /* the restricted types of docs/rights.md */
+        static const char *const restricted[] = {"68599-0", "83901-9", "75496-0", "X-EHPAD-CARE-PLAN",
+                                                 "83981-1", "ATTEST-RESID", "15508-5"};
+        for (size_t i = 0; i < ELEMENTSOF(restricted); i++)
+                assert_true(res_type_known(restricted[i]));
+        assert_string_equal(res_section_of("ATTEST-RESID", "52"), "certificates");
+        assert_string_equal(res_section_of("68599-0", "11"), "summary");
         assert_false(res_type_known("11488-5"));
         assert_false(res_type_known(""));
         assert_true(res_class_known("90"));
