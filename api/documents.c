@@ -167,7 +167,7 @@ static json_t *doc_json(const struct dossier_doc *d) {
 /* ---- search -------------------------------------------------------------- */
 
 /* GET /v1/dossiers/{ins}/documents: without status/from/to the first,
- * automatic search of docs/rules.md §4 (approved documents deposited in the
+ * automatic search of docs/rules.md §4 (approved documents whose act is of the
  * last 2 years); filters narrow what the engine lets the caller see. */
 int res_documents_list(const struct api_request *req, struct api_reply *ret) {
         static const char *const params[] = {"section", "class", "type", "status", "from", "to", NULL};

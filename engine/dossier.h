@@ -277,7 +277,7 @@ struct dossier_doc {
 };
 
 #define DOSSIER_LIST_ALL_STATUSES (1u << 0) /* include deprecated and archived */
-#define DOSSIER_LIST_FIRST_SEARCH (1u << 1) /* only the last 2 years */
+#define DOSSIER_LIST_FIRST_SEARCH (1u << 1) /* acts (created_at) of the last 2 years, approved only */
 
 /* The documents actor may see, newest first; *ret is malloc'ed. */
 int dossier_list(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, unsigned flags,

@@ -703,6 +703,38 @@ static void test_batch(void **state) {
         verify_chain(f);
 }
 
+/* The first search (docs/rules.md §4): acts of the last two years by their
+ * creation time, whatever the deposit time, and approved documents only. */
+static void test_first_search(void **state) {
+        struct fixture *f = *state;
+        char old_act[DOSSIER_UID_SIZE], recent[DOSSIER_UID_SIZE], v2[DOSSIER_UID_SIZE];
+        struct dossier_doc_meta m = report;
+        _cleanup_free_ struct dossier_doc *docs = NULL;
+        size_t n;
+
+        create(f);
+        /* deposited today, but the act is three years old */
+        m.created_at = T0 - 3 * 365 * DOSSIER_DAY;
+        deposit(f, &gp, &m, old_act, NULL);
+        /* an act of last year, deposited today, then replaced */
+        m.created_at = T0 - 365 * DOSSIER_DAY;
+        deposit(f, &gp, &m, recent, NULL);
+        assert_int_equal(dossier_replace(f->e, &gp, INS, recent, &m, "v2", 2, v2, NULL), 0);
+        assert_int_equal(count_visible(f, &gp, 0), 2);
+        assert_int_equal(dossier_list(f->e, &gp, INS, DOSSIER_LIST_FIRST_SEARCH, &docs, &n), 0);
+        assert_int_equal(n, 1);
+        assert_string_equal(docs[0].uid, v2);
+        free(docs);
+        docs = NULL;
+        /* asking for every status does not widen the first search */
+        assert_int_equal(count_visible(f, &gp, DOSSIER_LIST_FIRST_SEARCH | DOSSIER_LIST_ALL_STATUSES), 1);
+        assert_int_equal(count_visible(f, &gp, DOSSIER_LIST_ALL_STATUSES), 3);
+        /* 400 days on, the deposit is 400 days old but the act 765: out */
+        f->now = T0 + 400 * DOSSIER_DAY;
+        assert_int_equal(count_visible(f, &gp, DOSSIER_LIST_FIRST_SEARCH), 0);
+        assert_int_equal(count_visible(f, &gp, 0), 2);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_create, fixture_setup, fixture_teardown),
@@ -716,6 +748,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_forbidden, fixture_setup, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_verify_secret_audited, fixture_setup, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_batch, fixture_setup, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_first_search, fixture_setup, fixture_teardown),
         };
         return cmocka_run_group_tests_name("dossier", tests, NULL, NULL);
 }
