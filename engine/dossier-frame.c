@@ -10,7 +10,8 @@
 #include "lib/macro.h"
 
 static const char sql_dossier[] =
-        "SELECT id, status, optout_emergency, optout_call_centre, notify, closed_at FROM dossiers WHERE ins = ?1";
+        "SELECT id, status, optout_emergency, optout_call_centre, notify, closed_at, birth_date FROM dossiers "
+        "WHERE ins = ?1";
 static const char sql_relation[] =
         "SELECT relation, blocked, sees_masked, first_access_at FROM dossier_access WHERE dossier_id = ?1 AND id_nat = ?2";
 static const char sql_professional[] =
@@ -39,7 +40,7 @@ int de_query_by_text(struct dossier_engine *e, const char *sql, const char *text
         return r < 0 ? r : store_step(e->store, *st);
 }
 
-int de_load_state(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+int de_load_state(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, int64_t now,
                   struct dstate *ds) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL, *rel = NULL;
         int r;
@@ -54,6 +55,9 @@ int de_load_state(struct dossier_engine *e, const struct dossier_actor *actor, c
         ds->optout_call_centre = sqlite3_column_int(st, 3);
         ds->notify = sqlite3_column_int(st, 4);
         ds->closed_at = sqlite3_column_int64(st, 5);
+        /* a destroyed tombstone has no birth date left: nobody acts on it as its patient anyway */
+        ds->under_16 = ds->status != ACCESS_DOSSIER_DESTROYED &&
+                       !access_age_16_reached((const char *) sqlite3_column_text(st, 6), now);
 
         if (actor->kind != ACCESS_ACTOR_PROFESSIONAL)
                 return 0;
@@ -154,6 +158,7 @@ void de_fill_request(struct dossier_engine *e, const struct dossier_actor *actor
                 .blocked = ds->blocked,
                 .sees_masked = ds->sees_masked,
                 .consent = consent,
+                .patient_under_16 = ds->under_16,
                 .action = action,
                 .doc = doc,
                 .rights = e->rights,
@@ -340,7 +345,7 @@ int de_begin_op(struct dossier_engine *e, const struct dossier_actor *actor, con
         r = note_professional(e, actor, now);
         if (r < 0)
                 goto fail;
-        r = de_load_state(e, actor, ins, ds);
+        r = de_load_state(e, actor, ins, now, ds);
         if (r < 0)
                 goto fail;
         return 0;

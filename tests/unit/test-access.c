@@ -462,6 +462,12 @@ static const struct named_case {
           ACCESS_DENY_HIDDEN_FROM_PATIENT, 0 },
         { "patient masks held-back document", PAT_REQ(.action = ACCESS_ACTION_MASK, .doc = &report_held), false,
           ACCESS_DENY_HIDDEN_FROM_PATIENT, 0 },
+        { "patient under 16 reads", PAT_REQ(.patient_under_16 = true, .action = ACCESS_ACTION_LIST), false,
+          ACCESS_DENY_UNDER_16, 0 },
+        { "patient under 16 masks", PAT_REQ(.patient_under_16 = true, .action = ACCESS_ACTION_MASK, .doc = &report),
+          false, ACCESS_DENY_UNDER_16, 0 },
+        { "professional on an under-16's dossier", PRO_REQ(.patient_under_16 = true, .relation = ACCESS_REL_AUTHORISED,
+          .action = ACCESS_ACTION_READ, .doc = &report), true, ACCESS_ALLOW_AUTHORISED, 0 },
         { "patient other's dossier", { .actor_kind = ACCESS_ACTOR_PATIENT, .actor_id = "269029934173285",
           .dossier_status = ACCESS_DOSSIER_OPEN, .dossier_ins = INS, .action = ACCESS_ACTION_LIST }, false,
           ACCESS_DENY_NOT_OWN_DOSSIER, 0 },
@@ -558,6 +564,27 @@ static void test_patient_types(void **state) {
         assert_false(access_type_is_patient(NULL));
 }
 
+/* Self-access from 16 (docs/rules.md §3): the birthday itself counts,
+ * unknown month or day count as the latest, malformed dates refuse. */
+static void test_age_16(void **state) {
+        const int64_t day = 86400, at = INT64_C(1704067200); /* 2024-01-01T00:00:00Z */
+        assert_true(access_age_16_reached("2008-01-01", at));
+        assert_false(access_age_16_reached("2008-01-01", at - 1));
+        assert_false(access_age_16_reached("2008-01-02", at));
+        assert_true(access_age_16_reached("2008-01-02", at + day));
+        assert_true(access_age_16_reached("1985-05-12", at));
+        assert_false(access_age_16_reached("2010-06-30", at));
+        assert_false(access_age_16_reached("2008-00-00", at));       /* 16 on 31 Dec 2024 at the latest */
+        assert_true(access_age_16_reached("2007-12-00", at - day));  /* 16 on 31 Dec 2023... */
+        assert_false(access_age_16_reached("2007-12-00", at - day - 1)); /* ...not the day before */
+        assert_true(access_age_16_reached("2008-02-29", INT64_C(1709164800))); /* 2024-02-29 */
+        static const char *const bad[] = {"", "2008-1-01", "2008/01/01", "20080101", "2008-13-01", "2008-01-32",
+                                          "abcd-01-01", "2008-01-01x"};
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                assert_false(access_age_16_reached(bad[i], at));
+        assert_false(access_age_16_reached(NULL, at));
+}
+
 static void test_names(void **state) {
         for (int r = 0; r < _ACCESS_REASON_MAX; r++) {
                 const char *n = access_reason_name(r);
@@ -578,6 +605,7 @@ int main(void) {
                 cmocka_unit_test(test_cases),
                 cmocka_unit_test(test_custom_table),
                 cmocka_unit_test(test_patient_types),
+                cmocka_unit_test(test_age_16),
                 cmocka_unit_test(test_names),
         };
         return cmocka_run_group_tests_name("access", tests, setup, teardown);

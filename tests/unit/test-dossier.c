@@ -735,6 +735,40 @@ static void test_first_search(void **state) {
         assert_int_equal(count_visible(f, &gp, 0), 2);
 }
 
+/* Self-access starts at 16 (docs/rules.md §3): the secret of a 15-year-old
+ * is right but refused, traced; their dossier refuses them as its patient,
+ * not the professionals; on the 16th birthday both open. */
+static void test_self_access_16(void **state) {
+        struct fixture *f = *state;
+        char secret[DOSSIER_SECRET_SIZE];
+        struct dossier_identity child = ident;
+        struct trail_tail t;
+
+        child.birth_date = "2008-01-01"; /* T0 is 2023-11-14: 15 years old */
+        assert_int_equal(dossier_create(f->e, &gp, &child, true, secret), 0);
+        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        assert_int_equal(dossier_verify_secret(f->e, INS, secret), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_UNDER_16);
+        t = trail_tail(f, INS);
+        assert_string_equal(t.action, "verify-secret");
+        assert_string_equal(t.code, "deny-under-16");
+        assert_int_equal(count_visible(f, &gp, 0), 0);
+        _cleanup_free_ struct dossier_doc *docs = NULL;
+        size_t n;
+        assert_int_equal(dossier_list(f->e, &patient, INS, 0, &docs, &n), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_UNDER_16);
+        assert_int_equal(dossier_close(f->e, &patient, INS), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_UNDER_16);
+        /* the 16th birthday, at midnight UTC */
+        f->now = INT64_C(1704067200);
+        assert_int_equal(dossier_verify_secret(f->e, INS, secret), 0);
+        assert_int_equal(count_visible(f, &patient, 0), 0);
+        assert_int_equal(last(f), ACCESS_ALLOW_PATIENT);
+        f->now = INT64_C(1704067199);
+        assert_int_equal(dossier_verify_secret(f->e, INS, secret), -EACCES);
+        verify_chain(f);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_create, fixture_setup, fixture_teardown),
@@ -749,6 +783,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_verify_secret_audited, fixture_setup, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_batch, fixture_setup, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_first_search, fixture_setup, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_self_access_16, fixture_setup, fixture_teardown),
         };
         return cmocka_run_group_tests_name("dossier", tests, NULL, NULL);
 }
