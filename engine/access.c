@@ -169,6 +169,10 @@ bool access_age_16_reached(const char *birth_date, int64_t now) {
         return today >= birthday;
 }
 
+bool access_card_reads(enum access_card card) {
+        return card == ACCESS_CARD_CPS || card == ACCESS_CARD_CPF;
+}
+
 /* A patient's deposit: class 90 or a DOCPAT type (docs/rules.md §4). */
 static bool doc_is_patient_deposit(const struct access_doc *doc) {
         return strcmp(doc->class_code, ACCESS_CLASS_PATIENT) == 0 || access_type_is_patient(doc->type_code);
@@ -193,7 +197,7 @@ static bool request_valid(const struct access_request *req) {
                 return false;
         if (req->actor_kind != ACCESS_ACTOR_SYSTEM && blank(req->actor_id))
                 return false;
-        if (req->actor_kind == ACCESS_ACTOR_PROFESSIONAL && blank(req->profession))
+        if (req->actor_kind == ACCESS_ACTOR_PROFESSIONAL && access_card_reads(req->card) && blank(req->profession))
                 return false;
         if (req->doc && (blank(req->doc->type_code) || blank(req->doc->class_code) ||
                          (unsigned) req->doc->status >= _ACCESS_DOC_STATUS_MAX))
@@ -333,8 +337,7 @@ static enum access_reason professional_gate(const struct access_request *req) {
                 return ACCESS_DENY_SYSTEM_ONLY;
 
         /* only CPS or CPF holders read documents (docs/rules.md §5) */
-        if ((a == ACCESS_ACTION_LIST || a == ACCESS_ACTION_READ) &&
-            req->card != ACCESS_CARD_CPS && req->card != ACCESS_CARD_CPF)
+        if ((a == ACCESS_ACTION_LIST || a == ACCESS_ACTION_READ) && !access_card_reads(req->card))
                 return ACCESS_DENY_CARD_TYPE;
 
         switch (req->mode) {

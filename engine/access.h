@@ -153,6 +153,11 @@ bool access_type_is_patient(const char *type_code);
  * cards have) counts as the latest possible; a malformed date is false. */
 bool access_age_16_reached(const char *birth_date, int64_t now);
 
+/* Whether a card type is one whose holder reads documents (CPS, CPF) and
+ * so must carry a profession; CPE and CPA cards act for their
+ * establishment, may create and deposit, never read (docs/rules.md §5). */
+bool access_card_reads(enum access_card card);
+
 /* Profession code of doctors (TRE_G15). */
 #define ACCESS_PROFESSION_DOCTOR "10"
 

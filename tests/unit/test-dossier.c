@@ -769,6 +769,46 @@ static void test_self_access_16(void **state) {
         verify_chain(f);
 }
 
+/* Establishment staff (docs/rules.md §5): a CPE card with no profession
+ * creates and deposits for its establishment, never reads; its refusals
+ * are decisions, traced, not bad input.  A CPS without a profession still
+ * is bad input. */
+static void test_establishment_card(void **state) {
+        struct fixture *f = *state;
+        static const struct dossier_actor cpe = {
+                .kind = ACCESS_ACTOR_PROFESSIONAL, .id = "300000012345", .card = ACCESS_CARD_CPE,
+                .last_name = "ACCUEIL", .session = "cpe-1",
+        };
+        struct dossier_actor cps = gp;
+        char secret[DOSSIER_SECRET_SIZE], uid[DOSSIER_UID_SIZE];
+        _cleanup_free_ struct dossier_doc *docs = NULL;
+        size_t n;
+        int64_t before;
+
+        assert_int_equal(dossier_create(f->e, &cpe, &ident, true, secret), 0);
+        assert_int_equal(dossier_record_consent(f->e, &cpe, INS), 0);
+        assert_int_equal(dossier_deposit(f->e, &cpe, INS, &report, "x", 1, uid, NULL), 0);
+        before = audit_count(f);
+        assert_int_equal(dossier_list(f->e, &cpe, INS, 0, &docs, &n), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_CARD_TYPE);
+        assert_int_equal(audit_count(f), before + 1);
+        struct dossier_doc d;
+        void *content = NULL;
+        size_t len;
+        assert_int_equal(dossier_read(f->e, &cpe, INS, uid, &d, &content, &len), -EACCES);
+        assert_null(content);
+        assert_int_equal(last(f), ACCESS_DENY_CARD_TYPE);
+        assert_int_equal(audit_count(f), before + 2);
+        /* the document is there, for the doctor */
+        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        assert_int_equal(count_visible(f, &gp, 0), 1);
+        cps.profession = NULL;
+        before = audit_count(f);
+        assert_int_equal(dossier_list(f->e, &cps, INS, 0, &docs, &n), -EINVAL);
+        assert_int_equal(audit_count(f), before);
+        verify_chain(f);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_create, fixture_setup, fixture_teardown),
@@ -784,6 +824,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_batch, fixture_setup, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_first_search, fixture_setup, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_self_access_16, fixture_setup, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_establishment_card, fixture_setup, fixture_teardown),
         };
         return cmocka_run_group_tests_name("dossier", tests, NULL, NULL);
 }
