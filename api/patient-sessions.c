@@ -20,7 +20,7 @@
  * insertion the person was read from.  The secret lives in one local
  * buffer and jansson's copy, both wiped before returning. */
 int res_patient_sessions_post(const struct api_request *req, struct api_reply *ret) {
-        static const char *const fields[] = {"index", "nir", "reader", "secret", NULL};
+        static const char *const fields[] = {"index", "nir", "own_nir", "reader", "secret", NULL};
         json_t *body = req->call->body;
         struct dossier_engine *e = req->call->engine;
         struct vitale_person p;
