@@ -208,7 +208,9 @@ int res_dossiers_post(const struct api_request *req, struct api_reply *ret) {
         uint64_t insertion;
         int r;
 
-        if (c->caller.a.kind != ACCESS_ACTOR_PROFESSIONAL)
+        /* a professional session acting for an insurer, a bank or an employer
+         * goes on: the engine refuses it, traced (docs/rules.md §2) */
+        if (c->caller.si.kind != SESSION_PROFESSIONAL)
                 return api_error(ret, 403, "professional_only", "a dossier is opened by a professional's session");
         if (api_body_json(req, &body, ret) < 0 || api_check_fields(body, fields, ret) < 0)
                 return 0;

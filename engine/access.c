@@ -355,8 +355,9 @@ static enum access_reason professional_gate(const struct access_request *req) {
                 return ACCESS_DENY_INVALID;
         }
 
-        /* occupational and fire-service doctors: express consent only */
-        if (req->practice != ACCESS_PRACTICE_CARE && !req->express_consent)
+        /* occupational and fire-service doctors: express consent only; the
+         * recording of that consent is the one action that needs none */
+        if (req->practice != ACCESS_PRACTICE_CARE && !req->express_consent && a != ACCESS_ACTION_RECORD_CONSENT)
                 return ACCESS_DENY_NO_EXPRESS_CONSENT;
         return GO_ON;
 }

@@ -13,7 +13,8 @@ static const char sql_dossier[] =
         "SELECT id, status, optout_emergency, optout_call_centre, notify, closed_at, birth_date FROM dossiers "
         "WHERE ins = ?1";
 static const char sql_relation[] =
-        "SELECT relation, blocked, sees_masked, first_access_at FROM dossier_access WHERE dossier_id = ?1 AND id_nat = ?2";
+        "SELECT relation, blocked, sees_masked, first_access_at, express_consent FROM dossier_access "
+        "WHERE dossier_id = ?1 AND id_nat = ?2";
 static const char sql_professional[] =
         "INSERT INTO professionals (id_nat, last_name, first_name, profession, specialty, first_seen, last_seen) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT (id_nat) DO UPDATE SET last_name = excluded.last_name, "
@@ -75,6 +76,7 @@ int de_load_state(struct dossier_engine *e, const struct dossier_actor *actor, c
         ds->blocked = sqlite3_column_int(rel, 1);
         ds->sees_masked = sqlite3_column_int(rel, 2);
         ds->seen = sqlite3_column_type(rel, 3) != SQLITE_NULL;
+        ds->express_consent = sqlite3_column_int(rel, 4);
         return 0;
 }
 
@@ -147,7 +149,7 @@ void de_fill_request(struct dossier_engine *e, const struct dossier_actor *actor
                 .profession = actor->profession,
                 .card = actor->card,
                 .practice = actor->practice,
-                .express_consent = actor->express_consent,
+                .express_consent = ds->express_consent,
                 .mode = actor->mode,
                 .reason = actor->reason,
                 .dossier_status = ds->status,

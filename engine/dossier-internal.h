@@ -57,6 +57,7 @@ struct dstate {
         bool blocked;
         bool sees_masked;
         bool seen;                        /* actor accessed before */
+        bool express_consent;             /* the patient's express consent, recorded for this actor */
         bool under_16;                    /* the person is under 16 as of the operation's time */
 };
 

@@ -809,6 +809,48 @@ static void test_establishment_card(void **state) {
         verify_chain(f);
 }
 
+/* Occupational and fire-service doctors (docs/rules.md §2): only with the
+ * patient's express consent, which their own user action records, traced;
+ * the patient's revocation ends it; a block wins. */
+static void test_express_consent(void **state) {
+        struct fixture *f = *state;
+        struct dossier_actor occ = gp;
+        struct trail_tail t;
+        size_t n;
+
+        occ.id = "810000000009";
+        occ.practice = ACCESS_PRACTICE_OCCUPATIONAL;
+        occ.session = "occ-1";
+        create(f);
+        assert_int_equal(dossier_list(f->e, &occ, INS, 0, &(struct dossier_doc *) { NULL }, &n), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_NO_EXPRESS_CONSENT);
+        assert_int_equal(dossier_record_consent(f->e, &occ, INS), 0);
+        t = trail_tail(f, INS);
+        assert_string_equal(t.action, "record-express-consent");
+        assert_string_equal(t.code, "allow-record-consent");
+        assert_string_equal(t.actor, occ.id);
+        _cleanup_free_ struct dossier_doc *docs = NULL;
+        assert_int_equal(dossier_list(f->e, &occ, INS, 0, &docs, &n), 0);
+        assert_int_equal(last(f), ACCESS_ALLOW_EXPRESS_CONSENT);
+        /* the same person acting for care has no authorisation from it */
+        struct dossier_actor care = occ;
+        care.practice = ACCESS_PRACTICE_CARE;
+        free(docs);
+        docs = NULL;
+        assert_int_equal(dossier_list(f->e, &care, INS, 0, &docs, &n), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_NOT_AUTHORISED);
+        /* revoked by the patient: gone */
+        assert_int_equal(dossier_set_access(f->e, &patient, INS, occ.id, DOSSIER_ACCESS_REVOKE), 0);
+        assert_int_equal(dossier_list(f->e, &occ, INS, 0, &docs, &n), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_NO_EXPRESS_CONSENT);
+        /* recorded again, then blocked: the block wins */
+        assert_int_equal(dossier_record_consent(f->e, &occ, INS), 0);
+        assert_int_equal(dossier_set_access(f->e, &patient, INS, occ.id, DOSSIER_ACCESS_BLOCK), 0);
+        assert_int_equal(dossier_list(f->e, &occ, INS, 0, &docs, &n), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_BLOCKED);
+        verify_chain(f);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_create, fixture_setup, fixture_teardown),
@@ -825,6 +867,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_first_search, fixture_setup, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_self_access_16, fixture_setup, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_establishment_card, fixture_setup, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_express_consent, fixture_setup, fixture_teardown),
         };
         return cmocka_run_group_tests_name("dossier", tests, NULL, NULL);
 }
