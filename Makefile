@@ -27,7 +27,8 @@ DEB_PACKAGES = build-essential pkg-config \
 	pcscd vsmartcard-vpcd pcsc-tools opensc opensc-pkcs11 softhsm2 \
 	libpcsclite-dev libssl-dev libsqlite3-dev sqlite3 libsystemd-dev \
 	libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libcmocka-dev \
-	libp11-kit-dev iproute2 util-linux procps binutils curl openssl systemd python3 nginx-light
+	libp11-kit-dev iproute2 util-linux procps binutils curl openssl systemd python3 nginx-light \
+	faketime
 # the Debian package's test (tests/lab/h-debian-package.sh) and the man page check
 DEB_PACKAGES += debhelper dpkg-dev lintian mandoc
 

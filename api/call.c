@@ -29,15 +29,26 @@ void api_caller_from_session(struct api_caller *c) {
                 return;
         }
         const struct p11_identity *w = &si->who;
+        /* the capacity the user declared (PUT /v1/sessions/current/mode):
+         * insurers, banks, employers are refused whatever card they hold */
+        static const enum access_actor_kind kinds[_SESSION_PRACTICE_MAX] = {
+                [SESSION_PRACTICE_INSURER] = ACCESS_ACTOR_INSURER,
+                [SESSION_PRACTICE_COMPLEMENTARY_INSURER] = ACCESS_ACTOR_COMPLEMENTARY_INSURER,
+                [SESSION_PRACTICE_BANK] = ACCESS_ACTOR_BANK,
+                [SESSION_PRACTICE_EMPLOYER] = ACCESS_ACTOR_EMPLOYER,
+        };
+        enum session_practice sp = (unsigned)si->practice < _SESSION_PRACTICE_MAX ? si->practice : SESSION_PRACTICE_CARE;
         c->a = (struct dossier_actor){
-                .kind = ACCESS_ACTOR_PROFESSIONAL,
+                .kind = kinds[sp] ? kinds[sp] : ACCESS_ACTOR_PROFESSIONAL,
                 .id = w->national_id,
                 .profession = w->profession,
                 .specialty = w->specialty[0] ? w->specialty : NULL,
                 .last_name = w->surname,
                 .first_name = w->given_name,
                 .card = res_card_of(w->card_type),
-                .practice = ACCESS_PRACTICE_CARE,
+                .practice = sp == SESSION_PRACTICE_OCCUPATIONAL   ? ACCESS_PRACTICE_OCCUPATIONAL
+                            : sp == SESSION_PRACTICE_FIRE_SERVICE ? ACCESS_PRACTICE_FIRE_SERVICE
+                                                                  : ACCESS_PRACTICE_CARE,
                 .mode = si->mode == SESSION_MODE_EMERGENCY     ? ACCESS_MODE_EMERGENCY
                         : si->mode == SESSION_MODE_CALL_CENTRE ? ACCESS_MODE_CALL_CENTRE
                                                                : ACCESS_MODE_NORMAL,

@@ -34,6 +34,10 @@ static const struct {
         {"DOCPAT01", "personal"},    {"DOCPAT02", "personal"},    {"DOCPAT03", "personal"},
         {"DOCPAT04", "personal"},    {"DOCPAT05", "personal"},    {"DOCPAT06", "personal"},
         {"DOCPAT07", "personal"},    {"DOCPAT08", "personal"},    {"DOCPAT09", "personal"},
+        /* the types the known restrictions name (docs/rules.md §2, §4; docs/rights.md) */
+        {"68599-0", "summary"},      {"83901-9", "reports"},      {"75496-0", "reports"},
+        {"83981-1", "reports"},      {"15508-5", "reports"},      {"X-EHPAD-CARE-PLAN", "treatments"},
+        {"ATTEST-RESID", "certificates"},
 };
 
 static const char *const classes[] = {"10", "11", "31", "42", "43", "44", "45", "52", "60", "90", "95"};
@@ -163,7 +167,7 @@ static json_t *doc_json(const struct dossier_doc *d) {
 /* ---- search -------------------------------------------------------------- */
 
 /* GET /v1/dossiers/{ins}/documents: without status/from/to the first,
- * automatic search of docs/rules.md §4 (approved documents deposited in the
+ * automatic search of docs/rules.md §4 (approved documents whose act is of the
  * last 2 years); filters narrow what the engine lets the caller see. */
 int res_documents_list(const struct api_request *req, struct api_reply *ret) {
         static const char *const params[] = {"section", "class", "type", "status", "from", "to", NULL};
@@ -304,7 +308,11 @@ int res_document_content(const struct api_request *req, struct api_reply *ret) {
         b->buf = content;
         b->len = len;
         struct api_stream s = {.content_type = b->content_type, .read = bytes_read, .free = bytes_free, .userdata = b};
-        return api_ok_stream(ret, &s);
+        r = api_ok_stream(ret, &s);
+        /* readers of a held-back document see the warning (docs/rules.md §3) */
+        if (r == 0 && d.warn_hidden_from_patient)
+                (void)strcpy_bounded(ret->warning, sizeof(ret->warning), NOT_VISIBLE_WARNING);
+        return r;
 }
 
 /* ---- deposit and replace -------------------------------------------------- */

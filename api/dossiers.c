@@ -18,6 +18,42 @@
 #define INS_OID "1.2.250.1.213.1.4.8"
 #define INS_OID_TEST "1.2.250.1.213.1.4.10"
 
+/* docs/rules.md §5: a dossier is keyed by the person's own NIR, never the
+ * card holder's.  A beneficiary whose NIR on the card is absent or is the
+ * holder's has none of their own there: the caller types it in "own_nir",
+ * checked (key, and not the holder's).  p is card->p[idx]; on success its
+ * NIR is the one to use.  Fills err and returns -EINVAL otherwise. */
+static int own_nir(const json_t *body, const struct vitale_card *card, size_t idx, struct vitale_person *p,
+                   struct api_reply *err) {
+        json_t *jown = json_object_get(body, "own_nir");
+        bool holders = idx > 0 && p->nir[0] && strcmp(p->nir, card->p[0].nir) == 0;
+        bool lacks = holders || !p->nir[0];
+
+        if (!jown) {
+                if (holders)
+                        return api_error_details(err, 422, "holder_nir", json_pack("{s:s}", "field", "own_nir"),
+                                                 "this person carries the card holder's NIR, not one of their own: "
+                                                 "their dossier cannot be keyed by it; give the person's own NIR "
+                                                 "(15 characters, with its key) in \"own_nir\""), -EINVAL;
+                return 0;
+        }
+        if (!lacks)
+                return res_bad_field(err, 400, "bad_field", "own_nir",
+                                     "own_nir is only for a person without a NIR of their own on the card"), -EINVAL;
+        const char *own = json_string_value(jown);
+        int r = own ? nir_check(own) : -EINVAL;
+        if (r < 0 || (card->p[0].nir[0] && strcmp(own, card->p[0].nir) == 0))
+                return api_error_details(err, 422, "bad_ins",
+                                         json_pack("{s:s,s:s}", "field", "own_nir", "problem",
+                                                   r == -EBADMSG ? "wrong key" : r < 0 ? "malformed" : "holder's NIR"),
+                                         "own_nir must be the person's own NIR: 15 characters with a correct key, "
+                                         "not the card holder's"), -EINVAL;
+        (void)strcpy_bounded(p->nir, sizeof(p->nir), own);
+        p->nir_valid = true;
+        p->nir_problem = NULL;
+        return 0;
+}
+
 int res_vitale_person(const struct api_request *req, const json_t *body, struct vitale_person *ret,
                       char ret_reader[READER_NAME_MAX], uint64_t *ret_insertion, struct api_reply *err) {
         json_t *jidx = json_object_get(body, "index"), *jnir = json_object_get(body, "nir"),
@@ -73,14 +109,23 @@ int res_vitale_person(const struct api_request *req, const json_t *body, struct 
                 api_error(err, 404, "no_such_person", "no such person on the inserted Carte Vitale");
                 return -ENOENT;
         }
+        struct vitale_person chosen = *p;
+        if (own_nir(body, &card, (size_t)(p - card.p), &chosen, err) < 0) {
+                secure_zero(&chosen, sizeof(chosen));
+                secure_zero(&card, sizeof(card));
+                return -EINVAL;
+        }
+        p = &chosen;
         if (!p->nir_valid) {
                 api_error_details(err, 422, "bad_ins", json_pack("{s:s}", "problem", p->nir_problem ? p->nir_problem : "invalid"),
-                                  "this person has no valid NIR of their own on the card (%s): no dossier can be "
-                                  "opened or used for them with this card", p->nir_problem ? p->nir_problem : "invalid");
+                                  "this person has no valid NIR of their own on the card (%s): give it in "
+                                  "\"own_nir\" (15 characters, with its key)", p->nir_problem ? p->nir_problem : "invalid");
+                secure_zero(&chosen, sizeof(chosen));
                 secure_zero(&card, sizeof(card));
                 return -EINVAL;
         }
         *ret = *p;
+        secure_zero(&chosen, sizeof(chosen));
         secure_zero(&card, sizeof(card));
         return 0;
 }
@@ -178,7 +223,8 @@ static json_t *attestation_json(const struct dossier_identity *id, const struct 
  * authorisation recorded (the patient's consent to this professional
  * opening it) in one transaction: both or neither. */
 int res_dossiers_post(const struct api_request *req, struct api_reply *ret) {
-        static const char *const fields[] = {"index", "nir", "reader", "consent", "ins_oid", "birth_date", NULL};
+        static const char *const fields[] = {"index", "nir", "own_nir", "reader", "consent", "ins_oid", "birth_date",
+                                             NULL};
         _cleanup_(json_decrefp) json_t *body = NULL;
         const struct api_call *c = req->call;
         struct dossier_engine *e = c->engine;
@@ -188,7 +234,9 @@ int res_dossiers_post(const struct api_request *req, struct api_reply *ret) {
         uint64_t insertion;
         int r;
 
-        if (c->caller.a.kind != ACCESS_ACTOR_PROFESSIONAL)
+        /* a professional session acting for an insurer, a bank or an employer
+         * goes on: the engine refuses it, traced (docs/rules.md §2) */
+        if (c->caller.si.kind != SESSION_PROFESSIONAL)
                 return api_error(ret, 403, "professional_only", "a dossier is opened by a professional's session");
         if (api_body_json(req, &body, ret) < 0 || api_check_fields(body, fields, ret) < 0)
                 return 0;

@@ -20,7 +20,7 @@
  * insertion the person was read from.  The secret lives in one local
  * buffer and jansson's copy, both wiped before returning. */
 int res_patient_sessions_post(const struct api_request *req, struct api_reply *ret) {
-        static const char *const fields[] = {"index", "nir", "reader", "secret", NULL};
+        static const char *const fields[] = {"index", "nir", "own_nir", "reader", "secret", NULL};
         json_t *body = req->call->body;
         struct dossier_engine *e = req->call->engine;
         struct vitale_person p;
@@ -53,7 +53,9 @@ int res_patient_sessions_post(const struct api_request *req, struct api_reply *r
         }
         r = dossier_verify_secret(e, p.nir, secret);
         secure_zero(secret, sizeof(secret));
-        if (r == -EACCES && attempts_failed(p.nir, time(NULL)))
+        /* only a wrong secret counts towards the brake (not a refusal for age) */
+        if (r == -EACCES && dossier_last_decision(e)->reason == ACCESS_DENY_BAD_SECRET &&
+            attempts_failed(p.nir, time(NULL)))
                 report(&req->ctx->reporter, &(struct report){.event = "secret-brake", .n = ATTEMPTS_MAX,
                                                              .caller = true, .uid = req->uid, .pid = req->pid});
         else if (r == 0)

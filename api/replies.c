@@ -26,6 +26,7 @@ unsigned res_denial_status(enum access_reason reason, const char **ret_code) {
                 {ACCESS_DENY_DESTROYED, 409, "dossier_destroyed"},
                 {ACCESS_DENY_DOC_NOT_CURRENT, 409, "document_not_current"},
                 {ACCESS_DENY_BAD_SECRET, 401, "bad_secret"},
+                {ACCESS_DENY_UNDER_16, 403, "under_16"},
         };
         for (size_t i = 0; i < ELEMENTSOF(map); i++)
                 if (map[i].reason == reason) {
@@ -46,6 +47,11 @@ int res_engine_fail(struct api_reply *ret, const struct dossier_engine *e, int r
                  * without the reason that would reveal it */
                 if (reason == ACCESS_DENY_HIDDEN_FROM_PATIENT)
                         reason = ACCESS_DENY_NO_DOCUMENT;
+                if (reason == ACCESS_DENY_UNDER_16)
+                        return api_error_details(ret, status, code,
+                                                 json_pack("{s:s}", "reason", access_reason_name(reason)),
+                                                 "self-access to the dossier starts at 16 (docs/rules.md §3): "
+                                                 "until then a professional or a legal representative acts");
                 return api_error_details(ret, status, code, json_pack("{s:s}", "reason", access_reason_name(reason)),
                                          "%s: %s", status == 403 ? "refused by the access rules" : "not possible",
                                          access_reason_name(reason));

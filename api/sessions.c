@@ -23,6 +23,21 @@ static const char *mode_api_name(enum session_mode m) {
         }
 }
 
+/* The API's names for the practices, in enum session_practice order. */
+static const char *const practice_names[_SESSION_PRACTICE_MAX] = {
+        [SESSION_PRACTICE_CARE] = "care",
+        [SESSION_PRACTICE_OCCUPATIONAL] = "occupational",
+        [SESSION_PRACTICE_FIRE_SERVICE] = "fire_service",
+        [SESSION_PRACTICE_INSURER] = "insurer",
+        [SESSION_PRACTICE_COMPLEMENTARY_INSURER] = "complementary_insurer",
+        [SESSION_PRACTICE_BANK] = "bank",
+        [SESSION_PRACTICE_EMPLOYER] = "employer",
+};
+
+static const char *practice_api_name(enum session_practice p) {
+        return (unsigned)p < _SESSION_PRACTICE_MAX ? practice_names[p] : "care";
+}
+
 /* The mode of its API name (NULL: -EINVAL). */
 static int mode_parse(const char *m, enum session_mode *ret) {
         static const enum session_mode modes[] = {SESSION_MODE_NORMAL, SESSION_MODE_EMERGENCY,
@@ -64,13 +79,14 @@ json_t *res_session_json(const struct session_info *si) {
                                  si->reader, "patient", "ins", si->ins, "mode", "normal", "uid",
                                  (json_int_t)si->uid, "opened_at", (json_int_t)si->opened_at, "last_used",
                                  (json_int_t)si->last_used);
-        return json_pack("{s:s,s:s,s:s,s:{s:s,s:s,s:s,s:s?,s:s?,s:s},s:s,s:s,s:s,s:s?,s:I,s:I,s:I}", "id", si->id,
+        return json_pack("{s:s,s:s,s:s,s:{s:s,s:s,s:s,s:s?,s:s?,s:s},s:s,s:s,s:s,s:s?,s:s,s:I,s:I,s:I}", "id", si->id,
                          "kind", "professional", "reader", si->reader, "professional", "national_id",
                          w->national_id, "surname", w->surname, "given_name", w->given_name, "profession",
                          w->profession[0] ? w->profession : NULL, "specialty", w->specialty[0] ? w->specialty : NULL,
                          "card_type", p11_card_type_to_string(w->card_type), "card_serial", si->card_serial,
                          "cert_sha256", si->cert_sha256, "mode", mode_api_name(si->mode), "reason",
-                         si->reason[0] ? si->reason : NULL, "uid", (json_int_t)si->uid, "opened_at",
+                         si->reason[0] ? si->reason : NULL, "practice", practice_api_name(si->practice), "uid",
+                         (json_int_t)si->uid, "opened_at",
                          (json_int_t)si->opened_at, "last_used", (json_int_t)si->last_used);
 }
 
@@ -164,7 +180,7 @@ int res_sessions_delete(const struct api_request *req, struct api_reply *ret) {
  * per request by the engine; here only the shape: emergency needs a
  * stated reason, normal takes none. */
 int res_sessions_mode_put(const struct api_request *req, struct api_reply *ret) {
-        static const char *const fields[] = {"mode", "reason", NULL};
+        static const char *const fields[] = {"mode", "reason", "practice", NULL};
         json_t *body = req->call->body;
         struct session_info si = req->call->caller.si;
         enum session_mode mode;
@@ -185,11 +201,25 @@ int res_sessions_mode_put(const struct api_request *req, struct api_reply *ret) 
                         return res_bad_field(ret, 400, "bad_field", "reason",
                                              "reason must be printable text of at most %d bytes", SESSION_REASON_MAX - 1);
         }
+        /* the capacity the professional acts in (docs/rules.md §2); care when absent */
+        enum session_practice practice = SESSION_PRACTICE_CARE;
+        json_t *jp = json_object_get(body, "practice");
+        if (jp && !json_is_null(jp)) {
+                const char *pn = json_string_value(jp);
+                size_t i = 0;
+                while (pn && i < _SESSION_PRACTICE_MAX && strcmp(pn, practice_names[i]) != 0)
+                        i++;
+                if (!pn || i == _SESSION_PRACTICE_MAX)
+                        return res_bad_field(ret, 400, "bad_field", "practice",
+                                             "practice must be \"care\", \"occupational\", \"fire_service\", "
+                                             "\"insurer\", \"complementary_insurer\", \"bank\" or \"employer\"");
+                practice = (enum session_practice)i;
+        }
         bool blank = !reason || strspn(reason, " \t") == strlen(reason);
         if (mode == SESSION_MODE_EMERGENCY && blank)
                 return res_bad_field(ret, 400, "reason_required", "reason",
                                      "an emergency access needs its reason stated");
-        int r = sessions_set_mode(req->ctx->sessions, si.id, req->uid, mode,
+        int r = sessions_set_mode(req->ctx->sessions, si.id, req->uid, mode, practice,
                                   blank || mode == SESSION_MODE_NORMAL ? NULL : reason, &si);
         if (r == -ENOENT || r == -EPERM)
                 return api_error(ret, 401, "no_session", "the session ended");

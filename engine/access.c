@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
+#include <time.h>
 
 #include "access.h"
 #include "lib/macro.h"
@@ -46,6 +47,7 @@ static const char *const reason_names[_ACCESS_REASON_MAX] = {
         [ACCESS_DENY_NO_DOCUMENT] = "deny-no-document",
         [ACCESS_DENY_DOC_NOT_CURRENT] = "deny-document-not-current",
         [ACCESS_DENY_BAD_SECRET] = "deny-bad-secret",
+        [ACCESS_DENY_UNDER_16] = "deny-under-16",
 };
 
 static const char *const mode_names[_ACCESS_MODE_MAX] = {
@@ -131,6 +133,51 @@ static bool action_patient_only(enum access_action a) {
                a == ACCESS_ACTION_READ_TRAIL || a == ACCESS_ACTION_READ_NOTIFICATIONS;
 }
 
+bool access_type_is_patient(const char *type_code) {
+        return type_code && strncmp(type_code, "DOCPAT0", 7) == 0 && type_code[7] >= '1' && type_code[7] <= '9' &&
+               type_code[8] == '\0';
+}
+
+/* The number in the n digits at s, or -1 when one is not a digit. */
+static int digits(const char *s, int n) {
+        int v = 0;
+        for (int i = 0; i < n; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return -1;
+                v = v * 10 + (s[i] - '0');
+        }
+        return v;
+}
+
+bool access_age_16_reached(const char *birth_date, int64_t now) {
+        struct tm tm;
+        time_t t = (time_t) now;
+
+        if (!birth_date || strlen(birth_date) != 10 || birth_date[4] != '-' || birth_date[7] != '-' || !gmtime_r(&t, &tm))
+                return false;
+        int y = digits(birth_date, 4), m = digits(birth_date + 5, 2), d = digits(birth_date + 8, 2);
+        if (y < 0 || m < 0 || d < 0 || m > 12 || d > 31)
+                return false;
+        if (m == 0)
+                m = 12;
+        if (d == 0)
+                d = 31;
+        /* the 16th birthday against today, field by field: no calendar
+         * arithmetic, so a 29 February or an odd card date needs no care */
+        long birthday = (long) (y + 16) * 10000 + m * 100 + d;
+        long today = (long) (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+        return today >= birthday;
+}
+
+bool access_card_reads(enum access_card card) {
+        return card == ACCESS_CARD_CPS || card == ACCESS_CARD_CPF;
+}
+
+/* A patient's deposit: class 90 or a DOCPAT type (docs/rules.md §4). */
+static bool doc_is_patient_deposit(const struct access_doc *doc) {
+        return strcmp(doc->class_code, ACCESS_CLASS_PATIENT) == 0 || access_type_is_patient(doc->type_code);
+}
+
 static int deny(struct access_decision *ret, enum access_reason reason) {
         *ret = (struct access_decision) { .allow = false, .reason = reason };
         return 0;
@@ -150,7 +197,7 @@ static bool request_valid(const struct access_request *req) {
                 return false;
         if (req->actor_kind != ACCESS_ACTOR_SYSTEM && blank(req->actor_id))
                 return false;
-        if (req->actor_kind == ACCESS_ACTOR_PROFESSIONAL && blank(req->profession))
+        if (req->actor_kind == ACCESS_ACTOR_PROFESSIONAL && access_card_reads(req->card) && blank(req->profession))
                 return false;
         if (req->doc && (blank(req->doc->type_code) || blank(req->doc->class_code) ||
                          (unsigned) req->doc->status >= _ACCESS_DOC_STATUS_MAX))
@@ -189,6 +236,9 @@ static int decide_patient(const struct access_request *req, struct access_decisi
 
         if (!streq_ptr(req->actor_id, req->dossier_ins))
                 return deny(ret, ACCESS_DENY_NOT_OWN_DOSSIER);
+        /* self-access starts at 16 (docs/rules.md §3) */
+        if (req->patient_under_16)
+                return deny(ret, ACCESS_DENY_UNDER_16);
         if (req->mode != ACCESS_MODE_NORMAL)
                 return deny(ret, ACCESS_DENY_MODE_ACTION);
         if (a == ACCESS_ACTION_PURGE)
@@ -287,8 +337,7 @@ static enum access_reason professional_gate(const struct access_request *req) {
                 return ACCESS_DENY_SYSTEM_ONLY;
 
         /* only CPS or CPF holders read documents (docs/rules.md §5) */
-        if ((a == ACCESS_ACTION_LIST || a == ACCESS_ACTION_READ) &&
-            req->card != ACCESS_CARD_CPS && req->card != ACCESS_CARD_CPF)
+        if ((a == ACCESS_ACTION_LIST || a == ACCESS_ACTION_READ) && !access_card_reads(req->card))
                 return ACCESS_DENY_CARD_TYPE;
 
         switch (req->mode) {
@@ -306,8 +355,9 @@ static enum access_reason professional_gate(const struct access_request *req) {
                 return ACCESS_DENY_INVALID;
         }
 
-        /* occupational and fire-service doctors: express consent only */
-        if (req->practice != ACCESS_PRACTICE_CARE && !req->express_consent)
+        /* occupational and fire-service doctors: express consent only; the
+         * recording of that consent is the one action that needs none */
+        if (req->practice != ACCESS_PRACTICE_CARE && !req->express_consent && a != ACCESS_ACTION_RECORD_CONSENT)
                 return ACCESS_DENY_NO_EXPRESS_CONSENT;
         return GO_ON;
 }
@@ -366,7 +416,8 @@ static enum access_reason professional_document(const struct access_request *req
                         *flags |= ACCESS_FLAG_WARN_HIDDEN_FROM_PATIENT;
                 return GO_ON;
         case ACCESS_ACTION_DEPOSIT:
-                return strcmp(doc->class_code, ACCESS_CLASS_PATIENT) == 0 ? ACCESS_DENY_CLASS_RESERVED : GO_ON;
+                /* class 90 and the DOCPAT types are the patient's (docs/rules.md §4) */
+                return doc_is_patient_deposit(doc) ? ACCESS_DENY_CLASS_RESERVED : GO_ON;
         case ACCESS_ACTION_REPLACE:
         case ACCESS_ACTION_ARCHIVE:
                 if (!streq_ptr(doc->author_id, req->actor_id))

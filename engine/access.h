@@ -132,6 +132,7 @@ enum access_reason {
         ACCESS_DENY_NO_DOCUMENT,
         ACCESS_DENY_DOC_NOT_CURRENT,
         ACCESS_DENY_BAD_SECRET,          /* dossier_verify_secret(): wrong patient secret */
+        ACCESS_DENY_UNDER_16,            /* the patient is under 16: no self-access (docs/rules.md §3) */
         _ACCESS_REASON_MAX,
 };
 
@@ -142,6 +143,21 @@ enum access_reason {
 
 /* Class code reserved to patient deposits (TRE_A03). */
 #define ACCESS_CLASS_PATIENT "90"
+/* Whether a type code is one of the patient's own deposits, DOCPAT01 to
+ * DOCPAT09 (docs/rules.md §4): like class 90, the patient's alone. */
+bool access_type_is_patient(const char *type_code);
+
+/* Whether a person born on birth_date ("YYYY-MM-DD") is 16 or older at
+ * now (seconds since the epoch, UTC), the age of self-access
+ * (docs/rules.md §3).  An unknown month or day ("00", as some Vitale
+ * cards have) counts as the latest possible; a malformed date is false. */
+bool access_age_16_reached(const char *birth_date, int64_t now);
+
+/* Whether a card type is one whose holder reads documents (CPS, CPF) and
+ * so must carry a profession; CPE and CPA cards act for their
+ * establishment, may create and deposit, never read (docs/rules.md §5). */
+bool access_card_reads(enum access_card card);
+
 /* Profession code of doctors (TRE_G15). */
 #define ACCESS_PROFESSION_DOCTOR "10"
 
@@ -176,6 +192,7 @@ struct access_request {
         bool blocked;
         bool sees_masked;            /* patient granted the traitant's right to see masked */
         bool consent;                /* create: the patient's consent was recorded */
+        bool patient_under_16;       /* the dossier's person is under 16 (access_age_16_reached) */
 
         /* what */
         enum access_action action;

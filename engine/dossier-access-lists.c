@@ -11,6 +11,15 @@
 static const char sql_set_relation[] =
         "INSERT INTO dossier_access (dossier_id, id_nat, relation, updated_at) VALUES (?1, ?2, ?3, ?4) "
         "ON CONFLICT (dossier_id, id_nat) DO UPDATE SET relation = excluded.relation, updated_at = excluded.updated_at";
+static const char sql_set_express[] =
+        "INSERT INTO dossier_access (dossier_id, id_nat, express_consent, updated_at) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT (dossier_id, id_nat) DO UPDATE SET express_consent = excluded.express_consent, "
+        "updated_at = excluded.updated_at";
+/* a revocation ends an express consent too */
+static const char sql_revoke[] =
+        "INSERT INTO dossier_access (dossier_id, id_nat, relation, updated_at) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT (dossier_id, id_nat) DO UPDATE SET relation = excluded.relation, express_consent = 0, "
+        "updated_at = excluded.updated_at";
 static const char sql_set_blocked[] =
         "INSERT INTO dossier_access (dossier_id, id_nat, blocked, updated_at) VALUES (?1, ?2, ?3, ?4) "
         "ON CONFLICT (dossier_id, id_nat) DO UPDATE SET blocked = excluded.blocked, updated_at = excluded.updated_at";
@@ -46,9 +55,20 @@ int dossier_record_consent(struct dossier_engine *e, const struct dossier_actor 
         int64_t now, seq = 0;
         int r;
 
-        r = de_dossier_op(e, actor, ins, ACCESS_ACTION_RECORD_CONSENT, &ds, &now, &seq);
+        /* an occupational or fire-service doctor records the patient's
+         * express consent, and only that (docs/rules.md §2) */
+        bool express = actor && actor->practice != ACCESS_PRACTICE_CARE;
+        r = de_begin_op(e, actor, ins, &ds, &now);
+        if (r < 0)
+                return de_finish(e, r);
+        r = de_decide_audited_as(e, actor, ins, &ds, ACCESS_ACTION_RECORD_CONSENT,
+                                 express ? DOSSIER_ACTION_RECORD_EXPRESS_CONSENT
+                                         : access_action_name(ACCESS_ACTION_RECORD_CONSENT),
+                                 NULL, NULL, false, now, &seq);
+        if (r >= 0 && e->last.allow && express)
+                r = set_access_line(e, sql_set_express, ds.id, actor->id, 1, now);
         /* never lower a care-team or traitant relation */
-        if (r >= 0 && e->last.allow && ds.relation == ACCESS_REL_NONE)
+        else if (r >= 0 && e->last.allow && ds.relation == ACCESS_REL_NONE)
                 r = set_access_line(e, sql_set_relation, ds.id, actor->id, ACCESS_REL_AUTHORISED, now);
         return de_finish(e, r);
 }
@@ -61,7 +81,7 @@ static const struct {
         [DOSSIER_ACCESS_AUTHORISE] = { sql_set_relation, ACCESS_REL_AUTHORISED },
         [DOSSIER_ACCESS_CARE_TEAM] = { sql_set_relation, ACCESS_REL_CARE_TEAM },
         [DOSSIER_ACCESS_TRAITANT] = { sql_set_relation, ACCESS_REL_TRAITANT },
-        [DOSSIER_ACCESS_REVOKE] = { sql_set_relation, ACCESS_REL_NONE },
+        [DOSSIER_ACCESS_REVOKE] = { sql_revoke, ACCESS_REL_NONE },
         [DOSSIER_ACCESS_BLOCK] = { sql_set_blocked, 1 },
         [DOSSIER_ACCESS_UNBLOCK] = { sql_set_blocked, 0 },
         [DOSSIER_ACCESS_GRANT_MASKED] = { sql_set_sees_masked, 1 },

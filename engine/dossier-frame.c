@@ -10,9 +10,11 @@
 #include "lib/macro.h"
 
 static const char sql_dossier[] =
-        "SELECT id, status, optout_emergency, optout_call_centre, notify, closed_at FROM dossiers WHERE ins = ?1";
+        "SELECT id, status, optout_emergency, optout_call_centre, notify, closed_at, birth_date FROM dossiers "
+        "WHERE ins = ?1";
 static const char sql_relation[] =
-        "SELECT relation, blocked, sees_masked, first_access_at FROM dossier_access WHERE dossier_id = ?1 AND id_nat = ?2";
+        "SELECT relation, blocked, sees_masked, first_access_at, express_consent FROM dossier_access "
+        "WHERE dossier_id = ?1 AND id_nat = ?2";
 static const char sql_professional[] =
         "INSERT INTO professionals (id_nat, last_name, first_name, profession, specialty, first_seen, last_seen) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT (id_nat) DO UPDATE SET last_name = excluded.last_name, "
@@ -39,7 +41,7 @@ int de_query_by_text(struct dossier_engine *e, const char *sql, const char *text
         return r < 0 ? r : store_step(e->store, *st);
 }
 
-int de_load_state(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+int de_load_state(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, int64_t now,
                   struct dstate *ds) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL, *rel = NULL;
         int r;
@@ -54,6 +56,9 @@ int de_load_state(struct dossier_engine *e, const struct dossier_actor *actor, c
         ds->optout_call_centre = sqlite3_column_int(st, 3);
         ds->notify = sqlite3_column_int(st, 4);
         ds->closed_at = sqlite3_column_int64(st, 5);
+        /* a destroyed tombstone has no birth date left: nobody acts on it as its patient anyway */
+        ds->under_16 = ds->status != ACCESS_DOSSIER_DESTROYED &&
+                       !access_age_16_reached((const char *) sqlite3_column_text(st, 6), now);
 
         if (actor->kind != ACCESS_ACTOR_PROFESSIONAL)
                 return 0;
@@ -71,6 +76,7 @@ int de_load_state(struct dossier_engine *e, const struct dossier_actor *actor, c
         ds->blocked = sqlite3_column_int(rel, 1);
         ds->sees_masked = sqlite3_column_int(rel, 2);
         ds->seen = sqlite3_column_type(rel, 3) != SQLITE_NULL;
+        ds->express_consent = sqlite3_column_int(rel, 4);
         return 0;
 }
 
@@ -143,7 +149,7 @@ void de_fill_request(struct dossier_engine *e, const struct dossier_actor *actor
                 .profession = actor->profession,
                 .card = actor->card,
                 .practice = actor->practice,
-                .express_consent = actor->express_consent,
+                .express_consent = ds->express_consent,
                 .mode = actor->mode,
                 .reason = actor->reason,
                 .dossier_status = ds->status,
@@ -154,6 +160,7 @@ void de_fill_request(struct dossier_engine *e, const struct dossier_actor *actor
                 .blocked = ds->blocked,
                 .sees_masked = ds->sees_masked,
                 .consent = consent,
+                .patient_under_16 = ds->under_16,
                 .action = action,
                 .doc = doc,
                 .rights = e->rights,
@@ -340,7 +347,7 @@ int de_begin_op(struct dossier_engine *e, const struct dossier_actor *actor, con
         r = note_professional(e, actor, now);
         if (r < 0)
                 goto fail;
-        r = de_load_state(e, actor, ins, ds);
+        r = de_load_state(e, actor, ins, now, ds);
         if (r < 0)
                 goto fail;
         return 0;

@@ -57,6 +57,8 @@ struct dstate {
         bool blocked;
         bool sees_masked;
         bool seen;                        /* actor accessed before */
+        bool express_consent;             /* the patient's express consent, recorded for this actor */
+        bool under_16;                    /* the person is under 16 as of the operation's time */
 };
 
 /* A document row as the decision needs it. */
@@ -126,9 +128,10 @@ int de_sha256(const void *p, size_t n, uint8_t ret[32]);
  * in *st, 0 when none, a negative errno. The caller resets *st. */
 int de_query_by_text(struct dossier_engine *e, const char *sql, const char *text, sqlite3_stmt **st);
 
-/* Loads the dossier row for ins and the actor's line in its access list.
- * An absent dossier leaves ds->id at 0 and status ABSENT. */
-int de_load_state(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+/* Loads the dossier row for ins and the actor's line in its access list,
+ * and whether the person is under 16 at now.  An absent dossier leaves
+ * ds->id at 0 and status ABSENT. */
+int de_load_state(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, int64_t now,
                   struct dstate *ds);
 
 /* True when the document is still held back from the patient as of now:

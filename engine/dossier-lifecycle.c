@@ -21,7 +21,8 @@ static const char sql_reopen_dossier[] =
         "optout_emergency = 0, optout_call_centre = 0, notify = 1, secret_salt = ?9, secret_hash = ?10, "
         "secret_n = ?11, secret_r = ?12, secret_p = ?13 WHERE ins = ?1";
 static const char sql_secret[] =
-        "SELECT secret_salt, secret_hash, secret_n, secret_r, secret_p FROM dossiers WHERE ins = ?1 AND status IN (1, 2)";
+        "SELECT secret_salt, secret_hash, secret_n, secret_r, secret_p, birth_date FROM dossiers "
+        "WHERE ins = ?1 AND status IN (1, 2)";
 static const char sql_set_status[] =
         "UPDATE dossiers SET status = ?2, closed_at = ?3 WHERE id = ?1";
 static const char sql_purge_contents[] =
@@ -186,6 +187,7 @@ struct stored_secret {
         uint8_t salt[SCRYPT_SALT_LEN], hash[SCRYPT_KEY_LEN];
         uint64_t n;
         uint32_t r, p;
+        bool age_16;  /* the person is 16 or older now: self-access (docs/rules.md §3) */
 };
 
 /* Reads ins's stored secret under the engine lock: 1 when found, 0 when
@@ -205,6 +207,7 @@ static int read_secret(struct dossier_engine *e, const char *ins, struct stored_
         ret->n = (uint64_t) sqlite3_column_int64(st, 2);
         ret->r = (uint32_t) sqlite3_column_int64(st, 3);
         ret->p = (uint32_t) sqlite3_column_int64(st, 4);
+        ret->age_16 = access_age_16_reached((const char *) sqlite3_column_text(st, 5), de_now_of(e));
         return 1;
 }
 
@@ -224,8 +227,9 @@ int dossier_verify_secret(struct dossier_engine *e, const char *ins, const char 
         if (r > 0) {
                 r = scrypt_hash(secret, s.salt, s.n, s.r, s.p, got);
                 if (r >= 0)
-                        reason = CRYPTO_memcmp(s.hash, got, SCRYPT_KEY_LEN) == 0 ? ACCESS_ALLOW_PATIENT
-                                                                                 : ACCESS_DENY_BAD_SECRET;
+                        reason = CRYPTO_memcmp(s.hash, got, SCRYPT_KEY_LEN) != 0 ? ACCESS_DENY_BAD_SECRET
+                                 : s.age_16                                          ? ACCESS_ALLOW_PATIENT
+                                                                                     : ACCESS_DENY_UNDER_16;
                 secure_zero(got, sizeof(got));
                 secure_zero(&s, sizeof(s));
                 if (r < 0)
@@ -324,7 +328,7 @@ int dossier_info(struct dossier_engine *e, const struct dossier_actor *actor, co
                 return r;
         /* like begin_op(), without noting the professional: reading a status
          * is not an access to the dossier */
-        if ((r = de_load_state(e, actor, ins, &ds)) >= 0 &&
+        if ((r = de_load_state(e, actor, ins, now, &ds)) >= 0 &&
             (r = de_decide_audited_as(e, actor, ins, &ds, ACCESS_ACTION_LIST, DOSSIER_ACTION_READ_STATUS, NULL, NULL,
                                       false, now, NULL)) >= 0) {
                 info.decision = e->last;

@@ -15,7 +15,7 @@
         "(SELECT r.uid FROM documents r WHERE r.id = d.replaced_by)"
 static const char sql_list[] =
         "SELECT " DOC_COLUMNS " FROM documents d WHERE d.dossier_id = ?1 AND (?2 OR d.status = 1) "
-        "AND d.deposited_at >= ?3 ORDER BY d.deposited_at DESC, d.id DESC";
+        "AND d.created_at >= ?3 ORDER BY d.deposited_at DESC, d.id DESC";
 static const char sql_read[] = "SELECT " DOC_COLUMNS " FROM documents d WHERE d.dossier_id = ?1 AND d.uid = ?2";
 static const char sql_content[] = "SELECT content FROM contents WHERE doc_id = ?1";
 
@@ -48,7 +48,9 @@ static void doc_from_row(sqlite3_stmt *st, int64_t now, struct dossier_doc *d, s
 
 /* One audited LIST decision, then each document is filtered through the
  * READ decision (not audited one by one: the trail says the list was
- * read). */
+ * read).  The first search covers the acts of the last two years (the
+ * document's creation time, not its deposit) and approved documents only
+ * (docs/rules.md §4). */
 int dossier_list(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, unsigned flags,
                  struct dossier_doc **ret, size_t *ret_n) {
         DE_LOCKED(e);
@@ -71,7 +73,8 @@ int dossier_list(struct dossier_engine *e, const struct dossier_actor *actor, co
                 if (r < 0)
                         return de_finish(e, r);
                 if ((r = store_bind_int(st, 1, ds.id)) < 0 ||
-                    (r = store_bind_int(st, 2, !!(flags & DOSSIER_LIST_ALL_STATUSES))) < 0 ||
+                    (r = store_bind_int(st, 2, (flags & DOSSIER_LIST_ALL_STATUSES) &&
+                                                       !(flags & DOSSIER_LIST_FIRST_SEARCH))) < 0 ||
                     (r = store_bind_int(st, 3, flags & DOSSIER_LIST_FIRST_SEARCH ? now - DOSSIER_FIRST_SEARCH
                                                                                 : INT64_MIN)) < 0)
                         return de_finish(e, r);

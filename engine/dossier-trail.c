@@ -50,7 +50,7 @@ static int purge_one(struct dossier_engine *e, int64_t now) {
                 store_rollback(e->store);
                 return r;
         }
-        r = de_load_state(e, &sys, ins, &ds);
+        r = de_load_state(e, &sys, ins, now, &ds);
         if (r >= 0)
                 r = de_decide_audited(e, &sys, ins, &ds, ACCESS_ACTION_PURGE, NULL, NULL, false, now, NULL);
         if (r >= 0 && e->last.allow)

@@ -99,7 +99,9 @@ int de_actor_check(const struct dossier_actor *a) {
                 return -EINVAL;
         if (a->kind != ACCESS_ACTOR_SYSTEM && (r = de_code_field(a->id, true)) < 0)
                 return r;
-        if ((r = de_code_field(a->profession, a->kind == ACCESS_ACTOR_PROFESSIONAL)) < 0 ||
+        /* establishment staff (CPE, CPA) may carry no profession: their
+         * refusals are decided and traced, not "bad input" (docs/rules.md §5) */
+        if ((r = de_code_field(a->profession, a->kind == ACCESS_ACTOR_PROFESSIONAL && access_card_reads(a->card))) < 0 ||
             (r = de_code_field(a->specialty, false)) < 0 ||
             (r = de_text_field(a->last_name, DOSSIER_TEXT_MAX, false)) < 0 ||
             (r = de_text_field(a->first_name, DOSSIER_TEXT_MAX, false)) < 0 ||

@@ -131,8 +131,7 @@ struct dossier_actor {
         const char *first_name;
         const char *institution;
         enum access_card card;
-        enum access_practice practice;
-        bool express_consent;
+        enum access_practice practice; /* occupational, fire service: express consent, recorded */
         enum access_mode mode;
         const char *reason;          /* mandatory in emergency mode */
         const char *session;
@@ -277,7 +276,7 @@ struct dossier_doc {
 };
 
 #define DOSSIER_LIST_ALL_STATUSES (1u << 0) /* include deprecated and archived */
-#define DOSSIER_LIST_FIRST_SEARCH (1u << 1) /* only the last 2 years */
+#define DOSSIER_LIST_FIRST_SEARCH (1u << 1) /* acts (created_at) of the last 2 years, approved only */
 
 /* The documents actor may see, newest first; *ret is malloc'ed. */
 int dossier_list(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, unsigned flags,
@@ -289,7 +288,12 @@ int dossier_read(struct dossier_engine *e, const struct dossier_actor *actor, co
                  struct dossier_doc *ret_doc, void **ret_content, size_t *ret_len);
 
 /* A professional records that the patient, informed, agreed: a user action
- * of that professional, never done by carnet on its own. */
+ * of that professional, never done by carnet on its own.  An actor whose
+ * practice is occupational or fire-service medicine records the patient's
+ * express consent instead (its sole basis of access, docs/rules.md §2),
+ * traced as DOSSIER_ACTION_RECORD_EXPRESS_CONSENT; the patient's revocation
+ * of that professional ends it. */
+#define DOSSIER_ACTION_RECORD_EXPRESS_CONSENT "record-express-consent"
 int dossier_record_consent(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins);
 
 enum dossier_access_change {

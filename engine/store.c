@@ -138,6 +138,9 @@ static const char *const migrations[] = {
         "  audit_seq INTEGER"
         ") STRICT;"
         "CREATE INDEX notifications_by_dossier ON notifications(dossier_id, id);",
+        /* 1 -> 2: the patient's express consent to an occupational or
+         * fire-service doctor, recorded by a user action (docs/rules.md §2) */
+        "ALTER TABLE dossier_access ADD COLUMN express_consent INTEGER NOT NULL DEFAULT 0;",
 };
 
 int store_errno(int rc) {

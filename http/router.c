@@ -66,6 +66,7 @@ void api_reply_clear(struct api_reply *r) {
         r->body = NULL;
         r->status = 0;
         r->allow[0] = '\0';
+        r->warning[0] = '\0';
         if (r->stream.free)
                 r->stream.free(r->stream.userdata);
         memset(&r->stream, 0, sizeof(r->stream));

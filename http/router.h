@@ -81,7 +81,9 @@ struct api_reply {
         struct api_stream stream; /* .read set: a streamed body, owned */
         char allow[48];           /* with 405: the methods the path allows ("GET, POST") */
         const char *route;        /* the template of the route that answered; NULL: none did */
+        char warning[80];         /* non-empty: sent as the X-Carnet-Warning header (API_WARNING_HEADER) */
 };
+#define API_WARNING_HEADER "X-Carnet-Warning"
 
 typedef int (*api_handler)(const struct api_request *req, struct api_reply *ret);
 /* Declares a handler: API_HANDLER(status_get); */

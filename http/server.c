@@ -134,6 +134,8 @@ static enum MHD_Result send_json(struct MHD_Connection *c, const struct api_repl
         MHD_add_response_header(resp, "Content-Type", "application/json");
         if (rep->allow[0])
                 MHD_add_response_header(resp, "Allow", rep->allow);
+        if (rep->warning[0])
+                MHD_add_response_header(resp, API_WARNING_HEADER, rep->warning);
         if (close)
                 MHD_add_response_header(resp, "Connection", "close");
         enum MHD_Result r = MHD_queue_response(c, rep->status, resp);
@@ -192,6 +194,8 @@ static enum MHD_Result send_stream(struct server *s, struct MHD_Connection *c, s
         }
         MHD_add_response_header(resp, "Content-Type", sc->stream.content_type);
         MHD_add_response_header(resp, "Cache-Control", "no-cache");
+        if (rep->warning[0])
+                MHD_add_response_header(resp, API_WARNING_HEADER, rep->warning);
         enum MHD_Result r = MHD_queue_response(c, rep->status, resp);
         MHD_destroy_response(resp);
         return r;

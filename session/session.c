@@ -741,11 +741,12 @@ int sessions_open_patient(struct session_manager *m, const char *reader, uint64_
 }
 
 int sessions_set_mode(struct session_manager *m, const char *id, uid_t uid, enum session_mode mode,
-                      const char *reason, struct session_info *ret) {
+                      enum session_practice practice, const char *reason, struct session_info *ret) {
         struct lookup_view v;
         int r;
 
-        if (!id || (unsigned)mode >= _SESSION_MODE_MAX || (reason && strlen(reason) >= SESSION_REASON_MAX))
+        if (!id || (unsigned)mode >= _SESSION_MODE_MAX || (unsigned)practice >= _SESSION_PRACTICE_MAX ||
+            (reason && strlen(reason) >= SESSION_REASON_MAX))
                 return -EINVAL;
         view_now(m, &v);
         pthread_mutex_lock(&m->lock);
@@ -754,6 +755,7 @@ int sessions_set_mode(struct session_manager *m, const char *id, uid_t uid, enum
                 r = -EINVAL;
         else if (s) {
                 s->info.mode = mode;
+                s->info.practice = practice;
                 (void)strcpy_bounded(s->info.reason, sizeof(s->info.reason), reason ? reason : "");
                 s->info.last_used = v.now;
                 if (ret)

@@ -68,6 +68,21 @@ enum session_mode {
         _SESSION_MODE_MAX,
 };
 
+/* In what capacity a professional session acts, declared by its user with
+ * the mode: care (the default), occupational or fire-service medicine
+ * (access only with the patient's express consent), or for an insurer,
+ * a complementary insurer, a bank or an employer (never allowed). */
+enum session_practice {
+        SESSION_PRACTICE_CARE,
+        SESSION_PRACTICE_OCCUPATIONAL,
+        SESSION_PRACTICE_FIRE_SERVICE,
+        SESSION_PRACTICE_INSURER,
+        SESSION_PRACTICE_COMPLEMENTARY_INSURER,
+        SESSION_PRACTICE_BANK,
+        SESSION_PRACTICE_EMPLOYER,
+        _SESSION_PRACTICE_MAX,
+};
+
 struct session_config {
         const char *module_path;  /* PKCS#11 module; NULL: OpenSC's */
         const char *trust_path;   /* PEM file or folder of trust anchors */
@@ -100,6 +115,7 @@ struct session_info {
         char ins[SESSION_INS_SIZE];        /* patient sessions: whose; "" otherwise */
         enum session_mode mode;            /* professional sessions; normal by default */
         char reason[SESSION_REASON_MAX];   /* stated with the mode ("" when none) */
+        enum session_practice practice;    /* professional sessions; care by default */
 };
 
 /* Why an operation failed, for the API: a stable code, words for people,
@@ -146,11 +162,12 @@ int sessions_lookup(struct session_manager *m, const char *token, uid_t uid,
 int sessions_open_patient(struct session_manager *m, const char *reader, uint64_t insertion, const char *ins,
                           uid_t uid, struct session_info *ret, char token[SESSION_TOKEN_LEN + 1]);
 
-/* Sets the access mode of professional session id for uid; reason is
- * copied (NULL: none).  -ENOENT, -EPERM as for sessions_lookup; -EINVAL
- * for a patient session, a mode out of range or a reason too long. */
+/* Sets the access mode and the practice of professional session id for
+ * uid; reason is copied (NULL: none).  -ENOENT, -EPERM as for
+ * sessions_lookup; -EINVAL for a patient session, a mode or practice out of
+ * range or a reason too long. */
 int sessions_set_mode(struct session_manager *m, const char *id, uid_t uid, enum session_mode mode,
-                      const char *reason, struct session_info *ret);
+                      enum session_practice practice, const char *reason, struct session_info *ret);
 
 /* Reads the revocation lists again (SIGHUP); the lists in use stay when
  * the new ones do not read.  0 or a negative errno; 0 without a CRL path. */

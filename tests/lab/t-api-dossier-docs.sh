@@ -30,6 +30,17 @@ check "session carries its mode" "$out" '201 *"kind":"professional"*"mode":"norm
 ins=112037512345629
 out=$(api POST /v1/dossiers "{\"nir\": \"$ins\", \"consent\": true}" "$doctor")
 check "create for a beneficiary" "$out" '201 {"ins":"112037512345629"*"first_names":"LUCAS"*"sex":"M","birth_place":"75123"*'
+# self-access starts at 16 (docs/rules.md §3): Lucas, born 2012, is refused
+# with his right secret, and that is no wrong secret for the brake
+secret=$(field secret "$out")
+for i in 1 2 3 4 5 6; do
+        check "under 16: no patient session ($i)" "$(api POST /v1/patient-sessions "{\"nir\": \"$ins\", \"secret\": \"$secret\"}")" \
+                '403 *"under_16"*"self-access to the dossier starts at 16*"deny-under-16"*'
+done
+# the rest with the holder's dossier (CLAIRE, adult)
+ins=280057512345674
+out=$(api POST /v1/dossiers "{\"nir\": \"$ins\", \"consent\": true}" "$doctor")
+check "create for the holder" "$out" '201 {"ins":"280057512345674"*"first_names":"CLAIRE"*"sex":"F"*'
 secret=$(field secret "$out")
 
 # ---- raw deposit, raw content back
@@ -50,10 +61,14 @@ check "metadata" "$(api GET /v1/dossiers/$ins/documents/$imaging "" "$doctor")" 
 # ---- search
 report=$(deposit 11488-4 10 "Consultation")
 lab=$(deposit 11502-2 10 "Bilan sanguin" '"created_at": "2020-03-01"')
-check "first search: everything recent and approved" "$(api GET /v1/dossiers/$ins/documents "" "$doctor")" '200 *"first_search":true,"count":3*'
+check "first search: approved acts of the last two years (not the 2020 lab)" \
+        "$(api GET /v1/dossiers/$ins/documents "" "$doctor")" '200 *"first_search":true,"count":2*'
 check "by section" "$(api GET "/v1/dossiers/$ins/documents?section=reports" "" "$doctor")" "200 *\"count\":1,*\"uid\":\"$report\"*"
 check "by section number" "$(api GET "/v1/dossiers/$ins/documents?section=4" "" "$doctor")" "200 *\"count\":1,*\"uid\":\"$imaging\"*"
-check "by type" "$(api GET "/v1/dossiers/$ins/documents?type=11502-2" "" "$doctor")" "200 *\"count\":1,*\"uid\":\"$lab\"*"
+check "by type: the 2020 lab is not in a first search" "$(api GET "/v1/dossiers/$ins/documents?type=11502-2" "" "$doctor")" \
+        '200 *"first_search":true,"count":0,*'
+check "by type, any date" "$(api GET "/v1/dossiers/$ins/documents?type=11502-2&status=approved" "" "$doctor")" \
+        "200 *\"count\":1,*\"uid\":\"$lab\"*"
 check "by class" "$(api GET "/v1/dossiers/$ins/documents?class=31" "" "$doctor")" "200 *\"count\":1,*"
 check "by dates (act date)" "$(api GET "/v1/dossiers/$ins/documents?from=2020-01-01&to=2021-01-01" "" "$doctor")" \
         "200 *\"first_search\":false,\"count\":1,*\"uid\":\"$lab\"*"
@@ -77,6 +92,11 @@ check "status=archived" "$(api GET "/v1/dossiers/$ins/documents?status=archived"
 held=$(deposit 11488-4 10 "Annonce" '"hidden_from_patient": true')
 check "the warning for professionals" "$(api GET /v1/dossiers/$ins/documents/$held "" "$doctor")" \
         '200 *"hidden_from_patient":true*"warning":"this document is not visible to the patient"}'
+curl -s -D "$LAB_DIR/h" -o /dev/null --unix-socket "$sock" -H "X-Carnet-Session: $doctor" \
+        "http://localhost/v1/dossiers/$ins/documents/$held/content"
+grep -qi '^X-Carnet-Warning: this document is not visible to the patient' "$LAB_DIR/h" \
+        || { echo "no warning header on the held-back content:"; cat "$LAB_DIR/h"; exit 1; }
+echo "the warning on the content, as X-Carnet-Warning: ok"
 out=$(api POST /v1/patient-sessions "{\"nir\": \"$ins\", \"secret\": \"$secret\"}")
 check "patient session (by NIR)" "$out" '201 *'
 patient=$(field token "$out")
@@ -100,7 +120,7 @@ check "options" "$(api PUT /v1/dossiers/$ins/options '{"optout_call_centre": tru
 check "the patient's status view" "$(api GET /v1/dossiers/$ins "" "$patient")" \
         '200 *"status":"open"*"options":{"optout_emergency":false,"optout_call_centre":true,"notify":false}*'
 check "no options for professionals" "$(api GET /v1/dossiers/$ins "" "$doctor")" '200 *"options":null*'
-check "patient notifications" "$(api GET /v1/dossiers/$ins/notifications "" "$patient")" '200 {"ins":"112037512345629","notifications":[*'
+check "patient notifications" "$(api GET /v1/dossiers/$ins/notifications "" "$patient")" '200 {"ins":"280057512345674","notifications":[*'
 check "trail" "$(api GET /v1/dossiers/$ins/audit "" "$patient")" '200 *"action":"create"*"action":"verify-secret"*"action":"read-trail"*'
 check "sessions current (patient)" "$(api GET /v1/sessions/current "" "$patient")" "200 *\"kind\":\"patient\"*\"ins\":\"$ins\"*"
 

@@ -315,7 +315,13 @@ static const struct access_doc report_held = { .type_code = "11488-4", .class_co
 static const struct access_doc report_old = { .type_code = "11488-4", .class_code = "10", .author_id = PRO,
                                               .status = ACCESS_DOC_DEPRECATED };
 static const struct access_doc patient_doc = { .type_code = "DOCPAT01", .class_code = "90", .author_id = INS };
+static const struct access_doc patient_type_as_report = { .type_code = "DOCPAT03", .class_code = "10",
+                                                          .author_id = PRO };
 static const struct access_doc delivery = { .type_code = "X-DELIVERY", .class_code = "10", .author_id = "899999999999" };
+static const struct access_doc delivery_report = { .type_code = "15508-5", .class_code = "10",
+                                                   .author_id = "899999999999" };
+static const struct access_doc residence = { .type_code = "ATTEST-RESID", .class_code = "52",
+                                             .author_id = "899999999999" };
 
 static const struct named_case {
         const char *name;
@@ -368,6 +374,10 @@ static const struct named_case {
           false, ACCESS_DENY_NOT_AUTHORISED, 0 },
         { "professional cannot deposit class 90", PRO_REQ(.relation = ACCESS_REL_AUTHORISED,
           .action = ACCESS_ACTION_DEPOSIT, .doc = &patient_doc), false, ACCESS_DENY_CLASS_RESERVED, 0 },
+        { "professional cannot deposit a DOCPAT type", PRO_REQ(.relation = ACCESS_REL_TRAITANT,
+          .action = ACCESS_ACTION_DEPOSIT, .doc = &patient_type_as_report), false, ACCESS_DENY_CLASS_RESERVED, 0 },
+        { "patient cannot file a DOCPAT type as a report", PAT_REQ(.action = ACCESS_ACTION_DEPOSIT,
+          .doc = &patient_type_as_report), false, ACCESS_DENY_CLASS_RESERVED, 0 },
         { "replace own", PRO_REQ(.relation = ACCESS_REL_AUTHORISED, .action = ACCESS_ACTION_REPLACE,
           .doc = &report_mine), true, ACCESS_ALLOW_AUTHORISED, 0 },
         { "replace someone else's", PRO_REQ(.relation = ACCESS_REL_TRAITANT, .action = ACCESS_ACTION_REPLACE,
@@ -382,6 +392,13 @@ static const struct named_case {
           .doc = &report), false, ACCESS_DENY_NOT_AUTHOR, 0 },
         { "read without document", PRO_REQ(.relation = ACCESS_REL_AUTHORISED, .action = ACCESS_ACTION_READ),
           false, ACCESS_DENY_NO_DOCUMENT, 0 },
+        /* the shipped table's known restrictions (docs/rights.md) */
+        { "podiatrist reads a delivery report", PRO_REQ(.profession = "80", .relation = ACCESS_REL_AUTHORISED,
+          .action = ACCESS_ACTION_READ, .doc = &delivery_report), false, ACCESS_DENY_RIGHTS_MATRIX, 0 },
+        { "midwife reads a delivery report", PRO_REQ(.profession = "50", .relation = ACCESS_REL_AUTHORISED,
+          .action = ACCESS_ACTION_READ, .doc = &delivery_report), true, ACCESS_ALLOW_AUTHORISED, 0 },
+        { "doctor reads a residence certificate", PRO_REQ(.relation = ACCESS_REL_TRAITANT,
+          .action = ACCESS_ACTION_READ, .doc = &residence), false, ACCESS_DENY_RIGHTS_MATRIX, 0 },
         /* consent recording and creation (s. 1, 2) */
         { "record consent", PRO_REQ(.action = ACCESS_ACTION_RECORD_CONSENT), true, ACCESS_ALLOW_RECORD_CONSENT, 0 },
         { "record consent when blocked", PRO_REQ(.blocked = true, .action = ACCESS_ACTION_RECORD_CONSENT), false,
@@ -411,6 +428,24 @@ static const struct named_case {
           .action = ACCESS_ACTION_LIST), false, ACCESS_DENY_CARD_TYPE, 0 },
         { "CPE deposits for its establishment", PRO_REQ(.card = ACCESS_CARD_CPE, .relation = ACCESS_REL_AUTHORISED,
           .action = ACCESS_ACTION_DEPOSIT, .doc = &report_mine), true, ACCESS_ALLOW_AUTHORISED, 0 },
+        { "CPE without a profession lists", { .actor_kind = ACCESS_ACTOR_PROFESSIONAL, .actor_id = PRO,
+          .card = ACCESS_CARD_CPE, .dossier_status = ACCESS_DOSSIER_OPEN, .dossier_ins = INS,
+          .relation = ACCESS_REL_AUTHORISED, .action = ACCESS_ACTION_LIST }, false, ACCESS_DENY_CARD_TYPE, 0 },
+        { "CPE without a profession deposits", { .actor_kind = ACCESS_ACTOR_PROFESSIONAL, .actor_id = PRO,
+          .card = ACCESS_CARD_CPE, .dossier_status = ACCESS_DOSSIER_OPEN, .dossier_ins = INS,
+          .relation = ACCESS_REL_AUTHORISED, .action = ACCESS_ACTION_DEPOSIT, .doc = &report_mine }, true,
+          ACCESS_ALLOW_AUTHORISED, 0 },
+        { "CPE without a profession creates", { .actor_kind = ACCESS_ACTOR_PROFESSIONAL, .actor_id = PRO,
+          .card = ACCESS_CARD_CPE, .dossier_status = ACCESS_DOSSIER_ABSENT, .dossier_ins = INS, .consent = true,
+          .action = ACCESS_ACTION_CREATE }, true, ACCESS_ALLOW_CREATE, 0 },
+        { "CPA without a profession reads", { .actor_kind = ACCESS_ACTOR_PROFESSIONAL, .actor_id = PRO,
+          .card = ACCESS_CARD_CPA, .dossier_status = ACCESS_DOSSIER_OPEN, .dossier_ins = INS,
+          .relation = ACCESS_REL_TRAITANT, .action = ACCESS_ACTION_READ, .doc = &report }, false,
+          ACCESS_DENY_CARD_TYPE, 0 },
+        { "CPE without a profession cannot deposit class 90", { .actor_kind = ACCESS_ACTOR_PROFESSIONAL,
+          .actor_id = PRO, .card = ACCESS_CARD_CPE, .dossier_status = ACCESS_DOSSIER_OPEN, .dossier_ins = INS,
+          .relation = ACCESS_REL_AUTHORISED, .action = ACCESS_ACTION_DEPOSIT, .doc = &patient_doc }, false,
+          ACCESS_DENY_CLASS_RESERVED, 0 },
         /* forbidden and restricted roles (s. 2) */
         { "insurer", { .actor_kind = ACCESS_ACTOR_INSURER, .actor_id = "x", .dossier_status = ACCESS_DOSSIER_OPEN,
           .dossier_ins = INS, .action = ACCESS_ACTION_LIST }, false, ACCESS_DENY_FORBIDDEN_ROLE, 0 },
@@ -425,6 +460,11 @@ static const struct named_case {
           .relation = ACCESS_REL_AUTHORISED, .action = ACCESS_ACTION_LIST), false, ACCESS_DENY_NO_EXPRESS_CONSENT, 0 },
         { "occupational doctor with express consent", PRO_REQ(.practice = ACCESS_PRACTICE_OCCUPATIONAL,
           .express_consent = true, .action = ACCESS_ACTION_LIST), true, ACCESS_ALLOW_EXPRESS_CONSENT, 0 },
+        { "occupational doctor records the express consent", PRO_REQ(.practice = ACCESS_PRACTICE_OCCUPATIONAL,
+          .action = ACCESS_ACTION_RECORD_CONSENT), true, ACCESS_ALLOW_RECORD_CONSENT, 0 },
+        { "occupational doctor without express consent deposits", PRO_REQ(.practice = ACCESS_PRACTICE_OCCUPATIONAL,
+          .relation = ACCESS_REL_TRAITANT, .action = ACCESS_ACTION_DEPOSIT, .doc = &report_mine), false,
+          ACCESS_DENY_NO_EXPRESS_CONSENT, 0 },
         { "fire-service doctor in emergency without consent", PRO_REQ(.practice = ACCESS_PRACTICE_FIRE_SERVICE,
           .mode = ACCESS_MODE_EMERGENCY, .reason = "fire", .action = ACCESS_ACTION_LIST), false,
           ACCESS_DENY_NO_EXPRESS_CONSENT, 0 },
@@ -445,6 +485,12 @@ static const struct named_case {
           ACCESS_DENY_HIDDEN_FROM_PATIENT, 0 },
         { "patient masks held-back document", PAT_REQ(.action = ACCESS_ACTION_MASK, .doc = &report_held), false,
           ACCESS_DENY_HIDDEN_FROM_PATIENT, 0 },
+        { "patient under 16 reads", PAT_REQ(.patient_under_16 = true, .action = ACCESS_ACTION_LIST), false,
+          ACCESS_DENY_UNDER_16, 0 },
+        { "patient under 16 masks", PAT_REQ(.patient_under_16 = true, .action = ACCESS_ACTION_MASK, .doc = &report),
+          false, ACCESS_DENY_UNDER_16, 0 },
+        { "professional on an under-16's dossier", PRO_REQ(.patient_under_16 = true, .relation = ACCESS_REL_AUTHORISED,
+          .action = ACCESS_ACTION_READ, .doc = &report), true, ACCESS_ALLOW_AUTHORISED, 0 },
         { "patient other's dossier", { .actor_kind = ACCESS_ACTOR_PATIENT, .actor_id = "269029934173285",
           .dossier_status = ACCESS_DOSSIER_OPEN, .dossier_ins = INS, .action = ACCESS_ACTION_LIST }, false,
           ACCESS_DENY_NOT_OWN_DOSSIER, 0 },
@@ -531,6 +577,37 @@ static void test_custom_table(void **state) {
         assert_int_equal(d.reason, ACCESS_DENY_RIGHTS_MATRIX);
 }
 
+static void test_patient_types(void **state) {
+        static const char *const yes[] = {"DOCPAT01", "DOCPAT05", "DOCPAT09"};
+        static const char *const no[] = {"DOCPAT00", "DOCPAT10", "DOCPAT1", "DOCPAT010", "docpat01", "11488-4", ""};
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++)
+                assert_true(access_type_is_patient(yes[i]));
+        for (size_t i = 0; i < ELEMENTSOF(no); i++)
+                assert_false(access_type_is_patient(no[i]));
+        assert_false(access_type_is_patient(NULL));
+}
+
+/* Self-access from 16 (docs/rules.md §3): the birthday itself counts,
+ * unknown month or day count as the latest, malformed dates refuse. */
+static void test_age_16(void **state) {
+        const int64_t day = 86400, at = INT64_C(1704067200); /* 2024-01-01T00:00:00Z */
+        assert_true(access_age_16_reached("2008-01-01", at));
+        assert_false(access_age_16_reached("2008-01-01", at - 1));
+        assert_false(access_age_16_reached("2008-01-02", at));
+        assert_true(access_age_16_reached("2008-01-02", at + day));
+        assert_true(access_age_16_reached("1985-05-12", at));
+        assert_false(access_age_16_reached("2010-06-30", at));
+        assert_false(access_age_16_reached("2008-00-00", at));       /* 16 on 31 Dec 2024 at the latest */
+        assert_true(access_age_16_reached("2007-12-00", at - day));  /* 16 on 31 Dec 2023... */
+        assert_false(access_age_16_reached("2007-12-00", at - day - 1)); /* ...not the day before */
+        assert_true(access_age_16_reached("2008-02-29", INT64_C(1709164800))); /* 2024-02-29 */
+        static const char *const bad[] = {"", "2008-1-01", "2008/01/01", "20080101", "2008-13-01", "2008-01-32",
+                                          "abcd-01-01", "2008-01-01x"};
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                assert_false(access_age_16_reached(bad[i], at));
+        assert_false(access_age_16_reached(NULL, at));
+}
+
 static void test_names(void **state) {
         for (int r = 0; r < _ACCESS_REASON_MAX; r++) {
                 const char *n = access_reason_name(r);
@@ -550,6 +627,8 @@ int main(void) {
                 cmocka_unit_test(test_grid),
                 cmocka_unit_test(test_cases),
                 cmocka_unit_test(test_custom_table),
+                cmocka_unit_test(test_patient_types),
+                cmocka_unit_test(test_age_16),
                 cmocka_unit_test(test_names),
         };
         return cmocka_run_group_tests_name("access", tests, setup, teardown);

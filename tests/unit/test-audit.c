@@ -85,6 +85,24 @@ static void test_schema(void **state) {
         assert_int_equal(store_schema_version(s, &v), 0);
         assert_int_equal(v, STORE_SCHEMA_VERSION);
         s = store_close(s);
+        /* a schema-1 file (before express_consent) upgrades, its rows kept */
+        tamper(f->path, "INSERT INTO dossiers (ins, ins_oid, birth_name, first_names, birth_date, sex, birth_place, "
+                        "status, created_at) VALUES ('185057800608491', 'x', 'A', 'B', '1985-05-12', 'M', '1', 1, 0);"
+                        "INSERT INTO dossier_access (dossier_id, id_nat, relation, updated_at) VALUES (1, 'p', 1, 0);"
+                        "ALTER TABLE dossier_access DROP COLUMN express_consent; PRAGMA user_version = 1");
+        assert_int_equal(store_open(f->path, &s), 0);
+        assert_int_equal(store_schema_version(s, &v), 0);
+        assert_int_equal(v, STORE_SCHEMA_VERSION);
+        {
+                sqlite3_stmt *st = NULL;
+                assert_int_equal(sqlite3_prepare_v2(store_db(s), "SELECT relation, express_consent FROM dossier_access",
+                                                    -1, &st, NULL), SQLITE_OK);
+                assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+                assert_int_equal(sqlite3_column_int(st, 0), 1);
+                assert_int_equal(sqlite3_column_int(st, 1), 0);
+                sqlite3_finalize(st);
+        }
+        s = store_close(s);
         /* a file from a newer carnet is refused */
         tamper(f->path, "PRAGMA user_version = 99");
         assert_int_equal(store_open(f->path, &s), -EPROTONOSUPPORT);

@@ -703,6 +703,154 @@ static void test_batch(void **state) {
         verify_chain(f);
 }
 
+/* The first search (docs/rules.md §4): acts of the last two years by their
+ * creation time, whatever the deposit time, and approved documents only. */
+static void test_first_search(void **state) {
+        struct fixture *f = *state;
+        char old_act[DOSSIER_UID_SIZE], recent[DOSSIER_UID_SIZE], v2[DOSSIER_UID_SIZE];
+        struct dossier_doc_meta m = report;
+        _cleanup_free_ struct dossier_doc *docs = NULL;
+        size_t n;
+
+        create(f);
+        /* deposited today, but the act is three years old */
+        m.created_at = T0 - 3 * 365 * DOSSIER_DAY;
+        deposit(f, &gp, &m, old_act, NULL);
+        /* an act of last year, deposited today, then replaced */
+        m.created_at = T0 - 365 * DOSSIER_DAY;
+        deposit(f, &gp, &m, recent, NULL);
+        assert_int_equal(dossier_replace(f->e, &gp, INS, recent, &m, "v2", 2, v2, NULL), 0);
+        assert_int_equal(count_visible(f, &gp, 0), 2);
+        assert_int_equal(dossier_list(f->e, &gp, INS, DOSSIER_LIST_FIRST_SEARCH, &docs, &n), 0);
+        assert_int_equal(n, 1);
+        assert_string_equal(docs[0].uid, v2);
+        free(docs);
+        docs = NULL;
+        /* asking for every status does not widen the first search */
+        assert_int_equal(count_visible(f, &gp, DOSSIER_LIST_FIRST_SEARCH | DOSSIER_LIST_ALL_STATUSES), 1);
+        assert_int_equal(count_visible(f, &gp, DOSSIER_LIST_ALL_STATUSES), 3);
+        /* 400 days on, the deposit is 400 days old but the act 765: out */
+        f->now = T0 + 400 * DOSSIER_DAY;
+        assert_int_equal(count_visible(f, &gp, DOSSIER_LIST_FIRST_SEARCH), 0);
+        assert_int_equal(count_visible(f, &gp, 0), 2);
+}
+
+/* Self-access starts at 16 (docs/rules.md §3): the secret of a 15-year-old
+ * is right but refused, traced; their dossier refuses them as its patient,
+ * not the professionals; on the 16th birthday both open. */
+static void test_self_access_16(void **state) {
+        struct fixture *f = *state;
+        char secret[DOSSIER_SECRET_SIZE];
+        struct dossier_identity child = ident;
+        struct trail_tail t;
+
+        child.birth_date = "2008-01-01"; /* T0 is 2023-11-14: 15 years old */
+        assert_int_equal(dossier_create(f->e, &gp, &child, true, secret), 0);
+        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        assert_int_equal(dossier_verify_secret(f->e, INS, secret), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_UNDER_16);
+        t = trail_tail(f, INS);
+        assert_string_equal(t.action, "verify-secret");
+        assert_string_equal(t.code, "deny-under-16");
+        assert_int_equal(count_visible(f, &gp, 0), 0);
+        _cleanup_free_ struct dossier_doc *docs = NULL;
+        size_t n;
+        assert_int_equal(dossier_list(f->e, &patient, INS, 0, &docs, &n), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_UNDER_16);
+        assert_int_equal(dossier_close(f->e, &patient, INS), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_UNDER_16);
+        /* the 16th birthday, at midnight UTC */
+        f->now = INT64_C(1704067200);
+        assert_int_equal(dossier_verify_secret(f->e, INS, secret), 0);
+        assert_int_equal(count_visible(f, &patient, 0), 0);
+        assert_int_equal(last(f), ACCESS_ALLOW_PATIENT);
+        f->now = INT64_C(1704067199);
+        assert_int_equal(dossier_verify_secret(f->e, INS, secret), -EACCES);
+        verify_chain(f);
+}
+
+/* Establishment staff (docs/rules.md §5): a CPE card with no profession
+ * creates and deposits for its establishment, never reads; its refusals
+ * are decisions, traced, not bad input.  A CPS without a profession still
+ * is bad input. */
+static void test_establishment_card(void **state) {
+        struct fixture *f = *state;
+        static const struct dossier_actor cpe = {
+                .kind = ACCESS_ACTOR_PROFESSIONAL, .id = "300000012345", .card = ACCESS_CARD_CPE,
+                .last_name = "ACCUEIL", .session = "cpe-1",
+        };
+        struct dossier_actor cps = gp;
+        char secret[DOSSIER_SECRET_SIZE], uid[DOSSIER_UID_SIZE];
+        _cleanup_free_ struct dossier_doc *docs = NULL;
+        size_t n;
+        int64_t before;
+
+        assert_int_equal(dossier_create(f->e, &cpe, &ident, true, secret), 0);
+        assert_int_equal(dossier_record_consent(f->e, &cpe, INS), 0);
+        assert_int_equal(dossier_deposit(f->e, &cpe, INS, &report, "x", 1, uid, NULL), 0);
+        before = audit_count(f);
+        assert_int_equal(dossier_list(f->e, &cpe, INS, 0, &docs, &n), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_CARD_TYPE);
+        assert_int_equal(audit_count(f), before + 1);
+        struct dossier_doc d;
+        void *content = NULL;
+        size_t len;
+        assert_int_equal(dossier_read(f->e, &cpe, INS, uid, &d, &content, &len), -EACCES);
+        assert_null(content);
+        assert_int_equal(last(f), ACCESS_DENY_CARD_TYPE);
+        assert_int_equal(audit_count(f), before + 2);
+        /* the document is there, for the doctor */
+        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        assert_int_equal(count_visible(f, &gp, 0), 1);
+        cps.profession = NULL;
+        before = audit_count(f);
+        assert_int_equal(dossier_list(f->e, &cps, INS, 0, &docs, &n), -EINVAL);
+        assert_int_equal(audit_count(f), before);
+        verify_chain(f);
+}
+
+/* Occupational and fire-service doctors (docs/rules.md §2): only with the
+ * patient's express consent, which their own user action records, traced;
+ * the patient's revocation ends it; a block wins. */
+static void test_express_consent(void **state) {
+        struct fixture *f = *state;
+        struct dossier_actor occ = gp;
+        struct trail_tail t;
+        size_t n;
+
+        occ.id = "810000000009";
+        occ.practice = ACCESS_PRACTICE_OCCUPATIONAL;
+        occ.session = "occ-1";
+        create(f);
+        assert_int_equal(dossier_list(f->e, &occ, INS, 0, &(struct dossier_doc *) { NULL }, &n), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_NO_EXPRESS_CONSENT);
+        assert_int_equal(dossier_record_consent(f->e, &occ, INS), 0);
+        t = trail_tail(f, INS);
+        assert_string_equal(t.action, "record-express-consent");
+        assert_string_equal(t.code, "allow-record-consent");
+        assert_string_equal(t.actor, occ.id);
+        _cleanup_free_ struct dossier_doc *docs = NULL;
+        assert_int_equal(dossier_list(f->e, &occ, INS, 0, &docs, &n), 0);
+        assert_int_equal(last(f), ACCESS_ALLOW_EXPRESS_CONSENT);
+        /* the same person acting for care has no authorisation from it */
+        struct dossier_actor care = occ;
+        care.practice = ACCESS_PRACTICE_CARE;
+        free(docs);
+        docs = NULL;
+        assert_int_equal(dossier_list(f->e, &care, INS, 0, &docs, &n), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_NOT_AUTHORISED);
+        /* revoked by the patient: gone */
+        assert_int_equal(dossier_set_access(f->e, &patient, INS, occ.id, DOSSIER_ACCESS_REVOKE), 0);
+        assert_int_equal(dossier_list(f->e, &occ, INS, 0, &docs, &n), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_NO_EXPRESS_CONSENT);
+        /* recorded again, then blocked: the block wins */
+        assert_int_equal(dossier_record_consent(f->e, &occ, INS), 0);
+        assert_int_equal(dossier_set_access(f->e, &patient, INS, occ.id, DOSSIER_ACCESS_BLOCK), 0);
+        assert_int_equal(dossier_list(f->e, &occ, INS, 0, &docs, &n), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_BLOCKED);
+        verify_chain(f);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_create, fixture_setup, fixture_teardown),
@@ -716,6 +864,10 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_forbidden, fixture_setup, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_verify_secret_audited, fixture_setup, fixture_teardown),
                 cmocka_unit_test_setup_teardown(test_batch, fixture_setup, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_first_search, fixture_setup, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_self_access_16, fixture_setup, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_establishment_card, fixture_setup, fixture_teardown),
+                cmocka_unit_test_setup_teardown(test_express_consent, fixture_setup, fixture_teardown),
         };
         return cmocka_run_group_tests_name("dossier", tests, NULL, NULL);
 }

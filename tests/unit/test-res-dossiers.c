@@ -211,6 +211,13 @@ static void codes(void **state) {
         assert_true(res_type_known("11488-4"));
         assert_true(res_type_known("EXPPAT_3"));
         assert_true(res_type_known("DOCPAT09"));
+        /* the restricted types of docs/rights.md */
+        static const char *const restricted[] = {"68599-0", "83901-9", "75496-0", "X-EHPAD-CARE-PLAN",
+                                                 "83981-1", "ATTEST-RESID", "15508-5"};
+        for (size_t i = 0; i < ELEMENTSOF(restricted); i++)
+                assert_true(res_type_known(restricted[i]));
+        assert_string_equal(res_section_of("ATTEST-RESID", "52"), "certificates");
+        assert_string_equal(res_section_of("68599-0", "11"), "summary");
         assert_false(res_type_known("11488-5"));
         assert_false(res_type_known(""));
         assert_true(res_class_known("90"));
@@ -334,6 +341,8 @@ static void bad_requests_change_nothing(void **state) {
                  "\"content_base64\": \"\"}", 422, "unknown_class"},
                 {"{\"type_code\": \"57833-6\", \"class_code\": \"42\", \"mime\": \"text/plain\", \"title\": \"t\", "
                  "\"medicines\": [\"b01aa03\"], \"content_base64\": \"\"}", 422, "bad_medicine"},
+                {"{\"type_code\": \"DOCPAT04\", \"class_code\": \"10\", \"mime\": \"text/plain\", \"title\": \"t\", "
+                 "\"content_base64\": \"\"}", 403, "access_denied"},
                 {"{\"type_code\": \"DOCPAT01\", \"class_code\": \"90\", \"mime\": \"text/plain\", \"title\": \"t\", "
                  "\"content_base64\": \"\"}", 403, "access_denied"},
         };
@@ -356,10 +365,12 @@ static void bad_requests_change_nothing(void **state) {
                 api_reply_clear(&rep);
         }
         free(before);
-        /* the class-90 refusal names its rule */
-        deposit(f, &gp, cases[ELEMENTSOF(cases) - 1].body, &rep);
-        assert_string_equal(error_reason(&rep), "deny-class-reserved");
-        api_reply_clear(&rep);
+        /* the class-90 and DOCPAT refusals name their rule */
+        for (size_t i = ELEMENTSOF(cases) - 2; i < ELEMENTSOF(cases); i++) {
+                deposit(f, &gp, cases[i].body, &rep);
+                assert_string_equal(error_reason(&rep), "deny-class-reserved");
+                api_reply_clear(&rep);
+        }
 }
 
 static void ins_checked(void **state) {
@@ -429,6 +440,16 @@ static void masking_and_holds(void **state) {
         const char *warning;
         assert_int_equal(json_unpack(rep.body, "{s:s}", "warning", &warning), 0);
         assert_string_equal(warning, "this document is not visible to the patient");
+        api_reply_clear(&rep);
+        /* the content carries it too, as a header; a document not held back does not */
+        run(f, &gp, res_document_content, "GET", "/content", ph, 2, NULL, 0, NULL, 0, NULL, &rep);
+        assert_int_equal(rep.status, 200);
+        assert_string_equal(rep.warning, "this document is not visible to the patient");
+        api_reply_clear(&rep);
+        assert_string_equal(rep.warning, "");
+        run(f, &gp, res_document_content, "GET", "/content", p, 2, NULL, 0, NULL, 0, NULL, &rep);
+        assert_int_equal(rep.status, 200);
+        assert_string_equal(rep.warning, "");
         api_reply_clear(&rep);
 }
 

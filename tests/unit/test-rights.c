@@ -30,6 +30,16 @@ static void test_shipped(void **state) {
         assert_true(rights_allows(t, "10", "EXPPAT_3"));
         assert_false(rights_allows(t, "40", "EXPPAT_3"));  /* dentist, advance directives */
         assert_true(rights_allows(t, "40", "11488-4"));
+        /* the known restrictions of docs/rules.md §2, with their type codes */
+        assert_false(rights_allows(t, "10", "ATTEST-RESID")); /* doctor, residence certificate */
+        assert_true(rights_allows(t, "40", "ATTEST-RESID"));
+        static const char *const dentist_denied[] = {"68599-0", "83901-9", "75496-0", "X-EHPAD-CARE-PLAN", "83981-1"};
+        for (size_t i = 0; i < ELEMENTSOF(dentist_denied); i++) {
+                assert_false(rights_allows(t, "40", dentist_denied[i]));
+                assert_true(rights_allows(t, "10", dentist_denied[i]));
+        }
+        assert_false(rights_allows(t, "80", "15508-5")); /* podiatrist, delivery report */
+        assert_true(rights_allows(t, "50", "15508-5"));
         assert_false(rights_allows(t, "99", "11488-4"));   /* unknown profession */
         assert_false(rights_allows(t, NULL, "11488-4"));
         assert_false(rights_allows(NULL, "10", "11488-4"));

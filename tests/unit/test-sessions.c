@@ -304,7 +304,7 @@ static void test_lookup_during_slow_close(void **state) {
         assert_int_equal(sessions_lookup(f.m, tb, getuid(), &si), 0);
         assert_string_equal(si.id, b.id);
         assert_int_equal(sessions_lookup(f.m, tb, getuid() + 1, &si), -EPERM);
-        assert_int_equal(sessions_set_mode(f.m, b.id, getuid(), SESSION_MODE_EMERGENCY, "test", &si), 0);
+        assert_int_equal(sessions_set_mode(f.m, b.id, getuid(), SESSION_MODE_EMERGENCY, SESSION_PRACTICE_CARE, "test", &si), 0);
         assert_int_equal(si.mode, SESSION_MODE_EMERGENCY);
         assert_int_equal(sessions_record(f.m, b.id, &rec, &sig, &sig_len), 0);
         free(rec);
@@ -328,7 +328,7 @@ static void test_idle_not_found(void **state) {
         hold_closes(true); /* the sweeper may begin a close, never end one */
         offset = 61;
         assert_int_equal(sessions_lookup(f.m, ta, getuid(), &si), -ENOENT);
-        assert_int_equal(sessions_set_mode(f.m, a.id, getuid(), SESSION_MODE_NORMAL, NULL, &si), -ENOENT);
+        assert_int_equal(sessions_set_mode(f.m, a.id, getuid(), SESSION_MODE_NORMAL, SESSION_PRACTICE_CARE, NULL, &si), -ENOENT);
         release_then_ended(&f, "idle_timeout");
         stop(&f);
 }
