@@ -10,12 +10,9 @@
 #    logging in again; no carnetd log line reaches the terminal (they are
 #    in the lab's carnetd.log, which the banner names).
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top"
-build=${CARNET_BUILD:-$top/build}
-tmp=$(mktemp -d /tmp/carnet-h-demo.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source=tests/lab/host.sh
+. "$(dirname "$0")/host.sh"
+host_setup demo
 
 # --- 1. the build step, in a copy
 src=$tmp/carnet

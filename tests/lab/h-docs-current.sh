@@ -11,12 +11,9 @@
 #    and which PKCS#11 module real CPS3/CPS4 cards use (the national module
 #    or OpenSC's iasecc driver).
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top"
-build=${CARNET_BUILD:-$top/build}
-tmp=$(mktemp -d /tmp/carnet-h-docs.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source=tests/lab/host.sh
+. "$(dirname "$0")/host.sh"
+host_setup docs
 command -v mandoc >/dev/null || fail "mandoc not installed (make deps)"
 
 # --- 1. mandoc, as written and as installed

@@ -19,12 +19,9 @@
 # 5. PREFIX=/usr with Debian's directories; make uninstall leaves no file.
 # Writes only under a temporary directory; installs nothing on the host.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top"
-build=${CARNET_BUILD:-$top/build}
-tmp=$(mktemp -d /tmp/carnet-h-units.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source=tests/lab/host.sh
+. "$(dirname "$0")/host.sh"
+host_setup units
 for t in systemd-analyze systemd-sysusers systemd-tmpfiles readelf; do
         command -v $t >/dev/null || fail "$t not installed"
 done
