@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 
+#include "mhd-errors.h"
 #include "router.h"
 #include "peer.h"
 #include "server.h"
@@ -269,6 +271,22 @@ static int body_append(struct req_state *st, size_t max, const char *data, size_
         return 0;
 }
 
+/* A request whose length two headers could read differently (two
+ * Content-Length, or Content-Length with Transfer-Encoding: RFC 9112
+ * 6.3) is refused rather than guessed at; NULL when there is none. */
+static const char *framing_conflict(const struct req_state *st) {
+        size_t cl = 0, te = 0;
+        for (size_t i = 0; i < st->n_headers; i++) {
+                cl += strcasecmp(st->headers[i].name, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0;
+                te += strcasecmp(st->headers[i].name, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0;
+        }
+        if (cl > 1)
+                return "malformed request: more than one Content-Length header";
+        if (cl && te)
+                return "malformed request: both Content-Length and Transfer-Encoding";
+        return NULL;
+}
+
 /* The first call for a request (headers read, body not yet): everything
  * that can be refused before reading a body is refused here, with the
  * connection closed afterwards. */
@@ -297,6 +315,9 @@ static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *c, st
                          s->header_max, API_HEADERS_MAX);
                 return early_error(c, st, 431, "headers_too_large", msg);
         }
+        const char *bad = framing_conflict(st);
+        if (bad)
+                return early_error(c, st, 400, "bad_request", bad);
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl) {
                 char *end;
@@ -465,6 +486,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
         char msg[512];
         vsnprintf(msg, sizeof(msg), fmt, ap);
         msg[strcspn(msg, "\n")] = '\0';
+        mhd_errors_note(msg);
         struct server *s = cls;
         report(&s->reporter, &(struct report){.event = "http-error", .detail = msg});
 }
