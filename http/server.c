@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -113,24 +114,39 @@ static int socket_create(struct server *s, const struct server_config *cfg) {
         return TAKE_FD(fd);
 }
 
+/* free() that wipes first: jansson's allocator from server_start() on,
+ * and the free callback of every JSON reply.  A reply may carry a session
+ * token or a patient secret, a parsed body a PIN; none of them stays in
+ * freed heap. */
+static void wipe_free(void *p) {
+        if (!p)
+                return;
+        secure_zero(p, malloc_usable_size(p));
+        free(p);
+}
+
 /* Serialises a JSON reply and queues it; `close` asks the client to
- * close the connection afterwards (refused callers, bodies left unread). */
+ * close the connection afterwards (refused callers, bodies left unread).
+ * The text is freed through wipe_free() once sent. */
 static enum MHD_Result send_json(struct MHD_Connection *c, const struct api_reply *rep, bool close) {
         char *text = rep->body ? json_dumps(rep->body, JSON_COMPACT) : NULL;
         if (!text)
                 return MHD_NO;
         size_t len = strlen(text);
-        /* a trailing newline makes curl output readable in a terminal */
-        char *t2 = realloc(text, len + 2);
+        /* a trailing newline makes curl output readable in a terminal;
+         * not realloc(), which could leave a copy behind */
+        char *t2 = malloc(len + 2);
         if (!t2) {
-                free(text);
+                wipe_free(text);
                 return MHD_NO;
         }
+        memcpy(t2, text, len);
+        wipe_free(text);
         t2[len] = '\n';
         t2[len + 1] = '\0';
-        struct MHD_Response *resp = MHD_create_response_from_buffer(len + 1, t2, MHD_RESPMEM_MUST_FREE);
+        struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len + 1, t2, wipe_free);
         if (!resp) {
-                free(t2);
+                wipe_free(t2);
                 return MHD_NO;
         }
         MHD_add_response_header(resp, "Content-Type", "application/json");
@@ -441,6 +457,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
         struct req_state *st = *con_cls;
+        if (st && st->body)
+                secure_zero(st->body, st->body_cap);
         if (st)
                 free(st->body);
         free(st);
@@ -525,6 +543,9 @@ int server_start(const struct server_config *cfg, struct server **ret) {
 
         if (!s)
                 return -ENOMEM;
+        /* process-wide, before the first request: every string jansson
+         * frees (parsed bodies, replies, their text) is wiped first */
+        json_set_alloc_funcs(malloc, wipe_free);
         pthread_mutex_init(&s->lock, NULL);
         pthread_condattr_t ca;
         pthread_condattr_init(&ca);

@@ -34,6 +34,9 @@ struct server_config {
 struct server;
 
 /* Creates the socket if needed and starts serving in background threads.
+ * Also sets jansson's allocator, for the whole process, to one whose free
+ * wipes the memory first (a body may hold a PIN, a reply a session token
+ * or a patient secret); JSON replies are wiped the same way once sent.
  * -EADDRINUSE when another process already answers on socket_path. */
 int server_start(const struct server_config *cfg, struct server **ret);
 /* Ends the event streams (each gets a last comment and a clean end of
