@@ -33,34 +33,24 @@ void mhd_errors_note(const char *msg) {
                 pending_what = "malformed request: bad request line or header line";
 }
 
-static const char *code_for(unsigned status) {
-        switch (status) {
-        case 413:
-                return "too_large";
-        case 414:
-                return "uri_too_long";
-        case 431:
-                return "headers_too_large";
-        case 505:
-                return "http_version_not_supported";
-        default:
-                return "bad_request";
-        }
-}
+/* The JSON code and the reason phrase for each status libmicrohttpd
+ * answers itself; anything else is a 400. */
+static const struct {
+        unsigned status;
+        const char *code, *reason;
+} kinds[] = {
+        {400, "bad_request", "Bad Request"},
+        {413, "too_large", "Content Too Large"},
+        {414, "uri_too_long", "URI Too Long"},
+        {431, "headers_too_large", "Request Header Fields Too Large"},
+        {505, "http_version_not_supported", "HTTP Version Not Supported"},
+};
 
-static const char *reason_for(unsigned status) {
-        switch (status) {
-        case 413:
-                return "Content Too Large";
-        case 414:
-                return "URI Too Long";
-        case 431:
-                return "Request Header Fields Too Large";
-        case 505:
-                return "HTTP Version Not Supported";
-        default:
-                return "Bad Request";
-        }
+static size_t kind_of(unsigned status) {
+        for (size_t i = 0; i < ELEMENTSOF(kinds); i++)
+                if (kinds[i].status == status)
+                        return i;
+        return 0;
 }
 
 typedef enum MHD_Result (*queue_fn)(struct MHD_Connection *, unsigned int, struct MHD_Response *);
@@ -83,12 +73,13 @@ enum MHD_Result MHD_queue_response(struct MHD_Connection *c, unsigned int status
         if (!ci)
                 return MHD_NO;
         char body[256], msg[512];
+        size_t k = kind_of(status);
         int n = snprintf(body, sizeof(body), "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}\n",
-                         code_for(status), pending_what);
+                         kinds[k].code, pending_what);
         int m = snprintf(msg, sizeof(msg),
                          "HTTP/1.1 %u %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
                          "Connection: close\r\n\r\n%s",
-                         status, reason_for(status), n, body);
+                         status, kinds[k].reason, n, body);
         (void)!send(ci->connect_fd, msg, (size_t)m, MSG_NOSIGNAL | MSG_DONTWAIT);
         return MHD_NO;
 }

@@ -25,6 +25,15 @@ struct server_config {
         size_t header_max;                /* request line + headers; larger get 431 */
         unsigned max_connections;         /* in all; more are closed at once */
         unsigned connections_per_uid;     /* more get 429 and are closed */
+        /* A request must arrive whole (line, headers, body) within this
+         * of the connection's start or of its previous reply, or it gets
+         * 408 and the connection is shut; 0: 2 x connection_timeout_s. */
+        unsigned request_timeout_s;
+        /* Request body bytes in flight (buffers held), per uid and in all;
+         * a request past either gets 503 server_busy.  0: 2 x and 3 x
+         * body_max. */
+        size_t body_budget_uid;
+        size_t body_budget_total;
         const struct peer_policy *policy; /* who may call; copied */
         const struct api_table *table;    /* the routes and their hook (not copied) */
         const struct api_context *ctx;    /* handed to every handler */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz-text.h"
 #include "http/router.h"
 
 static API_HANDLER(h_quote) {
@@ -31,11 +32,9 @@ static const struct api_route routes[] = {
 static const struct api_table table = {routes, sizeof(routes) / sizeof(routes[0]), NULL};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-        char *s = malloc(size + 1);
+        char *s = fuzz_cstr(data, size);
         if (!s)
                 return 0;
-        memcpy(s, data, size);
-        s[size] = '\0';
         struct api_kv q[API_QUERY_MAX];
         size_t nq = 0;
         char *query = strchr(s, '?');

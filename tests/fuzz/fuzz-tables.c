@@ -6,15 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz-text.h"
 #include "engine/interactions.h"
 #include "engine/rights.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-        char *text = malloc(size + 1);
+        char *text = fuzz_cstr(data, size);
         if (!text)
                 return 0;
-        memcpy(text, data, size);
-        text[size] = '\0';
         char err[256];
         struct rights_table *r = NULL;
         if (rights_parse("fuzz", text, &r, err, sizeof(err)) == 0) {

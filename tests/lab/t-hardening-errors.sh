@@ -41,9 +41,7 @@ docs() { api GET "/v1/dossiers/$ins/documents?status=all" "" "$doctor"; }
 lab_cards
 carnetd_start
 cards_ready
-out=$(api POST /v1/sessions '{"pin": "1234"}')
-[[ $out == 201* ]] || { echo "login: $out"; exit 1; }
-doctor=$(field token "$out")
+doctor=$(lab_login)
 check "create" "$(api POST /v1/dossiers '{"index": 0, "consent": true}' "$doctor")" '201 *'
 check "deposit" "$(api POST /v1/dossiers/$ins/documents "{\"type_code\": \"11488-4\", \"class_code\": \"10\",
         \"mime\": \"text/plain\", \"title\": \"t\", \"content_base64\": \"$(b64 note)\"}" "$doctor")" '201 *'

@@ -12,9 +12,7 @@ carnetd_conf "database = $LAB_DIR/carnet.db" "log_level = debug"
 lab_cards
 carnetd_start
 cards_ready
-out=$(api POST /v1/sessions '{"pin": "1234"}')
-[[ $out == 201* ]] || { echo "login: $out"; exit 1; }
-token=$(field token "$out")
+token=$(lab_login)
 out=$(api POST /v1/dossiers '{"index": 0, "consent": true}' "$token")
 [[ $out == 201* ]] || { echo "create: $out"; exit 1; }
 secret=$(field secret "$out")
