@@ -1,9 +1,12 @@
 /* engine/store.c: SQLite connection, schema migrations, statement cache. */
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/macro.h"
 #include "store.h"
@@ -225,6 +228,26 @@ static int migrate(struct store *s) {
         return 0;
 }
 
+/* Creates the database file 0600 whatever the umask, before SQLite opens
+ * it: SQLite gives the -wal and -shm files the database's own mode, so
+ * they are 0600 too.  An existing file loses any group or other bits.
+ * ":memory:" and SQLite's URI names are left to SQLite. */
+static int file_private(const char *path) {
+        if (!path[0] || strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0)
+                return 0;
+        _cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+        if (fd < 0)
+                return negerrno();
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return negerrno();
+        if (!S_ISREG(st.st_mode))
+                return -EINVAL;
+        if ((st.st_mode & 07777) != 0600 && fchmod(fd, 0600) < 0)
+                return negerrno();
+        return 0;
+}
+
 int store_open(const char *path, struct store **ret) {
         _cleanup_(store_closep) struct store *s = NULL;
         int rc, r;
@@ -234,6 +257,9 @@ int store_open(const char *path, struct store **ret) {
         s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
+        r = file_private(path);
+        if (r < 0)
+                return r;
         rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
         if (rc != SQLITE_OK)
                 return store_errno(rc);

@@ -23,7 +23,10 @@ struct store;
 
 /* Opens (creating if needed) the database at path and brings its schema up
  * to date. Returns -EPROTONOSUPPORT when the file comes from a newer
- * carnet, -EBADMSG when it is not a database or is corrupt. */
+ * carnet, -EBADMSG when it is not a database or is corrupt.  The file is
+ * created 0600 whatever the umask (an existing one loses group and other
+ * bits), so its -wal and -shm files, which SQLite creates with the
+ * database's mode, are 0600 too. */
 int store_open(const char *path, struct store **ret);
 struct store *store_close(struct store *s);
 static inline void store_closep(struct store **s) {

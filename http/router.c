@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/utf8.h"
 #include "router.h"
 
 int api_ok(struct api_reply *ret, unsigned status, json_t *body) {
@@ -31,10 +32,39 @@ int api_ok_stream(struct api_reply *ret, const struct api_stream *stream) {
         return 0;
 }
 
+size_t api_text_clean(char *s, size_t max) {
+        size_t len = strlen(s), in = 0, out = 0;
+        while (in < len) {
+                size_t k = utf8_seq((const unsigned char *)s + in, len - in);
+                if (k == 0) {
+                        in++; /* a cut or invalid sequence: dropped */
+                        continue;
+                }
+                if (out + k > max)
+                        break;
+                memmove(s + out, s + in, k);
+                out += k;
+                in += k;
+        }
+        s[out] = '\0';
+        return out;
+}
+
+const char *api_quote(char *buf, size_t size, const char *s, size_t max) {
+        if (size == 0)
+                return "";
+        snprintf(buf, size, "%s", s ? s : "");
+        api_text_clean(buf, max < size ? max : size - 1);
+        return buf;
+}
+
 static int api_errorv(struct api_reply *ret, unsigned status, const char *code, json_t *details,
                       const char *fmt, va_list ap) {
         char msg[512];
         vsnprintf(msg, sizeof(msg), fmt, ap);
+        /* a message quoting the caller's input, cut by a precision or by
+         * msg's size, may end inside a character: jansson would refuse it */
+        api_text_clean(msg, sizeof(msg) - 1);
         json_t *e = json_pack("{s:s,s:s}", "code", code, "message", msg);
         if (e && details && json_object_set(e, "details", details) < 0) {
                 json_decref(e);
@@ -139,13 +169,15 @@ static bool name_in(const char *name, const char *const allowed[]) {
 }
 
 int api_check_query(const struct api_request *req, const char *const allowed[], struct api_reply *err) {
+        char q[API_QUOTE_MAX + 1];
         for (size_t i = 0; i < req->n_query; i++) {
                 if (name_in(req->query[i].name, allowed))
                         continue;
                 int r = api_error_details(err, 400, "unknown_parameter",
                                           json_pack("{s:s}", "parameter", req->query[i].name),
-                                          "unknown query parameter '%.64s' for %s %s",
-                                          req->query[i].name, req->method, req->path);
+                                          "unknown query parameter '%s' for %s %s",
+                                          api_quote(q, sizeof(q), req->query[i].name, API_QUOTE_MAX),
+                                          req->method, req->path);
                 return r < 0 ? r : -EINVAL;
         }
         return 0;
@@ -180,12 +212,13 @@ int api_body_json(const struct api_request *req, json_t **ret, struct api_reply 
 int api_check_fields(const json_t *obj, const char *const allowed[], struct api_reply *err) {
         const char *key;
         json_t *v;
+        char q[API_QUOTE_MAX + 1];
 
         json_object_foreach((json_t *)obj, key, v) {
                 if (name_in(key, allowed))
                         continue;
                 int r = api_error_details(err, 400, "unknown_field", json_pack("{s:s}", "field", key),
-                                          "unknown field '%.64s'", key);
+                                          "unknown field '%s'", api_quote(q, sizeof(q), key, API_QUOTE_MAX));
                 return r < 0 ? r : -EINVAL;
         }
         return 0;
@@ -251,13 +284,30 @@ static int find_route(const struct api_table *t, const struct api_request *req, 
 /* 400 bad_parameter for a query parameter given twice: two layers could
  * read different values. */
 static int check_query_unique(const struct api_request *req, struct api_reply *ret) {
+        char q[API_QUOTE_MAX + 1];
         for (size_t i = 0; i < req->n_query; i++)
                 for (size_t j = i + 1; j < req->n_query; j++)
                         if (strcmp(req->query[i].name, req->query[j].name) == 0)
                                 return api_error_details(ret, 400, "bad_parameter",
                                                          json_pack("{s:s}", "parameter", req->query[i].name),
-                                                         "query parameter '%.64s' given more than once",
-                                                         req->query[i].name) < 0 ? -ENOMEM : -EINVAL;
+                                                         "query parameter '%s' given more than once",
+                                                         api_quote(q, sizeof(q), req->query[i].name,
+                                                                   API_QUOTE_MAX)) < 0 ? -ENOMEM : -EINVAL;
+        return 0;
+}
+
+/* 400 bad_encoding for a path or a query parameter (name or value) that
+ * is not UTF-8 once percent-decoded: no handler ever sees one, and no
+ * error message quotes one. */
+static int check_encoding(const struct api_request *req, struct api_reply *ret) {
+        if (!utf8_valid(req->path, strlen(req->path)))
+                return api_error(ret, 400, "bad_encoding", "the path is not valid UTF-8") < 0 ? -ENOMEM : -EINVAL;
+        for (size_t i = 0; i < req->n_query; i++) {
+                const char *n = req->query[i].name, *v = req->query[i].value ? req->query[i].value : "";
+                if (!utf8_valid(n, strlen(n)) || !utf8_valid(v, strlen(v)))
+                        return api_error(ret, 400, "bad_encoding",
+                                         "query parameter %zu is not valid UTF-8", i + 1) < 0 ? -ENOMEM : -EINVAL;
+        }
         return 0;
 }
 
@@ -266,6 +316,9 @@ int api_dispatch(const struct api_table *t, const struct api_request *req, struc
         int n_params = 0;
 
         memset(ret, 0, sizeof(*ret));
+        int e = check_encoding(req, ret);
+        if (e < 0)
+                return e == -ENOMEM ? e : 0;
         size_t len = strlen(req->path) + 1;
         _cleanup_free_ char *buf = malloc(len);
         if (!buf)
@@ -277,7 +330,9 @@ int api_dispatch(const struct api_table *t, const struct api_request *req, struc
                 if (ret->allow[0])
                         return api_error(ret, 405, "method_not_allowed", "%s is not allowed on %s (allowed: %s)",
                                          req->method, req->path, ret->allow);
-                return api_error(ret, 404, "not_found", "no such resource: %s %.256s", req->method, req->path);
+                char q[257];
+                return api_error(ret, 404, "not_found", "no such resource: %s %s", req->method,
+                                 api_quote(q, sizeof(q), req->path, sizeof(q) - 1));
         }
         const struct api_route *best = &t->routes[i];
         ret->allow[0] = '\0';

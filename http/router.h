@@ -114,7 +114,8 @@ struct api_table {
  * whose template matches, the most specific wins (a literal segment beats
  * a template at the first place they differ).  Unknown paths get 404; a
  * path known only with other methods 405 (ret->allow lists them); a query
- * parameter given twice 400 bad_parameter.  Then table->invoke (or the
+ * parameter given twice 400 bad_parameter; a path or query parameter that
+ * is not valid UTF-8, before anything else, 400 bad_encoding.  Then table->invoke (or the
  * handler itself).  Fills *ret in every case; returns 0 or -ENOMEM. */
 int api_dispatch(const struct api_table *table, const struct api_request *req, struct api_reply *ret);
 
@@ -124,6 +125,16 @@ int api_dispatch(const struct api_table *table, const struct api_request *req, s
  * captured, or -ENOENT when the path does not match. */
 int api_route_match(const char *template, const char *path, char *buf, size_t buf_size,
                     struct api_kv *params, size_t max);
+
+/* Quoting the caller's input in a message.  api_quote() copies s into buf
+ * (of size bytes) keeping at most max bytes, cut on a character boundary,
+ * with any invalid UTF-8 dropped, and returns buf.  api_text_clean() does
+ * the same in place to a NUL-terminated s; it returns the new length.
+ * api_error() cleans its whole message this way, so that a message is
+ * always valid UTF-8 (a jansson string) whatever it quotes. */
+#define API_QUOTE_MAX 64
+const char *api_quote(char *buf, size_t size, const char *s, size_t max);
+size_t api_text_clean(char *s, size_t max);
 
 /* Sets *ret to the error shape; returns 0 or -ENOMEM. */
 int api_error(struct api_reply *ret, unsigned status, const char *code, const char *fmt, ...)

@@ -5,13 +5,16 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 
+#include "mhd-errors.h"
 #include "router.h"
 #include "peer.h"
 #include "server.h"
@@ -21,6 +24,8 @@
 #define SHORT_TIMEOUT_S 2
 /* How long server_stop() waits for event streams to say goodbye. */
 #define STREAM_DRAIN_MS 2000
+/* How often the reaper looks for requests past request_timeout_s. */
+#define REAPER_TICK_MS 200
 
 struct server {
         struct MHD_Daemon *mhd;
@@ -35,9 +40,16 @@ struct server {
         struct reporter reporter;
 
         atomic_bool stopping;
-        pthread_mutex_t lock; /* guards streams */
+        pthread_mutex_t lock; /* guards streams, conns, inflight */
         pthread_cond_t drained;
         unsigned streams;     /* event streams still open */
+
+        unsigned request_timeout_s;
+        size_t budget_total, budget_uid; /* request body bytes in flight */
+        size_t inflight;
+        struct conn *conns;   /* every open connection, for the reaper */
+        pthread_t reaper;
+        bool reaper_started;
 };
 
 /* What we know of one connection, from its first moment. */
@@ -47,12 +59,20 @@ struct conn {
         bool allowed;
         bool slot;       /* holds one of its uid's slots */
         bool over_limit; /* its uid had connections_per_uid already */
+        /* under server.lock: */
+        struct conn *prev, *next;
+        int fd;
+        uint64_t deadline_ms; /* the request must be in by then; 0 while answering */
+        bool cut;             /* the reaper answered 408 and shut it down */
+        size_t body_bytes;    /* body buffer held by its current request */
 };
 
 /* One request: its body as it arrives, what the transport collected. */
 struct req_state {
         bool replied;   /* an early error went out: ignore the rest */
         bool too_large; /* past body_max: the rest is read and dropped, then 413 */
+        bool busy;      /* past a body budget: dropped likewise, then 503 */
+        size_t reserved; /* body budget taken for it so far */
         size_t dropped;
         char *body;
         size_t body_len, body_cap;
@@ -60,6 +80,7 @@ struct req_state {
         bool headers_overflow, query_overflow;
         struct api_kv headers[API_HEADERS_MAX];
         struct api_kv query[API_QUERY_MAX];
+        struct server *server;
 };
 
 /* One event stream handed to libmicrohttpd. */
@@ -111,24 +132,39 @@ static int socket_create(struct server *s, const struct server_config *cfg) {
         return TAKE_FD(fd);
 }
 
+/* free() that wipes first: jansson's allocator from server_start() on,
+ * and the free callback of every JSON reply.  A reply may carry a session
+ * token or a patient secret, a parsed body a PIN; none of them stays in
+ * freed heap. */
+static void wipe_free(void *p) {
+        if (!p)
+                return;
+        secure_zero(p, malloc_usable_size(p));
+        free(p);
+}
+
 /* Serialises a JSON reply and queues it; `close` asks the client to
- * close the connection afterwards (refused callers, bodies left unread). */
+ * close the connection afterwards (refused callers, bodies left unread).
+ * The text is freed through wipe_free() once sent. */
 static enum MHD_Result send_json(struct MHD_Connection *c, const struct api_reply *rep, bool close) {
         char *text = rep->body ? json_dumps(rep->body, JSON_COMPACT) : NULL;
         if (!text)
                 return MHD_NO;
         size_t len = strlen(text);
-        /* a trailing newline makes curl output readable in a terminal */
-        char *t2 = realloc(text, len + 2);
+        /* a trailing newline makes curl output readable in a terminal;
+         * not realloc(), which could leave a copy behind */
+        char *t2 = malloc(len + 2);
         if (!t2) {
-                free(text);
+                wipe_free(text);
                 return MHD_NO;
         }
+        memcpy(t2, text, len);
+        wipe_free(text);
         t2[len] = '\n';
         t2[len + 1] = '\0';
-        struct MHD_Response *resp = MHD_create_response_from_buffer(len + 1, t2, MHD_RESPMEM_MUST_FREE);
+        struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len + 1, t2, wipe_free);
         if (!resp) {
-                free(t2);
+                wipe_free(t2);
                 return MHD_NO;
         }
         MHD_add_response_header(resp, "Content-Type", "application/json");
@@ -201,6 +237,69 @@ static enum MHD_Result send_stream(struct server *s, struct MHD_Connection *c, s
         return r;
 }
 
+static uint64_t now_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static struct conn *conn_of(struct MHD_Connection *c) {
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        return ci ? ci->socket_context : NULL;
+}
+
+/* Starts (on) or stops the clock of the connection's current request. */
+static void conn_arm(struct server *s, struct conn *cn, bool on) {
+        if (!cn)
+                return;
+        pthread_mutex_lock(&s->lock);
+        cn->deadline_ms = on ? now_ms() + (uint64_t)s->request_timeout_s * 1000 : 0;
+        pthread_mutex_unlock(&s->lock);
+}
+
+/* The capacity body_append() grows a buffer to for n bytes. */
+static size_t body_cap_for(size_t n, size_t max) {
+        size_t cap = 4096;
+        while (cap < n)
+                cap = cap > max / 2 ? max : cap * 2;
+        return cap;
+}
+
+/* Body bytes the connection's uid may still take, in all and for itself
+ * (lock held). */
+static size_t budget_room(const struct server *s, const struct conn *cn, const char **which) {
+        size_t uid_sum = 0;
+        for (const struct conn *o = s->conns; o; o = o->next)
+                if (o->peer.uid == cn->peer.uid)
+                        uid_sum += o->body_bytes;
+        size_t total = s->budget_total > s->inflight ? s->budget_total - s->inflight : 0;
+        size_t uid = s->budget_uid > uid_sum ? s->budget_uid - uid_sum : 0;
+        *which = uid <= total ? "uid" : "total";
+        return uid < total ? uid : total;
+}
+
+/* Takes n more body bytes for the connection's request: -EBUSY past the
+ * budget of its uid or of all (*which says which: "uid" or "total"). */
+static int budget_take(struct server *s, struct conn *cn, size_t n, const char **which) {
+        pthread_mutex_lock(&s->lock);
+        int r = budget_room(s, cn, which) >= n ? 0 : -EBUSY;
+        if (r == 0) {
+                cn->body_bytes += n;
+                s->inflight += n;
+        }
+        pthread_mutex_unlock(&s->lock);
+        return r;
+}
+
+static void budget_release(struct server *s, struct conn *cn) {
+        if (!cn)
+                return;
+        pthread_mutex_lock(&s->lock);
+        s->inflight -= cn->body_bytes;
+        cn->body_bytes = 0;
+        pthread_mutex_unlock(&s->lock);
+}
+
 /* Queues an error decided before the request was handled (on the first
  * call, or the last for a body too large), asking the caller to close the
  * connection; marks the request as answered. */
@@ -208,6 +307,7 @@ static enum MHD_Result early_error(struct MHD_Connection *c, struct req_state *s
                                    const char *code, const char *msg) {
         struct api_reply rep = {0};
         st->replied = true;
+        conn_arm(st->server, conn_of(c), false);
         if (api_error(&rep, status, code, "%s", msg) < 0)
                 return MHD_NO;
         enum MHD_Result r = send_json(c, &rep, true);
@@ -248,13 +348,17 @@ static size_t header_bytes(const struct req_state *st, const char *method, const
 
 /* Appends a chunk of the body, growing the buffer geometrically up to
  * body_max; -EFBIG past it. */
-static int body_append(struct req_state *st, size_t max, const char *data, size_t len) {
+static int body_append(struct req_state *st, struct conn *cn, size_t max, const char *data, size_t len) {
         if (len > max || st->body_len > max - len)
                 return -EFBIG;
         if (st->body_len + len > st->body_cap) {
-                size_t cap = st->body_cap ? st->body_cap : 4096;
-                while (cap < st->body_len + len)
-                        cap = cap > max / 2 ? max : cap * 2;
+                size_t cap = body_cap_for(st->body_len + len, max);
+                if (cap > st->reserved) {
+                        const char *which;
+                        if (budget_take(st->server, cn, cap - st->reserved, &which) < 0)
+                                return -EBUSY;
+                        st->reserved = cap;
+                }
                 /* not realloc: the old buffer is wiped before it is freed,
                  * a body may hold a PIN or a patient secret */
                 char *b = malloc(cap);
@@ -273,13 +377,46 @@ static int body_append(struct req_state *st, size_t max, const char *data, size_
         return 0;
 }
 
+/* 503 server_busy: the request bodies in flight, of the caller's uid or
+ * of all callers, are at their budget. */
+static enum MHD_Result busy_error(struct server *s, struct MHD_Connection *c, struct req_state *st,
+                                  const struct conn *cn, const char *which) {
+        char msg[192];
+        if (!which)
+                snprintf(msg, sizeof(msg), "the request bodies in flight reached their budget (%zu bytes per uid, "
+                         "%zu in all); retry later", s->budget_uid, s->budget_total);
+        else if (strcmp(which, "uid") == 0)
+                snprintf(msg, sizeof(msg), "uid %u already has %zu bytes of request bodies in flight; retry later",
+                         (unsigned)cn->peer.uid, s->budget_uid);
+        else
+                snprintf(msg, sizeof(msg), "carnetd already has %zu bytes of request bodies in flight; retry later",
+                         s->budget_total);
+        return early_error(c, st, 503, "server_busy", msg);
+}
+
+/* A request whose length two headers could read differently (two
+ * Content-Length, or Content-Length with Transfer-Encoding: RFC 9112
+ * 6.3) is refused rather than guessed at; NULL when there is none. */
+static const char *framing_conflict(const struct req_state *st) {
+        size_t cl = 0, te = 0;
+        for (size_t i = 0; i < st->n_headers; i++) {
+                cl += strcasecmp(st->headers[i].name, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0;
+                te += strcasecmp(st->headers[i].name, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0;
+        }
+        if (cl > 1)
+                return "malformed request: more than one Content-Length header";
+        if (cl && te)
+                return "malformed request: both Content-Length and Transfer-Encoding";
+        return NULL;
+}
+
 /* The first call for a request (headers read, body not yet): everything
  * that can be refused before reading a body is refused here, with the
  * connection closed afterwards. */
 static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *c, struct req_state *st,
                                   const char *method, const char *url) {
         const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-        const struct conn *cn = ci ? ci->socket_context : NULL;
+        struct conn *cn = ci ? ci->socket_context : NULL;
         char msg[256];
 
         if (!cn || cn->peer_error)
@@ -301,6 +438,9 @@ static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *c, st
                          s->header_max, API_HEADERS_MAX);
                 return early_error(c, st, 431, "headers_too_large", msg);
         }
+        const char *bad = framing_conflict(st);
+        if (bad)
+                return early_error(c, st, 400, "bad_request", bad);
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl) {
                 char *end;
@@ -310,29 +450,40 @@ static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *c, st
                         snprintf(msg, sizeof(msg), "request body over %zu bytes", s->body_max);
                         return early_error(c, st, 413, "too_large", msg);
                 }
+                /* the whole body's buffer is taken now, so that bodies
+                 * that would not all fit are refused before they are read */
+                const char *which;
+                size_t cap = body_cap_for((size_t)n, s->body_max);
+                if (n > 0 && budget_take(s, cn, cap, &which) < 0)
+                        return busy_error(s, c, st, cn, which);
+                if (n > 0)
+                        st->reserved = cap;
         }
         return MHD_YES;
 }
 
 /* One chunk of the body: appended, or dropped once past body_max (the
  * reply, 413, waits for the end of the body). */
-static enum MHD_Result on_body_chunk(struct server *s, struct req_state *st, const char *upload, size_t n) {
+static enum MHD_Result on_body_chunk(struct server *s, struct MHD_Connection *c, struct req_state *st,
+                                     const char *upload, size_t n) {
         /* libmicrohttpd cannot queue a reply in the middle of a body: a
          * chunked body past body_max is dropped until its end (up to
          * body_max more bytes; past that the connection is cut), then
          * answered 413 */
-        if (st->too_large) {
+        if (st->too_large || st->busy) {
                 st->dropped += n;
                 return st->dropped <= s->body_max ? MHD_YES : MHD_NO;
         }
-        int r = body_append(st, s->body_max, upload, n);
-        if (r == -EFBIG) {
-                st->too_large = true;
+        int r = body_append(st, conn_of(c), s->body_max, upload, n);
+        if (r == -EFBIG || r == -EBUSY) {
+                st->too_large = r == -EFBIG;
+                st->busy = r == -EBUSY;
                 if (st->body)
                         secure_zero(st->body, st->body_cap);
                 free(st->body);
                 st->body = NULL;
                 st->body_len = st->body_cap = 0;
+                budget_release(s, conn_of(c));
                 return MHD_YES;
         }
         if (r < 0)
@@ -402,6 +553,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 st = calloc(1, sizeof(*st));
                 if (!st)
                         return MHD_NO;
+                st->server = s;
                 *con_cls = st;
                 return on_headers(s, c, st, method, url);
         }
@@ -412,22 +564,100 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (*upload_size) {
                 size_t n = *upload_size;
                 *upload_size = 0;
-                return on_body_chunk(s, st, upload, n);
+                return on_body_chunk(s, c, st, upload, n);
         }
         if (st->too_large) {
                 snprintf(msg, sizeof(msg), "request body over %zu bytes", s->body_max);
                 return early_error(c, st, 413, "too_large", msg);
         }
+        if (st->busy)
+                return busy_error(s, c, st, conn_of(c), NULL);
+        conn_arm(s, conn_of(c), false);
         return answer(s, c, st, method, url);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
+        struct server *s = cls;
         struct req_state *st = *con_cls;
+        struct conn *cn = conn_of(c);
+        budget_release(s, cn);
+        conn_arm(s, cn, true); /* the next request's clock */
+        if (st && st->body)
+                secure_zero(st->body, st->body_cap);
         if (st)
                 free(st->body);
         free(st);
         *con_cls = NULL;
+}
+
+static void conn_link(struct server *s, struct conn *cn) {
+        pthread_mutex_lock(&s->lock);
+        cn->next = s->conns;
+        if (s->conns)
+                s->conns->prev = cn;
+        s->conns = cn;
+        cn->deadline_ms = now_ms() + (uint64_t)s->request_timeout_s * 1000;
+        pthread_mutex_unlock(&s->lock);
+}
+
+static void conn_unlink(struct server *s, struct conn *cn) {
+        pthread_mutex_lock(&s->lock);
+        s->inflight -= cn->body_bytes;
+        if (cn->prev)
+                cn->prev->next = cn->next;
+        else if (s->conns == cn)
+                s->conns = cn->next;
+        if (cn->next)
+                cn->next->prev = cn->prev;
+        pthread_mutex_unlock(&s->lock);
+}
+
+/* The total-request limit: a request (request line, headers and body)
+ * that has not arrived whole request_timeout_s after the connection
+ * opened or its previous reply went out is answered 408 and the
+ * connection shut down, however steadily it trickles (libmicrohttpd's
+ * own timeout only counts idle time).  libmicrohttpd reads nothing more
+ * and closes it.  Checked every REAPER_TICK_MS. */
+static void reap_one(struct server *s, struct conn *cn) {
+        char body[160], msg[320];
+        int n = snprintf(body, sizeof(body),
+                         "{\"error\":{\"code\":\"request_timeout\",\"message\":"
+                         "\"the request did not arrive whole within %u s\"}}\n",
+                         s->request_timeout_s);
+        int m = snprintf(msg, sizeof(msg),
+                         "HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\n"
+                         "Content-Length: %d\r\nConnection: close\r\n\r\n%s",
+                         n, body);
+        cn->cut = true;
+        (void)!send(cn->fd, msg, (size_t)m, MSG_NOSIGNAL | MSG_DONTWAIT);
+        shutdown(cn->fd, SHUT_RDWR);
+}
+
+static void *reaper_run(void *arg) {
+        struct server *s = arg;
+        while (!atomic_load(&s->stopping)) {
+                struct timespec tick = {0, REAPER_TICK_MS * 1000000L};
+                nanosleep(&tick, NULL);
+                uint64_t now = now_ms();
+                uid_t cut_uid = 0;
+                bool cut = false;
+                pthread_mutex_lock(&s->lock);
+                for (struct conn *cn = s->conns; cn; cn = cn->next)
+                        if (cn->deadline_ms && now >= cn->deadline_ms && !cn->cut && cn->fd >= 0) {
+                                reap_one(s, cn);
+                                cut_uid = cn->peer.uid;
+                                cut = true;
+                        }
+                pthread_mutex_unlock(&s->lock);
+                if (cut) {
+                        char what[128];
+                        snprintf(what, sizeof(what), "uid %u: request not whole within %u s (request-timeout); "
+                                 "answered 408, connection shut", (unsigned)cut_uid, s->request_timeout_s);
+                        report(&s->reporter, &(struct report){.event = "http-error", .detail = what});
+                }
+        }
+        return NULL;
 }
 
 /* A connection opens or closes.  The caller is read once, at the start:
@@ -442,6 +672,8 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
         if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
                 if (cn && cn->slot)
                         uid_slots_give(&s->slots, cn->peer.uid);
+                if (cn)
+                        conn_unlink(s, cn);
                 free(cn);
                 *socket_context = NULL;
                 return;
@@ -452,6 +684,8 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
                 return; /* on_headers answers no_credentials */
         const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
         cn->peer_error = ci ? peer_read(ci->connect_fd, &cn->peer) : -EBADF;
+        cn->fd = ci ? ci->connect_fd : -1;
+        conn_link(s, cn);
         if (cn->peer_error == 0) {
                 cn->allowed = peer_allowed(&s->policy, &cn->peer);
                 cn->slot = uid_slots_take(&s->slots, cn->peer.uid) == 0;
@@ -469,6 +703,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
         char msg[512];
         vsnprintf(msg, sizeof(msg), fmt, ap);
         msg[strcspn(msg, "\n")] = '\0';
+        mhd_errors_note(msg);
         struct server *s = cls;
         report(&s->reporter, &(struct report){.event = "http-error", .detail = msg});
 }
@@ -488,6 +723,8 @@ void server_stop(struct server *s) {
         if (!s)
                 return;
         atomic_store(&s->stopping, true);
+        if (s->reaper_started)
+                pthread_join(s->reaper, NULL);
         if (s->mhd) {
                 drain_streams(s);
                 MHD_stop_daemon(s->mhd);
@@ -507,6 +744,9 @@ int server_start(const struct server_config *cfg, struct server **ret) {
 
         if (!s)
                 return -ENOMEM;
+        /* process-wide, before the first request: every string jansson
+         * frees (parsed bodies, replies, their text) is wiped first */
+        json_set_alloc_funcs(malloc, wipe_free);
         pthread_mutex_init(&s->lock, NULL);
         pthread_condattr_t ca;
         pthread_condattr_init(&ca);
@@ -518,6 +758,9 @@ int server_start(const struct server_config *cfg, struct server **ret) {
                 return -EINVAL;
         s->body_max = cfg->body_max;
         s->header_max = cfg->header_max;
+        s->request_timeout_s = cfg->request_timeout_s ? cfg->request_timeout_s : 2 * cfg->connection_timeout_s;
+        s->budget_uid = cfg->body_budget_uid ? cfg->body_budget_uid : 2 * cfg->body_max;
+        s->budget_total = cfg->body_budget_total ? cfg->body_budget_total : 3 * cfg->body_max;
         s->policy = *cfg->policy;
         s->ctx = cfg->ctx;
         s->table = cfg->table;
@@ -546,11 +789,15 @@ int server_start(const struct server_config *cfg, struct server **ret) {
                 (unsigned)cfg->connection_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
                 (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
                 MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_NOTIFY_COMPLETED,
-                on_completed, NULL, MHD_OPTION_END);
+                on_completed, s, MHD_OPTION_END);
         if (!s->mhd) {
                 close(fd);
                 return -EIO;
         }
+        r = -pthread_create(&s->reaper, NULL, reaper_run, s);
+        if (r < 0)
+                return r;
+        s->reaper_started = true;
         *ret = TAKE_PTR(s);
         return 0;
 }

@@ -25,6 +25,15 @@ struct server_config {
         size_t header_max;                /* request line + headers; larger get 431 */
         unsigned max_connections;         /* in all; more are closed at once */
         unsigned connections_per_uid;     /* more get 429 and are closed */
+        /* A request must arrive whole (line, headers, body) within this
+         * of the connection's start or of its previous reply, or it gets
+         * 408 and the connection is shut; 0: 2 x connection_timeout_s. */
+        unsigned request_timeout_s;
+        /* Request body bytes in flight (buffers held), per uid and in all;
+         * a request past either gets 503 server_busy.  0: 2 x and 3 x
+         * body_max. */
+        size_t body_budget_uid;
+        size_t body_budget_total;
         const struct peer_policy *policy; /* who may call; copied */
         const struct api_table *table;    /* the routes and their hook (not copied) */
         const struct api_context *ctx;    /* handed to every handler */
@@ -34,6 +43,9 @@ struct server_config {
 struct server;
 
 /* Creates the socket if needed and starts serving in background threads.
+ * Also sets jansson's allocator, for the whole process, to one whose free
+ * wipes the memory first (a body may hold a PIN, a reply a session token
+ * or a patient secret); JSON replies are wiped the same way once sent.
  * -EADDRINUSE when another process already answers on socket_path. */
 int server_start(const struct server_config *cfg, struct server **ret);
 /* Ends the event streams (each gets a last comment and a clean end of

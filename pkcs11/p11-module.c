@@ -161,28 +161,45 @@ int p11_module_token(struct p11_module *m, CK_SLOT_ID slot, struct p11_token *re
         return 0;
 }
 
-/* Lists the slots with a token.  The slot list is asked for twice (size,
- * then contents) as PKCS#11 requires; a list that grew in between gives
- * CKR_BUFFER_TOO_SMALL and is asked for again, a few times at most. */
+/* Asks for the slot list twice (size, then contents) as PKCS#11 requires,
+ * into a heap array sized by the module's answer.  A list that grew in
+ * between gives CKR_BUFFER_TOO_SMALL with the new size and is asked for
+ * again, a few times at most; the array is never read past what was
+ * allocated, whatever count the module reports. */
+static int slot_list(struct p11_module *m, CK_SLOT_ID **ret, CK_ULONG *ret_n) {
+        CK_ULONG n = 0;
+        CK_RV rv = m->fl->C_GetSlotList(CK_TRUE, NULL, &n);
+        if (rv != CKR_OK)
+                return p11_rv_errno(rv);
+        for (int attempt = 0; attempt < 3; attempt++) {
+                if (n > P11_SLOTS_MAX)
+                        return -E2BIG;
+                CK_ULONG cap = n;
+                _cleanup_free_ CK_SLOT_ID *slots = calloc(cap ? cap : 1, sizeof(*slots));
+                if (!slots)
+                        return -ENOMEM;
+                rv = m->fl->C_GetSlotList(CK_TRUE, slots, &n);
+                if (rv == CKR_BUFFER_TOO_SMALL)
+                        continue; /* n is the new size */
+                if (rv != CKR_OK)
+                        return p11_rv_errno(rv);
+                *ret_n = n < cap ? n : cap;
+                *ret = TAKE_PTR(slots);
+                return 0;
+        }
+        return -EAGAIN;
+}
+
+/* Lists the slots with a token. */
 int p11_module_tokens(struct p11_module *m, struct p11_token *tokens, size_t max) {
         if (!m || (!tokens && max > 0))
                 return -EINVAL;
         P11_MODULE_GUARD(m);
-        CK_SLOT_ID slots[P11_TOKENS_MAX];
+        _cleanup_free_ CK_SLOT_ID *slots = NULL;
         CK_ULONG n = 0;
-        CK_RV rv = CKR_OK;
-        for (int attempt = 0; attempt < 3; attempt++) {
-                rv = m->fl->C_GetSlotList(CK_TRUE, NULL, &n);
-                if (rv != CKR_OK)
-                        return p11_rv_errno(rv);
-                if (n > P11_TOKENS_MAX)
-                        n = P11_TOKENS_MAX;
-                rv = m->fl->C_GetSlotList(CK_TRUE, slots, &n);
-                if (rv != CKR_BUFFER_TOO_SMALL)
-                        break;
-        }
-        if (rv != CKR_OK && rv != CKR_BUFFER_TOO_SMALL)
-                return p11_rv_errno(rv);
+        int r = slot_list(m, &slots, &n);
+        if (r < 0)
+                return r;
 
         size_t found = 0;
         for (CK_ULONG i = 0; i < n; i++) {

@@ -17,6 +17,7 @@
 
 #define P11_DEFAULT_MODULE "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
 #define P11_TOKENS_MAX 32
+#define P11_SLOTS_MAX 4096   /* slots asked about; more is -E2BIG */
 
 struct p11_module;
 

@@ -244,3 +244,12 @@ swap_cps() {
         wait_card 1 present
         until_ok cps_ready
 }
+
+# lab_login: opens a professional session on the CPS in slot 1 (PIN 1234)
+# and prints its token; fails the test when carnetd refuses.
+lab_login() {
+        local out
+        out=$(api POST /v1/sessions '{"pin": "1234"}')
+        [[ $out == 201* ]] || { echo "login: $out" >&2; return 1; }
+        field token "$out"
+}

@@ -665,6 +665,62 @@ static void test_threads(void **state) {
         }
 }
 
+/* A module whose slot list grows between the size query and the contents:
+ * the size query says 2, the list then holds 40 (8 past P11_TOKENS_MAX),
+ * the real SoftHSM2 slots first, then ids that C_GetSlotInfo refuses. */
+#define GROWN 40
+static struct {
+        CK_SLOT_ID ids[GROWN];
+        CK_ULONG real_n;
+        int unknown;          /* C_GetSlotInfo calls with an id never handed out */
+} grow;
+
+static CK_RV grow_get_slot_list(CK_BBOOL present, CK_SLOT_ID_PTR list, CK_ULONG_PTR n) {
+        if (!list) {
+                *n = 2;
+                return CKR_OK;
+        }
+        if (*n < GROWN) {
+                *n = GROWN;
+                return CKR_BUFFER_TOO_SMALL;
+        }
+        memcpy(list, grow.ids, sizeof(grow.ids));
+        *n = GROWN;
+        return CKR_OK;
+}
+
+static CK_RV grow_get_slot_info(CK_SLOT_ID slot, CK_SLOT_INFO_PTR info) {
+        bool known = false;
+        for (int i = 0; i < GROWN; i++)
+                known |= grow.ids[i] == slot;
+        if (!known)
+                grow.unknown++;
+        return real->C_GetSlotInfo(slot, info);
+}
+
+static void test_slot_list_grows(void **state) {
+        real = p11_module_functions(softhsm);
+        grow.real_n = 16;
+        CK_SLOT_ID mine[16];
+        assert_int_equal(real->C_GetSlotList(CK_TRUE, mine, &grow.real_n), CKR_OK);
+        int tokens = 0;
+        for (int i = 0; i < GROWN; i++) {
+                grow.ids[i] = i < (int)grow.real_n ? mine[i] : 0x7000u + (CK_SLOT_ID)i;
+                if (i < (int)grow.real_n)
+                        tokens++;
+        }
+        grow.unknown = 0;
+        fake = *real;
+        fake.C_GetSlotList = grow_get_slot_list;
+        fake.C_GetSlotInfo = grow_get_slot_info;
+        struct p11_module *m = NULL;
+        assert_int_equal(p11_module_open_functions(&fake, P11_LOCKING_MODULE, &m), 0);
+        struct p11_token t[P11_TOKENS_MAX];
+        assert_int_equal(p11_module_tokens(m, t, ELEMENTSOF(t)), tokens);
+        assert_int_equal(grow.unknown, 0);
+        p11_module_close(m);
+}
+
 static void test_error_table(void **state) {
         assert_int_equal(p11_rv_errno(CKR_PIN_INCORRECT), -EACCES);
         assert_int_equal(p11_rv_errno(CKR_PIN_LOCKED), -EPERM);
@@ -694,6 +750,7 @@ int main(void) {
                 cmocka_unit_test(test_pin_counter),
                 cmocka_unit_test(test_pulled_during_login),
                 cmocka_unit_test(test_threads),
+                cmocka_unit_test(test_slot_list_grows),
                 cmocka_unit_test(test_error_table),
         };
         return cmocka_run_group_tests_name("p11", tests, setup, teardown);

@@ -1,0 +1,40 @@
+#!/bin/sh
+# tests/run-fuzz.sh BUILD SECONDS: runs every libFuzzer target
+# BUILD/fuzz/fuzz-NAME for SECONDS seconds from its corpus
+# tests/fuzz/corpus/NAME (read only: new inputs go to a temporary folder),
+# under ASan and UBSan.  A crash, leak, sanitizer report or timeout fails
+# the target; the crashing input is kept in BUILD/fuzz/crashes/.  Prints
+# "ok   fuzz-NAME: N executions in S s" per target and
+# "fuzz: N passed, N failed".  Without the targets (no clang-14) it says
+# so and counts nothing as passed.
+set -u
+build=$1
+secs=${2:-4}
+. tests/tally.sh
+set -- "$build"/fuzz/fuzz-*
+if [ ! -x "$1" ]; then
+        echo "fuzz: SKIPPED, no targets in $build/fuzz (clang-14 and libclang-rt-14-dev missing?)"
+        echo "fuzz: 0 passed, 0 failed"
+        exit 1
+fi
+mkdir -p "$build/fuzz/crashes"
+for bin in "$@"; do
+        name=${bin##*/fuzz-}
+        new=$(mktemp -d /tmp/carnet-fuzz-$name.XXXXXX)
+        log=$(mktemp /tmp/carnet-fuzz-$name.XXXXXX.log)
+        ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+                "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+                -print_final_stats=1 -artifact_prefix="$build/fuzz/crashes/$name-" \
+                "$new" "tests/fuzz/corpus/$name" >"$log" 2>&1
+        rc=$?
+        execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+        if [ $rc = 0 ] && [ -n "$execs" ] && [ "$execs" -gt 0 ]; then
+                tally "fuzz-$name: $execs executions in $secs s" 0
+        else
+                tail -40 "$log" >"$log.tail"
+                tally "fuzz-$name (exit $rc)" 1 "$log.tail"
+                rm -f "$log.tail"
+        fi
+        rm -rf "$new" "$log"
+done
+tally_end fuzz
