@@ -125,7 +125,7 @@ $(BUILD)/carnetd: $(call obj,$(BUILD),$(DAEMON_MAIN)) $(DAEMON_LIBS)
 	$(CC) $(OPTFLAGS) -o $@ $(call obj,$(BUILD),$(DAEMON_MAIN)) $(CARNETD_LIBS) $(LINK_DAEMON) $(LDFLAGS)
 
 # The helper: its main, the wire, the real PKCS#11 layer and lib/ only.
-$(BUILD)/carnet-p11-helper: $(call obj,$(BUILD),$(HELPER_MAIN) p11remote/p11-wire.c) $(BUILD)/libcarnet-pkcs11.a $(BUILD)/libcarnet-lib.a
+$(BUILD)/carnet-p11-helper: $(call obj,$(BUILD),$(HELPER_MAIN) p11remote/p11-wire.c p11remote/p11-sandbox.c) $(BUILD)/libcarnet-pkcs11.a $(BUILD)/libcarnet-lib.a
 	$(CC) $(OPTFLAGS) -o $@ $^ $(shell pkg-config --libs libcrypto) -ldl -lpthread $(LDFLAGS)
 
 $(BUILD)/carnetctl: $(call obj,$(BUILD),$(CLI_MAIN)) $(CLI_LIBS)

@@ -7,7 +7,9 @@
  * module is loaded: every other descriptor but standard error is closed
  * (standard input and output go to /dev/null), when started as root it
  * becomes NAME (its groups dropped; empty NAME: stays root), it sets
- * no_new_privs, becomes non-dumpable and moves to /.  Then it loads
+ * no_new_privs, becomes non-dumpable, restricts its files with Landlock
+ * (read-only, system folders and the module's only) and installs its
+ * seccomp filter (p11-sandbox.h), and moves to /.  Then it loads
  * the module, says "ready" (or why the module did not load) and answers
  * one request at a time until the socket closes (carnetd stopped or died).  A malformed message ends
  * it: carnetd starts another. */
@@ -23,6 +25,7 @@
 #include <unistd.h>
 
 #include "lib/macro.h"
+#include "p11-sandbox.h"
 #include "p11-wire.h"
 
 struct slot {
@@ -212,7 +215,7 @@ static int serve_one(struct helper *h, struct p11w_buf *req, struct p11w_buf *re
 }
 
 /* Everything that happens before the module is loaded. */
-static int confine(int fd, const char *user) {
+static int confine(int fd, const char *user, const char *module) {
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
         if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0)
                 return -errno;
@@ -232,9 +235,17 @@ static int confine(int fd, const char *user) {
                         return -EPERM;
         }
         /* not dumpable: no core file, no ptrace by its own uid */
-        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_DUMPABLE, 0) < 0)
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_DUMPABLE, 0) < 0 || chdir("/") < 0)
                 return -errno;
-        return chdir("/") < 0 ? -errno : 0;
+        int r = p11_sandbox_landlock(module);
+        if (r == -EOPNOTSUPP)
+                fprintf(stderr, "carnet-p11-helper: no Landlock in this kernel: files stay readable by its uid\n");
+        else if (r < 0)
+                return r;
+        r = p11_sandbox_seccomp();
+        if (r == -EOPNOTSUPP)
+                fprintf(stderr, "carnet-p11-helper: no seccomp filter for this architecture\n");
+        return r == -EOPNOTSUPP ? 0 : r;
 }
 
 int main(int argc, char **argv) {
@@ -252,7 +263,7 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "carnet-p11-helper: run by carnetd only (no socket on fd %d)\n", fd);
                 return 2;
         }
-        int r = confine(fd, user);
+        int r = confine(fd, user, module[0] ? module : P11_DEFAULT_MODULE);
         if (r < 0) {
                 fprintf(stderr, "carnet-p11-helper: cannot confine itself: %s\n", strerror(-r));
                 return 1;

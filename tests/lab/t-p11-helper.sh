@@ -23,6 +23,16 @@ helper=$(helper_pid)
 check "helper is carnet-p11-helper" "$(readlink /proc/$helper/exe)" "*/carnet-p11-helper"
 check "helper user" "$(awk '/^Uid:/ {print $2}' /proc/$helper/status)" "$(id -u nobody)"
 check "helper no_new_privs" "$(awk '/^NoNewPrivs:/ {print $2}' /proc/$helper/status)" "1"
+check "helper seccomp filter" "$(awk '/^Seccomp:/ {print $2}' /proc/$helper/status)" "2"
+fds=$(ls /proc/$helper/fd | tr '\n' ' ')
+check "helper descriptors (0-2, its socket; pcscd's)" "$fds" "0 1 2 3 *"
+
+# the same confinement, probed: no file outside the system folders (the
+# state directory), nothing written, no network socket, no execve
+echo secret >"$STATE_DIRECTORY/probe"
+"$CARNET_BUILD/lab/sandbox-probe" "$STATE_DIRECTORY/probe" >"$LAB_DIR/probe.out"
+check "sandbox" "$(tr '\n' '|' <"$LAB_DIR/probe.out")" \
+        "landlock: on|seccomp: on|read state file: refused*|read /etc/hostname: ok|create in /tmp: refused*|AF_INET socket: refused (Address family not supported by protocol)|AF_UNIX socket: ok|execute /bin/true: refused (Operation not permitted)|"
 
 out=$(api POST /v1/sessions '{"pin": "1234"}')
 check "login through the helper" "$out" '201 {"token":"*","session":{"id":"*"national_id":"899700000001"*'
