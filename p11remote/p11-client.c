@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/macro.h"
@@ -198,6 +199,20 @@ struct p11_module *p11_module_close(struct p11_module *m) {
         if (!m)
                 return NULL;
         pthread_mutex_lock(&lock);
+        /* the end of file lets the helper log out and finalise the module;
+         * it has a second for that before helper_stop() kills it */
+        if (helper_fd >= 0) {
+                close(helper_fd);
+                helper_fd = -1;
+        }
+        for (int i = 0; helper_pid > 0 && i < 100; i++) {
+                if (waitpid(helper_pid, NULL, WNOHANG) == helper_pid) {
+                        helper_pid = -1;
+                        break;
+                }
+                struct timespec t = {0, 10 * 1000 * 1000};
+                nanosleep(&t, NULL);
+        }
         helper_stop();
         pthread_mutex_unlock(&lock);
         free(m);
