@@ -56,23 +56,25 @@ PC_PCSC    = $(shell pkg-config --libs libpcsclite)
 # use only the layers listed in its _USES (docs/architecture.md draws them).
 # tests/layers.sh links every archive with only what it may use, so a call
 # pointing the wrong way is a link error; it also checks the includes.
-LAYERS       := lib card pkcs11 reader session engine http api daemon
+LAYERS       := lib card pkcs11 p11remote reader session engine http api daemon
 lib_USES     :=
 card_USES    := lib
 pkcs11_USES  := lib
+p11remote_USES := pkcs11 lib
 reader_USES  := card lib
 session_USES := pkcs11 reader card lib
 engine_USES  := lib
 http_USES    := lib
 api_USES     := http session engine reader card pkcs11 lib
-daemon_USES  := api http session engine reader card pkcs11 lib
+daemon_USES  := api http session engine reader card pkcs11 p11remote lib
 cli_USES     := lib
 
 # EXCLUDE: source files left out of this build (work in progress in a shared tree)
 EXCLUDE     ?=
 DAEMON_MAIN := daemon/carnetd.c
 CLI_MAIN    := cli/carnetctl.c
-layer_src    = $(filter-out $(DAEMON_MAIN) $(CLI_MAIN) $(EXCLUDE),$(wildcard $(1)/*.c))
+HELPER_MAIN := p11remote/carnet-p11-helper.c
+layer_src    = $(filter-out $(DAEMON_MAIN) $(CLI_MAIN) $(HELPER_MAIN) $(EXCLUDE),$(wildcard $(1)/*.c))
 SIM_SRC     := $(wildcard tests/sim/*.c)
 UNIT_SRC    := $(filter-out $(EXCLUDE),$(wildcard tests/unit/test-*.c))
 LABC_SRC    := $(wildcard tests/lab/*.c)
@@ -83,7 +85,7 @@ UNIT_BINS     := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 UNIT_ASAN     := $(patsubst tests/unit/%.c,$(BUILD)/asan/unit/%,$(UNIT_SRC))
 LABC_BINS     := $(patsubst tests/lab/%.c,$(BUILD)/lab/%,$(LABC_SRC))
 
-PROGRAMS = $(BUILD)/carnetd $(BUILD)/carnetctl $(BUILD)/carnet-cardsim
+PROGRAMS = $(BUILD)/carnetd $(BUILD)/carnetctl $(BUILD)/carnet-cardsim $(BUILD)/carnet-p11-helper
 
 .PHONY: all deps check check-unit check-asan check-lab check-layers demo install uninstall clean _check _demo _demo_build tools
 all: $(PROGRAMS) tools
@@ -114,8 +116,17 @@ DAEMON_LIBS = $(call layer_libs,$(BUILD),daemon)
 CLI_LIBS    = $(call layer_libs,$(BUILD),cli)
 LINK_DAEMON = $(PC_DAEMON) -ldl -lpthread
 
+# carnetd links p11remote's client before pkcs11, so that the p11_module_*
+# and p11_card_* calls go to carnet-p11-helper: the module code (dlopen,
+# p11-module.o, p11-card.o) is not in carnetd (tests/lab/t-p11-helper.sh).
+# Unit tests and lab programs keep the real pkcs11 first (DAEMON_LIBS).
+CARNETD_LIBS = $(patsubst $(BUILD)/libcarnet-pkcs11.a,$(BUILD)/libcarnet-p11remote.a $(BUILD)/libcarnet-pkcs11.a,$(filter-out %/libcarnet-p11remote.a,$(DAEMON_LIBS)))
 $(BUILD)/carnetd: $(call obj,$(BUILD),$(DAEMON_MAIN)) $(DAEMON_LIBS)
-	$(CC) $(OPTFLAGS) -o $@ $^ $(LINK_DAEMON) $(LDFLAGS)
+	$(CC) $(OPTFLAGS) -o $@ $(call obj,$(BUILD),$(DAEMON_MAIN)) $(CARNETD_LIBS) $(LINK_DAEMON) $(LDFLAGS)
+
+# The helper: its main, the wire, the real PKCS#11 layer and lib/ only.
+$(BUILD)/carnet-p11-helper: $(call obj,$(BUILD),$(HELPER_MAIN) p11remote/p11-wire.c p11remote/p11-sandbox.c) $(BUILD)/libcarnet-pkcs11.a $(BUILD)/libcarnet-lib.a
+	$(CC) $(OPTFLAGS) -o $@ $^ $(shell pkg-config --libs libcrypto) -ldl -lpthread $(LDFLAGS)
 
 $(BUILD)/carnetctl: $(call obj,$(BUILD),$(CLI_MAIN)) $(CLI_LIBS)
 	$(CC) $(OPTFLAGS) -o $@ $^ $(PC_CLI) $(LDFLAGS)
@@ -253,9 +264,10 @@ BASHCOMPDIR    ?= $(PREFIX)/share/bash-completion/completions
 MAN_PAGES      := $(wildcard man/*.[158])
 BASH_COMPLETION := $(wildcard cli/carnetctl.bash-completion)
 
-install: $(BUILD)/carnetd $(BUILD)/carnetctl
+install: $(BUILD)/carnetd $(BUILD)/carnetctl $(BUILD)/carnet-p11-helper
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
 	install -m 0755 $(BUILD)/carnetd $(DESTDIR)$(SBINDIR)/carnetd
+	install -m 0755 $(BUILD)/carnet-p11-helper $(DESTDIR)$(SBINDIR)/carnet-p11-helper
 	install -m 0755 $(BUILD)/carnetctl $(DESTDIR)$(BINDIR)/carnetctl
 	for m in $(MAN_PAGES); do \
 		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s && \
@@ -279,7 +291,7 @@ install: $(BUILD)/carnetd $(BUILD)/carnetctl
 # /var/lib/carnet (the configuration and the database are the
 # administrator's), and the user carnet.
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/carnetd $(DESTDIR)$(BINDIR)/carnetctl
+	rm -f $(DESTDIR)$(SBINDIR)/carnetd $(DESTDIR)$(SBINDIR)/carnet-p11-helper $(DESTDIR)$(BINDIR)/carnetctl
 	for m in $(MAN_PAGES); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/carnetd.service $(DESTDIR)$(SYSTEMDUNITDIR)/carnetd.socket

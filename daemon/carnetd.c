@@ -23,9 +23,11 @@
 #include "reader/events.h"
 #include "engine/interactions.h"
 #include "http/peer.h"
+#include "lib/macro.h"
 #include "log.h"
 #include "reader/monitor.h"
 #include "notify.h"
+#include "p11remote/p11-remote.h"
 #include "paths.h"
 #include "reports.h"
 #include "engine/rights.h"
@@ -113,6 +115,13 @@ static int services_start(const struct config *cfg, struct services *s) {
                 log_error("cannot start the reader monitor: %s", strerror(-r));
                 return r;
         }
+        struct p11_remote_config pc;
+        p11_remote_defaults(&pc);
+        (void)strcpy_bounded(pc.helper, sizeof(pc.helper), cfg->pkcs11_helper);
+        (void)strcpy_bounded(pc.user, sizeof(pc.user), cfg->pkcs11_helper_user);
+        pc.timeout_s = cfg->pkcs11_helper_timeout_s;
+        pc.pinpad_timeout_s = cfg->pkcs11_pinpad_timeout_s;
+        p11_remote_configure(&pc);
         struct session_config sc = {
                 .module_path = cfg->pkcs11_module[0] ? cfg->pkcs11_module : NULL,
                 .trust_path = cfg->trust_anchors,
@@ -202,7 +211,8 @@ static void reload(const char *config_path, struct config *running, struct servi
                 FIELD(allowed_groups),      FIELD(n_allowed_groups),  FIELD(pkcs11_module),
                 FIELD(trust_anchors),       FIELD(session_idle_timeout_s), FIELD(workstation),
                 FIELD(identity_map),        FIELD(database),          FIELD(crl_path),
-                FIELD(crl_stale),
+                FIELD(crl_stale),           FIELD(pkcs11_helper),     FIELD(pkcs11_helper_user),
+                FIELD(pkcs11_helper_timeout_s), FIELD(pkcs11_pinpad_timeout_s),
 #undef FIELD
         };
         for (size_t i = 0; i < ELEMENTSOF(fixed); i++)

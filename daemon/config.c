@@ -11,6 +11,7 @@
 #include "lib/kv.h"
 #include "lib/macro.h"
 #include "paths.h"
+#include "p11remote/p11-remote.h"
 
 /* dir/name into out, dir from $env when set (and absolute), else def. */
 static void default_path(char *out, size_t size, const char *env, const char *def, const char *name) {
@@ -45,6 +46,9 @@ void config_defaults(struct config *c) {
         c->connections_per_uid = 16;
         c->events_keepalive_s = 15;
         c->log_level = LOG_INFO;
+        snprintf(c->pkcs11_helper_user, sizeof(c->pkcs11_helper_user), "%s", P11_REMOTE_DEFAULT_USER);
+        c->pkcs11_helper_timeout_s = P11_REMOTE_DEFAULT_TIMEOUT_S;
+        c->pkcs11_pinpad_timeout_s = P11_REMOTE_DEFAULT_PINPAD_TIMEOUT_S;
 }
 
 static int parse_uint(const char *v, unsigned long max, int base, unsigned long *ret) {
@@ -160,6 +164,13 @@ static const struct key keys[] = {
          .why = "events_keepalive must be seconds, 1 to 3600"},
         {"allowed_groups", KEY_GROUPS, .why = NULL},
         {"pkcs11_module", KEY_PATH, FIELD(pkcs11_module), .why = "must be an absolute path", .too_long = "path too long"},
+        {"pkcs11_helper", KEY_PATH, FIELD(pkcs11_helper), .why = "must be an absolute path", .too_long = "path too long"},
+        {"pkcs11_helper_user", KEY_STRING, FIELD(pkcs11_helper_user), .min = 1,
+         .why = "pkcs11_helper_user must be a user name of 1 to 63 bytes"},
+        {"pkcs11_helper_timeout", KEY_UINT, FIELD(pkcs11_helper_timeout_s), 1, 600,
+         .why = "pkcs11_helper_timeout must be seconds, 1 to 600"},
+        {"pkcs11_pinpad_timeout", KEY_UINT, FIELD(pkcs11_pinpad_timeout_s), 1, 600,
+         .why = "pkcs11_pinpad_timeout must be seconds, 1 to 600"},
         {"trust_anchors", KEY_PATH, FIELD(trust_anchors), .why = "must be an absolute path", .too_long = "path too long"},
         {"crl_path", KEY_PATH, FIELD(crl_path), .why = "must be an absolute path", .too_long = "path too long"},
         {"crl_stale", KEY_CHOICE, FIELD(crl_stale), .choices = crl_stale_words,

@@ -57,6 +57,12 @@ struct config {
         char database[PATH_MAX];        /* default: $STATE_DIRECTORY/carnet.db */
         char rights_table[PATH_MAX];
         char interactions_table[PATH_MAX];
+
+        /* the PKCS#11 helper (p11remote/p11-remote.h) */
+        char pkcs11_helper[PATH_MAX];   /* empty: carnet-p11-helper beside carnetd */
+        char pkcs11_helper_user[64];    /* its user when carnetd runs as root */
+        unsigned pkcs11_helper_timeout_s;
+        unsigned pkcs11_pinpad_timeout_s;
 };
 
 void config_defaults(struct config *c);

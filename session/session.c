@@ -100,6 +100,9 @@ static const char *session_over(const struct session_manager *m, const struct se
                                 const struct reader_snapshot *snap, time_t now) {
         if (!card_still_there(snap, s))
                 return "card_removed";
+        /* the PKCS#11 helper that held its card handle died (p11remote/) */
+        if (s->card && p11_card_error(s->card)->err == -ECONNRESET)
+                return "pkcs11_helper_failed";
         if (m->cfg.idle_timeout_s && now - s->info.last_used >= (time_t)m->cfg.idle_timeout_s)
                 return "idle_timeout";
         return NULL;
@@ -327,12 +330,21 @@ static bool card_left(struct session_manager *m, const char *reader, uint64_t in
         }
 }
 
+/* The PKCS#11 helper (p11remote/) died or hung: a fault of that card
+ * conversation only; the next one starts a new helper. */
+static int helper_failed(struct session_error *e) {
+        return fail(e, -ECONNRESET, "pkcs11_helper_failed",
+                    "the PKCS#11 helper failed (it is restarted for the next request)");
+}
+
 /* Translates a PKCS#11 failure, asking PC/SC whether the card left (OpenSC
  * says CKR_GENERAL_ERROR for a card pulled during C_Login). */
 static int p11_fail(struct session_manager *m, struct p11_card *card, const char *reader,
                     uint64_t insertion, const char *what, struct session_error *e) {
         const struct p11_error *pe = p11_card_error(card);
         bool ambiguous = pe->check_reader || pe->err == -EIO || pe->err == -EPROTO;
+        if (pe->err == -ECONNRESET)
+                return helper_failed(e);
         if (pe->err == -ENODEV || card_left(m, reader, insertion, ambiguous))
                 return fail(e, -ENODEV, "card_removed", "the CPS card left the reader during %s", what);
         e->tries_left = pe->tries_left;
@@ -409,8 +421,9 @@ static int open_find_card(struct session_manager *m, struct opening *o, const ch
 static int open_read_card(struct session_manager *m, struct opening *o, const char *pin) {
         int r = CARD(o, p11_module_token_for_reader(m->module, o->ri.name, &o->tok));
         if (r < 0)
-                return fail(o->e, r, r == -ENODEV ? "card_removed" : "pkcs11_error",
-                            "the PKCS#11 module sees no card in %s", o->ri.name);
+                return r == -ECONNRESET ? helper_failed(o->e)
+                                        : fail(o->e, r, r == -ENODEV ? "card_removed" : "pkcs11_error",
+                                               "the PKCS#11 module sees no card in %s", o->ri.name);
         if (o->tok.pin_state == P11_PIN_LOCKED) {
                 o->e->tries_left = 0;
                 return fail(o->e, -EPERM, "pin_locked",
@@ -425,6 +438,8 @@ static int open_read_card(struct session_manager *m, struct opening *o, const ch
         if (!o->cert && card_left(m, o->ri.name, o->ri.insertion, true))
                 return fail(o->e, -ENODEV, "card_removed", "the CPS card left the reader while its certificates "
                             "were read");
+        if (r == -ECONNRESET)
+                return helper_failed(o->e);
         if (r < 0)
                 return fail(o->e, r, "card_unreadable", "the CPS card's certificates could not be read: %s",
                             strerror(-r));

@@ -27,7 +27,9 @@ sim_start() {
         return 1
 }
 
-# sim_cmd SLOT COMMAND: insert | remove | pull-after N | quit
+# sim_cmd SLOT COMMAND: insert | remove | pull-after N | stall INS MS | quit
+# (stall: the next APDU with data of instruction INS, hex, is answered MS
+# milliseconds late; the APDU log says "# stalling")
 sim_cmd() {
         local slot=$1
         shift

@@ -12,9 +12,11 @@
  * delayed-ACK timer (about 40 ms).
  *
  * Control, while running, through --control FIFO, one command a line:
- *   insert | remove | pull-after N | quit
+ *   insert | remove | pull-after N | stall INS MS | quit
  * "pull-after N" removes the card when the Nth next APDU arrives, before it
- * is answered: the way to pull a card in the middle of an operation. */
+ * is answered: the way to pull a card in the middle of an operation.
+ * "stall INS MS" answers the next APDU with data of instruction INS (hex)
+ * MS milliseconds late, once: a slow card, or a PIN pad waiting. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -46,6 +48,8 @@ struct sim {
         int fd;           /* vpcd connection, -1 when removed */
         bool inserted;    /* wanted state */
         long pull_after;  /* 0: off */
+        int stall_ins;    /* -1: off; else the next APDU with data of this INS... */
+        long stall_ms;    /* ...is answered this late (once) */
         FILE *log;
         int ctl;
         char ctlbuf[256];
@@ -187,6 +191,13 @@ static int sim_handle(struct sim *s) {
                 return -ECONNABORTED;
         }
 
+        if (s->stall_ins >= 0 && n > 5 && msg[1] == s->stall_ins) {
+                /* A slow card (or a PIN pad): answers this one late. */
+                struct timespec ts = {s->stall_ms / 1000, s->stall_ms % 1000 * 1000000};
+                s->stall_ins = -1;
+                log_event(s, "stalling");
+                nanosleep(&ts, NULL);
+        }
         struct apdu a;
         if (apdu_parse(msg, n, &a) < 0)
                 resp_sw(&r, 0x6700);
@@ -198,6 +209,7 @@ static int sim_handle(struct sim *s) {
 
 static void sim_command(struct sim *s, char *line) {
         long n;
+        unsigned ins;
         if (strcmp(line, "insert") == 0)
                 s->inserted = true;
         else if (strcmp(line, "remove") == 0) {
@@ -205,6 +217,10 @@ static void sim_command(struct sim *s, char *line) {
                 sim_disconnect(s, "removed");
         } else if (sscanf(line, "pull-after %ld", &n) == 1 && n > 0)
                 s->pull_after = n;
+        else if (sscanf(line, "stall %x %ld", &ins, &n) == 2 && ins < 256 && n > 0) {
+                s->stall_ins = (int)ins;
+                s->stall_ms = n;
+        }
         else if (strcmp(line, "quit") == 0)
                 s->quit = true;
         else if (*line)
@@ -235,7 +251,7 @@ static void usage(FILE *f) {
                 "                      [--control FIFO] [--log FILE] [--absent]\n"
                 "Plays the card described by FILE on a vpcd virtual reader\n"
                 "(port 35963 is slot 0, 35964 slot 1).  Control commands on the\n"
-                "FIFO: insert, remove, pull-after N, quit.\n");
+                "FIFO: insert, remove, pull-after N, stall INS MS, quit.\n");
 }
 
 int main(int argc, char **argv) {
@@ -249,7 +265,7 @@ int main(int argc, char **argv) {
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
-        struct sim s = {.host = "127.0.0.1", .port = 35963, .fd = -1, .inserted = true, .ctl = -1};
+        struct sim s = {.host = "127.0.0.1", .port = 35963, .fd = -1, .inserted = true, .ctl = -1, .stall_ins = -1};
         const char *profile_file = NULL, *ctl_path = NULL, *log_path = NULL;
         int c, ret;
 
