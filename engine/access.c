@@ -398,6 +398,17 @@ static enum access_reason professional_basis(const struct access_request *req, e
         }
 }
 
+/* Whether a professional still sees a masked document: its author, a
+ * professional of the establishment it was deposited for, the médecin
+ * traitant, or one the patient gave the traitant's right (docs/rules.md
+ * §3 "Masking"). An empty establishment matches nothing. */
+static bool masked_visible(const struct access_request *req, const struct access_doc *doc) {
+        if (streq_ptr(doc->author_id, req->actor_id) || req->relation == ACCESS_REL_TRAITANT || req->sees_masked)
+                return true;
+        return req->establishment && req->establishment[0] && doc->author_establishment &&
+               strcmp(req->establishment, doc->author_establishment) == 0;
+}
+
 /* The document-level rules for a professional: matrix, masking,
  * authorship. A denial reason, or GO_ON with *flags completed. */
 static enum access_reason professional_document(const struct access_request *req, unsigned *flags) {
@@ -409,8 +420,7 @@ static enum access_reason professional_document(const struct access_request *req
         case ACCESS_ACTION_READ:
                 if (!rights_allows(req->rights, req->profession, doc->type_code))
                         return ACCESS_DENY_RIGHTS_MATRIX;
-                if (doc->masked && !streq_ptr(doc->author_id, req->actor_id) && req->relation != ACCESS_REL_TRAITANT &&
-                    !req->sees_masked)
+                if (doc->masked && !masked_visible(req, doc))
                         return ACCESS_DENY_MASKED;
                 if (doc->hidden_from_patient)
                         *flags |= ACCESS_FLAG_WARN_HIDDEN_FROM_PATIENT;

@@ -165,6 +165,7 @@ struct access_doc {
         const char *type_code;       /* LOINC or local code */
         const char *class_code;      /* TRE_A03 */
         const char *author_id;       /* idNat of the depositing professional, or patient INS */
+        const char *author_establishment; /* the depositing session's establishment; NULL or "": none */
         enum access_doc_status status;
         bool masked;                 /* masked to professionals by the patient */
         bool hidden_from_patient;    /* effective state (the 1-month rule already applied) */
@@ -174,6 +175,7 @@ struct access_request {
         /* actor */
         enum access_actor_kind actor_kind;
         const char *actor_id;        /* idNat_PS, or the patient's INS */
+        const char *establishment;   /* the professional's session's; NULL or "": none */
         const char *profession;      /* TRE_G15 code, professionals only */
         enum access_card card;
         enum access_practice practice;

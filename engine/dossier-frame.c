@@ -21,8 +21,8 @@ static const char sql_professional[] =
         "first_name = excluded.first_name, profession = excluded.profession, specialty = excluded.specialty, "
         "last_seen = excluded.last_seen";
 static const char sql_doc_by_uid[] =
-        "SELECT id, type_code, class_code, author_id, status, masked, hidden_from_patient, hidden_since, version "
-        "FROM documents WHERE dossier_id = ?1 AND uid = ?2";
+        "SELECT id, type_code, class_code, author_id, status, masked, hidden_from_patient, hidden_since, version, "
+        "author_establishment FROM documents WHERE dossier_id = ?1 AND uid = ?2";
 static const char sql_notify[] =
         "INSERT INTO notifications (dossier_id, recipient, at, kind, message, document, actor, session, audit_seq) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
@@ -110,6 +110,7 @@ struct access_doc de_row_access_doc(sqlite3_stmt *st, int64_t now) {
                 .status = (enum access_doc_status) (sqlite3_column_int(st, 4) - 1),
                 .masked = sqlite3_column_int(st, 5),
                 .hidden_from_patient = de_held_back(st, 6, now),
+                .author_establishment = (const char *) sqlite3_column_text(st, 9),
         };
 }
 
@@ -134,6 +135,8 @@ int de_load_doc(struct dossier_engine *e, int64_t dossier_id, const char *uid, i
         d->masked = d->ad.masked;
         /* copies that outlive the statement */
         de_copy_columns(st, 1, DE_COL(d->type_code), DE_COL(d->class_code), DE_COL(d->author_id));
+        de_copy_column(d->author_establishment, sizeof(d->author_establishment), st, 9);
+        d->ad.author_establishment = d->author_establishment;
         d->ad.type_code = d->type_code;
         d->ad.class_code = d->class_code;
         d->ad.author_id = d->author_id;
@@ -146,6 +149,7 @@ void de_fill_request(struct dossier_engine *e, const struct dossier_actor *actor
         *req = (struct access_request) {
                 .actor_kind = actor->kind,
                 .actor_id = actor->id,
+                .establishment = actor->establishment,
                 .profession = actor->profession,
                 .card = actor->card,
                 .practice = actor->practice,

@@ -69,6 +69,7 @@ struct drow {
         char type_code[DOSSIER_CODE_MAX];
         char class_code[DOSSIER_CODE_MAX];
         char author_id[DOSSIER_CODE_MAX];
+        char author_establishment[DOSSIER_TEXT_MAX];
         struct access_doc ad;
 };
 

@@ -130,6 +130,9 @@ struct dossier_actor {
         const char *last_name;
         const char *first_name;
         const char *institution;
+        /* the session's establishment (certificate or configuration); a
+         * masked document stays visible to its depositor's establishment */
+        const char *establishment;
         enum access_card card;
         enum access_practice practice; /* occupational, fire service: express consent, recorded */
         enum access_mode mode;
@@ -260,6 +263,7 @@ struct dossier_doc {
         char title[DOSSIER_TITLE_MAX + 1];
         char author_id[DOSSIER_CODE_MAX];
         char institution[DOSSIER_TEXT_MAX];
+        char establishment[DOSSIER_TEXT_MAX]; /* the depositing session's; "" none */
         char role[DOSSIER_TEXT_MAX];
         char specialty[DOSSIER_TEXT_MAX];
         char replaced_by[DOSSIER_UID_SIZE];

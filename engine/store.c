@@ -141,6 +141,9 @@ static const char *const migrations[] = {
         /* 1 -> 2: the patient's express consent to an occupational or
          * fire-service doctor, recorded by a user action (docs/rules.md §2) */
         "ALTER TABLE dossier_access ADD COLUMN express_consent INTEGER NOT NULL DEFAULT 0;",
+        /* 2 -> 3: the establishment of the session that deposited a
+         * document, which still sees it masked (docs/rules.md §3) */
+        "ALTER TABLE documents ADD COLUMN author_establishment TEXT NOT NULL DEFAULT '';",
 };
 
 int store_errno(int rc) {
