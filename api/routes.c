@@ -51,6 +51,10 @@ static const struct api_route routes[] = {
          DOSSIER | API_NEED_BODY},
         {"PUT", "/v1/dossiers/{ins}/options", res_dossier_options, "The patient's opt-outs and notification choice",
          DOSSIER | API_NEED_BODY},
+        {"POST", "/v1/dossiers/{ins}/deceased", res_dossier_deceased, "A doctor records the patient's death",
+         DOSSIER},
+        {"POST", "/v1/dossiers/{ins}/heir-requests", res_dossier_heir_request,
+         "A doctor records an heir's request, with its purpose", DOSSIER | API_NEED_BODY},
 
         /* a deposit's body is JSON or the raw content; the actions take an optional one */
         {"GET", "/v1/dossiers/{ins}/documents", res_documents_list, "Searches the documents", DOSSIER},

@@ -10,10 +10,10 @@
 #include "lib/macro.h"
 
 static const char sql_dossier[] =
-        "SELECT id, status, optout_emergency, optout_call_centre, notify, closed_at, birth_date FROM dossiers "
-        "WHERE ins = ?1";
+        "SELECT id, status, optout_emergency, optout_call_centre, notify, closed_at, birth_date, deceased_at, "
+        "optout_heirs FROM dossiers WHERE ins = ?1";
 static const char sql_relation[] =
-        "SELECT relation, blocked, sees_masked, first_access_at, express_consent FROM dossier_access "
+        "SELECT relation, blocked, sees_masked, first_access_at, express_consent, heir_access FROM dossier_access "
         "WHERE dossier_id = ?1 AND id_nat = ?2";
 static const char sql_professional[] =
         "INSERT INTO professionals (id_nat, last_name, first_name, profession, specialty, first_seen, last_seen) "
@@ -56,6 +56,8 @@ int de_load_state(struct dossier_engine *e, const struct dossier_actor *actor, c
         ds->optout_call_centre = sqlite3_column_int(st, 3);
         ds->notify = sqlite3_column_int(st, 4);
         ds->closed_at = sqlite3_column_int64(st, 5);
+        ds->deceased_at = sqlite3_column_int64(st, 7);
+        ds->optout_heirs = sqlite3_column_int(st, 8);
         /* a destroyed tombstone has no birth date left: nobody acts on it as its patient anyway */
         ds->under_16 = ds->status != ACCESS_DOSSIER_DESTROYED &&
                        !access_age_16_reached((const char *) sqlite3_column_text(st, 6), now);
@@ -77,6 +79,7 @@ int de_load_state(struct dossier_engine *e, const struct dossier_actor *actor, c
         ds->sees_masked = sqlite3_column_int(rel, 2);
         ds->seen = sqlite3_column_type(rel, 3) != SQLITE_NULL;
         ds->express_consent = sqlite3_column_int(rel, 4);
+        ds->heir_access = sqlite3_column_int(rel, 5);
         return 0;
 }
 
@@ -165,6 +168,9 @@ void de_fill_request(struct dossier_engine *e, const struct dossier_actor *actor
                 .sees_masked = ds->sees_masked,
                 .consent = consent,
                 .patient_under_16 = ds->under_16,
+                .deceased = ds->deceased_at != 0,
+                .optout_heirs = ds->optout_heirs,
+                .heir_access = ds->heir_access,
                 .action = action,
                 .doc = doc,
                 .rights = e->rights,

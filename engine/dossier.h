@@ -185,6 +185,8 @@ struct dossier_info {
         int64_t created_at, closed_at, destroyed_at;  /* 0: none */
         bool options_shown;                 /* the patient's own: opt-outs below */
         bool optout_emergency, optout_call_centre, notify;
+        bool optout_heirs;                  /* the patient opposed their heirs' access after death */
+        int64_t deceased_at;                /* when a doctor recorded the death; 0: none */
         struct access_decision decision;    /* of the "list" action */
 };
 int dossier_info(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
@@ -331,9 +333,26 @@ struct dossier_access_entry {
 int dossier_list_access(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
                         struct dossier_access_entry **ret, size_t *ret_n);
 
+/* After death (docs/rules.md §3): a doctor (CPS/CPF card, profession 10)
+ * with a relation to the patient records the death; the dossier closes
+ * (its closure date kept if it was closed already), so the 10-year
+ * retention runs, and nobody acts as the patient any more
+ * (deny-deceased). Trail action "mark-deceased". */
+int dossier_mark_deceased(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins);
+
+/* A doctor records an heir's request for the deceased patient's dossier,
+ * its purpose (cause of death, the deceased's memory, the heir's rights)
+ * as actor->reason, traced as "heir-request": refused before a recorded
+ * death (deny-not-deceased), when the patient opposed it while alive
+ * (deny-heirs-opposed) or without a purpose (deny-heir-no-purpose). Once
+ * allowed, that doctor lists and reads the closed dossier under the usual
+ * document rules (allow-heir-request), to tell the heir what the law lets
+ * them know. */
+int dossier_heir_request(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins);
+
 /* Patient options; a negative value leaves the option unchanged. */
 int dossier_set_options(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
-                        int optout_emergency, int optout_call_centre, int notify);
+                        int optout_emergency, int optout_call_centre, int notify, int optout_heirs);
 
 /* Patient: every trail entry about their dossier. */
 int dossier_trail(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, audit_cb cb,

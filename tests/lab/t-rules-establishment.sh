@@ -25,13 +25,8 @@ carnetd_start
 cards_ready
 session_on cps-clinic-a '201 *"establishment":"Clinique des Tests"*'
 a=$token
-out=$(api POST /v1/dossiers '{"index": 0, "consent": true}' "$a")
-check "create" "$out" '201 *'
-secret=$(field secret "$out")
-out=$(api POST /v1/dossiers/$ins/documents "{\"type_code\": \"11488-4\", \"class_code\": \"10\", \"mime\": \"text/plain\",
-        \"title\": \"Consultation\", \"content_base64\": \"$(b64 compte-rendu)\"}" "$a")
-check "deposit" "$out" '201 *'
-doc=$(field uid "$out")
+holder_dossier "$a"
+deposit_note "$a" "Consultation"
 check "the document names the establishment" "$(api GET /v1/dossiers/$ins/documents/$doc "" "$a")" \
         '200 *"establishment":"Clinique des Tests"*'
 

@@ -107,7 +107,9 @@ static void test_schema(void **state) {
                              "'1985-05-12', 'M', '1', 1, 0);"
                              "INSERT INTO dossier_access (dossier_id, id_nat, relation, updated_at) VALUES (1, 'p', 1, 0);"
                              "ALTER TABLE dossier_access DROP COLUMN express_consent;"
-                             "ALTER TABLE documents DROP COLUMN author_establishment; PRAGMA user_version = 1",
+                             "ALTER TABLE documents DROP COLUMN author_establishment; ALTER TABLE dossiers DROP COLUMN deceased_at;"
+                             "ALTER TABLE dossiers DROP COLUMN optout_heirs; ALTER TABLE dossier_access DROP COLUMN heir_access;"
+                             "PRAGMA user_version = 1",
                       "SELECT relation, express_consent FROM dossier_access");
         assert_int_equal(sqlite3_column_int(st, 0), 1);
         assert_int_equal(sqlite3_column_int(st, 1), 0);
@@ -118,7 +120,9 @@ static void test_schema(void **state) {
                              "title, author_id, author_institution, author_role, author_specialty, created_at, "
                              "deposited_at, size, sha256, status, version) VALUES ('u1', 1, '11488-4', '10', 'f', "
                              "'m', 't', 'p', '', '', '', 0, 0, 0, x'00', 1, 1);"
-                             "ALTER TABLE documents DROP COLUMN author_establishment; PRAGMA user_version = 2",
+                             "ALTER TABLE documents DROP COLUMN author_establishment; ALTER TABLE dossiers DROP COLUMN deceased_at;"
+                             "ALTER TABLE dossiers DROP COLUMN optout_heirs; ALTER TABLE dossier_access DROP COLUMN heir_access;"
+                             "PRAGMA user_version = 2",
                       "SELECT uid, author_establishment FROM documents");
         assert_string_equal((const char *) sqlite3_column_text(st, 0), "u1");
         assert_string_equal((const char *) sqlite3_column_text(st, 1), "");

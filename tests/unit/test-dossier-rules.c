@@ -77,6 +77,99 @@ static void test_masked_establishment(void **state) {
         verify_chain(f);
 }
 
+/* After death (docs/rules.md §3): a doctor with a relation records it, the
+ * dossier closes and nobody acts as the patient; an heir's request, with
+ * its purpose and unless the patient opposed it, lets the doctor who
+ * recorded it read the closed dossier; the 10-year retention runs. */
+static void test_after_death(void **state) {
+        struct fixture *f = *state;
+        static const char pdf[] = "%PDF-1.7 fake";
+        char secret[DOSSIER_SECRET_SIZE], uid[DOSSIER_UID_SIZE];
+        struct dossier_actor heir_doctor = clinic_b, silent = clinic_b;
+        struct dossier_info info;
+        struct dossier_doc d;
+        unsigned purged = 0;
+
+        heir_doctor.reason = "cause of death";
+        silent.reason = NULL;
+        assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
+        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        assert_int_equal(dossier_deposit(f->e, &gp, INS, &report, pdf, sizeof(pdf), uid, NULL), 0);
+        /* before any death: no heir's request */
+        assert_int_equal(dossier_heir_request(f->e, &heir_doctor, INS), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_NOT_DECEASED);
+        /* the patient, the nurse (not a doctor), a doctor without relation: refused */
+        assert_int_equal(dossier_mark_deceased(f->e, &patient, INS), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_PROFESSIONAL_ONLY);
+        assert_int_equal(dossier_set_access(f->e, &patient, INS, nurse.id, DOSSIER_ACCESS_AUTHORISE), 0);
+        assert_int_equal(dossier_mark_deceased(f->e, &nurse, INS), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_NOT_DOCTOR);
+        assert_int_equal(dossier_mark_deceased(f->e, &clinic_b, INS), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_NOT_AUTHORISED);
+
+        f->now += 100;
+        assert_int_equal(dossier_mark_deceased(f->e, &gp, INS), 0);
+        assert_int_equal(dossier_info(f->e, &gp, INS, &info), 0);
+        assert_int_equal(info.status, ACCESS_DOSSIER_CLOSED);
+        assert_int_equal(info.deceased_at, f->now);
+        assert_int_equal(info.closed_at, f->now);
+        assert_int_equal(dossier_mark_deceased(f->e, &gp, INS), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_DECEASED);
+        /* nobody acts as the patient, not even to reopen */
+        assert_int_equal(dossier_reactivate(f->e, &patient, INS), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_DECEASED);
+        assert_int_equal(dossier_verify_secret(f->e, INS, secret), 0);
+        assert_int_equal(read_doc(f, &patient, uid, &d), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_DECEASED);
+        /* the closed dossier stays closed to professionals */
+        assert_int_equal(read_doc(f, &gp, uid, &d), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_CLOSED);
+
+        /* an heir's request: a doctor, its purpose stated */
+        assert_int_equal(dossier_heir_request(f->e, &nurse, INS), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_NOT_DOCTOR);
+        assert_int_equal(dossier_heir_request(f->e, &silent, INS), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_HEIR_NO_PURPOSE);
+        assert_int_equal(read_doc(f, &heir_doctor, uid, &d), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_CLOSED);
+        assert_int_equal(dossier_heir_request(f->e, &heir_doctor, INS), 0);
+        assert_int_equal(last(f), ACCESS_ALLOW_HEIR);
+        assert_int_equal(read_doc(f, &heir_doctor, uid, &d), 0);
+        assert_int_equal(last(f), ACCESS_ALLOW_HEIR);
+        /* for reading only */
+        assert_int_equal(dossier_deposit(f->e, &heir_doctor, INS, &report, pdf, sizeof(pdf), uid, NULL), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_CLOSED);
+
+        /* the retention: 10 years from the closure at death */
+        f->now += 3652 * 86400;
+        assert_int_equal(dossier_purge_expired(f->e, &purged), 0);
+        assert_int_equal(purged, 0);
+        f->now += 2 * 86400;
+        assert_int_equal(dossier_purge_expired(f->e, &purged), 0);
+        assert_int_equal(purged, 1);
+        assert_int_equal(dossier_info(f->e, &gp, INS, &info), 0);
+        assert_int_equal(info.status, ACCESS_DOSSIER_DESTROYED);
+        verify_chain(f);
+}
+
+/* The patient's opposition, while alive, to their heirs' access. */
+static void test_heirs_opposed(void **state) {
+        struct fixture *f = *state;
+        char secret[DOSSIER_SECRET_SIZE];
+        struct dossier_actor heir_doctor = gp;
+
+        heir_doctor.reason = "assert the heir's rights";
+        assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
+        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        assert_int_equal(dossier_set_options(f->e, &patient, INS, -1, -1, -1, 1), 0);
+        assert_int_equal(dossier_mark_deceased(f->e, &gp, INS), 0);
+        assert_int_equal(dossier_heir_request(f->e, &heir_doctor, INS), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_HEIRS_OPPOSED);
+        assert_int_equal(dossier_list(f->e, &heir_doctor, INS, 0, &(struct dossier_doc *) { NULL },
+                                      &(size_t) { 0 }), -EACCES);
+        verify_chain(f);
+}
+
 /* A malformed establishment is refused before any decision. */
 static void test_establishment_checked(void **state) {
         struct fixture *f = *state;
@@ -89,10 +182,13 @@ static void test_establishment_checked(void **state) {
         assert_int_equal(audit_count(f), n);
 }
 
+/* Each test on a fresh engine of its own. */
+#define FRESH(t) cmocka_unit_test_setup_teardown(t, fixture_setup, fixture_teardown)
+
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_masked_establishment, fixture_setup, fixture_teardown),
-                cmocka_unit_test_setup_teardown(test_establishment_checked, fixture_setup, fixture_teardown),
+                FRESH(test_masked_establishment), FRESH(test_establishment_checked),
+                FRESH(test_after_death),          FRESH(test_heirs_opposed),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
