@@ -272,6 +272,48 @@ int res_dossiers_post(const struct api_request *req, struct api_reply *ret) {
         return api_ok(ret, 201, doc);
 }
 
+/* POST /v1/patient-dossiers: the patient opens their own dossier at the
+ * workstation (docs/rules.md §1): their Carte Vitale, the birth date they
+ * type (it must agree with the card's), their consent; no session, as
+ * they have no secret yet. The engine decides as for the patient (16 or
+ * older, own INS), traced; the receipt and the secret come back. */
+int res_patient_dossiers_post(const struct api_request *req, struct api_reply *ret) {
+        static const char *const fields[] = {"index", "nir", "own_nir", "reader", "consent", "birth_date", NULL};
+        _cleanup_(json_decrefp) json_t *body = NULL;
+        const struct api_call *c = req->call;
+        struct vitale_person p;
+        struct dossier_identity id;
+        char reader[READER_NAME_MAX], birth_date[11], sex[2], place[6], secret[DOSSIER_SECRET_SIZE];
+        uint64_t insertion;
+        int r;
+
+        if (api_body_json(req, &body, ret) < 0 || api_check_fields(body, fields, ret) < 0)
+                return 0;
+        if (!json_is_true(json_object_get(body, "consent")))
+                return res_bad_field(ret, 400, "bad_field", "consent",
+                                     "\"consent\": true is required: you were informed and agree");
+        if (!json_is_string(json_object_get(body, "birth_date")))
+                return res_bad_field(ret, 400, "bad_field", "birth_date",
+                                     "birth_date (YYYY-MM-DD) is required: type your birth date");
+        if (res_vitale_person(req, body, &p, reader, &insertion, ret) < 0)
+                return 0;
+        if (birth_date_pick(body, &p, birth_date, ret) < 0) {
+                secure_zero(&p, sizeof(p));
+                return 0;
+        }
+        identity_from_card(&p, INS_OID, birth_date, sex, place, &id);
+        struct dossier_actor self = {
+                .kind = ACCESS_ACTOR_PATIENT, .id = id.ins, .last_name = id.birth_name, .first_name = id.first_names,
+        };
+        r = dossier_create(c->engine, &self, &id, true, secret);
+        json_t *doc = r < 0 ? NULL : attestation_json(&id, &self, secret);
+        secure_zero(secret, sizeof(secret));
+        secure_zero(&p, sizeof(p));
+        if (r < 0)
+                return res_engine_fail(ret, c->engine, r);
+        return api_ok(ret, 201, doc);
+}
+
 static const char *status_name(enum access_dossier_status s) {
         switch (s) {
         case ACCESS_DOSSIER_OPEN: return "open";

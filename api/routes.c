@@ -36,6 +36,9 @@ static const struct api_route routes[] = {
         {"PUT", "/v1/sessions/current/mode", res_sessions_mode_put, "The access mode of the caller's session",
          API_NEED_PROFESSIONAL | API_NEED_SESSIONS | API_NEED_BODY},
         {"DELETE", "/v1/sessions/{id}", res_sessions_delete, "Ends a session (logout)", API_NEED_SESSIONS},
+        {"POST", "/v1/patient-dossiers", res_patient_dossiers_post,
+         "The patient opens their own dossier (Vitale card, birth date, consent)",
+         API_NEED_SESSIONS | API_NEED_ENGINE | API_NEED_BODY},
         {"POST", "/v1/patient-sessions", res_patient_sessions_post, "Opens a patient session (Vitale card + secret)",
          API_NEED_SESSIONS | API_NEED_ENGINE | API_NEED_BODY},
 

@@ -119,6 +119,10 @@ static int create_locked(struct dossier_engine *e, const struct dossier_actor *a
         r = de_begin_op(e, actor, id->ins, &ds, &now);
         if (r < 0)
                 return r;
+        /* the patient opening their own: self-access starts at 16, by the
+         * birth date being recorded (docs/rules.md §1, §3) */
+        if (actor->kind == ACCESS_ACTOR_PATIENT)
+                ds.under_16 = !access_age_16_reached(id->birth_date, now);
         r = de_decide_audited(e, actor, id->ins, &ds, ACCESS_ACTION_CREATE, NULL, NULL, consent, now, &seq);
         if (r >= 0 && e->last.allow)
                 r = write_dossier(e, id, ds.status == ACCESS_DOSSIER_DESTROYED, now, salt, hash);

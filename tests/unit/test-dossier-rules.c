@@ -33,6 +33,15 @@ static enum access_reason last(struct fixture *f) {
         return dossier_last_decision(f->e)->reason;
 }
 
+/* How many documents the patient sees in their dossier. */
+static size_t count_mine(struct fixture *f) {
+        _cleanup_free_ struct dossier_doc *docs = NULL;
+        size_t n = 99;
+
+        assert_int_equal(dossier_list(f->e, &patient, INS, 0, &docs, &n), 0);
+        return n;
+}
+
 static int read_doc(struct fixture *f, const struct dossier_actor *a, const char *uid, struct dossier_doc *d) {
         _cleanup_free_ void *content = NULL;
         size_t len;
@@ -170,6 +179,31 @@ static void test_heirs_opposed(void **state) {
         verify_chain(f);
 }
 
+/* The patient opens their own dossier (docs/rules.md §1): with their
+ * consent, their own INS, 16 or older; each refusal traced. */
+static void test_patient_opens(void **state) {
+        struct fixture *f = *state;
+        char secret[DOSSIER_SECRET_SIZE];
+        struct dossier_identity child = ident;
+        struct dossier_actor other = patient;
+        int64_t n = audit_count(f);
+
+        other.id = INS2;
+        assert_int_equal(dossier_create(f->e, &patient, &ident, false, secret), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_NO_CONSENT);
+        assert_int_equal(dossier_create(f->e, &other, &ident, true, secret), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_NOT_OWN_DOSSIER);
+        child.birth_date = "2012-01-01"; /* 11 at T0 */
+        assert_int_equal(dossier_create(f->e, &patient, &child, true, secret), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_UNDER_16);
+        assert_int_equal(audit_count(f), n + 3);
+        assert_int_equal(dossier_create(f->e, &patient, &ident, true, secret), 0);
+        assert_int_equal(last(f), ACCESS_ALLOW_CREATE);
+        assert_int_equal(dossier_verify_secret(f->e, INS, secret), 0);
+        assert_int_equal(count_mine(f), 0);
+        verify_chain(f);
+}
+
 /* A malformed establishment is refused before any decision. */
 static void test_establishment_checked(void **state) {
         struct fixture *f = *state;
@@ -189,6 +223,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 FRESH(test_masked_establishment), FRESH(test_establishment_checked),
                 FRESH(test_after_death),          FRESH(test_heirs_opposed),
+                FRESH(test_patient_opens),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
