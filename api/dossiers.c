@@ -208,7 +208,7 @@ static int create_with_consent(struct dossier_engine *e, const struct dossier_ac
 }
 
 /* The opening receipt: the dossier, the secret, who opened it. */
-static json_t *attestation_json(const struct dossier_identity *id, const struct dossier_actor *a, const char *secret) {
+static json_t *opening_receipt_json(const struct dossier_identity *id, const struct dossier_actor *a, const char *secret) {
         return json_pack("{s:s,s:s,s:s,s:b,s:{s:s,s:o,s:I,s:{s:s,s:s,s:s,s:s?},s:s}}", "ins", id->ins, "status", "open",
                          "secret", secret, "consent_recorded", true, "attestation", "title",
                          "Attestation d'ouverture du dossier medical partage", "patient", identity_json(id), "opened_at",
@@ -266,7 +266,7 @@ int res_dossiers_post(const struct api_request *req, struct api_reply *ret) {
                 secure_zero(&p, sizeof(p));
                 return res_engine_fail(ret, e, r);
         }
-        doc = attestation_json(&id, &c->caller.a, secret);
+        doc = opening_receipt_json(&id, &c->caller.a, secret);
         secure_zero(secret, sizeof(secret));
         secure_zero(&p, sizeof(p));
         return api_ok(ret, 201, doc);
@@ -306,7 +306,7 @@ int res_patient_dossiers_post(const struct api_request *req, struct api_reply *r
                 .kind = ACCESS_ACTOR_PATIENT, .id = id.ins, .last_name = id.birth_name, .first_name = id.first_names,
         };
         r = dossier_create(c->engine, &self, &id, true, secret);
-        json_t *doc = r < 0 ? NULL : attestation_json(&id, &self, secret);
+        json_t *doc = r < 0 ? NULL : opening_receipt_json(&id, &self, secret);
         secure_zero(secret, sizeof(secret));
         secure_zero(&p, sizeof(p));
         if (r < 0)
