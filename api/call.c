@@ -45,6 +45,7 @@ void api_caller_from_session(struct api_caller *c) {
                 .specialty = w->specialty[0] ? w->specialty : NULL,
                 .last_name = w->surname,
                 .first_name = w->given_name,
+                .establishment = si->establishment[0] ? si->establishment : NULL,
                 .card = res_card_of(w->card_type),
                 .practice = sp == SESSION_PRACTICE_OCCUPATIONAL   ? ACCESS_PRACTICE_OCCUPATIONAL
                             : sp == SESSION_PRACTICE_FIRE_SERVICE ? ACCESS_PRACTICE_FIRE_SERVICE

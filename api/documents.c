@@ -149,12 +149,13 @@ static const char *doc_status_name(enum access_doc_status s) {
 static json_t *doc_json(const struct dossier_doc *d) {
         char sha[65];
         hex_encode(d->sha256, sizeof(d->sha256), sha);
-        json_t *o = json_pack("{s:s,s:s,s:s,s:o,s:s,s:s,s:s,s:{s:s,s:o,s:o,s:o},s:I,s:I,s:I,s:s,s:s,s:i,s:o,s:b,s:b,"
+        json_t *o = json_pack("{s:s,s:s,s:s,s:o,s:s,s:s,s:s,s:{s:s,s:o,s:o,s:o,s:o},s:I,s:I,s:I,s:s,s:s,s:i,s:o,s:b,s:b,"
                               "s:b,s:o}",
                               "uid", d->uid, "type_code", d->type_code, "class_code", d->class_code, "section",
                               res_str_or_null(res_section_of(d->type_code, d->class_code)), "format_code", d->format_code,
                               "mime", d->mime, "title", d->title, "author", "national_id", d->author_id, "institution",
-                              res_str_or_null(d->institution), "role", res_str_or_null(d->role), "specialty",
+                              res_str_or_null(d->institution), "establishment", res_str_or_null(d->establishment),
+                              "role", res_str_or_null(d->role), "specialty",
                               res_str_or_null(d->specialty), "created_at", (json_int_t)d->created_at, "deposited_at",
                               (json_int_t)d->deposited_at, "size", (json_int_t)d->size, "sha256", sha, "status",
                               doc_status_name(d->status), "version", d->version, "replaced_by",

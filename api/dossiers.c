@@ -208,7 +208,7 @@ static int create_with_consent(struct dossier_engine *e, const struct dossier_ac
 }
 
 /* The opening receipt: the dossier, the secret, who opened it. */
-static json_t *attestation_json(const struct dossier_identity *id, const struct dossier_actor *a, const char *secret) {
+static json_t *opening_receipt_json(const struct dossier_identity *id, const struct dossier_actor *a, const char *secret) {
         return json_pack("{s:s,s:s,s:s,s:b,s:{s:s,s:o,s:I,s:{s:s,s:s,s:s,s:s?},s:s}}", "ins", id->ins, "status", "open",
                          "secret", secret, "consent_recorded", true, "attestation", "title",
                          "Attestation d'ouverture du dossier medical partage", "patient", identity_json(id), "opened_at",
@@ -266,9 +266,51 @@ int res_dossiers_post(const struct api_request *req, struct api_reply *ret) {
                 secure_zero(&p, sizeof(p));
                 return res_engine_fail(ret, e, r);
         }
-        doc = attestation_json(&id, &c->caller.a, secret);
+        doc = opening_receipt_json(&id, &c->caller.a, secret);
         secure_zero(secret, sizeof(secret));
         secure_zero(&p, sizeof(p));
+        return api_ok(ret, 201, doc);
+}
+
+/* POST /v1/patient-dossiers: the patient opens their own dossier at the
+ * workstation (docs/rules.md §1): their Carte Vitale, the birth date they
+ * type (it must agree with the card's), their consent; no session, as
+ * they have no secret yet. The engine decides as for the patient (16 or
+ * older, own INS), traced; the receipt and the secret come back. */
+int res_patient_dossiers_post(const struct api_request *req, struct api_reply *ret) {
+        static const char *const fields[] = {"index", "nir", "own_nir", "reader", "consent", "birth_date", NULL};
+        _cleanup_(json_decrefp) json_t *body = NULL;
+        const struct api_call *c = req->call;
+        struct vitale_person p;
+        struct dossier_identity id;
+        char reader[READER_NAME_MAX], birth_date[11], sex[2], place[6], secret[DOSSIER_SECRET_SIZE];
+        uint64_t insertion;
+        int r;
+
+        if (api_body_json(req, &body, ret) < 0 || api_check_fields(body, fields, ret) < 0)
+                return 0;
+        if (!json_is_true(json_object_get(body, "consent")))
+                return res_bad_field(ret, 400, "bad_field", "consent",
+                                     "\"consent\": true is required: you were informed and agree");
+        if (!json_is_string(json_object_get(body, "birth_date")))
+                return res_bad_field(ret, 400, "bad_field", "birth_date",
+                                     "birth_date (YYYY-MM-DD) is required: type your birth date");
+        if (res_vitale_person(req, body, &p, reader, &insertion, ret) < 0)
+                return 0;
+        if (birth_date_pick(body, &p, birth_date, ret) < 0) {
+                secure_zero(&p, sizeof(p));
+                return 0;
+        }
+        identity_from_card(&p, INS_OID, birth_date, sex, place, &id);
+        struct dossier_actor self = {
+                .kind = ACCESS_ACTOR_PATIENT, .id = id.ins, .last_name = id.birth_name, .first_name = id.first_names,
+        };
+        r = dossier_create(c->engine, &self, &id, true, secret);
+        json_t *doc = r < 0 ? NULL : opening_receipt_json(&id, &self, secret);
+        secure_zero(secret, sizeof(secret));
+        secure_zero(&p, sizeof(p));
+        if (r < 0)
+                return res_engine_fail(ret, c->engine, r);
         return api_ok(ret, 201, doc);
 }
 
@@ -303,11 +345,13 @@ int res_dossier_get(const struct api_request *req, struct api_reply *ret) {
                                      info.birth_name, "first_names", info.first_names, "birth_date", info.birth_date,
                                      "sex", info.sex, "birth_place", info.birth_place);
         if (info.options_shown)
-                options = json_pack("{s:b,s:b,s:b}", "optout_emergency", info.optout_emergency, "optout_call_centre",
-                                    info.optout_call_centre, "notify", info.notify);
-        json_t *doc = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:{s:b,s:s}}", "ins", ins, "status",
+                options = json_pack("{s:b,s:b,s:b,s:b}", "optout_emergency", info.optout_emergency,
+                                    "optout_call_centre", info.optout_call_centre, "notify", info.notify,
+                                    "optout_heirs", info.optout_heirs);
+        json_t *doc = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:b,s:s}}", "ins", ins, "status",
                                 status_name(info.status), "created_at", res_time_or_null(info.created_at), "closed_at",
-                                res_time_or_null(info.closed_at), "destroyed_at", res_time_or_null(info.destroyed_at),
+                                res_time_or_null(info.closed_at), "deceased_at", res_time_or_null(info.deceased_at),
+                                "destroyed_at", res_time_or_null(info.destroyed_at),
                                 "identity", identity, "options", options, "access", "allowed", info.decision.allow,
                                 "reason", access_reason_name(info.decision.reason));
         secure_zero(&info, sizeof(info));
@@ -372,30 +416,77 @@ int res_dossier_consent(const struct api_request *req, struct api_reply *ret) {
 /* PUT /v1/dossiers/{ins}/options: the patient's choices; members left out
  * stay as they are. */
 int res_dossier_options(const struct api_request *req, struct api_reply *ret) {
-        static const char *const fields[] = {"optout_emergency", "optout_call_centre", "notify", NULL};
+        static const char *const fields[] = {"optout_emergency", "optout_call_centre", "notify", "optout_heirs", NULL};
         const struct api_call *c = req->call;
         struct dossier_engine *e = c->engine;
         const char *ins = c->ins;
         json_t *body = c->body;
-        int v[3];
+        int v[4];
         int r;
 
         if (api_check_fields(body, fields, ret) < 0)
                 return 0;
         if (json_object_size(body) == 0)
-                return api_error(ret, 400, "bad_field", "give at least one of optout_emergency, optout_call_centre, notify");
-        for (size_t i = 0; i < 3; i++) {
+                return api_error(ret, 400, "bad_field", "give at least one of optout_emergency, optout_call_centre, notify, optout_heirs");
+        for (size_t i = 0; i < 4; i++) {
                 json_t *j = json_object_get(body, fields[i]);
                 if (j && !json_is_boolean(j))
                         return res_bad_field(ret, 400, "bad_field", fields[i], "%s must be true or false", fields[i]);
                 v[i] = j ? json_is_true(j) : -1;
         }
-        r = dossier_set_options(e, &c->caller.a, ins, v[0], v[1], v[2]);
+        r = dossier_set_options(e, &c->caller.a, ins, v[0], v[1], v[2], v[3]);
         if (r < 0)
                 return res_engine_fail(ret, e, r);
         json_t *o = json_object();
-        for (size_t i = 0; i < 3; i++)
+        for (size_t i = 0; i < 4; i++)
                 if (v[i] >= 0)
                         json_object_set_new(o, fields[i], json_boolean(v[i]));
         return api_ok(ret, 200, json_pack("{s:s,s:o}", "ins", ins, "changed", o));
+}
+
+/* POST /v1/dossiers/{ins}/deceased: a doctor records the death; the
+ * dossier closes and its 10-year retention runs (docs/rules.md §3). */
+int res_dossier_deceased(const struct api_request *req, struct api_reply *ret) {
+        const struct api_call *c = req->call;
+        struct dossier_engine *e = c->engine;
+        struct dossier_info info;
+        int r;
+
+        r = dossier_mark_deceased(e, &c->caller.a, c->ins);
+        if (r < 0)
+                return res_engine_fail(ret, e, r);
+        r = dossier_info(e, &c->caller.a, c->ins, &info);
+        if (r < 0)
+                return res_engine_fail(ret, e, r);
+        return api_ok(ret, 200, json_pack("{s:s,s:s,s:o,s:o}", "ins", c->ins, "status", status_name(info.status),
+                                          "closed_at", res_time_or_null(info.closed_at), "deceased_at",
+                                          res_time_or_null(info.deceased_at)));
+}
+
+/* POST /v1/dossiers/{ins}/heir-requests {"purpose": ...}: the three
+ * purposes the law gives heirs (CSP L1110-4): the cause of death, the
+ * deceased's memory, the heir's rights. Allowed, the calling doctor may
+ * list and read the closed dossier. */
+int res_dossier_heir_request(const struct api_request *req, struct api_reply *ret) {
+        static const char *const fields[] = {"purpose", NULL};
+        static const char *const purposes[] = {"cause_of_death", "defend_memory", "assert_rights"};
+        const struct api_call *c = req->call;
+        struct dossier_engine *e = c->engine;
+        const char *purpose = json_string_value(json_object_get(c->body, "purpose"));
+        struct dossier_actor a = c->caller.a;
+        int r;
+
+        if (api_check_fields(c->body, fields, ret) < 0)
+                return 0;
+        a.reason = NULL;
+        for (size_t i = 0; purpose && i < ELEMENTSOF(purposes); i++)
+                if (strcmp(purpose, purposes[i]) == 0)
+                        a.reason = purposes[i];
+        if (!a.reason)
+                return res_bad_field(ret, 400, "bad_field", "purpose",
+                                     "purpose must be cause_of_death, defend_memory or assert_rights");
+        r = dossier_heir_request(e, &a, c->ins);
+        if (r < 0)
+                return res_engine_fail(ret, e, r);
+        return api_ok(ret, 201, json_pack("{s:s,s:s,s:s}", "ins", c->ins, "national_id", a.id, "purpose", a.reason));
 }

@@ -35,3 +35,6 @@ API_HANDLER(res_dossier_reactivate);
 API_HANDLER(res_dossier_delete);
 API_HANDLER(res_dossier_consent);
 API_HANDLER(res_dossier_options);
+API_HANDLER(res_dossier_deceased);
+API_HANDLER(res_patient_dossiers_post);
+API_HANDLER(res_dossier_heir_request);

@@ -27,6 +27,8 @@ unsigned res_denial_status(enum access_reason reason, const char **ret_code) {
                 {ACCESS_DENY_DOC_NOT_CURRENT, 409, "document_not_current"},
                 {ACCESS_DENY_BAD_SECRET, 401, "bad_secret"},
                 {ACCESS_DENY_UNDER_16, 403, "under_16"},
+                {ACCESS_DENY_DECEASED, 409, "patient_deceased"},
+                {ACCESS_DENY_NOT_DECEASED, 409, "not_deceased"},
         };
         for (size_t i = 0; i < ELEMENTSOF(map); i++)
                 if (map[i].reason == reason) {

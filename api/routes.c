@@ -36,6 +36,9 @@ static const struct api_route routes[] = {
         {"PUT", "/v1/sessions/current/mode", res_sessions_mode_put, "The access mode of the caller's session",
          API_NEED_PROFESSIONAL | API_NEED_SESSIONS | API_NEED_BODY},
         {"DELETE", "/v1/sessions/{id}", res_sessions_delete, "Ends a session (logout)", API_NEED_SESSIONS},
+        {"POST", "/v1/patient-dossiers", res_patient_dossiers_post,
+         "The patient opens their own dossier (Vitale card, birth date, consent)",
+         API_NEED_SESSIONS | API_NEED_ENGINE | API_NEED_BODY},
         {"POST", "/v1/patient-sessions", res_patient_sessions_post, "Opens a patient session (Vitale card + secret)",
          API_NEED_SESSIONS | API_NEED_ENGINE | API_NEED_BODY},
 
@@ -51,6 +54,10 @@ static const struct api_route routes[] = {
          DOSSIER | API_NEED_BODY},
         {"PUT", "/v1/dossiers/{ins}/options", res_dossier_options, "The patient's opt-outs and notification choice",
          DOSSIER | API_NEED_BODY},
+        {"POST", "/v1/dossiers/{ins}/deceased", res_dossier_deceased, "A doctor records the patient's death",
+         DOSSIER},
+        {"POST", "/v1/dossiers/{ins}/heir-requests", res_dossier_heir_request,
+         "A doctor records an heir's request, with its purpose", DOSSIER | API_NEED_BODY},
 
         /* a deposit's body is JSON or the raw content; the actions take an optional one */
         {"GET", "/v1/dossiers/{ins}/documents", res_documents_list, "Searches the documents", DOSSIER},

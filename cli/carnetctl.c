@@ -58,12 +58,13 @@ static const struct command {
         {"dossier", cmd_dossier, "open, show, close, reactivate, destroy a dossier; the access mode",
          "dossier SUBCOMMAND [ARGS]",
          "  create --consent|--no-consent [--index N | --nir NIR] [--reader NAME] [--test-ins]\n"
-         "         [--birth-date YYYY-MM-DD]\n"
+         "         [--birth-date YYYY-MM-DD] [--own-nir NIR]\n"
          "        open the dossier of a person on the inserted Carte Vitale (--index from\n"
          "        'carnetctl vitale', default 0: the holder); --consent records that the\n"
          "        patient, informed, agreed.  Prints the patient's secret, shown once.\n"
          "        --test-ins: a test NIR (OID ...4.10).\n"
          "        --birth-date: when the card's birth date is not a calendar date.\n"
+         "        --own-nir: the person's own NIR, when the card carries none of theirs.\n"
          "  show INS                 status, dates, the patient's identity when you may\n"
          "                           see it, their options (patient only), your access\n"
          "  close INS                the patient closes it\n"
@@ -72,9 +73,10 @@ static const struct command {
          "  consent INS              record that the patient agreed to your access\n"
          "  options INS [--optout-emergency yes|no] [--optout-call-centre yes|no]\n"
          "          [--notify yes|no]  the patient's choices\n"
-         "  mode normal|emergency|call-centre [--reason TEXT]\n"
+         "  mode normal|emergency|call-centre [--reason TEXT] [--practice WORD]\n"
          "        the access mode of your session for every later call (emergency\n"
-         "        needs --reason; it is recorded in the patient's trail)\n"},
+         "        needs --reason; it is recorded in the patient's trail); --practice:\n"
+         "        care (default), occupational, fire_service, insurer, ...\n"},
         {"doc", cmd_doc, "list, read, deposit, replace, archive, mask the documents of a dossier",
          "doc SUBCOMMAND [ARGS]",
          "  list INS [--section S] [--class C] [--type T] [--status S|--all] [--from D] [--to D]\n"
@@ -123,7 +125,7 @@ static const struct command {
          "emergency access to a patient whose médecin traitant you are).  With INS,\n"
          "the patient's notifications (in a patient session: carnetctl --patient).\n"},
         {"patient", cmd_patient, "the patient's own session: Carte Vitale and secret",
-         "patient login [--secret-stdin] [--index N | --nir NIR] [--reader NAME] [--print-token]\n"
+         "patient login [--secret-stdin] [--index N | --nir NIR] [--own-nir NIR] [--reader NAME] [--print-token]\n"
          "       carnetctl patient logout | patient session",
          "The patient's self-service session: their Carte Vitale in a reader and the\n"
          "secret from the dossier's opening receipt (asked without echo on a terminal,\n"

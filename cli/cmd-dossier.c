@@ -35,7 +35,7 @@ static int dossier_create(const struct ctl *ctl, int argc, char **argv) {
                 {"index", required_argument, NULL, 'i'},   {"nir", required_argument, NULL, 'n'},
                 {"reader", required_argument, NULL, 'r'},  {"consent", no_argument, NULL, 'c'},
                 {"no-consent", no_argument, NULL, 'C'},    {"test-ins", no_argument, NULL, 't'},
-                {"birth-date", required_argument, NULL, 'b'},
+                {"birth-date", required_argument, NULL, 'b'}, {"own-nir", required_argument, NULL, 'o'},
                 {},
         };
         struct ctl_person p = CTL_PERSON_INIT;
@@ -43,7 +43,7 @@ static int dossier_create(const struct ctl *ctl, int argc, char **argv) {
         int consent = -1, test = 0, c, r;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "i:n:r:cCtb:", opts, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "i:n:r:cCtb:o:", opts, NULL)) >= 0) {
                 switch (c) {
                 case 'b': birth_date = optarg; break;
                 case 'c': consent = 1; break;
@@ -77,6 +77,8 @@ static int dossier_create(const struct ctl *ctl, int argc, char **argv) {
                 json_object_set_new(body, "reader", json_string(p.reader));
         if (birth_date)
                 json_object_set_new(body, "birth_date", json_string(birth_date));
+        if (p.own_nir)
+                json_object_set_new(body, "own_nir", json_string(p.own_nir));
         if (test)
                 json_object_set_new(body, "ins_oid", json_string(INS_OID_TEST));
         return ctl_run(ctl, "POST", "/v1/dossiers", body, print_created, NULL);
@@ -220,17 +222,33 @@ static int dossier_options(const struct ctl *ctl, int argc, char **argv) {
 
 static void print_mode(const json_t *j, void *userdata) {
         const char *reason = show_str(j, "reason", NULL);
-        printf("session %s: mode %s%s%s%s\n", show_str(j, "id", "?"), show_str(j, "mode", "?"),
-               reason ? " (reason: " : "", reason ? reason : "", reason ? ")" : "");
+        printf("session %s: mode %s%s%s%s, practice %s\n", show_str(j, "id", "?"), show_str(j, "mode", "?"),
+               reason ? " (reason: " : "", reason ? reason : "", reason ? ")" : "", show_str(j, "practice", "care"));
 }
 
+/* dossier mode MODE [--reason TEXT] [--practice WORD]: the session's
+ * access mode and the capacity it acts in (docs/rules.md §2, §6); carnetd
+ * checks the words. */
 static int dossier_mode(const struct ctl *ctl, int argc, char **argv) {
-        static const struct option reason_opt = {"reason", required_argument, NULL, 'r'};
-        const char *reason = NULL;
-        int r;
+        static const struct option opts[] = {
+                {"reason", required_argument, NULL, 'r'},
+                {"practice", required_argument, NULL, 'p'},
+                {},
+        };
+        const char *reason = NULL, *practice = NULL;
+        int c;
 
-        if ((r = ctl_sub_option("dossier", argc, argv, &reason_opt, 1, &reason)))
-                return r;
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "r:p:", opts, NULL)) >= 0) {
+                if (c == 'r')
+                        reason = optarg;
+                else if (c == 'p')
+                        practice = optarg;
+                else
+                        SUB_USAGE("mode");
+        }
+        if (ctl_operands("dossier mode", argc - optind, 1, 1))
+                return CTL_EXIT_USAGE;
         const char *m = argv[optind];
         if (strcmp(m, "call-centre") == 0)
                 m = "call_centre";
@@ -245,6 +263,8 @@ static int dossier_mode(const struct ctl *ctl, int argc, char **argv) {
         json_t *body = json_pack("{s:s}", "mode", m);
         if (body && reason)
                 json_object_set_new(body, "reason", json_string(reason));
+        if (body && practice)
+                json_object_set_new(body, "practice", json_string(practice));
         return ctl_run(ctl, "PUT", "/v1/sessions/current/mode", body, print_mode, NULL);
 }
 

@@ -230,6 +230,7 @@ static int patient_login_cmd(const struct ctl *ctl, int argc, char **argv) {
                 {"index", required_argument, NULL, 'i'},
                 {"nir", required_argument, NULL, 'n'},
                 {"reader", required_argument, NULL, 'r'},
+                {"own-nir", required_argument, NULL, 'o'},
                 {"print-token", no_argument, NULL, 't'},
                 {},
         };
@@ -238,7 +239,7 @@ static int patient_login_cmd(const struct ctl *ctl, int argc, char **argv) {
         int c, r;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "+si:n:r:t", opts, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+si:n:r:o:t", opts, NULL)) >= 0) {
                 switch (c) {
                 case 's': from_stdin = true; break;
                 case 't': print_token = true; break;
@@ -261,7 +262,8 @@ static int patient_login_cmd(const struct ctl *ctl, int argc, char **argv) {
         json_t *extra = json_object();
         if (!extra)
                 return CTL_EXIT_REFUSED;
-        if ((p.reader && !set_text(extra, "reader", p.reader)) || (p.nir && !set_text(extra, "nir", p.nir))) {
+        if ((p.reader && !set_text(extra, "reader", p.reader)) || (p.nir && !set_text(extra, "nir", p.nir)) ||
+            (p.own_nir && !set_text(extra, "own_nir", p.own_nir))) {
                 json_decref(extra);
                 return CTL_EXIT_USAGE;
         }

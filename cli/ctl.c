@@ -312,6 +312,7 @@ int ctl_person_option(int c, const char *arg, struct ctl_person *p) {
         switch (c) {
         case 'i': return ctl_person_index(arg, &p->index) ? CTL_EXIT_USAGE : 1;
         case 'n': p->nir = arg; return 1;
+        case 'o': p->own_nir = arg; return 1;
         case 'r': p->reader = arg; return 1;
         default: return 0;
         }

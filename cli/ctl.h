@@ -128,10 +128,11 @@ int ctl_person_one(const char *nir, long index);
  * commands that act for one: --index N, --nir NIR, --reader NAME. */
 struct ctl_person {
         const char *nir, *reader;
+        const char *own_nir; /* --own-nir: the person's own NIR, when the card has none of theirs */
         long index; /* -1: not given */
 };
 #define CTL_PERSON_INIT {.index = -1}
-/* Takes getopt's option c into p: 1 when it was 'i', 'n' or 'r', 0 when
+/* Takes getopt's option c into p: 1 when it was 'i', 'n', 'o' or 'r', 0 when
  * it is another option, CTL_EXIT_USAGE (said) for a bad --index. */
 int ctl_person_option(int c, const char *arg, struct ctl_person *p);
 

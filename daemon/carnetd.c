@@ -130,6 +130,7 @@ static int services_start(const struct config *cfg, struct services *s) {
                 .map = &cfg->identity_map,
                 .idle_timeout_s = cfg->session_idle_timeout_s,
                 .workstation = cfg->workstation,
+                .establishment = cfg->establishment,
                 .reporter = REPORTER_LOG,
         };
         r = sessions_new(&sc, s->monitor, s->events, &s->sessions);

@@ -183,6 +183,8 @@ static const struct key keys[] = {
          .why = "session_idle_timeout must be seconds, 10 to 86400"},
         {"workstation", KEY_STRING, FIELD(workstation), .min = 1,
          .why = "workstation must be a name of 1 to 127 bytes"},
+        {"establishment", KEY_STRING, FIELD(establishment), .min = 1,
+         .why = "establishment must be a name of 1 to 127 bytes"},
         {"identity.", KEY_IDENTITY, FIELD(identity_map),
          .why = "not a known identity field, or not a rule such as subject:CN, "
                 "extension:OID, usage:digitalSignature, id:01, label:TEXT"},

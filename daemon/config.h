@@ -51,6 +51,7 @@ struct config {
         int crl_stale;                  /* a CRL past its nextUpdate: 0 refuse, 1 accept */
         unsigned session_idle_timeout_s;
         char workstation[128];          /* in session records; default: host name */
+        char establishment[128];        /* sessions whose card names none; default: none */
         struct p11_map identity_map;    /* "identity.FIELD = RULE" lines */
 
         /* dossiers */

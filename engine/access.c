@@ -19,6 +19,7 @@ static const char *const reason_names[_ACCESS_REASON_MAX] = {
         [ACCESS_ALLOW_CREATE] = "allow-create",
         [ACCESS_ALLOW_RECORD_CONSENT] = "allow-record-consent",
         [ACCESS_ALLOW_SYSTEM] = "allow-system",
+        [ACCESS_ALLOW_HEIR] = "allow-heir-request",
         [ACCESS_DENY_INVALID] = "deny-invalid-request",
         [ACCESS_DENY_FORBIDDEN_ROLE] = "deny-forbidden-role",
         [ACCESS_DENY_NO_DOSSIER] = "deny-no-dossier",
@@ -48,6 +49,11 @@ static const char *const reason_names[_ACCESS_REASON_MAX] = {
         [ACCESS_DENY_DOC_NOT_CURRENT] = "deny-document-not-current",
         [ACCESS_DENY_BAD_SECRET] = "deny-bad-secret",
         [ACCESS_DENY_UNDER_16] = "deny-under-16",
+        [ACCESS_DENY_DECEASED] = "deny-deceased",
+        [ACCESS_DENY_NOT_DECEASED] = "deny-not-deceased",
+        [ACCESS_DENY_HEIRS_OPPOSED] = "deny-heirs-opposed",
+        [ACCESS_DENY_HEIR_NO_PURPOSE] = "deny-heir-no-purpose",
+        [ACCESS_DENY_NOT_DOCTOR] = "deny-not-doctor",
 };
 
 static const char *const mode_names[_ACCESS_MODE_MAX] = {
@@ -74,6 +80,8 @@ static const char *const action_names[_ACCESS_ACTION_MAX] = {
         [ACCESS_ACTION_READ_TRAIL] = "read-trail",
         [ACCESS_ACTION_READ_NOTIFICATIONS] = "read-notifications",
         [ACCESS_ACTION_PURGE] = "purge",
+        [ACCESS_ACTION_MARK_DECEASED] = "mark-deceased",
+        [ACCESS_ACTION_HEIR_REQUEST] = "heir-request",
 };
 
 static const char *const actor_names[_ACCESS_ACTOR_MAX] = {
@@ -236,6 +244,9 @@ static int decide_patient(const struct access_request *req, struct access_decisi
 
         if (!streq_ptr(req->actor_id, req->dossier_ins))
                 return deny(ret, ACCESS_DENY_NOT_OWN_DOSSIER);
+        /* after death nobody acts as the patient (docs/rules.md §3) */
+        if (req->deceased)
+                return deny(ret, ACCESS_DENY_DECEASED);
         /* self-access starts at 16 (docs/rules.md §3) */
         if (req->patient_under_16)
                 return deny(ret, ACCESS_DENY_UNDER_16);
@@ -243,7 +254,8 @@ static int decide_patient(const struct access_request *req, struct access_decisi
                 return deny(ret, ACCESS_DENY_MODE_ACTION);
         if (a == ACCESS_ACTION_PURGE)
                 return deny(ret, ACCESS_DENY_SYSTEM_ONLY);
-        if (a == ACCESS_ACTION_RECORD_CONSENT || a == ACCESS_ACTION_RELEASE_HOLD)
+        if (a == ACCESS_ACTION_RECORD_CONSENT || a == ACCESS_ACTION_RELEASE_HOLD || a == ACCESS_ACTION_MARK_DECEASED ||
+            a == ACCESS_ACTION_HEIR_REQUEST)
                 return deny(ret, ACCESS_DENY_PROFESSIONAL_ONLY);
 
         switch (req->dossier_status) {
@@ -303,10 +315,28 @@ static int decide_patient(const struct access_request *req, struct access_decisi
  * nothing and the decision goes on. */
 #define GO_ON _ACCESS_REASON_MAX
 
+/* What a professional may do on a closed dossier: record the death of a
+ * living patient; once dead, record an heir's request, and, having done
+ * so, list and read it (docs/rules.md §3 "After death"). GO_ON or a
+ * denial reason. */
+static enum access_reason professional_closed(const struct access_request *req) {
+        enum access_action a = req->action;
+
+        if (a == ACCESS_ACTION_MARK_DECEASED)
+                return req->deceased ? ACCESS_DENY_DECEASED : GO_ON;
+        if (a == ACCESS_ACTION_HEIR_REQUEST)
+                return req->deceased ? GO_ON : ACCESS_DENY_NOT_DECEASED;
+        if (req->deceased && req->heir_access && req->mode == ACCESS_MODE_NORMAL &&
+            (a == ACCESS_ACTION_LIST || a == ACCESS_ACTION_READ))
+                return GO_ON;
+        return ACCESS_DENY_CLOSED;
+}
+
 /* A professional's first stages: block, dossier state, who may do the
  * action, card, mode, restricted practice. A denial reason, or GO_ON. */
 static enum access_reason professional_gate(const struct access_request *req) {
         enum access_action a = req->action;
+        enum access_reason r;
 
         /* blocks win over everything (L1111-15 / seed 000) */
         if (req->blocked)
@@ -322,14 +352,23 @@ static enum access_reason professional_gate(const struct access_request *req) {
                         return ACCESS_DENY_DESTROYED;
                 break;
         case ACCESS_DOSSIER_CLOSED:
-                return ACCESS_DENY_CLOSED;
+                if ((r = professional_closed(req)) != GO_ON)
+                        return r;
+                break;
         case ACCESS_DOSSIER_OPEN:
                 if (a == ACCESS_ACTION_CREATE)
                         return ACCESS_DENY_DOSSIER_EXISTS;
+                if (a == ACCESS_ACTION_HEIR_REQUEST)
+                        return ACCESS_DENY_NOT_DECEASED;
                 break;
         default:
                 return ACCESS_DENY_INVALID;
         }
+        /* a death is certified by a doctor, who also hands heirs what the
+         * law lets them know (docs/rules.md §3 "After death") */
+        if ((a == ACCESS_ACTION_MARK_DECEASED || a == ACCESS_ACTION_HEIR_REQUEST) &&
+            (!access_card_reads(req->card) || !streq_ptr(req->profession, ACCESS_PROFESSION_DOCTOR)))
+                return ACCESS_DENY_NOT_DOCTOR;
 
         if (action_patient_only(a))
                 return ACCESS_DENY_PATIENT_ONLY;
@@ -384,6 +423,22 @@ static enum access_reason professional_basis(const struct access_request *req, e
                 *flags |= ACCESS_FLAG_CALL_CENTRE;
                 return GO_ON;
         default:
+                /* an heir's request: not opposed, its purpose stated; then
+                 * the closed dossier's list and reads rest on it */
+                if (req->action == ACCESS_ACTION_HEIR_REQUEST) {
+                        if (req->optout_heirs)
+                                return ACCESS_DENY_HEIRS_OPPOSED;
+                        if (blank(req->reason))
+                                return ACCESS_DENY_HEIR_NO_PURPOSE;
+                        *ret_base = ACCESS_ALLOW_HEIR;
+                        return GO_ON;
+                }
+                if (req->dossier_status == ACCESS_DOSSIER_CLOSED && req->deceased) {
+                        if (req->optout_heirs)
+                                return ACCESS_DENY_HEIRS_OPPOSED;
+                        *ret_base = ACCESS_ALLOW_HEIR;
+                        return GO_ON;
+                }
                 if (req->relation == ACCESS_REL_TRAITANT)
                         *ret_base = ACCESS_ALLOW_TRAITANT;
                 else if (req->relation == ACCESS_REL_CARE_TEAM)
@@ -398,6 +453,17 @@ static enum access_reason professional_basis(const struct access_request *req, e
         }
 }
 
+/* Whether a professional still sees a masked document: its author, a
+ * professional of the establishment it was deposited for, the médecin
+ * traitant, or one the patient gave the traitant's right (docs/rules.md
+ * §3 "Masking"). An empty establishment matches nothing. */
+static bool masked_visible(const struct access_request *req, const struct access_doc *doc) {
+        if (streq_ptr(doc->author_id, req->actor_id) || req->relation == ACCESS_REL_TRAITANT || req->sees_masked)
+                return true;
+        return req->establishment && req->establishment[0] && doc->author_establishment &&
+               strcmp(req->establishment, doc->author_establishment) == 0;
+}
+
 /* The document-level rules for a professional: matrix, masking,
  * authorship. A denial reason, or GO_ON with *flags completed. */
 static enum access_reason professional_document(const struct access_request *req, unsigned *flags) {
@@ -409,8 +475,7 @@ static enum access_reason professional_document(const struct access_request *req
         case ACCESS_ACTION_READ:
                 if (!rights_allows(req->rights, req->profession, doc->type_code))
                         return ACCESS_DENY_RIGHTS_MATRIX;
-                if (doc->masked && !streq_ptr(doc->author_id, req->actor_id) && req->relation != ACCESS_REL_TRAITANT &&
-                    !req->sees_masked)
+                if (doc->masked && !masked_visible(req, doc))
                         return ACCESS_DENY_MASKED;
                 if (doc->hidden_from_patient)
                         *flags |= ACCESS_FLAG_WARN_HIDDEN_FROM_PATIENT;

@@ -81,6 +81,8 @@ enum access_action {
         ACCESS_ACTION_READ_TRAIL,
         ACCESS_ACTION_READ_NOTIFICATIONS,
         ACCESS_ACTION_PURGE,            /* retention job */
+        ACCESS_ACTION_MARK_DECEASED,    /* a doctor records the patient's death: the dossier closes */
+        ACCESS_ACTION_HEIR_REQUEST,     /* a doctor records an heir's request, with its purpose */
         _ACCESS_ACTION_MAX,
 };
 
@@ -103,6 +105,7 @@ enum access_reason {
         ACCESS_ALLOW_CREATE,
         ACCESS_ALLOW_RECORD_CONSENT,
         ACCESS_ALLOW_SYSTEM,
+        ACCESS_ALLOW_HEIR,               /* an heir's request, after death (docs/rules.md §3) */
         _ACCESS_ALLOW_MAX,
         ACCESS_DENY_INVALID = _ACCESS_ALLOW_MAX,
         ACCESS_DENY_FORBIDDEN_ROLE,
@@ -133,6 +136,11 @@ enum access_reason {
         ACCESS_DENY_DOC_NOT_CURRENT,
         ACCESS_DENY_BAD_SECRET,          /* dossier_verify_secret(): wrong patient secret */
         ACCESS_DENY_UNDER_16,            /* the patient is under 16: no self-access (docs/rules.md §3) */
+        ACCESS_DENY_DECEASED,            /* the patient died: nobody acts as them, no second death */
+        ACCESS_DENY_NOT_DECEASED,        /* an heir's request before any recorded death */
+        ACCESS_DENY_HEIRS_OPPOSED,       /* the patient opposed their heirs' access while alive */
+        ACCESS_DENY_HEIR_NO_PURPOSE,     /* an heir's request must state its purpose */
+        ACCESS_DENY_NOT_DOCTOR,          /* death and heirs' requests are a doctor's (CPS/CPF, profession 10) */
         _ACCESS_REASON_MAX,
 };
 
@@ -165,6 +173,7 @@ struct access_doc {
         const char *type_code;       /* LOINC or local code */
         const char *class_code;      /* TRE_A03 */
         const char *author_id;       /* idNat of the depositing professional, or patient INS */
+        const char *author_establishment; /* the depositing session's establishment; NULL or "": none */
         enum access_doc_status status;
         bool masked;                 /* masked to professionals by the patient */
         bool hidden_from_patient;    /* effective state (the 1-month rule already applied) */
@@ -174,6 +183,7 @@ struct access_request {
         /* actor */
         enum access_actor_kind actor_kind;
         const char *actor_id;        /* idNat_PS, or the patient's INS */
+        const char *establishment;   /* the professional's session's; NULL or "": none */
         const char *profession;      /* TRE_G15 code, professionals only */
         enum access_card card;
         enum access_practice practice;
@@ -193,6 +203,9 @@ struct access_request {
         bool sees_masked;            /* patient granted the traitant's right to see masked */
         bool consent;                /* create: the patient's consent was recorded */
         bool patient_under_16;       /* the dossier's person is under 16 (access_age_16_reached) */
+        bool deceased;               /* a doctor recorded the patient's death (the dossier is closed) */
+        bool optout_heirs;           /* the patient opposed their heirs' access, while alive */
+        bool heir_access;            /* this professional recorded an heir's request, allowed */
 
         /* what */
         enum access_action action;

@@ -16,8 +16,9 @@
 static const char sql_insert_doc[] =
         "INSERT INTO documents (uid, dossier_id, type_code, class_code, format_code, mime, title, author_id, "
         "author_institution, author_role, author_specialty, created_at, deposited_at, size, sha256, status, "
-        "version, replaces, masked, hidden_from_patient, hidden_since, medicines) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 1, ?16, ?17, ?18, ?19, ?20, ?21)";
+        "version, replaces, masked, hidden_from_patient, hidden_since, medicines, author_establishment) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 1, ?16, ?17, ?18, ?19, ?20, ?21, "
+        "?22)";
 static const char sql_insert_content[] = "INSERT INTO contents (doc_id, content) VALUES (?1, ?2)";
 static const char sql_deprecate[] =
         "UPDATE documents SET status = 2, replaced_by = ?2 WHERE id = ?1";
@@ -26,13 +27,13 @@ static const char sql_mask[] = "UPDATE documents SET masked = ?2, version = vers
 const char de_sql_release[] =
         "UPDATE documents SET hidden_from_patient = 0, version = version + 1 WHERE id = ?1";
 static const char sql_same_exam[] =
-        "SELECT uid, type_code, class_code, author_id, status, masked, hidden_from_patient, hidden_since, created_at "
-        "FROM documents WHERE dossier_id = ?1 AND type_code = ?2 AND status = 1 AND created_at >= ?3 "
-        "AND created_at <= ?4 AND id != ?5 ORDER BY created_at DESC LIMIT 8";
+        "SELECT uid, type_code, class_code, author_id, status, masked, hidden_from_patient, hidden_since, created_at, "
+        "author_establishment FROM documents WHERE dossier_id = ?1 AND type_code = ?2 AND status = 1 "
+        "AND created_at >= ?3 AND created_at <= ?4 AND id != ?5 ORDER BY created_at DESC LIMIT 8";
 static const char sql_treatments[] =
-        "SELECT uid, type_code, class_code, author_id, status, masked, hidden_from_patient, hidden_since, medicines "
-        "FROM documents WHERE dossier_id = ?1 AND status = 1 AND medicines != '' AND created_at >= ?2 "
-        "AND id != ?3 ORDER BY created_at DESC LIMIT 64";
+        "SELECT uid, type_code, class_code, author_id, status, masked, hidden_from_patient, hidden_since, medicines, "
+        "author_establishment FROM documents WHERE dossier_id = ?1 AND status = 1 AND medicines != '' "
+        "AND created_at >= ?2 AND id != ?3 ORDER BY created_at DESC LIMIT 64";
 
 static int new_uid(char ret[DOSSIER_UID_SIZE]) {
         uint8_t b[(DOSSIER_UID_SIZE - 1) / 2];
@@ -111,8 +112,8 @@ static void warn(struct dossier_warnings *w, enum dossier_warning_kind kind, con
 }
 
 /* True when the actor could read the candidate document described by the
- * columns 0..7 of st (uid, type, class, author, status, masked, hidden,
- * hidden_since): an alert must not reveal a document its reader may not
+ * columns 0..7 and 9 of st (uid, type, class, author, status, masked,
+ * hidden, hidden_since; author_establishment): an alert must not reveal a document its reader may not
  * see. */
 static bool may_see_row(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
                         const struct dstate *ds, sqlite3_stmt *st, int64_t now) {
@@ -245,7 +246,8 @@ static int insert_doc(struct dossier_engine *e, const struct dossier_actor *acto
             (r = store_bind_int(st, 16, version)) < 0 || (r = replaces ? store_bind_int(st, 17, replaces) : 0) < 0 ||
             (r = store_bind_int(st, 18, masked)) < 0 || (r = store_bind_int(st, 19, m->hidden_from_patient)) < 0 ||
             (r = m->hidden_from_patient ? store_bind_int(st, 20, now) : 0) < 0 ||
-            (r = store_bind_text(st, 21, de_nz(m->medicines))) < 0)
+            (r = store_bind_text(st, 21, de_nz(m->medicines))) < 0 ||
+            (r = store_bind_text(st, 22, de_nz(actor->establishment))) < 0)
                 return r;
         r = store_exec_step(e->store, st);
         if (r < 0)
@@ -292,6 +294,7 @@ static int put_doc(struct dossier_engine *e, const struct dossier_actor *actor, 
 
         newdoc = (struct access_doc) {
                 .type_code = m->type_code, .class_code = m->class_code, .author_id = actor->id,
+                .author_establishment = actor->establishment,
                 .hidden_from_patient = m->hidden_from_patient,
         };
         if (old_uid) {

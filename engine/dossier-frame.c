@@ -10,10 +10,10 @@
 #include "lib/macro.h"
 
 static const char sql_dossier[] =
-        "SELECT id, status, optout_emergency, optout_call_centre, notify, closed_at, birth_date FROM dossiers "
-        "WHERE ins = ?1";
+        "SELECT id, status, optout_emergency, optout_call_centre, notify, closed_at, birth_date, deceased_at, "
+        "optout_heirs FROM dossiers WHERE ins = ?1";
 static const char sql_relation[] =
-        "SELECT relation, blocked, sees_masked, first_access_at, express_consent FROM dossier_access "
+        "SELECT relation, blocked, sees_masked, first_access_at, express_consent, heir_access FROM dossier_access "
         "WHERE dossier_id = ?1 AND id_nat = ?2";
 static const char sql_professional[] =
         "INSERT INTO professionals (id_nat, last_name, first_name, profession, specialty, first_seen, last_seen) "
@@ -21,8 +21,8 @@ static const char sql_professional[] =
         "first_name = excluded.first_name, profession = excluded.profession, specialty = excluded.specialty, "
         "last_seen = excluded.last_seen";
 static const char sql_doc_by_uid[] =
-        "SELECT id, type_code, class_code, author_id, status, masked, hidden_from_patient, hidden_since, version "
-        "FROM documents WHERE dossier_id = ?1 AND uid = ?2";
+        "SELECT id, type_code, class_code, author_id, status, masked, hidden_from_patient, hidden_since, version, "
+        "author_establishment FROM documents WHERE dossier_id = ?1 AND uid = ?2";
 static const char sql_notify[] =
         "INSERT INTO notifications (dossier_id, recipient, at, kind, message, document, actor, session, audit_seq) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
@@ -56,6 +56,8 @@ int de_load_state(struct dossier_engine *e, const struct dossier_actor *actor, c
         ds->optout_call_centre = sqlite3_column_int(st, 3);
         ds->notify = sqlite3_column_int(st, 4);
         ds->closed_at = sqlite3_column_int64(st, 5);
+        ds->deceased_at = sqlite3_column_int64(st, 7);
+        ds->optout_heirs = sqlite3_column_int(st, 8);
         /* a destroyed tombstone has no birth date left: nobody acts on it as its patient anyway */
         ds->under_16 = ds->status != ACCESS_DOSSIER_DESTROYED &&
                        !access_age_16_reached((const char *) sqlite3_column_text(st, 6), now);
@@ -77,6 +79,7 @@ int de_load_state(struct dossier_engine *e, const struct dossier_actor *actor, c
         ds->sees_masked = sqlite3_column_int(rel, 2);
         ds->seen = sqlite3_column_type(rel, 3) != SQLITE_NULL;
         ds->express_consent = sqlite3_column_int(rel, 4);
+        ds->heir_access = sqlite3_column_int(rel, 5);
         return 0;
 }
 
@@ -110,6 +113,7 @@ struct access_doc de_row_access_doc(sqlite3_stmt *st, int64_t now) {
                 .status = (enum access_doc_status) (sqlite3_column_int(st, 4) - 1),
                 .masked = sqlite3_column_int(st, 5),
                 .hidden_from_patient = de_held_back(st, 6, now),
+                .author_establishment = (const char *) sqlite3_column_text(st, 9),
         };
 }
 
@@ -134,6 +138,8 @@ int de_load_doc(struct dossier_engine *e, int64_t dossier_id, const char *uid, i
         d->masked = d->ad.masked;
         /* copies that outlive the statement */
         de_copy_columns(st, 1, DE_COL(d->type_code), DE_COL(d->class_code), DE_COL(d->author_id));
+        de_copy_column(d->author_establishment, sizeof(d->author_establishment), st, 9);
+        d->ad.author_establishment = d->author_establishment;
         d->ad.type_code = d->type_code;
         d->ad.class_code = d->class_code;
         d->ad.author_id = d->author_id;
@@ -146,6 +152,7 @@ void de_fill_request(struct dossier_engine *e, const struct dossier_actor *actor
         *req = (struct access_request) {
                 .actor_kind = actor->kind,
                 .actor_id = actor->id,
+                .establishment = actor->establishment,
                 .profession = actor->profession,
                 .card = actor->card,
                 .practice = actor->practice,
@@ -161,6 +168,9 @@ void de_fill_request(struct dossier_engine *e, const struct dossier_actor *actor
                 .sees_masked = ds->sees_masked,
                 .consent = consent,
                 .patient_under_16 = ds->under_16,
+                .deceased = ds->deceased_at != 0,
+                .optout_heirs = ds->optout_heirs,
+                .heir_access = ds->heir_access,
                 .action = action,
                 .doc = doc,
                 .rights = e->rights,

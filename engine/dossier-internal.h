@@ -59,6 +59,9 @@ struct dstate {
         bool seen;                        /* actor accessed before */
         bool express_consent;             /* the patient's express consent, recorded for this actor */
         bool under_16;                    /* the person is under 16 as of the operation's time */
+        int64_t deceased_at;              /* 0: no death recorded */
+        bool optout_heirs;                /* the patient opposed their heirs' access */
+        bool heir_access;                 /* the actor recorded an heir's request */
 };
 
 /* A document row as the decision needs it. */
@@ -69,6 +72,7 @@ struct drow {
         char type_code[DOSSIER_CODE_MAX];
         char class_code[DOSSIER_CODE_MAX];
         char author_id[DOSSIER_CODE_MAX];
+        char author_establishment[DOSSIER_TEXT_MAX];
         struct access_doc ad;
 };
 

@@ -37,7 +37,8 @@ static const char sql_tombstone[] =
         "secret_hash = NULL, secret_n = NULL, secret_r = NULL, secret_p = NULL WHERE id = ?1";
 static const char sql_set_options[] =
         "UPDATE dossiers SET optout_emergency = coalesce(?2, optout_emergency), "
-        "optout_call_centre = coalesce(?3, optout_call_centre), notify = coalesce(?4, notify) WHERE id = ?1";
+        "optout_call_centre = coalesce(?3, optout_call_centre), notify = coalesce(?4, notify), "
+        "optout_heirs = coalesce(?5, optout_heirs) WHERE id = ?1";
 
 static int scrypt_hash(const char *secret, const uint8_t *salt, uint64_t n, uint32_t r, uint32_t p,
                        uint8_t ret[SCRYPT_KEY_LEN]) {
@@ -118,6 +119,10 @@ static int create_locked(struct dossier_engine *e, const struct dossier_actor *a
         r = de_begin_op(e, actor, id->ins, &ds, &now);
         if (r < 0)
                 return r;
+        /* the patient opening their own: self-access starts at 16, by the
+         * birth date being recorded (docs/rules.md §1, §3) */
+        if (actor->kind == ACCESS_ACTOR_PATIENT)
+                ds.under_16 = !access_age_16_reached(id->birth_date, now);
         r = de_decide_audited(e, actor, id->ins, &ds, ACCESS_ACTION_CREATE, NULL, NULL, consent, now, &seq);
         if (r >= 0 && e->last.allow)
                 r = write_dossier(e, id, ds.status == ACCESS_DOSSIER_DESTROYED, now, salt, hash);
@@ -334,6 +339,7 @@ int dossier_info(struct dossier_engine *e, const struct dossier_actor *actor, co
                 info.decision = e->last;
                 info.status = ds.status;
                 info.closed_at = ds.closed_at;
+                info.deceased_at = ds.deceased_at;
                 if (ds.id)
                         r = read_traits(e, &ds, &info);
         }
@@ -342,6 +348,7 @@ int dossier_info(struct dossier_engine *e, const struct dossier_actor *actor, co
                 info.optout_emergency = ds.optout_emergency;
                 info.optout_call_centre = ds.optout_call_centre;
                 info.notify = ds.notify;
+                info.optout_heirs = ds.optout_heirs;
         }
         r = de_end_tx(e, r);
         if (r < 0)
@@ -365,8 +372,42 @@ int dossier_destroy(struct dossier_engine *e, const struct dossier_actor *actor,
         return lifecycle_op(e, actor, ins, ACCESS_ACTION_DESTROY);
 }
 
+static const char sql_deceased[] =
+        "UPDATE dossiers SET status = 2, closed_at = coalesce(closed_at, ?2), deceased_at = ?2 WHERE id = ?1";
+static const char sql_heir_access[] =
+        "INSERT INTO dossier_access (dossier_id, id_nat, heir_access, updated_at) VALUES (?1, ?3, 1, ?2) "
+        "ON CONFLICT (dossier_id, id_nat) DO UPDATE SET heir_access = 1, updated_at = excluded.updated_at";
+
+/* Mark-deceased and heir-request share their shape: one decision, then
+ * one statement on the dossier (docs/rules.md §3 "After death"). */
+static int after_death_op(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                          enum access_action action) {
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        bool death = action == ACCESS_ACTION_MARK_DECEASED;
+        struct dstate ds;
+        int64_t now;
+        int r;
+
+        r = de_simple_op(e, actor, ins, action, &ds, &now);
+        if (r >= 0 && e->last.allow && (r = store_prepare(e->store, death ? sql_deceased : sql_heir_access, &st)) >= 0 &&
+            (r = store_bind_int(st, 1, ds.id)) >= 0 && (r = store_bind_int(st, 2, now)) >= 0 &&
+            (r = death ? 0 : store_bind_text(st, 3, actor->id)) >= 0)
+                r = store_exec_step(e->store, st);
+        return de_finish(e, r);
+}
+
+int dossier_mark_deceased(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins) {
+        DE_LOCKED(e);
+        return after_death_op(e, actor, ins, ACCESS_ACTION_MARK_DECEASED);
+}
+
+int dossier_heir_request(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins) {
+        DE_LOCKED(e);
+        return after_death_op(e, actor, ins, ACCESS_ACTION_HEIR_REQUEST);
+}
+
 int dossier_set_options(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
-                        int optout_emergency, int optout_call_centre, int notify_choice) {
+                        int optout_emergency, int optout_call_centre, int notify_choice, int optout_heirs) {
         DE_LOCKED(e);
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         struct dstate ds;
@@ -378,7 +419,8 @@ int dossier_set_options(struct dossier_engine *e, const struct dossier_actor *ac
             (r = store_bind_int(st, 1, ds.id)) >= 0 &&
             (r = optout_emergency >= 0 ? store_bind_int(st, 2, !!optout_emergency) : 0) >= 0 &&
             (r = optout_call_centre >= 0 ? store_bind_int(st, 3, !!optout_call_centre) : 0) >= 0 &&
-            (r = notify_choice >= 0 ? store_bind_int(st, 4, !!notify_choice) : 0) >= 0)
+            (r = notify_choice >= 0 ? store_bind_int(st, 4, !!notify_choice) : 0) >= 0 &&
+            (r = optout_heirs >= 0 ? store_bind_int(st, 5, !!optout_heirs) : 0) >= 0)
                 r = store_exec_step(e->store, st);
         return de_finish(e, r);
 }

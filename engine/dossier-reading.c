@@ -12,7 +12,7 @@
         "d.id, d.uid, d.type_code, d.class_code, d.format_code, d.mime, d.title, d.author_id, "                  \
         "d.author_institution, d.author_role, d.author_specialty, d.created_at, d.deposited_at, d.size, "        \
         "d.sha256, d.status, d.version, d.masked, d.hidden_from_patient, d.hidden_since, "                       \
-        "(SELECT r.uid FROM documents r WHERE r.id = d.replaced_by)"
+        "(SELECT r.uid FROM documents r WHERE r.id = d.replaced_by), d.author_establishment"
 static const char sql_list[] =
         "SELECT " DOC_COLUMNS " FROM documents d WHERE d.dossier_id = ?1 AND (?2 OR d.status = 1) "
         "AND d.created_at >= ?3 ORDER BY d.deposited_at DESC, d.id DESC";
@@ -35,11 +35,13 @@ static void doc_from_row(sqlite3_stmt *st, int64_t now, struct dossier_doc *d, s
         d->masked = sqlite3_column_int(st, 17);
         d->hidden_from_patient = de_held_back(st, 18, now);
         de_copy_column(d->replaced_by, sizeof(d->replaced_by), st, 20);
+        de_copy_column(d->establishment, sizeof(d->establishment), st, 21);
         d->patient_deposit = strcmp(d->class_code, ACCESS_CLASS_PATIENT) == 0;
         *ad = (struct access_doc) {
                 .type_code = d->type_code,
                 .class_code = d->class_code,
                 .author_id = d->author_id,
+                .author_establishment = d->establishment,
                 .status = d->status,
                 .masked = d->masked,
                 .hidden_from_patient = d->hidden_from_patient,

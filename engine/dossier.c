@@ -106,6 +106,7 @@ int de_actor_check(const struct dossier_actor *a) {
             (r = de_text_field(a->last_name, DOSSIER_TEXT_MAX, false)) < 0 ||
             (r = de_text_field(a->first_name, DOSSIER_TEXT_MAX, false)) < 0 ||
             (r = de_text_field(a->institution, DOSSIER_TEXT_MAX, false)) < 0 ||
+            (r = de_text_field(a->establishment, DOSSIER_TEXT_MAX, false)) < 0 ||
             (r = de_text_field(a->reason, DOSSIER_TEXT_MAX, false)) < 0 ||
             (r = de_text_field(a->session, DOSSIER_TEXT_MAX, false)) < 0)
                 return r;

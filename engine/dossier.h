@@ -130,6 +130,9 @@ struct dossier_actor {
         const char *last_name;
         const char *first_name;
         const char *institution;
+        /* the session's establishment (certificate or configuration); a
+         * masked document stays visible to its depositor's establishment */
+        const char *establishment;
         enum access_card card;
         enum access_practice practice; /* occupational, fire service: express consent, recorded */
         enum access_mode mode;
@@ -182,6 +185,8 @@ struct dossier_info {
         int64_t created_at, closed_at, destroyed_at;  /* 0: none */
         bool options_shown;                 /* the patient's own: opt-outs below */
         bool optout_emergency, optout_call_centre, notify;
+        bool optout_heirs;                  /* the patient opposed their heirs' access after death */
+        int64_t deceased_at;                /* when a doctor recorded the death; 0: none */
         struct access_decision decision;    /* of the "list" action */
 };
 int dossier_info(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
@@ -260,6 +265,7 @@ struct dossier_doc {
         char title[DOSSIER_TITLE_MAX + 1];
         char author_id[DOSSIER_CODE_MAX];
         char institution[DOSSIER_TEXT_MAX];
+        char establishment[DOSSIER_TEXT_MAX]; /* the depositing session's; "" none */
         char role[DOSSIER_TEXT_MAX];
         char specialty[DOSSIER_TEXT_MAX];
         char replaced_by[DOSSIER_UID_SIZE];
@@ -327,9 +333,26 @@ struct dossier_access_entry {
 int dossier_list_access(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
                         struct dossier_access_entry **ret, size_t *ret_n);
 
+/* After death (docs/rules.md §3): a doctor (CPS/CPF card, profession 10)
+ * with a relation to the patient records the death; the dossier closes
+ * (its closure date kept if it was closed already), so the 10-year
+ * retention runs, and nobody acts as the patient any more
+ * (deny-deceased). Trail action "mark-deceased". */
+int dossier_mark_deceased(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins);
+
+/* A doctor records an heir's request for the deceased patient's dossier,
+ * its purpose (cause of death, the deceased's memory, the heir's rights)
+ * as actor->reason, traced as "heir-request": refused before a recorded
+ * death (deny-not-deceased), when the patient opposed it while alive
+ * (deny-heirs-opposed) or without a purpose (deny-heir-no-purpose). Once
+ * allowed, that doctor lists and reads the closed dossier under the usual
+ * document rules (allow-heir-request), to tell the heir what the law lets
+ * them know. */
+int dossier_heir_request(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins);
+
 /* Patient options; a negative value leaves the option unchanged. */
 int dossier_set_options(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
-                        int optout_emergency, int optout_call_centre, int notify);
+                        int optout_emergency, int optout_call_centre, int notify, int optout_heirs);
 
 /* Patient: every trail entry about their dossier. */
 int dossier_trail(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, audit_cb cb,

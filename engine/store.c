@@ -144,6 +144,15 @@ static const char *const migrations[] = {
         /* 1 -> 2: the patient's express consent to an occupational or
          * fire-service doctor, recorded by a user action (docs/rules.md §2) */
         "ALTER TABLE dossier_access ADD COLUMN express_consent INTEGER NOT NULL DEFAULT 0;",
+        /* 2 -> 3: the establishment of the session that deposited a
+         * document, which still sees it masked (docs/rules.md §3) */
+        "ALTER TABLE documents ADD COLUMN author_establishment TEXT NOT NULL DEFAULT '';"
+        /* ... and after death: when a doctor recorded it, whether the
+         * patient opposed their heirs' access, and the doctors who recorded
+         * an heir's request */
+        "ALTER TABLE dossiers ADD COLUMN deceased_at INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE dossiers ADD COLUMN optout_heirs INTEGER NOT NULL DEFAULT 0;"
+        "ALTER TABLE dossier_access ADD COLUMN heir_access INTEGER NOT NULL DEFAULT 0;",
 };
 
 int store_errno(int rc) {

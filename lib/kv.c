@@ -23,9 +23,13 @@ int kv_next(struct kv_reader *r, char **ret_key, char **ret_value) {
                 r->lineno++;
                 if (!strchr(r->line, '\n') && !feof(r->f))
                         return -E2BIG;
-                char *hash = strchr(r->line, '#');
-                if (hash)
-                        *hash = '\0';
+                /* a '#' opens a comment at the start of the line or after a
+                 * blank, so that a value may hold one ("subject:O#2") */
+                for (char *hash = r->line; (hash = strchr(hash, '#')); hash++)
+                        if (hash == r->line || isspace((unsigned char)hash[-1])) {
+                                *hash = '\0';
+                                break;
+                        }
                 char *s = kv_strip(r->line);
                 if (!*s)
                         continue;

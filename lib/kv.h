@@ -1,8 +1,9 @@
 /* lib/kv.h: a bounded reader of "key = value" files.
  *
  * carnetd.conf and the card simulator's profiles share one syntax: one
- * "key = value" per line, '#' starts a comment (to the end of the line,
- * values included), blank lines are skipped, whitespace around keys and
+ * "key = value" per line, '#' at the start of a line or after a blank
+ * starts a comment (to the end of the line; a '#' inside a value, as in
+ * "subject:O#2", is kept), blank lines are skipped, whitespace around keys and
  * values is trimmed.  Lines are bounded by the caller's buffer (size - 2
  * bytes and the newline); a longer one is an error, never split.  The reader only splits lines: what keys
  * mean, and whether one may be empty or repeat, is the caller's business. */

@@ -122,6 +122,7 @@ int p11_map_set(struct p11_map *map, const char *key, const char *value) {
                 {"national_id", &map->national_id}, {"surname", &map->surname},
                 {"given_name", &map->given_name},   {"profession", &map->profession},
                 {"specialty", &map->specialty},     {"card_type", &map->card_type},
+                {"organisation", &map->organisation},
         };
         for (size_t i = 0; i < ELEMENTSOF(fields); i++)
                 if (strcmp(key, fields[i].key) == 0)
@@ -290,6 +291,7 @@ int p11_identity_from_cert(const struct p11_map *map, const uint8_t *der, size_t
                 {"profession", &map->profession, id.profession, sizeof(id.profession)},
                 {"specialty", &map->specialty, id.specialty, sizeof(id.specialty)},
                 {"card_type", &map->card_type, ct, sizeof(ct)},
+                {"organisation", &map->organisation, id.organisation, sizeof(id.organisation)},
         };
         for (size_t i = 0; i < ELEMENTSOF(opt); i++) {
                 ret->bad_field = opt[i].name;

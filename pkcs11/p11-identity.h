@@ -14,6 +14,7 @@
  *     profession  = subject:title         (TRE_G15 code, e.g. 10)
  *     specialty   = subject:OU            (e.g. SM26)
  *     card_type   = extension:1.2.250.1.71.1.2.2   (0 CPS .. 3 CPA)
+ *     organisation = (not mapped: the establishment, e.g. "subject:O")
  *     auth_cert   = usage:digitalSignature
  *     sign_cert   = usage:nonRepudiation
  *
@@ -53,7 +54,7 @@ struct p11_role_rule {
 };
 
 struct p11_map {
-        struct p11_field_rule national_id, surname, given_name, profession, specialty, card_type;
+        struct p11_field_rule national_id, surname, given_name, profession, specialty, card_type, organisation;
         struct p11_role_rule auth_cert, sign_cert;
 };
 
@@ -77,6 +78,7 @@ struct p11_identity {
         char given_name[128];
         char profession[8];   /* TRE_G15 code; empty when none */
         char specialty[16];   /* e.g. SM26; empty when none */
+        char organisation[128]; /* the establishment; empty when none or not mapped */
         enum p11_card_type card_type;
         /* on -EBADMSG or -ENOENT from p11_identity_from_cert: the field that
          * could not be read ("national_id", "card_type", ...); else NULL */

@@ -44,6 +44,7 @@ struct endings {
 struct session_manager {
         struct session_config cfg;
         char workstation[128];
+        char establishment[128];
         struct p11_map map;
         struct monitor *mon;
         struct event_queue *events;
@@ -240,6 +241,9 @@ int sessions_new(const struct session_config *cfg, struct monitor *mon, struct e
         (void)strcpy_bounded(m->workstation, sizeof(m->workstation),
                              cfg->workstation ? cfg->workstation : "");
         m->cfg.workstation = m->workstation;
+        (void)strcpy_bounded(m->establishment, sizeof(m->establishment),
+                             cfg->establishment ? cfg->establishment : "");
+        m->cfg.establishment = m->establishment;
         if (cfg->map)
                 m->map = *cfg->map;
         else
@@ -451,6 +455,8 @@ static int open_read_card(struct session_manager *m, struct opening *o, const ch
                             "the CPS certificate does not carry a usable professional identity: field %s: %s",
                             o->s.info.who.bad_field ? o->s.info.who.bad_field : "national_id",
                             r == -ENOENT ? "absent" : "unreadable value");
+        (void)strcpy_bounded(o->s.info.establishment, sizeof(o->s.info.establishment),
+                             o->s.info.who.organisation[0] ? o->s.info.who.organisation : m->establishment);
         return 0;
 }
 

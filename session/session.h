@@ -94,6 +94,9 @@ struct session_config {
         const struct p11_map *map; /* certificate → identity; NULL: default */
         unsigned idle_timeout_s;  /* a session unused this long ends */
         const char *workstation;  /* this machine's name, in the record */
+        /* the establishment of sessions whose certificate names none
+         * (identity.organisation); NULL or "": none (docs/rules.md §3) */
+        const char *establishment;
         /* the clock; NULL: time(NULL).  Tests move time forward. */
         time_t (*now)(void);
         struct reporter reporter; /* what happened, for the program to log */
@@ -116,6 +119,8 @@ struct session_info {
         enum session_mode mode;            /* professional sessions; normal by default */
         char reason[SESSION_REASON_MAX];   /* stated with the mode ("" when none) */
         enum session_practice practice;    /* professional sessions; care by default */
+        /* the certificate's organisation, else the configured one; "" none */
+        char establishment[128];
 };
 
 /* Why an operation failed, for the API: a stable code, words for people,

@@ -217,6 +217,29 @@ carnetd_start() {
         until_ok test -S "${CARNETD_SOCK:-$LAB_DIR/carnetd.sock}"
 }
 
+# ---- a dossier to work on -------------------------------------------------
+
+# holder_dossier TOKEN: the professional of TOKEN opens the dossier of the
+# Vitale card's holder (index 0), the patient's consent recorded; sets
+# $ins and the patient's $secret.
+holder_dossier() {
+        local out
+        out=$(api POST /v1/dossiers '{"index": 0, "consent": true}' "$1")
+        check "the holder's dossier" "$out" '201 *'
+        ins=$(field ins "$out")
+        secret=$(field secret "$out")
+}
+
+# deposit_note TOKEN TITLE: the professional of TOKEN deposits a text
+# consultation report (11488-4, class 10) titled TITLE in $ins; sets $doc.
+deposit_note() {
+        local out
+        out=$(api POST /v1/dossiers/$ins/documents "{\"type_code\": \"11488-4\", \"class_code\": \"10\",
+                \"mime\": \"text/plain\", \"title\": \"$2\", \"content_base64\": \"$(b64 "$2")\"}" "$1")
+        check "deposit $2" "$out" '201 *'
+        doc=$(field uid "$out")
+}
+
 # ---- the usual cards: the family's Carte Vitale and a CPS ------------------
 
 # lab_cards [CPS]: the family's Carte Vitale in slot 0 and the CPS

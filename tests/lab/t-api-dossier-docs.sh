@@ -118,7 +118,7 @@ check "professionals may not see the list" "$(api GET /v1/dossiers/$ins/access "
 check "options" "$(api PUT /v1/dossiers/$ins/options '{"optout_call_centre": true, "notify": false}' "$patient")" \
         '200 *"changed":{"optout_call_centre":true,"notify":false}*'
 check "the patient's status view" "$(api GET /v1/dossiers/$ins "" "$patient")" \
-        '200 *"status":"open"*"options":{"optout_emergency":false,"optout_call_centre":true,"notify":false}*'
+        '200 *"status":"open"*"options":{"optout_emergency":false,"optout_call_centre":true,"notify":false,"optout_heirs":false}*'
 check "no options for professionals" "$(api GET /v1/dossiers/$ins "" "$doctor")" '200 *"options":null*'
 check "patient notifications" "$(api GET /v1/dossiers/$ins/notifications "" "$patient")" '200 {"ins":"280057512345674","notifications":[*'
 check "trail" "$(api GET /v1/dossiers/$ins/audit "" "$patient")" '200 *"action":"create"*"action":"verify-secret"*"action":"read-trail"*'

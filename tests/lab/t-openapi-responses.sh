@@ -117,6 +117,11 @@ expect_code "verify" "$(call GET /v1/audit/verify /v1/audit/verify "" "$doctor")
 
 # ---- the patient
 expect_code "wrong secret" "$(call POST /v1/patient-sessions /v1/patient-sessions '{"index": 0, "secret": "AAAA-AAAA-AAAA-AAAA"}')" 401
+expect_code "own dossier: no birth date" "$(call POST /v1/patient-dossiers /v1/patient-dossiers '{"index": 0, "consent": true}')" 400
+expect_code "own dossier: under 16" \
+        "$(call POST /v1/patient-dossiers /v1/patient-dossiers '{"index": 1, "consent": true, "birth_date": "2012-03-09"}')" 403
+expect_code "own dossier: exists" \
+        "$(call POST /v1/patient-dossiers /v1/patient-dossiers '{"index": 0, "consent": true, "birth_date": "1980-05-17"}')" 409
 out=$(call POST /v1/patient-sessions /v1/patient-sessions "{\"index\": 0, \"secret\": \"$secret\"}")
 expect_code "patient session" "$out" 201
 patient=$(field token "$out")

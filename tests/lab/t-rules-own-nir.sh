@@ -42,9 +42,14 @@ check "own_nir for the holder, who has one: 400" \
         "$(api POST /v1/dossiers '{"index": 0, "own_nir": "112037512345629", "consent": true}' "$doctor")" \
         '400 *"bad_field"*"own_nir"*'
 
-out=$(api POST /v1/dossiers '{"index": 1, "own_nir": "112037512345629", "consent": true}' "$doctor")
-check "the beneficiary's own NIR" "$out" \
-        '201 {"ins":"112037512345629"*"first_names":"LUCAS"*"birth_date":"2012-03-09","sex":"M","birth_place":"75123"*'
+# carnetctl says the same: refused without --own-nir, opened with it
+run 1 --session "$doctor" dossier create --consent --index 1
+has err "holder_nir"
+run 0 --session "$doctor" dossier create --consent --index 1 --own-nir 112037512345629
+has out "dossier opened: .* LUCAS, INS 112037512345629"
+lucas_secret=$(sed -n 's/^patient secret: //p' "$LAB_DIR/out")
+check "the beneficiary's own NIR" "$(api GET /v1/dossiers/112037512345629 "" "$doctor")" \
+        '200 *"first_names":"LUCAS"*"birth_date":"2012-03-09","sex":"M","birth_place":"75123"*'
 check "the holder's is still free" "$(api GET /v1/dossiers/$holder "" "$doctor")" '404 *"no_dossier"*'
 check "no NIR on the card: say how to give it" "$(api POST /v1/dossiers '{"index": 2, "consent": true}' "$doctor")" \
         '422 *"bad_ins"*own_nir*"absent"*'
@@ -55,6 +60,13 @@ out=$(api POST /v1/dossiers '{"index": 0, "consent": true}' "$doctor")
 check "the holder's own dossier" "$out" '201 {"ins":"280057512345674"*"first_names":"CLAIRE"*'
 check "the patient session of a beneficiary needs own_nir too" \
         "$(api POST /v1/patient-sessions '{"index": 1, "secret": "AAAA-AAAA-AAAA-AAAA"}')" '422 *"holder_nir"*'
+# carnetctl patient login --own-nir reaches Lucas's dossier (and, born in
+# 2012, is refused as under 16 with his right secret: the NIR was his)
+printf '%s\n' "$lucas_secret" >"$LAB_DIR/secret"
+STDIN=$LAB_DIR/secret run 1 patient login --index 1
+has err "holder_nir"
+STDIN=$LAB_DIR/secret run 6 patient login --index 1 --own-nir 112037512345629
+has err "under_16"
 
 kill "$daemon"
 wait "$daemon"

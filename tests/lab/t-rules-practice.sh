@@ -38,8 +38,14 @@ for role in insurer complementary_insurer bank employer; do
         check "$role: no creation" "$(api POST /v1/dossiers '{"index": 1, "consent": true}' "$doctor")" \
                 '403 *"deny-forbidden-role"*'
 done
-check "back to fire service" "$(api PUT /v1/sessions/current/mode '{"mode": "normal", "practice": "fire_service"}' "$doctor")" \
-        '200 *"practice":"fire_service"*'
+run 0 --session "$doctor" dossier mode normal --practice bank
+has out "practice bank"
+check "carnetctl --practice bank: refused" "$(api GET /v1/dossiers/$ins/documents "" "$doctor")" '403 *"deny-forbidden-role"*'
+run 1 --session "$doctor" dossier mode normal --practice bailiff
+has err "practice"
+run 0 --session "$doctor" dossier mode normal --practice fire_service
+has out "practice fire_service"
+check "back to fire service" "$(api GET /v1/sessions/current "" "$doctor")" '200 *"practice":"fire_service"*'
 check "fire service: the express consent recorded holds" "$(api GET /v1/dossiers/$ins/documents "" "$doctor")" \
         '200 *'
 

@@ -27,6 +27,8 @@
 #   cps-unknown-ca.profile  P-256, issued by a CA outside ca-chain.pem
 #   cps-badusage.profile    P-256, wrong keyUsage/EKU on both certificates
 #   cps-revoked.profile     P-256 doctor whose authentication certificate is revoked
+#   cps-clinic-a.profile, cps-clinic-b.profile  P-256 doctors of one establishment:
+#                     a second O ("Clinique des Tests") after the first
 #   crl.pem (lists cps-revoked), crl-empty.pem, crl-expired.pem (nextUpdate
 #   in 2020), crl-rogue.pem (signed by the rogue CA): the issuing CA's CRLs
 #   <name>-auth.pem/.key, <name>-sign.pem/.key for each profile
@@ -187,6 +189,10 @@ card cps-cpf ec 1 "$(subject PETIT LINA 899700000003 10 '')" ext_auth ext_sign i
         "CPF (card type 1), P-256: doctor in training"
 card cps-cpe ec 2 "$(subject GARNIER LUC 899700000004 '' '')" ext_auth ext_sign issuing \
         "CPE (card type 2), P-256: establishment staff, no profession"
+card cps-clinic-a ec 0 "$(subject GIRARD ALICE 899700000011 10 SM26 | sed 's|/O=[^/]*|&/O=Clinique des Tests|')" \
+        ext_auth ext_sign issuing "CPS, P-256: doctor (10) of the Clinique des Tests (second O)"
+card cps-clinic-b ec 0 "$(subject BONNET MARC 899700000012 10 SM26 | sed 's|/O=[^/]*|&/O=Clinique des Tests|')" \
+        ext_auth ext_sign issuing "CPS, P-256: another doctor (10) of the Clinique des Tests"
 card cps-unknown-ca ec 0 "$(subject ROUX EMMA 899700000005 10 SM26)" ext_auth ext_sign rogue \
         "CPS, P-256, issued by the rogue CA (not in ca-chain.pem)"
 card cps-badusage ec 0 "$(subject FAURE HUGO 899700000006 10 SM26)" ext_auth_bad ext_sign_bad issuing \

@@ -310,6 +310,12 @@ static const struct access_doc report_masked = { .type_code = "11488-4", .class_
                                                  .author_id = "899999999999", .masked = true };
 static const struct access_doc report_masked_mine = { .type_code = "11488-4", .class_code = "10",
                                                       .author_id = PRO, .masked = true };
+static const struct access_doc report_masked_clinic = { .type_code = "11488-4", .class_code = "10",
+                                                        .author_id = "899999999999", .masked = true,
+                                                        .author_establishment = "Clinique des Tests" };
+static const struct access_doc report_masked_noclinic = { .type_code = "11488-4", .class_code = "10",
+                                                          .author_id = "899999999999", .masked = true,
+                                                          .author_establishment = "" };
 static const struct access_doc report_held = { .type_code = "11488-4", .class_code = "10",
                                                .author_id = PRO, .hidden_from_patient = true };
 static const struct access_doc report_old = { .type_code = "11488-4", .class_code = "10", .author_id = PRO,
@@ -362,6 +368,17 @@ static const struct named_case {
           .action = ACCESS_ACTION_READ, .doc = &report_masked), true, ACCESS_ALLOW_AUTHORISED, 0 },
         { "author sees own masked document", PRO_REQ(.relation = ACCESS_REL_AUTHORISED, .action = ACCESS_ACTION_READ,
           .doc = &report_masked_mine), true, ACCESS_ALLOW_AUTHORISED, 0 },
+        { "depositor's establishment sees masked", PRO_REQ(.relation = ACCESS_REL_AUTHORISED,
+          .establishment = "Clinique des Tests", .action = ACCESS_ACTION_READ, .doc = &report_masked_clinic), true,
+          ACCESS_ALLOW_AUTHORISED, 0 },
+        { "another establishment does not", PRO_REQ(.relation = ACCESS_REL_AUTHORISED,
+          .establishment = "Clinique des Testeurs", .action = ACCESS_ACTION_READ, .doc = &report_masked_clinic), false,
+          ACCESS_DENY_MASKED, 0 },
+        { "no establishment is none", PRO_REQ(.relation = ACCESS_REL_AUTHORISED, .establishment = "",
+          .action = ACCESS_ACTION_READ, .doc = &report_masked_noclinic), false, ACCESS_DENY_MASKED, 0 },
+        { "establishment does not lift a block", PRO_REQ(.relation = ACCESS_REL_AUTHORISED, .blocked = true,
+          .establishment = "Clinique des Tests", .action = ACCESS_ACTION_READ, .doc = &report_masked_clinic), false,
+          ACCESS_DENY_BLOCKED, 0 },
         { "author in emergency sees own masked", PRO_REQ(.mode = ACCESS_MODE_EMERGENCY, .reason = "coma",
           .action = ACCESS_ACTION_READ, .doc = &report_masked_mine), true, ACCESS_ALLOW_EMERGENCY,
           ACCESS_FLAG_EMERGENCY },

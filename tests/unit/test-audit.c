@@ -70,9 +70,25 @@ static void tamper(const char *path, const char *sql) {
         sqlite3_close(db);
 }
 
+/* Turns the file into an older schema with tamper_sql, reopens it (which
+ * must migrate it to the current version) and returns query's first row. */
+static sqlite3_stmt *upgraded(struct fixture *f, struct store **s, const char *tamper_sql, const char *query) {
+        sqlite3_stmt *st = NULL;
+        int v;
+
+        tamper(f->path, tamper_sql);
+        assert_int_equal(store_open(f->path, s), 0);
+        assert_int_equal(store_schema_version(*s, &v), 0);
+        assert_int_equal(v, STORE_SCHEMA_VERSION);
+        assert_int_equal(sqlite3_prepare_v2(store_db(*s), query, -1, &st, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        return st;
+}
+
 static void test_schema(void **state) {
         struct fixture *f = *state;
         _cleanup_store_ struct store *s = NULL;
+        sqlite3_stmt *st;
         int v;
 
         assert_int_equal(store_open(f->path, &s), 0);
@@ -86,22 +102,31 @@ static void test_schema(void **state) {
         assert_int_equal(v, STORE_SCHEMA_VERSION);
         s = store_close(s);
         /* a schema-1 file (before express_consent) upgrades, its rows kept */
-        tamper(f->path, "INSERT INTO dossiers (ins, ins_oid, birth_name, first_names, birth_date, sex, birth_place, "
-                        "status, created_at) VALUES ('185057800608491', 'x', 'A', 'B', '1985-05-12', 'M', '1', 1, 0);"
-                        "INSERT INTO dossier_access (dossier_id, id_nat, relation, updated_at) VALUES (1, 'p', 1, 0);"
-                        "ALTER TABLE dossier_access DROP COLUMN express_consent; PRAGMA user_version = 1");
-        assert_int_equal(store_open(f->path, &s), 0);
-        assert_int_equal(store_schema_version(s, &v), 0);
-        assert_int_equal(v, STORE_SCHEMA_VERSION);
-        {
-                sqlite3_stmt *st = NULL;
-                assert_int_equal(sqlite3_prepare_v2(store_db(s), "SELECT relation, express_consent FROM dossier_access",
-                                                    -1, &st, NULL), SQLITE_OK);
-                assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-                assert_int_equal(sqlite3_column_int(st, 0), 1);
-                assert_int_equal(sqlite3_column_int(st, 1), 0);
-                sqlite3_finalize(st);
-        }
+        st = upgraded(f, &s, "INSERT INTO dossiers (ins, ins_oid, birth_name, first_names, birth_date, sex, "
+                             "birth_place, status, created_at) VALUES ('185057800608491', 'x', 'A', 'B', "
+                             "'1985-05-12', 'M', '1', 1, 0);"
+                             "INSERT INTO dossier_access (dossier_id, id_nat, relation, updated_at) VALUES (1, 'p', 1, 0);"
+                             "ALTER TABLE dossier_access DROP COLUMN express_consent;"
+                             "ALTER TABLE documents DROP COLUMN author_establishment; ALTER TABLE dossiers DROP COLUMN deceased_at;"
+                             "ALTER TABLE dossiers DROP COLUMN optout_heirs; ALTER TABLE dossier_access DROP COLUMN heir_access;"
+                             "PRAGMA user_version = 1",
+                      "SELECT relation, express_consent FROM dossier_access");
+        assert_int_equal(sqlite3_column_int(st, 0), 1);
+        assert_int_equal(sqlite3_column_int(st, 1), 0);
+        sqlite3_finalize(st);
+        s = store_close(s);
+        /* a schema-2 file (before author_establishment) upgrades, its documents kept */
+        st = upgraded(f, &s, "INSERT INTO documents (uid, dossier_id, type_code, class_code, format_code, mime, "
+                             "title, author_id, author_institution, author_role, author_specialty, created_at, "
+                             "deposited_at, size, sha256, status, version) VALUES ('u1', 1, '11488-4', '10', 'f', "
+                             "'m', 't', 'p', '', '', '', 0, 0, 0, x'00', 1, 1);"
+                             "ALTER TABLE documents DROP COLUMN author_establishment; ALTER TABLE dossiers DROP COLUMN deceased_at;"
+                             "ALTER TABLE dossiers DROP COLUMN optout_heirs; ALTER TABLE dossier_access DROP COLUMN heir_access;"
+                             "PRAGMA user_version = 2",
+                      "SELECT uid, author_establishment FROM documents");
+        assert_string_equal((const char *) sqlite3_column_text(st, 0), "u1");
+        assert_string_equal((const char *) sqlite3_column_text(st, 1), "");
+        sqlite3_finalize(st);
         s = store_close(s);
         /* a file from a newer carnet is refused */
         tamper(f->path, "PRAGMA user_version = 99");

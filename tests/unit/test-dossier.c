@@ -283,7 +283,7 @@ static void test_emergency(void **state) {
         assert_int_equal(tc.deny, 1);
 
         /* opt-out */
-        assert_int_equal(dossier_set_options(f->e, &patient, INS, 1, -1, -1), 0);
+        assert_int_equal(dossier_set_options(f->e, &patient, INS, 1, -1, -1, -1), 0);
         assert_int_equal(count_visible(f, &gp, 0), 1);
         er2.reason = "coma";
         er2.session = "other";
@@ -293,7 +293,7 @@ static void test_emergency(void **state) {
         er2.mode = ACCESS_MODE_CALL_CENTRE;
         assert_int_equal(dossier_read(f->e, &er2, INS, uid, &d, &content, &len), 0);
         free(TAKE_PTR(content));
-        assert_int_equal(dossier_set_options(f->e, &patient, INS, -1, 1, -1), 0);
+        assert_int_equal(dossier_set_options(f->e, &patient, INS, -1, 1, -1, -1), 0);
         assert_int_equal(dossier_read(f->e, &er2, INS, uid, &d, &content, &len), -EACCES);
         assert_int_equal(last(f), ACCESS_DENY_CALL_CENTRE_OPTED_OUT);
         verify_chain(f);

@@ -35,13 +35,14 @@ static void pairs_comments_and_blanks(void **state) {
         struct fixture fx;
         char *k, *v;
         open_text(&fx, "# a comment\n\n  socket =  /run/x.sock  \nmode=0660 # trailing\n"
-                       "\t empty = \nlast = no newline", sizeof(fx.line));
+                       "\t empty = \nrule = subject:O#2 # the second O\nlast = no newline", sizeof(fx.line));
         expect_pair(&fx, "socket", "/run/x.sock");
         assert_int_equal(fx.r.lineno, 3);
         expect_pair(&fx, "mode", "0660");
         expect_pair(&fx, "empty", "");
+        expect_pair(&fx, "rule", "subject:O#2");
         expect_pair(&fx, "last", "no newline");
-        assert_int_equal(fx.r.lineno, 6);
+        assert_int_equal(fx.r.lineno, 7);
         assert_int_equal(kv_next(&fx.r, &k, &v), 0);
         fclose(fx.f);
 }

@@ -1,0 +1,229 @@
+/* tests/unit/test-dossier-rules.c: the rules of issue 11 that the engine
+ * applies around a dossier's people (docs/rules.md §3): a masked document
+ * stays visible to its depositor's establishment. Time is the fixture's
+ * fake clock. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "dossier-fixture.h"
+
+static const struct dossier_doc_meta report = {
+        .type_code = "11488-4", .class_code = "10", .format_code = "urn:ihe:iti:xds:2017:mimeTypeSufficient",
+        .mime = "application/pdf", .title = "Consultation", .created_at = T0 - 3600,
+};
+
+/* Two doctors of one clinic, one of another, one with no establishment. */
+static const struct dossier_actor clinic_a1 = {
+        .kind = ACCESS_ACTOR_PROFESSIONAL, .id = "810000000011", .profession = "10", .last_name = "A1",
+        .first_name = "X", .card = ACCESS_CARD_CPS, .establishment = "Clinique des Tests", .session = "a1",
+};
+static const struct dossier_actor clinic_a2 = {
+        .kind = ACCESS_ACTOR_PROFESSIONAL, .id = "810000000012", .profession = "10", .last_name = "A2",
+        .first_name = "X", .card = ACCESS_CARD_CPS, .establishment = "Clinique des Tests", .session = "a2",
+};
+static const struct dossier_actor clinic_b = {
+        .kind = ACCESS_ACTOR_PROFESSIONAL, .id = "810000000013", .profession = "10", .last_name = "B",
+        .first_name = "X", .card = ACCESS_CARD_CPS, .establishment = "Hopital Voisin", .session = "b",
+};
+
+static enum access_reason last(struct fixture *f) {
+        return dossier_last_decision(f->e)->reason;
+}
+
+/* How many documents the patient sees in their dossier. */
+static size_t count_mine(struct fixture *f) {
+        _cleanup_free_ struct dossier_doc *docs = NULL;
+        size_t n = 99;
+
+        assert_int_equal(dossier_list(f->e, &patient, INS, 0, &docs, &n), 0);
+        return n;
+}
+
+static int read_doc(struct fixture *f, const struct dossier_actor *a, const char *uid, struct dossier_doc *d) {
+        _cleanup_free_ void *content = NULL;
+        size_t len;
+        return dossier_read(f->e, a, INS, uid, d, &content, &len);
+}
+
+/* Masking: the depositor, their establishment's professionals and nobody
+ * else among the authorised (docs/rules.md §3 "Masking"). */
+static void test_masked_establishment(void **state) {
+        struct fixture *f = *state;
+        static const char pdf[] = "%PDF-1.7 fake";
+        char secret[DOSSIER_SECRET_SIZE], uid[DOSSIER_UID_SIZE], uid_none[DOSSIER_UID_SIZE];
+        const struct dossier_actor *others[] = {&clinic_a2, &clinic_b, &gp};
+        struct dossier_doc d;
+
+        assert_int_equal(dossier_create(f->e, &clinic_a1, &ident, true, secret), 0);
+        assert_int_equal(dossier_record_consent(f->e, &clinic_a1, INS), 0);
+        for (size_t i = 0; i < ELEMENTSOF(others); i++)
+                assert_int_equal(dossier_set_access(f->e, &patient, INS, others[i]->id, DOSSIER_ACCESS_AUTHORISE), 0);
+        assert_int_equal(dossier_deposit(f->e, &clinic_a1, INS, &report, pdf, sizeof(pdf), uid, NULL), 0);
+        assert_int_equal(dossier_deposit(f->e, &gp, INS, &report, pdf, sizeof(pdf), uid_none, NULL), 0);
+        assert_int_equal(dossier_set_masked(f->e, &patient, INS, uid, true), 0);
+        assert_int_equal(dossier_set_masked(f->e, &patient, INS, uid_none, true), 0);
+
+        assert_int_equal(read_doc(f, &clinic_a1, uid, &d), 0);
+        assert_string_equal(d.establishment, "Clinique des Tests");
+        assert_int_equal(read_doc(f, &clinic_a2, uid, &d), 0);
+        assert_true(d.masked);
+        assert_int_equal(read_doc(f, &clinic_b, uid, &d), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_MASKED);
+        assert_int_equal(read_doc(f, &gp, uid, &d), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_MASKED);
+        /* a depositor with no establishment: two sessions without one are
+         * not one establishment */
+        assert_int_equal(read_doc(f, &gp, uid_none, &d), 0);
+        assert_string_equal(d.establishment, "");
+        assert_int_equal(read_doc(f, &clinic_a2, uid_none, &d), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_MASKED);
+        /* unmasked again: everyone authorised */
+        assert_int_equal(dossier_set_masked(f->e, &patient, INS, uid, false), 0);
+        assert_int_equal(read_doc(f, &clinic_b, uid, &d), 0);
+        verify_chain(f);
+}
+
+/* After death (docs/rules.md §3): a doctor with a relation records it, the
+ * dossier closes and nobody acts as the patient; an heir's request, with
+ * its purpose and unless the patient opposed it, lets the doctor who
+ * recorded it read the closed dossier; the 10-year retention runs. */
+static void test_after_death(void **state) {
+        struct fixture *f = *state;
+        static const char pdf[] = "%PDF-1.7 fake";
+        char secret[DOSSIER_SECRET_SIZE], uid[DOSSIER_UID_SIZE];
+        struct dossier_actor heir_doctor = clinic_b, silent = clinic_b;
+        struct dossier_info info;
+        struct dossier_doc d;
+        unsigned purged = 0;
+
+        heir_doctor.reason = "cause of death";
+        silent.reason = NULL;
+        assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
+        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        assert_int_equal(dossier_deposit(f->e, &gp, INS, &report, pdf, sizeof(pdf), uid, NULL), 0);
+        /* before any death: no heir's request */
+        assert_int_equal(dossier_heir_request(f->e, &heir_doctor, INS), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_NOT_DECEASED);
+        /* the patient, the nurse (not a doctor), a doctor without relation: refused */
+        assert_int_equal(dossier_mark_deceased(f->e, &patient, INS), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_PROFESSIONAL_ONLY);
+        assert_int_equal(dossier_set_access(f->e, &patient, INS, nurse.id, DOSSIER_ACCESS_AUTHORISE), 0);
+        assert_int_equal(dossier_mark_deceased(f->e, &nurse, INS), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_NOT_DOCTOR);
+        assert_int_equal(dossier_mark_deceased(f->e, &clinic_b, INS), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_NOT_AUTHORISED);
+
+        f->now += 100;
+        assert_int_equal(dossier_mark_deceased(f->e, &gp, INS), 0);
+        assert_int_equal(dossier_info(f->e, &gp, INS, &info), 0);
+        assert_int_equal(info.status, ACCESS_DOSSIER_CLOSED);
+        assert_int_equal(info.deceased_at, f->now);
+        assert_int_equal(info.closed_at, f->now);
+        assert_int_equal(dossier_mark_deceased(f->e, &gp, INS), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_DECEASED);
+        /* nobody acts as the patient, not even to reopen */
+        assert_int_equal(dossier_reactivate(f->e, &patient, INS), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_DECEASED);
+        assert_int_equal(dossier_verify_secret(f->e, INS, secret), 0);
+        assert_int_equal(read_doc(f, &patient, uid, &d), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_DECEASED);
+        /* the closed dossier stays closed to professionals */
+        assert_int_equal(read_doc(f, &gp, uid, &d), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_CLOSED);
+
+        /* an heir's request: a doctor, its purpose stated */
+        assert_int_equal(dossier_heir_request(f->e, &nurse, INS), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_NOT_DOCTOR);
+        assert_int_equal(dossier_heir_request(f->e, &silent, INS), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_HEIR_NO_PURPOSE);
+        assert_int_equal(read_doc(f, &heir_doctor, uid, &d), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_CLOSED);
+        assert_int_equal(dossier_heir_request(f->e, &heir_doctor, INS), 0);
+        assert_int_equal(last(f), ACCESS_ALLOW_HEIR);
+        assert_int_equal(read_doc(f, &heir_doctor, uid, &d), 0);
+        assert_int_equal(last(f), ACCESS_ALLOW_HEIR);
+        /* for reading only */
+        assert_int_equal(dossier_deposit(f->e, &heir_doctor, INS, &report, pdf, sizeof(pdf), uid, NULL), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_CLOSED);
+
+        /* the retention: 10 years from the closure at death */
+        f->now += 3652 * 86400;
+        assert_int_equal(dossier_purge_expired(f->e, &purged), 0);
+        assert_int_equal(purged, 0);
+        f->now += 2 * 86400;
+        assert_int_equal(dossier_purge_expired(f->e, &purged), 0);
+        assert_int_equal(purged, 1);
+        assert_int_equal(dossier_info(f->e, &gp, INS, &info), 0);
+        assert_int_equal(info.status, ACCESS_DOSSIER_DESTROYED);
+        verify_chain(f);
+}
+
+/* The patient's opposition, while alive, to their heirs' access. */
+static void test_heirs_opposed(void **state) {
+        struct fixture *f = *state;
+        char secret[DOSSIER_SECRET_SIZE];
+        struct dossier_actor heir_doctor = gp;
+
+        heir_doctor.reason = "assert the heir's rights";
+        assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
+        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        assert_int_equal(dossier_set_options(f->e, &patient, INS, -1, -1, -1, 1), 0);
+        assert_int_equal(dossier_mark_deceased(f->e, &gp, INS), 0);
+        assert_int_equal(dossier_heir_request(f->e, &heir_doctor, INS), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_HEIRS_OPPOSED);
+        assert_int_equal(dossier_list(f->e, &heir_doctor, INS, 0, &(struct dossier_doc *) { NULL },
+                                      &(size_t) { 0 }), -EACCES);
+        verify_chain(f);
+}
+
+/* The patient opens their own dossier (docs/rules.md §1): with their
+ * consent, their own INS, 16 or older; each refusal traced. */
+static void test_patient_opens(void **state) {
+        struct fixture *f = *state;
+        char secret[DOSSIER_SECRET_SIZE];
+        struct dossier_identity child = ident;
+        struct dossier_actor other = patient;
+        int64_t n = audit_count(f);
+
+        other.id = INS2;
+        assert_int_equal(dossier_create(f->e, &patient, &ident, false, secret), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_NO_CONSENT);
+        assert_int_equal(dossier_create(f->e, &other, &ident, true, secret), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_NOT_OWN_DOSSIER);
+        child.birth_date = "2012-01-01"; /* 11 at T0 */
+        assert_int_equal(dossier_create(f->e, &patient, &child, true, secret), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_UNDER_16);
+        assert_int_equal(audit_count(f), n + 3);
+        assert_int_equal(dossier_create(f->e, &patient, &ident, true, secret), 0);
+        assert_int_equal(last(f), ACCESS_ALLOW_CREATE);
+        assert_int_equal(dossier_verify_secret(f->e, INS, secret), 0);
+        assert_int_equal(count_mine(f), 0);
+        verify_chain(f);
+}
+
+/* A malformed establishment is refused before any decision. */
+static void test_establishment_checked(void **state) {
+        struct fixture *f = *state;
+        char secret[DOSSIER_SECRET_SIZE];
+        struct dossier_actor bad = clinic_a1;
+        int64_t n = audit_count(f);
+
+        bad.establishment = "Clinique\ncachee";
+        assert_int_equal(dossier_create(f->e, &bad, &ident, true, secret), -EINVAL);
+        assert_int_equal(audit_count(f), n);
+}
+
+/* Each test on a fresh engine of its own. */
+#define FRESH(t) cmocka_unit_test_setup_teardown(t, fixture_setup, fixture_teardown)
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                FRESH(test_masked_establishment), FRESH(test_establishment_checked),
+                FRESH(test_after_death),          FRESH(test_heirs_opposed),
+                FRESH(test_patient_opens),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
