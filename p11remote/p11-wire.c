@@ -193,6 +193,7 @@ void p11w_put_identity(struct p11w_buf *b, const struct p11_identity *id) {
         p11w_put_str(b, id->given_name);
         p11w_put_str(b, id->profession);
         p11w_put_str(b, id->specialty);
+        p11w_put_str(b, id->organisation);
         p11w_put_u32(b, (uint32_t)id->card_type);
         p11w_put_str(b, id->bad_field);
 }
@@ -203,6 +204,7 @@ void p11w_get_identity(struct p11w_buf *b, struct p11_identity *id, char bad_fie
         p11w_get_str(b, id->given_name, sizeof(id->given_name));
         p11w_get_str(b, id->profession, sizeof(id->profession));
         p11w_get_str(b, id->specialty, sizeof(id->specialty));
+        p11w_get_str(b, id->organisation, sizeof(id->organisation));
         int ct = (int)p11w_get_u32(b);
         if (ct < P11_CARD_UNKNOWN || ct > P11_CARD_CPA)
                 b->bad = true;
@@ -242,8 +244,8 @@ static void get_role(struct p11w_buf *b, struct p11_role_rule *r) {
 }
 
 void p11w_put_map(struct p11w_buf *b, const struct p11_map *m) {
-        const struct p11_field_rule *f[] = {&m->national_id, &m->surname,   &m->given_name,
-                                            &m->profession,  &m->specialty, &m->card_type};
+        const struct p11_field_rule *f[] = {&m->national_id, &m->surname,   &m->given_name, &m->profession,
+                                            &m->specialty,   &m->card_type, &m->organisation};
         for (size_t i = 0; i < ELEMENTSOF(f); i++)
                 put_field(b, f[i]);
         put_role(b, &m->auth_cert);
@@ -251,8 +253,8 @@ void p11w_put_map(struct p11w_buf *b, const struct p11_map *m) {
 }
 
 void p11w_get_map(struct p11w_buf *b, struct p11_map *m) {
-        struct p11_field_rule *f[] = {&m->national_id, &m->surname,   &m->given_name,
-                                      &m->profession,  &m->specialty, &m->card_type};
+        struct p11_field_rule *f[] = {&m->national_id, &m->surname,   &m->given_name, &m->profession,
+                                      &m->specialty,   &m->card_type, &m->organisation};
         for (size_t i = 0; i < ELEMENTSOF(f); i++)
                 get_field(b, f[i]);
         get_role(b, &m->auth_cert);
