@@ -136,11 +136,20 @@ $(BUILD)/carnet-cardsim: $(call obj,$(BUILD),$(SIM_SRC)) $(BUILD)/libcarnet-lib.
 
 # Unit tests link against everything below the programs' mains.
 UNIT_LINK = $(PC_CMOCKA) $(LINK_DAEMON) $(PC_CLI)
-$(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(DAEMON_LIBS) $(BUILD)/libcarnet-cli.a
+# The one main() of the unit tests that register themselves (tests/unit/unit.h),
+# an archive so that a test with a main() of its own does not pull it in.
+define unit_main
+$(1)/libcarnet-unitmain.a: $(call obj,$(1),tests/unit/unit-main.c)
+	@mkdir -p $$(dir $$@); rm -f $$@; ar rcs $$@ $$^
+endef
+$(eval $(call unit_main,$(BUILD)))
+$(eval $(call unit_main,$(BUILD)/asan))
+
+$(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libcarnet-unitmain.a $(DAEMON_LIBS) $(BUILD)/libcarnet-cli.a
 	@mkdir -p $(dir $@)
 	$(CC) $(OPTFLAGS) -o $@ $^ $(UNIT_LINK)
 
-$(BUILD)/asan/unit/%: $(BUILD)/asan/obj/tests/unit/%.o $(call layer_libs,$(BUILD)/asan,daemon) $(BUILD)/asan/libcarnet-cli.a
+$(BUILD)/asan/unit/%: $(BUILD)/asan/obj/tests/unit/%.o $(BUILD)/asan/libcarnet-unitmain.a $(call layer_libs,$(BUILD)/asan,daemon) $(BUILD)/asan/libcarnet-cli.a
 	@mkdir -p $(dir $@)
 	$(CC) $(SANFLAGS) -o $@ $^ $(UNIT_LINK)
 

@@ -218,6 +218,29 @@ static json_t *opening_receipt_json(const struct dossier_identity *id, const str
                          "(reading, masking, authorisations, history). carnet cannot show it again.");
 }
 
+/* What opening a dossier takes from the card: the person (body's index or
+ * nir, and own_nir), the birth date (the card's, or the body's corrected
+ * one) and the identity built from them, which points into this struct. */
+struct opening {
+        struct vitale_person p;
+        char reader[READER_NAME_MAX], birth_date[11], sex[2], place[6];
+        uint64_t insertion;
+        struct dossier_identity id;
+};
+
+/* Fills o from the inserted card and body; on failure the error reply is
+ * filled, o is wiped and -EINVAL returned.  Wipe o after use. */
+static int opening_from_card(const struct api_request *req, const json_t *body, const char *oid, struct opening *o,
+                             struct api_reply *ret) {
+        if (res_vitale_person(req, body, &o->p, o->reader, &o->insertion, ret) < 0 ||
+            birth_date_pick(body, &o->p, o->birth_date, ret) < 0) {
+                secure_zero(o, sizeof(*o));
+                return -EINVAL;
+        }
+        identity_from_card(&o->p, oid, o->birth_date, o->sex, o->place, &o->id);
+        return 0;
+}
+
 /* POST /v1/dossiers.  The INS and the traits come from the inserted card,
  * never from the body.  The dossier is created and the professional's
  * authorisation recorded (the patient's consent to this professional
@@ -228,10 +251,8 @@ int res_dossiers_post(const struct api_request *req, struct api_reply *ret) {
         _cleanup_(json_decrefp) json_t *body = NULL;
         const struct api_call *c = req->call;
         struct dossier_engine *e = c->engine;
-        struct vitale_person p;
-        struct dossier_identity id;
-        char reader[READER_NAME_MAX], birth_date[11], sex[2], place[6], secret[DOSSIER_SECRET_SIZE];
-        uint64_t insertion;
+        struct opening o;
+        char secret[DOSSIER_SECRET_SIZE];
         int r;
 
         /* a professional session acting for an insurer, a bank or an employer
@@ -251,24 +272,14 @@ int res_dossiers_post(const struct api_request *req, struct api_reply *ret) {
                         return res_bad_field(ret, 422, "bad_ins_oid", "ins_oid",
                                              "ins_oid must be " INS_OID " (INS) or " INS_OID_TEST " (test NIR)");
         }
-        if (res_vitale_person(req, body, &p, reader, &insertion, ret) < 0)
+        if (opening_from_card(req, body, oid, &o, ret) < 0)
                 return 0;
-        if (birth_date_pick(body, &p, birth_date, ret) < 0) {
-                secure_zero(&p, sizeof(p));
-                return 0;
-        }
-        identity_from_card(&p, oid, birth_date, sex, place, &id);
-
-        json_t *doc = NULL;
-        r = create_with_consent(e, &c->caller.a, &id, json_is_true(jconsent), secret);
-        if (r < 0) {
-                secure_zero(secret, sizeof(secret));
-                secure_zero(&p, sizeof(p));
-                return res_engine_fail(ret, e, r);
-        }
-        doc = opening_receipt_json(&id, &c->caller.a, secret);
+        r = create_with_consent(e, &c->caller.a, &o.id, json_is_true(jconsent), secret);
+        json_t *doc = r < 0 ? NULL : opening_receipt_json(&o.id, &c->caller.a, secret);
         secure_zero(secret, sizeof(secret));
-        secure_zero(&p, sizeof(p));
+        secure_zero(&o, sizeof(o));
+        if (r < 0)
+                return res_engine_fail(ret, e, r);
         return api_ok(ret, 201, doc);
 }
 
@@ -281,10 +292,8 @@ int res_patient_dossiers_post(const struct api_request *req, struct api_reply *r
         static const char *const fields[] = {"index", "nir", "own_nir", "reader", "consent", "birth_date", NULL};
         _cleanup_(json_decrefp) json_t *body = NULL;
         const struct api_call *c = req->call;
-        struct vitale_person p;
-        struct dossier_identity id;
-        char reader[READER_NAME_MAX], birth_date[11], sex[2], place[6], secret[DOSSIER_SECRET_SIZE];
-        uint64_t insertion;
+        struct opening o;
+        char secret[DOSSIER_SECRET_SIZE];
         int r;
 
         if (api_body_json(req, &body, ret) < 0 || api_check_fields(body, fields, ret) < 0)
@@ -295,20 +304,15 @@ int res_patient_dossiers_post(const struct api_request *req, struct api_reply *r
         if (!json_is_string(json_object_get(body, "birth_date")))
                 return res_bad_field(ret, 400, "bad_field", "birth_date",
                                      "birth_date (YYYY-MM-DD) is required: type your birth date");
-        if (res_vitale_person(req, body, &p, reader, &insertion, ret) < 0)
+        if (opening_from_card(req, body, INS_OID, &o, ret) < 0)
                 return 0;
-        if (birth_date_pick(body, &p, birth_date, ret) < 0) {
-                secure_zero(&p, sizeof(p));
-                return 0;
-        }
-        identity_from_card(&p, INS_OID, birth_date, sex, place, &id);
         struct dossier_actor self = {
-                .kind = ACCESS_ACTOR_PATIENT, .id = id.ins, .last_name = id.birth_name, .first_name = id.first_names,
+                .kind = ACCESS_ACTOR_PATIENT, .id = o.id.ins, .last_name = o.id.birth_name, .first_name = o.id.first_names,
         };
-        r = dossier_create(c->engine, &self, &id, true, secret);
-        json_t *doc = r < 0 ? NULL : opening_receipt_json(&id, &self, secret);
+        r = dossier_create(c->engine, &self, &o.id, true, secret);
+        json_t *doc = r < 0 ? NULL : opening_receipt_json(&o.id, &self, secret);
         secure_zero(secret, sizeof(secret));
-        secure_zero(&p, sizeof(p));
+        secure_zero(&o, sizeof(o));
         if (r < 0)
                 return res_engine_fail(ret, c->engine, r);
         return api_ok(ret, 201, doc);

@@ -22,6 +22,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "lib/macro.h"
 #include "engine/access.h"
 
@@ -237,7 +239,7 @@ static enum access_reason letter_reason(char c) {
         }
 }
 
-static void test_grid(void **state) {
+UNIT(test_grid) {
         static const enum access_relation rels[4] = { ACCESS_REL_NONE, ACCESS_REL_AUTHORISED, ACCESS_REL_TRAITANT,
                                                       ACCESS_REL_AUTHORISED /* + blocked */ };
         unsigned cells = 0;
@@ -556,7 +558,7 @@ static const struct named_case {
         { "bad action", PRO_REQ(.action = (enum access_action) 99), false, ACCESS_DENY_INVALID, 0 },
 };
 
-static void test_cases(void **state) {
+UNIT(test_cases) {
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 struct access_request req = cases[i].req;
                 struct access_decision d;
@@ -573,7 +575,7 @@ static void test_cases(void **state) {
 
 /* A table an administrator could install: the podiatrist/delivery-report
  * fact, whose code docs/rules.md does not give, under a local code. */
-static void test_custom_table(void **state) {
+UNIT(test_custom_table) {
         _cleanup_rights_ struct rights_table *t = NULL;
         struct access_request req = PRO_REQ(.profession = "80", .relation = ACCESS_REL_AUTHORISED,
                                             .action = ACCESS_ACTION_READ, .doc = &delivery);
@@ -594,7 +596,7 @@ static void test_custom_table(void **state) {
         assert_int_equal(d.reason, ACCESS_DENY_RIGHTS_MATRIX);
 }
 
-static void test_patient_types(void **state) {
+UNIT(test_patient_types) {
         static const char *const yes[] = {"DOCPAT01", "DOCPAT05", "DOCPAT09"};
         static const char *const no[] = {"DOCPAT00", "DOCPAT10", "DOCPAT1", "DOCPAT010", "docpat01", "11488-4", ""};
         for (size_t i = 0; i < ELEMENTSOF(yes); i++)
@@ -606,7 +608,7 @@ static void test_patient_types(void **state) {
 
 /* Self-access from 16 (docs/rules.md §3): the birthday itself counts,
  * unknown month or day count as the latest, malformed dates refuse. */
-static void test_age_16(void **state) {
+UNIT(test_age_16) {
         const int64_t day = 86400, at = INT64_C(1704067200); /* 2024-01-01T00:00:00Z */
         assert_true(access_age_16_reached("2008-01-01", at));
         assert_false(access_age_16_reached("2008-01-01", at - 1));
@@ -625,7 +627,7 @@ static void test_age_16(void **state) {
         assert_false(access_age_16_reached(NULL, at));
 }
 
-static void test_names(void **state) {
+UNIT(test_names) {
         for (int r = 0; r < _ACCESS_REASON_MAX; r++) {
                 const char *n = access_reason_name(r);
                 assert_string_not_equal(n, "unknown");
@@ -639,14 +641,4 @@ static void test_names(void **state) {
         assert_int_equal(access_decide(NULL, NULL), -EINVAL);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_grid),
-                cmocka_unit_test(test_cases),
-                cmocka_unit_test(test_custom_table),
-                cmocka_unit_test(test_patient_types),
-                cmocka_unit_test(test_age_16),
-                cmocka_unit_test(test_names),
-        };
-        return cmocka_run_group_tests_name("access", tests, setup, teardown);
-}
+UNIT_GROUP("access", setup, teardown)

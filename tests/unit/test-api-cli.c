@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+
+#include "unit.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +40,7 @@ static const char expected[] = "[4|card_inserted|{\"id\":4}]"
                                "[5|card_removed|a\nb]"
                                "[5|message|plain]";
 
-static void parses_in_any_pieces(void **state) {
+UNIT(parses_in_any_pieces) {
         /* the same stream cut every 1, 2, 3... bytes gives the same events */
         for (size_t step = 1; step <= sizeof(stream); step++) {
                 struct sse_parser *p = malloc(sizeof(*p));
@@ -56,7 +58,7 @@ static void parses_in_any_pieces(void **state) {
         }
 }
 
-static void an_event_without_its_blank_line_is_not_dispatched(void **state) {
+UNIT(an_event_without_its_blank_line_is_not_dispatched) {
         struct sse_parser *p = malloc(sizeof(*p));
         struct seen s = {0};
         sse_init(p, record, &s);
@@ -67,7 +69,7 @@ static void an_event_without_its_blank_line_is_not_dispatched(void **state) {
         free(p);
 }
 
-static void lines_are_bounded(void **state) {
+UNIT(lines_are_bounded) {
         struct sse_parser *p = malloc(sizeof(*p));
         struct seen s = {0};
         sse_init(p, record, &s);
@@ -91,14 +93,14 @@ static int stop_at_first(void *userdata, const struct sse_event *ev) {
         return -ECANCELED;
 }
 
-static void handler_stops_the_parse(void **state) {
+UNIT(handler_stops_the_parse) {
         struct sse_parser *p = malloc(sizeof(*p));
         sse_init(p, stop_at_first, NULL);
         assert_int_equal(sse_feed(p, "data: 1\n\ndata: 2\n\n", 18), -ECANCELED);
         free(p);
 }
 
-static void path_segments_are_encoded(void **state) {
+UNIT(path_segments_are_encoded) {
         char buf[64];
         assert_int_equal(client_path_join(buf, sizeof(buf), "/v1/readers", "Virtual PCD 00 00"), 0);
         assert_string_equal(buf, "/v1/readers/Virtual%20PCD%2000%2000");
@@ -107,13 +109,4 @@ static void path_segments_are_encoded(void **state) {
         assert_int_equal(client_path_join(buf, 16, "/v1/readers", "long name"), -ENAMETOOLONG);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(parses_in_any_pieces),
-                cmocka_unit_test(an_event_without_its_blank_line_is_not_dispatched),
-                cmocka_unit_test(lines_are_bounded),
-                cmocka_unit_test(handler_stops_the_parse),
-                cmocka_unit_test(path_segments_are_encoded),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_GROUP("api-cli", NULL, NULL)

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+
+#include "unit.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +25,7 @@
 
 /* ---- caller policy ----------------------------------------------------- */
 
-static void policy_allows_root_self_and_groups(void **state) {
+UNIT(policy_allows_root_self_and_groups) {
         struct peer_policy pol = {.self_uid = 990, .n_groups = 2, .groups = {1001, 1002}};
         struct peer p = {.uid = 0, .gid = 0};
         assert_true(peer_allowed(&pol, &p)); /* root */
@@ -39,7 +41,7 @@ static void policy_allows_root_self_and_groups(void **state) {
         assert_false(peer_allowed(&pol, &p)); /* nobody */
 }
 
-static void empty_policy_is_root_only(void **state) {
+UNIT(empty_policy_is_root_only) {
         struct peer_policy pol = {.self_uid = 0};
         struct peer p = {.uid = 1000, .gid = 0, .n_groups = 1, .groups = {0}};
         /* gid 0 is not an allowed group unless listed: root is a uid here */
@@ -48,7 +50,7 @@ static void empty_policy_is_root_only(void **state) {
         assert_true(peer_allowed(&pol, &p));
 }
 
-static void peer_read_on_a_socket(void **state) {
+UNIT(peer_read_on_a_socket) {
         int sv[2];
         struct peer p;
         assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
@@ -70,7 +72,7 @@ static void peer_read_on_a_socket(void **state) {
 
 /* ---- connections per uid ---------------------------------------------- */
 
-static void uid_slots_limit_each_uid(void **state) {
+UNIT(uid_slots_limit_each_uid) {
         struct uid_slots t;
         assert_int_equal(uid_slots_init(&t, 2, 8), 0);
         assert_int_equal(uid_slots_take(&t, 1000), 0);
@@ -97,7 +99,7 @@ static void uid_slots_limit_each_uid(void **state) {
 
 /* ---- readers ------------------------------------------------------------ */
 
-static void readers_document(void **state) {
+UNIT(readers_document) {
         struct reader_snapshot snap = {.pcscd_reachable = true, .n = 2};
         strcpy(snap.r[0].name, "Reader A");
         snap.r[0].card_present = true;
@@ -119,7 +121,7 @@ static void readers_document(void **state) {
 
 /* ---- events ------------------------------------------------------------- */
 
-static void event_forms(void **state) {
+UNIT(event_forms) {
         struct event e = {.seq = 12, .type = EVENT_CARD_INSERTED, .time = {.tv_sec = 0, .tv_nsec = 5000000}};
         strcpy(e.reader, "Virtual PCD 00 00");
         strcpy(e.detail, "vitale");
@@ -206,7 +208,7 @@ static void resume(struct fixture *f, const char *last, const char *want, int ca
         assert_true(read_until(rep, want, calls, false, out, size));
 }
 
-static void stream_starts_now_without_an_id(void **state) {
+UNIT_FIXTURE(stream_starts_now_without_an_id, setup, teardown) {
         struct fixture *f = *state;
         struct api_reply rep;
         char out[8192] = "";
@@ -223,7 +225,7 @@ static void stream_starts_now_without_an_id(void **state) {
         api_reply_clear(&rep);
 }
 
-static void stream_resumes_after_last_event_id(void **state) {
+UNIT_FIXTURE(stream_resumes_after_last_event_id, setup, teardown) {
         struct fixture *f = *state;
         struct api_reply rep;
         char out[8192] = "";
@@ -245,7 +247,7 @@ static void stream_resumes_after_last_event_id(void **state) {
         api_reply_clear(&rep);
 }
 
-static void stream_reports_missed_events(void **state) {
+UNIT_FIXTURE(stream_reports_missed_events, setup, teardown) {
         struct fixture *f = *state;
         struct api_reply rep;
         char out[8192] = "";
@@ -263,7 +265,7 @@ static void stream_reports_missed_events(void **state) {
         api_reply_clear(&rep);
 }
 
-static void stream_keeps_alive_and_ends_at_shutdown(void **state) {
+UNIT_FIXTURE(stream_keeps_alive_and_ends_at_shutdown, setup, teardown) {
         struct fixture *f = *state;
         struct api_reply rep;
         char out[8192] = "";
@@ -276,7 +278,7 @@ static void stream_keeps_alive_and_ends_at_shutdown(void **state) {
         api_reply_clear(&rep);
 }
 
-static void bad_event_ids_are_400(void **state) {
+UNIT_FIXTURE(bad_event_ids_are_400, setup, teardown) {
         struct fixture *f = *state;
         static const char *const bad[] = {"", "-1", "+3", "abc", "1x", "99999999999999999999999"};
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
@@ -296,7 +298,7 @@ static void bad_event_ids_are_400(void **state) {
         api_reply_clear(&rep);
 }
 
-static void events_as_a_document(void **state) {
+UNIT_FIXTURE(events_as_a_document, setup, teardown) {
         struct fixture *f = *state;
         static const struct api_kv h[] = {{"Accept", "application/json"}};
         struct api_reply rep;
@@ -330,22 +332,5 @@ static void events_as_a_document(void **state) {
 }
 
 /* a test with the fixture's event queue and context */
-#define WITH_QUEUE(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(policy_allows_root_self_and_groups),
-                cmocka_unit_test(empty_policy_is_root_only),
-                cmocka_unit_test(peer_read_on_a_socket),
-                cmocka_unit_test(uid_slots_limit_each_uid),
-                cmocka_unit_test(readers_document),
-                cmocka_unit_test(event_forms),
-                WITH_QUEUE(stream_starts_now_without_an_id),
-                WITH_QUEUE(stream_resumes_after_last_event_id),
-                WITH_QUEUE(stream_reports_missed_events),
-                WITH_QUEUE(stream_keeps_alive_and_ends_at_shutdown),
-                WITH_QUEUE(bad_event_ids_are_400),
-                WITH_QUEUE(events_as_a_document),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_GROUP("api-http", NULL, NULL)

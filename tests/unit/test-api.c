@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+
+#include "unit.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,11 +38,11 @@ static void expect_route_error(const char *method, const char *path, unsigned st
         api_reply_clear(&rep);
 }
 
-static void unknown_route_is_json_404(void **state) {
+UNIT(unknown_route_is_json_404) {
         expect_route_error("GET", "/v1/nothing-here", 404, "not_found");
 }
 
-static void hostile_path_is_json_404(void **state) {
+UNIT(hostile_path_is_json_404) {
         char path[8192];
         memset(path, 'A', sizeof(path) - 1);
         path[0] = '/';
@@ -48,7 +50,7 @@ static void hostile_path_is_json_404(void **state) {
         expect_route_error("GET", path, 404, "not_found");
 }
 
-static void wrong_method_is_405(void **state) {
+UNIT(wrong_method_is_405) {
         expect_route_error("DELETE", "/v1/status", 405, "method_not_allowed");
 }
 
@@ -68,7 +70,7 @@ static void route_shape(const char *path, char *out, size_t size) {
         out[o] = '\0';
 }
 
-static void routes_are_versioned_and_unique(void **state) {
+UNIT(routes_are_versioned_and_unique) {
         size_t n;
         const struct api_route *r = api_routes(&n);
         assert_true(n > 0);
@@ -140,7 +142,7 @@ static const char *param_of(const struct api_reply *rep, const char *name) {
         return json_string_value(json_object_get(json_object_get(rep->body, "params"), name));
 }
 
-static void template_captures_segments(void **state) {
+UNIT(template_captures_segments) {
         struct api_reply rep;
         dispatch("GET", "/v1/sessions/abc-123", &rep);
         assert_route(&rep, "session");
@@ -159,7 +161,7 @@ static void template_captures_segments(void **state) {
         api_reply_clear(&rep);
 }
 
-static void literal_beats_template(void **state) {
+UNIT(literal_beats_template) {
         struct api_reply rep;
         dispatch("GET", "/v1/sessions/current", &rep);
         assert_route(&rep, "current");
@@ -172,7 +174,7 @@ static void literal_beats_template(void **state) {
         api_reply_clear(&rep);
 }
 
-static void template_needs_whole_segments(void **state) {
+UNIT(template_needs_whole_segments) {
         static const char *const paths[] = {
                 "/v1/sessions/",           /* empty segment */
                 "/v1/sessions",            /* missing */
@@ -194,7 +196,7 @@ static void template_needs_whole_segments(void **state) {
         }
 }
 
-static void template_405_lists_allowed_methods(void **state) {
+UNIT(template_405_lists_allowed_methods) {
         struct api_reply rep;
         dispatch("PUT", "/v1/dossiers/D1/documents/7", &rep);
         assert_error_shape(&rep, 405, "method_not_allowed");
@@ -210,14 +212,14 @@ static void template_405_lists_allowed_methods(void **state) {
         api_reply_clear(&rep);
 }
 
-static void handler_failure_is_json_500(void **state) {
+UNIT(handler_failure_is_json_500) {
         struct api_reply rep;
         dispatch("GET", "/v1/fail", &rep);
         assert_error_shape(&rep, 500, "internal");
         api_reply_clear(&rep);
 }
 
-static void route_match_bounds(void **state) {
+UNIT(route_match_bounds) {
         struct api_kv p[1];
         char buf[64];
         /* more templates than room: no match rather than an overflow */
@@ -233,7 +235,7 @@ static void route_match_bounds(void **state) {
 
 /* ---- query, headers -------------------------------------------------- */
 
-static void query_and_headers(void **state) {
+UNIT(query_and_headers) {
         static const struct api_kv q[] = {{"a", "1"}, {"flag", ""}};
         static const struct api_kv h[] = {{"Accept", "text/event-stream"}, {"x-carnet-session", "tok"}};
         struct api_request req = {.method = "GET", .path = "/v1/x", .query = q, .n_query = 2,
@@ -259,7 +261,7 @@ static void query_and_headers(void **state) {
         api_reply_clear(&rep);
 }
 
-static void duplicate_query_parameter_is_400(void **state) {
+UNIT(duplicate_query_parameter_is_400) {
         static const struct api_kv q[] = {{"id", "1"}, {"x", "2"}, {"id", "3"}};
         struct api_request req = {.method = "GET", .path = "/v1/sessions/s", .query = q, .n_query = 3};
         struct api_reply rep;
@@ -275,7 +277,7 @@ static int body_of(const char *text, size_t len, json_t **ret, struct api_reply 
         return api_body_json(&req, ret, err);
 }
 
-static void body_json_refuses_what_hides_mistakes(void **state) {
+UNIT(body_json_refuses_what_hides_mistakes) {
         static const struct {
                 const char *text;
                 size_t len;
@@ -312,7 +314,7 @@ static void body_json_refuses_what_hides_mistakes(void **state) {
         api_reply_clear(&rep);
 }
 
-static void body_json_accepts_an_object(void **state) {
+UNIT(body_json_accepts_an_object) {
         const char *text = "{\"nir\":\"280057512345674\",\"name\":\"Hélène\"}";
         json_t *j = NULL;
         struct api_reply rep = {0};
@@ -322,7 +324,7 @@ static void body_json_accepts_an_object(void **state) {
         json_decref(j);
 }
 
-static void body_json_huge(void **state) {
+UNIT(body_json_huge) {
         /* a 8 MiB string: parsed (the server caps bodies, not the helper) */
         size_t n = 8u << 20;
         char *text = malloc(n + 16);
@@ -352,7 +354,7 @@ static void body_json_huge(void **state) {
         free(text);
 }
 
-static void unknown_fields_are_named(void **state) {
+UNIT(unknown_fields_are_named) {
         static const char *const allowed[] = {"nir", "reason", NULL};
         struct api_reply rep = {0};
         json_t *o = json_pack("{s:s,s:s}", "nir", "1", "reason", "x");
@@ -371,7 +373,7 @@ static void unknown_fields_are_named(void **state) {
 }
 
 /* POST /v1/nir/check, through the real route table. */
-static void nir_check_route(void **state) {
+UNIT(nir_check_route) {
         static const struct {
                 const char *body;
                 unsigned status;
@@ -414,7 +416,7 @@ static ssize_t never_read(void *u, char *b, size_t m, bool s) {
         return API_STREAM_END;
 }
 
-static void stream_reply_is_freed(void **state) {
+UNIT(stream_reply_is_freed) {
         struct api_reply rep = {0};
         struct api_stream s = {.content_type = "text/plain", .read = never_read, .free = count_free};
         n_freed = 0;
@@ -429,7 +431,7 @@ static void stream_reply_is_freed(void **state) {
         assert_int_equal(n_freed, 2);
 }
 
-static void status_document_lists_readers(void **state) {
+UNIT(status_document_lists_readers) {
         struct reader_snapshot snap = {.pcscd_reachable = true, .n = 2};
         strcpy(snap.r[0].name, "Reader A");
         snap.r[0].card_present = true;
@@ -458,7 +460,7 @@ static void status_document_lists_readers(void **state) {
         json_decref(j);
 }
 
-static void status_document_when_pcscd_down(void **state) {
+UNIT(status_document_when_pcscd_down) {
         struct reader_snapshot snap = {.pcscd_reachable = false};
         strcpy(snap.error, "Service not available.");
         json_t *j = status_json(&snap);
@@ -485,7 +487,7 @@ static const char *write_conf(const char *text) {
         return path;
 }
 
-static void config_reads_known_keys(void **state) {
+UNIT(config_reads_known_keys) {
         struct config c;
         char err[256] = "";
         config_defaults(&c);
@@ -513,7 +515,7 @@ static void config_refused(size_t i, const char *text, const char *expect, struc
 
 /* Every refused file names its line and key, and changes nothing of the
  * defaults: the socket, the limits, the caller policy. */
-static void config_names_the_bad_line(void **state) {
+UNIT(config_names_the_bad_line) {
         static const struct {
                 const char *text, *expect;
         } cases[] = {
@@ -545,7 +547,7 @@ static void config_names_the_bad_line(void **state) {
         }
 }
 
-static void config_reads_limits_and_groups(void **state) {
+UNIT(config_reads_limits_and_groups) {
         struct config c;
         char err[256] = "";
         config_defaults(&c);
@@ -578,7 +580,7 @@ static void config_reads_limits_and_groups(void **state) {
         assert_int_equal(c.body_max, 1u << 20);
 }
 
-static void config_missing_file(void **state) {
+UNIT(config_missing_file) {
         struct config c;
         char err[256];
         config_defaults(&c);
@@ -640,7 +642,7 @@ static void needs_call(const struct api_context *ctx, uid_t uid, const char *tok
         assert_int_equal(api_dispatch(&needs_table, &req, rep), 0);
 }
 
-static void route_needs_are_checked_in_order(void **state) {
+UNIT(route_needs_are_checked_in_order) {
         const struct api_context none = {0}, ctx = {.find_session = needs_find};
         const struct {
                 const struct api_context *ctx;
@@ -687,7 +689,7 @@ static void route_needs_are_checked_in_order(void **state) {
         }
 }
 
-static void route_needs_are_resolved(void **state) {
+UNIT(route_needs_are_resolved) {
         const struct api_context ctx = {.find_session = needs_find};
         struct api_reply rep;
         needs_call(&ctx, 1000, "pro", "GET", "/pro", NULL, &rep);
@@ -713,7 +715,7 @@ static void route_needs_are_resolved(void **state) {
 
 /* Every route of carnetd that reads a dossier states the caller, the
  * engine and {ins}; a route with {uid} under a dossier checks it. */
-static void carnet_routes_state_their_needs(void **state) {
+UNIT(carnet_routes_state_their_needs) {
         size_t n;
         const struct api_route *r = api_routes(&n);
         for (size_t i = 0; i < n; i++) {
@@ -725,35 +727,4 @@ static void carnet_routes_state_their_needs(void **state) {
         }
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(unknown_route_is_json_404),
-                cmocka_unit_test(hostile_path_is_json_404),
-                cmocka_unit_test(wrong_method_is_405),
-                cmocka_unit_test(routes_are_versioned_and_unique),
-                cmocka_unit_test(template_captures_segments),
-                cmocka_unit_test(literal_beats_template),
-                cmocka_unit_test(template_needs_whole_segments),
-                cmocka_unit_test(template_405_lists_allowed_methods),
-                cmocka_unit_test(handler_failure_is_json_500),
-                cmocka_unit_test(route_match_bounds),
-                cmocka_unit_test(query_and_headers),
-                cmocka_unit_test(duplicate_query_parameter_is_400),
-                cmocka_unit_test(route_needs_are_checked_in_order),
-                cmocka_unit_test(route_needs_are_resolved),
-                cmocka_unit_test(carnet_routes_state_their_needs),
-                cmocka_unit_test(body_json_refuses_what_hides_mistakes),
-                cmocka_unit_test(body_json_accepts_an_object),
-                cmocka_unit_test(body_json_huge),
-                cmocka_unit_test(unknown_fields_are_named),
-                cmocka_unit_test(nir_check_route),
-                cmocka_unit_test(stream_reply_is_freed),
-                cmocka_unit_test(status_document_lists_readers),
-                cmocka_unit_test(status_document_when_pcscd_down),
-                cmocka_unit_test(config_reads_known_keys),
-                cmocka_unit_test(config_names_the_bad_line),
-                cmocka_unit_test(config_reads_limits_and_groups),
-                cmocka_unit_test(config_missing_file),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_GROUP("api", NULL, NULL)

@@ -3,6 +3,8 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+
+#include "unit.h"
 #include <errno.h>
 #include <stdio.h>
 
@@ -15,7 +17,7 @@ static int reset(void **state) {
         return 0;
 }
 
-static void locks_after_max_then_expires(void **state) {
+UNIT_FIXTURE(locks_after_max_then_expires, reset, NULL) {
         unsigned after = 0;
         for (int i = 1; i < ATTEMPTS_MAX; i++) {
                 assert_int_equal(attempts_check(INS, 1000, &after), 0);
@@ -32,7 +34,7 @@ static void locks_after_max_then_expires(void **state) {
         assert_int_equal(attempts_check(INS, 1000 + ATTEMPTS_LOCK_S, &after), 0);
 }
 
-static void success_clears_and_keys_are_separate(void **state) {
+UNIT_FIXTURE(success_clears_and_keys_are_separate, reset, NULL) {
         unsigned after;
         for (int i = 1; i < ATTEMPTS_MAX; i++)
                 attempts_failed(INS, 10);
@@ -45,7 +47,7 @@ static void success_clears_and_keys_are_separate(void **state) {
         assert_int_equal(attempts_check("112037512345629", 10, &after), 0);
 }
 
-static void full_table_reuses_the_oldest(void **state) {
+UNIT_FIXTURE(full_table_reuses_the_oldest, reset, NULL) {
         char key[32];
         unsigned after;
         /* lock one key, then fill the table with more recent ones */
@@ -62,11 +64,4 @@ static void full_table_reuses_the_oldest(void **state) {
         assert_int_equal(attempts_check("k0", 1000, &after), 0);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup(locks_after_max_then_expires, reset),
-                cmocka_unit_test_setup(success_clears_and_keys_are_separate, reset),
-                cmocka_unit_test_setup(full_table_reuses_the_oldest, reset),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_GROUP("attempts", NULL, NULL)

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "db-files.h"
 #include "lib/macro.h"
 #include "engine/audit.h"
@@ -85,7 +87,7 @@ static sqlite3_stmt *upgraded(struct fixture *f, struct store **s, const char *t
         return st;
 }
 
-static void test_schema(void **state) {
+UNIT_FIXTURE(test_schema, setup, teardown) {
         struct fixture *f = *state;
         _cleanup_store_ struct store *s = NULL;
         sqlite3_stmt *st;
@@ -133,7 +135,7 @@ static void test_schema(void **state) {
         assert_int_equal(store_open(f->path, &s), -EPROTONOSUPPORT);
 }
 
-static void test_not_a_database(void **state) {
+UNIT_FIXTURE(test_not_a_database, setup, teardown) {
         struct fixture *f = *state;
         struct store *s = NULL;
         FILE *fp = fopen(f->path, "we");
@@ -145,7 +147,7 @@ static void test_not_a_database(void **state) {
         assert_null(s);
 }
 
-static void test_append_outside_transaction(void **state) {
+UNIT_FIXTURE(test_append_outside_transaction, setup, teardown) {
         struct fixture *f = *state;
         _cleanup_store_ struct store *s = NULL;
         struct audit_entry e = { .at = 1 };
@@ -154,7 +156,7 @@ static void test_append_outside_transaction(void **state) {
         assert_int_equal(audit_append(s, &e, NULL), -ENOLCK);
 }
 
-static void test_intact(void **state) {
+UNIT_FIXTURE(test_intact, setup, teardown) {
         struct fixture *f = *state;
         _cleanup_store_ struct store *s = NULL;
         uint8_t h[AUDIT_HASH_LEN];
@@ -171,7 +173,7 @@ static void test_intact(void **state) {
 }
 
 /* Each tampering must be detected and name the expected entry. */
-static void test_tampering(void **state) {
+UNIT_FIXTURE(test_tampering, setup, teardown) {
         static const struct {
                 const char *sql;
                 int64_t bad;
@@ -214,13 +216,4 @@ static void test_tampering(void **state) {
         }
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_append_outside_transaction, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_intact, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_tampering, setup, teardown),
-        };
-        return cmocka_run_group_tests_name("audit", tests, NULL, NULL);
-}
+UNIT_GROUP("audit", NULL, NULL)

@@ -3,6 +3,8 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+
+#include "unit.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +39,7 @@ static const char *refused(const char *text) {
         return err + strlen(path);
 }
 
-static void every_key(void **state) {
+UNIT(every_key) {
         struct config c;
         char err[512];
         assert_int_equal(load("# carnetd\n"
@@ -73,7 +75,7 @@ static void every_key(void **state) {
         assert_int_equal(c.log_level, LOG_DEBUG);
 }
 
-static void keepalive_follows_timeout(void **state) {
+UNIT(keepalive_follows_timeout) {
         struct config c;
         char err[512];
         assert_int_equal(load("connection_timeout = 8\n", &c, err, sizeof(err)), 0);
@@ -83,7 +85,7 @@ static void keepalive_follows_timeout(void **state) {
                             ": events_keepalive (5s) must be shorter than connection_timeout (5s)");
 }
 
-static void messages(void **state) {
+UNIT(messages) {
         assert_string_equal(refused("log_level = info\nfavourite_colour = blue\n"), ":2: favourite_colour: unknown key");
         assert_string_equal(refused("\n\n\nsession_idle_timeout = 5\n"),
                             ":4: session_idle_timeout: session_idle_timeout must be seconds, 10 to 86400");
@@ -106,7 +108,7 @@ static void messages(void **state) {
         assert_memory_equal(refused("identity.nonsense = x\n"), ":1: identity.nonsense: not a known identity field", 49);
 }
 
-static void long_values(void **state) {
+UNIT(long_values) {
         char text[1100];
         snprintf(text, sizeof(text), "socket = /%0120d\n", 0);
         assert_string_equal(refused(text), ":1: socket: socket path too long (107 bytes at most)");
@@ -118,12 +120,4 @@ static void long_values(void **state) {
         assert_string_equal(refused(text), ":1: line too long");
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(every_key),
-                cmocka_unit_test(keepalive_follows_timeout),
-                cmocka_unit_test(messages),
-                cmocka_unit_test(long_values),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_GROUP("config", NULL, NULL)

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "dossier-fixture.h"
 
 #define CRASH_ROUNDS 25
@@ -44,7 +46,7 @@ _Noreturn static void writer(struct fixture *f, int fd) {
         }
 }
 
-static void test_kill_loop(void **state) {
+UNIT_FIXTURE(test_kill_loop, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         _cleanup_free_ char (*uids)[DOSSIER_UID_SIZE] = NULL;
         size_t n_uids = 0, cap = 0;
@@ -129,9 +131,4 @@ static void test_kill_loop(void **state) {
         assert_int_equal(fixture_open_engine(f), 0);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_kill_loop, fixture_setup, fixture_teardown),
-        };
-        return cmocka_run_group_tests_name("crash", tests, NULL, NULL);
-}
+UNIT_GROUP("crash", NULL, NULL)

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "dossier-fixture.h"
 
 static const struct dossier_doc_meta report = {
@@ -50,7 +52,7 @@ static int read_doc(struct fixture *f, const struct dossier_actor *a, const char
 
 /* Masking: the depositor, their establishment's professionals and nobody
  * else among the authorised (docs/rules.md §3 "Masking"). */
-static void test_masked_establishment(void **state) {
+UNIT_FIXTURE(test_masked_establishment, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         static const char pdf[] = "%PDF-1.7 fake";
         char secret[DOSSIER_SECRET_SIZE], uid[DOSSIER_UID_SIZE], uid_none[DOSSIER_UID_SIZE];
@@ -90,7 +92,7 @@ static void test_masked_establishment(void **state) {
  * dossier closes and nobody acts as the patient; an heir's request, with
  * its purpose and unless the patient opposed it, lets the doctor who
  * recorded it read the closed dossier; the 10-year retention runs. */
-static void test_after_death(void **state) {
+UNIT_FIXTURE(test_after_death, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         static const char pdf[] = "%PDF-1.7 fake";
         char secret[DOSSIER_SECRET_SIZE], uid[DOSSIER_UID_SIZE];
@@ -162,7 +164,7 @@ static void test_after_death(void **state) {
 }
 
 /* The patient's opposition, while alive, to their heirs' access. */
-static void test_heirs_opposed(void **state) {
+UNIT_FIXTURE(test_heirs_opposed, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         char secret[DOSSIER_SECRET_SIZE];
         struct dossier_actor heir_doctor = gp;
@@ -181,7 +183,7 @@ static void test_heirs_opposed(void **state) {
 
 /* The patient opens their own dossier (docs/rules.md §1): with their
  * consent, their own INS, 16 or older; each refusal traced. */
-static void test_patient_opens(void **state) {
+UNIT_FIXTURE(test_patient_opens, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         char secret[DOSSIER_SECRET_SIZE];
         struct dossier_identity child = ident;
@@ -205,7 +207,7 @@ static void test_patient_opens(void **state) {
 }
 
 /* A malformed establishment is refused before any decision. */
-static void test_establishment_checked(void **state) {
+UNIT_FIXTURE(test_establishment_checked, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         char secret[DOSSIER_SECRET_SIZE];
         struct dossier_actor bad = clinic_a1;
@@ -217,13 +219,5 @@ static void test_establishment_checked(void **state) {
 }
 
 /* Each test on a fresh engine of its own. */
-#define FRESH(t) cmocka_unit_test_setup_teardown(t, fixture_setup, fixture_teardown)
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                FRESH(test_masked_establishment), FRESH(test_establishment_checked),
-                FRESH(test_after_death),          FRESH(test_heirs_opposed),
-                FRESH(test_patient_opens),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_GROUP("dossier-rules", NULL, NULL)

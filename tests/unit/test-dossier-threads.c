@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "dossier-fixture.h"
 
 #define THREADS 6
@@ -105,7 +107,7 @@ static void *verifier(void *userdata) {
         return (void *) broken;
 }
 
-static void test_threads(void **state) {
+UNIT_FIXTURE(test_threads, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         char secret[DOSSIER_SECRET_SIZE];
         struct worker w[THREADS];
@@ -144,7 +146,7 @@ static void *no_call(void *userdata) {
         return (void *) (uintptr_t) (d && !d->allow && d->reason == 0 && d->flags == 0);
 }
 
-static void test_decision_per_thread(void **state) {
+UNIT_FIXTURE(test_decision_per_thread, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         char uid[DOSSIER_UID_SIZE];
         pthread_t t;
@@ -160,10 +162,4 @@ static void test_decision_per_thread(void **state) {
         assert_int_equal(dossier_last_decision(f->e)->reason, ACCESS_DENY_NO_DOSSIER);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_threads, fixture_setup, fixture_teardown),
-                cmocka_unit_test_setup_teardown(test_decision_per_thread, fixture_setup, fixture_teardown),
-        };
-        return cmocka_run_group_tests_name("dossier-threads", tests, NULL, NULL);
-}
+UNIT_GROUP("dossier-threads", NULL, NULL)

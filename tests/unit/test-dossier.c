@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "dossier-fixture.h"
 
 static const struct dossier_doc_meta report = {
@@ -40,7 +42,7 @@ static size_t count_visible(struct fixture *f, const struct dossier_actor *a, un
         return n;
 }
 
-static void test_create(void **state) {
+UNIT_FIXTURE(test_create, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         char secret[DOSSIER_SECRET_SIZE], again[DOSSIER_SECRET_SIZE];
         struct dossier_identity bad = ident;
@@ -93,7 +95,7 @@ static void test_create(void **state) {
         verify_chain(f);
 }
 
-static void test_access_list(void **state) {
+UNIT_FIXTURE(test_access_list, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         char uid[DOSSIER_UID_SIZE], masked_uid[DOSSIER_UID_SIZE];
         _cleanup_free_ struct dossier_access_entry *list = NULL;
@@ -169,7 +171,7 @@ static void test_access_list(void **state) {
         verify_chain(f);
 }
 
-static void test_versions(void **state) {
+UNIT_FIXTURE(test_versions, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         char uid[DOSSIER_UID_SIZE], v2[DOSSIER_UID_SIZE], mine[DOSSIER_UID_SIZE];
         _cleanup_free_ struct dossier_doc *docs = NULL;
@@ -245,7 +247,7 @@ static int count_trail(const struct audit_entry *e, void *userdata) {
         return 0;
 }
 
-static void test_emergency(void **state) {
+UNIT_FIXTURE(test_emergency, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         char uid[DOSSIER_UID_SIZE];
         _cleanup_free_ void *content = NULL;
@@ -317,7 +319,7 @@ static unsigned mentions(struct fixture *f, const struct dossier_actor *actor, c
         return m.n;
 }
 
-static void test_hold(void **state) {
+UNIT_FIXTURE(test_hold, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         struct dossier_doc_meta held = report;
         _cleanup_free_ struct dossier_doc *docs = NULL;
@@ -370,7 +372,7 @@ static void test_hold(void **state) {
         verify_chain(f);
 }
 
-static void test_lifecycle(void **state) {
+UNIT_FIXTURE(test_lifecycle, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         char uid[DOSSIER_UID_SIZE], secret[DOSSIER_SECRET_SIZE];
         struct trail_count tc = {};
@@ -418,7 +420,7 @@ static void test_lifecycle(void **state) {
         verify_chain(f);
 }
 
-static void test_alerts(void **state) {
+UNIT_FIXTURE(test_alerts, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         struct dossier_doc_meta lab = report, rx = report;
         struct dossier_warnings w;
@@ -468,7 +470,7 @@ static void test_alerts(void **state) {
         verify_chain(f);
 }
 
-static void test_hostile(void **state) {
+UNIT_FIXTURE(test_hostile, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         static const char *const good_titles[] = {
                 "O'Brien \"quoted\" title",
@@ -564,7 +566,7 @@ static void test_hostile(void **state) {
         verify_chain(f);
 }
 
-static void test_forbidden(void **state) {
+UNIT_FIXTURE(test_forbidden, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         struct dossier_actor a = { .kind = ACCESS_ACTOR_INSURER, .id = "INSURER1", .session = "x" };
         size_t n;
@@ -611,7 +613,7 @@ static struct trail_tail trail_tail(struct fixture *f, const char *ins) {
         return t;
 }
 
-static void test_verify_secret_audited(void **state) {
+UNIT_FIXTURE(test_verify_secret_audited, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         char secret[DOSSIER_SECRET_SIZE];
         struct trail_tail t;
@@ -669,7 +671,7 @@ static int64_t count_rows_elsewhere(struct fixture *f, const char *table_sql) {
         return v;
 }
 
-static void test_batch(void **state) {
+UNIT_FIXTURE(test_batch, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         char uid[DOSSIER_UID_SIZE];
         struct dossier_doc_meta reserved = report;
@@ -705,7 +707,7 @@ static void test_batch(void **state) {
 
 /* The first search (docs/rules.md §4): acts of the last two years by their
  * creation time, whatever the deposit time, and approved documents only. */
-static void test_first_search(void **state) {
+UNIT_FIXTURE(test_first_search, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         char old_act[DOSSIER_UID_SIZE], recent[DOSSIER_UID_SIZE], v2[DOSSIER_UID_SIZE];
         struct dossier_doc_meta m = report;
@@ -738,7 +740,7 @@ static void test_first_search(void **state) {
 /* Self-access starts at 16 (docs/rules.md §3): the secret of a 15-year-old
  * is right but refused, traced; their dossier refuses them as its patient,
  * not the professionals; on the 16th birthday both open. */
-static void test_self_access_16(void **state) {
+UNIT_FIXTURE(test_self_access_16, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         char secret[DOSSIER_SECRET_SIZE];
         struct dossier_identity child = ident;
@@ -773,7 +775,7 @@ static void test_self_access_16(void **state) {
  * creates and deposits for its establishment, never reads; its refusals
  * are decisions, traced, not bad input.  A CPS without a profession still
  * is bad input. */
-static void test_establishment_card(void **state) {
+UNIT_FIXTURE(test_establishment_card, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         static const struct dossier_actor cpe = {
                 .kind = ACCESS_ACTOR_PROFESSIONAL, .id = "300000012345", .card = ACCESS_CARD_CPE,
@@ -812,7 +814,7 @@ static void test_establishment_card(void **state) {
 /* Occupational and fire-service doctors (docs/rules.md §2): only with the
  * patient's express consent, which their own user action records, traced;
  * the patient's revocation ends it; a block wins. */
-static void test_express_consent(void **state) {
+UNIT_FIXTURE(test_express_consent, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         struct dossier_actor occ = gp;
         struct trail_tail t;
@@ -851,23 +853,4 @@ static void test_express_consent(void **state) {
         verify_chain(f);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_create, fixture_setup, fixture_teardown),
-                cmocka_unit_test_setup_teardown(test_access_list, fixture_setup, fixture_teardown),
-                cmocka_unit_test_setup_teardown(test_versions, fixture_setup, fixture_teardown),
-                cmocka_unit_test_setup_teardown(test_emergency, fixture_setup, fixture_teardown),
-                cmocka_unit_test_setup_teardown(test_hold, fixture_setup, fixture_teardown),
-                cmocka_unit_test_setup_teardown(test_lifecycle, fixture_setup, fixture_teardown),
-                cmocka_unit_test_setup_teardown(test_alerts, fixture_setup, fixture_teardown),
-                cmocka_unit_test_setup_teardown(test_hostile, fixture_setup, fixture_teardown),
-                cmocka_unit_test_setup_teardown(test_forbidden, fixture_setup, fixture_teardown),
-                cmocka_unit_test_setup_teardown(test_verify_secret_audited, fixture_setup, fixture_teardown),
-                cmocka_unit_test_setup_teardown(test_batch, fixture_setup, fixture_teardown),
-                cmocka_unit_test_setup_teardown(test_first_search, fixture_setup, fixture_teardown),
-                cmocka_unit_test_setup_teardown(test_self_access_16, fixture_setup, fixture_teardown),
-                cmocka_unit_test_setup_teardown(test_establishment_card, fixture_setup, fixture_teardown),
-                cmocka_unit_test_setup_teardown(test_express_consent, fixture_setup, fixture_teardown),
-        };
-        return cmocka_run_group_tests_name("dossier", tests, NULL, NULL);
-}
+UNIT_GROUP("dossier", NULL, NULL)

@@ -3,13 +3,15 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+
+#include "unit.h"
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
 
 #include "reader/events.h"
 
-static void in_order_with_sequence(void **state) {
+UNIT(in_order_with_sequence) {
         struct event_queue *q;
         struct event ev[8];
         uint64_t missed = 99;
@@ -29,7 +31,7 @@ static void in_order_with_sequence(void **state) {
         events_free(q);
 }
 
-static void overflow_reports_missed(void **state) {
+UNIT(overflow_reports_missed) {
         struct event_queue *q;
         struct event ev[8];
         uint64_t missed;
@@ -49,7 +51,7 @@ static void overflow_reports_missed(void **state) {
         events_free(q);
 }
 
-static void long_strings_are_bounded(void **state) {
+UNIT(long_strings_are_bounded) {
         struct event_queue *q;
         struct event ev;
         char big[1000];
@@ -68,7 +70,7 @@ static void *pusher(void *arg) {
         return NULL;
 }
 
-static void wait_wakes_on_push(void **state) {
+UNIT(wait_wakes_on_push) {
         struct event_queue *q;
         pthread_t t;
         assert_int_equal(events_new(4, &q), 0);
@@ -81,12 +83,4 @@ static void wait_wakes_on_push(void **state) {
         events_free(q);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(in_order_with_sequence),
-                cmocka_unit_test(overflow_reports_missed),
-                cmocka_unit_test(long_strings_are_bounded),
-                cmocka_unit_test(wait_wakes_on_push),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_GROUP("events", NULL, NULL)

@@ -8,10 +8,12 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "http/router.h"
 #include "lib/utf8.h"
 
-static void test_quote_cuts_on_characters(void **state) {
+UNIT(test_quote_cuts_on_characters) {
         char buf[API_QUOTE_MAX + 1];
         char in[80];
         memset(in, 'a', 63);
@@ -43,7 +45,7 @@ static const char *code_of(const struct api_reply *r) {
         return json_string_value(json_object_get(json_object_get(r->body, "error"), "code"));
 }
 
-static void test_dispatch_encoding(void **state) {
+UNIT(test_dispatch_encoding) {
         struct api_reply rep;
         struct api_request req = {.method = "GET", .path = "/v1/readers/\xff"};
         assert_int_equal(api_dispatch(&table, &req, &rep), 0);
@@ -75,10 +77,4 @@ static void test_dispatch_encoding(void **state) {
         api_reply_clear(&rep);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_quote_cuts_on_characters),
-                cmocka_unit_test(test_dispatch_encoding),
-        };
-        return cmocka_run_group_tests_name("http-text", tests, NULL, NULL);
-}
+UNIT_GROUP("http-text", NULL, NULL)

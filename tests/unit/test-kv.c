@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+
+#include "unit.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,7 +33,7 @@ static void expect_pair(struct fixture *fx, const char *key, const char *value) 
         assert_string_equal(v, value);
 }
 
-static void pairs_comments_and_blanks(void **state) {
+UNIT(pairs_comments_and_blanks) {
         struct fixture fx;
         char *k, *v;
         open_text(&fx, "# a comment\n\n  socket =  /run/x.sock  \nmode=0660 # trailing\n"
@@ -47,7 +49,7 @@ static void pairs_comments_and_blanks(void **state) {
         fclose(fx.f);
 }
 
-static void value_keeps_later_equals(void **state) {
+UNIT(value_keeps_later_equals) {
         struct fixture fx;
         open_text(&fx, "identity.name = subject:CN=x\n = lonely\n", sizeof(fx.line));
         expect_pair(&fx, "identity.name", "subject:CN=x");
@@ -55,7 +57,7 @@ static void value_keeps_later_equals(void **state) {
         fclose(fx.f);
 }
 
-static void line_without_equals(void **state) {
+UNIT(line_without_equals) {
         struct fixture fx;
         char *k, *v;
         open_text(&fx, "a = 1\n\njust words\n", sizeof(fx.line));
@@ -66,7 +68,7 @@ static void line_without_equals(void **state) {
         fclose(fx.f);
 }
 
-static void line_too_long(void **state) {
+UNIT(line_too_long) {
         struct fixture fx;
         char *k, *v;
         /* 9 bytes + newline do not fit a 10-byte buffer (9 + NUL) */
@@ -85,20 +87,11 @@ static void line_too_long(void **state) {
         fclose(fx.f);
 }
 
-static void strip_trims_both_ends(void **state) {
+UNIT(strip_trims_both_ends) {
         char s[] = " \t x y \r\n";
         assert_string_equal(kv_strip(s), "x y");
         char e[] = "   ";
         assert_string_equal(kv_strip(e), "");
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(pairs_comments_and_blanks),
-                cmocka_unit_test(value_keeps_later_equals),
-                cmocka_unit_test(line_without_equals),
-                cmocka_unit_test(line_too_long),
-                cmocka_unit_test(strip_trims_both_ends),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_GROUP("kv", NULL, NULL)

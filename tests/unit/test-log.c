@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+
+#include "unit.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -70,7 +72,7 @@ static void set_journal_stream(unsigned long long dev, unsigned long long ino) {
         setenv("JOURNAL_STREAM", v, 1);
 }
 
-static void stderr_lines(void **state) {
+UNIT_FIXTURE(stderr_lines, stderr_to_file, stderr_back) {
         unsetenv("JOURNAL_STREAM");
         assert_int_equal(log_open(), 0);
         assert_int_equal(log_to_journal(), 0);
@@ -98,7 +100,7 @@ static void stderr_lines(void **state) {
         log_set_max_level(LOG_INFO);
 }
 
-static void long_message_is_cut(void **state) {
+UNIT_FIXTURE(long_message_is_cut, stderr_to_file, stderr_back) {
         char big[3 * LOG_LINE_MAX];
         memset(big, 'a', sizeof(big) - 1);
         big[sizeof(big) - 1] = '\0';
@@ -109,7 +111,7 @@ static void long_message_is_cut(void **state) {
         assert_true(len < LOG_LINE_MAX + 64);
 }
 
-static void journal_stream_must_be_stderr(void **state) {
+UNIT_FIXTURE(journal_stream_must_be_stderr, stderr_to_file, stderr_back) {
         struct stat st;
         assert_int_equal(fstat(STDERR_FILENO, &st), 0);
         set_journal_stream((unsigned long long)st.st_dev, (unsigned long long)st.st_ino + 1);
@@ -191,7 +193,7 @@ static int journal_child(void) {
         return 0;
 }
 
-static void journal_entries(void **state) {
+UNIT_FIXTURE(journal_entries, stderr_to_file, stderr_back) {
         if (geteuid() != 0)
                 skip(); /* needs a private mount namespace */
         fflush(stdout);
@@ -207,12 +209,4 @@ static void journal_entries(void **state) {
         assert_int_equal(WEXITSTATUS(status), 0);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(stderr_lines, stderr_to_file, stderr_back),
-                cmocka_unit_test_setup_teardown(long_message_is_cut, stderr_to_file, stderr_back),
-                cmocka_unit_test_setup_teardown(journal_stream_must_be_stderr, stderr_to_file, stderr_back),
-                cmocka_unit_test_setup_teardown(journal_entries, stderr_to_file, stderr_back),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_GROUP("log", NULL, NULL)

@@ -5,9 +5,11 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "lib/nir.h"
 
-static void test_valid(void **state) {
+UNIT(test_valid) {
         static const char *const good[] = {
                 "185057800608491",
                 "269029934173285",
@@ -22,7 +24,7 @@ static void test_valid(void **state) {
         assert_false(nir_is_provisional("185057800608491"));
 }
 
-static void test_invalid(void **state) {
+UNIT(test_invalid) {
         assert_int_equal(nir_check("185057800608490"), -EBADMSG); /* wrong key */
         assert_int_equal(nir_check("185052A12345660"), -EBADMSG); /* 2B's key on 2A */
         assert_int_equal(nir_check("18505780060849"), -EINVAL);   /* short */
@@ -35,10 +37,4 @@ static void test_invalid(void **state) {
         assert_int_equal(nir_check("1850578006084 1"), -EINVAL);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_valid),
-                cmocka_unit_test(test_invalid),
-        };
-        return cmocka_run_group_tests_name("nir", tests, NULL, NULL);
-}
+UNIT_GROUP("nir", NULL, NULL)

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+
+#include "unit.h"
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -66,7 +68,7 @@ static void drain(void) {
                 ;
 }
 
-static void messages(void **state) {
+UNIT(messages) {
         char buf[512];
         drain();
         assert_true(notify_ready("Serving the API on /run/carnet/carnetd.sock") > 0);
@@ -83,7 +85,7 @@ static void messages(void **state) {
         assert_string_equal(buf, "STOPPING=1");
 }
 
-static void no_manager_is_a_noop(void **state) {
+UNIT(no_manager_is_a_noop) {
         char *saved = strdup(getenv("NOTIFY_SOCKET"));
         struct notify_watchdog *w = (void *)1;
         unsetenv("NOTIFY_SOCKET");
@@ -106,7 +108,7 @@ static void set_watchdog(unsigned long usec, long pid) {
         setenv("WATCHDOG_PID", v, 1);
 }
 
-static void watchdog_for_another_pid(void **state) {
+UNIT(watchdog_for_another_pid) {
         struct notify_watchdog *w = (void *)1;
         set_watchdog(100000, (long)getpid() + 1);
         assert_int_equal(notify_watchdog_start(NULL, NULL, &w, NULL), 0);
@@ -143,7 +145,7 @@ static int count_pings(int ms, char *status, size_t size) {
         }
 }
 
-static void watchdog_pings_only_while_alive(void **state) {
+UNIT(watchdog_pings_only_while_alive) {
         struct notify_watchdog *w = NULL;
         uint64_t usec = 0;
         char status[256] = "";
@@ -181,7 +183,7 @@ static void watchdog_pings_only_while_alive(void **state) {
         assert_int_equal(count_pings(400, NULL, 0), 0);
 }
 
-static void watchdog_stops_promptly(void **state) {
+UNIT(watchdog_stops_promptly) {
         struct notify_watchdog *w = NULL;
         struct timespec t0, t1;
         set_watchdog(60000000, (long)getpid()); /* 60 s */
@@ -238,7 +240,7 @@ static int probe_with(const char *answer, unsigned timeout_ms, char *request, si
         return r;
 }
 
-static void probe(void **state) {
+UNIT(probe) {
         char path[128], request[256];
         assert_int_equal(probe_with("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}", 5000, request,
                                     sizeof(request)), 0);
@@ -258,7 +260,7 @@ static void probe(void **state) {
         assert_int_equal(notify_probe_api(NULL, 1000), -EINVAL);
 }
 
-static void socket_path_of_fd(void **state) {
+UNIT(socket_path_of_fd) {
         char path[128], got[128];
         int sv[2];
         snprintf(path, sizeof(path), "%s/named.sock", dir);
@@ -273,15 +275,4 @@ static void socket_path_of_fd(void **state) {
         close(sv[1]);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(messages),
-                cmocka_unit_test(no_manager_is_a_noop),
-                cmocka_unit_test(watchdog_for_another_pid),
-                cmocka_unit_test(watchdog_pings_only_while_alive),
-                cmocka_unit_test(watchdog_stops_promptly),
-                cmocka_unit_test(probe),
-                cmocka_unit_test(socket_path_of_fd),
-        };
-        return cmocka_run_group_tests(tests, setup, teardown);
-}
+UNIT_GROUP("notify", setup, teardown)

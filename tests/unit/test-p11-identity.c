@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+
+#include "unit.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,7 +66,7 @@ static int identity_with(const uint8_t *ext, size_t ext_len, struct p11_identity
 }
 
 
-static void card_type_encodings(void **state) {
+UNIT(card_type_encodings) {
         static const struct {
                 const char *what;
                 uint8_t der[8];
@@ -98,7 +100,7 @@ static void card_type_encodings(void **state) {
 }
 
 /* Values that cannot be a card type are refused, naming the field. */
-static void unreadable_card_type_named(void **state) {
+UNIT(unreadable_card_type_named) {
         static const struct {
                 const char *what;
                 uint8_t der[8];
@@ -128,10 +130,4 @@ static void unreadable_card_type_named(void **state) {
         }
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(card_type_encodings),
-                cmocka_unit_test(unreadable_card_type_named),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_GROUP("p11-identity", NULL, NULL)

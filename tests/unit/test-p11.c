@@ -22,6 +22,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <openssl/evp.h>
 
 #include "session/trust.h"
@@ -141,7 +143,7 @@ static uint8_t *pem(const char *rel, size_t *len) {
 
 /* ---- module and tokens -------------------------------------------------- */
 
-static void test_module_open(void **state) {
+UNIT(test_module_open) {
         struct p11_module *m = NULL;
         assert_int_equal(p11_module_open("/nonexistent/module.so", &m), -ENOENT);
         assert_null(m);
@@ -158,7 +160,7 @@ static void test_module_open(void **state) {
         assert_true(p11_module_tokens(softhsm, t, ELEMENTSOF(t)) >= 3);
 }
 
-static void test_tokens(void **state) {
+UNIT(test_tokens) {
         struct p11_token t[P11_TOKENS_MAX], one;
         int n = p11_module_tokens(softhsm, t, ELEMENTSOF(t));
         int seen = 0;
@@ -183,7 +185,7 @@ static void test_tokens(void **state) {
         assert_int_equal(p11_module_token(softhsm, 0xdeadbeef, &one), -ENXIO);
 }
 
-static void test_reader_names(void **state) {
+UNIT(test_reader_names) {
         struct p11_token t = {0};
         snprintf(t.reader, sizeof(t.reader), "Virtual PCD 00 01");
         assert_true(p11_token_in_reader(&t, "Virtual PCD 00 01"));
@@ -199,7 +201,7 @@ static void test_reader_names(void **state) {
 
 /* ---- certificates, roles, identity ----------------------------------------- */
 
-static void test_certs_and_roles(void **state) {
+UNIT(test_certs_and_roles) {
         static const char *const labels[] = {"carnet-rsa", "carnet-ec"};
         for (size_t i = 0; i < ELEMENTSOF(labels); i++) {
                 struct p11_card *c = open_card(softhsm, labels[i], NULL);
@@ -227,7 +229,7 @@ static void test_certs_and_roles(void **state) {
         }
 }
 
-static void test_identity_card(void **state) {
+UNIT(test_identity_card) {
         struct p11_identity id;
         struct p11_card *c = open_card(softhsm, "carnet-rsa", NULL);
         assert_int_equal(p11_card_identity(c, &id), 0);
@@ -247,7 +249,7 @@ static void test_identity_card(void **state) {
         p11_card_close(c);
 }
 
-static void test_identity_profiles(void **state) {
+UNIT(test_identity_profiles) {
         struct p11_identity id;
         size_t len;
         _cleanup_free_ uint8_t *cpf = pem("pki/cps-cpf-auth.pem", &len);
@@ -281,7 +283,7 @@ static void test_identity_profiles(void **state) {
         assert_int_equal(p11_identity_from_cert(NULL, cpf, len - 1, &id), -EINVAL);
 }
 
-static void test_identity_map_config(void **state) {
+UNIT(test_identity_map_config) {
         struct p11_map map;
         struct p11_identity id;
         size_t len;
@@ -331,7 +333,7 @@ static void test_identity_map_config(void **state) {
  * only digitalSignature certificate (the one meant for signing) and there
  * is no signature role; with the role fixed by CKA_ID the real
  * authentication certificate is read and trust.c refuses it. */
-static void test_bad_usage_card(void **state) {
+UNIT(test_bad_usage_card) {
         struct p11_card *c = open_card(softhsm, "carnet-bad", NULL);
         assert_int_equal(p11_card_ncerts(c), 2);
         assert_null(p11_card_cert(c, P11_ROLE_SIGN));
@@ -364,7 +366,7 @@ static void test_bad_usage_card(void **state) {
 
 /* ---- PIN and signatures ----------------------------------------------------- */
 
-static void test_pin_wrong_then_right(void **state) {
+UNIT(test_pin_wrong_then_right) {
         struct p11_card *c = open_card(softhsm, "carnet-ec", NULL);
         char pin[8] = "0000";
         assert_int_equal(p11_card_login(c, pin, strlen(pin)), -EACCES);
@@ -441,11 +443,11 @@ static void sign_and_verify(const char *label, enum p11_key_type want) {
         p11_card_close(c);
 }
 
-static void test_sign_rsa(void **state) {
+UNIT(test_sign_rsa) {
         sign_and_verify("carnet-rsa", P11_KEY_RSA);
 }
 
-static void test_sign_ec(void **state) {
+UNIT(test_sign_ec) {
         sign_and_verify("carnet-ec", P11_KEY_EC);
 }
 
@@ -528,7 +530,7 @@ static struct p11_module *open_double(void) {
         return m;
 }
 
-static void test_pinpad(void **state) {
+UNIT(test_pinpad) {
         struct p11_module *m = open_double();
         dbl.pinpad = true;
         struct p11_card *c = open_card(m, "carnet-rsa", NULL);
@@ -550,7 +552,7 @@ static void test_pinpad(void **state) {
         p11_module_close(m);
 }
 
-static void test_pin_counter(void **state) {
+UNIT(test_pin_counter) {
         struct p11_module *m = open_double();
         dbl.tries = 3;
         struct p11_card *c = open_card(m, "carnet-ec", NULL);
@@ -584,7 +586,7 @@ static void test_pin_counter(void **state) {
         p11_module_close(m);
 }
 
-static void test_pulled_during_login(void **state) {
+UNIT(test_pulled_during_login) {
         struct p11_module *m = open_double();
         struct p11_card *c = open_card(m, "carnet-rsa", NULL);
         const struct p11_error *e = p11_card_error(c);
@@ -646,7 +648,7 @@ static void *worker_run(void *arg) {
         return NULL;
 }
 
-static void test_threads(void **state) {
+UNIT(test_threads) {
         for (int mode = P11_LOCKING_MODULE; mode <= P11_LOCKING_CARNET; mode++) {
                 struct p11_module *m = NULL;
                 assert_int_equal(p11_module_open_locking(SOFTHSM, mode, &m), 0);
@@ -698,7 +700,7 @@ static CK_RV grow_get_slot_info(CK_SLOT_ID slot, CK_SLOT_INFO_PTR info) {
         return real->C_GetSlotInfo(slot, info);
 }
 
-static void test_slot_list_grows(void **state) {
+UNIT(test_slot_list_grows) {
         real = p11_module_functions(softhsm);
         grow.real_n = 16;
         CK_SLOT_ID mine[16];
@@ -721,7 +723,7 @@ static void test_slot_list_grows(void **state) {
         p11_module_close(m);
 }
 
-static void test_error_table(void **state) {
+UNIT(test_error_table) {
         assert_int_equal(p11_rv_errno(CKR_PIN_INCORRECT), -EACCES);
         assert_int_equal(p11_rv_errno(CKR_PIN_LOCKED), -EPERM);
         assert_int_equal(p11_rv_errno(CKR_DEVICE_REMOVED), -ENODEV);
@@ -733,25 +735,4 @@ static void test_error_table(void **state) {
         assert_int_equal(p11_pin_state_from_flags(0), P11_PIN_OK);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_module_open),
-                cmocka_unit_test(test_tokens),
-                cmocka_unit_test(test_reader_names),
-                cmocka_unit_test(test_certs_and_roles),
-                cmocka_unit_test(test_identity_card),
-                cmocka_unit_test(test_identity_profiles),
-                cmocka_unit_test(test_identity_map_config),
-                cmocka_unit_test(test_bad_usage_card),
-                cmocka_unit_test(test_pin_wrong_then_right),
-                cmocka_unit_test(test_sign_rsa),
-                cmocka_unit_test(test_sign_ec),
-                cmocka_unit_test(test_pinpad),
-                cmocka_unit_test(test_pin_counter),
-                cmocka_unit_test(test_pulled_during_login),
-                cmocka_unit_test(test_threads),
-                cmocka_unit_test(test_slot_list_grows),
-                cmocka_unit_test(test_error_table),
-        };
-        return cmocka_run_group_tests_name("p11", tests, setup, teardown);
-}
+UNIT_GROUP("p11", setup, teardown)

@@ -12,9 +12,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "p11remote/p11-wire.h"
 
-static void table_types_and_states(void **state) {
+UNIT(table_types_and_states) {
         struct p11w_header h = {.type = P11W_LOGIN, .handle = 1, .len = 10};
         assert_int_equal(p11w_check(&h, P11W_ST_OPENED), 0);
         assert_int_equal(p11w_check(&h, P11W_ST_LOGGED_IN), -EPERM); /* logged in already */
@@ -41,7 +43,7 @@ static void table_types_and_states(void **state) {
         assert_string_equal(p11w_rule(P11W_SIGN)->name, "sign");
 }
 
-static void table_lengths(void **state) {
+UNIT(table_lengths) {
         struct p11w_header h = {.type = P11W_LOGIN, .handle = 1, .len = 1 + 2 + P11W_PIN_MAX};
         assert_int_equal(p11w_check(&h, P11W_ST_OPENED), 0);
         h.len++; /* a PIN longer than the bound: an error reply */
@@ -56,7 +58,7 @@ static void table_lengths(void **state) {
         assert_int_equal(p11w_check(&h, P11W_ST_OPENED), -EBADMSG);
 }
 
-static void codec_round_trip(void **state) {
+UNIT(codec_round_trip) {
         struct p11w_buf b;
         struct p11_token t = {.slot = 4, .reader = "Virtual PCD 00 01", .serial = "1234", .flags = 0x40d,
                               .protected_auth = true, .pin_state = P11_PIN_FINAL_TRY, .tries_left = 1};
@@ -96,7 +98,7 @@ static void codec_round_trip(void **state) {
         assert_string_equal(map2.national_id.oid, map.national_id.oid);
 }
 
-static void codec_truncated_and_bad(void **state) {
+UNIT(codec_truncated_and_bad) {
         struct p11w_buf b;
         struct p11_token t = {.reader = "r"}, t2;
         p11w_init(&b);
@@ -152,7 +154,7 @@ static void codec_truncated_and_bad(void **state) {
                 assert_int_equal(b.data[i], 0);
 }
 
-static void messages_on_a_socket(void **state) {
+UNIT(messages_on_a_socket) {
         int sv[2];
         assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
         static struct p11w_buf b, r;
@@ -179,13 +181,4 @@ static void messages_on_a_socket(void **state) {
         close(sv[1]);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(table_types_and_states),
-                cmocka_unit_test(table_lengths),
-                cmocka_unit_test(codec_round_trip),
-                cmocka_unit_test(codec_truncated_and_bad),
-                cmocka_unit_test(messages_on_a_socket),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_GROUP("p11wire", NULL, NULL)

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+
+#include "unit.h"
 #include <string.h>
 
 #include "api/routes.h"
@@ -152,7 +154,7 @@ static size_t list_count(struct fixture *f, const struct dossier_actor *a) {
 #define REPORT "{\"type_code\": \"11488-4\", \"class_code\": \"10\", \"mime\": \"text/plain\", " \
                "\"title\": \"Consultation\", \"content_base64\": \"aGVsbG8=\"}"
 
-static void denial_statuses(void **state) {
+UNIT(denial_statuses) {
         const char *code;
         assert_int_equal(res_denial_status(ACCESS_DENY_NO_DOSSIER, &code), 404);
         assert_string_equal(code, "no_dossier");
@@ -167,7 +169,7 @@ static void denial_statuses(void **state) {
         assert_int_equal(res_denial_status(ACCESS_DENY_BLOCKED, &code), 403);
 }
 
-static void times(void **state) {
+UNIT(times) {
         int64_t t;
         assert_int_equal(res_parse_time("1700000000", &t), 0);
         assert_int_equal(t, 1700000000);
@@ -183,7 +185,7 @@ static void times(void **state) {
         assert_int_equal(res_parse_time("99999999999999999999", &t), -EINVAL);
 }
 
-static void base64(void **state) {
+UNIT(base64) {
         uint8_t *out = NULL;
         size_t n;
         assert_int_equal(res_base64_decode("aGVsbG8=", 8, &out, &n), 0);
@@ -207,7 +209,7 @@ static void base64(void **state) {
         assert_int_equal(res_base64_decode("aG\x00s", 4, &out, &n), -EINVAL);
 }
 
-static void codes(void **state) {
+UNIT(codes) {
         assert_true(res_type_known("11488-4"));
         assert_true(res_type_known("EXPPAT_3"));
         assert_true(res_type_known("DOCPAT09"));
@@ -233,7 +235,7 @@ static void codes(void **state) {
         assert_int_equal(res_card_of(P11_CARD_UNKNOWN), ACCESS_CARD_CPA);
 }
 
-static void no_engine_is_503(void **state) {
+UNIT_FIXTURE(no_engine_is_503, fixture_setup, fixture_teardown) {
         struct api_kv p[] = {{"ins", INS}};
         struct api_reply rep = {0};
         run(NULL, &gp, res_documents_list, "GET", "/v1/dossiers/" INS "/documents", p, 1, NULL, 0, NULL, 0, NULL,
@@ -247,7 +249,7 @@ static void no_engine_is_503(void **state) {
         expect_error(&rep, 503, "sessions_unavailable");
 }
 
-static void deposit_list_read(void **state) {
+UNIT_FIXTURE(deposit_list_read, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         struct api_reply rep;
         const char *uid;
@@ -287,7 +289,7 @@ static void deposit_list_read(void **state) {
         api_reply_clear(&rep);
 }
 
-static void raw_deposit(void **state) {
+UNIT_FIXTURE(raw_deposit, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         struct api_reply rep;
         open_dossier(f);
@@ -316,7 +318,7 @@ static void raw_deposit(void **state) {
 
 /* Each bad request is refused with its status and code, and the stored
  * documents stay as they were. */
-static void bad_requests_change_nothing(void **state) {
+UNIT_FIXTURE(bad_requests_change_nothing, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         static const struct {
                 const char *body;
@@ -373,7 +375,7 @@ static void bad_requests_change_nothing(void **state) {
         }
 }
 
-static void ins_checked(void **state) {
+UNIT_FIXTURE(ins_checked, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         struct api_reply rep;
         struct api_kv p[] = {{"ins", "185057800608490"}};
@@ -393,7 +395,7 @@ static void ins_checked(void **state) {
 /* The patient masks: the nurse (authorised) loses the document, the gp
  * (its author) keeps it; a hold hides a document from the patient as if
  * it did not exist. */
-static void masking_and_holds(void **state) {
+UNIT_FIXTURE(masking_and_holds, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         struct api_reply rep;
         const char *u;
@@ -453,7 +455,7 @@ static void masking_and_holds(void **state) {
         api_reply_clear(&rep);
 }
 
-static void access_options_trail(void **state) {
+UNIT_FIXTURE(access_options_trail, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         struct api_reply rep;
         open_dossier(f);
@@ -529,7 +531,7 @@ static void access_options_trail(void **state) {
         api_reply_clear(&rep);
 }
 
-static void lifecycle(void **state) {
+UNIT_FIXTURE(lifecycle, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         struct api_reply rep;
         open_dossier(f);
@@ -557,22 +559,5 @@ static void lifecycle(void **state) {
 }
 
 /* a test with a fresh engine (dossier-fixture.h) */
-#define WITH_ENGINE(t) cmocka_unit_test_setup_teardown(t, fixture_setup, fixture_teardown)
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(denial_statuses),
-                cmocka_unit_test(times),
-                cmocka_unit_test(base64),
-                cmocka_unit_test(codes),
-                WITH_ENGINE(no_engine_is_503),
-                WITH_ENGINE(deposit_list_read),
-                WITH_ENGINE(raw_deposit),
-                WITH_ENGINE(bad_requests_change_nothing),
-                WITH_ENGINE(ins_checked),
-                WITH_ENGINE(masking_and_holds),
-                WITH_ENGINE(access_options_trail),
-                WITH_ENGINE(lifecycle),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_GROUP("res-dossiers", NULL, NULL)

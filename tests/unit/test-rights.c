@@ -10,6 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "lib/macro.h"
 
 #include "engine/rights.h"
@@ -20,7 +22,7 @@ static const char *data_path(char *buf, size_t n, const char *file) {
         return buf;
 }
 
-static void test_shipped(void **state) {
+UNIT(test_shipped) {
         _cleanup_rights_ struct rights_table *t = NULL;
         char path[512], err[256];
 
@@ -45,7 +47,7 @@ static void test_shipped(void **state) {
         assert_false(rights_allows(NULL, "10", "11488-4"));
 }
 
-static void test_specificity(void **state) {
+UNIT(test_specificity) {
         _cleanup_rights_ struct rights_table *t = NULL;
         char err[256];
 
@@ -60,7 +62,7 @@ static void test_specificity(void **state) {
 }
 
 /* Each malformed input must fail with -EINVAL and name its line. */
-static void test_malformed(void **state) {
+UNIT(test_malformed) {
         static const struct {
                 const char *text;
                 const char *msg;
@@ -86,7 +88,7 @@ static void test_malformed(void **state) {
         }
 }
 
-static void test_missing_file(void **state) {
+UNIT(test_missing_file) {
         struct rights_table *t = NULL;
         char err[256];
 
@@ -95,7 +97,7 @@ static void test_missing_file(void **state) {
         assert_null(t);
 }
 
-static void test_crlf(void **state) {
+UNIT(test_crlf) {
         _cleanup_rights_ struct rights_table *t = NULL;
 
         assert_int_equal(rights_parse("t", "10\t*\tallow\r\n40\tX\tdeny\r\n", &t, NULL, 0), 0);
@@ -103,13 +105,4 @@ static void test_crlf(void **state) {
         assert_true(rights_allows(t, "10", "X"));
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_shipped),
-                cmocka_unit_test(test_specificity),
-                cmocka_unit_test(test_malformed),
-                cmocka_unit_test(test_missing_file),
-                cmocka_unit_test(test_crlf),
-        };
-        return cmocka_run_group_tests_name("rights", tests, NULL, NULL);
-}
+UNIT_GROUP("rights", NULL, NULL)

@@ -23,6 +23,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -243,6 +245,12 @@ static void open_on(struct fixture *f, size_t reader, struct session_info *si, c
                 fail_msg("open: %s: %s", e.code, e.message);
 }
 
+/* The manager started, and a session open on the card in the first reader. */
+static void start_open(struct fixture *f, struct session_info *si, char token[SESSION_TOKEN_LEN + 1]) {
+        start(f);
+        open_on(f, 0, si, token);
+}
+
 /* Waits up to 5 s for a session-ended event; returns its detail. */
 static const char *wait_ended(struct fixture *f, char detail[EVENT_DETAIL_MAX]) {
         uint64_t after = 0;
@@ -276,7 +284,7 @@ static void release_then_ended(struct fixture *f, const char *why) {
 /* The sweeper closes the card handle of a session whose card left; while
  * that close hangs, lookups, mode changes and records of the other
  * session answer, and the ended session is not found. */
-static void test_lookup_during_slow_close(void **state) {
+UNIT(test_lookup_during_slow_close) {
         struct fixture f;
         struct session_info a, b, si;
         char ta[SESSION_TOKEN_LEN + 1], tb[SESSION_TOKEN_LEN + 1];
@@ -284,8 +292,7 @@ static void test_lookup_during_slow_close(void **state) {
         uint8_t *sig;
         size_t sig_len;
 
-        start(&f);
-        open_on(&f, 0, &a, ta);
+        start_open(&f, &a, ta);
         open_on(&f, 1, &b, tb);
         assert_int_equal(sessions_count(f.m), 2);
 
@@ -317,13 +324,12 @@ static void test_lookup_during_slow_close(void **state) {
 
 /* A session idle past the timeout is not found by a lookup, which closes
  * nothing itself; the sweeper ends it. */
-static void test_idle_not_found(void **state) {
+UNIT(test_idle_not_found) {
         struct fixture f;
         struct session_info a, si;
         char ta[SESSION_TOKEN_LEN + 1];
 
-        start(&f);
-        open_on(&f, 0, &a, ta);
+        start_open(&f, &a, ta);
         assert_int_equal(sessions_lookup(f.m, ta, getuid(), &si), 0);
         hold_closes(true); /* the sweeper may begin a close, never end one */
         offset = 61;
@@ -335,13 +341,12 @@ static void test_idle_not_found(void **state) {
 
 /* Logout closes the card handle before it returns; the card can then be
  * logged in again at once. */
-static void test_logout_then_login(void **state) {
+UNIT(test_logout_then_login) {
         struct fixture f;
         struct session_info a, si;
         char ta[SESSION_TOKEN_LEN + 1];
 
-        start(&f);
-        open_on(&f, 0, &a, ta);
+        start_open(&f, &a, ta);
         assert_int_equal(sessions_close(f.m, a.id, getuid() + 1), -EPERM);
         assert_int_equal(sessions_close(f.m, a.id, getuid()), 0);
         assert_int_equal(closes_done(), 1);
@@ -356,7 +361,7 @@ static void test_logout_then_login(void **state) {
  * no objects and success.  The reader says the card left: card_removed,
  * not "no authentication certificate"; a card still there without one is
  * no_auth_certificate. */
-static void test_pulled_during_cert_read(void **state) {
+UNIT(test_pulled_during_cert_read) {
         struct fixture f;
         struct session_info si;
         struct session_error e;
@@ -371,12 +376,4 @@ static void test_pulled_during_cert_read(void **state) {
         stop(&f);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_lookup_during_slow_close),
-                cmocka_unit_test(test_idle_not_found),
-                cmocka_unit_test(test_logout_then_login),
-                cmocka_unit_test(test_pulled_during_cert_read),
-        };
-        return cmocka_run_group_tests(tests, setup, teardown);
-}
+UNIT_GROUP("sessions", setup, teardown)

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
@@ -62,7 +64,7 @@ static size_t sign_file_key(const char *name, const void *data, size_t n, uint8_
         return len;
 }
 
-static void test_load(void **state) {
+UNIT(test_load) {
         struct trust_store *s = NULL;
         char p[128];
         assert_int_equal(trust_store_count(anchors), 2); /* issuing + root */
@@ -93,7 +95,7 @@ static void expect_cert(const char *name, time_t now, enum trust_usage usage, in
         assert_string_equal(e.code, code);
 }
 
-static void test_good(void **state) {
+UNIT(test_good) {
         static const char *const auth[] = {"cps-rsa-auth", "cps-ec-auth", "cps-cpf-auth", "cps-cpe-auth"};
         for (size_t i = 0; i < ELEMENTSOF(auth); i++) {
                 expect_cert(auth[i], 0, TRUST_USAGE_AUTH, 0, "ok");
@@ -104,12 +106,12 @@ static void test_good(void **state) {
         expect_cert("cps-rsa-sign", 0, TRUST_USAGE_AUTH, -EKEYREJECTED, "wrong_key_usage");
 }
 
-static void test_unknown_ca(void **state) {
+UNIT(test_unknown_ca) {
         expect_cert("cps-unknown-ca-auth", 0, TRUST_USAGE_AUTH, -ENOKEY, "unknown_ca");
         expect_cert("rogue", 0, TRUST_USAGE_ANY, -ENOKEY, "unknown_ca"); /* self-signed, not an anchor */
 }
 
-static void test_dates(void **state) {
+UNIT(test_dates) {
         expect_cert("cps-expired-auth", 0, TRUST_USAGE_AUTH, -EKEYEXPIRED, "expired");
 
         /* An injected "now": fine in an hour, not yet valid before the PKI
@@ -120,13 +122,13 @@ static void test_dates(void **state) {
         expect_cert("cps-ec-auth", now + 900L * 86400, TRUST_USAGE_AUTH, -EKEYEXPIRED, "expired");
 }
 
-static void test_bad_usage(void **state) {
+UNIT(test_bad_usage) {
         expect_cert("cps-badusage-auth", 0, TRUST_USAGE_AUTH, -EKEYREJECTED, "wrong_key_usage");
         expect_cert("cps-badusage-auth", 0, TRUST_USAGE_ANY, 0, "ok");
         expect_cert("cps-badusage-sign", 0, TRUST_USAGE_SIGN, -EKEYREJECTED, "wrong_key_usage");
 }
 
-static void test_garbage(void **state) {
+UNIT(test_garbage) {
         struct trust_error e;
         static const uint8_t junk[] = {0x30, 0x82, 0x01, 0x00, 0x02, 0x01};
         assert_int_equal(trust_verify_cert(anchors, junk, sizeof(junk), 0, TRUST_USAGE_ANY, &e), -EINVAL);
@@ -141,7 +143,7 @@ static void test_garbage(void **state) {
         assert_int_equal(trust_verify_signature(junk, sizeof(junk), "x", 1, junk, 2, &e), -EINVAL);
 }
 
-static void test_signatures(void **state) {
+UNIT(test_signatures) {
         static const char msg[] = "carnet session record";
         static const char *const who[] = {"cps-rsa-auth", "cps-ec-auth", "cps-rsa-sign", "cps-ec-sign"};
         struct trust_error e;
@@ -165,7 +167,7 @@ static void test_signatures(void **state) {
         }
 }
 
-static void test_fingerprint(void **state) {
+UNIT(test_fingerprint) {
         size_t len;
         uint8_t fp[32], fp2[32];
         _cleanup_free_ uint8_t *der = cert("cps-rsa-auth", &len);
@@ -203,7 +205,7 @@ static void expect_in(struct trust_store *s, const char *name, int want, const c
         assert_string_equal(e.code, code);
 }
 
-static void test_crls(void **state) {
+UNIT(test_crls) {
         struct trust_store *s = with_crls("crl.pem", TRUST_CRL_STALE_REFUSE, 1, 0);
         expect_in(s, "cps-revoked-auth", -EKEYREVOKED, "revoked");
         expect_in(s, "cps-rsa-auth", 0, "ok");
@@ -234,7 +236,7 @@ static void test_crls(void **state) {
         s = trust_store_free(s);
 }
 
-static void test_crl_folder_and_refresh(void **state) {
+UNIT(test_crl_folder_and_refresh) {
         char dir[128], cmd[1024];
         snprintf(dir, sizeof(dir), "%s/crls", pki);
         /* a folder holding a DER CRL of the issuing CA that lists nothing */
@@ -259,13 +261,4 @@ static void test_crl_folder_and_refresh(void **state) {
         s = trust_store_free(s);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_crls),       cmocka_unit_test(test_crl_folder_and_refresh),
-                cmocka_unit_test(test_load),       cmocka_unit_test(test_good),
-                cmocka_unit_test(test_unknown_ca), cmocka_unit_test(test_dates),
-                cmocka_unit_test(test_bad_usage),  cmocka_unit_test(test_garbage),
-                cmocka_unit_test(test_signatures), cmocka_unit_test(test_fingerprint),
-        };
-        return cmocka_run_group_tests_name("trust", tests, setup, teardown);
-}
+UNIT_GROUP("trust", setup, teardown)

@@ -7,12 +7,14 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "lib/macro.h"
 #include "lib/utf8.h"
 
 #define VALID(s) utf8_valid((s), sizeof(s) - 1)
 
-static void test_valid(void **state) {
+UNIT(test_valid) {
         assert_true(utf8_valid("", 0));
         assert_true(VALID("plain ASCII"));
         assert_true(VALID("Hôpital Européen"));             /* 2 bytes */
@@ -27,7 +29,7 @@ static void test_valid(void **state) {
         assert_true(utf8_valid("a\0b", 3));                  /* NUL is UTF-8; callers refuse it */
 }
 
-static void test_overlong(void **state) {
+UNIT(test_overlong) {
         assert_false(VALID("\xc0\xaf"));                     /* '/' in 2 bytes */
         assert_false(VALID("\xc1\xbf"));
         assert_false(VALID("\xe0\x80\xaf"));                 /* '/' in 3 bytes */
@@ -36,13 +38,13 @@ static void test_overlong(void **state) {
         assert_false(VALID("\xf0\x8f\xbf\xbf"));             /* U+FFFF in 4 bytes */
 }
 
-static void test_surrogates(void **state) {
+UNIT(test_surrogates) {
         assert_false(VALID("\xed\xa0\x80"));                 /* U+D800 */
         assert_false(VALID("\xed\xbf\xbf"));                 /* U+DFFF */
         assert_false(VALID("\xed\xa0\xbd\xed\xb8\x80"));     /* a CESU-8 pair */
 }
 
-static void test_too_big(void **state) {
+UNIT(test_too_big) {
         assert_false(VALID("\xf4\x90\x80\x80"));             /* U+110000 */
         assert_false(VALID("\xf5\x80\x80\x80"));
         assert_false(VALID("\xf8\x88\x80\x80\x80"));         /* old 5-byte form */
@@ -50,7 +52,7 @@ static void test_too_big(void **state) {
         assert_false(VALID("\xff"));
 }
 
-static void test_cut_and_stray(void **state) {
+UNIT(test_cut_and_stray) {
         static const char euro[] = "\xe2\x82\xac";
 
         assert_false(utf8_valid(euro, 1));
@@ -66,13 +68,4 @@ static void test_cut_and_stray(void **state) {
         assert_int_equal(utf8_seq((const unsigned char *) "A", 0), 0);
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_valid),
-                cmocka_unit_test(test_overlong),
-                cmocka_unit_test(test_surrogates),
-                cmocka_unit_test(test_too_big),
-                cmocka_unit_test(test_cut_and_stray),
-        };
-        return cmocka_run_group_tests_name("utf8", tests, NULL, NULL);
-}
+UNIT_GROUP("utf8", NULL, NULL)

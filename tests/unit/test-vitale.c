@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+
+#include "unit.h"
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -88,7 +90,7 @@ static void assert_person(const struct vitale_person *p, const char *surname, co
         assert_true(p->nir_valid);
 }
 
-static void reads_holder_and_beneficiary(void **state) {
+UNIT(reads_holder_and_beneficiary) {
         const struct step steps[] = {
                 {SEL_MF, "9000"}, {READ, IDENT "9000"}, {SEL_APP, "9000"}, {READ, APP "9000"}};
         struct vitale_card card;
@@ -115,14 +117,14 @@ static void reads_ident_app(const struct step *steps, size_t n, unsigned want_ap
         assert_true(card.p[0].nir_valid);
 }
 
-static void follows_61xx_and_6cxx(void **state) {
+UNIT(follows_61xx_and_6cxx) {
         const struct step steps[] = {
                 {SEL_MF, "9000"},    {READ, "6137"},       {"00C0000037", IDENT "9000"},
                 {SEL_APP, "9000"},   {READ, "6C15"},       {"00B0820015", APP "9000"}};
         READS_IDENT_APP(steps, 6);
 }
 
-static void wrong_nir_key_is_flagged(void **state) {
+UNIT(wrong_nir_key_is_flagged) {
         const struct step steps[] = {{SEL_MF, "9000"},
                                      {READ, IDENT "9000"},
                                      {SEL_APP, "9000"},
@@ -139,7 +141,7 @@ static void wrong_nir_key_is_flagged(void **state) {
         assert_string_equal(card.p[1].nir_problem, "malformed");
 }
 
-static void card_pulled_mid_read(void **state) {
+UNIT(card_pulled_mid_read) {
         /* pcscd answers 0 bytes when the card leaves during an APDU */
         const struct step steps[] = {{SEL_MF, "9000"}, {READ, ""}};
         struct script sc = SCRIPT(steps);
@@ -148,7 +150,7 @@ static void card_pulled_mid_read(void **state) {
         assert_int_equal(vitale_read(&io, &card), -ENODEV);
 }
 
-static void not_a_vitale(void **state) {
+UNIT(not_a_vitale) {
         const struct step steps[] = {{SEL_MF, "6A82"}};
         struct script sc = SCRIPT(steps);
         struct card_io io = IO(sc);
@@ -156,7 +158,7 @@ static void not_a_vitale(void **state) {
         assert_int_equal(vitale_read(&io, &card), -ENOENT);
 }
 
-static void endless_61xx_is_refused(void **state) {
+UNIT(endless_61xx_is_refused) {
         const struct step steps[] = {{SEL_MF, "9000"}, {READ, "6110"}, {"00C0", "6110"},
                                      {"00C0", "6110"}, {"00C0", "6110"}};
         struct script sc = SCRIPT(steps);
@@ -167,7 +169,7 @@ static void endless_61xx_is_refused(void **state) {
 
 /* A transient error (6581, 6F00, 6400) on a SELECT or a READ BINARY is
  * sent once more; the read then goes on as usual. */
-static void transient_errors_retried_once(void **state) {
+UNIT(transient_errors_retried_once) {
         const struct step steps[] = {{SEL_MF, "6581"}, {SEL_MF, "9000"}, {READ, "6F00"}, {READ, IDENT "9000"},
                                      {SEL_APP, "6400"}, {SEL_APP, "9000"}, {READ, APP "9000"}};
         READS_IDENT_APP(steps, 7);
@@ -175,7 +177,7 @@ static void transient_errors_retried_once(void **state) {
 
 /* Twice transient is an unreadable card (not a malformed one), and only
  * once more: the script fails on a third command. */
-static void transient_twice_is_unreadable(void **state) {
+UNIT(transient_twice_is_unreadable) {
         const struct step sel[] = {{SEL_MF, "6581"}, {SEL_MF, "6581"}};
         const struct step rd[] = {{SEL_MF, "9000"}, {READ, "6F00"}, {READ, "6F00"}};
         struct vitale_card card;
@@ -194,7 +196,7 @@ static void transient_twice_is_unreadable(void **state) {
 /* A card handing its answer out a few bytes per GET RESPONSE: every piece
  * is appended, for as many rounds as it takes (here 29 for the identity
  * file), data given with 61xx included. */
-static void get_response_in_small_chunks(void **state) {
+UNIT(get_response_in_small_chunks) {
         static const char ident[] = IDENT;
         struct step steps[80];
         char resp[40][16];
@@ -223,7 +225,7 @@ static void get_response_in_small_chunks(void **state) {
 }
 
 /* The pieces stop at the caller's bound, whatever the number of rounds. */
-static void get_response_bounded_by_size(void **state) {
+UNIT(get_response_bounded_by_size) {
         const struct step steps[] = {{"00B0820000", "41426102"}, {"00C0000002", "43446102"},
                                      {"00C0000002", "45466102"}};
         struct script sc = SCRIPT(steps);
@@ -236,7 +238,7 @@ static void get_response_bounded_by_size(void **state) {
 }
 
 /* ---- hostile files straight into the parser ---- */
-static void hostile_files(void **state) {
+UNIT(hostile_files) {
         static const struct {
                 const char *ident, *app, *why;
         } cases[] = {
@@ -268,7 +270,7 @@ static void hostile_files(void **state) {
         }
 }
 
-static void too_many_persons(void **state) {
+UNIT(too_many_persons) {
         uint8_t buf[1024];
         size_t n = 0;
         uint8_t empty[2 * VITALE_PERSONS_MAX];
@@ -285,7 +287,7 @@ static void too_many_persons(void **state) {
 }
 
 /* Random bytes must never crash the parser (run under ASan too). */
-static void random_bytes_never_crash(void **state) {
+UNIT(random_bytes_never_crash) {
         uint8_t a[300], b[300];
         struct vitale_card card;
         srand(42);
@@ -305,7 +307,7 @@ static void random_bytes_never_crash(void **state) {
 /* Inside a person's template, what we do not read is skipped whatever its
  * tag or form: 5F20 (two-byte), 9F7F81 (three-byte), A5 constructed with
  * a 5F tag inside; lengths in long form (82 00 LL, 81 LL) are read. */
-static void unknown_tags_skipped(void **state) {
+UNIT(unknown_tags_skipped) {
         const char *id = "65" "82002F"        /* 82 00 2F: long form, not minimal */
                          "5F2003414243"
                          "80" "8106" "4D415254494E"  /* 81 06: long form */
@@ -328,7 +330,7 @@ static void unknown_tags_skipped(void **state) {
 
 /* The identity file and the NIR file must list the same persons: one
  * NIR short or one too many is a refused card, never a shifted list. */
-static void files_that_disagree(void **state) {
+UNIT(files_that_disagree) {
         const char *two = "650480024142" "650480024344";
         const char *nirs[] = {"6511930F323830303537353132333435363734",
                               "6511930F323830303537353132333435363734" "6500" "6500", ""};
@@ -350,7 +352,7 @@ static void files_that_disagree(void **state) {
 
 /* Birth dates that are not calendar dates are kept as the card gave them
  * and flagged; the card is still read. */
-static void birth_dates_checked(void **state) {
+UNIT(birth_dates_checked) {
         static const struct {
                 const char *date;
                 bool valid;
@@ -379,7 +381,7 @@ static void birth_dates_checked(void **state) {
         }
 }
 
-static void tlv_lengths(void **state) {
+UNIT(tlv_lengths) {
         const uint8_t ok[] = {0x5F, 0x2F, 0x81, 0x02, 0xAA, 0xBB, 0x00, 0x80, 0x00};
         size_t off = 0;
         struct tlv t;
@@ -404,7 +406,7 @@ static void tlv_lengths(void **state) {
         assert_int_equal(tlv_check(multi, sizeof(multi), 0), -EBADMSG); /* deeper than allowed */
 }
 
-static void atr_recognition(void **state) {
+UNIT(atr_recognition) {
         const uint8_t v2[] = {0x3B, 0x75, 0x13, 0x00, 0x00, 0x47, 0x09, 0xEA, 0x90, 0x00};
         const uint8_t piv[] = {0x3B, 0x8A, 0x80, 0x01, 0x00, 0x31, 0xC1};
         assert_true(vitale_match_atr(v2, sizeof(v2)));
@@ -412,7 +414,7 @@ static void atr_recognition(void **state) {
         assert_false(vitale_match_atr(v2, 3));
 }
 
-static void identify_cps_by_probe(void **state) {
+UNIT(identify_cps_by_probe) {
         const uint8_t atr[] = {0x3B, 0x8A, 0x80, 0x01};
         /* not a Vitale, not IAS-ECC, answers the PIV SELECT */
         const struct step steps[] = {{"00A404000BD2500000025649", "6A82"},
@@ -427,7 +429,7 @@ static void identify_cps_by_probe(void **state) {
         assert_int_equal(d->kind, CARD_CPS);
 }
 
-static void identify_unknown_card(void **state) {
+UNIT(identify_unknown_card) {
         const uint8_t atr[] = {0x3B, 0x00};
         const struct step steps[] = {{"00A404", "6A82"}, {"00A404", "6D00"}, {"00A404", "6A82"}};
         struct script sc = SCRIPT(steps);
@@ -439,7 +441,7 @@ static void identify_unknown_card(void **state) {
 }
 
 /* ---- the ISO 7816-4 base ---- */
-static void status_words_have_errnos(void **state) {
+UNIT(status_words_have_errnos) {
         assert_int_equal(iso7816_sw_errno(0x9000), 0);
         assert_int_equal(iso7816_sw_errno(0x6A82), -ENOENT);
         assert_int_equal(iso7816_sw_errno(0x6986), -ENOENT);
@@ -464,7 +466,7 @@ static void status_words_have_errnos(void **state) {
         assert_false(iso7816_refused(-EBUSY));
 }
 
-static void iso_select_and_read_on(void **state) {
+UNIT(iso_select_and_read_on) {
         /* a file of 256 + 3 bytes: the second READ goes on at offset 0100 */
         char first[2 * 256 + 5], second[] = "AABBCC9000";
         for (size_t i = 0; i < 256; i++)
@@ -487,7 +489,7 @@ static void iso_select_and_read_on(void **state) {
         assert_int_equal(io.apdus, 4);
 }
 
-static void iso_read_bounds(void **state) {
+UNIT(iso_read_bounds) {
         const struct step steps[] = {{"00B0820000", "6A82"}, {"00B0820000", "414243449000"}};
         struct script sc = SCRIPT(steps);
         struct card_io io = IO(sc);
@@ -499,7 +501,7 @@ static void iso_read_bounds(void **state) {
         assert_int_equal(iso7816_read_binary(&io, 31, buf, sizeof(buf), &len), -EINVAL);
 }
 
-static void card_error_codes_are_stable(void **state) {
+UNIT(card_error_codes_are_stable) {
         assert_string_equal(card_error_code(-ENODEV), "card_removed");
         assert_string_equal(card_error_code(-EBADMSG), "card_malformed");
         assert_string_equal(card_error_code(-ENOENT), "card_unreadable");
@@ -507,32 +509,4 @@ static void card_error_codes_are_stable(void **state) {
         assert_string_equal(card_error_code(-EIO), "card_error");
 }
 
-int main(void) {
-        const struct CMUnitTest tests[] = {
-                cmocka_unit_test(reads_holder_and_beneficiary),
-                cmocka_unit_test(follows_61xx_and_6cxx),
-                cmocka_unit_test(wrong_nir_key_is_flagged),
-                cmocka_unit_test(card_pulled_mid_read),
-                cmocka_unit_test(not_a_vitale),
-                cmocka_unit_test(endless_61xx_is_refused),
-                cmocka_unit_test(transient_errors_retried_once),
-                cmocka_unit_test(transient_twice_is_unreadable),
-                cmocka_unit_test(get_response_in_small_chunks),
-                cmocka_unit_test(get_response_bounded_by_size),
-                cmocka_unit_test(hostile_files),
-                cmocka_unit_test(too_many_persons),
-                cmocka_unit_test(random_bytes_never_crash),
-                cmocka_unit_test(unknown_tags_skipped),
-                cmocka_unit_test(files_that_disagree),
-                cmocka_unit_test(birth_dates_checked),
-                cmocka_unit_test(tlv_lengths),
-                cmocka_unit_test(atr_recognition),
-                cmocka_unit_test(identify_cps_by_probe),
-                cmocka_unit_test(identify_unknown_card),
-                cmocka_unit_test(status_words_have_errnos),
-                cmocka_unit_test(iso_select_and_read_on),
-                cmocka_unit_test(iso_read_bounds),
-                cmocka_unit_test(card_error_codes_are_stable),
-        };
-        return cmocka_run_group_tests(tests, NULL, NULL);
-}
+UNIT_GROUP("vitale", NULL, NULL)
