@@ -56,6 +56,7 @@
 #include <unistd.h>
 
 #include "lib/macro.h"
+#include "lib/readall.h"
 
 #define CONNS_MAX 256
 #define HEADERS_MAX 16
@@ -553,34 +554,6 @@ static void *worker_run(void *arg) {
 
 /* ---- set-up and report --------------------------------------------------- */
 
-/* Reads a whole file of at most BODY_FILE_MAX bytes. */
-static int read_file(const char *path, char **ret, size_t *ret_len) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        struct stat st;
-        if (fd < 0 || fstat(fd, &st) < 0)
-                return negerrno();
-        if (!S_ISREG(st.st_mode))
-                return -EINVAL;
-        if (st.st_size > BODY_FILE_MAX)
-                return -EFBIG;
-        size_t size = (size_t)st.st_size;
-        _cleanup_free_ char *buf = malloc(size > 0 ? size : 1);
-        if (!buf)
-                return -ENOMEM;
-        for (size_t got = 0; got < size;) {
-                ssize_t n = read(fd, buf + got, size - got);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return negerrno();
-                if (n == 0)
-                        return -EIO; /* shrank under us */
-                got += (size_t)n;
-        }
-        *ret = TAKE_PTR(buf);
-        *ret_len = size;
-        return 0;
-}
 
 /* Builds the request head once: every request of the run is the same. */
 static int build_head(struct job *job, const struct options *o) {
@@ -790,7 +763,7 @@ int main(int argc, char **argv) {
                 return 2;
         }
         if (o.body_file) {
-                r = read_file(o.body_file, &job.body, &job.body_len);
+                r = read_all_path(o.body_file, BODY_FILE_MAX, &job.body, &job.body_len);
                 if (r < 0) {
                         fprintf(stderr, "http-load: %s: %s\n", o.body_file, strerror(-r));
                         return 2;

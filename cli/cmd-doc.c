@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "lib/readall.h"
 #include "lib/macro.h"
 #include "show.h"
 
@@ -204,49 +205,6 @@ static int doc_get(const struct ctl *ctl, int argc, char **argv) {
 
 /* ---- put and replace -------------------------------------------------------- */
 
-/* Reads a whole file (or stdin for "-") into *ret, up to DOC_UPLOAD_MAX. */
-static int read_file(const char *name, char **ret, size_t *ret_len) {
-        _cleanup_close_ int own = strcmp(name, "-") == 0 ? -1 : open(name, O_RDONLY | O_CLOEXEC);
-        int fd = strcmp(name, "-") == 0 ? STDIN_FILENO : own;
-        struct stat st;
-        if (fd < 0)
-                return negerrno();
-        size_t cap = 64 * 1024;
-        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-                if ((uint64_t)st.st_size > DOC_UPLOAD_MAX)
-                        return -EFBIG;
-                cap = (size_t)st.st_size + 1;
-        }
-        _cleanup_free_ char *buf = malloc(cap);
-        size_t len = 0;
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                if (len == cap) {
-                        if (cap >= DOC_UPLOAD_MAX + 1)
-                                return -EFBIG;
-                        size_t ncap = cap * 2 > DOC_UPLOAD_MAX + 1 ? DOC_UPLOAD_MAX + 1 : cap * 2;
-                        char *b = realloc(buf, ncap);
-                        if (!b)
-                                return -ENOMEM;
-                        buf = b;
-                        cap = ncap;
-                }
-                ssize_t n = read(fd, buf + len, cap - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return negerrno();
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-                if (len > DOC_UPLOAD_MAX)
-                        return -EFBIG;
-        }
-        *ret = TAKE_PTR(buf);
-        *ret_len = len;
-        return 0;
-}
 
 /* The MIME type of a file from its name, when --mime does not say. */
 static const char *guess_mime(const char *name) {
@@ -311,7 +269,7 @@ static int send_document(const struct ctl *ctl, const char *path, const char *fi
         int r;
         _cleanup_free_ char *content = NULL;
         size_t len = 0;
-        if ((r = read_file(file, &content, &len)) < 0) {
+        if ((r = read_all_path(file, DOC_UPLOAD_MAX, &content, &len)) < 0) {
                 if (r == -EFBIG)
                         fprintf(stderr, "carnetctl: %s is larger than carnetctl sends (%u MiB)\n", file,
                                 DOC_UPLOAD_MAX >> 20);
