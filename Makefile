@@ -289,6 +289,10 @@ install: $(BUILD)/carnetd $(BUILD)/carnetctl $(BUILD)/carnet-p11-helper
 	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/carnetd.service.in >$(DESTDIR)$(SYSTEMDUNITDIR)/carnetd.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/carnetd.service
 	install -m 0644 systemd/carnetd.socket $(DESTDIR)$(SYSTEMDUNITDIR)/carnetd.socket
+	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/carnet-p11-helper@.service.in \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/carnet-p11-helper@.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/carnet-p11-helper@.service
+	install -m 0644 systemd/carnet-p11-helper.socket $(DESTDIR)$(SYSTEMDUNITDIR)/carnet-p11-helper.socket
 	install -m 0644 systemd/carnet.sysusers $(DESTDIR)$(SYSUSERSDIR)/carnet.conf
 	install -m 0644 systemd/carnet.tmpfiles $(DESTDIR)$(TMPFILESDIR)/carnet.conf
 	install -m 0644 udev/60-carnet-readers.rules $(DESTDIR)$(UDEVRULESDIR)/60-carnet-readers.rules
@@ -304,6 +308,7 @@ uninstall:
 	for m in $(MAN_PAGES); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/carnetd.service $(DESTDIR)$(SYSTEMDUNITDIR)/carnetd.socket
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/carnet-p11-helper@.service $(DESTDIR)$(SYSTEMDUNITDIR)/carnet-p11-helper.socket
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/carnet.conf $(DESTDIR)$(TMPFILESDIR)/carnet.conf
 	rm -f $(DESTDIR)$(UDEVRULESDIR)/60-carnet-readers.rules $(DESTDIR)$(BASHCOMPDIR)/carnetctl
 

@@ -40,6 +40,9 @@ static void usage(FILE *f) {
                 "  -c, --config FILE   configuration file (default " CONFIG_DEFAULT_PATH
                 ", if present)\n"
                 "  -s, --socket PATH   API socket (default " CONFIG_DEFAULT_SOCKET ")\n"
+                "      --pkcs11-helper-socket PATH\n"
+                "                      connect to the PKCS#11 helper there (systemd's\n"
+                "                      carnet-p11-helper.socket) instead of starting it\n"
                 "  -v, --verbose       debug logging\n"
                 "      --check-config  load the configuration and the data tables, say\n"
                 "                      whether they are usable, and exit (0: usable)\n"
@@ -119,6 +122,10 @@ static int services_start(const struct config *cfg, struct services *s) {
         p11_remote_defaults(&pc);
         (void)strcpy_bounded(pc.helper, sizeof(pc.helper), cfg->pkcs11_helper);
         (void)strcpy_bounded(pc.user, sizeof(pc.user), cfg->pkcs11_helper_user);
+        (void)strcpy_bounded(pc.socket, sizeof(pc.socket), cfg->pkcs11_helper_socket);
+        if (pc.socket[0] && cfg->pkcs11_module[0])
+                log_warning("pkcs11_module is not used with pkcs11_helper_socket: the helper's unit names "
+                            "its module (docs/pkcs11.md)");
         pc.timeout_s = cfg->pkcs11_helper_timeout_s;
         pc.pinpad_timeout_s = cfg->pkcs11_pinpad_timeout_s;
         p11_remote_configure(&pc);
@@ -299,7 +306,7 @@ static int activated_socket(void) {
 }
 
 struct options {
-        const char *config_path, *socket;
+        const char *config_path, *socket, *p11_socket;
         bool verbose, check_config;
 };
 
@@ -309,6 +316,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
         static const struct option opts[] = {
                 {"config", required_argument, NULL, 'c'},
                 {"socket", required_argument, NULL, 's'},
+                {"pkcs11-helper-socket", required_argument, NULL, 'P'},
                 {"verbose", no_argument, NULL, 'v'},
                 {"list-routes", no_argument, NULL, 'L'},
                 {"check-config", no_argument, NULL, 'C'},
@@ -323,6 +331,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
                 switch (c) {
                 case 'c': o->config_path = optarg; break;
                 case 's': o->socket = optarg; break;
+                case 'P': o->p11_socket = optarg; break;
                 case 'v': o->verbose = true; break;
                 case 'C': o->check_config = true; break;
                 case 'L': list_routes(); return 0;
@@ -339,7 +348,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
 }
 
 /* The defaults, the file (--config, else the default path if present),
- * then --socket; sets the log level.  Returns 0 or the exit code. */
+ * then --socket and --pkcs11-helper-socket; sets the log level.  Returns 0 or the exit code. */
 static int load_configuration(struct options *o, struct config *cfg) {
         char err[512];
 
@@ -352,6 +361,12 @@ static int load_configuration(struct options *o, struct config *cfg) {
         }
         if (o->socket && strcpy_bounded(cfg->socket_path, sizeof(cfg->socket_path), o->socket) < 0) {
                 log_error("--socket: path too long (107 bytes at most)");
+                return 2;
+        }
+        if (o->p11_socket && (o->p11_socket[0] != '/' ||
+                              strcpy_bounded(cfg->pkcs11_helper_socket, sizeof(cfg->pkcs11_helper_socket),
+                                             o->p11_socket) < 0)) {
+                log_error("--pkcs11-helper-socket: an absolute path of 107 bytes at most");
                 return 2;
         }
         log_set_max_level(o->verbose ? LOG_DEBUG : cfg->log_level);

@@ -167,6 +167,8 @@ static const struct key keys[] = {
         {"pkcs11_helper", KEY_PATH, FIELD(pkcs11_helper), .why = "must be an absolute path", .too_long = "path too long"},
         {"pkcs11_helper_user", KEY_STRING, FIELD(pkcs11_helper_user), .min = 1,
          .why = "pkcs11_helper_user must be a user name of 1 to 63 bytes"},
+        {"pkcs11_helper_socket", KEY_PATH, FIELD(pkcs11_helper_socket), .why = "must be an absolute path",
+         .too_long = "pkcs11_helper_socket path too long (107 bytes at most)"},
         {"pkcs11_helper_timeout", KEY_UINT, FIELD(pkcs11_helper_timeout_s), 1, 600,
          .why = "pkcs11_helper_timeout must be seconds, 1 to 600"},
         {"pkcs11_pinpad_timeout", KEY_UINT, FIELD(pkcs11_pinpad_timeout_s), 1, 600,

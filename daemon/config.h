@@ -62,6 +62,7 @@ struct config {
         /* the PKCS#11 helper (p11remote/p11-remote.h) */
         char pkcs11_helper[PATH_MAX];   /* empty: carnet-p11-helper beside carnetd */
         char pkcs11_helper_user[64];    /* its user when carnetd runs as root */
+        char pkcs11_helper_socket[108]; /* set: connect there (systemd's helper unit) */
         unsigned pkcs11_helper_timeout_s;
         unsigned pkcs11_pinpad_timeout_s;
 };

@@ -7,7 +7,9 @@
  * lock around card calls).  A helper that closes the socket, answers
  * something else than the reply expected, or does not answer in time is
  * killed; every card handle it held fails from then on with
- * "pkcs11_helper_failed", and the next call starts a new helper. */
+ * "pkcs11_helper_failed", and the next call starts a new helper.  With
+ * pkcs11_helper_socket set, "start" is a connection to systemd's socket
+ * (carnet-p11-helper.socket), "kill" is closing it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -81,17 +84,15 @@ static void helper_stop(void) {
         atomic_fetch_add(&generation, 1);
 }
 
-/* Starts the helper and waits for its "ready" (lock held); 0, or the
- * module's error, or -ECONNRESET when the helper did not come up. */
-static int helper_start(void) {
-        struct p11_remote_config c;
-        p11_remote_get(&c);
-        char path[PATH_MAX], fdarg[16];
-        int r = helper_path(&c, path, sizeof(path));
+/* Starts the helper on a socketpair (lock held); its end of it, or -errno. */
+static int helper_spawn(const struct p11_remote_config *c) {
+        char path[PATH_MAX], fdarg[16], user[sizeof(c->user)];
+        int r = helper_path(c, path, sizeof(path));
         if (r < 0)
                 return r;
+        memcpy(user, c->user, sizeof(user));
         snprintf(fdarg, sizeof(fdarg), "%d", P11W_FD);
-        char *argv[] = {path, "--fd", fdarg, "--module", module_path, "--user", c.user, NULL};
+        char *argv[] = {path, "--fd", fdarg, "--module", module_path, "--user", user, NULL};
         int sv[2];
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
                 return -errno;
@@ -115,8 +116,37 @@ static int helper_start(void) {
                 _exit(127);
         }
         close(sv[1]);
-        helper_fd = sv[0];
         helper_pid = pid;
+        return sv[0];
+}
+
+/* Connects to the helper's socket (lock held): systemd starts a helper
+ * for the connection, as the unit's user.  The connection, or -errno. */
+static int helper_connect(const char *socket_path) {
+        struct sockaddr_un a = {.sun_family = AF_UNIX};
+        if (strcpy_bounded(a.sun_path, sizeof(a.sun_path), socket_path) < 0)
+                return -ENAMETOOLONG;
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+                int r = -errno;
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
+/* Starts the helper, or connects to it, and waits for its "ready" (lock
+ * held); 0, or the module's error, or -ECONNRESET when the helper did not
+ * come up. */
+static int helper_start(void) {
+        struct p11_remote_config c;
+        p11_remote_get(&c);
+        int r = c.socket[0] ? helper_connect(c.socket) : helper_spawn(&c);
+        if (r < 0)
+                return c.socket[0] ? -ECONNRESET : r;
+        helper_fd = r;
         struct p11w_header h;
         struct p11w_buf b;
         struct p11_error e;

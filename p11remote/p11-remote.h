@@ -6,7 +6,12 @@
  * never loaded into carnetd.  The helper is started by the first
  * p11_module_open*() and again by the first call after it died or stopped
  * answering; the card handles it held then fail with the code
- * "pkcs11_helper_failed" (errno -ECONNRESET). */
+ * "pkcs11_helper_failed" (errno -ECONNRESET).
+ *
+ * With a socket set (systemd's carnet-p11-helper.socket, Accept=yes), the
+ * client connects to it instead of starting the helper: each connection is
+ * a fresh helper, run by systemd as its own user; a failed helper is a
+ * closed connection and the next call connects again. */
 #pragma once
 
 #include <limits.h>
@@ -20,6 +25,7 @@
 struct p11_remote_config {
         char helper[PATH_MAX]; /* empty: carnet-p11-helper beside the running program */
         char user[64];         /* the helper's user when started as root; empty: keep root */
+        char socket[108];      /* set: connect there rather than start the helper */
         unsigned timeout_s;    /* an answer, PIN pad login and signature excepted */
         unsigned pinpad_timeout_s;
 };

@@ -217,6 +217,37 @@ carnetd_start() {
         until_ok test -S "${CARNETD_SOCK:-$LAB_DIR/carnetd.sock}"
 }
 
+# cps_login NAME [PATTERN]: logs in with the CPS's PIN 1234 and checks the
+# reply (PATTERN, default a 201 with a token) as NAME; sets $token and $id.
+cps_login() {
+        local out want='201 {"token":"*'
+        [ $# -lt 2 ] || want=$2
+        out=$(api POST /v1/sessions '{"pin": "1234"}')
+        check "$1" "$out" "$want"
+        token=$(echo "$out" | sed 's/.*"token":"\([0-9a-f]*\)".*/\1/')
+        id=$(echo "$out" | sed 's/.*"session":{"id":"\([0-9a-f]*\)".*/\1/')
+}
+
+# helper_killed_in_login PID: a CPS login (slot 1) whose card stalls its
+# VERIFY while the PKCS#11 helper PID is killed (SIGKILL): checks the
+# clear 503 pkcs11_helper_failed for that login, that carnetd ($daemon)
+# lives on and answers, then waits for the stalled VERIFY to end.
+helper_killed_in_login() {
+        local login
+        : >"$LAB_DIR/slot1.apdu"
+        sim_cmd 1 stall 20 3000
+        api POST /v1/sessions '{"pin": "1234"}' >"$LAB_DIR/killed.out" &
+        login=$!
+        until_ok grep -q '^# stalling' "$LAB_DIR/slot1.apdu"
+        kill -KILL "$1"
+        wait "$login"
+        check "helper killed during the login" "$(cat "$LAB_DIR/killed.out")" \
+                '503 {"error":{"code":"pkcs11_helper_failed"*'
+        kill -0 "$daemon" || { echo "carnetd died with its helper"; exit 1; }
+        check "carnetd still answers" "$(api GET /v1/readers)" '200 *'
+        sleep 3 # the stalled VERIFY ends
+}
+
 # ---- a dossier to work on -------------------------------------------------
 
 # holder_dossier TOKEN: the professional of TOKEN opens the dossier of the

@@ -46,17 +46,7 @@ grep -q 'opensc-pkcs11' "/proc/$helper/maps" || { echo "the helper does not map 
 check "logout" "$(api DELETE "/v1/sessions/$id" "" "$token")" '200 *"closed":true*'
 
 # SIGKILL during the login: the card stalls its VERIFY, the helper dies
-: >"$LAB_DIR/slot1.apdu"
-sim_cmd 1 stall 20 3000
-api POST /v1/sessions '{"pin": "1234"}' >"$LAB_DIR/killed.out" &
-login=$!
-until_ok grep -q '^# stalling' "$LAB_DIR/slot1.apdu"
-kill -KILL "$helper"
-wait "$login"
-check "helper killed during the login" "$(cat "$LAB_DIR/killed.out")" '503 {"error":{"code":"pkcs11_helper_failed"*'
-kill -0 "$daemon" || { echo "carnetd died with its helper"; exit 1; }
-check "carnetd still answers" "$(api GET /v1/readers)" '200 *'
-sleep 3 # the stalled VERIFY ends
+helper_killed_in_login "$helper"
 out=$(api POST /v1/sessions '{"pin": "1234"}')
 check "next login, new helper" "$out" '201 {"token":"*'
 token=$(echo "$out" | sed 's/.*"token":"\([0-9a-f]*\)".*/\1/')
