@@ -12,7 +12,8 @@
 #    does not depend on the test tools (vpcd, softhsm2, cmocka);
 # 4. installed into a throw-away root (dpkg --root, maintainer scripts run
 #    chrootless with DPKG_ROOT), the postinst creates the user and group
-#    carnet there; the root's carnetd --version answers and --check-config
+#    carnet and the PKCS#11 helper's user carnet-p11 there, and enables
+#    carnetd.socket and carnet-p11-helper.socket; the root's carnetd --version answers and --check-config
 #    passes on the example configuration and fails, naming the line, on a
 #    bad one.
 set -euo pipefail
@@ -46,6 +47,8 @@ echo "lintian: no error ($(grep -c '^W: ' "$tmp/lintian.log" || true) warning(s)
 dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|' >"$tmp/files"
 for f in /usr/sbin/carnetd /usr/bin/carnetctl \
         /lib/systemd/system/carnetd.service /lib/systemd/system/carnetd.socket \
+        /usr/sbin/carnet-p11-helper \
+        /lib/systemd/system/carnet-p11-helper@.service /lib/systemd/system/carnet-p11-helper.socket \
         /usr/lib/sysusers.d/carnet.conf /usr/lib/tmpfiles.d/carnet.conf \
         /lib/udev/rules.d/60-carnet-readers.rules \
         /usr/share/man/man8/carnetd.8.gz /usr/share/man/man5/carnetd.conf.5.gz /usr/share/man/man1/carnetctl.1.gz \
@@ -82,9 +85,12 @@ unshare --mount --propagation private -- sh -c 'mount -t tmpfs tmpfs /run && exe
         dpkg --root="$root" --log=/dev/null --force-depends --force-script-chrootless --force-not-root \
         -i "$deb" >"$tmp/install.log" 2>&1 || { cat "$tmp/install.log"; fail "dpkg --root -i"; }
 [ -L "$root/etc/systemd/system/sockets.target.wants/carnetd.socket" ] || fail "carnetd.socket not enabled in the root"
+[ -L "$root/etc/systemd/system/sockets.target.wants/carnet-p11-helper.socket" ] ||
+        fail "carnet-p11-helper.socket not enabled in the root"
 [ ! -e "$root/etc/systemd/system/multi-user.target.wants/carnetd.service" ] || fail "carnetd.service enabled at install"
 grep -q '^carnet:' "$root/etc/passwd" || { cat "$tmp/install.log"; fail "postinst did not create the user carnet"; }
 grep -q '^carnet:' "$root/etc/group" || fail "postinst did not create the group carnet"
+grep -q '^carnet-p11:' "$root/etc/passwd" || fail "postinst did not create the helper's user carnet-p11"
 v=$(env -u CARNET_DATA_DIR "$root/usr/sbin/carnetd" --version)
 [ "$v" = "carnetd $(cat VERSION)" ] || fail "carnetd --version: $v"
 ex=$root/usr/share/doc/carnet/examples/carnetd.conf.example
