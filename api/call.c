@@ -20,9 +20,11 @@ void api_caller_from_session(struct api_caller *c) {
         const struct session_info *si = &c->si;
         c->present = true;
         if (si->kind == SESSION_PATIENT) {
+                /* a legal representative acts as themselves, for the
+                 * patient whose dossier the session was opened on */
                 c->a = (struct dossier_actor){
-                        .kind = ACCESS_ACTOR_PATIENT,
-                        .id = si->ins,
+                        .kind = si->representative[0] ? ACCESS_ACTOR_REPRESENTATIVE : ACCESS_ACTOR_PATIENT,
+                        .id = si->representative[0] ? si->representative : si->ins,
                         .mode = ACCESS_MODE_NORMAL,
                         .session = si->id,
                 };

@@ -150,7 +150,7 @@ static json_t *doc_json(const struct dossier_doc *d) {
         char sha[65];
         hex_encode(d->sha256, sizeof(d->sha256), sha);
         json_t *o = json_pack("{s:s,s:s,s:s,s:o,s:s,s:s,s:s,s:{s:s,s:o,s:o,s:o,s:o},s:I,s:I,s:I,s:s,s:s,s:i,s:o,s:b,s:b,"
-                              "s:b,s:o}",
+                              "s:b,s:b,s:o}",
                               "uid", d->uid, "type_code", d->type_code, "class_code", d->class_code, "section",
                               res_str_or_null(res_section_of(d->type_code, d->class_code)), "format_code", d->format_code,
                               "mime", d->mime, "title", d->title, "author", "national_id", d->author_id, "institution",
@@ -160,7 +160,8 @@ static json_t *doc_json(const struct dossier_doc *d) {
                               (json_int_t)d->deposited_at, "size", (json_int_t)d->size, "sha256", sha, "status",
                               doc_status_name(d->status), "version", d->version, "replaced_by",
                               res_str_or_null(d->replaced_by), "masked", d->masked, "hidden_from_patient",
-                              d->hidden_from_patient, "patient_deposit", d->patient_deposit, "warning",
+                              d->hidden_from_patient, "hidden_from_representatives", d->hidden_from_representatives,
+                              "patient_deposit", d->patient_deposit, "warning",
                               d->warn_hidden_from_patient ? json_string(NOT_VISIBLE_WARNING) : json_null());
         return o;
 }
@@ -406,6 +407,11 @@ static int parse_meta(const json_t *o, const char *content_type, struct meta_in 
         if (jh && !json_is_boolean(jh))
                 return field_error(err, 400, "bad_field", "hidden_from_patient", "true or false");
         m->hidden_from_patient = json_is_true(jh);
+        /* a minor's objection to their representatives knowing (L1111-5) */
+        json_t *jr = json_object_get(o, "hidden_from_representatives");
+        if (jr && !json_is_boolean(jr))
+                return field_error(err, 400, "bad_field", "hidden_from_representatives", "true or false");
+        m->hidden_from_representatives = json_is_true(jr);
 
         json_t *jm = json_object_get(o, "medicines"), *v;
         size_t i, len = 0;
@@ -440,10 +446,11 @@ static int deposit_in(const struct api_request *req, json_t **meta, struct meta_
                       const void **content, size_t *len, struct api_reply *err) {
         static const char *const fields[] = {"type_code", "class_code", "format_code", "mime", "title",
                                              "institution", "role", "specialty", "created_at", "hidden_from_patient",
-                                             "medicines", "content_base64", NULL};
+                                             "hidden_from_representatives", "medicines", "content_base64", NULL};
         static const char *const raw_fields[] = {"type_code", "class_code", "format_code", "mime", "title",
                                                  "institution", "role", "specialty", "created_at",
-                                                 "hidden_from_patient", "medicines", NULL};
+                                                 "hidden_from_patient", "hidden_from_representatives", "medicines",
+                                                 NULL};
         const char *hdr = api_header(req, DOC_META_HEADER);
         int r;
 

@@ -7,6 +7,7 @@
 #include "engine/dossier.h"
 #include "context.h"
 #include "lib/macro.h"
+#include "lib/nir.h"
 #include "call.h"
 #include "dossiers.h"
 #include "patient-sessions.h"
@@ -20,7 +21,7 @@
  * insertion the person was read from.  The secret lives in one local
  * buffer and jansson's copy, both wiped before returning. */
 int res_patient_sessions_post(const struct api_request *req, struct api_reply *ret) {
-        static const char *const fields[] = {"index", "nir", "own_nir", "reader", "secret", NULL};
+        static const char *const fields[] = {"acting_for", "index", "nir", "own_nir", "reader", "secret", NULL};
         json_t *body = req->call->body;
         struct dossier_engine *e = req->call->engine;
         struct vitale_person p;
@@ -30,8 +31,16 @@ int res_patient_sessions_post(const struct api_request *req, struct api_reply *r
         int r;
 
         json_t *js = json_object_get(body, "secret");
+        json_t *jf = json_object_get(body, "acting_for");
         if (api_check_fields(body, fields, ret) < 0)
                 goto wipe;
+        /* a legal representative: the card's person is the representative,
+         * acting_for the patient whose dossier the secret opens */
+        if (jf && (!json_is_string(jf) || nir_check(json_string_value(jf)) < 0)) {
+                res_bad_field(ret, 422, "bad_ins", "acting_for", "acting_for must be the represented patient's INS");
+                goto wipe;
+        }
+        const char *rep_for = jf ? json_string_value(jf) : NULL;
         if (!json_is_string(js) || json_string_length(js) == 0 || json_string_length(js) > SECRET_MAX ||
             strlen(json_string_value(js)) != json_string_length(js)) {
                 res_bad_field(ret, 400, "bad_field", "secret", "secret must be the text printed on the opening receipt");
@@ -44,27 +53,30 @@ int res_patient_sessions_post(const struct api_request *req, struct api_reply *r
                 return 0;
         }
         unsigned retry_after = 0;
-        if (attempts_check(p.nir, time(NULL), &retry_after) < 0) {
+        /* the dossier opened: the patient's, or the represented one's */
+        const char *ins = rep_for ? rep_for : p.nir;
+        if (attempts_check(ins, time(NULL), &retry_after) < 0) {
                 secure_zero(secret, sizeof(secret));
                 secure_zero(&p, sizeof(p));
                 return api_error_details(ret, 429, "too_many_attempts", json_pack("{s:i}", "retry_after", retry_after),
                                          "%d wrong secrets in a row for this dossier: try again in %u minutes",
                                          ATTEMPTS_MAX, (retry_after + 59) / 60);
         }
-        r = dossier_verify_secret(e, p.nir, secret);
+        r = rep_for ? dossier_verify_representative(e, rep_for, p.nir, secret) : dossier_verify_secret(e, p.nir, secret);
         secure_zero(secret, sizeof(secret));
         /* only a wrong secret counts towards the brake (not a refusal for age) */
         if (r == -EACCES && dossier_last_decision(e)->reason == ACCESS_DENY_BAD_SECRET &&
-            attempts_failed(p.nir, time(NULL)))
+            attempts_failed(ins, time(NULL)))
                 report(&req->ctx->reporter, &(struct report){.event = "secret-brake", .n = ATTEMPTS_MAX,
                                                              .caller = true, .uid = req->uid, .pid = req->pid});
         else if (r == 0)
-                attempts_succeeded(p.nir);
+                attempts_succeeded(ins);
         if (r < 0) {
                 secure_zero(&p, sizeof(p));
                 return res_engine_fail(ret, e, r);
         }
-        r = sessions_open_patient(req->ctx->sessions, reader, insertion, p.nir, req->uid, &si, token);
+        r = sessions_open_patient(req->ctx->sessions, reader, insertion, ins, rep_for ? p.nir : NULL, req->uid, &si,
+                                  token);
         secure_zero(&p, sizeof(p));
         if (r == -ENODEV)
                 return api_error(ret, 503, "card_removed", "the Carte Vitale left the reader");

@@ -21,6 +21,7 @@ unsigned res_denial_status(enum access_reason reason, const char **ret_code) {
                 {ACCESS_DENY_NO_DOSSIER, 404, "no_dossier"},
                 {ACCESS_DENY_NO_DOCUMENT, 404, "no_such_document"},
                 {ACCESS_DENY_HIDDEN_FROM_PATIENT, 404, "no_such_document"},
+                {ACCESS_DENY_HIDDEN_FROM_REPRESENTATIVES, 404, "no_such_document"},
                 {ACCESS_DENY_DOSSIER_EXISTS, 409, "dossier_exists"},
                 {ACCESS_DENY_CLOSED, 409, "dossier_closed"},
                 {ACCESS_DENY_DESTROYED, 409, "dossier_destroyed"},
@@ -46,8 +47,9 @@ int res_engine_fail(struct api_reply *ret, const struct dossier_engine *e, int r
                 const char *code;
                 unsigned status = res_denial_status(reason, &code);
                 /* a document held back does not exist for the patient: say so
-                 * without the reason that would reveal it */
-                if (reason == ACCESS_DENY_HIDDEN_FROM_PATIENT)
+                 * without the reason that would reveal it; so is one a minor
+                 * withheld from their legal representatives (L1111-5) */
+                if (reason == ACCESS_DENY_HIDDEN_FROM_PATIENT || reason == ACCESS_DENY_HIDDEN_FROM_REPRESENTATIVES)
                         reason = ACCESS_DENY_NO_DOCUMENT;
                 if (reason == ACCESS_DENY_UNDER_16)
                         return api_error_details(ret, status, code,

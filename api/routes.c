@@ -12,6 +12,7 @@
 #include "openapi.h"
 #include "patient-sessions.h"
 #include "readers.h"
+#include "representatives.h"
 #include "sessions.h"
 #include "status.h"
 
@@ -58,6 +59,10 @@ static const struct api_route routes[] = {
          DOSSIER},
         {"POST", "/v1/dossiers/{ins}/heir-requests", res_dossier_heir_request,
          "A doctor records an heir's request, with its purpose", DOSSIER | API_NEED_BODY},
+        {"PUT", "/v1/dossiers/{ins}/representatives/{rep_ins}", res_representative_put,
+         "A professional records a legal representative of the patient", DOSSIER | API_NEED_PROFESSIONAL | API_NEED_BODY},
+        {"DELETE", "/v1/dossiers/{ins}/representatives/{rep_ins}", res_representative_delete,
+         "A professional removes a legal representative", DOSSIER | API_NEED_PROFESSIONAL},
 
         /* a deposit's body is JSON or the raw content; the actions take an optional one */
         {"GET", "/v1/dossiers/{ins}/documents", res_documents_list, "Searches the documents", DOSSIER},

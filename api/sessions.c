@@ -75,8 +75,10 @@ static unsigned status_of(const char *code) {
 json_t *res_session_json(const struct session_info *si) {
         const struct p11_identity *w = &si->who;
         if (si->kind == SESSION_PATIENT)
-                return json_pack("{s:s,s:s,s:s,s:{s:s},s:s,s:I,s:I,s:I}", "id", si->id, "kind", "patient", "reader",
-                                 si->reader, "patient", "ins", si->ins, "mode", "normal", "uid",
+                return json_pack("{s:s,s:s,s:s,s:{s:s},s:o*,s:s,s:I,s:I,s:I}", "id", si->id, "kind", "patient", "reader",
+                                 si->reader, "patient", "ins", si->ins, "representative",
+                                 si->representative[0] ? json_pack("{s:s}", "ins", si->representative) : NULL,
+                                 "mode", "normal", "uid",
                                  (json_int_t)si->uid, "opened_at", (json_int_t)si->opened_at, "last_used",
                                  (json_int_t)si->last_used);
         return json_pack("{s:s,s:s,s:s,s:{s:s,s:s,s:s,s:s?,s:s?,s:s,s:s?},s:s,s:s,s:s,s:s?,s:s,s:I,s:I,s:I}", "id", si->id,

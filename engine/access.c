@@ -20,6 +20,7 @@ static const char *const reason_names[_ACCESS_REASON_MAX] = {
         [ACCESS_ALLOW_RECORD_CONSENT] = "allow-record-consent",
         [ACCESS_ALLOW_SYSTEM] = "allow-system",
         [ACCESS_ALLOW_HEIR] = "allow-heir-request",
+        [ACCESS_ALLOW_REPRESENTATIVE] = "allow-representative",
         [ACCESS_DENY_INVALID] = "deny-invalid-request",
         [ACCESS_DENY_FORBIDDEN_ROLE] = "deny-forbidden-role",
         [ACCESS_DENY_NO_DOSSIER] = "deny-no-dossier",
@@ -54,6 +55,8 @@ static const char *const reason_names[_ACCESS_REASON_MAX] = {
         [ACCESS_DENY_HEIRS_OPPOSED] = "deny-heirs-opposed",
         [ACCESS_DENY_HEIR_NO_PURPOSE] = "deny-heir-no-purpose",
         [ACCESS_DENY_NOT_DOCTOR] = "deny-not-doctor",
+        [ACCESS_DENY_NOT_REPRESENTATIVE] = "deny-not-representative",
+        [ACCESS_DENY_HIDDEN_FROM_REPRESENTATIVES] = "deny-hidden-from-representatives",
 };
 
 static const char *const mode_names[_ACCESS_MODE_MAX] = {
@@ -82,6 +85,7 @@ static const char *const action_names[_ACCESS_ACTION_MAX] = {
         [ACCESS_ACTION_PURGE] = "purge",
         [ACCESS_ACTION_MARK_DECEASED] = "mark-deceased",
         [ACCESS_ACTION_HEIR_REQUEST] = "heir-request",
+        [ACCESS_ACTION_MANAGE_REPRESENTATIVES] = "manage-representatives",
 };
 
 static const char *const actor_names[_ACCESS_ACTOR_MAX] = {
@@ -92,6 +96,7 @@ static const char *const actor_names[_ACCESS_ACTOR_MAX] = {
         [ACCESS_ACTOR_COMPLEMENTARY_INSURER] = "complementary-insurer",
         [ACCESS_ACTOR_BANK] = "bank",
         [ACCESS_ACTOR_EMPLOYER] = "employer",
+        [ACCESS_ACTOR_REPRESENTATIVE] = "representative",
 };
 
 /* names[i] of a table of n names, "unknown" out of range or unnamed. */
@@ -235,28 +240,55 @@ static int decide_system(const struct access_request *req, struct access_decisio
         }
 }
 
-/* The patient on their own dossier (docs/rules.md §3): reads everything but
- * held-back documents, deposits only in their personal space (class 90),
- * controls masking, the access list, opt-outs, closure and destruction. */
+/* What the stages of the decisions return when they deny nothing and the
+ * decision goes on. */
+#define GO_ON _ACCESS_REASON_MAX
+
+/* Who acts as the patient: the patient themselves, 16 or older, or a
+ * legal representative listed on the dossier, whatever the patient's age
+ * (docs/rules.md §3 "Legal representatives"). GO_ON or a denial. */
+static enum access_reason patient_standing(const struct access_request *req) {
+        if (req->actor_kind == ACCESS_ACTOR_REPRESENTATIVE) {
+                if (!req->representative || streq_ptr(req->actor_id, req->dossier_ins))
+                        return ACCESS_DENY_NOT_REPRESENTATIVE;
+        } else if (!streq_ptr(req->actor_id, req->dossier_ins))
+                return ACCESS_DENY_NOT_OWN_DOSSIER;
+        /* after death nobody acts as the patient (docs/rules.md §3) */
+        if (req->deceased)
+                return ACCESS_DENY_DECEASED;
+        /* self-access starts at 16 (docs/rules.md §3): the patient alone */
+        if (req->actor_kind == ACCESS_ACTOR_PATIENT && req->patient_under_16)
+                return ACCESS_DENY_UNDER_16;
+        if (req->mode != ACCESS_MODE_NORMAL)
+                return ACCESS_DENY_MODE_ACTION;
+        if (req->action == ACCESS_ACTION_PURGE)
+                return ACCESS_DENY_SYSTEM_ONLY;
+        switch (req->action) {
+        case ACCESS_ACTION_RECORD_CONSENT:
+        case ACCESS_ACTION_RELEASE_HOLD:
+        case ACCESS_ACTION_MARK_DECEASED:
+        case ACCESS_ACTION_HEIR_REQUEST:
+        case ACCESS_ACTION_MANAGE_REPRESENTATIVES:
+                return ACCESS_DENY_PROFESSIONAL_ONLY;
+        default:
+                return GO_ON;
+        }
+}
+
+/* The patient on their own dossier, or their legal representative
+ * (docs/rules.md §3): reads everything but held-back documents (and, for
+ * a representative, those the minor withheld from them), deposits only
+ * in the personal space (class 90), controls masking, the access list,
+ * opt-outs, closure and destruction. */
 static int decide_patient(const struct access_request *req, struct access_decision *ret) {
         const struct access_doc *doc = req->doc;
         enum access_action a = req->action;
+        bool rep = req->actor_kind == ACCESS_ACTOR_REPRESENTATIVE;
+        enum access_reason ok = rep ? ACCESS_ALLOW_REPRESENTATIVE : ACCESS_ALLOW_PATIENT;
+        enum access_reason r = patient_standing(req);
 
-        if (!streq_ptr(req->actor_id, req->dossier_ins))
-                return deny(ret, ACCESS_DENY_NOT_OWN_DOSSIER);
-        /* after death nobody acts as the patient (docs/rules.md §3) */
-        if (req->deceased)
-                return deny(ret, ACCESS_DENY_DECEASED);
-        /* self-access starts at 16 (docs/rules.md §3) */
-        if (req->patient_under_16)
-                return deny(ret, ACCESS_DENY_UNDER_16);
-        if (req->mode != ACCESS_MODE_NORMAL)
-                return deny(ret, ACCESS_DENY_MODE_ACTION);
-        if (a == ACCESS_ACTION_PURGE)
-                return deny(ret, ACCESS_DENY_SYSTEM_ONLY);
-        if (a == ACCESS_ACTION_RECORD_CONSENT || a == ACCESS_ACTION_RELEASE_HOLD || a == ACCESS_ACTION_MARK_DECEASED ||
-            a == ACCESS_ACTION_HEIR_REQUEST)
-                return deny(ret, ACCESS_DENY_PROFESSIONAL_ONLY);
+        if (r != GO_ON)
+                return deny(ret, r);
 
         switch (req->dossier_status) {
         case ACCESS_DOSSIER_ABSENT:
@@ -267,7 +299,7 @@ static int decide_patient(const struct access_request *req, struct access_decisi
                         return deny(ret, ACCESS_DENY_NO_DOSSIER);
                 /* the trail outlives destruction */
                 if (a == ACCESS_ACTION_READ_TRAIL || a == ACCESS_ACTION_READ_NOTIFICATIONS)
-                        return allow(ret, ACCESS_ALLOW_PATIENT, 0);
+                        return allow(ret, ok, 0);
                 return deny(ret, ACCESS_DENY_DESTROYED);
         case ACCESS_DOSSIER_CLOSED:
                 if (a != ACCESS_ACTION_REACTIVATE && a != ACCESS_ACTION_DESTROY && a != ACCESS_ACTION_READ_TRAIL &&
@@ -290,12 +322,15 @@ static int decide_patient(const struct access_request *req, struct access_decisi
                 /* a held-back document does not exist for the patient */
                 if (a != ACCESS_ACTION_DEPOSIT && doc->hidden_from_patient)
                         return deny(ret, ACCESS_DENY_HIDDEN_FROM_PATIENT);
+                /* nor one the minor withheld from their representatives (L1111-5) */
+                if (rep && a != ACCESS_ACTION_DEPOSIT && doc->hidden_from_representatives)
+                        return deny(ret, ACCESS_DENY_HIDDEN_FROM_REPRESENTATIVES);
         }
         switch (a) {
         case ACCESS_ACTION_DEPOSIT:
                 if (strcmp(doc->class_code, ACCESS_CLASS_PATIENT) != 0)
                         return deny(ret, ACCESS_DENY_CLASS_RESERVED);
-                if (doc->hidden_from_patient)
+                if (doc->hidden_from_patient || doc->hidden_from_representatives)
                         return deny(ret, ACCESS_DENY_INVALID);
                 break;
         case ACCESS_ACTION_REPLACE:
@@ -308,12 +343,9 @@ static int decide_patient(const struct access_request *req, struct access_decisi
         default:
                 break;
         }
-        return allow(ret, ACCESS_ALLOW_PATIENT, 0);
+        return allow(ret, ok, 0);
 }
 
-/* What the stages of decide_professional() return when they deny
- * nothing and the decision goes on. */
-#define GO_ON _ACCESS_REASON_MAX
 
 /* What a professional may do on a closed dossier: record the death of a
  * living patient; once dead, record an heir's request, and, having done
@@ -376,7 +408,8 @@ static enum access_reason professional_gate(const struct access_request *req) {
                 return ACCESS_DENY_SYSTEM_ONLY;
 
         /* only CPS or CPF holders read documents (docs/rules.md §5) */
-        if ((a == ACCESS_ACTION_LIST || a == ACCESS_ACTION_READ) && !access_card_reads(req->card))
+        if ((a == ACCESS_ACTION_LIST || a == ACCESS_ACTION_READ || a == ACCESS_ACTION_MANAGE_REPRESENTATIVES) &&
+            !access_card_reads(req->card))
                 return ACCESS_DENY_CARD_TYPE;
 
         switch (req->mode) {
@@ -533,6 +566,7 @@ int access_decide(const struct access_request *req, struct access_decision *ret)
         case ACCESS_ACTOR_SYSTEM:
                 return decide_system(req, ret);
         case ACCESS_ACTOR_PATIENT:
+        case ACCESS_ACTOR_REPRESENTATIVE:
                 return decide_patient(req, ret);
         case ACCESS_ACTOR_PROFESSIONAL:
                 return decide_professional(req, ret);

@@ -20,6 +20,7 @@ enum access_actor_kind {
         ACCESS_ACTOR_COMPLEMENTARY_INSURER,
         ACCESS_ACTOR_BANK,
         ACCESS_ACTOR_EMPLOYER,
+        ACCESS_ACTOR_REPRESENTATIVE,    /* a minor's parent, a protected adult's guardian (docs/rules.md §3) */
         _ACCESS_ACTOR_MAX,
 };
 
@@ -83,6 +84,7 @@ enum access_action {
         ACCESS_ACTION_PURGE,            /* retention job */
         ACCESS_ACTION_MARK_DECEASED,    /* a doctor records the patient's death: the dossier closes */
         ACCESS_ACTION_HEIR_REQUEST,     /* a doctor records an heir's request, with its purpose */
+        ACCESS_ACTION_MANAGE_REPRESENTATIVES, /* a professional records or removes a legal representative */
         _ACCESS_ACTION_MAX,
 };
 
@@ -106,6 +108,7 @@ enum access_reason {
         ACCESS_ALLOW_RECORD_CONSENT,
         ACCESS_ALLOW_SYSTEM,
         ACCESS_ALLOW_HEIR,               /* an heir's request, after death (docs/rules.md §3) */
+        ACCESS_ALLOW_REPRESENTATIVE,     /* a legal representative exercising the patient's rights */
         _ACCESS_ALLOW_MAX,
         ACCESS_DENY_INVALID = _ACCESS_ALLOW_MAX,
         ACCESS_DENY_FORBIDDEN_ROLE,
@@ -141,6 +144,8 @@ enum access_reason {
         ACCESS_DENY_HEIRS_OPPOSED,       /* the patient opposed their heirs' access while alive */
         ACCESS_DENY_HEIR_NO_PURPOSE,     /* an heir's request must state its purpose */
         ACCESS_DENY_NOT_DOCTOR,          /* death and heirs' requests are a doctor's (CPS/CPF, profession 10) */
+        ACCESS_DENY_NOT_REPRESENTATIVE,  /* the person is not a listed legal representative of the dossier */
+        ACCESS_DENY_HIDDEN_FROM_REPRESENTATIVES, /* deposited invisible to legal representatives (L1111-5) */
         _ACCESS_REASON_MAX,
 };
 
@@ -166,6 +171,12 @@ bool access_age_16_reached(const char *birth_date, int64_t now);
  * establishment, may create and deposit, never read (docs/rules.md §5). */
 bool access_card_reads(enum access_card card);
 
+/* Whether an actor exercises the patient's rights on the dossier: the
+ * patient, or a legal representative (docs/rules.md §3). */
+static inline bool access_acts_as_patient(enum access_actor_kind k) {
+        return k == ACCESS_ACTOR_PATIENT || k == ACCESS_ACTOR_REPRESENTATIVE;
+}
+
 /* Profession code of doctors (TRE_G15). */
 #define ACCESS_PROFESSION_DOCTOR "10"
 
@@ -177,6 +188,7 @@ struct access_doc {
         enum access_doc_status status;
         bool masked;                 /* masked to professionals by the patient */
         bool hidden_from_patient;    /* effective state (the 1-month rule already applied) */
+        bool hidden_from_representatives; /* the minor objected to their representatives knowing (L1111-5) */
 };
 
 struct access_request {
@@ -206,6 +218,7 @@ struct access_request {
         bool deceased;               /* a doctor recorded the patient's death (the dossier is closed) */
         bool optout_heirs;           /* the patient opposed their heirs' access, while alive */
         bool heir_access;            /* this professional recorded an heir's request, allowed */
+        bool representative;         /* a representative actor: listed as one of this dossier's */
 
         /* what */
         enum access_action action;

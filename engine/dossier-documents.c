@@ -16,9 +16,10 @@
 static const char sql_insert_doc[] =
         "INSERT INTO documents (uid, dossier_id, type_code, class_code, format_code, mime, title, author_id, "
         "author_institution, author_role, author_specialty, created_at, deposited_at, size, sha256, status, "
-        "version, replaces, masked, hidden_from_patient, hidden_since, medicines, author_establishment) "
+        "version, replaces, masked, hidden_from_patient, hidden_since, medicines, author_establishment, "
+        "hidden_from_representatives) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 1, ?16, ?17, ?18, ?19, ?20, ?21, "
-        "?22)";
+        "?22, ?23)";
 static const char sql_insert_content[] = "INSERT INTO contents (doc_id, content) VALUES (?1, ?2)";
 static const char sql_deprecate[] =
         "UPDATE documents SET status = 2, replaced_by = ?2 WHERE id = ?1";
@@ -247,7 +248,8 @@ static int insert_doc(struct dossier_engine *e, const struct dossier_actor *acto
             (r = store_bind_int(st, 18, masked)) < 0 || (r = store_bind_int(st, 19, m->hidden_from_patient)) < 0 ||
             (r = m->hidden_from_patient ? store_bind_int(st, 20, now) : 0) < 0 ||
             (r = store_bind_text(st, 21, de_nz(m->medicines))) < 0 ||
-            (r = store_bind_text(st, 22, de_nz(actor->establishment))) < 0)
+            (r = store_bind_text(st, 22, de_nz(actor->establishment))) < 0 ||
+            (r = store_bind_int(st, 23, m->hidden_from_representatives)) < 0)
                 return r;
         r = store_exec_step(e->store, st);
         if (r < 0)
@@ -296,6 +298,7 @@ static int put_doc(struct dossier_engine *e, const struct dossier_actor *actor, 
                 .type_code = m->type_code, .class_code = m->class_code, .author_id = actor->id,
                 .author_establishment = actor->establishment,
                 .hidden_from_patient = m->hidden_from_patient,
+                .hidden_from_representatives = m->hidden_from_representatives,
         };
         if (old_uid) {
                 r = ds.id ? de_load_doc(e, ds.id, old_uid, now, &old) : -ENOENT;

@@ -22,7 +22,7 @@ static const char sql_professional[] =
         "last_seen = excluded.last_seen";
 static const char sql_doc_by_uid[] =
         "SELECT id, type_code, class_code, author_id, status, masked, hidden_from_patient, hidden_since, version, "
-        "author_establishment FROM documents WHERE dossier_id = ?1 AND uid = ?2";
+        "author_establishment, hidden_from_representatives FROM documents WHERE dossier_id = ?1 AND uid = ?2";
 static const char sql_notify[] =
         "INSERT INTO notifications (dossier_id, recipient, at, kind, message, document, actor, session, audit_seq) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
@@ -62,6 +62,11 @@ int de_load_state(struct dossier_engine *e, const struct dossier_actor *actor, c
         ds->under_16 = ds->status != ACCESS_DOSSIER_DESTROYED &&
                        !access_age_16_reached((const char *) sqlite3_column_text(st, 6), now);
 
+        if (actor->kind == ACCESS_ACTOR_REPRESENTATIVE) {
+                r = de_representative_listed(e, ds->id, actor->id);
+                ds->representative = r > 0;
+                return r < 0 ? r : 0;
+        }
         if (actor->kind != ACCESS_ACTOR_PROFESSIONAL)
                 return 0;
         r = store_prepare(e->store, sql_relation, &rel);
@@ -140,6 +145,7 @@ int de_load_doc(struct dossier_engine *e, int64_t dossier_id, const char *uid, i
         de_copy_columns(st, 1, DE_COL(d->type_code), DE_COL(d->class_code), DE_COL(d->author_id));
         de_copy_column(d->author_establishment, sizeof(d->author_establishment), st, 9);
         d->ad.author_establishment = d->author_establishment;
+        d->ad.hidden_from_representatives = sqlite3_column_int(st, 10);
         d->ad.type_code = d->type_code;
         d->ad.class_code = d->class_code;
         d->ad.author_id = d->author_id;
@@ -171,6 +177,7 @@ void de_fill_request(struct dossier_engine *e, const struct dossier_actor *actor
                 .deceased = ds->deceased_at != 0,
                 .optout_heirs = ds->optout_heirs,
                 .heir_access = ds->heir_access,
+                .representative = ds->representative,
                 .action = action,
                 .doc = doc,
                 .rights = e->rights,

@@ -62,6 +62,7 @@ struct dstate {
         int64_t deceased_at;              /* 0: no death recorded */
         bool optout_heirs;                /* the patient opposed their heirs' access */
         bool heir_access;                 /* the actor recorded an heir's request */
+        bool representative;              /* a representative actor, listed on this dossier */
 };
 
 /* A document row as the decision needs it. */
@@ -125,6 +126,12 @@ int de_uid_check(const char *uid);
 void *de_grow(void *array, size_t n, size_t *cap, size_t size, size_t first);
 
 int de_sha256(const void *p, size_t n, uint8_t ret[32]);
+
+/* ---- dossier-representatives.c ---- */
+
+/* Whether rep_ins is listed as a legal representative of the dossier:
+ * 1, 0, or a negative errno. */
+int de_representative_listed(struct dossier_engine *e, int64_t dossier_id, const char *rep_ins);
 
 /* ---- dossier-frame.c ---- */
 

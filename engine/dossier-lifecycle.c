@@ -161,14 +161,28 @@ int dossier_create(struct dossier_engine *e, const struct dossier_actor *actor, 
 /* Appends the trail entry of a secret check, under the engine lock. It is
  * not an access_decide() decision (nothing is read yet) but the patient's
  * authentication, which their history must show, granted or refused, like
- * every decision. The actor is the patient the caller claims to be. */
-static int audit_secret(struct dossier_engine *e, const char *ins, enum access_reason reason) {
+ * every decision. The actor is the patient the caller claims to be, or the
+ * legal representative rep_ins (non-NULL), whose standing is checked
+ * here, under the same lock: a right secret from one not listed on the
+ * dossier is refused deny-not-representative (docs/rules.md §3). */
+static int audit_secret(struct dossier_engine *e, const char *ins, const char *rep_ins, enum access_reason reason) {
         DE_LOCKED(e);
+        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        int r;
+
+        if (rep_ins && reason == ACCESS_ALLOW_PATIENT) {
+                r = de_query_by_text(e, "SELECT id FROM dossiers WHERE ins = ?1", ins, &st);
+                if (r > 0)
+                        r = de_representative_listed(e, sqlite3_column_int64(st, 0), rep_ins);
+                if (r < 0)
+                        return r;
+                reason = r > 0 ? ACCESS_ALLOW_REPRESENTATIVE : ACCESS_DENY_NOT_REPRESENTATIVE;
+        }
         bool allow = reason < _ACCESS_ALLOW_MAX;
         struct audit_entry ae = {
                 .at = de_now_of(e),
-                .actor_kind = access_actor_kind_name(ACCESS_ACTOR_PATIENT),
-                .actor = ins,
+                .actor_kind = access_actor_kind_name(rep_ins ? ACCESS_ACTOR_REPRESENTATIVE : ACCESS_ACTOR_PATIENT),
+                .actor = rep_ins ? rep_ins : ins,
                 .session = "",
                 .action = DOSSIER_ACTION_VERIFY_SECRET,
                 .dossier = ins,
@@ -178,7 +192,6 @@ static int audit_secret(struct dossier_engine *e, const char *ins, enum access_r
                 .outcome = allow ? "allow" : "deny",
                 .code = access_reason_name(reason),
         };
-        int r;
 
         e->last = (struct access_decision) { .allow = allow, .reason = reason };
         r = store_begin(e->store);
@@ -217,14 +230,16 @@ static int read_secret(struct dossier_engine *e, const char *ins, struct stored_
 }
 
 /* The salt and parameters are read under the lock, the hash derived
- * outside it, the outcome audited under it again. */
-int dossier_verify_secret(struct dossier_engine *e, const char *ins, const char *secret) {
+ * outside it, the outcome audited under it again.  A representative
+ * (rep_ins non-NULL) acts whatever the patient's age. */
+static int verify_as(struct dossier_engine *e, const char *ins, const char *rep_ins, const char *secret) {
         struct stored_secret s = {};
         uint8_t got[SCRYPT_KEY_LEN];
         enum access_reason reason = ACCESS_DENY_NO_DOSSIER;
         int r;
 
-        if (!e || de_ins_check(ins) < 0 || !secret || strnlen(secret, 256) >= 256)
+        if (!e || de_ins_check(ins) < 0 || !secret || strnlen(secret, 256) >= 256 ||
+            (rep_ins && (de_ins_check(rep_ins) < 0 || strcmp(rep_ins, ins) == 0)))
                 return -EINVAL;
         r = read_secret(e, ins, &s);
         if (r < 0)
@@ -233,17 +248,27 @@ int dossier_verify_secret(struct dossier_engine *e, const char *ins, const char 
                 r = scrypt_hash(secret, s.salt, s.n, s.r, s.p, got);
                 if (r >= 0)
                         reason = CRYPTO_memcmp(s.hash, got, SCRYPT_KEY_LEN) != 0 ? ACCESS_DENY_BAD_SECRET
-                                 : s.age_16                                          ? ACCESS_ALLOW_PATIENT
+                                 : s.age_16 || rep_ins                               ? ACCESS_ALLOW_PATIENT
                                                                                      : ACCESS_DENY_UNDER_16;
                 secure_zero(got, sizeof(got));
                 secure_zero(&s, sizeof(s));
                 if (r < 0)
                         return r;
         }
-        r = audit_secret(e, ins, reason);
+        r = audit_secret(e, ins, rep_ins, reason);
         if (r < 0)
                 return r;
-        return reason == ACCESS_ALLOW_PATIENT ? 0 : reason == ACCESS_DENY_NO_DOSSIER ? -ENOENT : -EACCES;
+        reason = dossier_last_decision(e)->reason;
+        return access_reason_is_allow(reason) ? 0 : reason == ACCESS_DENY_NO_DOSSIER ? -ENOENT : -EACCES;
+}
+
+int dossier_verify_secret(struct dossier_engine *e, const char *ins, const char *secret) {
+        return verify_as(e, ins, NULL, secret);
+}
+
+int dossier_verify_representative(struct dossier_engine *e, const char *ins, const char *rep_ins,
+                                  const char *secret) {
+        return rep_ins ? verify_as(e, ins, rep_ins, secret) : -EINVAL;
 }
 
 static int set_status(struct dossier_engine *e, int64_t id, enum access_dossier_status status, int64_t closed_at) {
@@ -343,7 +368,7 @@ int dossier_info(struct dossier_engine *e, const struct dossier_actor *actor, co
                 if (ds.id)
                         r = read_traits(e, &ds, &info);
         }
-        info.options_shown = actor->kind == ACCESS_ACTOR_PATIENT && info.decision.allow;
+        info.options_shown = access_acts_as_patient(actor->kind) && info.decision.allow;
         if (info.options_shown) {
                 info.optout_emergency = ds.optout_emergency;
                 info.optout_call_centre = ds.optout_call_centre;

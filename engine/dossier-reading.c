@@ -12,7 +12,8 @@
         "d.id, d.uid, d.type_code, d.class_code, d.format_code, d.mime, d.title, d.author_id, "                  \
         "d.author_institution, d.author_role, d.author_specialty, d.created_at, d.deposited_at, d.size, "        \
         "d.sha256, d.status, d.version, d.masked, d.hidden_from_patient, d.hidden_since, "                       \
-        "(SELECT r.uid FROM documents r WHERE r.id = d.replaced_by), d.author_establishment"
+        "(SELECT r.uid FROM documents r WHERE r.id = d.replaced_by), d.author_establishment, "                  \
+        "d.hidden_from_representatives"
 static const char sql_list[] =
         "SELECT " DOC_COLUMNS " FROM documents d WHERE d.dossier_id = ?1 AND (?2 OR d.status = 1) "
         "AND d.created_at >= ?3 ORDER BY d.deposited_at DESC, d.id DESC";
@@ -37,6 +38,7 @@ static void doc_from_row(sqlite3_stmt *st, int64_t now, struct dossier_doc *d, s
         de_copy_column(d->replaced_by, sizeof(d->replaced_by), st, 20);
         de_copy_column(d->establishment, sizeof(d->establishment), st, 21);
         d->patient_deposit = strcmp(d->class_code, ACCESS_CLASS_PATIENT) == 0;
+        d->hidden_from_representatives = sqlite3_column_int(st, 22);
         *ad = (struct access_doc) {
                 .type_code = d->type_code,
                 .class_code = d->class_code,
@@ -45,6 +47,7 @@ static void doc_from_row(sqlite3_stmt *st, int64_t now, struct dossier_doc *d, s
                 .status = d->status,
                 .masked = d->masked,
                 .hidden_from_patient = d->hidden_from_patient,
+                .hidden_from_representatives = d->hidden_from_representatives,
         };
 }
 

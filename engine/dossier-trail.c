@@ -192,11 +192,13 @@ static int committed_op(struct dossier_engine *e, const struct dossier_actor *ac
 }
 
 static const char sql_held_uids[] =
-        "SELECT uid, hidden_from_patient, hidden_since FROM documents WHERE dossier_id = ?1 AND hidden_from_patient = 1";
+        "SELECT uid, hidden_from_patient, hidden_since, hidden_from_representatives FROM documents "
+        "WHERE dossier_id = ?1 AND (hidden_from_patient = 1 OR (?2 AND hidden_from_representatives = 1))";
 
 /* The patient's view of the trail leaves out the entries about documents
  * still held back from them: "a document was deposited" must wait for the
- * announcement consultation like the document itself. */
+ * announcement consultation like the document itself.  A representative's
+ * also leaves out those the minor withheld from them (L1111-5). */
 struct trail_filter {
         audit_cb cb;
         void *userdata;
@@ -220,17 +222,19 @@ int dossier_trail(struct dossier_engine *e, const struct dossier_actor *actor, c
 
         if (r < 0)
                 return r;
-        if (actor->kind != ACCESS_ACTOR_PATIENT)
+        if (!access_acts_as_patient(actor->kind))
                 return audit_list(e->store, ins, cb, userdata);
+        bool rep = actor->kind == ACCESS_ACTOR_REPRESENTATIVE;
 
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         struct trail_filter f = {.cb = cb, .userdata = userdata};
         int64_t now = de_now_of(e);
         size_t cap = 0;
-        if ((r = store_prepare(e->store, sql_held_uids, &st)) < 0 || (r = store_bind_int(st, 1, ds.id)) < 0)
+        if ((r = store_prepare(e->store, sql_held_uids, &st)) < 0 || (r = store_bind_int(st, 1, ds.id)) < 0 ||
+            (r = store_bind_int(st, 2, rep)) < 0)
                 return r;
         while ((r = store_step(e->store, st)) > 0) {
-                if (!de_held_back(st, 1, now))
+                if (!de_held_back(st, 1, now) && !(rep && sqlite3_column_int(st, 3)))
                         continue;
                 if (f.n_held == cap) {
                         size_t ncap = cap ? cap * 2 : 8;

@@ -217,6 +217,7 @@ struct dossier_doc_meta {
         const char *specialty;
         int64_t created_at;          /* act / exam time */
         bool hidden_from_patient;    /* held back until the announcement consultation */
+        bool hidden_from_representatives; /* the minor's objection (L1111-5): never shown to them */
         const char *medicines;       /* prescriptions: comma-separated ATC codes, or NULL */
 };
 
@@ -279,6 +280,7 @@ struct dossier_doc {
         bool hidden_from_patient;        /* effective, after the 1-month rule */
         bool warn_hidden_from_patient;   /* reader must show "not visible to the patient" */
         bool patient_deposit;            /* class 90: must be shown as such */
+        bool hidden_from_representatives; /* deposited invisible to legal representatives */
 };
 
 #define DOSSIER_LIST_ALL_STATUSES (1u << 0) /* include deprecated and archived */
@@ -349,6 +351,35 @@ int dossier_mark_deceased(struct dossier_engine *e, const struct dossier_actor *
  * document rules (allow-heir-request), to tell the heir what the law lets
  * them know. */
 int dossier_heir_request(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins);
+
+/* Legal representatives (docs/rules.md §3): a minor's holders of parental
+ * authority, a protected adult's guardian, each known by their own INS.
+ * A professional records one (again: its kind is updated) or removes one,
+ * a user action decided and traced as "manage-representatives"; removing
+ * one not listed is -ENOENT after the decision.  The trail entry does not
+ * name the representative.  rep_ins must be a valid INS other than ins. */
+enum dossier_representative_kind {
+        DOSSIER_REP_PARENTAL_AUTHORITY,
+        DOSSIER_REP_GUARDIAN,
+        _DOSSIER_REP_MAX,
+};
+int dossier_set_representative(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                               const char *rep_ins, enum dossier_representative_kind kind);
+int dossier_remove_representative(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                                  const char *rep_ins);
+/* "parental-authority", "guardian"; NULL out of range. */
+const char *dossier_representative_kind_name(enum dossier_representative_kind kind);
+/* The kind of a name, or -EINVAL. */
+int dossier_representative_kind_from_name(const char *name);
+
+/* Like dossier_verify_secret(), for the legal representative rep_ins
+ * acting for the dossier of ins: 0 when the secret is the dossier's and
+ * rep_ins is listed as its representative, -EACCES when not (code
+ * deny-bad-secret or deny-not-representative), -ENOENT without an open or
+ * closed dossier. Traced as "verify-secret" with actor kind
+ * "representative", the representative's INS as the actor. */
+int dossier_verify_representative(struct dossier_engine *e, const char *ins, const char *rep_ins,
+                                  const char *secret);
 
 /* Patient options; a negative value leaves the option unchanged. */
 int dossier_set_options(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,

@@ -153,6 +153,17 @@ static const char *const migrations[] = {
         "ALTER TABLE dossiers ADD COLUMN deceased_at INTEGER NOT NULL DEFAULT 0;"
         "ALTER TABLE dossiers ADD COLUMN optout_heirs INTEGER NOT NULL DEFAULT 0;"
         "ALTER TABLE dossier_access ADD COLUMN heir_access INTEGER NOT NULL DEFAULT 0;",
+        /* 3 -> 4: legal representatives, who exercise the patient's rights,
+         * and the documents a minor withheld from them (docs/rules.md §3) */
+        "CREATE TABLE representatives ("
+        "  dossier_id INTEGER NOT NULL REFERENCES dossiers(id),"
+        "  ins TEXT NOT NULL,"
+        "  kind INTEGER NOT NULL,"
+        "  recorded_by TEXT NOT NULL,"
+        "  updated_at INTEGER NOT NULL,"
+        "  PRIMARY KEY (dossier_id, ins)"
+        ") STRICT;"
+        "ALTER TABLE documents ADD COLUMN hidden_from_representatives INTEGER NOT NULL DEFAULT 0;",
 };
 
 int store_errno(int rc) {

@@ -719,13 +719,15 @@ static void take_replaced(struct session_manager *m, const struct session *n, st
  * checked here to still be the same insertion, and the session dies with
  * it.  No card signature: a Vitale card has no key carnet may use. */
 int sessions_open_patient(struct session_manager *m, const char *reader, uint64_t insertion, const char *ins,
-                          uid_t uid, struct session_info *ret, char token[SESSION_TOKEN_LEN + 1]) {
+                          const char *representative, uid_t uid, struct session_info *ret,
+                          char token[SESSION_TOKEN_LEN + 1]) {
         struct reader_snapshot snap;
         struct session s = {.live = true};
         struct endings ends = {0};
         uint8_t rnd[16], secret[32];
 
-        if (!reader || !ins || strlen(ins) >= sizeof(s.info.ins) || strlen(reader) >= sizeof(s.info.reader))
+        if (!reader || !ins || strlen(ins) >= sizeof(s.info.ins) || strlen(reader) >= sizeof(s.info.reader) ||
+            (representative && strlen(representative) >= sizeof(s.info.representative)))
                 return -EINVAL;
         (void)strcpy_bounded(s.info.reader, sizeof(s.info.reader), reader);
         s.info.insertion = insertion;
@@ -737,6 +739,8 @@ int sessions_open_patient(struct session_manager *m, const char *reader, uint64_
         s.info.kind = SESSION_PATIENT;
         s.info.mode = SESSION_MODE_NORMAL;
         (void)strcpy_bounded(s.info.ins, sizeof(s.info.ins), ins);
+        if (representative)
+                (void)strcpy_bounded(s.info.representative, sizeof(s.info.representative), representative);
         s.info.who.card_type = P11_CARD_UNKNOWN;
         hex_encode(rnd, sizeof(rnd), s.info.id);
         s.info.uid = uid;

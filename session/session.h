@@ -116,6 +116,9 @@ struct session_info {
         unsigned card_us, total_us;
         enum session_kind kind;
         char ins[SESSION_INS_SIZE];        /* patient sessions: whose; "" otherwise */
+        /* patient sessions opened by a legal representative: their own
+         * INS (docs/rules.md §3); "" when the patient acts */
+        char representative[SESSION_INS_SIZE];
         enum session_mode mode;            /* professional sessions; normal by default */
         char reason[SESSION_REASON_MAX];   /* stated with the mode ("" when none) */
         enum session_practice practice;    /* professional sessions; care by default */
@@ -163,9 +166,12 @@ int sessions_lookup(struct session_manager *m, const char *token, uid_t uid,
  * as insertion number `insertion` (-ENODEV when that card is no longer
  * there).  A patient session of the same uid on the same card insertion
  * for the same INS is replaced (its token is lost to the client that asks
- * again).  -EUSERS when SESSIONS_MAX sessions are open. */
+ * again).  -EUSERS when SESSIONS_MAX sessions are open.  representative,
+ * when not NULL, is the INS of the legal representative who opened it for
+ * ins (the caller has checked their standing). */
 int sessions_open_patient(struct session_manager *m, const char *reader, uint64_t insertion, const char *ins,
-                          uid_t uid, struct session_info *ret, char token[SESSION_TOKEN_LEN + 1]);
+                          const char *representative, uid_t uid, struct session_info *ret,
+                          char token[SESSION_TOKEN_LEN + 1]);
 
 /* Sets the access mode and the practice of professional session id for
  * uid; reason is copied (NULL: none).  -ENOENT, -EPERM as for

@@ -282,6 +282,25 @@ lab_cards() {
         wait_card 1 present
 }
 
+# doctor_start: the usual cards, carnetd started with the default
+# configuration, and the doctor's session on the CPS in $doctor.
+doctor_start() {
+        lab_cards
+        carnetd_conf
+        carnetd_start
+        cards_ready
+        doctor=$(field token "$(api POST /v1/sessions '{"pin": "1234"}')")
+}
+
+# lab_end TOKEN NAME: the trail's hash chain holds (asked with TOKEN's
+# session), carnetd stops, and the test says "NAME ok".
+lab_end() {
+        check "the chain holds" "$(api GET /v1/audit/verify "" "$1")" '200 {"intact":true*'
+        kill "$daemon"
+        wait "$daemon"
+        echo "$2 ok"
+}
+
 # cps_ready: carnetd sees a CPS in slot 1.
 cps_ready() { api GET /v1/readers | grep -q '"Virtual PCD 00 01","card_present":true[^}]*"type":"cps"'; }
 

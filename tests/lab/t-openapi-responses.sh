@@ -115,6 +115,32 @@ expect_code "not the patient's" "$(call POST $DOC/mask /v1/dossiers/$ins/documen
 expect_code "my notifications" "$(call GET /v1/notifications /v1/notifications "" "$doctor")" 200
 expect_code "verify" "$(call GET /v1/audit/verify /v1/audit/verify "" "$doctor")" 200
 
+# ---- a legal representative: the holder, for her son (index 1)
+out=$(call POST /v1/dossiers /v1/dossiers '{"index": 1, "consent": true}' "$doctor")
+expect_code "the son's dossier" "$out" 201
+son=$(field ins "$out")
+son_secret=$(field secret "$out")
+R=/v1/dossiers/{ins}/representatives/{rep_ins}
+expect_code "withheld deposit" "$(call POST $D/documents /v1/dossiers/$son/documents "{\"type_code\": \"11488-4\",
+        \"class_code\": \"10\", \"mime\": \"text/plain\", \"title\": \"t\", \"hidden_from_representatives\": true,
+        \"content_base64\": \"\"}" "$doctor")" 201
+expect_code "representative, bad kind" "$(call PUT $R /v1/dossiers/$son/representatives/$ins '{"kind": "x"}' "$doctor")" 400
+expect_code "representative" "$(call PUT $R /v1/dossiers/$son/representatives/$ins '{"kind": "parental-authority"}' "$doctor")" 200
+out=$(call POST /v1/patient-sessions /v1/patient-sessions "{\"index\": 0, \"acting_for\": \"$son\", \"secret\": \"$son_secret\"}")
+expect_code "representative session" "$out" 201
+mother=$(field token "$out")
+# the calls NAME|METHOD|TEMPLATE|PATH|TOKEN|CODE of the representative's journey
+while IFS='|' read -r what method tpl path who code; do
+        expect_code "$what" "$(call "$method" "$tpl" "$path" "" "${!who}")" "$code"
+done <<LIST
+representative: current|GET|/v1/sessions/current|/v1/sessions/current|mother|200
+representative: list|GET|$D/documents|/v1/dossiers/$son/documents|mother|200
+doctor: withheld list|GET|$D/documents|/v1/dossiers/$son/documents|doctor|200
+representative removed|DELETE|$R|/v1/dossiers/$son/representatives/$ins|doctor|200
+representative, none|DELETE|$R|/v1/dossiers/$son/representatives/$ins|doctor|404
+representative, not any more|GET|$D/documents|/v1/dossiers/$son/documents|mother|403
+LIST
+
 # ---- the patient
 expect_code "wrong secret" "$(call POST /v1/patient-sessions /v1/patient-sessions '{"index": 0, "secret": "AAAA-AAAA-AAAA-AAAA"}')" 401
 expect_code "own dossier: no birth date" "$(call POST /v1/patient-dossiers /v1/patient-dossiers '{"index": 0, "consent": true}')" 400

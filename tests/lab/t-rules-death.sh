@@ -8,11 +8,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-lab_cards
-carnetd_conf
-carnetd_start
-cards_ready
-doctor=$(field token "$(api POST /v1/sessions '{"pin": "1234"}')")
+doctor_start
 holder_dossier "$doctor"
 deposit_note "$doctor" "compte-rendu"
 out=$(api POST /v1/patient-sessions "{\"index\": 0, \"secret\": \"$secret\"}")
@@ -50,8 +46,4 @@ out=$(api POST /v1/sessions '{"pin": "1234"}')
 pharmacist=$(field token "$out")
 check "a pharmacist records no heir's request" \
         "$(api POST /v1/dossiers/$ins/heir-requests '{"purpose": "assert_rights"}' "$pharmacist")" '403 *"deny-not-doctor"*'
-check "the chain holds" "$(api GET /v1/audit/verify "" "$pharmacist")" '200 {"intact":true*'
-
-kill "$daemon"
-wait "$daemon"
-echo "after death ok"
+lab_end "$pharmacist" "after death"

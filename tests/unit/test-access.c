@@ -306,6 +306,11 @@ UNIT(test_grid) {
         { .actor_kind = ACCESS_ACTOR_PATIENT, .actor_id = INS,                        \
           .dossier_status = ACCESS_DOSSIER_OPEN, .dossier_ins = INS, __VA_ARGS__ }
 
+#define REP "283059934173285"
+#define REP_REQ(...)                                                                     \
+        { .actor_kind = ACCESS_ACTOR_REPRESENTATIVE, .actor_id = REP, .representative = true, \
+          .dossier_status = ACCESS_DOSSIER_OPEN, .dossier_ins = INS, __VA_ARGS__ }
+
 static const struct access_doc report = { .type_code = "11488-4", .class_code = "10", .author_id = "899999999999" };
 static const struct access_doc report_mine = { .type_code = "11488-4", .class_code = "10", .author_id = PRO };
 static const struct access_doc report_masked = { .type_code = "11488-4", .class_code = "10",
@@ -322,6 +327,8 @@ static const struct access_doc report_held = { .type_code = "11488-4", .class_co
                                                .author_id = PRO, .hidden_from_patient = true };
 static const struct access_doc report_old = { .type_code = "11488-4", .class_code = "10", .author_id = PRO,
                                               .status = ACCESS_DOC_DEPRECATED };
+static const struct access_doc report_withheld = { .type_code = "11488-4", .class_code = "10",
+        .author_id = "899999999999", .hidden_from_representatives = true };
 static const struct access_doc patient_doc = { .type_code = "DOCPAT01", .class_code = "90", .author_id = INS };
 static const struct access_doc patient_type_as_report = { .type_code = "DOCPAT03", .class_code = "10",
                                                           .author_id = PRO };
@@ -541,6 +548,47 @@ static const struct named_case {
           .action = ACCESS_ACTION_LIST), false, ACCESS_DENY_DESTROYED, 0 },
         { "patient creates own", PAT_REQ(.dossier_status = ACCESS_DOSSIER_ABSENT, .consent = true,
           .action = ACCESS_ACTION_CREATE), true, ACCESS_ALLOW_CREATE, 0 },
+        /* legal representatives (docs/rules.md §3) */
+        { "representative lists", REP_REQ(.action = ACCESS_ACTION_LIST), true, ACCESS_ALLOW_REPRESENTATIVE, 0 },
+        { "representative reads", REP_REQ(.action = ACCESS_ACTION_READ, .doc = &report), true,
+          ACCESS_ALLOW_REPRESENTATIVE, 0 },
+        { "representative for an under-16", REP_REQ(.patient_under_16 = true, .action = ACCESS_ACTION_READ,
+          .doc = &report), true, ACCESS_ALLOW_REPRESENTATIVE, 0 },
+        { "representative reads the trail", REP_REQ(.action = ACCESS_ACTION_READ_TRAIL), true,
+          ACCESS_ALLOW_REPRESENTATIVE, 0 },
+        { "representative masks", REP_REQ(.action = ACCESS_ACTION_MASK, .doc = &report), true,
+          ACCESS_ALLOW_REPRESENTATIVE, 0 },
+        { "representative sets options", REP_REQ(.action = ACCESS_ACTION_SET_OPTIONS), true,
+          ACCESS_ALLOW_REPRESENTATIVE, 0 },
+        { "representative reads a withheld document", REP_REQ(.action = ACCESS_ACTION_READ, .doc = &report_withheld),
+          false, ACCESS_DENY_HIDDEN_FROM_REPRESENTATIVES, 0 },
+        { "representative masks a withheld document", REP_REQ(.action = ACCESS_ACTION_MASK,
+          .doc = &report_withheld), false, ACCESS_DENY_HIDDEN_FROM_REPRESENTATIVES, 0 },
+        { "representative reads a held-back document", REP_REQ(.action = ACCESS_ACTION_READ, .doc = &report_held),
+          false, ACCESS_DENY_HIDDEN_FROM_PATIENT, 0 },
+        { "not a listed representative", REP_REQ(.representative = false, .action = ACCESS_ACTION_LIST), false,
+          ACCESS_DENY_NOT_REPRESENTATIVE, 0 },
+        { "representative as the patient", REP_REQ(.actor_id = INS, .action = ACCESS_ACTION_LIST), false,
+          ACCESS_DENY_NOT_REPRESENTATIVE, 0 },
+        { "representative after death", REP_REQ(.deceased = true, .dossier_status = ACCESS_DOSSIER_CLOSED,
+          .action = ACCESS_ACTION_LIST), false, ACCESS_DENY_DECEASED, 0 },
+        { "representative records a representative", REP_REQ(.action = ACCESS_ACTION_MANAGE_REPRESENTATIVES), false,
+          ACCESS_DENY_PROFESSIONAL_ONLY, 0 },
+        { "patient records a representative", PAT_REQ(.action = ACCESS_ACTION_MANAGE_REPRESENTATIVES), false,
+          ACCESS_DENY_PROFESSIONAL_ONLY, 0 },
+        { "patient reads a document withheld from representatives", PAT_REQ(.action = ACCESS_ACTION_READ,
+          .doc = &report_withheld), true, ACCESS_ALLOW_PATIENT, 0 },
+        { "professional reads a document withheld from representatives", PRO_REQ(.relation = ACCESS_REL_AUTHORISED,
+          .action = ACCESS_ACTION_READ, .doc = &report_withheld), true, ACCESS_ALLOW_AUTHORISED, 0 },
+        { "professional records a representative", PRO_REQ(.relation = ACCESS_REL_AUTHORISED,
+          .action = ACCESS_ACTION_MANAGE_REPRESENTATIVES), true, ACCESS_ALLOW_AUTHORISED, 0 },
+        { "unauthorised professional records a representative", PRO_REQ(.action = ACCESS_ACTION_MANAGE_REPRESENTATIVES),
+          false, ACCESS_DENY_NOT_AUTHORISED, 0 },
+        { "CPE records a representative", PRO_REQ(.card = ACCESS_CARD_CPE, .relation = ACCESS_REL_AUTHORISED,
+          .action = ACCESS_ACTION_MANAGE_REPRESENTATIVES), false, ACCESS_DENY_CARD_TYPE, 0 },
+        { "representative recorded on a closed dossier", PRO_REQ(.relation = ACCESS_REL_AUTHORISED,
+          .dossier_status = ACCESS_DOSSIER_CLOSED, .action = ACCESS_ACTION_MANAGE_REPRESENTATIVES), false,
+          ACCESS_DENY_CLOSED, 0 },
         /* system */
         { "purge closed", { .actor_kind = ACCESS_ACTOR_SYSTEM, .dossier_status = ACCESS_DOSSIER_CLOSED,
           .action = ACCESS_ACTION_PURGE }, true, ACCESS_ALLOW_SYSTEM, 0 },

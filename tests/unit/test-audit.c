@@ -87,6 +87,10 @@ static sqlite3_stmt *upgraded(struct fixture *f, struct store **s, const char *t
         return st;
 }
 
+/* What migration 3 -> 4 adds (legal representatives), taken off a file
+ * made older. */
+#define DROP_SCHEMA_4 "DROP TABLE representatives; ALTER TABLE documents DROP COLUMN hidden_from_representatives;"
+
 UNIT_FIXTURE(test_schema, setup, teardown) {
         struct fixture *f = *state;
         _cleanup_store_ struct store *s = NULL;
@@ -111,6 +115,7 @@ UNIT_FIXTURE(test_schema, setup, teardown) {
                              "ALTER TABLE dossier_access DROP COLUMN express_consent;"
                              "ALTER TABLE documents DROP COLUMN author_establishment; ALTER TABLE dossiers DROP COLUMN deceased_at;"
                              "ALTER TABLE dossiers DROP COLUMN optout_heirs; ALTER TABLE dossier_access DROP COLUMN heir_access;"
+                             DROP_SCHEMA_4
                              "PRAGMA user_version = 1",
                       "SELECT relation, express_consent FROM dossier_access");
         assert_int_equal(sqlite3_column_int(st, 0), 1);
@@ -124,10 +129,19 @@ UNIT_FIXTURE(test_schema, setup, teardown) {
                              "'m', 't', 'p', '', '', '', 0, 0, 0, x'00', 1, 1);"
                              "ALTER TABLE documents DROP COLUMN author_establishment; ALTER TABLE dossiers DROP COLUMN deceased_at;"
                              "ALTER TABLE dossiers DROP COLUMN optout_heirs; ALTER TABLE dossier_access DROP COLUMN heir_access;"
+                             DROP_SCHEMA_4
                              "PRAGMA user_version = 2",
                       "SELECT uid, author_establishment FROM documents");
         assert_string_equal((const char *) sqlite3_column_text(st, 0), "u1");
         assert_string_equal((const char *) sqlite3_column_text(st, 1), "");
+        sqlite3_finalize(st);
+        s = store_close(s);
+        /* a schema-3 file (before legal representatives) upgrades, its documents kept */
+        st = upgraded(f, &s, DROP_SCHEMA_4 "PRAGMA user_version = 3",
+                      "SELECT uid, hidden_from_representatives, (SELECT count(*) FROM representatives) FROM documents");
+        assert_string_equal((const char *) sqlite3_column_text(st, 0), "u1");
+        assert_int_equal(sqlite3_column_int(st, 1), 0);
+        assert_int_equal(sqlite3_column_int(st, 2), 0);
         sqlite3_finalize(st);
         s = store_close(s);
         /* a file from a newer carnet is refused */

@@ -206,6 +206,93 @@ UNIT_FIXTURE(test_patient_opens, fixture_setup, fixture_teardown) {
         verify_chain(f);
 }
 
+/* How many trail entries name the document uid, as actor a sees the trail. */
+struct trail_count {
+        const char *uid;
+        size_t n, about;
+};
+
+static int trail_counted(const struct audit_entry *a, void *userdata) {
+        struct trail_count *c = userdata;
+        c->n++;
+        c->about += a->document && strcmp(a->document, c->uid) == 0;
+        return 0;
+}
+
+/* Legal representatives (docs/rules.md §3): a parent recorded by a doctor
+ * opens the under-16's dossier with its secret and acts as the patient,
+ * traced as themselves, but never sees what the minor withheld from them
+ * (L1111-5); one not recorded, or removed, is refused. */
+UNIT_FIXTURE(test_representatives, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        static const char pdf[] = "%PDF-1.7 fake";
+        static const struct dossier_actor parent = {
+                .kind = ACCESS_ACTOR_REPRESENTATIVE, .id = INS2, .session = "parent-session",
+        };
+        char secret[DOSSIER_SECRET_SIZE], uid[DOSSIER_UID_SIZE], uid_withheld[DOSSIER_UID_SIZE];
+        struct dossier_identity child = ident;
+        struct dossier_doc_meta withheld = report;
+        struct dossier_doc d;
+        _cleanup_free_ struct dossier_doc *docs = NULL;
+        size_t n = 99;
+
+        child.birth_date = "2012-01-01"; /* 11 at T0 */
+        withheld.hidden_from_representatives = true;
+        assert_int_equal(dossier_create(f->e, &gp, &child, true, secret), 0);
+        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        assert_int_equal(dossier_deposit(f->e, &gp, INS, &report, pdf, sizeof(pdf), uid, NULL), 0);
+        assert_int_equal(dossier_deposit(f->e, &gp, INS, &withheld, pdf, sizeof(pdf), uid_withheld, NULL), 0);
+        /* not yet a representative: the secret alone does not open */
+        assert_int_equal(dossier_verify_representative(f->e, INS, INS2, secret), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_NOT_REPRESENTATIVE);
+        assert_int_equal(dossier_list(f->e, &parent, INS, 0, &docs, &n), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_NOT_REPRESENTATIVE);
+        /* only a professional with a relation records one */
+        assert_int_equal(dossier_set_representative(f->e, &parent, INS, INS2, DOSSIER_REP_PARENTAL_AUTHORITY), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_NOT_REPRESENTATIVE);
+        assert_int_equal(dossier_set_representative(f->e, &clinic_b, INS, INS2, DOSSIER_REP_PARENTAL_AUTHORITY), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_NOT_AUTHORISED);
+        assert_int_equal(dossier_set_representative(f->e, &gp, INS, INS, DOSSIER_REP_GUARDIAN), -EINVAL);
+        assert_int_equal(dossier_set_representative(f->e, &gp, INS, INS2, DOSSIER_REP_PARENTAL_AUTHORITY), 0);
+        assert_int_equal(last(f), ACCESS_ALLOW_AUTHORISED);
+        assert_int_equal(dossier_set_representative(f->e, &parent, INS, INS2, DOSSIER_REP_GUARDIAN), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_PROFESSIONAL_ONLY);
+
+        /* the parent opens the under-16's dossier and lists it, less the withheld document */
+        assert_int_equal(dossier_verify_representative(f->e, INS, INS2, "AAAA-AAAA-AAAA-AAAA"), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_BAD_SECRET);
+        assert_int_equal(dossier_verify_representative(f->e, INS, INS2, secret), 0);
+        assert_int_equal(last(f), ACCESS_ALLOW_REPRESENTATIVE);
+        assert_int_equal(dossier_verify_secret(f->e, INS, secret), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_UNDER_16);
+        assert_int_equal(dossier_list(f->e, &parent, INS, 0, &docs, &n), 0);
+        assert_int_equal(n, 1);
+        assert_string_equal(docs[0].uid, uid);
+        assert_int_equal(read_doc(f, &parent, uid, &d), 0);
+        assert_int_equal(last(f), ACCESS_ALLOW_REPRESENTATIVE);
+        assert_int_equal(read_doc(f, &parent, uid_withheld, &d), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_HIDDEN_FROM_REPRESENTATIVES);
+        assert_int_equal(dossier_set_masked(f->e, &parent, INS, uid_withheld, true), -EACCES);
+        /* the doctor still reads it, flagged as such */
+        assert_int_equal(read_doc(f, &gp, uid_withheld, &d), 0);
+        assert_true(d.hidden_from_representatives);
+
+        /* the parent's trail leaves out every entry about it, the doctor's does not */
+        struct trail_count rep_view = {.uid = uid_withheld}, pro_view = {.uid = uid_withheld};
+        assert_int_equal(dossier_trail(f->e, &parent, INS, trail_counted, &rep_view), 0);
+        assert_int_equal(rep_view.about, 0);
+        assert_true(rep_view.n > 0);
+        assert_int_equal(dossier_trail(f->e, &gp, INS, trail_counted, &pro_view), -EACCES);
+        /* (the trail is the patient's: at 16, the patient sees all of it) */
+
+        /* removed, the parent is refused again; removing twice says so */
+        assert_int_equal(dossier_remove_representative(f->e, &gp, INS, INS2), 0);
+        assert_int_equal(dossier_remove_representative(f->e, &gp, INS, INS2), -ENOENT);
+        assert_int_equal(dossier_list(f->e, &parent, INS, 0, &docs, &n), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_NOT_REPRESENTATIVE);
+        verify_chain(f);
+}
+
 /* A malformed establishment is refused before any decision. */
 UNIT_FIXTURE(test_establishment_checked, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
