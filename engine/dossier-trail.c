@@ -20,6 +20,11 @@ static const char sql_hold_notified[] = "UPDATE documents SET hold_notified = 1 
 static const char sql_notifications[] =
         "SELECT id, at, recipient, kind, message, document FROM notifications WHERE dossier_id = ?1 "
         "AND recipient = 'patient' ORDER BY id";
+/* A representative's view: nothing about a document withheld from them. */
+static const char sql_notifications_rep[] =
+        "SELECT n.id, n.at, n.recipient, n.kind, n.message, n.document FROM notifications n WHERE n.dossier_id = ?1 "
+        "AND n.recipient = 'patient' AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.dossier_id = n.dossier_id "
+        "AND d.uid = n.document AND d.hidden_from_representatives = 1) ORDER BY n.id";
 static const char sql_notifications_for[] =
         "SELECT id, at, recipient, kind, message, document FROM notifications WHERE recipient = ?1 ORDER BY id";
 
@@ -293,7 +298,8 @@ int dossier_notifications(struct dossier_engine *e, const struct dossier_actor *
         struct dstate ds;
         int r = cb ? committed_op(e, actor, ins, ACCESS_ACTION_READ_NOTIFICATIONS, &ds) : -EINVAL;
 
-        return r < 0 ? r : walk_notifications(e, sql_notifications, ds.id, NULL, cb, userdata);
+        const char *sql = actor->kind == ACCESS_ACTOR_REPRESENTATIVE ? sql_notifications_rep : sql_notifications;
+        return r < 0 ? r : walk_notifications(e, sql, ds.id, NULL, cb, userdata);
 }
 
 int dossier_notifications_for(struct dossier_engine *e, const char *id_nat, dossier_notification_cb cb,

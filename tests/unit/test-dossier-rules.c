@@ -219,6 +219,14 @@ static int trail_counted(const struct audit_entry *a, void *userdata) {
         return 0;
 }
 
+/* Counts the notifications naming the document uid. */
+static int notice_counted(const struct dossier_notification *no, void *userdata) {
+        struct trail_count *c = userdata;
+        c->n++;
+        c->about += no->document && strcmp(no->document, c->uid) == 0;
+        return 0;
+}
+
 /* Legal representatives (docs/rules.md §3): a parent recorded by a doctor
  * opens the under-16's dossier with its secret and acts as the patient,
  * traced as themselves, but never sees what the minor withheld from them
@@ -284,6 +292,28 @@ UNIT_FIXTURE(test_representatives, fixture_setup, fixture_teardown) {
         assert_true(rep_view.n > 0);
         assert_int_equal(dossier_trail(f->e, &gp, INS, trail_counted, &pro_view), -EACCES);
         /* (the trail is the patient's: at 16, the patient sees all of it) */
+
+        /* a document held back and withheld: the notice to consult, two weeks
+         * on, is the patient's; the parent's notifications never name it */
+        struct dossier_doc_meta both = withheld;
+        char uid_both[DOSSIER_UID_SIZE];
+        unsigned notified = 0, released = 0;
+        both.hidden_from_patient = true;
+        assert_int_equal(dossier_deposit(f->e, &gp, INS, &both, pdf, sizeof(pdf), uid_both, NULL), 0);
+        f->now = T0 + 15 * DOSSIER_DAY;
+        assert_int_equal(dossier_tick(f->e, &notified, &released), 0);
+        assert_int_equal(notified, 1);
+        struct trail_count rep_notes = {.uid = uid_both};
+        assert_int_equal(dossier_notifications(f->e, &parent, INS, notice_counted, &rep_notes), 0);
+        assert_int_equal(rep_notes.about, 0);
+        /* the notice exists: the same walk without the filter finds it */
+        char sql[128];
+        snprintf(sql, sizeof(sql), "SELECT count(*) FROM notifications WHERE document = '%s'", uid_both);
+        sqlite3_stmt *st = NULL;
+        assert_int_equal(sqlite3_prepare_v2(store_db(dossier_engine_store(f->e)), sql, -1, &st, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_int(st, 0), 1);
+        sqlite3_finalize(st);
 
         /* removed, the parent is refused again; removing twice says so */
         assert_int_equal(dossier_remove_representative(f->e, &gp, INS, INS2), 0);
