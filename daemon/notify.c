@@ -13,6 +13,7 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
+#include "lib/cond.h"
 #include "notify.h"
 
 /* The last STATUS= text carnetd set, to put back after a watchdog
@@ -118,7 +119,6 @@ static void *watchdog_thread(void *arg) {
 int notify_watchdog_start(notify_alive_fn alive, void *userdata, struct notify_watchdog **ret,
                           uint64_t *ret_usec) {
         uint64_t usec = 0;
-        pthread_condattr_t ca;
         int r;
 
         if (!ret)
@@ -137,10 +137,12 @@ int notify_watchdog_start(notify_alive_fn alive, void *userdata, struct notify_w
         w->alive = alive;
         w->userdata = userdata;
         pthread_mutex_init(&w->lock, NULL);
-        pthread_condattr_init(&ca);
-        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-        pthread_cond_init(&w->cond, &ca);
-        pthread_condattr_destroy(&ca);
+        r = cond_init_monotonic(&w->cond);
+        if (r < 0) {
+                pthread_mutex_destroy(&w->lock);
+                free(w);
+                return r;
+        }
         r = -pthread_create(&w->thread, NULL, watchdog_thread, w);
         if (r < 0) {
                 pthread_cond_destroy(&w->cond);

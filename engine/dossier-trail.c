@@ -17,14 +17,12 @@ static const char sql_holds[] =
         "AND (d.hold_notified = 0 OR d.hidden_since <= ?2) ORDER BY d.id LIMIT 256";
 static const char sql_hold_notified[] = "UPDATE documents SET hold_notified = 1 WHERE id = ?1";
 
+/* The patient's notifications; with ?2 set (a representative reads them),
+ * none about a document withheld from representatives. */
 static const char sql_notifications[] =
-        "SELECT id, at, recipient, kind, message, document FROM notifications WHERE dossier_id = ?1 "
-        "AND recipient = 'patient' ORDER BY id";
-/* A representative's view: nothing about a document withheld from them. */
-static const char sql_notifications_rep[] =
         "SELECT n.id, n.at, n.recipient, n.kind, n.message, n.document FROM notifications n WHERE n.dossier_id = ?1 "
-        "AND n.recipient = 'patient' AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.dossier_id = n.dossier_id "
-        "AND d.uid = n.document AND d.hidden_from_representatives = 1) ORDER BY n.id";
+        "AND n.recipient = 'patient' AND NOT (?2 AND EXISTS (SELECT 1 FROM documents d WHERE "
+        "d.dossier_id = n.dossier_id AND d.uid = n.document AND d.hidden_from_representatives = 1)) ORDER BY n.id";
 static const char sql_notifications_for[] =
         "SELECT id, at, recipient, kind, message, document FROM notifications WHERE recipient = ?1 ORDER BY id";
 
@@ -280,15 +278,15 @@ static int notification_row(sqlite3_stmt *st, void *userdata) {
 }
 
 /* The notifications of a dossier (recipient NULL) or of one recipient. */
-static int walk_notifications(struct dossier_engine *e, const char *sql, int64_t dossier_id, const char *recipient,
-                              dossier_notification_cb cb, void *userdata) {
+static int walk_notifications(struct dossier_engine *e, const char *sql, int64_t dossier_id, bool representative,
+                              const char *recipient, dossier_notification_cb cb, void *userdata) {
         _cleanup_stmt_ sqlite3_stmt *st = NULL;
         struct notification_walk w = { .cb = cb, .userdata = userdata };
         int r;
 
         r = store_prepare_text(e->store, sql, recipient, &st);
-        if (r >= 0 && !recipient)
-                r = store_bind_int(st, 1, dossier_id);
+        if (r >= 0 && !recipient && (r = store_bind_int(st, 1, dossier_id)) >= 0)
+                r = store_bind_int(st, 2, representative);
         return r < 0 ? r : store_each_row(e->store, st, notification_row, &w);
 }
 
@@ -298,8 +296,9 @@ int dossier_notifications(struct dossier_engine *e, const struct dossier_actor *
         struct dstate ds;
         int r = cb ? committed_op(e, actor, ins, ACCESS_ACTION_READ_NOTIFICATIONS, &ds) : -EINVAL;
 
-        const char *sql = actor->kind == ACCESS_ACTOR_REPRESENTATIVE ? sql_notifications_rep : sql_notifications;
-        return r < 0 ? r : walk_notifications(e, sql, ds.id, NULL, cb, userdata);
+        return r < 0 ? r
+                     : walk_notifications(e, sql_notifications, ds.id, actor->kind == ACCESS_ACTOR_REPRESENTATIVE,
+                                          NULL, cb, userdata);
 }
 
 int dossier_notifications_for(struct dossier_engine *e, const char *id_nat, dossier_notification_cb cb,
@@ -307,7 +306,7 @@ int dossier_notifications_for(struct dossier_engine *e, const char *id_nat, doss
         DE_LOCKED(e);
         if (!e || !cb || de_code_field(id_nat, true) < 0)
                 return -EINVAL;
-        return walk_notifications(e, sql_notifications_for, 0, id_nat, cb, userdata);
+        return walk_notifications(e, sql_notifications_for, 0, false, id_nat, cb, userdata);
 }
 
 int dossier_audit_verify(struct dossier_engine *e, int64_t *ret_bad_seq, char *msg, size_t msg_size,

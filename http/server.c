@@ -14,6 +14,7 @@
 #include <sys/un.h>
 #include <time.h>
 
+#include "lib/cond.h"
 #include "mhd-errors.h"
 #include "router.h"
 #include "peer.h"
@@ -748,11 +749,9 @@ int server_start(const struct server_config *cfg, struct server **ret) {
          * frees (parsed bodies, replies, their text) is wiped first */
         json_set_alloc_funcs(malloc, wipe_free);
         pthread_mutex_init(&s->lock, NULL);
-        pthread_condattr_t ca;
-        pthread_condattr_init(&ca);
-        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-        pthread_cond_init(&s->drained, &ca);
-        pthread_condattr_destroy(&ca);
+        r = cond_init_monotonic(&s->drained);
+        if (r < 0)
+                return r;
         if (!cfg->policy || cfg->max_connections == 0 || cfg->connections_per_uid == 0 ||
             cfg->body_max == 0 || cfg->header_max == 0)
                 return -EINVAL;
