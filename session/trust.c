@@ -62,25 +62,46 @@ static int load_pem_file(struct trust_store *s, const char *path) {
         return added > 0 ? 0 : -ENOENT;
 }
 
-/* Every *.pem and *.crt of a folder (no hashed-name lookup: the folder is
- * read once at start-up). */
-static int load_pem_dir(struct trust_store *s, const char *path) {
-        _cleanup_(closedirp) DIR *d = opendir(path);
+static bool has_suffix(const char *name, const char *const suffixes[]) {
+        size_t n = strlen(name);
+        for (size_t i = 0; suffixes[i]; i++) {
+                size_t k = strlen(suffixes[i]);
+                if (n > k && strcmp(name + n - k, suffixes[i]) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/* Calls load(s, file, userdata) on each file of folder dir whose name ends
+ * with one of suffixes (NULL-terminated).  0 when one loaded, -ENOENT when
+ * none did, a negative errno when the folder does not open. */
+static int load_each(struct trust_store *s, const char *dir, const char *const suffixes[],
+                     int (*load)(struct trust_store *s, const char *file, void *userdata), void *userdata) {
+        _cleanup_(closedirp) DIR *d = opendir(dir);
         if (!d)
                 return negerrno();
         int r = -ENOENT;
         struct dirent *de;
         while ((de = readdir(d))) {
-                size_t n = strlen(de->d_name);
-                if (n < 5 || (strcmp(de->d_name + n - 4, ".pem") && strcmp(de->d_name + n - 4, ".crt")))
-                        continue;
                 char p[4096];
-                if (snprintf(p, sizeof(p), "%s/%s", path, de->d_name) >= (int)sizeof(p))
+                if (!has_suffix(de->d_name, suffixes) ||
+                    snprintf(p, sizeof(p), "%s/%s", dir, de->d_name) >= (int)sizeof(p))
                         continue;
-                if (load_pem_file(s, p) == 0)
+                if (load(s, p, userdata) == 0)
                         r = 0;
         }
         return r;
+}
+
+static int load_pem_each(struct trust_store *s, const char *file, void *userdata) {
+        return load_pem_file(s, file);
+}
+
+/* Every *.pem and *.crt of a folder (no hashed-name lookup: the folder is
+ * read once at start-up). */
+static int load_pem_dir(struct trust_store *s, const char *path) {
+        static const char *const suffixes[] = {".pem", ".crt", NULL};
+        return load_each(s, path, suffixes, load_pem_each, NULL);
 }
 
 int trust_store_load(const char *path, struct trust_store **ret) {
@@ -258,12 +279,24 @@ static uint64_t crl_stamp_of(const char *path) {
         return h ? h : 1;
 }
 
+/* What load_crl_each() fills while a folder of CRLs is read. */
+struct crl_load {
+        STACK_OF(X509_CRL) *crls;
+        unsigned foreign;
+};
+
+static int load_crl_each(struct trust_store *s, const char *file, void *userdata) {
+        struct crl_load *l = userdata;
+        return load_crl_file(s, file, l->crls, &l->foreign);
+}
+
 /* Reads the CRLs of s->crl_path into a new stack and, when it reads,
  * swaps it in. */
 static int crl_reload(struct trust_store *s, unsigned *ret_foreign) {
-        unsigned foreign = 0;
+        static const char *const suffixes[] = {".pem", ".crl", ".der", NULL};
         uint64_t stamp = crl_stamp_of(s->crl_path);
-        STACK_OF(X509_CRL) *crls = sk_X509_CRL_new_null();
+        struct crl_load l = {.crls = sk_X509_CRL_new_null()};
+        STACK_OF(X509_CRL) *crls = l.crls;
         struct stat st;
         int r = 0;
 
@@ -272,22 +305,10 @@ static int crl_reload(struct trust_store *s, unsigned *ret_foreign) {
         if (stat(s->crl_path, &st) < 0)
                 r = negerrno();
         else if (!S_ISDIR(st.st_mode))
-                r = load_crl_file(s, s->crl_path, crls, &foreign);
-        else {
-                _cleanup_(closedirp) DIR *d = opendir(s->crl_path);
-                struct dirent *de;
-                r = d ? -ENOENT : negerrno();
-                while (d && (de = readdir(d))) {
-                        size_t n = strlen(de->d_name);
-                        char p[4096];
-                        if (n < 5 || (strcmp(de->d_name + n - 4, ".pem") && strcmp(de->d_name + n - 4, ".crl") &&
-                                      strcmp(de->d_name + n - 4, ".der")) ||
-                            snprintf(p, sizeof(p), "%s/%s", s->crl_path, de->d_name) >= (int)sizeof(p))
-                                continue;
-                        if (load_crl_file(s, p, crls, &foreign) == 0 && r == -ENOENT)
-                                r = 0;
-                }
-        }
+                r = load_crl_file(s, s->crl_path, crls, &l.foreign);
+        else
+                r = load_each(s, s->crl_path, suffixes, load_crl_each, &l);
+        unsigned foreign = l.foreign;
         if (r < 0) {
                 sk_X509_CRL_pop_free(crls, X509_CRL_free);
                 return r;
