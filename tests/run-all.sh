@@ -1,9 +1,10 @@
 #!/bin/sh
 # tests/run-all.sh BUILD: everything 'make check' runs, in order: the
 # layering check (tests/layers.sh), unit tests, the same unit tests under
-# AddressSanitizer + UBSan, a short run of each fuzz target, the lab tests against pcscd, vpcd and the card
-# simulators, then every benchmark once in its smoke mode.
-# Ends with one line "N passed, N failed" over all five suites.
+# AddressSanitizer + UBSan, a short run of each fuzz target, the lab tests
+# against pcscd, vpcd and the card simulators, then every benchmark once in
+# its smoke mode.  Ends with one line "N passed, N failed" over all six
+# suites.
 set -u
 build=$1
 status=0
