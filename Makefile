@@ -28,11 +28,11 @@ DEB_PACKAGES = build-essential pkg-config \
 	libpcsclite-dev libssl-dev libsqlite3-dev sqlite3 libsystemd-dev \
 	libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libcmocka-dev \
 	libp11-kit-dev iproute2 util-linux procps binutils curl openssl systemd python3 nginx-light \
-	faketime clang-14 libclang-rt-14-dev
+	faketime clang-14 libclang-rt-14-dev postgresql libpq-dev
 # the Debian package's test (tests/lab/h-debian-package.sh) and the man page check
 DEB_PACKAGES += debhelper dpkg-dev lintian mandoc
 
-PKGS = libpcsclite openssl sqlite3 libsystemd libmicrohttpd jansson
+PKGS = libpcsclite openssl sqlite3 libpq libsystemd libmicrohttpd jansson
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 

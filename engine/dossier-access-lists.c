@@ -37,7 +37,7 @@ static const char sql_list_access[] =
  * sql_set_sees_masked), creating the line if needed. */
 static int set_access_line(struct dossier_engine *e, const char *sql, int64_t dossier_id, const char *id_nat,
                            int64_t value, int64_t now) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_stmt_ struct store_stmt *st = NULL;
         int r;
 
         r = store_prepare(e->store, sql, &st);
@@ -116,7 +116,7 @@ int dossier_list_access(struct dossier_engine *e, const struct dossier_actor *ac
                 return -EINVAL;
         r = de_simple_op(e, actor, ins, ACCESS_ACTION_MANAGE_ACCESS, &ds, &now);
         if (r >= 0 && e->last.allow) {
-                _cleanup_stmt_ sqlite3_stmt *st = NULL;
+                _cleanup_stmt_ struct store_stmt *st = NULL;
 
                 r = store_prepare(e->store, sql_list_access, &st);
                 if (r >= 0)
@@ -133,10 +133,10 @@ int dossier_list_access(struct dossier_engine *e, const struct dossier_actor *ac
                         *a = (struct dossier_access_entry) {};
                         de_copy_columns(st, 0, DE_COL(a->id_nat), DE_COL(a->last_name), DE_COL(a->first_name),
                                         DE_COL(a->profession));
-                        a->relation = (enum access_relation) sqlite3_column_int(st, 4);
-                        a->blocked = sqlite3_column_int(st, 5);
-                        a->sees_masked = sqlite3_column_int(st, 6);
-                        a->first_access_at = sqlite3_column_int64(st, 7);
+                        a->relation = (enum access_relation) store_col_int(st, 4);
+                        a->blocked = store_col_int(st, 5);
+                        a->sees_masked = store_col_int(st, 6);
+                        a->first_access_at = store_col_int64(st, 7);
                 }
         }
         r = de_finish(e, r);

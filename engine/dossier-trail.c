@@ -39,7 +39,7 @@ static int purge_one(struct dossier_engine *e, int64_t now) {
         if (r < 0)
                 return r;
         {
-                _cleanup_stmt_ sqlite3_stmt *st = NULL;
+                _cleanup_stmt_ struct store_stmt *st = NULL;
 
                 r = store_prepare(e->store, sql_expired, &st);
                 if (r >= 0)
@@ -90,7 +90,7 @@ struct hold {
 
 /* Reads up to max held-back documents due for a notice or a release. */
 static int load_holds(struct dossier_engine *e, int64_t now, struct hold *h, size_t max, size_t *ret_n) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_stmt_ struct store_stmt *st = NULL;
         size_t n = 0;
         int r;
 
@@ -100,13 +100,13 @@ static int load_holds(struct dossier_engine *e, int64_t now, struct hold *h, siz
         if (r >= 0)
                 r = store_bind_int(st, 2, now - DOSSIER_HOLD_RELEASE);
         while (r >= 0 && n < max && (r = store_step(e->store, st)) > 0) {
-                h[n].id = sqlite3_column_int64(st, 0);
+                h[n].id = store_col_int64(st, 0);
                 de_copy_column(h[n].uid, DOSSIER_UID_SIZE, st, 1);
-                h[n].since = sqlite3_column_int64(st, 2);
-                h[n].was_notified = sqlite3_column_int(st, 3);
-                h[n].dossier_id = sqlite3_column_int64(st, 4);
+                h[n].since = store_col_int64(st, 2);
+                h[n].was_notified = store_col_int(st, 3);
+                h[n].dossier_id = store_col_int64(st, 4);
                 de_copy_column(h[n].ins, DOSSIER_CODE_MAX, st, 5);
-                h[n].status = (enum access_dossier_status) sqlite3_column_int(st, 6);
+                h[n].status = (enum access_dossier_status) store_col_int(st, 6);
                 n++;
         }
         *ret_n = n;
@@ -229,7 +229,7 @@ int dossier_trail(struct dossier_engine *e, const struct dossier_actor *actor, c
                 return audit_list(e->store, ins, cb, userdata);
         bool rep = actor->kind == ACCESS_ACTOR_REPRESENTATIVE;
 
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_stmt_ struct store_stmt *st = NULL;
         struct trail_filter f = {.cb = cb, .userdata = userdata};
         int64_t now = de_now_of(e);
         size_t cap = 0;
@@ -237,7 +237,7 @@ int dossier_trail(struct dossier_engine *e, const struct dossier_actor *actor, c
             (r = store_bind_int(st, 2, rep)) < 0)
                 return r;
         while ((r = store_step(e->store, st)) > 0) {
-                if (!de_held_back(st, 1, now) && !(rep && sqlite3_column_int(st, 3)))
+                if (!de_held_back(st, 1, now) && !(rep && store_col_int(st, 3)))
                         continue;
                 if (f.n_held == cap) {
                         size_t ncap = cap ? cap * 2 : 8;
@@ -249,7 +249,7 @@ int dossier_trail(struct dossier_engine *e, const struct dossier_actor *actor, c
                         f.held = p;
                         cap = ncap;
                 }
-                snprintf(f.held[f.n_held++], DOSSIER_UID_SIZE, "%s", (const char *)sqlite3_column_text(st, 0));
+                snprintf(f.held[f.n_held++], DOSSIER_UID_SIZE, "%s", store_col_text(st, 0));
         }
         if (r >= 0)
                 r = audit_list(e->store, ins, trail_filtered, &f);
@@ -263,15 +263,15 @@ struct notification_walk {
         void *userdata;
 };
 
-static int notification_row(sqlite3_stmt *st, void *userdata) {
+static int notification_row(struct store_stmt *st, void *userdata) {
         const struct notification_walk *w = userdata;
         struct dossier_notification n = {
-                .id = sqlite3_column_int64(st, 0),
-                .at = sqlite3_column_int64(st, 1),
-                .recipient = (const char *) sqlite3_column_text(st, 2),
-                .kind = (const char *) sqlite3_column_text(st, 3),
-                .message = (const char *) sqlite3_column_text(st, 4),
-                .document = (const char *) sqlite3_column_text(st, 5),
+                .id = store_col_int64(st, 0),
+                .at = store_col_int64(st, 1),
+                .recipient = store_col_text(st, 2),
+                .kind = store_col_text(st, 3),
+                .message = store_col_text(st, 4),
+                .document = store_col_text(st, 5),
         };
 
         return w->cb(&n, w->userdata);
@@ -280,7 +280,7 @@ static int notification_row(sqlite3_stmt *st, void *userdata) {
 /* The notifications of a dossier (recipient NULL) or of one recipient. */
 static int walk_notifications(struct dossier_engine *e, const char *sql, int64_t dossier_id, bool representative,
                               const char *recipient, dossier_notification_cb cb, void *userdata) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_stmt_ struct store_stmt *st = NULL;
         struct notification_walk w = { .cb = cb, .userdata = userdata };
         int r;
 

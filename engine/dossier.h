@@ -138,6 +138,9 @@ struct dossier_actor {
         enum access_mode mode;
         const char *reason;          /* mandatory in emergency mode */
         const char *session;
+        /* the workstation the request came through (a host's client
+         * certificate name); NULL or "": none. Written to the trail. */
+        const char *workstation;
 };
 
 struct dossier_identity {

@@ -11,23 +11,22 @@
 
 #include "unit.h"
 
-#include "db-files.h"
+#include "store-fixture.h"
 #include "lib/macro.h"
 #include "engine/audit.h"
 #include "engine/store.h"
 
 struct fixture {
-        char dir[64];
-        char path[128];
+        struct test_store ts;
+        const char *path; /* ts.name: the file or the conninfo */
 };
 
 static int setup(void **state) {
         struct fixture *f = calloc(1, sizeof(*f));
 
-        strcpy(f->dir, "/tmp/carnet-audit-XXXXXX");
-        if (!mkdtemp(f->dir))
+        if (!f || test_store_make(&f->ts) < 0)
                 return -1;
-        snprintf(f->path, sizeof(f->path), "%s/carnet.db", f->dir);
+        f->path = f->ts.name;
         *state = f;
         return 0;
 }
@@ -35,9 +34,8 @@ static int setup(void **state) {
 static int teardown(void **state) {
         struct fixture *f = *state;
 
-        /* only the files this test made */
-        db_files_remove(f->path);
-        rmdir(f->dir);
+        /* only the files (or the schema) this test made */
+        test_store_remove(&f->ts);
         free(f);
         return 0;
 }
@@ -61,41 +59,50 @@ static void fill(struct store *s, int n) {
         }
 }
 
-/* Runs sql on the file through a separate connection, as an intruder
- * with a sqlite3 shell would. */
-static void tamper(const char *path, const char *sql) {
-        sqlite3 *db = NULL;
+/* Runs sql on the store through a separate connection, as an intruder
+ * with a shell would. On PostgreSQL, zeroblob(32) is spelt in its own
+ * way. */
+static void tamper(struct fixture *f, const char *sql) {
+        char buf[512];
+        const char *z;
 
-        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-        if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
-                fail_msg("tamper: %s", sqlite3_errmsg(db));
-        sqlite3_close(db);
+        if (test_pg() && (z = strstr(sql, "zeroblob(32)"))) {
+                snprintf(buf, sizeof(buf), "%.*sdecode(repeat('00', 32), 'hex')%s", (int) (z - sql), sql,
+                         z + strlen("zeroblob(32)"));
+                sql = buf;
+        }
+        test_store_exec(&f->ts, sql);
 }
 
 /* Turns the file into an older schema with tamper_sql, reopens it (which
  * must migrate it to the current version) and returns query's first row. */
-static sqlite3_stmt *upgraded(struct fixture *f, struct store **s, const char *tamper_sql, const char *query) {
-        sqlite3_stmt *st = NULL;
+static struct store_stmt *upgraded(struct fixture *f, struct store **s, const char *tamper_sql, const char *query) {
+        struct store_stmt *st = NULL;
         int v;
 
-        tamper(f->path, tamper_sql);
+        tamper(f, tamper_sql);
         assert_int_equal(store_open(f->path, s), 0);
         assert_int_equal(store_schema_version(*s, &v), 0);
         assert_int_equal(v, STORE_SCHEMA_VERSION);
-        assert_int_equal(sqlite3_prepare_v2(store_db(*s), query, -1, &st, NULL), SQLITE_OK);
-        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        assert_int_equal(store_prepare(*s, query, &st), 0);
+        assert_int_equal(store_step(*s, st), 1);
         return st;
 }
 
 /* What migration 3 -> 4 adds (legal representatives), taken off a file
  * made older. */
 #define DROP_SCHEMA_4 "DROP TABLE representatives; ALTER TABLE documents DROP COLUMN hidden_from_representatives;"
+/* What migration 4 -> 5 adds (shared dossiers). */
+#define DROP_SCHEMA_5 "DROP TABLE attempts; DROP TABLE host_challenges; DROP TABLE host_sessions; " \
+                      "ALTER TABLE audit DROP COLUMN workstation;"
 
 UNIT_FIXTURE(test_schema, setup, teardown) {
         struct fixture *f = *state;
         _cleanup_store_ struct store *s = NULL;
-        sqlite3_stmt *st;
+        struct store_stmt *st;
         int v;
+
+        SKIP_ON_PG(); /* older SQLite files and PRAGMA user_version; PostgreSQL: test_pg_schema */
 
         assert_int_equal(store_open(f->path, &s), 0);
         assert_int_equal(store_schema_version(s, &v), 0);
@@ -115,12 +122,12 @@ UNIT_FIXTURE(test_schema, setup, teardown) {
                              "ALTER TABLE dossier_access DROP COLUMN express_consent;"
                              "ALTER TABLE documents DROP COLUMN author_establishment; ALTER TABLE dossiers DROP COLUMN deceased_at;"
                              "ALTER TABLE dossiers DROP COLUMN optout_heirs; ALTER TABLE dossier_access DROP COLUMN heir_access;"
-                             DROP_SCHEMA_4
+                             DROP_SCHEMA_5 DROP_SCHEMA_4
                              "PRAGMA user_version = 1",
                       "SELECT relation, express_consent FROM dossier_access");
-        assert_int_equal(sqlite3_column_int(st, 0), 1);
-        assert_int_equal(sqlite3_column_int(st, 1), 0);
-        sqlite3_finalize(st);
+        assert_int_equal(store_col_int(st, 0), 1);
+        assert_int_equal(store_col_int(st, 1), 0);
+        store_reset(st);
         s = store_close(s);
         /* a schema-2 file (before author_establishment) upgrades, its documents kept */
         st = upgraded(f, &s, "INSERT INTO documents (uid, dossier_id, type_code, class_code, format_code, mime, "
@@ -129,29 +136,30 @@ UNIT_FIXTURE(test_schema, setup, teardown) {
                              "'m', 't', 'p', '', '', '', 0, 0, 0, x'00', 1, 1);"
                              "ALTER TABLE documents DROP COLUMN author_establishment; ALTER TABLE dossiers DROP COLUMN deceased_at;"
                              "ALTER TABLE dossiers DROP COLUMN optout_heirs; ALTER TABLE dossier_access DROP COLUMN heir_access;"
-                             DROP_SCHEMA_4
+                             DROP_SCHEMA_5 DROP_SCHEMA_4
                              "PRAGMA user_version = 2",
                       "SELECT uid, author_establishment FROM documents");
-        assert_string_equal((const char *) sqlite3_column_text(st, 0), "u1");
-        assert_string_equal((const char *) sqlite3_column_text(st, 1), "");
-        sqlite3_finalize(st);
+        assert_string_equal(store_col_text(st, 0), "u1");
+        assert_string_equal(store_col_text(st, 1), "");
+        store_reset(st);
         s = store_close(s);
         /* a schema-3 file (before legal representatives) upgrades, its documents kept */
-        st = upgraded(f, &s, DROP_SCHEMA_4 "PRAGMA user_version = 3",
+        st = upgraded(f, &s, DROP_SCHEMA_5 DROP_SCHEMA_4 "PRAGMA user_version = 3",
                       "SELECT uid, hidden_from_representatives, (SELECT count(*) FROM representatives) FROM documents");
-        assert_string_equal((const char *) sqlite3_column_text(st, 0), "u1");
-        assert_int_equal(sqlite3_column_int(st, 1), 0);
-        assert_int_equal(sqlite3_column_int(st, 2), 0);
-        sqlite3_finalize(st);
+        assert_string_equal(store_col_text(st, 0), "u1");
+        assert_int_equal(store_col_int(st, 1), 0);
+        assert_int_equal(store_col_int(st, 2), 0);
+        store_reset(st);
         s = store_close(s);
         /* a file from a newer carnet is refused */
-        tamper(f->path, "PRAGMA user_version = 99");
+        tamper(f, "PRAGMA user_version = 99");
         assert_int_equal(store_open(f->path, &s), -EPROTONOSUPPORT);
 }
 
 UNIT_FIXTURE(test_not_a_database, setup, teardown) {
         struct fixture *f = *state;
         struct store *s = NULL;
+        SKIP_ON_PG(); /* a file */
         FILE *fp = fopen(f->path, "we");
 
         assert_non_null(fp);
@@ -217,12 +225,12 @@ UNIT_FIXTURE(test_tampering, setup, teardown) {
                 int64_t bad = -1;
                 char msg[256];
 
-                db_files_remove(f->path);
+                test_store_clear(&f->ts);
                 assert_int_equal(store_open(f->path, &s), 0);
                 fill(s, 20);
                 s = store_close(s);
 
-                tamper(f->path, cases[i].sql);
+                tamper(f, cases[i].sql);
                 assert_int_equal(store_open(f->path, &s), 0);
                 assert_int_equal(audit_verify(s, &bad, msg, sizeof(msg)), -EBADMSG);
                 if (bad != cases[i].bad || !strstr(msg, cases[i].words))
