@@ -33,7 +33,7 @@ static const char sql_traitants[] =
         "SELECT id_nat FROM dossier_access WHERE dossier_id = ?1 AND relation = 3 AND blocked = 0";
 static const char sql_first_access[] =
         "INSERT INTO dossier_access (dossier_id, id_nat, first_access_at, updated_at) VALUES (?1, ?2, ?3, ?3) "
-        "ON CONFLICT (dossier_id, id_nat) DO UPDATE SET first_access_at = coalesce(first_access_at, excluded.first_access_at)";
+        "ON CONFLICT (dossier_id, id_nat) DO UPDATE SET first_access_at = coalesce(dossier_access.first_access_at, excluded.first_access_at)";
 
 int de_query_by_text(struct dossier_engine *e, const char *sql, const char *text, struct store_stmt **st) {
         int r = store_prepare_text(e->store, sql, text, st);

@@ -15,7 +15,7 @@
         "(SELECT r.uid FROM documents r WHERE r.id = d.replaced_by), d.author_establishment, "                  \
         "d.hidden_from_representatives"
 static const char sql_list[] =
-        "SELECT " DOC_COLUMNS " FROM documents d WHERE d.dossier_id = ?1 AND (?2 OR d.status = 1) "
+        "SELECT " DOC_COLUMNS " FROM documents d WHERE d.dossier_id = ?1 AND (?2 <> 0 OR d.status = 1) "
         "AND d.created_at >= ?3 ORDER BY d.deposited_at DESC, d.id DESC";
 static const char sql_read[] = "SELECT " DOC_COLUMNS " FROM documents d WHERE d.dossier_id = ?1 AND d.uid = ?2";
 static const char sql_content[] = "SELECT content FROM contents WHERE doc_id = ?1";

@@ -21,7 +21,7 @@ static const char sql_hold_notified[] = "UPDATE documents SET hold_notified = 1 
  * none about a document withheld from representatives. */
 static const char sql_notifications[] =
         "SELECT n.id, n.at, n.recipient, n.kind, n.message, n.document FROM notifications n WHERE n.dossier_id = ?1 "
-        "AND n.recipient = 'patient' AND NOT (?2 AND EXISTS (SELECT 1 FROM documents d WHERE "
+        "AND n.recipient = 'patient' AND NOT (?2 <> 0 AND EXISTS (SELECT 1 FROM documents d WHERE "
         "d.dossier_id = n.dossier_id AND d.uid = n.document AND d.hidden_from_representatives = 1)) ORDER BY n.id";
 static const char sql_notifications_for[] =
         "SELECT id, at, recipient, kind, message, document FROM notifications WHERE recipient = ?1 ORDER BY id";
@@ -196,7 +196,7 @@ static int committed_op(struct dossier_engine *e, const struct dossier_actor *ac
 
 static const char sql_held_uids[] =
         "SELECT uid, hidden_from_patient, hidden_since, hidden_from_representatives FROM documents "
-        "WHERE dossier_id = ?1 AND (hidden_from_patient = 1 OR (?2 AND hidden_from_representatives = 1))";
+        "WHERE dossier_id = ?1 AND (hidden_from_patient = 1 OR (?2 <> 0 AND hidden_from_representatives = 1))";
 
 /* The patient's view of the trail leaves out the entries about documents
  * still held back from them: "a document was deposited" must wait for the

@@ -62,7 +62,7 @@ static _unused_ int test_pg_exec(const char *conninfo, const char *sql, char *er
 static _unused_ int test_store_schema(const struct test_store *t, bool create) {
         char sql[256], err[256];
 
-        snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE;%s%s", t->schema,
+        snprintf(sql, sizeof(sql), "SET client_min_messages = warning; DROP SCHEMA IF EXISTS %s CASCADE;%s%s", t->schema,
                  create ? "CREATE SCHEMA " : "", create ? t->schema : "");
         if (test_pg_exec(test_pg(), sql, err, sizeof(err)) < 0)
                 return fprintf(stderr, "test store: %s\n", err), -1;
