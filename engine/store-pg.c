@@ -174,23 +174,10 @@ static const char *const migrations[] = {
         "  audit_seq BIGINT"
         ");"
         "CREATE INDEX notifications_by_dossier ON notifications(dossier_id, id);",
-        /* 1 -> 2 */
-        "ALTER TABLE dossier_access ADD COLUMN express_consent INTEGER NOT NULL DEFAULT 0;",
-        /* 2 -> 3 */
-        "ALTER TABLE documents ADD COLUMN author_establishment TEXT NOT NULL DEFAULT '';"
-        "ALTER TABLE dossiers ADD COLUMN deceased_at BIGINT NOT NULL DEFAULT 0;"
-        "ALTER TABLE dossiers ADD COLUMN optout_heirs INTEGER NOT NULL DEFAULT 0;"
-        "ALTER TABLE dossier_access ADD COLUMN heir_access INTEGER NOT NULL DEFAULT 0;",
-        /* 3 -> 4 */
-        "CREATE TABLE representatives ("
-        "  dossier_id BIGINT NOT NULL REFERENCES dossiers(id),"
-        "  ins TEXT NOT NULL,"
-        "  kind INTEGER NOT NULL,"
-        "  recorded_by TEXT NOT NULL,"
-        "  updated_at BIGINT NOT NULL,"
-        "  PRIMARY KEY (dossier_id, ins)"
-        ");"
-        "ALTER TABLE documents ADD COLUMN hidden_from_representatives INTEGER NOT NULL DEFAULT 0;",
+        /* 1 -> 2, 2 -> 3, 3 -> 4: store-schema.h */
+        STORE_MIGRATION_2,
+        STORE_MIGRATION_3("BIGINT"),
+        STORE_MIGRATION_4("", "BIGINT"),
         /* 4 -> 5 */
         STORE_MIGRATION_5("", "BIGINT"),
 };

@@ -147,29 +147,10 @@ static const char *const migrations[] = {
         "  audit_seq INTEGER"
         ") STRICT;"
         "CREATE INDEX notifications_by_dossier ON notifications(dossier_id, id);",
-        /* 1 -> 2: the patient's express consent to an occupational or
-         * fire-service doctor, recorded by a user action (docs/rules.md §2) */
-        "ALTER TABLE dossier_access ADD COLUMN express_consent INTEGER NOT NULL DEFAULT 0;",
-        /* 2 -> 3: the establishment of the session that deposited a
-         * document, which still sees it masked (docs/rules.md §3) */
-        "ALTER TABLE documents ADD COLUMN author_establishment TEXT NOT NULL DEFAULT '';"
-        /* ... and after death: when a doctor recorded it, whether the
-         * patient opposed their heirs' access, and the doctors who recorded
-         * an heir's request */
-        "ALTER TABLE dossiers ADD COLUMN deceased_at INTEGER NOT NULL DEFAULT 0;"
-        "ALTER TABLE dossiers ADD COLUMN optout_heirs INTEGER NOT NULL DEFAULT 0;"
-        "ALTER TABLE dossier_access ADD COLUMN heir_access INTEGER NOT NULL DEFAULT 0;",
-        /* 3 -> 4: legal representatives, who exercise the patient's rights,
-         * and the documents a minor withheld from them (docs/rules.md §3) */
-        "CREATE TABLE representatives ("
-        "  dossier_id INTEGER NOT NULL REFERENCES dossiers(id),"
-        "  ins TEXT NOT NULL,"
-        "  kind INTEGER NOT NULL,"
-        "  recorded_by TEXT NOT NULL,"
-        "  updated_at INTEGER NOT NULL,"
-        "  PRIMARY KEY (dossier_id, ins)"
-        ") STRICT;"
-        "ALTER TABLE documents ADD COLUMN hidden_from_representatives INTEGER NOT NULL DEFAULT 0;",
+        /* 1 -> 2, 2 -> 3, 3 -> 4: store-schema.h */
+        STORE_MIGRATION_2,
+        STORE_MIGRATION_3("INTEGER"),
+        STORE_MIGRATION_4(" STRICT", "INTEGER"),
         /* 4 -> 5: shared dossiers (one database, several hosts): the
          * workstation of each trail entry, the secret-guessing brake, and
          * the host's challenges and sessions (written by carnet-hostd) */

@@ -238,4 +238,79 @@ UNIT_FIXTURE(test_tampering, setup, teardown) {
         }
 }
 
+/* The first entry fill() writes, hashed as the format was before
+ * workstations (computed apart, from the format in audit.h). */
+#define FIRST_ENTRY_HASH "bdaa16d411ef524a28337287fa3b57f0e823942f27343925eeb24a78616521c2"
+
+static int keep_workstation(const struct audit_entry *e, void *userdata) {
+        char (*seen)[16] = userdata;
+        if (e->seq >= 1 && e->seq <= 2)
+                snprintf(seen[e->seq - 1], sizeof(seen[0]), "%s", e->workstation ? e->workstation : "(null)");
+        return 0;
+}
+
+/* An entry without a workstation hashes as it always did (old chains
+ * verify); one with a workstation has it in its hash and in the list. */
+UNIT_FIXTURE(test_workstation, setup, teardown) {
+        struct fixture *f = *state;
+        _cleanup_store_ struct store *s = NULL;
+        struct audit_entry e = {
+                .at = 1700000001, .actor_kind = "professional", .actor = "810001234567", .session = "s1",
+                .action = "read", .dossier = "185057800608491", .document = "doc-1", .mode = "normal",
+                .outcome = "allow", .code = "allow-authorised", .workstation = "ws-cabinet-01",
+        };
+        char seen[2][16] = {}, hex[2 * AUDIT_HASH_LEN + 1];
+        uint8_t h[AUDIT_HASH_LEN];
+        int64_t seq, bad = -1;
+        char msg[256];
+
+        assert_int_equal(store_open(f->path, &s), 0);
+        fill(s, 1);
+        assert_int_equal(audit_head(s, &seq, h), 0);
+        for (int i = 0; i < AUDIT_HASH_LEN; i++)
+                snprintf(hex + 2 * i, 3, "%02x", h[i]);
+        assert_string_equal(hex, FIRST_ENTRY_HASH);
+        assert_int_equal(store_begin(s), 0);
+        assert_int_equal(audit_append(s, &e, &seq), 0);
+        assert_int_equal(store_commit(s), 0);
+        assert_int_equal(audit_verify(s, &bad, msg, sizeof(msg)), 0);
+        assert_int_equal(audit_list(s, "185057800608491", keep_workstation, seen), 0);
+        assert_string_equal(seen[0], "");
+        assert_string_equal(seen[1], "ws-cabinet-01");
+        s = store_close(s);
+        /* the workstation is covered by the hash */
+        tamper(f, "UPDATE audit SET workstation = 'ws-other' WHERE seq = 2");
+        assert_int_equal(store_open(f->path, &s), 0);
+        assert_int_equal(audit_verify(s, &bad, msg, sizeof(msg)), -EBADMSG);
+        assert_int_equal(bad, 2);
+        s = store_close(s);
+        tamper(f, "UPDATE audit SET workstation = 'ws-cabinet-01' WHERE seq = 2;"
+                  "UPDATE audit SET workstation = 'ws-added' WHERE seq = 1");
+        assert_int_equal(store_open(f->path, &s), 0);
+        assert_int_equal(audit_verify(s, &bad, msg, sizeof(msg)), -EBADMSG);
+        assert_int_equal(bad, 1);
+}
+
+/* PostgreSQL keeps its version in store_schema; a newer one is refused
+ * as on SQLite. */
+UNIT_FIXTURE(test_pg_schema, setup, teardown) {
+        struct fixture *f = *state;
+        _cleanup_store_ struct store *s = NULL;
+        int v;
+
+        if (!test_pg()) {
+                print_message("SKIP: PostgreSQL only (CARNET_TEST_PG is not set)\n");
+                skip();
+        }
+        assert_int_equal(store_open(f->path, &s), 0);
+        assert_int_equal(store_kind(s), STORE_POSTGRESQL);
+        assert_int_equal(store_schema_version(s, &v), 0);
+        assert_int_equal(v, STORE_SCHEMA_VERSION);
+        s = store_close(s);
+        assert_int_equal(test_store_query_int(&f->ts, "SELECT count(*) FROM attempts", NULL), 0);
+        assert_int_equal(test_store_query_int(&f->ts, "SELECT count(*) FROM host_sessions", NULL), 0);
+        tamper(f, "UPDATE store_schema SET version = 99");
+        assert_int_equal(store_open(f->path, &s), -EPROTONOSUPPORT);
+}
+
 UNIT_GROUP("audit", NULL, NULL)
