@@ -11,6 +11,11 @@
 static const char sql_set_relation[] =
         "INSERT INTO dossier_access (dossier_id, id_nat, relation, updated_at) VALUES (?1, ?2, ?3, ?4) "
         "ON CONFLICT (dossier_id, id_nat) DO UPDATE SET relation = excluded.relation, updated_at = excluded.updated_at";
+/* one médecin traitant per dossier: naming one makes the previous one
+ * (relation 3) an authorised professional (?3), who keeps their access */
+static const char sql_demote_traitant[] =
+        "UPDATE dossier_access SET relation = ?3, updated_at = ?4 WHERE dossier_id = ?1 AND id_nat <> ?2 "
+        "AND relation = 3";
 static const char sql_set_express[] =
         "INSERT INTO dossier_access (dossier_id, id_nat, express_consent, updated_at) VALUES (?1, ?2, ?3, ?4) "
         "ON CONFLICT (dossier_id, id_nat) DO UPDATE SET express_consent = excluded.express_consent, "
@@ -98,6 +103,8 @@ int dossier_set_access(struct dossier_engine *e, const struct dossier_actor *act
         if (de_code_field(id_nat, true) < 0 || (unsigned) change >= _DOSSIER_ACCESS_CHANGE_MAX)
                 return -EINVAL;
         r = de_simple_op(e, actor, ins, ACCESS_ACTION_MANAGE_ACCESS, &ds, &now);
+        if (r >= 0 && e->last.allow && change == DOSSIER_ACCESS_TRAITANT)
+                r = set_access_line(e, sql_demote_traitant, ds.id, id_nat, ACCESS_REL_AUTHORISED, now);
         if (r >= 0 && e->last.allow)
                 r = set_access_line(e, access_changes[change].sql, ds.id, id_nat, access_changes[change].value, now);
         return de_finish(e, r);

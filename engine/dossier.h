@@ -336,7 +336,9 @@ enum dossier_access_change {
         _DOSSIER_ACCESS_CHANGE_MAX,
 };
 
-/* Patient edits the list of professionals (authorise, block...). */
+/* Patient edits the list of professionals (authorise, block...). A
+ * dossier has one médecin traitant: naming one makes the previous one an
+ * authorised professional, in the same transaction. */
 int dossier_set_access(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
                        const char *id_nat, enum dossier_access_change change);
 
