@@ -283,7 +283,7 @@ install: $(BUILD)/carnetd $(BUILD)/carnetctl $(BUILD)/carnet-p11-helper
 		sed 's|/usr/local/|$(PREFIX)/|g' $$m >$(DESTDIR)$(MANDIR)/man$$s/$${m##*/} && \
 		chmod 0644 $(DESTDIR)$(MANDIR)/man$$s/$${m##*/} || exit 1; done
 	install -d $(DESTDIR)$(DATADIR)
-	install -m 0644 data/*.tsv $(DESTDIR)$(DATADIR)/
+	install -m 0644 data/*.tsv data/postgresql-*.sql $(DESTDIR)$(DATADIR)/
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
 		$(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(DOCDIR)
 	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/carnetd.service.in >$(DESTDIR)$(SYSTEMDUNITDIR)/carnetd.service

@@ -312,7 +312,17 @@ int dossier_notifications_for(struct dossier_engine *e, const char *id_nat, doss
 int dossier_audit_verify(struct dossier_engine *e, int64_t *ret_bad_seq, char *msg, size_t msg_size,
                          int64_t *ret_head_seq, uint8_t ret_head[AUDIT_HASH_LEN]) {
         DE_LOCKED(e);
+        /* one snapshot for the walk and the head: on PostgreSQL other
+         * processes append meanwhile (inside a batch: the batch's view) */
+        if (!e)
+                return -EINVAL;
+        bool own = !store_in_transaction(e->store);
+        int r = own ? store_begin_read(e->store) : 0;
+        if (r < 0)
+                return r;
         int v = audit_verify(e->store, ret_bad_seq, msg, msg_size);
-        int r = audit_head(e->store, ret_head_seq, ret_head);
+        r = audit_head(e->store, ret_head_seq, ret_head);
+        if (own)
+                store_rollback(e->store);
         return v < 0 ? v : r;
 }

@@ -52,7 +52,7 @@
 typedef void (*dossier_notification_hook)(void *userdata, const char *kind);
 
 struct dossier_config {
-        const char *path;                          /* SQLite file */
+        const char *path;                          /* SQLite file, or a libpq conninfo (store.h) */
         const struct rights_table *rights;         /* borrowed, required */
         const struct interactions *interactions;   /* borrowed, may be NULL */
         int64_t duplicate_window;                  /* seconds; 0: 30 days */

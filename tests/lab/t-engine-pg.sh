@@ -34,4 +34,24 @@ done
 # the tests ran on PostgreSQL, not on files (this one skips on SQLite)
 grep -q '^\[       OK \] test_pg_schema' "$LAB_DIR/test-audit.log" || fail "test_pg_schema did not run on PostgreSQL"
 [ -z "$failed" ] || fail "on PostgreSQL:$failed"
+
+# The least-privilege roles of docs/operations.md: data/postgresql-setup.sql
+# (as the cluster's superuser), the owner migrates at its first open,
+# data/postgresql-grants.sql, then the runtime role works every table but
+# cannot rewrite the trail, nor migrate an empty database.
+roles=$CARNET_BUILD/lab/store-roles
+super="host=$pgdir dbname=postgres user=carnet"
+owner="host=$pgdir dbname=carnet_roles user=carnet_owner"
+runtime="host=$pgdir dbname=carnet_roles user=carnet_runtime"
+psql "$super" -q -v ON_ERROR_STOP=1 -v dbname=carnet_roles -f "$top/data/postgresql-setup.sql" >"$LAB_DIR/setup.log" 2>&1 ||
+        { cat "$LAB_DIR/setup.log"; fail "postgresql-setup.sql"; }
+check "the runtime role cannot migrate" "$("$roles" "$runtime" open || true)" 'open: Permission denied'
+check "the owner migrates" "$("$roles" "$owner" open)" 'open: ok'
+psql "$owner" -q -v ON_ERROR_STOP=1 -f "$top/data/postgresql-grants.sql" >"$LAB_DIR/grants.log" 2>&1 ||
+        { cat "$LAB_DIR/grants.log"; fail "postgresql-grants.sql"; }
+out=$("$roles" "$runtime" engine) || { echo "$out"; fail "the runtime role cannot run the engine"; }
+check "the runtime role runs the engine" "$(echo "$out" | grep -vc ': ok$' || true)" 0
+check "the runtime role cannot rewrite the trail" "$("$roles" "$runtime" rewrite || true)" \
+        $'open: ok\nupdate audit: Permission denied\ndelete audit: Permission denied'
+check "the trail kept its entries" "$(psql "$owner" -Atc 'SELECT count(*), count(*) FILTER (WHERE workstation = '"'ws-roles'"') FROM audit')" '[1-9]*|[1-9]*'
 echo "engine on PostgreSQL ok"
