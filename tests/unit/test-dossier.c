@@ -581,7 +581,7 @@ UNIT_FIXTURE(test_forbidden, fixture_setup, fixture_teardown) {
 }
 
 struct trail_tail {
-        char action[32], code[64], outcome[8], actor[32];
+        char action[32], code[64], outcome[8], actor[32], workstation[32];
 };
 
 static int keep_last(const struct audit_entry *a, void *userdata) {
@@ -591,6 +591,7 @@ static int keep_last(const struct audit_entry *a, void *userdata) {
         strcpy_bounded(t->code, sizeof(t->code), a->code);
         strcpy_bounded(t->outcome, sizeof(t->outcome), a->outcome);
         strcpy_bounded(t->actor, sizeof(t->actor), a->actor);
+        strcpy_bounded(t->workstation, sizeof(t->workstation), a->workstation ? a->workstation : "(null)");
         return 0;
 }
 
@@ -830,6 +831,26 @@ UNIT_FIXTURE(test_express_consent, fixture_setup, fixture_teardown) {
         assert_int_equal(dossier_set_access(f->e, &patient, INS, occ.id, DOSSIER_ACCESS_BLOCK), 0);
         assert_int_equal(dossier_list(f->e, &occ, INS, 0, &docs, &n), -EACCES);
         assert_int_equal(last(f), ACCESS_DENY_BLOCKED);
+        verify_chain(f);
+}
+
+/* The actor's workstation (a dossier host's client) is in each trail
+ * entry of its calls, and only in those; a malformed one is refused. */
+UNIT_FIXTURE(test_workstation_in_trail, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct dossier_actor remote = gp;
+        _cleanup_free_ struct dossier_doc *d1 = NULL, *d2 = NULL;
+        size_t n;
+
+        remote.workstation = "cabinet-martin-01";
+        create(f);
+        assert_string_equal(trail_tail(f, INS).workstation, "");
+        assert_int_equal(dossier_list(f->e, &remote, INS, 0, &d1, &n), 0);
+        assert_string_equal(trail_tail(f, INS).workstation, "cabinet-martin-01");
+        assert_int_equal(dossier_list(f->e, &gp, INS, 0, &d2, &n), 0);
+        assert_string_equal(trail_tail(f, INS).workstation, "");
+        remote.workstation = "bad\nname";
+        assert_int_equal(dossier_list(f->e, &remote, INS, 0, &(struct dossier_doc *) { NULL }, &n), -EINVAL);
         verify_chain(f);
 }
 
