@@ -486,21 +486,29 @@ static int pg_control(struct store *s, const char *sql) {
         return r;
 }
 
-/* BEGIN, then the writers' lock (a failure leaves no transaction open). */
-static int pg_begin(struct store *s) {
+/* Opens a transaction with sql; a failure leaves none open. libpq learns
+ * that the server went away (a restart, a terminated backend) only when a
+ * command fails: then, nothing having been done yet, it reconnects and
+ * tries once more. */
+static int begin_with(struct store *s, const char *sql) {
         int r = ensure_connected(pg_of(s));
 
-        if (r < 0)
-                return r;
-        r = exec(s, "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(" STORE_PG_LOCK ")");
+        if (r >= 0)
+                r = exec(s, sql);
+        if (r < 0 && PQstatus(pg_of(s)->conn) != CONNECTION_OK && (r = ensure_connected(pg_of(s))) >= 0)
+                r = exec(s, sql);
         if (r < 0 && pg_in_transaction(s))
                 (void) exec(s, "ROLLBACK");
         return r;
 }
 
+/* BEGIN, then the writers' lock. */
+static int pg_begin(struct store *s) {
+        return begin_with(s, "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(" STORE_PG_LOCK ")");
+}
+
 static int pg_begin_read(struct store *s) {
-        int r = ensure_connected(pg_of(s));
-        return r < 0 ? r : exec(s, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        return begin_with(s, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
 }
 
 /* The version in store_schema, 0 when the table does not exist. */

@@ -2,7 +2,8 @@
  * default an SQLite file in a temporary folder; when CARNET_TEST_PG holds
  * a libpq conninfo in key=value form (tests/lab/t-engine-pg.sh), a fresh
  * schema of that PostgreSQL database for each test, reached by adding
- * options='-csearch_path=SCHEMA' to the conninfo. test_store_exec() runs
+ * options='-csearch_path=SCHEMA' (and application_name=SCHEMA, so that a
+ * test can find its connections) to the conninfo. test_store_exec() runs
  * SQL behind the engine's back (an intruder with a shell, or a test
  * reading a column). Include it after <cmocka.h>. */
 #pragma once
@@ -80,7 +81,8 @@ static _unused_ int test_store_make(struct test_store *t) {
                 return 0;
         }
         snprintf(t->schema, sizeof(t->schema), "t_%d_%u", (int) getpid(), counter++);
-        snprintf(t->name, sizeof(t->name), "%s options='-csearch_path=%s'", test_pg(), t->schema);
+        snprintf(t->name, sizeof(t->name), "%s options='-csearch_path=%s' application_name=%s", test_pg(), t->schema,
+                 t->schema);
         return test_store_schema(t, true);
 }
 

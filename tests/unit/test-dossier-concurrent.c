@@ -149,4 +149,24 @@ UNIT_FIXTURE(test_engines_at_once, fixture_setup, fixture_teardown) {
         verify_chain(f);
 }
 
+/* PostgreSQL: the server ends the engine's connection (a restart, an
+ * administrator's pg_terminate_backend); the next operation reconnects,
+ * prepares its statements again and succeeds. */
+UNIT_FIXTURE(test_reconnects, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        char sql[256], secret[DOSSIER_SECRET_SIZE], uid[DOSSIER_UID_SIZE];
+
+        if (!test_pg()) {
+                print_message("SKIP: PostgreSQL only (CARNET_TEST_PG is not set)\n");
+                skip();
+        }
+        assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
+        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '%s' "
+                 "AND pid <> pg_backend_pid()", f->ts.schema);
+        test_store_exec(&f->ts, sql);
+        assert_int_equal(dossier_deposit(f->e, &gp, INS, &report, pdf, sizeof(pdf), uid, NULL), 0);
+        verify_chain(f);
+}
+
 UNIT_GROUP("dossier-concurrent", NULL, NULL)
