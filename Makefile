@@ -28,11 +28,11 @@ DEB_PACKAGES = build-essential pkg-config \
 	libpcsclite-dev libssl-dev libsqlite3-dev sqlite3 libsystemd-dev \
 	libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libcmocka-dev \
 	libp11-kit-dev iproute2 util-linux procps binutils curl openssl systemd python3 nginx-light \
-	faketime clang-14 libclang-rt-14-dev
+	faketime clang-14 libclang-rt-14-dev postgresql libpq-dev
 # the Debian package's test (tests/lab/h-debian-package.sh) and the man page check
 DEB_PACKAGES += debhelper dpkg-dev lintian mandoc
 
-PKGS = libpcsclite openssl sqlite3 libsystemd libmicrohttpd jansson
+PKGS = libpcsclite openssl sqlite3 libpq libsystemd libmicrohttpd jansson
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
@@ -283,7 +283,7 @@ install: $(BUILD)/carnetd $(BUILD)/carnetctl $(BUILD)/carnet-p11-helper
 		sed 's|/usr/local/|$(PREFIX)/|g' $$m >$(DESTDIR)$(MANDIR)/man$$s/$${m##*/} && \
 		chmod 0644 $(DESTDIR)$(MANDIR)/man$$s/$${m##*/} || exit 1; done
 	install -d $(DESTDIR)$(DATADIR)
-	install -m 0644 data/*.tsv $(DESTDIR)$(DATADIR)/
+	install -m 0644 data/*.tsv data/postgresql-*.sql $(DESTDIR)$(DATADIR)/
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
 		$(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(DOCDIR)
 	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/carnetd.service.in >$(DESTDIR)$(SYSTEMDUNITDIR)/carnetd.service

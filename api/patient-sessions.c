@@ -3,7 +3,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "session/attempts.h"
 #include "engine/dossier.h"
 #include "context.h"
 #include "lib/macro.h"
@@ -55,22 +54,26 @@ int res_patient_sessions_post(const struct api_request *req, struct api_reply *r
         unsigned retry_after = 0;
         /* the dossier opened: the patient's, or the represented one's */
         const char *ins = rep_for ? rep_for : p.nir;
-        if (attempts_check(ins, time(NULL), &retry_after) < 0) {
+        /* the brake lives in the store: every process on it shares it */
+        r = dossier_attempts_check(e, ins, &retry_after);
+        if (r < 0) {
                 secure_zero(secret, sizeof(secret));
                 secure_zero(&p, sizeof(p));
+                if (r != -EBUSY)
+                        return res_engine_fail(ret, e, r);
                 return api_error_details(ret, 429, "too_many_attempts", json_pack("{s:i}", "retry_after", retry_after),
                                          "%d wrong secrets in a row for this dossier: try again in %u minutes",
-                                         ATTEMPTS_MAX, (retry_after + 59) / 60);
+                                         DOSSIER_ATTEMPTS_MAX, (retry_after + 59) / 60);
         }
         r = rep_for ? dossier_verify_representative(e, rep_for, p.nir, secret) : dossier_verify_secret(e, p.nir, secret);
         secure_zero(secret, sizeof(secret));
         /* only a wrong secret counts towards the brake (not a refusal for age) */
         if (r == -EACCES && dossier_last_decision(e)->reason == ACCESS_DENY_BAD_SECRET &&
-            attempts_failed(ins, time(NULL)))
-                report(&req->ctx->reporter, &(struct report){.event = "secret-brake", .n = ATTEMPTS_MAX,
+            dossier_attempts_failed(e, ins) > 0)
+                report(&req->ctx->reporter, &(struct report){.event = "secret-brake", .n = DOSSIER_ATTEMPTS_MAX,
                                                              .caller = true, .uid = req->uid, .pid = req->pid});
         else if (r == 0)
-                attempts_succeeded(ins);
+                (void) dossier_attempts_succeeded(e, ins);
         if (r < 0) {
                 secure_zero(&p, sizeof(p));
                 return res_engine_fail(ret, e, r);

@@ -108,27 +108,23 @@ static int load_tables(struct rights_table **rights, struct interactions **inter
 }
 
 static int exec_sql(struct dossier_engine *e, const char *sql) {
-        char *msg = NULL;
-        int rc = sqlite3_exec(store_db(dossier_engine_store(e)), sql, NULL, NULL, &msg);
+        int r = store_exec_script(dossier_engine_store(e), sql);
 
-        if (rc != SQLITE_OK)
-                fprintf(stderr, "%s: %s\n", sql, msg ? msg : sqlite3_errstr(rc));
-        sqlite3_free(msg);
-        return rc == SQLITE_OK ? 0 : -EIO;
+        if (r < 0)
+                fprintf(stderr, "%s: %s\n", sql, strerror(-r));
+        return r;
 }
 
-/* One integer from a read-only statistics query; arg is bound to ?1 when
- * the query has a parameter. */
+/* One integer from a read-only statistics query (a static string); arg
+ * is bound to ?1 when the query has a parameter. */
 static int64_t query_int(struct dossier_engine *e, const char *sql, int64_t arg) {
-        sqlite3_stmt *st = NULL;
-        int64_t v = -1;
+        struct store *s = dossier_engine_store(e);
+        _cleanup_stmt_ struct store_stmt *st = NULL;
 
-        if (sqlite3_prepare_v2(store_db(dossier_engine_store(e)), sql, -1, &st, NULL) == SQLITE_OK &&
-            (sqlite3_bind_parameter_count(st) == 0 || sqlite3_bind_int64(st, 1, arg) == SQLITE_OK) &&
-            sqlite3_step(st) == SQLITE_ROW)
-                v = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        return v;
+        if (store_prepare(s, sql, &st) < 0 || (strstr(sql, "?1") && store_bind_int(st, 1, arg) < 0) ||
+            store_step(s, st) <= 0)
+                return -1;
+        return store_col_int64(st, 0);
 }
 
 static int64_t file_size(const char *path) {

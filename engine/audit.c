@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,19 +12,20 @@
 
 #define AUDIT_TAG "carnet-audit-v1\n"
 #define AUDIT_N_TEXT 10
+#define AUDIT_N_FIELDS (AUDIT_N_TEXT + 1) /* the ten, then the workstation when not empty */
 
 static const char sql_last[] = "SELECT seq, hash FROM audit_head WHERE id = 1";
 static const char sql_insert[] =
         "INSERT INTO audit (seq, at, actor_kind, actor, session, action, dossier, document, mode, reason, outcome, "
-        "code, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+        "code, prev_hash, hash, workstation) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
 static const char sql_head[] = "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2) "
                                "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash";
 static const char sql_walk[] =
         "SELECT seq, at, actor_kind, actor, session, action, dossier, document, mode, reason, outcome, code, "
-        "prev_hash, hash FROM audit ORDER BY seq";
+        "prev_hash, hash, workstation FROM audit ORDER BY seq";
 static const char sql_list[] =
-        "SELECT seq, at, actor_kind, actor, session, action, dossier, document, mode, reason, outcome, code "
-        "FROM audit WHERE dossier = ?1 ORDER BY seq";
+        "SELECT seq, at, actor_kind, actor, session, action, dossier, document, mode, reason, outcome, code, "
+        "workstation FROM audit WHERE dossier = ?1 ORDER BY seq";
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_MD_CTX, EVP_MD_CTX_free);
 
@@ -33,7 +35,8 @@ static void put_be(uint8_t *p, uint64_t v, int n) {
 }
 
 /* hash = SHA-256(prev || canonical(entry)); texts[] are the ten fields in
- * canonical order, with their lengths. */
+ * canonical order, with their lengths, then the workstation, hashed only
+ * when not empty (audit.h). */
 static int chain_hash(const uint8_t prev[AUDIT_HASH_LEN], int64_t seq, int64_t at, const char *const texts[],
                       const size_t lens[], uint8_t ret[AUDIT_HASH_LEN]) {
         _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -47,8 +50,11 @@ static int chain_hash(const uint8_t prev[AUDIT_HASH_LEN], int64_t seq, int64_t a
         if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 || EVP_DigestUpdate(ctx, prev, AUDIT_HASH_LEN) != 1 ||
             EVP_DigestUpdate(ctx, AUDIT_TAG, strlen(AUDIT_TAG)) != 1 || EVP_DigestUpdate(ctx, num, sizeof(num)) != 1)
                 return -EIO;
-        for (int i = 0; i < AUDIT_N_TEXT; i++) {
+        for (int i = 0; i < AUDIT_N_FIELDS; i++) {
                 uint8_t l[4];
+
+                if (i >= AUDIT_N_TEXT && lens[i] == 0)
+                        continue;
 
                 if (lens[i] > UINT32_MAX)
                         return -E2BIG;
@@ -66,7 +72,7 @@ static const char *nz(const char *s) {
 }
 
 int audit_head(struct store *s, int64_t *ret_seq, uint8_t ret_hash[AUDIT_HASH_LEN]) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_stmt_ struct store_stmt *st = NULL;
         int r;
 
         if (!s || !ret_seq || !ret_hash)
@@ -82,24 +88,26 @@ int audit_head(struct store *s, int64_t *ret_seq, uint8_t ret_hash[AUDIT_HASH_LE
                 memset(ret_hash, 0, AUDIT_HASH_LEN);
                 return 0;
         }
-        if (sqlite3_column_bytes(st, 1) != AUDIT_HASH_LEN)
+        size_t len = 0;
+        const void *hash = store_col_blob(st, 1, &len);
+        if (!hash || len != AUDIT_HASH_LEN)
                 return -EBADMSG;
-        *ret_seq = sqlite3_column_int64(st, 0);
-        memcpy(ret_hash, sqlite3_column_blob(st, 1), AUDIT_HASH_LEN);
+        *ret_seq = store_col_int64(st, 0);
+        memcpy(ret_hash, hash, AUDIT_HASH_LEN);
         return 0;
 }
 
 int audit_append(struct store *s, const struct audit_entry *e, int64_t *ret_seq) {
-        _cleanup_stmt_ sqlite3_stmt *ins = NULL, *head = NULL;
+        _cleanup_stmt_ struct store_stmt *ins = NULL, *head = NULL;
         uint8_t prev[AUDIT_HASH_LEN], hash[AUDIT_HASH_LEN];
-        const char *texts[AUDIT_N_TEXT];
-        size_t lens[AUDIT_N_TEXT];
+        const char *texts[AUDIT_N_FIELDS];
+        size_t lens[AUDIT_N_FIELDS];
         int64_t seq;
         int r;
 
         if (!s || !e)
                 return -EINVAL;
-        if (sqlite3_get_autocommit(store_db(s)))
+        if (!store_in_transaction(s))
                 return -ENOLCK; /* must be inside the caller's transaction */
 
         r = audit_head(s, &seq, prev);
@@ -117,7 +125,8 @@ int audit_append(struct store *s, const struct audit_entry *e, int64_t *ret_seq)
         texts[7] = nz(e->reason);
         texts[8] = nz(e->outcome);
         texts[9] = nz(e->code);
-        for (int i = 0; i < AUDIT_N_TEXT; i++)
+        texts[10] = nz(e->workstation);
+        for (int i = 0; i < AUDIT_N_FIELDS; i++)
                 lens[i] = strlen(texts[i]);
         r = chain_hash(prev, seq, e->at, texts, lens, hash);
         if (r < 0)
@@ -132,7 +141,8 @@ int audit_append(struct store *s, const struct audit_entry *e, int64_t *ret_seq)
                 if ((r = store_bind_text(ins, 3 + i, texts[i])) < 0)
                         return r;
         if ((r = store_bind_blob(ins, 13, prev, AUDIT_HASH_LEN)) < 0 ||
-            (r = store_bind_blob(ins, 14, hash, AUDIT_HASH_LEN)) < 0)
+            (r = store_bind_blob(ins, 14, hash, AUDIT_HASH_LEN)) < 0 ||
+            (r = store_bind_text(ins, 15, texts[10])) < 0)
                 return r;
         r = store_exec_step(s, ins);
         if (r < 0)
@@ -171,22 +181,18 @@ static int bad(int64_t seq, int64_t *ret_bad_seq, char *msg, size_t msg_size, co
  * broken link (prev_hash) names the entry whose predecessor was removed,
  * moved or rewritten; a wrong hash names the altered entry; a head that
  * does not match the last entry names the first entry removed at the end. */
-int audit_verify(struct store *s, int64_t *ret_bad_seq, char *msg, size_t msg_size) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+static int verify_walk(struct store *s, int64_t *ret_bad_seq, char *msg, size_t msg_size) {
+        _cleanup_stmt_ struct store_stmt *st = NULL;
         uint8_t prev[AUDIT_HASH_LEN] = {}, head_hash[AUDIT_HASH_LEN];
         int64_t expect = 1, head_seq;
         int r;
 
-        if (!s)
-                return -EINVAL;
-        if (msg && msg_size > 0)
-                msg[0] = '\0';
         r = store_prepare(s, sql_walk, &st);
         if (r < 0)
                 return r;
         for (;;) {
-                const char *texts[AUDIT_N_TEXT];
-                size_t lens[AUDIT_N_TEXT];
+                const char *texts[AUDIT_N_FIELDS];
+                size_t lens[AUDIT_N_FIELDS];
                 uint8_t h[AUDIT_HASH_LEN];
                 int64_t seq;
 
@@ -195,27 +201,31 @@ int audit_verify(struct store *s, int64_t *ret_bad_seq, char *msg, size_t msg_si
                         return r;
                 if (r == 0)
                         break;
-                seq = sqlite3_column_int64(st, 0);
+                seq = store_col_int64(st, 0);
                 if (seq != expect)
                         return bad(expect, ret_bad_seq, msg, msg_size,
                                    seq > expect ? "entry %" PRId64 " is missing" : "entry %" PRId64 " is out of order",
                                    expect);
-                for (int i = 0; i < AUDIT_N_TEXT; i++) {
-                        if (sqlite3_column_type(st, 2 + i) != SQLITE_TEXT)
+                for (int i = 0; i < AUDIT_N_FIELDS; i++) {
+                        int col = i < AUDIT_N_TEXT ? 2 + i : 14;
+                        texts[i] = store_col_text(st, col);
+                        if (!texts[i])
                                 return bad(seq, ret_bad_seq, msg, msg_size, "entry %" PRId64 " was altered", seq);
-                        texts[i] = (const char *) sqlite3_column_text(st, 2 + i);
-                        lens[i] = (size_t) sqlite3_column_bytes(st, 2 + i);
+                        lens[i] = store_col_text_len(st, col);
                 }
-                if (sqlite3_column_bytes(st, 12) != AUDIT_HASH_LEN || sqlite3_column_bytes(st, 13) != AUDIT_HASH_LEN)
-                        return bad(seq, ret_bad_seq, msg, msg_size, "entry %" PRId64 " was altered", seq);
-                if (memcmp(sqlite3_column_blob(st, 12), prev, AUDIT_HASH_LEN) != 0)
-                        return bad(seq, ret_bad_seq, msg, msg_size,
-                                   "entry %" PRId64 " does not follow entry %" PRId64
-                                   " (an entry was altered, removed or reordered)", seq, seq - 1);
-                r = chain_hash(prev, seq, sqlite3_column_int64(st, 1), texts, lens, h);
+                size_t prev_len = 0, hash_len = 0;
+                const void *row_prev = store_col_blob(st, 12, &prev_len);
+                if (prev_len != AUDIT_HASH_LEN || memcmp(row_prev, prev, AUDIT_HASH_LEN) != 0)
+                        return prev_len != AUDIT_HASH_LEN ?
+                                bad(seq, ret_bad_seq, msg, msg_size, "entry %" PRId64 " was altered", seq) :
+                                bad(seq, ret_bad_seq, msg, msg_size,
+                                    "entry %" PRId64 " does not follow entry %" PRId64
+                                    " (an entry was altered, removed or reordered)", seq, seq - 1);
+                r = chain_hash(prev, seq, store_col_int64(st, 1), texts, lens, h);
                 if (r < 0)
                         return r;
-                if (memcmp(sqlite3_column_blob(st, 13), h, AUDIT_HASH_LEN) != 0)
+                const void *row_hash = store_col_blob(st, 13, &hash_len);
+                if (hash_len != AUDIT_HASH_LEN || memcmp(row_hash, h, AUDIT_HASH_LEN) != 0)
                         return bad(seq, ret_bad_seq, msg, msg_size, "entry %" PRId64 " was altered", seq);
                 memcpy(prev, h, AUDIT_HASH_LEN);
                 expect++;
@@ -235,34 +245,55 @@ int audit_verify(struct store *s, int64_t *ret_bad_seq, char *msg, size_t msg_si
         return 0;
 }
 
+/* The walk and the head are read on one snapshot: on PostgreSQL another
+ * process may append meanwhile (store.h). Inside the caller's transaction,
+ * that transaction's view is used. */
+int audit_verify(struct store *s, int64_t *ret_bad_seq, char *msg, size_t msg_size) {
+        bool own;
+        int r;
+
+        if (!s)
+                return -EINVAL;
+        if (msg && msg_size > 0)
+                msg[0] = '\0';
+        own = !store_in_transaction(s);
+        if (own && (r = store_begin_read(s)) < 0)
+                return r;
+        r = verify_walk(s, ret_bad_seq, msg, msg_size);
+        if (own)
+                store_rollback(s);
+        return r;
+}
+
 /* One row of sql_list to the caller's callback. */
 struct list_walk {
         audit_cb cb;
         void *userdata;
 };
 
-static int list_row(sqlite3_stmt *st, void *userdata) {
+static int list_row(struct store_stmt *st, void *userdata) {
         const struct list_walk *w = userdata;
         struct audit_entry e = {
-                .seq = sqlite3_column_int64(st, 0),
-                .at = sqlite3_column_int64(st, 1),
-                .actor_kind = (const char *) sqlite3_column_text(st, 2),
-                .actor = (const char *) sqlite3_column_text(st, 3),
-                .session = (const char *) sqlite3_column_text(st, 4),
-                .action = (const char *) sqlite3_column_text(st, 5),
-                .dossier = (const char *) sqlite3_column_text(st, 6),
-                .document = (const char *) sqlite3_column_text(st, 7),
-                .mode = (const char *) sqlite3_column_text(st, 8),
-                .reason = (const char *) sqlite3_column_text(st, 9),
-                .outcome = (const char *) sqlite3_column_text(st, 10),
-                .code = (const char *) sqlite3_column_text(st, 11),
+                .seq = store_col_int64(st, 0),
+                .at = store_col_int64(st, 1),
+                .actor_kind = store_col_text(st, 2),
+                .actor = store_col_text(st, 3),
+                .session = store_col_text(st, 4),
+                .action = store_col_text(st, 5),
+                .dossier = store_col_text(st, 6),
+                .document = store_col_text(st, 7),
+                .mode = store_col_text(st, 8),
+                .reason = store_col_text(st, 9),
+                .outcome = store_col_text(st, 10),
+                .code = store_col_text(st, 11),
+                .workstation = store_col_text(st, 12),
         };
 
         return w->cb(&e, w->userdata);
 }
 
 int audit_list(struct store *s, const char *dossier, audit_cb cb, void *userdata) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_stmt_ struct store_stmt *st = NULL;
         struct list_walk w = { .cb = cb, .userdata = userdata };
         int r;
 

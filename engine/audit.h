@@ -5,7 +5,10 @@
  * number and hash. canonical(n) is, in order: the 16 bytes
  * "carnet-audit-v1\n", seq and at as 8-byte big-endian integers, then each
  * text field (actor_kind, actor, session, action, dossier, document, mode,
- * reason, outcome, code) as a 4-byte big-endian length followed by its bytes.
+ * reason, outcome, code) as a 4-byte big-endian length followed by its bytes,
+ * and, only when it is not empty, the workstation the same way (schema
+ * version 5: entries written before it, or without a workstation, hash
+ * as they always did, so old chains still verify).
  * docs/dossier-engine.md describes the format and its limits. */
 #pragma once
 
@@ -29,6 +32,7 @@ struct audit_entry {
         const char *reason;      /* the reason the actor stated ("" if none) */
         const char *outcome;     /* "allow" or "deny" */
         const char *code;        /* access_reason_name() */
+        const char *workstation; /* the host's workstation, "" when none (local) */
 };
 
 /* Appends e (NULL fields count as "") and returns its sequence number.

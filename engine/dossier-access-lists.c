@@ -11,6 +11,11 @@
 static const char sql_set_relation[] =
         "INSERT INTO dossier_access (dossier_id, id_nat, relation, updated_at) VALUES (?1, ?2, ?3, ?4) "
         "ON CONFLICT (dossier_id, id_nat) DO UPDATE SET relation = excluded.relation, updated_at = excluded.updated_at";
+/* one médecin traitant per dossier: naming one makes the previous one
+ * (relation 3) an authorised professional (?3), who keeps their access */
+static const char sql_demote_traitant[] =
+        "UPDATE dossier_access SET relation = ?3, updated_at = ?4 WHERE dossier_id = ?1 AND id_nat <> ?2 "
+        "AND relation = 3";
 static const char sql_set_express[] =
         "INSERT INTO dossier_access (dossier_id, id_nat, express_consent, updated_at) VALUES (?1, ?2, ?3, ?4) "
         "ON CONFLICT (dossier_id, id_nat) DO UPDATE SET express_consent = excluded.express_consent, "
@@ -37,7 +42,7 @@ static const char sql_list_access[] =
  * sql_set_sees_masked), creating the line if needed. */
 static int set_access_line(struct dossier_engine *e, const char *sql, int64_t dossier_id, const char *id_nat,
                            int64_t value, int64_t now) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_stmt_ struct store_stmt *st = NULL;
         int r;
 
         r = store_prepare(e->store, sql, &st);
@@ -98,6 +103,8 @@ int dossier_set_access(struct dossier_engine *e, const struct dossier_actor *act
         if (de_code_field(id_nat, true) < 0 || (unsigned) change >= _DOSSIER_ACCESS_CHANGE_MAX)
                 return -EINVAL;
         r = de_simple_op(e, actor, ins, ACCESS_ACTION_MANAGE_ACCESS, &ds, &now);
+        if (r >= 0 && e->last.allow && change == DOSSIER_ACCESS_TRAITANT)
+                r = set_access_line(e, sql_demote_traitant, ds.id, id_nat, ACCESS_REL_AUTHORISED, now);
         if (r >= 0 && e->last.allow)
                 r = set_access_line(e, access_changes[change].sql, ds.id, id_nat, access_changes[change].value, now);
         return de_finish(e, r);
@@ -116,7 +123,7 @@ int dossier_list_access(struct dossier_engine *e, const struct dossier_actor *ac
                 return -EINVAL;
         r = de_simple_op(e, actor, ins, ACCESS_ACTION_MANAGE_ACCESS, &ds, &now);
         if (r >= 0 && e->last.allow) {
-                _cleanup_stmt_ sqlite3_stmt *st = NULL;
+                _cleanup_stmt_ struct store_stmt *st = NULL;
 
                 r = store_prepare(e->store, sql_list_access, &st);
                 if (r >= 0)
@@ -133,10 +140,10 @@ int dossier_list_access(struct dossier_engine *e, const struct dossier_actor *ac
                         *a = (struct dossier_access_entry) {};
                         de_copy_columns(st, 0, DE_COL(a->id_nat), DE_COL(a->last_name), DE_COL(a->first_name),
                                         DE_COL(a->profession));
-                        a->relation = (enum access_relation) sqlite3_column_int(st, 4);
-                        a->blocked = sqlite3_column_int(st, 5);
-                        a->sees_masked = sqlite3_column_int(st, 6);
-                        a->first_access_at = sqlite3_column_int64(st, 7);
+                        a->relation = (enum access_relation) store_col_int(st, 4);
+                        a->blocked = store_col_int(st, 5);
+                        a->sees_masked = store_col_int(st, 6);
+                        a->first_access_at = store_col_int64(st, 7);
                 }
         }
         r = de_finish(e, r);

@@ -19,7 +19,7 @@ static const char sql_insert_doc[] =
         "version, replaces, masked, hidden_from_patient, hidden_since, medicines, author_establishment, "
         "hidden_from_representatives) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 1, ?16, ?17, ?18, ?19, ?20, ?21, "
-        "?22, ?23)";
+        "?22, ?23) RETURNING id";
 static const char sql_insert_content[] = "INSERT INTO contents (doc_id, content) VALUES (?1, ?2)";
 static const char sql_deprecate[] =
         "UPDATE documents SET status = 2, replaced_by = ?2 WHERE id = ?1";
@@ -117,7 +117,7 @@ static void warn(struct dossier_warnings *w, enum dossier_warning_kind kind, con
  * hidden, hidden_since; author_establishment): an alert must not reveal a document its reader may not
  * see. */
 static bool may_see_row(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
-                        const struct dstate *ds, sqlite3_stmt *st, int64_t now) {
+                        const struct dstate *ds, struct store_stmt *st, int64_t now) {
         struct access_request req;
         struct access_decision d;
         struct access_doc doc = de_row_access_doc(st, now);
@@ -132,7 +132,7 @@ static bool may_see_row(struct dossier_engine *e, const struct dossier_actor *ac
 static int exam_alert(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
                       const struct dstate *ds, const struct dossier_doc_meta *m, int64_t doc_id, int64_t now,
                       struct dossier_warnings *w) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_stmt_ struct store_stmt *st = NULL;
         int r;
 
         r = store_prepare(e->store, sql_same_exam, &st);
@@ -148,8 +148,8 @@ static int exam_alert(struct dossier_engine *e, const struct dossier_actor *acto
 
                 if (!may_see_row(e, actor, ins, ds, st, now))
                         continue;
-                days = (m->created_at - sqlite3_column_int64(st, 8)) / DOSSIER_DAY;
-                warn(w, DOSSIER_WARN_DUPLICATE_EXAM, (const char *) sqlite3_column_text(st, 0),
+                days = (m->created_at - store_col_int64(st, 8)) / DOSSIER_DAY;
+                warn(w, DOSSIER_WARN_DUPLICATE_EXAM, store_col_text(st, 0),
                      "same exam type %s already done %" PRId64 " day(s) %s", m->type_code, days < 0 ? -days : days,
                      days < 0 ? "later" : "earlier");
                 break;
@@ -185,7 +185,7 @@ static int alerts(struct dossier_engine *e, const struct dossier_actor *actor, c
                   const struct dstate *ds, const struct dossier_doc_meta *m, int64_t doc_id, int64_t now,
                   struct dossier_warnings *w) {
         char mine[DOSSIER_MEDICINES_MAX][INTERACTIONS_CODE_MAX];
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_stmt_ struct store_stmt *st = NULL;
         size_t n_mine = 0;
         int r;
 
@@ -212,10 +212,10 @@ static int alerts(struct dossier_engine *e, const struct dossier_actor *actor, c
                 size_t n_theirs;
 
                 if (!may_see_row(e, actor, ins, ds, st, now) ||
-                    parse_medicines((const char *) sqlite3_column_text(st, 8), theirs, ELEMENTSOF(theirs),
+                    parse_medicines(store_col_text(st, 8), theirs, ELEMENTSOF(theirs),
                                     &n_theirs) < 0)
                         continue;
-                interaction_warnings(e, mine, n_mine, theirs, n_theirs, (const char *) sqlite3_column_text(st, 0),
+                interaction_warnings(e, mine, n_mine, theirs, n_theirs, store_col_text(st, 0),
                                      w);
         }
         return r < 0 ? r : 0;
@@ -225,7 +225,7 @@ static int alerts(struct dossier_engine *e, const struct dossier_actor *actor, c
 static int insert_doc(struct dossier_engine *e, const struct dossier_actor *actor, int64_t dossier_id,
                       const struct dossier_doc_meta *m, const void *content, size_t len, int version,
                       int64_t replaces, bool masked, int64_t now, const char *uid, int64_t *ret_id) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL, *ct = NULL;
+        _cleanup_stmt_ struct store_stmt *st = NULL, *ct = NULL;
         uint8_t digest[32];
         int r;
 
@@ -251,10 +251,12 @@ static int insert_doc(struct dossier_engine *e, const struct dossier_actor *acto
             (r = store_bind_text(st, 22, de_nz(actor->establishment))) < 0 ||
             (r = store_bind_int(st, 23, m->hidden_from_representatives)) < 0)
                 return r;
-        r = store_exec_step(e->store, st);
+        r = store_step(e->store, st);
+        if (r == 0)
+                r = -EIO; /* RETURNING gives the row */
         if (r < 0)
                 return r;
-        *ret_id = sqlite3_last_insert_rowid(store_db(e->store));
+        *ret_id = store_col_int64(st, 0);
 
         r = store_prepare(e->store, sql_insert_content, &ct);
         if (r < 0)
@@ -262,7 +264,7 @@ static int insert_doc(struct dossier_engine *e, const struct dossier_actor *acto
         if ((r = store_bind_int(ct, 1, *ret_id)) < 0)
                 return r;
         /* bound without copy: content outlives the statement's use */
-        r = store_errno(sqlite3_bind_blob64(ct, 2, len ? content : "", len, SQLITE_STATIC));
+        r = store_bind_blob_ref(ct, 2, content, len);
         if (r < 0)
                 return r;
         return store_exec_step(e->store, ct);

@@ -33,9 +33,9 @@ static const char sql_traitants[] =
         "SELECT id_nat FROM dossier_access WHERE dossier_id = ?1 AND relation = 3 AND blocked = 0";
 static const char sql_first_access[] =
         "INSERT INTO dossier_access (dossier_id, id_nat, first_access_at, updated_at) VALUES (?1, ?2, ?3, ?3) "
-        "ON CONFLICT (dossier_id, id_nat) DO UPDATE SET first_access_at = coalesce(first_access_at, excluded.first_access_at)";
+        "ON CONFLICT (dossier_id, id_nat) DO UPDATE SET first_access_at = coalesce(dossier_access.first_access_at, excluded.first_access_at)";
 
-int de_query_by_text(struct dossier_engine *e, const char *sql, const char *text, sqlite3_stmt **st) {
+int de_query_by_text(struct dossier_engine *e, const char *sql, const char *text, struct store_stmt **st) {
         int r = store_prepare_text(e->store, sql, text, st);
 
         return r < 0 ? r : store_step(e->store, *st);
@@ -43,24 +43,24 @@ int de_query_by_text(struct dossier_engine *e, const char *sql, const char *text
 
 int de_load_state(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, int64_t now,
                   struct dstate *ds) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL, *rel = NULL;
+        _cleanup_stmt_ struct store_stmt *st = NULL, *rel = NULL;
         int r;
 
         *ds = (struct dstate) { .status = ACCESS_DOSSIER_ABSENT, .notify = true };
         r = de_query_by_text(e, sql_dossier, ins, &st);
         if (r <= 0)
                 return r;
-        ds->id = sqlite3_column_int64(st, 0);
-        ds->status = (enum access_dossier_status) sqlite3_column_int(st, 1);
-        ds->optout_emergency = sqlite3_column_int(st, 2);
-        ds->optout_call_centre = sqlite3_column_int(st, 3);
-        ds->notify = sqlite3_column_int(st, 4);
-        ds->closed_at = sqlite3_column_int64(st, 5);
-        ds->deceased_at = sqlite3_column_int64(st, 7);
-        ds->optout_heirs = sqlite3_column_int(st, 8);
+        ds->id = store_col_int64(st, 0);
+        ds->status = (enum access_dossier_status) store_col_int(st, 1);
+        ds->optout_emergency = store_col_int(st, 2);
+        ds->optout_call_centre = store_col_int(st, 3);
+        ds->notify = store_col_int(st, 4);
+        ds->closed_at = store_col_int64(st, 5);
+        ds->deceased_at = store_col_int64(st, 7);
+        ds->optout_heirs = store_col_int(st, 8);
         /* a destroyed tombstone has no birth date left: nobody acts on it as its patient anyway */
         ds->under_16 = ds->status != ACCESS_DOSSIER_DESTROYED &&
-                       !access_age_16_reached((const char *) sqlite3_column_text(st, 6), now);
+                       !access_age_16_reached(store_col_text(st, 6), now);
 
         if (actor->kind == ACCESS_ACTOR_REPRESENTATIVE) {
                 r = de_representative_listed(e, ds->id, actor->id);
@@ -77,20 +77,20 @@ int de_load_state(struct dossier_engine *e, const struct dossier_actor *actor, c
         r = store_step(e->store, rel);
         if (r <= 0)
                 return r;
-        ds->relation = (enum access_relation) sqlite3_column_int(rel, 0);
+        ds->relation = (enum access_relation) store_col_int(rel, 0);
         if ((unsigned) ds->relation >= _ACCESS_REL_MAX)
                 return -EBADMSG;
-        ds->blocked = sqlite3_column_int(rel, 1);
-        ds->sees_masked = sqlite3_column_int(rel, 2);
-        ds->seen = sqlite3_column_type(rel, 3) != SQLITE_NULL;
-        ds->express_consent = sqlite3_column_int(rel, 4);
-        ds->heir_access = sqlite3_column_int(rel, 5);
+        ds->blocked = store_col_int(rel, 1);
+        ds->sees_masked = store_col_int(rel, 2);
+        ds->seen = !store_col_is_null(rel, 3);
+        ds->express_consent = store_col_int(rel, 4);
+        ds->heir_access = store_col_int(rel, 5);
         return 0;
 }
 
 /* Records the professional in the table of professionals seen. */
 static int note_professional(struct dossier_engine *e, const struct dossier_actor *actor, int64_t now) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_stmt_ struct store_stmt *st = NULL;
         int r;
 
         if (actor->kind != ACCESS_ACTOR_PROFESSIONAL)
@@ -106,24 +106,24 @@ static int note_professional(struct dossier_engine *e, const struct dossier_acto
         return store_exec_step(e->store, st);
 }
 
-bool de_held_back(sqlite3_stmt *st, int col, int64_t now) {
-        return sqlite3_column_int(st, col) && sqlite3_column_int64(st, col + 1) + DOSSIER_HOLD_RELEASE > now;
+bool de_held_back(struct store_stmt *st, int col, int64_t now) {
+        return store_col_int(st, col) && store_col_int64(st, col + 1) + DOSSIER_HOLD_RELEASE > now;
 }
 
-struct access_doc de_row_access_doc(sqlite3_stmt *st, int64_t now) {
+struct access_doc de_row_access_doc(struct store_stmt *st, int64_t now) {
         return (struct access_doc) {
-                .type_code = (const char *) sqlite3_column_text(st, 1),
-                .class_code = (const char *) sqlite3_column_text(st, 2),
-                .author_id = (const char *) sqlite3_column_text(st, 3),
-                .status = (enum access_doc_status) (sqlite3_column_int(st, 4) - 1),
-                .masked = sqlite3_column_int(st, 5),
+                .type_code = store_col_text(st, 1),
+                .class_code = store_col_text(st, 2),
+                .author_id = store_col_text(st, 3),
+                .status = (enum access_doc_status) (store_col_int(st, 4) - 1),
+                .masked = store_col_int(st, 5),
                 .hidden_from_patient = de_held_back(st, 6, now),
-                .author_establishment = (const char *) sqlite3_column_text(st, 9),
+                .author_establishment = store_col_text(st, 9),
         };
 }
 
 int de_load_doc(struct dossier_engine *e, int64_t dossier_id, const char *uid, int64_t now, struct drow *d) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_stmt_ struct store_stmt *st = NULL;
         int r;
 
         *d = (struct drow) {};
@@ -137,15 +137,15 @@ int de_load_doc(struct dossier_engine *e, int64_t dossier_id, const char *uid, i
                 return r;
         if (r == 0)
                 return -ENOENT;
-        d->id = sqlite3_column_int64(st, 0);
-        d->version = sqlite3_column_int(st, 8);
+        d->id = store_col_int64(st, 0);
+        d->version = store_col_int(st, 8);
         d->ad = de_row_access_doc(st, now);
         d->masked = d->ad.masked;
         /* copies that outlive the statement */
         de_copy_columns(st, 1, DE_COL(d->type_code), DE_COL(d->class_code), DE_COL(d->author_id));
         de_copy_column(d->author_establishment, sizeof(d->author_establishment), st, 9);
         d->ad.author_establishment = d->author_establishment;
-        d->ad.hidden_from_representatives = sqlite3_column_int(st, 10);
+        d->ad.hidden_from_representatives = store_col_int(st, 10);
         d->ad.type_code = d->type_code;
         d->ad.class_code = d->class_code;
         d->ad.author_id = d->author_id;
@@ -208,6 +208,7 @@ int de_decide_audited_as(struct dossier_engine *e, const struct dossier_actor *a
                 .reason = de_nz(actor->reason),
                 .outcome = e->last.allow ? "allow" : "deny",
                 .code = access_reason_name(e->last.reason),
+                .workstation = de_nz(actor->workstation),
         };
         return audit_append(e->store, &ae, ret_seq);
 }
@@ -254,7 +255,7 @@ int de_finish(struct dossier_engine *e, int r) {
 int de_notify(struct dossier_engine *e, int64_t dossier_id, const char *recipient, int64_t now,
               const char *kind, const char *message, const char *doc_uid, const struct dossier_actor *actor,
               int64_t seq) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_stmt_ struct store_stmt *st = NULL;
         int r;
 
         r = store_prepare(e->store, sql_notify, &st);
@@ -275,7 +276,7 @@ int de_notify(struct dossier_engine *e, int64_t dossier_id, const char *recipien
 
 static int already_notified(struct dossier_engine *e, int64_t dossier_id, const char *recipient, const char *kind,
                             const struct dossier_actor *actor) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_stmt_ struct store_stmt *st = NULL;
         int r;
 
         r = store_prepare(e->store, sql_notified_session, &st);
@@ -296,7 +297,7 @@ int de_after_allow(struct dossier_engine *e, const struct dossier_actor *actor, 
         if (actor->kind != ACCESS_ACTOR_PROFESSIONAL || ds->id == 0)
                 return 0;
         if (e->last.flags & ACCESS_FLAG_EMERGENCY) {
-                _cleanup_stmt_ sqlite3_stmt *st = NULL;
+                _cleanup_stmt_ struct store_stmt *st = NULL;
                 char traitants[8][DOSSIER_CODE_MAX];
                 size_t n = 0;
 
@@ -328,7 +329,7 @@ int de_after_allow(struct dossier_engine *e, const struct dossier_actor *actor, 
                 }
         }
         if (!ds->seen) {
-                _cleanup_stmt_ sqlite3_stmt *st = NULL;
+                _cleanup_stmt_ struct store_stmt *st = NULL;
 
                 r = store_prepare(e->store, sql_first_access, &st);
                 if (r < 0)
@@ -402,7 +403,7 @@ int de_finish_allowed(struct dossier_engine *e, const struct dossier_actor *acto
 }
 
 int de_exec_id(struct dossier_engine *e, const char *sql, int64_t id) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_stmt_ struct store_stmt *st = NULL;
         int r = store_prepare(e->store, sql, &st);
 
         if (r < 0)
@@ -413,7 +414,7 @@ int de_exec_id(struct dossier_engine *e, const char *sql, int64_t id) {
 }
 
 int de_exec_id_int(struct dossier_engine *e, const char *sql, int64_t id, int64_t v) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_stmt_ struct store_stmt *st = NULL;
         int r = store_prepare(e->store, sql, &st);
 
         if (r < 0)

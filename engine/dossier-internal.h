@@ -94,7 +94,7 @@ int64_t de_now_of(struct dossier_engine *e);
 
 const char *de_nz(const char *s);
 
-void de_copy_column(char *dst, size_t size, sqlite3_stmt *st, int col);
+void de_copy_column(char *dst, size_t size, struct store_stmt *st, int col);
 
 /* A run of text columns first, first + 1, ... copied into bounded
  * buffers: de_copy_columns(st, 1, DE_COL(d->uid), DE_COL(d->title)). */
@@ -106,7 +106,7 @@ struct de_col {
 #define de_copy_columns(st, first, ...)                                                        \
         de_copy_column_run((st), (first), (const struct de_col[]) {__VA_ARGS__},                \
                            sizeof((const struct de_col[]) {__VA_ARGS__}) / sizeof(struct de_col))
-void de_copy_column_run(sqlite3_stmt *st, int first, const struct de_col *cols, size_t n);
+void de_copy_column_run(struct store_stmt *st, int first, const struct de_col *cols, size_t n);
 
 /* A C string field: required ones must be non-empty. */
 int de_text_field(const char *s, size_t max, bool required);
@@ -137,7 +137,7 @@ int de_representative_listed(struct dossier_engine *e, int64_t dossier_id, const
 
 /* Runs the query sql with text bound to ?1 and steps once: 1 with the row
  * in *st, 0 when none, a negative errno. The caller resets *st. */
-int de_query_by_text(struct dossier_engine *e, const char *sql, const char *text, sqlite3_stmt **st);
+int de_query_by_text(struct dossier_engine *e, const char *sql, const char *text, struct store_stmt **st);
 
 /* Loads the dossier row for ins and the actor's line in its access list,
  * and whether the person is under 16 at now.  An absent dossier leaves
@@ -148,12 +148,12 @@ int de_load_state(struct dossier_engine *e, const struct dossier_actor *actor, c
 /* True when the document is still held back from the patient as of now:
  * columns col (hidden_from_patient) and col + 1 (hidden_since); the
  * 1-month rule applies even if dossier_tick() has not run. */
-bool de_held_back(sqlite3_stmt *st, int col, int64_t now);
+bool de_held_back(struct store_stmt *st, int col, int64_t now);
 
 /* The access_doc of a row whose columns 1..7 are type, class, author,
  * status, masked, hidden_from_patient, hidden_since. The strings point
  * into the row: valid until the statement moves on. */
-struct access_doc de_row_access_doc(sqlite3_stmt *st, int64_t now);
+struct access_doc de_row_access_doc(struct store_stmt *st, int64_t now);
 
 /* Fills a drow for the document uid of the dossier; -ENOENT if none. The
  * hold is applied as of now (1-month rule). */

@@ -88,7 +88,7 @@ static int identity_check(const struct dossier_identity *id) {
  * the secret's salt and hash. */
 static int write_dossier(struct dossier_engine *e, const struct dossier_identity *id, bool reopen, int64_t now,
                          const uint8_t salt[SCRYPT_SALT_LEN], const uint8_t hash[SCRYPT_KEY_LEN]) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_stmt_ struct store_stmt *st = NULL;
         int r;
 
         r = store_prepare(e->store, reopen ? sql_reopen_dossier : sql_insert_dossier, &st);
@@ -167,13 +167,13 @@ int dossier_create(struct dossier_engine *e, const struct dossier_actor *actor, 
  * dossier is refused deny-not-representative (docs/rules.md §3). */
 static int audit_secret(struct dossier_engine *e, const char *ins, const char *rep_ins, enum access_reason reason) {
         DE_LOCKED(e);
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_stmt_ struct store_stmt *st = NULL;
         int r;
 
         if (rep_ins && reason == ACCESS_ALLOW_PATIENT) {
                 r = de_query_by_text(e, "SELECT id FROM dossiers WHERE ins = ?1", ins, &st);
                 if (r > 0)
-                        r = de_representative_listed(e, sqlite3_column_int64(st, 0), rep_ins);
+                        r = de_representative_listed(e, store_col_int64(st, 0), rep_ins);
                 if (r < 0)
                         return r;
                 reason = r > 0 ? ACCESS_ALLOW_REPRESENTATIVE : ACCESS_DENY_NOT_REPRESENTATIVE;
@@ -212,20 +212,22 @@ struct stored_secret {
  * there is no open or closed dossier, a negative errno. */
 static int read_secret(struct dossier_engine *e, const char *ins, struct stored_secret *ret) {
         DE_LOCKED(e);
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_stmt_ struct store_stmt *st = NULL;
         int r;
 
         r = de_query_by_text(e, sql_secret, ins, &st);
         if (r <= 0)
                 return r;
-        if (sqlite3_column_bytes(st, 0) != SCRYPT_SALT_LEN || sqlite3_column_bytes(st, 1) != SCRYPT_KEY_LEN)
+        size_t salt_len = 0, hash_len = 0;
+        const void *salt = store_col_blob(st, 0, &salt_len), *hash = store_col_blob(st, 1, &hash_len);
+        if (!salt || !hash || salt_len != SCRYPT_SALT_LEN || hash_len != SCRYPT_KEY_LEN)
                 return -EBADMSG;
-        memcpy(ret->salt, sqlite3_column_blob(st, 0), SCRYPT_SALT_LEN);
-        memcpy(ret->hash, sqlite3_column_blob(st, 1), SCRYPT_KEY_LEN);
-        ret->n = (uint64_t) sqlite3_column_int64(st, 2);
-        ret->r = (uint32_t) sqlite3_column_int64(st, 3);
-        ret->p = (uint32_t) sqlite3_column_int64(st, 4);
-        ret->age_16 = access_age_16_reached((const char *) sqlite3_column_text(st, 5), de_now_of(e));
+        memcpy(ret->salt, salt, SCRYPT_SALT_LEN);
+        memcpy(ret->hash, hash, SCRYPT_KEY_LEN);
+        ret->n = (uint64_t) store_col_int64(st, 2);
+        ret->r = (uint32_t) store_col_int64(st, 3);
+        ret->p = (uint32_t) store_col_int64(st, 4);
+        ret->age_16 = access_age_16_reached(store_col_text(st, 5), de_now_of(e));
         return 1;
 }
 
@@ -272,7 +274,7 @@ int dossier_verify_representative(struct dossier_engine *e, const char *ins, con
 }
 
 static int set_status(struct dossier_engine *e, int64_t id, enum access_dossier_status status, int64_t closed_at) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_stmt_ struct store_stmt *st = NULL;
         int r = store_prepare(e->store, sql_set_status, &st);
 
         if (r < 0)
@@ -325,14 +327,14 @@ static const char sql_traits[] =
 /* The dates, and the traits when the decision shows them, of the
  * dossier row ds->id into info. */
 static int read_traits(struct dossier_engine *e, const struct dstate *ds, struct dossier_info *info) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_stmt_ struct store_stmt *st = NULL;
         int r;
 
         r = store_prepare(e->store, sql_traits, &st);
         if (r < 0 || (r = store_bind_int(st, 1, ds->id)) < 0 || (r = store_step(e->store, st)) < 0)
                 return r;
-        info->created_at = sqlite3_column_int64(st, 6);
-        info->destroyed_at = sqlite3_column_int64(st, 7);
+        info->created_at = store_col_int64(st, 6);
+        info->destroyed_at = store_col_int64(st, 7);
         info->traits_shown = info->decision.allow && ds->status != ACCESS_DOSSIER_DESTROYED;
         if (info->traits_shown) {
                 de_copy_columns(st, 0, DE_COL(info->ins_oid), DE_COL(info->birth_name),
@@ -407,7 +409,7 @@ static const char sql_heir_access[] =
  * one statement on the dossier (docs/rules.md §3 "After death"). */
 static int after_death_op(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
                           enum access_action action) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_stmt_ struct store_stmt *st = NULL;
         bool death = action == ACCESS_ACTION_MARK_DECEASED;
         struct dstate ds;
         int64_t now;
@@ -434,7 +436,7 @@ int dossier_heir_request(struct dossier_engine *e, const struct dossier_actor *a
 int dossier_set_options(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
                         int optout_emergency, int optout_call_centre, int notify_choice, int optout_heirs) {
         DE_LOCKED(e);
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_stmt_ struct store_stmt *st = NULL;
         struct dstate ds;
         int64_t now;
         int r;

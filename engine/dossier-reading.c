@@ -15,30 +15,32 @@
         "(SELECT r.uid FROM documents r WHERE r.id = d.replaced_by), d.author_establishment, "                  \
         "d.hidden_from_representatives"
 static const char sql_list[] =
-        "SELECT " DOC_COLUMNS " FROM documents d WHERE d.dossier_id = ?1 AND (?2 OR d.status = 1) "
+        "SELECT " DOC_COLUMNS " FROM documents d WHERE d.dossier_id = ?1 AND (?2 <> 0 OR d.status = 1) "
         "AND d.created_at >= ?3 ORDER BY d.deposited_at DESC, d.id DESC";
 static const char sql_read[] = "SELECT " DOC_COLUMNS " FROM documents d WHERE d.dossier_id = ?1 AND d.uid = ?2";
 static const char sql_content[] = "SELECT content FROM contents WHERE doc_id = ?1";
 
 /* Fills d and ad from a row of DOC_COLUMNS. */
-static void doc_from_row(sqlite3_stmt *st, int64_t now, struct dossier_doc *d, struct access_doc *ad) {
+static void doc_from_row(struct store_stmt *st, int64_t now, struct dossier_doc *d, struct access_doc *ad) {
         *d = (struct dossier_doc) {};
         de_copy_columns(st, 1, DE_COL(d->uid), DE_COL(d->type_code), DE_COL(d->class_code),
                         DE_COL(d->format_code), DE_COL(d->mime), DE_COL(d->title), DE_COL(d->author_id),
                         DE_COL(d->institution), DE_COL(d->role), DE_COL(d->specialty));
-        d->created_at = sqlite3_column_int64(st, 11);
-        d->deposited_at = sqlite3_column_int64(st, 12);
-        d->size = sqlite3_column_int64(st, 13);
-        if (sqlite3_column_bytes(st, 14) == 32)
-                memcpy(d->sha256, sqlite3_column_blob(st, 14), 32);
-        d->status = (enum access_doc_status) (sqlite3_column_int(st, 15) - 1);
-        d->version = sqlite3_column_int(st, 16);
-        d->masked = sqlite3_column_int(st, 17);
+        d->created_at = store_col_int64(st, 11);
+        d->deposited_at = store_col_int64(st, 12);
+        d->size = store_col_int64(st, 13);
+        size_t sha_len = 0;
+        const void *sha = store_col_blob(st, 14, &sha_len);
+        if (sha && sha_len == 32)
+                memcpy(d->sha256, sha, 32);
+        d->status = (enum access_doc_status) (store_col_int(st, 15) - 1);
+        d->version = store_col_int(st, 16);
+        d->masked = store_col_int(st, 17);
         d->hidden_from_patient = de_held_back(st, 18, now);
         de_copy_column(d->replaced_by, sizeof(d->replaced_by), st, 20);
         de_copy_column(d->establishment, sizeof(d->establishment), st, 21);
         d->patient_deposit = strcmp(d->class_code, ACCESS_CLASS_PATIENT) == 0;
-        d->hidden_from_representatives = sqlite3_column_int(st, 22);
+        d->hidden_from_representatives = store_col_int(st, 22);
         *ad = (struct access_doc) {
                 .type_code = d->type_code,
                 .class_code = d->class_code,
@@ -71,7 +73,7 @@ int dossier_list(struct dossier_engine *e, const struct dossier_actor *actor, co
         if (r < 0 || !e->last.allow)
                 return de_finish(e, r);
         {
-                _cleanup_stmt_ sqlite3_stmt *st = NULL;
+                _cleanup_stmt_ struct store_stmt *st = NULL;
                 struct access_decision keep = e->last;
 
                 r = store_prepare(e->store, sql_list, &st);
@@ -130,14 +132,14 @@ int dossier_read(struct dossier_engine *e, const struct dossier_actor *actor, co
         if (r < 0)
                 return r;
         if (ds.id) {
-                _cleanup_stmt_ sqlite3_stmt *st = NULL;
+                _cleanup_stmt_ struct store_stmt *st = NULL;
 
                 r = store_prepare(e->store, sql_read, &st);
                 if (r >= 0 && (r = store_bind_int(st, 1, ds.id)) >= 0 && (r = store_bind_text(st, 2, uid)) >= 0)
                         r = store_step(e->store, st);
                 if (r > 0) {
                         doc_from_row(st, now, &d, &ad);
-                        id = sqlite3_column_int64(st, 0);
+                        id = store_col_int64(st, 0);
                         found = true;
                 }
                 if (r < 0)
@@ -148,7 +150,7 @@ int dossier_read(struct dossier_engine *e, const struct dossier_actor *actor, co
                 return de_finish(e, r);
         d.warn_hidden_from_patient = e->last.flags & ACCESS_FLAG_WARN_HIDDEN_FROM_PATIENT;
         {
-                _cleanup_stmt_ sqlite3_stmt *st = NULL;
+                _cleanup_stmt_ struct store_stmt *st = NULL;
 
                 r = store_prepare(e->store, sql_content, &st);
                 if (r >= 0 && (r = store_bind_int(st, 1, id)) >= 0)
@@ -156,9 +158,8 @@ int dossier_read(struct dossier_engine *e, const struct dossier_actor *actor, co
                 if (r == 0)
                         r = -EBADMSG; /* metadata without content */
                 if (r > 0) {
-                        const void *blob = sqlite3_column_blob(st, 0);
+                        const void *blob = store_col_blob(st, 0, &len);
 
-                        len = (size_t) sqlite3_column_bytes(st, 0);
                         content = malloc(len ? len : 1);
                         if (!content)
                                 r = -ENOMEM;

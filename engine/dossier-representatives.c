@@ -31,7 +31,7 @@ int dossier_representative_kind_from_name(const char *name) {
 }
 
 int de_representative_listed(struct dossier_engine *e, int64_t dossier_id, const char *rep_ins) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_stmt_ struct store_stmt *st = NULL;
         int r;
 
         if (!dossier_id || !rep_ins)
@@ -48,7 +48,7 @@ int de_representative_listed(struct dossier_engine *e, int64_t dossier_id, const
  * decision of the professional, traced, then one statement. */
 static int representative_op(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
                              const char *rep_ins, int kind) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_stmt_ struct store_stmt *st = NULL;
         struct dstate ds;
         int64_t now;
         int r;
@@ -65,7 +65,7 @@ static int representative_op(struct dossier_engine *e, const struct dossier_acto
             (r = kind >= 0 ? store_bind_int(st, 5, now) : 0) >= 0)
                 r = store_exec_step(e->store, st);
         /* removing one not listed: the decision's entry stays, -ENOENT */
-        bool none = r >= 0 && kind < 0 && sqlite3_changes(store_db(e->store)) == 0;
+        bool none = r >= 0 && kind < 0 && store_changes(e->store) == 0;
         r = de_finish(e, r);
         return r == 0 && none ? -ENOENT : r;
 }

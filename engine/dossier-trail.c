@@ -21,7 +21,7 @@ static const char sql_hold_notified[] = "UPDATE documents SET hold_notified = 1 
  * none about a document withheld from representatives. */
 static const char sql_notifications[] =
         "SELECT n.id, n.at, n.recipient, n.kind, n.message, n.document FROM notifications n WHERE n.dossier_id = ?1 "
-        "AND n.recipient = 'patient' AND NOT (?2 AND EXISTS (SELECT 1 FROM documents d WHERE "
+        "AND n.recipient = 'patient' AND NOT (?2 <> 0 AND EXISTS (SELECT 1 FROM documents d WHERE "
         "d.dossier_id = n.dossier_id AND d.uid = n.document AND d.hidden_from_representatives = 1)) ORDER BY n.id";
 static const char sql_notifications_for[] =
         "SELECT id, at, recipient, kind, message, document FROM notifications WHERE recipient = ?1 ORDER BY id";
@@ -39,7 +39,7 @@ static int purge_one(struct dossier_engine *e, int64_t now) {
         if (r < 0)
                 return r;
         {
-                _cleanup_stmt_ sqlite3_stmt *st = NULL;
+                _cleanup_stmt_ struct store_stmt *st = NULL;
 
                 r = store_prepare(e->store, sql_expired, &st);
                 if (r >= 0)
@@ -90,7 +90,7 @@ struct hold {
 
 /* Reads up to max held-back documents due for a notice or a release. */
 static int load_holds(struct dossier_engine *e, int64_t now, struct hold *h, size_t max, size_t *ret_n) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_stmt_ struct store_stmt *st = NULL;
         size_t n = 0;
         int r;
 
@@ -100,13 +100,13 @@ static int load_holds(struct dossier_engine *e, int64_t now, struct hold *h, siz
         if (r >= 0)
                 r = store_bind_int(st, 2, now - DOSSIER_HOLD_RELEASE);
         while (r >= 0 && n < max && (r = store_step(e->store, st)) > 0) {
-                h[n].id = sqlite3_column_int64(st, 0);
+                h[n].id = store_col_int64(st, 0);
                 de_copy_column(h[n].uid, DOSSIER_UID_SIZE, st, 1);
-                h[n].since = sqlite3_column_int64(st, 2);
-                h[n].was_notified = sqlite3_column_int(st, 3);
-                h[n].dossier_id = sqlite3_column_int64(st, 4);
+                h[n].since = store_col_int64(st, 2);
+                h[n].was_notified = store_col_int(st, 3);
+                h[n].dossier_id = store_col_int64(st, 4);
                 de_copy_column(h[n].ins, DOSSIER_CODE_MAX, st, 5);
-                h[n].status = (enum access_dossier_status) sqlite3_column_int(st, 6);
+                h[n].status = (enum access_dossier_status) store_col_int(st, 6);
                 n++;
         }
         *ret_n = n;
@@ -196,7 +196,7 @@ static int committed_op(struct dossier_engine *e, const struct dossier_actor *ac
 
 static const char sql_held_uids[] =
         "SELECT uid, hidden_from_patient, hidden_since, hidden_from_representatives FROM documents "
-        "WHERE dossier_id = ?1 AND (hidden_from_patient = 1 OR (?2 AND hidden_from_representatives = 1))";
+        "WHERE dossier_id = ?1 AND (hidden_from_patient = 1 OR (?2 <> 0 AND hidden_from_representatives = 1))";
 
 /* The patient's view of the trail leaves out the entries about documents
  * still held back from them: "a document was deposited" must wait for the
@@ -229,7 +229,7 @@ int dossier_trail(struct dossier_engine *e, const struct dossier_actor *actor, c
                 return audit_list(e->store, ins, cb, userdata);
         bool rep = actor->kind == ACCESS_ACTOR_REPRESENTATIVE;
 
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_stmt_ struct store_stmt *st = NULL;
         struct trail_filter f = {.cb = cb, .userdata = userdata};
         int64_t now = de_now_of(e);
         size_t cap = 0;
@@ -237,7 +237,7 @@ int dossier_trail(struct dossier_engine *e, const struct dossier_actor *actor, c
             (r = store_bind_int(st, 2, rep)) < 0)
                 return r;
         while ((r = store_step(e->store, st)) > 0) {
-                if (!de_held_back(st, 1, now) && !(rep && sqlite3_column_int(st, 3)))
+                if (!de_held_back(st, 1, now) && !(rep && store_col_int(st, 3)))
                         continue;
                 if (f.n_held == cap) {
                         size_t ncap = cap ? cap * 2 : 8;
@@ -249,7 +249,7 @@ int dossier_trail(struct dossier_engine *e, const struct dossier_actor *actor, c
                         f.held = p;
                         cap = ncap;
                 }
-                snprintf(f.held[f.n_held++], DOSSIER_UID_SIZE, "%s", (const char *)sqlite3_column_text(st, 0));
+                snprintf(f.held[f.n_held++], DOSSIER_UID_SIZE, "%s", store_col_text(st, 0));
         }
         if (r >= 0)
                 r = audit_list(e->store, ins, trail_filtered, &f);
@@ -263,15 +263,15 @@ struct notification_walk {
         void *userdata;
 };
 
-static int notification_row(sqlite3_stmt *st, void *userdata) {
+static int notification_row(struct store_stmt *st, void *userdata) {
         const struct notification_walk *w = userdata;
         struct dossier_notification n = {
-                .id = sqlite3_column_int64(st, 0),
-                .at = sqlite3_column_int64(st, 1),
-                .recipient = (const char *) sqlite3_column_text(st, 2),
-                .kind = (const char *) sqlite3_column_text(st, 3),
-                .message = (const char *) sqlite3_column_text(st, 4),
-                .document = (const char *) sqlite3_column_text(st, 5),
+                .id = store_col_int64(st, 0),
+                .at = store_col_int64(st, 1),
+                .recipient = store_col_text(st, 2),
+                .kind = store_col_text(st, 3),
+                .message = store_col_text(st, 4),
+                .document = store_col_text(st, 5),
         };
 
         return w->cb(&n, w->userdata);
@@ -280,7 +280,7 @@ static int notification_row(sqlite3_stmt *st, void *userdata) {
 /* The notifications of a dossier (recipient NULL) or of one recipient. */
 static int walk_notifications(struct dossier_engine *e, const char *sql, int64_t dossier_id, bool representative,
                               const char *recipient, dossier_notification_cb cb, void *userdata) {
-        _cleanup_stmt_ sqlite3_stmt *st = NULL;
+        _cleanup_stmt_ struct store_stmt *st = NULL;
         struct notification_walk w = { .cb = cb, .userdata = userdata };
         int r;
 
@@ -312,7 +312,17 @@ int dossier_notifications_for(struct dossier_engine *e, const char *id_nat, doss
 int dossier_audit_verify(struct dossier_engine *e, int64_t *ret_bad_seq, char *msg, size_t msg_size,
                          int64_t *ret_head_seq, uint8_t ret_head[AUDIT_HASH_LEN]) {
         DE_LOCKED(e);
+        /* one snapshot for the walk and the head: on PostgreSQL other
+         * processes append meanwhile (inside a batch: the batch's view) */
+        if (!e)
+                return -EINVAL;
+        bool own = !store_in_transaction(e->store);
+        int r = own ? store_begin_read(e->store) : 0;
+        if (r < 0)
+                return r;
         int v = audit_verify(e->store, ret_bad_seq, msg, msg_size);
-        int r = audit_head(e->store, ret_head_seq, ret_head);
+        r = audit_head(e->store, ret_head_seq, ret_head);
+        if (own)
+                store_rollback(e->store);
         return v < 0 ? v : r;
 }

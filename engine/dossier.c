@@ -47,12 +47,12 @@ const char *de_nz(const char *s) {
         return s ? s : "";
 }
 
-void de_copy_column(char *dst, size_t size, sqlite3_stmt *st, int col) {
-        const unsigned char *t = sqlite3_column_text(st, col);
-        (void) strcpy_bounded(dst, size, t ? (const char *) t : "");
+void de_copy_column(char *dst, size_t size, struct store_stmt *st, int col) {
+        const char *t = store_col_text(st, col);
+        (void) strcpy_bounded(dst, size, t ? t : "");
 }
 
-void de_copy_column_run(sqlite3_stmt *st, int first, const struct de_col *cols, size_t n) {
+void de_copy_column_run(struct store_stmt *st, int first, const struct de_col *cols, size_t n) {
         for (size_t i = 0; i < n; i++)
                 de_copy_column(cols[i].dst, cols[i].size, st, first + (int) i);
 }
@@ -108,7 +108,8 @@ int de_actor_check(const struct dossier_actor *a) {
             (r = de_text_field(a->institution, DOSSIER_TEXT_MAX, false)) < 0 ||
             (r = de_text_field(a->establishment, DOSSIER_TEXT_MAX, false)) < 0 ||
             (r = de_text_field(a->reason, DOSSIER_TEXT_MAX, false)) < 0 ||
-            (r = de_text_field(a->session, DOSSIER_TEXT_MAX, false)) < 0)
+            (r = de_text_field(a->session, DOSSIER_TEXT_MAX, false)) < 0 ||
+            (r = de_text_field(a->workstation, DOSSIER_TEXT_MAX, false)) < 0)
                 return r;
         return 0;
 }

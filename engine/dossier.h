@@ -52,7 +52,7 @@
 typedef void (*dossier_notification_hook)(void *userdata, const char *kind);
 
 struct dossier_config {
-        const char *path;                          /* SQLite file */
+        const char *path;                          /* SQLite file, or a libpq conninfo (store.h) */
         const struct rights_table *rights;         /* borrowed, required */
         const struct interactions *interactions;   /* borrowed, may be NULL */
         int64_t duplicate_window;                  /* seconds; 0: 30 days */
@@ -138,6 +138,9 @@ struct dossier_actor {
         enum access_mode mode;
         const char *reason;          /* mandatory in emergency mode */
         const char *session;
+        /* the workstation the request came through (a host's client
+         * certificate name); NULL or "": none. Written to the trail. */
+        const char *workstation;
 };
 
 struct dossier_identity {
@@ -165,6 +168,23 @@ int dossier_create(struct dossier_engine *e, const struct dossier_actor *actor, 
  * and never grants. */
 #define DOSSIER_ACTION_VERIFY_SECRET "verify-secret"
 int dossier_verify_secret(struct dossier_engine *e, const char *ins, const char *secret);
+
+/* The brake on guessing patient secrets, kept in the store (table
+ * attempts) so that every process on one database shares it: after
+ * DOSSIER_ATTEMPTS_MAX wrong secrets in a row for a dossier (ins), its
+ * secret is not even checked for DOSSIER_ATTEMPTS_LOCK_S seconds. The
+ * scrypt cost and the Carte Vitale already slow a guesser down; this makes
+ * a long run of guesses impossible. Times are the engine's clock.
+ * check: 0 when ins may try now; -EBUSY while locked, with the seconds
+ * left in *ret_retry_after (once the lock has run out, the count starts
+ * afresh). failed: a wrong secret; 1 when this one locked the dossier.
+ * succeeded: a right secret clears the count. Each runs in a write
+ * transaction of its own (serialised with every other writer). */
+#define DOSSIER_ATTEMPTS_MAX 5
+#define DOSSIER_ATTEMPTS_LOCK_S 900
+int dossier_attempts_check(struct dossier_engine *e, const char *ins, unsigned *ret_retry_after);
+int dossier_attempts_failed(struct dossier_engine *e, const char *ins);
+int dossier_attempts_succeeded(struct dossier_engine *e, const char *ins);
 
 /* A dossier's status and administrative data.  The status and dates are
  * always given (a professional must know whether to open one), the
@@ -316,7 +336,9 @@ enum dossier_access_change {
         _DOSSIER_ACCESS_CHANGE_MAX,
 };
 
-/* Patient edits the list of professionals (authorise, block...). */
+/* Patient edits the list of professionals (authorise, block...). A
+ * dossier has one médecin traitant: naming one makes the previous one an
+ * authorised professional, in the same transaction. */
 int dossier_set_access(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
                        const char *id_nat, enum dossier_access_change change);
 

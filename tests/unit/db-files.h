@@ -8,7 +8,7 @@
 #include "lib/macro.h"
 
 static _unused_ void db_files_remove(const char *path) {
-        char p[256];
+        char p[700];
 
         unlink(path);
         snprintf(p, sizeof(p), "%s-wal", path);

@@ -1,5 +1,6 @@
 /* tests/unit/dossier-fixture.h: shared set-up for the dossier engine tests:
- * a temporary directory, the shipped data files (found from the repository
+ * a store (store-fixture.h: an SQLite file, or a PostgreSQL schema when
+ * CARNET_TEST_PG is set), the shipped data files (found from the repository
  * root where tests/run-unit.sh runs the tests, or $CARNET_DATA_DIR), a
  * fake clock and a handful of actors. Include it after <cmocka.h>. */
 #pragma once
@@ -9,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db-files.h"
+#include "store-fixture.h"
 #include "lib/macro.h"
 #include "engine/dossier.h"
 
@@ -18,8 +19,7 @@
 #define INS2 "269029934173285"
 
 struct fixture {
-        char dir[64];
-        char path[128];
+        struct test_store ts;
         int64_t now;
         struct rights_table *rights;
         struct interactions *interactions;
@@ -68,7 +68,7 @@ static _unused_ const struct dossier_actor er = {
 
 static _unused_ int fixture_open_engine(struct fixture *f) {
         struct dossier_config cfg = {
-                .path = f->path, .rights = f->rights, .interactions = f->interactions,
+                .path = f->ts.name, .rights = f->rights, .interactions = f->interactions,
                 .scrypt_n = 1024, .scrypt_r = 8, .scrypt_p = 1,
                 .clock = fake_clock, .clock_userdata = f,
                 .on_notification = fixture_hook, .on_notification_userdata = f,
@@ -83,10 +83,8 @@ static _unused_ int fixture_setup(void **state) {
 
         if (!f)
                 return -1;
-        strcpy(f->dir, "/tmp/carnet-dossier-XXXXXX");
-        if (!mkdtemp(f->dir))
+        if (test_store_make(&f->ts) < 0)
                 return -1;
-        snprintf(f->path, sizeof(f->path), "%s/carnet.db", f->dir);
         f->now = T0;
         snprintf(p, sizeof(p), "%s/rights.tsv", dir ? dir : "data");
         if (rights_load(p, &f->rights, err, sizeof(err)) < 0)
@@ -104,8 +102,7 @@ static _unused_ int fixture_teardown(void **state) {
         struct fixture *f = *state;
 
         f->e = dossier_engine_close(f->e);
-        db_files_remove(f->path);
-        rmdir(f->dir);
+        test_store_remove(&f->ts);
         rights_free(f->rights);
         interactions_free(f->interactions);
         free(f);

@@ -1,67 +1,95 @@
-/* tests/unit/test-attempts.c: the brake on guessing patient secrets. */
+/* tests/unit/test-attempts.c: the brake on guessing patient secrets, kept
+ * in the store (dossier_attempts_*), on SQLite or PostgreSQL. */
+#include <errno.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
+#include <stdio.h>
 #include <cmocka.h>
 
 #include "unit.h"
-#include <errno.h>
-#include <stdio.h>
 
-#include "session/attempts.h"
+#include "dossier-fixture.h"
 
-#define INS "280057512345674"
-
-static int reset(void **state) {
-        attempts_reset();
-        return 0;
+/* a valid NIR for n: 13 digits and the key 97 - (n mod 97) */
+static void nir_of(unsigned long long n, char ret[16]) {
+        snprintf(ret, 16, "%013llu%02llu", n, 97 - n % 97);
 }
 
-UNIT_FIXTURE(locks_after_max_then_expires, reset, NULL) {
+UNIT_FIXTURE(locks_after_max_then_expires, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
         unsigned after = 0;
-        for (int i = 1; i < ATTEMPTS_MAX; i++) {
-                assert_int_equal(attempts_check(INS, 1000, &after), 0);
-                assert_int_equal(attempts_failed(INS, 1000), 0);
+
+        for (int i = 1; i < DOSSIER_ATTEMPTS_MAX; i++) {
+                assert_int_equal(dossier_attempts_check(f->e, INS, &after), 0);
+                assert_int_equal(dossier_attempts_failed(f->e, INS), 0);
         }
-        assert_int_equal(attempts_failed(INS, 1000), 1); /* the last one locks */
-        assert_int_equal(attempts_check(INS, 1000, &after), -EBUSY);
-        assert_int_equal(after, ATTEMPTS_LOCK_S);
-        assert_int_equal(attempts_check(INS, 1000 + ATTEMPTS_LOCK_S - 1, &after), -EBUSY);
+        assert_int_equal(dossier_attempts_failed(f->e, INS), 1); /* the last one locks */
+        assert_int_equal(dossier_attempts_check(f->e, INS, &after), -EBUSY);
+        assert_int_equal(after, DOSSIER_ATTEMPTS_LOCK_S);
+        f->now = T0 + DOSSIER_ATTEMPTS_LOCK_S - 1;
+        assert_int_equal(dossier_attempts_check(f->e, INS, &after), -EBUSY);
         assert_int_equal(after, 1);
         /* once it runs out, a fresh count: one wrong secret does not relock */
-        assert_int_equal(attempts_check(INS, 1000 + ATTEMPTS_LOCK_S, &after), 0);
-        assert_int_equal(attempts_failed(INS, 1000 + ATTEMPTS_LOCK_S), 0);
-        assert_int_equal(attempts_check(INS, 1000 + ATTEMPTS_LOCK_S, &after), 0);
+        f->now = T0 + DOSSIER_ATTEMPTS_LOCK_S;
+        assert_int_equal(dossier_attempts_check(f->e, INS, &after), 0);
+        assert_int_equal(dossier_attempts_failed(f->e, INS), 0);
+        assert_int_equal(dossier_attempts_check(f->e, INS, &after), 0);
 }
 
-UNIT_FIXTURE(success_clears_and_keys_are_separate, reset, NULL) {
+UNIT_FIXTURE(success_clears_and_keys_are_separate, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
         unsigned after;
-        for (int i = 1; i < ATTEMPTS_MAX; i++)
-                attempts_failed(INS, 10);
-        attempts_succeeded(INS);
-        for (int i = 1; i < ATTEMPTS_MAX; i++)
-                assert_int_equal(attempts_failed(INS, 10), 0);
+
+        for (int i = 1; i < DOSSIER_ATTEMPTS_MAX; i++)
+                assert_int_equal(dossier_attempts_failed(f->e, INS), 0);
+        assert_int_equal(dossier_attempts_succeeded(f->e, INS), 0);
+        for (int i = 1; i < DOSSIER_ATTEMPTS_MAX; i++)
+                assert_int_equal(dossier_attempts_failed(f->e, INS), 0);
         /* another dossier is not affected */
-        for (int i = 1; i < ATTEMPTS_MAX; i++)
-                assert_int_equal(attempts_failed("112037512345629", 10), 0);
-        assert_int_equal(attempts_check("112037512345629", 10, &after), 0);
+        for (int i = 1; i < DOSSIER_ATTEMPTS_MAX; i++)
+                assert_int_equal(dossier_attempts_failed(f->e, INS2), 0);
+        assert_int_equal(dossier_attempts_check(f->e, INS2, &after), 0);
+        /* malformed INS: refused */
+        assert_int_equal(dossier_attempts_check(f->e, "185057800608490", &after), -EINVAL);
+        assert_int_equal(dossier_attempts_failed(f->e, "x"), -EINVAL);
 }
 
-UNIT_FIXTURE(full_table_reuses_the_oldest, reset, NULL) {
-        char key[32];
+/* The process-memory table was bounded and evicted its oldest entry; the
+ * store keeps every dossier's count: many other dossiers' failures do
+ * not lift a lock. */
+UNIT_FIXTURE(many_dossiers_do_not_lift_a_lock, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        char ins[16];
         unsigned after;
-        /* lock one key, then fill the table with more recent ones */
-        for (int i = 0; i < ATTEMPTS_MAX; i++)
-                attempts_failed(INS, 5);
-        assert_int_equal(attempts_check(INS, 6, &after), -EBUSY);
-        for (int k = 0; k < ATTEMPTS_SLOTS - 1; k++) {
-                snprintf(key, sizeof(key), "k%d", k);
-                attempts_failed(key, 100 + k);
+
+        for (int i = 0; i < DOSSIER_ATTEMPTS_MAX; i++)
+                dossier_attempts_failed(f->e, INS);
+        assert_int_equal(dossier_attempts_check(f->e, INS, &after), -EBUSY);
+        assert_int_equal(dossier_batch_begin(f->e), 0); /* one transaction: quicker */
+        for (unsigned k = 0; k < 300; k++) {
+                nir_of(1120375120000ULL + k, ins);
+                assert_int_equal(dossier_attempts_failed(f->e, ins), 0);
         }
-        assert_int_equal(attempts_check(INS, 200, &after), -EBUSY); /* still there */
-        attempts_failed("one-more", 1000);                          /* evicts the oldest: INS */
-        assert_int_equal(attempts_check(INS, 200, &after), 0);
-        assert_int_equal(attempts_check("k0", 1000, &after), 0);
+        assert_int_equal(dossier_batch_commit(f->e), 0);
+        assert_int_equal(dossier_attempts_check(f->e, INS, &after), -EBUSY);
+        nir_of(1120375120000ULL, ins);
+        assert_int_equal(dossier_attempts_check(f->e, ins, &after), 0);
+}
+
+/* Two engines on one store (two host processes) share the count. */
+UNIT_FIXTURE(shared_by_two_engines, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct dossier_engine *first;
+        unsigned after;
+
+        for (int i = 1; i < DOSSIER_ATTEMPTS_MAX; i++)
+                assert_int_equal(dossier_attempts_failed(f->e, INS), 0);
+        first = f->e;
+        assert_int_equal(fixture_open_engine(f), 0);
+        assert_int_equal(dossier_attempts_failed(f->e, INS), 1);
+        assert_int_equal(dossier_attempts_check(first, INS, &after), -EBUSY);
+        dossier_engine_close(first);
 }
 
 UNIT_GROUP("attempts", NULL, NULL)

@@ -11,23 +11,22 @@
 
 #include "unit.h"
 
-#include "db-files.h"
+#include "store-fixture.h"
 #include "lib/macro.h"
 #include "engine/audit.h"
 #include "engine/store.h"
 
 struct fixture {
-        char dir[64];
-        char path[128];
+        struct test_store ts;
+        const char *path; /* ts.name: the file or the conninfo */
 };
 
 static int setup(void **state) {
         struct fixture *f = calloc(1, sizeof(*f));
 
-        strcpy(f->dir, "/tmp/carnet-audit-XXXXXX");
-        if (!mkdtemp(f->dir))
+        if (!f || test_store_make(&f->ts) < 0)
                 return -1;
-        snprintf(f->path, sizeof(f->path), "%s/carnet.db", f->dir);
+        f->path = f->ts.name;
         *state = f;
         return 0;
 }
@@ -35,9 +34,8 @@ static int setup(void **state) {
 static int teardown(void **state) {
         struct fixture *f = *state;
 
-        /* only the files this test made */
-        db_files_remove(f->path);
-        rmdir(f->dir);
+        /* only the files (or the schema) this test made */
+        test_store_remove(&f->ts);
         free(f);
         return 0;
 }
@@ -61,41 +59,50 @@ static void fill(struct store *s, int n) {
         }
 }
 
-/* Runs sql on the file through a separate connection, as an intruder
- * with a sqlite3 shell would. */
-static void tamper(const char *path, const char *sql) {
-        sqlite3 *db = NULL;
+/* Runs sql on the store through a separate connection, as an intruder
+ * with a shell would. On PostgreSQL, zeroblob(32) is spelt in its own
+ * way. */
+static void tamper(struct fixture *f, const char *sql) {
+        char buf[512];
+        const char *z;
 
-        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-        if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
-                fail_msg("tamper: %s", sqlite3_errmsg(db));
-        sqlite3_close(db);
+        if (test_pg() && (z = strstr(sql, "zeroblob(32)"))) {
+                snprintf(buf, sizeof(buf), "%.*sdecode(repeat('00', 32), 'hex')%s", (int) (z - sql), sql,
+                         z + strlen("zeroblob(32)"));
+                sql = buf;
+        }
+        test_store_exec(&f->ts, sql);
 }
 
 /* Turns the file into an older schema with tamper_sql, reopens it (which
  * must migrate it to the current version) and returns query's first row. */
-static sqlite3_stmt *upgraded(struct fixture *f, struct store **s, const char *tamper_sql, const char *query) {
-        sqlite3_stmt *st = NULL;
+static struct store_stmt *upgraded(struct fixture *f, struct store **s, const char *tamper_sql, const char *query) {
+        struct store_stmt *st = NULL;
         int v;
 
-        tamper(f->path, tamper_sql);
+        tamper(f, tamper_sql);
         assert_int_equal(store_open(f->path, s), 0);
         assert_int_equal(store_schema_version(*s, &v), 0);
         assert_int_equal(v, STORE_SCHEMA_VERSION);
-        assert_int_equal(sqlite3_prepare_v2(store_db(*s), query, -1, &st, NULL), SQLITE_OK);
-        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        assert_int_equal(store_prepare(*s, query, &st), 0);
+        assert_int_equal(store_step(*s, st), 1);
         return st;
 }
 
 /* What migration 3 -> 4 adds (legal representatives), taken off a file
  * made older. */
 #define DROP_SCHEMA_4 "DROP TABLE representatives; ALTER TABLE documents DROP COLUMN hidden_from_representatives;"
+/* What migration 4 -> 5 adds (shared dossiers). */
+#define DROP_SCHEMA_5 "DROP TABLE attempts; DROP TABLE host_challenges; DROP TABLE host_sessions; " \
+                      "ALTER TABLE audit DROP COLUMN workstation;"
 
 UNIT_FIXTURE(test_schema, setup, teardown) {
         struct fixture *f = *state;
         _cleanup_store_ struct store *s = NULL;
-        sqlite3_stmt *st;
+        struct store_stmt *st;
         int v;
+
+        SKIP_ON_PG(); /* older SQLite files and PRAGMA user_version; PostgreSQL: test_pg_schema */
 
         assert_int_equal(store_open(f->path, &s), 0);
         assert_int_equal(store_schema_version(s, &v), 0);
@@ -115,12 +122,12 @@ UNIT_FIXTURE(test_schema, setup, teardown) {
                              "ALTER TABLE dossier_access DROP COLUMN express_consent;"
                              "ALTER TABLE documents DROP COLUMN author_establishment; ALTER TABLE dossiers DROP COLUMN deceased_at;"
                              "ALTER TABLE dossiers DROP COLUMN optout_heirs; ALTER TABLE dossier_access DROP COLUMN heir_access;"
-                             DROP_SCHEMA_4
+                             DROP_SCHEMA_5 DROP_SCHEMA_4
                              "PRAGMA user_version = 1",
                       "SELECT relation, express_consent FROM dossier_access");
-        assert_int_equal(sqlite3_column_int(st, 0), 1);
-        assert_int_equal(sqlite3_column_int(st, 1), 0);
-        sqlite3_finalize(st);
+        assert_int_equal(store_col_int(st, 0), 1);
+        assert_int_equal(store_col_int(st, 1), 0);
+        store_reset(st);
         s = store_close(s);
         /* a schema-2 file (before author_establishment) upgrades, its documents kept */
         st = upgraded(f, &s, "INSERT INTO documents (uid, dossier_id, type_code, class_code, format_code, mime, "
@@ -129,29 +136,30 @@ UNIT_FIXTURE(test_schema, setup, teardown) {
                              "'m', 't', 'p', '', '', '', 0, 0, 0, x'00', 1, 1);"
                              "ALTER TABLE documents DROP COLUMN author_establishment; ALTER TABLE dossiers DROP COLUMN deceased_at;"
                              "ALTER TABLE dossiers DROP COLUMN optout_heirs; ALTER TABLE dossier_access DROP COLUMN heir_access;"
-                             DROP_SCHEMA_4
+                             DROP_SCHEMA_5 DROP_SCHEMA_4
                              "PRAGMA user_version = 2",
                       "SELECT uid, author_establishment FROM documents");
-        assert_string_equal((const char *) sqlite3_column_text(st, 0), "u1");
-        assert_string_equal((const char *) sqlite3_column_text(st, 1), "");
-        sqlite3_finalize(st);
+        assert_string_equal(store_col_text(st, 0), "u1");
+        assert_string_equal(store_col_text(st, 1), "");
+        store_reset(st);
         s = store_close(s);
         /* a schema-3 file (before legal representatives) upgrades, its documents kept */
-        st = upgraded(f, &s, DROP_SCHEMA_4 "PRAGMA user_version = 3",
+        st = upgraded(f, &s, DROP_SCHEMA_5 DROP_SCHEMA_4 "PRAGMA user_version = 3",
                       "SELECT uid, hidden_from_representatives, (SELECT count(*) FROM representatives) FROM documents");
-        assert_string_equal((const char *) sqlite3_column_text(st, 0), "u1");
-        assert_int_equal(sqlite3_column_int(st, 1), 0);
-        assert_int_equal(sqlite3_column_int(st, 2), 0);
-        sqlite3_finalize(st);
+        assert_string_equal(store_col_text(st, 0), "u1");
+        assert_int_equal(store_col_int(st, 1), 0);
+        assert_int_equal(store_col_int(st, 2), 0);
+        store_reset(st);
         s = store_close(s);
         /* a file from a newer carnet is refused */
-        tamper(f->path, "PRAGMA user_version = 99");
+        tamper(f, "PRAGMA user_version = 99");
         assert_int_equal(store_open(f->path, &s), -EPROTONOSUPPORT);
 }
 
 UNIT_FIXTURE(test_not_a_database, setup, teardown) {
         struct fixture *f = *state;
         struct store *s = NULL;
+        SKIP_ON_PG(); /* a file */
         FILE *fp = fopen(f->path, "we");
 
         assert_non_null(fp);
@@ -217,17 +225,92 @@ UNIT_FIXTURE(test_tampering, setup, teardown) {
                 int64_t bad = -1;
                 char msg[256];
 
-                db_files_remove(f->path);
+                test_store_clear(&f->ts);
                 assert_int_equal(store_open(f->path, &s), 0);
                 fill(s, 20);
                 s = store_close(s);
 
-                tamper(f->path, cases[i].sql);
+                tamper(f, cases[i].sql);
                 assert_int_equal(store_open(f->path, &s), 0);
                 assert_int_equal(audit_verify(s, &bad, msg, sizeof(msg)), -EBADMSG);
                 if (bad != cases[i].bad || !strstr(msg, cases[i].words))
                         fail_msg("case %zu: bad=%lld msg='%s'", i, (long long) bad, msg);
         }
+}
+
+/* The first entry fill() writes, hashed as the format was before
+ * workstations (computed apart, from the format in audit.h). */
+#define FIRST_ENTRY_HASH "bdaa16d411ef524a28337287fa3b57f0e823942f27343925eeb24a78616521c2"
+
+static int keep_workstation(const struct audit_entry *e, void *userdata) {
+        char (*seen)[16] = userdata;
+        if (e->seq >= 1 && e->seq <= 2)
+                snprintf(seen[e->seq - 1], sizeof(seen[0]), "%s", e->workstation ? e->workstation : "(null)");
+        return 0;
+}
+
+/* An entry without a workstation hashes as it always did (old chains
+ * verify); one with a workstation has it in its hash and in the list. */
+UNIT_FIXTURE(test_workstation, setup, teardown) {
+        struct fixture *f = *state;
+        _cleanup_store_ struct store *s = NULL;
+        struct audit_entry e = {
+                .at = 1700000001, .actor_kind = "professional", .actor = "810001234567", .session = "s1",
+                .action = "read", .dossier = "185057800608491", .document = "doc-1", .mode = "normal",
+                .outcome = "allow", .code = "allow-authorised", .workstation = "ws-cabinet-01",
+        };
+        char seen[2][16] = {}, hex[2 * AUDIT_HASH_LEN + 1];
+        uint8_t h[AUDIT_HASH_LEN];
+        int64_t seq, bad = -1;
+        char msg[256];
+
+        assert_int_equal(store_open(f->path, &s), 0);
+        fill(s, 1);
+        assert_int_equal(audit_head(s, &seq, h), 0);
+        for (int i = 0; i < AUDIT_HASH_LEN; i++)
+                snprintf(hex + 2 * i, 3, "%02x", h[i]);
+        assert_string_equal(hex, FIRST_ENTRY_HASH);
+        assert_int_equal(store_begin(s), 0);
+        assert_int_equal(audit_append(s, &e, &seq), 0);
+        assert_int_equal(store_commit(s), 0);
+        assert_int_equal(audit_verify(s, &bad, msg, sizeof(msg)), 0);
+        assert_int_equal(audit_list(s, "185057800608491", keep_workstation, seen), 0);
+        assert_string_equal(seen[0], "");
+        assert_string_equal(seen[1], "ws-cabinet-01");
+        s = store_close(s);
+        /* the workstation is covered by the hash */
+        tamper(f, "UPDATE audit SET workstation = 'ws-other' WHERE seq = 2");
+        assert_int_equal(store_open(f->path, &s), 0);
+        assert_int_equal(audit_verify(s, &bad, msg, sizeof(msg)), -EBADMSG);
+        assert_int_equal(bad, 2);
+        s = store_close(s);
+        tamper(f, "UPDATE audit SET workstation = 'ws-cabinet-01' WHERE seq = 2;"
+                  "UPDATE audit SET workstation = 'ws-added' WHERE seq = 1");
+        assert_int_equal(store_open(f->path, &s), 0);
+        assert_int_equal(audit_verify(s, &bad, msg, sizeof(msg)), -EBADMSG);
+        assert_int_equal(bad, 1);
+}
+
+/* PostgreSQL keeps its version in store_schema; a newer one is refused
+ * as on SQLite. */
+UNIT_FIXTURE(test_pg_schema, setup, teardown) {
+        struct fixture *f = *state;
+        _cleanup_store_ struct store *s = NULL;
+        int v;
+
+        if (!test_pg()) {
+                print_message("SKIP: PostgreSQL only (CARNET_TEST_PG is not set)\n");
+                skip();
+        }
+        assert_int_equal(store_open(f->path, &s), 0);
+        assert_int_equal(store_kind(s), STORE_POSTGRESQL);
+        assert_int_equal(store_schema_version(s, &v), 0);
+        assert_int_equal(v, STORE_SCHEMA_VERSION);
+        s = store_close(s);
+        assert_int_equal(test_store_query_int(&f->ts, "SELECT count(*) FROM attempts", NULL), 0);
+        assert_int_equal(test_store_query_int(&f->ts, "SELECT count(*) FROM host_sessions", NULL), 0);
+        tamper(f, "UPDATE store_schema SET version = 99");
+        assert_int_equal(store_open(f->path, &s), -EPROTONOSUPPORT);
 }
 
 UNIT_GROUP("audit", NULL, NULL)

@@ -1,7 +1,8 @@
 /* tests/unit/test-crash.c: crash safety. A child process deposits
  * documents in a loop and reports each acknowledged deposit (its uid) on a
  * pipe; the parent kills it with SIGKILL at a random moment, then checks
- * that PRAGMA integrity_check passes, that every acknowledged document is
+ * that the store's integrity check passes (SQLite: PRAGMA
+ * integrity_check), that every acknowledged document is
  * present and readable, and that the audit chain verifies. Repeated
  * CRASH_ROUNDS times; the total stays within a few seconds. */
 #include <errno.h>
@@ -95,25 +96,22 @@ UNIT_FIXTURE(test_kill_loop, fixture_setup, fixture_teardown) {
                 assert_int_equal(fixture_open_engine(f), 0);
                 {
                         struct store *s = dossier_engine_store(f->e);
-                        sqlite3_stmt *st = NULL;
+                        static const char sql_present[] = "SELECT count(*) FROM documents d JOIN contents c "
+                                                          "ON c.doc_id = d.id WHERE d.uid = ?1";
+                        struct store_stmt *st = NULL;
                         int64_t bad = -1;
                         char msg[256];
 
                         assert_int_equal(store_integrity_check(s), 0);
                         if (audit_verify(s, &bad, msg, sizeof(msg)) != 0)
                                 fail_msg("round %d: %s", round, msg);
-                        assert_int_equal(sqlite3_prepare_v2(store_db(s),
-                                                            "SELECT count(*) FROM documents d JOIN contents c "
-                                                            "ON c.doc_id = d.id WHERE d.uid = ?1", -1, &st, NULL),
-                                         SQLITE_OK);
                         for (size_t i = 0; i < n_uids; i++) {
-                                sqlite3_bind_text(st, 1, uids[i], -1, SQLITE_STATIC);
-                                assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-                                if (sqlite3_column_int(st, 0) != 1)
+                                assert_int_equal(store_prepare_text(s, sql_present, uids[i], &st), 0);
+                                assert_int_equal(store_step(s, st), 1);
+                                if (store_col_int(st, 0) != 1)
                                         fail_msg("round %d: acknowledged document %s lost", round, uids[i]);
-                                sqlite3_reset(st);
+                                store_reset(st);
                         }
-                        sqlite3_finalize(st);
                 }
                 /* the last acknowledged one is readable through the engine */
                 if (n_uids > 0) {

@@ -309,11 +309,7 @@ UNIT_FIXTURE(test_representatives, fixture_setup, fixture_teardown) {
         /* the notice exists: the same walk without the filter finds it */
         char sql[128];
         snprintf(sql, sizeof(sql), "SELECT count(*) FROM notifications WHERE document = '%s'", uid_both);
-        sqlite3_stmt *st = NULL;
-        assert_int_equal(sqlite3_prepare_v2(store_db(dossier_engine_store(f->e)), sql, -1, &st, NULL), SQLITE_OK);
-        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-        assert_int_equal(sqlite3_column_int(st, 0), 1);
-        sqlite3_finalize(st);
+        assert_int_equal(test_store_query_int(&f->ts, sql, NULL), 1);
 
         /* removed, the parent is refused again; removing twice says so */
         assert_int_equal(dossier_remove_representative(f->e, &gp, INS, INS2), 0);

@@ -73,16 +73,11 @@ UNIT_FIXTURE(test_create, fixture_setup, fixture_teardown) {
         assert_int_equal(dossier_create(f->e, &gp, &bad, true, again), -EINVAL);
 
         /* the secret is not stored in clear */
-        {
-                sqlite3_stmt *st = NULL;
-                assert_int_equal(sqlite3_prepare_v2(store_db(dossier_engine_store(f->e)),
-                                                    "SELECT count(*) FROM dossiers WHERE instr(CAST(secret_hash AS TEXT), ?1) "
-                                                    "OR instr(CAST(secret_salt AS TEXT), ?1)", -1, &st, NULL), SQLITE_OK);
-                sqlite3_bind_text(st, 1, secret, -1, SQLITE_STATIC);
-                assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-                assert_int_equal(sqlite3_column_int(st, 0), 0);
-                sqlite3_finalize(st);
-        }
+        assert_int_equal(test_store_query_int(&f->ts, test_pg() ?
+                                 "SELECT count(*) FROM dossiers WHERE position(convert_to(?1, 'UTF8') in secret_hash) > 0 "
+                                 "OR position(convert_to(?1, 'UTF8') in secret_salt) > 0" :
+                                 "SELECT count(*) FROM dossiers WHERE instr(CAST(secret_hash AS TEXT), ?1) "
+                                 "OR instr(CAST(secret_salt AS TEXT), ?1)", secret), 0);
         /* the patient opens their own */
         {
                 struct dossier_identity id2 = ident;
@@ -402,15 +397,8 @@ UNIT_FIXTURE(test_lifecycle, fixture_setup, fixture_teardown) {
         assert_int_equal(last(f), ACCESS_DENY_DESTROYED);
         /* the trail survives; the content does not */
         assert_int_equal(dossier_trail(f->e, &patient, INS, count_trail, &tc), 0);
-        {
-                sqlite3_stmt *st = NULL;
-                assert_int_equal(sqlite3_prepare_v2(store_db(dossier_engine_store(f->e)),
-                                                    "SELECT (SELECT count(*) FROM documents) + (SELECT count(*) FROM contents)",
-                                                    -1, &st, NULL), SQLITE_OK);
-                assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-                assert_int_equal(sqlite3_column_int(st, 0), 0);
-                sqlite3_finalize(st);
-        }
+        assert_int_equal(test_store_query_int(&f->ts, "SELECT (SELECT count(*) FROM documents) + "
+                                                      "(SELECT count(*) FROM contents)", NULL), 0);
         /* a new dossier can be opened on the tombstone */
         assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
         assert_int_equal(count_visible(f, &patient, 0), 0);
@@ -558,9 +546,10 @@ UNIT_FIXTURE(test_hostile, fixture_setup, fixture_teardown) {
         /* altered content is detected on read */
         {
                 char sql[160];
-                snprintf(sql, sizeof(sql), "UPDATE contents SET content = x'00' WHERE doc_id = "
-                                           "(SELECT id FROM documents WHERE uid = '%s')", uid); /* uid is hex */
-                assert_int_equal(sqlite3_exec(store_db(dossier_engine_store(f->e)), sql, NULL, NULL, NULL), SQLITE_OK);
+                snprintf(sql, sizeof(sql), "UPDATE contents SET content = %s WHERE doc_id = "
+                                           "(SELECT id FROM documents WHERE uid = '%s')",
+                         test_pg() ? "'\\x00'::bytea" : "x'00'", uid); /* uid is hex */
+                test_store_exec(&f->ts, sql);
                 assert_int_equal(dossier_read(f->e, &gp, INS, uid, &d, &content, &len), -EBADMSG);
         }
         verify_chain(f);
@@ -592,7 +581,7 @@ UNIT_FIXTURE(test_forbidden, fixture_setup, fixture_teardown) {
 }
 
 struct trail_tail {
-        char action[32], code[64], outcome[8], actor[32];
+        char action[32], code[64], outcome[8], actor[32], workstation[32];
 };
 
 static int keep_last(const struct audit_entry *a, void *userdata) {
@@ -602,6 +591,7 @@ static int keep_last(const struct audit_entry *a, void *userdata) {
         strcpy_bounded(t->code, sizeof(t->code), a->code);
         strcpy_bounded(t->outcome, sizeof(t->outcome), a->outcome);
         strcpy_bounded(t->actor, sizeof(t->actor), a->actor);
+        strcpy_bounded(t->workstation, sizeof(t->workstation), a->workstation ? a->workstation : "(null)");
         return 0;
 }
 
@@ -658,17 +648,8 @@ UNIT_FIXTURE(test_verify_secret_audited, fixture_setup, fixture_teardown) {
 }
 
 static int64_t count_rows_elsewhere(struct fixture *f, const char *table_sql) {
-        sqlite3 *db = NULL;
-        sqlite3_stmt *st = NULL;
-        int64_t v = -1;
-
         /* a second connection sees only what is committed */
-        assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-        if (sqlite3_prepare_v2(db, table_sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-                v = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        sqlite3_close(db);
-        return v;
+        return test_store_query_int(&f->ts, table_sql, NULL);
 }
 
 UNIT_FIXTURE(test_batch, fixture_setup, fixture_teardown) {
@@ -850,6 +831,26 @@ UNIT_FIXTURE(test_express_consent, fixture_setup, fixture_teardown) {
         assert_int_equal(dossier_set_access(f->e, &patient, INS, occ.id, DOSSIER_ACCESS_BLOCK), 0);
         assert_int_equal(dossier_list(f->e, &occ, INS, 0, &docs, &n), -EACCES);
         assert_int_equal(last(f), ACCESS_DENY_BLOCKED);
+        verify_chain(f);
+}
+
+/* The actor's workstation (a dossier host's client) is in each trail
+ * entry of its calls, and only in those; a malformed one is refused. */
+UNIT_FIXTURE(test_workstation_in_trail, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct dossier_actor remote = gp;
+        _cleanup_free_ struct dossier_doc *d1 = NULL, *d2 = NULL;
+        size_t n;
+
+        remote.workstation = "cabinet-martin-01";
+        create(f);
+        assert_string_equal(trail_tail(f, INS).workstation, "");
+        assert_int_equal(dossier_list(f->e, &remote, INS, 0, &d1, &n), 0);
+        assert_string_equal(trail_tail(f, INS).workstation, "cabinet-martin-01");
+        assert_int_equal(dossier_list(f->e, &gp, INS, 0, &d2, &n), 0);
+        assert_string_equal(trail_tail(f, INS).workstation, "");
+        remote.workstation = "bad\nname";
+        assert_int_equal(dossier_list(f->e, &remote, INS, 0, &(struct dossier_doc *) { NULL }, &n), -EINVAL);
         verify_chain(f);
 }
 

@@ -1,0 +1,59 @@
+/* engine/store-schema.h: private to engine/store-*.c: the text of the
+ * schema changes both stores share, written once. SUFFIX ends a CREATE
+ * TABLE (" STRICT" on SQLite, "" on PostgreSQL), INT is the type of a
+ * time or a count ("INTEGER" on SQLite, "BIGINT" on PostgreSQL). */
+#pragma once
+
+/* 1 -> 2: the patient's express consent to an occupational or
+ * fire-service doctor, recorded by a user action (docs/rules.md §2) */
+#define STORE_MIGRATION_2 "ALTER TABLE dossier_access ADD COLUMN express_consent INTEGER NOT NULL DEFAULT 0;"
+
+/* 2 -> 3: the establishment of the session that deposited a document,
+ * which still sees it masked (docs/rules.md §3); and after death: when a
+ * doctor recorded it, whether the patient opposed their heirs' access,
+ * and the doctors who recorded an heir's request */
+#define STORE_MIGRATION_3(INT)                                                                  \
+        "ALTER TABLE documents ADD COLUMN author_establishment TEXT NOT NULL DEFAULT '';"       \
+        "ALTER TABLE dossiers ADD COLUMN deceased_at " INT " NOT NULL DEFAULT 0;"               \
+        "ALTER TABLE dossiers ADD COLUMN optout_heirs INTEGER NOT NULL DEFAULT 0;"              \
+        "ALTER TABLE dossier_access ADD COLUMN heir_access INTEGER NOT NULL DEFAULT 0;"
+
+/* 3 -> 4: legal representatives, who exercise the patient's rights, and
+ * the documents a minor withheld from them (docs/rules.md §3) */
+#define STORE_MIGRATION_4(SUFFIX, INT)                                                          \
+        "CREATE TABLE representatives ("                                                        \
+        "  dossier_id " INT " NOT NULL REFERENCES dossiers(id),"                                \
+        "  ins TEXT NOT NULL,"                                                                  \
+        "  kind INTEGER NOT NULL,"                                                              \
+        "  recorded_by TEXT NOT NULL,"                                                          \
+        "  updated_at " INT " NOT NULL,"                                                        \
+        "  PRIMARY KEY (dossier_id, ins)"                                                       \
+        ")" SUFFIX ";"                                                                          \
+        "ALTER TABLE documents ADD COLUMN hidden_from_representatives INTEGER NOT NULL DEFAULT 0;"
+
+/* Version 5 (issue 10, shared dossiers; docs/dossier-engine.md): the
+ * workstation of each trail entry; the secret-guessing brake, shared by
+ * every host process (dossier_attempts_*); the host's challenges and
+ * sessions (carnet-hostd, docs/host-contract). */
+#define STORE_MIGRATION_5(SUFFIX, INT)                                                          \
+        "ALTER TABLE audit ADD COLUMN workstation TEXT NOT NULL DEFAULT '';"                    \
+        "CREATE TABLE attempts ("                                                               \
+        "  ins TEXT PRIMARY KEY,"                                                               \
+        "  failures " INT " NOT NULL,"                                                          \
+        "  first_failure_at " INT " NOT NULL,"                                                  \
+        "  locked_until " INT " NOT NULL DEFAULT 0"                                             \
+        ")" SUFFIX ";"                                                                          \
+        "CREATE TABLE host_challenges ("                                                        \
+        "  challenge TEXT PRIMARY KEY,"                                                         \
+        "  workstation TEXT NOT NULL,"                                                          \
+        "  expires_at " INT " NOT NULL"                                                         \
+        ")" SUFFIX ";"                                                                          \
+        "CREATE TABLE host_sessions ("                                                          \
+        "  token_sha256 TEXT PRIMARY KEY,"                                                      \
+        "  session_id TEXT NOT NULL,"                                                           \
+        "  kind INTEGER NOT NULL,"                                                              \
+        "  workstation TEXT NOT NULL,"                                                          \
+        "  info TEXT NOT NULL,"                                                                 \
+        "  opened_at " INT " NOT NULL,"                                                         \
+        "  last_used " INT " NOT NULL"                                                          \
+        ")" SUFFIX ";"
