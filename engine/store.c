@@ -164,6 +164,22 @@ static const char *const migrations[] = {
         "  PRIMARY KEY (dossier_id, ins)"
         ") STRICT;"
         "ALTER TABLE documents ADD COLUMN hidden_from_representatives INTEGER NOT NULL DEFAULT 0;",
+        /* 4 -> 5: the dossier host's challenges and sessions, shared by
+         * every carnet-hostd process on the database (docs/host.md) */
+        "CREATE TABLE host_challenges ("
+        "  challenge TEXT PRIMARY KEY,"
+        "  workstation TEXT NOT NULL,"
+        "  expires_at INTEGER NOT NULL"
+        ") STRICT;"
+        "CREATE TABLE host_sessions ("
+        "  token_sha256 TEXT PRIMARY KEY,"
+        "  session_id TEXT NOT NULL,"
+        "  kind INTEGER NOT NULL,"
+        "  workstation TEXT NOT NULL,"
+        "  info TEXT NOT NULL,"
+        "  opened_at INTEGER NOT NULL,"
+        "  last_used INTEGER NOT NULL"
+        ") STRICT;",
 };
 
 int store_errno(int rc) {
