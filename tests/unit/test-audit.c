@@ -89,7 +89,8 @@ static sqlite3_stmt *upgraded(struct fixture *f, struct store **s, const char *t
 
 /* What migration 3 -> 4 adds (legal representatives), taken off a file
  * made older. */
-#define DROP_SCHEMA_4 "DROP TABLE representatives; ALTER TABLE documents DROP COLUMN hidden_from_representatives;"
+/* ... and what 4 -> 5 adds (the dossier host's challenges and sessions) */
+#define DROP_SCHEMA_4 "DROP TABLE host_challenges; DROP TABLE host_sessions; DROP TABLE representatives; ALTER TABLE documents DROP COLUMN hidden_from_representatives;"
 
 UNIT_FIXTURE(test_schema, setup, teardown) {
         struct fixture *f = *state;
