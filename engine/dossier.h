@@ -138,6 +138,7 @@ struct dossier_actor {
         enum access_mode mode;
         const char *reason;          /* mandatory in emergency mode */
         const char *session;
+        const char *workstation;     /* where the actor acts from; NULL: none */
 };
 
 struct dossier_identity {

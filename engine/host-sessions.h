@@ -18,6 +18,7 @@
 #pragma once
 
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "dossier.h"
 
@@ -43,8 +44,12 @@ struct host_session {
         int kind;
         char workstation[HOST_WORKSTATION_MAX];
         int64_t opened_at, last_used;
-        char *info; /* malloc'ed; the caller frees it */
+        char *info; /* malloc'ed; the caller frees it (host_session_freep) */
 };
+static inline void host_session_freep(struct host_session *s) {
+        free(s->info);
+        s->info = NULL;
+}
 
 /* Stores a session under sha256(token); sessions idle longer than idle_s
  * are deleted first. */
