@@ -41,12 +41,12 @@ static int random_hex(size_t bytes, char *out) {
  * identity, mode and the rest of session_info, never the token. */
 static char *info_dump(const struct session_info *si) {
         const struct p11_identity *w = &si->who;
-        json_t *o = json_pack("{s:i,s:{s:s,s:s,s:s,s:s,s:s,s:s,s:i},s:s,s:s,s:i,s:s,s:i,s:s,s:s,s:s}", "kind", si->kind,
+        json_t *o = json_pack("{s:i,s:{s:s,s:s,s:s,s:s,s:s,s:s,s:i},s:s,s:s,s:i,s:s,s:i,s:s,s:s,s:s,s:s}", "kind", si->kind,
                               "who", "national_id", w->national_id, "surname", w->surname, "given_name", w->given_name,
                               "profession", w->profession, "specialty", w->specialty, "organisation", w->organisation,
                               "card_type", w->card_type, "card_serial", si->card_serial, "cert_sha256", si->cert_sha256,
                               "mode", si->mode, "reason", si->reason, "practice", si->practice, "establishment",
-                              si->establishment, "ins", si->ins, "representative", si->representative);
+                              si->establishment, "ins", si->ins, "representative", si->representative, "reader", si->reader);
         char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
         json_decref(o);
         return text;
@@ -56,13 +56,13 @@ static char *info_dump(const struct session_info *si) {
 
 static int info_parse(const char *text, struct session_info *si) {
         _cleanup_(json_decrefp) json_t *o = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
-        const char *nid, *sn, *gn, *prof, *spec, *org, *serial, *sha, *reason, *est, *ins, *rep;
+        const char *nid, *sn, *gn, *prof, *spec, *org, *serial, *sha, *reason, *est, *ins, *rep, *reader;
         int kind, ct, mode, practice;
-        if (!o || json_unpack(o, "{s:i,s:{s:s,s:s,s:s,s:s,s:s,s:s,s:i},s:s,s:s,s:i,s:s,s:i,s:s,s:s,s:s}", "kind", &kind,
+        if (!o || json_unpack(o, "{s:i,s:{s:s,s:s,s:s,s:s,s:s,s:s,s:i},s:s,s:s,s:i,s:s,s:i,s:s,s:s,s:s,s:s}", "kind", &kind,
                               "who", "national_id", &nid, "surname", &sn, "given_name", &gn, "profession", &prof,
                               "specialty", &spec, "organisation", &org, "card_type", &ct, "card_serial", &serial,
                               "cert_sha256", &sha, "mode", &mode, "reason", &reason, "practice", &practice,
-                              "establishment", &est, "ins", &ins, "representative", &rep) < 0)
+                              "establishment", &est, "ins", &ins, "representative", &rep, "reader", &reader) < 0)
                 return -EBADMSG;
         if ((kind != SESSION_PROFESSIONAL && kind != SESSION_PATIENT) || (unsigned)mode >= _SESSION_MODE_MAX ||
             (unsigned)practice >= _SESSION_PRACTICE_MAX)
@@ -74,7 +74,8 @@ static int info_parse(const char *text, struct session_info *si) {
         if (COPY(si->who.national_id, nid) || COPY(si->who.surname, sn) || COPY(si->who.given_name, gn) ||
             COPY(si->who.profession, prof) || COPY(si->who.specialty, spec) || COPY(si->who.organisation, org) ||
             COPY(si->card_serial, serial) || COPY(si->cert_sha256, sha) || COPY(si->reason, reason) ||
-            COPY(si->establishment, est) || COPY(si->ins, ins) || COPY(si->representative, rep))
+            COPY(si->establishment, est) || COPY(si->ins, ins) || COPY(si->representative, rep) ||
+            COPY(si->reader, reader))
                 return -EBADMSG;
         return 0;
 }
@@ -181,7 +182,8 @@ static int record_parse(const char *text, size_t len, struct record *ret) {
                                   "time", &at) < 0 ||
             version != 1 || !hex_of(rec.session_id, SESSION_ID_LEN) || !hex_of(rec.cert_sha256, 64) ||
             strlen(rec.national_id) >= sizeof(((struct p11_identity *)0)->national_id) ||
-            strlen(rec.card_serial) >= sizeof(((struct session_info *)0)->card_serial)) {
+            strlen(rec.card_serial) >= sizeof(((struct session_info *)0)->card_serial) ||
+            strlen(rec.reader) >= sizeof(((struct session_info *)0)->reader)) {
                 json_decref(rec.o);
                 return -EBADMSG;
         }
@@ -261,6 +263,7 @@ static int session_open(const struct api_request *req, const struct record *rec,
         si->kind = SESSION_PROFESSIONAL;
         (void)strcpy_bounded(si->id, sizeof(si->id), rec->session_id);
         (void)strcpy_bounded(si->card_serial, sizeof(si->card_serial), rec->card_serial);
+        (void)strcpy_bounded(si->reader, sizeof(si->reader), rec->reader);
         (void)strcpy_bounded(si->cert_sha256, sizeof(si->cert_sha256), rec->cert_sha256);
         (void)strcpy_bounded(si->establishment, sizeof(si->establishment), si->who.organisation);
         int r = session_store(req, si, token);

@@ -16,6 +16,8 @@
 #    GET /v1/dossiers/{ins} (404 no_dossier JSON), ws-b cannot use
 #    the token (401), a second carnet-hostd on the same database serves
 #    it, mode changes, logout ends it;
+#  - every response matches docs/openapi.yaml (tests/openapi/check-responses.js,
+#    as t-openapi-responses does for carnetd's);
 #  - SIGTERM stops carnet-hostd cleanly.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -46,17 +48,26 @@ hostd_start() { # hostd_start PORT: sets $hostd
         until_ok curl -s -o /dev/null --cacert "$P/ca.pem" "https://127.0.0.1:$1/v1/status" ||
                 { cat "$LAB_DIR/hostd.log"; fail "carnet-hostd did not start"; }
 }
+REC=$LAB_DIR/responses
+mkdir -p "$REC"
+echo 0 >"$REC/count"
 # hcurl WS METHOD PATH [BODY] [TOKEN] [PORT]: "STATUS BODY" as workstation
-# WS ("" for no certificate, "rogue" for the unknown CA's)
+# WS ("" for no certificate, "rogue" for the unknown CA's); each response
+# is recorded in $REC for the OpenAPI check (N.meta, N.body)
 hcurl() {
-        local ws=$1 m=$2 p=$3 body=${4:-} tok=${5:-} port=${6:-$PORT} out=$LAB_DIR/hcurl.out
-        local args=(-s -o "$out" -w '%{http_code}' --cacert "$P/ca.pem" -X "$m")
+        local ws=$1 m=$2 p=$3 body=${4:-} tok=${5:-} port=${6:-$PORT} n
+        n=$(($(cat "$REC/count") + 1))
+        echo "$n" >"$REC/count"
+        local out=$REC/$n.body
+        local args=(-s -o "$out" -w '%{http_code} %{content_type}' --cacert "$P/ca.pem" -X "$m")
         [ -z "$ws" ] || args+=(--cert "$P/$ws.pem" --key "$P/$ws.key")
         [ -z "$body" ] || args+=(-H 'Content-Type: application/json' --data-binary "$body")
         [ -z "$tok" ] || args+=(-H "X-Carnet-Session: $tok")
-        local code
-        code=$(curl "${args[@]}" "https://127.0.0.1:$port$p") || code="curl-failed:$?"
-        echo "$code $(cat "$out" 2>/dev/null)"
+        local w
+        w=$(curl "${args[@]}" "https://127.0.0.1:$port$p") || w="curl-failed:$? none"
+        printf '{"method":"%s","path":"%s","status":%s,"content_type":"%s"}\n' "$m" "${p//$INS/\{ins\}}" "${w%% *}" \
+                "${w#* }" >"$REC/$n.meta"
+        echo "${w%% *} $(cat "$out" 2>/dev/null)"
 }
 trail() { sqlite3 "$DB" "SELECT actor_kind||'|'||actor||'|'||action||'|'||outcome||'|'||code FROM audit ORDER BY seq"; }
 traced() { # traced WHAT LINE: the trail has LINE
@@ -133,7 +144,7 @@ check "a signed record opens a session" "$out" '201 {"token":"*","session":{*"ki
 TOK=$(field token "${out#201 }")
 check "the session's national id" "$out" "*\"national_id\":\"$NID\"*"
 traced "the session" "professional|$NID|open-session|allow|allow-card-signature"
-check "current session" "$(hcurl ws-a GET /v1/host/sessions/current "" "$TOK")" "200 {\"id\":\"$SID\"*"
+check "current session" "$(hcurl ws-a GET /v1/host/sessions/current "" "$TOK")" "200 {\"id\":\"$SID\",\"kind\":\"professional\",\"reader\":\"Virtual PCD 00 01\"*"
 check "the engine answers" "$(hcurl ws-a GET /v1/dossiers/$INS "" "$TOK")" '404 {"error":{"code":"no_dossier"*'
 check "another workstation's token" "$(hcurl ws-b GET /v1/host/sessions/current "" "$TOK")" \
         '401 {"error":{"code":"no_session"*'
@@ -150,6 +161,15 @@ check "audit verify" "$(hcurl ws-a GET /v1/audit/verify "" "$TOK")" '200 {"intac
 check "logout" "$(hcurl ws-a DELETE /v1/host/sessions/current "" "$TOK")" "200 {\"id\":\"$SID\",\"closed\":true}"
 check "after logout" "$(hcurl ws-a GET /v1/host/sessions/current "" "$TOK" $((PORT + 1)))" '401 {"error":{"code":"no_session"*'
 if sqlite3 "$DB" "SELECT token_sha256 FROM host_sessions" | grep -q "$TOK"; then fail "a token in the database"; fi
+
+# ---- the responses, against the spec the host serves
+modules=$CARNET_BUILD/openapi/node_modules
+[ -d "$modules/ajv" ] || fail "no $modules/ajv: run 'make deps'"
+spec=$LAB_DIR/spec.json
+curl -s --cacert "$P/ca.pem" --cert "$P/ws-a.pem" --key "$P/ws-a.key" -o "$spec" "https://127.0.0.1:$PORT/v1/openapi.json"
+OPENAPI_MODULES=$modules node tests/openapi/check-responses.js "$spec" "$REC" >"$LAB_DIR/check.log" ||
+        { cat "$LAB_DIR/check.log"; fail "a response does not match docs/openapi.yaml"; }
+echo "$(cat "$REC/count") responses match docs/openapi.yaml: ok"
 
 kill -TERM "$hostd" "$first"
 wait "$hostd" || fail "the second carnet-hostd exited with $?"
