@@ -668,7 +668,8 @@ static void reap_one(struct server *s, struct conn *cn) {
                          "Content-Length: %d\r\nConnection: close\r\n\r\n%s",
                          n, body);
         cn->cut = true;
-        (void)!send(cn->fd, msg, (size_t)m, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (!s->tls) /* in plain text: on TLS the connection is only shut */
+                (void)!send(cn->fd, msg, (size_t)m, MSG_NOSIGNAL | MSG_DONTWAIT);
         shutdown(cn->fd, SHUT_RDWR);
 }
 
@@ -830,6 +831,9 @@ int server_start(const struct server_config *cfg, struct server **ret) {
         s->header_max = cfg->header_max;
         s->request_timeout_s = cfg->request_timeout_s ? cfg->request_timeout_s : 2 * cfg->connection_timeout_s;
         s->budget_uid = cfg->body_budget_uid ? cfg->body_budget_uid : 2 * cfg->body_max;
+        /* TLS callers share one uid: only the total budget applies */
+        if (s->tls)
+                s->budget_uid = SIZE_MAX;
         s->budget_total = cfg->body_budget_total ? cfg->body_budget_total : 3 * cfg->body_max;
         if (cfg->policy)
                 s->policy = *cfg->policy;

@@ -44,8 +44,12 @@ int http_tls_peer(void *tls_session, char *ret_cn, size_t cn_size) {
         if (!peers || n == 0)
                 return -ENOKEY;
         cert_cn(&peers[0], ret_cn, cn_size);
-        /* the chain against the trust list, dates, signatures */
-        if (gnutls_certificate_verify_peers2(session, &status) < 0 || status != 0 || !ret_cn[0])
+        /* the chain against the trust list, dates, signatures, and the
+         * purpose: a client certificate (extendedKeyUsage clientAuth), so
+         * that the host's own server certificate names no workstation */
+        gnutls_typed_vdata_st purpose = {.type = GNUTLS_DT_KEY_PURPOSE_OID,
+                                         .data = (unsigned char *)GNUTLS_KP_TLS_WWW_CLIENT};
+        if (gnutls_certificate_verify_peers(session, &purpose, 1, &status) < 0 || status != 0 || !ret_cn[0])
                 return -EPERM;
         return 0;
 }

@@ -3,7 +3,8 @@
  * libmicrohttpd's HTTPS is GnuTLS, so the client certificate is read with
  * GnuTLS here and nowhere else: http_tls_peer() verifies the peer's
  * certificate against the trust list the server was given (the
- * workstation CA: MHD_OPTION_HTTPS_MEM_TRUST) and reads its subject CN,
+ * workstation CA: MHD_OPTION_HTTPS_MEM_TRUST), for client authentication
+ * (extendedKeyUsage clientAuth), and reads its subject CN,
  * the workstation's name.  Only carnet-hostd links this file (it hands
  * the function to the server in server_config.tls_peer), so carnetd does
  * not link GnuTLS. */

@@ -16,6 +16,9 @@
 #    GET /v1/dossiers/{ins} (404 no_dossier JSON), ws-b cannot use
 #    the token (401), a second carnet-hostd on the same database serves
 #    it, mode changes, logout ends it;
+#  - the host's server certificate (no clientAuth) names no workstation;
+#  - a dossier opened from a "vitale" object (the card's index refused),
+#    then the patient's own host session with its secret, from ws-b;
 #  - every response matches docs/openapi.yaml (tests/openapi/check-responses.js,
 #    as t-openapi-responses does for carnetd's);
 #  - SIGTERM stops carnet-hostd cleanly.
@@ -83,6 +86,8 @@ traced "no client certificate" "workstation||host-connect|deny|untrusted-worksta
 check "rogue CA" "$(hcurl rogue POST /v1/host/challenges)" '403 {"error":{"code":"workstation_refused"*'
 traced "rogue CA" "workstation|rogue|host-connect|deny|untrusted-workstation"
 check "rogue CA, engine route" "$(hcurl rogue GET /v1/dossiers/$INS)" '403 {"error":{"code":"workstation_refused"*'
+check "a server certificate as a client's" "$(hcurl server GET /v1/status)" '403 {"error":{"code":"workstation_refused"*'
+traced "a server certificate" "workstation|localhost|host-connect|deny|untrusted-workstation"
 check "a known workstation" "$(hcurl ws-a GET /v1/status)" '200 {"version":*'
 check "no readers on the host" "$(hcurl ws-a GET /v1/readers)" '404 {"error":*'
 
@@ -146,6 +151,20 @@ check "the session's national id" "$out" "*\"national_id\":\"$NID\"*"
 traced "the session" "professional|$NID|open-session|allow|allow-card-signature"
 check "current session" "$(hcurl ws-a GET /v1/host/sessions/current "" "$TOK")" "200 {\"id\":\"$SID\",\"kind\":\"professional\",\"reader\":\"Virtual PCD 00 01\"*"
 check "the engine answers" "$(hcurl ws-a GET /v1/dossiers/$INS "" "$TOK")" '404 {"error":{"code":"no_dossier"*'
+VITALE='"vitale":{"surname":"DUPONT","first_name":"Jean","birth_date":"19850512","birth_rank":"1","nir":"'$INS'"}'
+check "the card's index on the host" "$(hcurl ws-a POST /v1/dossiers '{"index":0,"consent":true}' "$TOK")" \
+        '400 {"error":{"code":"bad_field"*'
+out=$(hcurl ws-a POST /v1/dossiers "{$VITALE,\"consent\":true,\"ins_oid\":\"1.2.250.1.213.1.4.10\"}" "$TOK")
+check "a dossier opened from the vitale object" "$out" '201 {*'
+SECRET=$(field secret "${out#201 }")
+check "the dossier" "$(hcurl ws-a GET /v1/dossiers/$INS "" "$TOK")" '200 {*"status":"open"*'
+out=$(hcurl ws-b POST /v1/patient-sessions "{$VITALE,\"secret\":\"$SECRET\"}")
+check "a patient session on the host" "$out" '201 {"token":"*","session":{*"kind":"patient"*'
+PTOK=$(field token "${out#201 }")
+check "the patient's session" "$(hcurl ws-b GET /v1/host/sessions/current "" "$PTOK")" "200 {*\"patient\":{\"ins\":\"$INS\"}*"
+check "the patient's trail" "$(hcurl ws-b GET /v1/dossiers/$INS/audit "" "$PTOK")" '200 {*'
+check "a wrong secret" "$(hcurl ws-b POST /v1/patient-sessions "{$VITALE,\"secret\":\"AAAA-AAAA-AAAA-AAAA\"}")" \
+        '401 {"error":{"code":"bad_secret"*'
 check "another workstation's token" "$(hcurl ws-b GET /v1/host/sessions/current "" "$TOK")" \
         '401 {"error":{"code":"no_session"*'
 check "no local sessions on the host" "$(hcurl ws-a GET /v1/sessions/current "" "$TOK")" '404 {"error":*'
