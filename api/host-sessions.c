@@ -11,6 +11,7 @@
 
 #include "documents.h"
 #include "engine/dossier-session.h"
+#include "engine/dossier-host.h"
 #include "engine/host-sessions.h"
 #include "lib/macro.h"
 #include "call.h"

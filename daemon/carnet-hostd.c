@@ -21,6 +21,7 @@
 #include "api/host-routes.h"
 #include "api/host-sessions.h"
 #include "engine/dossier.h"
+#include "engine/dossier-host.h"
 #include "engine/host-sessions.h"
 #include "engine/interactions.h"
 #include "engine/rights.h"

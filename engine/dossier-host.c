@@ -1,10 +1,11 @@
 /* engine/dossier-host.c: the dossier host's refusals in the trail (a
- * refusal that concerns no dossier); see host-sessions.h. */
+ * refusal that concerns no dossier); see dossier-host.h. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "dossier-internal.h"
+#include "dossier-host.h"
 #include "host-sessions.h"
 #include "lib/macro.h"
 

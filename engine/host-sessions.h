@@ -67,11 +67,3 @@ int host_session_set_info(struct dossier_engine *e, const char *token, const cha
 
 /* Ends the session (logout).  -ENOENT when there was none. */
 int host_session_delete(struct dossier_engine *e, const char *token, const char *workstation);
-
-/* Appends a host refusal that concerns no dossier to the trail: actor
- * kind (e.g. "workstation", "professional"), actor ("" for none), action
- * ("host-connect", "host-session"), outcome "deny", code (e.g.
- * "untrusted-workstation"), the workstation named in the reason field as
- * "workstation:<name>".  One write transaction of its own. */
-int dossier_host_refused(struct dossier_engine *e, const char *actor_kind, const char *actor,
-                         const char *workstation, const char *action, const char *code);

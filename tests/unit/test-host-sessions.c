@@ -8,6 +8,7 @@
 #include "unit.h"
 #include "dossier-fixture.h"
 #include "engine/audit.h"
+#include "engine/dossier-host.h"
 #include "engine/host-sessions.h"
 #include "engine/interactions.h"
 #include "engine/rights.h"
