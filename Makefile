@@ -31,6 +31,8 @@ DEB_PACKAGES = build-essential pkg-config \
 	faketime clang-14 libclang-rt-14-dev postgresql libpq-dev
 # the Debian package's test (tests/lab/h-debian-package.sh) and the man page check
 DEB_PACKAGES += debhelper dpkg-dev lintian mandoc
+# carnet-hostd's client certificates: libmicrohttpd's TLS is GnuTLS (http/tls.c)
+DEB_PACKAGES += libgnutls28-dev
 
 PKGS = libpcsclite openssl sqlite3 libpq libsystemd libmicrohttpd jansson
 
@@ -50,6 +52,7 @@ PC_CLI     = $(shell pkg-config --libs libcurl jansson sqlite3)
 PC_CMOCKA  = $(shell pkg-config --libs cmocka)
 PC_SIM     = $(shell pkg-config --libs libcrypto)
 PC_PCSC    = $(shell pkg-config --libs libpcsclite)
+PC_GNUTLS  = $(shell pkg-config --libs gnutls)
 
 # ---- sources --------------------------------------------------------------
 # One folder per layer, each built into its own static archive; a layer may
@@ -74,7 +77,8 @@ EXCLUDE     ?=
 DAEMON_MAIN := daemon/carnetd.c
 CLI_MAIN    := cli/carnetctl.c
 HELPER_MAIN := p11remote/carnet-p11-helper.c
-layer_src    = $(filter-out $(DAEMON_MAIN) $(CLI_MAIN) $(HELPER_MAIN) $(EXCLUDE),$(wildcard $(1)/*.c))
+HOSTD_MAIN  := daemon/carnet-hostd.c
+layer_src    = $(filter-out $(DAEMON_MAIN) $(CLI_MAIN) $(HELPER_MAIN) $(HOSTD_MAIN) $(EXCLUDE),$(wildcard $(1)/*.c))
 SIM_SRC     := $(wildcard tests/sim/*.c)
 UNIT_SRC    := $(filter-out $(EXCLUDE),$(wildcard tests/unit/test-*.c))
 LABC_SRC    := $(wildcard tests/lab/*.c)
@@ -85,7 +89,7 @@ UNIT_BINS     := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 UNIT_ASAN     := $(patsubst tests/unit/%.c,$(BUILD)/asan/unit/%,$(UNIT_SRC))
 LABC_BINS     := $(patsubst tests/lab/%.c,$(BUILD)/lab/%,$(LABC_SRC))
 
-PROGRAMS = $(BUILD)/carnetd $(BUILD)/carnetctl $(BUILD)/carnet-cardsim $(BUILD)/carnet-p11-helper
+PROGRAMS = $(BUILD)/carnetd $(BUILD)/carnetctl $(BUILD)/carnet-cardsim $(BUILD)/carnet-p11-helper $(BUILD)/carnet-hostd
 
 .PHONY: all deps check check-unit check-asan check-lab check-layers demo install uninstall clean _check _demo _demo_build tools
 all: $(PROGRAMS) tools
@@ -124,6 +128,12 @@ CARNETD_LIBS = $(patsubst $(BUILD)/libcarnet-pkcs11.a,$(BUILD)/libcarnet-p11remo
 $(BUILD)/carnetd: $(call obj,$(BUILD),$(DAEMON_MAIN)) $(DAEMON_LIBS)
 	$(CC) $(OPTFLAGS) -o $@ $(call obj,$(BUILD),$(DAEMON_MAIN)) $(CARNETD_LIBS) $(LINK_DAEMON) $(LDFLAGS)
 
+# The dossier host: no cards, no PKCS#11 module (p11remote left out);
+# GnuTLS for the workstations' client certificates (http/tls.c).
+$(BUILD)/carnet-hostd: $(call obj,$(BUILD),$(HOSTD_MAIN)) $(DAEMON_LIBS)
+	$(CC) $(OPTFLAGS) -o $@ $(call obj,$(BUILD),$(HOSTD_MAIN)) $(filter-out %/libcarnet-p11remote.a,$(DAEMON_LIBS)) \
+		$(LINK_DAEMON) $(PC_GNUTLS) $(LDFLAGS)
+
 # The helper: its main, the wire, the real PKCS#11 layer and lib/ only.
 $(BUILD)/carnet-p11-helper: $(call obj,$(BUILD),$(HELPER_MAIN) p11remote/p11-wire.c p11remote/p11-sandbox.c) $(BUILD)/libcarnet-pkcs11.a $(BUILD)/libcarnet-lib.a
 	$(CC) $(OPTFLAGS) -o $@ $^ $(shell pkg-config --libs libcrypto) -ldl -lpthread $(LDFLAGS)
@@ -135,7 +145,7 @@ $(BUILD)/carnet-cardsim: $(call obj,$(BUILD),$(SIM_SRC)) $(BUILD)/libcarnet-lib.
 	$(CC) $(OPTFLAGS) -o $@ $^ $(PC_SIM) $(LDFLAGS)
 
 # Unit tests link against everything below the programs' mains.
-UNIT_LINK = $(PC_CMOCKA) $(LINK_DAEMON) $(PC_CLI)
+UNIT_LINK = $(PC_CMOCKA) $(LINK_DAEMON) $(PC_CLI) $(PC_GNUTLS)
 # The one main() of the unit tests that register themselves (tests/unit/unit.h),
 # an archive so that a test with a main() of its own does not pull it in.
 define unit_main
@@ -273,9 +283,10 @@ BASHCOMPDIR    ?= $(PREFIX)/share/bash-completion/completions
 MAN_PAGES      := $(wildcard man/*.[158])
 BASH_COMPLETION := $(wildcard cli/carnetctl.bash-completion)
 
-install: $(BUILD)/carnetd $(BUILD)/carnetctl $(BUILD)/carnet-p11-helper
+install: $(BUILD)/carnetd $(BUILD)/carnetctl $(BUILD)/carnet-p11-helper $(BUILD)/carnet-hostd
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
 	install -m 0755 $(BUILD)/carnetd $(DESTDIR)$(SBINDIR)/carnetd
+	install -m 0755 $(BUILD)/carnet-hostd $(DESTDIR)$(SBINDIR)/carnet-hostd
 	install -m 0755 $(BUILD)/carnet-p11-helper $(DESTDIR)$(SBINDIR)/carnet-p11-helper
 	install -m 0755 $(BUILD)/carnetctl $(DESTDIR)$(BINDIR)/carnetctl
 	for m in $(MAN_PAGES); do \
@@ -304,7 +315,7 @@ install: $(BUILD)/carnetd $(BUILD)/carnetctl $(BUILD)/carnet-p11-helper
 # /var/lib/carnet (the configuration and the database are the
 # administrator's), and the user carnet.
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/carnetd $(DESTDIR)$(SBINDIR)/carnet-p11-helper $(DESTDIR)$(BINDIR)/carnetctl
+	rm -f $(DESTDIR)$(SBINDIR)/carnetd $(DESTDIR)$(SBINDIR)/carnet-hostd $(DESTDIR)$(SBINDIR)/carnet-p11-helper $(DESTDIR)$(BINDIR)/carnetctl
 	for m in $(MAN_PAGES); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/carnetd.service $(DESTDIR)$(SYSTEMDUNITDIR)/carnetd.socket

@@ -28,6 +28,7 @@ void api_caller_from_session(struct api_caller *c) {
                         .mode = ACCESS_MODE_NORMAL,
                         .session = si->id,
                 };
+                c->a.workstation = si->workstation[0] ? si->workstation : NULL;
                 return;
         }
         const struct p11_identity *w = &si->who;
@@ -58,6 +59,7 @@ void api_caller_from_session(struct api_caller *c) {
                 .reason = si->reason[0] ? si->reason : NULL,
                 .session = si->id,
         };
+        c->a.workstation = si->workstation[0] ? si->workstation : NULL;
 }
 
 int api_sessions_find(const struct api_context *ctx, const char *token, uid_t uid, struct session_info *ret) {

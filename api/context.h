@@ -5,6 +5,7 @@
  * handler then answers 503). */
 #pragma once
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "lib/report.h"
@@ -14,6 +15,7 @@ struct event_queue;
 struct session_manager;
 struct dossier_engine;
 struct session_info;
+struct api_request;
 
 struct api_context {
         struct monitor *monitor;
@@ -25,6 +27,14 @@ struct api_context {
          * api_sessions_find (below), tests a table of their own; NULL: 503. */
         int (*find_session)(const struct api_context *ctx, const char *token, uid_t uid, struct session_info *ret);
         struct dossier_engine *engine; /* takes its own lock in every call */
+        /* carnet-hostd (the dossier host, docs/host.md): the routes that
+         * read a Carte Vitale on carnetd take the person from the body's
+         * "vitale" object instead (res_vitale_person), and patient sessions
+         * are opened by open_patient_session (NULL: sessions_open_patient
+         * on the card insertion the person was read from) */
+        bool vitale_in_body;
+        int (*open_patient_session)(const struct api_request *req, const char *ins, const char *representative,
+                                    struct session_info *ret, char token[65]);
         struct reporter reporter; /* what happened, for the program to log */
 };
 

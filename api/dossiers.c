@@ -54,8 +54,76 @@ static int own_nir(const json_t *body, const struct vitale_card *card, size_t id
         return 0;
 }
 
+/* One text member of the host's "vitale" object into out (of size): a
+ * string of min to size - 1 bytes, printable text.  Fills err otherwise. */
+static int vitale_text(const json_t *v, const char *name, size_t min, char *out, size_t size, struct api_reply *err) {
+        json_t *j = json_object_get(v, name);
+        size_t n = json_string_length(j);
+        if (!json_is_string(j) || n < min || n >= size || (n && dossier_text_check(json_string_value(j), n, size) < 0)) {
+                api_error_details(err, 400, "bad_field", json_pack("{s:s,s:s}", "field", "vitale", "member", name),
+                                  "vitale.%s must be printable text of %zu to %zu bytes", name, min, size - 1);
+                return -EINVAL;
+        }
+        memcpy(out, json_string_value(j), n + 1);
+        return 0;
+}
+
+/* On the dossier host: the person as the workstation's agent read them
+ * from the card, body's "vitale" object (docs/host.md), every member
+ * checked; no reader, no insertion. */
+static int vitale_from_body(const json_t *body, struct vitale_person *ret, char ret_reader[READER_NAME_MAX],
+                            uint64_t *ret_insertion, struct api_reply *err) {
+        static const char *const members[] = {"surname", "first_name", "birth_date", "birth_rank", "nir", NULL};
+        json_t *v = json_object_get(body, "vitale");
+        struct vitale_person p = {0};
+
+        if (!json_is_object(v))
+                return res_bad_field(err, 400, "bad_field", "vitale",
+                                     "the dossier host takes the person on the Carte Vitale as a \"vitale\" object "
+                                     "(surname, first_name, birth_date, birth_rank, nir), read by the workstation"),
+                       -EINVAL;
+        if (json_object_get(body, "index") || json_object_get(body, "nir") || json_object_get(body, "reader") ||
+            json_object_get(body, "own_nir"))
+                return res_bad_field(err, 400, "bad_field", "vitale",
+                                     "on the dossier host the person is given in \"vitale\" only: no index, nir, "
+                                     "own_nir or reader (the workstation gives the person's own NIR in vitale.nir)"),
+                       -EINVAL;
+        if (api_check_fields(v, members, err) < 0 || vitale_text(v, "surname", 1, p.surname, sizeof(p.surname), err) < 0 ||
+            vitale_text(v, "first_name", 1, p.first_name, sizeof(p.first_name), err) < 0 ||
+            vitale_text(v, "birth_date", 8, p.birth_date, 9, err) < 0 ||
+            vitale_text(v, "birth_rank", 0, p.birth_rank, sizeof(p.birth_rank), err) < 0 ||
+            vitale_text(v, "nir", 15, p.nir, sizeof(p.nir), err) < 0)
+                return secure_zero(&p, sizeof(p)), -EINVAL;
+        if (!vitale_date_valid(p.birth_date) || strspn(p.birth_rank, "0123456789") != strlen(p.birth_rank)) {
+                secure_zero(&p, sizeof(p));
+                return res_bad_field(err, 400, "bad_field", "vitale",
+                                     "vitale.birth_date must be a calendar date as YYYYMMDD and vitale.birth_rank "
+                                     "digits"), -EINVAL;
+        }
+        int r = nir_check(p.nir);
+        if (r < 0) {
+                secure_zero(&p, sizeof(p));
+                return api_error_details(err, 422, "bad_ins",
+                                         json_pack("{s:s,s:s}", "field", "vitale.nir", "problem",
+                                                   r == -EBADMSG ? "wrong key" : "malformed"),
+                                         "vitale.nir must be a NIR of 15 characters with a valid key"), -EINVAL;
+        }
+        p.birth_date_valid = p.nir_valid = true;
+        *ret = p;
+        secure_zero(&p, sizeof(p));
+        ret_reader[0] = '\0';
+        *ret_insertion = 0;
+        return 0;
+}
+
 int res_vitale_person(const struct api_request *req, const json_t *body, struct vitale_person *ret,
                       char ret_reader[READER_NAME_MAX], uint64_t *ret_insertion, struct api_reply *err) {
+        if (req->ctx && req->ctx->vitale_in_body)
+                return vitale_from_body(body, ret, ret_reader, ret_insertion, err);
+        if (json_object_get(body, "vitale"))
+                return res_bad_field(err, 400, "bad_field", "vitale",
+                                     "\"vitale\" is for the dossier host: here the card is read, name the person "
+                                     "with \"index\" or \"nir\""), -EINVAL;
         json_t *jidx = json_object_get(body, "index"), *jnir = json_object_get(body, "nir"),
                *jreader = json_object_get(body, "reader");
         struct vitale_card card;
@@ -246,8 +314,8 @@ static int opening_from_card(const struct api_request *req, const json_t *body, 
  * authorisation recorded (the patient's consent to this professional
  * opening it) in one transaction: both or neither. */
 int res_dossiers_post(const struct api_request *req, struct api_reply *ret) {
-        static const char *const fields[] = {"index", "nir", "own_nir", "reader", "consent", "ins_oid", "birth_date",
-                                             NULL};
+        static const char *const fields[] = {"index", "nir", "own_nir", "reader", "vitale", "consent", "ins_oid",
+                                             "birth_date", NULL};
         _cleanup_(json_decrefp) json_t *body = NULL;
         const struct api_call *c = req->call;
         struct dossier_engine *e = c->engine;
@@ -289,7 +357,8 @@ int res_dossiers_post(const struct api_request *req, struct api_reply *ret) {
  * they have no secret yet. The engine decides as for the patient (16 or
  * older, own INS), traced; the receipt and the secret come back. */
 int res_patient_dossiers_post(const struct api_request *req, struct api_reply *ret) {
-        static const char *const fields[] = {"index", "nir", "own_nir", "reader", "consent", "birth_date", NULL};
+        static const char *const fields[] = {"index", "nir", "own_nir", "reader", "vitale", "consent", "birth_date",
+                                             NULL};
         _cleanup_(json_decrefp) json_t *body = NULL;
         const struct api_call *c = req->call;
         struct opening o;

@@ -20,7 +20,8 @@
  * insertion the person was read from.  The secret lives in one local
  * buffer and jansson's copy, both wiped before returning. */
 int res_patient_sessions_post(const struct api_request *req, struct api_reply *ret) {
-        static const char *const fields[] = {"acting_for", "index", "nir", "own_nir", "reader", "secret", NULL};
+        static const char *const fields[] = {"acting_for", "index", "nir", "own_nir", "reader", "secret", "vitale",
+                                             NULL};
         json_t *body = req->call->body;
         struct dossier_engine *e = req->call->engine;
         struct vitale_person p;
@@ -78,8 +79,12 @@ int res_patient_sessions_post(const struct api_request *req, struct api_reply *r
                 secure_zero(&p, sizeof(p));
                 return res_engine_fail(ret, e, r);
         }
-        r = sessions_open_patient(req->ctx->sessions, reader, insertion, ins, rep_for ? p.nir : NULL, req->uid, &si,
-                                  token);
+        /* on the dossier host, a session in the store (no card insertion) */
+        if (req->ctx->open_patient_session)
+                r = req->ctx->open_patient_session(req, ins, rep_for ? p.nir : NULL, &si, token);
+        else
+                r = sessions_open_patient(req->ctx->sessions, reader, insertion, ins, rep_for ? p.nir : NULL,
+                                          req->uid, &si, token);
         secure_zero(&p, sizeof(p));
         if (r == -ENODEV)
                 return api_error(ret, 503, "card_removed", "the Carte Vitale left the reader");

@@ -177,32 +177,27 @@ int res_sessions_delete(const struct api_request *req, struct api_reply *ret) {
         return api_ok(ret, 200, json_pack("{s:s,s:b}", "id", id, "closed", true));
 }
 
-/* PUT /v1/sessions/current/mode: every later request of the session is
- * made in this mode and records it (and the reason) in the trail.  The
- * rules themselves (opt-outs, call centre for doctors only) are applied
- * per request by the engine; here only the shape: emergency needs a
- * stated reason, normal takes none. */
-int res_sessions_mode_put(const struct api_request *req, struct api_reply *ret) {
+int res_session_mode_parse(const json_t *body, enum session_mode *ret_mode, enum session_practice *ret_practice,
+                           const char **ret_reason, struct api_reply *ret) {
         static const char *const fields[] = {"mode", "reason", "practice", NULL};
-        json_t *body = req->call->body;
-        struct session_info si = req->call->caller.si;
         enum session_mode mode;
         const char *reason = NULL;
 
         if (api_check_fields(body, fields, ret) < 0)
-                return 0;
+                return -EINVAL;
         const char *m = json_string_value(json_object_get(body, "mode"));
         json_t *jr = json_object_get(body, "reason");
         if (mode_parse(m, &mode) < 0)
                 return res_bad_field(ret, 400, "bad_field", "mode",
-                                     "mode must be \"normal\", \"emergency\" or \"call_centre\"");
+                                     "mode must be \"normal\", \"emergency\" or \"call_centre\""), -EINVAL;
         if (jr && !json_is_null(jr)) {
                 if (!json_is_string(jr))
-                        return res_bad_field(ret, 400, "bad_field", "reason", "reason must be a string");
+                        return res_bad_field(ret, 400, "bad_field", "reason", "reason must be a string"), -EINVAL;
                 reason = json_string_value(jr);
                 if (dossier_text_check(reason, json_string_length(jr), SESSION_REASON_MAX) < 0)
                         return res_bad_field(ret, 400, "bad_field", "reason",
-                                             "reason must be printable text of at most %d bytes", SESSION_REASON_MAX - 1);
+                                             "reason must be printable text of at most %d bytes", SESSION_REASON_MAX - 1),
+                               -EINVAL;
         }
         /* the capacity the professional acts in (docs/rules.md §2); care when absent */
         enum session_practice practice = SESSION_PRACTICE_CARE;
@@ -215,15 +210,33 @@ int res_sessions_mode_put(const struct api_request *req, struct api_reply *ret) 
                 if (!pn || i == _SESSION_PRACTICE_MAX)
                         return res_bad_field(ret, 400, "bad_field", "practice",
                                              "practice must be \"care\", \"occupational\", \"fire_service\", "
-                                             "\"insurer\", \"complementary_insurer\", \"bank\" or \"employer\"");
+                                             "\"insurer\", \"complementary_insurer\", \"bank\" or \"employer\""),
+                               -EINVAL;
                 practice = (enum session_practice)i;
         }
         bool blank = !reason || strspn(reason, " \t") == strlen(reason);
         if (mode == SESSION_MODE_EMERGENCY && blank)
                 return res_bad_field(ret, 400, "reason_required", "reason",
-                                     "an emergency access needs its reason stated");
-        int r = sessions_set_mode(req->ctx->sessions, si.id, req->uid, mode, practice,
-                                  blank || mode == SESSION_MODE_NORMAL ? NULL : reason, &si);
+                                     "an emergency access needs its reason stated"), -EINVAL;
+        *ret_mode = mode;
+        *ret_practice = practice;
+        *ret_reason = blank || mode == SESSION_MODE_NORMAL ? NULL : reason;
+        return 0;
+}
+
+/* PUT /v1/sessions/current/mode: every later request of the session is
+ * made in this mode and records it (and the reason) in the trail.  The
+ * rules themselves (opt-outs, call centre for doctors only) are applied
+ * per request by the engine; here only the shape (res_session_mode_parse). */
+int res_sessions_mode_put(const struct api_request *req, struct api_reply *ret) {
+        struct session_info si = req->call->caller.si;
+        enum session_mode mode;
+        enum session_practice practice;
+        const char *reason;
+
+        if (res_session_mode_parse(req->call->body, &mode, &practice, &reason, ret) < 0)
+                return ret->body ? 0 : -ENOMEM;
+        int r = sessions_set_mode(req->ctx->sessions, si.id, req->uid, mode, practice, reason, &si);
         if (r == -ENOENT || r == -EPERM)
                 return api_error(ret, 401, "no_session", "the session ended");
         if (r < 0)

@@ -21,3 +21,11 @@ API_HANDLER(res_sessions_post);
 API_HANDLER(res_sessions_current);
 API_HANDLER(res_sessions_delete);
 API_HANDLER(res_sessions_mode_put);
+
+/* The body of PUT .../sessions/current/mode ({"mode", "reason",
+ * "practice"}), checked: an emergency needs a stated reason; *ret_reason
+ * (pointing into body) is NULL when none applies.  Returns 0, or -EINVAL
+ * with *ret filled (400 bad_field / reason_required).  The dossier host's
+ * PUT /v1/host/sessions/current/mode uses it too. */
+int res_session_mode_parse(const json_t *body, enum session_mode *ret_mode, enum session_practice *ret_practice,
+                           const char **ret_reason, struct api_reply *ret);

@@ -41,7 +41,12 @@ int status_get(const struct api_request *req, struct api_reply *ret) {
         struct reader_snapshot snap;
         if (req->ctx && req->ctx->monitor)
                 monitor_snapshot(req->ctx->monitor, &snap);
-        else
+        else if (req->ctx && req->ctx->vitale_in_body) {
+                /* the dossier host: the cards are on the workstations */
+                snap.pcscd_reachable = false;
+                snap.n = 0;
+                snprintf(snap.error, sizeof(snap.error), "the dossier host reads no cards: its workstations do");
+        } else
                 (void)readers_snapshot(&snap); /* -ENOBUFS: the first READERS_MAX are shown */
         return api_ok(ret, 200, status_json(&snap));
 }

@@ -37,6 +37,13 @@ static int stderr_is_journal(void) {
         return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
+/* The program's name in every message (carnetd unless told). */
+static const char *log_ident = "carnetd";
+
+void log_set_ident(const char *name) {
+        log_ident = name;
+}
+
 int log_open(void) {
         int t = stderr_is_journal() ? TARGET_JOURNAL : TARGET_STDERR;
         __atomic_store_n(&target, t, __ATOMIC_RELEASE);
@@ -62,7 +69,7 @@ static void defang(char *s) {
  * negative errno when journald cannot be reached. */
 static int send_journal(const char *file, int line, const char *func, int prio, const char *event,
                         const char *reader, const char *session, const char *text) {
-        char msg[sizeof("MESSAGE=") + LOG_LINE_MAX], pri[16], ev[128], rd[256], ss[128];
+        char msg[sizeof("MESSAGE=") + LOG_LINE_MAX], pri[16], ev[128], rd[256], ss[128], idf[64];
         char code_file[256], code_line[32];
         struct iovec iov[6];
         int n = 0;
@@ -76,8 +83,7 @@ static int send_journal(const char *file, int line, const char *func, int prio, 
         } while (0)
         ADD(msg, "MESSAGE=%s", text);
         ADD(pri, "PRIORITY=%d", prio & 7);
-        iov[n++] = (struct iovec){.iov_base = (char *)"SYSLOG_IDENTIFIER=carnetd",
-                                  .iov_len = sizeof("SYSLOG_IDENTIFIER=carnetd") - 1};
+        ADD(idf, "SYSLOG_IDENTIFIER=%s", log_ident);
         if (event)
                 ADD(ev, "CARNET_EVENT=%s", event);
         if (reader)
@@ -111,7 +117,7 @@ static void send_stderr(int prio, const char *event, const char *reader, const c
         append_field(fields, sizeof(fields), "session", session, 0);
         defang(fields);
         /* "<N>" lets the journal read the priority from a plain stream too. */
-        fprintf(stderr, "<%d>carnetd: %s: %s%s%s%s\n", prio & 7, names[prio & 7], text,
+        fprintf(stderr, "<%d>%s: %s: %s%s%s%s\n", prio & 7, log_ident, names[prio & 7], text,
                 fields[0] ? " (" : "", fields, fields[0] ? ")" : "");
 }
 

@@ -32,6 +32,10 @@
 /* Longest message text, in bytes; longer ones are cut. */
 #define LOG_LINE_MAX 1024
 
+/* The program's name in messages (SYSLOG_IDENTIFIER): "carnetd" unless
+ * set, before the first message, to a string that lives as long. */
+void log_set_ident(const char *name);
+
 /* Messages above this priority are dropped (LOG_INFO by default). */
 void log_set_max_level(int prio);
 

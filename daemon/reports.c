@@ -32,6 +32,8 @@ static const struct {
         {"caller-over-limit", LOG_INFO, "refusing uid {uid} (pid {pid}): too many connections"},
         {"http-request", LOG_DEBUG, "{detail} uid={uid} pid={pid} -> {n}"},
         {"http-error", LOG_WARNING, "http: {detail}"},
+        {"workstation-refused", LOG_WARNING, "refusing a workstation: {detail}"},
+        {"host-session-refused", LOG_NOTICE, "host session refused: {detail}"},
         {"secret-brake", LOG_WARNING,
          "patient secret: {n} wrong secrets in a row for one dossier (uid {uid}): its secret is refused for a while"},
 };

@@ -34,7 +34,7 @@
 /* Version 5 (issue 10, shared dossiers; docs/dossier-engine.md): the
  * workstation of each trail entry; the secret-guessing brake, shared by
  * every host process (dossier_attempts_*); the host's challenges and
- * sessions (carnet-hostd, docs/host-contract). */
+ * sessions (carnet-hostd, docs/host.md). */
 #define STORE_MIGRATION_5(SUFFIX, INT)                                                          \
         "ALTER TABLE audit ADD COLUMN workstation TEXT NOT NULL DEFAULT '';"                    \
         "CREATE TABLE attempts ("                                                               \

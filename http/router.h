@@ -48,6 +48,9 @@ struct api_request {
         uid_t uid;           /* the caller, from SO_PEERCRED */
         gid_t gid;
         pid_t pid;
+        /* the workstation (client certificate CN) on carnet-hostd's TLS
+         * connections, whose uid is (uid_t)-2; NULL on the Unix socket */
+        const char *workstation;
         const char *body;    /* the request body (not NUL-terminated), or NULL */
         size_t body_len;
         const struct api_kv *query; /* decoded, in the order sent */

@@ -1,4 +1,4 @@
-/* http/server.c: libmicrohttpd on a Unix socket. */
+/* http/server.c: libmicrohttpd on a Unix socket, or with TLS on TCP. */
 #include <errno.h>
 #include <microhttpd.h>
 #include <pthread.h>
@@ -19,6 +19,8 @@
 #include "router.h"
 #include "peer.h"
 #include "server.h"
+#include "tcp.h"
+#include "tls.h"
 
 /* An over-limit or refused connection that sends nothing is closed after
  * this many idle seconds instead of connection_timeout. */
@@ -39,6 +41,12 @@ struct server {
         const struct api_table *table;
         const struct api_context *ctx;
         struct reporter reporter;
+        /* TLS on TCP (server_config.listen_address) */
+        bool tls;
+        char *tls_cert, *tls_key, *tls_ca;
+        int (*tls_peer)(void *tls_session, char *ret_cn, size_t cn_size);
+        void (*on_refused)(void *userdata, const char *cn);
+        void *refused_userdata;
 
         atomic_bool stopping;
         pthread_mutex_t lock; /* guards streams, conns, inflight */
@@ -60,6 +68,9 @@ struct conn {
         bool allowed;
         bool slot;       /* holds one of its uid's slots */
         bool over_limit; /* its uid had connections_per_uid already */
+        /* TLS: the client certificate, read at the first request */
+        bool tls_checked, tls_ok;
+        char workstation[HTTP_WORKSTATION_MAX];
         /* under server.lock: */
         struct conn *prev, *next;
         int fd;
@@ -411,6 +422,27 @@ static const char *framing_conflict(const struct req_state *st) {
         return NULL;
 }
 
+/* TLS: whether the connection's client certificate verifies, read at its
+ * first request (the handshake is over by then); a refusal is told once. */
+static bool tls_allowed(struct server *s, struct MHD_Connection *c, struct conn *cn) {
+        if (cn->tls_checked)
+                return cn->tls_ok;
+        cn->tls_checked = true;
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+        int r = s->tls_peer && ci ? s->tls_peer(ci->tls_session, cn->workstation, sizeof(cn->workstation)) : -ENOKEY;
+        cn->tls_ok = r == 0;
+        if (!cn->tls_ok) {
+                char what[HTTP_WORKSTATION_MAX + 64];
+                snprintf(what, sizeof(what), "%s (%s)", cn->workstation[0] ? cn->workstation : "no name",
+                         r == -ENOKEY ? "no client certificate" : "certificate does not verify");
+                report(&s->reporter, &(struct report){.event = "workstation-refused", .detail = what});
+                if (s->on_refused)
+                        s->on_refused(s->refused_userdata, cn->workstation);
+                cn->workstation[0] = '\0';
+        }
+        return cn->tls_ok;
+}
+
 /* The first call for a request (headers read, body not yet): everything
  * that can be refused before reading a body is refused here, with the
  * connection closed afterwards. */
@@ -422,6 +454,10 @@ static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *c, st
 
         if (!cn || cn->peer_error)
                 return early_error(c, st, 403, "no_credentials", "caller credentials unavailable");
+        if (s->tls && !tls_allowed(s, c, cn))
+                return early_error(c, st, 403, "workstation_refused",
+                                   "this connection presented no client certificate that the host's workstation "
+                                   "CA issued: the host serves its workstations only");
         if (!cn->allowed) {
                 snprintf(msg, sizeof(msg),
                          "uid %u is not allowed to use carnetd: it is in none of the allowed groups",
@@ -514,6 +550,7 @@ static enum MHD_Result answer(struct server *s, struct MHD_Connection *c, struct
                 .uid = cn->peer.uid,
                 .gid = cn->peer.gid,
                 .pid = cn->peer.pid,
+                .workstation = s->tls ? cn->workstation : NULL,
                 .body = st->body,
                 .body_len = st->body_len,
                 .headers = st->headers,
@@ -631,7 +668,8 @@ static void reap_one(struct server *s, struct conn *cn) {
                          "Content-Length: %d\r\nConnection: close\r\n\r\n%s",
                          n, body);
         cn->cut = true;
-        (void)!send(cn->fd, msg, (size_t)m, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (!s->tls) /* in plain text: on TLS the connection is only shut */
+                (void)!send(cn->fd, msg, (size_t)m, MSG_NOSIGNAL | MSG_DONTWAIT);
         shutdown(cn->fd, SHUT_RDWR);
 }
 
@@ -684,8 +722,16 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
         if (!cn)
                 return; /* on_headers answers no_credentials */
         const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-        cn->peer_error = ci ? peer_read(ci->connect_fd, &cn->peer) : -EBADF;
         cn->fd = ci ? ci->connect_fd : -1;
+        if (s->tls) {
+                /* no local caller on TCP: "nobody", never root; the client
+                 * certificate decides (tls_allowed) */
+                cn->peer = (struct peer){.uid = (uid_t)-2, .gid = (gid_t)-2};
+                cn->allowed = true;
+                conn_link(s, cn);
+                return;
+        }
+        cn->peer_error = ci ? peer_read(ci->connect_fd, &cn->peer) : -EBADF;
         conn_link(s, cn);
         if (cn->peer_error == 0) {
                 cn->allowed = peer_allowed(&s->policy, &cn->peer);
@@ -733,11 +779,33 @@ void server_stop(struct server *s) {
         if (s->created)
                 (void)unlink(s->path);
         uid_slots_done(&s->slots);
+        free(s->tls_cert);
+        if (s->tls_key)
+                secure_zero(s->tls_key, strlen(s->tls_key));
+        free(s->tls_key);
+        free(s->tls_ca);
         pthread_mutex_destroy(&s->lock);
         pthread_cond_destroy(&s->drained);
         free(s);
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct server, server_stop);
+
+/* Copies what TLS needs (every part required with listen_address). */
+static int tls_setup(struct server *s, const struct server_config *cfg) {
+        if (!s->tls)
+                return 0;
+        if (!cfg->tls_cert_pem || !cfg->tls_key_pem || !cfg->tls_client_ca_pem || !cfg->tls_peer)
+                return -EINVAL;
+        s->tls_cert = strdup(cfg->tls_cert_pem);
+        s->tls_key = strdup(cfg->tls_key_pem);
+        s->tls_ca = strdup(cfg->tls_client_ca_pem);
+        if (!s->tls_cert || !s->tls_key || !s->tls_ca)
+                return -ENOMEM;
+        s->tls_peer = cfg->tls_peer;
+        s->on_refused = cfg->on_workstation_refused;
+        s->refused_userdata = cfg->refused_userdata;
+        return 0;
+}
 
 int server_start(const struct server_config *cfg, struct server **ret) {
         _cleanup_(server_stopp) struct server *s = calloc(1, sizeof(*s));
@@ -752,22 +820,32 @@ int server_start(const struct server_config *cfg, struct server **ret) {
         r = cond_init_monotonic(&s->drained);
         if (r < 0)
                 return r;
-        if (!cfg->policy || cfg->max_connections == 0 || cfg->connections_per_uid == 0 ||
+        s->tls = cfg->listen_address != NULL;
+        if ((!s->tls && !cfg->policy) || cfg->max_connections == 0 || cfg->connections_per_uid == 0 ||
             cfg->body_max == 0 || cfg->header_max == 0)
                 return -EINVAL;
+        r = tls_setup(s, cfg);
+        if (r < 0)
+                return r;
         s->body_max = cfg->body_max;
         s->header_max = cfg->header_max;
         s->request_timeout_s = cfg->request_timeout_s ? cfg->request_timeout_s : 2 * cfg->connection_timeout_s;
         s->budget_uid = cfg->body_budget_uid ? cfg->body_budget_uid : 2 * cfg->body_max;
+        /* TLS callers share one uid: only the total budget applies */
+        if (s->tls)
+                s->budget_uid = SIZE_MAX;
         s->budget_total = cfg->body_budget_total ? cfg->body_budget_total : 3 * cfg->body_max;
-        s->policy = *cfg->policy;
+        if (cfg->policy)
+                s->policy = *cfg->policy;
         s->ctx = cfg->ctx;
         s->table = cfg->table;
         s->reporter = cfg->reporter;
         r = uid_slots_init(&s->slots, cfg->connections_per_uid, cfg->max_connections + 1);
         if (r < 0)
                 return r;
-        if (fd < 0) {
+        if (fd < 0 && s->tls)
+                fd = tcp_listen(cfg->listen_address);
+        else if (fd < 0) {
                 if (!cfg->socket_path)
                         return -EINVAL;
                 fd = socket_create(s, cfg);
@@ -780,15 +858,23 @@ int server_start(const struct server_config *cfg, struct server **ret) {
         size_t pool = cfg->header_max * 2 + 16384;
         if (pool < 32768)
                 pool = 32768;
+        /* with TLS: the server's certificate and key, and the workstation
+         * CA, which makes libmicrohttpd request a client certificate */
+        struct MHD_OptionItem tls_opts[] = {
+                {MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert},
+                {MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key},
+                {MHD_OPTION_HTTPS_MEM_TRUST, 0, s->tls_ca},
+                {MHD_OPTION_END, 0, NULL},
+        };
         s->mhd = MHD_start_daemon(
                 MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_AUTO |
-                        MHD_USE_ERROR_LOG,
+                        MHD_USE_ERROR_LOG | (s->tls ? MHD_USE_TLS : 0),
                 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
                 MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_TIMEOUT,
                 (unsigned)cfg->connection_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
                 (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
                 MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_NOTIFY_COMPLETED,
-                on_completed, s, MHD_OPTION_END);
+                on_completed, s, MHD_OPTION_ARRAY, s->tls ? tls_opts : &tls_opts[3], MHD_OPTION_END);
         if (!s->mhd) {
                 close(fd);
                 return -EIO;

@@ -1,4 +1,5 @@
-/* http/server.h: HTTP/1.1 on a Unix stream socket (libmicrohttpd).
+/* http/server.h: HTTP/1.1 on a Unix stream socket, or HTTPS with client
+ * certificates on TCP (libmicrohttpd).
  *
  * The server owns the listening socket (or takes one from systemd socket
  * activation), reads each caller's credentials when it connects
@@ -34,7 +35,22 @@ struct server_config {
          * body_max. */
         size_t body_budget_uid;
         size_t body_budget_total;
-        const struct peer_policy *policy; /* who may call; copied */
+        /* TCP with TLS instead of the Unix socket (carnet-hostd): listen on
+         * "ADDRESS:PORT" ("[::1]:8443" for IPv6) when listen_fd < 0.  Each
+         * connection's client certificate is read by tls_peer (tls.h:
+         * http_tls_peer) against tls_client_ca_pem; one that does not
+         * verify gets 403 workstation_refused on every request, and
+         * on_workstation_refused is told once per connection (the CN it
+         * offered, or "").  Callers carry uid (uid_t)-2, never 0, and
+         * api_request.workstation names the workstation (NULL on the Unix
+         * socket).  No caller policy or per-uid connection limit applies. */
+        const char *listen_address;
+        const char *tls_cert_pem, *tls_key_pem; /* the server's certificate and key, PEM text */
+        const char *tls_client_ca_pem;          /* the workstation CA, PEM text */
+        int (*tls_peer)(void *tls_session, char *ret_cn, size_t cn_size);
+        void (*on_workstation_refused)(void *userdata, const char *cn);
+        void *refused_userdata;
+        const struct peer_policy *policy; /* who may call; copied (Unix socket: required) */
         const struct api_table *table;    /* the routes and their hook (not copied) */
         const struct api_context *ctx;    /* handed to every handler */
         struct reporter reporter;         /* what happened, for the program to log */

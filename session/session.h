@@ -124,6 +124,9 @@ struct session_info {
         enum session_practice practice;    /* professional sessions; care by default */
         /* the certificate's organisation, else the configured one; "" none */
         char establishment[128];
+        /* the workstation the session acts from (the dossier host: the TLS
+         * client's CN; carnetd: its configured name); "" none */
+        char workstation[64];
 };
 
 /* Why an operation failed, for the API: a stable code, words for people,

@@ -47,7 +47,7 @@ echo "lintian: no error ($(grep -c '^W: ' "$tmp/lintian.log" || true) warning(s)
 dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|' >"$tmp/files"
 for f in /usr/sbin/carnetd /usr/bin/carnetctl \
         /lib/systemd/system/carnetd.service /lib/systemd/system/carnetd.socket \
-        /usr/sbin/carnet-p11-helper \
+        /usr/sbin/carnet-p11-helper /usr/sbin/carnet-hostd /usr/share/man/man8/carnet-hostd.8.gz \
         /lib/systemd/system/carnet-p11-helper@.service /lib/systemd/system/carnet-p11-helper.socket \
         /usr/lib/sysusers.d/carnet.conf /usr/lib/tmpfiles.d/carnet.conf \
         /lib/udev/rules.d/60-carnet-readers.rules \
