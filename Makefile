@@ -304,6 +304,8 @@ install: $(BUILD)/carnetd $(BUILD)/carnetctl $(BUILD)/carnet-p11-helper $(BUILD)
 		>$(DESTDIR)$(SYSTEMDUNITDIR)/carnet-p11-helper@.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/carnet-p11-helper@.service
 	install -m 0644 systemd/carnet-p11-helper.socket $(DESTDIR)$(SYSTEMDUNITDIR)/carnet-p11-helper.socket
+	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/carnet-hostd.service.in >$(DESTDIR)$(SYSTEMDUNITDIR)/carnet-hostd.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/carnet-hostd.service
 	install -m 0644 systemd/carnet.sysusers $(DESTDIR)$(SYSUSERSDIR)/carnet.conf
 	install -m 0644 systemd/carnet.tmpfiles $(DESTDIR)$(TMPFILESDIR)/carnet.conf
 	install -m 0644 udev/60-carnet-readers.rules $(DESTDIR)$(UDEVRULESDIR)/60-carnet-readers.rules
@@ -320,6 +322,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/carnetd.service $(DESTDIR)$(SYSTEMDUNITDIR)/carnetd.socket
 	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/carnet-p11-helper@.service $(DESTDIR)$(SYSTEMDUNITDIR)/carnet-p11-helper.socket
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/carnet-hostd.service
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/carnet.conf $(DESTDIR)$(TMPFILESDIR)/carnet.conf
 	rm -f $(DESTDIR)$(UDEVRULESDIR)/60-carnet-readers.rules $(DESTDIR)$(BASHCOMPDIR)/carnetctl
 

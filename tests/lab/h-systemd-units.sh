@@ -43,6 +43,7 @@ expect=(
         usr/local/sbin/carnetd usr/local/bin/carnetctl
         usr/local/lib/systemd/system/carnetd.service usr/local/lib/systemd/system/carnetd.socket
         usr/local/lib/systemd/system/carnet-p11-helper@.service usr/local/lib/systemd/system/carnet-p11-helper.socket
+        usr/local/lib/systemd/system/carnet-hostd.service usr/local/sbin/carnet-hostd
         usr/local/lib/sysusers.d/carnet.conf usr/local/lib/tmpfiles.d/carnet.conf
         usr/local/lib/udev/rules.d/60-carnet-readers.rules
         usr/local/share/doc/carnet/operations.md
@@ -58,11 +59,14 @@ done
 svc=$d/usr/local/lib/systemd/system/carnetd.service
 p11svc=$d/usr/local/lib/systemd/system/carnet-p11-helper@.service
 p11sock=$d/usr/local/lib/systemd/system/carnet-p11-helper.socket
+hostsvc=$d/usr/local/lib/systemd/system/carnet-hostd.service
 grep -qx 'ExecStart=/usr/local/sbin/carnetd --pkcs11-helper-socket /run/carnet/p11.sock' "$svc" ||
         fail "ExecStart not substituted: $(grep ExecStart= "$svc")"
 grep -qx 'ExecStart=/usr/local/sbin/carnet-p11-helper --fd 3' "$p11svc" ||
         fail "helper's ExecStart not substituted: $(grep ExecStart= "$p11svc")"
-! grep -q '@[A-Z]*@' "$svc" "$p11svc" || fail "placeholder left in a service"
+grep -qx 'ExecStart=/usr/local/sbin/carnet-hostd --config /etc/carnet/carnet-hostd.conf' "$hostsvc" ||
+        fail "the host's ExecStart not substituted: $(grep ExecStart= "$hostsvc")"
+! grep -q '@[A-Z]*@' "$svc" "$p11svc" "$hostsvc" || fail "placeholder left in a service"
 echo "ok: make install placed ${#expect[@]} files under /usr/local (units, rules, man, data, doc)"
 
 # --- 2. verify and security ---------------------------------------------
@@ -70,12 +74,13 @@ v=$tmp/verify
 mkdir -p "$v"
 sed "s|^ExecStart=/usr/local/sbin/carnetd|ExecStart=$d/usr/local/sbin/carnetd|" "$svc" >"$v/carnetd.service"
 sed "s|^ExecStart=/usr/local/sbin/|ExecStart=$d/usr/local/sbin/|" "$p11svc" >"$v/carnet-p11-helper@.service"
+sed "s|^ExecStart=/usr/local/sbin/|ExecStart=$d/usr/local/sbin/|" "$hostsvc" >"$v/carnet-hostd.service"
 cp "$d/usr/local/lib/systemd/system/carnetd.socket" "$p11sock" "$v/"
 systemd-analyze verify --man=no "$v/carnetd.socket" "$v/carnetd.service" "$v/carnet-p11-helper.socket" \
-        "$v/carnet-p11-helper@.service" >"$tmp/verify.log" 2>&1 ||
+        "$v/carnet-p11-helper@.service" "$v/carnet-hostd.service" >"$tmp/verify.log" 2>&1 ||
         { cat "$tmp/verify.log"; fail "systemd-analyze verify"; }
 [ ! -s "$tmp/verify.log" ] || { cat "$tmp/verify.log"; fail "systemd-analyze verify printed warnings"; }
-echo "ok: systemd-analyze verify carnetd.socket carnetd.service carnet-p11-helper.socket carnet-p11-helper@.service"
+echo "ok: systemd-analyze verify carnetd.socket carnetd.service carnet-p11-helper.socket carnet-p11-helper@.service carnet-hostd.service"
 
 # exposure FILE NAME: systemd-analyze's figure for the unit FILE (NAME as
 # it reports it: a template as its instance "i"), at most 1.0.
@@ -92,6 +97,9 @@ exposure() {
 }
 exposure "$p11svc" carnet-p11-helper@i.service
 cp "$tmp/security.log" "$tmp/p11-security.log"
+exposure "$hostsvc" carnet-hostd.service
+grep -q '^MemoryMax=[0-9]' "$hostsvc" || fail "carnet-hostd.service sets no MemoryMax="
+grep -qx 'IPAddressDeny=any' "$hostsvc" || fail "carnet-hostd.service allows every address by default"
 exposure "$svc" carnetd.service
 grep -q '^MemoryMax=[0-9]' "$svc" || fail "carnetd.service sets no MemoryMax="
 grep -q '^MemoryMax=[0-9]' "$p11svc" || fail "carnet-p11-helper@.service sets no MemoryMax="
