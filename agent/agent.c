@@ -284,30 +284,42 @@ static int request_setup(struct agent *a, CURL *h, const char *method, const cha
         return 0;
 }
 
-/* The request's headers: the token, the content type, no Expect. */
-static struct curl_slist *headers_of(const char *token, const char *content_type) {
-        char line[256];
-        struct curl_slist *l = curl_slist_append(NULL, "Expect:"), *t;
-        if (!l)
-                return NULL;
-        if (content_type && strlen(content_type) < 200)
-                snprintf(line, sizeof(line), "Content-Type: %s", content_type);
-        else
-                snprintf(line, sizeof(line), "Content-Type:");
-        if (!(t = curl_slist_append(l, line)))
-                goto fail;
-        l = t;
-        if (token && strlen(token) < 200) {
-                snprintf(line, sizeof(line), "X-Carnet-Session: %s", token);
-                t = curl_slist_append(l, line);
-                secure_zero(line, sizeof(line));
-                if (!t)
-                        goto fail;
+static int header_add(struct curl_slist **l, const char *name, const char *value) {
+        char line[1024];
+        if (strlen(name) + strlen(value) + 3 > sizeof(line) || strpbrk(value, "\r\n") || strpbrk(name, "\r\n: "))
+                return 0; /* not sent */
+        size_t nl = strlen(name);
+        memcpy(line, name, nl);
+        memcpy(line + nl, ": ", 2);
+        memcpy(line + nl + 2, value, strlen(value) + 1);
+        struct curl_slist *t = curl_slist_append(*l, line);
+        secure_zero(line, sizeof(line));
+        if (!t)
+                return -ENOMEM;
+        *l = t;
+        return 0;
+}
+
+/* The request's headers: no Expect, no Content-Type unless given, the
+ * token, the caller's. */
+static struct curl_slist *headers_of(const char *token, const struct agent_param *h, size_t n) {
+        struct curl_slist *l = curl_slist_append(NULL, "Expect:");
+        bool ct = false;
+        int r = l ? 0 : -ENOMEM;
+        for (size_t i = 0; r == 0 && i < n && i < AGENT_HEADERS_MAX; i++) {
+                ct |= strcasecmp(h[i].name, "Content-Type") == 0;
+                r = header_add(&l, h[i].name, h[i].value);
         }
-        return t;
-fail:
-        curl_slist_free_all(l);
-        return NULL;
+        struct curl_slist *t = r == 0 && !ct ? curl_slist_append(l, "Content-Type:") : l;
+        if (t)
+                l = t;
+        if (r == 0 && t && token)
+                r = header_add(&l, "X-Carnet-Session", token);
+        if (r < 0 || !t) {
+                curl_slist_free_all(l);
+                return NULL;
+        }
+        return l;
 }
 
 static void headers_free(struct curl_slist *l) {
@@ -317,8 +329,8 @@ static void headers_free(struct curl_slist *l) {
 }
 
 int agent_forward(struct agent *a, const char *method, const char *path, const struct agent_param *query,
-                  size_t n_query, const char *token, const char *content_type, const void *body, size_t len,
-                  struct agent_reply *ret) {
+                  size_t n_query, const char *token, const struct agent_param *headers, size_t n_headers,
+                  const void *body, size_t len, struct agent_reply *ret) {
         _cleanup_free_ char *url = malloc(URL_MAX);
         struct agent_reply rep = {0};
         struct sink s = {.rep = &rep, .max = a->reply_max};
@@ -330,7 +342,7 @@ int agent_forward(struct agent *a, const char *method, const char *path, const s
         if ((r = build_url(a, path, query, n_query, url)) < 0)
                 return r;
         CURL *h = curl_easy_init();
-        struct curl_slist *hdr = h ? headers_of(token, content_type) : NULL;
+        struct curl_slist *hdr = h ? headers_of(token, headers, n_headers) : NULL;
         if (!h || !hdr) {
                 r = -ENOMEM;
                 goto done;
@@ -354,6 +366,8 @@ done:
 
 /* ---- the /v1/host calls ---------------------------------------------------- */
 
+static const struct agent_param json_ct = {"Content-Type", "application/json"};
+
 static bool is_hex64(const char *s) {
         return s && strlen(s) == AGENT_TOKEN_LEN && strspn(s, "0123456789abcdef") == AGENT_TOKEN_LEN;
 }
@@ -374,7 +388,7 @@ static bool error_reply(const struct agent_reply *r) {
 
 int agent_challenge(struct agent *a, char ret[AGENT_TOKEN_LEN + 1]) {
         struct agent_reply rep = {0};
-        int r = agent_forward(a, "POST", "/v1/host/challenges", NULL, 0, NULL, NULL, NULL, 0, &rep);
+        int r = agent_forward(a, "POST", "/v1/host/challenges", NULL, 0, NULL, NULL, 0, NULL, 0, &rep);
         if (r < 0)
                 return r;
         r = rep.status == 201 ? hex_member(&rep, "challenge", ret) : -EBADMSG;
@@ -404,8 +418,7 @@ int agent_open_session(struct agent *a, const char *record, const uint8_t *sig, 
         json_decref(o);
         if (!text)
                 return -ENOMEM;
-        int r = agent_forward(a, "POST", "/v1/host/sessions", NULL, 0, NULL, "application/json", text, strlen(text),
-                              &rep);
+        int r = agent_forward(a, "POST", "/v1/host/sessions", NULL, 0, NULL, &json_ct, 1, text, strlen(text), &rep);
         free(text);
         if (r < 0)
                 return r;
@@ -423,14 +436,13 @@ int agent_open_session(struct agent *a, const char *record, const uint8_t *sig, 
 
 int agent_close_session(struct agent *a, const char *token) {
         struct agent_reply rep = {0};
-        int r = agent_forward(a, "DELETE", "/v1/host/sessions/current", NULL, 0, token, NULL, NULL, 0, &rep);
+        int r = agent_forward(a, "DELETE", "/v1/host/sessions/current", NULL, 0, token, NULL, 0, NULL, 0, &rep);
         agent_reply_done(&rep);
         return r < 0 ? r : 0;
 }
 
 int agent_set_mode(struct agent *a, const char *token, const char *body, size_t len, struct agent_reply *ret) {
-        int r = agent_forward(a, "PUT", "/v1/host/sessions/current/mode", NULL, 0, token, "application/json", body,
-                              len, ret);
+        int r = agent_forward(a, "PUT", "/v1/host/sessions/current/mode", NULL, 0, token, &json_ct, 1, body, len, ret);
         if (r == 0 && !ret->json) {
                 agent_reply_done(ret);
                 return -EBADMSG;

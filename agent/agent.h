@@ -37,7 +37,8 @@ struct agent_config {
         size_t reply_max;     /* bytes of one reply; 0: AGENT_REPLY_MAX_DEFAULT */
 };
 
-/* One query parameter, decoded (value "" when given without '='). */
+/* One query parameter, decoded (value "" when given without '='), or
+ * one request header. */
 struct agent_param {
         const char *name;
         const char *value;
@@ -69,10 +70,12 @@ void agent_reply_done(struct agent_reply *r);
 
 /* Sends one request: method, path (decoded: each segment is escaped here)
  * with its query, the host token (NULL: none) in X-Carnet-Session, the
- * body (len bytes, NULL/0: none) with its content type (NULL: none). */
+ * headers (Content-Type and others; at most AGENT_HEADERS_MAX, a value with
+ * a line break is dropped), the body (len bytes, NULL/0: none). */
+#define AGENT_HEADERS_MAX 8
 int agent_forward(struct agent *a, const char *method, const char *path, const struct agent_param *query,
-                  size_t n_query, const char *token, const char *content_type, const void *body, size_t len,
-                  struct agent_reply *ret);
+                  size_t n_query, const char *token, const struct agent_param *headers, size_t n_headers,
+                  const void *body, size_t len, struct agent_reply *ret);
 
 /* POST /v1/host/challenges: a fresh challenge (64 lower-case hex). */
 int agent_challenge(struct agent *a, char ret[AGENT_TOKEN_LEN + 1]);

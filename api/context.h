@@ -14,6 +14,7 @@ struct event_queue;
 struct session_manager;
 struct dossier_engine;
 struct session_info;
+struct agent;
 
 struct api_context {
         struct monitor *monitor;
@@ -25,6 +26,9 @@ struct api_context {
          * api_sessions_find (below), tests a table of their own; NULL: 503. */
         int (*find_session)(const struct api_context *ctx, const char *token, uid_t uid, struct session_info *ret);
         struct dossier_engine *engine; /* takes its own lock in every call */
+        /* Set: carnetd is the agent of a dossier host (docs/agent.md); every
+         * route that needs the engine goes there (engine is NULL). */
+        struct agent *agent;
         struct reporter reporter; /* what happened, for the program to log */
 };
 

@@ -9,6 +9,7 @@
 #include "engine/dossier-session.h"
 #include "lib/macro.h"
 #include "call.h"
+#include "forward.h"
 #include "replies.h"
 #include "sessions.h"
 
@@ -154,6 +155,11 @@ int res_sessions_post(const struct api_request *req, struct api_reply *ret) {
                 return api_error_details(ret, status_of(e.code), e.code, details, "%s", e.message);
         }
         audit_session(req, &si);
+        /* agent mode: the host opens its side, or there is no session */
+        if (req->ctx->agent && api_host_session_open(req, &si, ret) < 0) {
+                secure_zero(token, sizeof(token));
+                return 0;
+        }
         json_t *doc = json_pack("{s:s,s:o}", "token", token, "session", res_session_json(&si));
         secure_zero(token, sizeof(token));
         return api_ok(ret, 201, doc);
@@ -169,12 +175,37 @@ int res_sessions_current(const struct api_request *req, struct api_reply *ret) {
 
 int res_sessions_delete(const struct api_request *req, struct api_reply *ret) {
         const char *id = api_path_param(req, "id");
+        char host_token[SESSION_HOST_TOKEN_LEN + 1];
+        bool host = req->ctx->agent && sessions_host_token(req->ctx->sessions, id ? id : "", host_token) == 0;
         int r = sessions_close(req->ctx->sessions, id ? id : "", req->uid);
+        /* agent mode: the host's side ends too (best effort) */
+        if (host && r == 0)
+                (void)agent_close_session(req->ctx->agent, host_token);
+        if (host)
+                secure_zero(host_token, sizeof(host_token));
         if (r == -ENOENT || r == -EPERM)
                 return api_error(ret, 404, "no_such_session", "no live session %s of yours", id ? id : "");
         if (r < 0)
                 return api_error(ret, 500, "internal", "%s", strerror(-r));
         return api_ok(ret, 200, json_pack("{s:s,s:b}", "id", id, "closed", true));
+}
+
+/* The mode on the host's side of session id: 1 when the host took it,
+ * 0 with its refusal or the failure in *ret. */
+static int host_mode(const struct api_request *req, const char *id, struct api_reply *ret) {
+        char tok[SESSION_HOST_TOKEN_LEN + 1];
+        struct agent_reply rep = {0};
+        if (api_host_token(req, id, tok, ret) < 0)
+                return 0;
+        int r = agent_set_mode(req->ctx->agent, tok, req->body, req->body_len, &rep);
+        secure_zero(tok, sizeof(tok));
+        if (r < 0)
+                return api_agent_fail(ret, r) < 0 ? -ENOMEM : 0;
+        if (rep.status == 200) {
+                agent_reply_done(&rep);
+                return 1;
+        }
+        return api_relay(ret, &rep) < 0 ? -ENOMEM : 0;
 }
 
 /* PUT /v1/sessions/current/mode: every later request of the session is
@@ -222,6 +253,10 @@ int res_sessions_mode_put(const struct api_request *req, struct api_reply *ret) 
         if (mode == SESSION_MODE_EMERGENCY && blank)
                 return res_bad_field(ret, 400, "reason_required", "reason",
                                      "an emergency access needs its reason stated");
+        /* agent mode: the host first; if it refuses, nothing changes here */
+        int h = req->ctx->agent ? host_mode(req, si.id, ret) : 1;
+        if (h <= 0)
+                return h;
         int r = sessions_set_mode(req->ctx->sessions, si.id, req->uid, mode, practice,
                                   blank || mode == SESSION_MODE_NORMAL ? NULL : reason, &si);
         if (r == -ENOENT || r == -EPERM)
