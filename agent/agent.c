@@ -203,8 +203,12 @@ static int build_url(const struct agent *a, const char *path, const struct agent
         return r;
 }
 
-/* A curl failure as an agent error. */
-static int curl_errno(CURLcode c) {
+/* A curl failure as an agent error; errbuf is curl's words for it.  With
+ * TLS 1.3 a server refuses the client's certificate after the client has
+ * sent its request: that alert is a TLS refusal, not a reply. */
+static int curl_errno(CURLcode c, const char *errbuf) {
+        if ((c == CURLE_RECV_ERROR || c == CURLE_SEND_ERROR) && strstr(errbuf, "alert"))
+                return -EHOSTUNREACH;
         switch (c) {
         case CURLE_OPERATION_TIMEDOUT:
                 return -ETIMEDOUT;
@@ -349,8 +353,10 @@ int agent_forward(struct agent *a, const char *method, const char *path, const s
         }
         if ((r = request_setup(a, h, method, url, hdr, body, len, &s)) < 0)
                 goto done;
+        char errbuf[CURL_ERROR_SIZE] = "";
+        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
         CURLcode c = curl_easy_perform(h); /* never retried: a write is sent once */
-        r = c == CURLE_OK ? reply_finish(h, &rep) : curl_errno(c);
+        r = c == CURLE_OK ? reply_finish(h, &rep) : curl_errno(c, errbuf);
 done:
         headers_free(hdr);
         if (h)
