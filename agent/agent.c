@@ -397,7 +397,9 @@ int agent_challenge(struct agent *a, char ret[AGENT_TOKEN_LEN + 1]) {
         int r = agent_forward(a, "POST", "/v1/host/challenges", NULL, 0, NULL, NULL, 0, NULL, 0, &rep);
         if (r < 0)
                 return r;
-        r = rep.status == 201 ? hex_member(&rep, "challenge", ret) : -EBADMSG;
+        r = rep.status == 201                        ? hex_member(&rep, "challenge", ret)
+            : rep.status == 403 && error_reply(&rep) ? -EACCES /* workstation_refused */
+                                                     : -EBADMSG;
         agent_reply_done(&rep);
         return r;
 }

@@ -77,7 +77,8 @@ int agent_forward(struct agent *a, const char *method, const char *path, const s
                   size_t n_query, const char *token, const struct agent_param *headers, size_t n_headers,
                   const void *body, size_t len, struct agent_reply *ret);
 
-/* POST /v1/host/challenges: a fresh challenge (64 lower-case hex). */
+/* POST /v1/host/challenges: a fresh challenge (64 lower-case hex);
+ * -EACCES when the host refuses this workstation (403 with an error). */
 int agent_challenge(struct agent *a, char ret[AGENT_TOKEN_LEN + 1]);
 
 /* POST /v1/host/sessions with the record exactly as the card signed it,

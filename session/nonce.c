@@ -23,6 +23,7 @@ int session_nonce(const struct session_config *cfg, char nonce[SESSION_NONCE_MAX
         *ret_code = r == -EHOSTUNREACH ? "host_unreachable"
                     : r == -ETIMEDOUT  ? "host_timeout"
                     : r == -EBADMSG    ? "host_bad_reply"
+                    : r == -EACCES     ? "workstation_refused"
                                        : "nonce_unavailable";
         return r;
 }

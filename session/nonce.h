@@ -10,6 +10,7 @@
 
 /* Fills nonce (NUL-terminated, at most SESSION_NONCE_MAX bytes).  On
  * failure a negative errno and *ret_code, the stable code of the opening's
- * error: host_unreachable, host_timeout, host_bad_reply (the hook's
- * -EHOSTUNREACH, -ETIMEDOUT, -EBADMSG), nonce_unavailable, internal. */
+ * error: host_unreachable, host_timeout, host_bad_reply, workstation_refused
+ * (the hook's -EHOSTUNREACH, -ETIMEDOUT, -EBADMSG, -EACCES), nonce_unavailable,
+ * internal. */
 int session_nonce(const struct session_config *cfg, char nonce[SESSION_NONCE_MAX], const char **ret_code);

@@ -106,7 +106,8 @@ struct session_config {
          * (docs/agent.md).  Writes at most SESSION_NONCE_MAX bytes with the
          * NUL; a negative errno fails the opening before the card signs
          * (-EHOSTUNREACH host_unreachable, -ETIMEDOUT host_timeout, -EBADMSG
-         * host_bad_reply, others nonce_unavailable). */
+         * host_bad_reply, -EACCES workstation_refused, others
+         * nonce_unavailable). */
         int (*nonce)(void *userdata, char ret[SESSION_NONCE_MAX]);
         void *nonce_userdata;
         struct reporter reporter; /* what happened, for the program to log */

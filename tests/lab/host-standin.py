@@ -84,6 +84,8 @@ class Host(http.server.BaseHTTPRequestHandler):
     def route(self, seen, body, raw):
         m, p = seen["method"], seen["path"]
         if m == "POST" and p == "/v1/host/challenges":
+            if os.path.exists(os.path.join(DIR, "refuse-workstation")):
+                return self.reply(403, {"error": {"code": "workstation_refused", "message": "not ours"}})
             c = secrets.token_hex(32)
             with lock:
                 challenges.add(c)

@@ -184,6 +184,10 @@ touch "$H/refuse"
 check "session refused by the host" "$(api POST /v1/sessions '{"pin": "1234"}' "" "${B[@]}")" \
         '403 {"error":{"code":"session_refused"*"reason":"bad_challenge"*'
 rm "$H/refuse"
+touch "$H/refuse-workstation"
+check "workstation refused at the challenge" "$(api POST /v1/sessions '{"pin": "1234"}' "" "${B[@]}")" \
+        '403 {"error":{"code":"workstation_refused"*'
+rm "$H/refuse-workstation"
 check "the card is free again" "$(api POST /v1/sessions '{"pin": "1234"}' "" "${B[@]}")" '201 *'
 carnetd_stop
 ! grep -q "$host_token" "$LAB_DIR/carnetd.err" || fail "a host token is in the log"

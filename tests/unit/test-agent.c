@@ -66,7 +66,8 @@ UNIT(nonce_hook) {
                 int err;
                 const char *code;
         } cases[] = {{-EHOSTUNREACH, "host_unreachable"}, {-ETIMEDOUT, "host_timeout"},
-                     {-EBADMSG, "host_bad_reply"},        {-EIO, "nonce_unavailable"}};
+                     {-EBADMSG, "host_bad_reply"},        {-EACCES, "workstation_refused"},
+                     {-EIO, "nonce_unavailable"}};
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 hook_err = cases[i].err;
                 code = NULL;
