@@ -187,14 +187,25 @@ int api_agent_call(const struct api_route *route, const struct api_request *req,
         int r;
         if (route->handler == res_patient_sessions_post)
                 return patient_session(req, ret);
-        if (c->caller.present && api_host_token(req, c->caller.si.id, tok, ret) < 0)
+        /* root may come without a session (API_NEED_ROOT_OK); the host
+         * has no such exception: root's session is sent when given */
+        struct session_info si;
+        const char *local = api_header(req, API_SESSION_HEADER);
+        bool present = c->caller.present;
+        if (present)
+                si = c->caller.si;
+        else if (local && req->ctx->find_session && req->ctx->find_session(req->ctx, local, req->uid, &si) == 0)
+                present = true;
+        if (present && api_host_token(req, si.id, tok, ret) < 0)
                 return 0;
-        const char *token = c->caller.present ? tok : NULL;
+        const char *token = present ? tok : NULL;
         if (route->handler == res_dossiers_post || route->handler == res_patient_dossiers_post)
                 r = vitale_post(req, token, ret);
         else
                 r = forward(req, token, api_header(req, "Content-Type"), req->body, req->body_len, ret);
         secure_zero(tok, sizeof(tok));
+        if (present)
+                secure_zero(&si, sizeof(si));
         return r;
 }
 

@@ -137,6 +137,8 @@ ins=180017512345623
 out=$(api GET "/v1/dossiers/$ins?x=1" "" "$token" "${B[@]}")
 check "a dossier read goes to the host" "$out" "200 *\"method\":\"GET\",\"path\":\"/v1/dossiers/$ins\",\"query\":\"x=1\"*"
 check "with the host token" "$out" "*\"token\":\"$host_token\"*"
+check "root's session goes along to the audit check" "$(api GET /v1/audit/verify "" "$token" "${B[@]}")" \
+        "200 *\"path\":\"/v1/audit/verify\"*\"token\":\"$host_token\"*"
 out=$(api POST /v1/dossiers '{"index": 0, "consent": true}' "$token" "${B[@]}")
 check "opening: the person read here" "$out" '200 *"body":{*"vitale":{"surname":"MARTIN"*"nir":"280057512345674"}*'
 [[ $out != *'"index"'* ]] || fail "the card's index went to the host: $out"
