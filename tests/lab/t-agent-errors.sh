@@ -139,6 +139,16 @@ check "a dossier read goes to the host" "$out" "200 *\"method\":\"GET\",\"path\"
 check "with the host token" "$out" "*\"token\":\"$host_token\"*"
 check "root's session goes along to the audit check" "$(api GET /v1/audit/verify "" "$token" "${B[@]}")" \
         "200 *\"path\":\"/v1/audit/verify\"*\"token\":\"$host_token\"*"
+# several request threads share the client
+pids=()
+for i in $(seq 8); do
+        api GET "/v1/dossiers/$ins?n=$i" "" "$token" "${B[@]}" >"$LAB_DIR/par.$i" &
+        pids+=($!)
+done
+wait "${pids[@]}"
+for i in $(seq 8); do
+        check "parallel request $i" "$(cat "$LAB_DIR/par.$i")" "200 *\"query\":\"n=$i\",\"token\":\"$host_token\"*"
+done
 out=$(api POST /v1/dossiers '{"index": 0, "consent": true}' "$token" "${B[@]}")
 check "opening: the person read here" "$out" '200 *"body":{*"vitale":{"surname":"MARTIN"*"nir":"280057512345674"}*'
 [[ $out != *'"index"'* ]] || fail "the card's index went to the host: $out"
