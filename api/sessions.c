@@ -176,14 +176,8 @@ int res_sessions_current(const struct api_request *req, struct api_reply *ret) {
 
 int res_sessions_delete(const struct api_request *req, struct api_reply *ret) {
         const char *id = api_path_param(req, "id");
-        char host_token[SESSION_HOST_TOKEN_LEN + 1];
-        bool host = req->ctx->agent && sessions_host_token(req->ctx->sessions, id ? id : "", host_token) == 0;
+        /* agent mode: the host's side ends with it (session_config.ended) */
         int r = sessions_close(req->ctx->sessions, id ? id : "", req->uid);
-        /* agent mode: the host's side ends too (best effort) */
-        if (host && r == 0)
-                (void)agent_close_session(req->ctx->agent, host_token);
-        if (host)
-                secure_zero(host_token, sizeof(host_token));
         if (r == -ENOENT || r == -EPERM)
                 return api_error(ret, 404, "no_such_session", "no live session %s of yours", id ? id : "");
         if (r < 0)

@@ -129,6 +129,12 @@ static int host_nonce(void *userdata, char ret[SESSION_NONCE_MAX]) {
         return agent_challenge(userdata, ret);
 }
 
+/* A session that ended in agent mode: the host's side ends too (best
+ * effort: the host also ends idle sessions itself). */
+static void host_ended(void *userdata, const char *host_token) {
+        (void)agent_close_session(userdata, host_token);
+}
+
 /* Loads the data files and opens the dossier store first (a malformed
  * table or an unusable database stops carnetd with the reason), then
  * starts the reader monitor and the session manager. */
@@ -172,6 +178,8 @@ static int services_start(const struct config *cfg, struct services *s) {
                 .establishment = cfg->establishment,
                 .nonce = s->agent ? host_nonce : NULL,
                 .nonce_userdata = s->agent,
+                .ended = s->agent ? host_ended : NULL,
+                .ended_userdata = s->agent,
                 .reporter = REPORTER_LOG,
         };
         r = sessions_new(&sc, s->monitor, s->events, &s->sessions);

@@ -26,6 +26,7 @@ struct ending {
         char id[SESSION_ID_LEN + 1];
         char reader[READER_NAME_MAX];
         const char *why;
+        char host_token[SESSION_HOST_TOKEN_LEN + 1];
 };
 
 struct endings {
@@ -108,6 +109,7 @@ static void session_take(struct session *s, const char *why, struct endings *out
         *e = (struct ending){.card = s->card, .record = s->record, .why = why};
         memcpy(e->id, s->info.id, sizeof(e->id));
         memcpy(e->reader, s->info.reader, sizeof(e->reader));
+        memcpy(e->host_token, s->host_token, sizeof(e->host_token));
         secure_zero(s, sizeof(*s));
 }
 
@@ -122,6 +124,9 @@ static void sessions_finish(struct session_manager *m, struct endings *ends) {
                 report(&m->cfg.reporter, &(struct report){.event = "session-ended", .session = e->id,
                                                           .detail = e->why});
                 events_push(m->events, EVENT_SESSION_ENDED, e->reader, e->why);
+                if (e->host_token[0] && m->cfg.ended)
+                        m->cfg.ended(m->cfg.ended_userdata, e->host_token);
+                secure_zero(e->host_token, sizeof(e->host_token));
         }
         ends->n = 0;
 }

@@ -110,6 +110,12 @@ struct session_config {
          * nonce_unavailable). */
         int (*nonce)(void *userdata, char ret[SESSION_NONCE_MAX]);
         void *nonce_userdata;
+        /* Called for each session that ends (logout, card removed, idle,
+         * shutdown) and held a dossier host's token, once its card handle
+         * is closed, outside the table lock: an agent ends the host's side
+         * there.  NULL: nothing.  The token is wiped afterwards. */
+        void (*ended)(void *userdata, const char *host_token);
+        void *ended_userdata;
         struct reporter reporter; /* what happened, for the program to log */
 };
 

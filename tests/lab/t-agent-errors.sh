@@ -201,6 +201,12 @@ check "workstation refused at the challenge" "$(api POST /v1/sessions '{"pin": "
         '403 {"error":{"code":"workstation_refused"*'
 rm "$H/refuse-workstation"
 check "the card is free again" "$(api POST /v1/sessions '{"pin": "1234"}' "" "${B[@]}")" '201 *'
+# a session that ends with its card ends on the host too
+last=$(tail -1 "$H/tokens")
+sim_cmd 1 remove
+wait_card 1 absent
+until_ok grep -q "\"method\": \"DELETE\", \"path\": \"/v1/host/sessions/current\".*\"token\": \"$last\"" \
+        "$H/requests" || fail "the card left, the host session stayed"
 carnetd_stop
 ! grep -q "$host_token" "$LAB_DIR/carnetd.err" || fail "a host token is in the log"
 ! grep -q "$ins" "$LAB_DIR/carnetd.err" || fail "an INS is in the log"
