@@ -265,6 +265,11 @@ static int request_setup(struct agent *a, CURL *h, const char *method, const cha
         curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)a->timeout_ms);
         curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)a->timeout_ms);
         curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+        /* a connection of its own, never reused: curl resends a request
+         * whose reused connection turned out dead, and a write must never
+         * be sent twice (the shared TLS sessions keep the handshake short) */
+        curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+        curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
         if (a->ca)
