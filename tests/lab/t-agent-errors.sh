@@ -209,7 +209,7 @@ until_ok grep -q "\"method\": \"DELETE\", \"path\": \"/v1/host/sessions/current\
         "$H/requests" || fail "the card left, the host session stayed"
 carnetd_stop
 ! grep -q "$host_token" "$LAB_DIR/carnetd.err" || fail "a host token is in the log"
-! grep -q "$ins" "$LAB_DIR/carnetd.err" || fail "an INS is in the log"
+! grep -Eq "$ins|280057512345674" "$LAB_DIR/carnetd.err" || fail "an INS is in the log"
 
 # --check-config: the files must be readable
 agent_conf 8443
