@@ -47,7 +47,7 @@ SANFLAGS  = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-san
 # pkg-config is asked only when a compile actually happens (recursive '='),
 # so that 'make deps' can run on a machine that lacks the -dev packages.
 PC_CFLAGS  = $(shell pkg-config --cflags $(PKGS) libcurl cmocka p11-kit-1 2>/dev/null)
-PC_DAEMON  = $(shell pkg-config --libs $(PKGS))
+PC_DAEMON  = $(shell pkg-config --libs $(PKGS) libcurl)
 PC_CLI     = $(shell pkg-config --libs libcurl jansson sqlite3)
 PC_CMOCKA  = $(shell pkg-config --libs cmocka)
 PC_SIM     = $(shell pkg-config --libs libcrypto)
@@ -59,7 +59,7 @@ PC_GNUTLS  = $(shell pkg-config --libs gnutls)
 # use only the layers listed in its _USES (docs/architecture.md draws them).
 # tests/layers.sh links every archive with only what it may use, so a call
 # pointing the wrong way is a link error; it also checks the includes.
-LAYERS       := lib card pkcs11 p11remote reader session engine http api daemon
+LAYERS       := lib card pkcs11 p11remote reader session engine http agent api daemon
 lib_USES     :=
 card_USES    := lib
 pkcs11_USES  := lib
@@ -68,8 +68,9 @@ reader_USES  := card lib
 session_USES := pkcs11 reader card lib
 engine_USES  := lib
 http_USES    := lib
-api_USES     := http session engine reader card pkcs11 lib
-daemon_USES  := api http session engine reader card pkcs11 p11remote lib
+agent_USES   := lib
+api_USES     := http agent session engine reader card pkcs11 lib
+daemon_USES  := api agent http session engine reader card pkcs11 p11remote lib
 cli_USES     := lib
 
 # EXCLUDE: source files left out of this build (work in progress in a shared tree)

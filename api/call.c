@@ -6,6 +6,7 @@
 #include "lib/macro.h"
 #include "lib/nir.h"
 #include "call.h"
+#include "forward.h"
 
 enum access_card res_card_of(enum p11_card_type t) {
         switch (t) {
@@ -121,13 +122,17 @@ static int check_params(const struct api_request *req, unsigned needs, struct ap
         return 0;
 }
 
-/* Every check of needs, in the order call.h gives. */
+/* Every check of needs, in the order call.h gives; 1 when the request
+ * goes to the dossier host from here (forward.h). */
 static int prepare(const struct api_request *req, unsigned needs, struct api_call *c, struct api_reply *err) {
         if (needs & (API_NEED_SESSION | API_NEED_PROFESSIONAL | API_NEED_PATIENT) &&
             resolve_caller(req, needs, &c->caller, err) < 0)
                 return -EPERM;
         if (needs & API_NEED_SESSIONS && (!req->ctx || !req->ctx->sessions))
                 return api_error(err, 503, "sessions_unavailable", "carnetd runs without sessions"), -EHOSTDOWN;
+        /* agent mode: the host has the engine and checks the rest */
+        if (needs & API_NEED_ENGINE && req->ctx && req->ctx->agent)
+                return 1;
         if (needs & API_NEED_ENGINE) {
                 if (!req->ctx || !req->ctx->engine)
                         return api_error(err, 503, "dossiers_unavailable", "carnetd runs without its dossier store"),
@@ -145,13 +150,14 @@ int api_invoke(const struct api_route *route, const struct api_request *req, str
         struct api_call c = {0};
         struct api_request r = *req;
 
-        if (prepare(req, route->needs, &c, ret) < 0) {
+        int p = prepare(req, route->needs, &c, ret);
+        if (p < 0) {
                 json_decref(c.body);
                 secure_zero(&c, sizeof(c));
                 return ret->body ? 0 : -ENOMEM;
         }
         r.call = &c;
-        int rc = route->handler(&r, ret);
+        int rc = p > 0 ? api_agent_call(route, &r, ret) : route->handler(&r, ret);
         json_decref(c.body);
         secure_zero(&c, sizeof(c));
         return rc;

@@ -16,6 +16,7 @@ struct session_manager;
 struct dossier_engine;
 struct session_info;
 struct api_request;
+struct agent;
 
 struct api_context {
         struct monitor *monitor;
@@ -35,6 +36,9 @@ struct api_context {
         bool vitale_in_body;
         int (*open_patient_session)(const struct api_request *req, const char *ins, const char *representative,
                                     struct session_info *ret, char token[65]);
+        /* Set: carnetd is the agent of a dossier host (docs/agent.md); every
+         * route that needs the engine goes there (engine is NULL). */
+        struct agent *agent;
         struct reporter reporter; /* what happened, for the program to log */
 };
 

@@ -265,33 +265,6 @@ int res_document_get(const struct api_request *req, struct api_reply *ret) {
         return api_ok(ret, 200, doc_json(&d));
 }
 
-/* A body of bytes already in memory, handed to the server as a stream so
- * that it goes out with its own Content-Type. */
-struct bytes_stream {
-        char content_type[DOSSIER_TEXT_MAX];
-        uint8_t *buf;
-        size_t len, pos;
-};
-
-static ssize_t bytes_read(void *userdata, char *buf, size_t max, bool stopping) {
-        struct bytes_stream *b = userdata;
-        if (b->pos >= b->len)
-                return API_STREAM_END;
-        size_t n = b->len - b->pos < max ? b->len - b->pos : max;
-        memcpy(buf, b->buf + b->pos, n);
-        b->pos += n;
-        return (ssize_t)n;
-}
-
-static void bytes_free(void *userdata) {
-        struct bytes_stream *b = userdata;
-        if (!b)
-                return;
-        secure_zero(b->buf, b->len);
-        free(b->buf);
-        free(b);
-}
-
 int res_document_content(const struct api_request *req, struct api_reply *ret) {
         struct dossier_doc d;
         void *content = NULL;
@@ -300,17 +273,7 @@ int res_document_content(const struct api_request *req, struct api_reply *ret) {
 
         if (r < 0)
                 return r == -ENOMEM ? r : 0;
-        struct bytes_stream *b = calloc(1, sizeof(*b));
-        if (!b) {
-                secure_zero(content, len);
-                free(content);
-                return -ENOMEM;
-        }
-        (void)strcpy_bounded(b->content_type, sizeof(b->content_type), d.mime[0] ? d.mime : "application/octet-stream");
-        b->buf = content;
-        b->len = len;
-        struct api_stream s = {.content_type = b->content_type, .read = bytes_read, .free = bytes_free, .userdata = b};
-        r = api_ok_stream(ret, &s);
+        r = res_ok_bytes(ret, 200, d.mime, content, len);
         /* readers of a held-back document see the warning (docs/rules.md §3) */
         if (r == 0 && d.warn_hidden_from_patient)
                 (void)strcpy_bounded(ret->warning, sizeof(ret->warning), NOT_VISIBLE_WARNING);

@@ -25,6 +25,11 @@ unsigned res_denial_status(enum access_reason reason, const char **ret_code);
 int res_bad_field(struct api_reply *ret, unsigned status, const char *code, const char *field, const char *fmt, ...)
         _printf_(5, 6);
 
+/* A body of len bytes already in memory (buf, malloc'ed, taken over: wiped
+ * and freed once sent, or here on failure) as the reply, with its own
+ * Content-Type (NULL or "": application/octet-stream).  0 or -ENOMEM. */
+int res_ok_bytes(struct api_reply *ret, unsigned status, const char *content_type, uint8_t *buf, size_t len);
+
 /* Time as the API writes it: seconds since the epoch, or "YYYY-MM-DD"
  * (midnight UTC), or "YYYY-MM-DDTHH:MM:SSZ".  -EINVAL otherwise. */
 int res_parse_time(const char *s, int64_t *ret);

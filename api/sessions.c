@@ -9,6 +9,7 @@
 #include "engine/dossier-session.h"
 #include "lib/macro.h"
 #include "call.h"
+#include "forward.h"
 #include "replies.h"
 #include "sessions.h"
 
@@ -65,6 +66,7 @@ static unsigned status_of(const char *code) {
                 {"key_unsupported", 403},   {"no_auth_certificate", 403}, {"bad_identity", 403},
                 {"revoked", 403},           {"revocation_unknown", 403}, {"crl_expired", 403},
                 {"crl_not_yet_valid", 403}, {"crl_invalid", 403},        {"internal", 500},
+                {"workstation_refused", 403},
         };
         for (size_t i = 0; i < ELEMENTSOF(map); i++)
                 if (strcmp(map[i].code, code) == 0)
@@ -154,6 +156,11 @@ int res_sessions_post(const struct api_request *req, struct api_reply *ret) {
                 return api_error_details(ret, status_of(e.code), e.code, details, "%s", e.message);
         }
         audit_session(req, &si);
+        /* agent mode: the host opens its side, or there is no session */
+        if (req->ctx->agent && api_host_session_open(req, &si, ret) < 0) {
+                secure_zero(token, sizeof(token));
+                return 0;
+        }
         json_t *doc = json_pack("{s:s,s:o}", "token", token, "session", res_session_json(&si));
         secure_zero(token, sizeof(token));
         return api_ok(ret, 201, doc);
@@ -169,12 +176,31 @@ int res_sessions_current(const struct api_request *req, struct api_reply *ret) {
 
 int res_sessions_delete(const struct api_request *req, struct api_reply *ret) {
         const char *id = api_path_param(req, "id");
+        /* agent mode: the host's side ends with it (session_config.ended) */
         int r = sessions_close(req->ctx->sessions, id ? id : "", req->uid);
         if (r == -ENOENT || r == -EPERM)
                 return api_error(ret, 404, "no_such_session", "no live session %s of yours", id ? id : "");
         if (r < 0)
                 return api_error(ret, 500, "internal", "%s", strerror(-r));
         return api_ok(ret, 200, json_pack("{s:s,s:b}", "id", id, "closed", true));
+}
+
+/* The mode on the host's side of session id: 1 when the host took it,
+ * 0 with its refusal or the failure in *ret. */
+static int host_mode(const struct api_request *req, const char *id, struct api_reply *ret) {
+        char tok[SESSION_HOST_TOKEN_LEN + 1];
+        struct agent_reply rep = {0};
+        if (api_host_token(req, id, tok, ret) < 0)
+                return 0;
+        int r = agent_set_mode(req->ctx->agent, tok, req->body, req->body_len, &rep);
+        secure_zero(tok, sizeof(tok));
+        if (r < 0)
+                return api_agent_fail(ret, r) < 0 ? -ENOMEM : 0;
+        if (rep.status == 200) {
+                agent_reply_done(&rep);
+                return 1;
+        }
+        return api_relay(ret, &rep) < 0 ? -ENOMEM : 0;
 }
 
 int res_session_mode_parse(const json_t *body, enum session_mode *ret_mode, enum session_practice *ret_practice,
@@ -236,6 +262,10 @@ int res_sessions_mode_put(const struct api_request *req, struct api_reply *ret) 
 
         if (res_session_mode_parse(req->call->body, &mode, &practice, &reason, ret) < 0)
                 return ret->body ? 0 : -ENOMEM;
+        /* agent mode: the host first; if it refuses, nothing changes here */
+        int h = req->ctx->agent ? host_mode(req, si.id, ret) : 1;
+        if (h <= 0)
+                return h;
         int r = sessions_set_mode(req->ctx->sessions, si.id, req->uid, mode, practice, reason, &si);
         if (r == -ENOENT || r == -EPERM)
                 return api_error(ret, 401, "no_session", "the session ended");

@@ -19,6 +19,7 @@
 #include "api/context.h"
 #include "api/routes.h"
 #include "config.h"
+#include "agent/agent.h"
 #include "engine/dossier.h"
 #include "reader/events.h"
 #include "engine/interactions.h"
@@ -58,10 +59,12 @@ struct services {
         struct rights_table *rights;
         struct interactions *interactions;
         struct dossier_engine *engine;
+        struct agent *agent; /* dossier_host set: the host instead of the engine */
 };
 
 static void services_stop(struct services *s) {
         sessions_free(s->sessions);
+        agent_free(s->agent);
         monitor_stop(s->monitor);
         dossier_engine_close(s->engine);
         interactions_free(s->interactions);
@@ -74,14 +77,11 @@ static void notification_event(void *userdata, const char *kind) {
         events_push(userdata, EVENT_NOTIFICATION, NULL, kind);
 }
 
-/* Loads the data files and opens the dossier store first (a malformed
- * table or an unusable database stops carnetd with the reason), then
- * starts the reader monitor and the session manager. */
-static int services_start(const struct config *cfg, struct services *s) {
+/* The embedded engine: the data tables and the dossier store. */
+static int engine_start(const struct config *cfg, struct services *s) {
         char err[512];
         int r;
 
-        memset(s, 0, sizeof(*s));
         r = rights_load(cfg->rights_table, &s->rights, err, sizeof(err));
         if (r < 0) {
                 log_error("rights table: %s", err);
@@ -92,9 +92,6 @@ static int services_start(const struct config *cfg, struct services *s) {
                 log_error("interactions table: %s", err);
                 return r;
         }
-        r = events_new(EVENTS_DEFAULT_CAP, &s->events);
-        if (r < 0)
-                return r;
         struct dossier_config dc = {.path = cfg->database,
                                     .rights = s->rights,
                                     .interactions = s->interactions,
@@ -111,8 +108,49 @@ static int services_start(const struct config *cfg, struct services *s) {
                 return r;
         }
         log_info("dossiers in %s", cfg->database);
+        return 0;
+}
+
+/* The dossier host's client, in place of the engine: no local database. */
+static int agent_start(const struct config *cfg, struct services *s) {
+        struct agent_config ac = {.url = cfg->dossier_host, .cert = cfg->host_cert, .key = cfg->host_key,
+                                  .ca = cfg->host_ca, .timeout_ms = cfg->host_timeout_ms};
+        int r = agent_new(&ac, &s->agent);
+        if (r < 0) {
+                log_error("dossier host %s: %s", cfg->dossier_host, strerror(-r));
+                return r;
+        }
+        log_info("dossiers on the host %s (agent mode: no local database)", cfg->dossier_host);
+        return 0;
+}
+
+/* A session record's nonce in agent mode: the host's challenge. */
+static int host_nonce(void *userdata, char ret[SESSION_NONCE_MAX]) {
+        return agent_challenge(userdata, ret);
+}
+
+/* A session that ended in agent mode: the host's side ends too (best
+ * effort: the host also ends idle sessions itself). */
+static void host_ended(void *userdata, const char *host_token) {
+        (void)agent_close_session(userdata, host_token);
+}
+
+/* Loads the data files and opens the dossier store first (a malformed
+ * table or an unusable database stops carnetd with the reason), then
+ * starts the reader monitor and the session manager. */
+static int services_start(const struct config *cfg, struct services *s) {
+        int r;
+
+        memset(s, 0, sizeof(*s));
+        r = events_new(EVENTS_DEFAULT_CAP, &s->events);
+        if (r < 0)
+                return r;
+        r = cfg->dossier_host[0] ? agent_start(cfg, s) : engine_start(cfg, s);
+        if (r < 0)
+                return r;
         struct monitor_config mc = MONITOR_CONFIG_DEFAULT;
         mc.reporter = REPORTER_LOG;
+        mc.readers = cfg->readers;
         r = monitor_start(&mc, s->events, &s->monitor);
         if (r < 0) {
                 log_error("cannot start the reader monitor: %s", strerror(-r));
@@ -138,6 +176,10 @@ static int services_start(const struct config *cfg, struct services *s) {
                 .idle_timeout_s = cfg->session_idle_timeout_s,
                 .workstation = cfg->workstation,
                 .establishment = cfg->establishment,
+                .nonce = s->agent ? host_nonce : NULL,
+                .nonce_userdata = s->agent,
+                .ended = s->agent ? host_ended : NULL,
+                .ended_userdata = s->agent,
                 .reporter = REPORTER_LOG,
         };
         r = sessions_new(&sc, s->monitor, s->events, &s->sessions);
@@ -152,6 +194,8 @@ static int services_start(const struct config *cfg, struct services *s) {
  * weeks, visible at one month), closed dossiers past their retention. */
 static void services_jobs(struct services *s) {
         unsigned notified = 0, released = 0, purged = 0;
+        if (!s->engine) /* agent mode: the host does them */
+                return;
         int r = dossier_tick(s->engine, &notified, &released);
         int r2 = dossier_purge_expired(s->engine, &purged);
         if (r < 0 || r2 < 0)
@@ -165,6 +209,29 @@ static void services_jobs(struct services *s) {
 static void add_name(char *buf, size_t size, const char *name) {
         size_t n = strlen(buf);
         snprintf(buf + n, size - n, "%s%s", n ? ", " : "", name);
+}
+
+/* The rights and interaction tables, read again and swapped in. */
+static int reload_tables(const struct config *next, struct services *s, char *applied, size_t size) {
+        char err[512];
+        struct rights_table *rights = NULL;
+        struct interactions *inter = NULL;
+        if (rights_load(next->rights_table, &rights, err, sizeof(err)) < 0 ||
+            interactions_load(next->interactions_table, &inter, err, sizeof(err)) < 0) {
+                log_error("reload refused, the running tables stay: %s", err);
+                rights_free(rights);
+                return -EINVAL;
+        }
+        /* the engine takes its own lock for the swap: once it returns, no
+         * call uses the old tables any more */
+        (void)dossier_engine_set_tables(s->engine, rights, inter);
+        rights_free(s->rights);
+        interactions_free(s->interactions);
+        s->rights = rights;
+        s->interactions = inter;
+        add_name(applied, size, "rights_table");
+        add_name(applied, size, "interactions_table");
+        return 0;
 }
 
 /* SIGHUP: reads the configuration again and applies what can change
@@ -182,23 +249,8 @@ static void reload(const char *config_path, struct config *running, struct servi
                 log_error("reload refused, the running configuration stays: %s", err);
                 goto done;
         }
-        struct rights_table *rights = NULL;
-        struct interactions *inter = NULL;
-        if (rights_load(next.rights_table, &rights, err, sizeof(err)) < 0 ||
-            interactions_load(next.interactions_table, &inter, err, sizeof(err)) < 0) {
-                log_error("reload refused, the running tables stay: %s", err);
-                rights_free(rights);
+        if (s->engine && reload_tables(&next, s, applied, sizeof(applied)) < 0)
                 goto done;
-        }
-        /* the engine takes its own lock for the swap: once it returns, no
-         * call uses the old tables any more */
-        (void)dossier_engine_set_tables(s->engine, rights, inter);
-        rights_free(s->rights);
-        interactions_free(s->interactions);
-        s->rights = rights;
-        s->interactions = inter;
-        add_name(applied, sizeof(applied), "rights_table");
-        add_name(applied, sizeof(applied), "interactions_table");
         /* the revocation lists are read again from the running crl_path */
         if (running->crl_path[0] && sessions_reload_crls(s->sessions) == 0)
                 add_name(applied, sizeof(applied), "revocation lists");
@@ -220,7 +272,9 @@ static void reload(const char *config_path, struct config *running, struct servi
                 FIELD(trust_anchors),       FIELD(session_idle_timeout_s), FIELD(workstation),
                 FIELD(identity_map),        FIELD(database),          FIELD(crl_path),
                 FIELD(crl_stale),           FIELD(pkcs11_helper),     FIELD(pkcs11_helper_user),
-                FIELD(pkcs11_helper_timeout_s), FIELD(pkcs11_pinpad_timeout_s),
+                FIELD(pkcs11_helper_timeout_s), FIELD(pkcs11_pinpad_timeout_s), FIELD(dossier_host),
+                FIELD(host_cert),           FIELD(host_key),          FIELD(host_ca),
+                FIELD(host_timeout_ms),     FIELD(readers),
 #undef FIELD
         };
         for (size_t i = 0; i < ELEMENTSOF(fixed); i++)
@@ -480,7 +534,25 @@ static void signal_loop(const sigset_t *set, const struct options *o, struct con
 
 /* --check-config: the file has been read; the tables must load too.
  * Prints what was checked on standard output; returns the exit code. */
+/* --check-config in agent mode: the certificate, key and CA files are
+ * there and readable (what they hold is seen at the first call). */
+static int check_agent_config(const struct options *o, const struct config *cfg) {
+        const char *files[][2] = {{"host_cert", cfg->host_cert}, {"host_key", cfg->host_key}, {"host_ca", cfg->host_ca}};
+        for (size_t i = 0; i < ELEMENTSOF(files); i++)
+                if (files[i][1][0] && access(files[i][1], R_OK) < 0) {
+                        log_error("%s %s: %s", files[i][0], files[i][1], strerror(errno));
+                        return 1;
+                }
+        printf("configuration: %s\ndossier host: %s\nhost_cert: %s\nhost_key: %s\nhost_ca: %s\nsocket: %s\n"
+               "usable\n",
+               o->config_path ? o->config_path : "(none: the defaults)", cfg->dossier_host, cfg->host_cert,
+               cfg->host_key, cfg->host_ca[0] ? cfg->host_ca : "(the system's)", cfg->socket_path);
+        return 0;
+}
+
 static int check_config(const struct options *o, const struct config *cfg) {
+        if (cfg->dossier_host[0])
+                return check_agent_config(o, cfg);
         struct rights_table *rights = NULL;
         struct interactions *inter = NULL;
         char err[512];
@@ -530,6 +602,7 @@ int main(int argc, char **argv) {
                 .sessions = svc.sessions,
                 .find_session = api_sessions_find,
                 .engine = svc.engine,
+                .agent = svc.agent,
                 .reporter = REPORTER_LOG,
         };
         sc.ctx = &actx;

@@ -49,6 +49,7 @@ void config_defaults(struct config *c) {
         snprintf(c->pkcs11_helper_user, sizeof(c->pkcs11_helper_user), "%s", P11_REMOTE_DEFAULT_USER);
         c->pkcs11_helper_timeout_s = P11_REMOTE_DEFAULT_TIMEOUT_S;
         c->pkcs11_pinpad_timeout_s = P11_REMOTE_DEFAULT_PINPAD_TIMEOUT_S;
+        c->host_timeout_ms = 10000;
 }
 
 static int parse_uint(const char *v, unsigned long max, int base, unsigned long *ret) {
@@ -190,6 +191,16 @@ static const struct key keys[] = {
         {"identity.", KEY_IDENTITY, FIELD(identity_map),
          .why = "not a known identity field, or not a rule such as subject:CN, "
                 "extension:OID, usage:digitalSignature, id:01, label:TEXT"},
+        {"dossier_host", KEY_STRING, FIELD(dossier_host), .min = 9,
+         .why = "dossier_host must be https://HOST:PORT", .too_long = "dossier_host too long (511 bytes at most)"},
+        {"host_cert", KEY_PATH, FIELD(host_cert), .why = "must be an absolute path", .too_long = "path too long"},
+        {"host_key", KEY_PATH, FIELD(host_key), .why = "must be an absolute path", .too_long = "path too long"},
+        {"host_ca", KEY_PATH, FIELD(host_ca), .why = "must be an absolute path", .too_long = "path too long"},
+        {"host_timeout_ms", KEY_UINT, FIELD(host_timeout_ms), 1, 120000,
+         .why = "host_timeout_ms must be milliseconds, 1 to 120000"},
+        {"readers", KEY_STRING, FIELD(readers), .min = 1,
+         .why = "readers must be reader names or patterns separated by commas",
+         .too_long = "readers too long (1023 bytes at most)"},
         {"log_level", KEY_LOG_LEVEL, FIELD(log_level), .why = "log_level must be error, warning, info or debug"},
 };
 
@@ -302,6 +313,23 @@ static int config_read(struct config *c, FILE *f, const char *path, char *err, s
         return 0;
 }
 
+/* dossier_host: an https URL, with the workstation's certificate and key. */
+static int agent_check(const struct config *c, const char *path, char *err, size_t errlen) {
+        if (!c->dossier_host[0])
+                return 0;
+        if (strncmp(c->dossier_host, "https://", 8) != 0 || !c->dossier_host[8] ||
+            strpbrk(c->dossier_host, " \t?#")) {
+                snprintf(err, errlen, "%s: dossier_host must be https://HOST:PORT", path);
+                return -EINVAL;
+        }
+        if (!c->host_cert[0] || !c->host_key[0]) {
+                snprintf(err, errlen, "%s: dossier_host needs host_cert and host_key (the workstation's "
+                         "certificate and key)", path);
+                return -EINVAL;
+        }
+        return 0;
+}
+
 int config_load(struct config *c, const char *path, char *err, size_t errlen) {
         _cleanup_fclose_ FILE *f = fopen(path, "re");
         struct config tmp = *c;
@@ -324,6 +352,8 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen) {
                          path, tmp.events_keepalive_s, tmp.connection_timeout_s);
                 return -EINVAL;
         }
+        if (agent_check(&tmp, path, err, errlen) < 0)
+                return -EINVAL;
         *c = tmp; /* all or nothing */
         return 0;
 }

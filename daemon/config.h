@@ -65,6 +65,17 @@ struct config {
         char pkcs11_helper_socket[108]; /* set: connect there (systemd's helper unit) */
         unsigned pkcs11_helper_timeout_s;
         unsigned pkcs11_pinpad_timeout_s;
+
+        /* agent of a dossier host (docs/agent.md); dossier_host "": embedded engine */
+        char dossier_host[512];         /* https://HOST:PORT */
+        char host_cert[PATH_MAX];       /* the workstation's certificate, PEM */
+        char host_key[PATH_MAX];        /* its key, PEM */
+        char host_ca[PATH_MAX];         /* the CA of the host's certificate; "": the system's */
+        unsigned host_timeout_ms;       /* one call to the host, 1 to 120000 */
+
+        /* the readers this carnetd uses: names or fnmatch patterns separated
+         * by commas; "": all of them */
+        char readers[1024];
 };
 
 void config_defaults(struct config *c);

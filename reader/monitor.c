@@ -1,6 +1,7 @@
 /* reader/monitor.c: PC/SC event loop. */
 #include <PCSC/winscard.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@ struct slot {
 
 struct monitor {
         struct monitor_config cfg;
+        char readers[1024]; /* cfg.readers, copied; "" all */
         struct event_queue *events;
         pthread_t thread;
         atomic_bool stop;
@@ -203,6 +205,23 @@ static void lost_pcscd(struct monitor *m, LONG rv) {
         }
 }
 
+/* Is reader name one of those configured (all when none are)? */
+static bool wanted(const struct monitor *m, const char *name) {
+        char buf[sizeof(m->readers)], *save = NULL;
+        if (!m->readers[0])
+                return true;
+        memcpy(buf, m->readers, sizeof(buf));
+        for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                t += strspn(t, " \t");
+                size_t n = strlen(t);
+                while (n && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+                        t[--n] = '\0';
+                if (n && fnmatch(t, name, 0) == 0)
+                        return true;
+        }
+        return false;
+}
+
 /* Re-lists the readers; adds and removes slots.  Returns 0 or the PC/SC
  * error that means the context is dead. */
 static LONG relist(struct monitor *m) {
@@ -228,7 +247,7 @@ static LONG relist(struct monitor *m) {
                         seen[i] = true;
                         continue;
                 }
-                if (m->n == READERS_MAX || strlen(p) >= READER_NAME_MAX)
+                if (m->n == READERS_MAX || strlen(p) >= READER_NAME_MAX || !wanted(m, p))
                         continue;
                 pthread_mutex_lock(&m->lock);
                 struct slot *s = &m->slots[m->n];
@@ -334,6 +353,8 @@ int monitor_start(const struct monitor_config *cfg, struct event_queue *q, struc
         if (!m)
                 return -ENOMEM;
         m->cfg = *cfg;
+        (void)strcpy_bounded(m->readers, sizeof(m->readers), cfg->readers ? cfg->readers : "");
+        m->cfg.readers = NULL;
         m->events = q;
         snprintf(m->error, sizeof(m->error), "not connected yet");
         int r = cond_init_monotonic(&m->wake);

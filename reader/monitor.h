@@ -19,6 +19,10 @@ struct monitor_config {
         unsigned backoff_min_ms; /* first retry after pcscd went away */
         unsigned backoff_max_ms; /* retries slow down to this */
         unsigned poll_ms;        /* longest wait for a PC/SC event */
+        /* the readers used: names or fnmatch(3) patterns separated by
+         * commas (blanks around each are dropped); NULL or "": all.  The
+         * others are ignored: no slot, no event, no card read (copied) */
+        const char *readers;
         struct reporter reporter; /* what happened, for the program to log */
 };
 

@@ -14,18 +14,10 @@
 #include "pkcs11/p11-card.h"
 #include "pkcs11/p11-module.h"
 #include "lib/macro.h"
+#include "nonce.h"
 #include "session.h"
+#include "session-private.h"
 #include "trust.h"
-
-struct session {
-        bool live;
-        struct session_info info;
-        uint8_t token_hash[SHA256_DIGEST_LENGTH]; /* only the hash of the secret is kept */
-        struct p11_card *card; /* kept open: the card stays powered, PIN verified */
-        char *record;          /* canonical JSON that the card signed */
-        uint8_t sig[P11_SIG_MAX];
-        size_t sig_len;
-};
 
 /* A session taken out of the table, to be ended with the table unlocked. */
 struct ending {
@@ -34,6 +26,7 @@ struct ending {
         char id[SESSION_ID_LEN + 1];
         char reader[READER_NAME_MAX];
         const char *why;
+        char host_token[SESSION_HOST_TOKEN_LEN + 1];
 };
 
 struct endings {
@@ -116,6 +109,7 @@ static void session_take(struct session *s, const char *why, struct endings *out
         *e = (struct ending){.card = s->card, .record = s->record, .why = why};
         memcpy(e->id, s->info.id, sizeof(e->id));
         memcpy(e->reader, s->info.reader, sizeof(e->reader));
+        memcpy(e->host_token, s->host_token, sizeof(e->host_token));
         secure_zero(s, sizeof(*s));
 }
 
@@ -130,6 +124,9 @@ static void sessions_finish(struct session_manager *m, struct endings *ends) {
                 report(&m->cfg.reporter, &(struct report){.event = "session-ended", .session = e->id,
                                                           .detail = e->why});
                 events_push(m->events, EVENT_SESSION_ENDED, e->reader, e->why);
+                if (e->host_token[0] && m->cfg.ended)
+                        m->cfg.ended(m->cfg.ended_userdata, e->host_token);
+                secure_zero(e->host_token, sizeof(e->host_token));
         }
         ends->n = 0;
 }
@@ -506,22 +503,29 @@ static int open_describe(struct session_manager *m, struct opening *o, uid_t uid
         (void)strcpy_bounded(si->card_serial, sizeof(si->card_serial), o->tok.serial);
         (void)strcpy_bounded(si->reader, sizeof(si->reader), o->ri.name);
         si->insertion = o->ri.insertion;
+        (void)strcpy_bounded(si->workstation, sizeof(si->workstation), m->workstation);
         si->uid = uid;
         si->opened_at = si->last_used = now_of(m);
+        return 0;
+}
+
+/* The record's nonce (nonce.h); the card is not asked to sign without one. */
+static int open_nonce(struct session_manager *m, struct opening *o, char nonce[SESSION_NONCE_MAX]) {
+        const char *code = NULL;
+        int r = session_nonce(&m->cfg, nonce, &code);
+        if (r < 0)
+                return fail(o->e, r, code, "no nonce for the session record: %s (%s)", code, strerror(-r));
         return 0;
 }
 
 /* Step 5: the record, signed by the card, verified by us. */
 static int open_sign(struct session_manager *m, struct opening *o, uid_t uid) {
         struct trust_error te = {0};
-        uint8_t nonce_b[16], digest[32];
-        char nonce[33];
+        uint8_t digest[32];
+        char nonce[SESSION_NONCE_MAX];
         int r = open_describe(m, o, uid);
-        if (r < 0)
+        if (r < 0 || (r = open_nonce(m, o, nonce)) < 0)
                 return r;
-        if (RAND_bytes(nonce_b, sizeof(nonce_b)) != 1)
-                return fail(o->e, -EIO, "internal", "no randomness available");
-        hex_encode(nonce_b, sizeof(nonce_b), nonce);
         o->s.record = build_record(m, &o->s.info, nonce);
         if (!o->s.record)
                 return fail(o->e, -ENOMEM, "internal", "out of memory");
@@ -744,6 +748,7 @@ int sessions_open_patient(struct session_manager *m, const char *reader, uint64_
         s.info.who.card_type = P11_CARD_UNKNOWN;
         hex_encode(rnd, sizeof(rnd), s.info.id);
         s.info.uid = uid;
+        (void)strcpy_bounded(s.info.workstation, sizeof(s.info.workstation), m->workstation);
         s.info.opened_at = s.info.last_used = now_of(m);
         SHA256(secret, sizeof(secret), s.token_hash);
 
@@ -818,30 +823,15 @@ int sessions_close(struct session_manager *m, const char *id, uid_t uid) {
         return r;
 }
 
-/* Copies the record and signature of s (lock held). */
-static int record_copy(const struct session *s, char **ret_record, uint8_t **ret_sig, size_t *ret_sig_len) {
-        if (!s->record)
-                return -ENODATA;
-        _cleanup_free_ char *rec = strdup(s->record);
-        _cleanup_free_ uint8_t *sig = malloc(s->sig_len);
-        if (!rec || !sig)
-                return -ENOMEM;
-        memcpy(sig, s->sig, s->sig_len);
-        *ret_record = TAKE_PTR(rec);
-        *ret_sig = TAKE_PTR(sig);
-        *ret_sig_len = s->sig_len;
-        return 0;
-}
-
-int sessions_record(struct session_manager *m, const char *id, char **ret_record, uint8_t **ret_sig,
-                    size_t *ret_sig_len) {
+/* session-private.h */
+int sessions_with(struct session_manager *m, const char *id, int (*fn)(struct session *s, void *arg), void *arg) {
         struct lookup_view v;
         int r;
         view_now(m, &v);
         pthread_mutex_lock(&m->lock);
         struct session *s = by_id(m, id, (uid_t)-1, &v, &r);
         if (s)
-                r = record_copy(s, ret_record, ret_sig, ret_sig_len);
+                r = fn(s, arg);
         pthread_mutex_unlock(&m->lock);
         return r;
 }

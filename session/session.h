@@ -54,6 +54,8 @@
 #define SESSION_TOKEN_LEN 64 /* hex characters */
 #define SESSION_REASON_MAX 256 /* stated reason of an emergency access, with NUL */
 #define SESSION_INS_SIZE 16    /* a patient's INS (15 characters) and NUL */
+#define SESSION_NONCE_MAX 65   /* a record's nonce (64 hex characters) and NUL */
+#define SESSION_HOST_TOKEN_LEN 64 /* a dossier host's token (docs/agent.md) */
 
 enum session_kind {
         SESSION_PROFESSIONAL,
@@ -99,6 +101,21 @@ struct session_config {
         const char *establishment;
         /* the clock; NULL: time(NULL).  Tests move time forward. */
         time_t (*now)(void);
+        /* Where the record's "nonce" comes from; NULL: 16 random bytes.  An
+         * agent of a dossier host asks the host for a challenge here
+         * (docs/agent.md).  Writes at most SESSION_NONCE_MAX bytes with the
+         * NUL; a negative errno fails the opening before the card signs
+         * (-EHOSTUNREACH host_unreachable, -ETIMEDOUT host_timeout, -EBADMSG
+         * host_bad_reply, -EACCES workstation_refused, others
+         * nonce_unavailable). */
+        int (*nonce)(void *userdata, char ret[SESSION_NONCE_MAX]);
+        void *nonce_userdata;
+        /* Called for each session that ends (logout, card removed, idle,
+         * shutdown) and held a dossier host's token, once its card handle
+         * is closed, outside the table lock: an agent ends the host's side
+         * there.  NULL: nothing.  The token is wiped afterwards. */
+        void (*ended)(void *userdata, const char *host_token);
+        void *ended_userdata;
         struct reporter reporter; /* what happened, for the program to log */
 };
 
@@ -196,6 +213,17 @@ int sessions_close(struct session_manager *m, const char *id, uid_t uid);
  * has none. */
 int sessions_record(struct session_manager *m, const char *id, char **ret_record,
                     uint8_t **ret_sig, size_t *ret_sig_len);
+
+/* The authentication certificate (DER, a malloc'ed copy) of live
+ * professional session id; -ENOENT, -ENODATA as for sessions_record. */
+int sessions_auth_cert(struct session_manager *m, const char *id, uint8_t **ret_der, size_t *ret_len);
+
+/* The dossier host's token that live session id maps to (agent mode,
+ * docs/agent.md): set once the host opened its side, kept with the session
+ * and wiped when it ends.  set: -ENOENT, -EINVAL (not 64 characters).
+ * get: -ENOENT, -ENODATA when none was set. */
+int sessions_set_host_token(struct session_manager *m, const char *id, const char *token);
+int sessions_host_token(struct session_manager *m, const char *id, char ret[SESSION_HOST_TOKEN_LEN + 1]);
 
 /* Ends the sessions whose card left or that were idle too long; called by
  * the manager's own thread every second and on every event (events.h).

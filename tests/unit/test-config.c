@@ -121,3 +121,31 @@ UNIT(long_values) {
 }
 
 UNIT_GROUP("config", NULL, NULL)
+
+UNIT(agent_keys) {
+        struct config c;
+        char err[512];
+        config_defaults(&c);
+        assert_int_equal(c.host_timeout_ms, 10000);
+        assert_string_equal(c.dossier_host, "");
+        assert_int_equal(load("dossier_host = https://127.0.0.1:8443\nhost_cert = /etc/ws.pem\nhost_key = /etc/ws.key\n"
+                              "host_ca = /etc/ca.pem\nhost_timeout_ms = 120000\n"
+                              "readers = Virtual PCD 00 00, *Omnikey*\n",
+                              &c, err, sizeof(err)),
+                         0);
+        assert_string_equal(c.dossier_host, "https://127.0.0.1:8443");
+        assert_string_equal(c.host_cert, "/etc/ws.pem");
+        assert_string_equal(c.host_key, "/etc/ws.key");
+        assert_string_equal(c.host_ca, "/etc/ca.pem");
+        assert_int_equal(c.host_timeout_ms, 120000);
+        assert_string_equal(c.readers, "Virtual PCD 00 00, *Omnikey*");
+        assert_string_equal(refused("host_timeout_ms = 0\n"),
+                            ":1: host_timeout_ms: host_timeout_ms must be milliseconds, 1 to 120000");
+        assert_string_equal(refused("host_timeout_ms = 120001\n"),
+                            ":1: host_timeout_ms: host_timeout_ms must be milliseconds, 1 to 120000");
+        assert_string_equal(refused("host_cert = ws.pem\n"), ":1: host_cert: must be an absolute path");
+        assert_string_equal(refused("dossier_host = http://h:80\nhost_cert = /c\nhost_key = /k\n"),
+                            ": dossier_host must be https://HOST:PORT");
+        assert_string_equal(refused("dossier_host = https://h:443\nhost_cert = /c\n"),
+                            ": dossier_host needs host_cert and host_key (the workstation's certificate and key)");
+}

@@ -1,0 +1,464 @@
+/* agent/agent.c: the dossier host's client over libcurl (agent.h). */
+#include <ctype.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lib/macro.h"
+#include "agent.h"
+
+#define URL_MAX 8192
+
+struct agent {
+        char *url, *cert, *key, *ca;
+        unsigned timeout_ms;
+        size_t reply_max;
+        CURLSH *share; /* TLS sessions and DNS answers, between threads */
+        pthread_mutex_t locks[CURL_LOCK_DATA_LAST];
+};
+
+static void share_lock(CURL *h, curl_lock_data d, curl_lock_access acc, void *userdata) {
+        struct agent *a = userdata;
+        pthread_mutex_lock(&a->locks[(unsigned)d < CURL_LOCK_DATA_LAST ? d : 0]);
+}
+
+static void share_unlock(CURL *h, curl_lock_data d, void *userdata) {
+        struct agent *a = userdata;
+        pthread_mutex_unlock(&a->locks[(unsigned)d < CURL_LOCK_DATA_LAST ? d : 0]);
+}
+
+void agent_free(struct agent *a) {
+        if (!a)
+                return;
+        if (a->share)
+                curl_share_cleanup(a->share);
+        for (size_t i = 0; i < CURL_LOCK_DATA_LAST; i++)
+                pthread_mutex_destroy(&a->locks[i]);
+        free(a->url);
+        free(a->cert);
+        free(a->key);
+        free(a->ca);
+        free(a);
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct agent, agent_free);
+
+static char *dup_or_null(const char *s) {
+        return s && s[0] ? strdup(s) : NULL;
+}
+
+int agent_new(const struct agent_config *cfg, struct agent **ret) {
+        if (!cfg->url || strncmp(cfg->url, "https://", 8) != 0 || strlen(cfg->url) > 512)
+                return -EINVAL;
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+                return -EIO;
+        _cleanup_(agent_freep) struct agent *a = calloc(1, sizeof(*a));
+        if (!a)
+                return -ENOMEM;
+        for (size_t i = 0; i < CURL_LOCK_DATA_LAST; i++)
+                pthread_mutex_init(&a->locks[i], NULL);
+        a->url = strdup(cfg->url);
+        a->cert = dup_or_null(cfg->cert);
+        a->key = dup_or_null(cfg->key);
+        a->ca = dup_or_null(cfg->ca);
+        if (!a->url || (cfg->cert && cfg->cert[0] && !a->cert) || (cfg->key && cfg->key[0] && !a->key) ||
+            (cfg->ca && cfg->ca[0] && !a->ca))
+                return -ENOMEM;
+        size_t n = strlen(a->url);
+        while (n > 8 && a->url[n - 1] == '/')
+                a->url[--n] = '\0';
+        a->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : AGENT_TIMEOUT_DEFAULT_MS;
+        a->reply_max = cfg->reply_max ? cfg->reply_max : AGENT_REPLY_MAX_DEFAULT;
+        a->share = curl_share_init();
+        if (!a->share)
+                return -ENOMEM;
+        curl_share_setopt(a->share, CURLSHOPT_LOCKFUNC, share_lock);
+        curl_share_setopt(a->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+        curl_share_setopt(a->share, CURLSHOPT_USERDATA, a);
+        curl_share_setopt(a->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+        curl_share_setopt(a->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+        *ret = TAKE_PTR(a);
+        return 0;
+}
+
+const char *agent_error_code(int err) {
+        switch (err) {
+        case -EHOSTUNREACH: return "host_unreachable";
+        case -ETIMEDOUT: return "host_timeout";
+        case -EBADMSG: return "host_bad_reply";
+        default: return "internal";
+        }
+}
+
+const char *agent_error_message(int err) {
+        switch (err) {
+        case -EHOSTUNREACH:
+                return "the dossier host cannot be reached (name, connection or TLS handshake refused)";
+        case -ETIMEDOUT:
+                return "the dossier host did not answer in time; a write may or may not have been done "
+                       "(it is not sent again: look before retrying)";
+        case -EBADMSG: return "the dossier host answered something that is not a valid reply";
+        default: return "the dossier host could not be asked";
+        }
+}
+
+void agent_reply_done(struct agent_reply *r) {
+        if (!r)
+                return;
+        if (r->body) {
+                secure_zero(r->body, r->len);
+                free(r->body);
+        }
+        json_decref(r->json);
+        memset(r, 0, sizeof(*r));
+}
+
+/* The reply as it arrives: bounded. */
+struct sink {
+        struct agent_reply *rep;
+        size_t cap, max;
+};
+
+static size_t on_body(char *p, size_t size, size_t n, void *userdata) {
+        struct sink *s = userdata;
+        struct agent_reply *r = s->rep;
+        size_t len = size * n;
+        if (len > s->max - r->len)
+                return 0; /* past reply_max: CURLE_WRITE_ERROR */
+        if (r->len + len + 1 > s->cap) {
+                size_t cap = s->cap ? s->cap : 4096;
+                while (cap < r->len + len + 1)
+                        cap *= 2;
+                uint8_t *b = malloc(cap); /* not realloc: no copy left behind */
+                if (!b)
+                        return 0;
+                if (r->body) {
+                        memcpy(b, r->body, r->len);
+                        secure_zero(r->body, r->len);
+                        free(r->body);
+                }
+                r->body = b;
+                s->cap = cap;
+        }
+        memcpy(r->body + r->len, p, len);
+        r->len += len;
+        r->body[r->len] = 0;
+        return len;
+}
+
+/* Keeps the X-Carnet-Warning header (the others curl reads itself). */
+static size_t on_header(char *p, size_t size, size_t n, void *userdata) {
+        struct agent_reply *r = userdata;
+        size_t len = size * n;
+        static const char name[] = "X-Carnet-Warning:";
+        if (len > sizeof(name) - 1 && strncasecmp(p, name, sizeof(name) - 1) == 0) {
+                size_t i = sizeof(name) - 1, end = len;
+                while (i < end && (p[i] == ' ' || p[i] == '\t'))
+                        i++;
+                while (end > i && isspace((unsigned char)p[end - 1]))
+                        end--;
+                size_t k = end - i < sizeof(r->warning) - 1 ? end - i : sizeof(r->warning) - 1;
+                memcpy(r->warning, p + i, k);
+                r->warning[k] = '\0';
+        }
+        return len;
+}
+
+/* Appends s, escaped (keep: characters left as they are), to out. */
+static int url_append(char *out, size_t size, const char *s, const char *keep) {
+        size_t n = strlen(out);
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+                bool plain = isalnum(*p) || strchr("-._~", *p) || (keep && strchr(keep, *p));
+                if (n + 4 > size)
+                        return -E2BIG;
+                if (plain)
+                        out[n++] = (char)*p;
+                else
+                        n += (size_t)snprintf(out + n, 4, "%%%02X", *p);
+        }
+        out[n] = '\0';
+        return 0;
+}
+
+/* The host's URL of path (decoded, each segment escaped again) and query. */
+static int build_url(const struct agent *a, const char *path, const struct agent_param *q, size_t nq,
+                     char out[URL_MAX]) {
+        if (!path || path[0] != '/' || strlen(a->url) >= URL_MAX)
+                return -EINVAL;
+        strcpy(out, a->url);
+        int r = url_append(out, URL_MAX, path, "/");
+        for (size_t i = 0; r == 0 && i < nq; i++) {
+                r = url_append(out, URL_MAX, i ? "&" : "?", "&?");
+                if (r == 0)
+                        r = url_append(out, URL_MAX, q[i].name, NULL);
+                if (r == 0 && q[i].value && q[i].value[0])
+                        r = url_append(out, URL_MAX, "=", "=");
+                if (r == 0 && q[i].value && q[i].value[0])
+                        r = url_append(out, URL_MAX, q[i].value, NULL);
+        }
+        return r;
+}
+
+/* A curl failure as an agent error; errbuf is curl's words for it.  With
+ * TLS 1.3 a server refuses the client's certificate after the client has
+ * sent its request: that alert is a TLS refusal, not a reply. */
+static int curl_errno(CURLcode c, const char *errbuf) {
+        if ((c == CURLE_RECV_ERROR || c == CURLE_SEND_ERROR) && strstr(errbuf, "alert"))
+                return -EHOSTUNREACH;
+        switch (c) {
+        case CURLE_OPERATION_TIMEDOUT:
+                return -ETIMEDOUT;
+        case CURLE_WEIRD_SERVER_REPLY:
+        case CURLE_UNSUPPORTED_PROTOCOL: /* HTTP/0.9: not an HTTP reply */
+        case CURLE_GOT_NOTHING:
+        case CURLE_RECV_ERROR:
+        case CURLE_WRITE_ERROR: /* past reply_max */
+        case CURLE_PARTIAL_FILE:
+        case CURLE_BAD_CONTENT_ENCODING:
+        case CURLE_HTTP2:
+        case CURLE_HTTP2_STREAM:
+                return -EBADMSG;
+        case CURLE_OUT_OF_MEMORY:
+                return -ENOMEM;
+        default: /* DNS, connect, TLS handshake, certificates */
+                return -EHOSTUNREACH;
+        }
+}
+
+static bool is_json_type(const char *ct) {
+        size_t n = strcspn(ct, "; \t");
+        return n == 16 && strncasecmp(ct, "application/json", 16) == 0;
+}
+
+/* Status, content type and (for JSON) the parsed body, once curl is done. */
+static int reply_finish(CURL *h, struct agent_reply *r) {
+        long status = 0;
+        char *ct = NULL;
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+        curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
+        if (status < 100 || status > 599)
+                return -EBADMSG;
+        r->status = (unsigned)status;
+        if (ct && strcpy_bounded(r->content_type, sizeof(r->content_type), ct) < 0)
+                return -EBADMSG;
+        if (is_json_type(r->content_type)) {
+                r->json = json_loadb(r->body ? (const char *)r->body : "", r->len, JSON_REJECT_DUPLICATES, NULL);
+                if (!r->json)
+                        return -EBADMSG;
+        }
+        return 0;
+}
+
+/* One easy handle, its options and headers. */
+static int request_setup(struct agent *a, CURL *h, const char *method, const char *url, struct curl_slist *hdr,
+                         const void *body, size_t len, struct sink *s) {
+        bool ok = curl_easy_setopt(h, CURLOPT_URL, url) == CURLE_OK &&
+                  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https") == CURLE_OK;
+        if (!ok)
+                return -EINVAL;
+        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(h, CURLOPT_SHARE, a->share);
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)a->timeout_ms);
+        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)a->timeout_ms);
+        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+        /* a connection of its own, never reused: curl resends a request
+         * whose reused connection turned out dead, and a write must never
+         * be sent twice (the shared TLS sessions keep the handshake short) */
+        curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+        curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+        if (a->ca)
+                curl_easy_setopt(h, CURLOPT_CAINFO, a->ca);
+        if (a->cert)
+                curl_easy_setopt(h, CURLOPT_SSLCERT, a->cert);
+        if (a->key)
+                curl_easy_setopt(h, CURLOPT_SSLKEY, a->key);
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+        if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+                curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+        else {
+                curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+                curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
+        }
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(h, CURLOPT_WRITEDATA, s);
+        curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+        curl_easy_setopt(h, CURLOPT_HEADERDATA, s->rep);
+        return 0;
+}
+
+static int header_add(struct curl_slist **l, const char *name, const char *value) {
+        char line[1024];
+        if (strlen(name) + strlen(value) + 3 > sizeof(line) || strpbrk(value, "\r\n") || strpbrk(name, "\r\n: "))
+                return 0; /* not sent */
+        size_t nl = strlen(name);
+        memcpy(line, name, nl);
+        memcpy(line + nl, ": ", 2);
+        memcpy(line + nl + 2, value, strlen(value) + 1);
+        struct curl_slist *t = curl_slist_append(*l, line);
+        secure_zero(line, sizeof(line));
+        if (!t)
+                return -ENOMEM;
+        *l = t;
+        return 0;
+}
+
+/* The request's headers: no Expect, no Content-Type unless given, the
+ * token, the caller's. */
+static struct curl_slist *headers_of(const char *token, const struct agent_param *h, size_t n) {
+        struct curl_slist *l = curl_slist_append(NULL, "Expect:");
+        bool ct = false;
+        int r = l ? 0 : -ENOMEM;
+        for (size_t i = 0; r == 0 && i < n && i < AGENT_HEADERS_MAX; i++) {
+                ct |= strcasecmp(h[i].name, "Content-Type") == 0;
+                r = header_add(&l, h[i].name, h[i].value);
+        }
+        struct curl_slist *t = r == 0 && !ct ? curl_slist_append(l, "Content-Type:") : l;
+        if (t)
+                l = t;
+        if (r == 0 && t && token)
+                r = header_add(&l, "X-Carnet-Session", token);
+        if (r < 0 || !t) {
+                curl_slist_free_all(l);
+                return NULL;
+        }
+        return l;
+}
+
+static void headers_free(struct curl_slist *l) {
+        for (struct curl_slist *p = l; p; p = p->next)
+                secure_zero(p->data, strlen(p->data));
+        curl_slist_free_all(l);
+}
+
+int agent_forward(struct agent *a, const char *method, const char *path, const struct agent_param *query,
+                  size_t n_query, const char *token, const struct agent_param *headers, size_t n_headers,
+                  const void *body, size_t len, struct agent_reply *ret) {
+        _cleanup_free_ char *url = malloc(URL_MAX);
+        struct agent_reply rep = {0};
+        struct sink s = {.rep = &rep, .max = a->reply_max};
+        int r;
+
+        if (!url)
+                return -ENOMEM;
+        url[0] = '\0';
+        if ((r = build_url(a, path, query, n_query, url)) < 0)
+                return r;
+        CURL *h = curl_easy_init();
+        struct curl_slist *hdr = h ? headers_of(token, headers, n_headers) : NULL;
+        if (!h || !hdr) {
+                r = -ENOMEM;
+                goto done;
+        }
+        if ((r = request_setup(a, h, method, url, hdr, body, len, &s)) < 0)
+                goto done;
+        char errbuf[CURL_ERROR_SIZE] = "";
+        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+        CURLcode c = curl_easy_perform(h); /* never retried: a write is sent once */
+        r = c == CURLE_OK ? reply_finish(h, &rep) : curl_errno(c, errbuf);
+done:
+        headers_free(hdr);
+        if (h)
+                curl_easy_cleanup(h);
+        secure_zero(url, URL_MAX);
+        if (r < 0) {
+                agent_reply_done(&rep);
+                return r;
+        }
+        *ret = rep;
+        return 0;
+}
+
+/* ---- the /v1/host calls ---------------------------------------------------- */
+
+static const struct agent_param json_ct = {"Content-Type", "application/json"};
+
+static bool is_hex64(const char *s) {
+        return s && strlen(s) == AGENT_TOKEN_LEN && strspn(s, "0123456789abcdef") == AGENT_TOKEN_LEN;
+}
+
+/* Copies the 64-hex member name of the host's JSON reply into out. */
+static int hex_member(const struct agent_reply *r, const char *name, char out[AGENT_TOKEN_LEN + 1]) {
+        const char *v = json_string_value(json_object_get(r->json, name));
+        if (!json_is_object(r->json) || !is_hex64(v))
+                return -EBADMSG;
+        memcpy(out, v, AGENT_TOKEN_LEN + 1);
+        return 0;
+}
+
+/* Is r the host's error shape ({"error":{"code":...}})? */
+static bool error_reply(const struct agent_reply *r) {
+        return r->status >= 400 && json_is_string(json_object_get(json_object_get(r->json, "error"), "code"));
+}
+
+int agent_challenge(struct agent *a, char ret[AGENT_TOKEN_LEN + 1]) {
+        struct agent_reply rep = {0};
+        int r = agent_forward(a, "POST", "/v1/host/challenges", NULL, 0, NULL, NULL, 0, NULL, 0, &rep);
+        if (r < 0)
+                return r;
+        r = rep.status == 201                        ? hex_member(&rep, "challenge", ret)
+            : rep.status == 403 && error_reply(&rep) ? -EACCES /* workstation_refused */
+                                                     : -EBADMSG;
+        agent_reply_done(&rep);
+        return r;
+}
+
+/* Base64 of n bytes (malloc'ed). */
+static char *base64_of(const uint8_t *b, size_t n) {
+        if (n > (1u << 24))
+                return NULL;
+        char *out = malloc(4 * ((n + 2) / 3) + 1);
+        if (out)
+                EVP_EncodeBlock((unsigned char *)out, b, (int)n);
+        return out;
+}
+
+int agent_open_session(struct agent *a, const char *record, const uint8_t *sig, size_t sig_len,
+                       const uint8_t *cert_der, size_t cert_len, char ret_token[AGENT_TOKEN_LEN + 1],
+                       struct agent_reply *ret_refusal) {
+        _cleanup_free_ char *s64 = base64_of(sig, sig_len), *c64 = base64_of(cert_der, cert_len);
+        struct agent_reply rep = {0};
+        if (!s64 || !c64 || !record)
+                return -ENOMEM;
+        json_t *o = json_pack("{s:s,s:s,s:s}", "record", record, "signature", s64, "certificate", c64);
+        char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+        json_decref(o);
+        if (!text)
+                return -ENOMEM;
+        int r = agent_forward(a, "POST", "/v1/host/sessions", NULL, 0, NULL, &json_ct, 1, text, strlen(text), &rep);
+        free(text);
+        if (r < 0)
+                return r;
+        if (rep.status == 201 && (r = hex_member(&rep, "token", ret_token)) == 0) {
+                agent_reply_done(&rep);
+                return 0;
+        }
+        if (rep.status != 201 && error_reply(&rep)) {
+                *ret_refusal = rep;
+                return -EPERM;
+        }
+        agent_reply_done(&rep);
+        return -EBADMSG;
+}
+
+int agent_close_session(struct agent *a, const char *token) {
+        struct agent_reply rep = {0};
+        int r = agent_forward(a, "DELETE", "/v1/host/sessions/current", NULL, 0, token, NULL, 0, NULL, 0, &rep);
+        agent_reply_done(&rep);
+        return r < 0 ? r : 0;
+}
+
+int agent_set_mode(struct agent *a, const char *token, const char *body, size_t len, struct agent_reply *ret) {
+        int r = agent_forward(a, "PUT", "/v1/host/sessions/current/mode", NULL, 0, token, &json_ct, 1, body, len, ret);
+        if (r == 0 && !ret->json) {
+                agent_reply_done(ret);
+                return -EBADMSG;
+        }
+        return r;
+}

@@ -1,0 +1,96 @@
+/* agent/agent.h: carnetd's client of the dossier host (carnet-hostd).
+ *
+ * With dossier_host set, carnetd keeps the cards and the card-signed
+ * sessions and sends every dossier operation to the host over HTTPS with
+ * mutual TLS (docs/agent.md): the workstation's certificate and key, the
+ * CA that signed the host's certificate, a timeout for the whole call.
+ * One struct agent serves every thread: each call takes an easy handle of
+ * its own; TLS sessions and DNS answers are shared between them.
+ *
+ * Every call returns 0 once the host answered HTTP, whatever the status,
+ * or one of three errors (agent_error_code() gives their stable names):
+ *   -EHOSTUNREACH  host_unreachable: DNS, connect or TLS handshake failed
+ *   -ETIMEDOUT     host_timeout: no complete reply in time.  A request is
+ *                  never sent twice: a write whose reply was lost is
+ *                  reported so, not resent
+ *   -EBADMSG       host_bad_reply: not HTTP, a reply past reply_max, a JSON
+ *                  reply that is not JSON, an unexpected status or shape
+ *                  for the /v1/host calls
+ * (-ENOMEM, -EINVAL for the caller's own faults.)  Tokens and bodies are
+ * wiped once used. */
+#pragma once
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define AGENT_TOKEN_LEN 64 /* hex characters of a host token or challenge */
+#define AGENT_TIMEOUT_DEFAULT_MS 10000
+#define AGENT_REPLY_MAX_DEFAULT (64u * 1024 * 1024)
+
+struct agent_config {
+        const char *url;  /* https://HOST:PORT (no path) */
+        const char *cert; /* the workstation's certificate, PEM */
+        const char *key;  /* its key, PEM */
+        const char *ca;   /* the CA of the host's server certificate, PEM */
+        unsigned timeout_ms;  /* the whole call; 0: AGENT_TIMEOUT_DEFAULT_MS */
+        size_t reply_max;     /* bytes of one reply; 0: AGENT_REPLY_MAX_DEFAULT */
+};
+
+/* One query parameter, decoded (value "" when given without '='), or
+ * one request header. */
+struct agent_param {
+        const char *name;
+        const char *value;
+};
+
+/* What the host answered. */
+struct agent_reply {
+        unsigned status;
+        char content_type[128]; /* "" when the host sent none */
+        char warning[80];       /* its X-Carnet-Warning header, "" when none */
+        uint8_t *body;          /* NUL-terminated copy of len bytes */
+        size_t len;
+        json_t *json;           /* the body parsed, for a JSON content type; NULL otherwise */
+};
+
+struct agent;
+
+int agent_new(const struct agent_config *cfg, struct agent **ret);
+void agent_free(struct agent *a);
+
+/* The stable code of an agent error: "host_unreachable", "host_timeout",
+ * "host_bad_reply" (others: "internal"). */
+const char *agent_error_code(int err);
+/* Words for people about the same. */
+const char *agent_error_message(int err);
+
+/* Wipes and frees what a reply holds (it may be reused). */
+void agent_reply_done(struct agent_reply *r);
+
+/* Sends one request: method, path (decoded: each segment is escaped here)
+ * with its query, the host token (NULL: none) in X-Carnet-Session, the
+ * headers (Content-Type and others; at most AGENT_HEADERS_MAX, a value with
+ * a line break is dropped), the body (len bytes, NULL/0: none). */
+#define AGENT_HEADERS_MAX 8
+int agent_forward(struct agent *a, const char *method, const char *path, const struct agent_param *query,
+                  size_t n_query, const char *token, const struct agent_param *headers, size_t n_headers,
+                  const void *body, size_t len, struct agent_reply *ret);
+
+/* POST /v1/host/challenges: a fresh challenge (64 lower-case hex);
+ * -EACCES when the host refuses this workstation (403 with an error). */
+int agent_challenge(struct agent *a, char ret[AGENT_TOKEN_LEN + 1]);
+
+/* POST /v1/host/sessions with the record exactly as the card signed it,
+ * its signature and the authentication certificate.  0: ret_token holds
+ * the host token; -EPERM: the host refused with an error reply, in
+ * *ret_refusal (to relay); or an agent error. */
+int agent_open_session(struct agent *a, const char *record, const uint8_t *sig, size_t sig_len,
+                       const uint8_t *cert_der, size_t cert_len, char ret_token[AGENT_TOKEN_LEN + 1],
+                       struct agent_reply *ret_refusal);
+
+/* DELETE /v1/host/sessions/current: 0 whatever the host said of it. */
+int agent_close_session(struct agent *a, const char *token);
+
+/* PUT /v1/host/sessions/current/mode with body (the local request's JSON). */
+int agent_set_mode(struct agent *a, const char *token, const char *body, size_t len, struct agent_reply *ret);
