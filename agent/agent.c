@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,11 @@
 #define URL_MAX 8192
 
 struct agent {
-        char *url, *cert, *key, *ca;
+        /* the host processes, used in turn (dossier_host lists one or more) */
+        char *urls[AGENT_HOSTS_MAX];
+        size_t n_urls;
+        atomic_uint next;
+        char *cert, *key, *ca;
         unsigned timeout_ms;
         size_t reply_max;
         CURLSH *share; /* TLS sessions and DNS answers, between threads */
@@ -39,7 +44,8 @@ void agent_free(struct agent *a) {
                 curl_share_cleanup(a->share);
         for (size_t i = 0; i < CURL_LOCK_DATA_LAST; i++)
                 pthread_mutex_destroy(&a->locks[i]);
-        free(a->url);
+        for (size_t i = 0; i < a->n_urls; i++)
+                free(a->urls[i]);
         free(a->cert);
         free(a->key);
         free(a->ca);
@@ -51,8 +57,27 @@ static char *dup_or_null(const char *s) {
         return s && s[0] ? strdup(s) : NULL;
 }
 
+/* Splits the configured list (URLs separated by spaces or commas) into
+ * a->urls, each https://, at most 512 bytes, its trailing slashes cut. */
+static int urls_parse(struct agent *a, const char *list) {
+        const char *sep = " \t,";
+        for (const char *p = list + strspn(list, sep); *p; p += strspn(p, sep)) {
+                size_t n = strcspn(p, sep);
+                if (a->n_urls == AGENT_HOSTS_MAX || n > 512 || n < 9 || strncmp(p, "https://", 8) != 0)
+                        return -EINVAL;
+                char *u = strndup(p, n);
+                if (!u)
+                        return -ENOMEM;
+                while (n > 8 && u[n - 1] == '/')
+                        u[--n] = '\0';
+                a->urls[a->n_urls++] = u;
+                p += strcspn(p, sep);
+        }
+        return a->n_urls ? 0 : -EINVAL;
+}
+
 int agent_new(const struct agent_config *cfg, struct agent **ret) {
-        if (!cfg->url || strncmp(cfg->url, "https://", 8) != 0 || strlen(cfg->url) > 512)
+        if (!cfg->url || strlen(cfg->url) > AGENT_HOSTS_MAX * 513)
                 return -EINVAL;
         if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
                 return -EIO;
@@ -61,16 +86,15 @@ int agent_new(const struct agent_config *cfg, struct agent **ret) {
                 return -ENOMEM;
         for (size_t i = 0; i < CURL_LOCK_DATA_LAST; i++)
                 pthread_mutex_init(&a->locks[i], NULL);
-        a->url = strdup(cfg->url);
+        int r = urls_parse(a, cfg->url);
+        if (r < 0)
+                return r;
         a->cert = dup_or_null(cfg->cert);
         a->key = dup_or_null(cfg->key);
         a->ca = dup_or_null(cfg->ca);
-        if (!a->url || (cfg->cert && cfg->cert[0] && !a->cert) || (cfg->key && cfg->key[0] && !a->key) ||
+        if ((cfg->cert && cfg->cert[0] && !a->cert) || (cfg->key && cfg->key[0] && !a->key) ||
             (cfg->ca && cfg->ca[0] && !a->ca))
                 return -ENOMEM;
-        size_t n = strlen(a->url);
-        while (n > 8 && a->url[n - 1] == '/')
-                a->url[--n] = '\0';
         a->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : AGENT_TIMEOUT_DEFAULT_MS;
         a->reply_max = cfg->reply_max ? cfg->reply_max : AGENT_REPLY_MAX_DEFAULT;
         a->share = curl_share_init();
@@ -185,11 +209,11 @@ static int url_append(char *out, size_t size, const char *s, const char *keep) {
 }
 
 /* The host's URL of path (decoded, each segment escaped again) and query. */
-static int build_url(const struct agent *a, const char *path, const struct agent_param *q, size_t nq,
+static int build_url(const char *base, const char *path, const struct agent_param *q, size_t nq,
                      char out[URL_MAX]) {
-        if (!path || path[0] != '/' || strlen(a->url) >= URL_MAX)
+        if (!path || path[0] != '/' || strlen(base) >= URL_MAX)
                 return -EINVAL;
-        strcpy(out, a->url);
+        strcpy(out, base);
         int r = url_append(out, URL_MAX, path, "/");
         for (size_t i = 0; r == 0 && i < nq; i++) {
                 r = url_append(out, URL_MAX, i ? "&" : "?", "&?");
@@ -337,36 +361,59 @@ static void headers_free(struct curl_slist *l) {
         curl_slist_free_all(l);
 }
 
-int agent_forward(struct agent *a, const char *method, const char *path, const struct agent_param *query,
-                  size_t n_query, const char *token, const struct agent_param *headers, size_t n_headers,
-                  const void *body, size_t len, struct agent_reply *ret) {
+/* One request to the host process base; CURLE_COULDNT_CONNECT in *ret_c
+ * when it could not be reached at all (nothing was sent). */
+static int forward_to(struct agent *a, const char *base, const char *method, const char *path,
+                      const struct agent_param *query, size_t n_query, struct curl_slist *hdr, const void *body,
+                      size_t len, struct agent_reply *rep, CURLcode *ret_c) {
         _cleanup_free_ char *url = malloc(URL_MAX);
-        struct agent_reply rep = {0};
-        struct sink s = {.rep = &rep, .max = a->reply_max};
+        struct sink s = {.rep = rep, .max = a->reply_max};
         int r;
 
+        *ret_c = CURLE_OK;
         if (!url)
                 return -ENOMEM;
         url[0] = '\0';
-        if ((r = build_url(a, path, query, n_query, url)) < 0)
+        if ((r = build_url(base, path, query, n_query, url)) < 0)
                 return r;
         CURL *h = curl_easy_init();
-        struct curl_slist *hdr = h ? headers_of(token, headers, n_headers) : NULL;
-        if (!h || !hdr) {
+        if (!h)
                 r = -ENOMEM;
-                goto done;
+        else if ((r = request_setup(a, h, method, url, hdr, body, len, &s)) == 0) {
+                char errbuf[CURL_ERROR_SIZE] = "";
+                curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+                CURLcode c = curl_easy_perform(h); /* never retried: a write is sent once */
+                r = c == CURLE_OK ? reply_finish(h, rep) : curl_errno(c, errbuf);
+                *ret_c = c;
         }
-        if ((r = request_setup(a, h, method, url, hdr, body, len, &s)) < 0)
-                goto done;
-        char errbuf[CURL_ERROR_SIZE] = "";
-        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-        CURLcode c = curl_easy_perform(h); /* never retried: a write is sent once */
-        r = c == CURLE_OK ? reply_finish(h, &rep) : curl_errno(c, errbuf);
-done:
-        headers_free(hdr);
         if (h)
                 curl_easy_cleanup(h);
         secure_zero(url, URL_MAX);
+        return r;
+}
+
+int agent_forward(struct agent *a, const char *method, const char *path, const struct agent_param *query,
+                  size_t n_query, const char *token, const struct agent_param *headers, size_t n_headers,
+                  const void *body, size_t len, struct agent_reply *ret) {
+        struct agent_reply rep = {0};
+        struct curl_slist *hdr = headers_of(token, headers, n_headers);
+        int r = -ENOMEM;
+
+        if (!hdr)
+                return -ENOMEM;
+        /* the host processes in turn; one that refuses the connection (so
+         * that nothing was sent) gives way to the next, never one that
+         * took the request */
+        size_t first = atomic_fetch_add(&a->next, 1) % a->n_urls;
+        for (size_t k = 0; k < a->n_urls; k++) {
+                CURLcode c;
+                agent_reply_done(&rep);
+                r = forward_to(a, a->urls[(first + k) % a->n_urls], method, path, query, n_query, hdr, body, len,
+                               &rep, &c);
+                if (c != CURLE_COULDNT_CONNECT)
+                        break;
+        }
+        headers_free(hdr);
         if (r < 0) {
                 agent_reply_done(&rep);
                 return r;

@@ -28,8 +28,14 @@
 #define AGENT_TIMEOUT_DEFAULT_MS 10000
 #define AGENT_REPLY_MAX_DEFAULT (64u * 1024 * 1024)
 
+#define AGENT_HOSTS_MAX 8
+
 struct agent_config {
-        const char *url;  /* https://HOST:PORT (no path) */
+        /* https://HOST:PORT (no path), or several separated by spaces or
+         * commas: host processes on one database, used in turn (a
+         * request goes to the next; one that refuses the connection, so
+         * that nothing was sent, gives way to the one after) */
+        const char *url;
         const char *cert; /* the workstation's certificate, PEM */
         const char *key;  /* its key, PEM */
         const char *ca;   /* the CA of the host's server certificate, PEM */

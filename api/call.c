@@ -83,7 +83,12 @@ static int resolve_caller(const struct api_request *req, unsigned needs, struct 
                 return api_error(err, 401, "no_session",
                                  "this call needs a session: open one with POST /v1/sessions (or "
                                  "/v1/patient-sessions) and send its token in " API_SESSION_HEADER), -ENOENT;
-        if (req->ctx->find_session(req->ctx, token, req->uid, &ret->si) < 0)
+        int r = req->ctx->find_session(req->ctx, token, req->uid, &ret->si);
+        if (r == -ENOTCONN || r == -ECONNREFUSED || r == -EBUSY)
+                /* the host's sessions are in its database */
+                return api_error(err, 503, "store_unavailable",
+                                 "the dossier store (database) cannot be reached: try again"), -EHOSTDOWN;
+        if (r < 0)
                 /* another uid's token is reported like an unknown one */
                 return api_error(err, 401, "no_session",
                                  "no live session for this token (logged out, card removed, idle too long, "

@@ -71,6 +71,10 @@ int res_engine_fail(struct api_reply *ret, const struct dossier_engine *e, int r
                                  "the stored data failed its integrity check; nothing was changed");
         case -EBUSY:
                 return api_error(ret, 503, "database_busy", "the dossier store is busy; try again");
+        case -ENOTCONN:
+        case -ECONNREFUSED:
+                return api_error(ret, 503, "store_unavailable",
+                                 "the dossier store (database) cannot be reached; nothing was changed: try again");
         default:
                 return api_error(ret, 500, "internal", "internal error (%s); nothing was changed", strerror(-r));
         }

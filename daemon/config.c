@@ -192,7 +192,7 @@ static const struct key keys[] = {
          .why = "not a known identity field, or not a rule such as subject:CN, "
                 "extension:OID, usage:digitalSignature, id:01, label:TEXT"},
         {"dossier_host", KEY_STRING, FIELD(dossier_host), .min = 9,
-         .why = "dossier_host must be https://HOST:PORT", .too_long = "dossier_host too long (511 bytes at most)"},
+         .why = "dossier_host must be https://HOST:PORT (or several, separated by spaces)", .too_long = "dossier_host too long (511 bytes at most)"},
         {"host_cert", KEY_PATH, FIELD(host_cert), .why = "must be an absolute path", .too_long = "path too long"},
         {"host_key", KEY_PATH, FIELD(host_key), .why = "must be an absolute path", .too_long = "path too long"},
         {"host_ca", KEY_PATH, FIELD(host_ca), .why = "must be an absolute path", .too_long = "path too long"},
@@ -313,12 +313,25 @@ static int config_read(struct config *c, FILE *f, const char *path, char *err, s
         return 0;
 }
 
-/* dossier_host: an https URL, with the workstation's certificate and key. */
+/* dossier_host: one or more https URLs (the host processes, separated by
+ * spaces or commas), with the workstation's certificate and key. */
 static int agent_check(const struct config *c, const char *path, char *err, size_t errlen) {
+        const char *sep = " \t,";
+        unsigned n = 0;
+
         if (!c->dossier_host[0])
                 return 0;
-        if (strncmp(c->dossier_host, "https://", 8) != 0 || !c->dossier_host[8] ||
-            strpbrk(c->dossier_host, " \t?#")) {
+        for (const char *p = c->dossier_host + strspn(c->dossier_host, sep); *p; p += strspn(p, sep)) {
+                size_t len = strcspn(p, sep);
+                if (++n > 8 || len < 9 || strncmp(p, "https://", 8) != 0 || memchr(p, '?', len) ||
+                    memchr(p, '#', len)) {
+                        snprintf(err, errlen, "%s: dossier_host must be https://HOST:PORT, or up to 8 of them "
+                                 "separated by spaces", path);
+                        return -EINVAL;
+                }
+                p += len;
+        }
+        if (n == 0) {
                 snprintf(err, errlen, "%s: dossier_host must be https://HOST:PORT", path);
                 return -EINVAL;
         }

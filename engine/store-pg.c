@@ -189,7 +189,9 @@ static int pg_errno(const PGresult *res) {
         const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
         if (!state)
-                return -EIO; /* no answer: the connection */
+                return -ENOTCONN; /* no answer: the connection is gone */
+        if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
+                return -ENOTCONN;    /* connection exception; the server shuts down or restarts */
         if (strncmp(state, "23", 2) == 0)
                 return -EEXIST;      /* integrity constraint */
         if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || strcmp(state, "55P03") == 0 ||
@@ -299,7 +301,9 @@ static int ensure_prepared(struct pg_store *q, struct pg_stmt *st) {
         if (st->prepared == q->generation + 1)
                 return 0;
         PGresult *res = PQprepare(q->conn, st->name, st->sql, 0, NULL);
-        int r = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_errno(res);
+        int r = PQresultStatus(res) == PGRES_COMMAND_OK ? 0
+                : PQstatus(q->conn) != CONNECTION_OK   ? -ENOTCONN
+                                                       : pg_errno(res);
 
         PQclear(res);
         if (r >= 0)
@@ -360,7 +364,7 @@ static int pg_step(struct store_stmt *b) {
                                          st->lengths, st->formats, 0);
                 ExecStatusType t = PQresultStatus(st->res);
                 if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK) {
-                        r = pg_errno(st->res);
+                        r = PQstatus(q->conn) != CONNECTION_OK ? -ENOTCONN : pg_errno(st->res);
                         PQclear(st->res);
                         st->res = NULL;
                         return r;

@@ -6,7 +6,8 @@
 # DIR, when run as root: initdb refuses root), then postgres listening on
 # a Unix socket in DIR only (listen_addresses=''), and a database
 # "carnet" (UTF8, C collation: text orders as SQLite's). Prints the libpq
-# conninfo, e.g. "host=DIR dbname=carnet user=carnet". The cluster's log
+# conninfo, e.g. "host=DIR dbname=carnet user=carnet"; a cluster that
+# was stopped (DIR/data exists) is started again as it was. The cluster's log
 # is DIR/postgres.log. fsync is off: the tests kill clients, not the
 # server, and must not be slowed by the disk.
 # stop: stops it (fast, then immediate); stopping a cluster that is not
@@ -46,7 +47,10 @@ start() {
         }
         [ "$(id -u)" = 0 ] && chown nobody:nogroup "$dir"
         chmod 0700 "$dir"
-        as_owner "$pgbin/initdb" -D "$dir/data" -U carnet -A trust -E UTF8 --locale=C --no-sync \
+        # a cluster stopped earlier (pg-cluster.sh stop) starts again as it was
+        local fresh=1
+        [ ! -f "$dir/data/PG_VERSION" ] || fresh=0
+        [ "$fresh" = 0 ] || as_owner "$pgbin/initdb" -D "$dir/data" -U carnet -A trust -E UTF8 --locale=C --no-sync \
                 >"$dir/initdb.log" 2>&1 || {
                 cat "$dir/initdb.log" >&2
                 exit 1
@@ -57,7 +61,7 @@ start() {
                 cat "$dir/postgres.log" >&2
                 exit 1
         }
-        as_owner "$pgbin/createdb" -h "$dir" -U carnet -E UTF8 --locale=C -T template0 carnet
+        [ "$fresh" = 0 ] || as_owner "$pgbin/createdb" -h "$dir" -U carnet -E UTF8 --locale=C -T template0 carnet
         echo "host=$dir dbname=carnet user=carnet"
 }
 

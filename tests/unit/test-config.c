@@ -145,7 +145,12 @@ UNIT(agent_keys) {
                             ":1: host_timeout_ms: host_timeout_ms must be milliseconds, 1 to 120000");
         assert_string_equal(refused("host_cert = ws.pem\n"), ":1: host_cert: must be an absolute path");
         assert_string_equal(refused("dossier_host = http://h:80\nhost_cert = /c\nhost_key = /k\n"),
-                            ": dossier_host must be https://HOST:PORT");
+                            ": dossier_host must be https://HOST:PORT, or up to 8 of them separated by spaces");
+        /* several host processes on one database, used in turn */
+        assert_int_equal(load("dossier_host = https://h1:8443, https://h2:8443\nhost_cert = /c\nhost_key = /k\n", &c, err, sizeof(err)), 0);
+        assert_string_equal(c.dossier_host, "https://h1:8443, https://h2:8443");
+        assert_string_equal(refused("dossier_host = https://h1:8443 http://h2:80\nhost_cert = /c\nhost_key = /k\n"),
+                            ": dossier_host must be https://HOST:PORT, or up to 8 of them separated by spaces");
         assert_string_equal(refused("dossier_host = https://h:443\nhost_cert = /c\n"),
                             ": dossier_host needs host_cert and host_key (the workstation's certificate and key)");
 }

@@ -1,0 +1,245 @@
+#!/bin/bash
+# Lab test: shared dossiers (issue 10's journey). One private PostgreSQL
+# cluster (tests/pg-cluster.sh: initdb as nobody, a Unix socket in the
+# lab only, stopped whatever happens), two carnet-hostd processes on its
+# one database, and two workstations: carnetd A ("ws-a", the readers of
+# slots 0 and 1) and carnetd B ("ws-b", slot 1 only), each the host's
+# agent with its own client certificate (tests/lab/host-pki.sh), each
+# sending its requests to both host processes in turn (dossier_host lists
+# both).
+#
+#  1. A doctor logs in at A (CPS in slot 0), opens the dossier of the
+#     patient on the Carte Vitale (slot 1) and deposits a report and a
+#     prescription.
+#  2. The Vitale leaves, a pharmacist's CPS goes into slot 1; the
+#     pharmacist logs in at B: refused until the patient's consent is
+#     recorded, then sees the prescription and not the report (the rights
+#     of tests/fixtures/rights-journey.tsv), and reads it.
+#  3. Both agents deposit into the dossier at once: every deposit is
+#     acknowledged once, the list has them all, the chain verifies.
+#  4. A forged and a replayed session record, and a workstation
+#     certificate from another CA, are refused by the host and traced.
+#  5. PostgreSQL stops: both agents answer clear 503 errors; it starts
+#     again: work resumes, no acknowledged deposit is lost.
+#  6. The Vitale comes back: the patient's own session at A reads the
+#     trail, which shows the doctor at ws-a and the pharmacist at ws-b;
+#     the chain verifies.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/host-pki.sh"
+top=$(cd "$(dirname "$0")/../.." && pwd)
+
+P=$LAB_DIR/host-pki
+host_pki "$P"
+pgdir=$LAB_DIR/pg
+trap '"$top/tests/pg-cluster.sh" stop "$pgdir"' EXIT
+db=$("$top/tests/pg-cluster.sh" start "$pgdir")
+sql() { psql "$db" -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
+H1=127.0.0.1:18543 H2=127.0.0.1:18544
+INS=280057512345674
+
+# ---- two host processes on one database
+hostd_start() { # hostd_start ADDRESS N
+        cat >"$LAB_DIR/hostd-$2.conf" <<EOC
+listen = $1
+tls_cert = $P/server.pem
+tls_key = $P/server.key
+tls_client_ca = $P/ca.pem
+trust_path = $CARNET_PKI/ca-chain.pem
+database = $db
+rights_table = $top/tests/fixtures/rights-journey.tsv
+interactions_table = $top/data/interactions.tsv
+EOC
+        # -v: a line for each request (its route, never its path)
+        "$CARNET_BUILD/carnet-hostd" -c "$LAB_DIR/hostd-$2.conf" -v 2>>"$LAB_DIR/hostd-$2.log" &
+        echo $! >"$LAB_DIR/hostd-$2.pid"
+        until_ok curl -s -o /dev/null --cacert "$P/ca.pem" "https://$1/v1/status" ||
+                { cat "$LAB_DIR/hostd-$2.log"; fail "carnet-hostd $2 did not start"; }
+}
+hostd_start $H1 1
+hostd_start $H2 2
+
+# ---- two workstations, agents of both
+agent_start() { # agent_start NAME READERS
+        cat >"$LAB_DIR/$1.conf" <<EOC
+socket = $LAB_DIR/$1.sock
+trust_anchors = $CARNET_PKI/ca-chain.pem
+workstation = $1
+readers = $2
+dossier_host = https://$H1 https://$H2
+host_cert = $P/$1.pem
+host_key = $P/$1.key
+host_ca = $P/ca.pem
+EOC
+        "$CARNET_BUILD/carnetd" --config "$LAB_DIR/$1.conf" 2>>"$LAB_DIR/$1.err" &
+        echo $! >"$LAB_DIR/$1.pid"
+        until_ok test -S "$LAB_DIR/$1.sock" || { cat "$LAB_DIR/$1.err"; fail "carnetd $1 did not start"; }
+}
+at() { # at WS METHOD PATH [BODY [TOKEN]]: api on workstation WS
+        local ws=$1
+        shift
+        CARNETD_SOCK=$LAB_DIR/$ws.sock api "$@"
+}
+sees() { # sees WS READER TYPE: carnetd WS sees a card of TYPE in READER
+        at "$1" GET /v1/readers | grep -q "\"$2\",\"card_present\":true[^}]*\"type\":\"$3\""
+}
+login() { # login WS READER: prints the token of a CPS session
+        local out
+        out=$(at "$1" POST /v1/sessions "{\"pin\": \"1234\", \"reader\": \"$2\"}")
+        [[ $out == 201* ]] || { echo "login at $1: $out" >&2; return 1; }
+        field token "$out"
+}
+deposit() { # deposit WS TOKEN TYPE CLASS TITLE: prints the reply
+        at "$1" POST /v1/dossiers/$INS/documents "{\"type_code\": \"$3\", \"class_code\": \"$4\",
+                \"mime\": \"text/plain\", \"title\": \"$5\", \"content_base64\": \"$(b64 "$5")\"}" "$2"
+}
+
+sim_start 0 "$CARNET_PKI/cps-rsa.profile"
+sim_start 1 tests/profiles/vitale-family.profile
+wait_card 0 present
+wait_card 1 present
+agent_start ws-a "$LAB_READER0, $LAB_READER1"
+agent_start ws-b "$LAB_READER1"
+until_ok sees ws-a "$LAB_READER0" cps
+until_ok eval 'at ws-a GET /v1/vitale | grep -q "^200"'
+at ws-b GET /v1/readers | grep -q "$LAB_READER0" && fail "ws-b sees a reader it is not configured for"
+echo "ws-b sees only its reader: ok"
+
+# ---- 1. the doctor at workstation A
+doctor=$(login ws-a "$LAB_READER0")
+check "the host holds the doctor's session" "$(sql "SELECT workstation FROM host_sessions")" "ws-a"
+out=$(at ws-a POST /v1/dossiers "{\"index\": 0, \"consent\": true, \"ins_oid\": \"1.2.250.1.213.1.4.10\", \"reader\": \"$LAB_READER1\"}" "$doctor")
+check "A: the dossier, from the Vitale card" "$out" "201 {\"ins\":\"$INS\",\"status\":\"open\",\"secret\":\"*"
+secret=$(field secret "$out")
+out=$(deposit ws-a "$doctor" 11488-4 10 "Consultation report")
+check "A: deposit the report" "$out" '201 {"uid":"*'
+report=$(field uid "$out")
+out=$(deposit ws-a "$doctor" 57833-6 42 "Ordonnance")
+check "A: deposit the prescription" "$out" '201 {"uid":"*'
+prescription=$(field uid "$out")
+check "the dossier is on the host" "$(sql "SELECT count(*) FROM documents")" 2
+
+# ---- 2. the pharmacist at workstation B
+sim_stop 1
+wait_card 1 absent
+sim_start 1 "$CARNET_PKI/cps-pharma.profile"
+wait_card 1 present
+until_ok sees ws-b "$LAB_READER1" cps
+pharma=$(login ws-b "$LAB_READER1")
+check "B: not authorised yet" "$(at ws-b GET /v1/dossiers/$INS/documents "" "$pharma")" \
+        '403 *"reason":"deny-not-authorised"*'
+check "B: the patient's consent" "$(at ws-b POST /v1/dossiers/$INS/consent '{"consent": true}' "$pharma")" \
+        '200 *"consent_recorded":true*'
+out=$(at ws-b GET /v1/dossiers/$INS/documents "" "$pharma")
+check "B: the prescription is listed" "$out" "200 *\"uid\":\"$prescription\"*"
+[[ $out != *"$report"* ]] || fail "the pharmacist sees the consultation report: $out"
+echo "B: the report is not listed: ok"
+check "B: the report is refused" "$(at ws-b GET /v1/dossiers/$INS/documents/$report "" "$pharma")" \
+        '403 *"reason":"deny-rights-matrix"*'
+check "B: reads the prescription" "$(at ws-b GET /v1/dossiers/$INS/documents/$prescription/content "" "$pharma")" \
+        '200 Ordonnance'
+
+# ---- 3. concurrent deposits from both agents, through both host processes
+burst() { # burst WS TOKEN TYPE CLASS N: N deposits, one 201 line each
+        local i
+        for i in $(seq "$5"); do deposit "$1" "$2" "$3" "$4" "$1 note $i" | cut -c1-3; done >"$LAB_DIR/burst-$1"
+}
+burst ws-a "$doctor" 11488-4 10 12 &
+a=$!
+burst ws-b "$pharma" 60593-1 42 12 &
+b=$!
+wait $a
+wait $b
+check "A's deposits acknowledged" "$(sort -u "$LAB_DIR/burst-ws-a")" 201
+check "B's deposits acknowledged" "$(sort -u "$LAB_DIR/burst-ws-b")" 201
+check "26 documents, one version each" "$(sql "SELECT count(*), count(DISTINCT uid), max(version) FROM documents")" "26|26|1"
+for n in 1 2; do
+        c=$(grep -c 'POST /v1/dossiers/{ins}/documents' "$LAB_DIR/hostd-$n.log" || true)
+        [ "$c" -ge 6 ] || fail "host process $n took $c deposits of 26"
+        echo "host process $n took $c deposits: ok"
+done
+check "the trail names both workstations' deposits" \
+        "$(sql "SELECT string_agg(DISTINCT workstation, ',') FROM audit WHERE action = 'deposit'")" "ws-a,ws-b"
+check "the chain verifies (A)" "$(at ws-a GET /v1/audit/verify "" "$doctor")" '200 {"intact":true*'
+check "the chain verifies (B)" "$(at ws-b GET /v1/audit/verify "" "$pharma")" '200 {"intact":true*'
+# two replacements of version 1 at once (the doctor's requests go to both
+# host processes in turn): one wins, the other is refused
+rep() { at ws-a POST /v1/dossiers/$INS/documents/$prescription/replace "{\"type_code\": \"57833-6\", \"class_code\": \"42\",
+        \"mime\": \"text/plain\", \"title\": \"Ordonnance v2 $1\", \"content_base64\": \"$(b64 v2)\"}" "$doctor" >"$LAB_DIR/rep-$1"; }
+rep 1 &
+a=$!
+rep 2 &
+b=$!
+wait $a
+wait $b
+cat "$LAB_DIR/rep-1" "$LAB_DIR/rep-2"
+check "one replacement of version 1 wins" "$(cat "$LAB_DIR/rep-1" "$LAB_DIR/rep-2" | cut -c1-3 | sort | tr '\n' ' ')" "201 409 "
+check "versions stay consistent" "$(sql "SELECT count(*) FROM documents WHERE version = 2")" 1
+
+# ---- 4. what the host refuses, itself
+hcurl() { # hcurl CERT METHOD PATH [BODY]
+        local args=(-s -w ' %{http_code}' --cacert "$P/ca.pem" --cert "$P/$1.pem" --key "$P/$1.key" -X "$2")
+        [ -z "${4:-}" ] || args+=(-H 'Content-Type: application/json' --data-binary "$4")
+        curl "${args[@]}" "https://$H1$3"
+}
+check "a certificate from another CA" "$(hcurl rogue POST /v1/host/challenges)" '{"error":{"code":"workstation_refused"* 403'
+check "traced" "$(sql "SELECT count(*) FROM audit WHERE action = 'host-connect' AND code = 'untrusted-workstation' AND outcome = 'deny' AND workstation = 'rogue'")" 1
+# a record signed with the test PKI's doctor key (as the card would sign it)
+sign_record() { # sign_record NONCE: prints the JSON body of POST /v1/host/sessions
+        local cert=$CARNET_PKI/cps-rsa-auth.pem
+        local fp
+        fp=$(openssl x509 -in "$cert" -outform DER | sha256sum | cut -d' ' -f1)
+        printf '{"card_serial":"0000000000000001","card_type":"CPS","cert_sha256":"%s","national_id":"%s","nonce":"%s","reader":"r","session_id":"%s","time":%s,"uid":1000,"version":1,"workstation":"ws-a"}' \
+                "$fp" "$(openssl x509 -in "$cert" -noout -subject -nameopt multiline | sed -n 's/^ *commonName *= *//p')" \
+                "$1" "$(openssl rand -hex 16)" "$(date +%s)" >"$LAB_DIR/record"
+        openssl dgst -sha256 -sign "$CARNET_PKI/cps-rsa-auth.key" -out "$LAB_DIR/record.sig" "$LAB_DIR/record"
+        printf '{"record":%s,"signature":"%s","certificate":"%s"}' \
+                "$(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' "$LAB_DIR/record")" \
+                "$(base64 -w0 "$LAB_DIR/record.sig")" "$(openssl x509 -in "$cert" -outform DER | base64 -w0)"
+}
+challenge=$(hcurl ws-a POST /v1/host/challenges | sed -n 's/.*"challenge":"\([0-9a-f]*\)".*/\1/p')
+[ ${#challenge} = 64 ] || fail "no challenge"
+body=$(sign_record "$challenge")
+check "a card-signed record opens a session" "$(hcurl ws-a POST /v1/host/sessions "$body")" '{"token":"*201'
+check "the same record again: a replay" "$(hcurl ws-a POST /v1/host/sessions "$body")" \
+        '{"error":{"code":"session_refused"*"reason":"bad_challenge"* 403'
+challenge=$(hcurl ws-a POST /v1/host/challenges | sed -n 's/.*"challenge":"\([0-9a-f]*\)".*/\1/p')
+forged=$(sign_record "$challenge" | sed 's/\\"uid\\":1000/\\"uid\\":0/')
+check "a forged record" "$(hcurl ws-a POST /v1/host/sessions "$forged")" \
+        '{"error":{"code":"session_refused"*"reason":"bad_signature"* 403'
+check "both traced" "$(sql "SELECT string_agg(code, ',' ORDER BY seq) FROM audit WHERE action = 'host-session' AND outcome = 'deny'")" \
+        "bad-challenge,bad-signature"
+check "with no card, a workstation certificate opens nothing" \
+        "$(hcurl ws-a GET /v1/dossiers/$INS/documents)" '{"error":{"code":"no_session"* 401'
+
+# ---- 5. PostgreSQL stops mid-journey
+before=$(sql "SELECT count(*) FROM documents")
+"$top/tests/pg-cluster.sh" stop "$pgdir"
+out=$(deposit ws-a "$doctor" 11488-4 10 "while the database is down")
+check "A: a clear error while the database is down" "$out" '503 {"error":{"code":"*'
+echo "  ($out)"
+check "B: the same" "$(at ws-b GET /v1/dossiers/$INS/documents "" "$pharma")" '503 {"error":{"code":"*'
+kill -0 "$(cat "$LAB_DIR/hostd-1.pid")" "$(cat "$LAB_DIR/hostd-2.pid")" || fail "a host died with its database"
+"$top/tests/pg-cluster.sh" start "$pgdir" >/dev/null
+check "no acknowledged deposit lost" "$(sql "SELECT count(*) FROM documents")" "$before"
+until_ok -t 20 eval "deposit ws-a \"\$doctor\" 11488-4 10 'after the restart' | grep -q '^201'"
+echo "A: work resumes: ok"
+check "B: work resumes" "$(at ws-b GET /v1/dossiers/$INS/documents "" "$pharma")" '200 *'
+
+# ---- 6. the patient's trail names each workstation
+sim_stop 1
+wait_card 1 absent
+sim_start 1 tests/profiles/vitale-family.profile
+wait_card 1 present
+until_ok eval 'at ws-a GET /v1/vitale | grep -q "^200"'
+out=$(at ws-a POST /v1/patient-sessions "{\"index\": 0, \"secret\": \"$secret\", \"reader\": \"$LAB_READER1\"}")
+check "the patient's session at A" "$out" '201 {"token":"*'
+patient=$(field token "$out")
+out=$(at ws-a GET /v1/dossiers/$INS/audit "" "$patient")
+check "the trail: the doctor at ws-a" "$out" '200 *"actor":"899700000001"*"workstation":"ws-a"*'
+check "the trail: the pharmacist at ws-b" "$out" '200 *"actor":"899700000008"*"workstation":"ws-b"*'
+check "the chain verifies at the end" "$(at ws-a GET /v1/audit/verify "" "$doctor")" '200 {"intact":true*'
+for n in ws-a ws-b hostd-1 hostd-2; do kill "$(cat "$LAB_DIR/$n.pid")"; done
+for n in ws-a ws-b hostd-1 hostd-2; do wait "$(cat "$LAB_DIR/$n.pid")" 2>/dev/null || true; done
+! grep -h "$INS" "$LAB_DIR"/ws-*.err "$LAB_DIR"/hostd-*.log || fail "an INS in a log"
+echo "shared dossiers ok"
