@@ -25,6 +25,7 @@
 #include "engine/host-sessions.h"
 #include "engine/interactions.h"
 #include "engine/rights.h"
+#include "engine/store.h"
 #include "host-config.h"
 #include "http/server.h"
 #include "http/tls.h"
@@ -44,6 +45,9 @@ static void usage(FILE *f) {
                    "      --check-config  load the configuration, the certificates and the data\n"
                    "                      tables, say whether they are usable, and exit (0: usable)\n"
                    "      --list-routes   print the routes the host serves and exit\n"
+                   "      --migrate DB    open the dossier store DB (an SQLite path or a libpq\n"
+                   "                      conninfo naming the schema's owner), bring its schema up to\n"
+                   "                      date, and exit (0: done)\n"
                    "      --version       print the version and exit\n");
 }
 
@@ -105,6 +109,12 @@ static void load_trust(struct host *h) {
                 log_info("revocation lists from %s: %d in use", h->cfg.crl_path, r);
 }
 
+/* The database as messages name it: an SQLite path, but never a libpq
+ * conninfo (it may hold a password). */
+static const char *database_shown(const char *db) {
+        return store_is_conninfo(db) ? "(PostgreSQL, conninfo not shown)" : db;
+}
+
 /* The data tables and the database (a missing SQLite folder is made). */
 static int open_engine(struct host *h) {
         char err[512];
@@ -121,7 +131,8 @@ static int open_engine(struct host *h) {
         struct dossier_config dc = {.path = h->cfg.database, .rights = h->rights, .interactions = h->interactions};
         r = dossier_engine_open(&dc, &h->engine);
         if (r < 0)
-                log_error("dossier database %s: %s", h->cfg.database, strerror(-r));
+                log_error("dossier database %s: %s%s", database_shown(h->cfg.database), strerror(-r),
+                          r == -EACCES ? " (a schema that needs migrating: carnet-hostd --migrate as its owner)" : "");
         return r;
 }
 
@@ -209,10 +220,28 @@ static void signal_loop(struct host *h, const sigset_t *set) {
         }
 }
 
-static int parse_options(int argc, char **argv, const char **config, bool *verbose, bool *check) {
+/* --migrate: opening a store brings its schema up to date (store.h). */
+static int migrate_store(const char *db) {
+        _cleanup_store_ struct store *s = NULL;
+        int version = 0;
+        int r = store_open(db, &s);
+
+        if (r >= 0)
+                r = store_schema_version(s, &version);
+        if (r < 0) {
+                log_error("dossier store %s: %s", database_shown(db), strerror(-r));
+                return 1;
+        }
+        printf("dossier store %s: schema version %d\n", database_shown(db), version);
+        return 0;
+}
+
+static int parse_options(int argc, char **argv, const char **config, bool *verbose, bool *check,
+                         const char **migrate) {
         static const struct option opts[] = {
                 {"config", required_argument, NULL, 'c'}, {"verbose", no_argument, NULL, 'v'},
                 {"check-config", no_argument, NULL, 'C'}, {"list-routes", no_argument, NULL, 'L'},
+                {"migrate", required_argument, NULL, 'M'},
                 {"version", no_argument, NULL, 'V'},      {"help", no_argument, NULL, 'h'},
                 {},
         };
@@ -223,6 +252,7 @@ static int parse_options(int argc, char **argv, const char **config, bool *verbo
                 case 'c': *config = optarg; break;
                 case 'v': *verbose = true; break;
                 case 'C': *check = true; break;
+                case 'M': *migrate = optarg; break;
                 case 'L':
                         for (const struct api_route *r = api_host_routes(&n), *end = r + n; r < end; r++)
                                 printf("%s %s\n", r->method, r->path);
@@ -241,13 +271,16 @@ static int parse_options(int argc, char **argv, const char **config, bool *verbo
 int main(int argc, char **argv) {
         const char *config = HOST_CONFIG_DEFAULT_PATH;
         bool verbose = false, check = false;
+        const char *migrate = NULL;
         struct host h = {0};
         char err[512];
         int r;
 
         log_set_ident("carnet-hostd");
-        if ((r = parse_options(argc, argv, &config, &verbose, &check)) >= 0)
+        if ((r = parse_options(argc, argv, &config, &verbose, &check, &migrate)) >= 0)
                 return r;
+        if (migrate)
+                return migrate_store(migrate);
         host_config_defaults(&h.cfg);
         if (host_config_load(&h.cfg, config, err, sizeof(err)) < 0) {
                 log_error("configuration: %s", err);
@@ -260,8 +293,8 @@ int main(int argc, char **argv) {
                 api_host_init(&h.api);
                 r = read_pems(&h) < 0 || open_engine(&h) < 0 ? 1 : 0;
                 if (r == 0)
-                        printf("configuration: %s\ndatabase: %s\nlisten: %s\nusable\n", config, h.cfg.database,
-                               h.cfg.listen);
+                        printf("configuration: %s\ndatabase: %s\nlisten: %s\nusable\n", config,
+                               database_shown(h.cfg.database), h.cfg.listen);
                 host_free(&h);
                 return r;
         }
