@@ -68,7 +68,7 @@ int interactions_parse(const char *name, const char *text, struct interactions *
 
         if (!ret)
                 return -EINVAL;
-        r = tsv_parse_new(name, text, sizeof(struct interactions) + INTERACTIONS_MAX * sizeof(struct interaction), 4,
+        r = tsv_parse_new(name, text, sizeof(struct interactions), sizeof(struct interaction), INTERACTIONS_MAX, 4,
                           parse_line, &t, err, err_size);
         if (r >= 0)
                 *ret = t;

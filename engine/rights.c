@@ -79,7 +79,7 @@ int rights_parse(const char *name, const char *text, struct rights_table **ret, 
                 return -EINVAL;
         if (err && err_size > 0)
                 err[0] = '\0';
-        r = tsv_parse_new(name, text, sizeof(*t) + RIGHTS_RULES_MAX * sizeof(struct rights_rule), 3, parse_line, &p,
+        r = tsv_parse_new(name, text, sizeof(*t), sizeof(struct rights_rule), RIGHTS_RULES_MAX, 3, parse_line, &p,
                           err, err_size);
         if (r < 0)
                 return r;

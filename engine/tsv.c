@@ -112,14 +112,25 @@ int tsv_parse(const char *name, const char *text, size_t nf, tsv_line_fn fn, voi
         return r;
 }
 
-int tsv_parse_new(const char *name, const char *text, size_t size, size_t nf, tsv_line_fn fn, void **ret,
-                  char *err, size_t err_size) {
+/* How many lines text has: no table of it can have more entries. */
+static size_t lines_of(const char *text) {
+        size_t n = 1;
+        for (const char *p = strchr(text, '\n'); p; p = strchr(p + 1, '\n'))
+                n++;
+        return n;
+}
+
+int tsv_parse_new(const char *name, const char *text, size_t head, size_t elem, size_t max, size_t nf,
+                  tsv_line_fn fn, void **ret, char *err, size_t err_size) {
         _cleanup_free_ void *t = NULL;
         int r;
 
         if (!name || !text || !ret)
                 return -EINVAL;
-        t = calloc(1, size);
+        /* room for one entry a line, up to max (past it, fn refuses the
+         * table): a small table costs little to read */
+        size_t n = lines_of(text);
+        t = calloc(1, head + (n < max ? n : max) * elem);
         if (!t)
                 return -ENOMEM;
         r = tsv_parse(name, text, nf, fn, t, err, err_size);

@@ -53,10 +53,12 @@ int tsv_parse(const char *name, const char *text, size_t nf, tsv_line_fn fn, voi
               size_t err_size);
 
 /* True when the field is exactly the string s. */
-/* A table of size bytes, zeroed, filled by tsv_parse() with fn (the
- * table is fn's userdata) and handed over in *ret; nothing on error. */
-int tsv_parse_new(const char *name, const char *text, size_t size, size_t nf, tsv_line_fn fn, void **ret,
-                  char *err, size_t err_size);
+/* A table, zeroed, of head bytes then room for elem-byte entries: one
+ * for each line of text, max at most (fn must refuse an entry past max);
+ * filled by tsv_parse() with fn (the table is fn's userdata) and handed
+ * over in *ret; nothing on error. */
+int tsv_parse_new(const char *name, const char *text, size_t head, size_t elem, size_t max, size_t nf,
+                  tsv_line_fn fn, void **ret, char *err, size_t err_size);
 
 /* Which characters a code may hold. */
 enum tsv_code_chars {
