@@ -235,6 +235,7 @@ $(BUILD)/asan/libcarnet-api.a: $(BUILD)/asan/gen/obj/openapi-json.o
 deps:
 	@BUILD=$(BUILD) sh tests/deps.sh $(DEB_PACKAGES)
 	@sh tests/openapi/install.sh $(BUILD)
+	@sh tests/fhir/install.sh $(BUILD)
 
 # ---- tests ----------------------------------------------------------------
 check: deps
