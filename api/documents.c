@@ -9,6 +9,7 @@
 #include "engine/interactions.h"
 #include "lib/macro.h"
 #include "call.h"
+#include "documents-cda.h"
 #include "documents.h"
 #include "replies.h"
 
@@ -317,10 +318,23 @@ int res_document_content(const struct api_request *req, struct api_reply *ret) {
         struct dossier_doc d;
         void *content = NULL;
         size_t len = 0;
-        int r = read_doc(req, &d, &content, &len, ret);
+        static const char *const params[] = {"format", NULL};
+        const char *format = api_query(req, "format");
+        int r;
 
-        if (r < 0)
+        if (api_check_query(req, params, ret) < 0)
+                return 0;
+        if (format && strcmp(format, "cda") != 0)
+                return api_error_details(ret, 400, "bad_parameter", json_pack("{s:s}", "parameter", "format"),
+                                         "format is cda (the document wrapped in a CDA R2 header) or absent");
+        if ((r = read_doc(req, &d, &content, &len, ret)) < 0)
                 return r == -ENOMEM ? r : 0;
+        if (format) {
+                r = res_cda_wrapped_reply(req->call, req->call->ins, &d, content, len, ret);
+                secure_zero(content, len);
+                free(content);
+                return r;
+        }
         return res_content_reply(ret, &d, content, len);
 }
 
@@ -497,6 +511,8 @@ int res_document_store(const struct api_call *c, const json_t *meta, const char 
         int r = parse_meta(meta, content_type, &mi, err);
 
         if (r < 0)
+                return r;
+        if ((r = res_cda_check(c, c->ins, &mi.m, content, len, err)) < 0)
                 return r;
         if (old_uid)
                 r = dossier_replace(c->engine, &c->caller.a, c->ins, old_uid, &mi.m, content, len, ret_uid, ret_w);

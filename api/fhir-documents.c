@@ -7,6 +7,8 @@
 #include "engine/dossier.h"
 #include "lib/macro.h"
 #include "call.h"
+#include "cda/cda.h"
+#include "documents-cda.h"
 #include "documents.h"
 #include "fhir-common.h"
 #include "fhir-documents.h"
@@ -223,7 +225,8 @@ static bool wants_resource(const struct api_request *req) {
 
 /* GET /fhir/R4/Binary/{id} (ITI-68): the bytes with their own type (as
  * GET .../documents/{uid}/content), or a Binary resource for a client
- * that asks for application/fhir+json. */
+ * that asks for application/fhir+json, or the document wrapped in a CDA
+ * R2 header for one that asks for application/hl7-cda+xml. */
 int fhir_binary_read(const struct api_request *req, struct api_reply *ret) {
         struct dossier_doc d;
         _cleanup_free_ void *content = NULL;
@@ -233,6 +236,14 @@ int fhir_binary_read(const struct api_request *req, struct api_reply *ret) {
 
         if (r < 0)
                 return r == -ENOMEM ? r : 0;
+        const char *accept = api_header(req, "Accept");
+        if (accept && strstr(accept, CDA_MIME)) {
+                /* the document wrapped in a CDA R2 header (documents-cda.h) */
+                r = res_cda_wrapped_reply(req->call, ins, &d, content, len, ret);
+                secure_zero(content, len);
+                secure_zero(&d, sizeof(d));
+                return r;
+        }
         if (!wants_resource(req)) {
                 r = res_content_reply(ret, &d, TAKE_PTR(content), len);
                 secure_zero(&d, sizeof(d));

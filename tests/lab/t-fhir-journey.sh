@@ -9,7 +9,9 @@
 # gets refusals as OperationOutcome with the rule's reason; every
 # resource it receives is validated against FHIR R4 (FHIR.js).  Then the
 # native API lists the FHIR deposits, and the native trail and the
-# AuditEvents hold the same entries.
+# AuditEvents hold the same entries.  Last, CDA R2: a PDF is retrieved
+# wrapped in a CDA header (natively and through FHIR), and that CDA
+# deposited back is checked against its metadata.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -49,4 +51,24 @@ if (f.length < 5 || JSON.stringify(f) !== JSON.stringify(n)) {
 }
 console.log("the same " + f.length + " trail entries in both: ok");
 ' "$LAB_DIR/fhir-trail.json" "$trail"
+
+# ---- CDA R2: a PDF retrieved wrapped in a CDA header, natively and through FHIR;
+# a CDA deposit checked against its metadata
+out=$(api POST /v1/dossiers/$ins/documents "{\"type_code\": \"11488-4\", \"class_code\": \"10\",
+        \"mime\": \"application/pdf\", \"title\": \"PDF\", \"content_base64\": \"$(b64 '%PDF-1.4 lab')\"}" "$doctor")
+check "a PDF deposit" "$out" '201 *'
+pdf=$(field uid "$out")
+cda=$(api GET "/v1/dossiers/$ins/documents/$pdf/content?format=cda" "" "$doctor")
+check "the PDF wrapped in a CDA R2 header" "$cda" \
+        "200 <?xml*<ClinicalDocument xmlns=\"urn:hl7-org:v3\">*<id root=\"1.2.250.1.213.1.4.*\" extension=\"$ins\"/>*mediaType=\"application/pdf\" representation=\"B64\">$(b64 '%PDF-1.4 lab')</text>*"
+check "the same through FHIR (Accept: application/hl7-cda+xml)" \
+        "$(api GET /fhir/R4/Binary/$ins-$pdf "" "$doctor" -H 'Accept: application/hl7-cda+xml')" "$cda"
+# the wrapped document, deposited back as CDA: its header agrees
+printf '%s' "${cda#200 }" >"$LAB_DIR/wrapped.xml"
+meta='{"type_code": "11488-4", "class_code": "10", "title": "CDA"}'
+check "a CDA deposit (raw, application/hl7-cda+xml)" "$(api POST /v1/dossiers/$ins/documents "@$LAB_DIR/wrapped.xml" "$doctor" \
+        -H 'Content-Type: application/hl7-cda+xml' -H "X-Carnet-Document: $meta")" '201 *'
+check "a CDA deposit of another type: 422" "$(api POST /v1/dossiers/$ins/documents "@$LAB_DIR/wrapped.xml" "$doctor" \
+        -H 'Content-Type: application/hl7-cda+xml' -H "X-Carnet-Document: ${meta/11488-4/11502-2}")" \
+        '422 *"code":"cda_type_mismatch"*'
 lab_end "$doctor" "t-fhir-journey"

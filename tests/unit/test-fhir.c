@@ -17,6 +17,7 @@
 #include "api/context.h"
 #include "api/fhir-common.h"
 #include "api/routes.h"
+#include "cda/cda.h"
 #include "dossier-fixture.h"
 #include "http/router.h"
 
@@ -290,6 +291,79 @@ UNIT(fhir_parsers) {
         b = fhir_base64("", 0);
         assert_string_equal(b, "");
         free(b);
+}
+
+
+/* A CDA document of INS, type 11488-4, by gp, as the JSON deposit's base64. */
+static char *cda_deposit_body(const char *ins, const char *type, const char *mime) {
+        struct cda_wrap w = {.id_root = "1.2.3.4", .ins = ins, .ins_oid = "1.2.250.1.213.1.4.10", .type_code = type,
+                             .type_system = CDA_LOINC_OID, .title = "CR", .effective = T0, .confidentiality = "N",
+                             .author_id = gp.id, .author_time = T0, .mime = "text/plain", .content = "x", .len = 1};
+        char *xml = NULL, *body = NULL;
+        size_t len = 0;
+        assert_int_equal(cda_wrap_build(&w, &xml, &len), 0);
+        char *b64 = fhir_base64(xml, len);
+        assert_true(asprintf(&body, "{\"type_code\": \"11488-4\", \"class_code\": \"10\", \"mime\": \"%s\", "
+                                    "\"title\": \"CR\", \"content_base64\": \"%s\"}", mime, b64) > 0);
+        free(xml);
+        free(b64);
+        return body;
+}
+
+UNIT_FIXTURE(fhir_cda, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+        char path[160];
+
+        open_dossier(f);
+        char *ok = cda_deposit_body(INS, "11488-4", CDA_MIME), *other = cda_deposit_body(INS2, "11488-4", "text/xml"),
+             *type = cda_deposit_body(INS, "11502-2", CDA_MIME);
+        req(f, &gp, "POST", "/v1/dossiers/" INS "/documents", ok, &rep, 0);
+        assert_int_equal(rep.status, 201);
+        api_reply_clear(&rep);
+        req(f, &gp, "POST", "/v1/dossiers/" INS "/documents", other, &rep, 0);
+        assert_int_equal(rep.status, 422);
+        assert_string_equal(str_at(rep.body, "error.code"), "cda_patient_mismatch");
+        api_reply_clear(&rep);
+        req(f, &gp, "POST", "/v1/dossiers/" INS "/documents", type, &rep, 0);
+        assert_string_equal(str_at(rep.body, "error.code"), "cda_type_mismatch");
+        api_reply_clear(&rep);
+        /* XML that is not a CDA, and a hostile one ("<!DOCTYPE x>" in base64) */
+        req(f, &gp, "POST", "/v1/dossiers/" INS "/documents",
+            "{\"type_code\": \"11488-4\", \"class_code\": \"10\", \"mime\": \"text/xml\", \"title\": \"x\", "
+            "\"content_base64\": \"PGEvPg==\"}", &rep, 0);
+        assert_string_equal(str_at(rep.body, "error.code"), "cda_malformed");
+        api_reply_clear(&rep);
+        req(f, &gp, "POST", "/v1/dossiers/" INS "/documents",
+            "{\"type_code\": \"11488-4\", \"class_code\": \"10\", \"mime\": \"text/xml\", \"title\": \"x\", "
+            "\"content_base64\": \"PCFET0NUWVBFIHg+\"}", &rep, 0);
+        assert_string_equal(str_at(rep.body, "error.code"), "cda_refused");
+        api_reply_clear(&rep);
+        free(ok), free(other), free(type);
+        /* a PDF retrieved wrapped in a CDA header */
+        req(f, &gp, "POST", "/v1/dossiers/" INS "/documents",
+            "{\"type_code\": \"11488-4\", \"class_code\": \"10\", \"mime\": \"application/pdf\", \"title\": \"PDF\", "
+            "\"content_base64\": \"JVBERi0xLjQ=\"}", &rep, 0);
+        assert_int_equal(rep.status, 201);
+        snprintf(path, sizeof(path), "/v1/dossiers/" INS "/documents/%s/content", str_at(rep.body, "uid"));
+        api_reply_clear(&rep);
+        req(f, &gp, "GET", path, NULL, &rep, 1, "format=cda");
+        assert_int_equal(rep.status, 200);
+        assert_non_null(rep.stream.read);
+        assert_string_equal(rep.stream.content_type, CDA_MIME);
+        char buf[8192];
+        ssize_t n = rep.stream.read(rep.stream.userdata, buf, sizeof(buf) - 1, false);
+        assert_true(n > 0);
+        struct cda_header h;
+        static const char *const oids[] = {"1.2.250.1.213.1.4.10", NULL};
+        assert_int_equal(cda_header_parse(buf, (size_t)n, oids, &h, NULL), 0);
+        assert_string_equal(h.patient_ins, INS);
+        assert_string_equal(h.media_type, "application/pdf");
+        assert_string_equal(h.author_id, gp.id);
+        api_reply_clear(&rep);
+        req(f, &gp, "GET", path, NULL, &rep, 1, "format=xml");
+        assert_int_equal(rep.status, 400);
+        api_reply_clear(&rep);
 }
 
 UNIT_GROUP("fhir", NULL, NULL)
