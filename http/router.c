@@ -98,7 +98,6 @@ void api_reply_clear(struct api_reply *r) {
         r->allow[0] = '\0';
         r->warning[0] = '\0';
         r->content_type = NULL;
-        r->location[0] = '\0';
         if (r->stream.free)
                 r->stream.free(r->stream.userdata);
         memset(&r->stream, 0, sizeof(r->stream));

@@ -86,7 +86,6 @@ struct api_reply {
         const char *route;        /* the template of the route that answered; NULL: none did */
         char warning[80];         /* non-empty: sent as the X-Carnet-Warning header (API_WARNING_HEADER) */
         const char *content_type; /* a JSON body's media type (static); NULL: application/json */
-        char location[160];       /* non-empty: sent as the Location header */
 };
 #define API_WARNING_HEADER "X-Carnet-Warning"
 

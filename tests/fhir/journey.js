@@ -51,12 +51,12 @@ async function refused(what, p, status, reason) {
         throw new Error(`${what}: was not refused`);
 }
 
-function bundle(title, text, relatesTo) {
+function bundle(title, text, relatesTo, type = '11488-4') {
         const data = Buffer.from(text).toString('base64');
         const doc = {
                 resourceType: 'DocumentReference',
                 status: 'current',
-                type: { coding: [{ system: 'http://loinc.org', code: '11488-4' }] },
+                type: { coding: [{ system: 'http://loinc.org', code: type }] },
                 category: [{ coding: [{ system: 'urn:oid:1.2.250.1.213.1.1.4.1', code: '10' }] }],
                 subject: { reference: `Patient/${INS}` },
                 content: [{
@@ -132,17 +132,28 @@ async function main() {
         ok('status=current leaves the old version out', !cur.entry.some((e) => e.resource.id === fhirId) &&
            cur.entry.some((e) => e.resource.id === v2Id), cur);
 
+        // two lab reports: the second gets the duplicate-exam alert, as a warning
+        validate('a lab report', await doctor.transaction({ body: bundle('Bilan 1', 'NFS 1', null, '11502-2') }));
+        const dup = validate('its duplicate', await doctor.transaction({ body: bundle('Bilan 2', 'NFS 2', null, '11502-2') }));
+        const alert = dup.entry[1].response.outcome;
+        ok('the alert is an OperationOutcome warning', alert && alert.issue[0].severity === 'warning' &&
+           alert.issue[0].details.coding[0].code === 'duplicate_exam', dup);
+
         // the patient reads their trail
         const trail = validate('AuditEvent search', await patient.search({ resourceType: 'AuditEvent',
                 searchParams: { patient: `Patient/${INS}` } }));
         for (const e of trail.entry) validate('an AuditEvent', e.resource);
         // the engine traces a replacement as "replace" (the old one) and "deposit" (the new one)
         const count = (a) => trail.entry.filter((e) => e.resource.subtype[0].code === a && e.resource.outcome === '0').length;
-        ok('the trail shows the three deposits and the replacement', count('deposit') === 3 && count('replace') === 1,
+        ok('the trail shows the five deposits and the replacement', count('deposit') === 5 && count('replace') === 1,
            trail.entry.map((e) => e.resource.subtype[0].code));
         const consents = validate('Consent search', await patient.search({ resourceType: 'Consent',
                 searchParams: { patient: `Patient/${INS}` } }));
         for (const e of consents.entry || []) validate('a Consent', e.resource);
+        const provision = (c) => `${c.resource.provision.type} ${(c.resource.provision.actor || [{ reference: {} }])[0].reference.identifier ? c.resource.provision.actor[0].reference.identifier.value : c.resource.provision.code[0].coding[0].code}`;
+        const kinds = (consents.entry || []).map(provision);
+        ok('the Consents: the traitant permitted, a block, the emergency opposition',
+           kinds.includes('permit 899700000001') && kinds.includes('deny 899700000008') && kinds.includes('deny emergency'), kinds);
 
         // refusals: an OperationOutcome with the rule's reason
         await refused('the doctor may not read the trail', doctor.search({ resourceType: 'AuditEvent',

@@ -27,6 +27,10 @@ native=$(field uid "$out")
 out=$(api POST /v1/patient-sessions "{\"index\": 0, \"secret\": \"$secret\"}")
 check "the patient's session" "$out" '201 *'
 patient=$(field token "$out")
+check "the patient names the doctor médecin traitant" \
+        "$(api PUT /v1/dossiers/$ins/access/899700000001 '{"relation": "traitant"}' "$patient")" '200 *'
+check "blocks a pharmacist" "$(api PUT /v1/dossiers/$ins/access/899700000008 '{"blocked": true}' "$patient")" '200 *'
+check "opposes emergency access" "$(api PUT /v1/dossiers/$ins/options '{"optout_emergency": true}' "$patient")" '200 *'
 
 MODULES=$modules SOCK=$LAB_DIR/carnetd.sock DOCTOR=$doctor PATIENT=$patient INS=$ins NATIVE_DOC=$native OUT=$LAB_DIR \
         node "$top/tests/fhir/journey.js"
