@@ -255,6 +255,7 @@ int fhir_transaction(const struct api_request *req, struct api_reply *ret) {
         }
         c.ins = p.ins;
         r = res_document_store(&c, p.meta, NULL, p.old_uid[0] ? p.old_uid : NULL, p.content, p.len, uid, &w, ret);
+        secure_zero(&c, sizeof(c));
         if (r < 0) {
                 provide_done(&p);
                 return r == -ENOMEM ? r : 0;

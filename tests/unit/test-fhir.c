@@ -366,4 +366,54 @@ UNIT_FIXTURE(fhir_cda, fixture_setup, fixture_teardown) {
         api_reply_clear(&rep);
 }
 
+
+/* Whether the CapabilityStatement cs says type has interaction code. */
+static bool cap_has(const json_t *cs, const char *type, const char *code) {
+        json_t *r, *in;
+        size_t i, j;
+        json_array_foreach(json_object_get(json_array_get(json_object_get(cs, "rest"), 0), "resource"), i, r) {
+                if (strcmp(json_string_value(json_object_get(r, "type")), type) != 0)
+                        continue;
+                json_array_foreach(json_object_get(r, "interaction"), j, in)
+                        if (strcmp(json_string_value(json_object_get(in, "code")), code) == 0)
+                                return true;
+        }
+        return false;
+}
+
+/* The CapabilityStatement lists exactly the FHIR routes of the table. */
+UNIT_FIXTURE(fhir_capabilities_are_the_routes, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+        size_t n, listed = 0, served = 0;
+        const struct api_route *r = api_routes(&n);
+        json_t *res;
+        size_t i;
+
+        req(f, NULL, "GET", FHIR_PREFIX "/metadata", NULL, &rep, 0);
+        assert_int_equal(rep.status, 200);
+        for (size_t k = 0; k < n; k++) {
+                char type[64];
+                const char *p = r[k].path;
+                if (strncmp(p, FHIR_PREFIX "/", strlen(FHIR_PREFIX) + 1) != 0 || strcmp(p, FHIR_PREFIX "/") == 0 ||
+                    strcmp(p, FHIR_PREFIX "/metadata") == 0)
+                        continue;
+                p += strlen(FHIR_PREFIX) + 1;
+                snprintf(type, sizeof(type), "%.*s", (int)strcspn(p, "/"), p);
+                bool instance = strchr(p, '/') != NULL;
+                assert_true(cap_has(rep.body, type, instance ? "read" : "search-type"));
+                served++;
+        }
+        json_array_foreach(json_object_get(json_array_get(json_object_get(rep.body, "rest"), 0), "resource"), i, res)
+                listed += json_array_size(json_object_get(res, "interaction"));
+        assert_int_equal(listed, served);
+        /* and the system-level transaction is POST /fhir/R4 */
+        assert_string_equal(str_at(rep.body, "rest.0.interaction.0.code"), "transaction");
+        bool transaction = false;
+        for (size_t k = 0; k < n; k++)
+                transaction |= strcmp(r[k].method, "POST") == 0 && strcmp(r[k].path, FHIR_PREFIX) == 0;
+        assert_true(transaction);
+        api_reply_clear(&rep);
+}
+
 UNIT_GROUP("fhir", NULL, NULL)
