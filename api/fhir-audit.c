@@ -87,19 +87,12 @@ static int audit_event(const struct audit_entry *x, void *userdata) {
         return o && json_array_append_new(list, o) == 0 ? 0 : -ENOMEM;
 }
 
-/* The patient parameter, required, as an INS; 0 or the reply filled. */
+/* The search's parameters: the patient only. */
 static int patient_param(const struct api_request *req, char ins[16], struct api_reply *ret) {
-        static const char *const params[] = {"patient", NULL};
+        static const char *const params[] = {"patient", "patient.identifier", NULL};
         if (fhir_check_params(req, params, ret) < 0)
                 return -EINVAL;
-        const char *p = api_query(req, "patient");
-        if (!p)
-                return fhir_error(ret, 400, "required", "bad_parameter", "this search names its patient: "
-                                                                         "patient=Patient/NIR") < 0 ? -ENOMEM : -EINVAL;
-        int r = fhir_ins_of_reference(p, ins);
-        if (r < 0)
-                return fhir_bad_ins(ret, "patient", r) < 0 ? -ENOMEM : -EINVAL;
-        return 0;
+        return fhir_patient_param(req, ins, ret);
 }
 
 /* GET /fhir/R4/AuditEvent?patient=...: dossier_trail() as the native

@@ -248,6 +248,20 @@ int fhir_bad_ins(struct api_reply *ret, const char *param, int r) {
                                  "Patient/NIR)", param);
 }
 
+int fhir_patient_param(const struct api_request *req, char ins[16], struct api_reply *ret) {
+        const char *ref = api_query(req, "patient"), *ident = api_query(req, "patient.identifier");
+        int r;
+        if (!ref == !ident)
+                return fhir_error(ret, 400, "required", "bad_parameter",
+                                  "this search names its patient: patient=Patient/NIR or "
+                                  "patient.identifier=urn:oid:" FHIR_INS_OID "|NIR, one of the two") < 0 ? -ENOMEM
+                                                                                                       : -EINVAL;
+        r = ref ? fhir_ins_of_reference(ref, ins) : fhir_ins_of_identifier(ident, ins);
+        if (r < 0)
+                return fhir_bad_ins(ret, ref ? "patient" : "patient.identifier", r) < 0 ? -ENOMEM : -EINVAL;
+        return 0;
+}
+
 void fhir_token(const char *s, char *buf, size_t size, const char **ret_system, const char **ret_code) {
         (void)strcpy_bounded(buf, size, s ? s : "");
         char *bar = strchr(buf, '|');

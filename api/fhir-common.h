@@ -76,6 +76,10 @@ int fhir_ins_of_reference(const char *s, char ret[16]);
 int fhir_ins_of_identifier(const char *s, char ret[16]);
 /* 422 OperationOutcome for a bad patient parameter named param. */
 int fhir_bad_ins(struct api_reply *ret, const char *param, int r);
+/* The patient of a search: "patient" (a reference) or
+ * "patient.identifier" (an INS identifier), exactly one; 0 with ins set,
+ * or -EINVAL with the OperationOutcome in ret (-ENOMEM). */
+int fhir_patient_param(const struct api_request *req, char ins[16], struct api_reply *ret);
 /* A token parameter "system|code", "|code" or "code": splits it (the
  * system NULL when absent, "" for "|code").  buf holds the copy. */
 void fhir_token(const char *s, char *buf, size_t size, const char **ret_system, const char **ret_code);

@@ -144,7 +144,7 @@ static bool doc_match(const struct doc_filter *f, const struct dossier_doc *d) {
  * native search calls it; without status and date it is the first,
  * automatic search of docs/rules.md §4 (approved, acts of 2 years). */
 int fhir_docref_search(const struct api_request *req, struct api_reply *ret) {
-        static const char *const params[] = {"patient", "status", "type", "category", "date", NULL};
+        static const char *const params[] = {"patient", "patient.identifier", "status", "type", "category", "date", NULL};
         _cleanup_free_ struct dossier_doc *docs = NULL;
         const struct api_call *c = req->call;
         struct doc_filter f = {.status = api_query(req, "status"), .type = api_query(req, "type"),
@@ -156,11 +156,8 @@ int fhir_docref_search(const struct api_request *req, struct api_reply *ret) {
 
         if (fhir_check_params(req, params, ret) < 0)
                 return 0;
-        if (!api_query(req, "patient"))
-                return fhir_error(ret, 400, "required", "bad_parameter",
-                                  "a document search names its patient: patient=Patient/NIR");
-        if ((r = fhir_ins_of_reference(api_query(req, "patient"), ins)) < 0)
-                return fhir_bad_ins(ret, "patient", r);
+        if ((r = fhir_patient_param(req, ins, ret)) < 0)
+                return r == -ENOMEM ? r : 0;
         if (qdate && parse_date_param(qdate, &f) < 0)
                 return api_error_details(ret, 400, "bad_parameter", json_pack("{s:s}", "parameter", "date"),
                                          "date is [eq|ge|le|gt|lt]YYYY[-MM[-DD[Thh:mm:ssZ]]]");

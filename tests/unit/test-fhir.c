@@ -189,6 +189,13 @@ UNIT_FIXTURE(fhir_documents, fixture_setup, fixture_teardown) {
         req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 1, "patient=Patient/" INS);
         assert_int_equal(json_integer_value(json_object_get(rep.body, "total")), 2);
         api_reply_clear(&rep);
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 1,
+            "patient.identifier=urn:oid:" FHIR_INS_OID_TEST "|" INS);
+        assert_int_equal(json_integer_value(json_object_get(rep.body, "total")), 2);
+        api_reply_clear(&rep);
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 2, "patient=" INS,
+            "patient.identifier=urn:oid:" FHIR_INS_OID "|" INS);
+        expect_outcome(&rep, 400, "bad_parameter");
         req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 2, "patient=" INS, "status=superseded");
         assert_int_equal(json_integer_value(json_object_get(rep.body, "total")), 1);
         assert_string_equal(str_at(rep.body, "entry.0.resource.id"), id);
