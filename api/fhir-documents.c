@@ -140,6 +140,21 @@ static bool doc_match(const struct doc_filter *f, const struct dossier_doc *d) {
                date_match(f, d->deposited_at);
 }
 
+/* The version d replaced, when the list holds it (its replaced_by is d):
+ * relatesTo replaces, as XDS links a new version to the old. */
+static void relates_to(json_t *o, const char *ins, const struct dossier_doc *docs, size_t n,
+                       const struct dossier_doc *d) {
+        for (size_t j = 0; o && j < n; j++)
+                if (strcmp(docs[j].replaced_by, d->uid) == 0) {
+                        char id[FHIR_DOC_ID_SIZE], ref[FHIR_DOC_ID_SIZE + 32];
+                        fhir_doc_id(ins, docs[j].uid, id);
+                        snprintf(ref, sizeof(ref), "DocumentReference/%s", id);
+                        json_object_set_new(o, "relatesTo", json_pack("[{s:s,s:{s:s}}]", "code", "replaces", "target",
+                                                                      "reference", ref));
+                        return;
+                }
+}
+
 /* GET /fhir/R4/DocumentReference?patient=...: dossier_list() as the
  * native search calls it; without status and date it is the first,
  * automatic search of docs/rules.md §4 (approved, acts of 2 years). */
@@ -168,11 +183,16 @@ int fhir_docref_search(const struct api_request *req, struct api_reply *ret) {
         if (r < 0)
                 return res_engine_fail(ret, c->engine, r);
         json_t *list = json_array();
-        for (size_t i = 0; list && i < n; i++)
-                if (doc_match(&f, &docs[i]) && json_array_append_new(list, fhir_docref_json(ins, &docs[i])) < 0) {
+        for (size_t i = 0; list && i < n; i++) {
+                if (!doc_match(&f, &docs[i]))
+                        continue;
+                json_t *o = fhir_docref_json(ins, &docs[i]);
+                relates_to(o, ins, docs, n, &docs[i]);
+                if (json_array_append_new(list, o) < 0) {
                         json_decref(list);
                         list = NULL;
                 }
+        }
         if (docs)
                 secure_zero(docs, n * sizeof(*docs));
         json_t *b = fhir_searchset(req, list);

@@ -126,7 +126,9 @@ async function main() {
         ok('relatesTo replaces: the old version is superseded', old.status === 'superseded', old);
         const all = validate('all statuses', await doctor.search({ resourceType: 'DocumentReference',
                 searchParams: { patient: `Patient/${INS}`, status: 'current,superseded' } }));
-        ok('both versions listed with status', all.entry.length >= 3, all);
+        const v2Entry = all.entry.find((e) => e.resource.id === v2Id);
+        ok('both versions listed; the new one replaces the old (relatesTo)', all.entry.length >= 3 && v2Entry &&
+           v2Entry.resource.relatesTo[0].target.reference === `DocumentReference/${fhirId}`, all);
         const cur = validate('current only', await doctor.search({ resourceType: 'DocumentReference',
                 searchParams: { patient: `Patient/${INS}`, status: 'current', type: 'http://loinc.org|11488-4' } }));
         ok('status=current leaves the old version out', !cur.entry.some((e) => e.resource.id === fhirId) &&

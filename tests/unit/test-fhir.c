@@ -200,6 +200,13 @@ UNIT_FIXTURE(fhir_documents, fixture_setup, fixture_teardown) {
         assert_int_equal(json_integer_value(json_object_get(rep.body, "total")), 1);
         assert_string_equal(str_at(rep.body, "entry.0.resource.id"), id);
         api_reply_clear(&rep);
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 2, "patient=" INS, "status=current,superseded");
+        assert_int_equal(json_integer_value(json_object_get(rep.body, "total")), 3);
+        /* newest first: the new version names the one it replaced */
+        snprintf(rel, sizeof(rel), "DocumentReference/%s", id);
+        assert_string_equal(str_at(rep.body, "entry.0.resource.relatesTo.0.target.reference"), rel);
+        assert_string_equal(str_at(rep.body, "entry.1.resource.relatesTo.0.code"), "");
+        api_reply_clear(&rep);
         req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 3, "patient=" INS, "status=current,superseded",
             "type=http://loinc.org|11488-4");
         assert_int_equal(json_integer_value(json_object_get(rep.body, "total")), 0);
