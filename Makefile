@@ -33,8 +33,10 @@ DEB_PACKAGES = build-essential pkg-config \
 DEB_PACKAGES += debhelper dpkg-dev lintian mandoc
 # carnet-hostd's client certificates: libmicrohttpd's TLS is GnuTLS (http/tls.c)
 DEB_PACKAGES += libgnutls28-dev
+# CDA R2 documents: headers parsed, PDFs wrapped (cda/, docs/fhir.md)
+DEB_PACKAGES += libxml2-dev
 
-PKGS = libpcsclite openssl sqlite3 libpq libsystemd libmicrohttpd jansson
+PKGS = libpcsclite openssl sqlite3 libpq libsystemd libmicrohttpd jansson libxml-2.0
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
@@ -59,7 +61,7 @@ PC_GNUTLS  = $(shell pkg-config --libs gnutls)
 # use only the layers listed in its _USES (docs/architecture.md draws them).
 # tests/layers.sh links every archive with only what it may use, so a call
 # pointing the wrong way is a link error; it also checks the includes.
-LAYERS       := lib card pkcs11 p11remote reader session engine http agent api daemon
+LAYERS       := lib card pkcs11 p11remote reader session engine http agent cda api daemon
 lib_USES     :=
 card_USES    := lib
 pkcs11_USES  := lib
@@ -69,8 +71,9 @@ session_USES := pkcs11 reader card lib
 engine_USES  := lib
 http_USES    := lib
 agent_USES   := lib
-api_USES     := http agent session engine reader card pkcs11 lib
-daemon_USES  := api agent http session engine reader card pkcs11 p11remote lib
+cda_USES     := lib
+api_USES     := http agent session engine cda reader card pkcs11 lib
+daemon_USES  := api agent http session engine cda reader card pkcs11 p11remote lib
 cli_USES     := lib
 
 # EXCLUDE: source files left out of this build (work in progress in a shared tree)
@@ -236,6 +239,7 @@ $(BUILD)/asan/libcarnet-api.a: $(BUILD)/asan/gen/obj/openapi-json.o
 deps:
 	@BUILD=$(BUILD) sh tests/deps.sh $(DEB_PACKAGES)
 	@sh tests/openapi/install.sh $(BUILD)
+	@sh tests/fhir/install.sh $(BUILD)
 
 # ---- tests ----------------------------------------------------------------
 check: deps

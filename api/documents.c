@@ -9,6 +9,7 @@
 #include "engine/interactions.h"
 #include "lib/macro.h"
 #include "call.h"
+#include "documents-cda.h"
 #include "documents.h"
 #include "replies.h"
 
@@ -136,7 +137,7 @@ int res_base64_decode(const char *in, size_t len, uint8_t **ret, size_t *ret_len
         return 0;
 }
 
-static const char *doc_status_name(enum access_doc_status s) {
+const char *res_doc_status_name(enum access_doc_status s) {
         switch (s) {
         case ACCESS_DOC_APPROVED: return "approved";
         case ACCESS_DOC_DEPRECATED: return "deprecated";
@@ -158,7 +159,7 @@ static json_t *doc_json(const struct dossier_doc *d) {
                               "role", res_str_or_null(d->role), "specialty",
                               res_str_or_null(d->specialty), "created_at", (json_int_t)d->created_at, "deposited_at",
                               (json_int_t)d->deposited_at, "size", (json_int_t)d->size, "sha256", sha, "status",
-                              doc_status_name(d->status), "version", d->version, "replaced_by",
+                              res_doc_status_name(d->status), "version", d->version, "replaced_by",
                               res_str_or_null(d->replaced_by), "masked", d->masked, "hidden_from_patient",
                               d->hidden_from_patient, "hidden_from_representatives", d->hidden_from_representatives,
                               "patient_deposit", d->patient_deposit, "warning",
@@ -242,15 +243,18 @@ int res_documents_list(const struct api_request *req, struct api_reply *ret) {
 
 /* ---- reading -------------------------------------------------------------- */
 
-/* Reads the document of the route (metadata and content) as the caller;
- * fills ret and returns -EACCES when the engine refuses. */
-static int read_doc(const struct api_request *req, struct dossier_doc *d, void **content, size_t *len,
-                    struct api_reply *ret) {
-        const struct api_call *c = req->call;
-        int r = dossier_read(c->engine, &c->caller.a, c->ins, c->document, d, content, len);
+int res_read_document(const struct api_call *c, const char *ins, const char *uid, struct dossier_doc *d,
+                      void **content, size_t *len, struct api_reply *ret) {
+        int r = dossier_read(c->engine, &c->caller.a, ins, uid, d, content, len);
         if (r < 0)
                 return res_engine_fail(ret, c->engine, r) < 0 ? -ENOMEM : -EACCES;
         return 0;
+}
+
+/* The document of the route, read as the caller (res_read_document). */
+static int read_doc(const struct api_request *req, struct dossier_doc *d, void **content, size_t *len,
+                    struct api_reply *ret) {
+        return res_read_document(req->call, req->call->ins, req->call->document, d, content, len, ret);
 }
 
 int res_document_get(const struct api_request *req, struct api_reply *ret) {
@@ -265,25 +269,43 @@ int res_document_get(const struct api_request *req, struct api_reply *ret) {
         return api_ok(ret, 200, doc_json(&d));
 }
 
+int res_content_reply(struct api_reply *ret, const struct dossier_doc *d, void *content, size_t len) {
+        int r = res_ok_bytes(ret, 200, d->mime, content, len);
+        /* readers of a held-back document see the warning (docs/rules.md §3) */
+        if (r == 0 && d->warn_hidden_from_patient)
+                (void)strcpy_bounded(ret->warning, sizeof(ret->warning), NOT_VISIBLE_WARNING);
+        return r;
+}
+
 int res_document_content(const struct api_request *req, struct api_reply *ret) {
         struct dossier_doc d;
         void *content = NULL;
         size_t len = 0;
-        int r = read_doc(req, &d, &content, &len, ret);
+        static const char *const params[] = {"format", NULL};
+        const char *format = api_query(req, "format");
+        int r;
 
-        if (r < 0)
+        if (api_check_query(req, params, ret) < 0)
+                return 0;
+        if (format && strcmp(format, "cda") != 0)
+                return api_error_details(ret, 400, "bad_parameter", json_pack("{s:s}", "parameter", "format"),
+                                         "format is cda (the document wrapped in a CDA R2 header) or absent");
+        if ((r = read_doc(req, &d, &content, &len, ret)) < 0)
                 return r == -ENOMEM ? r : 0;
-        r = res_ok_bytes(ret, 200, d.mime, content, len);
-        /* readers of a held-back document see the warning (docs/rules.md §3) */
-        if (r == 0 && d.warn_hidden_from_patient)
-                (void)strcpy_bounded(ret->warning, sizeof(ret->warning), NOT_VISIBLE_WARNING);
-        return r;
+        if (format) {
+                r = res_cda_wrapped_reply(req->call, req->call->ins, &d, content, len, ret);
+                secure_zero(content, len);
+                free(content);
+                return r;
+        }
+        return res_content_reply(ret, &d, content, len);
 }
 
 /* ---- deposit and replace -------------------------------------------------- */
 
 struct meta_in {
         struct dossier_doc_meta m;
+        const char *raw_type; /* a raw deposit's Content-Type (deposit_in), NULL for JSON */
         char mime[DOSSIER_CODE_MAX];
         char medicines[MEDICINES_TEXT_MAX];
 };
@@ -394,10 +416,6 @@ static int parse_meta(const json_t *o, const char *content_type, struct meta_in 
         return 0;
 }
 
-static const char *warning_kind(enum dossier_warning_kind k) {
-        return k == DOSSIER_WARN_INTERACTION ? "interaction" : "duplicate_exam";
-}
-
 /* Deposit (old_uid NULL) or replace. Two ways to send a document: a JSON
  * body with the metadata and "content_base64"; or, when the
  * X-Carnet-Document header holds the metadata (a JSON object), the raw
@@ -428,6 +446,7 @@ static int deposit_in(const struct api_request *req, json_t **meta, struct meta_
                 const char *ct = api_header(req, "Content-Type");
                 if (parse_meta(*meta, ct ? ct : "application/octet-stream", mi, err) < 0)
                         return -EINVAL;
+                mi->raw_type = ct ? ct : "application/octet-stream";
                 *content = req->body;
                 *len = req->body_len;
                 return 0;
@@ -446,6 +465,29 @@ static int deposit_in(const struct api_request *req, json_t **meta, struct meta_
                 return field_error(err, 400, "bad_field", "content_base64", "not valid base64");
         *content = *decoded;
         return 0;
+}
+
+int res_document_store(const struct api_call *c, const json_t *meta, const char *content_type, const char *old_uid,
+                       const void *content, size_t len, char ret_uid[DOSSIER_UID_SIZE], struct dossier_warnings *ret_w,
+                       struct api_reply *err) {
+        struct meta_in mi;
+        int r = parse_meta(meta, content_type, &mi, err);
+
+        if (r < 0)
+                return r;
+        if ((r = res_cda_check(c, c->ins, &mi.m, content, len, err)) < 0)
+                return r;
+        if (old_uid)
+                r = dossier_replace(c->engine, &c->caller.a, c->ins, old_uid, &mi.m, content, len, ret_uid, ret_w);
+        else
+                r = dossier_deposit(c->engine, &c->caller.a, c->ins, &mi.m, content, len, ret_uid, ret_w);
+        if (r < 0)
+                return res_engine_fail(err, c->engine, r) < 0 ? -ENOMEM : -EACCES;
+        return 0;
+}
+
+const char *res_warning_kind(enum dossier_warning_kind k) {
+        return k == DOSSIER_WARN_INTERACTION ? "interaction" : "duplicate_exam";
 }
 
 /* Deposit (old_uid NULL) or replace. Two ways to send a document: a JSON
@@ -467,17 +509,14 @@ static int put(const struct api_request *req, struct api_reply *ret, bool replac
         r = deposit_in(req, &meta, &mi, &decoded, &content, &len, ret);
         if (r < 0)
                 return r == -ENOMEM ? r : 0;
-        if (replace)
-                r = dossier_replace(c->engine, &c->caller.a, ins, old_uid, &mi.m, content, len, uid, &w);
-        else
-                r = dossier_deposit(c->engine, &c->caller.a, ins, &mi.m, content, len, uid, &w);
+        r = res_document_store(c, meta, mi.raw_type, old_uid, content, len, uid, &w, ret);
         if (decoded)
                 secure_zero(decoded, len);
         if (r < 0)
-                return res_engine_fail(ret, c->engine, r);
+                return r == -ENOMEM ? r : 0;
         json_t *warnings = json_array();
         for (unsigned i = 0; warnings && i < w.n; i++)
-                json_array_append_new(warnings, json_pack("{s:s,s:o,s:s}", "kind", warning_kind(w.w[i].kind),
+                json_array_append_new(warnings, json_pack("{s:s,s:o,s:s}", "kind", res_warning_kind(w.w[i].kind),
                                                           "other_document", res_str_or_null(w.w[i].other_uid), "detail",
                                                           w.w[i].detail));
         return api_ok(ret, 201,

@@ -21,6 +21,9 @@
 #include <stdint.h>
 
 #include "http/router.h"
+#include "engine/dossier.h"
+
+struct api_call;
 
 /* Whether carnet knows the type (LOINC or local) / class (TRE_A03) code. */
 bool res_type_known(const char *code);
@@ -33,6 +36,32 @@ const char *res_section_parse(const char *s);
 /* Strict base64 (RFC 4648, standard alphabet, padding optional, no
  * blanks) into a new buffer: -EINVAL for anything else, -ENOMEM. */
 int res_base64_decode(const char *in, size_t len, uint8_t **ret, size_t *ret_len);
+
+/* The XDS status as the API writes it: approved, deprecated, archived. */
+const char *res_doc_status_name(enum access_doc_status s);
+/* An alert's kind as the API writes it: interaction, duplicate_exam. */
+const char *res_warning_kind(enum dossier_warning_kind k);
+
+/* Deposits (old_uid NULL) or replaces a document of c->ins as c's caller:
+ * meta is the deposit's metadata object as POST .../documents takes it
+ * (type_code, class_code, mime...; checked here: unknown codes 422),
+ * content_type a raw deposit's Content-Type (NULL: "mime" is required).
+ * The FHIR face (fhir-documents.c) deposits through this too.  Returns 0
+ * with ret_uid and ret_w set; -EINVAL (a bad field) or -EACCES (the
+ * engine refused or failed) with err filled; -ENOMEM. */
+int res_document_store(const struct api_call *c, const json_t *meta, const char *content_type, const char *old_uid,
+                       const void *content, size_t len, char ret_uid[DOSSIER_UID_SIZE], struct dossier_warnings *ret_w,
+                       struct api_reply *err);
+
+/* dossier_read() of document uid of ins as c's caller, as GET
+ * .../documents/{uid} does it: 0, or -EACCES (-ENOMEM) with the engine's
+ * refusal in ret. */
+int res_read_document(const struct api_call *c, const char *ins, const char *uid, struct dossier_doc *d,
+                      void **content, size_t *len, struct api_reply *ret);
+/* The 200 reply of a document's bytes (content, owned from here on, wiped
+ * and freed when sent) with its own Content-Type, and the held-back
+ * warning header when d says.  0, -ENOMEM, -EINVAL. */
+int res_content_reply(struct api_reply *ret, const struct dossier_doc *d, void *content, size_t len);
 
 API_HANDLER(res_documents_list);
 API_HANDLER(res_documents_post);

@@ -3,6 +3,7 @@
 #include <stddef.h>
 
 #include "call.h"
+#include "fhir-common.h"
 #include "host-routes.h"
 #include "host-sessions.h"
 #include "openapi.h"
@@ -58,7 +59,7 @@ static int host_invoke(const struct api_route *route, const struct api_request *
         return api_invoke(route, &r, ret);
 }
 
-static struct api_table table = {routes, 0, host_invoke};
+static struct api_table table = {routes, 0, host_invoke, fhir_finish};
 
 const struct api_table *api_host_table(void) {
         pthread_once(&once, build);

@@ -7,6 +7,10 @@
 #include "documents.h"
 #include "dossiers.h"
 #include "events.h"
+#include "fhir-audit.h"
+#include "fhir-common.h"
+#include "fhir-documents.h"
+#include "fhir-patient.h"
 #include "nir.h"
 #include "notifications.h"
 #include "openapi.h"
@@ -87,9 +91,33 @@ static const struct api_route routes[] = {
         /* the handler refuses a patient with its own words */
         {"GET", "/v1/notifications", res_notifications_mine, "Notifications addressed to the calling professional",
          API_NEED_SESSION | API_NEED_ENGINE},
+
+        /* the FHIR R4 face (docs/fhir.md): the same needs and engine calls; errors
+         * become OperationOutcome in fhir_finish.  metadata is said to need the
+         * engine, without which nothing it lists is served (and so that the
+         * dossier host serves it, and an agent forwards it, with the rest) */
+        {"GET", FHIR_PREFIX "/metadata", fhir_metadata_get, "FHIR: the CapabilityStatement", API_NEED_ENGINE},
+        {"GET", FHIR_PREFIX "/Patient", fhir_patient_search, "FHIR: Patient search by INS (identifier)",
+         API_NEED_SESSION | API_NEED_ENGINE},
+        {"GET", FHIR_PREFIX "/Patient/{ins}", fhir_patient_read, "FHIR: Patient read (the INS)", DOSSIER},
+        {"GET", FHIR_PREFIX "/DocumentReference", fhir_docref_search, "FHIR: Find Document References (ITI-67)",
+         API_NEED_SESSION | API_NEED_ENGINE},
+        {"GET", FHIR_PREFIX "/DocumentReference/{id}", fhir_docref_read, "FHIR: one DocumentReference",
+         API_NEED_SESSION | API_NEED_ENGINE},
+        {"GET", FHIR_PREFIX "/Binary/{id}", fhir_binary_read, "FHIR: Retrieve Document (ITI-68)",
+         API_NEED_SESSION | API_NEED_ENGINE},
+        {"POST", FHIR_PREFIX, fhir_transaction, "FHIR: Provide Document Bundle (ITI-65, a transaction)",
+         API_NEED_SESSION | API_NEED_ENGINE | API_NEED_BODY},
+        /* the base with its slash, as FHIR clients write it */
+        {"POST", FHIR_PREFIX "/", fhir_transaction, "FHIR: Provide Document Bundle (the base written with its slash)",
+         API_NEED_SESSION | API_NEED_ENGINE | API_NEED_BODY},
+        {"GET", FHIR_PREFIX "/AuditEvent", fhir_audit_search, "FHIR: the patient's trail as AuditEvent",
+         API_NEED_SESSION | API_NEED_ENGINE},
+        {"GET", FHIR_PREFIX "/Consent", fhir_consent_search,
+         "FHIR: the patient's authorisations, blocks and oppositions as Consent", API_NEED_SESSION | API_NEED_ENGINE},
 };
 
-static const struct api_table table = {routes, ELEMENTSOF(routes), api_invoke};
+static const struct api_table table = {routes, ELEMENTSOF(routes), api_invoke, fhir_finish};
 
 const struct api_route *api_routes(size_t *n) {
         *n = ELEMENTSOF(routes);

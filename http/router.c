@@ -97,6 +97,7 @@ void api_reply_clear(struct api_reply *r) {
         r->status = 0;
         r->allow[0] = '\0';
         r->warning[0] = '\0';
+        r->content_type = NULL;
         if (r->stream.free)
                 r->stream.free(r->stream.userdata);
         memset(&r->stream, 0, sizeof(r->stream));
@@ -311,7 +312,7 @@ static int check_encoding(const struct api_request *req, struct api_reply *ret) 
         return 0;
 }
 
-int api_dispatch(const struct api_table *t, const struct api_request *req, struct api_reply *ret) {
+static int dispatch(const struct api_table *t, const struct api_request *req, struct api_reply *ret) {
         struct api_kv params[API_PARAMS_MAX];
         int n_params = 0;
 
@@ -355,4 +356,11 @@ int api_dispatch(const struct api_table *t, const struct api_request *req, struc
         if (rc < 0 && !ret->body && !ret->stream.read)
                 return api_error(ret, 500, "internal", "internal error: %s", strerror(-rc));
         return 0;
+}
+
+int api_dispatch(const struct api_table *t, const struct api_request *req, struct api_reply *ret) {
+        int r = dispatch(t, req, ret);
+        if (r == 0 && t->finish)
+                return t->finish(req, ret);
+        return r;
 }

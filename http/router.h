@@ -85,6 +85,7 @@ struct api_reply {
         char allow[48];           /* with 405: the methods the path allows ("GET, POST") */
         const char *route;        /* the template of the route that answered; NULL: none did */
         char warning[80];         /* non-empty: sent as the X-Carnet-Warning header (API_WARNING_HEADER) */
+        const char *content_type; /* a JSON body's media type (static); NULL: application/json */
 };
 #define API_WARNING_HEADER "X-Carnet-Warning"
 
@@ -111,6 +112,10 @@ struct api_table {
         const struct api_route *routes;
         size_t n;
         api_invoker invoke; /* NULL: handlers are called as they are */
+        /* Run on every reply the table gives, the router's own errors
+         * included (the FHIR face turns them into OperationOutcome); NULL:
+         * none.  Returns 0 or -ENOMEM. */
+        int (*finish)(const struct api_request *req, struct api_reply *ret);
 };
 
 /* Finds the route and runs it.  Among the routes for the request's method
@@ -119,7 +124,7 @@ struct api_table {
  * path known only with other methods 405 (ret->allow lists them); a query
  * parameter given twice 400 bad_parameter; a path or query parameter that
  * is not valid UTF-8, before anything else, 400 bad_encoding.  Then table->invoke (or the
- * handler itself).  Fills *ret in every case; returns 0 or -ENOMEM. */
+ * handler itself), then table->finish on the reply.  Fills *ret in every case; returns 0 or -ENOMEM. */
 int api_dispatch(const struct api_table *table, const struct api_request *req, struct api_reply *ret);
 
 /* Whether path matches the route template; captured segments go to

@@ -179,7 +179,7 @@ static enum MHD_Result send_json(struct MHD_Connection *c, const struct api_repl
                 wipe_free(t2);
                 return MHD_NO;
         }
-        MHD_add_response_header(resp, "Content-Type", "application/json");
+        MHD_add_response_header(resp, "Content-Type", rep->content_type ? rep->content_type : "application/json");
         if (rep->allow[0])
                 MHD_add_response_header(resp, "Allow", rep->allow);
         if (rep->warning[0])

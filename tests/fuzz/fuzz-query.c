@@ -29,7 +29,7 @@ static const struct api_route routes[] = {
         {"GET", "/v1/dossiers/{ins}/documents/{uid}", h_quote, "", 0},
         {"POST", "/v1/dossiers/{ins}/documents", h_ok, "", 0},
 };
-static const struct api_table table = {routes, sizeof(routes) / sizeof(routes[0]), NULL};
+static const struct api_table table = {routes, sizeof(routes) / sizeof(routes[0]), NULL, NULL};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char *s = fuzz_cstr(data, size);

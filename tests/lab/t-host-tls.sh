@@ -19,6 +19,9 @@
 #  - the host's server certificate (no clientAuth) names no workstation;
 #  - a dossier opened from a "vitale" object (the card's index refused),
 #    then the patient's own host session with its secret, from ws-b;
+#  - the FHIR face on the host (docs/fhir.md): metadata, the Patient, the
+#    patient's AuditEvents naming the workstation, a refusal as
+#    OperationOutcome with the rule's reason;
 #  - every response matches docs/openapi.yaml (tests/openapi/check-responses.js,
 #    as t-openapi-responses does for carnetd's);
 #  - SIGTERM stops carnet-hostd cleanly.
@@ -68,7 +71,7 @@ hcurl() {
         [ -z "$tok" ] || args+=(-H "X-Carnet-Session: $tok")
         local w
         w=$(curl "${args[@]}" "https://127.0.0.1:$port$p") || w="curl-failed:$? none"
-        printf '{"method":"%s","path":"%s","status":%s,"content_type":"%s"}\n' "$m" "${p//$INS/\{ins\}}" "${w%% *}" \
+        printf '{"method":"%s","path":"%s","status":%s,"content_type":"%s"}\n' "$m" "$(q=${p%%\?*}; echo "${q//$INS/\{ins\}}")" "${w%% *}" \
                 "${w#* }" >"$REC/$n.meta"
         echo "${w%% *} $(cat "$out" 2>/dev/null)"
 }
@@ -163,6 +166,15 @@ check "a patient session on the host" "$out" '201 {"token":"*","session":{*"kind
 PTOK=$(field token "${out#201 }")
 check "the patient's session" "$(hcurl ws-b GET /v1/host/sessions/current "" "$PTOK")" "200 {*\"patient\":{\"ins\":\"$INS\"}*"
 check "the patient's trail" "$(hcurl ws-b GET /v1/dossiers/$INS/audit "" "$PTOK")" '200 {*'
+# the FHIR face is served by the host too (docs/fhir.md)
+check "FHIR metadata on the host" "$(hcurl ws-a GET /fhir/R4/metadata)" '200 {"resourceType":"CapabilityStatement"*'
+check "FHIR Patient on the host" "$(hcurl ws-a GET /fhir/R4/Patient/$INS "" "$TOK")" \
+        "200 {\"resourceType\":\"Patient\",\"id\":\"$INS\"*"
+check "FHIR AuditEvent on the host, with the workstation" \
+        "$(hcurl ws-b GET "/fhir/R4/AuditEvent?patient=Patient/$INS" "" "$PTOK")" \
+        '200 {"resourceType":"Bundle"*"network":{"address":"ws-a"*'
+check "a FHIR refusal on the host" "$(hcurl ws-a GET "/fhir/R4/AuditEvent?patient=Patient/$INS" "" "$TOK")" \
+        '403 {"resourceType":"OperationOutcome"*"deny-patient-only"*'
 check "a wrong secret" "$(hcurl ws-b POST /v1/patient-sessions "{$VITALE,\"secret\":\"AAAA-AAAA-AAAA-AAAA\"}")" \
         '401 {"error":{"code":"bad_secret"*'
 check "another workstation's token" "$(hcurl ws-b GET /v1/host/sessions/current "" "$TOK")" \

@@ -39,7 +39,7 @@ static API_HANDLER(h_reader) {
 static const struct api_route routes[] = {
         {"GET", "/v1/readers/{name}", h_reader, "", 0},
 };
-static const struct api_table table = {routes, 1, NULL};
+static const struct api_table table = {routes, 1, NULL, NULL};
 
 static const char *code_of(const struct api_reply *r) {
         return json_string_value(json_object_get(json_object_get(r->body, "error"), "code"));

@@ -1,0 +1,325 @@
+/* api/fhir-common.c: what the FHIR resources share; see fhir-common.h. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/macro.h"
+#include "lib/nir.h"
+#include "fhir-common.h"
+
+static bool under_fhir(const char *path) {
+        size_t n = strlen(FHIR_PREFIX);
+        return path && strncmp(path, FHIR_PREFIX, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+/* The FHIR issue type for an HTTP status (the value set IssueType). */
+static const char *issue_code_of(unsigned status) {
+        switch (status) {
+        case 401: return "login";
+        case 403: return "forbidden";
+        case 404: return "not-found";
+        case 405: return "not-supported";
+        case 409: return "conflict";
+        case 413: case 431: return "too-costly";
+        case 500: return "exception";
+        case 503: return "transient";
+        default: return status < 500 ? "invalid" : "exception";
+        }
+}
+
+json_t *fhir_issue(const char *severity, const char *code, const char *carnet_code, const char *text) {
+        json_t *coding = json_array();
+        if (carnet_code)
+                json_array_append_new(coding, json_pack("{s:s,s:s}", "system", FHIR_CS_ERROR, "code", carnet_code));
+        json_t *details = json_pack("{s:s}", "text", text && text[0] ? text : code);
+        if (details && json_array_size(coding) > 0)
+                json_object_set(details, "coding", coding);
+        json_decref(coding);
+        return json_pack("{s:s,s:s,s:o}", "severity", severity, "code", code, "details", details);
+}
+
+/* The carnet error shape {"error":{code,message,details}} as an
+ * OperationOutcome: carnet's code and the rule's reason (details.reason)
+ * as codings, the details' string members in diagnostics. */
+static json_t *outcome_of_error(unsigned status, const json_t *err) {
+        const char *code = json_string_value(json_object_get(err, "code"));
+        const char *msg = json_string_value(json_object_get(err, "message"));
+        json_t *details = json_object_get(err, "details"), *v;
+        const char *k, *reason = json_string_value(json_object_get(details, "reason"));
+        char diag[512] = "";
+        size_t n = 0;
+
+        json_object_foreach(details, k, v)
+                if (json_is_string(v) && n < sizeof(diag))
+                        n += (size_t)snprintf(diag + n, sizeof(diag) - n, "%s%s=%s", n ? "; " : "", k,
+                                              json_string_value(v));
+        json_t *issue = fhir_issue("error", issue_code_of(status), code, msg);
+        if (!issue)
+                return NULL;
+        if (reason)
+                json_array_append_new(json_object_get(json_object_get(issue, "details"), "coding"),
+                                      json_pack("{s:s,s:s}", "system", FHIR_CS_REASON, "code", reason));
+        if (diag[0])
+                json_object_set_new(issue, "diagnostics", json_string(diag));
+        return json_pack("{s:s,s:[o]}", "resourceType", "OperationOutcome", "issue", issue);
+}
+
+int fhir_finish(const struct api_request *req, struct api_reply *ret) {
+        if (!under_fhir(req->path) || !ret->body)
+                return 0;
+        json_t *err = json_object_get(ret->body, "error");
+        if (ret->status >= 400 && json_is_object(err)) {
+                json_t *oo = outcome_of_error(ret->status, err);
+                if (!oo)
+                        return -ENOMEM;
+                json_decref(ret->body);
+                ret->body = oo;
+        }
+        ret->content_type = FHIR_MIME;
+        return 0;
+}
+
+int fhir_error(struct api_reply *ret, unsigned status, const char *issue_code, const char *carnet_code,
+               const char *fmt, ...) {
+        char msg[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        api_text_clean(msg, sizeof(msg) - 1);
+        json_t *oo = json_pack("{s:s,s:[o]}", "resourceType", "OperationOutcome", "issue",
+                               fhir_issue("error", issue_code, carnet_code, msg));
+        if (!oo)
+                return -ENOMEM;
+        return api_ok(ret, status, oo);
+}
+
+const char *fhir_base(const struct api_request *req, char *buf, size_t size) {
+        const char *host = api_header(req, "Host");
+        /* a Host header is the client's words: only host[:port] characters */
+        if (!host || !host[0] || strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") !=
+                                         strlen(host))
+                host = "localhost";
+        snprintf(buf, size, "%s://%s" FHIR_PREFIX, req->workstation ? "https" : "http", host);
+        return buf;
+}
+
+json_t *fhir_searchset(const struct api_request *req, json_t *resources) {
+        char base[256];
+        json_t *entries = json_array(), *r;
+        size_t i;
+
+        if (!resources || !entries) {
+                json_decref(resources);
+                json_decref(entries);
+                return NULL;
+        }
+        fhir_base(req, base, sizeof(base));
+        json_array_foreach(resources, i, r) {
+                char url[512];
+                snprintf(url, sizeof(url), "%s/%s/%s", base, json_string_value(json_object_get(r, "resourceType")),
+                         json_string_value(json_object_get(r, "id")));
+                json_array_append_new(entries, json_pack("{s:s,s:O,s:{s:s}}", "fullUrl", url, "resource", r, "search",
+                                                         "mode", "match"));
+        }
+        size_t n = json_array_size(resources);
+        json_decref(resources);
+        return json_pack("{s:s,s:s,s:I,s:o}", "resourceType", "Bundle", "type", "searchset", "total", (json_int_t)n,
+                         "entry", entries);
+}
+
+const char *fhir_instant(int64_t t, char buf[32]) {
+        time_t tt = (time_t)t;
+        struct tm tm;
+        if (!gmtime_r(&tt, &tm) || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+                snprintf(buf, 32, "1970-01-01T00:00:00Z");
+        return buf;
+}
+
+/* The number written with exactly n (<= 4) digits at s, or -1. */
+static int digits(const char *s, int n) {
+        char buf[5] = "";
+        if (n > 4 || strspn(s, "0123456789") < (size_t)n)
+                return -1;
+        memcpy(buf, s, (size_t)n);
+        return atoi(buf);
+}
+
+/* The time-of-day part "Thh:mm[:ss[.fff]](Z|+hh:mm|-hh:mm)" of s. */
+static int parse_time_part(const char *s, struct tm *tm, int64_t *offset, bool *seconds) {
+        int h = digits(s + 1, 2), mi = s[3] == ':' ? digits(s + 4, 2) : -1, sec = 0;
+        const char *p = s + 6;
+        *seconds = false;
+        if (h < 0 || h > 23 || mi < 0 || mi > 59)
+                return -EINVAL;
+        if (*p == ':') {
+                if ((sec = digits(p + 1, 2)) < 0 || sec > 60)
+                        return -EINVAL;
+                *seconds = true;
+                p += 3;
+                if (*p == '.')
+                        for (p++; *p >= '0' && *p <= '9'; p++)
+                                ;
+        }
+        if (*p == 'Z' && p[1] == '\0')
+                *offset = 0;
+        else if ((*p == '+' || *p == '-') && digits(p + 1, 2) >= 0 && p[3] == ':' && digits(p + 4, 2) >= 0 &&
+                 p[6] == '\0')
+                *offset = (*p == '-' ? -1 : 1) * (digits(p + 1, 2) * 3600 + digits(p + 4, 2) * 60);
+        else
+                return -EINVAL;
+        tm->tm_hour = h, tm->tm_min = mi, tm->tm_sec = sec;
+        return 0;
+}
+
+int fhir_parse_datetime(const char *s, int64_t *ret_lo, int64_t *ret_hi) {
+        size_t n = s ? strlen(s) : 0;
+        struct tm tm = {.tm_mday = 1};
+        int y = n >= 4 ? digits(s, 4) : -1, mo = 1, d = 1;
+        int64_t offset = 0, span;
+        bool seconds = false;
+
+        if (y < 1 || (n != 4 && n < 7))
+                return -EINVAL;
+        if (n >= 7 && (s[4] != '-' || (mo = digits(s + 5, 2)) < 1 || mo > 12))
+                return -EINVAL;
+        if (n >= 10 && (s[7] != '-' || (d = digits(s + 8, 2)) < 1 || d > 31))
+                return -EINVAL;
+        if ((n > 7 && n < 10) || (n > 10 && (s[10] != 'T' || n < 17 || parse_time_part(s + 10, &tm, &offset, &seconds) < 0)))
+                return -EINVAL;
+        tm.tm_year = y - 1900, tm.tm_mon = mo - 1, tm.tm_mday = d;
+        int64_t lo = (int64_t)timegm(&tm) - offset;
+        struct tm next = tm;
+        if (n == 4)
+                next.tm_year++;
+        else if (n == 7)
+                next.tm_mon++;
+        else if (n == 10)
+                next.tm_mday++;
+        span = n > 10 ? (seconds ? 1 : 60) : (int64_t)timegm(&next) - (int64_t)timegm(&tm);
+        *ret_lo = lo;
+        *ret_hi = lo + span - 1;
+        return 0;
+}
+
+static int ins_checked(const char *s, size_t len, char ret[16]) {
+        char buf[16];
+        if (len != 15)
+                return -EINVAL;
+        memcpy(buf, s, 15);
+        buf[15] = '\0';
+        int r = nir_check(buf);
+        if (r < 0)
+                return r;
+        memcpy(ret, buf, 16);
+        return 0;
+}
+
+int fhir_ins_of_reference(const char *s, char ret[16]) {
+        if (!s)
+                return -EINVAL;
+        const char *slash = strrchr(s, '/');
+        if (slash) {
+                size_t pre = (size_t)(slash - s);
+                if (pre < 7 || strncmp(slash - 7, "Patient", 7) != 0 || (pre > 7 && slash[-8] != '/'))
+                        return -EINVAL;
+                s = slash + 1;
+        }
+        return ins_checked(s, strlen(s), ret);
+}
+
+int fhir_ins_of_identifier(const char *s, char ret[16]) {
+        static const char *const systems[] = {"urn:oid:" FHIR_INS_OID "|", "urn:oid:" FHIR_INS_OID_TEST "|"};
+        for (size_t i = 0; s && i < ELEMENTSOF(systems); i++)
+                if (strncmp(s, systems[i], strlen(systems[i])) == 0)
+                        return ins_checked(s + strlen(systems[i]), strlen(s + strlen(systems[i])), ret);
+        return -EINVAL;
+}
+
+int fhir_bad_ins(struct api_reply *ret, const char *param, int r) {
+        return api_error_details(ret, 422, "bad_ins",
+                                 json_pack("{s:s,s:s}", "parameter", param, "problem",
+                                           r == -EBADMSG ? "wrong key" : "malformed"),
+                                 "%s must name a patient by INS: a NIR of 15 characters with a valid key (identifier: "
+                                 "urn:oid:" FHIR_INS_OID "|NIR, or " FHIR_INS_OID_TEST " for test NIRs; patient: "
+                                 "Patient/NIR)", param);
+}
+
+int fhir_patient_param(const struct api_request *req, char ins[16], struct api_reply *ret) {
+        const char *ref = api_query(req, "patient"), *ident = api_query(req, "patient.identifier");
+        int r;
+        if (!ref == !ident)
+                return fhir_error(ret, 400, "required", "bad_parameter",
+                                  "this search names its patient: patient=Patient/NIR or "
+                                  "patient.identifier=urn:oid:" FHIR_INS_OID "|NIR, one of the two") < 0 ? -ENOMEM
+                                                                                                       : -EINVAL;
+        r = ref ? fhir_ins_of_reference(ref, ins) : fhir_ins_of_identifier(ident, ins);
+        if (r < 0)
+                return fhir_bad_ins(ret, ref ? "patient" : "patient.identifier", r) < 0 ? -ENOMEM : -EINVAL;
+        return 0;
+}
+
+void fhir_token(const char *s, char *buf, size_t size, const char **ret_system, const char **ret_code) {
+        (void)strcpy_bounded(buf, size, s ? s : "");
+        char *bar = strchr(buf, '|');
+        if (!bar) {
+                *ret_system = NULL;
+                *ret_code = buf;
+                return;
+        }
+        *bar = '\0';
+        *ret_system = buf;
+        *ret_code = bar + 1;
+}
+
+void fhir_doc_id(const char *ins, const char *uid, char ret[FHIR_DOC_ID_SIZE]) {
+        snprintf(ret, FHIR_DOC_ID_SIZE, "%.15s-%.32s", ins, uid);
+}
+
+int fhir_doc_id_parse(const char *id, char ret_ins[16], char ret_uid[DOSSIER_UID_SIZE]) {
+        char ins[16];
+        if (!id || strlen(id) != FHIR_DOC_ID_SIZE - 1 || id[15] != '-' || ins_checked(id, 15, ins) < 0 ||
+            strspn(id + 16, "0123456789abcdef") != DOSSIER_UID_SIZE - 1)
+                return -EINVAL;
+        memcpy(ret_ins, ins, 16);
+        memcpy(ret_uid, id + 16, DOSSIER_UID_SIZE);
+        return 0;
+}
+
+char *fhir_base64(const void *data, size_t len) {
+        static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        const uint8_t *p = data;
+        char *out = malloc((len + 2) / 3 * 4 + 1), *o = out;
+        if (!out)
+                return NULL;
+        for (size_t i = 0; i < len; i += 3) {
+                uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < len ? (uint32_t)p[i + 1] << 8 : 0) |
+                             (i + 2 < len ? p[i + 2] : 0);
+                *o++ = a[v >> 18 & 63];
+                *o++ = a[v >> 12 & 63];
+                *o++ = i + 1 < len ? a[v >> 6 & 63] : '=';
+                *o++ = i + 2 < len ? a[v & 63] : '=';
+        }
+        *o = '\0';
+        return out;
+}
+
+int fhir_check_params(const struct api_request *req, const char *const allowed[], struct api_reply *ret) {
+        for (size_t i = 0; i < req->n_query; i++) {
+                const char *n = req->query[i].name;
+                bool ok = strcmp(n, "_format") == 0;
+                for (size_t j = 0; !ok && allowed[j]; j++)
+                        ok = strcmp(n, allowed[j]) == 0;
+                if (!ok) {
+                        char q[API_QUOTE_MAX + 1];
+                        return api_error_details(ret, 400, "unknown_parameter", json_pack("{s:s}", "parameter", n),
+                                                 "search parameter '%s' is not supported here (see GET "
+                                                 FHIR_PREFIX "/metadata)",
+                                                 api_quote(q, sizeof(q), n, API_QUOTE_MAX)) < 0 ? -ENOMEM : -EINVAL;
+                }
+        }
+        return 0;
+}

@@ -1,0 +1,97 @@
+/* api/fhir-common.h: what the FHIR R4 resources share (docs/fhir.md).
+ *
+ * carnet's FHIR face lives under /fhir/R4/ in the same route table as
+ * /v1: the same needs, the same session header, the same engine calls.
+ * What is FHIR about it is here: the media type application/fhir+json,
+ * errors as OperationOutcome (fhir_finish turns every carnet error shape
+ * under /fhir/ into one, the router's own 404/405/400 included, keeping
+ * the HTTP status, the stable code and the rule's reason), searchset
+ * Bundles, the ids (a Patient is its INS, a document "INS-uid"), the
+ * token and date search parameters, and base64 for Binary. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http/router.h"
+#include "engine/dossier.h"
+
+#define FHIR_PREFIX "/fhir/R4"
+#define FHIR_MIME "application/fhir+json"
+#define FHIR_VERSION "4.0.1"
+#define FHIR_INS_OID "1.2.250.1.213.1.4.8"
+#define FHIR_INS_OID_TEST "1.2.250.1.213.1.4.10"
+#define FHIR_RPPS_SYSTEM "urn:oid:1.2.250.1.71.4.2.1"
+#define FHIR_LOINC "http://loinc.org"
+#define FHIR_CLASS_SYSTEM "urn:oid:1.2.250.1.213.1.1.4.1"  /* TRE_A03 */
+#define FHIR_FORMAT_SYSTEM "urn:oid:1.3.6.1.4.1.19376.1.2.3" /* IHE format codes */
+/* carnet's own code systems and extensions (docs/fhir.md) */
+#define FHIR_CARNET "https://carnet.invalid/fhir"
+#define FHIR_CS_ERROR FHIR_CARNET "/CodeSystem/error"
+#define FHIR_CS_REASON FHIR_CARNET "/CodeSystem/reason"
+#define FHIR_CS_LOCAL_TYPE FHIR_CARNET "/CodeSystem/local-type"
+#define FHIR_CS_VISIBILITY FHIR_CARNET "/CodeSystem/visibility"
+#define FHIR_CS_DOC_STATUS FHIR_CARNET "/CodeSystem/xds-status"
+#define FHIR_CS_ACTION FHIR_CARNET "/CodeSystem/action"
+#define FHIR_CS_ALERT FHIR_CARNET "/CodeSystem/alert"
+#define FHIR_CS_OPPOSITION FHIR_CARNET "/CodeSystem/opposition"
+#define FHIR_EXT_SHA256 FHIR_CARNET "/StructureDefinition/sha256"
+#define FHIR_EXT_MODE FHIR_CARNET "/StructureDefinition/access-mode"
+
+/* A document's FHIR id: "INS-uid" (15 + 1 + 32 characters). */
+#define FHIR_DOC_ID_SIZE (15 + 1 + DOSSIER_UID_SIZE)
+
+/* The table's finish hook (http/router.h): under /fhir/ a JSON reply gets
+ * FHIR_MIME and a carnet error becomes an OperationOutcome of the same
+ * status.  Other paths are left alone.  0 or -ENOMEM. */
+int fhir_finish(const struct api_request *req, struct api_reply *ret);
+
+/* An OperationOutcome issue: severity ("error", "warning",
+ * "information"), FHIR issue code, carnet's code (may be NULL) and the
+ * text. */
+json_t *fhir_issue(const char *severity, const char *code, const char *carnet_code, const char *text);
+/* An error reply as OperationOutcome straight away: status, FHIR issue
+ * code, carnet's stable code, the message. Returns 0 or -ENOMEM. */
+int fhir_error(struct api_reply *ret, unsigned status, const char *issue_code, const char *carnet_code,
+               const char *fmt, ...) _printf_(5, 6);
+
+/* The server's base ("http://" + the Host header + FHIR_PREFIX) into buf:
+ * what fullUrl and Bundle links start with. */
+const char *fhir_base(const struct api_request *req, char *buf, size_t size);
+/* A searchset Bundle of entries (stolen), each {"resource": r, "fullUrl"}. */
+json_t *fhir_searchset(const struct api_request *req, json_t *resources);
+/* t as a FHIR instant "YYYY-MM-DDTHH:MM:SSZ" into buf (21 bytes). */
+const char *fhir_instant(int64_t t, char buf[32]);
+/* A FHIR date or dateTime ("YYYY", "YYYY-MM", "YYYY-MM-DD",
+ * "YYYY-MM-DDThh:mm:ss[.sss](Z|+hh:mm)") as the first and last second it
+ * covers.  -EINVAL otherwise. */
+int fhir_parse_datetime(const char *s, int64_t *ret_lo, int64_t *ret_hi);
+
+/* A patient search parameter: "INS", "Patient/INS", an absolute URL
+ * ending so, or (identifier) "urn:oid:1.2.250.1.213.1.4.8|INS" (or .10).
+ * Copies the checked INS into ret (16 bytes).  -EINVAL (malformed),
+ * -EBADMSG (wrong key). */
+int fhir_ins_of_reference(const char *s, char ret[16]);
+int fhir_ins_of_identifier(const char *s, char ret[16]);
+/* 422 OperationOutcome for a bad patient parameter named param. */
+int fhir_bad_ins(struct api_reply *ret, const char *param, int r);
+/* The patient of a search: "patient" (a reference) or
+ * "patient.identifier" (an INS identifier), exactly one; 0 with ins set,
+ * or -EINVAL with the OperationOutcome in ret (-ENOMEM). */
+int fhir_patient_param(const struct api_request *req, char ins[16], struct api_reply *ret);
+/* A token parameter "system|code", "|code" or "code": splits it (the
+ * system NULL when absent, "" for "|code").  buf holds the copy. */
+void fhir_token(const char *s, char *buf, size_t size, const char **ret_system, const char **ret_code);
+
+/* A document's id "INS-uid" and its parts; -EINVAL when it is not one. */
+void fhir_doc_id(const char *ins, const char *uid, char ret[FHIR_DOC_ID_SIZE]);
+int fhir_doc_id_parse(const char *id, char ret_ins[16], char ret_uid[DOSSIER_UID_SIZE]);
+
+/* Standard base64 of len bytes: a new NUL-terminated string, or NULL. */
+char *fhir_base64(const void *data, size_t len);
+
+/* Refuses search parameters outside allowed (NULL-terminated), the
+ * _format and _count FHIR clients send by themselves being allowed: 400
+ * OperationOutcome. 0, or -EINVAL with ret filled. */
+int fhir_check_params(const struct api_request *req, const char *const allowed[], struct api_reply *ret);

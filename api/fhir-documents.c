@@ -1,0 +1,279 @@
+/* api/fhir-documents.c: DocumentReference and Binary; see fhir-documents.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/dossier.h"
+#include "lib/macro.h"
+#include "call.h"
+#include "cda/cda.h"
+#include "documents-cda.h"
+#include "documents.h"
+#include "fhir-common.h"
+#include "fhir-documents.h"
+#include "replies.h"
+
+/* A LOINC code ("11488-4") or one of carnet's local codes (REMB, DOCPAT01...). */
+static const char *type_system(const char *code) {
+        size_t n = strspn(code, "0123456789");
+        return n > 0 && code[n] == '-' && code[n + 1] >= '0' && code[n + 1] <= '9' && code[n + 2] == '\0'
+                       ? FHIR_LOINC
+                       : FHIR_CS_LOCAL_TYPE;
+}
+
+static json_t *coding(const char *system, const char *code) {
+        return json_pack("{s:s,s:s}", "system", system, "code", code);
+}
+
+/* The security labels: the confidentiality and carnet's visibility states. */
+static json_t *security_labels(const struct dossier_doc *d) {
+        json_t *l = json_pack("[{s:[o]}]", "coding",
+                              coding("http://terminology.hl7.org/CodeSystem/v3-Confidentiality", d->masked ? "R" : "N"));
+        if (d->masked)
+                json_array_append_new(l, json_pack("{s:[o]}", "coding", coding(FHIR_CS_VISIBILITY, "masked")));
+        if (d->hidden_from_patient || d->warn_hidden_from_patient)
+                json_array_append_new(l, json_pack("{s:[o],s:s}", "coding", coding(FHIR_CS_VISIBILITY, "hidden-from-patient"),
+                                                   "text", "this document is not visible to the patient"));
+        if (d->hidden_from_representatives)
+                json_array_append_new(l, json_pack("{s:[o]}", "coding",
+                                                   coding(FHIR_CS_VISIBILITY, "hidden-from-representatives")));
+        return l;
+}
+
+/* The author: the depositing professional by national id (or the patient
+ * for their own deposits), and their institution when given. */
+static json_t *authors(const char *ins, const struct dossier_doc *d) {
+        char ref[32];
+        json_t *a = json_array();
+        if (d->patient_deposit) {
+                snprintf(ref, sizeof(ref), "Patient/%s", ins);
+                json_array_append_new(a, json_pack("{s:s}", "reference", ref));
+        } else
+                json_array_append_new(a, json_pack("{s:s,s:{s:s,s:s}}", "type", "Practitioner", "identifier", "system",
+                                                   FHIR_RPPS_SYSTEM, "value", d->author_id));
+        if (d->institution[0])
+                json_array_append_new(a, json_pack("{s:s,s:s}", "type", "Organization", "display", d->institution));
+        return a;
+}
+
+json_t *fhir_docref_json(const char *ins, const struct dossier_doc *d) {
+        char id[FHIR_DOC_ID_SIZE], sha[65], subject[32], binary[FHIR_DOC_ID_SIZE + 8], version[16], dep[32], created[32], urn[64];
+        fhir_doc_id(ins, d->uid, id);
+        snprintf(urn, sizeof(urn), "urn:carnet:document:%s", d->uid);
+        hex_encode(d->sha256, sizeof(d->sha256), sha);
+        snprintf(subject, sizeof(subject), "Patient/%s", ins);
+        snprintf(binary, sizeof(binary), "Binary/%s", id);
+        snprintf(version, sizeof(version), "%d", d->version);
+        json_t *att = json_pack("{s:s,s:s,s:I,s:s,s:s,s:[{s:s,s:s}]}", "contentType", d->mime, "url", binary, "size",
+                                (json_int_t)d->size, "title", d->title, "creation", fhir_instant(d->created_at, created),
+                                "extension", "url", FHIR_EXT_SHA256, "valueString", sha);
+        json_t *o = json_pack(
+                "{s:s,s:s,s:{s:s,s:[o]},s:{s:s,s:s},s:s,s:{s:[o]},s:[{s:[o]}],s:{s:s},s:s,s:o,s:s,s:o,s:[{s:o,s:o}]}",
+                "resourceType", "DocumentReference", "id", id, "meta", "versionId", version, "tag",
+                coding(FHIR_CS_DOC_STATUS, res_doc_status_name(d->status)), "masterIdentifier", "system",
+                "urn:ietf:rfc:3986", "value", urn, "status",
+                d->status == ACCESS_DOC_APPROVED ? "current" : "superseded", "type", "coding",
+                coding(type_system(d->type_code), d->type_code), "category", "coding",
+                coding(FHIR_CLASS_SYSTEM, d->class_code), "subject", "reference", subject, "date",
+                fhir_instant(d->deposited_at, dep), "author", authors(ins, d), "description", d->title, "securityLabel",
+                security_labels(d), "content", "attachment", att, "format", coding(FHIR_FORMAT_SYSTEM, d->format_code));
+        return o;
+}
+
+/* ---- search ----------------------------------------------------------- */
+
+/* Whether code (of system) is one of the comma-separated tokens of param;
+ * a token without system matches any system. */
+static bool token_match(const char *param, const char *system, const char *code) {
+        char buf[512];
+        (void)strcpy_bounded(buf, sizeof(buf), param);
+        for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                const char *s, *c;
+                char one[256];
+                fhir_token(t, one, sizeof(one), &s, &c);
+                if (strcmp(c, code) == 0 && (!s || !s[0] || strcmp(s, system) == 0))
+                        return true;
+        }
+        return false;
+}
+
+struct doc_filter {
+        const char *status, *type, *category;
+        char prefix[3];     /* eq, ge, le, gt, lt */
+        int64_t lo, hi;     /* the date parameter's range */
+        bool date;
+};
+
+static int parse_date_param(const char *s, struct doc_filter *f) {
+        static const char *const prefixes[] = {"eq", "ge", "le", "gt", "lt"};
+        (void)strcpy_bounded(f->prefix, sizeof(f->prefix), "eq");
+        for (size_t i = 0; i < ELEMENTSOF(prefixes); i++)
+                if (strncmp(s, prefixes[i], 2) == 0) {
+                        (void)strcpy_bounded(f->prefix, sizeof(f->prefix), prefixes[i]);
+                        s += 2;
+                        break;
+                }
+        f->date = true;
+        return fhir_parse_datetime(s, &f->lo, &f->hi);
+}
+
+static bool date_match(const struct doc_filter *f, int64_t t) {
+        if (!f->date)
+                return true;
+        if (strcmp(f->prefix, "ge") == 0)
+                return t >= f->lo;
+        if (strcmp(f->prefix, "gt") == 0)
+                return t > f->hi;
+        if (strcmp(f->prefix, "le") == 0)
+                return t <= f->hi;
+        if (strcmp(f->prefix, "lt") == 0)
+                return t < f->lo;
+        return t >= f->lo && t <= f->hi;
+}
+
+static bool doc_match(const struct doc_filter *f, const struct dossier_doc *d) {
+        const char *status = d->status == ACCESS_DOC_APPROVED ? "current" : "superseded";
+        return (!f->status || token_match(f->status, "http://hl7.org/fhir/document-reference-status", status)) &&
+               (!f->type || token_match(f->type, type_system(d->type_code), d->type_code)) &&
+               (!f->category || token_match(f->category, FHIR_CLASS_SYSTEM, d->class_code)) &&
+               date_match(f, d->deposited_at);
+}
+
+/* The version d replaced, when the list holds it (its replaced_by is d):
+ * relatesTo replaces, as XDS links a new version to the old. */
+static void relates_to(json_t *o, const char *ins, const struct dossier_doc *docs, size_t n,
+                       const struct dossier_doc *d) {
+        for (size_t j = 0; o && j < n; j++)
+                if (strcmp(docs[j].replaced_by, d->uid) == 0) {
+                        char id[FHIR_DOC_ID_SIZE], ref[FHIR_DOC_ID_SIZE + 32];
+                        fhir_doc_id(ins, docs[j].uid, id);
+                        snprintf(ref, sizeof(ref), "DocumentReference/%s", id);
+                        json_object_set_new(o, "relatesTo", json_pack("[{s:s,s:{s:s}}]", "code", "replaces", "target",
+                                                                      "reference", ref));
+                        return;
+                }
+}
+
+/* GET /fhir/R4/DocumentReference?patient=...: dossier_list() as the
+ * native search calls it; without status and date it is the first,
+ * automatic search of docs/rules.md §4 (approved, acts of 2 years). */
+int fhir_docref_search(const struct api_request *req, struct api_reply *ret) {
+        static const char *const params[] = {"patient", "patient.identifier", "status", "type", "category", "date", NULL};
+        _cleanup_free_ struct dossier_doc *docs = NULL;
+        const struct api_call *c = req->call;
+        struct doc_filter f = {.status = api_query(req, "status"), .type = api_query(req, "type"),
+                               .category = api_query(req, "category")};
+        const char *qdate = api_query(req, "date");
+        char ins[16];
+        size_t n = 0;
+        int r;
+
+        if (fhir_check_params(req, params, ret) < 0)
+                return 0;
+        if ((r = fhir_patient_param(req, ins, ret)) < 0)
+                return r == -ENOMEM ? r : 0;
+        if (qdate && parse_date_param(qdate, &f) < 0)
+                return api_error_details(ret, 400, "bad_parameter", json_pack("{s:s}", "parameter", "date"),
+                                         "date is [eq|ge|le|gt|lt]YYYY[-MM[-DD[Thh:mm:ssZ]]]");
+        bool first = !f.status && !qdate;
+        bool all = !first && !(f.status && strcmp(f.status, "current") == 0);
+        r = dossier_list(c->engine, &c->caller.a, ins, (first ? DOSSIER_LIST_FIRST_SEARCH : 0) |
+                                                          (all ? DOSSIER_LIST_ALL_STATUSES : 0), &docs, &n);
+        if (r < 0)
+                return res_engine_fail(ret, c->engine, r);
+        json_t *list = json_array();
+        for (size_t i = 0; list && i < n; i++) {
+                if (!doc_match(&f, &docs[i]))
+                        continue;
+                json_t *o = fhir_docref_json(ins, &docs[i]);
+                relates_to(o, ins, docs, n, &docs[i]);
+                if (json_array_append_new(list, o) < 0) {
+                        json_decref(list);
+                        list = NULL;
+                }
+        }
+        if (docs)
+                secure_zero(docs, n * sizeof(*docs));
+        json_t *b = fhir_searchset(req, list);
+        return b ? api_ok(ret, 200, b) : -ENOMEM;
+}
+
+/* ---- reading ----------------------------------------------------------- */
+
+/* dossier_read() of the document named by the {id} "INS-uid", as the
+ * native GET .../documents/{uid} calls it: 0, or the reply filled. */
+static int read_by_id(const struct api_request *req, char ins[16], struct dossier_doc *d, void **content,
+                      size_t *len, struct api_reply *ret) {
+        const struct api_call *c = req->call;
+        char uid[DOSSIER_UID_SIZE];
+        static const char *const none[] = {NULL};
+
+        if (fhir_check_params(req, none, ret) < 0)
+                return -EINVAL;
+        if (fhir_doc_id_parse(api_path_param(req, "id"), ins, uid) < 0)
+                return api_error_details(ret, 404, "no_such_document", json_pack("{s:s}", "reason", "deny-no-document"),
+                                         "no such document (an id is INS-uid: the NIR, '-', 32 hexadecimal "
+                                         "characters)") < 0 ? -ENOMEM : -ENOENT;
+        return res_read_document(c, ins, uid, d, content, len, ret);
+}
+
+int fhir_docref_read(const struct api_request *req, struct api_reply *ret) {
+        struct dossier_doc d;
+        _cleanup_free_ void *content = NULL;
+        size_t len = 0;
+        char ins[16];
+        int r = read_by_id(req, ins, &d, &content, &len, ret);
+
+        if (r < 0)
+                return r == -ENOMEM ? r : 0;
+        secure_zero(content, len);
+        json_t *o = fhir_docref_json(ins, &d);
+        secure_zero(&d, sizeof(d));
+        return o ? api_ok(ret, 200, o) : -ENOMEM;
+}
+
+/* Whether the client asks for FHIR JSON (a Binary resource) rather than
+ * the document's own bytes. */
+static bool wants_resource(const struct api_request *req) {
+        const char *accept = api_header(req, "Accept"), *fmt = api_query(req, "_format");
+        return (fmt && strstr(fmt, "json")) || (accept && strstr(accept, "fhir+json"));
+}
+
+/* GET /fhir/R4/Binary/{id} (ITI-68): the bytes with their own type (as
+ * GET .../documents/{uid}/content), or a Binary resource for a client
+ * that asks for application/fhir+json, or the document wrapped in a CDA
+ * R2 header for one that asks for application/hl7-cda+xml. */
+int fhir_binary_read(const struct api_request *req, struct api_reply *ret) {
+        struct dossier_doc d;
+        _cleanup_free_ void *content = NULL;
+        size_t len = 0;
+        char ins[16], id[FHIR_DOC_ID_SIZE];
+        int r = read_by_id(req, ins, &d, &content, &len, ret);
+
+        if (r < 0)
+                return r == -ENOMEM ? r : 0;
+        const char *accept = api_header(req, "Accept");
+        if (accept && strstr(accept, CDA_MIME)) {
+                /* the document wrapped in a CDA R2 header (documents-cda.h) */
+                r = res_cda_wrapped_reply(req->call, ins, &d, content, len, ret);
+                secure_zero(content, len);
+                secure_zero(&d, sizeof(d));
+                return r;
+        }
+        if (!wants_resource(req)) {
+                r = res_content_reply(ret, &d, TAKE_PTR(content), len);
+                secure_zero(&d, sizeof(d));
+                return r;
+        }
+        _cleanup_free_ char *b64 = fhir_base64(content, len);
+        secure_zero(content, len);
+        fhir_doc_id(ins, d.uid, id);
+        json_t *o = b64 ? json_pack("{s:s,s:s,s:s}", "resourceType", "Binary", "id", id, "contentType", d.mime) : NULL;
+        if (o && len > 0) /* FHIR has no empty strings: no data for an empty document */
+                json_object_set_new(o, "data", json_string(b64));
+        if (b64)
+                secure_zero(b64, strlen(b64));
+        secure_zero(&d, sizeof(d));
+        return o ? api_ok(ret, 200, o) : -ENOMEM;
+}

@@ -1,0 +1,78 @@
+#!/bin/bash
+# Lab test: the FHIR R4 face (docs/fhir.md) with a FHIR client nobody here
+# wrote.  A doctor opens the family holder's dossier and deposits a report
+# through /v1; the patient opens their session.  tests/fhir/journey.js
+# (fhir-kit-client over a loopback TCP relay to carnetd's socket) finds
+# the patient by INS, lists the documents (the native one among them),
+# retrieves it as Binary, provides a new one and a new version of it
+# (ITI-65, relatesTo replaces), reads the AuditEvents as the patient and
+# gets refusals as OperationOutcome with the rule's reason; every
+# resource it receives is validated against FHIR R4 (FHIR.js).  Then the
+# native API lists the FHIR deposits, and the native trail and the
+# AuditEvents hold the same entries.  Last, CDA R2: a PDF is retrieved
+# wrapped in a CDA header (natively and through FHIR), and that CDA
+# deposited back is checked against its metadata.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+top=$(cd "$(dirname "$0")/../.." && pwd)
+modules=$CARNET_BUILD/fhir/node_modules
+[ -d "$modules/fhir" ] && [ -d "$modules/fhir-kit-client" ] || { echo "no $modules: run 'make deps'"; exit 1; }
+
+doctor_start
+holder_dossier "$doctor"
+out=$(api POST /v1/dossiers/$ins/documents "{\"type_code\": \"11488-4\", \"class_code\": \"10\", \"mime\": \"text/plain\",
+        \"title\": \"Natif\", \"content_base64\": \"$(b64 'Compte rendu natif')\"}" "$doctor")
+check "a native deposit" "$out" '201 *'
+native=$(field uid "$out")
+out=$(api POST /v1/patient-sessions "{\"index\": 0, \"secret\": \"$secret\"}")
+check "the patient's session" "$out" '201 *'
+patient=$(field token "$out")
+check "the patient names the doctor médecin traitant" \
+        "$(api PUT /v1/dossiers/$ins/access/899700000001 '{"relation": "traitant"}' "$patient")" '200 *'
+check "blocks a pharmacist" "$(api PUT /v1/dossiers/$ins/access/899700000008 '{"blocked": true}' "$patient")" '200 *'
+check "opposes emergency access" "$(api PUT /v1/dossiers/$ins/options '{"optout_emergency": true}' "$patient")" '200 *'
+
+MODULES=$modules SOCK=$LAB_DIR/carnetd.sock DOCTOR=$doctor PATIENT=$patient INS=$ins NATIVE_DOC=$native OUT=$LAB_DIR \
+        node "$top/tests/fhir/journey.js"
+
+# what FHIR deposited, the native API lists, and the reverse was checked above
+fdoc=$(cat "$LAB_DIR/fhir-doc-v2")
+check "the native list shows the FHIR deposit" "$(api GET /v1/dossiers/$ins/documents "" "$doctor")" \
+        "200 *\"uid\":\"$fdoc\",\"type_code\":\"11488-4\"*"
+check "its content" "$(api GET /v1/dossiers/$ins/documents/$fdoc/content "" "$doctor")" '200 Compte rendu FHIR v2'
+# the native trail and the AuditEvents: the same entries (the native
+# reading adds its own, last)
+trail=$(api GET /v1/dossiers/$ins/audit "" "$patient")
+check "the native trail" "$trail" '200 *'
+node -e '
+const fhir = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+const native = JSON.parse(process.argv[2].replace(/^200 /, "")).entries;
+const f = fhir.entry.map((e) => [e.resource.id, e.resource.subtype[0].code, e.resource.outcomeDesc].join(" "));
+const n = native.slice(0, f.length).map((e) => [String(e.seq), e.action, e.code].join(" "));
+if (f.length < 5 || JSON.stringify(f) !== JSON.stringify(n)) {
+        console.error("the trails differ:\nFHIR:   " + f.join("\n        ") + "\nnative: " + n.join("\n        "));
+        process.exit(1);
+}
+console.log("the same " + f.length + " trail entries in both: ok");
+' "$LAB_DIR/fhir-trail.json" "$trail"
+
+# ---- CDA R2: a PDF retrieved wrapped in a CDA header, natively and through FHIR;
+# a CDA deposit checked against its metadata
+out=$(api POST /v1/dossiers/$ins/documents "{\"type_code\": \"11488-4\", \"class_code\": \"10\",
+        \"mime\": \"application/pdf\", \"title\": \"PDF\", \"content_base64\": \"$(b64 '%PDF-1.4 lab')\"}" "$doctor")
+check "a PDF deposit" "$out" '201 *'
+pdf=$(field uid "$out")
+cda=$(api GET "/v1/dossiers/$ins/documents/$pdf/content?format=cda" "" "$doctor")
+check "the PDF wrapped in a CDA R2 header" "$cda" \
+        "200 <?xml*<ClinicalDocument xmlns=\"urn:hl7-org:v3\">*<id root=\"1.2.250.1.213.1.4.*\" extension=\"$ins\"/>*mediaType=\"application/pdf\" representation=\"B64\">$(b64 '%PDF-1.4 lab')</text>*"
+check "the same through FHIR (Accept: application/hl7-cda+xml)" \
+        "$(api GET /fhir/R4/Binary/$ins-$pdf "" "$doctor" -H 'Accept: application/hl7-cda+xml')" "$cda"
+# the wrapped document, deposited back as CDA: its header agrees
+printf '%s' "${cda#200 }" >"$LAB_DIR/wrapped.xml"
+meta='{"type_code": "11488-4", "class_code": "10", "title": "CDA"}'
+check "a CDA deposit (raw, application/hl7-cda+xml)" "$(api POST /v1/dossiers/$ins/documents "@$LAB_DIR/wrapped.xml" "$doctor" \
+        -H 'Content-Type: application/hl7-cda+xml' -H "X-Carnet-Document: $meta")" '201 *'
+check "a CDA deposit of another type: 422" "$(api POST /v1/dossiers/$ins/documents "@$LAB_DIR/wrapped.xml" "$doctor" \
+        -H 'Content-Type: application/hl7-cda+xml' -H "X-Carnet-Document: ${meta/11488-4/11502-2}")" \
+        '422 *"code":"cda_type_mismatch"*'
+lab_end "$doctor" "t-fhir-journey"

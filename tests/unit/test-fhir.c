@@ -1,0 +1,433 @@
+/* tests/unit/test-fhir.c: the FHIR R4 face without cards or HTTP: a real
+ * engine in a temporary folder, requests dispatched through carnetd's
+ * whole table (api_handle: the router, the needs, fhir_finish), the
+ * caller's session found in the test's own table.  Covers the XDS
+ * mapping of DocumentReference, the search parameters, the Provide
+ * Document Bundle, errors as OperationOutcome with the rule's reason, and
+ * the date and id parsers.  (The resources are validated against FHIR R4
+ * by tests/lab/t-fhir-journey.sh with FHIR.js.) */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "unit.h"
+#include <string.h>
+
+#include "api/context.h"
+#include "api/fhir-common.h"
+#include "api/routes.h"
+#include "cda/cda.h"
+#include "dossier-fixture.h"
+#include "http/router.h"
+
+#include "session-fixture.h"
+
+/* One request through the whole table as a (NULL: no session); the
+ * query is "name=value" strings, n of them. */
+static void req(struct fixture *f, const struct dossier_actor *a, const char *method, const char *path,
+                const char *body, struct api_reply *rep, size_t n, ...) {
+        struct api_context ctx = {.engine = f ? f->e : NULL, .find_session = find_session};
+        struct api_kv q[8], h[2];
+        char buf[8][256];
+        size_t nh = 0;
+        va_list ap;
+        va_start(ap, n);
+        for (size_t i = 0; i < n; i++) {
+                strcpy_bounded(buf[i], sizeof(buf[i]), va_arg(ap, const char *));
+                char *eq = strchr(buf[i], '=');
+                *eq = '\0';
+                q[i] = (struct api_kv){buf[i], eq + 1};
+        }
+        va_end(ap);
+        h[nh++] = (struct api_kv){"Accept", FHIR_MIME};
+        if (a)
+                h[nh++] = (struct api_kv){API_SESSION_HEADER, a->session};
+        struct api_request r = {.ctx = &ctx, .method = method, .path = path, .body = body,
+                                .body_len = body ? strlen(body) : 0, .query = q, .n_query = n, .headers = h,
+                                .n_headers = nh};
+        current = a;
+        assert_int_equal(api_handle(&r, rep), 0);
+        current = NULL;
+}
+
+/* The reply is an OperationOutcome of status whose first issue has the
+ * coding code (carnet's code or the rule's reason); cleared. */
+static void expect_outcome(struct api_reply *rep, unsigned status, const char *code) {
+        json_t *c, *coding = json_object_get(json_object_get(json_array_get(json_object_get(rep->body, "issue"), 0),
+                                                             "details"), "coding");
+        size_t i;
+        bool found = false;
+        assert_int_equal(rep->status, status);
+        assert_string_equal(rep->content_type, FHIR_MIME);
+        assert_string_equal(json_string_value(json_object_get(rep->body, "resourceType")), "OperationOutcome");
+        json_array_foreach(coding, i, c) found |= strcmp(json_string_value(json_object_get(c, "code")), code) == 0;
+        if (!found) {
+                char *s = json_dumps(rep->body, 0);
+                fail_msg("no coding %s in %s", code, s);
+        }
+        api_reply_clear(rep);
+}
+
+UNIT_FIXTURE(fhir_metadata_and_errors, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+
+        req(f, NULL, "GET", FHIR_PREFIX "/metadata", NULL, &rep, 0);
+        assert_int_equal(rep.status, 200);
+        assert_string_equal(rep.content_type, FHIR_MIME);
+        assert_string_equal(json_string_value(json_object_get(rep.body, "fhirVersion")), "4.0.1");
+        api_reply_clear(&rep);
+        /* the router's own errors become OperationOutcome too */
+        req(f, NULL, "GET", FHIR_PREFIX "/Observation", NULL, &rep, 0);
+        expect_outcome(&rep, 404, "not_found");
+        req(f, NULL, "DELETE", FHIR_PREFIX "/metadata", NULL, &rep, 0);
+        expect_outcome(&rep, 405, "method_not_allowed");
+        req(f, NULL, "GET", FHIR_PREFIX "/Patient/" INS, NULL, &rep, 0);
+        expect_outcome(&rep, 401, "no_session");
+        req(f, &gp, "GET", FHIR_PREFIX "/Patient/185057800608400", NULL, &rep, 0);
+        expect_outcome(&rep, 422, "bad_ins");
+        req(f, &gp, "GET", FHIR_PREFIX "/Patient", NULL, &rep, 2, "_id=" INS, "_id=" INS);
+        expect_outcome(&rep, 400, "bad_parameter");
+        /* the native API keeps its own shape */
+        req(f, NULL, "GET", "/v1/nothing", NULL, &rep, 0);
+        assert_null(rep.content_type);
+        assert_non_null(json_object_get(rep.body, "error"));
+        api_reply_clear(&rep);
+}
+
+static void open_dossier(struct fixture *f) {
+        char secret[DOSSIER_SECRET_SIZE];
+        assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
+        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+}
+
+static const char *str_at(const json_t *o, const char *path) {
+        char buf[256];
+        strcpy_bounded(buf, sizeof(buf), path);
+        const json_t *j = o;
+        for (char *save = NULL, *t = strtok_r(buf, ".", &save); t && j; t = strtok_r(NULL, ".", &save))
+                j = t[0] >= '0' && t[0] <= '9' ? json_array_get(j, (size_t)atoi(t)) : json_object_get(j, t);
+        return json_string_value(j) ? json_string_value(j) : "";
+}
+
+UNIT_FIXTURE(fhir_patient, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+
+        req(f, &gp, "GET", FHIR_PREFIX "/Patient", NULL, &rep, 1, "identifier=urn:oid:" FHIR_INS_OID "|" INS);
+        assert_int_equal(rep.status, 200);
+        assert_int_equal(json_integer_value(json_object_get(rep.body, "total")), 0);
+        api_reply_clear(&rep);
+        open_dossier(f);
+        req(f, &gp, "GET", FHIR_PREFIX "/Patient", NULL, &rep, 1, "identifier=urn:oid:" FHIR_INS_OID_TEST "|" INS);
+        assert_int_equal(rep.status, 200);
+        assert_string_equal(str_at(rep.body, "entry.0.resource.id"), INS);
+        assert_string_equal(str_at(rep.body, "entry.0.resource.name.0.family"), "DUPONT");
+        assert_string_equal(str_at(rep.body, "entry.0.resource.name.0.given.1"), "Pierre");
+        assert_string_equal(str_at(rep.body, "entry.0.resource.gender"), "male");
+        assert_string_equal(str_at(rep.body, "entry.0.resource.identifier.0.system"), "urn:oid:" FHIR_INS_OID_TEST);
+        api_reply_clear(&rep);
+        req(f, &gp, "GET", FHIR_PREFIX "/Patient", NULL, &rep, 1, "identifier=urn:oid:1.2.3|" INS);
+        expect_outcome(&rep, 422, "bad_ins");
+        /* a professional without a relation: the rule's reason */
+        req(f, &nurse, "GET", FHIR_PREFIX "/Patient/" INS, NULL, &rep, 0);
+        expect_outcome(&rep, 403, "deny-not-authorised");
+}
+
+#define PROVIDE(extra)                                                                                               \
+        "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":["                                           \
+        "{\"fullUrl\":\"urn:uuid:1\",\"request\":{\"method\":\"POST\",\"url\":\"DocumentReference\"},"                \
+        "\"resource\":{\"resourceType\":\"DocumentReference\",\"status\":\"current\"," extra                           \
+        "\"type\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"11502-2\"}]},"                              \
+        "\"category\":[{\"coding\":[{\"code\":\"10\"}]}],\"subject\":{\"reference\":\"Patient/" INS "\"},"            \
+        "\"content\":[{\"attachment\":{\"contentType\":\"text/plain\",\"url\":\"urn:uuid:2\",\"title\":\"Bilan\","    \
+        "\"creation\":\"2023-11-14T10:00:00+01:00\"}}]}},"                                                             \
+        "{\"fullUrl\":\"urn:uuid:2\",\"request\":{\"method\":\"POST\",\"url\":\"Binary\"},"                           \
+        "\"resource\":{\"resourceType\":\"Binary\",\"contentType\":\"text/plain\",\"data\":\"aGVsbG8=\"}}]}"
+
+UNIT_FIXTURE(fhir_documents, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+        char id[FHIR_DOC_ID_SIZE], path[128], rel[256];
+
+        open_dossier(f);
+        req(f, &gp, "POST", FHIR_PREFIX, PROVIDE(""), &rep, 0);
+        assert_int_equal(rep.status, 200);
+        assert_string_equal(str_at(rep.body, "type"), "transaction-response");
+        assert_string_equal(str_at(rep.body, "entry.0.response.status"), "201 Created");
+        strcpy_bounded(id, sizeof(id), str_at(rep.body, "entry.0.response.location") + strlen("DocumentReference/"));
+        assert_int_equal(strlen(id), FHIR_DOC_ID_SIZE - 1);
+        api_reply_clear(&rep);
+        /* a second lab report within the window: the duplicate-exam alert, a warning */
+        req(f, &gp, "POST", FHIR_PREFIX, PROVIDE(""), &rep, 0);
+        assert_int_equal(rep.status, 200);
+        assert_string_equal(str_at(rep.body, "entry.0.response.outcome.issue.0.severity"), "warning");
+        assert_string_equal(str_at(rep.body, "entry.0.response.outcome.issue.0.details.coding.0.code"), "duplicate_exam");
+        api_reply_clear(&rep);
+        /* relatesTo replaces */
+        snprintf(rel, sizeof(rel), "\"relatesTo\":[{\"code\":\"replaces\",\"target\":{\"reference\":\"DocumentReference/%s\"}}],", id);
+        char body[2048];
+        snprintf(body, sizeof(body), PROVIDE("%s"), rel);
+        req(f, &gp, "POST", FHIR_PREFIX, body, &rep, 0);
+        assert_int_equal(rep.status, 200);
+        api_reply_clear(&rep);
+        snprintf(path, sizeof(path), FHIR_PREFIX "/DocumentReference/%s", id);
+        req(f, &gp, "GET", path, NULL, &rep, 0);
+        assert_int_equal(rep.status, 200);
+        assert_string_equal(str_at(rep.body, "status"), "superseded");
+        assert_string_equal(str_at(rep.body, "meta.tag.0.code"), "deprecated");
+        assert_string_equal(str_at(rep.body, "type.coding.0.system"), "http://loinc.org");
+        assert_string_equal(str_at(rep.body, "category.0.coding.0.code"), "10");
+        assert_string_equal(str_at(rep.body, "content.0.attachment.creation"), "2023-11-14T09:00:00Z");
+        assert_string_equal(str_at(rep.body, "content.0.attachment.contentType"), "text/plain");
+        assert_string_equal(str_at(rep.body, "author.0.identifier.value"), gp.id);
+        assert_int_equal(json_integer_value(json_object_get(json_object_get(json_array_get(
+                                 json_object_get(rep.body, "content"), 0), "attachment"), "size")), 5);
+        api_reply_clear(&rep);
+        /* the search: the first search shows the approved ones only */
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 1, "patient=Patient/" INS);
+        assert_int_equal(json_integer_value(json_object_get(rep.body, "total")), 2);
+        api_reply_clear(&rep);
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 1,
+            "patient.identifier=urn:oid:" FHIR_INS_OID_TEST "|" INS);
+        assert_int_equal(json_integer_value(json_object_get(rep.body, "total")), 2);
+        api_reply_clear(&rep);
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 2, "patient=" INS,
+            "patient.identifier=urn:oid:" FHIR_INS_OID "|" INS);
+        expect_outcome(&rep, 400, "bad_parameter");
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 2, "patient=" INS, "status=superseded");
+        assert_int_equal(json_integer_value(json_object_get(rep.body, "total")), 1);
+        assert_string_equal(str_at(rep.body, "entry.0.resource.id"), id);
+        api_reply_clear(&rep);
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 2, "patient=" INS, "status=current,superseded");
+        assert_int_equal(json_integer_value(json_object_get(rep.body, "total")), 3);
+        /* newest first: the new version names the one it replaced */
+        snprintf(rel, sizeof(rel), "DocumentReference/%s", id);
+        assert_string_equal(str_at(rep.body, "entry.0.resource.relatesTo.0.target.reference"), rel);
+        assert_string_equal(str_at(rep.body, "entry.1.resource.relatesTo.0.code"), "");
+        api_reply_clear(&rep);
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 3, "patient=" INS, "status=current,superseded",
+            "type=http://loinc.org|11488-4");
+        assert_int_equal(json_integer_value(json_object_get(rep.body, "total")), 0);
+        api_reply_clear(&rep);
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 2, "patient=" INS, "date=ge2099");
+        assert_int_equal(json_integer_value(json_object_get(rep.body, "total")), 0);
+        api_reply_clear(&rep);
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 2, "patient=" INS, "date=le2099-01-01");
+        assert_int_equal(json_integer_value(json_object_get(rep.body, "total")), 3);
+        api_reply_clear(&rep);
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 2, "patient=" INS, "date=2023-13");
+        expect_outcome(&rep, 400, "bad_parameter");
+        req(f, &nurse, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 1, "patient=" INS);
+        expect_outcome(&rep, 403, "deny-not-authorised");
+        /* Binary as a resource */
+        snprintf(path, sizeof(path), FHIR_PREFIX "/Binary/%s", id);
+        req(f, &gp, "GET", path, NULL, &rep, 0);
+        assert_int_equal(rep.status, 200);
+        assert_string_equal(str_at(rep.body, "data"), "aGVsbG8=");
+        api_reply_clear(&rep);
+        /* a bundle that is not one */
+        req(f, &gp, "POST", FHIR_PREFIX, "{\"resourceType\":\"Bundle\",\"type\":\"batch\"}", &rep, 0);
+        expect_outcome(&rep, 400, "bad_bundle");
+        req(f, &gp, "POST", FHIR_PREFIX, "[]", &rep, 0);
+        expect_outcome(&rep, 400, "bad_json");
+        /* an unknown type code: the native check, 422 */
+        snprintf(body, sizeof(body), "%s", PROVIDE(""));
+        char *t = strstr(body, "11502-2");
+        memcpy(t, "99999-9", 7);
+        req(f, &gp, "POST", FHIR_PREFIX, body, &rep, 0);
+        expect_outcome(&rep, 422, "unknown_type");
+}
+
+UNIT_FIXTURE(fhir_audit_consent, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+
+        open_dossier(f);
+        assert_int_equal(dossier_set_access(f->e, &patient, INS, nurse.id, DOSSIER_ACCESS_BLOCK), 0);
+        assert_int_equal(dossier_set_options(f->e, &patient, INS, 1, -1, -1, -1), 0);
+        req(f, &gp, "GET", FHIR_PREFIX "/AuditEvent", NULL, &rep, 1, "patient=Patient/" INS);
+        expect_outcome(&rep, 403, "deny-patient-only");
+        req(f, &patient, "GET", FHIR_PREFIX "/AuditEvent", NULL, &rep, 1, "patient=Patient/" INS);
+        assert_int_equal(rep.status, 200);
+        assert_string_equal(str_at(rep.body, "entry.0.resource.subtype.0.code"), "create");
+        assert_string_equal(str_at(rep.body, "entry.0.resource.action"), "C");
+        assert_string_equal(str_at(rep.body, "entry.0.resource.outcome"), "0");
+        assert_string_equal(str_at(rep.body, "entry.0.resource.agent.0.who.identifier.value"), gp.id);
+        api_reply_clear(&rep);
+        req(f, &patient, "GET", FHIR_PREFIX "/Consent", NULL, &rep, 1, "patient=Patient/" INS);
+        assert_int_equal(rep.status, 200);
+        bool blocked = false, opposed = false, permit = false;
+        json_t *e;
+        size_t i;
+        json_array_foreach(json_object_get(rep.body, "entry"), i, e) {
+                const char *type = str_at(e, "resource.provision.type");
+                const char *who = str_at(e, "resource.provision.actor.0.reference.identifier.value");
+                blocked |= strcmp(type, "deny") == 0 && strcmp(who, nurse.id) == 0;
+                permit |= strcmp(type, "permit") == 0 && strcmp(who, gp.id) == 0;
+                opposed |= strcmp(str_at(e, "resource.provision.code.0.coding.0.code"), "emergency") == 0;
+        }
+        assert_true(blocked && opposed && permit);
+        api_reply_clear(&rep);
+}
+
+UNIT(fhir_parsers) {
+        int64_t lo, hi;
+        char ins[16], uid[DOSSIER_UID_SIZE];
+        assert_int_equal(fhir_parse_datetime("2024", &lo, &hi), 0);
+        assert_int_equal(lo, 1704067200);
+        assert_int_equal(hi, 1735689599);
+        assert_int_equal(fhir_parse_datetime("2024-02", &lo, &hi), 0);
+        assert_int_equal(hi - lo + 1, 29 * 86400);
+        assert_int_equal(fhir_parse_datetime("2024-03-01T01:00:00+01:00", &lo, &hi), 0);
+        assert_int_equal(lo, 1709251200);
+        assert_int_equal(fhir_parse_datetime("2024-03-01T00:00:00.123Z", &lo, &hi), 0);
+        assert_int_equal(lo, 1709251200);
+        const char *bad[] = {"", "24", "2024-1", "2024-13", "2024-01-32", "2024-01-01T", "2024-01-01T10:00",
+                             "2024-01-01T10:00:00", "2024-01-01T25:00:00Z", "2024-01-01 10:00:00Z"};
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                assert_int_equal(fhir_parse_datetime(bad[i], &lo, &hi), -EINVAL);
+        assert_int_equal(fhir_ins_of_reference("Patient/" INS, ins), 0);
+        assert_int_equal(fhir_ins_of_reference("https://x/fhir/R4/Patient/" INS, ins), 0);
+        assert_int_equal(fhir_ins_of_reference(INS, ins), 0);
+        assert_int_equal(fhir_ins_of_reference("Practitioner/" INS, ins), -EINVAL);
+        assert_int_equal(fhir_ins_of_reference("Patient/185057800608400", ins), -EBADMSG);
+        assert_int_equal(fhir_ins_of_identifier("urn:oid:1.2.250.1.213.1.4.8|" INS, ins), 0);
+        assert_int_equal(fhir_ins_of_identifier(INS, ins), -EINVAL);
+        assert_int_equal(fhir_doc_id_parse(INS "-0123456789abcdef0123456789abcdef", ins, uid), 0);
+        assert_string_equal(uid, "0123456789abcdef0123456789abcdef");
+        assert_int_equal(fhir_doc_id_parse(INS "-0123456789ABCDEF0123456789abcdef", ins, uid), -EINVAL);
+        assert_int_equal(fhir_doc_id_parse(INS "_0123456789abcdef0123456789abcdef", ins, uid), -EINVAL);
+        char *b = fhir_base64("hello", 5);
+        assert_string_equal(b, "aGVsbG8=");
+        free(b);
+        b = fhir_base64("", 0);
+        assert_string_equal(b, "");
+        free(b);
+}
+
+
+/* A CDA document of INS, type 11488-4, by gp, as the JSON deposit's base64. */
+static char *cda_deposit_body(const char *ins, const char *type, const char *mime) {
+        struct cda_wrap w = {.id_root = "1.2.3.4", .ins = ins, .ins_oid = "1.2.250.1.213.1.4.10", .type_code = type,
+                             .type_system = CDA_LOINC_OID, .title = "CR", .effective = T0, .confidentiality = "N",
+                             .author_id = gp.id, .author_time = T0, .mime = "text/plain", .content = "x", .len = 1};
+        char *xml = NULL, *body = NULL;
+        size_t len = 0;
+        assert_int_equal(cda_wrap_build(&w, &xml, &len), 0);
+        char *b64 = fhir_base64(xml, len);
+        assert_true(asprintf(&body, "{\"type_code\": \"11488-4\", \"class_code\": \"10\", \"mime\": \"%s\", "
+                                    "\"title\": \"CR\", \"content_base64\": \"%s\"}", mime, b64) > 0);
+        free(xml);
+        free(b64);
+        return body;
+}
+
+UNIT_FIXTURE(fhir_cda, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+        char path[160];
+
+        open_dossier(f);
+        char *ok = cda_deposit_body(INS, "11488-4", CDA_MIME), *other = cda_deposit_body(INS2, "11488-4", "text/xml"),
+             *type = cda_deposit_body(INS, "11502-2", CDA_MIME);
+        req(f, &gp, "POST", "/v1/dossiers/" INS "/documents", ok, &rep, 0);
+        assert_int_equal(rep.status, 201);
+        api_reply_clear(&rep);
+        req(f, &gp, "POST", "/v1/dossiers/" INS "/documents", other, &rep, 0);
+        assert_int_equal(rep.status, 422);
+        assert_string_equal(str_at(rep.body, "error.code"), "cda_patient_mismatch");
+        api_reply_clear(&rep);
+        req(f, &gp, "POST", "/v1/dossiers/" INS "/documents", type, &rep, 0);
+        assert_string_equal(str_at(rep.body, "error.code"), "cda_type_mismatch");
+        api_reply_clear(&rep);
+        /* XML that is not a CDA, and a hostile one ("<!DOCTYPE x>" in base64) */
+        req(f, &gp, "POST", "/v1/dossiers/" INS "/documents",
+            "{\"type_code\": \"11488-4\", \"class_code\": \"10\", \"mime\": \"text/xml\", \"title\": \"x\", "
+            "\"content_base64\": \"PGEvPg==\"}", &rep, 0);
+        assert_string_equal(str_at(rep.body, "error.code"), "cda_malformed");
+        api_reply_clear(&rep);
+        req(f, &gp, "POST", "/v1/dossiers/" INS "/documents",
+            "{\"type_code\": \"11488-4\", \"class_code\": \"10\", \"mime\": \"text/xml\", \"title\": \"x\", "
+            "\"content_base64\": \"PCFET0NUWVBFIHg+\"}", &rep, 0);
+        assert_string_equal(str_at(rep.body, "error.code"), "cda_refused");
+        api_reply_clear(&rep);
+        free(ok), free(other), free(type);
+        /* a PDF retrieved wrapped in a CDA header */
+        req(f, &gp, "POST", "/v1/dossiers/" INS "/documents",
+            "{\"type_code\": \"11488-4\", \"class_code\": \"10\", \"mime\": \"application/pdf\", \"title\": \"PDF\", "
+            "\"content_base64\": \"JVBERi0xLjQ=\"}", &rep, 0);
+        assert_int_equal(rep.status, 201);
+        snprintf(path, sizeof(path), "/v1/dossiers/" INS "/documents/%s/content", str_at(rep.body, "uid"));
+        api_reply_clear(&rep);
+        req(f, &gp, "GET", path, NULL, &rep, 1, "format=cda");
+        assert_int_equal(rep.status, 200);
+        assert_non_null(rep.stream.read);
+        assert_string_equal(rep.stream.content_type, CDA_MIME);
+        char buf[8192];
+        ssize_t n = rep.stream.read(rep.stream.userdata, buf, sizeof(buf) - 1, false);
+        assert_true(n > 0);
+        struct cda_header h;
+        static const char *const oids[] = {"1.2.250.1.213.1.4.10", NULL};
+        assert_int_equal(cda_header_parse(buf, (size_t)n, oids, &h, NULL), 0);
+        assert_string_equal(h.patient_ins, INS);
+        assert_string_equal(h.media_type, "application/pdf");
+        assert_string_equal(h.author_id, gp.id);
+        api_reply_clear(&rep);
+        req(f, &gp, "GET", path, NULL, &rep, 1, "format=xml");
+        assert_int_equal(rep.status, 400);
+        api_reply_clear(&rep);
+}
+
+
+/* Whether the CapabilityStatement cs says type has interaction code. */
+static bool cap_has(const json_t *cs, const char *type, const char *code) {
+        json_t *r, *in;
+        size_t i, j;
+        json_array_foreach(json_object_get(json_array_get(json_object_get(cs, "rest"), 0), "resource"), i, r) {
+                if (strcmp(json_string_value(json_object_get(r, "type")), type) != 0)
+                        continue;
+                json_array_foreach(json_object_get(r, "interaction"), j, in)
+                        if (strcmp(json_string_value(json_object_get(in, "code")), code) == 0)
+                                return true;
+        }
+        return false;
+}
+
+/* The CapabilityStatement lists exactly the FHIR routes of the table. */
+UNIT_FIXTURE(fhir_capabilities_are_the_routes, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+        size_t n, listed = 0, served = 0;
+        const struct api_route *r = api_routes(&n);
+        json_t *res;
+        size_t i;
+
+        req(f, NULL, "GET", FHIR_PREFIX "/metadata", NULL, &rep, 0);
+        assert_int_equal(rep.status, 200);
+        for (size_t k = 0; k < n; k++) {
+                char type[64];
+                const char *p = r[k].path;
+                if (strncmp(p, FHIR_PREFIX "/", strlen(FHIR_PREFIX) + 1) != 0 || strcmp(p, FHIR_PREFIX "/") == 0 ||
+                    strcmp(p, FHIR_PREFIX "/metadata") == 0)
+                        continue;
+                p += strlen(FHIR_PREFIX) + 1;
+                snprintf(type, sizeof(type), "%.*s", (int)strcspn(p, "/"), p);
+                bool instance = strchr(p, '/') != NULL;
+                assert_true(cap_has(rep.body, type, instance ? "read" : "search-type"));
+                served++;
+        }
+        json_array_foreach(json_object_get(json_array_get(json_object_get(rep.body, "rest"), 0), "resource"), i, res)
+                listed += json_array_size(json_object_get(res, "interaction"));
+        assert_int_equal(listed, served);
+        /* and the system-level transaction is POST /fhir/R4 */
+        assert_string_equal(str_at(rep.body, "rest.0.interaction.0.code"), "transaction");
+        bool transaction = false;
+        for (size_t k = 0; k < n; k++)
+                transaction |= strcmp(r[k].method, "POST") == 0 && strcmp(r[k].path, FHIR_PREFIX) == 0;
+        assert_true(transaction);
+        api_reply_clear(&rep);
+}
+
+UNIT_GROUP("fhir", NULL, NULL)
