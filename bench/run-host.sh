@@ -260,7 +260,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "## Dossier host: PostgreSQL against the embedded engine, ${secs} s a run"
 echo
 echo "$(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), Linux $(uname -r);" \
-        "SQLite $(sqlite3 --version | cut -d' ' -f1), $(psql --version | sed 's/ (.*//'), fsync on;" \
+        "SQLite $(sqlite3 --version | cut -d' ' -f1), PostgreSQL $(psql --version | awk '{print $3}'), fsync on;" \
         "databases on $(df -T "$data" | awk 'NR == 2 {print $2 " (" $1 ")"}');" \
         "load average $load_before before, $load_after after; documents on the host at the end: $pg_docs"
 echo
