@@ -9,7 +9,9 @@
 # conninfo, e.g. "host=DIR dbname=carnet user=carnet"; a cluster that
 # was stopped (DIR/data exists) is started again as it was. The cluster's log
 # is DIR/postgres.log. fsync is off: the tests kill clients, not the
-# server, and must not be slowed by the disk.
+# server, and must not be slowed by the disk. PG_FSYNC=on (for
+# benchmarks: bench/run-host.sh) starts it with fsync on, so that each
+# commit waits for the disk as in production.
 # stop: stops it (fast, then immediate); stopping a cluster that is not
 # running succeeds, so that a caller can trap it:
 #       trap 'tests/pg-cluster.sh stop "$dir"' EXIT
@@ -22,6 +24,13 @@ usage() {
 [ $# -eq 2 ] || usage
 cmd=$1
 dir=$2
+case "${PG_FSYNC:-off}" in
+on | off) fsync=${PG_FSYNC:-off} ;;
+*)
+        echo "pg-cluster: PG_FSYNC must be on or off" >&2
+        exit 2
+        ;;
+esac
 pgbin=${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
 [ -x "$pgbin/initdb" ] || {
         echo "pg-cluster: no PostgreSQL server (postgresql package) under /usr/lib/postgresql" >&2
@@ -56,7 +65,7 @@ start() {
                 exit 1
         }
         as_owner "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 30 \
-                -o "-c listen_addresses='' -c unix_socket_directories='$dir' -c fsync=off -c max_connections=60" \
+                -o "-c listen_addresses='' -c unix_socket_directories='$dir' -c fsync=$fsync -c max_connections=60" \
                 start >/dev/null || {
                 cat "$dir/postgres.log" >&2
                 exit 1
