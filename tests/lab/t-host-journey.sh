@@ -17,7 +17,8 @@
 #  2. The Vitale leaves, a pharmacist's CPS goes into slot 1; the
 #     pharmacist logs in at B: refused until the patient's consent is
 #     recorded, then sees the prescription and not the report (the rights
-#     of tests/fixtures/rights-journey.tsv), and reads it.
+#     of tests/fixtures/rights-journey.tsv), and reads it; the FHIR face
+#     answers through the agents too (a refusal as an OperationOutcome).
 #  3. Both agents deposit into the dossier at once: every deposit is
 #     acknowledged once, the list has them all, the chain verifies.
 #  4. A forged and a replayed session record, and a workstation
@@ -155,6 +156,21 @@ check "B: the report is refused" "$(at ws-b GET /v1/dossiers/$INS/documents/$rep
         '403 *"reason":"deny-rights-matrix"*'
 check "B: reads the prescription" "$(at ws-b GET /v1/dossiers/$INS/documents/$prescription/content "" "$pharma")" \
         '200 Ordonnance'
+
+# ---- the FHIR face, forwarded by the agents like the rest (docs/fhir.md)
+fhir_at() { # fhir_at WS PATH TOKEN: "HTTP-code content-type body"
+        curl -s -w '\n%{http_code} %{content_type}' --unix-socket "$LAB_DIR/$1.sock" -H "X-Carnet-Session: $3" \
+                "http://localhost$2" >"$LAB_DIR/fhir.out"
+        echo "$(tail -n 1 "$LAB_DIR/fhir.out") $(head -n -1 "$LAB_DIR/fhir.out")"
+}
+check "A: FHIR Patient by INS, through the host" \
+        "$(fhir_at ws-a "/fhir/R4/Patient?identifier=urn:oid:1.2.250.1.213.1.4.10%7C$INS" "$doctor")" \
+        '200 application/fhir+json*"resourceType":"Bundle"*"resourceType":"Patient"*'
+check "A: FHIR DocumentReference search" "$(fhir_at ws-a "/fhir/R4/DocumentReference?patient=$INS" "$doctor")" \
+        "200 application/fhir+json*\"resourceType\":\"DocumentReference\"*"
+check "B: a refusal as an OperationOutcome, with the rule's reason" \
+        "$(fhir_at ws-b "/fhir/R4/DocumentReference/$INS-$report" "$pharma")" \
+        '403 application/fhir+json*"resourceType":"OperationOutcome"*deny-rights-matrix*'
 
 # ---- 3. concurrent deposits from both agents, through both host processes
 burst() { # burst WS TOKEN TYPE CLASS N: N deposits, one 201 line each
