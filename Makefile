@@ -193,10 +193,12 @@ bench: all $(BENCH_BINS)
 
 # Fuzzing (tests/fuzz/README.md): libFuzzer targets built with clang,
 # ASan and UBSan over every layer's sources.  'make check' runs each for
-# FUZZ_SMOKE_S seconds (tests/run-fuzz.sh); 'make fuzz' for FUZZ_S.
+# FUZZ_SMOKE_S seconds (tests/run-fuzz.sh); 'make fuzz' each to FUZZ_RUNS
+# executions (10 million), FUZZ_S seconds at most (an hour).
 # (The gcc build enforces -Werror; clang warns here, it does not fail.)
 FUZZ_CC      ?= clang-14
-FUZZ_S       ?= 300
+FUZZ_S       ?= 3600
+FUZZ_RUNS    ?= 10000000
 FUZZ_SMOKE_S ?= 4
 FUZZFLAGS     = -Wno-error -Wno-format-nonliteral -Wno-unused-variable -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_SRC     := $(wildcard tests/fuzz/fuzz-*.c)
@@ -210,7 +212,7 @@ $(BUILD)/fuzz/fuzz-%: $(BUILD)/fuzz/obj/tests/fuzz/fuzz-%.o $(call layer_libs,$(
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_BINS)
 fuzz: $(FUZZ_BINS)
-	@sh tests/run-fuzz.sh $(BUILD) $(FUZZ_S)
+	@sh tests/run-fuzz.sh $(BUILD) $(FUZZ_S) $(FUZZ_RUNS)
 
 .SECONDARY:
 
