@@ -23,7 +23,7 @@ struct agent {
         char *cert, *key, *ca;
         unsigned timeout_ms;
         size_t reply_max;
-        CURLSH *share; /* TLS sessions and DNS answers, between threads */
+        CURLSH *share; /* TLS sessions, DNS answers, kept connections, between threads */
         pthread_mutex_t locks[CURL_LOCK_DATA_LAST];
 };
 
@@ -105,6 +105,8 @@ int agent_new(const struct agent_config *cfg, struct agent **ret) {
         curl_share_setopt(a->share, CURLSHOPT_USERDATA, a);
         curl_share_setopt(a->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
         curl_share_setopt(a->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+        /* kept connections, for reads only (request_setup) */
+        curl_share_setopt(a->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
         *ret = TAKE_PTR(a);
         return 0;
 }
@@ -289,11 +291,14 @@ static int request_setup(struct agent *a, CURL *h, const char *method, const cha
         curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)a->timeout_ms);
         curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)a->timeout_ms);
         curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-        /* a connection of its own, never reused: curl resends a request
-         * whose reused connection turned out dead, and a write must never
-         * be sent twice (the shared TLS sessions keep the handshake short) */
-        curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
-        curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+        /* A write gets a connection of its own, never reused: curl resends
+         * a request whose reused connection turned out dead, and a write
+         * must never be sent twice.  A read (GET, HEAD) may reuse a kept
+         * connection (the share's pool): sent again, it changes nothing
+         * but one more trail entry of the same read. */
+        bool read_only = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+        curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, read_only ? 0L : 1L);
+        curl_easy_setopt(h, CURLOPT_FORBID_REUSE, read_only ? 0L : 1L);
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
         if (a->ca)
