@@ -307,10 +307,20 @@ char *fhir_base64(const void *data, size_t len) {
         return out;
 }
 
+/* Prefer: handling=lenient (FHIR R4 search, "Handling errors"): the
+ * client asks that parameters the server does not know be ignored. */
+static bool lenient(const struct api_request *req) {
+        const char *p = api_header(req, "Prefer");
+        return p && strstr(p, "handling=lenient");
+}
+
 int fhir_check_params(const struct api_request *req, const char *const allowed[], struct api_reply *ret) {
+        if (lenient(req))
+                return 0;
         for (size_t i = 0; i < req->n_query; i++) {
                 const char *n = req->query[i].name;
-                bool ok = strcmp(n, "_format") == 0;
+                /* _count only bounds a page: every match is in the one page */
+                bool ok = strcmp(n, "_format") == 0 || strcmp(n, "_count") == 0;
                 for (size_t j = 0; !ok && allowed[j]; j++)
                         ok = strcmp(n, allowed[j]) == 0;
                 if (!ok) {

@@ -23,12 +23,15 @@
 
 #include "session-fixture.h"
 
+/* A Prefer header the next requests send (NULL: none). */
+static const char *prefer;
+
 /* One request through the whole table as a (NULL: no session); the
  * query is "name=value" strings, n of them. */
 static void req(struct fixture *f, const struct dossier_actor *a, const char *method, const char *path,
                 const char *body, struct api_reply *rep, size_t n, ...) {
         struct api_context ctx = {.engine = f ? f->e : NULL, .find_session = find_session};
-        struct api_kv q[8], h[2];
+        struct api_kv q[8], h[3];
         char buf[8][256];
         size_t nh = 0;
         va_list ap;
@@ -43,6 +46,8 @@ static void req(struct fixture *f, const struct dossier_actor *a, const char *me
         h[nh++] = (struct api_kv){"Accept", FHIR_MIME};
         if (a)
                 h[nh++] = (struct api_kv){API_SESSION_HEADER, a->session};
+        if (prefer)
+                h[nh++] = (struct api_kv){"Prefer", prefer};
         struct api_request r = {.ctx = &ctx, .method = method, .path = path, .body = body,
                                 .body_len = body ? strlen(body) : 0, .query = q, .n_query = n, .headers = h,
                                 .n_headers = nh};
@@ -238,6 +243,27 @@ UNIT_FIXTURE(fhir_documents, fixture_setup, fixture_teardown) {
         memcpy(t, "99999-9", 7);
         req(f, &gp, "POST", FHIR_PREFIX, body, &rep, 0);
         expect_outcome(&rep, 422, "unknown_type");
+}
+
+/* Unknown search parameters: refused (a filter silently ignored would show
+ * more than was asked), unless the client prefers lenient handling;
+ * _count, a page bound, is accepted. */
+UNIT_FIXTURE(fhir_search_parameters, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+
+        open_dossier(f);
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 2, "patient=" INS, "author=x");
+        expect_outcome(&rep, 400, "unknown_parameter");
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 2, "patient=" INS, "_count=10");
+        assert_int_equal(rep.status, 200);
+        assert_string_equal(str_at(rep.body, "resourceType"), "Bundle");
+        api_reply_clear(&rep);
+        prefer = "return=representation, handling=lenient";
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 2, "patient=" INS, "author=x");
+        prefer = NULL;
+        assert_int_equal(rep.status, 200);
+        api_reply_clear(&rep);
 }
 
 UNIT_FIXTURE(fhir_audit_consent, fixture_setup, fixture_teardown) {
