@@ -63,6 +63,13 @@ void api_caller_from_session(struct api_caller *c) {
         c->a.workstation = si->workstation[0] ? si->workstation : NULL;
 }
 
+struct dossier_engine *api_engine(const struct api_context *ctx) {
+        struct api_engines *p = ctx ? ctx->engines : NULL;
+        if (!p || p->n == 0)
+                return ctx ? ctx->engine : NULL;
+        return p->e[atomic_fetch_add(&p->next, 1) % p->n];
+}
+
 int api_sessions_find(const struct api_context *ctx, const char *token, uid_t uid, struct session_info *ret) {
         if (!ctx->sessions)
                 return -EHOSTDOWN;
@@ -139,10 +146,10 @@ static int prepare(const struct api_request *req, unsigned needs, struct api_cal
         if (needs & API_NEED_ENGINE && req->ctx && req->ctx->agent)
                 return 1;
         if (needs & API_NEED_ENGINE) {
-                if (!req->ctx || !req->ctx->engine)
+                c->engine = api_engine(req->ctx);
+                if (!c->engine)
                         return api_error(err, 503, "dossiers_unavailable", "carnetd runs without its dossier store"),
                                -EHOSTDOWN;
-                c->engine = req->ctx->engine;
         }
         if (check_params(req, needs, c, err) < 0)
                 return -EINVAL;

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "lib/report.h"
@@ -28,6 +30,11 @@ struct api_context {
          * api_sessions_find (below), tests a table of their own; NULL: 503. */
         int (*find_session)(const struct api_context *ctx, const char *token, uid_t uid, struct session_info *ret);
         struct dossier_engine *engine; /* takes its own lock in every call */
+        /* more engines on the same store (carnet-hostd on PostgreSQL: one
+         * database connection each), used in turn by the requests so that
+         * one request's round trips to the database do not wait for
+         * another's; NULL or empty: engine alone (api_engine) */
+        struct api_engines *engines;
         /* carnet-hostd (the dossier host, docs/host.md): the routes that
          * read a Carte Vitale on carnetd take the person from the body's
          * "vitale" object instead (res_vitale_person), and patient sessions
@@ -41,6 +48,17 @@ struct api_context {
         struct agent *agent;
         struct reporter reporter; /* what happened, for the program to log */
 };
+
+#define API_ENGINES_MAX 16
+
+struct api_engines {
+        struct dossier_engine *e[API_ENGINES_MAX];
+        size_t n;
+        atomic_uint next;
+};
+
+/* The engine a request uses: the next of ctx->engines, else ctx->engine. */
+struct dossier_engine *api_engine(const struct api_context *ctx);
 
 /* The session finder carnetd puts in find_session: sessions_lookup() on
  * ctx->sessions (-EHOSTDOWN without them). */

@@ -88,9 +88,10 @@ static int host_find_session(const struct api_context *ctx, const char *token, u
         _cleanup_(host_session_freep) struct host_session hs = {0};
         struct session_info si = {0};
 
-        if (!hc->workstation || !ctx->engine)
+        struct dossier_engine *e = api_engine(ctx);
+        if (!hc->workstation || !e)
                 return -ENOENT;
-        int r = host_session_find(ctx->engine, token, hc->workstation, hc->host->idle_s, &hs);
+        int r = host_session_find(e, token, hc->workstation, hc->host->idle_s, &hs);
         if (r < 0)
                 return r;
         r = info_parse(hs.info, &si);

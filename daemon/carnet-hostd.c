@@ -56,11 +56,14 @@ struct host {
         struct rights_table *rights;
         struct interactions *interactions;
         struct dossier_engine *engine;
+        struct api_engines engines; /* engine, then the others (store_connections) */
         struct api_host api;
         char *cert, *key, *ca; /* PEM text */
 };
 
 static void host_free(struct host *h) {
+        for (size_t i = 1; i < h->engines.n; i++)
+                dossier_engine_close(h->engines.e[i]);
         dossier_engine_close(h->engine);
         interactions_free(h->interactions);
         rights_free(h->rights);
@@ -130,10 +133,25 @@ static int open_engine(struct host *h) {
         }
         struct dossier_config dc = {.path = h->cfg.database, .rights = h->rights, .interactions = h->interactions};
         r = dossier_engine_open(&dc, &h->engine);
-        if (r < 0)
+        if (r < 0) {
                 log_error("dossier database %s: %s%s", database_shown(h->cfg.database), strerror(-r),
                           r == -EACCES ? " (a schema that needs migrating: carnet-hostd --migrate as its owner)" : "");
-        return r;
+                return r;
+        }
+        /* on PostgreSQL, more connections, used in turn by the requests
+         * (api_engine): the writers' lock still orders every write */
+        h->engines.e[h->engines.n++] = h->engine;
+        unsigned want = store_is_conninfo(h->cfg.database) ? h->cfg.store_connections : 1;
+        while (h->engines.n < want) {
+                r = dossier_engine_open(&dc, &h->engines.e[h->engines.n]);
+                if (r < 0) {
+                        log_error("dossier database %s, connection %zu: %s", database_shown(h->cfg.database),
+                                  h->engines.n + 1, strerror(-r));
+                        return r;
+                }
+                h->engines.n++;
+        }
+        return 0;
 }
 
 /* A connection whose client certificate does not verify, in the trail. */
@@ -151,6 +169,7 @@ static int start(struct host *h, struct server **ret) {
                 return r;
         load_trust(h);
         h->api.ctx.engine = h->engine;
+        h->api.ctx.engines = &h->engines;
         h->api.ctx.reporter = REPORTER_LOG;
         h->api.map = &h->cfg.identity_map;
         h->api.idle_s = h->cfg.session_idle_s;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "api/context.h"
 #include "host-config.h"
 #include "lib/kv.h"
 #include "lib/macro.h"
@@ -23,6 +24,7 @@ void host_config_defaults(struct host_config *c) {
         c->connection_timeout_s = 30;
         c->body_max = 20u * 1024 * 1024;
         c->max_connections = 256;
+        c->store_connections = 4;
         c->log_level = LOG_INFO;
         p11_map_default(&c->identity_map);
 }
@@ -52,6 +54,8 @@ static const struct hkey {
          "connection_timeout must be seconds, 1 to 3600"},
         {"body_max", HK_UINT, AT(body_max), 1024, 1u << 30, "body_max must be bytes, 1024 to 1073741824"},
         {"max_connections", HK_UINT, AT(max_connections), 1, 4096, "max_connections must be 1 to 4096"},
+        {"store_connections", HK_UINT, AT(store_connections), 1, API_ENGINES_MAX,
+         "store_connections must be 1 to 16"},
         {"log_level", HK_LOG, AT(log_level), 0, 0, "log_level must be error, warning, info or debug"},
 };
 #undef AT

@@ -28,6 +28,9 @@ struct host_config {
         unsigned connection_timeout_s;
         unsigned body_max;            /* bytes */
         unsigned max_connections;
+        /* dossier engines (database connections) of this process, used in
+         * turn by the requests; SQLite: always 1 */
+        unsigned store_connections;
         int log_level;                /* syslog priority */
         struct p11_map identity_map;  /* identity.FIELD = RULE */
 };
