@@ -13,7 +13,7 @@
  *     -l LABEL    a word naming the run in the output line
  *     -P PID      a server process whose CPU time (user + system, from
  *                 /proc/PID/stat) over the measured window is reported
- *                 (repeatable, at most 16: nginx's master and workers)
+ *                 (repeatable, at most 64: nginx's master and workers, a database's backends)
  *
  * Each connection sends its request, reads the whole response (status
  * line, headers, then a body framed by Content-Length, chunked encoding,
@@ -67,7 +67,7 @@
 #define SAMPLES_MAX (4 * 1024 * 1024)    /* latencies kept, all threads */
 #define IO_TIMEOUT_S 10
 #define ERRORS_IN_A_ROW_MAX 100
-#define PIDS_MAX 16
+#define PIDS_MAX 64
 
 struct options {
         const char *socket_path, *method, *path, *label;
