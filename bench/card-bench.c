@@ -296,10 +296,10 @@ int main(int argc, char **argv) {
         printf("\n| CPS read at insertion, where the time goes | median ms | p90 ms |\n|---|---|---|\n");
         printf("| monitor: PC/SC event to identification (3 APDUs) | %.2f | %.2f |\n", pct(mon_ms, rounds, 50),
                pct(mon_ms, rounds, 90));
-        printf("| PKCS#11: C_GetSlotList ... C_GetTokenInfo (OpenSC binds the new card) | %.2f | %.2f |\n",
-               pct(tok, rounds, 50), pct(tok, rounds, 90));
-        printf("| PKCS#11: C_OpenSession, certificates found and read | %.2f | %.2f |\n", pct(opn, rounds, 50),
-               pct(opn, rounds, 90));
+        printf("| PKCS#11: search of every slot (C_GetSlotList, each slot's C_GetSlotInfo and C_GetTokenInfo; "
+               "skipped when the reader's last slot serves) | %.2f | %.2f |\n", pct(tok, rounds, 50), pct(tok, rounds, 90));
+        printf("| PKCS#11: the card's slot (C_GetTokenInfo: OpenSC binds the new card; C_OpenSession; certificates "
+               "found and read) | %.2f | %.2f |\n", pct(opn, rounds, 50), pct(opn, rounds, 90));
         printf("\n| session opening (CPS, RSA-2048) | APDUs | median ms | p90 ms |\n|---|---|---|---|\n");
         printf("| total | %d | %.2f | %.2f |\n", sess_apdus, pct(a, rounds, 50), pct(a, rounds, 90));
         printf("| card time (PKCS#11 calls) | | %.2f | %.2f |\n", pct(b, rounds, 50), pct(b, rounds, 90));

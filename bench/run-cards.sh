@@ -2,7 +2,7 @@
 # bench/run-cards.sh BUILD [ROUNDS]: card insertion to identity and session
 # opening, in the lab (see bench/card-bench.c).  Prints a Markdown table.
 # BENCH_SMOKE=1 (bench/run.sh --smoke): 2 rounds, then checks that every
-# row of both tables is there with numbers.
+# row of the three tables is there with numbers.
 set -euo pipefail
 build=$1
 rounds=${2:-20}
@@ -21,6 +21,10 @@ CARNET_BUILD=$build tests/lab/lab-run --slot1 "$pki/cps-rsa.profile" -- bash -c 
 num='[0-9]+(\.[0-9]+)?'
 rows=$(grep -Ec "^\| (Vitale|CPS) \| .* \| [0-9]+ \| $num \| $num \|$" "$out" || true)
 [ "$rows" = 5 ] || { echo "run-cards: $rows card rows of 5" >&2; exit 1; }
+for row in "monitor:" "PKCS#11: search" "PKCS#11: the card's slot"; do
+        grep -Eq "^\| $row[^|]*\| $num \| $num \|$" "$out" ||
+                { echo "run-cards: no read-at-insertion row '$row'" >&2; exit 1; }
+done
 for row in total "card time" "carnet's own"; do
         grep -Eq "^\| $row[^|]*\|[ 0-9]*\| $num \| $num \|$" "$out" ||
                 { echo "run-cards: no session row '$row'" >&2; exit 1; }

@@ -14,10 +14,19 @@ struct entry {
         struct card_read r;
 };
 
+/* The slot a reader's CPS card was last read from (card_read()), and that
+ * slot's description then (the full search matched it to the reader). */
+struct slot_hint {
+        char reader[READER_NAME_MAX];
+        CK_SLOT_ID slot;
+        char description[sizeof(((struct p11_token *)0)->reader)];
+};
+
 struct card_cache {
         pthread_mutex_t lock;
         pthread_cond_t changed; /* an entry was put */
         struct entry e[READERS_MAX];
+        struct slot_hint hints[READERS_MAX];
 };
 
 static uint64_t mono_us(void) {
@@ -26,10 +35,60 @@ static uint64_t mono_us(void) {
         return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
 }
 
-int card_read(struct p11_module *mod, const struct p11_map *map, const char *reader, struct card_read *ret) {
+/* The hint of reader's card, copied; false when there is none. */
+static bool hint_of(struct card_cache *c, const char *reader, struct slot_hint *ret) {
+        bool found = false;
+        if (!c)
+                return false;
+        pthread_mutex_lock(&c->lock);
+        for (size_t i = 0; !found && i < ELEMENTSOF(c->hints); i++)
+                if (strcmp(c->hints[i].reader, reader) == 0) {
+                        *ret = c->hints[i];
+                        found = true;
+                }
+        pthread_mutex_unlock(&c->lock);
+        return found;
+}
+
+/* Remembers the slot of the card read in r (lock held). */
+static void hint_set(struct card_cache *c, const struct card_read *r) {
+        struct slot_hint *h = NULL;
+        for (size_t i = 0; !h && i < ELEMENTSOF(c->hints); i++)
+                if (!c->hints[i].reader[0] || strcmp(c->hints[i].reader, r->reader) == 0)
+                        h = &c->hints[i];
+        if (!h)
+                h = &c->hints[0];
+        (void)strcpy_bounded(h->reader, sizeof(h->reader), r->reader);
+        h->slot = r->tok.slot;
+        memcpy(h->description, r->tok.reader, sizeof(h->description));
+}
+
+/* p11_card_open() on the slot reader's card was last read from, kept when
+ * that slot still has the description the full search matched to reader.
+ * 0, or -ENOENT to search every slot. */
+static int read_by_hint(struct card_cache *c, struct p11_module *mod, const struct p11_map *map,
+                        const char *reader, struct card_read *ret) {
+        struct slot_hint h;
+        if (!hint_of(c, reader, &h) || p11_card_open(mod, h.slot, map, &ret->card) < 0)
+                return -ENOENT;
+        const struct p11_token *t = p11_card_token(ret->card);
+        if (t->slot != h.slot || strcmp(t->reader, h.description) != 0) {
+                ret->card = p11_card_close(ret->card);
+                return -ENOENT;
+        }
+        ret->tok = *t;
+        return 0;
+}
+
+int card_read(struct card_cache *c, struct p11_module *mod, const struct p11_map *map, const char *reader,
+              struct card_read *ret) {
         uint64_t t0 = mono_us();
         *ret = (struct card_read){0};
         (void)strcpy_bounded(ret->reader, sizeof(ret->reader), reader);
+        if (read_by_hint(c, mod, map, reader, ret) == 0) {
+                ret->read_us = (unsigned)(mono_us() - t0);
+                return 0;
+        }
         int r = ret->token_err = p11_module_token_for_reader(mod, reader, &ret->tok);
         ret->token_us = (unsigned)(mono_us() - t0);
         if (r >= 0)
@@ -88,6 +147,8 @@ void card_cache_put(struct card_cache *c, struct card_read *r) {
         for (size_t i = 0; !e && i < ELEMENTSOF(c->e); i++)
                 if (!c->e[i].used)
                         e = &c->e[i];
+        if (r->card)
+                hint_set(c, r);
         if (e) {
                 old = e->used ? e->r.card : NULL;
                 *e = (struct entry){.used = true, .r = *r};
@@ -204,7 +265,7 @@ void card_cache_read_new(struct card_cache *c, struct p11_module *mod, const str
                     busy(userdata, ri->name, ri->insertion))
                         continue;
                 struct card_read cr;
-                (void)card_read(mod, map, ri->name, &cr);
+                (void)card_read(c, mod, map, ri->name, &cr);
                 cr.insertion = ri->insertion;
                 card_cache_put(c, &cr);
         }

@@ -37,12 +37,22 @@ struct card_read {
         unsigned token_us; /* of which finding the token (C_GetSlotList ... C_GetTokenInfo) */
 };
 
+struct card_cache;
+
 /* Reads the card in reader: its token, then its certificates (the
  * caller holds the card-conversation lock).  Returns 0 or the failing
- * call's -errno; ret->card is set when p11_card_open() succeeded. */
-int card_read(struct p11_module *mod, const struct p11_map *map, const char *reader, struct card_read *ret);
-
-struct card_cache;
+ * call's -errno; ret->card is set when p11_card_open() succeeded.
+ *
+ * Finding the token asks the module about every slot
+ * (p11_module_token_for_reader(): C_GetSlotList, then each slot's
+ * C_GetSlotInfo and C_GetTokenInfo), and OpenSC then tries to bind every
+ * card it does not know yet, again at each call: a Carte Vitale in the
+ * next reader gets some 50 APDUs each time.  So the slot a reader's CPS
+ * was last found in is remembered (c, when not NULL) and tried first:
+ * p11_card_open() on that slot alone, kept when the token it describes is
+ * in reader; otherwise, or when that fails, the full search. */
+int card_read(struct card_cache *c, struct p11_module *mod, const struct p11_map *map, const char *reader,
+              struct card_read *ret);
 
 int card_cache_new(struct card_cache **ret);
 /* Closes every handle it still holds.  NULL is fine. */

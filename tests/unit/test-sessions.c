@@ -92,6 +92,7 @@ struct p11_module *p11_module_close(struct p11_module *m) {
 int p11_module_token_for_reader(struct p11_module *m, const char *pcsc_reader, struct p11_token *ret) {
         memset(ret, 0, sizeof(*ret));
         (void)strcpy_bounded(ret->reader, sizeof(ret->reader), pcsc_reader);
+        ret->slot = 10 + (CK_SLOT_ID)(pcsc_reader[strlen(pcsc_reader) - 1] - '0'); /* "Reader N": slot 10 + N */
         (void)strcpy_bounded(ret->serial, sizeof(ret->serial), "0011223344556677");
         ret->pin_state = P11_PIN_OK;
         ret->tries_left = -1;
@@ -99,6 +100,7 @@ int p11_module_token_for_reader(struct p11_module *m, const char *pcsc_reader, s
 }
 
 struct p11_card {
+        struct p11_token token;
         struct p11_cert cert;
         struct p11_error err;
 };
@@ -110,6 +112,9 @@ int p11_card_open(struct p11_module *m, CK_SLOT_ID slot, const struct p11_map *m
         atomic_fetch_add(&opens, 1);
         c->err.code = "ok";
         c->err.tries_left = -1;
+        /* the slot's token, as p11_module_token_for_reader() describes it */
+        snprintf(p, sizeof(p), "Reader %d", (int)slot - 10);
+        assert_int_equal(p11_module_token_for_reader(m, p, &c->token), 0);
         if (open_mode == OPEN_PULLED) {
                 /* OpenSC after a pull: success, and no objects at all */
                 pthread_mutex_lock(&fake_lock);
@@ -142,6 +147,10 @@ struct p11_card *p11_card_close(struct p11_card *c) {
         free(c->cert.der);
         free(c);
         return NULL;
+}
+
+const struct p11_token *p11_card_token(const struct p11_card *c) {
+        return &c->token;
 }
 
 const struct p11_cert *p11_card_cert(const struct p11_card *c, enum p11_role role) {
