@@ -51,6 +51,7 @@ expect "read again after the logout" "$(probe "wait-cached 1 5")" "wait-cached 1
 # --- swap between the read and the login, opening at once
 first=$(probe "card-ready 1")
 swap_to cps-ec
+expect "the monitor sees the second card" "$(probe "wait-cps 5")" "wait-cps ok"
 out=$(probe "open 1234")
 expect "swap, opening at once: the second card" "$out" "open ok id=* national_id=$EC_ID *"
 [[ $out != *"national_id=$RSA_ID"* ]] || { echo "the first card's identity was used"; exit 1; }
