@@ -264,7 +264,7 @@ int main(int argc, char **argv) {
         for (int i = 0; i < rounds; i++) {
                 int before = apdus(1);
                 double t1 = now_ms();
-                if (system("pkcs15-tool --reader 1 --list-certificates >/dev/null 2>&1") != 0) {
+                if (system("pkcs15-tool --reader '" READER1 "' --list-certificates >/dev/null 2>&1") != 0) {
                         fprintf(stderr, "card-bench: pkcs15-tool failed\n");
                         return 1;
                 }
