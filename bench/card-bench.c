@@ -8,14 +8,17 @@
  * milliseconds (median and 90th percentile over ROUNDS) for
  *   - carnet: from PC/SC's insertion event to the identity in carnetd's
  *     cache (Vitale: the four-APDU read; CPS: the monitor's identification,
- *     then the certificates and identity through OpenSC's PKCS#11 module,
- *     cold: the card was just inserted);
+ *     then the session manager's read of the token, certificates and
+ *     identity through OpenSC's PKCS#11 module, done at insertion: the
+ *     card was just inserted);
  *   - the floor: the same APDUs replayed raw through libpcsclite in one
  *     transaction;
  *   - OpenSC's own tool, pkcs15-tool --list-certificates, on the same card
  *     (a process of its own: start-up included);
- * and the session opening split into card time (PKCS#11 calls) and
- * carnet's own (certificate checks, record, signature check). */
+ * and the session opening (a fresh insertion each round, read at insertion)
+ * split into card time (PKCS#11 calls: now the login, the key's attributes
+ * and the signature) and carnet's own (certificate checks, record,
+ * signature check). */
 #include <PCSC/winscard.h>
 #include <errno.h>
 #include <stdio.h>
@@ -158,6 +161,26 @@ static double replay(const char *reader, uint8_t cmds[][261], const size_t *lens
         return now_ms() - t0;
 }
 
+/* Removes and inserts the CPS again; returns the insertion event's arrival. */
+static double cps_insert(struct event_queue *q, uint64_t *seen) {
+        sim(1, "remove");
+        wait_event(q, seen, EVENT_CARD_REMOVED, READER1);
+        sim(1, "insert");
+        return wait_event(q, seen, EVENT_CARD_INSERTED, READER1);
+}
+
+/* Waits for the session manager's read of this insertion of the CPS; its
+ * PKCS#11 times go to us (read, token) when not NULL. */
+static void cps_ready(struct session_manager *sm, uint64_t insertion, unsigned us[2]) {
+        struct p11_identity who;
+        uint64_t ins = 0;
+        int r = sessions_card_ready(sm, READER1, 10000, &who, &ins, us);
+        if (r < 0 || ins != insertion) {
+                fprintf(stderr, "card-bench: CPS identity not read at insertion: %s\n", strerror(-r));
+                exit(1);
+        }
+}
+
 static void row(const char *what, const char *path, double apdu, double *ms, int n) {
         double p50 = pct(ms, n, 50), p90 = pct(ms, n, 90);
         printf("| %s | %s | %.0f | %.2f | %.2f |\n", what, path, apdu, p50, p90);
@@ -167,6 +190,7 @@ int main(int argc, char **argv) {
         static uint8_t cmds[REPLAY_MAX][261];
         static size_t lens[REPLAY_MAX];
         static double a[ROUNDS_MAX], b[ROUNDS_MAX], c[ROUNDS_MAX], d[ROUNDS_MAX], e2[ROUNDS_MAX];
+        static double tok[ROUNDS_MAX], opn[ROUNDS_MAX], mon_ms[ROUNDS_MAX];
         struct event_queue *q;
         struct monitor *mon;
         struct monitor_config mc = MONITOR_CONFIG_DEFAULT;
@@ -208,35 +232,29 @@ int main(int argc, char **argv) {
                 b[i] = replay(READER0, cmds, lens, n);
         row("Vitale", "floor: same APDUs raw through libpcsclite", n, b, rounds);
 
-        /* ---- CPS ---- */
-        struct p11_module *p11;
+        /* ---- CPS: read by the session manager at insertion ---- */
+        struct session_manager *sm;
+        struct session_config sc = {.trust_path = argv[2], .idle_timeout_s = 600, .workstation = "bench"};
         double t0 = now_ms();
-        if (p11_module_open_locking(NULL, P11_LOCKING_CARNET, &p11) < 0)
+        if (sessions_new(&sc, mon, q, &sm) < 0)
                 return 1;
         double load_ms = now_ms() - t0;
         int cps_apdus = 0, probe_apdus = 0;
         for (int i = 0; i < rounds; i++) {
-                sim(1, "remove");
-                wait_event(q, &seen, EVENT_CARD_REMOVED, READER1);
                 int before = apdus(1);
-                sim(1, "insert");
-                wait_event(q, &seen, EVENT_CARD_INSERTED, READER1);
+                double t1 = cps_insert(q, &seen);
                 struct reader_info ri = reader_of(mon, READER1);
                 probe_apdus = (int)ri.apdus;
-                double t1 = now_ms();
-                struct p11_token tok;
-                struct p11_card *card = NULL;
-                struct p11_identity who;
-                if (p11_module_token_for_reader(p11, READER1, &tok) < 0 ||
-                    p11_card_open(p11, tok.slot, NULL, &card) < 0 || p11_card_identity(card, &who) < 0) {
-                        fprintf(stderr, "card-bench: CPS identity failed\n");
-                        return 1;
-                }
-                p11_card_close(card);
+                unsigned us[2];
+                cps_ready(sm, ri.insertion, us);
                 c[i] = ri.read_us / 1000.0 + (now_ms() - t1);
+                tok[i] = us[1] / 1000.0;
+                opn[i] = (us[0] - us[1]) / 1000.0;
+                mon_ms[i] = ri.read_us / 1000.0;
                 cps_apdus = apdus(1) - before;
         }
-        row("CPS", "carnet (insertion event → identity, via OpenSC PKCS#11, cold)", cps_apdus, c, rounds);
+        row("CPS", "carnet (insertion event → identity read at insertion, via OpenSC PKCS#11)", cps_apdus, c,
+            rounds);
         total = apdus(1);
         n = load_apdus(1, total - cps_apdus, cmds, lens, REPLAY_MAX);
         for (int i = 0; i < rounds; i++)
@@ -246,7 +264,7 @@ int main(int argc, char **argv) {
         for (int i = 0; i < rounds; i++) {
                 int before = apdus(1);
                 double t1 = now_ms();
-                if (system("pkcs15-tool --reader 1 --list-certificates >/dev/null 2>&1") != 0) {
+                if (system("pkcs15-tool --reader '" READER1 "' --list-certificates >/dev/null 2>&1") != 0) {
                         fprintf(stderr, "card-bench: pkcs15-tool failed\n");
                         return 1;
                 }
@@ -254,18 +272,16 @@ int main(int argc, char **argv) {
                 tool_apdus = apdus(1) - before;
         }
         row("CPS", "OpenSC: pkcs15-tool --list-certificates (own process)", tool_apdus, e2, rounds);
-        p11_module_close(p11);
 
-        /* ---- session opening ---- */
-        struct session_manager *sm;
-        struct session_config sc = {.trust_path = argv[2], .idle_timeout_s = 600, .workstation = "bench"};
-        if (sessions_new(&sc, mon, q, &sm) < 0)
-                return 1;
+        /* ---- session opening: a fresh insertion each round, its identity
+         * read, then POST /v1/sessions' work ---- */
         int sess_apdus = 0;
         for (int i = 0; i < rounds; i++) {
                 struct session_info si;
                 struct session_error err;
                 char token[SESSION_TOKEN_LEN + 1];
+                cps_insert(q, &seen);
+                cps_ready(sm, reader_of(mon, READER1).insertion, NULL);
                 int before = apdus(1);
                 if (sessions_open(sm, READER1, "1234", 4, getuid(), &si, token, &err) < 0) {
                         fprintf(stderr, "card-bench: session: %s\n", err.message);
@@ -277,12 +293,19 @@ int main(int argc, char **argv) {
                 c[i] = (si.total_us - si.card_us) / 1000.0;
                 sessions_close(sm, si.id, getuid());
         }
+        printf("\n| CPS read at insertion, where the time goes | median ms | p90 ms |\n|---|---|---|\n");
+        printf("| monitor: PC/SC event to identification (3 APDUs) | %.2f | %.2f |\n", pct(mon_ms, rounds, 50),
+               pct(mon_ms, rounds, 90));
+        printf("| PKCS#11: search of every slot (C_GetSlotList, each slot's C_GetSlotInfo and C_GetTokenInfo; "
+               "skipped when the reader's last slot serves) | %.2f | %.2f |\n", pct(tok, rounds, 50), pct(tok, rounds, 90));
+        printf("| PKCS#11: the card's slot (C_GetTokenInfo: OpenSC binds the new card; C_OpenSession; certificates "
+               "found and read) | %.2f | %.2f |\n", pct(opn, rounds, 50), pct(opn, rounds, 90));
         printf("\n| session opening (CPS, RSA-2048) | APDUs | median ms | p90 ms |\n|---|---|---|---|\n");
         printf("| total | %d | %.2f | %.2f |\n", sess_apdus, pct(a, rounds, 50), pct(a, rounds, 90));
         printf("| card time (PKCS#11 calls) | | %.2f | %.2f |\n", pct(b, rounds, 50), pct(b, rounds, 90));
         printf("| carnet's own (checks, record) | | %.2f | %.2f |\n", pct(c, rounds, 50), pct(c, rounds, 90));
-        printf("\nrounds: %d; PKCS#11 module load and C_Initialize: %.1f ms (once per carnetd); "
-               "the monitor's CPS identification: %d APDUs\n", rounds, load_ms, probe_apdus);
+        printf("\nrounds: %d; session manager start (PKCS#11 module load, C_Initialize, anchors): %.1f ms "
+               "(once per carnetd); the monitor's CPS identification: %d APDUs\n", rounds, load_ms, probe_apdus);
         sessions_free(sm);
         monitor_stop(mon);
         events_free(q);

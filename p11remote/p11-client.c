@@ -347,6 +347,10 @@ struct p11_card *p11_card_close(struct p11_card *c) {
         return NULL;
 }
 
+const struct p11_token *p11_card_token(const struct p11_card *c) {
+        return &c->token;
+}
+
 const struct p11_cert *p11_card_cert(const struct p11_card *c, enum p11_role role) {
         if ((unsigned)role >= ELEMENTSOF(c->cert) || !c->cert[role].der)
                 return NULL;

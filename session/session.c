@@ -14,6 +14,7 @@
 #include "pkcs11/p11-card.h"
 #include "pkcs11/p11-module.h"
 #include "lib/macro.h"
+#include "card-cache.h"
 #include "nonce.h"
 #include "session.h"
 #include "session-private.h"
@@ -45,6 +46,7 @@ struct session_manager {
         int module_err;
         struct trust_store *trust;
         int trust_err;
+        struct card_cache *cache; /* CPS cards read at insertion (card-cache.h) */
         char crl_path[4096]; /* for reports; the store keeps its own */
 
         /* one card conversation at a time: an opening, or closing the card
@@ -171,15 +173,49 @@ size_t sessions_sweep(struct session_manager *m) {
         return n;
 }
 
+/* Is a live session open on this insertion of the card in reader?  (lock
+ * held) */
+static bool card_in_use(const struct session_manager *m, const char *reader, uint64_t insertion) {
+        for (size_t i = 0; i < SESSIONS_MAX; i++) {
+                const struct session *s = &m->sessions[i];
+                if (s->live && strcmp(s->info.reader, reader) == 0 && s->info.insertion == insertion)
+                        return true;
+        }
+        return false;
+}
+
+/* Has the card in reader (this insertion) a session?  (card-cache.h) */
+static bool card_busy(void *userdata, const char *reader, uint64_t insertion) {
+        struct session_manager *m = userdata;
+        pthread_mutex_lock(&m->lock);
+        bool busy = card_in_use(m, reader, insertion);
+        pthread_mutex_unlock(&m->lock);
+        return busy;
+}
+
+/* Drops the cache entries of cards that left and, when read is set, reads
+ * the new ones; takes open_lock only when there is a card call to make. */
+static void cards_refresh(struct session_manager *m, bool read) {
+        struct reader_snapshot snap;
+        if (!read && (monitor_snapshot(m->mon, &snap), card_cache_count_gone(m->cache, &snap) == 0))
+                return;
+        pthread_mutex_lock(&m->open_lock);
+        monitor_snapshot(m->mon, &snap); /* again, under the lock */
+        (void)card_cache_drop_gone(m->cache, &snap);
+        if (read && m->module)
+                card_cache_read_new(m->cache, m->module, &m->map, &snap, card_busy, m);
+        pthread_mutex_unlock(&m->open_lock);
+}
+
 /* Sweeps every second, and at once when a card, pcscd or session event
- * comes (events.h). */
+ * comes (events.h); reads the CPS cards inserted (from the first event). */
 static void *sweeper(void *arg) {
         struct session_manager *m = arg;
-        uint64_t seen = events_last_seq(m->events);
+        uint64_t seen = 0;
         while (!atomic_load(&m->stop)) {
-                if (events_wait(m->events, seen, 1000) == 0)
-                        seen = events_last_seq(m->events);
+                bool read = events_wait(m->events, seen, 1000) == 0 && card_events_read(m->events, &seen);
                 sessions_sweep(m);
+                cards_refresh(m, read);
         }
         return NULL;
 }
@@ -189,6 +225,7 @@ static void *sweeper(void *arg) {
 static void manager_release(struct session_manager *m) {
         if (!m)
                 return;
+        card_cache_free(m->cache);
         p11_module_close(m->module);
         trust_store_free(m->trust);
         pthread_mutex_destroy(&m->lock);
@@ -253,9 +290,10 @@ int sessions_new(const struct session_config *cfg, struct monitor *mon, struct e
         m->events = q;
         pthread_mutex_init(&m->open_lock, NULL);
         pthread_mutex_init(&m->lock, NULL);
-        manager_load(m, cfg);
-        int r = -pthread_create(&m->thread, NULL, sweeper, m);
-        if (r < 0)
+        int r = card_cache_new(&m->cache);
+        if (r >= 0)
+                manager_load(m, cfg);
+        if (r < 0 || (r = -pthread_create(&m->thread, NULL, sweeper, m)) < 0)
                 return r;
         *ret = TAKE_PTR(m);
         return 0;
@@ -361,17 +399,6 @@ static int p11_fail(struct session_manager *m, struct p11_card *card, const char
         return fail(e, pe->err ? pe->err : -EIO, pe->code, "the CPS card failed during %s (%s)", what, pe->code);
 }
 
-/* Is a live session open on this insertion of the card in reader?  (lock
- * held) */
-static bool card_in_use(const struct session_manager *m, const char *reader, uint64_t insertion) {
-        for (size_t i = 0; i < SESSIONS_MAX; i++) {
-                const struct session *s = &m->sessions[i];
-                if (s->live && strcmp(s->info.reader, reader) == 0 && s->info.insertion == insertion)
-                        return true;
-        }
-        return false;
-}
-
 /* A free slot of the table, or NULL (lock held). */
 static struct session *free_slot(struct session_manager *m) {
         for (size_t i = 0; i < SESSIONS_MAX; i++)
@@ -417,10 +444,26 @@ static int open_find_card(struct session_manager *m, struct opening *o, const ch
         return 0;
 }
 
+/* The card's token and certificates: those read at its insertion (the
+ * cache's handle is tied to this insertion of this reader), or read now
+ * when the cache has none (card-cache.h). */
+static int open_card_read(struct session_manager *m, struct opening *o, int *ret_open_err) {
+        struct card_read cr = {0};
+        if (card_cache_take(m->cache, o->ri.name, o->ri.insertion, &cr) < 0 ||
+            p11_card_error(cr.card)->err == -ECONNRESET) {
+                cr.card = p11_card_close(cr.card); /* its helper died: read again */
+                (void)CARD(o, card_read(m->cache, m->module, &m->map, o->ri.name, &cr));
+        }
+        o->tok = cr.tok;
+        o->s.card = TAKE_PTR(cr.card);
+        *ret_open_err = cr.open_err;
+        return cr.token_err;
+}
+
 /* Step 2: the card through PKCS#11: its token, its certificates, the
  * identity its authentication certificate carries. */
 static int open_read_card(struct session_manager *m, struct opening *o, const char *pin) {
-        int r = CARD(o, p11_module_token_for_reader(m->module, o->ri.name, &o->tok));
+        int open_err, r = open_card_read(m, o, &open_err);
         if (r < 0)
                 return r == -ECONNRESET ? helper_failed(o->e)
                                         : fail(o->e, r, r == -ENODEV ? "card_removed" : "pkcs11_error",
@@ -432,7 +475,7 @@ static int open_read_card(struct session_manager *m, struct opening *o, const ch
         }
         if (!pin && !o->tok.protected_auth)
                 return fail(o->e, -EINVAL, "pin_required", "this reader has no PIN pad: the PIN is required");
-        r = CARD(o, p11_card_open(m->module, o->tok.slot, &m->map, &o->s.card));
+        r = open_err;
         /* OpenSC may report success with no objects for a card pulled while
          * its certificates are read: ask the reader before blaming the card. */
         o->cert = r < 0 ? NULL : p11_card_cert(o->s.card, P11_ROLE_AUTH);
@@ -834,6 +877,17 @@ int sessions_with(struct session_manager *m, const char *id, int (*fn)(struct se
                 r = fn(s, arg);
         pthread_mutex_unlock(&m->lock);
         return r;
+}
+
+int sessions_card_ready(struct session_manager *m, const char *reader, unsigned timeout_ms,
+                        struct p11_identity *ret_who, uint64_t *ret_insertion, unsigned ret_us[2]) {
+        struct reader_snapshot snap;
+        monitor_snapshot(m->mon, &snap);
+        return card_cache_ready(m->cache, &snap, reader, timeout_ms, ret_who, ret_insertion, ret_us);
+}
+
+size_t sessions_cards_read(struct session_manager *m) {
+        return card_cache_count(m->cache);
 }
 
 size_t sessions_count(struct session_manager *m) {

@@ -2,7 +2,9 @@
  * proved itself.
  *
  * Opening a session: find the CPS card (monitor), refuse a second session on
- * the same card, read its certificates through PKCS#11, verify the
+ * the same card, take its token and certificates as read through PKCS#11
+ * at its insertion (the manager's thread reads each CPS card the monitor
+ * reports, card-cache.h; read now when that has not happened), verify the
  * authentication certificate's chain, dates and key usage against the trust
  * anchors (before any PIN is spent on an untrusted card), verify the PIN on
  * the card (the caller's buffer is used in place, never copied or logged),
@@ -232,3 +234,16 @@ int sessions_host_token(struct session_manager *m, const char *id, char ret[SESS
 size_t sessions_sweep(struct session_manager *m);
 
 size_t sessions_count(struct session_manager *m);
+
+/* The identity of the CPS card now in reader, as read through PKCS#11 at
+ * its insertion (session/card-cache.h): waits up to timeout_ms for that
+ * read.  0 with the identity, the insertion it belongs to and, when
+ * ret_us is not NULL, the read's PKCS#11 time and the part of it spent
+ * finding the token (C_GetSlotList ... C_GetTokenInfo); -ENODEV when the reader holds no CPS card, -ETIMEDOUT, or
+ * the read's -errno.  Card data only: an opening still verifies the
+ * certificate against the anchors and CRLs of the moment. */
+int sessions_card_ready(struct session_manager *m, const char *reader, unsigned timeout_ms,
+                        struct p11_identity *ret_who, uint64_t *ret_insertion, unsigned ret_us[2]);
+/* How many CPS cards are held read at insertion (card handles kept for
+ * the next opening; dropped when their card leaves). */
+size_t sessions_cards_read(struct session_manager *m);

@@ -10,6 +10,12 @@
  *   count               live sessions
  *   wait-ended S        wait up to S seconds for every session to end
  *   advance S           move the session clock S seconds forward
+ *   card-ready S        wait up to S seconds for a CPS card, then as long
+ *                       for its identity as read at its insertion
+ *   wait-cps S          wait up to S seconds for the monitor to show a CPS
+ *                       card (not for its read)
+ *   cached              CPS cards held read at insertion
+ *   wait-cached N S     wait up to S seconds for that count to be N
  *   quit
  *
  *   session-probe TRUST_PEM [IDLE_TIMEOUT_S]
@@ -30,6 +36,32 @@
 static time_t offset;
 static time_t fake_now(void) {
         return time(NULL) + offset;
+}
+
+/* The first reader the monitor shows with a CPS card, waiting up to
+ * seconds for one; NULL when none.  The name is copied into snap. */
+static const char *wait_cps(struct monitor *mon, int seconds, struct reader_snapshot *snap) {
+        for (int t = 0; t <= seconds * 20; t++) {
+                monitor_snapshot(mon, snap);
+                for (size_t i = 0; i < snap->n; i++)
+                        if (snap->r[i].card_present && snap->r[i].kind == CARD_CPS)
+                                return snap->r[i].name;
+                usleep(50000);
+        }
+        return NULL;
+}
+
+/* card-ready S: the identity read at insertion of the first CPS card. */
+static void card_ready(struct monitor *mon, struct session_manager *sm, int seconds) {
+        struct reader_snapshot snap;
+        struct p11_identity who;
+        uint64_t ins = 0;
+        const char *reader = wait_cps(mon, seconds, &snap); /* the monitor may not have seen it yet */
+        int r = sessions_card_ready(sm, reader, (unsigned)seconds * 1000, &who, &ins, NULL);
+        if (r < 0)
+                printf("card-ready error %s\n", r == -ENODEV ? "ENODEV" : r == -ETIMEDOUT ? "ETIMEDOUT" : strerror(-r));
+        else
+                printf("card-ready ok national_id=%s insertion=%llu\n", who.national_id, (unsigned long long)ins);
 }
 
 int main(int argc, char **argv) {
@@ -115,6 +147,20 @@ int main(int argc, char **argv) {
                         offset += atol(arg);
                         sessions_sweep(sm);
                         printf("advanced\n");
+                } else if (sscanf(line, "card-ready %127s", arg) == 1) {
+                        card_ready(mon, sm, atoi(arg));
+                } else if (sscanf(line, "wait-cps %127s", arg) == 1) {
+                        struct reader_snapshot snap;
+                        printf("wait-cps %s\n", wait_cps(mon, atoi(arg), &snap) ? "ok" : "none");
+                } else if (strcmp(line, "cached") == 0) {
+                        printf("cached %zu\n", sessions_cards_read(sm));
+                } else if (sscanf(line, "wait-cached %127s", arg) == 1) {
+                        size_t want = (size_t)atoi(arg), ticks = 0;
+                        const char *s = strchr(line + 12, ' ');
+                        ticks = s ? (size_t)atoi(s + 1) * 10 : 50;
+                        while (sessions_cards_read(sm) != want && ticks-- > 0)
+                                usleep(100000);
+                        printf("wait-cached %zu\n", sessions_cards_read(sm));
                 } else if (strcmp(line, "quit") == 0)
                         break;
                 else

@@ -9,35 +9,15 @@
 #  - certificates from an unknown CA, expired, or without the
 #    authentication usage are refused before any PIN is spent;
 #  - removal of the card and the idle timeout end the session;
-#  - a card pulled while its certificates are listed, during the PIN check
-#    or during the signature gives card_removed, no session.
+#  - a card pulled while its certificates are read at insertion leaves
+#    nothing kept and no session; during the PIN check or the signature it
+#    gives card_removed, no session.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 CA=$CARNET_PKI/ca-chain.pem
+. "$(dirname "$0")/session-probe.sh"
 
-# probe_start [IDLE]: starts session-probe as a coprocess, waits for "ready"
-probe_start() {
-        coproc PROBE { "$CARNET_BUILD/lab/session-probe" "$CA" "${1:-600}" 2>>"$LAB_DIR/probe.err"; }
-        local line
-        read -r -t 20 line <&"${PROBE[0]}" || { echo "probe: no answer"; cat "$LAB_DIR/probe.err"; exit 1; }
-        [ "$line" = ready ] || { echo "probe: $line"; exit 1; }
-}
-# probe CMD: sends a command, prints the answer
-probe() {
-        local line
-        echo "$1" >&"${PROBE[1]}"
-        read -r -t 30 line <&"${PROBE[0]}" || { echo "probe: no answer to '$1'" >&2; cat "$LAB_DIR/probe.err" >&2; return 1; }
-        echo "$line"
-}
-probe_stop() {
-        echo quit >&"${PROBE[1]}"
-        wait "$PROBE_PID" || { echo "probe exited with $?"; exit 1; }
-}
-expect() { # expect WHAT GOT PATTERN
-        [[ $2 == $3 ]] || { echo "$1: got '$2', expected '$3'"; exit 1; }
-        echo "$1: ok"
-}
 card() { # card PROFILE: a fresh simulated CPS in slot 1
         sim_stop 1
         wait_card 1 absent
@@ -114,36 +94,58 @@ probe "advance 61" >/dev/null
 expect "61 s idle" "$(probe lookup)" "lookup ENOENT"
 probe_stop
 
-# --- a card pulled during the signature
-# first a clean run to learn after how many APDUs the signature starts
+# --- a card pulled while it is read at insertion, during the PIN check or
+# during the signature.  First a clean run to learn after how many APDUs
+# each step starts: the certificates are read at insertion (counted from
+# the insertion), the PIN check and the signature by the opening.
 card cps-rsa
 probe_start
+sim_cmd 1 remove
+wait_card 1 absent
 c0=$(apdu_count 1)
+sim_cmd 1 insert
+expect "reference read at insertion" "$(probe "card-ready 10")" "card-ready ok national_id=899700000001 *"
+c1=$(apdu_count 1)
 expect "reference run" "$(probe "open 1234")" "open ok *"
-n_sign=$(grep '^>' "$LAB_DIR/slot1.apdu" | tail -n +$((c0 + 1)) | grep -n '^> [01]087' | head -1 | cut -d: -f1)
-n_pin=$(grep '^>' "$LAB_DIR/slot1.apdu" | tail -n +$((c0 + 1)) | grep -n '^> 0020008008' | head -1 | cut -d: -f1)
-# OpenSC read the certificates when it first saw the card; opening the
-# session lists them (C_FindObjects), which reads the card's other objects
-n_cert=$(grep '^>' "$LAB_DIR/slot1.apdu" | tail -n +$((c0 + 1)) | grep -n '^> 00CB3FFF055C035FC1' | head -1 | cut -d: -f1 || true)
+nth() { # nth FROM PATTERN: index of the first APDU after FROM matching PATTERN
+        grep '^>' "$LAB_DIR/slot1.apdu" | tail -n +$(($1 + 1)) | grep -n "^> $2" | head -1 | cut -d: -f1 || true
+}
+n_cert=$(nth "$c0" 00CB3FFF055C035FC1)
+n_pin=$(nth "$c1" 0020008008)
+n_sign=$(nth "$c1" '[01]087')
 [ -n "$n_sign" ] && [ -n "$n_pin" ] || { echo "no VERIFY or GENERAL AUTHENTICATE seen"; exit 1; }
-[ -n "$n_cert" ] || { echo "the authentication certificate was not read when the session opened"; exit 1; }
+[ -n "$n_cert" ] || { echo "the authentication certificate was not read at insertion"; exit 1; }
+[ -z "$(nth "$c1" 00CB3FFF055C035FC1)" ] || { echo "the opening read the certificate again"; exit 1; }
 probe_stop
-# then the same, the card leaving at that APDU: first the PIN check (the
-# first APDU of C_Login, where OpenSC's own locking would deadlock), then
-# the signature; and first of all while the session lists the certificates
-# (OpenSC 0.23 serves them from what it read at insertion, so the removal
-# may show at a later step; a module answering "no objects" after a pull is
-# tests/unit/test-sessions.c): card_removed, never "no authentication
-# certificate"
-for at in "$n_cert 00CB3FFF055C035FC1 certificate read" "$n_pin 0020008008 PIN" "$n_sign [01]087 signature"; do
+last_apdu_is() { # last_apdu_is PATTERN WHAT
+        local last
+        last=$(grep '^>' "$LAB_DIR/slot1.apdu" | tail -1)
+        [[ $last =~ ^\>\ $1 ]] || { echo "the card left at '$last', not during the $2"; exit 1; }
+}
+# pulled during the read at insertion: nothing is kept, no session opens
+card cps-rsa
+probe_start
+sim_cmd 1 remove
+wait_card 1 absent
+expect "nothing kept after the removal" "$(probe "wait-cached 0 5")" "wait-cached 0"
+sim_cmd 1 "pull-after $n_cert"
+sim_cmd 1 insert
+wait_card 1 absent
+expect "pulled during the read at insertion" "$(probe "wait-cached 0 5")" "wait-cached 0"
+last_apdu_is 00CB3FFF055C035FC1 "certificate read"
+expect "no session on a pulled card" "$(probe "open 1234")" "open error code=no_cps_card *"
+probe_stop
+# then the card leaving at the first APDU of the PIN check (where OpenSC's
+# own locking would deadlock) and of the signature: card_removed
+for at in "$n_pin 0020008008 PIN" "$n_sign [01]087 signature"; do
         set -- $at
         card cps-rsa
         probe_start
+        expect "read at insertion" "$(probe "card-ready 10")" "card-ready ok *"
         sim_cmd 1 "pull-after $1"
         what=${*:3}
         expect "pulled during the $what" "$(probe "open 1234")" "open error code=card_removed *"
-        last=$(grep '^>' "$LAB_DIR/slot1.apdu" | tail -1)
-        [[ $last =~ ^\>\ $2 ]] || { echo "the card left at '$last', not during the $what"; exit 1; }
+        last_apdu_is "$2" "$what"
         expect "no session after the pull" "$(probe count)" "count 0"
         probe_stop
 done

@@ -44,6 +44,7 @@ static pthread_cond_t fake_cond = PTHREAD_COND_INITIALIZER;
 static struct reader_snapshot readers; /* what monitor_snapshot() says */
 static bool hold_close;                /* p11_card_close() waits while set */
 static unsigned closing, closed;       /* closes begun, closes done */
+static atomic_uint opens;              /* p11_card_open() calls */
 static enum { OPEN_CERTS, OPEN_NO_CERTS, OPEN_PULLED } open_mode; /* what p11_card_open finds */
 
 /* ---- the reader monitor ---- */
@@ -91,6 +92,7 @@ struct p11_module *p11_module_close(struct p11_module *m) {
 int p11_module_token_for_reader(struct p11_module *m, const char *pcsc_reader, struct p11_token *ret) {
         memset(ret, 0, sizeof(*ret));
         (void)strcpy_bounded(ret->reader, sizeof(ret->reader), pcsc_reader);
+        ret->slot = 10 + (CK_SLOT_ID)(pcsc_reader[strlen(pcsc_reader) - 1] - '0'); /* "Reader N": slot 10 + N */
         (void)strcpy_bounded(ret->serial, sizeof(ret->serial), "0011223344556677");
         ret->pin_state = P11_PIN_OK;
         ret->tries_left = -1;
@@ -98,6 +100,7 @@ int p11_module_token_for_reader(struct p11_module *m, const char *pcsc_reader, s
 }
 
 struct p11_card {
+        struct p11_token token;
         struct p11_cert cert;
         struct p11_error err;
 };
@@ -106,8 +109,12 @@ int p11_card_open(struct p11_module *m, CK_SLOT_ID slot, const struct p11_map *m
         char p[256];
         struct p11_card *c = calloc(1, sizeof(*c));
         assert_non_null(c);
+        atomic_fetch_add(&opens, 1);
         c->err.code = "ok";
         c->err.tries_left = -1;
+        /* the slot's token, as p11_module_token_for_reader() describes it */
+        snprintf(p, sizeof(p), "Reader %d", (int)slot - 10);
+        assert_int_equal(p11_module_token_for_reader(m, p, &c->token), 0);
         if (open_mode == OPEN_PULLED) {
                 /* OpenSC after a pull: success, and no objects at all */
                 pthread_mutex_lock(&fake_lock);
@@ -140,6 +147,10 @@ struct p11_card *p11_card_close(struct p11_card *c) {
         free(c->cert.der);
         free(c);
         return NULL;
+}
+
+const struct p11_token *p11_card_token(const struct p11_card *c) {
+        return &c->token;
 }
 
 const struct p11_cert *p11_card_cert(const struct p11_card *c, enum p11_role role) {
@@ -217,6 +228,7 @@ static void start(struct fixture *f) {
         open_mode = OPEN_CERTS;
         hold_close = false;
         closing = closed = 0;
+        opens = 0;
         memset(&readers, 0, sizeof(readers));
         readers.pcscd_reachable = true;
         readers.n = 2;
@@ -373,6 +385,54 @@ UNIT(test_pulled_during_cert_read) {
         open_mode = OPEN_NO_CERTS;
         assert_true(sessions_open(f.m, readers.r[1].name, "1234", 4, getuid(), &si, token, &e) < 0);
         assert_string_equal(e.code, "no_auth_certificate");
+        stop(&f);
+}
+
+/* Waits up to 5 s for closes_done() to reach n. */
+static void wait_closes(unsigned n) {
+        for (int i = 0; i < 500 && closes_done() < n; i++)
+                usleep(10000);
+        assert_int_equal(closes_done(), n);
+}
+
+/* A CPS card is read when the monitor reports its insertion; the opening
+ * then reads nothing, only logs in and signs.  A card swapped in the same
+ * reader is read again under its new insertion (the old entry's handle
+ * closed); a card that leaves takes its entry with it. */
+UNIT(test_card_read_at_insertion) {
+        struct fixture f;
+        struct session_info a;
+        struct p11_identity who;
+        uint64_t ins;
+        char ta[SESSION_TOKEN_LEN + 1];
+
+        start(&f);
+        assert_int_equal(sessions_card_ready(f.m, "Reader 0", 0, &who, &ins, NULL), -ETIMEDOUT);
+        events_push(f.q, EVENT_CARD_INSERTED, "Reader 0", "cps"); /* as the monitor does */
+        assert_int_equal(sessions_card_ready(f.m, "Reader 0", 5000, &who, &ins, NULL), 0);
+        assert_string_equal(who.national_id, "810012345678");
+        assert_int_equal(ins, 1);
+        assert_int_equal(sessions_card_ready(f.m, "Reader 1", 5000, &who, &ins, NULL), 0);
+        assert_int_equal(atomic_load(&opens), 2); /* both cards, once each */
+        open_on(&f, 0, &a, ta);
+        assert_int_equal(atomic_load(&opens), 2); /* the opening used the handle read at insertion */
+
+        pthread_mutex_lock(&fake_lock);
+        readers.r[1].insertion = 7; /* another card in reader 1 */
+        pthread_mutex_unlock(&fake_lock);
+        events_push(f.q, EVENT_CARD_INSERTED, "Reader 1", "cps");
+        assert_int_equal(sessions_card_ready(f.m, "Reader 1", 5000, &who, &ins, NULL), 0);
+        assert_int_equal(ins, 7);
+        assert_int_equal(atomic_load(&opens), 3);
+        wait_closes(1); /* the first card's handle */
+
+        set_card(1, false);
+        events_push(f.q, EVENT_CARD_REMOVED, "Reader 1", "cps");
+        wait_closes(2); /* dropped with its card */
+        assert_int_equal(sessions_card_ready(f.m, "Reader 1", 0, &who, &ins, NULL), -ENODEV);
+        set_card(1, true); /* back as insertion 7: nothing kept, read at the opening */
+        open_on(&f, 1, &a, ta);
+        assert_int_equal(atomic_load(&opens), 4);
         stop(&f);
 }
 
