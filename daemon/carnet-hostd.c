@@ -35,6 +35,7 @@
 #include "notify.h"
 #include "paths.h"
 #include "reports.h"
+#include "signals.h"
 
 #define PEM_MAX (256u * 1024)
 
@@ -205,38 +206,18 @@ static void jobs(struct host *h) {
                 log_warning("dossier jobs failed");
 }
 
-/* SIGTERM, SIGINT and SIGHUP, taken with sigtimedwait(): blocked before
- * any thread starts, so that every thread inherits the mask. */
-static void block_signals(sigset_t *set) {
-        sigemptyset(set);
-        sigaddset(set, SIGTERM);
-        sigaddset(set, SIGINT);
-        sigaddset(set, SIGHUP);
-        pthread_sigmask(SIG_BLOCK, set, NULL);
-        signal(SIGPIPE, SIG_IGN);
+static void host_tick(void *userdata) {
+        jobs(userdata);
 }
 
-static void signal_loop(struct host *h, const sigset_t *set) {
-        jobs(h);
-        for (;;) {
-                const struct timespec minute = {60, 0};
-                int sig = sigtimedwait(set, NULL, &minute);
-                if (sig < 0) {
-                        if (errno == EAGAIN)
-                                jobs(h);
-                        continue;
-                }
-                if (sig == SIGHUP) {
-                        pthread_mutex_lock(&h->api.trust_lock);
-                        int r = h->api.trust ? trust_store_refresh_crls(h->api.trust, true, NULL) : 0;
-                        pthread_mutex_unlock(&h->api.trust_lock);
-                        log_info("reload: revocation lists %s", r < 0 ? "kept (the new ones do not read)" : "read again");
-                        notify_ready("Serving the dossier host (revocation lists read again)");
-                        continue;
-                }
-                log_info("signal %s: stopping", strsignal(sig));
-                return;
-        }
+/* SIGHUP: the revocation lists again (nothing else is reloaded). */
+static void host_reload(void *userdata) {
+        struct host *h = userdata;
+        pthread_mutex_lock(&h->api.trust_lock);
+        int r = h->api.trust ? trust_store_refresh_crls(h->api.trust, true, NULL) : 0;
+        pthread_mutex_unlock(&h->api.trust_lock);
+        log_info("reload: revocation lists %s", r < 0 ? "kept (the new ones do not read)" : "read again");
+        notify_ready("Serving the dossier host (revocation lists read again)");
 }
 
 /* --migrate: opening a store brings its schema up to date (store.h). */
@@ -307,7 +288,7 @@ int main(int argc, char **argv) {
         }
         log_set_max_level(verbose ? LOG_DEBUG : h.cfg.log_level);
         sigset_t set;
-        block_signals(&set);
+        signals_block(&set);
         if (check) {
                 api_host_init(&h.api);
                 r = read_pems(&h) < 0 || open_engine(&h) < 0 ? 1 : 0;
@@ -324,7 +305,7 @@ int main(int argc, char **argv) {
         }
         log_info("carnet-hostd %s listening on %s (HTTPS, workstation certificates)", CARNET_VERSION, h.cfg.listen);
         notify_ready("Serving the dossier host");
-        signal_loop(&h, &set);
+        signals_loop(&set, host_tick, host_reload, &h);
         notify_stopping();
         server_stop(srv);
         host_free(&h);

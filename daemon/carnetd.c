@@ -31,6 +31,7 @@
 #include "p11remote/p11-remote.h"
 #include "paths.h"
 #include "reports.h"
+#include "signals.h"
 #include "engine/rights.h"
 #include "http/server.h"
 #include "session/session.h"
@@ -457,17 +458,6 @@ static int server_settings(const struct config *cfg, const struct peer_policy *p
         return 0;
 }
 
-/* Signals are taken synchronously with sigwait() in signal_loop; block
- * them before any thread starts so that every thread inherits the mask. */
-static void block_signals(sigset_t *set) {
-        sigemptyset(set);
-        sigaddset(set, SIGTERM);
-        sigaddset(set, SIGINT);
-        sigaddset(set, SIGHUP);
-        pthread_sigmask(SIG_BLOCK, set, NULL);
-        signal(SIGPIPE, SIG_IGN);
-}
-
 /* Starts the API server; returns 0 or -errno (logged).  main() says it
  * listens: the journal's start entry names main (t-systemd-journal). */
 static int serve(const struct server_config *sc, const struct config *cfg, struct server **ret) {
@@ -511,25 +501,21 @@ static struct notify_watchdog *announce(const struct server_config *sc, const st
         return wd;
 }
 
-/* Runs the dossier jobs every minute and reloads on SIGHUP, until SIGTERM
- * or SIGINT. */
-static void signal_loop(const sigset_t *set, const struct options *o, struct config *cfg, struct services *svc) {
-        services_jobs(svc);
-        for (;;) {
-                const struct timespec minute = {60, 0};
-                int sig = sigtimedwait(set, NULL, &minute);
-                if (sig < 0) {
-                        if (errno == EAGAIN)
-                                services_jobs(svc);
-                        continue;
-                }
-                if (sig == SIGHUP) {
-                        reload(o->config_path, cfg, svc, o->verbose);
-                        continue;
-                }
-                log_info("signal %s: stopping", strsignal(sig));
-                break;
-        }
+/* What signals_loop() runs: the dossier jobs every minute, the reload on
+ * SIGHUP. */
+struct loop {
+        const struct options *o;
+        struct config *cfg;
+        struct services *svc;
+};
+
+static void loop_tick(void *userdata) {
+        services_jobs(((struct loop *)userdata)->svc);
+}
+
+static void loop_reload(void *userdata) {
+        struct loop *l = userdata;
+        reload(l->o->config_path, l->cfg, l->svc, l->o->verbose);
 }
 
 /* --check-config: the file has been read; the tables must load too.
@@ -588,7 +574,7 @@ int main(int argc, char **argv) {
         if (o.check_config)
                 return check_config(&o, &cfg);
         sigset_t set;
-        block_signals(&set);
+        signals_block(&set);
 
         struct services svc;
         if (services_start(&cfg, &svc) < 0) {
@@ -618,7 +604,8 @@ int main(int argc, char **argv) {
                  sc.listen_fd >= 0 ? "the socket passed by systemd" : cfg.socket_path);
         char api_path[108];
         struct notify_watchdog *wd = announce(&sc, &cfg, api_path, sizeof(api_path));
-        signal_loop(&set, &o, &cfg, &svc);
+        struct loop loop = {&o, &cfg, &svc};
+        signals_loop(&set, loop_tick, loop_reload, &loop);
         notify_stopping();
         notify_watchdog_stop(wd);
         server_stop(srv);
