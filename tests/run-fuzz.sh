@@ -25,9 +25,13 @@ for bin in "$@"; do
         name=${bin##*/fuzz-}
         new=$(mktemp -d /tmp/carnet-fuzz-$name.XXXXXX)
         log=$(mktemp /tmp/carnet-fuzz-$name.XXXXXX.log)
+        # a certificate is a few KiB: longer inputs only slow the target
+        # down (OpenSSL's allocations under ASan), they reach no more code
+        maxlen=65536
+        [ "$name" != identity ] || maxlen=8192
         start=$(date +%s)
         ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-                "$bin" -max_total_time="$secs" ${runs:+-runs="$runs"} -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+                "$bin" -max_total_time="$secs" ${runs:+-runs="$runs"} -timeout=10 -rss_limit_mb=2048 -max_len=$maxlen \
                 -print_final_stats=1 -artifact_prefix="$build/fuzz/crashes/$name-" \
                 "$new" "tests/fuzz/corpus/$name" >"$log" 2>&1
         rc=$?
