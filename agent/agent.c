@@ -299,6 +299,8 @@ static int request_setup(struct agent *a, CURL *h, const char *method, const cha
         bool read_only = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
         curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, read_only ? 0L : 1L);
         curl_easy_setopt(h, CURLOPT_FORBID_REUSE, read_only ? 0L : 1L);
+        /* room in the shared pool for one kept connection per request thread */
+        curl_easy_setopt(h, CURLOPT_MAXCONNECTS, 64L);
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
         if (a->ca)
