@@ -10,7 +10,8 @@
 #    traced (host-session): a nonce that is no challenge, another
 #    workstation's challenge, a record naming another workstation, a
 #    random signature, a replayed challenge, an identity that is not the
-#    certificate's, a certificate outside the host's trust anchors;
+#    certificate's, a certificate outside the host's trust anchors, a
+#    revoked card (the host's own crl_path);
 #  - a record signed with the test PKI's CPS key opens a host session:
 #    GET /v1/host/sessions/current shows it, the engine answers
 #    GET /v1/dossiers/{ins} (404 no_dossier JSON), ws-b cannot use
@@ -42,6 +43,7 @@ tls_cert = $P/server.pem
 tls_key = $P/server.key
 tls_client_ca = $P/ca.pem
 trust_path = $CARNET_PKI/ca-chain.pem
+crl_path = $CARNET_PKI/crl.pem
 database = $DB
 rights_table = $PWD/data/rights.tsv
 interactions_table = $PWD/data/interactions.tsv
@@ -143,6 +145,10 @@ ROGUE_B64=$(openssl x509 -in "$P/rogue.pem" -outform DER | base64 -w0)
 R=$(record "$(challenge ws-a)")
 refused "a certificate outside the trust anchors" "$(session_body "$R" "$(sign "$R" "$P/rogue.key")" "$ROGUE_B64")" ws-a \
         untrusted_certificate
+REVOKED_B64=$(openssl x509 -in "$CARNET_PKI/cps-revoked-auth.pem" -outform DER | base64 -w0)
+R=$(record "$(challenge ws-a)")
+refused "a revoked card (the host's own revocation lists)" \
+        "$(session_body "$R" "$(sign "$R" "$CARNET_PKI/cps-revoked-auth.key")" "$REVOKED_B64")" ws-a untrusted_certificate
 refused "not a record" '{"record":"{}","signature":"AA==","certificate":"AA=="}' ws-a malformed_record
 
 # ---- a record the CPS key signed -------------------------------------------------
