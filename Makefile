@@ -194,10 +194,10 @@ bench: all $(BENCH_BINS)
 # Fuzzing (tests/fuzz/README.md): libFuzzer targets built with clang,
 # ASan and UBSan over every layer's sources.  'make check' runs each for
 # FUZZ_SMOKE_S seconds (tests/run-fuzz.sh); 'make fuzz' each to FUZZ_RUNS
-# executions (10 million), FUZZ_S seconds at most (an hour).
+# executions (10 million), FUZZ_S seconds at most (two hours).
 # (The gcc build enforces -Werror; clang warns here, it does not fail.)
 FUZZ_CC      ?= clang-14
-FUZZ_S       ?= 3600
+FUZZ_S       ?= 7200
 FUZZ_RUNS    ?= 10000000
 FUZZ_SMOKE_S ?= 4
 FUZZFLAGS     = -Wno-error -Wno-format-nonliteral -Wno-unused-variable -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
