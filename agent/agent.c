@@ -159,16 +159,8 @@ static size_t on_body(char *p, size_t size, size_t n, void *userdata) {
                 size_t cap = s->cap ? s->cap : 4096;
                 while (cap < r->len + len + 1)
                         cap *= 2;
-                uint8_t *b = malloc(cap); /* not realloc: no copy left behind */
-                if (!b)
+                if (secure_grow(&r->body, r->len, &s->cap, cap) < 0)
                         return 0;
-                if (r->body) {
-                        memcpy(b, r->body, r->len);
-                        secure_zero(r->body, r->len);
-                        free(r->body);
-                }
-                r->body = b;
-                s->cap = cap;
         }
         memcpy(r->body + r->len, p, len);
         r->len += len;

@@ -371,18 +371,9 @@ static int body_append(struct req_state *st, struct conn *cn, size_t max, const 
                                 return -EBUSY;
                         st->reserved = cap;
                 }
-                /* not realloc: the old buffer is wiped before it is freed,
-                 * a body may hold a PIN or a patient secret */
-                char *b = malloc(cap);
-                if (!b)
+                /* the old buffer is wiped: a body may hold a PIN or a patient secret */
+                if (secure_grow(&st->body, st->body_len, &st->body_cap, cap) < 0)
                         return -ENOMEM;
-                if (st->body) {
-                        memcpy(b, st->body, st->body_len);
-                        secure_zero(st->body, st->body_cap);
-                        free(st->body);
-                }
-                st->body = b;
-                st->body_cap = cap;
         }
         memcpy(st->body + st->body_len, data, len);
         st->body_len += len;

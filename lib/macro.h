@@ -89,6 +89,24 @@ static inline void secure_zero(void *p, size_t n) {
         explicit_bzero(p, n);
 }
 
+/* Moves the first used bytes of *buf (of *cap bytes) into a new buffer of
+ * new_cap bytes, wiping and freeing the old one: not realloc, which may
+ * leave a copy of a secret behind.  0, or -ENOMEM with *buf untouched. */
+static inline int secure_grow(void *buf, size_t used, size_t *cap, size_t new_cap) {
+        void **p = buf;
+        void *b = malloc(new_cap);
+        if (!b)
+                return -ENOMEM;
+        if (*p) {
+                memcpy(b, *p, used);
+                secure_zero(*p, *cap);
+                free(*p);
+        }
+        *p = b;
+        *cap = new_cap;
+        return 0;
+}
+
 /* Returns 0 or -errno from a libc call that sets errno and returns -1. */
 static inline int negerrno(void) {
         return errno > 0 ? -errno : -EIO;
