@@ -169,7 +169,18 @@ int api_invoke(const struct api_route *route, const struct api_request *req, str
                 return ret->body ? 0 : -ENOMEM;
         }
         r.call = &c;
+        (void) dossier_durability_error(); /* an earlier call's, already answered */
         int rc = p > 0 ? api_agent_call(route, &r, ret) : route->handler(&r, ret);
+        int d = dossier_durability_error();
+        if (d < 0) {
+                /* what the handler built must not leave: it rests on writes
+                 * the disk may not hold */
+                api_reply_clear(ret);
+                rc = api_error(ret, 503, "storage_failed",
+                               "the dossier store could not write to its disk (%s): this request may not be "
+                               "recorded, and carnetd accepts no more changes until it is restarted",
+                               strerror(-d));
+        }
         json_decref(c.body);
         secure_zero(&c, sizeof(c));
         return rc;

@@ -30,13 +30,31 @@ struct dossier_engine *de_lock(struct dossier_engine *e) {
         return e;
 }
 
-/* Publishes the operation's decision to the calling thread, then lets go. */
+/* The first failure to make an operation durable, for
+ * dossier_durability_error(). */
+static _Thread_local int thread_durability_error;
+
+/* Publishes the operation's decision to the calling thread, lets go, then
+ * waits until everything written so far is on disk (group commit: the
+ * threads that finish at once share one sync, store.h), so that nothing an
+ * operation decided, wrote or read leaves the engine before it is durable
+ * in the trail.  A batch (an open transaction) waits at its commit. */
 void de_unlock(struct dossier_engine *e) {
         if (!e)
                 return;
         thread_last.engine = e;
         thread_last.decision = e->last;
+        uint64_t mark = store_in_transaction(e->store) ? 0 : store_written(e->store);
         pthread_mutex_unlock(&e->lock);
+        int r = store_durable(e->store, mark);
+        if (r < 0 && !thread_durability_error)
+                thread_durability_error = r;
+}
+
+int dossier_durability_error(void) {
+        int r = thread_durability_error;
+        thread_durability_error = 0;
+        return r;
 }
 
 int64_t de_now_of(struct dossier_engine *e) {

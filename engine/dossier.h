@@ -120,6 +120,16 @@ void dossier_batch_rollback(struct dossier_engine *e);
  * that has made no call on e gets an all-zero decision. */
 const struct access_decision *dossier_last_decision(const struct dossier_engine *e);
 
+/* Durability.  Every call returns only once what it wrote, and everything
+ * it could have read, is on disk (group commit on SQLite, store.h): its
+ * trail entry is durable before anything it answers leaves carnetd.  If
+ * that last sync fails (a disk error: final, the store then refuses every
+ * write), the call's own return value cannot say so: this returns the
+ * calling thread's first such error since it last asked (-EIO...), and 0
+ * when there was none; a caller about to answer must ask, and answer with
+ * an error instead.  api_invoke() does for every route. */
+int dossier_durability_error(void);
+
 /* Who is asking, and in which mode. For a patient, id is their INS and
  * the caller has checked their secret (dossier_verify_secret). */
 struct dossier_actor {

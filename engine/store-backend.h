@@ -34,6 +34,11 @@ struct store_ops {
         int (*exec_script)(struct store *s, const char *sql);
         int (*schema_version)(struct store *s, int *ret);
         int (*integrity_check)(struct store *s);
+        /* group commit (store_written(), store_durable()); NULL: every
+         * commit is durable by itself */
+        uint64_t (*written)(struct store *s);
+        int (*durable)(struct store *s, uint64_t mark);
+        uint64_t (*syncs)(struct store *s);
         void (*close)(struct store *s);
 };
 

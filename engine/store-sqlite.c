@@ -13,10 +13,12 @@
 #include "lib/macro.h"
 #include "store-backend.h"
 #include "store-schema.h"
+#include "wal-sync.h"
 
 struct sqlite_store {
         struct store base;
         sqlite3 *db;
+        struct wal_sync *wal; /* NULL: not in WAL mode, synchronous=FULL */
 };
 
 struct sqlite_stmt {
@@ -259,6 +261,32 @@ static int file_private(const char *path) {
 
 static const struct store_ops sqlite_ops;
 
+/* Group commit (wal-sync.h): once the schema is up to date (migrations
+ * commit with synchronous=FULL), a database in WAL mode commits without
+ * waiting for the disk and store_durable() syncs the -wal file for every
+ * waiter at once.  A database that is not in WAL mode (":memory:", a
+ * file system without shared memory) keeps synchronous=FULL. */
+static int group_commit(struct sqlite_store *q) {
+        sqlite3_stmt *st = NULL;
+        bool wal = false;
+
+        if (sqlite3_prepare_v2(q->db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW) {
+                const unsigned char *t = sqlite3_column_text(st, 0);
+                wal = t && strcmp((const char *) t, "wal") == 0;
+        }
+        sqlite3_finalize(st);
+        const char *path = wal ? sqlite3_filename_wal(sqlite3_db_filename(q->db, "main")) : NULL;
+        if (!path || !path[0] || wal_sync_open(path, &q->wal) < 0)
+                return 0; /* synchronous=FULL stays */
+        int r = exec(&q->base, "PRAGMA synchronous = NORMAL");
+        if (r < 0) {
+                q->wal = (wal_sync_free(q->wal), NULL);
+                return r;
+        }
+        return 0;
+}
+
 static int connect_db(struct sqlite_store *q, const char *path) {
         int rc = sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
         if (rc != SQLITE_OK)
@@ -301,13 +329,37 @@ int store_sqlite_open(const char *path, struct store **ret) {
         r = migrate(s);
         if (r < 0)
                 return r;
+        r = group_commit(q);
+        if (r < 0)
+                return r;
         *ret = TAKE_PTR(s);
         return 0;
 }
 
 static void sq_close(struct store *s) {
         sqlite3_close(db_of(s));
+        wal_sync_free(((struct sqlite_store *) s)->wal);
         free(s);
+}
+
+/* A mark of what the connection has written (store_written()). */
+static uint64_t sq_written(struct store *s) {
+        struct sqlite_store *q = (struct sqlite_store *) s;
+        if (!q->wal)
+                return 0;
+        uint64_t mark = (uint64_t) sqlite3_total_changes64(q->db);
+        wal_sync_publish(q->wal, mark);
+        return mark;
+}
+
+static int sq_durable(struct store *s, uint64_t mark) {
+        struct sqlite_store *q = (struct sqlite_store *) s;
+        return q->wal && mark ? wal_sync_wait(q->wal, mark) : 0;
+}
+
+static uint64_t sq_syncs(struct store *s) {
+        struct sqlite_store *q = (struct sqlite_store *) s;
+        return q->wal ? wal_sync_count(q->wal) : 0;
 }
 
 static int sq_prepare(struct store *s, const char *sql, struct store_stmt **ret) {
@@ -399,7 +451,9 @@ static int sq_control(struct store *s, const char *sql) {
  * SQLITE_BUSY half way through). */
 static int sq_begin(struct store *s) {
         static const char sql_begin[] = "BEGIN IMMEDIATE";
-        return sq_control(s, sql_begin);
+        struct sqlite_store *q = (struct sqlite_store *) s;
+        int r = q->wal ? wal_sync_error(q->wal) : 0;
+        return r < 0 ? r : sq_control(s, sql_begin);
 }
 
 /* A deferred transaction: its first read fixes the WAL snapshot. */
@@ -446,5 +500,8 @@ static const struct store_ops sqlite_ops = {
         .exec_script = exec,
         .schema_version = sq_schema_version,
         .integrity_check = sq_integrity_check,
+        .written = sq_written,
+        .durable = sq_durable,
+        .syncs = sq_syncs,
         .close = sq_close,
 };

@@ -246,3 +246,15 @@ int store_exec_script(struct store *s, const char *sql) {
                 return -EINVAL;
         return s->ops->exec_script(s, sql);
 }
+
+uint64_t store_written(struct store *s) {
+        return s && s->ops->written ? s->ops->written(s) : 0;
+}
+
+int store_durable(struct store *s, uint64_t mark) {
+        return s && s->ops->durable ? s->ops->durable(s, mark) : 0;
+}
+
+uint64_t store_syncs(struct store *s) {
+        return s && s->ops->syncs ? s->ops->syncs(s) : 0;
+}

@@ -6,8 +6,7 @@
  * or text containing "host=" or "dbname=") opens PostgreSQL
  * (store-pg.c), anything else is an SQLite file path (store-sqlite.c).
  *
- * SQLite: WAL mode with synchronous=FULL (a committed transaction survives
- * power loss), foreign_keys=ON, secure_delete=ON (destroyed content is
+ * SQLite: WAL mode with group commit (below), foreign_keys=ON, secure_delete=ON (destroyed content is
  * overwritten) and a busy timeout; the schema version is PRAGMA
  * user_version.  PostgreSQL: the schema version is the one row of the
  * table store_schema.  On both, the migrations of the backend are applied
@@ -85,6 +84,23 @@ void store_rollback(struct store *s);
 int store_begin_read(struct store *s);
 /* Whether a transaction is open. */
 bool store_in_transaction(struct store *s);
+
+/* Group commit.  On SQLite in WAL mode a COMMIT (or a statement outside a
+ * transaction) is written to the -wal file without waiting for the disk;
+ * it is durable once store_durable() returns for a mark taken after it.
+ * store_written() gives that mark: call it from the thread using the
+ * store, after the transaction ends.  store_durable() may be called from
+ * any thread, without the store's lock: the threads that wait at once
+ * share one fdatasync of the -wal file (engine/wal-sync.h).  Nothing
+ * written may be shown to anyone before store_durable() returned 0 for
+ * it; a failed sync (-EIO, ...) is final: every later store_durable()
+ * and store_begin() returns it.  PostgreSQL, and SQLite outside WAL mode
+ * (synchronous=FULL), make each commit durable by itself: the mark is 0
+ * and store_durable() returns 0 at once.  store_syncs() counts the
+ * fdatasync calls made (0 there). */
+uint64_t store_written(struct store *s);
+int store_durable(struct store *s, uint64_t mark);
+uint64_t store_syncs(struct store *s);
 
 /* Batch mode, for bulk loading only (see dossier_batch_begin()): one outer
  * write transaction; inside it store_begin(), store_commit() and

@@ -1,0 +1,173 @@
+/* tests/unit/test-group-commit.c: the SQLite store's group commit
+ * (engine/wal-sync.h): the threads that wait at once share one fdatasync
+ * of the -wal file, an engine call returns only after a sync that covers
+ * what it wrote, and a failed fdatasync is final: the call that waited
+ * learns it (dossier_durability_error()), later waits and writes are
+ * refused, and nothing written before is lost.
+ *
+ * fdatasync(2) is wrapped here (this binary's definition comes before
+ * libc's, for SQLite too): it counts the calls, can hold the first one
+ * until the test lets it go, and can fail with EIO. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "unit.h"
+
+#include "dossier-fixture.h"
+#include "engine/wal-sync.h"
+
+static atomic_uint syncs;
+static atomic_bool fail_syncs;
+static atomic_bool hold_next, held; /* hold the next call until released */
+static pthread_mutex_t hold_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t hold_cond = PTHREAD_COND_INITIALIZER;
+
+int fdatasync(int fd) {
+        static int (*real)(int);
+        if (!real)
+                real = (int (*)(int)) dlsym(RTLD_NEXT, "fdatasync");
+        syncs++;
+        if (atomic_exchange(&hold_next, false)) {
+                pthread_mutex_lock(&hold_lock);
+                held = true;
+                pthread_cond_broadcast(&hold_cond);
+                while (held)
+                        pthread_cond_wait(&hold_cond, &hold_lock);
+                pthread_mutex_unlock(&hold_lock);
+        }
+        if (fail_syncs) {
+                errno = EIO;
+                return -1;
+        }
+        return real(fd);
+}
+
+static void wait_held(void) {
+        pthread_mutex_lock(&hold_lock);
+        while (!held)
+                pthread_cond_wait(&hold_cond, &hold_lock);
+        pthread_mutex_unlock(&hold_lock);
+}
+
+static void release_held(void) {
+        pthread_mutex_lock(&hold_lock);
+        held = false;
+        pthread_cond_broadcast(&hold_cond);
+        pthread_mutex_unlock(&hold_lock);
+}
+
+struct waiter {
+        struct wal_sync *w;
+        uint64_t mark;
+        int r;
+};
+
+static void *wait_mark(void *userdata) {
+        struct waiter *x = userdata;
+        x->r = wal_sync_wait(x->w, x->mark);
+        return NULL;
+}
+
+/* A leader is in fdatasync for mark 1 when marks 2 and 3 are written:
+ * whichever of their waiters comes first leads one more round, for both.
+ * Two syncs for three waits, whatever the threads' timing. */
+UNIT(test_waiters_share_a_sync) {
+        char dir[] = "/tmp/carnet-wal-XXXXXX", path[64];
+        struct wal_sync *w = NULL;
+        pthread_t a, b, c;
+
+        assert_non_null(mkdtemp(dir));
+        snprintf(path, sizeof(path), "%s/db-wal", dir);
+        int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+        assert_true(fd >= 0);
+        close(fd);
+        assert_int_equal(wal_sync_open(path, &w), 0);
+        syncs = 0;
+        struct waiter xa = {w, 1, 1}, xb = {w, 2, 1}, xc = {w, 3, 1};
+        hold_next = true;
+        assert_int_equal(pthread_create(&a, NULL, wait_mark, &xa), 0);
+        wait_held(); /* a leads, for mark 1 only */
+        wal_sync_publish(w, 3);
+        assert_int_equal(pthread_create(&b, NULL, wait_mark, &xb), 0);
+        assert_int_equal(pthread_create(&c, NULL, wait_mark, &xc), 0);
+        release_held();
+        pthread_join(a, NULL);
+        pthread_join(b, NULL);
+        pthread_join(c, NULL);
+        assert_int_equal(xa.r, 0);
+        assert_int_equal(xb.r, 0);
+        assert_int_equal(xc.r, 0);
+        assert_int_equal(syncs, 2);
+        assert_int_equal(wal_sync_count(w), 2);
+        /* everything up to 3 is on disk: no more syncs for it */
+        assert_int_equal(wal_sync_wait(w, 3), 0);
+        assert_int_equal(syncs, 2);
+        wal_sync_free(w);
+        unlink(path);
+        rmdir(dir);
+}
+
+static const struct dossier_doc_meta report = {
+        .type_code = "11488-4", .class_code = "10", .format_code = "urn:ihe:iti:xds:2017:mimeTypeSufficient",
+        .mime = "application/pdf", .title = "Compte rendu", .created_at = T0 - 3600,
+};
+static const char pdf[] = "%PDF-1.7 group commit";
+
+/* Every call that writes returns after a sync of its own writes (SQLite
+ * syncs the -wal itself only at checkpoints, and then not under
+ * synchronous=NORMAL's commits). */
+UNIT_FIXTURE(test_calls_wait_for_the_disk, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        char secret[DOSSIER_SECRET_SIZE], uid[DOSSIER_UID_SIZE];
+        _cleanup_free_ struct dossier_doc *docs = NULL;
+        size_t n = 0;
+
+        SKIP_ON_PG();
+        assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
+        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        uint64_t before = store_syncs(dossier_engine_store(f->e));
+        assert_int_equal(dossier_deposit(f->e, &gp, INS, &report, pdf, sizeof(pdf), uid, NULL), 0);
+        assert_int_equal(store_syncs(dossier_engine_store(f->e)), before + 1);
+        /* a read is a trail entry: it waits too */
+        assert_int_equal(dossier_list(f->e, &gp, INS, 0, &docs, &n), 0);
+        assert_int_equal(n, 1);
+        assert_int_equal(store_syncs(dossier_engine_store(f->e)), before + 2);
+        assert_int_equal(dossier_durability_error(), 0);
+        verify_chain(f);
+}
+
+/* The disk fails a sync: the call that waited for it learns -EIO, the
+ * store takes no more writes, and what was durable before is intact. */
+UNIT_FIXTURE(test_failed_sync_is_final, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        char secret[DOSSIER_SECRET_SIZE], uid[DOSSIER_UID_SIZE];
+
+        SKIP_ON_PG();
+        assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
+        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        assert_int_equal(dossier_deposit(f->e, &gp, INS, &report, pdf, sizeof(pdf), uid, NULL), 0);
+        int64_t seq = audit_count(f);
+        fail_syncs = true;
+        (void) dossier_deposit(f->e, &gp, INS, &report, pdf, sizeof(pdf), uid, NULL);
+        assert_int_equal(dossier_durability_error(), -EIO);
+        assert_int_equal(dossier_durability_error(), 0); /* told once */
+        fail_syncs = false;
+        /* final: the disk works again, the store still refuses */
+        assert_int_equal(dossier_deposit(f->e, &gp, INS, &report, pdf, sizeof(pdf), uid, NULL), -EIO);
+        assert_int_equal(store_durable(dossier_engine_store(f->e), UINT64_MAX), -EIO);
+        /* reopened (carnetd restarted), the file holds at least what was
+         * durable, and its chain verifies */
+        f->e = dossier_engine_close(f->e);
+        assert_int_equal(fixture_open_engine(f), 0);
+        assert_true(audit_count(f) >= seq);
+        verify_chain(f);
+}
+
+UNIT_GROUP("group-commit", NULL, NULL)
