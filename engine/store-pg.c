@@ -11,7 +11,15 @@
  * pg_advisory_xact_lock(STORE_PG_LOCK): one writer at a time across every
  * process on the database, released by COMMIT or ROLLBACK; each statement
  * after the lock sees everything committed before it was granted. The
- * lock wait is bounded by lock_timeout (STORE_BUSY_TIMEOUT_MS): -EBUSY. */
+ * lock wait is bounded by lock_timeout (STORE_BUSY_TIMEOUT_MS): -EBUSY.
+ *
+ * Group commit: a write transaction commits with synchronous_commit off,
+ * so that COMMIT releases the writers' lock without waiting for the
+ * server's WAL flush; store_commit() then returns only after a one-line
+ * transaction with synchronous_commit on (txid_current(): it has an xid,
+ * so its commit flushes the WAL up to itself, ours included).  The flush
+ * is outside the lock, and the server shares it between the connections
+ * that flush at once; what the caller acknowledges is durable as before. */
 #include <errno.h>
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -33,6 +41,7 @@ struct pg_store {
         unsigned generation; /* bumped by each reconnection */
         unsigned next_name;
         int64_t changes;
+        bool async_commit; /* the open write transaction commits without flushing */
 };
 
 struct pg_stmt {
@@ -481,12 +490,18 @@ static int64_t pg_changes(struct store *s) {
 /* Runs a transaction-control string; a COMMIT that the server turned
  * into a ROLLBACK (the transaction had failed) is an error. */
 static int pg_control(struct store *s, const char *sql) {
-        PGresult *res = PQexec(pg_of(s)->conn, sql);
+        struct pg_store *q = pg_of(s);
+        PGresult *res = PQexec(q->conn, sql);
         int r = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : pg_errno(res);
+        bool commit = strcmp(sql, "COMMIT") == 0, flush = commit && q->async_commit;
 
-        if (r >= 0 && strcmp(sql, "COMMIT") == 0 && strcmp(PQcmdStatus(res), "COMMIT") != 0)
+        if (r >= 0 && commit && strcmp(PQcmdStatus(res), "COMMIT") != 0)
                 r = -EIO;
         PQclear(res);
+        if (commit || strcmp(sql, "ROLLBACK") == 0)
+                q->async_commit = false;
+        if (r >= 0 && flush)
+                r = exec(s, "SELECT txid_current()"); /* the WAL flush, after the lock */
         return r;
 }
 
@@ -508,7 +523,10 @@ static int begin_with(struct store *s, const char *sql) {
 
 /* BEGIN, then the writers' lock. */
 static int pg_begin(struct store *s) {
-        return begin_with(s, "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(" STORE_PG_LOCK ")");
+        int r = begin_with(s, "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit = off; "
+                              "SELECT pg_advisory_xact_lock(" STORE_PG_LOCK ")");
+        pg_of(s)->async_commit = r >= 0;
+        return r;
 }
 
 static int pg_begin_read(struct store *s) {
