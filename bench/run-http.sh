@@ -19,7 +19,15 @@
 #
 # BENCH_SMOKE=1 (bench/run.sh --smoke, what 'make check' runs): 0.3 s runs
 # without warm-up, then a check that the table has every request at 1 and
-# 16 connections for both servers, with figures and no failed request.
+# 16 connections for both servers, with figures and no failed request,
+# and that the targets of issue 15 (below the table) are all evaluated.
+#
+# Targets (issue 15), evaluated from the same run: list and content at 16
+# connections at least 0.8 x nginx's req/s, and at one connection a p50 at
+# most 1.2 x (nginx's p50 + one fdatasync of the same disk: measured here,
+# 4 KiB appended and synced 200 times in BUILD/bench-data, the median);
+# deposit at 16 connections at least 0.5 x nginx's; carnetd's CPU per list
+# at most 3 x nginx's; carnetd's peak RSS (VmHWM) at most 64 MiB.
 set -euo pipefail
 
 # ---- outside the lab ---------------------------------------------------------
@@ -29,7 +37,7 @@ if [ "${1:-}" != --in-lab ]; then
         warm=1
         [ -z "${BENCH_SMOKE:-}" ] || { secs=0.3; warm=0; }
         case "$build" in /*) ;; *) build=$(pwd)/$build ;; esac
-        for f in carnetd carnet-cardsim lab/lab-pcsc bench/http-load; do
+        for f in carnetd carnet-p11-helper carnet-cardsim lab/lab-pcsc bench/http-load; do
                 [ -x "$build/$f" ] || { echo "run-http: $build/$f not built" >&2; exit 1; }
         done
         command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || sh tests/deps.sh nginx-light >&2
@@ -51,6 +59,8 @@ if [ "${1:-}" != --in-lab ]; then
                                 { echo "run-http: no complete row for $name at $conns connections" >&2; exit 1; }
                 done
         done
+        targets=$(grep -Ec "^\\| [^|]+ \\| [^|]+ \\| $num [^ |]+ \\| $num [^ |]+ \\| (met|not met) \\|$" "$out" || true)
+        [ "$targets" = 8 ] || { echo "run-http: $targets of 8 targets evaluated" >&2; exit 1; }
         exit 0
 fi
 
@@ -220,6 +230,23 @@ while read -r name method cpath npath body ctype meta; do
 done <"$LAB_DIR/requests"
 
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+hwm_kib=$(awk '/^VmHWM:/ {print $2}' "/proc/$carnetd/status")
+# one fdatasync of the same disk: 4 KiB appended and synced, 200 times
+fsync_ms=$(python3 - "$data" <<'PY'
+import os, statistics, sys, time
+path = os.path.join(sys.argv[1], "fsync-probe")
+fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+block, times = os.urandom(4096), []
+for _ in range(200):
+    os.write(fd, block)
+    t = time.monotonic()
+    os.fdatasync(fd)
+    times.append(time.monotonic() - t)
+os.close(fd)
+os.unlink(path)
+print("%.3f" % (statistics.median(times) * 1000))
+PY
+)
 kill "$nginx" "$carnetd" 2>/dev/null || true
 wait "$nginx" 2>/dev/null || true
 wait "$carnetd" 2>/dev/null || true
@@ -256,6 +283,40 @@ END {
                 r = rps[k, "nginx"] > 0 ? sprintf("%.2f", rps[k, "carnetd"] / rps[k, "nginx"]) : "-"
                 print "| " f[1] " | " f[2] " | " cell(k, "carnetd") " | " cell(k, "nginx") " | " r " |"
         }
+}' "$res"
+echo
+echo "carnetd's peak RSS (VmHWM): $((hwm_kib / 1024)) MiB; one fdatasync of this disk (median of 200): $fsync_ms ms"
+echo
+# ---- the targets (issue 15) -----------------------------------------------------
+awk -v fsync="$fsync_ms" -v hwm="$hwm_kib" '
+function v(k,   i) { for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2); return "" }
+{
+        key = v("label") " " v("conns") " " v("server")
+        rps[key] = v("rps") + 0; p50[key] = v("p50_ms") + 0
+        cpu[key] = v("ok") > 0 ? v("server_cpu_ms") * 1000 / v("ok") : 0
+}
+function row(what, target, got, need, ok, unit) {
+        printf "| %s | %s | %.2f %s | %.2f %s | %s |\n", what, target, got, unit, need, unit, ok ? "met" : "not met"
+}
+function ratio(name, conns, min,   c, n) {
+        c = rps[name " " conns " carnetd"]; n = rps[name " " conns " nginx"]
+        row(name ", " conns " connections", ">= " min " x nginx req/s", n > 0 ? c / n : 0, min, n > 0 && c >= min * n, "x")
+}
+function latency(name,   c, bound) {
+        c = p50[name " 1 carnetd"]; bound = 1.2 * (p50[name " 1 nginx"] + fsync)
+        row(name ", 1 connection", "p50 <= 1.2 x (nginx p50 + one fsync)", c, bound, c <= bound, "ms")
+}
+END {
+        print "| target | what | carnetd | bound | |"
+        print "|---|---|--:|--:|---|"
+        ratio("list", 16, 0.8); ratio("content", 16, 0.8)
+        latency("list"); latency("content")
+        ratio("deposit", 16, 0.5)
+        c = cpu["list 1 carnetd"]; n = cpu["list 1 nginx"]
+        row("list CPU, 1 connection", "<= 3 x nginx µs/req", c, 3 * n, c <= 3 * n, "µs/req")
+        c = cpu["list 16 carnetd"]; n = cpu["list 16 nginx"]
+        row("list CPU, 16 connections", "<= 3 x nginx µs/req", c, 3 * n, c <= 3 * n, "µs/req")
+        row("carnetd peak RSS", "VmHWM <= 64 MiB", hwm / 1024, 64, hwm / 1024 <= 64, "MiB")
 }' "$res"
 echo
 echo "Raw http-load lines:"
