@@ -23,8 +23,19 @@
 #define INS_OID "1.2.250.1.213.1.4.8"
 #define INS_OID_TEST "1.2.250.1.213.1.4.10"
 
+/* The read connections (dossier-readers.c): opened when first needed, at
+ * most DE_READERS_MAX, each used by one thread at a time. */
+#define DE_READERS_MAX 8
+struct de_readers {
+        pthread_mutex_t lock;
+        char *path;                       /* NULL: none (PostgreSQL, in memory) */
+        struct store *free[DE_READERS_MAX];
+        size_t n_free, n_open;
+};
+
 struct dossier_engine {
         struct store *store;
+        struct de_readers readers;
         const struct rights_table *rights;
         const struct interactions *interactions;
         int64_t duplicate_window;
@@ -76,6 +87,23 @@ struct drow {
         char author_establishment[DOSSIER_TEXT_MAX];
         struct access_doc ad;
 };
+
+/* ---- dossier-readers.c ---- */
+
+/* A call that must read much after its decision (a content) decides and
+ * commits under the mutex, then, still under it, takes a read connection
+ * and steps its first statement there: that pins the connection's WAL
+ * snapshot to the state just committed (no other writer can have come
+ * between).  It lets the mutex go (the trail entry is then durable:
+ * de_unlock()) and reads the rest on that snapshot while other calls run;
+ * de_reader_put() gives the connection back once its statement is reset.
+ * de_reader_take() gives NULL when there are none (PostgreSQL, memory)
+ * or all are in use: the caller then reads on the writer, under the mutex,
+ * as before. */
+int de_readers_init(struct dossier_engine *e, const char *path);
+void de_readers_free(struct dossier_engine *e);
+struct store *de_reader_take(struct dossier_engine *e);
+void de_reader_put(struct dossier_engine *e, struct store *s);
 
 /* ---- dossier.c ---- */
 

@@ -113,21 +113,55 @@ int dossier_list(struct dossier_engine *e, const struct dossier_actor *actor, co
         return 0;
 }
 
-int dossier_read(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, const char *uid,
-                 struct dossier_doc *ret_doc, void **ret_content, size_t *ret_len) {
+/* Steps the content query of document id on s: 1 on its row; -EBADMSG
+ * when there is none (metadata without content). */
+static int content_step(struct store *s, int64_t id, struct store_stmt **st) {
+        int r = store_prepare(s, sql_content, st);
+
+        if (r >= 0 && (r = store_bind_int(*st, 1, id)) >= 0)
+                r = store_step(s, *st);
+        return r == 0 ? -EBADMSG : r;
+}
+
+/* The content on the row st stands on, copied, and checked against the
+ * metadata's size and SHA-256 (-EBADMSG: altered behind the engine). */
+static int content_copy(struct store_stmt *st, const struct dossier_doc *d, void **ret, size_t *ret_len) {
+        size_t len = 0;
+        const void *blob = store_col_blob(st, 0, &len);
+        uint8_t digest[32];
+        _cleanup_free_ void *content = malloc(len ? len : 1);
+        int r;
+
+        if (!content)
+                return -ENOMEM;
+        if (len)
+                memcpy(content, blob, len);
+        r = de_sha256(len ? content : "", len, digest);
+        if (r < 0)
+                return r;
+        if (memcmp(digest, d->sha256, 32) != 0 || (int64_t) len != d->size)
+                return -EBADMSG;
+        *ret = TAKE_PTR(content);
+        *ret_len = len;
+        return 0;
+}
+
+/* dossier_read() under the mutex: the decision, its trail entry
+ * committed, then the content's row stepped on a read connection (its
+ * snapshot: the state just committed).  1: *ret_reader and *ret_st hold
+ * it, for the caller to copy once the mutex is free; 0: no read
+ * connection was free, the content was copied here on the writer. */
+static int read_decide(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, const char *uid,
+                       struct dossier_doc *ret_doc, struct store **ret_reader, struct store_stmt **ret_st,
+                       void **ret_content, size_t *ret_len) {
         DE_LOCKED(e);
-        _cleanup_free_ void *content = NULL;
         struct dossier_doc d;
         struct access_doc ad;
         struct dstate ds;
         bool found = false;
         int64_t now, seq = 0, id = 0;
-        size_t len = 0;
-        uint8_t digest[32];
         int r;
 
-        if (!ret_doc || !ret_content || !ret_len || de_uid_check(uid) < 0)
-                return -EINVAL;
         r = de_begin_op(e, actor, ins, &ds, &now);
         if (r < 0)
                 return r;
@@ -149,33 +183,42 @@ int dossier_read(struct dossier_engine *e, const struct dossier_actor *actor, co
         if (r < 0 || !e->last.allow)
                 return de_finish(e, r);
         d.warn_hidden_from_patient = e->last.flags & ACCESS_FLAG_WARN_HIDDEN_FROM_PATIENT;
-        {
-                _cleanup_stmt_ struct store_stmt *st = NULL;
-
-                r = store_prepare(e->store, sql_content, &st);
-                if (r >= 0 && (r = store_bind_int(st, 1, id)) >= 0)
-                        r = store_step(e->store, st);
-                if (r == 0)
-                        r = -EBADMSG; /* metadata without content */
-                if (r > 0) {
-                        const void *blob = store_col_blob(st, 0, &len);
-
-                        content = malloc(len ? len : 1);
-                        if (!content)
-                                r = -ENOMEM;
-                        else if (len)
-                                memcpy(content, blob, len);
-                }
-        }
-        if (r >= 0)
-                r = de_sha256(len ? content : "", len, digest);
-        if (r >= 0 && (memcmp(digest, d.sha256, 32) != 0 || (int64_t) len != d.size))
-                r = -EBADMSG;
-        r = de_finish_allowed(e, actor, &ds, now, seq, r);
+        /* the access is in the trail whatever the content turns out to be */
+        r = de_finish_allowed(e, actor, &ds, now, seq, 0);
         if (r < 0)
                 return r;
         *ret_doc = d;
-        *ret_content = TAKE_PTR(content);
-        *ret_len = len;
-        return 0;
+        struct store *rd = de_reader_take(e);
+        struct store_stmt *st = NULL;
+        r = content_step(rd ? rd : e->store, id, &st);
+        if (r > 0 && rd) {
+                *ret_reader = rd;
+                *ret_st = st;
+                return 1;
+        }
+        if (r > 0)
+                r = content_copy(st, &d, ret_content, ret_len);
+        if (st)
+                store_reset(st);
+        de_reader_put(e, rd);
+        return r < 0 ? r : 0;
+}
+
+/* The content is copied and checked outside the mutex when a read
+ * connection holds it: a 20 MB content does not hold up other calls. */
+int dossier_read(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, const char *uid,
+                 struct dossier_doc *ret_doc, void **ret_content, size_t *ret_len) {
+        struct store *rd = NULL;
+        struct store_stmt *st = NULL;
+        int r;
+
+        if (!e || !ret_doc || !ret_content || !ret_len || de_uid_check(uid) < 0)
+                return -EINVAL;
+        r = read_decide(e, actor, ins, uid, ret_doc, &rd, &st, ret_content, ret_len);
+        if (r <= 0)
+                return r;
+        r = content_copy(st, ret_doc, ret_content, ret_len);
+        store_reset(st);
+        de_reader_put(e, rd);
+        return r;
 }

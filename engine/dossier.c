@@ -179,6 +179,7 @@ int dossier_engine_open(const struct dossier_config *cfg, struct dossier_engine 
         if (!e)
                 return -ENOMEM;
         pthread_mutex_init(&e->lock, NULL);
+        pthread_mutex_init(&e->readers.lock, NULL);
         e->rights = cfg->rights;
         e->interactions = cfg->interactions;
         e->duplicate_window = cfg->duplicate_window > 0 ? cfg->duplicate_window : 30 * DOSSIER_DAY;
@@ -204,6 +205,9 @@ int dossier_engine_open(const struct dossier_config *cfg, struct dossier_engine 
         r = store_open(cfg->path, &e->store);
         if (r < 0)
                 return r;
+        r = de_readers_init(e, cfg->path);
+        if (r < 0)
+                return r;
         *ret = TAKE_PTR(e);
         return 0;
 }
@@ -211,6 +215,7 @@ int dossier_engine_open(const struct dossier_config *cfg, struct dossier_engine 
 struct dossier_engine *dossier_engine_close(struct dossier_engine *e) {
         if (!e)
                 return NULL;
+        de_readers_free(e);
         store_close(e->store);
         pthread_mutex_destroy(&e->lock);
         free(e);
