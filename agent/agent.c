@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "lib/macro.h"
 #include "agent.h"
@@ -271,9 +272,47 @@ static int reply_finish(CURL *h, struct agent_reply *r) {
         return 0;
 }
 
+/* A request's body: bytes in memory, or len bytes of a file (fd >= 0)
+ * that libcurl reads as it sends, from offset 0 on each attempt. */
+struct payload {
+        const void *body;
+        size_t len;
+        int fd;
+        size_t off;
+};
+
+static size_t on_read(char *buf, size_t size, size_t n, void *userdata) {
+        struct payload *p = userdata;
+        size_t want = size * n < p->len - p->off ? size * n : p->len - p->off;
+        if (want == 0)
+                return 0;
+        for (;;) {
+                ssize_t k = pread(p->fd, buf, want, (off_t)p->off);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        return CURL_READFUNC_ABORT; /* a short file: the host gets a short body and refuses */
+                p->off += (size_t)k;
+                return (size_t)k;
+        }
+}
+
+/* The body of a write: in memory, or read from its file as it is sent. */
+static void body_setup(CURL *h, struct payload *p) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)p->len);
+        if (p->fd < 0) {
+                curl_easy_setopt(h, CURLOPT_POSTFIELDS, p->body ? p->body : "");
+                return;
+        }
+        p->off = 0;
+        curl_easy_setopt(h, CURLOPT_POST, 1L);
+        curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+        curl_easy_setopt(h, CURLOPT_READDATA, p);
+}
+
 /* One easy handle, its options and headers. */
 static int request_setup(struct agent *a, CURL *h, const char *method, const char *url, struct curl_slist *hdr,
-                         const void *body, size_t len, struct sink *s) {
+                         struct payload *p, struct sink *s) {
         bool ok = curl_easy_setopt(h, CURLOPT_URL, url) == CURLE_OK &&
                   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https") == CURLE_OK;
         if (!ok)
@@ -301,13 +340,11 @@ static int request_setup(struct agent *a, CURL *h, const char *method, const cha
                 curl_easy_setopt(h, CURLOPT_SSLCERT, a->cert);
         if (a->key)
                 curl_easy_setopt(h, CURLOPT_SSLKEY, a->key);
-        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
         if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
                 curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-        else {
-                curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-                curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
-        }
+        else
+                body_setup(h, p);
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
         curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
         curl_easy_setopt(h, CURLOPT_WRITEDATA, s);
@@ -363,8 +400,8 @@ static void headers_free(struct curl_slist *l) {
 /* One request to the host process base; CURLE_COULDNT_CONNECT in *ret_c
  * when it could not be reached at all (nothing was sent). */
 static int forward_to(struct agent *a, const char *base, const char *method, const char *path,
-                      const struct agent_param *query, size_t n_query, struct curl_slist *hdr, const void *body,
-                      size_t len, struct agent_reply *rep, CURLcode *ret_c) {
+                      const struct agent_param *query, size_t n_query, struct curl_slist *hdr, struct payload *p,
+                      struct agent_reply *rep, CURLcode *ret_c) {
         _cleanup_free_ char *url = malloc(URL_MAX);
         struct sink s = {.rep = rep, .max = a->reply_max};
         int r;
@@ -378,7 +415,7 @@ static int forward_to(struct agent *a, const char *base, const char *method, con
         CURL *h = curl_easy_init();
         if (!h)
                 r = -ENOMEM;
-        else if ((r = request_setup(a, h, method, url, hdr, body, len, &s)) == 0) {
+        else if ((r = request_setup(a, h, method, url, hdr, p, &s)) == 0) {
                 char errbuf[CURL_ERROR_SIZE] = "";
                 curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
                 CURLcode c = curl_easy_perform(h); /* never retried: a write is sent once */
@@ -391,9 +428,9 @@ static int forward_to(struct agent *a, const char *base, const char *method, con
         return r;
 }
 
-int agent_forward(struct agent *a, const char *method, const char *path, const struct agent_param *query,
-                  size_t n_query, const char *token, const struct agent_param *headers, size_t n_headers,
-                  const void *body, size_t len, struct agent_reply *ret) {
+static int forward_payload(struct agent *a, const char *method, const char *path, const struct agent_param *query,
+                           size_t n_query, const char *token, const struct agent_param *headers, size_t n_headers,
+                           struct payload *p, struct agent_reply *ret) {
         struct agent_reply rep = {0};
         struct curl_slist *hdr = headers_of(token, headers, n_headers);
         int r = -ENOMEM;
@@ -407,8 +444,7 @@ int agent_forward(struct agent *a, const char *method, const char *path, const s
         for (size_t k = 0; k < a->n_urls; k++) {
                 CURLcode c;
                 agent_reply_done(&rep);
-                r = forward_to(a, a->urls[(first + k) % a->n_urls], method, path, query, n_query, hdr, body, len,
-                               &rep, &c);
+                r = forward_to(a, a->urls[(first + k) % a->n_urls], method, path, query, n_query, hdr, p, &rep, &c);
                 if (c != CURLE_COULDNT_CONNECT)
                         break;
         }
@@ -419,6 +455,22 @@ int agent_forward(struct agent *a, const char *method, const char *path, const s
         }
         *ret = rep;
         return 0;
+}
+
+int agent_forward(struct agent *a, const char *method, const char *path, const struct agent_param *query,
+                  size_t n_query, const char *token, const struct agent_param *headers, size_t n_headers,
+                  const void *body, size_t len, struct agent_reply *ret) {
+        struct payload p = {.body = body, .len = len, .fd = -1};
+        return forward_payload(a, method, path, query, n_query, token, headers, n_headers, &p, ret);
+}
+
+int agent_forward_file(struct agent *a, const char *method, const char *path, const struct agent_param *query,
+                       size_t n_query, const char *token, const struct agent_param *headers, size_t n_headers, int fd,
+                       size_t len, struct agent_reply *ret) {
+        if (fd < 0)
+                return -EBADF;
+        struct payload p = {.len = len, .fd = fd};
+        return forward_payload(a, method, path, query, n_query, token, headers, n_headers, &p, ret);
 }
 
 /* ---- the /v1/host calls ---------------------------------------------------- */

@@ -82,6 +82,12 @@ void agent_reply_done(struct agent_reply *r);
 int agent_forward(struct agent *a, const char *method, const char *path, const struct agent_param *query,
                   size_t n_query, const char *token, const struct agent_param *headers, size_t n_headers,
                   const void *body, size_t len, struct agent_reply *ret);
+/* The same with the body read from a file as it is sent (len bytes of fd
+ * from offset 0, with pread(): a body carnetd spooled), so that it never
+ * sits whole in memory. */
+int agent_forward_file(struct agent *a, const char *method, const char *path, const struct agent_param *query,
+                       size_t n_query, const char *token, const struct agent_param *headers, size_t n_headers, int fd,
+                       size_t len, struct agent_reply *ret);
 
 /* POST /v1/host/challenges: a fresh challenge (64 lower-case hex);
  * -EACCES when the host refuses this workstation (403 with an error). */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cda/cda.h"
 #include "engine/dossier.h"
 #include "engine/interactions.h"
 #include "lib/macro.h"
@@ -424,7 +425,7 @@ static int parse_meta(const json_t *o, const char *content_type, struct meta_in 
  * content points into the request or into *decoded.  Fills err and
  * returns -EINVAL for a bad request. */
 static int deposit_in(const struct api_request *req, json_t **meta, struct meta_in *mi, uint8_t **decoded,
-                      const void **content, size_t *len, struct api_reply *err) {
+                      const void **content, size_t *len, const struct api_spool **spool, struct api_reply *err) {
         static const char *const fields[] = {"type_code", "class_code", "format_code", "mime", "title",
                                              "institution", "role", "specialty", "created_at", "hidden_from_patient",
                                              "hidden_from_representatives", "medicines", "content_base64", NULL};
@@ -449,11 +450,28 @@ static int deposit_in(const struct api_request *req, json_t **meta, struct meta_
                 mi->raw_type = ct ? ct : "application/octet-stream";
                 *content = req->body;
                 *len = req->body_len;
+                *spool = req->spool;
                 return 0;
         }
-        if (api_body_json(req, meta, err) < 0 || api_check_fields(*meta, fields, err) < 0 ||
-            parse_meta(*meta, NULL, mi, err) < 0)
-                return -EINVAL;
+        /* JSON sent without a JSON Content-Type, which the server spooled:
+         * read back into memory, where a JSON body always is */
+        struct api_request in = *req;
+        if (req->spool) {
+                r = api_spool_read(req->spool, (char **)decoded);
+                if (r < 0)
+                        return r;
+                in.body = (const char *)*decoded;
+                in.body_len = req->spool->len;
+                in.spool = NULL;
+        }
+        r = api_body_json(&in, meta, err) < 0 || api_check_fields(*meta, fields, err) < 0 ||
+            parse_meta(*meta, NULL, mi, err) < 0 ? -EINVAL : 0;
+        if (*decoded) {
+                secure_zero(*decoded, req->spool->len);
+                free(TAKE_PTR(*decoded));
+        }
+        if (r < 0)
+                return r;
         json_t *jc = json_object_get(*meta, "content_base64");
         if (!json_is_string(jc))
                 return field_error(err, 400, "bad_field", "content_base64",
@@ -467,23 +485,55 @@ static int deposit_in(const struct api_request *req, json_t **meta, struct meta_
         return 0;
 }
 
-int res_document_store(const struct api_call *c, const json_t *meta, const char *content_type, const char *old_uid,
-                       const void *content, size_t len, char ret_uid[DOSSIER_UID_SIZE], struct dossier_warnings *ret_w,
-                       struct api_reply *err) {
+/* The CDA checks of a spooled content: its header is read from a copy in
+ * memory (a CDA document is XML text, far below body_max). */
+static int cda_check_spooled(const struct api_call *c, const struct dossier_doc_meta *m, const struct api_spool *sp,
+                             struct api_reply *err) {
+        if (!cda_mime(m->mime))
+                return 0;
+        _cleanup_free_ char *text = NULL;
+        int r = api_spool_read(sp, &text);
+        if (r < 0)
+                return r == -ENOMEM ? r : api_error(err, 500, "internal", "the body could not be read back") < 0
+                                                  ? -ENOMEM : -EINVAL;
+        r = res_cda_check(c, c->ins, m, text, sp->len, err);
+        secure_zero(text, sp->len);
+        return r;
+}
+
+/* res_document_store(), the content in memory or (sp set) spooled. */
+static int document_store(const struct api_call *c, const json_t *meta, const char *content_type, const char *old_uid,
+                          const void *content, size_t len, const struct api_spool *sp, char ret_uid[DOSSIER_UID_SIZE],
+                          struct dossier_warnings *ret_w, struct api_reply *err) {
+        struct dossier_engine *e = c->engine;
+        const struct dossier_actor *a = &c->caller.a;
         struct meta_in mi;
         int r = parse_meta(meta, content_type, &mi, err);
 
         if (r < 0)
                 return r;
-        if ((r = res_cda_check(c, c->ins, &mi.m, content, len, err)) < 0)
-                return r;
-        if (old_uid)
-                r = dossier_replace(c->engine, &c->caller.a, c->ins, old_uid, &mi.m, content, len, ret_uid, ret_w);
-        else
-                r = dossier_deposit(c->engine, &c->caller.a, c->ins, &mi.m, content, len, ret_uid, ret_w);
+        r = sp ? cda_check_spooled(c, &mi.m, sp, err) : res_cda_check(c, c->ins, &mi.m, content, len, err);
         if (r < 0)
-                return res_engine_fail(err, c->engine, r) < 0 ? -ENOMEM : -EACCES;
+                return r;
+        const struct dossier_content_file f = {.fd = sp ? sp->fd : -1, .len = sp ? sp->len : 0,
+                                               .sha256 = sp ? sp->sha256 : NULL};
+        if (sp && old_uid)
+                r = dossier_replace_file(e, a, c->ins, old_uid, &mi.m, &f, ret_uid, ret_w);
+        else if (sp)
+                r = dossier_deposit_file(e, a, c->ins, &mi.m, &f, ret_uid, ret_w);
+        else if (old_uid)
+                r = dossier_replace(e, a, c->ins, old_uid, &mi.m, content, len, ret_uid, ret_w);
+        else
+                r = dossier_deposit(e, a, c->ins, &mi.m, content, len, ret_uid, ret_w);
+        if (r < 0)
+                return res_engine_fail(err, e, r) < 0 ? -ENOMEM : -EACCES;
         return 0;
+}
+
+int res_document_store(const struct api_call *c, const json_t *meta, const char *content_type, const char *old_uid,
+                       const void *content, size_t len, char ret_uid[DOSSIER_UID_SIZE], struct dossier_warnings *ret_w,
+                       struct api_reply *err) {
+        return document_store(c, meta, content_type, old_uid, content, len, NULL, ret_uid, ret_w, err);
 }
 
 const char *res_warning_kind(enum dossier_warning_kind k) {
@@ -503,13 +553,14 @@ static int put(const struct api_request *req, struct api_reply *ret, bool replac
         char uid[DOSSIER_UID_SIZE];
         const char *ins = c->ins, *old_uid = replace ? c->document : NULL;
         const void *content = NULL;
+        const struct api_spool *spool = NULL;
         size_t len = 0;
         int r;
 
-        r = deposit_in(req, &meta, &mi, &decoded, &content, &len, ret);
+        r = deposit_in(req, &meta, &mi, &decoded, &content, &len, &spool, ret);
         if (r < 0)
                 return r == -ENOMEM ? r : 0;
-        r = res_document_store(c, meta, mi.raw_type, old_uid, content, len, uid, &w, ret);
+        r = document_store(c, meta, mi.raw_type, old_uid, content, len, spool, uid, &w, ret);
         if (decoded)
                 secure_zero(decoded, len);
         if (r < 0)

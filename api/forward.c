@@ -58,9 +58,12 @@ static int forward(const struct api_request *req, const char *token, const char 
         if (meta)
                 h[nh++] = (struct agent_param){"X-Carnet-Document", meta};
         struct agent_reply rep = {0};
-        int r = agent_forward(req->ctx->agent, req->method, req->path, q,
-                              req->n_query < API_QUERY_MAX ? req->n_query : API_QUERY_MAX, token, h, nh, body, len,
-                              &rep);
+        size_t nq = req->n_query < API_QUERY_MAX ? req->n_query : API_QUERY_MAX;
+        /* a body the server spooled is sent from its file, as it is read */
+        int r = req->spool ? agent_forward_file(req->ctx->agent, req->method, req->path, q, nq, token, h, nh,
+                                                req->spool->fd, req->spool->len, &rep)
+                           : agent_forward(req->ctx->agent, req->method, req->path, q, nq, token, h, nh, body, len,
+                                           &rep);
         if (r < 0)
                 return api_agent_fail(ret, r);
         return api_relay(ret, &rep);

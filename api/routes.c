@@ -68,12 +68,15 @@ static const struct api_route routes[] = {
         {"DELETE", "/v1/dossiers/{ins}/representatives/{rep_ins}", res_representative_delete,
          "A professional removes a legal representative", DOSSIER | API_NEED_PROFESSIONAL},
 
-        /* a deposit's body is JSON or the raw content; the actions take an optional one */
+        /* a deposit's body is JSON or the raw content (which the server may spool
+         * to disk: API_ROUTE_SPOOL); the actions take an optional one */
         {"GET", "/v1/dossiers/{ins}/documents", res_documents_list, "Searches the documents", DOSSIER},
-        {"POST", "/v1/dossiers/{ins}/documents", res_documents_post, "Deposits a document", DOSSIER},
+        {"POST", "/v1/dossiers/{ins}/documents", res_documents_post, "Deposits a document",
+         DOSSIER | API_ROUTE_SPOOL},
         {"GET", DOC, res_document_get, "A document's metadata", DOCUMENT},
         {"GET", DOC "/content", res_document_content, "A document's content", DOCUMENT},
-        {"POST", DOC "/replace", res_document_replace, "Deposits a new version of a document", DOCUMENT},
+        {"POST", DOC "/replace", res_document_replace, "Deposits a new version of a document",
+         DOCUMENT | API_ROUTE_SPOOL},
         {"POST", DOC "/archive", res_document_archive, "Archives a document", DOCUMENT},
         {"POST", DOC "/mask", res_document_mask, "Masks a document to professionals (the patient)", DOCUMENT},
         {"POST", DOC "/unmask", res_document_unmask, "Unmasks a document (the patient)", DOCUMENT},

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <getopt.h>
+#include <limits.h>
 #include <grp.h>
 #include <pthread.h>
 #include <signal.h>
@@ -275,7 +276,7 @@ static void reload(const char *config_path, struct config *running, struct servi
                 FIELD(crl_stale),           FIELD(pkcs11_helper),     FIELD(pkcs11_helper_user),
                 FIELD(pkcs11_helper_timeout_s), FIELD(pkcs11_pinpad_timeout_s), FIELD(dossier_host),
                 FIELD(host_cert),           FIELD(host_key),          FIELD(host_ca),
-                FIELD(host_timeout_ms),     FIELD(readers),
+                FIELD(host_timeout_ms),     FIELD(readers),           FIELD(spool_dir),
 #undef FIELD
         };
         for (size_t i = 0; i < ELEMENTSOF(fixed); i++)
@@ -469,7 +470,14 @@ static int serve(const struct server_config *sc, const struct config *cfg, struc
                 log_error("%s", err);
                 return r;
         }
-        r = server_start(sc, ret);
+        char spool[PATH_MAX];
+        struct server_config c = *sc;
+        if ((r = paths_spool_dir(cfg, spool, sizeof(spool), err, sizeof(err))) < 0) {
+                log_error("%s", err);
+                return r;
+        }
+        c.spool_dir = spool[0] ? spool : NULL;
+        r = server_start(&c, ret);
         if (r < 0) {
                 if (r == -EADDRINUSE)
                         log_error("%s: another carnetd is already answering there", cfg->socket_path);

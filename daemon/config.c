@@ -179,6 +179,7 @@ static const struct key keys[] = {
         {"crl_stale", KEY_CHOICE, FIELD(crl_stale), .choices = crl_stale_words,
          .why = "crl_stale must be refuse or accept"},
         {"database", KEY_PATH, FIELD(database), .why = "must be an absolute path", .too_long = "path too long"},
+        {"spool_dir", KEY_PATH, FIELD(spool_dir), .why = "must be an absolute path", .too_long = "path too long"},
         {"rights_table", KEY_PATH, FIELD(rights_table), .why = "must be an absolute path", .too_long = "path too long"},
         {"interactions_table", KEY_PATH, FIELD(interactions_table), .why = "must be an absolute path",
          .too_long = "path too long"},

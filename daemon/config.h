@@ -58,6 +58,9 @@ struct config {
         char database[PATH_MAX];        /* default: $STATE_DIRECTORY/carnet.db */
         char rights_table[PATH_MAX];
         char interactions_table[PATH_MAX];
+        /* where large raw uploads are received (paths.h: paths_spool_dir);
+         * "": the folder spool beside a database file */
+        char spool_dir[PATH_MAX];
 
         /* the PKCS#11 helper (p11remote/p11-remote.h) */
         char pkcs11_helper[PATH_MAX];   /* empty: carnet-p11-helper beside carnetd */

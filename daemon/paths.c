@@ -1,5 +1,6 @@
 /* daemon/paths.c: the data folder and the folders carnetd writes into. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "engine/store.h"
 #include "lib/macro.h"
 #include "paths.h"
 
@@ -79,4 +81,53 @@ int paths_need_folder(const char *file, mode_t mode, const char *what, char *err
                 return r;
         }
         return 0;
+}
+
+/* The folder exists (created 0700), is a folder of ours, 0700, and takes
+ * an unlinked file. */
+static int spool_ready(const char *dir, char *err, size_t errlen) {
+        struct stat st;
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+                int r = negerrno();
+                snprintf(err, errlen, "spool_dir %s: carnetd (uid %u) cannot create it: %s; create its parent folder, "
+                         "or choose another spool_dir in carnetd.conf", dir, (unsigned)geteuid(), strerror(-r));
+                return r;
+        }
+        if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid()) {
+                snprintf(err, errlen, "spool_dir %s: not a folder that carnetd (uid %u) owns", dir,
+                         (unsigned)geteuid());
+                return -ENOTDIR;
+        }
+        if ((st.st_mode & 07777) != 0700 && chmod(dir, 0700) < 0) {
+                int r = negerrno();
+                snprintf(err, errlen, "spool_dir %s: cannot make it 0700: %s", dir, strerror(-r));
+                return r;
+        }
+        int fd = open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0) {
+                int r = negerrno();
+                snprintf(err, errlen, "spool_dir %s: cannot create an unlinked file (O_TMPFILE) there: %s; choose a "
+                         "folder on a local filesystem that carnetd may write (ext4, xfs, btrfs, tmpfs)", dir,
+                         strerror(-r));
+                return r;
+        }
+        close(fd);
+        return 0;
+}
+
+int paths_spool_dir(const struct config *cfg, char *out, size_t size, char *err, size_t errlen) {
+        out[0] = '\0';
+        if (cfg->spool_dir[0]) {
+                if (strcpy_bounded(out, size, cfg->spool_dir) < 0)
+                        return -ENAMETOOLONG;
+        } else if (!cfg->dossier_host[0] && !store_is_conninfo(cfg->database)) {
+                const char *slash = strrchr(cfg->database, '/');
+                if (!slash)
+                        return 0;
+                int n = snprintf(out, size, "%.*s/spool", (int)(slash - cfg->database), cfg->database);
+                if (n < 0 || (size_t)n >= size)
+                        return -ENAMETOOLONG;
+        } else
+                return 0;
+        return spool_ready(out, err, errlen);
 }

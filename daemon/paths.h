@@ -22,3 +22,13 @@ int paths_data_dir(char *out, size_t size);
  * err naming the folder and what to do. */
 #include <sys/types.h>
 int paths_need_folder(const char *file, mode_t mode, const char *what, char *err, size_t errlen);
+
+/* The spool folder, where the server receives large raw uploads into
+ * unlinked files (http/server.h: spool_dir), into out: spool_dir when
+ * set, else the folder "spool" beside the database when it is a file
+ * (STATE/spool), else "" (agent mode, a PostgreSQL database: uploads in
+ * memory, within the body budgets).  The folder is created 0700 when
+ * missing, made 0700 when it is not, and must take an O_TMPFILE file:
+ * otherwise -errno with a sentence in err (carnetd does not start). */
+struct config;
+int paths_spool_dir(const struct config *cfg, char *out, size_t size, char *err, size_t errlen);

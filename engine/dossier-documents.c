@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dossier-internal.h"
 #include "lib/macro.h"
@@ -35,6 +36,13 @@ static const char sql_treatments[] =
         "SELECT uid, type_code, class_code, author_id, status, masked, hidden_from_patient, hidden_since, medicines, "
         "author_establishment FROM documents WHERE dossier_id = ?1 AND status = 1 AND medicines != '' "
         "AND created_at >= ?2 AND id != ?3 ORDER BY created_at DESC LIMIT 64";
+
+/* A deposit's content: in memory, or in a file (dossier_deposit_file). */
+struct content_src {
+        const void *data;
+        const struct dossier_content_file *file;
+        size_t len;
+};
 
 static int new_uid(char ret[DOSSIER_UID_SIZE]) {
         uint8_t b[(DOSSIER_UID_SIZE - 1) / 2];
@@ -71,14 +79,14 @@ static int parse_medicines(const char *s, char codes[][INTERACTIONS_CODE_MAX], s
         return 0;
 }
 
-static int meta_check(const struct dossier_doc_meta *m, const void *content, size_t len) {
+static int meta_check(const struct dossier_doc_meta *m, const struct content_src *c) {
         char codes[DOSSIER_MEDICINES_MAX][INTERACTIONS_CODE_MAX];
         size_t n;
         int r;
 
-        if (!m || (len > 0 && !content))
+        if (!m || (c->len > 0 && !c->data && !c->file) || (c->file && (c->file->fd < 0 || !c->file->sha256)))
                 return -EINVAL;
-        if (len > DOSSIER_CONTENT_MAX)
+        if (c->len > DOSSIER_CONTENT_MAX)
                 return -E2BIG;
         if ((r = de_code_field(m->type_code, true)) < 0 || (r = de_code_field(m->class_code, true)) < 0 ||
             (r = de_code_field(m->format_code, true)) < 0 || (r = de_code_field(m->mime, true)) < 0 ||
@@ -221,16 +229,86 @@ static int alerts(struct dossier_engine *e, const struct dossier_actor *actor, c
         return r < 0 ? r : 0;
 }
 
-/* Inserts the document row and its content; returns the new row id. */
-static int insert_doc(struct dossier_engine *e, const struct dossier_actor *actor, int64_t dossier_id,
-                      const struct dossier_doc_meta *m, const void *content, size_t len, int version,
-                      int64_t replaces, bool masked, int64_t now, const char *uid, int64_t *ret_id) {
-        _cleanup_stmt_ struct store_stmt *st = NULL, *ct = NULL;
-        uint8_t digest[32];
+/* store_read_fn over a content file: pread() at offset, never short
+ * without a reason. */
+static long file_read(void *userdata, void *buf, size_t max, size_t offset) {
+        const struct dossier_content_file *f = userdata;
+        for (;;) {
+                ssize_t n = pread(f->fd, buf, max, (off_t)offset);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                return n < 0 ? -errno : n == 0 ? -EIO : (long)n;
+        }
+}
+
+/* A content file read whole into memory (a store that cannot write a
+ * blob in pieces): wipe and free *ret. */
+static int file_slurp(const struct dossier_content_file *f, uint8_t **ret) {
+        _cleanup_free_ uint8_t *buf = malloc(f->len ? f->len : 1);
+        if (!buf)
+                return -ENOMEM;
+        for (size_t off = 0; off < f->len;) {
+                long n = file_read((void *)f, buf + off, f->len - off, off);
+                if (n < 0) {
+                        secure_zero(buf, off);
+                        return (int)n;
+                }
+                off += (size_t)n;
+        }
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+/* The content row of document id: the bytes bound as they are, or a file
+ * written into a zeroblob in STORE_BLOB_CHUNK pieces (read whole where the
+ * store cannot). */
+static int insert_content(struct dossier_engine *e, int64_t id, const struct content_src *c) {
+        _cleanup_stmt_ struct store_stmt *ct = NULL;
+        uint8_t *copy = NULL;
+        const void *p = c->data;
         int r;
 
-        r = de_sha256(len ? content : "", len, digest);
+        r = store_prepare(e->store, sql_insert_content, &ct);
         if (r < 0)
+                return r;
+        if ((r = store_bind_int(ct, 1, id)) < 0)
+                return r;
+        if (c->file) {
+                r = store_bind_zeroblob(ct, 2, c->len);
+                if (r == 0) {
+                        r = store_exec_step(e->store, ct);
+                        store_reset(TAKE_PTR(ct));
+                        return r < 0 ? r : store_blob_fill(e->store, "contents", "content", id, c->len, file_read,
+                                                           (void *)c->file);
+                }
+                if (r != -EOPNOTSUPP || (r = file_slurp(c->file, &copy)) < 0)
+                        return r;
+                p = copy;
+        }
+        /* bound without copy: content outlives the statement's use */
+        r = store_bind_blob_ref(ct, 2, p, c->len);
+        if (r == 0)
+                r = store_exec_step(e->store, ct);
+        if (copy) {
+                store_reset(TAKE_PTR(ct));
+                secure_zero(copy, c->len);
+                free(copy);
+        }
+        return r;
+}
+
+/* Inserts the document row and its content; returns the new row id. */
+static int insert_doc(struct dossier_engine *e, const struct dossier_actor *actor, int64_t dossier_id,
+                      const struct dossier_doc_meta *m, const struct content_src *c, int version,
+                      int64_t replaces, bool masked, int64_t now, const char *uid, int64_t *ret_id) {
+        _cleanup_stmt_ struct store_stmt *st = NULL;
+        uint8_t digest[32];
+        size_t len = c->len;
+        int r;
+
+        if (c->file)
+                memcpy(digest, c->file->sha256, sizeof(digest));
+        else if ((r = de_sha256(len ? c->data : "", len, digest)) < 0)
                 return r;
         r = store_prepare(e->store, sql_insert_doc, &st);
         if (r < 0)
@@ -257,22 +335,12 @@ static int insert_doc(struct dossier_engine *e, const struct dossier_actor *acto
         if (r < 0)
                 return r;
         *ret_id = store_col_int64(st, 0);
-
-        r = store_prepare(e->store, sql_insert_content, &ct);
-        if (r < 0)
-                return r;
-        if ((r = store_bind_int(ct, 1, *ret_id)) < 0)
-                return r;
-        /* bound without copy: content outlives the statement's use */
-        r = store_bind_blob_ref(ct, 2, content, len);
-        if (r < 0)
-                return r;
-        return store_exec_step(e->store, ct);
+        return insert_content(e, *ret_id, c);
 }
 
 /* Deposit and replace: old_uid NULL for a deposit. */
 static int put_doc(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, const char *old_uid,
-                   const struct dossier_doc_meta *m, const void *content, size_t len, char ret_uid[DOSSIER_UID_SIZE],
+                   const struct dossier_doc_meta *m, const struct content_src *c, char ret_uid[DOSSIER_UID_SIZE],
                    struct dossier_warnings *ret_warnings) {
         char uid[DOSSIER_UID_SIZE];
         struct drow old = {};
@@ -284,7 +352,7 @@ static int put_doc(struct dossier_engine *e, const struct dossier_actor *actor, 
         if (!e || !ret_uid || de_actor_check(actor) < 0 || de_ins_check(ins) < 0 ||
             (old_uid && de_uid_check(old_uid) < 0))
                 return -EINVAL;
-        r = meta_check(m, content, len);
+        r = meta_check(m, c);
         if (r < 0)
                 return r;
         if (ret_warnings)
@@ -317,8 +385,7 @@ static int put_doc(struct dossier_engine *e, const struct dossier_actor *actor, 
         if (r < 0 || !e->last.allow)
                 return de_finish(e, r);
 
-        r = insert_doc(e, actor, ds.id, m, content, len, old_uid ? old.version + 1 : 1, old.id, old.masked, now, uid,
-                       &id);
+        r = insert_doc(e, actor, ds.id, m, c, old_uid ? old.version + 1 : 1, old.id, old.masked, now, uid, &id);
         if (r >= 0 && old_uid)
                 r = de_exec_id_int(e, sql_deprecate, old.id, id);
         if (r >= 0)
@@ -333,7 +400,8 @@ int dossier_deposit(struct dossier_engine *e, const struct dossier_actor *actor,
                     const struct dossier_doc_meta *meta, const void *content, size_t len,
                     char ret_uid[DOSSIER_UID_SIZE], struct dossier_warnings *ret_warnings) {
         DE_LOCKED(e);
-        return put_doc(e, actor, ins, NULL, meta, content, len, ret_uid, ret_warnings);
+        return put_doc(e, actor, ins, NULL, meta, &(struct content_src){.data = content, .len = len}, ret_uid,
+                       ret_warnings);
 }
 
 int dossier_replace(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
@@ -342,7 +410,29 @@ int dossier_replace(struct dossier_engine *e, const struct dossier_actor *actor,
         DE_LOCKED(e);
         if (!old_uid)
                 return -EINVAL;
-        return put_doc(e, actor, ins, old_uid, meta, content, len, ret_uid, ret_warnings);
+        return put_doc(e, actor, ins, old_uid, meta, &(struct content_src){.data = content, .len = len}, ret_uid,
+                       ret_warnings);
+}
+
+int dossier_deposit_file(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                         const struct dossier_doc_meta *meta, const struct dossier_content_file *content,
+                         char ret_uid[DOSSIER_UID_SIZE], struct dossier_warnings *ret_warnings) {
+        DE_LOCKED(e);
+        if (!content)
+                return -EINVAL;
+        return put_doc(e, actor, ins, NULL, meta, &(struct content_src){.file = content, .len = content->len},
+                       ret_uid, ret_warnings);
+}
+
+int dossier_replace_file(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                         const char *old_uid, const struct dossier_doc_meta *meta,
+                         const struct dossier_content_file *content, char ret_uid[DOSSIER_UID_SIZE],
+                         struct dossier_warnings *ret_warnings) {
+        DE_LOCKED(e);
+        if (!old_uid || !content)
+                return -EINVAL;
+        return put_doc(e, actor, ins, old_uid, meta, &(struct content_src){.file = content, .len = content->len},
+                       ret_uid, ret_warnings);
 }
 
 /* Archive, mask/unmask and release share their shape: one document, one

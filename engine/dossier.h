@@ -280,6 +280,25 @@ int dossier_replace(struct dossier_engine *e, const struct dossier_actor *actor,
                     const char *old_uid, const struct dossier_doc_meta *meta, const void *content, size_t len,
                     char ret_uid[DOSSIER_UID_SIZE], struct dossier_warnings *ret_warnings);
 
+/* A deposit's content read from a file rather than memory (a body the
+ * server spooled): len bytes of fd from offset 0, read with pread() in
+ * bounded chunks into the store (SQLite: zeroblob and incremental blob
+ * writes, inside the deposit's transaction; PostgreSQL: read whole into
+ * memory first), never the file offset moved.  sha256 is the content's
+ * digest, taken as it was received: the engine does not hash it again. */
+struct dossier_content_file {
+        int fd;
+        size_t len;
+        const uint8_t *sha256; /* 32 bytes */
+};
+int dossier_deposit_file(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                         const struct dossier_doc_meta *meta, const struct dossier_content_file *content,
+                         char ret_uid[DOSSIER_UID_SIZE], struct dossier_warnings *ret_warnings);
+int dossier_replace_file(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                         const char *old_uid, const struct dossier_doc_meta *meta,
+                         const struct dossier_content_file *content, char ret_uid[DOSSIER_UID_SIZE],
+                         struct dossier_warnings *ret_warnings);
+
 int dossier_archive(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, const char *uid);
 int dossier_set_masked(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, const char *uid,
                        bool masked);

@@ -61,3 +61,8 @@ struct store_stmt {
 
 int store_sqlite_open(const char *path, struct store **ret);
 int store_pg_open(const char *conninfo, struct store **ret);
+
+/* store.h: store_bind_zeroblob(), store_blob_fill(), on SQLite. */
+int store_sqlite_bind_zeroblob(struct store_stmt *st, int idx, size_t n);
+int store_sqlite_blob_fill(struct store *s, const char *table, const char *column, int64_t rowid, size_t len,
+                           store_read_fn read, void *userdata);

@@ -3,10 +3,12 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "lib/utf8.h"
 #include "router.h"
@@ -355,6 +357,40 @@ static int dispatch(const struct api_table *t, const struct api_request *req, st
         ret->route = best->path;
         if (rc < 0 && !ret->body && !ret->stream.read)
                 return api_error(ret, 500, "internal", "internal error: %s", strerror(-rc));
+        return 0;
+}
+
+const struct api_route *api_route_find(const struct api_table *t, const char *method, const char *path) {
+        struct api_request req = {.method = method, .path = path};
+        struct api_kv params[API_PARAMS_MAX];
+        struct api_reply scratch = {0};
+        int n_params = 0;
+        size_t len = strlen(path) + 1;
+        _cleanup_free_ char *buf = malloc(len);
+        if (!buf)
+                return NULL;
+        int i = find_route(t, &req, &buf, len, params, &n_params, &scratch);
+        return i >= 0 ? &t->routes[i] : NULL;
+}
+
+int api_spool_read(const struct api_spool *sp, char **ret) {
+        if (sp->len == SIZE_MAX)
+                return -ENOMEM;
+        _cleanup_free_ char *buf = malloc(sp->len + 1);
+        if (!buf)
+                return -ENOMEM;
+        for (size_t off = 0; off < sp->len;) {
+                ssize_t n = pread(sp->fd, buf + off, sp->len - off, (off_t)off);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0) {
+                        secure_zero(buf, off);
+                        return -EIO;
+                }
+                off += (size_t)n;
+        }
+        buf[sp->len] = '\0';
+        *ret = TAKE_PTR(buf);
         return 0;
 }
 

@@ -34,6 +34,7 @@ struct api_context;
  * (the caller, the parsed body...): defined by the layer that owns the
  * table (api/call.h); opaque here. */
 struct api_call;
+struct api_table;
 
 /* One name/value pair: a query parameter, a header, a path parameter. */
 struct api_kv {
@@ -53,6 +54,9 @@ struct api_request {
         const char *workstation;
         const char *body;    /* the request body (not NUL-terminated), or NULL */
         size_t body_len;
+        /* a raw body the server spooled to a file instead (routes with
+         * API_ROUTE_SPOOL; body is NULL and body_len 0 then), or NULL */
+        const struct api_spool *spool;
         const struct api_kv *query; /* decoded, in the order sent */
         size_t n_query;
         const struct api_kv *headers;
@@ -63,6 +67,23 @@ struct api_request {
         /* set by the table's invoke hook, NULL without one */
         const struct api_call *call;
 };
+
+/* A raw request body received into an unlinked file of the server's
+ * spool folder (O_TMPFILE, 0600) as it arrived, with its SHA-256 taken on
+ * the way, so that a large upload does not sit in memory.  The file is
+ * the server's: read it with pread() (never move its offset), never close
+ * it; it is closed, and so gone, once the request is done. */
+struct api_spool {
+        int fd;
+        size_t len;
+        unsigned char sha256[32];
+};
+
+/* The whole spooled body in a new buffer (len + 1 bytes, NUL-terminated),
+ * for a handler that needs it in memory after all (a JSON body sent
+ * without a JSON Content-Type, a CDA header to read): 0, -ENOMEM, -EIO
+ * (a short read).  The caller wipes and frees it. */
+int api_spool_read(const struct api_spool *sp, char **ret);
 
 /* A body produced piece by piece (Server-Sent Events) instead of JSON. */
 struct api_stream {
@@ -98,8 +119,19 @@ struct api_route {
         const char *path; /* "/v1/readers/{name}": a "{x}" segment matches any one segment */
         api_handler handler;
         const char *summary;
-        unsigned needs; /* what the handler needs: meaning given by the table's invoke hook */
+        /* what the handler needs: meaning given by the table's invoke
+         * hook, but for the router's own bits (API_ROUTE_*) */
+        unsigned needs;
 };
+/* In needs: the handler takes a raw body (any Content-Type but JSON) in
+ * req->spool, so that the server may spool it to disk rather than hold
+ * it in memory (server.h: spool_dir). */
+#define API_ROUTE_SPOOL (1u << 31)
+
+/* The route that would answer method on path (the most specific), or
+ * NULL: for the server, which must know before the body whether it may
+ * spool it. */
+const struct api_route *api_route_find(const struct api_table *table, const char *method, const char *path);
 
 /* Runs route->handler for req once the router has matched it (req->params
  * set): checks what route->needs, fills req->call, then calls the handler.

@@ -13,12 +13,15 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "lib/cond.h"
 #include "mhd-errors.h"
 #include "router.h"
 #include "peer.h"
 #include "server.h"
+#include "server-internal.h"
+#include "spool.h"
 #include "tcp.h"
 #include "tls.h"
 
@@ -29,71 +32,6 @@
 #define STREAM_DRAIN_MS 2000
 /* How often the reaper looks for requests past request_timeout_s. */
 #define REAPER_TICK_MS 200
-
-struct server {
-        struct MHD_Daemon *mhd;
-        char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-        bool created; /* we bound the socket: remove it on stop */
-        size_t body_max;
-        size_t header_max;
-        struct peer_policy policy;
-        struct uid_slots slots;
-        const struct api_table *table;
-        const struct api_context *ctx;
-        struct reporter reporter;
-        /* TLS on TCP (server_config.listen_address) */
-        bool tls;
-        char *tls_cert, *tls_key, *tls_ca;
-        int (*tls_peer)(void *tls_session, char *ret_cn, size_t cn_size);
-        void (*on_refused)(void *userdata, const char *cn);
-        void *refused_userdata;
-
-        atomic_bool stopping;
-        pthread_mutex_t lock; /* guards streams, conns, inflight */
-        pthread_cond_t drained;
-        unsigned streams;     /* event streams still open */
-
-        unsigned request_timeout_s;
-        size_t budget_total, budget_uid; /* request body bytes in flight */
-        size_t inflight;
-        struct conn *conns;   /* every open connection, for the reaper */
-        pthread_t reaper;
-        bool reaper_started;
-};
-
-/* What we know of one connection, from its first moment. */
-struct conn {
-        int peer_error; /* 0, or why the credentials could not be read */
-        struct peer peer;
-        bool allowed;
-        bool slot;       /* holds one of its uid's slots */
-        bool over_limit; /* its uid had connections_per_uid already */
-        /* TLS: the client certificate, read at the first request */
-        bool tls_checked, tls_ok;
-        char workstation[HTTP_WORKSTATION_MAX];
-        /* under server.lock: */
-        struct conn *prev, *next;
-        int fd;
-        uint64_t deadline_ms; /* the request must be in by then; 0 while answering */
-        bool cut;             /* the reaper answered 408 and shut it down */
-        size_t body_bytes;    /* body buffer held by its current request */
-};
-
-/* One request: its body as it arrives, what the transport collected. */
-struct req_state {
-        bool replied;   /* an early error went out: ignore the rest */
-        bool too_large; /* past body_max: the rest is read and dropped, then 413 */
-        bool busy;      /* past a body budget: dropped likewise, then 503 */
-        size_t reserved; /* body budget taken for it so far */
-        size_t dropped;
-        char *body;
-        size_t body_len, body_cap;
-        size_t n_headers, n_query;
-        bool headers_overflow, query_overflow;
-        struct api_kv headers[API_HEADERS_MAX];
-        struct api_kv query[API_QUERY_MAX];
-        struct server *server;
-};
 
 /* One event stream handed to libmicrohttpd. */
 struct stream_ctx {
@@ -269,49 +207,6 @@ static void conn_arm(struct server *s, struct conn *cn, bool on) {
         pthread_mutex_unlock(&s->lock);
 }
 
-/* The capacity body_append() grows a buffer to for n bytes. */
-static size_t body_cap_for(size_t n, size_t max) {
-        size_t cap = 4096;
-        while (cap < n)
-                cap = cap > max / 2 ? max : cap * 2;
-        return cap;
-}
-
-/* Body bytes the connection's uid may still take, in all and for itself
- * (lock held). */
-static size_t budget_room(const struct server *s, const struct conn *cn, const char **which) {
-        size_t uid_sum = 0;
-        for (const struct conn *o = s->conns; o; o = o->next)
-                if (o->peer.uid == cn->peer.uid)
-                        uid_sum += o->body_bytes;
-        size_t total = s->budget_total > s->inflight ? s->budget_total - s->inflight : 0;
-        size_t uid = s->budget_uid > uid_sum ? s->budget_uid - uid_sum : 0;
-        *which = uid <= total ? "uid" : "total";
-        return uid < total ? uid : total;
-}
-
-/* Takes n more body bytes for the connection's request: -EBUSY past the
- * budget of its uid or of all (*which says which: "uid" or "total"). */
-static int budget_take(struct server *s, struct conn *cn, size_t n, const char **which) {
-        pthread_mutex_lock(&s->lock);
-        int r = budget_room(s, cn, which) >= n ? 0 : -EBUSY;
-        if (r == 0) {
-                cn->body_bytes += n;
-                s->inflight += n;
-        }
-        pthread_mutex_unlock(&s->lock);
-        return r;
-}
-
-static void budget_release(struct server *s, struct conn *cn) {
-        if (!cn)
-                return;
-        pthread_mutex_lock(&s->lock);
-        s->inflight -= cn->body_bytes;
-        cn->body_bytes = 0;
-        pthread_mutex_unlock(&s->lock);
-}
-
 /* Queues an error decided before the request was handled (on the first
  * call, or the last for a body too large), asking the caller to close the
  * connection; marks the request as answered. */
@@ -358,42 +253,22 @@ static size_t header_bytes(const struct req_state *st, const char *method, const
         return n;
 }
 
-/* Appends a chunk of the body, growing the buffer geometrically up to
- * body_max; -EFBIG past it. */
-static int body_append(struct req_state *st, struct conn *cn, size_t max, const char *data, size_t len) {
-        if (len > max || st->body_len > max - len)
-                return -EFBIG;
-        if (st->body_len + len > st->body_cap) {
-                size_t cap = body_cap_for(st->body_len + len, max);
-                if (cap > st->reserved) {
-                        const char *which;
-                        if (budget_take(st->server, cn, cap - st->reserved, &which) < 0)
-                                return -EBUSY;
-                        st->reserved = cap;
-                }
-                /* the old buffer is wiped: a body may hold a PIN or a patient secret */
-                if (secure_grow(&st->body, st->body_len, &st->body_cap, cap) < 0)
-                        return -ENOMEM;
-        }
-        memcpy(st->body + st->body_len, data, len);
-        st->body_len += len;
-        return 0;
-}
-
 /* 503 server_busy: the request bodies in flight, of the caller's uid or
  * of all callers, are at their budget. */
 static enum MHD_Result busy_error(struct server *s, struct MHD_Connection *c, struct req_state *st,
                                   const struct conn *cn, const char *which) {
         char msg[192];
+        bool disk = which && strncmp(which, "disk-", 5) == 0;
+        const char *what = disk ? "request bodies spooled to disk" : "request bodies in flight";
         if (!which)
                 snprintf(msg, sizeof(msg), "the request bodies in flight reached their budget (%zu bytes per uid, "
-                         "%zu in all); retry later", s->budget_uid, s->budget_total);
-        else if (strcmp(which, "uid") == 0)
-                snprintf(msg, sizeof(msg), "uid %u already has %zu bytes of request bodies in flight; retry later",
-                         (unsigned)cn->peer.uid, s->budget_uid);
+                         "%zu in all); retry later", s->budget_uid[MEM], s->budget_total[MEM]);
+        else if (strcmp(which + (disk ? 5 : 0), "uid") == 0)
+                snprintf(msg, sizeof(msg), "uid %u already has %zu bytes of %s; retry later",
+                         (unsigned)cn->peer.uid, s->budget_uid[disk], what);
         else
-                snprintf(msg, sizeof(msg), "carnetd already has %zu bytes of request bodies in flight; retry later",
-                         s->budget_total);
+                snprintf(msg, sizeof(msg), "carnetd already has %zu bytes of %s; retry later",
+                         s->budget_total[disk], what);
         return early_error(c, st, 503, "server_busy", msg);
 }
 
@@ -469,6 +344,7 @@ static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *c, st
         const char *bad = framing_conflict(st);
         if (bad)
                 return early_error(c, st, 400, "bad_request", bad);
+        st->may_spool = s->spool_dir >= 0 && srv_spool_route(s, method, url, st);
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl) {
                 char *end;
@@ -478,13 +354,17 @@ static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *c, st
                         snprintf(msg, sizeof(msg), "request body over %zu bytes", s->body_max);
                         return early_error(c, st, 413, "too_large", msg);
                 }
-                /* the whole body's buffer is taken now, so that bodies
-                 * that would not all fit are refused before they are read */
+                /* the whole body's buffer (or spool) is taken now, so
+                 * that bodies that would not all fit are refused before
+                 * they are read */
                 const char *which;
-                size_t cap = body_cap_for((size_t)n, s->body_max);
-                if (n > 0 && budget_take(s, cn, cap, &which) < 0)
+                bool spool = st->may_spool && n > SERVER_SPOOL_MIN;
+                size_t cap = spool ? (size_t)n : srv_body_cap((size_t)n, s->body_max);
+                if (n > 0 && srv_budget_take(s, cn, spool ? DISK : MEM, cap, &which) < 0)
                         return busy_error(s, c, st, cn, which);
-                if (n > 0)
+                if (spool)
+                        st->spool_reserved = cap;
+                else if (n > 0)
                         st->reserved = cap;
         }
         return MHD_YES;
@@ -498,20 +378,21 @@ static enum MHD_Result on_body_chunk(struct server *s, struct MHD_Connection *c,
          * chunked body past body_max is dropped until its end (up to
          * body_max more bytes; past that the connection is cut), then
          * answered 413 */
-        if (st->too_large || st->busy) {
+        if (st->too_large || st->busy || st->spool_error) {
                 st->dropped += n;
                 return st->dropped <= s->body_max ? MHD_YES : MHD_NO;
         }
-        int r = body_append(st, conn_of(c), s->body_max, upload, n);
-        if (r == -EFBIG || r == -EBUSY) {
+        struct conn *cn = conn_of(c);
+        int r = 0;
+        if (st->may_spool && st->spool.fd < 0 && (st->spool_reserved > 0 || st->body_len + n > SERVER_SPOOL_MIN))
+                r = srv_spool_start(s, st, cn);
+        if (r == 0)
+                r = st->spool.fd >= 0 ? srv_spool_append(s, st, cn, upload, n) : srv_body_append(st, cn, s->body_max, upload, n);
+        if (r < 0 && r != -ENOMEM) { /* -ENOSPC... from the spool file */
                 st->too_large = r == -EFBIG;
                 st->busy = r == -EBUSY;
-                if (st->body)
-                        secure_zero(st->body, st->body_cap);
-                free(st->body);
-                st->body = NULL;
-                st->body_len = st->body_cap = 0;
-                budget_release(s, conn_of(c));
+                st->spool_error = st->too_large || st->busy ? 0 : r;
+                srv_body_drop(s, st, cn);
                 return MHD_YES;
         }
         if (r < 0)
@@ -534,6 +415,8 @@ static enum MHD_Result answer(struct server *s, struct MHD_Connection *c, struct
                 snprintf(msg, sizeof(msg), "more than %d query parameters", API_QUERY_MAX);
                 return early_error(c, st, 400, "bad_parameter", msg);
         }
+        if (st->spool.fd >= 0 && spool_finish(&st->spool, &st->spooled) < 0)
+                return early_error(c, st, 500, "internal", "the request body could not be received");
         struct api_request req = {
                 .ctx = s->ctx,
                 .method = method,
@@ -544,6 +427,7 @@ static enum MHD_Result answer(struct server *s, struct MHD_Connection *c, struct
                 .workstation = s->tls ? cn->workstation : NULL,
                 .body = st->body,
                 .body_len = st->body_len,
+                .spool = st->spool.fd >= 0 ? &st->spooled : NULL,
                 .headers = st->headers,
                 .n_headers = st->n_headers,
                 .query = st->query,
@@ -566,6 +450,19 @@ static enum MHD_Result answer(struct server *s, struct MHD_Connection *c, struct
         return ret;
 }
 
+/* The spool file could not take the body: 503 when the disk is full
+ * (the caller may retry), 500 otherwise. */
+static enum MHD_Result spool_error(struct MHD_Connection *c, struct req_state *st) {
+        int e = st->spool_error;
+        char msg[160];
+        if (e == -ENOSPC || e == -EDQUOT) {
+                snprintf(msg, sizeof(msg), "carnetd has no room left on disk to receive the request body; retry later");
+                return early_error(c, st, 503, "server_busy", msg);
+        }
+        snprintf(msg, sizeof(msg), "the request body could not be received: %s", strerror(-e));
+        return early_error(c, st, 500, "internal", msg);
+}
+
 /* libmicrohttpd calls this first with *con_cls NULL (headers only), then
  * once per body chunk, then with *upload_size 0: the reply is queued on
  * that last call, the library's idiom that keeps keep-alive working.
@@ -583,6 +480,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 if (!st)
                         return MHD_NO;
                 st->server = s;
+                st->spool = SPOOL_FILE_NONE;
                 *con_cls = st;
                 return on_headers(s, c, st, method, url);
         }
@@ -600,7 +498,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 return early_error(c, st, 413, "too_large", msg);
         }
         if (st->busy)
-                return busy_error(s, c, st, conn_of(c), NULL);
+                return busy_error(s, c, st, conn_of(c), st->busy_which);
+        if (st->spool_error)
+                return spool_error(c, st);
         conn_arm(s, conn_of(c), false);
         return answer(s, c, st, method, url);
 }
@@ -610,12 +510,15 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         struct server *s = cls;
         struct req_state *st = *con_cls;
         struct conn *cn = conn_of(c);
-        budget_release(s, cn);
+        srv_budget_release(s, cn, MEM);
+        srv_budget_release(s, cn, DISK);
         conn_arm(s, cn, true); /* the next request's clock */
         if (st && st->body)
                 secure_zero(st->body, st->body_cap);
-        if (st)
+        if (st) {
                 free(st->body);
+                spool_end(&st->spool); /* unlinked from birth: closed, it is gone */
+        }
         free(st);
         *con_cls = NULL;
 }
@@ -632,7 +535,8 @@ static void conn_link(struct server *s, struct conn *cn) {
 
 static void conn_unlink(struct server *s, struct conn *cn) {
         pthread_mutex_lock(&s->lock);
-        s->inflight -= cn->body_bytes;
+        s->inflight[MEM] -= cn->held[MEM];
+        s->inflight[DISK] -= cn->held[DISK];
         if (cn->prev)
                 cn->prev->next = cn->next;
         else if (s->conns == cn)
@@ -775,6 +679,8 @@ void server_stop(struct server *s) {
                 secure_zero(s->tls_key, strlen(s->tls_key));
         free(s->tls_key);
         free(s->tls_ca);
+        if (s->spool_dir >= 0)
+                close(s->spool_dir);
         pthread_mutex_destroy(&s->lock);
         pthread_cond_destroy(&s->drained);
         free(s);
@@ -804,6 +710,7 @@ int server_start(const struct server_config *cfg, struct server **ret) {
 
         if (!s)
                 return -ENOMEM;
+        s->spool_dir = -1;
         /* process-wide, before the first request: every string jansson
          * frees (parsed bodies, replies, their text) is wiped first */
         json_set_alloc_funcs(malloc, wipe_free);
@@ -821,11 +728,15 @@ int server_start(const struct server_config *cfg, struct server **ret) {
         s->body_max = cfg->body_max;
         s->header_max = cfg->header_max;
         s->request_timeout_s = cfg->request_timeout_s ? cfg->request_timeout_s : 2 * cfg->connection_timeout_s;
-        s->budget_uid = cfg->body_budget_uid ? cfg->body_budget_uid : 2 * cfg->body_max;
+        s->budget_uid[MEM] = cfg->body_budget_uid ? cfg->body_budget_uid : 2 * cfg->body_max;
+        s->budget_total[MEM] = cfg->body_budget_total ? cfg->body_budget_total : 3 * cfg->body_max;
+        s->budget_uid[DISK] = cfg->spool_budget_uid ? cfg->spool_budget_uid : 16 * cfg->body_max;
+        s->budget_total[DISK] = cfg->spool_budget_total ? cfg->spool_budget_total : 16 * cfg->body_max;
         /* TLS callers share one uid: only the total budget applies */
         if (s->tls)
-                s->budget_uid = SIZE_MAX;
-        s->budget_total = cfg->body_budget_total ? cfg->body_budget_total : 3 * cfg->body_max;
+                s->budget_uid[MEM] = s->budget_uid[DISK] = SIZE_MAX;
+        if (cfg->spool_dir && (r = spool_dir_open(cfg->spool_dir, &s->spool_dir)) < 0)
+                return r;
         if (cfg->policy)
                 s->policy = *cfg->policy;
         s->ctx = cfg->ctx;

@@ -35,6 +35,19 @@ struct server_config {
          * body_max. */
         size_t body_budget_uid;
         size_t body_budget_total;
+        /* Spooling (routes with API_ROUTE_SPOOL, router.h): a raw body
+         * (any Content-Type but JSON) over SERVER_SPOOL_MIN goes, as it
+         * arrives, to an unlinked file (O_TMPFILE, 0600) in this folder
+         * instead of memory, with its SHA-256 taken on the way; the file
+         * is closed, so gone, when the request ends, whatever its end.
+         * NULL: every body in memory.  server_start() fails with the
+         * open's error when it cannot create such a file there.  Spooled
+         * bytes are not held in memory: the body budgets above do not
+         * count them; these do, per uid and in all (0: 16 x body_max
+         * each); past either, 503 server_busy. */
+        const char *spool_dir;
+        size_t spool_budget_uid;
+        size_t spool_budget_total;
         /* TCP with TLS instead of the Unix socket (carnet-hostd): listen on
          * "ADDRESS:PORT" ("[::1]:8443" for IPv6) when listen_fd < 0.  Each
          * connection's client certificate is read by tls_peer (tls.h:
@@ -55,6 +68,8 @@ struct server_config {
         const struct api_context *ctx;    /* handed to every handler */
         struct reporter reporter;         /* what happened, for the program to log */
 };
+
+#define SERVER_SPOOL_MIN ((size_t)1024 * 1024) /* smaller raw bodies stay in memory */
 
 struct server;
 

@@ -1,0 +1,128 @@
+#!/bin/bash
+# Lab test (issue 15, uploads streamed to the store): 16 raw deposits of
+# 16 MiB (the largest content carnet takes) at once from one uid all get
+# 201 and come back byte for byte, their sha256 in the metadata the
+# content's; carnetd's peak resident memory (VmHWM) stays under 64 MiB
+# meanwhile, since each body goes to an unlinked file of the spool folder
+# (STATE/spool, 0700) and from there into the database in 64 KiB pieces.
+# A chunked upload is spooled too.  A body cut short (the connection
+# pulled), one past body_max (chunked: found out only once spooled),
+# content over 16 MiB and a full spool disk get their clear answer and
+# store nothing; no spool file is left open and the folder stays empty.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+sock=$LAB_DIR/carnetd.sock
+state=$LAB_DIR/state
+spool=$state/spool
+mkdir -p "$state"
+raw() { python3 tests/lab/rawhttp.py "$sock" "$@"; }
+MiB=$((1024 * 1024))
+meta='{"type_code":"11488-4","class_code":"10","title":"Compte rendu"}'
+# gen I SIZE: SIZE pseudo-random bytes, different for each I
+gen() { (openssl enc -aes-128-ctr -nosalt -pass "pass:upload-$1" -pbkdf2 -in /dev/zero 2>/dev/null || true) | head -c "$2"; }
+# spool_open: the spool files carnetd holds open now
+spool_open() { for f in /proc/$daemon/fd/*; do readlink "$f" || true; done | grep -c "^$spool/" || true; }
+docs_count() { api GET "/v1/dossiers/$ins/documents?status=all" "" "$doctor" | grep -o '"count":[0-9]*' | cut -d: -f2; }
+deposit() { # deposit I SIZE [CURL ARGS]: the raw deposit of gen I SIZE; prints "CODE BODY"
+        local i=$1 n=$2
+        shift 2
+        gen "$i" "$n" | curl -s -o "$LAB_DIR/dep.$i" -w '%{http_code}' --unix-socket "$sock" -X POST \
+                -H "X-Carnet-Session: $doctor" -H 'Content-Type: application/pdf' -H "X-Carnet-Document: $meta" \
+                "$@" --data-binary @- "http://localhost/v1/dossiers/$ins/documents" >"$LAB_DIR/code.$i" || true
+        echo "$(cat "$LAB_DIR/code.$i") $(cat "$LAB_DIR/dep.$i")"
+}
+
+lab_cards
+carnetd_conf "database = $state/carnet.db" "connections_per_uid = 24"
+carnetd_start
+cards_ready
+doctor=$(lab_login)
+holder_dossier "$doctor"
+[ "$(stat -c %a "$spool")" = 700 ] || { echo "spool folder mode $(stat -c %a "$spool"), not 700"; exit 1; }
+echo "spool folder created 0700: ok"
+
+# ---- 16 uploads of 16 MiB at once, one uid
+size=$((16 * MiB))
+pids=()
+for i in $(seq 16); do
+        deposit "$i" "$size" >"$LAB_DIR/out.$i" &
+        pids+=($!)
+done
+wait "${pids[@]}"
+hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$daemon/status")
+for i in $(seq 16); do
+        out=$(cat "$LAB_DIR/out.$i")
+        [[ $out == 201* ]] || { echo "upload $i: ${out:0:300}"; exit 1; }
+done
+echo "16 concurrent uploads of 16 MiB: all 201"
+echo "carnetd VmHWM after them: $((hwm / 1024)) MiB"
+[ "$hwm" -le $((64 * 1024)) ] || { echo "VmHWM ${hwm} kB is over 64 MiB"; exit 1; }
+for i in $(seq 16); do
+        uid=$(field uid "$(cat "$LAB_DIR/out.$i")")
+        want=$(gen "$i" "$size" | sha256sum | cut -d' ' -f1)
+        got=$(curl -s --unix-socket "$sock" -H "X-Carnet-Session: $doctor" \
+                "http://localhost/v1/dossiers/$ins/documents/$uid/content" | sha256sum | cut -d' ' -f1)
+        [ "$got" = "$want" ] || { echo "upload $i: content read back differs"; exit 1; }
+        m=$(api GET "/v1/dossiers/$ins/documents/$uid" "" "$doctor")
+        [ "$(field sha256 "$m")" = "$want" ] || { echo "upload $i: stored sha256 $(field sha256 "$m"), not $want"; exit 1; }
+done
+echo "each content reads back byte for byte, with its sha256: ok"
+
+# ---- a chunked upload (no Content-Length) is spooled as it comes
+out=$(deposit 17 $((3 * MiB)) -H 'Transfer-Encoding: chunked')
+check "chunked upload of 3 MiB" "$out" '201 *'
+uid=$(field uid "$out")
+got=$(curl -s --unix-socket "$sock" -H "X-Carnet-Session: $doctor" \
+        "http://localhost/v1/dossiers/$ins/documents/$uid/content" | sha256sum | cut -d' ' -f1)
+[ "$got" = "$(gen 17 $((3 * MiB)) | sha256sum | cut -d' ' -f1)" ] || { echo "chunked upload: content differs"; exit 1; }
+echo "chunked upload reads back: ok"
+
+# ---- refusals: nothing stored, no spool file left
+before=$(docs_count)
+out=$(deposit 18 $((21 * MiB)) -H 'Transfer-Encoding: chunked')
+check "chunked body past body_max (20 MiB)" "$out" '413 {"error":{"code":"too_large"*'
+out=$(deposit 19 $((17 * MiB)))
+check "content over 16 MiB" "$out" '413 {"error":{"code":"too_large"*'
+# a body cut short: 4 MiB announced, 2 MiB sent, then the connection closed
+{
+        printf 'POST /v1/dossiers/%s/documents HTTP/1.1\r\nHost: x\r\nX-Carnet-Session: %s\r\n' "$ins" "$doctor"
+        printf 'Content-Type: application/pdf\r\nX-Carnet-Document: %s\r\nContent-Length: %d\r\n\r\n' "$meta" $((4 * MiB))
+        gen 20 $((2 * MiB))
+} | raw --half-close --wait 5 >"$LAB_DIR/short.out" || true
+check "a body cut short" "$(cat "$LAB_DIR/short.out")" 'closed*'
+sleep 0.5
+[ "$(docs_count)" = "$before" ] || { echo "refused uploads stored something: $before, now $(docs_count)"; exit 1; }
+echo "refused and cut uploads stored nothing: ok"
+[ "$(spool_open)" = 0 ] || { echo "carnetd still holds $(spool_open) spool file(s)"; exit 1; }
+[ -z "$(ls -A "$spool")" ] || { echo "spool folder not empty: $(ls -A "$spool")"; exit 1; }
+echo "no spool file open, spool folder empty: ok"
+check "carnetd still answers" "$(api GET /v1/status)" '200 *'
+kill "$daemon"
+wait "$daemon" || true
+
+# ---- a full spool disk: 503 server_busy, nothing stored
+mkdir -p "$LAB_DIR/tiny"
+mount -t tmpfs -o size=2m,mode=0700 tmpfs "$LAB_DIR/tiny"
+carnetd_conf "database = $state/carnet.db" "spool_dir = $LAB_DIR/tiny"
+carnetd_start
+until_ok cps_ready
+doctor=$(lab_login)
+before=$(docs_count)
+out=$(deposit 21 $((4 * MiB)))
+check "spool disk full" "$out" '503 {"error":{"code":"server_busy"*'
+[ "$(docs_count)" = "$before" ] || { echo "a failed spool stored something"; exit 1; }
+[ "$(spool_open)" = 0 ] && [ -z "$(ls -A "$LAB_DIR/tiny")" ] || { echo "spool file left after ENOSPC"; exit 1; }
+out=$(deposit 22 $((MiB / 2)))
+check "a small upload meanwhile (in memory)" "$out" '201 *'
+kill "$daemon"
+wait "$daemon" || true
+
+# ---- a spool folder that cannot be used: carnetd does not start
+carnetd_conf "database = $state/carnet.db" "spool_dir = /proc/self/nonexistent/spool"
+if "$CARNET_BUILD/carnetd" --config "$LAB_DIR/carnetd.conf" 2>"$LAB_DIR/bad.err"; then
+        echo "carnetd started with an unusable spool_dir"; exit 1
+fi
+grep -q 'spool_dir /proc/self/nonexistent/spool' "$LAB_DIR/bad.err" || { cat "$LAB_DIR/bad.err"; exit 1; }
+echo "unusable spool_dir: carnetd refuses to start, naming it: ok"
+echo "upload spool ok"
