@@ -89,6 +89,8 @@ host_cert = $P/$1.pem
 host_key = $P/$1.key
 host_ca = $P/ca.pem
 EOC
+        # A receives large raw uploads into a spool folder, and sends them on from there
+        [ "$1" != ws-a ] || echo "spool_dir = $LAB_DIR/ws-a-spool" >>"$LAB_DIR/$1.conf"
         "$CARNET_BUILD/carnetd" --config "$LAB_DIR/$1.conf" 2>>"$LAB_DIR/$1.err" &
         echo $! >"$LAB_DIR/$1.pid"
         until_ok test -S "$LAB_DIR/$1.sock" || { cat "$LAB_DIR/$1.err"; fail "carnetd $1 did not start"; }
@@ -265,6 +267,21 @@ check "no acknowledged deposit lost" "$(sql "SELECT count(*) FROM documents")" "
 until_ok -t 20 eval "deposit ws-a \"\$doctor\" 11488-4 10 'after the restart' | grep -q '^201'"
 echo "A: work resumes: ok"
 check "B: work resumes" "$(at ws-b GET /v1/dossiers/$INS/documents "" "$pharma")" '200 *'
+
+# ---- a large raw upload, spooled at A and sent on to the host from its file
+head -c $((3 * 1024 * 1024)) /dev/urandom >"$LAB_DIR/big.pdf"
+out=$(curl -s --unix-socket "$LAB_DIR/ws-a.sock" -H "X-Carnet-Session: $doctor" -H 'Content-Type: application/pdf' \
+        -H 'X-Carnet-Document: {"type_code":"11488-4","class_code":"10","title":"Imagerie"}' \
+        --data-binary @"$LAB_DIR/big.pdf" "http://localhost/v1/dossiers/$INS/documents")
+check "A: a raw upload of 3 MiB, spooled" "$out" '{"uid":"*'
+big=$(field uid "$out")
+got=$(curl -s --unix-socket "$LAB_DIR/ws-a.sock" -H "X-Carnet-Session: $doctor" \
+        "http://localhost/v1/dossiers/$INS/documents/$big/content" | sha256sum)
+[ "$got" = "$(sha256sum <"$LAB_DIR/big.pdf")" ] || fail "the spooled upload came back different"
+check "the host stored its digest" "$(sql "SELECT encode(sha256, 'hex') FROM documents WHERE uid = '$big'")" \
+        "$(sha256sum <"$LAB_DIR/big.pdf" | cut -d' ' -f1)"
+[ -z "$(ls -A "$LAB_DIR/ws-a-spool")" ] || fail "A's spool folder is not empty"
+echo "A: the spooled upload reads back byte for byte: ok"
 
 # ---- 6. the patient's trail names each workstation
 sim_stop 1
