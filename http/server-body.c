@@ -133,8 +133,8 @@ int srv_spool_start(struct server *s, struct req_state *st, struct conn *cn) {
 /* Whether the request's route takes a spooled body and its body is one:
  * raw, any Content-Type but JSON (application/json, ...+json). */
 bool srv_spool_route(const struct server *s, const char *method, const char *url, const struct req_state *st) {
-        const struct api_route *rt = api_route_find(s->table, method, url);
-        if (!rt || !(rt->needs & API_ROUTE_SPOOL))
+        /* the cheap tests first: most requests are reads, or JSON */
+        if (strcmp(method, "POST") != 0 && strcmp(method, "PUT") != 0)
                 return false;
         for (size_t i = 0; i < st->n_headers; i++) {
                 if (strcasecmp(st->headers[i].name, MHD_HTTP_HEADER_CONTENT_TYPE) != 0)
@@ -145,6 +145,7 @@ bool srv_spool_route(const struct server *s, const char *method, const char *url
                     (n >= 5 && strncasecmp(v + n - 5, "+json", 5) == 0))
                         return false;
         }
-        return true;
+        const struct api_route *rt = api_route_find(s->table, method, url);
+        return rt && (rt->needs & API_ROUTE_SPOOL);
 }
 

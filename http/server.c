@@ -344,8 +344,11 @@ static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *c, st
         const char *bad = framing_conflict(st);
         if (bad)
                 return early_error(c, st, 400, "bad_request", bad);
-        st->may_spool = s->spool_dir >= 0 && srv_spool_route(s, method, url, st);
+        /* a body that may be spooled: one of unknown length (chunked) or
+         * over SERVER_SPOOL_MIN, to a route that takes one */
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        st->may_spool = s->spool_dir >= 0 && (!cl || strtoull(cl, NULL, 10) > SERVER_SPOOL_MIN) &&
+                        srv_spool_route(s, method, url, st);
         if (cl) {
                 char *end;
                 errno = 0;
