@@ -63,17 +63,10 @@ size=$((mib * 1024 * 1024))
 gen() { (openssl enc -aes-128-ctr -nosalt -pass "pass:bench-$1" -pbkdf2 -in /dev/zero 2>/dev/null || true) | head -c "$size"; }
 hwm() { awk '/^VmHWM:/ {printf "%.1f", $2 / 1024}' "/proc/$carnetd/status"; }
 
-cat >"$LAB_DIR/carnetd.conf" <<CONF
-socket = $sock
-trust_anchors = $pki/ca-chain.pem
-workstation = bench-ws-1
-database = $data/carnet.db
-connections_per_uid = 64
-CONF
-"$CARNET_BUILD/carnetd" --config "$LAB_DIR/carnetd.conf" 2>"$LAB_DIR/carnetd.err" &
-carnetd=$!
-for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
-[ -S "$sock" ] || die "carnetd did not start"
+CARNET_PKI=$pki
+carnetd_conf "workstation = bench-ws-1" "database = $data/carnet.db" "connections_per_uid = 64"
+carnetd_start >/dev/null || die "carnetd did not start"
+carnetd=$daemon
 until_ok cps_ready >/dev/null || die "no CPS seen"
 until_ok eval 'api GET /v1/vitale | grep -q "^200"' >/dev/null || die "no Vitale read"
 token=$(lab_login) || die "login"
