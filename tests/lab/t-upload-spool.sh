@@ -7,8 +7,10 @@
 # (STATE/spool, 0700) and from there into the database in 64 KiB pieces.
 # A chunked upload is spooled too.  A body cut short (the connection
 # pulled), one past body_max (chunked: found out only once spooled),
-# content over 16 MiB and a full spool disk get their clear answer and
-# store nothing; no spool file is left open and the folder stays empty.
+# content over 16 MiB, a body past the disk budget (16 x body_max per uid)
+# and a full spool disk get their clear answer and store nothing; no
+# spool file is left open and the folder stays empty.  A spool_dir that
+# cannot be used stops carnetd at start, naming it.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -98,6 +100,37 @@ echo "refused and cut uploads stored nothing: ok"
 [ -z "$(ls -A "$spool")" ] || { echo "spool folder not empty: $(ls -A "$spool")"; exit 1; }
 echo "no spool file open, spool folder empty: ok"
 check "carnetd still answers" "$(api GET /v1/status)" '200 *'
+kill "$daemon"
+wait "$daemon" || true
+
+# ---- the disk budget: body_max 2M, so 16 x 2M = 32M spooled per uid
+carnetd_conf "database = $state/carnet.db" "connections_per_uid = 24" "body_max = 2M"
+carnetd_start
+until_ok cps_ready
+doctor=$(lab_login)
+cat >"$LAB_DIR/budget.py" <<'PY'
+import socket, sys
+sock, ins, token, meta = sys.argv[1:5]
+n = 2 * 1024 * 1024 - 4096
+head = ("POST /v1/dossiers/%s/documents HTTP/1.1\r\nHost: x\r\nX-Carnet-Session: %s\r\n"
+        "Content-Type: application/pdf\r\nX-Carnet-Document: %s\r\nContent-Length: %d\r\n\r\n"
+        % (ins, token, meta, n)).encode()
+held = []
+for i in range(16):  # each takes its whole length of the disk budget at its headers
+    s = socket.socket(socket.AF_UNIX); s.connect(sock); s.sendall(head + b"x" * 1024); held.append(s)
+s = socket.socket(socket.AF_UNIX); s.connect(sock); s.settimeout(10); s.sendall(head)
+got = b""
+while b"}}" not in got:
+    b = s.recv(4096)
+    if not b: break
+    got += b
+print(got.split(b"\r\n\r\n", 1)[-1].decode().strip())
+PY
+out=$(python3 "$LAB_DIR/budget.py" "$sock" "$ins" "$doctor" "$meta")
+check "past the disk budget of the uid" "$out" \
+        '{"error":{"code":"server_busy","message":"uid 0 already has 33554432 bytes of request bodies spooled to disk*'
+sleep 0.5
+check "once they are gone, an upload goes in" "$(deposit 23 $((3 * MiB / 2)))" '201 *'
 kill "$daemon"
 wait "$daemon" || true
 
