@@ -44,8 +44,10 @@ holder_dossier "$doctor"
 [ "$(stat -c %a "$spool")" = 700 ] || { echo "spool folder mode $(stat -c %a "$spool"), not 700"; exit 1; }
 echo "spool folder created 0700: ok"
 
-# ---- 16 uploads of 16 MiB at once, one uid
+# ---- 16 uploads of 16 MiB at once, one uid; carnetd's peak so far (the
+# dossier's scrypt, 32 MiB for a moment) reset first (clear_refs 5)
 size=$((16 * MiB))
+echo 5 >"/proc/$daemon/clear_refs"
 pids=()
 for i in $(seq 16); do
         deposit "$i" "$size" >"$LAB_DIR/out.$i" &
@@ -113,11 +115,13 @@ import socket, sys
 sock, ins, token, meta = sys.argv[1:5]
 n = 2 * 1024 * 1024 - 4096
 head = ("POST /v1/dossiers/%s/documents HTTP/1.1\r\nHost: x\r\nX-Carnet-Session: %s\r\n"
-        "Content-Type: application/pdf\r\nX-Carnet-Document: %s\r\nContent-Length: %d\r\n\r\n"
-        % (ins, token, meta, n)).encode()
+        "Content-Type: application/pdf\r\nX-Carnet-Document: %s\r\nContent-Length: %d\r\n"
+        "Expect: 100-continue\r\n\r\n" % (ins, token, meta, n)).encode()
 held = []
-for i in range(16):  # each takes its whole length of the disk budget at its headers
-    s = socket.socket(socket.AF_UNIX); s.connect(sock); s.sendall(head + b"x" * 1024); held.append(s)
+for i in range(16):  # each takes its whole length of the disk budget at its headers: 100 Continue then
+    s = socket.socket(socket.AF_UNIX); s.connect(sock); s.settimeout(10); s.sendall(head)
+    assert s.recv(4096).startswith(b"HTTP/1.1 100"), "no 100 Continue"
+    s.sendall(b"x" * 1024); held.append(s)
 s = socket.socket(socket.AF_UNIX); s.connect(sock); s.settimeout(10); s.sendall(head)
 got = b""
 while b"}}" not in got:
