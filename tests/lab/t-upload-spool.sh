@@ -81,6 +81,12 @@ got=$(curl -s --unix-socket "$sock" -H "X-Carnet-Session: $doctor" \
         "http://localhost/v1/dossiers/$ins/documents/$uid/content" | sha256sum | cut -d' ' -f1)
 [ "$got" = "$(gen 17 $((3 * MiB)) | sha256sum | cut -d' ' -f1)" ] || { echo "chunked upload: content differs"; exit 1; }
 echo "chunked upload reads back: ok"
+out=$(gen 24 $((2 * MiB)) | curl -s --unix-socket "$sock" -H "X-Carnet-Session: $doctor" -H 'Content-Type: application/pdf' \
+        -H "X-Carnet-Document: $meta" --data-binary @- "http://localhost/v1/dossiers/$ins/documents/$uid/replace")
+check "a new version, spooled" "$out" "{\"uid\":\"*\",\"replaces\":\"$uid\"*"
+got=$(curl -s --unix-socket "$sock" -H "X-Carnet-Session: $doctor" \
+        "http://localhost/v1/dossiers/$ins/documents/$(field uid "$out")/content" | sha256sum | cut -d' ' -f1)
+[ "$got" = "$(gen 24 $((2 * MiB)) | sha256sum | cut -d' ' -f1)" ] || { echo "spooled replace: content differs"; exit 1; }
 
 # ---- refusals: nothing stored, no spool file left
 before=$(docs_count)
