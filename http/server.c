@@ -253,8 +253,8 @@ static size_t header_bytes(const struct req_state *st, const char *method, const
         return n;
 }
 
-/* 503 server_busy: the request bodies in flight, of the caller's uid or
- * of all callers, are at their budget. */
+/* 503 server_busy: the request bodies in flight, in memory or spooled to
+ * disk, of the caller's uid or of all callers, are at their budget. */
 static enum MHD_Result busy_error(struct server *s, struct MHD_Connection *c, struct req_state *st,
                                   const struct conn *cn, const char *which) {
         char msg[192];
@@ -390,7 +390,8 @@ static enum MHD_Result on_body_chunk(struct server *s, struct MHD_Connection *c,
         if (st->may_spool && st->spool.fd < 0 && (st->spool_reserved > 0 || st->body_len + n > SERVER_SPOOL_MIN))
                 r = srv_spool_start(s, st, cn);
         if (r == 0)
-                r = st->spool.fd >= 0 ? srv_spool_append(s, st, cn, upload, n) : srv_body_append(st, cn, s->body_max, upload, n);
+                r = st->spool.fd >= 0 ? srv_spool_append(s, st, cn, upload, n)
+                                      : srv_body_append(st, cn, s->body_max, upload, n);
         if (r < 0 && r != -ENOMEM) { /* -ENOSPC... from the spool file */
                 st->too_large = r == -EFBIG;
                 st->busy = r == -EBUSY;
