@@ -11,12 +11,35 @@
 #include "lib/utf8.h"
 #include "router.h"
 
+/* Wipes and frees a body of bytes. */
+static void drop_data(struct api_reply *r) {
+        if (r->data)
+                secure_zero(r->data, r->data_len);
+        free(r->data);
+        r->data = NULL;
+        r->data_len = 0;
+        r->data_type[0] = '\0';
+}
+
 int api_ok(struct api_reply *ret, unsigned status, json_t *body) {
         if (!body)
                 return -ENOMEM;
         json_decref(ret->body);
+        drop_data(ret); /* an error after a body of bytes: the error is the reply */
         ret->status = status;
         ret->body = body;
+        return 0;
+}
+
+int api_ok_data(struct api_reply *ret, unsigned status, const char *media_type, char *data, size_t len) {
+        if (!data)
+                return -ENOMEM;
+        api_reply_clear(ret);
+        ret->status = status;
+        ret->data = data;
+        ret->data_len = len;
+        (void)strcpy_bounded(ret->data_type, sizeof(ret->data_type),
+                             media_type && media_type[0] ? media_type : "application/octet-stream");
         return 0;
 }
 
@@ -101,6 +124,7 @@ void api_reply_clear(struct api_reply *r) {
         if (r->stream.free)
                 r->stream.free(r->stream.userdata);
         memset(&r->stream, 0, sizeof(r->stream));
+        drop_data(r);
 }
 
 static bool is_template(const char *seg, size_t len) {
@@ -353,7 +377,7 @@ static int dispatch(const struct api_table *t, const struct api_request *req, st
         r.n_params = (size_t)n_params;
         int rc = t->invoke ? t->invoke(best, &r, ret) : best->handler(&r, ret);
         ret->route = best->path;
-        if (rc < 0 && !ret->body && !ret->stream.read)
+        if (rc < 0 && !ret->body && !ret->stream.read && !ret->data)
                 return api_error(ret, 500, "internal", "internal error: %s", strerror(-rc));
         return 0;
 }
