@@ -71,6 +71,30 @@ static inline void hex_encode(const uint8_t *b, size_t n, char *out) {
         out[2 * n] = '\0';
 }
 
+/* The value of the hex digit c (either case), or -1. */
+static inline int hex_digit(char c) {
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -1;
+}
+
+/* Reads the 2n hex digits at s (either case, nothing else: no blank, no
+ * sign, no "0x") into the n bytes at out.  0, or -EINVAL at the first
+ * character that is not a hex digit (out then partly written). */
+static inline int hex_parse(const char *s, size_t n, uint8_t *out) {
+        for (size_t i = 0; i < n; i++) {
+                int hi = hex_digit(s[2 * i]), lo = hi < 0 ? -1 : hex_digit(s[2 * i + 1]);
+                if (lo < 0)
+                        return -EINVAL;
+                out[i] = (uint8_t)(hi << 4 | lo);
+        }
+        return 0;
+}
+
 /* The time ms milliseconds from now on clock, for timed waits. */
 static inline struct timespec timespec_after_ms(clockid_t clock, unsigned ms) {
         struct timespec t;
