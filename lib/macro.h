@@ -73,13 +73,11 @@ static inline void hex_encode(const uint8_t *b, size_t n, char *out) {
 
 /* The value of the hex digit c (either case), or -1. */
 static inline int hex_digit(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
+        unsigned u = (unsigned char)c;
+        if (u - '0' < 10)
+                return (int)(u - '0');
+        u |= 0x20; /* 'A'..'F' -> 'a'..'f' */
+        return u - 'a' < 6 ? (int)(u - 'a' + 10) : -1;
 }
 
 /* Reads the 2n hex digits at s (either case, nothing else: no blank, no
