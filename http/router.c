@@ -134,11 +134,9 @@ static bool is_template(const char *seg, size_t len) {
 int api_route_match(const char *template, const char *path, char *buf, size_t buf_size,
                     struct api_kv *params, size_t max) {
         size_t n = 0;
+        const char *t = template, *p = path;
 
-        if (strcpy_bounded(buf, buf_size, path) < 0)
-                return -ENOENT;
-        const char *t = template;
-        char *p = buf;
+        /* matched on the path itself: most routes fail at once, and copy nothing */
         for (;;) {
                 /* both at the start of a segment, just after a '/' (or at the start) */
                 size_t tl = strcspn(t, "/"), pl = strcspn(p, "/");
@@ -147,7 +145,7 @@ int api_route_match(const char *template, const char *path, char *buf, size_t bu
                                 return -ENOENT;
                         /* the name inside the template, ended by '}' rather than NUL */
                         params[n].name = t + 1;
-                        params[n].value = p;
+                        params[n].value = p; /* into path until the copy below */
                         n++;
                 } else if (tl != pl || memcmp(t, p, tl) != 0)
                         return -ENOENT;
@@ -155,13 +153,19 @@ int api_route_match(const char *template, const char *path, char *buf, size_t bu
                 if (t_end || p_end) {
                         if (!t_end || !p_end)
                                 return -ENOENT;
-                        p[pl] = '\0';
                         break;
                 }
-                p[pl] = '\0';
                 t += tl + 1;
                 p += pl + 1;
         }
+        /* the values: NUL-terminated segments of a copy of the path */
+        if (strcpy_bounded(buf, buf_size, path) < 0)
+                return -ENOENT;
+        for (char *c = buf; *c; c++)
+                if (*c == '/')
+                        *c = '\0';
+        for (size_t i = 0; i < n; i++)
+                params[i].value = buf + (params[i].value - path);
         return (int)n;
 }
 
