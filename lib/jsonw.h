@@ -33,7 +33,8 @@ void jw_object_begin(struct jw *w);
 void jw_object_end(struct jw *w);
 void jw_array_begin(struct jw *w);
 void jw_array_end(struct jw *w);
-/* The member's name (a literal of the caller's: ASCII, nothing to escape). */
+/* The member's name: a literal of the caller's, printable ASCII without
+ * '"' or '\', written as it is (never data: it is not escaped). */
 void jw_key(struct jw *w, const char *name);
 /* A string value; NULL writes null. */
 void jw_string(struct jw *w, const char *s);
