@@ -21,7 +21,7 @@ static bool room(struct jw *w, size_t n) {
         }
         if (w->len + n + 2 <= w->cap)
                 return true;
-        size_t cap = w->cap ? w->cap : 1024;
+        size_t cap = w->cap ? w->cap : 4096;
         while (cap < w->len + n + 2)
                 cap = cap > w->max / 2 ? w->max : cap * 2;
         int r = secure_grow(&w->buf, w->len, &w->cap, cap);
@@ -91,18 +91,31 @@ static bool needs_escape(unsigned char c) {
         return c < 0x20 || c == '"' || c == '\\';
 }
 
-/* s as a JSON string, quotes included, escaped as jansson does. */
+/* s as a JSON string, quotes included, escaped as jansson does; -EINVAL
+ * when it is not valid UTF-8 (checked only when it is not all ASCII). */
 static void quoted(struct jw *w, const char *s, size_t n) {
         static const char hex[] = "0123456789ABCDEF";
         size_t need = n + 2;
+        unsigned char high = 0;
 
-        for (size_t i = 0; i < n; i++)
-                if (needs_escape((unsigned char)s[i]))
-                        need += short_escape((unsigned char)s[i]) ? 1 : 5;
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char)s[i];
+                high |= c;
+                if (needs_escape(c))
+                        need += short_escape(c) ? 1 : 5;
+        }
+        if ((high & 0x80) && !w->error && !utf8_valid(s, n))
+                w->error = -EINVAL;
         if (!room(w, need))
                 return;
         char *o = w->buf + w->len;
         *o++ = '"';
+        if (need == n + 2) { /* nothing to escape: the common case */
+                memcpy(o, s, n);
+                o[n] = '"';
+                w->len += n + 2;
+                return;
+        }
         for (size_t i = 0; i < n; i++) {
                 unsigned char c = (unsigned char)s[i];
                 if (!needs_escape(c)) {
@@ -145,11 +158,8 @@ void jw_string(struct jw *w, const char *s) {
                 jw_null(w);
                 return;
         }
-        size_t n = strlen(s);
         sep(w);
-        if (!w->error && !utf8_valid(s, n))
-                w->error = -EINVAL;
-        quoted(w, s, n);
+        quoted(w, s, strlen(s));
 }
 
 void jw_int(struct jw *w, int64_t v) {
