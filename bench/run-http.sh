@@ -29,7 +29,7 @@ if [ "${1:-}" != --in-lab ]; then
         warm=1
         [ -z "${BENCH_SMOKE:-}" ] || { secs=0.3; warm=0; }
         case "$build" in /*) ;; *) build=$(pwd)/$build ;; esac
-        for f in carnetd carnet-cardsim lab/lab-pcsc bench/http-load; do
+        for f in carnetd carnet-p11-helper carnet-cardsim lab/lab-pcsc bench/http-load; do
                 [ -x "$build/$f" ] || { echo "run-http: $build/$f not built" >&2; exit 1; }
         done
         command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || sh tests/deps.sh nginx-light >&2
