@@ -8,6 +8,7 @@
 #include "cda/cda.h"
 #include "engine/dossier.h"
 #include "engine/interactions.h"
+#include "lib/jsonw.h"
 #include "lib/macro.h"
 #include "call.h"
 #include "documents-cda.h"
@@ -147,28 +148,77 @@ const char *res_doc_status_name(enum access_doc_status s) {
         }
 }
 
-/* The metadata of a document as the API shows it. */
-static json_t *doc_json(const struct dossier_doc *d) {
+/* The most JSON text one document reply or list may take. */
+#define DOC_TEXT_MAX ((size_t)64 << 20)
+
+/* The metadata of a document as the API shows it, written into w. */
+static void doc_write(struct jw *w, const struct dossier_doc *d) {
         char sha[65];
         hex_encode(d->sha256, sizeof(d->sha256), sha);
-        json_t *o = json_pack("{s:s,s:s,s:s,s:o,s:s,s:s,s:s,s:{s:s,s:o,s:o,s:o,s:o},s:I,s:I,s:I,s:s,s:s,s:i,s:o,s:b,s:b,"
-                              "s:b,s:b,s:o}",
-                              "uid", d->uid, "type_code", d->type_code, "class_code", d->class_code, "section",
-                              res_str_or_null(res_section_of(d->type_code, d->class_code)), "format_code", d->format_code,
-                              "mime", d->mime, "title", d->title, "author", "national_id", d->author_id, "institution",
-                              res_str_or_null(d->institution), "establishment", res_str_or_null(d->establishment),
-                              "role", res_str_or_null(d->role), "specialty",
-                              res_str_or_null(d->specialty), "created_at", (json_int_t)d->created_at, "deposited_at",
-                              (json_int_t)d->deposited_at, "size", (json_int_t)d->size, "sha256", sha, "status",
-                              res_doc_status_name(d->status), "version", d->version, "replaced_by",
-                              res_str_or_null(d->replaced_by), "masked", d->masked, "hidden_from_patient",
-                              d->hidden_from_patient, "hidden_from_representatives", d->hidden_from_representatives,
-                              "patient_deposit", d->patient_deposit, "warning",
-                              d->warn_hidden_from_patient ? json_string(NOT_VISIBLE_WARNING) : json_null());
-        return o;
+        jw_object_begin(w);
+        jw_kstr(w, "uid", d->uid);
+        jw_kstr(w, "type_code", d->type_code);
+        jw_kstr(w, "class_code", d->class_code);
+        jw_kstr(w, "section", res_section_of(d->type_code, d->class_code));
+        jw_kstr(w, "format_code", d->format_code);
+        jw_kstr(w, "mime", d->mime);
+        jw_kstr(w, "title", d->title);
+        jw_key(w, "author");
+        jw_object_begin(w);
+        jw_kstr(w, "national_id", d->author_id);
+        jw_kstr_or_null(w, "institution", d->institution);
+        jw_kstr_or_null(w, "establishment", d->establishment);
+        jw_kstr_or_null(w, "role", d->role);
+        jw_kstr_or_null(w, "specialty", d->specialty);
+        jw_object_end(w);
+        jw_kint(w, "created_at", d->created_at);
+        jw_kint(w, "deposited_at", d->deposited_at);
+        jw_kint(w, "size", d->size);
+        jw_kstr(w, "sha256", sha);
+        jw_kstr(w, "status", res_doc_status_name(d->status));
+        jw_kint(w, "version", d->version);
+        jw_kstr_or_null(w, "replaced_by", d->replaced_by);
+        jw_kbool(w, "masked", d->masked);
+        jw_kbool(w, "hidden_from_patient", d->hidden_from_patient);
+        jw_kbool(w, "hidden_from_representatives", d->hidden_from_representatives);
+        jw_kbool(w, "patient_deposit", d->patient_deposit);
+        jw_kstr(w, "warning", d->warn_hidden_from_patient ? NOT_VISIBLE_WARNING : NULL);
+        jw_object_end(w);
+}
+
+/* The text w holds as a 200 JSON reply. */
+static int text_reply(struct jw *w, struct api_reply *ret) {
+        char *text = NULL;
+        size_t len = 0;
+        int r = jw_finish(w, &text, &len);
+        if (r < 0)
+                return r;
+        return api_ok_data(ret, 200, "application/json", text, len);
+}
+
+static int doc_reply(const struct dossier_doc *d, struct api_reply *ret) {
+        struct jw w;
+        jw_init(&w, DOC_TEXT_MAX);
+        doc_write(&w, d);
+        return text_reply(&w, ret);
 }
 
 /* ---- search -------------------------------------------------------------- */
+
+/* What a search keeps of the documents the engine lets the caller see. */
+struct list_filter {
+        const char *section, *class_code, *type_code;
+        int status; /* -1: every status */
+        int64_t from, to;
+};
+
+static bool list_keeps(const struct list_filter *f, const struct dossier_doc *d) {
+        const char *s = res_section_of(d->type_code, d->class_code);
+        return !(f->section && (!s || strcmp(s, f->section) != 0)) &&
+               !(f->class_code && strcmp(f->class_code, d->class_code) != 0) &&
+               !(f->type_code && strcmp(f->type_code, d->type_code) != 0) &&
+               !(f->status >= 0 && (int)d->status != f->status) && d->created_at >= f->from && d->created_at <= f->to;
+}
 
 /* GET /v1/dossiers/{ins}/documents: without status/from/to the first,
  * automatic search of docs/rules.md §4 (approved documents whose act is of the
@@ -220,26 +270,26 @@ int res_documents_list(const struct api_request *req, struct api_reply *ret) {
         r = dossier_list(c->engine, &c->caller.a, ins, flags, &docs, &n);
         if (r < 0)
                 return res_engine_fail(ret, c->engine, r);
-        json_t *list = json_array();
-        for (size_t i = 0; list && i < n; i++) {
-                const struct dossier_doc *d = &docs[i];
-                const char *s = res_section_of(d->type_code, d->class_code);
-                if ((section && (!s || strcmp(s, section) != 0)) || (qclass && strcmp(qclass, d->class_code) != 0) ||
-                    (qtype && strcmp(qtype, d->type_code) != 0) || (status >= 0 && (int)d->status != status) ||
-                    d->created_at < from || d->created_at > to)
-                        continue;
-                if (json_array_append_new(list, doc_json(d)) < 0) {
-                        json_decref(list);
-                        list = NULL;
-                }
-        }
+        struct list_filter f = {section, qclass, qtype, status, from, to};
+        size_t count = 0;
+        for (size_t i = 0; i < n; i++)
+                count += list_keeps(&f, &docs[i]);
+        struct jw w;
+        jw_init(&w, DOC_TEXT_MAX);
+        jw_object_begin(&w);
+        jw_kstr(&w, "ins", ins);
+        jw_kbool(&w, "first_search", first);
+        jw_kint(&w, "count", (int64_t)count);
+        jw_key(&w, "documents");
+        jw_array_begin(&w);
+        for (size_t i = 0; i < n; i++)
+                if (list_keeps(&f, &docs[i]))
+                        doc_write(&w, &docs[i]);
+        jw_array_end(&w);
+        jw_object_end(&w);
         if (docs)
                 secure_zero(docs, n * sizeof(*docs));
-        if (!list)
-                return -ENOMEM;
-        return api_ok(ret, 200,
-                      json_pack("{s:s,s:b,s:I,s:o}", "ins", ins, "first_search", first, "count",
-                                (json_int_t)json_array_size(list), "documents", list));
+        return text_reply(&w, ret);
 }
 
 /* ---- reading -------------------------------------------------------------- */
@@ -267,7 +317,7 @@ int res_document_get(const struct api_request *req, struct api_reply *ret) {
         if (r < 0)
                 return r == -ENOMEM ? r : 0;
         secure_zero(content, len);
-        return api_ok(ret, 200, doc_json(&d));
+        return doc_reply(&d, ret);
 }
 
 int res_content_reply(struct api_reply *ret, const struct dossier_doc *d, void *content, size_t len) {

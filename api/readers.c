@@ -18,21 +18,7 @@ static void snapshot(const struct api_request *req, struct reader_snapshot *snap
  * insertion number of each card (a new number each time a card arrives,
  * so that a client can tell a card taken out and put back). */
 json_t *readers_json(const struct reader_snapshot *snap) {
-        json_t *doc = status_json(snap);
-        json_t *readers = json_object_get(doc, "readers");
-        if (!doc || !readers)
-                goto fail;
-        (void)json_object_del(doc, "version");
-        for (size_t i = 0; i < snap->n && i < json_array_size(readers); i++) {
-                json_t *card = json_object_get(json_array_get(readers, i), "card");
-                if (json_is_object(card) &&
-                    json_object_set_new(card, "insertion", json_integer((json_int_t)snap->r[i].insertion)) < 0)
-                        goto fail;
-        }
-        return doc;
-fail:
-        json_decref(doc);
-        return NULL;
+        return status_doc(snap, true);
 }
 
 int readers_get(const struct api_request *req, struct api_reply *ret) {

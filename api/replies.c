@@ -156,49 +156,9 @@ int res_list(const struct api_request *req, struct api_reply *ret, res_walk walk
         return api_ok(ret, 200, json_pack("{s:s,s:o}", key, value, member, list));
 }
 
-/* A body of bytes already in memory, handed to the server as a stream so
- * that it goes out with its own Content-Type. */
-struct bytes_stream {
-        char content_type[DOSSIER_TEXT_MAX];
-        uint8_t *buf;
-        size_t len, pos;
-};
-
-static ssize_t bytes_read(void *userdata, char *buf, size_t max, bool stopping) {
-        struct bytes_stream *b = userdata;
-        if (b->pos >= b->len)
-                return API_STREAM_END;
-        size_t n = b->len - b->pos < max ? b->len - b->pos : max;
-        memcpy(buf, b->buf + b->pos, n);
-        b->pos += n;
-        return (ssize_t)n;
-}
-
-static void bytes_free(void *userdata) {
-        struct bytes_stream *b = userdata;
-        if (!b)
-                return;
-        if (b->buf)
-                secure_zero(b->buf, b->len);
-        free(b->buf);
-        free(b);
-}
-
 int res_ok_bytes(struct api_reply *ret, unsigned status, const char *content_type, uint8_t *buf, size_t len) {
-        struct bytes_stream *b = calloc(1, sizeof(*b));
-        if (!b) {
-                if (buf)
-                        secure_zero(buf, len);
-                free(buf);
-                return -ENOMEM;
-        }
-        (void)strcpy_bounded(b->content_type, sizeof(b->content_type),
-                             content_type && content_type[0] ? content_type : "application/octet-stream");
-        b->buf = buf;
-        b->len = len;
-        struct api_stream s = {.content_type = b->content_type, .read = bytes_read, .free = bytes_free, .userdata = b};
-        int r = api_ok_stream(ret, &s);
-        if (r == 0)
-                ret->status = status;
-        return r == -EINVAL ? -ENOMEM : r;
+        /* a content of length 0 still needs a buffer to hand over */
+        if (!buf && len == 0)
+                buf = malloc(1);
+        return api_ok_data(ret, status, content_type, (char *)buf, len);
 }

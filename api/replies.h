@@ -27,7 +27,8 @@ int res_bad_field(struct api_reply *ret, unsigned status, const char *code, cons
 
 /* A body of len bytes already in memory (buf, malloc'ed, taken over: wiped
  * and freed once sent, or here on failure) as the reply, with its own
- * Content-Type (NULL or "": application/octet-stream).  0 or -ENOMEM. */
+ * Content-Type (NULL or "": application/octet-stream), sent as one
+ * buffer with its Content-Length (api_ok_data).  0 or -ENOMEM. */
 int res_ok_bytes(struct api_reply *ret, unsigned status, const char *content_type, uint8_t *buf, size_t len);
 
 /* Time as the API writes it: seconds since the epoch, or "YYYY-MM-DD"

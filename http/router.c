@@ -13,12 +13,35 @@
 #include "lib/utf8.h"
 #include "router.h"
 
+/* Wipes and frees a body of bytes. */
+static void drop_data(struct api_reply *r) {
+        if (r->data)
+                secure_zero(r->data, r->data_len);
+        free(r->data);
+        r->data = NULL;
+        r->data_len = 0;
+        r->data_type[0] = '\0';
+}
+
 int api_ok(struct api_reply *ret, unsigned status, json_t *body) {
         if (!body)
                 return -ENOMEM;
         json_decref(ret->body);
+        drop_data(ret); /* an error after a body of bytes: the error is the reply */
         ret->status = status;
         ret->body = body;
+        return 0;
+}
+
+int api_ok_data(struct api_reply *ret, unsigned status, const char *media_type, char *data, size_t len) {
+        if (!data)
+                return -ENOMEM;
+        api_reply_clear(ret);
+        ret->status = status;
+        ret->data = data;
+        ret->data_len = len;
+        (void)strcpy_bounded(ret->data_type, sizeof(ret->data_type),
+                             media_type && media_type[0] ? media_type : "application/octet-stream");
         return 0;
 }
 
@@ -103,6 +126,7 @@ void api_reply_clear(struct api_reply *r) {
         if (r->stream.free)
                 r->stream.free(r->stream.userdata);
         memset(&r->stream, 0, sizeof(r->stream));
+        drop_data(r);
 }
 
 static bool is_template(const char *seg, size_t len) {
@@ -112,11 +136,9 @@ static bool is_template(const char *seg, size_t len) {
 int api_route_match(const char *template, const char *path, char *buf, size_t buf_size,
                     struct api_kv *params, size_t max) {
         size_t n = 0;
+        const char *t = template, *p = path;
 
-        if (strcpy_bounded(buf, buf_size, path) < 0)
-                return -ENOENT;
-        const char *t = template;
-        char *p = buf;
+        /* matched on the path itself: most routes fail at once, and copy nothing */
         for (;;) {
                 /* both at the start of a segment, just after a '/' (or at the start) */
                 size_t tl = strcspn(t, "/"), pl = strcspn(p, "/");
@@ -125,7 +147,7 @@ int api_route_match(const char *template, const char *path, char *buf, size_t bu
                                 return -ENOENT;
                         /* the name inside the template, ended by '}' rather than NUL */
                         params[n].name = t + 1;
-                        params[n].value = p;
+                        params[n].value = p; /* into path until the copy below */
                         n++;
                 } else if (tl != pl || memcmp(t, p, tl) != 0)
                         return -ENOENT;
@@ -133,13 +155,19 @@ int api_route_match(const char *template, const char *path, char *buf, size_t bu
                 if (t_end || p_end) {
                         if (!t_end || !p_end)
                                 return -ENOENT;
-                        p[pl] = '\0';
                         break;
                 }
-                p[pl] = '\0';
                 t += tl + 1;
                 p += pl + 1;
         }
+        /* the values: NUL-terminated segments of a copy of the path */
+        if (strcpy_bounded(buf, buf_size, path) < 0)
+                return -ENOENT;
+        for (char *c = buf; *c; c++)
+                if (*c == '/')
+                        *c = '\0';
+        for (size_t i = 0; i < n; i++)
+                params[i].value = buf + (params[i].value - path);
         return (int)n;
 }
 
@@ -355,7 +383,7 @@ static int dispatch(const struct api_table *t, const struct api_request *req, st
         r.n_params = (size_t)n_params;
         int rc = t->invoke ? t->invoke(best, &r, ret) : best->handler(&r, ret);
         ret->route = best->path;
-        if (rc < 0 && !ret->body && !ret->stream.read)
+        if (rc < 0 && !ret->body && !ret->stream.read && !ret->data)
                 return api_error(ret, 500, "internal", "internal error: %s", strerror(-rc));
         return 0;
 }

@@ -99,10 +99,18 @@ struct api_stream {
 #define API_STREAM_END ((ssize_t)-1)
 #define API_STREAM_WAIT_MS 250
 
+#define API_MEDIA_TYPE_MAX 256
+
 struct api_reply {
         unsigned status;          /* HTTP status */
-        json_t *body;             /* owned; NULL only before a handler ran or with a stream */
+        json_t *body;             /* owned; NULL only before a handler ran, with a stream or with data */
         struct api_stream stream; /* .read set: a streamed body, owned */
+        /* .data set: a body already in memory (a content, or JSON text
+         * written directly), owned: sent as one buffer with its
+         * Content-Length, then wiped and freed; data_type its media type */
+        char *data;
+        size_t data_len;
+        char data_type[API_MEDIA_TYPE_MAX];
         char allow[48];           /* with 405: the methods the path allows ("GET, POST") */
         const char *route;        /* the template of the route that answered; NULL: none did */
         char warning[80];         /* non-empty: sent as the X-Carnet-Warning header (API_WARNING_HEADER) */
@@ -184,6 +192,11 @@ int api_error_details(struct api_reply *ret, unsigned status, const char *code, 
                       const char *fmt, ...) _printf_(5, 6);
 /* Sets *ret to status + body (stolen); returns 0 or -ENOMEM if body is NULL. */
 int api_ok(struct api_reply *ret, unsigned status, json_t *body);
+/* Sets *ret to status + the len bytes at data (malloc'ed, taken over:
+ * wiped and freed once sent, or here on failure) of media_type (NULL or
+ * "": application/octet-stream; cut to API_MEDIA_TYPE_MAX - 1 bytes).
+ * Returns 0, or -ENOMEM when data is NULL. */
+int api_ok_data(struct api_reply *ret, unsigned status, const char *media_type, char *data, size_t len);
 /* Sets *ret to a 200 streamed reply (the stream is handed over: freed on
  * failure too); returns 0 or -EINVAL. */
 int api_ok_stream(struct api_reply *ret, const struct api_stream *stream);

@@ -129,6 +129,24 @@ static enum MHD_Result send_json(struct MHD_Connection *c, const struct api_repl
         return r;
 }
 
+/* Queues a body already in memory as one buffer with its Content-Length
+ * (no chunked stream, no copy): libmicrohttpd owns it from here on and
+ * frees it through wipe_free() once sent. */
+static enum MHD_Result send_data(struct MHD_Connection *c, struct api_reply *rep) {
+        struct MHD_Response *resp =
+                MHD_create_response_from_buffer_with_free_callback(rep->data_len, rep->data, wipe_free);
+        if (!resp)
+                return MHD_NO; /* rep->data is still the reply's: api_reply_clear() frees it */
+        rep->data = NULL;
+        rep->data_len = 0;
+        MHD_add_response_header(resp, "Content-Type", rep->data_type);
+        if (rep->warning[0])
+                MHD_add_response_header(resp, API_WARNING_HEADER, rep->warning);
+        enum MHD_Result r = MHD_queue_response(c, rep->status, resp);
+        MHD_destroy_response(resp);
+        return r;
+}
+
 /* Called by libmicrohttpd in the connection's thread whenever it can send
  * more of an event stream.  The stream waits at most API_STREAM_WAIT_MS
  * per call, so this loop notices carnetd stopping within that time. */
@@ -449,7 +467,7 @@ static enum MHD_Result answer(struct server *s, struct MHD_Connection *c, struct
         snprintf(what, sizeof(what), "%s %s", method, rep.route ? rep.route : "(no route)");
         report(&s->reporter, &(struct report){.event = "http-request", .detail = what, .n = rep.status,
                                               .caller = true, .uid = req.uid, .pid = req.pid});
-        ret = rep.stream.read ? send_stream(s, c, &rep) : send_json(c, &rep, false);
+        ret = rep.stream.read ? send_stream(s, c, &rep) : rep.data ? send_data(c, &rep) : send_json(c, &rep, false);
         api_reply_clear(&rep);
         return ret;
 }

@@ -71,6 +71,28 @@ static inline void hex_encode(const uint8_t *b, size_t n, char *out) {
         out[2 * n] = '\0';
 }
 
+/* The value of the hex digit c (either case), or -1. */
+static inline int hex_digit(char c) {
+        unsigned u = (unsigned char)c;
+        if (u - '0' < 10)
+                return (int)(u - '0');
+        u |= 0x20; /* 'A'..'F' -> 'a'..'f' */
+        return u - 'a' < 6 ? (int)(u - 'a' + 10) : -1;
+}
+
+/* Reads the 2n hex digits at s (either case, nothing else: no blank, no
+ * sign, no "0x") into the n bytes at out.  0, or -EINVAL at the first
+ * character that is not a hex digit (out then partly written). */
+static inline int hex_parse(const char *s, size_t n, uint8_t *out) {
+        for (size_t i = 0; i < n; i++) {
+                int hi = hex_digit(s[2 * i]), lo = hi < 0 ? -1 : hex_digit(s[2 * i + 1]);
+                if (lo < 0)
+                        return -EINVAL;
+                out[i] = (uint8_t)(hi << 4 | lo);
+        }
+        return 0;
+}
+
 /* The time ms milliseconds from now on clock, for timed waits. */
 static inline struct timespec timespec_after_ms(clockid_t clock, unsigned ms) {
         struct timespec t;

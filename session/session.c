@@ -700,11 +700,9 @@ static struct session *by_token(struct session_manager *m, const char *token, co
         uint8_t secret[32], h[32];
         if (!token || strlen(token) != SESSION_TOKEN_LEN)
                 return NULL;
-        for (size_t i = 0; i < sizeof(secret); i++) {
-                unsigned x;
-                if (sscanf(token + 2 * i, "%2x", &x) != 1)
-                        return NULL;
-                secret[i] = (uint8_t)x;
+        if (hex_parse(token, sizeof(secret), secret) < 0) {
+                secure_zero(secret, sizeof(secret));
+                return NULL;
         }
         SHA256(secret, sizeof(secret), h);
         secure_zero(secret, sizeof(secret));

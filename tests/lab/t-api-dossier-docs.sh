@@ -53,7 +53,11 @@ curl -s -D "$LAB_DIR/h" -o "$LAB_DIR/got.pdf" --unix-socket "$sock" -H "X-Carnet
         "http://localhost/v1/dossiers/$ins/documents/$imaging/content"
 cmp "$LAB_DIR/doc.pdf" "$LAB_DIR/got.pdf"
 grep -qi '^Content-Type: application/pdf' "$LAB_DIR/h"
-echo "content back byte for byte, as application/pdf: ok"
+# one buffer with its length, not a chunked stream
+grep -qi "^Content-Length: $(wc -c <"$LAB_DIR/doc.pdf")"$'\r'"\$" "$LAB_DIR/h" \
+        || { echo "content without its Content-Length:"; cat "$LAB_DIR/h"; exit 1; }
+! grep -qi '^Transfer-Encoding' "$LAB_DIR/h" || { echo "content sent chunked:"; cat "$LAB_DIR/h"; exit 1; }
+echo "content back byte for byte, as application/pdf, with its Content-Length: ok"
 sha=$(sha256sum "$LAB_DIR/doc.pdf" | cut -d' ' -f1)
 check "metadata" "$(api GET /v1/dossiers/$ins/documents/$imaging "" "$doctor")" \
         "200 {\"uid\":\"$imaging\",\"type_code\":\"18748-4\",\"class_code\":\"31\",\"section\":\"imaging\"*\"mime\":\"application/pdf\"*\"created_at\":1768435200*\"sha256\":\"$sha\",\"status\":\"approved\",\"version\":1*"

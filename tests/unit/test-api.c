@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "unit.h"
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -459,6 +460,39 @@ UNIT(status_document_lists_readers) {
         assert_false(p1);
         assert_true(json_is_null(atr1));
         json_decref(j);
+}
+
+/* The text as it goes out, both forms: written directly, in jansson's
+ * compact spelling, members in the order the API documents. */
+UNIT(status_text_as_sent) {
+        struct reader_snapshot snap = {.pcscd_reachable = true, .n = 2};
+        strcpy(snap.r[0].name, "Lecteur \"A\" é");
+        snap.r[0].card_present = true;
+        snap.r[0].kind = CARD_VITALE;
+        snap.r[0].read_error = -EIO;
+        snap.r[0].insertion = 12;
+        snap.r[0].atr_len = 3;
+        memcpy(snap.r[0].atr, "\x3B\xa5\x0f", 3);
+        strcpy(snap.r[1].name, "Reader B");
+        char *text = NULL, want[1024];
+        size_t len = 0;
+        assert_int_equal(status_text(&snap, false, &text, &len), 0);
+        snprintf(want, sizeof(want),
+                 "{\"version\":\"%s\",\"pcscd\":{\"reachable\":true,\"error\":null},\"readers\":["
+                 "{\"name\":\"Lecteur \\\"A\\\" é\",\"card_present\":true,\"atr\":\"3BA50F\",\"card\":"
+                 "{\"type\":\"%s\",\"driver\":null,\"error\":\"%s\"}},"
+                 "{\"name\":\"Reader B\",\"card_present\":false,\"atr\":null,\"card\":null}]}\n",
+                 CARNET_VERSION, card_kind_name(CARD_VITALE), card_error_code(-EIO));
+        assert_string_equal(text, want);
+        assert_int_equal(len, strlen(want));
+        free(text);
+        assert_int_equal(status_text(&snap, true, &text, &len), 0);
+        assert_non_null(strstr(text, ",\"insertion\":12}}"));
+        assert_null(strstr(text, "\"version\""));
+        assert_int_equal(strncmp(text, "{\"pcscd\":{", 10), 0);
+        free(text);
+        strcpy(snap.r[1].name, "bad \xff name");
+        assert_int_equal(status_text(&snap, false, &text, &len), -EINVAL);
 }
 
 UNIT(status_document_when_pcscd_down) {

@@ -389,14 +389,12 @@ UNIT_FIXTURE(fhir_cda, fixture_setup, fixture_teardown) {
         api_reply_clear(&rep);
         req(f, &gp, "GET", path, NULL, &rep, 1, "format=cda");
         assert_int_equal(rep.status, 200);
-        assert_non_null(rep.stream.read);
-        assert_string_equal(rep.stream.content_type, CDA_MIME);
-        char buf[8192];
-        ssize_t n = rep.stream.read(rep.stream.userdata, buf, sizeof(buf) - 1, false);
-        assert_true(n > 0);
+        assert_non_null(rep.data);
+        assert_string_equal(rep.data_type, CDA_MIME);
+        assert_true(rep.data_len > 0);
         struct cda_header h;
         static const char *const oids[] = {"1.2.250.1.213.1.4.10", NULL};
-        assert_int_equal(cda_header_parse(buf, (size_t)n, oids, &h, NULL), 0);
+        assert_int_equal(cda_header_parse(rep.data, rep.data_len, oids, &h, NULL), 0);
         assert_string_equal(h.patient_ins, INS);
         assert_string_equal(h.media_type, "application/pdf");
         assert_string_equal(h.author_id, gp.id);
