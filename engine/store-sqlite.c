@@ -14,12 +14,14 @@
 #include "lib/macro.h"
 #include "store-backend.h"
 #include "store-schema.h"
+#include "wal-checkpoint.h"
 #include "wal-sync.h"
 
 struct sqlite_store {
         struct store base;
         sqlite3 *db;
         struct wal_sync *wal; /* NULL: not in WAL mode, synchronous=FULL */
+        struct wal_checkpointer *ckpt; /* WAL mode: checkpoints in a thread */
 };
 
 struct sqlite_stmt {
@@ -285,6 +287,8 @@ static int group_commit(struct sqlite_store *q) {
                 q->wal = (wal_sync_free(q->wal), NULL);
                 return r;
         }
+        /* SQLite's automatic checkpoints stay if this fails */
+        (void) wal_checkpointer_new(q->db, sqlite3_db_filename(q->db, "main"), &q->ckpt);
         return 0;
 }
 
@@ -338,6 +342,7 @@ int store_sqlite_open(const char *path, struct store **ret) {
 }
 
 static void sq_close(struct store *s) {
+        wal_checkpointer_free(((struct sqlite_store *) s)->ckpt);
         sqlite3_close(db_of(s));
         wal_sync_free(((struct sqlite_store *) s)->wal);
         free(s);
