@@ -234,12 +234,11 @@ static int denied_errno(const struct dossier_engine *e) {
 int de_end_tx(struct dossier_engine *e, int r) {
         if (r >= 0)
                 r = store_commit(e->store);
-        if (r < 0)
+        if (r < 0) {
                 store_rollback(e->store);
-        /* only what was committed is told */
-        for (size_t i = 0; r >= 0 && e->on_notification && i < e->n_pending; i++)
-                e->on_notification(e->on_notification_userdata, e->pending[i]);
-        e->n_pending = 0;
+                e->n_pending = 0; /* only what was committed is told */
+        }
+        /* the committed ones are told by de_unlock(), once on disk */
         return r < 0 ? r : 0;
 }
 

@@ -49,7 +49,7 @@ struct dossier_engine {
         pthread_mutex_t lock;             /* taken by every public entry point */
         struct access_decision last;      /* of the running operation */
         /* notifications written by the running operation, told to
-         * on_notification once it commits */
+         * on_notification once it is committed and on disk (de_unlock) */
         dossier_notification_hook on_notification;
         void *on_notification_userdata;
         char pending[8][32];

@@ -38,17 +38,26 @@ static _Thread_local int thread_durability_error;
  * waits until everything written so far is on disk (group commit: the
  * threads that finish at once share one sync, store.h), so that nothing an
  * operation decided, wrote or read leaves the engine before it is durable
- * in the trail.  A batch (an open transaction) waits at its commit. */
+ * in the trail; then tells on_notification of the notifications it
+ * committed.  A batch (an open transaction) waits at its commit. */
 void de_unlock(struct dossier_engine *e) {
+        char told[ELEMENTSOF(e->pending)][sizeof(e->pending[0])];
+        size_t n_told = e ? e->n_pending : 0;
+
         if (!e)
                 return;
         thread_last.engine = e;
         thread_last.decision = e->last;
+        memcpy(told, e->pending, n_told * sizeof(told[0]));
+        e->n_pending = 0;
         uint64_t mark = store_in_transaction(e->store) ? 0 : store_written(e->store);
         pthread_mutex_unlock(&e->lock);
         int r = store_durable(e->store, mark);
         if (r < 0 && !thread_durability_error)
                 thread_durability_error = r;
+        /* the notifications committed, told once they are on disk */
+        for (size_t i = 0; r >= 0 && e->on_notification && i < n_told; i++)
+                e->on_notification(e->on_notification_userdata, told[i]);
 }
 
 int dossier_durability_error(void) {

@@ -46,7 +46,8 @@
 /* Type codes of exams for the duplicate-exam alert, when not configured. */
 #define DOSSIER_DEFAULT_EXAM_TYPES { "11502-2", "18748-4" }
 
-/* Told, after the operation commits, of each notification it wrote: only
+/* Told, once the operation committed and is on disk (after the engine's
+ * mutex is let go, before the call returns), of each notification it wrote: only
  * its kind ("emergency-access", "first-access", "hold-consult"), never who
  * or what, so that it can go on the workstation's event stream. */
 typedef void (*dossier_notification_hook)(void *userdata, const char *kind);

@@ -143,6 +143,42 @@ UNIT_FIXTURE(test_calls_wait_for_the_disk, fixture_setup, fixture_teardown) {
         verify_chain(f);
 }
 
+struct depositing {
+        struct fixture *f;
+        int r;
+};
+
+static void *first_list(void *userdata) {
+        struct depositing *x = userdata;
+        _cleanup_free_ struct dossier_doc *docs = NULL;
+        size_t n = 0;
+        x->r = dossier_list(x->f->e, &er, INS, 0, &docs, &n);
+        return NULL;
+}
+
+/* A notification (the patient's "first access" to their dossier, at an
+ * emergency doctor's first list) reaches the hook, hence the event
+ * stream, only once the operation that wrote it is on disk. */
+UNIT_FIXTURE(test_notifications_told_once_durable, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        char secret[DOSSIER_SECRET_SIZE];
+        pthread_t t;
+
+        SKIP_ON_PG();
+        assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
+        unsigned first = f->hook_first;
+        struct depositing x = {f, 1};
+        hold_next = true;
+        assert_int_equal(pthread_create(&t, NULL, first_list, &x), 0);
+        wait_held(); /* committed, its sync held */
+        unsigned while_held = f->hook_first;
+        release_held();
+        pthread_join(t, NULL);
+        assert_int_equal(x.r, 0);
+        assert_int_equal(while_held, first);
+        assert_int_equal(f->hook_first, first + 1);
+}
+
 /* The disk fails a sync: the call that waited for it learns -EIO, the
  * store takes no more writes, and what was durable before is intact. */
 UNIT_FIXTURE(test_failed_sync_is_final, fixture_setup, fixture_teardown) {
