@@ -328,3 +328,15 @@ lab_login() {
         [[ $out == 201* ]] || { echo "login: $out" >&2; return 1; }
         field token "$out"
 }
+
+# no_pin FILE: fails (exit 1, saying where) when the simulated cards' PIN,
+# 1234, appears in FILE as a token of its own.  A word match, so that a
+# session id or a hash that happens to hold the four digits (hex: "…a1234f…")
+# is not taken for it; the PIN sent as "pin":"1234", pin=1234 or alone is.
+no_pin() {
+        if grep -qw 1234 "$1"; then
+                echo "the PIN appears in $1:"
+                grep -nw 1234 "$1" | sed 's/1234/<PIN>/g'
+                exit 1
+        fi
+}
