@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "lib/macro.h"
+#include "lib/readall.h"
 #include "agent.h"
 
 #define URL_MAX 8192
@@ -286,15 +287,11 @@ static size_t on_read(char *buf, size_t size, size_t n, void *userdata) {
         size_t want = size * n < p->len - p->off ? size * n : p->len - p->off;
         if (want == 0)
                 return 0;
-        for (;;) {
-                ssize_t k = pread(p->fd, buf, want, (off_t)p->off);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        return CURL_READFUNC_ABORT; /* a short file: the host gets a short body and refuses */
-                p->off += (size_t)k;
-                return (size_t)k;
-        }
+        long k = pread_some(p->fd, buf, want, p->off);
+        if (k <= 0)
+                return CURL_READFUNC_ABORT; /* a short file: the host gets a short body and refuses */
+        p->off += (size_t)k;
+        return (size_t)k;
 }
 
 /* The body of a write: in memory, or read from its file as it is sent. */

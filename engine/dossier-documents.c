@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "dossier-internal.h"
 #include "lib/macro.h"
+#include "lib/readall.h"
 
 static const char sql_insert_doc[] =
         "INSERT INTO documents (uid, dossier_id, type_code, class_code, format_code, mime, title, author_id, "
@@ -229,34 +229,11 @@ static int alerts(struct dossier_engine *e, const struct dossier_actor *actor, c
         return r < 0 ? r : 0;
 }
 
-/* store_read_fn over a content file: pread() at offset, never short
- * without a reason. */
+/* store_read_fn over a content file: never short without a reason. */
 static long file_read(void *userdata, void *buf, size_t max, size_t offset) {
         const struct dossier_content_file *f = userdata;
-        for (;;) {
-                ssize_t n = pread(f->fd, buf, max, (off_t)offset);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                return n < 0 ? -errno : n == 0 ? -EIO : (long)n;
-        }
-}
-
-/* A content file read whole into memory (a store that cannot write a
- * blob in pieces): wipe and free *ret. */
-static int file_slurp(const struct dossier_content_file *f, uint8_t **ret) {
-        _cleanup_free_ uint8_t *buf = malloc(f->len ? f->len : 1);
-        if (!buf)
-                return -ENOMEM;
-        for (size_t off = 0; off < f->len;) {
-                long n = file_read((void *)f, buf + off, f->len - off, off);
-                if (n < 0) {
-                        secure_zero(buf, off);
-                        return (int)n;
-                }
-                off += (size_t)n;
-        }
-        *ret = TAKE_PTR(buf);
-        return 0;
+        long n = pread_some(f->fd, buf, max, offset);
+        return n == 0 ? -EIO : n;
 }
 
 /* The content row of document id: the bytes bound as they are, or a file
@@ -264,7 +241,7 @@ static int file_slurp(const struct dossier_content_file *f, uint8_t **ret) {
  * store cannot). */
 static int insert_content(struct dossier_engine *e, int64_t id, const struct content_src *c) {
         _cleanup_stmt_ struct store_stmt *ct = NULL;
-        uint8_t *copy = NULL;
+        char *copy = NULL;
         const void *p = c->data;
         int r;
 
@@ -281,7 +258,8 @@ static int insert_content(struct dossier_engine *e, int64_t id, const struct con
                         return r < 0 ? r : store_blob_fill(e->store, "contents", "content", id, c->len, file_read,
                                                            (void *)c->file);
                 }
-                if (r != -EOPNOTSUPP || (r = file_slurp(c->file, &copy)) < 0)
+                /* a store that cannot write a blob in pieces: read whole */
+                if (r != -EOPNOTSUPP || (r = pread_whole(c->file->fd, c->len, &copy)) < 0)
                         return r;
                 p = copy;
         }

@@ -41,11 +41,10 @@ static _Thread_local int thread_durability_error;
  * in the trail; then tells on_notification of the notifications it
  * committed.  A batch (an open transaction) waits at its commit. */
 void de_unlock(struct dossier_engine *e) {
-        char told[ELEMENTSOF(e->pending)][sizeof(e->pending[0])];
-        size_t n_told = e ? e->n_pending : 0;
-
         if (!e)
                 return;
+        char told[ELEMENTSOF(e->pending)][sizeof(e->pending[0])];
+        size_t n_told = e->n_pending;
         thread_last.engine = e;
         thread_last.decision = e->last;
         memcpy(told, e->pending, n_told * sizeof(told[0]));

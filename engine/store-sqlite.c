@@ -279,7 +279,8 @@ static int group_commit(struct sqlite_store *q) {
                 wal = t && strcmp((const char *) t, "wal") == 0;
         }
         sqlite3_finalize(st);
-        const char *path = wal ? sqlite3_filename_wal(sqlite3_db_filename(q->db, "main")) : NULL;
+        const char *db = sqlite3_db_filename(q->db, "main");
+        const char *path = wal ? sqlite3_filename_wal(db) : NULL;
         if (!path || !path[0] || wal_sync_open(path, &q->wal) < 0)
                 return 0; /* synchronous=FULL stays */
         int r = exec(&q->base, "PRAGMA synchronous = NORMAL");
@@ -288,7 +289,7 @@ static int group_commit(struct sqlite_store *q) {
                 return r;
         }
         /* SQLite's automatic checkpoints stay if this fails */
-        (void) wal_checkpointer_new(q->db, sqlite3_db_filename(q->db, "main"), &q->ckpt);
+        (void) wal_checkpointer_new(q->db, db, &q->ckpt);
         return 0;
 }
 

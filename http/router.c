@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
+#include "lib/readall.h"
 #include "lib/utf8.h"
 #include "router.h"
 
@@ -402,24 +402,7 @@ const struct api_route *api_route_find(const struct api_table *t, const char *me
 }
 
 int api_spool_read(const struct api_spool *sp, char **ret) {
-        if (sp->len == SIZE_MAX)
-                return -ENOMEM;
-        _cleanup_free_ char *buf = malloc(sp->len + 1);
-        if (!buf)
-                return -ENOMEM;
-        for (size_t off = 0; off < sp->len;) {
-                ssize_t n = pread(sp->fd, buf + off, sp->len - off, (off_t)off);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0) {
-                        secure_zero(buf, off);
-                        return -EIO;
-                }
-                off += (size_t)n;
-        }
-        buf[sp->len] = '\0';
-        *ret = TAKE_PTR(buf);
-        return 0;
+        return pread_whole(sp->fd, sp->len, ret);
 }
 
 int api_dispatch(const struct api_table *t, const struct api_request *req, struct api_reply *ret) {

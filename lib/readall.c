@@ -64,3 +64,32 @@ int read_all_path(const char *path, size_t max, char **ret, size_t *ret_len) {
                 return negerrno();
         return read_all(fd, max, ret, ret_len);
 }
+
+long pread_some(int fd, void *buf, size_t n, size_t off) {
+        for (;;) {
+                ssize_t k = pread(fd, buf, n, (off_t)off);
+                if (k >= 0)
+                        return (long)k;
+                if (errno != EINTR)
+                        return negerrno();
+        }
+}
+
+int pread_whole(int fd, size_t len, char **ret) {
+        if (len == SIZE_MAX)
+                return -ENOMEM;
+        _cleanup_free_ char *buf = malloc(len + 1);
+        if (!buf)
+                return -ENOMEM;
+        for (size_t off = 0; off < len;) {
+                long n = pread_some(fd, buf + off, len - off, off);
+                if (n <= 0) {
+                        secure_zero(buf, off);
+                        return n < 0 ? (int)n : -EIO;
+                }
+                off += (size_t)n;
+        }
+        buf[len] = '\0';
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
