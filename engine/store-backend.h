@@ -39,6 +39,11 @@ struct store_ops {
         uint64_t (*written)(struct store *s);
         int (*durable)(struct store *s, uint64_t mark);
         uint64_t (*syncs)(struct store *s);
+        /* blobs written in pieces (store_bind_zeroblob(), store_blob_fill());
+         * NULL: -EOPNOTSUPP */
+        int (*bind_zeroblob)(struct store_stmt *st, int idx, size_t n);
+        int (*blob_fill)(struct store *s, const char *table, const char *column, int64_t rowid, size_t len,
+                         store_read_fn read, void *userdata);
         void (*close)(struct store *s);
 };
 
@@ -61,8 +66,3 @@ struct store_stmt {
 
 int store_sqlite_open(const char *path, struct store **ret);
 int store_pg_open(const char *conninfo, struct store **ret);
-
-/* store.h: store_bind_zeroblob(), store_blob_fill(), on SQLite. */
-int store_sqlite_bind_zeroblob(struct store_stmt *st, int idx, size_t n);
-int store_sqlite_blob_fill(struct store *s, const char *table, const char *column, int64_t rowid, size_t len,
-                           store_read_fn read, void *userdata);

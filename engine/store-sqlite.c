@@ -485,42 +485,14 @@ static int sq_integrity_check(struct store *s) {
         return r;
 }
 
-static const struct store_ops sqlite_ops = {
-        .kind = STORE_SQLITE,
-        .prepare = sq_prepare,
-        .finalize = sq_finalize,
-        .reset = sq_reset,
-        .step = sq_step,
-        .bind_text = sq_bind_text,
-        .bind_int = sq_bind_int,
-        .bind_blob = sq_bind_blob,
-        .col_int64 = sq_col_int64,
-        .col_text = sq_col_text,
-        .col_text_len = sq_col_text_len,
-        .col_blob = sq_col_blob,
-        .col_is_null = sq_col_is_null,
-        .changes = sq_changes,
-        .in_transaction = sq_in_transaction,
-        .begin = sq_begin,
-        .begin_read = sq_begin_read,
-        .control = sq_control,
-        .exec_script = exec,
-        .schema_version = sq_schema_version,
-        .integrity_check = sq_integrity_check,
-        .written = sq_written,
-        .durable = sq_durable,
-        .syncs = sq_syncs,
-        .close = sq_close,
-};
-
 /* ---- blobs written in pieces (store.h: store_blob_fill) ---------------- */
 
-int store_sqlite_bind_zeroblob(struct store_stmt *st, int idx, size_t n) {
+static int sq_bind_zeroblob(struct store_stmt *st, int idx, size_t n) {
         return sqlite_errno(sqlite3_bind_zeroblob64(st_of(st), idx, (sqlite3_uint64)n));
 }
 
-int store_sqlite_blob_fill(struct store *s, const char *table, const char *column, int64_t rowid, size_t len,
-                           store_read_fn read, void *userdata) {
+static int sq_blob_fill(struct store *s, const char *table, const char *column, int64_t rowid, size_t len,
+                        store_read_fn read, void *userdata) {
         sqlite3_blob *b = NULL;
         if (len > INT_MAX)
                 return -E2BIG;
@@ -551,3 +523,33 @@ int store_sqlite_blob_fill(struct store *s, const char *table, const char *colum
         int rc = sqlite_errno(sqlite3_blob_close(b));
         return r < 0 ? r : rc;
 }
+
+static const struct store_ops sqlite_ops = {
+        .kind = STORE_SQLITE,
+        .prepare = sq_prepare,
+        .finalize = sq_finalize,
+        .reset = sq_reset,
+        .step = sq_step,
+        .bind_text = sq_bind_text,
+        .bind_int = sq_bind_int,
+        .bind_blob = sq_bind_blob,
+        .col_int64 = sq_col_int64,
+        .col_text = sq_col_text,
+        .col_text_len = sq_col_text_len,
+        .col_blob = sq_col_blob,
+        .col_is_null = sq_col_is_null,
+        .changes = sq_changes,
+        .in_transaction = sq_in_transaction,
+        .begin = sq_begin,
+        .begin_read = sq_begin_read,
+        .control = sq_control,
+        .exec_script = exec,
+        .schema_version = sq_schema_version,
+        .integrity_check = sq_integrity_check,
+        .written = sq_written,
+        .durable = sq_durable,
+        .syncs = sq_syncs,
+        .bind_zeroblob = sq_bind_zeroblob,
+        .blob_fill = sq_blob_fill,
+        .close = sq_close,
+};

@@ -262,16 +262,16 @@ uint64_t store_syncs(struct store *s) {
 int store_bind_zeroblob(struct store_stmt *st, int idx, size_t n) {
         if (!st)
                 return -EINVAL;
-        if (st->store->ops->kind != STORE_SQLITE)
+        if (!st->store->ops->bind_zeroblob)
                 return -EOPNOTSUPP;
-        return store_sqlite_bind_zeroblob(st, idx, n);
+        return st->store->ops->bind_zeroblob(st, idx, n);
 }
 
 int store_blob_fill(struct store *s, const char *table, const char *column, int64_t rowid, size_t len,
                     store_read_fn read, void *userdata) {
         if (!s || !table || !column || !read)
                 return -EINVAL;
-        if (s->ops->kind != STORE_SQLITE)
+        if (!s->ops->blob_fill)
                 return -EOPNOTSUPP;
-        return store_sqlite_blob_fill(s, table, column, rowid, len, read, userdata);
+        return s->ops->blob_fill(s, table, column, rowid, len, read, userdata);
 }

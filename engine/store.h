@@ -6,8 +6,8 @@
  * or text containing "host=" or "dbname=") opens PostgreSQL
  * (store-pg.c), anything else is an SQLite file path (store-sqlite.c).
  *
- * SQLite: WAL mode with group commit (below), foreign_keys=ON, secure_delete=ON (destroyed content is
- * overwritten) and a busy timeout; the schema version is PRAGMA
+ * SQLite: WAL mode with group commit (below), foreign_keys=ON,
+ * secure_delete=ON (destroyed content is overwritten) and a busy timeout; the schema version is PRAGMA
  * user_version.  PostgreSQL: the schema version is the one row of the
  * table store_schema.  On both, the migrations of the backend are applied
  * at open, each in its own transaction, with the same version numbers.
