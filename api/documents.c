@@ -328,8 +328,69 @@ int res_content_reply(struct api_reply *ret, const struct dossier_doc *d, void *
         return r;
 }
 
+/* A content larger than CONTENT_STREAM_MIN goes out piece by piece
+ * (dossier_read_open()): carnetd never holds it whole, however many are
+ * read at once.  An alteration found at the last piece cuts the
+ * connection short of its Content-Length (api_stream). */
+#define CONTENT_STREAM_MIN ((int64_t)1024 * 1024)
+
+struct content_stream {
+        struct dossier_content *c;
+        uint64_t left;
+        char mime[DOSSIER_TEXT_MAX];
+};
+
+static ssize_t content_stream_read(void *userdata, char *buf, size_t max, bool stopping) {
+        struct content_stream *cs = userdata;
+        if (cs->left == 0)
+                return API_STREAM_END;
+        long n = dossier_content_read(cs->c, buf, max);
+        if (n <= 0) /* altered, gone, or shorter than its size: cut */
+                return -1;
+        cs->left -= (uint64_t)n < cs->left ? (uint64_t)n : cs->left;
+        return n;
+}
+
+static void content_stream_free(void *userdata) {
+        struct content_stream *cs = userdata;
+        dossier_content_free(cs->c);
+        free(cs);
+}
+
+/* Replies with the content c (taken over) of d: whole, or streamed. */
+static int content_out(struct api_reply *ret, const struct dossier_doc *d, struct dossier_content *c) {
+        _cleanup_free_ struct content_stream *cs = NULL;
+        void *content = NULL;
+        size_t len = 0;
+        int r;
+
+        if (dossier_content_size(c) <= CONTENT_STREAM_MIN || !(cs = calloc(1, sizeof(*cs)))) {
+                r = dossier_content_take(c, &content, &len);
+                dossier_content_free(c);
+                if (r < 0)
+                        return res_engine_fail(ret, NULL, r);
+                return res_content_reply(ret, d, content, len);
+        }
+        cs->c = c;
+        cs->left = (uint64_t)dossier_content_size(c);
+        (void)strcpy_bounded(cs->mime, sizeof(cs->mime), d->mime[0] ? d->mime : "application/octet-stream");
+        struct api_stream s = {
+                .content_type = cs->mime,
+                .length = cs->left,
+                .read = content_stream_read,
+                .free = content_stream_free,
+                .userdata = cs,
+        };
+        TAKE_PTR(cs);
+        r = api_ok_stream(ret, &s);
+        if (r == 0 && d->warn_hidden_from_patient)
+                (void)strcpy_bounded(ret->warning, sizeof(ret->warning), NOT_VISIBLE_WARNING);
+        return r;
+}
+
 int res_document_content(const struct api_request *req, struct api_reply *ret) {
         struct dossier_doc d;
+        struct dossier_content *c = NULL;
         void *content = NULL;
         size_t len = 0;
         static const char *const params[] = {"format", NULL};
@@ -341,15 +402,18 @@ int res_document_content(const struct api_request *req, struct api_reply *ret) {
         if (format && strcmp(format, "cda") != 0)
                 return api_error_details(ret, 400, "bad_parameter", json_pack("{s:s}", "parameter", "format"),
                                          "format is cda (the document wrapped in a CDA R2 header) or absent");
-        if ((r = read_doc(req, &d, &content, &len, ret)) < 0)
-                return r == -ENOMEM ? r : 0;
         if (format) {
+                if ((r = read_doc(req, &d, &content, &len, ret)) < 0)
+                        return r == -ENOMEM ? r : 0;
                 r = res_cda_wrapped_reply(req->call, req->call->ins, &d, content, len, ret);
                 secure_zero(content, len);
                 free(content);
                 return r;
         }
-        return res_content_reply(ret, &d, content, len);
+        r = dossier_read_open(req->call->engine, &req->call->caller.a, req->call->ins, req->call->document, &d, &c);
+        if (r < 0)
+                return res_engine_fail(ret, req->call->engine, r) < 0 ? -ENOMEM : 0;
+        return content_out(ret, &d, c);
 }
 
 /* ---- deposit and replace -------------------------------------------------- */

@@ -12,7 +12,6 @@
 
 #include "dossier-internal.h"
 #include "lib/macro.h"
-#include "lib/readall.h"
 
 static const char sql_insert_doc[] =
         "INSERT INTO documents (uid, dossier_id, type_code, class_code, format_code, mime, title, author_id, "
@@ -21,7 +20,7 @@ static const char sql_insert_doc[] =
         "hidden_from_representatives) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 1, ?16, ?17, ?18, ?19, ?20, ?21, "
         "?22, ?23) RETURNING id";
-static const char sql_insert_content[] = "INSERT INTO contents (doc_id, content) VALUES (?1, ?2)";
+static const char sql_insert_content[] = "INSERT INTO contents (doc_id, content, chunks) VALUES (?1, ?2, ?3)";
 static const char sql_deprecate[] =
         "UPDATE documents SET status = 2, replaced_by = ?2 WHERE id = ?1";
 static const char sql_archive[] = "UPDATE documents SET status = 3 WHERE id = ?1";
@@ -37,11 +36,14 @@ static const char sql_treatments[] =
         "author_establishment FROM documents WHERE dossier_id = ?1 AND status = 1 AND medicines != '' "
         "AND created_at >= ?2 AND id != ?3 ORDER BY created_at DESC LIMIT 64";
 
-/* A deposit's content: in memory, or in a file (dossier_deposit_file). */
+/* A deposit's content: in memory, or from a file (dossier_deposit_file),
+ * then already staged in chunks pieces under the document's uid. */
 struct content_src {
         const void *data;
         const struct dossier_content_file *file;
         size_t len;
+        const char *uid;
+        int64_t chunks;
 };
 
 static int new_uid(char ret[DOSSIER_UID_SIZE]) {
@@ -229,50 +231,21 @@ static int alerts(struct dossier_engine *e, const struct dossier_actor *actor, c
         return r < 0 ? r : 0;
 }
 
-/* store_read_fn over a content file: never short without a reason. */
-static long file_read(void *userdata, void *buf, size_t max, size_t offset) {
-        const struct dossier_content_file *f = userdata;
-        long n = pread_some(f->fd, buf, max, offset);
-        return n == 0 ? -EIO : n;
-}
-
-/* The content row of document id: the bytes bound as they are, or a file
- * written into a zeroblob in STORE_BLOB_CHUNK pieces (read whole where the
- * store cannot). */
+/* The content row of document id: the bytes as they are, or (staged
+ * from a file) none and the number of its pieces. */
 static int insert_content(struct dossier_engine *e, int64_t id, const struct content_src *c) {
         _cleanup_stmt_ struct store_stmt *ct = NULL;
-        char *copy = NULL;
-        const void *p = c->data;
         int r;
 
         r = store_prepare(e->store, sql_insert_content, &ct);
         if (r < 0)
                 return r;
-        if ((r = store_bind_int(ct, 1, id)) < 0)
-                return r;
-        if (c->file) {
-                r = store_bind_zeroblob(ct, 2, c->len);
-                if (r == 0) {
-                        r = store_exec_step(e->store, ct);
-                        store_reset(TAKE_PTR(ct));
-                        return r < 0 ? r : store_blob_fill(e->store, "contents", "content", id, c->len, file_read,
-                                                           (void *)c->file);
-                }
-                /* a store that cannot write a blob in pieces: read whole */
-                if (r != -EOPNOTSUPP || (r = pread_whole(c->file->fd, c->len, &copy)) < 0)
-                        return r;
-                p = copy;
-        }
         /* bound without copy: content outlives the statement's use */
-        r = store_bind_blob_ref(ct, 2, p, c->len);
-        if (r == 0)
-                r = store_exec_step(e->store, ct);
-        if (copy) {
-                store_reset(TAKE_PTR(ct));
-                secure_zero(copy, c->len);
-                free(copy);
-        }
-        return r;
+        if ((r = store_bind_int(ct, 1, id)) < 0 ||
+            (r = store_bind_blob_ref(ct, 2, c->file ? "" : c->data ? c->data : "", c->file ? 0 : c->len)) < 0 ||
+            (r = store_bind_int(ct, 3, c->file ? c->chunks : 0)) < 0)
+                return r;
+        return store_exec_step(e->store, ct);
 }
 
 /* Inserts the document row and its content; returns the new row id. */
@@ -335,8 +308,9 @@ static int put_doc(struct dossier_engine *e, const struct dossier_actor *actor, 
                 return r;
         if (ret_warnings)
                 *ret_warnings = (struct dossier_warnings) {};
-        r = new_uid(uid);
-        if (r < 0)
+        if (c->uid)
+                memcpy(uid, c->uid, sizeof(uid));
+        else if ((r = new_uid(uid)) < 0)
                 return r;
         r = de_begin_op(e, actor, ins, &ds, &now);
         if (r < 0)
@@ -392,25 +366,48 @@ int dossier_replace(struct dossier_engine *e, const struct dossier_actor *actor,
                        ret_warnings);
 }
 
+/* The content is staged first, piece by piece, the mutex taken for each
+ * piece only; then the deposit itself refers to the pieces, or they are
+ * dropped when it fails or is refused. */
+static int put_file(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                    const char *old_uid, const struct dossier_doc_meta *meta,
+                    const struct dossier_content_file *content, char ret_uid[DOSSIER_UID_SIZE],
+                    struct dossier_warnings *ret_warnings) {
+        struct content_src c = {.file = content, .len = content->len};
+        char uid[DOSSIER_UID_SIZE];
+        int r;
+
+        if (!e || !ret_uid || de_actor_check(actor) < 0 || de_ins_check(ins) < 0 ||
+            (old_uid && de_uid_check(old_uid) < 0))
+                return -EINVAL;
+        if ((r = meta_check(meta, &c)) < 0 || (r = new_uid(uid)) < 0 ||
+            (r = de_stage_content(e, uid, content, &c.chunks)) < 0)
+                return r;
+        c.uid = uid;
+        {
+                DE_LOCKED(e);
+                r = put_doc(e, actor, ins, old_uid, meta, &c, ret_uid, ret_warnings);
+        }
+        if (r < 0)
+                de_drop_staged(e, uid);
+        return r;
+}
+
 int dossier_deposit_file(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
                          const struct dossier_doc_meta *meta, const struct dossier_content_file *content,
                          char ret_uid[DOSSIER_UID_SIZE], struct dossier_warnings *ret_warnings) {
-        DE_LOCKED(e);
         if (!content)
                 return -EINVAL;
-        return put_doc(e, actor, ins, NULL, meta, &(struct content_src){.file = content, .len = content->len},
-                       ret_uid, ret_warnings);
+        return put_file(e, actor, ins, NULL, meta, content, ret_uid, ret_warnings);
 }
 
 int dossier_replace_file(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
                          const char *old_uid, const struct dossier_doc_meta *meta,
                          const struct dossier_content_file *content, char ret_uid[DOSSIER_UID_SIZE],
                          struct dossier_warnings *ret_warnings) {
-        DE_LOCKED(e);
         if (!old_uid || !content)
                 return -EINVAL;
-        return put_doc(e, actor, ins, old_uid, meta, &(struct content_src){.file = content, .len = content->len},
-                       ret_uid, ret_warnings);
+        return put_file(e, actor, ins, old_uid, meta, content, ret_uid, ret_warnings);
 }
 
 /* Archive, mask/unmask and release share their shape: one document, one

@@ -105,6 +105,30 @@ void de_readers_free(struct dossier_engine *e);
 struct store *de_reader_take(struct dossier_engine *e);
 void de_reader_put(struct dossier_engine *e, struct store *s);
 
+/* ---- dossier-content.c ---- */
+
+/* A content from a file (a spooled upload) is kept in pieces of DE_CHUNK
+ * bytes (content_chunks, keyed by the document's uid), each written in a
+ * transaction of its own before the deposit's: other calls take the
+ * engine between two pieces, so a list does not wait behind a 16 MiB
+ * deposit.  Pieces whose deposit never came are purged at open once older
+ * than DE_STAGED_MAX seconds. */
+#define DE_CHUNK ((size_t) 256 * 1024)
+#define DE_STAGED_MAX 3600
+/* Called without the mutex (it takes it for each piece): stages f's len
+ * bytes as uid's pieces; *ret_chunks their number.  On failure nothing
+ * is left staged. */
+int de_stage_content(struct dossier_engine *e, const char *uid, const struct dossier_content_file *f,
+                     int64_t *ret_chunks);
+/* Without the mutex: drops uid's staged pieces (a deposit that failed). */
+void de_drop_staged(struct dossier_engine *e, const char *uid);
+/* Without the mutex: at open, the orphans. */
+void de_purge_staged(struct dossier_engine *e);
+/* A reader of d's content: chunks pieces, or (chunks 0) whole, the
+ * malloc'ed and already checked buffer that it takes over. */
+int de_content_new(struct dossier_engine *e, const struct dossier_doc *d, int64_t chunks, void *whole,
+                   struct dossier_content **ret);
+
 /* ---- dossier.c ---- */
 
 /* The engine's mutex: de_lock() takes it (NULL: nothing, returns NULL),

@@ -27,6 +27,8 @@ static const char sql_set_status[] =
         "UPDATE dossiers SET status = ?2, closed_at = ?3 WHERE id = ?1";
 static const char sql_purge_contents[] =
         "DELETE FROM contents WHERE doc_id IN (SELECT id FROM documents WHERE dossier_id = ?1)";
+static const char sql_purge_chunks[] =
+        "DELETE FROM content_chunks WHERE uid IN (SELECT uid FROM documents WHERE dossier_id = ?1)";
 static const char sql_purge_documents[] =
         "DELETE FROM documents WHERE dossier_id = ?1";
 static const char sql_purge_access[] = "DELETE FROM dossier_access WHERE dossier_id = ?1";
@@ -288,7 +290,8 @@ static int set_status(struct dossier_engine *e, int64_t id, enum access_dossier_
 int de_purge_dossier(struct dossier_engine *e, int64_t id, int64_t now) {
         int r;
 
-        if ((r = de_exec_id(e, sql_purge_contents, id)) < 0 || (r = de_exec_id(e, sql_purge_documents, id)) < 0 ||
+        if ((r = de_exec_id(e, sql_purge_chunks, id)) < 0 || (r = de_exec_id(e, sql_purge_contents, id)) < 0 ||
+            (r = de_exec_id(e, sql_purge_documents, id)) < 0 ||
             (r = de_exec_id(e, sql_purge_access, id)) < 0 || (r = de_exec_id(e, sql_purge_notifications, id)) < 0)
                 return r;
         return de_exec_id_int(e, sql_tombstone, id, now);

@@ -44,7 +44,11 @@ struct store *de_reader_take(struct dossier_engine *e) {
         pthread_mutex_unlock(&p->lock);
         if (s)
                 return s;
-        if (store_open(p->path, &s) < 0) {
+        /* a small page cache: what a reader reads (contents, 256 KiB a
+         * piece) passes through once; DE_READERS_MAX caches of SQLite's
+         * default 2 MiB would be a quarter of carnetd's memory budget */
+        if (store_open(p->path, &s) < 0 || store_exec_script(s, "PRAGMA cache_size = -256") < 0) {
+                s = store_close(s);
                 pthread_mutex_lock(&p->lock);
                 p->n_open--;
                 pthread_mutex_unlock(&p->lock);

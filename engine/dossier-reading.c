@@ -18,7 +18,7 @@ static const char sql_list[] =
         "SELECT " DOC_COLUMNS " FROM documents d WHERE d.dossier_id = ?1 AND (?2 <> 0 OR d.status = 1) "
         "AND d.created_at >= ?3 ORDER BY d.deposited_at DESC, d.id DESC";
 static const char sql_read[] = "SELECT " DOC_COLUMNS " FROM documents d WHERE d.dossier_id = ?1 AND d.uid = ?2";
-static const char sql_content[] = "SELECT content FROM contents WHERE doc_id = ?1";
+static const char sql_content[] = "SELECT content, chunks FROM contents WHERE doc_id = ?1";
 
 /* Fills d and ad from a row of DOC_COLUMNS. */
 static void doc_from_row(struct store_stmt *st, int64_t now, struct dossier_doc *d, struct access_doc *ad) {
@@ -146,14 +146,15 @@ static int content_copy(struct store_stmt *st, const struct dossier_doc *d, void
         return 0;
 }
 
-/* dossier_read() under the mutex: the decision, its trail entry
+/* dossier_read_open() under the mutex: the decision, its trail entry
  * committed, then the content's row stepped on a read connection (its
  * snapshot: the state just committed).  1: *ret_reader and *ret_st hold
- * it, for the caller to copy once the mutex is free; 0: no read
- * connection was free, the content was copied here on the writer. */
+ * a content stored whole, for the caller to copy once the mutex is free;
+ * 0: the content is in *ret_chunks pieces (dossier-content.c), or no read
+ * connection was free and it was copied here on the writer. */
 static int read_decide(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, const char *uid,
                        struct dossier_doc *ret_doc, struct store **ret_reader, struct store_stmt **ret_st,
-                       void **ret_content, size_t *ret_len) {
+                       void **ret_content, size_t *ret_len, int64_t *ret_chunks) {
         DE_LOCKED(e);
         struct dossier_doc d;
         struct access_doc ad;
@@ -191,12 +192,13 @@ static int read_decide(struct dossier_engine *e, const struct dossier_actor *act
         struct store *rd = de_reader_take(e);
         struct store_stmt *st = NULL;
         r = content_step(rd ? rd : e->store, id, &st);
-        if (r > 0 && rd) {
+        if (r > 0 && (*ret_chunks = store_col_int64(st, 1)) > 0)
+                r = 0; /* in pieces: read later, each on its own */
+        else if (r > 0 && rd) {
                 *ret_reader = rd;
                 *ret_st = st;
                 return 1;
-        }
-        if (r > 0)
+        } else if (r > 0)
                 r = content_copy(st, &d, ret_content, ret_len);
         if (st)
                 store_reset(st);
@@ -204,21 +206,44 @@ static int read_decide(struct dossier_engine *e, const struct dossier_actor *act
         return r < 0 ? r : 0;
 }
 
-/* The content is copied and checked outside the mutex when a read
- * connection holds it: a 20 MB content does not hold up other calls. */
-int dossier_read(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, const char *uid,
-                 struct dossier_doc *ret_doc, void **ret_content, size_t *ret_len) {
+/* A content stored whole is copied and checked outside the mutex when a
+ * read connection holds it: a large content does not hold up other calls. */
+int dossier_read_open(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, const char *uid,
+                      struct dossier_doc *ret_doc, struct dossier_content **ret) {
         struct store *rd = NULL;
         struct store_stmt *st = NULL;
+        void *content = NULL;
+        size_t len = 0;
+        int64_t chunks = 0;
         int r;
 
-        if (!e || !ret_doc || !ret_content || !ret_len || de_uid_check(uid) < 0)
+        if (!e || !ret_doc || !ret || de_uid_check(uid) < 0)
                 return -EINVAL;
-        r = read_decide(e, actor, ins, uid, ret_doc, &rd, &st, ret_content, ret_len);
-        if (r <= 0)
+        r = read_decide(e, actor, ins, uid, ret_doc, &rd, &st, &content, &len, &chunks);
+        if (r < 0)
                 return r;
-        r = content_copy(st, ret_doc, ret_content, ret_len);
-        store_reset(st);
-        de_reader_put(e, rd);
+        if (r > 0) {
+                r = content_copy(st, ret_doc, &content, &len);
+                store_reset(st);
+                de_reader_put(e, rd);
+                if (r < 0)
+                        return r;
+        }
+        r = de_content_new(e, ret_doc, chunks, content, ret);
+        if (r < 0 && content) {
+                secure_zero(content, len);
+                free(content);
+        }
         return r;
+}
+
+int dossier_read(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, const char *uid,
+                 struct dossier_doc *ret_doc, void **ret_content, size_t *ret_len) {
+        _cleanup_dossier_content_ struct dossier_content *c = NULL;
+        int r;
+
+        if (!ret_content || !ret_len)
+                return -EINVAL;
+        r = dossier_read_open(e, actor, ins, uid, ret_doc, &c);
+        return r < 0 ? r : dossier_content_take(c, ret_content, ret_len);
 }

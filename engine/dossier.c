@@ -216,6 +216,7 @@ int dossier_engine_open(const struct dossier_config *cfg, struct dossier_engine 
         r = de_readers_init(e, cfg->path);
         if (r < 0)
                 return r;
+        de_purge_staged(e);
         *ret = TAKE_PTR(e);
         return 0;
 }

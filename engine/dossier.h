@@ -283,10 +283,11 @@ int dossier_replace(struct dossier_engine *e, const struct dossier_actor *actor,
 
 /* A deposit's content read from a file rather than memory (a body the
  * server spooled): len bytes of fd from offset 0, read with pread() in
- * bounded chunks into the store (SQLite: zeroblob and incremental blob
- * writes, inside the deposit's transaction; PostgreSQL: read whole into
- * memory first), never the file offset moved.  sha256 is the content's
- * digest, taken as it was received: the engine does not hash it again. */
+ * pieces of 256 KiB, never the file offset moved.  Each piece is stored in
+ * a short transaction of its own before the deposit's (other calls run
+ * between them), and the deposit then refers to them; a failed or refused
+ * deposit leaves none behind.  sha256 is the content's digest, taken as it
+ * was received: the engine does not hash it again. */
 struct dossier_content_file {
         int fd;
         size_t len;
@@ -344,6 +345,32 @@ int dossier_list(struct dossier_engine *e, const struct dossier_actor *actor, co
  * -EBADMSG if the stored content was altered). *ret_content is malloc'ed. */
 int dossier_read(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, const char *uid,
                  struct dossier_doc *ret_doc, void **ret_content, size_t *ret_len);
+
+/* The same decision and trail entry, the content then read piece by piece
+ * rather than copied whole: a content deposited from a file is fetched
+ * 256 KiB at a time, each piece in a short read of its own.
+ * dossier_content_read() copies up to max bytes into buf and returns how
+ * many, 0 at the end, or a negative errno: -EBADMSG when the content does
+ * not match its size and SHA-256, which is known only as the last piece
+ * is fetched (its bytes are then never given), so a caller that streams
+ * the bytes on must not take them as good before the end.  A content
+ * stored whole is copied and checked at the opening, as dossier_read()
+ * does.  The reader holds no lock nor snapshot between calls; free it
+ * with dossier_content_free(). */
+struct dossier_content;
+int dossier_read_open(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, const char *uid,
+                      struct dossier_doc *ret_doc, struct dossier_content **ret);
+long dossier_content_read(struct dossier_content *c, void *buf, size_t max);
+int64_t dossier_content_size(const struct dossier_content *c);
+/* Instead of dossier_content_read(): the whole content, read to its end
+ * and checked, in one malloc'ed buffer (a content stored whole is handed
+ * over, not copied). */
+int dossier_content_take(struct dossier_content *c, void **ret, size_t *ret_len);
+struct dossier_content *dossier_content_free(struct dossier_content *c);
+static inline void dossier_content_freep(struct dossier_content **c) {
+        dossier_content_free(*c);
+}
+#define _cleanup_dossier_content_ __attribute__((cleanup(dossier_content_freep)))
 
 /* A professional records that the patient, informed, agreed: a user action
  * of that professional, never done by carnet on its own.  An actor whose

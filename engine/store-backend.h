@@ -39,11 +39,6 @@ struct store_ops {
         uint64_t (*written)(struct store *s);
         int (*durable)(struct store *s, uint64_t mark);
         uint64_t (*syncs)(struct store *s);
-        /* blobs written in pieces (store_bind_zeroblob(), store_blob_fill());
-         * NULL: -EOPNOTSUPP */
-        int (*bind_zeroblob)(struct store_stmt *st, int idx, size_t n);
-        int (*blob_fill)(struct store *s, const char *table, const char *column, int64_t rowid, size_t len,
-                         store_read_fn read, void *userdata);
         void (*close)(struct store *s);
 };
 

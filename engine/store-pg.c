@@ -189,6 +189,8 @@ static const char *const migrations[] = {
         STORE_MIGRATION_4("", "BIGINT"),
         /* 4 -> 5 */
         STORE_MIGRATION_5("", "BIGINT"),
+        /* 5 -> 6 */
+        STORE_MIGRATION_6("", "BIGINT", "BYTEA"),
 };
 
 _Static_assert(ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");

@@ -57,3 +57,20 @@
         "  opened_at " INT " NOT NULL,"                                                         \
         "  last_used " INT " NOT NULL"                                                          \
         ")" SUFFIX ";"
+
+/* 5 -> 6 (issue 15): a large content (a spooled upload) is kept in pieces
+ * of DE_CHUNK bytes, keyed by its document's uid, each written in its own
+ * short transaction before the deposit's (so that other calls run between
+ * the pieces) and read back piece by piece; contents.chunks counts them
+ * (0: the content is in contents.content).  staged_at dates the pieces of
+ * an upload whose deposit never came (purged at open). */
+#define STORE_MIGRATION_6(SUFFIX, INT, BLOB)                                                    \
+        "ALTER TABLE contents ADD COLUMN chunks INTEGER NOT NULL DEFAULT 0;"                    \
+        "CREATE TABLE content_chunks ("                                                         \
+        "  uid TEXT NOT NULL,"                                                                  \
+        "  seq INTEGER NOT NULL,"                                                               \
+        "  staged_at " INT " NOT NULL,"                                                         \
+        "  data " BLOB " NOT NULL,"                                                             \
+        "  PRIMARY KEY (uid, seq)"                                                              \
+        ")" SUFFIX ";"                                                                          \
+        "CREATE INDEX content_chunks_staged ON content_chunks(staged_at) WHERE seq = 0;"

@@ -160,6 +160,8 @@ static const char *const migrations[] = {
          * workstation of each trail entry, the secret-guessing brake, and
          * the host's challenges and sessions (written by carnet-hostd) */
         STORE_MIGRATION_5(" STRICT", "INTEGER"),
+        /* 5 -> 6: large contents in pieces */
+        STORE_MIGRATION_6(" STRICT", "INTEGER", "BLOB"),
 };
 
 static int sqlite_errno(int rc) {
@@ -485,45 +487,6 @@ static int sq_integrity_check(struct store *s) {
         return r;
 }
 
-/* ---- blobs written in pieces (store.h: store_blob_fill) ---------------- */
-
-static int sq_bind_zeroblob(struct store_stmt *st, int idx, size_t n) {
-        return sqlite_errno(sqlite3_bind_zeroblob64(st_of(st), idx, (sqlite3_uint64)n));
-}
-
-static int sq_blob_fill(struct store *s, const char *table, const char *column, int64_t rowid, size_t len,
-                        store_read_fn read, void *userdata) {
-        sqlite3_blob *b = NULL;
-        if (len > INT_MAX)
-                return -E2BIG;
-        int r = sqlite_errno(sqlite3_blob_open(db_of(s), "main", table, column, rowid, 1, &b));
-        if (r < 0)
-                return r;
-        if ((size_t)sqlite3_blob_bytes(b) != len) {
-                sqlite3_blob_close(b);
-                return -EINVAL;
-        }
-        uint8_t *buf = malloc(STORE_BLOB_CHUNK);
-        if (!buf) {
-                sqlite3_blob_close(b);
-                return -ENOMEM;
-        }
-        for (size_t off = 0; r == 0 && off < len;) {
-                size_t want = len - off < STORE_BLOB_CHUNK ? len - off : STORE_BLOB_CHUNK;
-                long n = read(userdata, buf, want, off);
-                if (n <= 0 || (size_t)n > want) {
-                        r = n < 0 ? (int)n : -EIO;
-                        break;
-                }
-                r = sqlite_errno(sqlite3_blob_write(b, buf, (int)n, (int)off));
-                off += (size_t)n;
-        }
-        secure_zero(buf, STORE_BLOB_CHUNK);
-        free(buf);
-        int rc = sqlite_errno(sqlite3_blob_close(b));
-        return r < 0 ? r : rc;
-}
-
 static const struct store_ops sqlite_ops = {
         .kind = STORE_SQLITE,
         .prepare = sq_prepare,
@@ -549,7 +512,5 @@ static const struct store_ops sqlite_ops = {
         .written = sq_written,
         .durable = sq_durable,
         .syncs = sq_syncs,
-        .bind_zeroblob = sq_bind_zeroblob,
-        .blob_fill = sq_blob_fill,
         .close = sq_close,
 };

@@ -259,19 +259,3 @@ uint64_t store_syncs(struct store *s) {
         return s && s->ops->syncs ? s->ops->syncs(s) : 0;
 }
 
-int store_bind_zeroblob(struct store_stmt *st, int idx, size_t n) {
-        if (!st)
-                return -EINVAL;
-        if (!st->store->ops->bind_zeroblob)
-                return -EOPNOTSUPP;
-        return st->store->ops->bind_zeroblob(st, idx, n);
-}
-
-int store_blob_fill(struct store *s, const char *table, const char *column, int64_t rowid, size_t len,
-                    store_read_fn read, void *userdata) {
-        if (!s || !table || !column || !read)
-                return -EINVAL;
-        if (!s->ops->blob_fill)
-                return -EOPNOTSUPP;
-        return s->ops->blob_fill(s, table, column, rowid, len, read, userdata);
-}

@@ -31,7 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 #define STORE_BUSY_TIMEOUT_MS 5000
 
 struct store;
@@ -154,20 +154,7 @@ int store_schema_version(struct store *s, int *ret);
 int store_integrity_check(struct store *s);
 
 /* Runs SQL text with no parameters (several statements allowed): for
- * tools and tests only, never with text built from data. */
+ * tools, tests and fixed settings (a PRAGMA), never with text built from
+ * data. */
 int store_exec_script(struct store *s, const char *sql);
 
-/* Large contents written in pieces, so that a content never sits whole in
- * memory (SQLite only).  store_bind_zeroblob() binds a blob of n zero
- * bytes that takes no memory; once the row is in, store_blob_fill()
- * overwrites the blob of table.column in row rowid, inside the current
- * transaction, with len bytes that read() hands over at offset after
- * offset, STORE_BLOB_CHUNK at most at a time (read returns how many it
- * put in buf, at least one, or a negative errno).  The chunk buffer is
- * wiped before it is freed.  -EOPNOTSUPP on PostgreSQL: bind the whole
- * content there. */
-#define STORE_BLOB_CHUNK ((size_t)64 * 1024)
-typedef long (*store_read_fn)(void *userdata, void *buf, size_t max, size_t offset);
-int store_bind_zeroblob(struct store_stmt *st, int idx, size_t n);
-int store_blob_fill(struct store *s, const char *table, const char *column, int64_t rowid, size_t len,
-                    store_read_fn read, void *userdata);

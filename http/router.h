@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "lib/macro.h"
@@ -85,9 +86,14 @@ struct api_spool {
  * (a short read).  The caller wipes and frees it. */
 int api_spool_read(const struct api_spool *sp, char **ret);
 
-/* A body produced piece by piece (Server-Sent Events) instead of JSON. */
+/* A body produced piece by piece instead of JSON: Server-Sent Events
+ * (length 0: chunked, no end known), or a large content (length: its
+ * exact size, sent as Content-Length; a read that fails before the end
+ * cuts the connection, so that the client sees a body shorter than
+ * announced rather than one taken for whole). */
 struct api_stream {
         const char *content_type;
+        uint64_t length;
         /* Writes up to max bytes into buf and returns how many; 0 when there
          * is nothing to send yet (after waiting at most ~API_STREAM_WAIT_MS,
          * never busy); API_STREAM_END at the end.  `stopping` is true once

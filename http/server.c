@@ -33,7 +33,11 @@
 /* How often the reaper looks for requests past request_timeout_s. */
 #define REAPER_TICK_MS 200
 
-/* One event stream handed to libmicrohttpd. */
+/* The buffer libmicrohttpd fills from a stream of known length (a
+ * content) on each call. */
+#define STREAM_BLOCK (64 * 1024)
+
+/* One stream handed to libmicrohttpd. */
 struct stream_ctx {
         struct server *server;
         struct api_stream stream;
@@ -190,14 +194,16 @@ static enum MHD_Result send_stream(struct server *s, struct MHD_Connection *c, s
         pthread_mutex_lock(&s->lock);
         s->streams++;
         pthread_mutex_unlock(&s->lock);
-        struct MHD_Response *resp =
-                MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_reader, sc, stream_free);
+        uint64_t length = sc->stream.length;
+        struct MHD_Response *resp = MHD_create_response_from_callback(
+                length ? length : MHD_SIZE_UNKNOWN, length ? STREAM_BLOCK : 4096, stream_reader, sc, stream_free);
         if (!resp) {
                 stream_free(sc);
                 return MHD_NO;
         }
         MHD_add_response_header(resp, "Content-Type", sc->stream.content_type);
-        MHD_add_response_header(resp, "Cache-Control", "no-cache");
+        if (!length) /* events */
+                MHD_add_response_header(resp, "Cache-Control", "no-cache");
         if (rep->warning[0])
                 MHD_add_response_header(resp, API_WARNING_HEADER, rep->warning);
         enum MHD_Result r = MHD_queue_response(c, rep->status, resp);

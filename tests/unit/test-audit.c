@@ -95,6 +95,8 @@ static struct store_stmt *upgraded(struct fixture *f, struct store **s, const ch
 /* What migration 4 -> 5 adds (shared dossiers). */
 #define DROP_SCHEMA_5 "DROP TABLE attempts; DROP TABLE host_challenges; DROP TABLE host_sessions; " \
                       "ALTER TABLE audit DROP COLUMN workstation;"
+/* What migration 5 -> 6 adds (large contents in pieces). */
+#define DROP_SCHEMA_6 "DROP TABLE content_chunks; ALTER TABLE contents DROP COLUMN chunks;"
 
 UNIT_FIXTURE(test_schema, setup, teardown) {
         struct fixture *f = *state;
@@ -122,7 +124,7 @@ UNIT_FIXTURE(test_schema, setup, teardown) {
                              "ALTER TABLE dossier_access DROP COLUMN express_consent;"
                              "ALTER TABLE documents DROP COLUMN author_establishment; ALTER TABLE dossiers DROP COLUMN deceased_at;"
                              "ALTER TABLE dossiers DROP COLUMN optout_heirs; ALTER TABLE dossier_access DROP COLUMN heir_access;"
-                             DROP_SCHEMA_5 DROP_SCHEMA_4
+                             DROP_SCHEMA_6 DROP_SCHEMA_5 DROP_SCHEMA_4
                              "PRAGMA user_version = 1",
                       "SELECT relation, express_consent FROM dossier_access");
         assert_int_equal(store_col_int(st, 0), 1);
@@ -136,7 +138,7 @@ UNIT_FIXTURE(test_schema, setup, teardown) {
                              "'m', 't', 'p', '', '', '', 0, 0, 0, x'00', 1, 1);"
                              "ALTER TABLE documents DROP COLUMN author_establishment; ALTER TABLE dossiers DROP COLUMN deceased_at;"
                              "ALTER TABLE dossiers DROP COLUMN optout_heirs; ALTER TABLE dossier_access DROP COLUMN heir_access;"
-                             DROP_SCHEMA_5 DROP_SCHEMA_4
+                             DROP_SCHEMA_6 DROP_SCHEMA_5 DROP_SCHEMA_4
                              "PRAGMA user_version = 2",
                       "SELECT uid, author_establishment FROM documents");
         assert_string_equal(store_col_text(st, 0), "u1");
@@ -144,9 +146,17 @@ UNIT_FIXTURE(test_schema, setup, teardown) {
         store_reset(st);
         s = store_close(s);
         /* a schema-3 file (before legal representatives) upgrades, its documents kept */
-        st = upgraded(f, &s, DROP_SCHEMA_5 DROP_SCHEMA_4 "PRAGMA user_version = 3",
+        st = upgraded(f, &s, DROP_SCHEMA_6 DROP_SCHEMA_5 DROP_SCHEMA_4 "PRAGMA user_version = 3",
                       "SELECT uid, hidden_from_representatives, (SELECT count(*) FROM representatives) FROM documents");
         assert_string_equal(store_col_text(st, 0), "u1");
+        assert_int_equal(store_col_int(st, 1), 0);
+        assert_int_equal(store_col_int(st, 2), 0);
+        store_reset(st);
+        s = store_close(s);
+        /* a schema-5 file (contents in one piece only) upgrades, its contents kept */
+        tamper(f, "INSERT INTO contents (doc_id, content) VALUES (1, x'2550');");
+        st = upgraded(f, &s, DROP_SCHEMA_6 "PRAGMA user_version = 5",
+                      "SELECT content, chunks, (SELECT count(*) FROM content_chunks) FROM contents");
         assert_int_equal(store_col_int(st, 1), 0);
         assert_int_equal(store_col_int(st, 2), 0);
         store_reset(st);

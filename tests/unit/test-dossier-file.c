@@ -1,9 +1,13 @@
 /* tests/unit/test-dossier-file.c: deposits whose content is read from a
  * file (dossier_deposit_file(), a body the server spooled): the content
- * comes back byte for byte with the digest it was given, whether written
- * in pieces (SQLite) or read whole (PostgreSQL, CARNET_TEST_PG); the
- * file's offset is never moved; a file shorter than announced stores
- * nothing and leaves the engine working.  Also the spool file itself
+ * comes back byte for byte with the digest it was given, kept in pieces
+ * of 256 KiB (content_chunks, on SQLite and PostgreSQL alike,
+ * CARNET_TEST_PG) and read back whole or piece by piece; the file's
+ * offset is never moved; a file shorter than announced, or a refused
+ * deposit, leaves no piece behind and the engine working; an altered or
+ * missing piece is found (-EBADMSG) before the last piece's bytes are
+ * given; the pieces go with their dossier's destruction, and those of an
+ * upload whose deposit never came are purged at open once an hour old.  Also the spool file itself
  * (http/spool.h): unlinked from birth, its digest that of what was
  * written. */
 #include <errno.h>
@@ -26,8 +30,9 @@ static const struct dossier_doc_meta report = {
         .mime = "application/pdf", .title = "Compte rendu", .created_at = T0 - 3600,
 };
 
-/* Three chunks and a bit: every piece of store_blob_fill's loop. */
-#define SIZE (3 * STORE_BLOB_CHUNK + 123)
+/* Three pieces of 256 KiB (the engine's) and a bit: every turn of the
+ * staging loop, and a last piece shorter than the others. */
+#define SIZE (3 * 256 * 1024 + 123)
 
 static void sha256(const void *p, size_t n, uint8_t out[32]) {
         unsigned len = 0;
@@ -66,6 +71,14 @@ static void same(struct fixture *f, const char *uid, const uint8_t *buf, size_t 
         assert_memory_equal(d.sha256, digest, 32);
 }
 
+static int64_t pieces(struct fixture *f, const char *uid) {
+        return test_store_query_int(&f->ts, "SELECT count(*) FROM content_chunks WHERE uid = ?1", uid);
+}
+
+static int64_t all_pieces(struct fixture *f) {
+        return test_store_query_int(&f->ts, "SELECT count(*) FROM content_chunks", NULL);
+}
+
 UNIT_FIXTURE(test_deposit_from_file, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         char uid[DOSSIER_UID_SIZE], v2[DOSSIER_UID_SIZE], bad[DOSSIER_UID_SIZE];
@@ -82,6 +95,7 @@ UNIT_FIXTURE(test_deposit_from_file, fixture_setup, fixture_teardown) {
         assert_int_equal(dossier_deposit_file(f->e, &gp, INS, &report, &cf, uid, NULL), 0);
         assert_int_equal(lseek(fd, 0, SEEK_CUR), SIZE); /* pread only */
         same(f, uid, buf, SIZE, digest);
+        assert_int_equal(pieces(f, uid), 4);
 
         /* a new version from a file; an empty one */
         buf[0] ^= 0xff;
@@ -89,6 +103,7 @@ UNIT_FIXTURE(test_deposit_from_file, fixture_setup, fixture_teardown) {
         assert_int_equal(pwrite(fd, buf, 1, 0), 1);
         assert_int_equal(dossier_replace_file(f->e, &gp, INS, uid, &report, &cf, v2, NULL), 0);
         same(f, v2, buf, SIZE, digest);
+        assert_int_equal(pieces(f, v2), 4);
         uint8_t empty[32];
         sha256("", 0, empty);
         struct dossier_content_file none = {.fd = fd, .len = 0, .sha256 = empty};
@@ -100,6 +115,12 @@ UNIT_FIXTURE(test_deposit_from_file, fixture_setup, fixture_teardown) {
         struct dossier_content_file shorter = {.fd = fd, .len = SIZE + 10, .sha256 = digest};
         assert_int_equal(dossier_deposit_file(f->e, &gp, INS, &report, &shorter, bad, NULL), -EIO);
         assert_int_equal(count(f), before);
+        assert_int_equal(all_pieces(f), 8);
+        /* refused (the nurse is not authorised on this dossier): traced, no piece left */
+        int64_t trail = audit_count(f);
+        assert_int_equal(dossier_deposit_file(f->e, &nurse, INS, &report, &cf, bad, NULL), -EACCES);
+        assert_int_equal(audit_count(f), trail + 1);
+        assert_int_equal(all_pieces(f), 8);
         /* no digest, no descriptor, too large: refused before anything */
         struct dossier_content_file nodigest = {.fd = fd, .len = SIZE};
         assert_int_equal(dossier_deposit_file(f->e, &gp, INS, &report, &nodigest, bad, NULL), -EINVAL);
@@ -111,6 +132,96 @@ UNIT_FIXTURE(test_deposit_from_file, fixture_setup, fixture_teardown) {
         assert_int_equal(dossier_deposit(f->e, &gp, INS, &report, "x", 1, bad, NULL), 0);
         assert_int_equal(count(f), before + 1);
         close(fd);
+}
+
+/* Deposits buf (SIZE bytes) from a file; its uid in uid. */
+static void deposit_buf(struct fixture *f, const uint8_t *buf, char uid[DOSSIER_UID_SIZE]) {
+        uint8_t digest[32];
+        sha256(buf, SIZE, digest);
+        int fd = file_of(buf, SIZE);
+        struct dossier_content_file cf = {.fd = fd, .len = SIZE, .sha256 = digest};
+        assert_int_equal(dossier_deposit_file(f->e, &gp, INS, &report, &cf, uid, NULL), 0);
+        close(fd);
+}
+
+/* Reads uid piece by piece in reads of step bytes: what came (at most
+ * SIZE bytes into got, its count in *ret_n) and how the reading ended. */
+static long stream(struct fixture *f, const char *uid, size_t step, uint8_t *got, size_t *ret_n) {
+        _cleanup_dossier_content_ struct dossier_content *c = NULL;
+        struct dossier_doc d;
+        size_t n = 0;
+        long k;
+        assert_int_equal(dossier_read_open(f->e, &gp, INS, uid, &d, &c), 0);
+        assert_int_equal(dossier_content_size(c), SIZE);
+        while ((k = dossier_content_read(c, got + n, step < SIZE - n ? step : SIZE - n)) > 0)
+                n += (size_t)k;
+        *ret_n = n;
+        return k;
+}
+
+UNIT_FIXTURE(test_pieces, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        char uid[DOSSIER_UID_SIZE], sql[256];
+        _cleanup_free_ uint8_t *buf = malloc(SIZE), *got = malloc(SIZE);
+        size_t n = 0;
+
+        assert_non_null(buf);
+        assert_non_null(got);
+        for (size_t i = 0; i < SIZE; i++)
+                buf[i] = (uint8_t)(i * 13 + i / 509);
+        create(f);
+        deposit_buf(f, buf, uid);
+
+        /* piece by piece, in reads of every size: the same bytes, then 0 */
+        static const size_t steps[] = {1000, 256 * 1024, SIZE};
+        for (size_t i = 0; i < ELEMENTSOF(steps); i++) {
+                memset(got, 0, SIZE);
+                assert_int_equal(stream(f, uid, steps[i], got, &n), 0);
+                assert_int_equal(n, SIZE);
+                assert_memory_equal(got, buf, SIZE);
+        }
+        /* each opening is an access in the trail */
+        int64_t trail = audit_count(f);
+        assert_int_equal(stream(f, uid, SIZE, got, &n), 0);
+        assert_int_equal(audit_count(f), trail + 1);
+
+        /* the second piece overwritten behind the engine (zeros, of the
+         * same length): found when the last piece comes, whose bytes are
+         * then never given */
+        snprintf(sql, sizeof(sql), "UPDATE content_chunks SET data = %s WHERE uid = '%s' AND seq = 1",
+                 test_pg() ? "decode(repeat('00', length(data)), 'hex')" : "zeroblob(length(data))", uid);
+        test_store_exec(&f->ts, sql);
+        assert_int_equal(stream(f, uid, 4096, got, &n), -EBADMSG);
+        assert_int_equal(n, 3 * 256 * 1024);
+        struct dossier_doc d;
+        void *whole = NULL;
+        size_t len = 0;
+        assert_int_equal(dossier_read(f->e, &gp, INS, uid, &d, &whole, &len), -EBADMSG);
+        assert_null(whole);
+        /* a piece gone: the same */
+        deposit_buf(f, buf, uid);
+        snprintf(sql, sizeof(sql), "DELETE FROM content_chunks WHERE uid = '%s' AND seq = 2", uid);
+        test_store_exec(&f->ts, sql);
+        assert_int_equal(stream(f, uid, SIZE, got, &n), -EBADMSG);
+        assert_int_equal(dossier_read(f->e, &gp, INS, uid, &d, &whole, &len), -EBADMSG);
+
+        /* pieces of an upload whose deposit never came: purged at open
+         * once an hour old, not before (another process may be staging) */
+        const char *byte = test_pg() ? "'\\x00'::bytea" : "x'00'";
+        snprintf(sql, sizeof(sql), "INSERT INTO content_chunks (uid, seq, staged_at, data) VALUES "
+                 "('old', 0, %lld, %s), ('old', 1, %lld, %s), ('new', 0, %lld, %s)",
+                 (long long)(T0 - 3601), byte, (long long)(T0 - 3601), byte, (long long)(T0 - 10), byte);
+        test_store_exec(&f->ts, sql);
+        int64_t staged = all_pieces(f);
+        f->e = dossier_engine_close(f->e);
+        assert_int_equal(fixture_open_engine(f), 0);
+        assert_int_equal(all_pieces(f), staged - 2);
+        assert_int_equal(pieces(f, "new"), 1);
+
+        /* the dossier destroyed: its pieces with it */
+        assert_int_equal(dossier_destroy(f->e, &patient, INS), 0);
+        assert_int_equal(all_pieces(f), 1);
+        verify_chain(f);
 }
 
 UNIT(test_spool_file) {
