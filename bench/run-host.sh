@@ -72,8 +72,7 @@ fi
 
 # ---- inside the lab ------------------------------------------------------------
 pki=$2 data=$3 secs=$4 warm=$5
-# shellcheck source=tests/lab/lib.sh
-. tests/lab/lib.sh
+. bench/lib.sh
 # shellcheck source=tests/lab/host-pki.sh
 . tests/lab/host-pki.sh
 top=$(pwd)
@@ -87,25 +86,7 @@ hpki=$LAB_DIR/host-pki
 : >"$mem"
 trap '"$top/tests/pg-cluster.sh" stop "$pgdir" >/dev/null 2>&1 || true' EXIT
 
-die() {
-        echo "run-host: $*" >&2
-        for f in "$LAB_DIR"/carnetd.err "$LAB_DIR"/hostd-*.log; do
-                [ ! -s "$f" ] || { echo "-- $f" >&2; tail -n 20 "$f" >&2; }
-        done
-        exit 1
-}
-
-# req METHOD PATH [CURL-ARGS...]: carnetd's answer body in $LAB_DIR/body,
-# its HTTP status on stdout.
-req() {
-        local m=$1 p=$2
-        shift 2
-        curl -s -o "$LAB_DIR/body" -w '%{http_code}' --unix-socket "$sock" -X "$m" \
-                ${token:+-H "X-Carnet-Session: $token"} "$@" "http://localhost$p"
-}
-
-# hwm PID: the process's peak resident memory (VmHWM) in MiB.
-hwm() { awk '/^VmHWM:/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
+bench_logs="$LAB_DIR/hostd-*.log"
 
 head -c 10240 /dev/urandom >"$LAB_DIR/doc.bin"
 printf '%s' '{"type_code":"11488-4","class_code":"10","title":"Compte rendu de consultation"}' >"$LAB_DIR/doc.meta"
@@ -158,18 +139,18 @@ carnetd_start() { # carnetd_start SETUP
         until_ok test -S "$sock" || die "carnetd did not start"
         token=""
         # shellcheck disable=SC2016 # for eval
-        until_ok eval 'req GET /v1/readers >/dev/null && grep -q "\"type\":\"cps\"" "$LAB_DIR/body"' ||
+        until_ok eval 'call GET /v1/readers >/dev/null && grep -q "\"type\":\"cps\"" "$LAB_DIR/body"' ||
                 die "carnetd sees no CPS"
         local code
-        code=$(req POST /v1/sessions -H 'Content-Type: application/json' --data-binary '{"pin": "1234"}')
+        code=$(call POST /v1/sessions -H 'Content-Type: application/json' --data-binary '{"pin": "1234"}')
         [ "$code" = 201 ] || die "login ($1): $code $(cat "$LAB_DIR/body")"
         token=$(sed 's/.*"token":"\([0-9a-f]*\)".*/\1/' "$LAB_DIR/body")
         # the Vitale holder's dossier, on a new store, and ten documents
-        code=$(req POST /v1/dossiers -H 'Content-Type: application/json' --data-binary '{"index": 0, "consent": true}')
+        code=$(call POST /v1/dossiers -H 'Content-Type: application/json' --data-binary '{"index": 0, "consent": true}')
         [ "$code" = 201 ] || die "dossier ($1): $code $(cat "$LAB_DIR/body")"
         ins=$(sed -n 's/.*"ins":"\([0-9]*\)".*/\1/p' "$LAB_DIR/body")
         for _ in $(seq 10); do
-                code=$(req POST "/v1/dossiers/$ins/documents" -H 'Content-Type: application/pdf' \
+                code=$(call POST "/v1/dossiers/$ins/documents" -H 'Content-Type: application/pdf' \
                         -H "X-Carnet-Document: $meta" --data-binary @"$LAB_DIR/doc.bin")
                 [ "$code" = 201 ] || die "deposit ($1): $code $(cat "$LAB_DIR/body")"
         done

@@ -32,24 +32,14 @@ set -euo pipefail
 
 # ---- outside the lab ---------------------------------------------------------
 if [ "${1:-}" != --in-lab ]; then
-        build=${1:?usage: bench/run-http.sh BUILD [SECONDS]}
+        . bench/lib.sh
         secs=${2:-5}
         warm=1
         [ -z "${BENCH_SMOKE:-}" ] || { secs=0.3; warm=0; }
-        case "$build" in /*) ;; *) build=$(pwd)/$build ;; esac
-        for f in carnetd carnet-p11-helper carnet-cardsim lab/lab-pcsc bench/http-load; do
-                [ -x "$build/$f" ] || { echo "run-http: $build/$f not built" >&2; exit 1; }
-        done
+        bench_prepare "${1:?usage: bench/run-http.sh BUILD [SECONDS]}" \
+                carnetd carnet-p11-helper carnet-cardsim lab/lab-pcsc bench/http-load
         command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || sh tests/deps.sh nginx-light >&2
-
-        pki=$(mktemp -d /tmp/carnet-bench-pki.XXXXXX)
-        mkdir -p "$build/bench-data"
-        data=$(mktemp -d "$build/bench-data/http.XXXXXX")
-        out=$data.out
-        trap 'rm -rf "$pki" "$data" "$out"' EXIT
-        sh tests/pki/mkpki.sh "$pki" >/dev/null 2>&1
-        CARNET_BUILD=$build tests/lab/lab-run --slot0 tests/profiles/vitale-family.profile \
-                --slot1 "$pki/cps-rsa.profile" -- bash "$0" --in-lab "$pki" "$data" "$secs" "$warm" | tee "$out"
+        bench_lab "$secs" "$warm"
         [ -n "${BENCH_SMOKE:-}" ] || exit 0
         num='[0-9]+(\.[0-9]+)?'
         cell="$num \\| $num \\| $num \\| ([0-9]+|-)"
@@ -66,54 +56,18 @@ fi
 
 # ---- inside the lab ------------------------------------------------------------
 pki=$2 data=$3 secs=$4 warm=$5
-# shellcheck source=tests/lab/lib.sh
-. tests/lab/lib.sh
+. bench/lib.sh
 PATH=$PATH:/usr/sbin
 load=$CARNET_BUILD/bench/http-load
-sock=$LAB_DIR/carnetd.sock
 ng=$LAB_DIR/nginx
 www=$ng/www
 res=$LAB_DIR/results
+bench_logs=$ng/error.log
 mkdir -p "$www" "$ng/tmp"
 : >"$res"
 
-die() {
-        echo "run-http: $*" >&2
-        [ ! -s "$LAB_DIR/carnetd.err" ] || tail -n 20 "$LAB_DIR/carnetd.err" >&2
-        [ ! -s "$ng/error.log" ] || tail -n 20 "$ng/error.log" >&2
-        exit 1
-}
-
-# call METHOD PATH [CURL-ARGS...]: carnetd's answer body in $LAB_DIR/body,
-# its HTTP status on stdout.
-call() {
-        m=$1 p=$2
-        shift 2
-        curl -s -o "$LAB_DIR/body" -w '%{http_code}' --unix-socket "$sock" -X "$m" \
-                ${token:+-H "X-Carnet-Session: $token"} "$@" "http://localhost$p"
-}
-
 # ---- carnetd -----------------------------------------------------------------
-cat >"$LAB_DIR/carnetd.conf" <<CONF
-socket = $sock
-trust_anchors = $pki/ca-chain.pem
-workstation = bench-ws-1
-database = $data/carnet.db
-connections_per_uid = 64
-CONF
-"$CARNET_BUILD/carnetd" --config "$LAB_DIR/carnetd.conf" 2>"$LAB_DIR/carnetd.err" &
-carnetd=$!
-for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
-[ -S "$sock" ] || die "carnetd did not start"
-for _ in $(seq 100); do
-        call GET /v1/readers >/dev/null && grep -q '"type":"cps"' "$LAB_DIR/body" && break
-        sleep 0.1
-done
-token=""
-code=$(call POST /v1/sessions -H 'Content-Type: application/json' --data-binary '{"pin": "1234"}')
-[ "$code" = 201 ] || die "login: $code $(cat "$LAB_DIR/body")"
-token=$(sed 's/.*"token":"\([0-9a-f]*\)".*/\1/' "$LAB_DIR/body")
-auth="X-Carnet-Session: $token"
+bench_carnetd "$pki" "$data"
 
 # What each request is, one a line: NAME METHOD CARNETD-PATH NGINX-PATH
 # BODY-FILE CONTENT-TYPE META-FILE ('-': none); META-FILE holds the
@@ -129,17 +83,13 @@ nginx_locations=""
 # that the list has ten entries, as a dossier has about ten in the dossier
 # benchmark), then the list, one content and a deposit as requests.
 if "$CARNET_BUILD/carnetd" --list-routes | grep -q '^POST /v1/dossiers/{ins}/documents$'; then
-        code=$(call POST /v1/dossiers -H 'Content-Type: application/json' \
-                --data-binary '{"index": 0, "consent": true}')
-        [ "$code" = 201 ] || die "dossier: $code $(cat "$LAB_DIR/body")"
-        ins=$(sed -n 's/.*"ins":"\([0-9]*\)".*/\1/p' "$LAB_DIR/body")
+        bench_dossier 0
         head -c 102400 /dev/urandom >"$LAB_DIR/doc.bin"
-        printf '%s' '{"type_code":"11488-4","class_code":"10","title":"Compte rendu de consultation"}' \
-                >"$LAB_DIR/doc.meta"
+        meta='{"type_code":"11488-4","class_code":"10","title":"Compte rendu de consultation"}'
+        printf '%s' "$meta" >"$LAB_DIR/doc.meta"
         uid=""
         for _ in $(seq 10); do
-                code=$(call POST "/v1/dossiers/$ins/documents" -H 'Content-Type: application/pdf' \
-                        -H "X-Carnet-Document: $(cat "$LAB_DIR/doc.meta")" --data-binary @"$LAB_DIR/doc.bin")
+                code=$(raw_deposit "$ins" "$LAB_DIR/doc.bin" "$LAB_DIR/body")
                 [ "$code" = 201 ] || die "deposit: $code $(cat "$LAB_DIR/body")"
                 [ -n "$uid" ] || uid=$(sed -n 's/.*"uid":"\([^"]*\)".*/\1/p' "$LAB_DIR/body")
         done
@@ -258,10 +208,10 @@ wait "$carnetd" 2>/dev/null || true
 # ---- the table -----------------------------------------------------------------
 echo "## HTTP API: carnetd and nginx on a Unix socket, ${secs} s a run"
 echo
-echo "$(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), Linux $(uname -r);" \
+echo "$(bench_machine);" \
         "$(nginx -v 2>&1 | sed 's/.*: //'), libmicrohttpd $(dpkg-query -W -f='${Version}' libmicrohttpd12 2>/dev/null)," \
         "jansson $(dpkg-query -W -f='${Version}' libjansson4 2>/dev/null), SQLite $(sqlite3 --version | cut -d' ' -f1);" \
-        "database on $(df -T "$data" | awk 'NR == 2 {print $2}'); load average $load_before before, $load_after after"
+        "database on $(fs_of "$data"); load average $load_before before, $load_after after"
 echo
 awk '
 function v(k,   i) { for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2); return "" }
