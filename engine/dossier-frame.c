@@ -19,7 +19,12 @@ static const char sql_professional[] =
         "INSERT INTO professionals (id_nat, last_name, first_name, profession, specialty, first_seen, last_seen) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT (id_nat) DO UPDATE SET last_name = excluded.last_name, "
         "first_name = excluded.first_name, profession = excluded.profession, specialty = excluded.specialty, "
-        "last_seen = excluded.last_seen";
+        "last_seen = excluded.last_seen "
+        /* unchanged and seen this minute: no write (a list, a read would
+         * otherwise rewrite the row each time) */
+        "WHERE professionals.last_name <> excluded.last_name OR professionals.first_name <> excluded.first_name "
+        "OR professionals.profession <> excluded.profession OR professionals.specialty <> excluded.specialty "
+        "OR professionals.last_seen < excluded.last_seen - 60";
 static const char sql_doc_by_uid[] =
         "SELECT id, type_code, class_code, author_id, status, masked, hidden_from_patient, hidden_since, version, "
         "author_establishment, hidden_from_representatives FROM documents WHERE dossier_id = ?1 AND uid = ?2";

@@ -82,6 +82,7 @@ struct req_state {
         struct spool_file spool;
         struct api_spool spooled; /* as the handler reads it */
         size_t dropped;
+        size_t drop_max; /* non-zero: drop this much (a declared length past body_max), else body_max */
         char *body;
         size_t body_len, body_cap;
         size_t n_headers, n_query;

@@ -333,6 +333,12 @@ static bool tls_allowed(struct server *s, struct MHD_Connection *c, struct conn 
         return cn->tls_ok;
 }
 
+/* Whether the client waits for "100 Continue" before sending its body. */
+static bool expects_continue(struct MHD_Connection *c) {
+        const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+        return v && strcasestr(v, "100-continue");
+}
+
 /* The first call for a request (headers read, body not yet): everything
  * that can be refused before reading a body is refused here, with the
  * connection closed afterwards. */
@@ -379,6 +385,16 @@ static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *c, st
                 unsigned long long n = strtoull(cl, &end, 10);
                 if (errno || *end || n > s->body_max) {
                         snprintf(msg, sizeof(msg), "request body over %zu bytes", s->body_max);
+                        /* a client that sends its body at once (no
+                         * "Expect: 100-continue") would see the connection
+                         * reset under its upload, not this answer: up to
+                         * twice body_max, the body is read and dropped
+                         * first, then answered 413 (on_body_chunk) */
+                        if (!errno && !*end && n <= 2 * (unsigned long long)s->body_max && !expects_continue(c)) {
+                                st->too_large = true;
+                                st->drop_max = (size_t)n;
+                                return MHD_YES;
+                        }
                         return early_error(c, st, 413, "too_large", msg);
                 }
                 /* the whole body's buffer (or spool) is taken now, so
@@ -407,7 +423,7 @@ static enum MHD_Result on_body_chunk(struct server *s, struct MHD_Connection *c,
          * answered 413 */
         if (st->too_large || st->busy || st->spool_error) {
                 st->dropped += n;
-                return st->dropped <= s->body_max ? MHD_YES : MHD_NO;
+                return st->dropped <= (st->drop_max ? st->drop_max : s->body_max) ? MHD_YES : MHD_NO;
         }
         struct conn *cn = conn_of(c);
         int r = 0;

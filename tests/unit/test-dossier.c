@@ -854,4 +854,29 @@ UNIT_FIXTURE(test_workstation_in_trail, fixture_setup, fixture_teardown) {
         verify_chain(f);
 }
 
+/* The professionals seen: a change of name or profession is written at
+ * once; the same professional again within the minute writes nothing
+ * (a list does not rewrite the row), past it last_seen moves. */
+UNIT_FIXTURE(test_professional_seen, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct dossier_actor renamed = gp;
+        size_t n;
+        static const char q_seen[] = "SELECT last_seen FROM professionals WHERE id_nat = ?1";
+        static const char q_name[] = "SELECT count(*) FROM professionals WHERE id_nat = ?1 AND last_name = 'MARTIN-LEGRAND'";
+
+        create(f);
+        assert_int_equal(test_store_query_int(&f->ts, q_seen, gp.id), T0);
+        f->now = T0 + 59;
+        assert_int_equal(dossier_list(f->e, &gp, INS, 0, &(struct dossier_doc *) { NULL }, &n), 0);
+        assert_int_equal(test_store_query_int(&f->ts, q_seen, gp.id), T0);
+        renamed.last_name = "MARTIN-LEGRAND";
+        assert_int_equal(dossier_list(f->e, &renamed, INS, 0, &(struct dossier_doc *) { NULL }, &n), 0);
+        assert_int_equal(test_store_query_int(&f->ts, q_name, gp.id), 1);
+        assert_int_equal(test_store_query_int(&f->ts, q_seen, gp.id), T0 + 59);
+        f->now = T0 + 59 + 61;
+        assert_int_equal(dossier_list(f->e, &renamed, INS, 0, &(struct dossier_doc *) { NULL }, &n), 0);
+        assert_int_equal(test_store_query_int(&f->ts, q_seen, gp.id), T0 + 120);
+        verify_chain(f);
+}
+
 UNIT_GROUP("dossier", NULL, NULL)
