@@ -71,13 +71,10 @@ int de_stage_content(struct dossier_engine *e, const char *uid, const struct dos
         if (!buf)
                 return -ENOMEM;
         for (size_t off = 0; off < f->len; seq++) {
-                size_t n = min_size(f->len - off, DE_CHUNK), got = 0;
+                size_t n = min_size(f->len - off, DE_CHUNK);
 
-                while (r >= 0 && got < n) {
-                        long k = pread_some(f->fd, buf + got, n - got, off + got);
-                        r = k < 0 ? (int) k : k == 0 ? -EIO : 0; /* shorter than announced */
-                        got += k > 0 ? (size_t) k : 0;
-                }
+                /* -EIO: shorter than announced */
+                r = pread_exact(f->fd, buf, n, off);
                 if (r >= 0)
                         r = stage_piece(e, uid, seq, buf, n);
                 if (r < 0)

@@ -75,20 +75,27 @@ long pread_some(int fd, void *buf, size_t n, size_t off) {
         }
 }
 
+int pread_exact(int fd, void *buf, size_t n, size_t off) {
+        for (size_t got = 0; got < n;) {
+                long k = pread_some(fd, (char *)buf + got, n - got, off + got);
+                if (k <= 0) {
+                        secure_zero(buf, got);
+                        return k < 0 ? (int)k : -EIO;
+                }
+                got += (size_t)k;
+        }
+        return 0;
+}
+
 int pread_whole(int fd, size_t len, char **ret) {
         if (len == SIZE_MAX)
                 return -ENOMEM;
         _cleanup_free_ char *buf = malloc(len + 1);
         if (!buf)
                 return -ENOMEM;
-        for (size_t off = 0; off < len;) {
-                long n = pread_some(fd, buf + off, len - off, off);
-                if (n <= 0) {
-                        secure_zero(buf, off);
-                        return n < 0 ? (int)n : -EIO;
-                }
-                off += (size_t)n;
-        }
+        int r = pread_exact(fd, buf, len, 0);
+        if (r < 0)
+                return r;
         buf[len] = '\0';
         *ret = TAKE_PTR(buf);
         return 0;

@@ -22,6 +22,10 @@ int read_all_path(const char *path, size_t max, char **ret, size_t *ret_len);
  * 0 at the end of the file, or a negative errno. */
 long pread_some(int fd, void *buf, size_t n, size_t off);
 
+/* Exactly n bytes of fd at off into buf: 0, -EIO when the file is
+ * shorter, or a negative errno; what was read is wiped on a failure. */
+int pread_exact(int fd, void *buf, size_t n, size_t off);
+
 /* The first len bytes of fd into one malloc'ed buffer, NUL-terminated
  * after them: 0, -EIO when the file is shorter, or a negative errno.  The
  * part read is wiped before a failure frees it; the caller wipes *ret. */
