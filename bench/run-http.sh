@@ -163,6 +163,12 @@ run() {
         shift 9
         pids=""
         for pid in "$@"; do pids="$pids -P $pid"; done
+        # BENCH_PERF=NAME:CONNS: a perf record of carnetd's run of it, to
+        # BENCH_PERF_OUT (default BUILD/bench-data/carnetd.perf; a diagnosis, not a figure)
+        if [ "${BENCH_PERF:-}" = "$name:$conns" ] && [ "$server" = carnetd ]; then
+                perf record -q -F 999 ${BENCH_PERF_OPTS:--g} -o "${BENCH_PERF_OUT:-$data/carnetd.perf}" -p "$1" -- \
+                        sleep "$(awk -v w="$warm" -v s="$secs" 'BEGIN {print w + s}')" >/dev/null 2>&1 &
+        fi
         # shellcheck disable=SC2086
         out=$("$load" -c "$conns" -w "$warm" -d "$secs" -l "$name" $pids ${b:+-b "$b"} -H "$auth" \
                 ${ctype:+-H "Content-Type: $ctype"} ${meta:+-H "X-Carnet-Document: $(cat "$meta")"} \
@@ -172,6 +178,9 @@ run() {
         echo "server=$server $out" >>"$res"
 }
 while read -r name method cpath npath body ctype meta; do
+        # BENCH_ONLY="list content": those requests only (a diagnosis: the
+        # targets then lack their figures)
+        case " ${BENCH_ONLY:-$name} " in *" $name "*) ;; *) continue ;; esac
         [ "$body" != - ] || body=""
         [ "$ctype" != - ] || ctype=""
         [ "$meta" != - ] || meta=""

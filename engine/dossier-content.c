@@ -44,6 +44,7 @@ static int stage_piece(struct dossier_engine *e, const char *uid, int64_t seq, c
 
         if (r < 0)
                 return r;
+        e->gen_quiet = true; /* no decision reads the pieces */
         r = store_prepare(e->store, sql_stage, &st);
         if (r >= 0 && (r = store_bind_text(st, 1, uid)) >= 0 && (r = store_bind_int(st, 2, seq)) >= 0 &&
             (r = store_bind_int(st, 3, de_now_of(e))) >= 0 && (r = store_bind_blob_ref(st, 4, p, len)) >= 0)

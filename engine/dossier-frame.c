@@ -25,6 +25,10 @@ static const char sql_professional[] =
         "WHERE professionals.last_name <> excluded.last_name OR professionals.first_name <> excluded.first_name "
         "OR professionals.profession <> excluded.profession OR professionals.specialty <> excluded.specialty "
         "OR professionals.last_seen < excluded.last_seen - 60";
+/* the negation of sql_professional's WHERE: its UPSERT would write nothing */
+static const char sql_professional_noted[] =
+        "SELECT 1 FROM professionals WHERE id_nat = ?1 AND last_name = ?2 AND first_name = ?3 AND profession = ?4 "
+        "AND specialty = ?5 AND last_seen >= ?6 - 60";
 static const char sql_doc_by_uid[] =
         "SELECT id, type_code, class_code, author_id, status, masked, hidden_from_patient, hidden_since, version, "
         "author_establishment, hidden_from_representatives FROM documents WHERE dossier_id = ?1 AND uid = ?2";
@@ -48,11 +52,19 @@ int de_query_by_text(struct dossier_engine *e, const char *sql, const char *text
 
 int de_load_state(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, int64_t now,
                   struct dstate *ds) {
+        return de_load_state_on(e, e->store, actor, ins, now, ds);
+}
+
+int de_load_state_on(struct dossier_engine *e, struct store *s, const struct dossier_actor *actor, const char *ins,
+                     int64_t now, struct dstate *ds) {
         _cleanup_stmt_ struct store_stmt *st = NULL, *rel = NULL;
         int r;
 
+        (void) e;
         *ds = (struct dstate) { .status = ACCESS_DOSSIER_ABSENT, .notify = true };
-        r = de_query_by_text(e, sql_dossier, ins, &st);
+        r = store_prepare_text(s, sql_dossier, ins, &st);
+        if (r >= 0)
+                r = store_step(s, st);
         if (r <= 0)
                 return r;
         ds->id = store_col_int64(st, 0);
@@ -68,18 +80,18 @@ int de_load_state(struct dossier_engine *e, const struct dossier_actor *actor, c
                        !access_age_16_reached(store_col_text(st, 6), now);
 
         if (actor->kind == ACCESS_ACTOR_REPRESENTATIVE) {
-                r = de_representative_listed(e, ds->id, actor->id);
+                r = de_representative_listed(s, ds->id, actor->id);
                 ds->representative = r > 0;
                 return r < 0 ? r : 0;
         }
         if (actor->kind != ACCESS_ACTOR_PROFESSIONAL)
                 return 0;
-        r = store_prepare(e->store, sql_relation, &rel);
+        r = store_prepare(s, sql_relation, &rel);
         if (r < 0)
                 return r;
         if ((r = store_bind_int(rel, 1, ds->id)) < 0 || (r = store_bind_text(rel, 2, actor->id)) < 0)
                 return r;
-        r = store_step(e->store, rel);
+        r = store_step(s, rel);
         if (r <= 0)
                 return r;
         ds->relation = (enum access_relation) store_col_int(rel, 0);
@@ -93,6 +105,33 @@ int de_load_state(struct dossier_engine *e, const struct dossier_actor *actor, c
         return 0;
 }
 
+/* The professional's statement sql (sql_professional or
+ * sql_professional_noted) prepared on s, its parameters bound. */
+static int professional_stmt(struct store *s, const char *sql, const struct dossier_actor *actor, int64_t now,
+                             struct store_stmt **ret) {
+        int r = store_prepare(s, sql, ret);
+
+        if (r < 0)
+                return r;
+        if ((r = store_bind_text(*ret, 1, actor->id)) < 0 ||
+            (r = store_bind_text(*ret, 2, de_nz(actor->last_name))) < 0 ||
+            (r = store_bind_text(*ret, 3, de_nz(actor->first_name))) < 0 ||
+            (r = store_bind_text(*ret, 4, de_nz(actor->profession))) < 0 ||
+            (r = store_bind_text(*ret, 5, de_nz(actor->specialty))) < 0 || (r = store_bind_int(*ret, 6, now)) < 0)
+                return r;
+        return 0;
+}
+
+int de_professional_noted(struct store *s, const struct dossier_actor *actor, int64_t now) {
+        _cleanup_stmt_ struct store_stmt *st = NULL;
+        int r;
+
+        if (actor->kind != ACCESS_ACTOR_PROFESSIONAL)
+                return 1;
+        r = professional_stmt(s, sql_professional_noted, actor, now, &st);
+        return r < 0 ? r : store_step(s, st);
+}
+
 /* Records the professional in the table of professionals seen. */
 static int note_professional(struct dossier_engine *e, const struct dossier_actor *actor, int64_t now) {
         _cleanup_stmt_ struct store_stmt *st = NULL;
@@ -100,15 +139,8 @@ static int note_professional(struct dossier_engine *e, const struct dossier_acto
 
         if (actor->kind != ACCESS_ACTOR_PROFESSIONAL)
                 return 0;
-        r = store_prepare(e->store, sql_professional, &st);
-        if (r < 0)
-                return r;
-        if ((r = store_bind_text(st, 1, actor->id)) < 0 || (r = store_bind_text(st, 2, de_nz(actor->last_name))) < 0 ||
-            (r = store_bind_text(st, 3, de_nz(actor->first_name))) < 0 ||
-            (r = store_bind_text(st, 4, de_nz(actor->profession))) < 0 ||
-            (r = store_bind_text(st, 5, de_nz(actor->specialty))) < 0 || (r = store_bind_int(st, 6, now)) < 0)
-                return r;
-        return store_exec_step(e->store, st);
+        r = professional_stmt(e->store, sql_professional, actor, now, &st);
+        return r < 0 ? r : store_exec_step(e->store, st);
 }
 
 bool de_held_back(struct store_stmt *st, int col, int64_t now) {
@@ -189,6 +221,24 @@ void de_fill_request(struct dossier_engine *e, const struct dossier_actor *actor
         };
 }
 
+void de_audit_entry(const struct dossier_actor *actor, const char *ins, const char *trail_action,
+                    const char *doc_uid, const struct access_decision *d, int64_t now, struct audit_entry *ae) {
+        *ae = (struct audit_entry) {
+                .at = now,
+                .actor_kind = access_actor_kind_name(actor->kind),
+                .actor = de_nz(actor->id),
+                .session = de_nz(actor->session),
+                .action = trail_action,
+                .dossier = de_nz(ins),
+                .document = de_nz(doc_uid),
+                .mode = access_mode_name(actor->mode),
+                .reason = de_nz(actor->reason),
+                .outcome = d->allow ? "allow" : "deny",
+                .code = access_reason_name(d->reason),
+                .workstation = de_nz(actor->workstation),
+        };
+}
+
 int de_decide_audited_as(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
                          const struct dstate *ds, enum access_action action, const char *trail_action,
                          const struct access_doc *doc, const char *doc_uid, bool consent, int64_t now,
@@ -201,20 +251,7 @@ int de_decide_audited_as(struct dossier_engine *e, const struct dossier_actor *a
         r = access_decide(&req, &e->last);
         if (r < 0)
                 return r;
-        ae = (struct audit_entry) {
-                .at = now,
-                .actor_kind = access_actor_kind_name(actor->kind),
-                .actor = de_nz(actor->id),
-                .session = de_nz(actor->session),
-                .action = trail_action,
-                .dossier = de_nz(ins),
-                .document = de_nz(doc_uid),
-                .mode = access_mode_name(actor->mode),
-                .reason = de_nz(actor->reason),
-                .outcome = e->last.allow ? "allow" : "deny",
-                .code = access_reason_name(e->last.reason),
-                .workstation = de_nz(actor->workstation),
-        };
+        de_audit_entry(actor, ins, trail_action, doc_uid, &e->last, now, &ae);
         return audit_append(e->store, &ae, ret_seq);
 }
 
@@ -225,9 +262,8 @@ int de_decide_audited(struct dossier_engine *e, const struct dossier_actor *acto
                                  ret_seq);
 }
 
-/* The error a denial maps to. */
-static int denied_errno(const struct dossier_engine *e) {
-        switch (e->last.reason) {
+int de_denied_errno(const struct access_decision *d) {
+        switch (d->reason) {
         case ACCESS_DENY_NO_DOSSIER:
         case ACCESS_DENY_NO_DOCUMENT:
                 return -ENOENT;
@@ -253,7 +289,7 @@ int de_finish(struct dossier_engine *e, int r) {
         r = de_end_tx(e, r);
         if (r < 0)
                 return r;
-        return e->last.allow ? 0 : denied_errno(e);
+        return e->last.allow ? 0 : de_denied_errno(&e->last);
 }
 
 int de_notify(struct dossier_engine *e, int64_t dossier_id, const char *recipient, int64_t now,

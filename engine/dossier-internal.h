@@ -10,6 +10,7 @@
 #pragma once
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -25,7 +26,7 @@
 
 /* The read connections (dossier-readers.c): opened when first needed, at
  * most DE_READERS_MAX, each used by one thread at a time. */
-#define DE_READERS_MAX 8
+#define DE_READERS_MAX 16
 struct de_readers {
         pthread_mutex_t lock;
         char *path;                       /* NULL: none (PostgreSQL, in memory) */
@@ -33,9 +34,31 @@ struct de_readers {
         size_t n_free, n_open;
 };
 
+/* The trail entries of calls decided on a snapshot, waiting to be
+ * committed together (dossier-trailq.c). */
+struct de_trailq_item;
+struct de_trailq {
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        struct de_trailq_item *head, **tail;
+        bool leading;                     /* a thread is committing a batch */
+        uint64_t batches, entries;        /* for tests and benchmarks */
+};
+
 struct dossier_engine {
         struct store *store;
         struct de_readers readers;
+        struct de_trailq trailq;
+        /* Bumped (under the mutex, after the commit) by every call that
+         * committed a change, so that a decision made on a snapshot taken
+         * after reading generation g still holds if the generation is
+         * still g when its trail entry is appended (dossier-snapshot.c). */
+        _Atomic uint64_t generation;
+        uint64_t gen_mark;                /* store_written() when last counted */
+        bool gen_quiet;                   /* the running call's writes decide nothing (pieces) */
+        /* held for reading by a decision made off the mutex, for writing
+         * by dossier_engine_set_tables() */
+        pthread_rwlock_t tables;
         const struct rights_table *rights;
         const struct interactions *interactions;
         int64_t duplicate_window;
@@ -105,6 +128,52 @@ void de_readers_free(struct dossier_engine *e);
 struct store *de_reader_take(struct dossier_engine *e);
 void de_reader_put(struct dossier_engine *e, struct store *s);
 
+/* ---- dossier-trailq.c ---- */
+
+void de_trailq_init(struct de_trailq *q);
+void de_trailq_free(struct de_trailq *q);
+/* Appends ae to the trail together with the entries other threads hand in
+ * at the same time: one transaction, one commit, one sync for them all.
+ * Returns once ae is durable (0), -EAGAIN when the engine's generation is
+ * no longer gen (something changed since the snapshot the decision was
+ * made on: nothing was appended, decide again under the mutex) or a batch
+ * (dossier_batch_begin) is open, or another negative errno (nothing of
+ * the batch appended, or not made durable).  Called without the mutex. */
+int de_trailq_append(struct dossier_engine *e, const struct audit_entry *ae, uint64_t gen);
+
+/* ---- dossier-snapshot.c ---- */
+
+/* A read (a list, a document) decided off the mutex, on a read
+ * connection's snapshot: de_snap_begin() takes a read connection, begins
+ * its read transaction and loads the state there; the caller decides
+ * (de_snap_decide()) and reads on sn->rd; de_snap_end() gives the
+ * connection back; de_snap_commit() appends the trail entry through the
+ * trail queue and publishes the decision.  Any of them may return
+ * -EAGAIN: the call is then made again the usual way, under the mutex
+ * (no read connection free, PostgreSQL, a professional to note, an
+ * access to notify or to record as a first access, a change since the
+ * snapshot).  Nothing is written on this path but the trail entry. */
+struct de_snap {
+        struct dossier_engine *e;
+        struct store *rd;
+        bool tables_held;
+        uint64_t gen;
+        int64_t now;
+        struct dstate ds;
+        struct access_decision decision;
+        struct audit_entry ae;
+};
+int de_snap_begin(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, struct de_snap *sn);
+/* The decision of action, and its trail entry (to be appended by
+ * de_snap_commit()); -EAGAIN when allowing it would write more than the
+ * entry (de_after_allow()). */
+int de_snap_decide(struct de_snap *sn, const struct dossier_actor *actor, const char *ins, enum access_action action,
+                   const struct access_doc *doc, const char *doc_uid);
+void de_snap_end(struct de_snap *sn);
+/* Ends the snapshot if still open, appends the entry: 0 when allowed, the
+ * denial's errno, -EAGAIN, or an error. */
+int de_snap_commit(struct de_snap *sn);
+
 /* ---- dossier-content.c ---- */
 
 /* A content from a file (a spooled upload) is kept in pieces of DE_CHUNK
@@ -141,6 +210,11 @@ static inline void de_unlockp(struct dossier_engine **e) {
         de_unlock(*e);
 }
 #define DE_LOCKED(e) __attribute__((cleanup(de_unlockp))) struct dossier_engine *de_locked_ = de_lock(e)
+
+/* What de_unlock() does for a call made off the mutex: the calling
+ * thread's last decision, and the first durability error. */
+void de_publish_decision(struct dossier_engine *e, const struct access_decision *d);
+void de_note_durability_error(int r);
 
 int64_t de_now_of(struct dossier_engine *e);
 
@@ -183,7 +257,7 @@ int de_sha256(const void *p, size_t n, uint8_t ret[32]);
 
 /* Whether rep_ins is listed as a legal representative of the dossier:
  * 1, 0, or a negative errno. */
-int de_representative_listed(struct dossier_engine *e, int64_t dossier_id, const char *rep_ins);
+int de_representative_listed(struct store *s, int64_t dossier_id, const char *rep_ins);
 
 /* ---- dossier-frame.c ---- */
 
@@ -196,6 +270,18 @@ int de_query_by_text(struct dossier_engine *e, const char *sql, const char *text
  * ds->id at 0 and status ABSENT. */
 int de_load_state(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, int64_t now,
                   struct dstate *ds);
+/* The same on the store s (a read connection). */
+int de_load_state_on(struct dossier_engine *e, struct store *s, const struct dossier_actor *actor, const char *ins,
+                     int64_t now, struct dstate *ds);
+/* 1 when noting the professional (de_begin_op()) would write nothing on
+ * s: their row is unchanged and was seen within the last minute; 0 when
+ * it would write; a negative errno. */
+int de_professional_noted(struct store *s, const struct dossier_actor *actor, int64_t now);
+/* The trail entry of decision d (strings point into actor, ins, doc_uid). */
+void de_audit_entry(const struct dossier_actor *actor, const char *ins, const char *trail_action,
+                    const char *doc_uid, const struct access_decision *d, int64_t now, struct audit_entry *ae);
+/* The errno a denial maps to (-ENOENT, -EACCES). */
+int de_denied_errno(const struct access_decision *d);
 
 /* True when the document is still held back from the patient as of now:
  * columns col (hidden_from_patient) and col + 1 (hidden_since); the

@@ -175,7 +175,7 @@ static int audit_secret(struct dossier_engine *e, const char *ins, const char *r
         if (rep_ins && reason == ACCESS_ALLOW_PATIENT) {
                 r = de_query_by_text(e, "SELECT id FROM dossiers WHERE ins = ?1", ins, &st);
                 if (r > 0)
-                        r = de_representative_listed(e, store_col_int64(st, 0), rep_ins);
+                        r = de_representative_listed(e->store, store_col_int64(st, 0), rep_ins);
                 if (r < 0)
                         return r;
                 reason = r > 0 ? ACCESS_ALLOW_REPRESENTATIVE : ACCESS_DENY_NOT_REPRESENTATIVE;

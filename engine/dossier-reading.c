@@ -53,64 +53,106 @@ static void doc_from_row(struct store_stmt *st, int64_t now, struct dossier_doc 
         };
 }
 
-/* One audited LIST decision, then each document is filtered through the
- * READ decision (not audited one by one: the trail says the list was
- * read).  The first search covers the acts of the last two years (the
- * document's creation time, not its deposit) and approved documents only
- * (docs/rules.md §4). */
-int dossier_list(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, unsigned flags,
-                 struct dossier_doc **ret, size_t *ret_n) {
+/* The documents of the dossier ds the actor may read, from s: each row
+ * goes through the READ decision (not traced one by one: the trail says
+ * the list was read).  The first search covers the acts of the last two
+ * years (the document's creation time, not its deposit) and approved
+ * documents only (docs/rules.md §4). */
+static int list_rows(struct dossier_engine *e, struct store *s, const struct dossier_actor *actor, const char *ins,
+                     const struct dstate *ds, unsigned flags, int64_t now, struct dossier_doc **ret, size_t *ret_n) {
+        _cleanup_stmt_ struct store_stmt *st = NULL;
+        _cleanup_free_ struct dossier_doc *docs = NULL;
+        size_t n = 0, cap = 0;
+        int r;
+
+        r = store_prepare(s, sql_list, &st);
+        if (r < 0)
+                return r;
+        if ((r = store_bind_int(st, 1, ds->id)) < 0 ||
+            (r = store_bind_int(st, 2, (flags & DOSSIER_LIST_ALL_STATUSES) && !(flags & DOSSIER_LIST_FIRST_SEARCH))) <
+                    0 ||
+            (r = store_bind_int(st, 3, flags & DOSSIER_LIST_FIRST_SEARCH ? now - DOSSIER_FIRST_SEARCH : INT64_MIN)) < 0)
+                return r;
+        while ((r = store_step(s, st)) > 0) {
+                struct dossier_doc *nd = de_grow(docs, n, &cap, sizeof(*docs), 16);
+                struct access_request req;
+                struct access_decision d;
+                struct access_doc ad;
+
+                if (!nd)
+                        return -ENOMEM;
+                docs = nd;
+                doc_from_row(st, now, &docs[n], &ad);
+                de_fill_request(e, actor, ins, ds, ACCESS_ACTION_READ, &ad, false, &req);
+                if (access_decide(&req, &d) < 0 || !d.allow)
+                        continue;
+                docs[n].warn_hidden_from_patient = d.flags & ACCESS_FLAG_WARN_HIDDEN_FROM_PATIENT;
+                n++;
+        }
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(docs);
+        *ret_n = n;
+        return 0;
+}
+
+/* The list decided on a snapshot (dossier-snapshot.c); -EAGAIN: decide
+ * it under the mutex. */
+static int list_snapshot(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                         unsigned flags, struct dossier_doc **ret, size_t *ret_n) {
+        _cleanup_free_ struct dossier_doc *docs = NULL;
+        struct de_snap sn;
+        size_t n = 0;
+        int r;
+
+        r = de_snap_begin(e, actor, ins, &sn);
+        if (r < 0)
+                return r;
+        r = de_snap_decide(&sn, actor, ins, ACCESS_ACTION_LIST, NULL, NULL);
+        if (r >= 0 && sn.decision.allow && list_rows(e, sn.rd, actor, ins, &sn.ds, flags, sn.now, &docs, &n) < 0)
+                r = -EAGAIN;
+        if (r < 0) {
+                de_snap_end(&sn);
+                return r;
+        }
+        r = de_snap_commit(&sn);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(docs);
+        *ret_n = n;
+        return 0;
+}
+
+/* One audited LIST decision, then the rows (list_rows()), under the mutex. */
+static int list_locked(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, unsigned flags,
+                       struct dossier_doc **ret, size_t *ret_n) {
         DE_LOCKED(e);
         _cleanup_free_ struct dossier_doc *docs = NULL;
         struct dstate ds;
-        size_t n = 0, cap = 0;
+        size_t n = 0;
         int64_t now, seq = 0;
         int r;
 
-        if (!ret || !ret_n)
-                return -EINVAL;
         r = de_dossier_op(e, actor, ins, ACCESS_ACTION_LIST, &ds, &now, &seq);
         if (r < 0 || !e->last.allow)
                 return de_finish(e, r);
-        {
-                _cleanup_stmt_ struct store_stmt *st = NULL;
-                struct access_decision keep = e->last;
-
-                r = store_prepare(e->store, sql_list, &st);
-                if (r < 0)
-                        return de_finish(e, r);
-                if ((r = store_bind_int(st, 1, ds.id)) < 0 ||
-                    (r = store_bind_int(st, 2, (flags & DOSSIER_LIST_ALL_STATUSES) &&
-                                                       !(flags & DOSSIER_LIST_FIRST_SEARCH))) < 0 ||
-                    (r = store_bind_int(st, 3, flags & DOSSIER_LIST_FIRST_SEARCH ? now - DOSSIER_FIRST_SEARCH
-                                                                                : INT64_MIN)) < 0)
-                        return de_finish(e, r);
-                while ((r = store_step(e->store, st)) > 0) {
-                        struct dossier_doc *nd = de_grow(docs, n, &cap, sizeof(*docs), 16);
-                        struct access_request req;
-                        struct access_decision d;
-                        struct access_doc ad;
-
-                        if (!nd) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                        docs = nd;
-                        doc_from_row(st, now, &docs[n], &ad);
-                        de_fill_request(e, actor, ins, &ds, ACCESS_ACTION_READ, &ad, false, &req);
-                        if (access_decide(&req, &d) < 0 || !d.allow)
-                                continue;
-                        docs[n].warn_hidden_from_patient = d.flags & ACCESS_FLAG_WARN_HIDDEN_FROM_PATIENT;
-                        n++;
-                }
-                e->last = keep;
-        }
+        r = list_rows(e, e->store, actor, ins, &ds, flags, now, &docs, &n);
         r = de_finish_allowed(e, actor, &ds, now, seq, r);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(docs);
         *ret_n = n;
         return 0;
+}
+
+int dossier_list(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, unsigned flags,
+                 struct dossier_doc **ret, size_t *ret_n) {
+        int r;
+
+        if (!ret || !ret_n)
+                return -EINVAL;
+        r = list_snapshot(e, actor, ins, flags, ret, ret_n);
+        return r == -EAGAIN ? list_locked(e, actor, ins, flags, ret, ret_n) : r;
 }
 
 /* Steps the content query of document id on s: 1 on its row; -EBADMSG
@@ -206,6 +248,71 @@ static int read_decide(struct dossier_engine *e, const struct dossier_actor *act
         return r < 0 ? r : 0;
 }
 
+/* The document decided and its content read on a snapshot
+ * (dossier-snapshot.c), the content handed over once its access is in
+ * the trail; -EAGAIN: decide it under the mutex. */
+static int read_snapshot(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                         const char *uid, struct dossier_doc *ret_doc, void **ret_content, size_t *ret_len,
+                         int64_t *ret_chunks) {
+        struct dossier_doc d = {};
+        struct access_doc ad;
+        struct de_snap sn;
+        bool found = false;
+        int64_t id = 0, chunks = 0;
+        void *content = NULL;
+        size_t len = 0;
+        int r;
+
+        r = de_snap_begin(e, actor, ins, &sn);
+        if (r < 0)
+                return r;
+        if (sn.ds.id) {
+                _cleanup_stmt_ struct store_stmt *st = NULL;
+
+                r = store_prepare(sn.rd, sql_read, &st);
+                if (r >= 0 && (r = store_bind_int(st, 1, sn.ds.id)) >= 0 && (r = store_bind_text(st, 2, uid)) >= 0)
+                        r = store_step(sn.rd, st);
+                if (r > 0) {
+                        doc_from_row(st, sn.now, &d, &ad);
+                        id = store_col_int64(st, 0);
+                        found = true;
+                }
+        }
+        if (r >= 0)
+                r = de_snap_decide(&sn, actor, ins, ACCESS_ACTION_READ, found ? &ad : NULL, uid);
+        if (r >= 0 && sn.decision.allow) {
+                _cleanup_stmt_ struct store_stmt *st = NULL;
+
+                d.warn_hidden_from_patient = sn.decision.flags & ACCESS_FLAG_WARN_HIDDEN_FROM_PATIENT;
+                r = content_step(sn.rd, id, &st);
+                if (r > 0 && (chunks = store_col_int64(st, 1)) > 0)
+                        r = 0; /* in pieces: read later, each on its own */
+                else if (r > 0)
+                        r = content_copy(st, &d, &content, &len);
+                /* an altered content is the usual way's to report, its
+                 * access traced first */
+                if (r < 0)
+                        r = -EAGAIN;
+        }
+        if (r < 0) {
+                de_snap_end(&sn);
+                return -EAGAIN;
+        }
+        r = de_snap_commit(&sn);
+        if (r < 0) {
+                if (content) {
+                        secure_zero(content, len);
+                        free(content);
+                }
+                return r;
+        }
+        *ret_doc = d;
+        *ret_content = content;
+        *ret_len = len;
+        *ret_chunks = chunks;
+        return 0;
+}
+
 /* A content stored whole is copied and checked outside the mutex when a
  * read connection holds it: a large content does not hold up other calls. */
 int dossier_read_open(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, const char *uid,
@@ -219,7 +326,9 @@ int dossier_read_open(struct dossier_engine *e, const struct dossier_actor *acto
 
         if (!e || !ret_doc || !ret || de_uid_check(uid) < 0)
                 return -EINVAL;
-        r = read_decide(e, actor, ins, uid, ret_doc, &rd, &st, &content, &len, &chunks);
+        r = read_snapshot(e, actor, ins, uid, ret_doc, &content, &len, &chunks);
+        if (r == -EAGAIN)
+                r = read_decide(e, actor, ins, uid, ret_doc, &rd, &st, &content, &len, &chunks);
         if (r < 0)
                 return r;
         if (r > 0) {

@@ -30,18 +30,18 @@ int dossier_representative_kind_from_name(const char *name) {
         return -EINVAL;
 }
 
-int de_representative_listed(struct dossier_engine *e, int64_t dossier_id, const char *rep_ins) {
+int de_representative_listed(struct store *s, int64_t dossier_id, const char *rep_ins) {
         _cleanup_stmt_ struct store_stmt *st = NULL;
         int r;
 
         if (!dossier_id || !rep_ins)
                 return 0;
-        r = store_prepare(e->store, sql_listed, &st);
+        r = store_prepare(s, sql_listed, &st);
         if (r < 0)
                 return r;
         if ((r = store_bind_int(st, 1, dossier_id)) < 0 || (r = store_bind_text(st, 2, rep_ins)) < 0)
                 return r;
-        return store_step(e->store, st);
+        return store_step(s, st);
 }
 
 /* Records (kind >= 0) or removes (kind < 0) one representative: one

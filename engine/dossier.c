@@ -50,13 +50,31 @@ void de_unlock(struct dossier_engine *e) {
         memcpy(told, e->pending, n_told * sizeof(told[0]));
         e->n_pending = 0;
         uint64_t mark = store_in_transaction(e->store) ? 0 : store_written(e->store);
+        /* a change committed (or rolled back: counted all the same) moves
+         * the generation, after its commit: a decision made on an older
+         * snapshot is then made again (dossier-snapshot.c) */
+        if (mark && mark != e->gen_mark) {
+                e->gen_mark = mark;
+                if (!e->gen_quiet)
+                        atomic_fetch_add_explicit(&e->generation, 1, memory_order_release);
+        }
+        e->gen_quiet = false;
         pthread_mutex_unlock(&e->lock);
         int r = store_durable(e->store, mark);
-        if (r < 0 && !thread_durability_error)
-                thread_durability_error = r;
+        de_note_durability_error(r);
         /* the notifications committed, told once they are on disk */
         for (size_t i = 0; r >= 0 && e->on_notification && i < n_told; i++)
                 e->on_notification(e->on_notification_userdata, told[i]);
+}
+
+void de_publish_decision(struct dossier_engine *e, const struct access_decision *d) {
+        thread_last.engine = e;
+        thread_last.decision = *d;
+}
+
+void de_note_durability_error(int r) {
+        if (r < 0 && !thread_durability_error)
+                thread_durability_error = r;
 }
 
 int dossier_durability_error(void) {
@@ -188,6 +206,8 @@ int dossier_engine_open(const struct dossier_config *cfg, struct dossier_engine 
                 return -ENOMEM;
         pthread_mutex_init(&e->lock, NULL);
         pthread_mutex_init(&e->readers.lock, NULL);
+        pthread_rwlock_init(&e->tables, NULL);
+        de_trailq_init(&e->trailq);
         e->rights = cfg->rights;
         e->interactions = cfg->interactions;
         e->duplicate_window = cfg->duplicate_window > 0 ? cfg->duplicate_window : 30 * DOSSIER_DAY;
@@ -226,6 +246,8 @@ struct dossier_engine *dossier_engine_close(struct dossier_engine *e) {
                 return NULL;
         de_readers_free(e);
         store_close(e->store);
+        de_trailq_free(&e->trailq);
+        pthread_rwlock_destroy(&e->tables);
         pthread_mutex_destroy(&e->lock);
         free(e);
         return NULL;
@@ -236,8 +258,11 @@ int dossier_engine_set_tables(struct dossier_engine *e, const struct rights_tabl
         if (!e || !rights)
                 return -EINVAL;
         DE_LOCKED(e);
+        /* no decision made off the mutex still reads the old ones */
+        pthread_rwlock_wrlock(&e->tables);
         e->rights = rights;
         e->interactions = interactions;
+        pthread_rwlock_unlock(&e->tables);
         return 0;
 }
 

@@ -39,6 +39,7 @@ struct store_ops {
         uint64_t (*written)(struct store *s);
         int (*durable)(struct store *s, uint64_t mark);
         uint64_t (*syncs)(struct store *s);
+        bool (*group_commit)(struct store *s);
         void (*close)(struct store *s);
 };
 

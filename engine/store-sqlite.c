@@ -371,6 +371,10 @@ static uint64_t sq_syncs(struct store *s) {
         return q->wal ? wal_sync_count(q->wal) : 0;
 }
 
+static bool sq_group_commit(struct store *s) {
+        return ((struct sqlite_store *) s)->wal != NULL;
+}
+
 static int sq_prepare(struct store *s, const char *sql, struct store_stmt **ret) {
         _cleanup_free_ struct sqlite_stmt *st = calloc(1, sizeof(*st));
         int rc;
@@ -512,5 +516,6 @@ static const struct store_ops sqlite_ops = {
         .written = sq_written,
         .durable = sq_durable,
         .syncs = sq_syncs,
+        .group_commit = sq_group_commit,
         .close = sq_close,
 };

@@ -97,10 +97,12 @@ bool store_in_transaction(struct store *s);
  * and store_begin() returns it.  PostgreSQL, and SQLite outside WAL mode
  * (synchronous=FULL), make each commit durable by itself: the mark is 0
  * and store_durable() returns 0 at once.  store_syncs() counts the
- * fdatasync calls made (0 there). */
+ * fdatasync calls made (0 there); store_group_commit() tells which of the
+ * two s is (true: marks, and readers beside the writer). */
 uint64_t store_written(struct store *s);
 int store_durable(struct store *s, uint64_t mark);
 uint64_t store_syncs(struct store *s);
+bool store_group_commit(struct store *s);
 
 /* Batch mode, for bulk loading only (see dossier_batch_begin()): one outer
  * write transaction; inside it store_begin(), store_commit() and

@@ -1,12 +1,20 @@
-/* tests/unit/test-dossier-readers.c: dossier_read() copies and checks a
- * content on a read connection after letting the engine's mutex go
- * (engine/dossier-readers.c): while one thread is inside that check,
- * other calls on the same engine run, and the content it returns is the
- * one of the state it decided on.
+/* tests/unit/test-dossier-readers.c: reads decided off the engine's
+ * mutex, on a read connection's snapshot, their trail entries appended
+ * together (engine/dossier-snapshot.c, engine/dossier-trailq.c):
  *
- * EVP_Digest is wrapped here (this binary's definition comes first for
- * the engine's own calls): when asked, the next call waits until the test
- * lets it go, which holds a reader inside the content's SHA-256 check. */
+ * - dossier_read() decides, copies and checks a content there: while one
+ *   thread is inside that check, other calls on the same engine run; the
+ *   access is traced once, after the check, and the content it returns
+ *   is the document's;
+ * - a change committed between the snapshot and the trail entry (the
+ *   patient blocks the professional while the read is inside its content
+ *   check) makes the read decided again, and refused: the stale allow is
+ *   never appended, never returned;
+ * - many threads listing at once: every list answered, each traced once,
+ *   the chain intact;
+ * - a bulk-loading batch open: the list goes the usual way, inside it.
+ *
+ * The reader is held inside the content's SHA-256 check (digest-hold.h). */
 #include <dlfcn.h>
 #include <errno.h>
 #include <openssl/evp.h>
@@ -20,29 +28,12 @@
 
 #include "unit.h"
 
+#include "digest-hold.h"
 #include "dossier-fixture.h"
 
-static atomic_bool hold_next;
-static bool held, done_listing;
+static bool done_listing;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
-
-int EVP_Digest(const void *data, size_t count, unsigned char *md, unsigned int *size, const EVP_MD *type,
-               ENGINE *impl) {
-        static int (*real)(const void *, size_t, unsigned char *, unsigned int *, const EVP_MD *, ENGINE *);
-        if (!real)
-                real = (int (*)(const void *, size_t, unsigned char *, unsigned int *, const EVP_MD *, ENGINE *))
-                        dlsym(RTLD_NEXT, "EVP_Digest");
-        if (atomic_exchange(&hold_next, false)) {
-                pthread_mutex_lock(&lock);
-                held = true;
-                pthread_cond_broadcast(&cond);
-                while (held)
-                        pthread_cond_wait(&cond, &lock);
-                pthread_mutex_unlock(&lock);
-        }
-        return real(data, count, md, size, type, impl);
-}
 
 static const struct dossier_doc_meta report = {
         .type_code = "11488-4", .class_code = "10", .format_code = "urn:ihe:iti:xds:2017:mimeTypeSufficient",
@@ -56,11 +47,13 @@ struct reading {
         void *content;
         size_t len;
         int r;
+        enum access_reason reason;
 };
 
 static void *read_doc(void *userdata) {
         struct reading *x = userdata;
         x->r = dossier_read(x->f->e, &gp, INS, x->uid, &x->d, &x->content, &x->len);
+        x->reason = dossier_last_decision(x->f->e)->reason; /* this thread's */
         return NULL;
 }
 
@@ -95,15 +88,13 @@ UNIT_FIXTURE(test_content_read_beside_other_calls, fixture_setup, fixture_teardo
         int64_t before = audit_count(f);
 
         struct reading x = {.f = f, .uid = uid};
-        hold_next = true;
+        digest_hold_next();
         assert_int_equal(pthread_create(&reader, NULL, read_doc, &x), 0);
-        pthread_mutex_lock(&lock);
-        while (!held)
-                pthread_cond_wait(&cond, &lock);
-        pthread_mutex_unlock(&lock);
-        /* the reader is inside the content's check: its access is already
-         * in the trail, and the engine takes other calls */
-        assert_int_equal(audit_count(f), before + 1);
+        digest_wait_held();
+        /* the reader is inside the content's check, on its snapshot: its
+         * access is not in the trail yet (nothing leaves before it is),
+         * and the engine takes other calls */
+        assert_int_equal(audit_count(f), before);
         assert_int_equal(pthread_create(&lister, NULL, list_docs, f), 0);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
@@ -113,9 +104,8 @@ UNIT_FIXTURE(test_content_read_beside_other_calls, fixture_setup, fixture_teardo
         while (!done_listing && w == 0)
                 w = pthread_cond_timedwait(&cond, &lock, &until);
         bool listed = done_listing;
-        held = false; /* let the reader go in any case */
-        pthread_cond_broadcast(&cond);
         pthread_mutex_unlock(&lock);
+        digest_release(); /* let the reader go in any case */
         pthread_join(reader, NULL);
         pthread_join(lister, NULL);
         assert_true(listed);
@@ -123,6 +113,10 @@ UNIT_FIXTURE(test_content_read_beside_other_calls, fixture_setup, fixture_teardo
         assert_int_equal(x.len, sizeof(pdf));
         assert_memory_equal(x.content, pdf, sizeof(pdf));
         free(x.content);
+        /* the deposit, the list and the read, each traced once (the
+         * deposit moved the generation: the read was decided again under
+         * the mutex, its first decision never appended) */
+        assert_int_equal(audit_count(f), before + 3);
         verify_chain(f);
 }
 
@@ -149,3 +143,119 @@ UNIT_FIXTURE(test_altered_content_traced, fixture_setup, fixture_teardown) {
 }
 
 UNIT_GROUP("dossier-readers", NULL, NULL)
+
+struct tail {
+        char action[32], outcome[8], actor[32];
+        unsigned reads_allowed;
+};
+
+static int keep_tail(const struct audit_entry *a, void *userdata) {
+        struct tail *t = userdata;
+
+        strcpy_bounded(t->action, sizeof(t->action), a->action);
+        strcpy_bounded(t->outcome, sizeof(t->outcome), a->outcome);
+        strcpy_bounded(t->actor, sizeof(t->actor), a->actor);
+        if (strcmp(a->action, "read") == 0 && strcmp(a->outcome, "allow") == 0 && strcmp(a->actor, gp.id) == 0)
+                t->reads_allowed++;
+        return 0;
+}
+
+UNIT_FIXTURE(test_change_after_snapshot_decided_again, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        char secret[DOSSIER_SECRET_SIZE], uid[DOSSIER_UID_SIZE];
+        pthread_t reader;
+
+        SKIP_ON_PG(); /* PostgreSQL: no read connections, every call under the mutex */
+        assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
+        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        assert_int_equal(dossier_deposit(f->e, &gp, INS, &report, "%PDF-1.7 snap", 13, uid, NULL), 0);
+        int64_t before = audit_count(f);
+
+        struct reading x = {.f = f, .uid = uid};
+        digest_hold_next();
+        assert_int_equal(pthread_create(&reader, NULL, read_doc, &x), 0);
+        digest_wait_held();
+        /* the read has decided "allow" on its snapshot and is checking the
+         * content: the patient blocks the professional meanwhile */
+        assert_int_equal(dossier_set_access(f->e, &patient, INS, gp.id, DOSSIER_ACCESS_BLOCK), 0);
+        digest_release();
+        pthread_join(reader, NULL);
+
+        assert_int_equal(x.r, -EACCES);
+        assert_int_equal(x.reason, ACCESS_DENY_BLOCKED);
+        assert_null(x.content);
+        /* the block, then the read refused: one entry each, no allow */
+        assert_int_equal(audit_count(f), before + 2);
+        struct tail t = {};
+        assert_int_equal(audit_list(dossier_engine_store(f->e), INS, keep_tail, &t), 0);
+        assert_string_equal(t.action, "read");
+        assert_string_equal(t.outcome, "deny");
+        assert_string_equal(t.actor, gp.id);
+        assert_int_equal(t.reads_allowed, 0);
+        verify_chain(f);
+}
+
+#define LISTERS 8
+#define LISTS 40
+
+struct lister {
+        struct fixture *f;
+        unsigned ok, docs_wrong;
+};
+
+static void *list_many(void *userdata) {
+        struct lister *l = userdata;
+        for (int i = 0; i < LISTS; i++) {
+                _cleanup_free_ struct dossier_doc *docs = NULL;
+                size_t n = 0;
+                int r = dossier_list(l->f->e, &gp, INS, 0, &docs, &n);
+                if (r == 0)
+                        l->ok++;
+                if (r == 0 && (n != 2 || strcmp(docs[0].title, report.title) != 0))
+                        l->docs_wrong++;
+        }
+        return NULL;
+}
+
+UNIT_FIXTURE(test_concurrent_lists_each_traced, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        char secret[DOSSIER_SECRET_SIZE], uid[DOSSIER_UID_SIZE];
+        struct lister l[LISTERS];
+        pthread_t t[LISTERS];
+
+        assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
+        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        assert_int_equal(dossier_deposit(f->e, &gp, INS, &report, "%PDF-1.7 a", 10, uid, NULL), 0);
+        assert_int_equal(dossier_deposit(f->e, &gp, INS, &report, "%PDF-1.7 b", 10, uid, NULL), 0);
+        int64_t before = audit_count(f);
+        for (int i = 0; i < LISTERS; i++) {
+                l[i] = (struct lister) {.f = f};
+                assert_int_equal(pthread_create(&t[i], NULL, list_many, &l[i]), 0);
+        }
+        for (int i = 0; i < LISTERS; i++) {
+                pthread_join(t[i], NULL);
+                assert_int_equal(l[i].ok, LISTS);
+                assert_int_equal(l[i].docs_wrong, 0);
+        }
+        assert_int_equal(audit_count(f), before + LISTERS * LISTS);
+        verify_chain(f);
+}
+
+UNIT_FIXTURE(test_list_inside_batch, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        char secret[DOSSIER_SECRET_SIZE], uid[DOSSIER_UID_SIZE];
+        _cleanup_free_ struct dossier_doc *docs = NULL;
+        size_t n = 0;
+
+        assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
+        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        int64_t before = audit_count(f);
+        assert_int_equal(dossier_batch_begin(f->e), 0);
+        assert_int_equal(dossier_deposit(f->e, &gp, INS, &report, "%PDF-1.7 c", 10, uid, NULL), 0);
+        /* the deposit is not committed yet: a snapshot would not see it */
+        assert_int_equal(dossier_list(f->e, &gp, INS, 0, &docs, &n), 0);
+        assert_int_equal(n, 1);
+        assert_int_equal(dossier_batch_commit(f->e), 0);
+        assert_int_equal(audit_count(f), before + 2);
+        verify_chain(f);
+}

@@ -1,0 +1,127 @@
+/* engine/dossier-trailq.c: the trail entries of calls decided off the
+ * mutex, appended together: the first thread to find no batch in hand
+ * takes every entry waiting, appends them in one transaction under the
+ * engine's mutex, makes them durable (one fdatasync), then hands the
+ * lead to the first entry queued meanwhile and wakes the threads of its
+ * batch, each on its own condition variable (no herd); see
+ * dossier-internal.h. */
+#include <errno.h>
+
+#include "dossier-internal.h"
+
+struct de_trailq_item {
+        const struct audit_entry *ae;
+        uint64_t gen;
+        int r;
+        bool unsynced; /* appended, committed, but the sync failed */
+        bool done;
+        pthread_cond_t wake; /* its thread's own: woken alone, no herd */
+        struct de_trailq_item *next;
+};
+
+void de_trailq_init(struct de_trailq *q) {
+        *q = (struct de_trailq) {};
+        pthread_mutex_init(&q->lock, NULL);
+        pthread_cond_init(&q->cond, NULL);
+        q->tail = &q->head;
+}
+
+void de_trailq_free(struct de_trailq *q) {
+        pthread_cond_destroy(&q->cond);
+        pthread_mutex_destroy(&q->lock);
+}
+
+/* Under the engine's mutex: appends the entries of batch still decided on
+ * the current generation, in one transaction; the others get -EAGAIN.
+ * Returns the mark to make durable (0: nothing written), or an error that
+ * every entry shares (nothing appended). */
+static int commit_batch(struct dossier_engine *e, struct de_trailq_item *batch, uint64_t *ret_mark,
+                        size_t *ret_n) {
+        size_t n = 0;
+        int r = 0;
+
+        *ret_mark = 0;
+        pthread_mutex_lock(&e->lock);
+        uint64_t gen = atomic_load_explicit(&e->generation, memory_order_acquire);
+        /* a batch of bulk loading holds the transaction: its calls go the
+         * usual way, inside it */
+        bool open = store_in_transaction(e->store);
+        for (struct de_trailq_item *it = batch; it; it = it->next)
+                if (open || it->gen != gen)
+                        it->r = -EAGAIN;
+                else
+                        n++;
+        if (n > 0 && (r = store_begin(e->store)) >= 0) {
+                for (struct de_trailq_item *it = batch; r >= 0 && it; it = it->next)
+                        if (it->r == 0)
+                                r = audit_append(e->store, it->ae, NULL);
+                if (r >= 0)
+                        r = store_commit(e->store);
+                if (r < 0)
+                        store_rollback(e->store);
+                /* the trail changes no decision: the generation stays */
+                *ret_mark = e->gen_mark = store_written(e->store);
+        }
+        pthread_mutex_unlock(&e->lock);
+        *ret_n = r < 0 ? 0 : n;
+        return r;
+}
+
+int de_trailq_append(struct dossier_engine *e, const struct audit_entry *ae, uint64_t gen) {
+        struct de_trailq *q = &e->trailq;
+        struct de_trailq_item me = { .ae = ae, .gen = gen, .wake = PTHREAD_COND_INITIALIZER };
+
+        pthread_mutex_lock(&q->lock);
+        *q->tail = &me;
+        q->tail = &me.next;
+        while (!me.done) {
+                if (q->leading || !q->head) {
+                        pthread_cond_wait(&me.wake, &q->lock);
+                        continue;
+                }
+                /* lead: every entry waiting now, mine among them or not */
+                struct de_trailq_item *batch = q->head;
+                q->head = NULL;
+                q->tail = &q->head;
+                q->leading = true;
+                q->batches++;
+                pthread_mutex_unlock(&q->lock);
+
+                uint64_t mark = 0;
+                size_t n = 0;
+                int r = commit_batch(e, batch, &mark, &n);
+
+                /* made durable before the next batch is taken: the
+                 * entries handed in meanwhile make that one larger */
+                bool unsynced = false;
+                if (r >= 0) {
+                        r = store_durable(e->store, mark);
+                        unsynced = r < 0;
+                }
+
+                pthread_mutex_lock(&q->lock);
+                q->entries += n;
+                q->leading = false;
+                if (q->head)
+                        pthread_cond_signal(&q->head->wake);
+                for (struct de_trailq_item *it = batch, *next; it; it = next) {
+                        next = it->next; /* it may be gone once done */
+                        if (it->r == 0) {
+                                it->r = r;
+                                it->unsynced = unsynced;
+                        }
+                        it->done = true;
+                        if (it != &me)
+                                pthread_cond_signal(&it->wake);
+                }
+        }
+        /* leading again if others queued meanwhile and nobody leads: the
+         * first of them is told */
+        if (!q->leading && q->head)
+                pthread_cond_signal(&q->head->wake);
+        pthread_mutex_unlock(&q->lock);
+        pthread_cond_destroy(&me.wake);
+        if (me.unsynced)
+                de_note_durability_error(me.r); /* in the caller's thread, as de_unlock() */
+        return me.r;
+}
