@@ -97,23 +97,13 @@ int audit_head(struct store *s, int64_t *ret_seq, uint8_t ret_hash[AUDIT_HASH_LE
         return 0;
 }
 
-int audit_append(struct store *s, const struct audit_entry *e, int64_t *ret_seq) {
-        _cleanup_stmt_ struct store_stmt *ins = NULL, *head = NULL;
-        uint8_t prev[AUDIT_HASH_LEN], hash[AUDIT_HASH_LEN];
+/* Inserts e as entry seq after prev; its hash in ret_hash. */
+static int insert_entry(struct store *s, const struct audit_entry *e, int64_t seq, const uint8_t prev[AUDIT_HASH_LEN],
+                        uint8_t ret_hash[AUDIT_HASH_LEN]) {
+        _cleanup_stmt_ struct store_stmt *ins = NULL;
         const char *texts[AUDIT_N_FIELDS];
         size_t lens[AUDIT_N_FIELDS];
-        int64_t seq;
         int r;
-
-        if (!s || !e)
-                return -EINVAL;
-        if (!store_in_transaction(s))
-                return -ENOLCK; /* must be inside the caller's transaction */
-
-        r = audit_head(s, &seq, prev);
-        if (r < 0)
-                return r;
-        seq++;
 
         texts[0] = nz(e->actor_kind);
         texts[1] = nz(e->actor);
@@ -128,7 +118,7 @@ int audit_append(struct store *s, const struct audit_entry *e, int64_t *ret_seq)
         texts[10] = nz(e->workstation);
         for (int i = 0; i < AUDIT_N_FIELDS; i++)
                 lens[i] = strlen(texts[i]);
-        r = chain_hash(prev, seq, e->at, texts, lens, hash);
+        r = chain_hash(prev, seq, e->at, texts, lens, ret_hash);
         if (r < 0)
                 return r;
 
@@ -141,24 +131,54 @@ int audit_append(struct store *s, const struct audit_entry *e, int64_t *ret_seq)
                 if ((r = store_bind_text(ins, 3 + i, texts[i])) < 0)
                         return r;
         if ((r = store_bind_blob(ins, 13, prev, AUDIT_HASH_LEN)) < 0 ||
-            (r = store_bind_blob(ins, 14, hash, AUDIT_HASH_LEN)) < 0 ||
+            (r = store_bind_blob(ins, 14, ret_hash, AUDIT_HASH_LEN)) < 0 ||
             (r = store_bind_text(ins, 15, texts[10])) < 0)
                 return r;
-        r = store_exec_step(s, ins);
-        if (r < 0)
-                return r;
+        return store_exec_step(s, ins);
+}
 
-        r = store_prepare(s, sql_head, &head);
+int audit_append_many(struct store *s, const struct audit_entry *const *entries, size_t n, int64_t *ret_last_seq) {
+        _cleanup_stmt_ struct store_stmt *head = NULL;
+        uint8_t prev[AUDIT_HASH_LEN], hash[AUDIT_HASH_LEN];
+        int64_t seq;
+        int r;
+
+        if (!s || (n > 0 && !entries))
+                return -EINVAL;
+        for (size_t i = 0; i < n; i++)
+                if (!entries[i])
+                        return -EINVAL;
+        if (!store_in_transaction(s))
+                return -ENOLCK; /* must be inside the caller's transaction */
+
+        r = audit_head(s, &seq, prev);
         if (r < 0)
                 return r;
-        if ((r = store_bind_int(head, 1, seq)) < 0 || (r = store_bind_blob(head, 2, hash, AUDIT_HASH_LEN)) < 0)
-                return r;
-        r = store_exec_step(s, head);
-        if (r < 0)
-                return r;
-        if (ret_seq)
-                *ret_seq = seq;
+        for (size_t i = 0; i < n; i++) {
+                r = insert_entry(s, entries[i], ++seq, prev, hash);
+                if (r < 0)
+                        return r;
+                memcpy(prev, hash, AUDIT_HASH_LEN);
+        }
+        if (n > 0) {
+                r = store_prepare(s, sql_head, &head);
+                if (r < 0)
+                        return r;
+                if ((r = store_bind_int(head, 1, seq)) < 0 || (r = store_bind_blob(head, 2, prev, AUDIT_HASH_LEN)) < 0)
+                        return r;
+                r = store_exec_step(s, head);
+                if (r < 0)
+                        return r;
+        }
+        if (ret_last_seq)
+                *ret_last_seq = seq;
         return 0;
+}
+
+int audit_append(struct store *s, const struct audit_entry *e, int64_t *ret_seq) {
+        if (!e)
+                return -EINVAL;
+        return audit_append_many(s, &e, 1, ret_seq);
 }
 
 _printf_(5, 6)

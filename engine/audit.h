@@ -40,6 +40,11 @@ struct audit_entry {
  * entry commits or rolls back with the action it records. */
 int audit_append(struct store *s, const struct audit_entry *e, int64_t *ret_seq);
 
+/* Appends the n entries in order, the head read and written once; the
+ * last one's sequence number in *ret_last_seq (NULL: not wanted).  The
+ * same transaction rule; on error the caller rolls back. */
+int audit_append_many(struct store *s, const struct audit_entry *const *entries, size_t n, int64_t *ret_last_seq);
+
 /* Walks the whole chain. Returns 0 when intact; -EBADMSG when not, with the
  * first bad entry's sequence number in *ret_bad_seq and a sentence in msg
  * (e.g. "entry 7 was altered"). Other negative errnos are I/O errors. */

@@ -6,8 +6,10 @@
  * batch, each on its own condition variable (no herd); see
  * dossier-internal.h. */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "dossier-internal.h"
+#include "lib/macro.h"
 
 struct de_trailq_item {
         const struct audit_entry *ae;
@@ -37,10 +39,15 @@ void de_trailq_free(struct de_trailq *q) {
  * every entry shares (nothing appended). */
 static int commit_batch(struct dossier_engine *e, struct de_trailq_item *batch, uint64_t *ret_mark,
                         size_t *ret_n) {
-        size_t n = 0;
+        size_t n = 0, len = 0;
         int r = 0;
 
         *ret_mark = 0;
+        for (struct de_trailq_item *it = batch; it; it = it->next)
+                len++;
+        _cleanup_free_ const struct audit_entry **ae = calloc(len, sizeof(*ae));
+        if (!ae)
+                return -ENOMEM;
         pthread_mutex_lock(&e->lock);
         uint64_t gen = atomic_load_explicit(&e->generation, memory_order_acquire);
         /* a batch of bulk loading holds the transaction: its calls go the
@@ -52,9 +59,11 @@ static int commit_batch(struct dossier_engine *e, struct de_trailq_item *batch, 
                 else
                         n++;
         if (n > 0 && (r = store_begin(e->store)) >= 0) {
-                for (struct de_trailq_item *it = batch; r >= 0 && it; it = it->next)
+                size_t i = 0;
+                for (struct de_trailq_item *it = batch; it; it = it->next)
                         if (it->r == 0)
-                                r = audit_append(e->store, it->ae, NULL);
+                                ae[i++] = it->ae;
+                r = audit_append_many(e->store, ae, n, NULL);
                 if (r >= 0)
                         r = store_commit(e->store);
                 if (r < 0)

@@ -204,6 +204,55 @@ UNIT_FIXTURE(test_intact, setup, teardown) {
         assert_int_equal(seq, 20);
 }
 
+/* Entries appended together chain exactly as appended one by one: the
+ * same head, the same hashes; none appended changes nothing. */
+UNIT_FIXTURE(test_append_many, setup, teardown) {
+        struct fixture *f = *state;
+        _cleanup_store_ struct store *s = NULL, *s2 = NULL;
+        struct test_store ts2;
+        uint8_t h[AUDIT_HASH_LEN], h2[AUDIT_HASH_LEN];
+        int64_t seq = -1, seq2 = -1, bad = -1;
+        char msg[256];
+        struct audit_entry e[3];
+        const struct audit_entry *pe[3];
+
+        for (int i = 0; i < 3; i++) {
+                e[i] = (struct audit_entry) {
+                        .at = 1700000000 + i, .actor_kind = "professional", .actor = "810001234567",
+                        .session = "s1", .action = i == 1 ? "list" : "read", .dossier = "185057800608491",
+                        .mode = "normal", .outcome = "allow", .code = "allow-authorised",
+                        .workstation = i == 2 ? "ws-2" : "",
+                };
+                pe[i] = &e[i];
+        }
+        assert_int_equal(test_store_make(&ts2), 0);
+        assert_int_equal(store_open(f->path, &s), 0);
+        assert_int_equal(store_open(ts2.name, &s2), 0);
+        for (int i = 0; i < 3; i++) {
+                assert_int_equal(store_begin(s), 0);
+                assert_int_equal(audit_append(s, &e[i], NULL), 0);
+                assert_int_equal(store_commit(s), 0);
+        }
+        assert_int_equal(store_begin(s2), 0);
+        assert_int_equal(audit_append_many(s2, pe, 0, &seq2), 0);
+        assert_int_equal(seq2, 0);
+        assert_int_equal(audit_append_many(s2, pe, 3, &seq2), 0);
+        assert_int_equal(store_commit(s2), 0);
+        assert_int_equal(seq2, 3);
+        assert_int_equal(audit_head(s, &seq, h), 0);
+        assert_int_equal(audit_head(s2, &seq2, h2), 0);
+        assert_int_equal(seq, 3);
+        assert_int_equal(seq2, 3);
+        assert_memory_equal(h, h2, AUDIT_HASH_LEN);
+        assert_int_equal(audit_verify(s2, &bad, msg, sizeof(msg)), 0);
+        /* outside a transaction: refused, nothing written */
+        assert_int_equal(audit_append_many(s2, pe, 3, NULL), -ENOLCK);
+        assert_int_equal(audit_head(s2, &seq2, h2), 0);
+        assert_int_equal(seq2, 3);
+        s2 = store_close(s2);
+        test_store_remove(&ts2);
+}
+
 /* Each tampering must be detected and name the expected entry. */
 UNIT_FIXTURE(test_tampering, setup, teardown) {
         static const struct {
