@@ -206,4 +206,36 @@ UNIT_FIXTURE(test_failed_sync_is_final, fixture_setup, fixture_teardown) {
         verify_chain(f);
 }
 
+/* The same for a list decided off the mutex (its entry appended by the
+ * trail queue): -EIO, told once to the calling thread, no list handed
+ * out; the next list is refused too. */
+UNIT_FIXTURE(test_failed_sync_of_a_queued_entry, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        char secret[DOSSIER_SECRET_SIZE], uid[DOSSIER_UID_SIZE];
+        struct dossier_doc *docs = NULL;
+        size_t n = 0;
+
+        SKIP_ON_PG();
+        (void) dossier_durability_error(); /* an earlier test's, in this thread */
+        assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
+        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        assert_int_equal(dossier_deposit(f->e, &gp, INS, &report, pdf, sizeof(pdf), uid, NULL), 0);
+        assert_int_equal(dossier_list(f->e, &gp, INS, 0, &docs, &n), 0);
+        free(TAKE_PTR(docs));
+        assert_int_equal(dossier_durability_error(), 0);
+        int64_t seq = audit_count(f);
+        fail_syncs = true;
+        assert_int_equal(dossier_list(f->e, &gp, INS, 0, &docs, &n), -EIO);
+        assert_null(docs);
+        assert_int_equal(dossier_durability_error(), -EIO);
+        assert_int_equal(dossier_durability_error(), 0);
+        fail_syncs = false;
+        assert_int_equal(dossier_list(f->e, &gp, INS, 0, &docs, &n), -EIO);
+        assert_null(docs);
+        f->e = dossier_engine_close(f->e);
+        assert_int_equal(fixture_open_engine(f), 0);
+        assert_true(audit_count(f) >= seq);
+        verify_chain(f);
+}
+
 UNIT_GROUP("group-commit", NULL, NULL)
