@@ -166,7 +166,7 @@ run() {
         # BENCH_PERF=NAME:CONNS: a perf record of carnetd's run of it, to
         # BENCH_PERF_OUT (default BUILD/bench-data/carnetd.perf; a diagnosis, not a figure)
         if [ "${BENCH_PERF:-}" = "$name:$conns" ] && [ "$server" = carnetd ]; then
-                perf record -q -F 999 ${BENCH_PERF_OPTS:--g} -o "${BENCH_PERF_OUT:-$data/carnetd.perf}" -p "$1" -- \
+                perf ${BENCH_PERF_CMD:-record -q -F 999 ${BENCH_PERF_OPTS:--g}} -o "${BENCH_PERF_OUT:-$data/carnetd.perf}" -p "$1" -- \
                         sleep "$(awk -v w="$warm" -v s="$secs" 'BEGIN {print w + s}')" >/dev/null 2>&1 &
         fi
         # shellcheck disable=SC2086

@@ -206,7 +206,15 @@ int dossier_engine_open(const struct dossier_config *cfg, struct dossier_engine 
                 return -ENOMEM;
         pthread_mutex_init(&e->lock, NULL);
         pthread_mutex_init(&e->readers.lock, NULL);
-        pthread_rwlock_init(&e->tables, NULL);
+        {
+                /* a reload waits for the decisions in flight, not for a
+                 * stream of new ones */
+                pthread_rwlockattr_t a;
+                pthread_rwlockattr_init(&a);
+                pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+                pthread_rwlock_init(&e->tables, &a);
+                pthread_rwlockattr_destroy(&a);
+        }
         de_trailq_init(&e->trailq);
         e->rights = cfg->rights;
         e->interactions = cfg->interactions;
@@ -262,6 +270,8 @@ int dossier_engine_set_tables(struct dossier_engine *e, const struct rights_tabl
         pthread_rwlock_wrlock(&e->tables);
         e->rights = rights;
         e->interactions = interactions;
+        /* a decision made on the old tables is made again on the new */
+        atomic_fetch_add_explicit(&e->generation, 1, memory_order_release);
         pthread_rwlock_unlock(&e->tables);
         return 0;
 }

@@ -12,7 +12,8 @@
  *   never appended, never returned;
  * - many threads listing at once: every list answered, each traced once,
  *   the chain intact;
- * - a bulk-loading batch open: the list goes the usual way, inside it.
+ * - a bulk-loading batch open: the list goes the usual way, inside it;
+ * - the tables reloaded again and again under concurrent lists.
  *
  * The reader is held inside the content's SHA-256 check (digest-hold.h). */
 #include <dlfcn.h>
@@ -217,26 +218,41 @@ static void *list_many(void *userdata) {
         return NULL;
 }
 
-UNIT_FIXTURE(test_concurrent_lists_each_traced, fixture_setup, fixture_teardown) {
-        struct fixture *f = *state;
+/* A dossier with two documents; the trail's length then. */
+static int64_t two_documents(struct fixture *f) {
         char secret[DOSSIER_SECRET_SIZE], uid[DOSSIER_UID_SIZE];
-        struct lister l[LISTERS];
-        pthread_t t[LISTERS];
 
         assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
         assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
         assert_int_equal(dossier_deposit(f->e, &gp, INS, &report, "%PDF-1.7 a", 10, uid, NULL), 0);
         assert_int_equal(dossier_deposit(f->e, &gp, INS, &report, "%PDF-1.7 b", 10, uid, NULL), 0);
-        int64_t before = audit_count(f);
+        return audit_count(f);
+}
+
+static void start_listers(struct fixture *f, struct lister *l, pthread_t *t) {
         for (int i = 0; i < LISTERS; i++) {
                 l[i] = (struct lister) {.f = f};
                 assert_int_equal(pthread_create(&t[i], NULL, list_many, &l[i]), 0);
         }
+}
+
+/* Every list of every thread answered, with the two documents. */
+static void join_listers(struct lister *l, pthread_t *t) {
         for (int i = 0; i < LISTERS; i++) {
                 pthread_join(t[i], NULL);
                 assert_int_equal(l[i].ok, LISTS);
                 assert_int_equal(l[i].docs_wrong, 0);
         }
+}
+
+UNIT_FIXTURE(test_concurrent_lists_each_traced, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct lister l[LISTERS];
+        pthread_t t[LISTERS];
+
+        int64_t before = two_documents(f);
+        start_listers(f, l, t);
+        join_listers(l, t);
         assert_int_equal(audit_count(f), before + LISTERS * LISTS);
         verify_chain(f);
 }
@@ -257,5 +273,30 @@ UNIT_FIXTURE(test_list_inside_batch, fixture_setup, fixture_teardown) {
         assert_int_equal(n, 1);
         assert_int_equal(dossier_batch_commit(f->e), 0);
         assert_int_equal(audit_count(f), before + 2);
+        verify_chain(f);
+}
+
+/* The tables reloaded (SIGHUP) again and again while threads list off the
+ * mutex: every list answered, each traced once, and no decision reads a
+ * table once it is freed (what AddressSanitizer would see). */
+UNIT_FIXTURE(test_tables_swapped_under_lists, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        char p[512], err[256];
+        const char *dir = getenv("CARNET_DATA_DIR");
+        struct lister l[LISTERS];
+        pthread_t t[LISTERS];
+
+        snprintf(p, sizeof(p), "%s/rights.tsv", dir ? dir : "data");
+        int64_t before = two_documents(f);
+        start_listers(f, l, t);
+        for (int i = 0; i < 30; i++) {
+                struct rights_table *next = NULL;
+                assert_int_equal(rights_load(p, &next, err, sizeof(err)), 0);
+                assert_int_equal(dossier_engine_set_tables(f->e, next, f->interactions), 0);
+                rights_free(f->rights);
+                f->rights = next;
+        }
+        join_listers(l, t);
+        assert_int_equal(audit_count(f), before + LISTERS * LISTS);
         verify_chain(f);
 }
