@@ -6,7 +6,8 @@
  * Locking: every public dossier_* entry point takes the engine's mutex
  * itself (de_lock(), or the _engine_locked_ cleanup), and never calls
  * another public entry point while holding it; the de_* functions below
- * assume the lock is held. */
+ * assume the lock is held, except the de_snap_* and de_trailq_* ones and
+ * those that say otherwise (a read decided off the mutex). */
 #pragma once
 
 #include <pthread.h>

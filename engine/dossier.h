@@ -12,7 +12,11 @@
  *
  * The engine owns one mutex: every public function takes it itself, so
  * an engine may be shared by threads with no lock of the caller's. The
- * patient secret's scrypt runs outside it.
+ * patient secret's scrypt runs outside it.  dossier_list() and
+ * dossier_read() first decide on a read connection's snapshot, off the
+ * mutex, their trail entries committed together with others; the rules,
+ * the trail and the answers are those of the call under the mutex
+ * (docs/dossier-engine.md, "Reads off the mutex").
  *
  * Time comes from the configured clock so that tests of the 2-week,
  * 1-month and 10-year rules do not sleep. No HTTP, no PC/SC in here. */
