@@ -1,7 +1,7 @@
 /* bench/dossier-bench.c: the dossier engine's benchmark (issue 4).
  *
  *   dossier-bench gen     --db PATH --dossiers N [--docs D] [--batch B] [--seed S]
- *   dossier-bench measure --db PATH [--lists K] [--deposits K] [--seed S]
+ *   dossier-bench measure --db PATH [--lists K] [--deposits K] [--threads T] [--seed S]
  *
  * gen fills a new database through the engine's public API: for each
  * dossier, dossier_create() by a doctor with the patient's consent,
@@ -15,12 +15,16 @@
  *
  * measure runs in a fresh process on the file gen left (default engine
  * settings, real clock): K lists of a random dossier's visible documents
- * by its doctor, then K durable deposits (each its own transaction,
- * synchronous=FULL), and prints percentiles, file size per document and
- * peak memory (getrusage ru_maxrss). Wall-clock figures are printed,
- * never asserted: this is not a test. */
+ * by its doctor, then the same K lists spread over T threads at once
+ * (default 16: lists decided off the engine's mutex, their trail entries
+ * committed together; printed with how many lists shared each fdatasync),
+ * then K durable deposits (each its own transaction), and prints
+ * percentiles, file size per document and peak memory (getrusage
+ * ru_maxrss). Wall-clock figures are printed, never asserted: this is not
+ * a test. */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +47,7 @@ struct opts {
         unsigned batch;
         unsigned lists;
         unsigned deposits;
+        unsigned threads;
         uint64_t seed;
 };
 
@@ -302,13 +307,81 @@ static double pct_us(const int64_t *v, size_t n, double p) {
         return (double) v[k - 1] / 1000.0;
 }
 
+/* One thread of the concurrent lists: n lists of random dossiers by
+ * their doctors, latencies into lat. */
+struct lister {
+        struct dossier_engine *e;
+        int64_t n_dossiers;
+        unsigned n;
+        uint64_t rng;
+        int64_t *lat;
+        int r;
+};
+
+static void *list_thread(void *userdata) {
+        struct lister *l = userdata;
+        for (unsigned k = 0; k < l->n && l->r >= 0; k++) {
+                _cleanup_free_ struct dossier_doc *docs = NULL;
+                char ins[16], id[16];
+                size_t n = 0;
+
+                l->rng ^= l->rng << 13;
+                l->rng ^= l->rng >> 7;
+                l->rng ^= l->rng << 17;
+                unsigned long i = l->rng % (uint64_t) l->n_dossiers;
+                struct dossier_actor doc = doctor_of(i, id);
+                ins_of(i, ins);
+                int64_t t = mono_ns();
+                l->r = dossier_list(l->e, &doc, ins, 0, &docs, &n);
+                l->lat[k] = mono_ns() - t;
+        }
+        return NULL;
+}
+
+/* The K lists again, over T threads at once: their rate and how many
+ * shared each fdatasync, as a line in buf. */
+static int measure_threads(const struct opts *o, struct dossier_engine *e, int64_t n_dossiers, char *buf,
+                           size_t size) {
+        unsigned t = o->threads, per = o->lists / o->threads, total = per * o->threads;
+        _cleanup_free_ int64_t *lat = calloc(total ? total : 1, sizeof(int64_t));
+        _cleanup_free_ struct lister *l = calloc(t, sizeof(*l));
+        _cleanup_free_ pthread_t *th = calloc(t, sizeof(*th));
+        int r = 0;
+
+        if (!lat || !l || !th)
+                return -ENOMEM;
+        uint64_t syncs = store_syncs(dossier_engine_store(e));
+        int64_t start = mono_ns();
+        for (unsigned i = 0; i < t; i++) {
+                l[i] = (struct lister) {e, n_dossiers, per, rnd() | 1, lat + (size_t) i * per, 0};
+                if (pthread_create(&th[i], NULL, list_thread, &l[i]) != 0)
+                        return fprintf(stderr, "pthread_create failed\n"), -EAGAIN;
+        }
+        for (unsigned i = 0; i < t; i++) {
+                pthread_join(th[i], NULL);
+                if (l[i].r < 0)
+                        r = l[i].r;
+        }
+        double secs = (double) (mono_ns() - start) / 1e9;
+        syncs = store_syncs(dossier_engine_store(e)) - syncs;
+        if (r < 0)
+                return fprintf(stderr, "concurrent list: %s\n", strerror(-r)), r;
+        qsort(lat, total, sizeof(int64_t), cmp_i64);
+        snprintf(buf, size,
+                 "measure list_threads threads=%u n=%u per_second=%.0f p50_us=%.0f p99_us=%.0f syncs=%" PRIu64
+                 " lists_per_sync=%.1f\n",
+                 t, total, total / secs, pct_us(lat, total, 50), pct_us(lat, total, 99), syncs,
+                 syncs ? (double) total / (double) syncs : 0.0);
+        return 0;
+}
+
 static int measure(const struct opts *o) {
         _cleanup_rights_ struct rights_table *rights = NULL;
         _cleanup_interactions_ struct interactions *inter = NULL;
         _cleanup_dossier_engine_ struct dossier_engine *e = NULL;
         _cleanup_free_ int64_t *lat_list = calloc(o->lists, sizeof(int64_t));
         _cleanup_free_ int64_t *lat_dep = calloc(o->deposits, sizeof(int64_t));
-        char wal[512], content[1024];
+        char wal[512], content[1024], threads_line[256] = "";
         int64_t n_dossiers, n_docs, db_bytes, content_bytes, audit_rows;
         unsigned long listed = 0;
         int r;
@@ -350,6 +423,9 @@ static int measure(const struct opts *o) {
                         return fprintf(stderr, "list %s: %s\n", ins, strerror(-r)), r;
                 listed += n;
         }
+        r = measure_threads(o, e, n_dossiers, threads_line, sizeof(threads_line));
+        if (r < 0)
+                return r;
         fill_content(content, sizeof(content));
         for (unsigned k = 0; k < o->deposits; k++) {
                 unsigned long i = rnd() % (uint64_t) n_dossiers;
@@ -381,6 +457,7 @@ static int measure(const struct opts *o) {
         printf("measure list n=%u docs_per_list=%.1f p50_us=%.0f p99_us=%.0f max_us=%.0f\n", o->lists,
                (double) listed / o->lists, pct_us(lat_list, o->lists, 50), pct_us(lat_list, o->lists, 99),
                pct_us(lat_list, o->lists, 100));
+        fputs(threads_line, stdout);
         printf("measure deposit n=%u p50_us=%.0f p99_us=%.0f max_us=%.0f\n", o->deposits,
                pct_us(lat_dep, o->deposits, 50), pct_us(lat_dep, o->deposits, 99), pct_us(lat_dep, o->deposits, 100));
         printf("measure maxrss_kib=%ld\n", maxrss_kib());
@@ -391,12 +468,12 @@ static int measure(const struct opts *o) {
 
 static int usage(void) {
         fprintf(stderr, "usage: dossier-bench gen --db PATH --dossiers N [--docs D] [--batch B] [--seed S]\n"
-                        "       dossier-bench measure --db PATH [--lists K] [--deposits K] [--seed S]\n");
+                        "       dossier-bench measure --db PATH [--lists K] [--deposits K] [--threads T] [--seed S]\n");
         return 2;
 }
 
 int main(int argc, char **argv) {
-        struct opts o = { .docs = 10, .batch = 1000, .lists = 2000, .deposits = 1000, .seed = 1 };
+        struct opts o = { .docs = 10, .batch = 1000, .lists = 2000, .deposits = 1000, .threads = 16, .seed = 1 };
         int r;
 
         if (argc < 2)
@@ -418,13 +495,16 @@ int main(int argc, char **argv) {
                         o.lists = (unsigned) strtoul(v, NULL, 10);
                 else if (strcmp(argv[i], "--deposits") == 0)
                         o.deposits = (unsigned) strtoul(v, NULL, 10);
+                else if (strcmp(argv[i], "--threads") == 0)
+                        o.threads = (unsigned) strtoul(v, NULL, 10);
                 else if (strcmp(argv[i], "--seed") == 0)
                         o.seed = strtoull(v, NULL, 10);
                 else
                         return usage();
                 i++;
         }
-        if (!o.db || o.batch == 0 || o.lists == 0 || o.deposits == 0)
+        if (!o.db || o.batch == 0 || o.lists == 0 || o.deposits == 0 || o.threads == 0 || o.threads > 256 ||
+            o.threads > o.lists)
                 return usage();
         rng_state ^= o.seed * 0x9e3779b97f4a7c15ull;
         if (strcmp(argv[1], "gen") == 0) {

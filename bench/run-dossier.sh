@@ -7,7 +7,8 @@
 # (default 10), then measures it in a fresh process. Files go to
 # DOSSIER_BENCH_DIR (default BUILD/bench-data) and are removed afterwards
 # unless DOSSIER_BENCH_KEEP=1. BENCH_SMOKE=1 (bench/run.sh --smoke): 200
-# dossiers of 3 documents, 50 lists and 20 deposits, then checks that every
+# dossiers of 3 documents, 50 lists (then 48 over 16 threads) and 20
+# deposits, then checks that every
 # measure line is there with its figures. Needs about 2.3 KB of disk per document
 # (1M dossiers x 10 documents: ~23 GB) and, at 1M, about 20 minutes here.
 set -euo pipefail
@@ -39,6 +40,7 @@ for n in $sizes; do
                 for re in "^gen dossiers=$n docs_per_dossier=$docs seconds=[0-9.]+ " \
                         "^measure dossiers=$n documents=$((n * docs)) audit_entries=[0-9]+ file_bytes=[0-9]+ " \
                         "^measure list n=$lists docs_per_list=[0-9.]+ p50_us=[0-9]+ p99_us=[0-9]+ max_us=[0-9]+$" \
+                        "^measure list_threads threads=[0-9]+ n=[0-9]+ per_second=[0-9]+ p50_us=[0-9]+ p99_us=[0-9]+ syncs=[0-9]+ lists_per_sync=[0-9.]+$" \
                         "^measure deposit n=$deposits p50_us=[0-9]+ p99_us=[0-9]+ max_us=[0-9]+$" \
                         "^measure maxrss_kib=[0-9]+$"; do
                         grep -Eq "$re" "$out" || { echo "run-dossier: no line matching $re" >&2; rm -f "$out"; exit 1; }

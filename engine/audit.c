@@ -137,10 +137,11 @@ static int insert_entry(struct store *s, const struct audit_entry *e, int64_t se
         return store_exec_step(s, ins);
 }
 
-int audit_append_many(struct store *s, const struct audit_entry *const *entries, size_t n, int64_t *ret_last_seq) {
+int audit_append_many(struct store *s, const struct audit_entry *const *entries, size_t n, int64_t *ret_last_seq,
+                      int64_t *ret_changes) {
         _cleanup_stmt_ struct store_stmt *head = NULL;
         uint8_t prev[AUDIT_HASH_LEN], hash[AUDIT_HASH_LEN];
-        int64_t seq;
+        int64_t seq, changes = 0;
         int r;
 
         if (!s || (n > 0 && !entries))
@@ -158,6 +159,7 @@ int audit_append_many(struct store *s, const struct audit_entry *const *entries,
                 r = insert_entry(s, entries[i], ++seq, prev, hash);
                 if (r < 0)
                         return r;
+                changes += store_changes(s);
                 memcpy(prev, hash, AUDIT_HASH_LEN);
         }
         if (n > 0) {
@@ -169,16 +171,19 @@ int audit_append_many(struct store *s, const struct audit_entry *const *entries,
                 r = store_exec_step(s, head);
                 if (r < 0)
                         return r;
+                changes += store_changes(s);
         }
         if (ret_last_seq)
                 *ret_last_seq = seq;
+        if (ret_changes)
+                *ret_changes = changes;
         return 0;
 }
 
 int audit_append(struct store *s, const struct audit_entry *e, int64_t *ret_seq) {
         if (!e)
                 return -EINVAL;
-        return audit_append_many(s, &e, 1, ret_seq);
+        return audit_append_many(s, &e, 1, ret_seq, NULL);
 }
 
 _printf_(5, 6)

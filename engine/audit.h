@@ -41,9 +41,13 @@ struct audit_entry {
 int audit_append(struct store *s, const struct audit_entry *e, int64_t *ret_seq);
 
 /* Appends the n entries in order, the head read and written once; the
- * last one's sequence number in *ret_last_seq (NULL: not wanted).  The
- * same transaction rule; on error the caller rolls back. */
-int audit_append_many(struct store *s, const struct audit_entry *const *entries, size_t n, int64_t *ret_last_seq);
+ * last one's sequence number in *ret_last_seq, and in *ret_changes the
+ * rows its statements changed (store_changes() summed: n + 1, or 0 when n
+ * is 0), so that a caller can tell the trail's writes from others (NULL:
+ * not wanted).  The same transaction rule; on error the caller rolls
+ * back. */
+int audit_append_many(struct store *s, const struct audit_entry *const *entries, size_t n, int64_t *ret_last_seq,
+                      int64_t *ret_changes);
 
 /* Walks the whole chain. Returns 0 when intact; -EBADMSG when not, with the
  * first bad entry's sequence number in *ret_bad_seq and a sentence in msg

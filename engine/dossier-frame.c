@@ -239,6 +239,15 @@ void de_audit_entry(const struct dossier_actor *actor, const char *ins, const ch
         };
 }
 
+int de_audit_append(struct dossier_engine *e, const struct audit_entry *ae, int64_t *ret_seq) {
+        int64_t changes = 0;
+        int r = audit_append_many(e->store, &ae, 1, ret_seq, &changes);
+
+        if (r >= 0)
+                e->trail_changes += (uint64_t) changes;
+        return r;
+}
+
 int de_decide_audited_as(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
                          const struct dstate *ds, enum access_action action, const char *trail_action,
                          const struct access_doc *doc, const char *doc_uid, bool consent, int64_t now,
@@ -252,7 +261,7 @@ int de_decide_audited_as(struct dossier_engine *e, const struct dossier_actor *a
         if (r < 0)
                 return r;
         de_audit_entry(actor, ins, trail_action, doc_uid, &e->last, now, &ae);
-        return audit_append(e->store, &ae, ret_seq);
+        return de_audit_append(e, &ae, ret_seq);
 }
 
 int de_decide_audited(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,

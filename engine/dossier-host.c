@@ -34,5 +34,5 @@ int dossier_host_refused(struct dossier_engine *e, const char *actor_kind, const
         int r = store_begin(e->store);
         if (r < 0)
                 return r;
-        return de_end_tx(e, audit_append(e->store, &ae, NULL));
+        return de_end_tx(e, de_audit_append(e, &ae, NULL));
 }

@@ -56,6 +56,7 @@ struct dossier_engine {
          * still g when its trail entry is appended (dossier-snapshot.c). */
         _Atomic uint64_t generation;
         uint64_t gen_mark;                /* store_written() when last counted */
+        uint64_t trail_changes;           /* rows the running call changed in the trail (de_audit_append()) */
         bool gen_quiet;                   /* the running call's writes decide nothing (pieces) */
         /* held for reading by a decision made off the mutex, for writing
          * by dossier_engine_set_tables() */
@@ -308,6 +309,10 @@ int de_decide_audited_as(struct dossier_engine *e, const struct dossier_actor *a
                          const struct dstate *ds, enum access_action action, const char *trail_action,
                          const struct access_doc *doc, const char *doc_uid, bool consent, int64_t now,
                          int64_t *ret_seq);
+
+/* audit_append() on the writer, its rows counted as the trail's: a call
+ * that wrote nothing else does not move the generation (de_unlock()). */
+int de_audit_append(struct dossier_engine *e, const struct audit_entry *ae, int64_t *ret_seq);
 
 /* The same, the trail naming the action as access.h does. */
 int de_decide_audited(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,

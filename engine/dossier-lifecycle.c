@@ -199,7 +199,7 @@ static int audit_secret(struct dossier_engine *e, const char *ins, const char *r
         r = store_begin(e->store);
         if (r < 0)
                 return r;
-        return de_end_tx(e, audit_append(e->store, &ae, NULL));
+        return de_end_tx(e, de_audit_append(e, &ae, NULL));
 }
 
 /* A dossier's stored secret: salt, hash and scrypt parameters. */

@@ -27,7 +27,7 @@ static int session_entry(struct dossier_engine *e, const char *national_id, cons
         int r = store_begin(e->store);
         if (r < 0)
                 return r;
-        return de_end_tx(e, audit_append(e->store, &ae, NULL));
+        return de_end_tx(e, de_audit_append(e, &ae, NULL));
 }
 
 int dossier_session_audit(struct dossier_engine *e, const char *national_id, const char *session_id,

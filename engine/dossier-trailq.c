@@ -63,7 +63,7 @@ static int commit_batch(struct dossier_engine *e, struct de_trailq_item *batch, 
                 for (struct de_trailq_item *it = batch; it; it = it->next)
                         if (it->r == 0)
                                 ae[i++] = it->ae;
-                r = audit_append_many(e->store, ae, n, NULL);
+                r = audit_append_many(e->store, ae, n, NULL, NULL);
                 if (r >= 0)
                         r = store_commit(e->store);
                 if (r < 0)

@@ -52,13 +52,17 @@ void de_unlock(struct dossier_engine *e) {
         uint64_t mark = store_in_transaction(e->store) ? 0 : store_written(e->store);
         /* a change committed (or rolled back: counted all the same) moves
          * the generation, after its commit: a decision made on an older
-         * snapshot is then made again (dossier-snapshot.c) */
+         * snapshot is then made again (dossier-snapshot.c).  The call's
+         * own trail entries decide nothing: a call that wrote only those
+         * (a list or a read under the mutex) leaves it. */
         if (mark && mark != e->gen_mark) {
-                e->gen_mark = mark;
-                if (!e->gen_quiet)
+                if (!e->gen_quiet && mark - e->gen_mark > e->trail_changes)
                         atomic_fetch_add_explicit(&e->generation, 1, memory_order_release);
+                e->gen_mark = mark;
         }
         e->gen_quiet = false;
+        if (mark || !store_in_transaction(e->store))
+                e->trail_changes = 0; /* a batch's add up until its commit */
         pthread_mutex_unlock(&e->lock);
         int r = store_durable(e->store, mark);
         de_note_durability_error(r);

@@ -1,8 +1,9 @@
 /* tests/unit/digest-hold.h: EVP_Digest wrapped (this binary's definition
  * comes first for the engine's own calls): after digest_hold_next(), the
  * next call waits inside until digest_release(), so that a test can hold
- * a read inside its content's SHA-256 check, on its snapshot.  For one
- * test file per binary. */
+ * a read inside its content's SHA-256 check, on its snapshot; the calls
+ * are counted (a content checked twice: read twice).  For one test file
+ * per binary. */
 #pragma once
 
 #include <dlfcn.h>
@@ -12,6 +13,7 @@
 #include <stdbool.h>
 
 static atomic_bool digest_hold;
+static atomic_uint digest_calls; /* every call, held or not */
 static bool digest_held;
 static pthread_mutex_t digest_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t digest_cond = PTHREAD_COND_INITIALIZER;
@@ -22,6 +24,7 @@ int EVP_Digest(const void *data, size_t count, unsigned char *md, unsigned int *
         if (!real)
                 real = (int (*)(const void *, size_t, unsigned char *, unsigned int *, const EVP_MD *, ENGINE *))
                         dlsym(RTLD_NEXT, "EVP_Digest");
+        digest_calls++;
         if (atomic_exchange(&digest_hold, false)) {
                 pthread_mutex_lock(&digest_lock);
                 digest_held = true;

@@ -9,7 +9,8 @@
  * - a change committed between the snapshot and the trail entry (the
  *   patient blocks the professional while the read is inside its content
  *   check) makes the read decided again, and refused: the stale allow is
- *   never appended, never returned;
+ *   never appended, never returned; a call that wrote only its trail
+ *   entry meanwhile (the patient reading their trail) does not;
  * - many threads listing at once: every list answered, each traced once,
  *   the chain intact;
  * - a bulk-loading batch open: the list goes the usual way, inside it;
@@ -298,5 +299,46 @@ UNIT_FIXTURE(test_tables_swapped_under_lists, fixture_setup, fixture_teardown) {
         }
         join_listers(l, t);
         assert_int_equal(audit_count(f), before + LISTERS * LISTS);
+        verify_chain(f);
+}
+
+static int count_entry(const struct audit_entry *a, void *userdata) {
+        (void) a;
+        (*(unsigned *) userdata)++;
+        return 0;
+}
+
+/* A call under the mutex that writes only its trail entry (the patient
+ * reading their trail) while a read is held on its snapshot: the read is
+ * not decided again (its content is checked once, not twice) and both
+ * are traced. */
+UNIT_FIXTURE(test_trail_only_call_keeps_snapshot, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        char secret[DOSSIER_SECRET_SIZE], uid[DOSSIER_UID_SIZE];
+        pthread_t reader;
+        unsigned seen = 0;
+
+        SKIP_ON_PG(); /* PostgreSQL: no read connections */
+        assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
+        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        assert_int_equal(dossier_deposit(f->e, &gp, INS, &report, "%PDF-1.7 once", 13, uid, NULL), 0);
+        int64_t before = audit_count(f);
+        unsigned calls = digest_calls;
+
+        struct reading x = {.f = f, .uid = uid};
+        digest_hold_next();
+        assert_int_equal(pthread_create(&reader, NULL, read_doc, &x), 0);
+        digest_wait_held();
+        assert_int_equal(dossier_trail(f->e, &patient, INS, count_entry, &seen), 0);
+        assert_true(seen > 0);
+        digest_release();
+        pthread_join(reader, NULL);
+
+        assert_int_equal(x.r, 0);
+        assert_int_equal(x.len, 13);
+        assert_memory_equal(x.content, "%PDF-1.7 once", 13);
+        free(x.content);
+        assert_int_equal(digest_calls, calls + 1);
+        assert_int_equal(audit_count(f), before + 2);
         verify_chain(f);
 }
