@@ -29,7 +29,7 @@ static int check_locked(struct dossier_engine *e, const char *ins, int64_t now, 
         int64_t until;
         int r;
 
-        r = de_query_by_text(e, sql_get, ins, &st);
+        r = de_query_by_text(e->store, sql_get, ins, &st);
         if (r <= 0)
                 return r;
         until = store_col_int64(st, 0);

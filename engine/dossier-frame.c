@@ -44,27 +44,24 @@ static const char sql_first_access[] =
         "INSERT INTO dossier_access (dossier_id, id_nat, first_access_at, updated_at) VALUES (?1, ?2, ?3, ?3) "
         "ON CONFLICT (dossier_id, id_nat) DO UPDATE SET first_access_at = coalesce(dossier_access.first_access_at, excluded.first_access_at)";
 
-int de_query_by_text(struct dossier_engine *e, const char *sql, const char *text, struct store_stmt **st) {
-        int r = store_prepare_text(e->store, sql, text, st);
+int de_query_by_text(struct store *s, const char *sql, const char *text, struct store_stmt **st) {
+        int r = store_prepare_text(s, sql, text, st);
 
-        return r < 0 ? r : store_step(e->store, *st);
+        return r < 0 ? r : store_step(s, *st);
 }
 
 int de_load_state(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, int64_t now,
                   struct dstate *ds) {
-        return de_load_state_on(e, e->store, actor, ins, now, ds);
+        return de_load_state_on(e->store, actor, ins, now, ds);
 }
 
-int de_load_state_on(struct dossier_engine *e, struct store *s, const struct dossier_actor *actor, const char *ins,
-                     int64_t now, struct dstate *ds) {
+int de_load_state_on(struct store *s, const struct dossier_actor *actor, const char *ins, int64_t now,
+                     struct dstate *ds) {
         _cleanup_stmt_ struct store_stmt *st = NULL, *rel = NULL;
         int r;
 
-        (void) e;
         *ds = (struct dstate) { .status = ACCESS_DOSSIER_ABSENT, .notify = true };
-        r = store_prepare_text(s, sql_dossier, ins, &st);
-        if (r >= 0)
-                r = store_step(s, st);
+        r = de_query_by_text(s, sql_dossier, ins, &st);
         if (r <= 0)
                 return r;
         ds->id = store_col_int64(st, 0);

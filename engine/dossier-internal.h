@@ -40,7 +40,6 @@ struct de_readers {
 struct de_trailq_item;
 struct de_trailq {
         pthread_mutex_t lock;
-        pthread_cond_t cond;
         struct de_trailq_item *head, **tail;
         bool leading;                     /* a thread is committing a batch */
         uint64_t batches, entries;        /* for tests and benchmarks */
@@ -265,7 +264,7 @@ int de_representative_listed(struct store *s, int64_t dossier_id, const char *re
 
 /* Runs the query sql with text bound to ?1 and steps once: 1 with the row
  * in *st, 0 when none, a negative errno. The caller resets *st. */
-int de_query_by_text(struct dossier_engine *e, const char *sql, const char *text, struct store_stmt **st);
+int de_query_by_text(struct store *s, const char *sql, const char *text, struct store_stmt **st);
 
 /* Loads the dossier row for ins and the actor's line in its access list,
  * and whether the person is under 16 at now.  An absent dossier leaves
@@ -273,8 +272,8 @@ int de_query_by_text(struct dossier_engine *e, const char *sql, const char *text
 int de_load_state(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, int64_t now,
                   struct dstate *ds);
 /* The same on the store s (a read connection). */
-int de_load_state_on(struct dossier_engine *e, struct store *s, const struct dossier_actor *actor, const char *ins,
-                     int64_t now, struct dstate *ds);
+int de_load_state_on(struct store *s, const struct dossier_actor *actor, const char *ins, int64_t now,
+                     struct dstate *ds);
 /* 1 when noting the professional (de_begin_op()) would write nothing on
  * s: their row is unchanged and was seen within the last minute; 0 when
  * it would write; a negative errno. */

@@ -173,7 +173,7 @@ static int audit_secret(struct dossier_engine *e, const char *ins, const char *r
         int r;
 
         if (rep_ins && reason == ACCESS_ALLOW_PATIENT) {
-                r = de_query_by_text(e, "SELECT id FROM dossiers WHERE ins = ?1", ins, &st);
+                r = de_query_by_text(e->store, "SELECT id FROM dossiers WHERE ins = ?1", ins, &st);
                 if (r > 0)
                         r = de_representative_listed(e->store, store_col_int64(st, 0), rep_ins);
                 if (r < 0)
@@ -217,7 +217,7 @@ static int read_secret(struct dossier_engine *e, const char *ins, struct stored_
         _cleanup_stmt_ struct store_stmt *st = NULL;
         int r;
 
-        r = de_query_by_text(e, sql_secret, ins, &st);
+        r = de_query_by_text(e->store, sql_secret, ins, &st);
         if (r <= 0)
                 return r;
         size_t salt_len = 0, hash_len = 0;

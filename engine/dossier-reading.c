@@ -188,6 +188,25 @@ static int content_copy(struct store_stmt *st, const struct dossier_doc *d, void
         return 0;
 }
 
+/* The document uid of dossier dossier_id (0: none) on s: 1 with d, ad
+ * and its row id filled, 0 when there is none, a negative errno. */
+static int read_row(struct store *s, int64_t dossier_id, const char *uid, int64_t now, struct dossier_doc *d,
+                    struct access_doc *ad, int64_t *ret_id) {
+        _cleanup_stmt_ struct store_stmt *st = NULL;
+        int r;
+
+        if (!dossier_id)
+                return 0;
+        r = store_prepare(s, sql_read, &st);
+        if (r >= 0 && (r = store_bind_int(st, 1, dossier_id)) >= 0 && (r = store_bind_text(st, 2, uid)) >= 0)
+                r = store_step(s, st);
+        if (r > 0) {
+                doc_from_row(st, now, d, ad);
+                *ret_id = store_col_int64(st, 0);
+        }
+        return r;
+}
+
 /* dossier_read_open() under the mutex: the decision, its trail entry
  * committed, then the content's row stepped on a read connection (its
  * snapshot: the state just committed).  1: *ret_reader and *ret_st hold
@@ -201,27 +220,16 @@ static int read_decide(struct dossier_engine *e, const struct dossier_actor *act
         struct dossier_doc d;
         struct access_doc ad;
         struct dstate ds;
-        bool found = false;
         int64_t now, seq = 0, id = 0;
         int r;
 
         r = de_begin_op(e, actor, ins, &ds, &now);
         if (r < 0)
                 return r;
-        if (ds.id) {
-                _cleanup_stmt_ struct store_stmt *st = NULL;
-
-                r = store_prepare(e->store, sql_read, &st);
-                if (r >= 0 && (r = store_bind_int(st, 1, ds.id)) >= 0 && (r = store_bind_text(st, 2, uid)) >= 0)
-                        r = store_step(e->store, st);
-                if (r > 0) {
-                        doc_from_row(st, now, &d, &ad);
-                        id = store_col_int64(st, 0);
-                        found = true;
-                }
-                if (r < 0)
-                        return de_finish(e, r);
-        }
+        r = read_row(e->store, ds.id, uid, now, &d, &ad, &id);
+        if (r < 0)
+                return de_finish(e, r);
+        bool found = r > 0;
         r = de_decide_audited(e, actor, ins, &ds, ACCESS_ACTION_READ, found ? &ad : NULL, uid, false, now, &seq);
         if (r < 0 || !e->last.allow)
                 return de_finish(e, r);
@@ -257,7 +265,6 @@ static int read_snapshot(struct dossier_engine *e, const struct dossier_actor *a
         struct dossier_doc d = {};
         struct access_doc ad;
         struct de_snap sn;
-        bool found = false;
         int64_t id = 0, chunks = 0;
         void *content = NULL;
         size_t len = 0;
@@ -266,18 +273,8 @@ static int read_snapshot(struct dossier_engine *e, const struct dossier_actor *a
         r = de_snap_begin(e, actor, ins, &sn);
         if (r < 0)
                 return r;
-        if (sn.ds.id) {
-                _cleanup_stmt_ struct store_stmt *st = NULL;
-
-                r = store_prepare(sn.rd, sql_read, &st);
-                if (r >= 0 && (r = store_bind_int(st, 1, sn.ds.id)) >= 0 && (r = store_bind_text(st, 2, uid)) >= 0)
-                        r = store_step(sn.rd, st);
-                if (r > 0) {
-                        doc_from_row(st, sn.now, &d, &ad);
-                        id = store_col_int64(st, 0);
-                        found = true;
-                }
-        }
+        r = read_row(sn.rd, sn.ds.id, uid, sn.now, &d, &ad, &id);
+        bool found = r > 0;
         if (r >= 0)
                 r = de_snap_decide(&sn, actor, ins, ACCESS_ACTION_READ, found ? &ad : NULL, uid);
         if (r >= 0 && sn.decision.allow) {

@@ -35,7 +35,7 @@ int de_snap_begin(struct dossier_engine *e, const struct dossier_actor *actor, c
         if (r == 0)
                 r = -EAGAIN; /* the professional's row to write */
         if (r > 0)
-                r = de_load_state_on(e, sn->rd, actor, ins, sn->now, &sn->ds);
+                r = de_load_state_on(sn->rd, actor, ins, sn->now, &sn->ds);
         if (r < 0) {
                 de_snap_end(sn);
                 return -EAGAIN; /* an error there is the usual way's to report */

@@ -24,12 +24,10 @@ struct de_trailq_item {
 void de_trailq_init(struct de_trailq *q) {
         *q = (struct de_trailq) {};
         pthread_mutex_init(&q->lock, NULL);
-        pthread_cond_init(&q->cond, NULL);
         q->tail = &q->head;
 }
 
 void de_trailq_free(struct de_trailq *q) {
-        pthread_cond_destroy(&q->cond);
         pthread_mutex_destroy(&q->lock);
 }
 
@@ -57,12 +55,8 @@ static int commit_batch(struct dossier_engine *e, struct de_trailq_item *batch, 
                 if (open || it->gen != gen)
                         it->r = -EAGAIN;
                 else
-                        n++;
+                        ae[n++] = it->ae;
         if (n > 0 && (r = store_begin(e->store)) >= 0) {
-                size_t i = 0;
-                for (struct de_trailq_item *it = batch; it; it = it->next)
-                        if (it->r == 0)
-                                ae[i++] = it->ae;
                 r = audit_append_many(e->store, ae, n, NULL, NULL);
                 if (r >= 0)
                         r = store_commit(e->store);
