@@ -1,56 +1,49 @@
-/* tests/unit/digest-hold.h: EVP_Digest wrapped (this binary's definition
- * comes first for the engine's own calls): after digest_hold_next(), the
- * next call waits inside until digest_release(), so that a test can hold
- * a read inside its content's SHA-256 check, on its snapshot; the calls
- * are counted (a content checked twice: read twice).  For one test file
- * per binary. */
+/* tests/unit/call-hold.h: holds one wrapped call until the test lets it
+ * go.  A test binary wraps a library function (its definition comes
+ * before the library's, for the engine's own calls too) and calls
+ * hold_point() inside it: after hold_next(), the next call to get there
+ * waits until hold_release(), and hold_wait() returns once one is held.
+ * Used to hold a read inside its content's SHA-256 check
+ * (test-dossier-readers.c, EVP_Digest) and a sync (test-group-commit.c,
+ * fdatasync).  For one test file per binary. */
 #pragma once
 
-#include <dlfcn.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 
-static atomic_bool digest_hold;
-static atomic_uint digest_calls; /* every call, held or not */
-static bool digest_held;
-static pthread_mutex_t digest_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t digest_cond = PTHREAD_COND_INITIALIZER;
+static atomic_bool hold_armed;
+static bool hold_held;
+static pthread_mutex_t hold_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t hold_cond = PTHREAD_COND_INITIALIZER;
 
-int EVP_Digest(const void *data, size_t count, unsigned char *md, unsigned int *size, const EVP_MD *type,
-               ENGINE *impl) {
-        static int (*real)(const void *, size_t, unsigned char *, unsigned int *, const EVP_MD *, ENGINE *);
-        if (!real)
-                real = (int (*)(const void *, size_t, unsigned char *, unsigned int *, const EVP_MD *, ENGINE *))
-                        dlsym(RTLD_NEXT, "EVP_Digest");
-        digest_calls++;
-        if (atomic_exchange(&digest_hold, false)) {
-                pthread_mutex_lock(&digest_lock);
-                digest_held = true;
-                pthread_cond_broadcast(&digest_cond);
-                while (digest_held)
-                        pthread_cond_wait(&digest_cond, &digest_lock);
-                pthread_mutex_unlock(&digest_lock);
-        }
-        return real(data, count, md, size, type, impl);
+static inline void hold_next(void) {
+        hold_armed = true;
 }
 
-static inline void digest_hold_next(void) {
-        digest_hold = true;
+/* Inside the wrapper: waits there when armed (once). */
+static inline void hold_point(void) {
+        if (!atomic_exchange(&hold_armed, false))
+                return;
+        pthread_mutex_lock(&hold_lock);
+        hold_held = true;
+        pthread_cond_broadcast(&hold_cond);
+        while (hold_held)
+                pthread_cond_wait(&hold_cond, &hold_lock);
+        pthread_mutex_unlock(&hold_lock);
 }
 
 /* Returns once a call is held. */
-static inline void digest_wait_held(void) {
-        pthread_mutex_lock(&digest_lock);
-        while (!digest_held)
-                pthread_cond_wait(&digest_cond, &digest_lock);
-        pthread_mutex_unlock(&digest_lock);
+static inline void hold_wait(void) {
+        pthread_mutex_lock(&hold_lock);
+        while (!hold_held)
+                pthread_cond_wait(&hold_cond, &hold_lock);
+        pthread_mutex_unlock(&hold_lock);
 }
 
-static inline void digest_release(void) {
-        pthread_mutex_lock(&digest_lock);
-        digest_held = false;
-        pthread_cond_broadcast(&digest_cond);
-        pthread_mutex_unlock(&digest_lock);
+static inline void hold_release(void) {
+        pthread_mutex_lock(&hold_lock);
+        hold_held = false;
+        pthread_cond_broadcast(&hold_cond);
+        pthread_mutex_unlock(&hold_lock);
 }

@@ -6,8 +6,8 @@
  * refused, and nothing written before is lost.
  *
  * fdatasync(2) is wrapped here (this binary's definition comes before
- * libc's, for SQLite too): it counts the calls, can hold the first one
- * until the test lets it go, and can fail with EIO. */
+ * libc's, for SQLite too): it counts the calls, can hold the next one
+ * until the test lets it go (call-hold.h), and can fail with EIO. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,47 +20,23 @@
 
 #include "unit.h"
 
+#include "call-hold.h"
 #include "dossier-fixture.h"
 #include "engine/wal-sync.h"
 
 static atomic_uint syncs;
 static atomic_bool fail_syncs;
-static atomic_bool hold_next, held; /* hold the next call until released */
-static pthread_mutex_t hold_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t hold_cond = PTHREAD_COND_INITIALIZER;
-
 int fdatasync(int fd) {
         static int (*real)(int);
         if (!real)
                 real = (int (*)(int)) dlsym(RTLD_NEXT, "fdatasync");
         syncs++;
-        if (atomic_exchange(&hold_next, false)) {
-                pthread_mutex_lock(&hold_lock);
-                held = true;
-                pthread_cond_broadcast(&hold_cond);
-                while (held)
-                        pthread_cond_wait(&hold_cond, &hold_lock);
-                pthread_mutex_unlock(&hold_lock);
-        }
+        hold_point();
         if (fail_syncs) {
                 errno = EIO;
                 return -1;
         }
         return real(fd);
-}
-
-static void wait_held(void) {
-        pthread_mutex_lock(&hold_lock);
-        while (!held)
-                pthread_cond_wait(&hold_cond, &hold_lock);
-        pthread_mutex_unlock(&hold_lock);
-}
-
-static void release_held(void) {
-        pthread_mutex_lock(&hold_lock);
-        held = false;
-        pthread_cond_broadcast(&hold_cond);
-        pthread_mutex_unlock(&hold_lock);
 }
 
 struct waiter {
@@ -91,13 +67,13 @@ UNIT(test_waiters_share_a_sync) {
         assert_int_equal(wal_sync_open(path, &w), 0);
         syncs = 0;
         struct waiter xa = {w, 1, 1}, xb = {w, 2, 1}, xc = {w, 3, 1};
-        hold_next = true;
+        hold_next();
         assert_int_equal(pthread_create(&a, NULL, wait_mark, &xa), 0);
-        wait_held(); /* a leads, for mark 1 only */
+        hold_wait(); /* a leads, for mark 1 only */
         wal_sync_publish(w, 3);
         assert_int_equal(pthread_create(&b, NULL, wait_mark, &xb), 0);
         assert_int_equal(pthread_create(&c, NULL, wait_mark, &xc), 0);
-        release_held();
+        hold_release();
         pthread_join(a, NULL);
         pthread_join(b, NULL);
         pthread_join(c, NULL);
@@ -168,11 +144,11 @@ UNIT_FIXTURE(test_notifications_told_once_durable, fixture_setup, fixture_teardo
         assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
         unsigned first = f->hook_first;
         struct depositing x = {f, 1};
-        hold_next = true;
+        hold_next();
         assert_int_equal(pthread_create(&t, NULL, first_list, &x), 0);
-        wait_held(); /* committed, its sync held */
+        hold_wait(); /* committed, its sync held */
         unsigned while_held = f->hook_first;
-        release_held();
+        hold_release();
         pthread_join(t, NULL);
         assert_int_equal(x.r, 0);
         assert_int_equal(while_held, first);
