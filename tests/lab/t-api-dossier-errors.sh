@@ -152,12 +152,20 @@ check "JSON body too large" "$(api POST /v1/dossiers/$ins/documents @"$LAB_DIR/b
 unchanged "the JSON body too large"
 
 # ---- guessing the patient's secret: after 5 wrong ones, even the right one waits
+# The lock runs 900 s from the fifth failure, in whole seconds: the wait
+# announced is 900 less the seconds that passed between that failure and
+# the locked call, which lie within the seconds measured around them.
 for i in 1 2 3 4 5; do
+        [ "$i" = 5 ] && before=$(date +%s)
         check "wrong secret $i" "$(api POST /v1/patient-sessions "{\"nir\": \"$ins\", \"secret\": \"AAAA-AAAA-AAAA-AAA$i\"}")" \
                 '401 *"bad_secret"*'
 done
-check "locked after 5" "$(api POST /v1/patient-sessions "{\"nir\": \"$ins\", \"secret\": \"$secret\"}")" \
-        '429 {"error":{"code":"too_many_attempts"*"retry_after":900*'
+locked=$(api POST /v1/patient-sessions "{\"nir\": \"$ins\", \"secret\": \"$secret\"}")
+after=$(date +%s)
+check "locked after 5" "$locked" '429 {"error":{"code":"too_many_attempts"*"retry_after":*'
+wait_s=$(printf '%s' "$locked" | sed -n 's/.*"retry_after":\([0-9]*\).*/\1/p')
+[ -n "$wait_s" ] && [ "$wait_s" -le 900 ] && [ "$wait_s" -ge $((900 - (after - before))) ] ||
+        fail "locked after 5: retry_after $wait_s, not within $((900 - (after - before)))..900"
 
 # ---- nothing changed, and the chain holds every refusal
 check "chain intact" "$(api GET /v1/audit/verify "" "$doctor")" '200 {"intact":true*'
