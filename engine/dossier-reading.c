@@ -14,9 +14,14 @@
         "d.sha256, d.status, d.version, d.masked, d.hidden_from_patient, d.hidden_since, "                       \
         "(SELECT r.uid FROM documents r WHERE r.id = d.replaced_by), d.author_establishment, "                  \
         "d.hidden_from_representatives"
-static const char sql_list[] =
-        "SELECT " DOC_COLUMNS " FROM documents d WHERE d.dossier_id = ?1 AND (?2 <> 0 OR d.status = 1) "
-        "AND d.created_at >= ?3 ORDER BY d.deposited_at DESC, d.id DESC";
+/* Two texts, not one with "(?2 <> 0 OR d.status = 1)": with the status
+ * fixed, SQLite walks documents_by_dossier (dossier_id, status,
+ * deposited_at, then the row id) backwards, in the order asked, instead
+ * of the first index on dossier_id then a sort of every row. */
+#define LIST_ORDER " AND d.created_at >= ?2 ORDER BY d.deposited_at DESC, d.id DESC"
+static const char sql_list_approved[] =
+        "SELECT " DOC_COLUMNS " FROM documents d WHERE d.dossier_id = ?1 AND d.status = 1" LIST_ORDER;
+static const char sql_list_all[] = "SELECT " DOC_COLUMNS " FROM documents d WHERE d.dossier_id = ?1" LIST_ORDER;
 static const char sql_read[] = "SELECT " DOC_COLUMNS " FROM documents d WHERE d.dossier_id = ?1 AND d.uid = ?2";
 static const char sql_content[] = "SELECT content, chunks FROM contents WHERE doc_id = ?1";
 
@@ -65,13 +70,12 @@ static int list_rows(struct dossier_engine *e, struct store *s, const struct dos
         size_t n = 0, cap = 0;
         int r;
 
-        r = store_prepare(s, sql_list, &st);
+        bool all = (flags & DOSSIER_LIST_ALL_STATUSES) && !(flags & DOSSIER_LIST_FIRST_SEARCH);
+        r = store_prepare(s, all ? sql_list_all : sql_list_approved, &st);
         if (r < 0)
                 return r;
         if ((r = store_bind_int(st, 1, ds->id)) < 0 ||
-            (r = store_bind_int(st, 2, (flags & DOSSIER_LIST_ALL_STATUSES) && !(flags & DOSSIER_LIST_FIRST_SEARCH))) <
-                    0 ||
-            (r = store_bind_int(st, 3, flags & DOSSIER_LIST_FIRST_SEARCH ? now - DOSSIER_FIRST_SEARCH : INT64_MIN)) < 0)
+            (r = store_bind_int(st, 2, flags & DOSSIER_LIST_FIRST_SEARCH ? now - DOSSIER_FIRST_SEARCH : INT64_MIN)) < 0)
                 return r;
         while ((r = store_step(s, st)) > 0) {
                 struct dossier_doc *nd = de_grow(docs, n, &cap, sizeof(*docs), 16);

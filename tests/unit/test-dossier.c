@@ -242,6 +242,39 @@ static int count_trail(const struct audit_entry *e, void *userdata) {
         return 0;
 }
 
+/* Newest deposit first, and among those of the same second the later
+ * one first; with every status the replaced versions take their place
+ * by deposit time among the others (two statements, two index walks). */
+UNIT_FIXTURE(test_list_order, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        char a[DOSSIER_UID_SIZE], b[DOSSIER_UID_SIZE], c[DOSSIER_UID_SIZE], c2[DOSSIER_UID_SIZE];
+        _cleanup_free_ struct dossier_doc *docs = NULL;
+        size_t n;
+
+        create(f);
+        deposit(f, &gp, &report, a, NULL);
+        f->now += 10;
+        deposit(f, &gp, &report, b, NULL);
+        deposit(f, &gp, &report, c, NULL); /* the same second as b */
+        f->now += 10;
+        assert_int_equal(dossier_replace(f->e, &gp, INS, b, &report, "v2", 2, c2, NULL), 0);
+
+        assert_int_equal(dossier_list(f->e, &gp, INS, 0, &docs, &n), 0);
+        assert_int_equal(n, 3);
+        assert_string_equal(docs[0].uid, c2);
+        assert_string_equal(docs[1].uid, c);
+        assert_string_equal(docs[2].uid, a);
+        free(docs);
+        docs = NULL;
+        assert_int_equal(dossier_list(f->e, &gp, INS, DOSSIER_LIST_ALL_STATUSES, &docs, &n), 0);
+        assert_int_equal(n, 4);
+        assert_string_equal(docs[0].uid, c2);
+        assert_string_equal(docs[1].uid, c);
+        assert_string_equal(docs[2].uid, b);
+        assert_int_equal(docs[2].status, ACCESS_DOC_DEPRECATED);
+        assert_string_equal(docs[3].uid, a);
+}
+
 UNIT_FIXTURE(test_emergency, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         char uid[DOSSIER_UID_SIZE];
