@@ -18,10 +18,11 @@
  * fixed, SQLite walks documents_by_dossier (dossier_id, status,
  * deposited_at, then the row id) backwards, in the order asked, instead
  * of the first index on dossier_id then a sort of every row. */
-#define LIST_ORDER " AND d.created_at >= ?2 ORDER BY d.deposited_at DESC, d.id DESC"
+#define LIST_SINCE_NEWEST_FIRST " AND d.created_at >= ?2 ORDER BY d.deposited_at DESC, d.id DESC"
 static const char sql_list_approved[] =
-        "SELECT " DOC_COLUMNS " FROM documents d WHERE d.dossier_id = ?1 AND d.status = 1" LIST_ORDER;
-static const char sql_list_all[] = "SELECT " DOC_COLUMNS " FROM documents d WHERE d.dossier_id = ?1" LIST_ORDER;
+        "SELECT " DOC_COLUMNS " FROM documents d WHERE d.dossier_id = ?1 AND d.status = 1" LIST_SINCE_NEWEST_FIRST;
+static const char sql_list_all[] =
+        "SELECT " DOC_COLUMNS " FROM documents d WHERE d.dossier_id = ?1" LIST_SINCE_NEWEST_FIRST;
 static const char sql_read[] = "SELECT " DOC_COLUMNS " FROM documents d WHERE d.dossier_id = ?1 AND d.uid = ?2";
 static const char sql_content[] = "SELECT content, chunks FROM contents WHERE doc_id = ?1";
 
