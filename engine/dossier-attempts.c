@@ -49,7 +49,7 @@ int dossier_attempts_check(struct dossier_engine *e, const char *ins, unsigned *
 
         if (!e || de_ins_check(ins) < 0 || !ret_retry_after)
                 return -EINVAL;
-        r = store_begin(e->store);
+        r = de_begin(e);
         if (r < 0)
                 return r;
         r = check_locked(e, ins, de_now_of(e), ret_retry_after);
@@ -69,7 +69,7 @@ int dossier_attempts_failed(struct dossier_engine *e, const char *ins) {
         if (!e || de_ins_check(ins) < 0)
                 return -EINVAL;
         now = de_now_of(e);
-        r = store_begin(e->store);
+        r = de_begin(e);
         if (r < 0)
                 return r;
         r = store_prepare_text(e->store, sql_failed, ins, &st);
@@ -93,7 +93,7 @@ int dossier_attempts_succeeded(struct dossier_engine *e, const char *ins) {
 
         if (!e || de_ins_check(ins) < 0)
                 return -EINVAL;
-        r = store_begin(e->store);
+        r = de_begin(e);
         if (r < 0)
                 return r;
         return de_end_tx(e, forget(e, ins));

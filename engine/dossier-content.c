@@ -40,7 +40,7 @@ struct dossier_content {
 static int stage_piece(struct dossier_engine *e, const char *uid, int64_t seq, const void *p, size_t len) {
         DE_LOCKED(e);
         _cleanup_stmt_ struct store_stmt *st = NULL;
-        int r = store_begin(e->store);
+        int r = de_begin(e);
 
         if (r < 0)
                 return r;

@@ -405,7 +405,7 @@ int de_begin_op(struct dossier_engine *e, const struct dossier_actor *actor, con
         if (!e || de_actor_check(actor) < 0 || de_ins_check(ins) < 0)
                 return -EINVAL;
         now = *ret_now = de_now_of(e);
-        r = store_begin(e->store);
+        r = de_begin(e);
         if (r < 0)
                 return r;
         r = note_professional(e, actor, now);

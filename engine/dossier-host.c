@@ -31,7 +31,7 @@ int dossier_host_refused(struct dossier_engine *e, const char *actor_kind, const
                 .code = code,
                 .workstation = workstation ? workstation : "",
         };
-        int r = store_begin(e->store);
+        int r = de_begin(e);
         if (r < 0)
                 return r;
         return de_end_tx(e, de_audit_append(e, &ae, NULL));

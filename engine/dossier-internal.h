@@ -45,10 +45,24 @@ struct de_trailq {
         uint64_t batches, entries;        /* for tests and benchmarks */
 };
 
+/* The writer's shared transaction (dossier-group.c), under the engine's
+ * mutex. */
+struct de_group_member;
+struct de_group {
+        bool enabled;                     /* SQLite with group commit */
+        bool open;                        /* the writer's transaction is the group's */
+        bool changed;                     /* a member changed more than the trail */
+        bool committing;                  /* a member commits and syncs a group */
+        int failed;                       /* a failed commit or sync: final */
+        struct de_group_member *head, **tail; /* waiting for the open one's commit */
+        uint64_t commits, members;        /* for tests and benchmarks */
+};
+
 struct dossier_engine {
         struct store *store;
         struct de_readers readers;
         struct de_trailq trailq;
+        struct de_group grp;
         /* Bumped (under the mutex, after the commit) by every call that
          * committed a change, so that a decision made on a snapshot taken
          * after reading generation g still holds if the generation is
@@ -115,11 +129,13 @@ struct drow {
 /* ---- dossier-readers.c ---- */
 
 /* A call that must read much after its decision (a content) decides and
- * commits under the mutex, then, still under it, takes a read connection
- * and steps its first statement there: that pins the connection's WAL
- * snapshot to the state just committed (no other writer can have come
- * between).  It lets the mutex go (the trail entry is then durable:
- * de_unlock()) and reads the rest on that snapshot while other calls run;
+ * ends its savepoint under the mutex, then, still under it, takes a read
+ * connection and steps its first statement there: that pins the
+ * connection's WAL snapshot to the last commit, which holds every content
+ * but those written in the open group (dossier-group.c; a content never
+ * changes once written: if the reader has it, it is the writer's).  It
+ * lets the mutex go (the trail entry is then durable: de_unlock()) and
+ * reads the rest on that snapshot while other calls run;
  * de_reader_put() gives the connection back once its statement is reset.
  * de_reader_take() gives NULL when there are none (PostgreSQL, memory)
  * or all are in use: the caller then reads on the writer, under the mutex,
@@ -141,6 +157,25 @@ void de_trailq_free(struct de_trailq *q);
  * (dossier_batch_begin) is open, or another negative errno (nothing of
  * the batch appended, or not made durable).  Called without the mutex. */
 int de_trailq_append(struct dossier_engine *e, const struct audit_entry *ae, uint64_t gen);
+
+/* ---- dossier-group.c ---- */
+
+/* Group commit on SQLite: a call that writes while another's commit is
+ * on its way to the disk writes into one transaction with the others
+ * (each call in a savepoint: its all-or-nothing stays its own), and one
+ * COMMIT and one fdatasync serve them all.  de_begin() is store_begin()
+ * for the engine's calls: it opens the group's transaction first when
+ * none is open (SQLite with group commit, no batch of bulk loading).
+ * de_group_note() counts the running call's changes (whether they move
+ * the generation at the commit); de_group_wait(), with the mutex held
+ * and the call's savepoint ended, returns once the open group is
+ * committed and on disk (0), or with the error that failed it, final:
+ * de_begin() then refuses every write.  Either may let the mutex go
+ * while it waits: other calls write into the next group meanwhile. */
+void de_group_init(struct dossier_engine *e);
+int de_begin(struct dossier_engine *e);
+void de_group_note(struct dossier_engine *e);
+int de_group_wait(struct dossier_engine *e);
 
 /* ---- dossier-snapshot.c ---- */
 

@@ -196,7 +196,7 @@ static int audit_secret(struct dossier_engine *e, const char *ins, const char *r
         };
 
         e->last = (struct access_decision) { .allow = allow, .reason = reason };
-        r = store_begin(e->store);
+        r = de_begin(e);
         if (r < 0)
                 return r;
         return de_end_tx(e, de_audit_append(e, &ae, NULL));
@@ -358,7 +358,7 @@ int dossier_info(struct dossier_engine *e, const struct dossier_actor *actor, co
         if (!e || !ret || de_actor_check(actor) < 0 || de_ins_check(ins) < 0)
                 return -EINVAL;
         now = de_now_of(e);
-        r = store_begin(e->store);
+        r = de_begin(e);
         if (r < 0)
                 return r;
         /* like begin_op(), without noting the professional: reading a status

@@ -213,8 +213,9 @@ static int read_row(struct store *s, int64_t dossier_id, const char *uid, int64_
 }
 
 /* dossier_read_open() under the mutex: the decision, its trail entry
- * committed, then the content's row stepped on a read connection (its
- * snapshot: the state just committed).  1: *ret_reader and *ret_st hold
+ * in the group's transaction, then the content's row stepped on a read
+ * connection (its snapshot: the last commit; a content written in the
+ * open group is read on the writer).  1: *ret_reader and *ret_st hold
  * a content stored whole, for the caller to copy once the mutex is free;
  * 0: the content is in *ret_chunks pieces (dossier-content.c), or no read
  * connection was free and it was copied here on the writer. */
@@ -247,6 +248,18 @@ static int read_decide(struct dossier_engine *e, const struct dossier_actor *act
         struct store *rd = de_reader_take(e);
         struct store_stmt *st = NULL;
         r = content_step(rd ? rd : e->store, id, &st);
+        if (r == -EBADMSG && rd) {
+                /* not in the last commit: written in the open group
+                 * (dossier-group.c), which the writer sees; a content
+                 * never changes once written, so the reader's is the
+                 * writer's whenever the reader has one */
+                if (st)
+                        store_reset(st);
+                de_reader_put(e, rd);
+                rd = NULL;
+                st = NULL;
+                r = content_step(e->store, id, &st);
+        }
         if (r > 0 && (*ret_chunks = store_col_int64(st, 1)) > 0)
                 r = 0; /* in pieces: read later, each on its own */
         else if (r > 0 && rd) {

@@ -24,7 +24,7 @@ static int session_entry(struct dossier_engine *e, const char *national_id, cons
                 .outcome = outcome,
                 .code = code,
         };
-        int r = store_begin(e->store);
+        int r = de_begin(e);
         if (r < 0)
                 return r;
         return de_end_tx(e, de_audit_append(e, &ae, NULL));

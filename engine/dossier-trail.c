@@ -35,7 +35,7 @@ static int purge_one(struct dossier_engine *e, int64_t now) {
         struct dstate ds;
         int r;
 
-        r = store_begin(e->store);
+        r = de_begin(e);
         if (r < 0)
                 return r;
         {
@@ -159,7 +159,7 @@ int dossier_tick(struct dossier_engine *e, unsigned *ret_notified, unsigned *ret
         if (!e)
                 return -EINVAL;
         now = de_now_of(e);
-        r = store_begin(e->store);
+        r = de_begin(e);
         if (r < 0)
                 return r;
         for (;;) {

@@ -36,10 +36,11 @@ static _Thread_local int thread_durability_error;
 
 /* Publishes the operation's decision to the calling thread, lets go, then
  * waits until everything written so far is on disk (group commit: the
- * threads that finish at once share one sync, store.h), so that nothing an
- * operation decided, wrote or read leaves the engine before it is durable
- * in the trail; then tells on_notification of the notifications it
- * committed.  A batch (an open transaction) waits at its commit. */
+ * threads that finish at once share one commit and one sync,
+ * dossier-group.c, store.h), so that nothing an operation decided, wrote
+ * or read leaves the engine before it is durable in the trail; then tells
+ * on_notification of the notifications it committed.  A batch of bulk
+ * loading (an open transaction not the group's) waits at its commit. */
 void de_unlock(struct dossier_engine *e) {
         if (!e)
                 return;
@@ -49,6 +50,15 @@ void de_unlock(struct dossier_engine *e) {
         thread_last.decision = e->last;
         memcpy(told, e->pending, n_told * sizeof(told[0]));
         e->n_pending = 0;
+        int r;
+        if (e->grp.open) {
+                /* what the call wrote, or read of the others' writes, is
+                 * in the open group: shown once the group is on disk */
+                de_group_note(e);
+                r = de_group_wait(e);
+                pthread_mutex_unlock(&e->lock);
+                goto told;
+        }
         uint64_t mark = store_in_transaction(e->store) ? 0 : store_written(e->store);
         /* a change committed (or rolled back: counted all the same) moves
          * the generation, after its commit: a decision made on an older
@@ -64,7 +74,8 @@ void de_unlock(struct dossier_engine *e) {
         if (mark || !store_in_transaction(e->store))
                 e->trail_changes = 0; /* a batch's add up until its commit */
         pthread_mutex_unlock(&e->lock);
-        int r = store_durable(e->store, mark);
+        r = store_durable(e->store, mark);
+told:
         de_note_durability_error(r);
         /* the notifications committed, told once they are on disk */
         for (size_t i = 0; r >= 0 && e->on_notification && i < n_told; i++)
@@ -245,6 +256,7 @@ int dossier_engine_open(const struct dossier_config *cfg, struct dossier_engine 
         r = store_open(cfg->path, &e->store);
         if (r < 0)
                 return r;
+        de_group_init(e);
         r = de_readers_init(e, cfg->path);
         if (r < 0)
                 return r;
@@ -290,7 +302,14 @@ struct store *dossier_engine_store(struct dossier_engine *e) {
 
 int dossier_batch_begin(struct dossier_engine *e) {
         DE_LOCKED(e);
-        return e ? store_batch_begin(e->store) : -EINVAL;
+        if (!e)
+                return -EINVAL;
+        /* the batch takes the writer's transaction: the group's first
+         * (others may open the next one while this waits) */
+        int r = e->grp.failed;
+        while (r >= 0 && e->grp.open)
+                r = de_group_wait(e);
+        return r < 0 ? r : store_batch_begin(e->store);
 }
 
 int dossier_batch_commit(struct dossier_engine *e) {

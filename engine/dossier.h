@@ -85,6 +85,10 @@ static inline void dossier_engine_closep(struct dossier_engine **e) {
 /* The engine's store, for tests and tools: used beside the engine, it is
  * not covered by the engine's lock (the API uses dossier_audit_verify). */
 struct store *dossier_engine_store(struct dossier_engine *e);
+/* For tests and benchmarks: the writer's group commits so far (SQLite
+ * with group commit: the calls writing at once share one transaction),
+ * and the calls that waited for one; 0 and 0 elsewhere. */
+void dossier_engine_group_counts(struct dossier_engine *e, uint64_t *ret_commits, uint64_t *ret_calls);
 /* Verifies the whole trail's hash chain and reads its head, under the
  * engine's lock so that no write lands half-way: returns 0 when intact,
  * -EBADMSG when broken (*ret_bad_seq and msg say where and why), another

@@ -37,6 +37,8 @@ struct store_ops {
         /* group commit (store_written(), store_durable()); NULL: every
          * commit is durable by itself */
         uint64_t (*written)(struct store *s);
+        /* the same count, not published: an open transaction's */
+        uint64_t (*change_count)(struct store *s);
         int (*durable)(struct store *s, uint64_t mark);
         uint64_t (*syncs)(struct store *s);
         bool (*group_commit)(struct store *s);

@@ -361,6 +361,11 @@ static uint64_t sq_written(struct store *s) {
         return mark;
 }
 
+static uint64_t sq_change_count(struct store *s) {
+        struct sqlite_store *q = (struct sqlite_store *) s;
+        return q->wal ? (uint64_t) sqlite3_total_changes64(q->db) : 0;
+}
+
 static int sq_durable(struct store *s, uint64_t mark) {
         struct sqlite_store *q = (struct sqlite_store *) s;
         return q->wal && mark ? wal_sync_wait(q->wal, mark) : 0;
@@ -514,6 +519,7 @@ static const struct store_ops sqlite_ops = {
         .schema_version = sq_schema_version,
         .integrity_check = sq_integrity_check,
         .written = sq_written,
+        .change_count = sq_change_count,
         .durable = sq_durable,
         .syncs = sq_syncs,
         .group_commit = sq_group_commit,

@@ -251,6 +251,10 @@ uint64_t store_written(struct store *s) {
         return s && s->ops->written ? s->ops->written(s) : 0;
 }
 
+uint64_t store_change_count(struct store *s) {
+        return s && s->ops->change_count ? s->ops->change_count(s) : 0;
+}
+
 int store_durable(struct store *s, uint64_t mark) {
         return s && s->ops->durable ? s->ops->durable(s, mark) : 0;
 }

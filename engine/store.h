@@ -100,6 +100,10 @@ bool store_in_transaction(struct store *s);
  * fdatasync calls made (0 there); store_group_commit() tells which of the
  * two s is (true: marks, and readers beside the writer). */
 uint64_t store_written(struct store *s);
+/* The count store_written() gives, but neither a mark nor published: it
+ * may count an open transaction's changes (what they decide, never what
+ * to wait for). */
+uint64_t store_change_count(struct store *s);
 int store_durable(struct store *s, uint64_t mark);
 uint64_t store_syncs(struct store *s);
 bool store_group_commit(struct store *s);

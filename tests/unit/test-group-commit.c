@@ -1,7 +1,10 @@
 /* tests/unit/test-group-commit.c: the SQLite store's group commit
- * (engine/wal-sync.h): the threads that wait at once share one fdatasync
- * of the -wal file, an engine call returns only after a sync that covers
- * what it wrote, and a failed fdatasync is final: the call that waited
+ * (engine/wal-sync.h, engine/dossier-group.c): the threads that wait at
+ * once share one fdatasync of the -wal file, the calls that write while a
+ * commit is on its way to the disk share the next transaction, an engine
+ * call returns only after a sync that covers what it wrote, a list made
+ * while a deposit waits in the open group sees it, and a failed
+ * fdatasync is final: the call that waited
  * learns it (dossier_durability_error()), later waits and writes are
  * refused, and nothing written before is lost.
  *
@@ -11,11 +14,13 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "unit.h"
@@ -130,6 +135,125 @@ static void *first_list(void *userdata) {
         size_t n = 0;
         x->r = dossier_list(x->f->e, &er, INS, 0, &docs, &n);
         return NULL;
+}
+
+static void *deposit_one(void *userdata) {
+        struct depositing *x = userdata;
+        char uid[DOSSIER_UID_SIZE];
+        x->r = dossier_deposit(x->f->e, &gp, INS, &report, pdf, sizeof(pdf), uid, NULL);
+        return NULL;
+}
+
+struct listing {
+        struct fixture *f;
+        int r;
+        size_t n;
+};
+
+static void *list_all(void *userdata) {
+        struct listing *x = userdata;
+        _cleanup_free_ struct dossier_doc *docs = NULL;
+        x->r = dossier_list(x->f->e, &gp, INS, 0, &docs, &x->n);
+        return NULL;
+}
+
+/* Returns once calls have waited for a group commit in all, or fails. */
+static void wait_members(struct fixture *f, uint64_t calls) {
+        uint64_t m = 0;
+        for (int i = 0; i < 10000; i++) {
+                dossier_engine_group_counts(f->e, NULL, &m);
+                if (m >= calls)
+                        return;
+                usleep(1000);
+        }
+        fail_msg("%" PRIu64 " calls waiting for a group commit, not %" PRIu64, m, calls);
+}
+
+/* A dossier of gp's with the patient's consent. */
+static void open_dossier(struct fixture *f) {
+        char secret[DOSSIER_SECRET_SIZE];
+        assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
+        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+}
+
+/* A deposit in its own thread, once its group is committed and the
+ * fdatasync that follows held. */
+static void held_deposit(struct depositing *a, pthread_t *t) {
+        hold_next();
+        assert_int_equal(pthread_create(t, NULL, deposit_one, a), 0);
+        hold_wait();
+}
+
+/* While one deposit's commit is in fdatasync, the calls that come write
+ * into one transaction together: three deposits and a list share the
+ * next COMMIT and the next sync, and each returns only after it. */
+UNIT_FIXTURE(test_writes_share_one_commit, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct depositing a = {f, 1}, others[3] = {{f, 1}, {f, 1}, {f, 1}};
+        struct listing l = {f, 1, 0};
+        pthread_t ta, to[3], tl;
+        uint64_t commits0, calls0, commits, calls;
+
+        SKIP_ON_PG();
+        open_dossier(f);
+        dossier_engine_group_counts(f->e, &commits0, &calls0);
+        uint64_t syncs0 = store_syncs(dossier_engine_store(f->e));
+        held_deposit(&a, &ta);
+        for (size_t i = 0; i < 3; i++)
+                assert_int_equal(pthread_create(&to[i], NULL, deposit_one, &others[i]), 0);
+        assert_int_equal(pthread_create(&tl, NULL, list_all, &l), 0);
+        wait_members(f, calls0 + 5);
+        hold_release();
+        pthread_join(ta, NULL);
+        for (size_t i = 0; i < 3; i++)
+                pthread_join(to[i], NULL);
+        pthread_join(tl, NULL);
+        assert_int_equal(a.r, 0);
+        for (size_t i = 0; i < 3; i++)
+                assert_int_equal(others[i].r, 0);
+        assert_int_equal(l.r, 0);
+        dossier_engine_group_counts(f->e, &commits, &calls);
+        assert_int_equal(commits - commits0, 2);
+        assert_int_equal(calls - calls0, 5);
+        assert_int_equal(store_syncs(dossier_engine_store(f->e)) - syncs0, 2);
+        assert_int_equal(dossier_durability_error(), 0);
+        struct listing after = {f, 1, 0};
+        list_all(&after);
+        assert_int_equal(after.r, 0);
+        assert_int_equal(after.n, 4);
+        verify_chain(f);
+}
+
+/* A list decided off the mutex while a deposit waits in the open group
+ * (not committed, so not in the list's snapshot) is decided again under
+ * the mutex, on the group's state: it lists the deposit, whose trail
+ * entry comes before its own. */
+UNIT_FIXTURE(test_list_after_a_pending_deposit_sees_it, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct depositing a = {f, 1}, b = {f, 1};
+        struct listing l = {f, 1, 0}, warm = {f, 1, 0};
+        pthread_t ta, tb, tl;
+        uint64_t calls0;
+
+        SKIP_ON_PG();
+        open_dossier(f);
+        list_all(&warm); /* gp noted and seen: the next list goes the snapshot's way */
+        assert_int_equal(warm.r, 0);
+        dossier_engine_group_counts(f->e, NULL, &calls0);
+        held_deposit(&a, &ta); /* a's group committed, its sync held */
+        assert_int_equal(pthread_create(&tb, NULL, deposit_one, &b), 0);
+        wait_members(f, calls0 + 2); /* b waits in the open group */
+        assert_int_equal(pthread_create(&tl, NULL, list_all, &l), 0);
+        wait_members(f, calls0 + 3);
+        hold_release();
+        pthread_join(ta, NULL);
+        pthread_join(tb, NULL);
+        pthread_join(tl, NULL);
+        assert_int_equal(a.r, 0);
+        assert_int_equal(b.r, 0);
+        assert_int_equal(l.r, 0);
+        assert_int_equal(l.n, 2);
+        verify_chain(f);
 }
 
 /* A notification (the patient's "first access" to their dossier, at an
