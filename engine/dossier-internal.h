@@ -37,11 +37,22 @@ struct de_readers {
 
 /* The trail entries of calls decided on a snapshot, waiting to be
  * committed together (dossier-trailq.c). */
-struct de_trailq_item;
+struct de_trailq_item {
+        const struct audit_entry *ae;
+        uint64_t gen;
+        int r;
+        bool unsynced;                    /* appended, but the group's commit or sync failed */
+        bool done;
+        pthread_cond_t wake;              /* its thread's own: woken alone, no herd */
+        struct de_trailq_item *next;
+};
 struct de_trailq {
         pthread_mutex_t lock;
         struct de_trailq_item *head, **tail;
         bool leading;                     /* a thread is committing a batch */
+        pthread_t writer;                 /* leads the batches (dossier-trailq.c) */
+        pthread_cond_t writer_wake;
+        bool writer_started, writer_failed, writer_idle, stop;
         uint64_t batches, entries;        /* for tests and benchmarks */
 };
 
@@ -149,14 +160,22 @@ void de_reader_put(struct dossier_engine *e, struct store *s);
 
 void de_trailq_init(struct de_trailq *q);
 void de_trailq_free(struct de_trailq *q);
-/* Appends ae to the trail together with the entries other threads hand in
- * at the same time: one transaction, one commit, one sync for them all.
- * Returns once ae is durable (0), -EAGAIN when the engine's generation is
- * no longer gen (something changed since the snapshot the decision was
- * made on: nothing was appended, decide again under the mutex) or a batch
- * (dossier_batch_begin) is open, or another negative errno (nothing of
- * the batch appended, or not made durable).  Called without the mutex. */
-int de_trailq_append(struct dossier_engine *e, const struct audit_entry *ae, uint64_t gen);
+/* Stops the writer thread (at the engine's close, before its store). */
+void de_trailq_stop(struct dossier_engine *e);
+/* Hands ae to the trail, to be appended together with the entries other
+ * threads hand in at the same time: one savepoint of the group's
+ * transaction, one commit, one sync for them all (de_begin()).  it and
+ * ae stay the caller's until de_trailq_wait(it) returns: once ae is
+ * durable (0), -EAGAIN when the engine's generation is no longer gen or
+ * the open group holds a change (something changed since the snapshot
+ * the decision was made on: nothing was appended, decide again under
+ * the mutex) or a batch (dossier_batch_begin) is open, or another
+ * negative errno (nothing of the batch appended, or not made durable).
+ * Called without the mutex; between the two the caller reads what it
+ * will answer, while the entry is committed and synced. */
+void de_trailq_submit(struct dossier_engine *e, struct de_trailq_item *it, const struct audit_entry *ae,
+                      uint64_t gen);
+int de_trailq_wait(struct dossier_engine *e, struct de_trailq_item *it);
 
 /* ---- dossier-group.c ---- */
 
@@ -184,7 +203,10 @@ int de_group_wait(struct dossier_engine *e);
  * its read transaction and loads the state there; the caller decides
  * (de_snap_decide()) and reads on sn->rd; de_snap_end() gives the
  * connection back; de_snap_commit() appends the trail entry through the
- * trail queue and publishes the decision.  Any of them may return
+ * trail queue and publishes the decision.  de_snap_submit(), right after
+ * the decision, hands the entry to the queue at once: the caller then
+ * reads its rows or its content on the snapshot while the entry is
+ * committed and synced, and de_snap_commit() only waits for it.  Any of them may return
  * -EAGAIN: the call is then made again the usual way, under the mutex
  * (no read connection free, PostgreSQL, a professional to note, an
  * access to notify or to record as a first access, a change since the
@@ -198,6 +220,8 @@ struct de_snap {
         struct dstate ds;
         struct access_decision decision;
         struct audit_entry ae;
+        struct de_trailq_item item;
+        bool submitted;
 };
 int de_snap_begin(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, struct de_snap *sn);
 /* The decision of action, and its trail entry (to be appended by
@@ -206,8 +230,10 @@ int de_snap_begin(struct dossier_engine *e, const struct dossier_actor *actor, c
 int de_snap_decide(struct de_snap *sn, const struct dossier_actor *actor, const char *ins, enum access_action action,
                    const struct access_doc *doc, const char *doc_uid);
 void de_snap_end(struct de_snap *sn);
-/* Ends the snapshot if still open, appends the entry: 0 when allowed, the
- * denial's errno, -EAGAIN, or an error. */
+void de_snap_submit(struct de_snap *sn);
+/* Ends the snapshot if still open, appends the entry (or waits for it,
+ * once submitted): 0 when allowed, the denial's errno, -EAGAIN, or an
+ * error. */
 int de_snap_commit(struct de_snap *sn);
 
 /* ---- dossier-content.c ---- */

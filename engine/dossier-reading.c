@@ -101,8 +101,10 @@ static int list_rows(struct dossier_engine *e, struct store *s, const struct dos
         return 0;
 }
 
-/* The list decided on a snapshot (dossier-snapshot.c); -EAGAIN: decide
- * it under the mutex. */
+/* The list decided on a snapshot (dossier-snapshot.c), its rows read
+ * while its trail entry is committed; -EAGAIN: decide it under the
+ * mutex.  Rows that could not be read are an error once the list is in
+ * the trail (as under the mutex). */
 static int list_snapshot(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
                          unsigned flags, struct dossier_doc **ret, size_t *ret_n) {
         _cleanup_free_ struct dossier_doc *docs = NULL;
@@ -114,15 +116,17 @@ static int list_snapshot(struct dossier_engine *e, const struct dossier_actor *a
         if (r < 0)
                 return r;
         r = de_snap_decide(&sn, actor, ins, ACCESS_ACTION_LIST, NULL, NULL);
-        if (r >= 0 && sn.decision.allow && list_rows(e, sn.rd, actor, ins, &sn.ds, flags, sn.now, &docs, &n) < 0)
-                r = -EAGAIN;
         if (r < 0) {
                 de_snap_end(&sn);
                 return r;
         }
+        de_snap_submit(&sn);
+        int rows = sn.decision.allow ? list_rows(e, sn.rd, actor, ins, &sn.ds, flags, sn.now, &docs, &n) : 0;
         r = de_snap_commit(&sn);
         if (r < 0)
                 return r;
+        if (rows < 0)
+                return rows;
         *ret = TAKE_PTR(docs);
         *ret_n = n;
         return 0;
@@ -295,25 +299,28 @@ static int read_snapshot(struct dossier_engine *e, const struct dossier_actor *a
         bool found = r > 0;
         if (r >= 0)
                 r = de_snap_decide(&sn, actor, ins, ACCESS_ACTION_READ, found ? &ad : NULL, uid);
-        if (r >= 0 && sn.decision.allow) {
-                _cleanup_stmt_ struct store_stmt *st = NULL;
-
-                d.warn_hidden_from_patient = sn.decision.flags & ACCESS_FLAG_WARN_HIDDEN_FROM_PATIENT;
-                r = content_step(sn.rd, id, &st);
-                if (r > 0 && (chunks = store_col_int64(st, 1)) > 0)
-                        r = 0; /* in pieces: read later, each on its own */
-                else if (r > 0)
-                        r = content_copy(st, &d, &content, &len);
-                /* an altered content is the usual way's to report, its
-                 * access traced first */
-                if (r < 0)
-                        r = -EAGAIN;
-        }
         if (r < 0) {
                 de_snap_end(&sn);
                 return -EAGAIN;
         }
+        /* the content read and checked while the entry is committed */
+        de_snap_submit(&sn);
+        int rc = 0;
+        if (sn.decision.allow) {
+                _cleanup_stmt_ struct store_stmt *st = NULL;
+
+                d.warn_hidden_from_patient = sn.decision.flags & ACCESS_FLAG_WARN_HIDDEN_FROM_PATIENT;
+                rc = content_step(sn.rd, id, &st);
+                if (rc > 0 && (chunks = store_col_int64(st, 1)) > 0)
+                        rc = 0; /* in pieces: read later, each on its own */
+                else if (rc > 0)
+                        rc = content_copy(st, &d, &content, &len);
+        }
         r = de_snap_commit(&sn);
+        /* an altered content (-EBADMSG) is answered once its access is
+         * in the trail, as under the mutex */
+        if (r >= 0 && rc < 0)
+                r = rc;
         if (r < 0) {
                 if (content) {
                         secure_zero(content, len);

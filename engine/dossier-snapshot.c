@@ -70,9 +70,17 @@ void de_snap_end(struct de_snap *sn) {
         sn->rd = NULL;
 }
 
+void de_snap_submit(struct de_snap *sn) {
+        if (!sn->submitted)
+                de_trailq_submit(sn->e, &sn->item, &sn->ae, sn->gen);
+        sn->submitted = true;
+}
+
 int de_snap_commit(struct de_snap *sn) {
         de_snap_end(sn);
-        int r = de_trailq_append(sn->e, &sn->ae, sn->gen);
+        de_snap_submit(sn);
+        sn->submitted = false;
+        int r = de_trailq_wait(sn->e, &sn->item);
         if (r < 0)
                 return r;
         de_publish_decision(sn->e, &sn->decision);

@@ -1,34 +1,27 @@
 /* engine/dossier-trailq.c: the trail entries of calls decided off the
- * mutex, appended together: the first thread to find no batch in hand
- * takes every entry waiting, appends them under the engine's mutex into
- * the writer's group transaction (dossier-group.c: with the deposits and
- * other writes of the moment, one commit and one fdatasync for all),
- * then hands the lead to the first entry queued meanwhile and wakes the
- * threads of its batch, each on its own condition variable (no herd);
- * see dossier-internal.h. */
+ * mutex, appended together: a writer thread takes every entry waiting,
+ * appends them under the engine's mutex into the writer's group
+ * transaction (dossier-group.c: with the deposits and other writes of
+ * the moment, one commit and one fdatasync for all), wakes the threads
+ * of its batch, each on its own condition variable (no herd), and takes
+ * the entries handed in meanwhile; the threads read their rows or their
+ * content while it does.  Should the thread not start, the first waiter
+ * to find no batch in hand leads instead.  See dossier-internal.h. */
 #include <errno.h>
 #include <stdlib.h>
 
 #include "dossier-internal.h"
 #include "lib/macro.h"
 
-struct de_trailq_item {
-        const struct audit_entry *ae;
-        uint64_t gen;
-        int r;
-        bool unsynced; /* appended, but the group's commit or sync failed */
-        bool done;
-        pthread_cond_t wake; /* its thread's own: woken alone, no herd */
-        struct de_trailq_item *next;
-};
-
 void de_trailq_init(struct de_trailq *q) {
         *q = (struct de_trailq) {};
         pthread_mutex_init(&q->lock, NULL);
+        pthread_cond_init(&q->writer_wake, NULL);
         q->tail = &q->head;
 }
 
 void de_trailq_free(struct de_trailq *q) {
+        pthread_cond_destroy(&q->writer_wake);
         pthread_mutex_destroy(&q->lock);
 }
 
@@ -80,55 +73,105 @@ static int commit_batch(struct dossier_engine *e, struct de_trailq_item *batch, 
         return r;
 }
 
-int de_trailq_append(struct dossier_engine *e, const struct audit_entry *ae, uint64_t gen) {
-        struct de_trailq *q = &e->trailq;
-        struct de_trailq_item me = { .ae = ae, .gen = gen, .wake = PTHREAD_COND_INITIALIZER };
+/* With q->lock held, entries waiting and nobody leading: takes every
+ * entry waiting, commits them (without q->lock), and tells each its
+ * result.  Made durable before the next batch is taken: the entries
+ * handed in meanwhile make that one larger. */
+static void lead(struct dossier_engine *e, struct de_trailq *q) {
+        struct de_trailq_item *batch = q->head;
+
+        q->head = NULL;
+        q->tail = &q->head;
+        q->leading = true;
+        q->batches++;
+        pthread_mutex_unlock(&q->lock);
+
+        size_t n = 0;
+        bool unsynced = false;
+        int r = commit_batch(e, batch, &n, &unsynced);
 
         pthread_mutex_lock(&q->lock);
-        *q->tail = &me;
-        q->tail = &me.next;
-        while (!me.done) {
-                if (q->leading || !q->head) {
-                        pthread_cond_wait(&me.wake, &q->lock);
+        q->entries += n;
+        q->leading = false;
+        for (struct de_trailq_item *it = batch, *next; it; it = next) {
+                next = it->next; /* it may be gone once done */
+                if (it->r == 0) {
+                        it->r = r;
+                        it->unsynced = unsynced;
+                }
+                it->done = true;
+                pthread_cond_signal(&it->wake);
+        }
+}
+
+/* The writer: leads a batch whenever entries wait, so that the threads
+ * that handed them in read their rows or their content meanwhile. */
+static void *writer_run(void *userdata) {
+        struct dossier_engine *e = userdata;
+        struct de_trailq *q = &e->trailq;
+
+        pthread_mutex_lock(&q->lock);
+        while (!q->stop) {
+                if (!q->head || q->leading) {
+                        q->writer_idle = true;
+                        pthread_cond_wait(&q->writer_wake, &q->lock);
+                        q->writer_idle = false;
                         continue;
                 }
-                /* lead: every entry waiting now, mine among them or not */
-                struct de_trailq_item *batch = q->head;
-                q->head = NULL;
-                q->tail = &q->head;
-                q->leading = true;
-                q->batches++;
-                pthread_mutex_unlock(&q->lock);
-
-                /* made durable before the next batch is taken: the
-                 * entries handed in meanwhile make that one larger */
-                size_t n = 0;
-                bool unsynced = false;
-                int r = commit_batch(e, batch, &n, &unsynced);
-
-                pthread_mutex_lock(&q->lock);
-                q->entries += n;
-                q->leading = false;
-                if (q->head)
-                        pthread_cond_signal(&q->head->wake);
-                for (struct de_trailq_item *it = batch, *next; it; it = next) {
-                        next = it->next; /* it may be gone once done */
-                        if (it->r == 0) {
-                                it->r = r;
-                                it->unsynced = unsynced;
-                        }
-                        it->done = true;
-                        if (it != &me)
-                                pthread_cond_signal(&it->wake);
-                }
+                lead(e, q);
         }
-        /* leading again if others queued meanwhile and nobody leads: the
-         * first of them is told */
-        if (!q->leading && q->head)
+        pthread_mutex_unlock(&q->lock);
+        return NULL;
+}
+
+void de_trailq_stop(struct dossier_engine *e) {
+        struct de_trailq *q = &e->trailq;
+
+        pthread_mutex_lock(&q->lock);
+        bool started = q->writer_started;
+        q->stop = true;
+        pthread_cond_signal(&q->writer_wake);
+        pthread_mutex_unlock(&q->lock);
+        if (started)
+                pthread_join(q->writer, NULL);
+        q->writer_started = false;
+}
+
+void de_trailq_submit(struct dossier_engine *e, struct de_trailq_item *it, const struct audit_entry *ae,
+                      uint64_t gen) {
+        struct de_trailq *q = &e->trailq;
+
+        *it = (struct de_trailq_item) {.ae = ae, .gen = gen, .wake = PTHREAD_COND_INITIALIZER};
+        pthread_mutex_lock(&q->lock);
+        /* started with the first entry; without it (it could not be
+         * started), the waiters lead, as in de_trailq_wait() */
+        if (!q->writer_started && !q->writer_failed && !q->stop) {
+                q->writer_started = pthread_create(&q->writer, NULL, writer_run, e) == 0;
+                q->writer_failed = !q->writer_started;
+        }
+        *q->tail = it;
+        q->tail = &it->next;
+        if (q->writer_idle && !q->leading)
+                pthread_cond_signal(&q->writer_wake);
+        pthread_mutex_unlock(&q->lock);
+}
+
+int de_trailq_wait(struct dossier_engine *e, struct de_trailq_item *it) {
+        struct de_trailq *q = &e->trailq;
+
+        pthread_mutex_lock(&q->lock);
+        while (!it->done) {
+                if (q->writer_started || q->leading || !q->head)
+                        pthread_cond_wait(&it->wake, &q->lock);
+                else
+                        lead(e, q); /* no writer: every entry waiting now, mine among them or not */
+        }
+        /* no writer: the first of those who came meanwhile leads next */
+        if (!q->writer_started && !q->leading && q->head)
                 pthread_cond_signal(&q->head->wake);
         pthread_mutex_unlock(&q->lock);
-        pthread_cond_destroy(&me.wake);
-        if (me.unsynced)
-                de_note_durability_error(me.r); /* in the caller's thread, as de_unlock() */
-        return me.r;
+        pthread_cond_destroy(&it->wake);
+        if (it->unsynced)
+                de_note_durability_error(it->r); /* in the caller's thread, as de_unlock() */
+        return it->r;
 }

@@ -268,6 +268,7 @@ int dossier_engine_open(const struct dossier_config *cfg, struct dossier_engine 
 struct dossier_engine *dossier_engine_close(struct dossier_engine *e) {
         if (!e)
                 return NULL;
+        de_trailq_stop(e);
         de_readers_free(e);
         store_close(e->store);
         de_trailq_free(&e->trailq);
