@@ -1,10 +1,12 @@
 /* engine/dossier-group.c: the writer's shared transaction (SQLite with
  * group commit): the calls that write while a commit is on its way to
  * the disk write into one open transaction, each in a savepoint of its
- * own; the first of them to find no commit under way commits it for all,
- * makes it durable (one fdatasync) and wakes the others, each on its own
- * condition variable.  See dossier-internal.h and docs/dossier-engine.md,
- * "Group commit". */
+ * own.  The thread whose sync ends commits the group that came meanwhile
+ * at once and hands its sync to the first of its members; with no
+ * commit under way, the first member commits and syncs itself; a group
+ * holding a large content's piece is committed at once.  Each member is
+ * woken on its own condition variable.  See dossier-internal.h and
+ * docs/dossier-engine.md, "Group commit". */
 #include <errno.h>
 
 #include "dossier-internal.h"
@@ -12,6 +14,11 @@
 struct de_group_member {
         int r;
         bool done;
+        /* handed a batch committed for it, whose sync it leads */
+        bool handoff;
+        struct de_group_member *batch;
+        uint64_t mark;
+        int commit_r;
         pthread_cond_t wake; /* its thread's own: woken alone, no herd */
         struct de_group_member *next;
 };
@@ -61,23 +68,26 @@ void de_group_note(struct dossier_engine *e) {
         if (n != e->gen_mark) {
                 if (!e->gen_quiet && n - e->gen_mark > e->trail_changes)
                         e->grp.changed = true;
+                if (e->gen_quiet)
+                        e->grp.urgent = true; /* a piece */
                 e->gen_mark = n;
         }
         e->gen_quiet = false;
         e->trail_changes = 0;
 }
 
-/* The lead: commits the open transaction for every member waiting, then,
- * without the mutex, makes it durable.  A failed commit or sync is final
- * (de_begin() refuses every write after it): the members' calls were
- * each accepted, then lost together. */
-static void lead(struct dossier_engine *e) {
+/* Under the mutex: commits the open transaction for every member waiting
+ * (the first of them, *ret_batch, leads its sync).  A failed commit is
+ * final, as a failed sync (de_begin() refuses every write after it): the
+ * members' calls were each accepted, then lost together. */
+static int commit_open(struct dossier_engine *e, struct de_group_member **ret_batch, uint64_t *ret_mark) {
         struct de_group *g = &e->grp;
-        struct de_group_member *batch = g->head;
 
+        *ret_batch = g->head;
         g->head = NULL;
         g->tail = &g->head;
-        g->committing = true;
+        g->committing++;
+        g->urgent = false;
         int r = store_batch_commit(e->store);
         if (r < 0)
                 store_batch_rollback(e->store);
@@ -87,25 +97,43 @@ static void lead(struct dossier_engine *e) {
         if (g->changed)
                 atomic_fetch_add_explicit(&e->generation, 1, memory_order_release);
         g->changed = false;
-        uint64_t mark = store_written(e->store);
-        e->gen_mark = mark;
+        *ret_mark = e->gen_mark = store_written(e->store);
         g->commits++;
+        return r;
+}
+
+/* Called with the mutex, by a member of batch: makes batch's commit
+ * durable without the mutex (store_durable(): leaders that overlap, an
+ * urgent group's beside the one before, share the syncs), tells every
+ * member, then commits at once the group that came meanwhile, if any,
+ * and hands its sync to the first of its members: no wake-up stands
+ * between one sync and the next group's commit. */
+static void sync_batch(struct dossier_engine *e, struct de_group_member *batch, uint64_t mark, int r) {
+        struct de_group *g = &e->grp;
+
         pthread_mutex_unlock(&e->lock);
         if (r >= 0)
                 r = store_durable(e->store, mark);
         pthread_mutex_lock(&e->lock);
         if (r < 0 && g->failed == 0)
                 g->failed = r == -EBUSY ? -EIO : r;
-        g->committing = false;
+        g->committing--;
         for (struct de_group_member *it = batch, *next; it; it = next) {
                 next = it->next; /* it may be gone once done */
                 it->r = r;
                 it->done = true;
                 pthread_cond_signal(&it->wake);
         }
-        /* the first of those who came meanwhile leads the next one */
-        if (g->head)
-                pthread_cond_signal(&g->head->wake);
+        if (!g->head)
+                return;
+        struct de_group_member *next_batch;
+        uint64_t next_mark;
+        int nr = commit_open(e, &next_batch, &next_mark);
+        next_batch->handoff = true;
+        next_batch->mark = next_mark;
+        next_batch->commit_r = nr;
+        next_batch->batch = next_batch;
+        pthread_cond_signal(&next_batch->wake);
 }
 
 int de_group_wait(struct dossier_engine *e) {
@@ -118,10 +146,18 @@ int de_group_wait(struct dossier_engine *e) {
         g->tail = &me.next;
         g->members++;
         while (!me.done) {
-                if (g->committing)
+                if (me.handoff) {
+                        /* committed by the last batch's leader: my batch's sync is mine */
+                        me.handoff = false;
+                        sync_batch(e, me.batch, me.mark, me.commit_r);
+                } else if (g->committing && !g->urgent) {
                         pthread_cond_wait(&me.wake, &e->lock);
-                else
-                        lead(e); /* me among the batch */
+                } else {
+                        struct de_group_member *batch;
+                        uint64_t mark;
+                        int r = commit_open(e, &batch, &mark); /* me among the batch */
+                        sync_batch(e, batch, mark, r);
+                }
         }
         pthread_cond_destroy(&me.wake);
         return me.r;

@@ -63,7 +63,8 @@ struct de_group {
         bool enabled;                     /* SQLite with group commit */
         bool open;                        /* the writer's transaction is the group's */
         bool changed;                     /* a member changed more than the trail */
-        bool committing;                  /* a member commits and syncs a group */
+        unsigned committing;              /* members committing and syncing a group */
+        bool urgent;                      /* the open one holds a content's piece: commit it now */
         int failed;                       /* a failed commit or sync: final */
         struct de_group_member *head, **tail; /* waiting for the open one's commit */
         uint64_t commits, members;        /* for tests and benchmarks */
@@ -171,10 +172,13 @@ void de_trailq_stop(struct dossier_engine *e);
  * the decision was made on: nothing was appended, decide again under
  * the mutex) or a batch (dossier_batch_begin) is open, or another
  * negative errno (nothing of the batch appended, or not made durable).
- * Called without the mutex; between the two the caller reads what it
- * will answer, while the entry is committed and synced. */
+ * Called without the mutex.  ahead: the caller has much to read before
+ * it waits (a content): the writer thread is woken to commit and sync
+ * the entry meanwhile.  Otherwise the entry waits for the writer's next
+ * batch, or, the writer asleep, for the caller itself to lead in
+ * de_trailq_wait() (no wake-up at all for one connection's lists). */
 void de_trailq_submit(struct dossier_engine *e, struct de_trailq_item *it, const struct audit_entry *ae,
-                      uint64_t gen);
+                      uint64_t gen, bool ahead);
 int de_trailq_wait(struct dossier_engine *e, struct de_trailq_item *it);
 
 /* ---- dossier-group.c ---- */
@@ -186,7 +190,11 @@ int de_trailq_wait(struct dossier_engine *e, struct de_trailq_item *it);
  * for the engine's calls: it opens the group's transaction first when
  * none is open (SQLite with group commit, no batch of bulk loading).
  * de_group_note() counts the running call's changes (whether they move
- * the generation at the commit); de_group_wait(), with the mutex held
+ * the generation at the commit); a group is committed once the commit
+ * before it is on disk, or at once when it holds a large content's piece
+ * (its megabytes written to the -wal while that sync runs, not after
+ * it, in front of the small calls of the next group); de_group_wait(),
+ * with the mutex held
  * and the call's savepoint ended, returns once the open group is
  * committed and on disk (0), or with the error that failed it, final:
  * de_begin() then refuses every write.  Either may let the mutex go
@@ -205,8 +213,8 @@ int de_group_wait(struct dossier_engine *e);
  * connection back; de_snap_commit() appends the trail entry through the
  * trail queue and publishes the decision.  de_snap_submit(), right after
  * the decision, hands the entry to the queue at once: the caller then
- * reads its rows or its content on the snapshot while the entry is
- * committed and synced, and de_snap_commit() only waits for it.  Any of them may return
+ * reads its content on the snapshot while the entry is committed and
+ * synced, and de_snap_commit() only waits for it.  Any of them may return
  * -EAGAIN: the call is then made again the usual way, under the mutex
  * (no read connection free, PostgreSQL, a professional to note, an
  * access to notify or to record as a first access, a change since the
@@ -230,6 +238,8 @@ int de_snap_begin(struct dossier_engine *e, const struct dossier_actor *actor, c
 int de_snap_decide(struct de_snap *sn, const struct dossier_actor *actor, const char *ins, enum access_action action,
                    const struct access_doc *doc, const char *doc_uid);
 void de_snap_end(struct de_snap *sn);
+/* Hands the entry to the queue ahead of de_snap_commit(): for a call
+ * with much to read before it answers (a content). */
 void de_snap_submit(struct de_snap *sn);
 /* Ends the snapshot if still open, appends the entry (or waits for it,
  * once submitted): 0 when allowed, the denial's errno, -EAGAIN, or an

@@ -101,10 +101,9 @@ static int list_rows(struct dossier_engine *e, struct store *s, const struct dos
         return 0;
 }
 
-/* The list decided on a snapshot (dossier-snapshot.c), its rows read
- * while its trail entry is committed; -EAGAIN: decide it under the
- * mutex.  Rows that could not be read are an error once the list is in
- * the trail (as under the mutex). */
+/* The list decided on a snapshot (dossier-snapshot.c); -EAGAIN: decide
+ * it under the mutex.  Its rows are read before its entry is handed in:
+ * they cost less than the wake-ups of handing it in ahead. */
 static int list_snapshot(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
                          unsigned flags, struct dossier_doc **ret, size_t *ret_n) {
         _cleanup_free_ struct dossier_doc *docs = NULL;
@@ -116,17 +115,15 @@ static int list_snapshot(struct dossier_engine *e, const struct dossier_actor *a
         if (r < 0)
                 return r;
         r = de_snap_decide(&sn, actor, ins, ACCESS_ACTION_LIST, NULL, NULL);
+        if (r >= 0 && sn.decision.allow && list_rows(e, sn.rd, actor, ins, &sn.ds, flags, sn.now, &docs, &n) < 0)
+                r = -EAGAIN;
         if (r < 0) {
                 de_snap_end(&sn);
                 return r;
         }
-        de_snap_submit(&sn);
-        int rows = sn.decision.allow ? list_rows(e, sn.rd, actor, ins, &sn.ds, flags, sn.now, &docs, &n) : 0;
         r = de_snap_commit(&sn);
         if (r < 0)
                 return r;
-        if (rows < 0)
-                return rows;
         *ret = TAKE_PTR(docs);
         *ret_n = n;
         return 0;

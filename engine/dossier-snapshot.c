@@ -72,13 +72,14 @@ void de_snap_end(struct de_snap *sn) {
 
 void de_snap_submit(struct de_snap *sn) {
         if (!sn->submitted)
-                de_trailq_submit(sn->e, &sn->item, &sn->ae, sn->gen);
+                de_trailq_submit(sn->e, &sn->item, &sn->ae, sn->gen, true);
         sn->submitted = true;
 }
 
 int de_snap_commit(struct de_snap *sn) {
         de_snap_end(sn);
-        de_snap_submit(sn);
+        if (!sn->submitted)
+                de_trailq_submit(sn->e, &sn->item, &sn->ae, sn->gen, false);
         sn->submitted = false;
         int r = de_trailq_wait(sn->e, &sn->item);
         if (r < 0)

@@ -138,7 +138,7 @@ void de_trailq_stop(struct dossier_engine *e) {
 }
 
 void de_trailq_submit(struct dossier_engine *e, struct de_trailq_item *it, const struct audit_entry *ae,
-                      uint64_t gen) {
+                      uint64_t gen, bool ahead) {
         struct de_trailq *q = &e->trailq;
 
         *it = (struct de_trailq_item) {.ae = ae, .gen = gen, .wake = PTHREAD_COND_INITIALIZER};
@@ -151,7 +151,7 @@ void de_trailq_submit(struct dossier_engine *e, struct de_trailq_item *it, const
         }
         *q->tail = it;
         q->tail = &it->next;
-        if (q->writer_idle && !q->leading)
+        if (ahead && q->writer_idle && !q->leading)
                 pthread_cond_signal(&q->writer_wake);
         pthread_mutex_unlock(&q->lock);
 }
@@ -161,14 +161,22 @@ int de_trailq_wait(struct dossier_engine *e, struct de_trailq_item *it) {
 
         pthread_mutex_lock(&q->lock);
         while (!it->done) {
-                if (q->writer_started || q->leading || !q->head)
+                /* the writer asleep (or none): lead, rather than pay two
+                 * wake-ups (the writer's, then mine) for nothing to
+                 * overlap */
+                if (q->leading || !q->head || (q->writer_started && !q->writer_idle))
                         pthread_cond_wait(&it->wake, &q->lock);
                 else
-                        lead(e, q); /* no writer: every entry waiting now, mine among them or not */
+                        lead(e, q); /* every entry waiting now, mine among them or not */
         }
-        /* no writer: the first of those who came meanwhile leads next */
-        if (!q->writer_started && !q->leading && q->head)
-                pthread_cond_signal(&q->head->wake);
+        /* entries came meanwhile and nobody leads: the writer, or the
+         * first of their threads, takes them */
+        if (!q->leading && q->head) {
+                if (q->writer_started && q->writer_idle)
+                        pthread_cond_signal(&q->writer_wake);
+                else if (!q->writer_started)
+                        pthread_cond_signal(&q->head->wake);
+        }
         pthread_mutex_unlock(&q->lock);
         pthread_cond_destroy(&it->wake);
         if (it->unsynced)
