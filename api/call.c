@@ -170,8 +170,9 @@ int api_invoke(const struct api_route *route, const struct api_request *req, str
         }
         r.call = &c;
         (void) dossier_durability_error(); /* an earlier call's, already answered */
+        (void) dossier_commit_error();
         int rc = p > 0 ? api_agent_call(route, &r, ret) : route->handler(&r, ret);
-        int d = dossier_durability_error();
+        int d = dossier_durability_error(), undone = dossier_commit_error();
         if (d < 0) {
                 /* what the handler built must not leave: it rests on writes
                  * the disk may not hold */
@@ -180,6 +181,13 @@ int api_invoke(const struct api_route *route, const struct api_request *req, str
                                "the dossier store could not write to its disk (%s): this request may not be "
                                "recorded, and carnetd accepts no more changes until it is restarted",
                                strerror(-d));
+        } else if (undone < 0) {
+                /* the same: it rests on writes undone since */
+                api_reply_clear(ret);
+                rc = api_error(ret, 503, "storage_failed",
+                               "the dossier store could not record this request (%s): nothing of it was kept; "
+                               "retry once the store's disk has room",
+                               strerror(-undone));
         }
         json_decref(c.body);
         secure_zero(&c, sizeof(c));

@@ -13,6 +13,7 @@
 
 struct de_group_member {
         int r;
+        bool final; /* r is a failed sync's */
         bool done;
         /* handed a batch committed for it, whose sync it leads */
         bool handoff;
@@ -43,12 +44,38 @@ void dossier_engine_group_counts(struct dossier_engine *e, uint64_t *ret_commits
                 *ret_calls = m;
 }
 
+/* The open group's transaction is gone: SQLite rolled it back by itself
+ * after an error in one of its calls (store.c).  Its members fail now
+ * (nothing of theirs was kept), and the next call opens a new one. */
+static void fail_open(struct dossier_engine *e) {
+        struct de_group *g = &e->grp;
+        struct de_group_member *batch = g->head;
+
+        g->head = NULL;
+        g->tail = &g->head;
+        store_batch_rollback(e->store);
+        g->open = g->urgent = false;
+        if (g->changed)
+                atomic_fetch_add_explicit(&e->generation, 1, memory_order_release);
+        g->changed = false;
+        e->gen_mark = store_written(e->store);
+        for (struct de_group_member *it = batch, *next; it; it = next) {
+                next = it->next;
+                it->r = -EIO;
+                it->final = false;
+                it->done = true;
+                pthread_cond_signal(&it->wake);
+        }
+}
+
 int de_begin(struct dossier_engine *e) {
         struct de_group *g = &e->grp;
         int r;
 
         if (g->failed < 0)
                 return g->failed;
+        if (g->open && !store_in_transaction(e->store))
+                fail_open(e);
         /* a batch of bulk loading (dossier_batch_begin()) holds the
          * transaction already: the call goes inside it */
         if (g->enabled && !g->open && !store_in_transaction(e->store)) {
@@ -77,9 +104,10 @@ void de_group_note(struct dossier_engine *e) {
 }
 
 /* Under the mutex: commits the open transaction for every member waiting
- * (the first of them, *ret_batch, leads its sync).  A failed commit is
- * final, as a failed sync (de_begin() refuses every write after it): the
- * members' calls were each accepted, then lost together. */
+ * (the first of them, *ret_batch, leads its sync).  A failed commit (or
+ * a transaction SQLite rolled back by itself, store.c) fails every
+ * member: their calls were each accepted, then undone together; the file
+ * is as it was, and the next group may commit. */
 static int commit_open(struct dossier_engine *e, struct de_group_member **ret_batch, uint64_t *ret_mark) {
         struct de_group *g = &e->grp;
 
@@ -111,16 +139,22 @@ static int commit_open(struct dossier_engine *e, struct de_group_member **ret_ba
 static void sync_batch(struct dossier_engine *e, struct de_group_member *batch, uint64_t mark, int r) {
         struct de_group *g = &e->grp;
 
+        bool final = false;
         pthread_mutex_unlock(&e->lock);
-        if (r >= 0)
+        if (r >= 0) {
                 r = store_durable(e->store, mark);
+                final = r < 0;
+        }
         pthread_mutex_lock(&e->lock);
-        if (r < 0 && g->failed == 0)
-                g->failed = r == -EBUSY ? -EIO : r;
+        /* a failed sync is final (wal-sync.h): de_begin() refuses every
+         * write after it */
+        if (final && g->failed == 0)
+                g->failed = r;
         g->committing--;
         for (struct de_group_member *it = batch, *next; it; it = next) {
                 next = it->next; /* it may be gone once done */
                 it->r = r;
+                it->final = final;
                 it->done = true;
                 pthread_cond_signal(&it->wake);
         }
@@ -136,10 +170,12 @@ static void sync_batch(struct dossier_engine *e, struct de_group_member *batch, 
         pthread_cond_signal(&next_batch->wake);
 }
 
-int de_group_wait(struct dossier_engine *e) {
+int de_group_wait(struct dossier_engine *e, bool *ret_final) {
         struct de_group *g = &e->grp;
         struct de_group_member me = {.wake = PTHREAD_COND_INITIALIZER};
 
+        if (ret_final)
+                *ret_final = g->failed < 0;
         if (!g->open)
                 return g->failed;
         *g->tail = &me;
@@ -160,5 +196,7 @@ int de_group_wait(struct dossier_engine *e) {
                 }
         }
         pthread_cond_destroy(&me.wake);
+        if (ret_final)
+                *ret_final = me.final;
         return me.r;
 }

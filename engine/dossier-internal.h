@@ -194,15 +194,16 @@ int de_trailq_wait(struct dossier_engine *e, struct de_trailq_item *it);
  * before it is on disk, or at once when it holds a large content's piece
  * (its megabytes written to the -wal while that sync runs, not after
  * it, in front of the small calls of the next group); de_group_wait(),
- * with the mutex held
- * and the call's savepoint ended, returns once the open group is
- * committed and on disk (0), or with the error that failed it, final:
- * de_begin() then refuses every write.  Either may let the mutex go
- * while it waits: other calls write into the next group meanwhile. */
+ * with the mutex held and the call's savepoint ended, returns once the
+ * open group is committed and on disk (0), or with the error that failed
+ * it: a failed commit undoes the whole group (*ret_final false, may be
+ * NULL); a failed sync is final (*ret_final true), and de_begin() then
+ * refuses every write.  It may let the mutex go while it waits: other
+ * calls write into the next group meanwhile. */
 void de_group_init(struct dossier_engine *e);
 int de_begin(struct dossier_engine *e);
 void de_group_note(struct dossier_engine *e);
-int de_group_wait(struct dossier_engine *e);
+int de_group_wait(struct dossier_engine *e, bool *ret_final);
 
 /* ---- dossier-snapshot.c ---- */
 
@@ -287,6 +288,8 @@ static inline void de_unlockp(struct dossier_engine **e) {
  * thread's last decision, and the first durability error. */
 void de_publish_decision(struct dossier_engine *e, const struct access_decision *d);
 void de_note_durability_error(int r);
+/* The same for a group whose commit failed (dossier_commit_error()). */
+void de_note_commit_error(int r);
 
 int64_t de_now_of(struct dossier_engine *e);
 

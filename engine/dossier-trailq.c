@@ -64,8 +64,9 @@ static int commit_batch(struct dossier_engine *e, struct de_trailq_item *batch, 
                 /* the trail changes no decision: the generation stays */
                 e->gen_mark = store_change_count(e->store);
                 if (r >= 0) {
-                        r = de_group_wait(e);
-                        *ret_failed = r < 0;
+                        bool final = false;
+                        r = de_group_wait(e, &final);
+                        *ret_failed = r < 0 && final; /* else the entries' calls fail with r */
                 }
         }
         pthread_mutex_unlock(&e->lock);

@@ -54,9 +54,14 @@ void de_unlock(struct dossier_engine *e) {
         if (e->grp.open) {
                 /* what the call wrote, or read of the others' writes, is
                  * in the open group: shown once the group is on disk */
+                bool final = false;
                 de_group_note(e);
-                r = de_group_wait(e);
+                r = de_group_wait(e, &final);
                 pthread_mutex_unlock(&e->lock);
+                if (r < 0 && !final) {
+                        de_note_commit_error(r);
+                        return; /* nothing of it was kept: nothing to tell */
+                }
                 goto told;
         }
         uint64_t mark = store_in_transaction(e->store) ? 0 : store_written(e->store);
@@ -95,6 +100,21 @@ void de_note_durability_error(int r) {
 int dossier_durability_error(void) {
         int r = thread_durability_error;
         thread_durability_error = 0;
+        return r;
+}
+
+/* The first group commit that failed under the calling thread's calls,
+ * for dossier_commit_error(). */
+static _Thread_local int thread_commit_error;
+
+void de_note_commit_error(int r) {
+        if (r < 0 && !thread_commit_error)
+                thread_commit_error = r;
+}
+
+int dossier_commit_error(void) {
+        int r = thread_commit_error;
+        thread_commit_error = 0;
         return r;
 }
 
@@ -309,7 +329,7 @@ int dossier_batch_begin(struct dossier_engine *e) {
          * (others may open the next one while this waits) */
         int r = e->grp.failed;
         while (r >= 0 && e->grp.open)
-                r = de_group_wait(e);
+                r = de_group_wait(e, NULL);
         return r < 0 ? r : store_batch_begin(e->store);
 }
 

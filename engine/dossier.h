@@ -138,6 +138,14 @@ const struct access_decision *dossier_last_decision(const struct dossier_engine 
  * when there was none; a caller about to answer must ask, and answer with
  * an error instead.  api_invoke() does for every route. */
 int dossier_durability_error(void);
+/* The same for a commit that failed after the call returned its result
+ * (SQLite's group commit: the calls writing at once share one
+ * transaction, and a failed COMMIT, or a transaction SQLite rolled back
+ * by itself on a full disk or an I/O error, undoes them all): nothing of
+ * the call was kept, the store is as it was and takes the next writes.
+ * The calling thread's first such error since it last asked, 0 when
+ * none; a caller about to answer must ask too (api_invoke() does). */
+int dossier_commit_error(void);
 
 /* Who is asking, and in which mode. For a patient, id is their INS and
  * the caller has checked their secret (dossier_verify_secret). */

@@ -54,6 +54,7 @@ struct store {
         const struct store_ops *ops;
         bool batch;        /* inside store_batch_begin() */
         bool in_op;        /* batch: an operation's SAVEPOINT is open */
+        bool lost;         /* batch: SQLite rolled its transaction back itself */
         size_t n_stmts;
         struct store_stmt_slot stmts[STORE_STMT_MAX];
 };

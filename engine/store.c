@@ -75,6 +75,16 @@ static const char sql_savepoint[] = "SAVEPOINT op";
 static const char sql_release[] = "RELEASE op";
 static const char sql_rollback_to[] = "ROLLBACK TO op";
 
+/* Inside a batch: false (and the batch lost) once SQLite has rolled its
+ * transaction back by itself, as it may on SQLITE_FULL, SQLITE_IOERR,
+ * SQLITE_NOMEM or SQLITE_BUSY; the statements after would otherwise run
+ * outside any transaction. */
+static bool batch_alive(struct store *s) {
+        if (!s->lost && !s->ops->in_transaction(s))
+                s->lost = true;
+        return !s->lost;
+}
+
 int store_begin(struct store *s) {
         if (!s)
                 return -EINVAL;
@@ -82,6 +92,8 @@ int store_begin(struct store *s) {
                 return s->ops->begin(s);
         if (s->in_op)
                 return -EBUSY;
+        if (!batch_alive(s))
+                return -EIO;
         return control_set(s, sql_savepoint, &s->in_op, true);
 }
 
@@ -102,22 +114,29 @@ int store_commit(struct store *s) {
                 return -EINVAL;
         if (!s->batch)
                 return s->ops->control(s, sql_commit);
+        if (!batch_alive(s)) {
+                s->in_op = false;
+                return -EIO;
+        }
         return control_set(s, sql_release, &s->in_op, false);
 }
 
 void store_rollback(struct store *s) {
-        if (!s || !s->ops->in_transaction(s))
+        if (!s)
                 return;
         if (!s->batch) {
-                (void) s->ops->control(s, sql_rollback);
+                if (s->ops->in_transaction(s))
+                        (void) s->ops->control(s, sql_rollback);
                 return;
         }
         if (!s->in_op)
                 return;
+        s->in_op = false;
+        if (!batch_alive(s))
+                return; /* nothing left to undo: the batch's commit fails */
         /* undo the operation, then close its savepoint: the batch goes on */
         (void) s->ops->control(s, sql_rollback_to);
         (void) s->ops->control(s, sql_release);
-        s->in_op = false;
 }
 
 int store_batch_begin(struct store *s) {
@@ -138,6 +157,10 @@ int store_batch_commit(struct store *s) {
                 return -EINVAL;
         if (!s->batch || s->in_op)
                 return -EINVAL;
+        if (!batch_alive(s)) {
+                s->batch = s->lost = false;
+                return -EIO;
+        }
         return control_set(s, sql_commit, &s->batch, false);
 }
 
@@ -146,7 +169,7 @@ void store_batch_rollback(struct store *s) {
                 return;
         if (s->ops->in_transaction(s))
                 (void) s->ops->control(s, sql_rollback);
-        s->batch = s->in_op = false;
+        s->batch = s->in_op = s->lost = false;
 }
 
 int store_bind_text(struct store_stmt *st, int idx, const char *text) {

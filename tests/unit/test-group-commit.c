@@ -20,6 +20,7 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -169,6 +170,13 @@ static void wait_members(struct fixture *f, uint64_t calls) {
         fail_msg("%" PRIu64 " calls waiting for a group commit, not %" PRIu64, m, calls);
 }
 
+/* Starts fn(arg) in *t, and returns once calls have waited for a group
+ * commit in all (the new one among them). */
+static void start_member(struct fixture *f, void *(*fn)(void *), void *arg, pthread_t *t, uint64_t calls) {
+        assert_int_equal(pthread_create(t, NULL, fn, arg), 0);
+        wait_members(f, calls);
+}
+
 /* A dossier of gp's with the patient's consent. */
 static void open_dossier(struct fixture *f) {
         char secret[DOSSIER_SECRET_SIZE];
@@ -241,10 +249,8 @@ UNIT_FIXTURE(test_list_after_a_pending_deposit_sees_it, fixture_setup, fixture_t
         assert_int_equal(warm.r, 0);
         dossier_engine_group_counts(f->e, NULL, &calls0);
         held_deposit(&a, &ta); /* a's group committed, its sync held */
-        assert_int_equal(pthread_create(&tb, NULL, deposit_one, &b), 0);
-        wait_members(f, calls0 + 2); /* b waits in the open group */
-        assert_int_equal(pthread_create(&tl, NULL, list_all, &l), 0);
-        wait_members(f, calls0 + 3);
+        start_member(f, deposit_one, &b, &tb, calls0 + 2); /* b waits in the open group */
+        start_member(f, list_all, &l, &tl, calls0 + 3);
         hold_release();
         pthread_join(ta, NULL);
         pthread_join(tb, NULL);
@@ -254,6 +260,83 @@ UNIT_FIXTURE(test_list_after_a_pending_deposit_sees_it, fixture_setup, fixture_t
         assert_int_equal(l.r, 0);
         assert_int_equal(l.n, 2);
         verify_chain(f);
+}
+
+static void *deposit_large(void *userdata) {
+        struct depositing *x = userdata;
+        static char big[256 * 1024];
+        char uid[DOSSIER_UID_SIZE];
+        memset(big, 'x', sizeof(big));
+        x->r = dossier_deposit(x->f->e, &gp, INS, &report, big, sizeof(big), uid, NULL);
+        (void) dossier_commit_error(); /* its own error says it */
+        return NULL;
+}
+
+/* A deposit's result as the API would answer it: the call's, or, when
+ * the group it wrote in could not be committed, that error. */
+static void *deposit_told(void *userdata) {
+        struct depositing *x = userdata;
+        deposit_one(x);
+        int c = dossier_commit_error();
+        if (x->r == 0 && c < 0)
+                x->r = c;
+        return NULL;
+}
+
+/* A call fails inside a group because the file may not grow (SQLite's
+ * max_page_count: SQLITE_FULL, as on a full disk), and SQLite may roll
+ * the whole transaction back by itself.  Whatever it does, every call
+ * told a success is in the store and every other is not: a deposit made
+ * before the failure in the same group is kept or told an error
+ * (dossier_commit_error()), one made after it gets a transaction of its
+ * own and is kept, and the trail's chain holds. */
+UNIT_FIXTURE(test_failed_call_in_a_group, fixture_setup, fixture_teardown) {
+        static const char sql_pages[] = "PRAGMA page_count";
+        struct fixture *f = *state;
+        struct depositing a = {f, 1}, before_big = {f, 1}, big = {f, 1}, after_big = {f, 1};
+        struct listing after = {f, 1, 0};
+        struct store_stmt *st = NULL;
+        pthread_t ta, t1, tb, t2;
+        uint64_t calls0;
+        char sql[64];
+
+        SKIP_ON_PG();
+        open_dossier(f);
+        struct store *s = dossier_engine_store(f->e);
+        assert_int_equal(store_prepare(s, sql_pages, &st), 0);
+        assert_int_equal(store_step(s, st), 1);
+        int64_t pages = store_col_int64(st, 0);
+        store_reset(st);
+        /* room for small deposits, not for 256 KiB (64 pages) */
+        snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %" PRId64, pages + 16);
+        assert_int_equal(store_exec_script(s, sql), 0);
+        int64_t entries0 = audit_count(f);
+        dossier_engine_group_counts(f->e, NULL, &calls0);
+        held_deposit(&a, &ta);
+        start_member(f, deposit_told, &before_big, &t1, calls0 + 2);
+        start_member(f, deposit_large, &big, &tb, calls0 + 3);
+        start_member(f, deposit_told, &after_big, &t2, calls0 + 4);
+        hold_release();
+        pthread_join(ta, NULL);
+        pthread_join(t1, NULL);
+        pthread_join(tb, NULL);
+        pthread_join(t2, NULL);
+        assert_int_equal(a.r, 0);
+        assert_int_equal(big.r, -ENOSPC);
+        assert_true(before_big.r == 0 || before_big.r == -EIO);
+        assert_int_equal(after_big.r, 0);
+        assert_int_equal(dossier_durability_error(), 0);
+        size_t kept = 2 + (before_big.r == 0);
+        list_all(&after);
+        assert_int_equal(after.r, 0);
+        assert_int_equal(after.n, kept);
+        /* the deposits kept and the list; nothing of the others */
+        assert_int_equal(audit_count(f), entries0 + (int64_t) kept + 1);
+        verify_chain(f);
+        /* the store takes writes again */
+        struct depositing later = {f, 1};
+        deposit_told(&later);
+        assert_int_equal(later.r, 0);
 }
 
 /* A notification (the patient's "first access" to their dossier, at an
