@@ -149,6 +149,8 @@ void de_trailq_submit(struct dossier_engine *e, struct de_trailq_item *it, const
         if (!q->writer_started && !q->writer_failed && !q->stop) {
                 q->writer_started = pthread_create(&q->writer, NULL, writer_run, e) == 0;
                 q->writer_failed = !q->writer_started;
+                if (q->writer_started)
+                        (void) pthread_setname_np(q->writer, "carnet-trail"); /* for top and perf */
         }
         *q->tail = it;
         q->tail = &it->next;
