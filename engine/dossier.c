@@ -328,8 +328,10 @@ int dossier_batch_begin(struct dossier_engine *e) {
         /* the batch takes the writer's transaction: the group's first
          * (others may open the next one while this waits) */
         int r = e->grp.failed;
+        struct access_decision mine = e->last; /* others' calls run while this waits */
         while (r >= 0 && e->grp.open)
                 r = de_group_wait(e, NULL);
+        e->last = mine;
         return r < 0 ? r : store_batch_begin(e->store);
 }
 
