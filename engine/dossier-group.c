@@ -24,6 +24,8 @@ struct de_group_member {
         struct de_group_member *next;
 };
 
+static void fail_open(struct dossier_engine *e);
+
 void de_group_init(struct dossier_engine *e) {
         e->grp = (struct de_group) {.enabled = store_group_commit(e->store)};
         e->grp.tail = &e->grp.head;
@@ -44,30 +46,6 @@ void dossier_engine_group_counts(struct dossier_engine *e, uint64_t *ret_commits
                 *ret_calls = m;
 }
 
-/* The open group's transaction is gone: SQLite rolled it back by itself
- * after an error in one of its calls (store.c).  Its members fail now
- * (nothing of theirs was kept), and the next call opens a new one. */
-static void fail_open(struct dossier_engine *e) {
-        struct de_group *g = &e->grp;
-        struct de_group_member *batch = g->head;
-
-        g->head = NULL;
-        g->tail = &g->head;
-        store_batch_rollback(e->store);
-        g->open = g->urgent = false;
-        if (g->changed)
-                atomic_fetch_add_explicit(&e->generation, 1, memory_order_release);
-        g->changed = false;
-        e->gen_mark = store_written(e->store);
-        for (struct de_group_member *it = batch, *next; it; it = next) {
-                next = it->next;
-                it->r = -EIO;
-                it->final = false;
-                it->done = true;
-                pthread_cond_signal(&it->wake);
-        }
-}
-
 int de_begin(struct dossier_engine *e) {
         struct de_group *g = &e->grp;
         int r;
@@ -75,7 +53,7 @@ int de_begin(struct dossier_engine *e) {
         if (g->failed < 0)
                 return g->failed;
         if (g->open && !store_in_transaction(e->store))
-                fail_open(e);
+                fail_open(e); /* SQLite rolled the group back by itself */
         /* a batch of bulk loading (dossier_batch_begin()) holds the
          * transaction already: the call goes inside it */
         if (g->enabled && !g->open && !store_in_transaction(e->store)) {
@@ -90,15 +68,10 @@ int de_begin(struct dossier_engine *e) {
 void de_group_note(struct dossier_engine *e) {
         uint64_t n = store_change_count(e->store);
 
-        /* rows of the trail alone decide nothing (dossier-snapshot.c); a
-         * failed call's rolled back rows count all the same */
-        if (n != e->gen_mark) {
-                if (!e->gen_quiet && n - e->gen_mark > e->trail_changes)
-                        e->grp.changed = true;
-                if (e->gen_quiet)
-                        e->grp.urgent = true; /* a piece */
-                e->gen_mark = n;
-        }
+        if (n != e->gen_mark && e->gen_quiet)
+                e->grp.urgent = true; /* a piece */
+        if (de_changes_decide(e, n))
+                e->grp.changed = true;
         e->gen_quiet = false;
         e->trail_changes = 0;
 }
@@ -130,6 +103,30 @@ static int commit_open(struct dossier_engine *e, struct de_group_member **ret_ba
         return r;
 }
 
+/* Tells every member of batch its result and wakes it. */
+static void release(struct de_group_member *batch, int r, bool final) {
+        for (struct de_group_member *it = batch, *next; it; it = next) {
+                next = it->next; /* it may be gone once done */
+                it->r = r;
+                it->final = final;
+                it->done = true;
+                pthread_cond_signal(&it->wake);
+        }
+}
+
+/* The open group's transaction is gone: SQLite rolled it back by itself
+ * after an error in one of its calls (store.c).  Its commit fails at
+ * once (-EIO, nothing to sync), its members with it (nothing of theirs
+ * was kept), and the calling call opens a new one. */
+static void fail_open(struct dossier_engine *e) {
+        struct de_group_member *batch;
+        uint64_t mark;
+        int r = commit_open(e, &batch, &mark);
+
+        e->grp.committing--;
+        release(batch, r < 0 ? r : -EIO, false);
+}
+
 /* Called with the mutex, by a member of batch: makes batch's commit
  * durable without the mutex (store_durable(): leaders that overlap, an
  * urgent group's beside the one before, share the syncs), tells every
@@ -151,13 +148,7 @@ static void sync_batch(struct dossier_engine *e, struct de_group_member *batch, 
         if (final && g->failed == 0)
                 g->failed = r;
         g->committing--;
-        for (struct de_group_member *it = batch, *next; it; it = next) {
-                next = it->next; /* it may be gone once done */
-                it->r = r;
-                it->final = final;
-                it->done = true;
-                pthread_cond_signal(&it->wake);
-        }
+        release(batch, r, final);
         if (!g->head)
                 return;
         struct de_group_member *next_batch;

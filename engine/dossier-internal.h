@@ -41,7 +41,7 @@ struct de_trailq_item {
         const struct audit_entry *ae;
         uint64_t gen;
         int r;
-        bool unsynced;                    /* appended, but the group's commit or sync failed */
+        bool unsynced;                    /* appended, committed, but the group's sync failed (final) */
         bool done;
         pthread_cond_t wake;              /* its thread's own: woken alone, no herd */
         struct de_trailq_item *next;
@@ -287,6 +287,12 @@ static inline void de_unlockp(struct dossier_engine **e) {
 /* What de_unlock() does for a call made off the mutex: the calling
  * thread's last decision, and the first durability error. */
 void de_publish_decision(struct dossier_engine *e, const struct access_decision *d);
+/* The rule of the generation, for de_unlock() and the group's commit:
+ * whether the rows the connection changed since last counted, up to its
+ * change count n, can change a decision (not a piece's, more than the
+ * running call's own trail rows: the trail decides nothing); counted
+ * from then on (gen_mark = n). */
+bool de_changes_decide(struct dossier_engine *e, uint64_t n);
 void de_note_durability_error(int r);
 /* The same for a group whose commit failed (dossier_commit_error()). */
 void de_note_commit_error(int r);

@@ -33,7 +33,7 @@ void de_trailq_free(struct de_trailq *q) {
  * under the mutex, on the group's state, so that the trail's order stays
  * the order of the decisions.  Returns once the entries are durable (0,
  * *ret_n of them), or an error every entry shares; *ret_failed: the error
- * is the group's commit or sync (dossier-group.c). */
+ * is the group's failed sync, final (dossier-group.c). */
 static int commit_batch(struct dossier_engine *e, struct de_trailq_item *batch, size_t *ret_n, bool *ret_failed) {
         size_t n = 0, len = 0;
         int r = 0;

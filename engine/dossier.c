@@ -30,9 +30,21 @@ struct dossier_engine *de_lock(struct dossier_engine *e) {
         return e;
 }
 
-/* The first failure to make an operation durable, for
- * dossier_durability_error(). */
-static _Thread_local int thread_durability_error;
+/* The calling thread's first failure to make an operation durable (a
+ * failed sync), and its first group commit that failed, for
+ * dossier_durability_error() and dossier_commit_error(). */
+static _Thread_local int thread_durability_error, thread_commit_error;
+
+static void note_first(int *slot, int r) {
+        if (r < 0 && !*slot)
+                *slot = r;
+}
+
+static int take(int *slot) {
+        int r = *slot;
+        *slot = 0;
+        return r;
+}
 
 /* Publishes the operation's decision to the calling thread, lets go, then
  * waits until everything written so far is on disk (group commit: the
@@ -70,11 +82,8 @@ void de_unlock(struct dossier_engine *e) {
          * snapshot is then made again (dossier-snapshot.c).  The call's
          * own trail entries decide nothing: a call that wrote only those
          * (a list or a read under the mutex) leaves it. */
-        if (mark && mark != e->gen_mark) {
-                if (!e->gen_quiet && mark - e->gen_mark > e->trail_changes)
-                        atomic_fetch_add_explicit(&e->generation, 1, memory_order_release);
-                e->gen_mark = mark;
-        }
+        if (mark && de_changes_decide(e, mark))
+                atomic_fetch_add_explicit(&e->generation, 1, memory_order_release);
         e->gen_quiet = false;
         if (mark || !store_in_transaction(e->store))
                 e->trail_changes = 0; /* a batch's add up until its commit */
@@ -87,35 +96,31 @@ told:
                 e->on_notification(e->on_notification_userdata, told[i]);
 }
 
+bool de_changes_decide(struct dossier_engine *e, uint64_t n) {
+        bool decide = n != e->gen_mark && !e->gen_quiet && n - e->gen_mark > e->trail_changes;
+        e->gen_mark = n;
+        return decide;
+}
+
 void de_publish_decision(struct dossier_engine *e, const struct access_decision *d) {
         thread_last.engine = e;
         thread_last.decision = *d;
 }
 
 void de_note_durability_error(int r) {
-        if (r < 0 && !thread_durability_error)
-                thread_durability_error = r;
+        note_first(&thread_durability_error, r);
 }
 
 int dossier_durability_error(void) {
-        int r = thread_durability_error;
-        thread_durability_error = 0;
-        return r;
+        return take(&thread_durability_error);
 }
 
-/* The first group commit that failed under the calling thread's calls,
- * for dossier_commit_error(). */
-static _Thread_local int thread_commit_error;
-
 void de_note_commit_error(int r) {
-        if (r < 0 && !thread_commit_error)
-                thread_commit_error = r;
+        note_first(&thread_commit_error, r);
 }
 
 int dossier_commit_error(void) {
-        int r = thread_commit_error;
-        thread_commit_error = 0;
-        return r;
+        return take(&thread_commit_error);
 }
 
 int64_t de_now_of(struct dossier_engine *e) {
