@@ -5,8 +5,9 @@
  * (api_invoke).  Covers the
  * error mapping (reason codes, statuses), the request checks (fields,
  * codes, base64, dates), deposits in both forms, reading the content as a
- * stream, masking, the access list, options, the trail and the chain, and
- * that a refused request leaves the stored documents as they were. */
+ * stream, masking, the access list, options, the trail and the chain, a
+ * deposit the store has no room for, and that a refused request leaves the
+ * stored documents as they were. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -288,6 +289,51 @@ UNIT_FIXTURE(raw_deposit, fixture_setup, fixture_teardown) {
         run(f, &gp, res_documents_post, "POST", "/", p, 1, NULL, 0, h2, 1, "x", &rep);
         expect_error(&rep, 400, "unknown_field");
         assert_int_equal(list_count(f, &gp), 1);
+}
+
+/* A deposit the file has no room for (SQLite's max_page_count: SQLITE_FULL,
+ * as on a full disk): SQLite rolls the shared transaction back, and the
+ * answer is 503 storage_failed saying that nothing was kept; the stored
+ * documents are as they were, and the next deposit that fits is kept. */
+UNIT_FIXTURE(full_store_is_503_nothing_kept, fixture_setup, fixture_teardown) {
+        static const char sql_pages[] = "PRAGMA page_count";
+        static char big[256 * 1024 + 1];
+        struct fixture *f = *state;
+        struct api_reply rep;
+        struct store_stmt *st = NULL;
+        char sql[64];
+        const char *message = NULL;
+
+        SKIP_ON_PG(); /* no shared transaction there, no max_page_count */
+        open_dossier(f);
+        deposit(f, &gp, REPORT, &rep);
+        assert_int_equal(rep.status, 201);
+        api_reply_clear(&rep);
+        struct store *s = dossier_engine_store(f->e);
+        assert_int_equal(store_prepare(s, sql_pages, &st), 0);
+        assert_int_equal(store_step(s, st), 1);
+        long long pages = (long long) store_col_int64(st, 0);
+        store_reset(st);
+        snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %lld", pages + 16);
+        assert_int_equal(store_exec_script(s, sql), 0);
+
+        memcpy(big, "%PDF-1.4 ", 9);
+        memset(big + 9, 'x', sizeof(big) - 10);
+        struct api_kv p[] = {{"ins", INS}};
+        struct api_kv h[] = {
+                {"Content-Type", "application/pdf"},
+                {"X-Carnet-Document", "{\"type_code\": \"18748-4\", \"class_code\": \"31\", \"title\": \"Radio\"}"},
+        };
+        run(f, &gp, res_documents_post, "POST", "/", p, 1, NULL, 0, h, 2, big, &rep);
+        assert_int_equal(rep.status, 503);
+        assert_int_equal(json_unpack(rep.body, "{s:{s:s}}", "error", "message", &message), 0);
+        assert_non_null(strstr(message, "nothing of it was kept"));
+        expect_error(&rep, 503, "storage_failed");
+        assert_int_equal(list_count(f, &gp), 1);
+        deposit(f, &gp, REPORT, &rep);
+        assert_int_equal(rep.status, 201);
+        api_reply_clear(&rep);
+        assert_int_equal(list_count(f, &gp), 2);
 }
 
 /* Each bad request is refused with its status and code, and the stored
