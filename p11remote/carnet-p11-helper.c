@@ -69,20 +69,19 @@ static int do_token_for(struct helper *h, struct slot *s, struct p11w_buf *req, 
         return 0;
 }
 
-static int do_open(struct helper *h, struct slot *s, struct p11w_buf *req, struct p11w_buf *rep) {
-        struct p11_map map;
+/* OPEN and OPEN_KNOWN: the card opened on a free handle (or why not). */
+static int open_reply(struct helper *h, struct p11w_buf *rep, const char *description, CK_SLOT_ID slot,
+                      const struct p11_map *map) {
         struct p11_token t = {0};
         struct p11_identity id = {0};
-        uint64_t slot = p11w_get_u64(req);
-        p11w_get_map(req, &map);
-        if (!p11w_done(req))
-                return -EBADMSG;
         struct slot *free_s = slot_of(h, 0);
         for (size_t i = 0; !free_s && i < ELEMENTSOF(h->slots); i++)
                 if (!h->slots[i].handle)
                         free_s = &h->slots[i];
         struct p11_card *c = NULL;
-        int r = free_s ? p11_card_open(h->module, (CK_SLOT_ID)slot, &map, &c) : -EUSERS;
+        int r = !free_s ? -EUSERS
+                : description ? p11_card_open_known(h->module, slot, description, map, &c)
+                              : p11_card_open(h->module, slot, map, &c);
         int id_r = 0;
         if (r >= 0) {
                 t = *p11_card_token(c);
@@ -97,6 +96,38 @@ static int do_open(struct helper *h, struct slot *s, struct p11w_buf *req, struc
         p11w_put_token(rep, &t);
         p11w_put_u32(rep, (uint32_t)id_r);
         p11w_put_identity(rep, &id);
+        return 0;
+}
+
+static int do_open(struct helper *h, struct slot *s, struct p11w_buf *req, struct p11w_buf *rep) {
+        struct p11_map map;
+        uint64_t slot = p11w_get_u64(req);
+        p11w_get_map(req, &map);
+        if (!p11w_done(req))
+                return -EBADMSG;
+        return open_reply(h, rep, NULL, (CK_SLOT_ID)slot, &map);
+}
+
+static int do_open_known(struct helper *h, struct slot *s, struct p11w_buf *req, struct p11w_buf *rep) {
+        struct p11_map map;
+        char description[65];
+        uint64_t slot = p11w_get_u64(req);
+        p11w_get_str(req, description, sizeof(description));
+        p11w_get_map(req, &map);
+        if (!p11w_done(req))
+                return -EBADMSG;
+        return open_reply(h, rep, description, (CK_SLOT_ID)slot, &map);
+}
+
+static int do_slot_state(struct helper *h, struct slot *s, struct p11w_buf *req, struct p11w_buf *rep) {
+        char description[65] = "";
+        uint64_t slot = p11w_get_u64(req);
+        if (!p11w_done(req))
+                return -EBADMSG;
+        int r = p11_module_slot_state(h->module, (CK_SLOT_ID)slot, description, sizeof(description));
+        put_err(rep, r < 0 ? r : 0, r < 0 ? "module_error" : "ok");
+        p11w_put_u32(rep, r > 0);
+        p11w_put_str(rep, r >= 0 ? description : "");
         return 0;
 }
 
@@ -190,7 +221,8 @@ static int do_close(struct helper *h, struct slot *s, struct p11w_buf *req, stru
 static int (*const handlers[_P11W_TYPE_MAX])(struct helper *, struct slot *, struct p11w_buf *, struct p11w_buf *) = {
         [P11W_TOKEN_FOR] = do_token_for, [P11W_OPEN] = do_open,         [P11W_CERT] = do_cert,
         [P11W_PIN_STATUS] = do_pin_status, [P11W_LOGIN] = do_login,     [P11W_KEY_INFO] = do_key_info,
-        [P11W_SIGN] = do_sign,           [P11W_CLOSE] = do_close,
+        [P11W_SIGN] = do_sign,           [P11W_CLOSE] = do_close,       [P11W_OPEN_KNOWN] = do_open_known,
+        [P11W_SLOT_STATE] = do_slot_state,
 };
 
 /* One request: its reply sent, or -EBADMSG / -errno to end the helper. */

@@ -294,7 +294,8 @@ static int fetch_cert(struct p11_card *c, enum p11_role role) {
         return 0;
 }
 
-int p11_card_open(struct p11_module *m, CK_SLOT_ID slot, const struct p11_map *map, struct p11_card **ret) {
+/* OPEN or OPEN_KNOWN (description set), then the two certificates. */
+static int card_open(CK_SLOT_ID slot, const char *description, const struct p11_map *map, struct p11_card **ret) {
         struct p11w_buf req, rep;
         struct p11_map def;
         if (!map) {
@@ -308,8 +309,11 @@ int p11_card_open(struct p11_module *m, CK_SLOT_ID slot, const struct p11_map *m
         c->gen = atomic_load(&generation);
         p11w_init(&req);
         p11w_put_u64(&req, slot);
+        if (description)
+                p11w_put_str(&req, description);
         p11w_put_map(&req, map);
-        int r = call(P11W_OPEN, 0, 0, &req, &rep, timeout_of(false));
+        int r = req.bad ? -ENAMETOOLONG : call(description ? P11W_OPEN_KNOWN : P11W_OPEN, 0, 0, &req, &rep,
+                                                 timeout_of(false));
         if (r >= 0) {
                 c->gen = atomic_load(&generation);
                 r = reply_error(c, &rep);
@@ -330,6 +334,36 @@ int p11_card_open(struct p11_module *m, CK_SLOT_ID slot, const struct p11_map *m
         }
         *ret = c;
         return 0;
+}
+
+int p11_card_open(struct p11_module *m, CK_SLOT_ID slot, const struct p11_map *map, struct p11_card **ret) {
+        return card_open(slot, NULL, map, ret);
+}
+
+int p11_card_open_known(struct p11_module *m, CK_SLOT_ID slot, const char *description, const struct p11_map *map,
+                        struct p11_card **ret) {
+        return description ? card_open(slot, description, map, ret) : -EINVAL;
+}
+
+int p11_module_slot_state(struct p11_module *m, CK_SLOT_ID slot, char *ret_description, size_t size) {
+        struct p11w_buf req, rep;
+        struct p11_error e;
+        char code[P11W_CODE_MAX], description[65];
+        p11w_init(&req);
+        p11w_put_u64(&req, slot);
+        int r = call(P11W_SLOT_STATE, 0, 0, &req, &rep, timeout_of(false));
+        if (r < 0)
+                return r;
+        p11w_get_error(&rep, &e, code);
+        uint32_t present = p11w_get_u32(&rep);
+        p11w_get_str(&rep, description, sizeof(description));
+        if (!p11w_done(&rep))
+                return -ECONNRESET;
+        if (e.err < 0)
+                return e.err;
+        if (ret_description)
+                (void)strcpy_bounded(ret_description, size, description);
+        return present != 0;
 }
 
 struct p11_card *p11_card_close(struct p11_card *c) {

@@ -18,6 +18,8 @@
  *     KEY_INFO       logged in         error, key type, always-authenticate
  *     SIGN           logged in         error, signature (<= P11_SIG_MAX)
  *     CLOSE          opened, logged in error          (-> closed: handle freed)
+ *     OPEN_KNOWN     none              as OPEN (p11_card_open_known())
+ *     SLOT_STATE     none              error, token present, slot description
  *
  * A request in the wrong state, or longer than its rule allows, gets an
  * error reply ("wrong_state", "message_too_long"); an unknown type, a
@@ -51,6 +53,8 @@ enum p11w_type {
         P11W_KEY_INFO,
         P11W_SIGN,
         P11W_CLOSE,
+        P11W_OPEN_KNOWN,
+        P11W_SLOT_STATE,
         _P11W_TYPE_MAX,
         P11W_REPLY = 0x8000, /* or'ed into the request's type; alone: "ready" */
 };

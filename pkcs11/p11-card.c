@@ -158,8 +158,9 @@ static void pick_roles(struct p11_card *c) {
         c->role_cert[P11_ROLE_AUTH] = fallback;
 }
 
-int p11_card_open(struct p11_module *m, CK_SLOT_ID slot, const struct p11_map *map,
-                  struct p11_card **ret) {
+/* p11_card_open() and p11_card_open_token(): tok NULL, the slot's token read first. */
+static int card_open(struct p11_module *m, CK_SLOT_ID slot, const struct p11_token *tok, const struct p11_map *map,
+                     struct p11_card **ret) {
         if (!m || !ret)
                 return -EINVAL;
         P11_MODULE_GUARD(m);
@@ -172,9 +173,11 @@ int p11_card_open(struct p11_module *m, CK_SLOT_ID slot, const struct p11_map *m
                 c->map = *map;
         else
                 p11_map_default(&c->map);
-        int r = p11_module_token(m, slot, &c->token);
+        int r = tok ? 0 : p11_module_token(m, slot, &c->token);
         if (r < 0)
                 return r;
+        if (tok)
+                c->token = *tok;
         CK_RV rv = c->fl->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &c->session);
         if (rv != CKR_OK)
                 return p11_rv_errno(rv);
@@ -187,6 +190,17 @@ int p11_card_open(struct p11_module *m, CK_SLOT_ID slot, const struct p11_map *m
         pick_roles(c);
         *ret = TAKE_PTR(c);
         return 0;
+}
+
+int p11_card_open(struct p11_module *m, CK_SLOT_ID slot, const struct p11_map *map, struct p11_card **ret) {
+        return card_open(m, slot, NULL, map, ret);
+}
+
+int p11_card_open_known(struct p11_module *m, CK_SLOT_ID slot, const char *description, const struct p11_map *map,
+                        struct p11_card **ret) {
+        struct p11_token tok;
+        int r = p11_module_token_info(m, slot, description, &tok);
+        return r < 0 ? r : card_open(m, slot, &tok, map, ret);
 }
 
 struct p11_card *p11_card_close(struct p11_card *c) {
@@ -235,11 +249,19 @@ int p11_card_identity(const struct p11_card *c, struct p11_identity *ret) {
         return p11_identity_from_cert(&c->map, x->der, x->der_len, ret);
 }
 
+/* The token of c's slot again, its flags (the PIN's) read afresh: from
+ * C_GetTokenInfo alone, the card being the one c holds a session on (no
+ * C_GetSlotInfo, in which OpenSC looks at every reader and probes every
+ * card it does not know, a Vitale among them). */
+static int token_again(struct p11_card *c, struct p11_token *ret) {
+        return p11_module_token_info(c->module, c->token.slot, c->token.reader, ret);
+}
+
 /* After a failed login, the token flags say how many tries are left (as far
  * as PKCS#11 can tell); they go into the error for the caller. */
 static void error_add_pin_state(struct p11_card *c) {
         struct p11_token t;
-        if (p11_module_token(c->module, c->token.slot, &t) < 0)
+        if (token_again(c, &t) < 0)
                 return;
         c->token = t;
         c->error.pin_state = t.pin_state;
@@ -282,7 +304,7 @@ int p11_card_login(struct p11_card *c, const char *pin, size_t pin_len) {
         c->logged_in = true;
         ok(c);
         struct p11_token t;
-        if (p11_module_token(c->module, c->token.slot, &t) == 0)
+        if (token_again(c, &t) == 0)
                 c->token = t;
         /* A right PIN resets the card's counter.  OpenSC 0.23 keeps showing
          * the flags of the last failure until the next one: trust the login. */

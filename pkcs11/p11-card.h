@@ -63,6 +63,10 @@ struct p11_card;
  * map (NULL: p11_map_default()).  The map is copied. */
 int p11_card_open(struct p11_module *m, CK_SLOT_ID slot, const struct p11_map *map,
                   struct p11_card **ret);
+/* The same without C_GetSlotInfo, the slot's description known: see
+ * p11_module_token_info() for when this is right. */
+int p11_card_open_known(struct p11_module *m, CK_SLOT_ID slot, const char *description, const struct p11_map *map,
+                        struct p11_card **ret);
 /* Logs out when logged in, closes the session.  Accepts NULL, returns NULL. */
 struct p11_card *p11_card_close(struct p11_card *c);
 

@@ -132,23 +132,17 @@ CK_FUNCTION_LIST *p11_module_functions(const struct p11_module *m) {
         return m ? m->fl : NULL;
 }
 
-int p11_module_token(struct p11_module *m, CK_SLOT_ID slot, struct p11_token *ret) {
-        if (!m || !ret)
-                return -EINVAL;
-        P11_MODULE_GUARD(m);
-        CK_SLOT_INFO si;
+/* The token of slot from its token information and the slot's
+ * description (its 64 bytes, NUL-terminated or not). */
+static int token_read(struct p11_module *m, CK_SLOT_ID slot, const CK_UTF8CHAR *description, size_t len,
+                      struct p11_token *ret) {
         CK_TOKEN_INFO ti;
-        CK_RV rv = m->fl->C_GetSlotInfo(slot, &si);
-        if (rv != CKR_OK)
-                return p11_rv_errno(rv);
-        if (!(si.flags & CKF_TOKEN_PRESENT))
-                return -ENODEV;
-        rv = m->fl->C_GetTokenInfo(slot, &ti);
+        CK_RV rv = m->fl->C_GetTokenInfo(slot, &ti);
         if (rv != CKR_OK)
                 return p11_rv_errno(rv);
 
         struct p11_token t = {.slot = slot, .flags = ti.flags};
-        field_copy(t.reader, sizeof(t.reader), si.slotDescription, sizeof(si.slotDescription));
+        field_copy(t.reader, sizeof(t.reader), description, len);
         field_copy(t.label, sizeof(t.label), ti.label, sizeof(ti.label));
         field_copy(t.serial, sizeof(t.serial), ti.serialNumber, sizeof(ti.serialNumber));
         field_copy(t.manufacturer, sizeof(t.manufacturer), ti.manufacturerID, sizeof(ti.manufacturerID));
@@ -159,6 +153,26 @@ int p11_module_token(struct p11_module *m, CK_SLOT_ID slot, struct p11_token *re
         t.tries_left = p11_pin_tries_hint(t.pin_state);
         *ret = t;
         return 0;
+}
+
+int p11_module_token(struct p11_module *m, CK_SLOT_ID slot, struct p11_token *ret) {
+        if (!m || !ret)
+                return -EINVAL;
+        P11_MODULE_GUARD(m);
+        CK_SLOT_INFO si;
+        CK_RV rv = m->fl->C_GetSlotInfo(slot, &si);
+        if (rv != CKR_OK)
+                return p11_rv_errno(rv);
+        if (!(si.flags & CKF_TOKEN_PRESENT))
+                return -ENODEV;
+        return token_read(m, slot, si.slotDescription, sizeof(si.slotDescription), ret);
+}
+
+int p11_module_token_info(struct p11_module *m, CK_SLOT_ID slot, const char *description, struct p11_token *ret) {
+        if (!m || !description || !ret)
+                return -EINVAL;
+        P11_MODULE_GUARD(m);
+        return token_read(m, slot, (const CK_UTF8CHAR *) description, strlen(description), ret);
 }
 
 /* Asks for the slot list twice (size, then contents) as PKCS#11 requires,
@@ -238,7 +252,7 @@ int p11_module_token_for_reader(struct p11_module *m, const char *pcsc_reader, s
         return -ENODEV;
 }
 
-int p11_module_slot_present(struct p11_module *m, CK_SLOT_ID slot) {
+int p11_module_slot_state(struct p11_module *m, CK_SLOT_ID slot, char *ret_description, size_t size) {
         if (!m)
                 return -EINVAL;
         P11_MODULE_GUARD(m);
@@ -248,5 +262,11 @@ int p11_module_slot_present(struct p11_module *m, CK_SLOT_ID slot) {
                 return 0;
         if (rv != CKR_OK)
                 return p11_rv_errno(rv);
+        if (ret_description)
+                field_copy(ret_description, size, si.slotDescription, sizeof(si.slotDescription));
         return !!(si.flags & CKF_TOKEN_PRESENT);
+}
+
+int p11_module_slot_present(struct p11_module *m, CK_SLOT_ID slot) {
+        return p11_module_slot_state(m, slot, NULL, 0);
 }

@@ -96,6 +96,17 @@ bool p11_token_in_reader(const struct p11_token *t, const char *pcsc_reader);
 /* Finds the token in the named PC/SC reader; -ENODEV when there is none. */
 int p11_module_token_for_reader(struct p11_module *m, const char *pcsc_reader, struct p11_token *ret);
 
+/* The token of slot from C_GetTokenInfo alone, the slot's description
+ * given (what an earlier C_GetSlotInfo said): no C_GetSlotInfo, which in
+ * OpenSC looks at every reader, binding each card it does not know
+ * again.  -ENODEV when the slot holds no token.  Only for a slot known to
+ * have been seen empty since its last card (session/card-cache.c): OpenSC
+ * looks at a slot's reader in C_GetTokenInfo only when it holds no token. */
+int p11_module_token_info(struct p11_module *m, CK_SLOT_ID slot, const char *description, struct p11_token *ret);
+
 /* Whether the slot still holds a token (C_GetSlotInfo; OpenSC asks PC/SC).
- * Returns 1, 0, or a negative errno. */
+ * Returns 1, 0, or a negative errno.  p11_module_slot_state() also copies
+ * the slot's description (when the call succeeded and ret_description is
+ * not NULL). */
 int p11_module_slot_present(struct p11_module *m, CK_SLOT_ID slot);
+int p11_module_slot_state(struct p11_module *m, CK_SLOT_ID slot, char *ret_description, size_t size);

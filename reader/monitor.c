@@ -36,6 +36,7 @@ struct monitor {
         struct slot slots[READERS_MAX];
         size_t n;
         uint64_t insertions;
+        uint64_t arrivals; /* readers seen arriving */
 };
 
 struct pcsc_link {
@@ -253,6 +254,7 @@ static LONG relist(struct monitor *m) {
                 struct slot *s = &m->slots[m->n];
                 memset(s, 0, sizeof(*s));
                 (void)strcpy_bounded(s->info.name, READER_NAME_MAX, p);
+                s->info.arrival = ++m->arrivals;
                 s->state = SCARD_STATE_UNAWARE;
                 seen[m->n] = true;
                 m->n++;
@@ -297,6 +299,11 @@ static LONG watch(struct monitor *m) {
                  * card still present means it was swapped between two looks */
                 bool swapped = s->info.card_present && present && (s->state >> 16) != (ev >> 16) &&
                                s->state != SCARD_STATE_UNAWARE;
+                /* counted before the events go out: a snapshot taken on
+                 * them shows the count of the state they announce */
+                pthread_mutex_lock(&m->lock);
+                s->info.card_events = (unsigned)(ev >> 16) & 0xFFFFu;
+                pthread_mutex_unlock(&m->lock);
                 if (s->info.card_present && (!present || swapped))
                         card_gone(m, s);
                 if (present && !s->info.card_present)

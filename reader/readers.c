@@ -59,6 +59,7 @@ int readers_snapshot(struct reader_snapshot *ret) {
                 struct reader_info *ri = &ret->r[i];
                 ri->card_present = (st[i].dwEventState & SCARD_STATE_PRESENT) &&
                                    !(st[i].dwEventState & SCARD_STATE_MUTE);
+                ri->card_events = (unsigned)(st[i].dwEventState >> 16) & 0xFFFFu;
                 if (ri->card_present && st[i].cbAtr <= READER_ATR_MAX) {
                         memcpy(ri->atr, st[i].rgbAtr, st[i].cbAtr);
                         ri->atr_len = st[i].cbAtr;

@@ -26,6 +26,14 @@ struct reader_info {
         unsigned apdus;      /* exchanges carnet made with this card */
         unsigned read_us;    /* from PC/SC's insertion event to identity ready */
         uint64_t insertion;  /* counts insertions: binds sessions to one card */
+        /* pcsc-lite's count of this reader's card events (insertions and
+         * removals: dwEventState's high word, modulo 65536); 0 where PC/SC
+         * does not count them */
+        unsigned card_events;
+        /* the monitor's count of readers arrived, at this one's arrival:
+         * tells a reader from another of the same name plugged in since
+         * (0: not counted, readers_snapshot()) */
+        uint64_t arrival;
 };
 
 struct reader_snapshot {

@@ -15,11 +15,19 @@ struct entry {
 };
 
 /* The slot a reader's CPS card was last read from (card_read()), and that
- * slot's description then (the full search matched it to the reader). */
+ * slot's description then (the full search matched it to the reader).
+ * Once that card left: whether the module said the slot empty, with that
+ * description, while PC/SC counted `events` card events in the reader
+ * (card_cache_note_empty()); `checked` is the count it last asked at. */
 struct slot_hint {
         char reader[READER_NAME_MAX];
         CK_SLOT_ID slot;
         char description[sizeof(((struct p11_token *)0)->reader)];
+        bool empty;
+        unsigned events;
+        bool asked;
+        unsigned checked;
+        uint64_t arrival; /* of the reader, when asked */
 };
 
 struct card_cache {
@@ -58,18 +66,96 @@ static void hint_set(struct card_cache *c, const struct card_read *r) {
                         h = &c->hints[i];
         if (!h)
                 h = &c->hints[0];
+        *h = (struct slot_hint){.slot = r->tok.slot, .arrival = r->arrival};
         (void)strcpy_bounded(h->reader, sizeof(h->reader), r->reader);
-        h->slot = r->tok.slot;
         memcpy(h->description, r->tok.reader, sizeof(h->description));
+}
+
+/* The reader in snap, or NULL. */
+static const struct reader_info *reader_in(const struct reader_snapshot *snap, const char *name) {
+        for (size_t i = 0; snap && i < snap->n; i++)
+                if (strcmp(snap->r[i].name, name) == 0)
+                        return &snap->r[i];
+        return NULL;
+}
+
+/* Is ri the reader the hint's card was read in, not another of its name
+ * plugged in since? */
+static bool same_reader(const struct slot_hint *h, const struct reader_info *ri) {
+        return ri && ri->arrival != 0 && ri->arrival == h->arrival;
+}
+
+/* Should the slot of hint h be asked whether it is empty? Its reader is
+ * empty, with a count of card events not asked at yet.  Or should what
+ * was noted be forgotten: its reader gone, or replaced. (lock held) */
+static bool to_ask(const struct slot_hint *h, const struct reader_snapshot *snap) {
+        const struct reader_info *ri = h->reader[0] ? reader_in(snap, h->reader) : NULL;
+        if (!same_reader(h, ri))
+                return h->asked;
+        return !ri->card_present && ri->card_events != 0 && !(h->asked && h->checked == ri->card_events);
+}
+
+bool card_cache_empty_due(struct card_cache *c, const struct reader_snapshot *snap) {
+        bool due = false;
+        pthread_mutex_lock(&c->lock);
+        for (size_t i = 0; !due && i < ELEMENTSOF(c->hints); i++)
+                due = to_ask(&c->hints[i], snap);
+        pthread_mutex_unlock(&c->lock);
+        return due;
+}
+
+void card_cache_note_empty(struct card_cache *c, struct p11_module *mod, const struct reader_snapshot *snap) {
+        for (size_t i = 0; i < ELEMENTSOF(c->hints); i++) {
+                pthread_mutex_lock(&c->lock);
+                struct slot_hint h = c->hints[i];
+                bool ask = to_ask(&h, snap);
+                pthread_mutex_unlock(&c->lock);
+                if (!ask)
+                        continue;
+                const struct reader_info *ri = reader_in(snap, h.reader);
+                bool here = same_reader(&h, ri);
+                char description[sizeof(h.description)] = "";
+                int r = here ? p11_module_slot_state(mod, h.slot, description, sizeof(description)) : 0;
+                pthread_mutex_lock(&c->lock);
+                struct slot_hint *now = &c->hints[i];
+                /* unless the hint changed meanwhile (a card read into it) */
+                if (strcmp(now->reader, h.reader) == 0 && now->slot == h.slot && now->asked == h.asked &&
+                    now->checked == h.checked && now->arrival == h.arrival) {
+                        now->asked = here;
+                        now->checked = now->events = here ? ri->card_events : 0;
+                        now->empty = here && r == 0 && strcmp(description, h.description) == 0;
+                }
+                pthread_mutex_unlock(&c->lock);
+        }
+}
+
+/* The read at insertion without C_GetSlotInfo, on the slot of hint h:
+ * when the module said it empty (with the description that matched the
+ * reader) and PC/SC has counted exactly one card event in the reader
+ * since, this card's insertion.  The module then binds no card in the
+ * slot but this one: the slot holds no token, or this card's, and
+ * C_GetTokenInfo looks at the reader when it holds none.  0, or -ENOENT. */
+static int read_fresh(const struct slot_hint *h, const struct reader_info *ri, struct p11_module *mod,
+                      const struct p11_map *map, struct card_read *ret) {
+        if (!h->empty || !same_reader(h, ri) || !ri->card_present ||
+            ri->card_events != ((h->events + 1) & 0xFFFFu) ||
+            p11_card_open_known(mod, h->slot, h->description, map, &ret->card) < 0)
+                return -ENOENT;
+        ret->tok = *p11_card_token(ret->card);
+        return 0;
 }
 
 /* p11_card_open() on the slot reader's card was last read from, kept when
  * that slot still has the description the full search matched to reader.
  * 0, or -ENOENT to search every slot. */
 static int read_by_hint(struct card_cache *c, struct p11_module *mod, const struct p11_map *map,
-                        const char *reader, struct card_read *ret) {
+                        const char *reader, const struct reader_info *ri, struct card_read *ret) {
         struct slot_hint h;
-        if (!hint_of(c, reader, &h) || p11_card_open(mod, h.slot, map, &ret->card) < 0)
+        if (!hint_of(c, reader, &h))
+                return -ENOENT;
+        if (read_fresh(&h, ri, mod, map, ret) == 0)
+                return 0;
+        if (p11_card_open(mod, h.slot, map, &ret->card) < 0)
                 return -ENOENT;
         const struct p11_token *t = p11_card_token(ret->card);
         if (t->slot != h.slot || strcmp(t->reader, h.description) != 0) {
@@ -81,11 +167,11 @@ static int read_by_hint(struct card_cache *c, struct p11_module *mod, const stru
 }
 
 int card_read(struct card_cache *c, struct p11_module *mod, const struct p11_map *map, const char *reader,
-              struct card_read *ret) {
+              const struct reader_info *ri, struct card_read *ret) {
         uint64_t t0 = mono_us();
-        *ret = (struct card_read){0};
+        *ret = (struct card_read){.arrival = ri ? ri->arrival : 0};
         (void)strcpy_bounded(ret->reader, sizeof(ret->reader), reader);
-        if (read_by_hint(c, mod, map, reader, ret) == 0) {
+        if (read_by_hint(c, mod, map, reader, ri, ret) == 0) {
                 ret->read_us = (unsigned)(mono_us() - t0);
                 return 0;
         }
@@ -265,7 +351,7 @@ void card_cache_read_new(struct card_cache *c, struct p11_module *mod, const str
                     busy(userdata, ri->name, ri->insertion))
                         continue;
                 struct card_read cr;
-                (void)card_read(c, mod, map, ri->name, &cr);
+                (void)card_read(c, mod, map, ri->name, ri, &cr);
                 cr.insertion = ri->insertion;
                 card_cache_put(c, &cr);
         }

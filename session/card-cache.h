@@ -28,6 +28,7 @@
 struct card_read {
         char reader[READER_NAME_MAX];
         uint64_t insertion;
+        uint64_t arrival; /* the reader's (reader_info.arrival), 0: not known */
         struct p11_token tok;
         struct p11_card *card; /* owned; NULL when the read failed */
         /* 0, or which call failed: -errno of p11_module_token_for_reader()
@@ -52,7 +53,19 @@ struct card_cache;
  * p11_card_open() on that slot alone, kept when the token it describes is
  * in reader; otherwise, or when that fails, the full search. */
 int card_read(struct card_cache *c, struct p11_module *mod, const struct p11_map *map, const char *reader,
-              struct card_read *ret);
+              const struct reader_info *ri, struct card_read *ret);
+/* The remembered slot is read without C_GetSlotInfo (p11_module_token_info())
+ * when ri, the reader as the monitor saw it for this read (NULL: never),
+ * shows a single card event since the module said the slot empty
+ * (card_cache_note_empty()): OpenSC's C_GetSlotInfo looks at every
+ * reader, and the Vitale's probe would cost more than the CPS's read. */
+
+/* After a CPS left: asks the module about the remembered slot of each
+ * reader that snap shows empty, once per count of card events (the
+ * caller holds the card-conversation lock); card_cache_empty_due() says
+ * whether there is any to ask. */
+void card_cache_note_empty(struct card_cache *c, struct p11_module *mod, const struct reader_snapshot *snap);
+bool card_cache_empty_due(struct card_cache *c, const struct reader_snapshot *snap);
 
 int card_cache_new(struct card_cache **ret);
 /* Closes every handle it still holds.  NULL is fine. */

@@ -197,11 +197,14 @@ static bool card_busy(void *userdata, const char *reader, uint64_t insertion) {
  * the new ones; takes open_lock only when there is a card call to make. */
 static void cards_refresh(struct session_manager *m, bool read) {
         struct reader_snapshot snap;
-        if (!read && (monitor_snapshot(m->mon, &snap), card_cache_count_gone(m->cache, &snap) == 0))
+        if (!read && (monitor_snapshot(m->mon, &snap), card_cache_count_gone(m->cache, &snap) == 0) &&
+            !(m->module && card_cache_empty_due(m->cache, &snap)))
                 return;
         pthread_mutex_lock(&m->open_lock);
         monitor_snapshot(m->mon, &snap); /* again, under the lock */
         (void)card_cache_drop_gone(m->cache, &snap);
+        if (m->module)
+                card_cache_note_empty(m->cache, m->module, &snap);
         if (read && m->module)
                 card_cache_read_new(m->cache, m->module, &m->map, &snap, card_busy, m);
         pthread_mutex_unlock(&m->open_lock);
@@ -452,7 +455,7 @@ static int open_card_read(struct session_manager *m, struct opening *o, int *ret
         if (card_cache_take(m->cache, o->ri.name, o->ri.insertion, &cr) < 0 ||
             p11_card_error(cr.card)->err == -ECONNRESET) {
                 cr.card = p11_card_close(cr.card); /* its helper died: read again */
-                (void)CARD(o, card_read(m->cache, m->module, &m->map, o->ri.name, &cr));
+                (void)CARD(o, card_read(m->cache, m->module, &m->map, o->ri.name, &o->ri, &cr));
         }
         o->tok = cr.tok;
         o->s.card = TAKE_PTR(cr.card);

@@ -23,6 +23,16 @@ swap_to() { # swap_to PROFILE: another simulated CPS in slot 1
         sim_start 1 "$CARNET_PKI/$1.profile"
         wait_card 1 present
 }
+settle() { # settle SLOT: until the card on SLOT has had no APDU for a second (at most 10 s)
+        local n=-1 i
+        for i in $(seq 1 20); do
+                [ "$(apdu_count "$1")" = "$n" ] && return 0
+                n=$(apdu_count "$1")
+                sleep 1
+        done
+        echo "slot $1 never settled"
+        exit 1
+}
 cert_reads_since() { # cert_reads_since N: authentication certificate reads after APDU N
         grep '^>' "$LAB_DIR/slot1.apdu" | tail -n +$(($1 + 1)) | grep -c '^> 00CB3FFF055C035FC1' || true
 }
@@ -82,6 +92,27 @@ sim_cmd 1 insert
 wait_card 1 present
 expect "read again at the new insertion" "$(probe "card-ready 10")" "card-ready ok national_id=$EC_ID *"
 [ "$(cert_reads_since "$c1")" -ge 1 ] || { echo "the card was not read again at its new insertion"; exit 1; }
+
+# --- the read at insertion leaves the other readers' cards alone: with the
+# slot found empty once the CPS left, the next insertion is read without
+# C_GetSlotInfo, where OpenSC would try to bind the Vitale again
+sim_start 0 tests/profiles/vitale-family.profile
+wait_card 0 present
+settle 0 # the monitor's own read of the Vitale
+vb=$(apdu_count 0)
+sim_cmd 1 remove
+wait_card 1 absent
+settle 0 # the module asked about the CPS's slot: OpenSC looked at every reader
+v0=$(apdu_count 0)
+[ "$v0" -gt "$vb" ] || { echo "OpenSC never looked at the Vitale: this part would prove nothing"; exit 1; }
+sim_cmd 1 insert
+wait_card 1 present
+expect "read at the insertion after the Vitale's" "$(probe "card-ready 10")" "card-ready ok national_id=$EC_ID *"
+[ "$(apdu_count 0)" = "$v0" ] ||
+        { echo "the read at insertion sent the Vitale $(($(apdu_count 0) - v0)) APDUs"; exit 1; }
+out=$(probe "open 1234")
+expect "and opens that card's session" "$out" "open ok id=* national_id=$EC_ID *"
+expect "logout" "$(probe close)" "close ok"
 probe_stop
 no_pin "$LAB_DIR/probe.err"
 echo "session cache ok"

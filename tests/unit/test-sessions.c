@@ -132,6 +132,27 @@ int p11_card_open(struct p11_module *m, CK_SLOT_ID slot, const struct p11_map *m
         return 0;
 }
 
+/* The slot of "Reader N" is 10 + N, empty once its card left (readers). */
+static atomic_uint slot_asks, known_opens; /* p11_module_slot_state(), p11_card_open_known() calls */
+
+int p11_module_slot_state(struct p11_module *m, CK_SLOT_ID slot, char *ret_description, size_t size) {
+        atomic_fetch_add(&slot_asks, 1);
+        snprintf(ret_description, size, "Reader %d", (int)slot - 10);
+        pthread_mutex_lock(&fake_lock);
+        bool present = (size_t)slot - 10 < readers.n && readers.r[slot - 10].card_present;
+        pthread_mutex_unlock(&fake_lock);
+        return present;
+}
+
+int p11_card_open_known(struct p11_module *m, CK_SLOT_ID slot, const char *description, const struct p11_map *map,
+                        struct p11_card **ret) {
+        char name[32];
+        snprintf(name, sizeof(name), "Reader %d", (int)slot - 10);
+        assert_string_equal(description, name);
+        atomic_fetch_add(&known_opens, 1);
+        return p11_card_open(m, slot, map, ret);
+}
+
 /* Closes c; while hold_close is set, waits for the test to let it go. */
 struct p11_card *p11_card_close(struct p11_card *c) {
         if (!c)
@@ -228,7 +249,7 @@ static void start(struct fixture *f) {
         open_mode = OPEN_CERTS;
         hold_close = false;
         closing = closed = 0;
-        opens = 0;
+        opens = slot_asks = known_opens = 0;
         memset(&readers, 0, sizeof(readers));
         readers.pcscd_reachable = true;
         readers.n = 2;
@@ -433,6 +454,87 @@ UNIT(test_card_read_at_insertion) {
         set_card(1, true); /* back as insertion 7: nothing kept, read at the opening */
         open_on(&f, 1, &a, ta);
         assert_int_equal(atomic_load(&opens), 4);
+        stop(&f);
+}
+
+/* Waits up to 5 s for the sweeper to have asked about n slots. */
+static void wait_asks(unsigned n) {
+        for (int i = 0; i < 500 && atomic_load(&slot_asks) < n; i++)
+                usleep(10000);
+        assert_int_equal(atomic_load(&slot_asks), n);
+}
+
+/* Reader 1's card goes (events: its count of card events then), the
+ * sweeper told. */
+static void card_leaves(struct fixture *f, unsigned events) {
+        pthread_mutex_lock(&fake_lock);
+        readers.r[1].card_present = false;
+        readers.r[1].card_events = events;
+        pthread_mutex_unlock(&fake_lock);
+        events_push(f->q, EVENT_CARD_REMOVED, "Reader 1", "cps");
+}
+
+/* Another card comes into reader 1, read at its insertion. */
+static void card_comes(struct fixture *f, uint64_t insertion, unsigned events) {
+        struct p11_identity who;
+        uint64_t ins;
+        pthread_mutex_lock(&fake_lock);
+        readers.r[1].card_present = true;
+        readers.r[1].insertion = insertion;
+        readers.r[1].card_events = events;
+        pthread_mutex_unlock(&fake_lock);
+        events_push(f->q, EVENT_CARD_INSERTED, "Reader 1", "cps");
+        assert_int_equal(sessions_card_ready(f->m, "Reader 1", 5000, &who, &ins, NULL), 0);
+        assert_int_equal(ins, insertion);
+}
+
+/* The read at insertion skips C_GetSlotInfo (p11_card_open_known()) only
+ * when the slot was found empty after the last card left and PC/SC has
+ * counted exactly one card event in the same reader since: not after two
+ * events (a card came and went unread), not in another reader of the
+ * same name, not without PC/SC's count. */
+UNIT(test_card_read_after_empty_slot) {
+        struct fixture f;
+        struct p11_identity who;
+        uint64_t ins;
+
+        start(&f);
+        for (size_t i = 0; i < 2; i++) {
+                readers.r[i].card_events = 1;
+                readers.r[i].arrival = i + 1;
+        }
+        events_push(f.q, EVENT_CARD_INSERTED, "Reader 1", "cps");
+        assert_int_equal(sessions_card_ready(f.m, "Reader 1", 5000, &who, &ins, NULL), 0);
+        assert_int_equal(atomic_load(&known_opens), 0); /* its first card: the full search */
+
+        card_leaves(&f, 2);
+        wait_asks(1);
+        card_comes(&f, 10, 3);
+        assert_int_equal(atomic_load(&known_opens), 1);
+
+        card_leaves(&f, 4);
+        wait_asks(2);
+        card_comes(&f, 11, 6); /* a card came and went meanwhile */
+        assert_int_equal(atomic_load(&known_opens), 1);
+
+        card_leaves(&f, 7);
+        wait_asks(3);
+        pthread_mutex_lock(&fake_lock);
+        readers.r[1].arrival = 9; /* another reader of that name */
+        pthread_mutex_unlock(&fake_lock);
+        card_comes(&f, 12, 8);
+        assert_int_equal(atomic_load(&known_opens), 1);
+
+        card_leaves(&f, 9); /* asked once the read in the new reader set the slot */
+        wait_asks(4);
+        card_comes(&f, 13, 10);
+        assert_int_equal(atomic_load(&known_opens), 2);
+
+        card_leaves(&f, 0); /* no count from PC/SC: nothing asked, nothing skipped */
+        usleep(300000);
+        assert_int_equal(atomic_load(&slot_asks), 4);
+        card_comes(&f, 14, 0);
+        assert_int_equal(atomic_load(&known_opens), 2);
         stop(&f);
 }
 
