@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -295,7 +296,18 @@ static int group_commit(struct sqlite_store *q) {
         return 0;
 }
 
+/* Before SQLite's first use in the process: no memory statistics, which
+ * cost a process-wide mutex on every allocation of every connection (the
+ * readers and the writer contend on it) and serve nothing here (no soft
+ * heap limit, no sqlite3_memory_used()).  Too late once SQLite runs
+ * (SQLITE_MISUSE): then it stays as it was. */
+static void sqlite_setup(void) {
+        (void) sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int connect_db(struct sqlite_store *q, const char *path) {
+        static pthread_once_t once = PTHREAD_ONCE_INIT;
+        pthread_once(&once, sqlite_setup);
         int rc = sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
         if (rc != SQLITE_OK)
                 return sqlite_errno(rc);
