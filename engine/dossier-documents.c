@@ -44,7 +44,21 @@ struct content_src {
         size_t len;
         const char *uid;
         int64_t chunks;
+        bool hashed; /* sha256 is data's, taken before the mutex (src_hash()) */
+        uint8_t sha256[32];
 };
+
+/* The SHA-256 of a content in memory, taken before the mutex, so that
+ * deposits made at once hash in parallel rather than one after the other
+ * under it.  Content the checks will refuse (NULL with a length) is left
+ * to them. */
+static int src_hash(struct content_src *c) {
+        if (!c->data && c->len)
+                return 0;
+        int r = de_sha256(c->len ? c->data : "", c->len, c->sha256);
+        c->hashed = r >= 0;
+        return r;
+}
 
 static int new_uid(char ret[DOSSIER_UID_SIZE]) {
         uint8_t b[(DOSSIER_UID_SIZE - 1) / 2];
@@ -259,6 +273,8 @@ static int insert_doc(struct dossier_engine *e, const struct dossier_actor *acto
 
         if (c->file)
                 memcpy(digest, c->file->sha256, sizeof(digest));
+        else if (c->hashed)
+                memcpy(digest, c->sha256, sizeof(digest));
         else if ((r = de_sha256(len ? c->data : "", len, digest)) < 0)
                 return r;
         r = store_prepare(e->store, sql_insert_doc, &st);
@@ -351,19 +367,23 @@ static int put_doc(struct dossier_engine *e, const struct dossier_actor *actor, 
 int dossier_deposit(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
                     const struct dossier_doc_meta *meta, const void *content, size_t len,
                     char ret_uid[DOSSIER_UID_SIZE], struct dossier_warnings *ret_warnings) {
+        struct content_src c = {.data = content, .len = len};
+        int r = src_hash(&c);
+        if (r < 0)
+                return r;
         DE_LOCKED(e);
-        return put_doc(e, actor, ins, NULL, meta, &(struct content_src){.data = content, .len = len}, ret_uid,
-                       ret_warnings);
+        return put_doc(e, actor, ins, NULL, meta, &c, ret_uid, ret_warnings);
 }
 
 int dossier_replace(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
                     const char *old_uid, const struct dossier_doc_meta *meta, const void *content, size_t len,
                     char ret_uid[DOSSIER_UID_SIZE], struct dossier_warnings *ret_warnings) {
+        struct content_src c = {.data = content, .len = len};
+        int r = old_uid ? src_hash(&c) : -EINVAL;
+        if (r < 0)
+                return r;
         DE_LOCKED(e);
-        if (!old_uid)
-                return -EINVAL;
-        return put_doc(e, actor, ins, old_uid, meta, &(struct content_src){.data = content, .len = len}, ret_uid,
-                       ret_warnings);
+        return put_doc(e, actor, ins, old_uid, meta, &c, ret_uid, ret_warnings);
 }
 
 /* The content is staged first, piece by piece, the mutex taken for each
