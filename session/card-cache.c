@@ -27,7 +27,7 @@ struct slot_hint {
         unsigned events;
         bool asked;
         unsigned checked;
-        uint64_t arrival; /* of the reader, when asked */
+        uint64_t arrival; /* the reader's, when its card was read (reader_info.arrival) */
 };
 
 struct card_cache {

@@ -54,11 +54,12 @@ struct card_cache;
  * in reader; otherwise, or when that fails, the full search. */
 int card_read(struct card_cache *c, struct p11_module *mod, const struct p11_map *map, const char *reader,
               const struct reader_info *ri, struct card_read *ret);
-/* The remembered slot is read without C_GetSlotInfo (p11_module_token_info())
+/* The remembered slot is read without C_GetSlotInfo (p11_card_open_known())
  * when ri, the reader as the monitor saw it for this read (NULL: never),
- * shows a single card event since the module said the slot empty
- * (card_cache_note_empty()): OpenSC's C_GetSlotInfo looks at every
- * reader, and the Vitale's probe would cost more than the CPS's read. */
+ * is the same reader (reader_info.arrival) and shows a single card event
+ * since the module said the slot empty (card_cache_note_empty()):
+ * OpenSC's C_GetSlotInfo looks at every reader, probing every card it
+ * cannot bind, a Carte Vitale among them (some 50 APDUs). */
 
 /* After a CPS left: asks the module about the remembered slot of each
  * reader that snap shows empty, once per count of card events (the
