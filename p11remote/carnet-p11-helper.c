@@ -110,7 +110,7 @@ static int do_open(struct helper *h, struct slot *s, struct p11w_buf *req, struc
 
 static int do_open_known(struct helper *h, struct slot *s, struct p11w_buf *req, struct p11w_buf *rep) {
         struct p11_map map;
-        char description[65];
+        char description[P11_SLOT_DESCRIPTION_MAX];
         uint64_t slot = p11w_get_u64(req);
         p11w_get_str(req, description, sizeof(description));
         p11w_get_map(req, &map);
@@ -120,7 +120,7 @@ static int do_open_known(struct helper *h, struct slot *s, struct p11w_buf *req,
 }
 
 static int do_slot_state(struct helper *h, struct slot *s, struct p11w_buf *req, struct p11w_buf *rep) {
-        char description[65] = "";
+        char description[P11_SLOT_DESCRIPTION_MAX] = "";
         uint64_t slot = p11w_get_u64(req);
         if (!p11w_done(req))
                 return -EBADMSG;

@@ -348,7 +348,7 @@ int p11_card_open_known(struct p11_module *m, CK_SLOT_ID slot, const char *descr
 int p11_module_slot_state(struct p11_module *m, CK_SLOT_ID slot, char *ret_description, size_t size) {
         struct p11w_buf req, rep;
         struct p11_error e;
-        char code[P11W_CODE_MAX], description[65];
+        char code[P11W_CODE_MAX], description[P11_SLOT_DESCRIPTION_MAX];
         p11w_init(&req);
         p11w_put_u64(&req, slot);
         int r = call(P11W_SLOT_STATE, 0, 0, &req, &rep, timeout_of(false));

@@ -21,7 +21,8 @@ static const struct p11w_rule rules[] = {
         {P11W_KEY_INFO, "key_info", P11W_ST_LOGGED_IN, 4},
         {P11W_SIGN, "sign", P11W_ST_LOGGED_IN, 4 + 2 + 32 + 1 + 2 + P11W_PIN_MAX},
         {P11W_CLOSE, "close", ST_CARD, 0},
-        {P11W_OPEN_KNOWN, "open_known", P11W_ST_NONE, 8 + 2 + 64 + sizeof(struct p11_map) + 64},
+        {P11W_OPEN_KNOWN, "open_known", P11W_ST_NONE,
+         8 + 2 + (P11_SLOT_DESCRIPTION_MAX - 1) + sizeof(struct p11_map) + 64},
         {P11W_SLOT_STATE, "slot_state", P11W_ST_NONE, 8},
 };
 

@@ -158,7 +158,7 @@ static void pick_roles(struct p11_card *c) {
         c->role_cert[P11_ROLE_AUTH] = fallback;
 }
 
-/* p11_card_open() and p11_card_open_token(): tok NULL, the slot's token read first. */
+/* p11_card_open() and p11_card_open_known(): tok NULL, the slot's token read first. */
 static int card_open(struct p11_module *m, CK_SLOT_ID slot, const struct p11_token *tok, const struct p11_map *map,
                      struct p11_card **ret) {
         if (!m || !ret)

@@ -23,9 +23,12 @@ struct p11_module;
 
 /* One slot with a token present, as the module describes it.  Strings are
  * the PKCS#11 blank-padded fields, trimmed and NUL-terminated. */
+/* CK_SLOT_INFO.slotDescription's 64 bytes and a NUL. */
+#define P11_SLOT_DESCRIPTION_MAX 65
+
 struct p11_token {
         CK_SLOT_ID slot;
-        char reader[65];       /* slot description: the PC/SC reader name (OpenSC) */
+        char reader[P11_SLOT_DESCRIPTION_MAX]; /* slot description: the PC/SC reader name (OpenSC) */
         char label[33];        /* OpenSC: the first certificate's CN */
         char serial[17];
         char manufacturer[33];

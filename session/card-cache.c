@@ -22,7 +22,7 @@ struct entry {
 struct slot_hint {
         char reader[READER_NAME_MAX];
         CK_SLOT_ID slot;
-        char description[sizeof(((struct p11_token *)0)->reader)];
+        char description[P11_SLOT_DESCRIPTION_MAX];
         bool empty;
         unsigned events;
         bool asked;
@@ -166,10 +166,11 @@ static int read_by_hint(struct card_cache *c, struct p11_module *mod, const stru
         return 0;
 }
 
-int card_read(struct card_cache *c, struct p11_module *mod, const struct p11_map *map, const char *reader,
-              const struct reader_info *ri, struct card_read *ret) {
+int card_read(struct card_cache *c, struct p11_module *mod, const struct p11_map *map, const struct reader_info *ri,
+              struct card_read *ret) {
+        const char *reader = ri->name;
         uint64_t t0 = mono_us();
-        *ret = (struct card_read){.arrival = ri ? ri->arrival : 0};
+        *ret = (struct card_read){.arrival = ri->arrival};
         (void)strcpy_bounded(ret->reader, sizeof(ret->reader), reader);
         if (read_by_hint(c, mod, map, reader, ri, ret) == 0) {
                 ret->read_us = (unsigned)(mono_us() - t0);
@@ -351,7 +352,7 @@ void card_cache_read_new(struct card_cache *c, struct p11_module *mod, const str
                     busy(userdata, ri->name, ri->insertion))
                         continue;
                 struct card_read cr;
-                (void)card_read(c, mod, map, ri->name, ri, &cr);
+                (void)card_read(c, mod, map, ri, &cr);
                 cr.insertion = ri->insertion;
                 card_cache_put(c, &cr);
         }

@@ -52,11 +52,11 @@ struct card_cache;
  * was last found in is remembered (c, when not NULL) and tried first:
  * p11_card_open() on that slot alone, kept when the token it describes is
  * in reader; otherwise, or when that fails, the full search. */
-int card_read(struct card_cache *c, struct p11_module *mod, const struct p11_map *map, const char *reader,
-              const struct reader_info *ri, struct card_read *ret);
-/* The remembered slot is read without C_GetSlotInfo (p11_card_open_known())
- * when ri, the reader as the monitor saw it for this read (NULL: never),
- * is the same reader (reader_info.arrival) and shows a single card event
+int card_read(struct card_cache *c, struct p11_module *mod, const struct p11_map *map, const struct reader_info *ri,
+              struct card_read *ret);
+/* ri is the reader (ri->name) as the monitor saw it for this read.  The
+ * remembered slot is read without C_GetSlotInfo (p11_card_open_known())
+ * when ri is the same reader (reader_info.arrival) and shows a single card event
  * since the module said the slot empty (card_cache_note_empty()):
  * OpenSC's C_GetSlotInfo looks at every reader, probing every card it
  * cannot bind, a Carte Vitale among them (some 50 APDUs). */

@@ -455,7 +455,7 @@ static int open_card_read(struct session_manager *m, struct opening *o, int *ret
         if (card_cache_take(m->cache, o->ri.name, o->ri.insertion, &cr) < 0 ||
             p11_card_error(cr.card)->err == -ECONNRESET) {
                 cr.card = p11_card_close(cr.card); /* its helper died: read again */
-                (void)CARD(o, card_read(m->cache, m->module, &m->map, o->ri.name, &o->ri, &cr));
+                (void)CARD(o, card_read(m->cache, m->module, &m->map, &o->ri, &cr));
         }
         o->tok = cr.tok;
         o->s.card = TAKE_PTR(cr.card);
