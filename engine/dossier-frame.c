@@ -25,10 +25,6 @@ static const char sql_professional[] =
         "WHERE professionals.last_name <> excluded.last_name OR professionals.first_name <> excluded.first_name "
         "OR professionals.profession <> excluded.profession OR professionals.specialty <> excluded.specialty "
         "OR professionals.last_seen < excluded.last_seen - 60";
-/* the negation of sql_professional's WHERE: its UPSERT would write nothing */
-static const char sql_professional_noted[] =
-        "SELECT 1 FROM professionals WHERE id_nat = ?1 AND last_name = ?2 AND first_name = ?3 AND profession = ?4 "
-        "AND specialty = ?5 AND last_seen >= ?6 - 60";
 static const char sql_doc_by_uid[] =
         "SELECT id, type_code, class_code, author_id, status, masked, hidden_from_patient, hidden_since, version, "
         "author_establishment, hidden_from_representatives FROM documents WHERE dossier_id = ?1 AND uid = ?2";
@@ -102,8 +98,8 @@ int de_load_state_on(struct store *s, const struct dossier_actor *actor, const c
         return 0;
 }
 
-/* The professional's statement sql (sql_professional or
- * sql_professional_noted) prepared on s, its parameters bound. */
+/* The professional's statement sql (sql_professional) prepared on s, its
+ * parameters bound. */
 static int professional_stmt(struct store *s, const char *sql, const struct dossier_actor *actor, int64_t now,
                              struct store_stmt **ret) {
         int r = store_prepare(s, sql, ret);
@@ -117,16 +113,6 @@ static int professional_stmt(struct store *s, const char *sql, const struct doss
             (r = store_bind_text(*ret, 5, de_nz(actor->specialty))) < 0 || (r = store_bind_int(*ret, 6, now)) < 0)
                 return r;
         return 0;
-}
-
-int de_professional_noted(struct store *s, const struct dossier_actor *actor, int64_t now) {
-        _cleanup_stmt_ struct store_stmt *st = NULL;
-        int r;
-
-        if (actor->kind != ACCESS_ACTOR_PROFESSIONAL)
-                return 1;
-        r = professional_stmt(s, sql_professional_noted, actor, now, &st);
-        return r < 0 ? r : store_step(s, st);
 }
 
 /* Records the professional in the table of professionals seen. */

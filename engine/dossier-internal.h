@@ -56,6 +56,23 @@ struct de_trailq {
         uint64_t batches, entries;        /* for tests and benchmarks */
 };
 
+/* Professionals whose row a snapshot found noted (dossier-seen.c): the
+ * row as it was at generation gen, so that a list or a read at the same
+ * generation need not ask the store again.  Direct-mapped by a hash of
+ * the key: the five fields the row holds, each length-prefixed. */
+#define DE_SEEN_SLOTS 32
+#define DE_SEEN_KEY_MAX 320
+struct de_seen_slot {
+        uint64_t gen;
+        int64_t last_seen;
+        size_t len;                       /* 0: empty */
+        char key[DE_SEEN_KEY_MAX];
+};
+struct de_seen {
+        pthread_mutex_t lock;
+        struct de_seen_slot slot[DE_SEEN_SLOTS];
+};
+
 /* The writer's shared transaction (dossier-group.c), under the engine's
  * mutex. */
 struct de_group_member;
@@ -74,6 +91,7 @@ struct dossier_engine {
         struct store *store;
         struct de_readers readers;
         struct de_trailq trailq;
+        struct de_seen seen;
         struct de_group grp;
         /* Bumped (under the mutex, after the commit) by every call that
          * committed a change, so that a decision made on a snapshot taken
@@ -355,9 +373,12 @@ int de_load_state(struct dossier_engine *e, const struct dossier_actor *actor, c
 int de_load_state_on(struct store *s, const struct dossier_actor *actor, const char *ins, int64_t now,
                      struct dstate *ds);
 /* 1 when noting the professional (de_begin_op()) would write nothing on
- * s: their row is unchanged and was seen within the last minute; 0 when
- * it would write; a negative errno. */
-int de_professional_noted(struct store *s, const struct dossier_actor *actor, int64_t now);
+ * s, a snapshot taken after reading generation gen: their row is
+ * unchanged and was seen within the last minute; 0 when it would write;
+ * a negative errno.  A row found so is remembered for that generation
+ * (dossier-seen.c). */
+int de_professional_noted(struct dossier_engine *e, struct store *s, const struct dossier_actor *actor, int64_t now,
+                          uint64_t gen);
 /* The trail entry of decision d (strings point into actor, ins, doc_uid). */
 void de_audit_entry(const struct dossier_actor *actor, const char *ins, const char *trail_action,
                     const char *doc_uid, const struct access_decision *d, int64_t now, struct audit_entry *ae);

@@ -31,7 +31,7 @@ int de_snap_begin(struct dossier_engine *e, const struct dossier_actor *actor, c
          * generation was read */
         r = store_begin_read(sn->rd);
         if (r >= 0)
-                r = de_professional_noted(sn->rd, actor, sn->now);
+                r = de_professional_noted(e, sn->rd, actor, sn->now, sn->gen);
         if (r == 0)
                 r = -EAGAIN; /* the professional's row to write */
         if (r > 0)

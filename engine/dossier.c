@@ -246,6 +246,7 @@ int dossier_engine_open(const struct dossier_config *cfg, struct dossier_engine 
                 return -ENOMEM;
         pthread_mutex_init(&e->lock, NULL);
         pthread_mutex_init(&e->readers.lock, NULL);
+        pthread_mutex_init(&e->seen.lock, NULL);
         {
                 /* a reload waits for the decisions in flight, not for a
                  * stream of new ones */
@@ -298,6 +299,7 @@ struct dossier_engine *dossier_engine_close(struct dossier_engine *e) {
         store_close(e->store);
         de_trailq_free(&e->trailq);
         pthread_rwlock_destroy(&e->tables);
+        pthread_mutex_destroy(&e->seen.lock);
         pthread_mutex_destroy(&e->lock);
         free(e);
         return NULL;

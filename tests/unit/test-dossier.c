@@ -888,8 +888,9 @@ UNIT_FIXTURE(test_workstation_in_trail, fixture_setup, fixture_teardown) {
 }
 
 /* The professionals seen: a change of name or profession is written at
- * once; the same professional again within the minute writes nothing
- * (a list does not rewrite the row), past it last_seen moves. */
+ * once, and so is the change back; the same professional again within
+ * the minute writes nothing (a list does not rewrite the row), past it
+ * last_seen moves. */
 UNIT_FIXTURE(test_professional_seen, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         struct dossier_actor renamed = gp;
@@ -902,10 +903,20 @@ UNIT_FIXTURE(test_professional_seen, fixture_setup, fixture_teardown) {
         f->now = T0 + 59;
         assert_int_equal(dossier_list(f->e, &gp, INS, 0, &(struct dossier_doc *) { NULL }, &n), 0);
         assert_int_equal(test_store_query_int(&f->ts, q_seen, gp.id), T0);
+        /* again: the row as the last list found it (remembered, on
+         * SQLite, for the engine's generation: engine/dossier-seen.c) */
+        assert_int_equal(dossier_list(f->e, &gp, INS, 0, &(struct dossier_doc *) { NULL }, &n), 0);
+        assert_int_equal(test_store_query_int(&f->ts, q_seen, gp.id), T0);
         renamed.last_name = "MARTIN-LEGRAND";
         assert_int_equal(dossier_list(f->e, &renamed, INS, 0, &(struct dossier_doc *) { NULL }, &n), 0);
         assert_int_equal(test_store_query_int(&f->ts, q_name, gp.id), 1);
         assert_int_equal(test_store_query_int(&f->ts, q_seen, gp.id), T0 + 59);
+        /* the first name again, within the minute: the row changed since
+         * it was last found as gp's, so it is written back */
+        assert_int_equal(dossier_list(f->e, &gp, INS, 0, &(struct dossier_doc *) { NULL }, &n), 0);
+        assert_int_equal(test_store_query_int(&f->ts, q_name, gp.id), 0);
+        assert_int_equal(dossier_list(f->e, &renamed, INS, 0, &(struct dossier_doc *) { NULL }, &n), 0);
+        assert_int_equal(test_store_query_int(&f->ts, q_name, gp.id), 1);
         f->now = T0 + 59 + 61;
         assert_int_equal(dossier_list(f->e, &renamed, INS, 0, &(struct dossier_doc *) { NULL }, &n), 0);
         assert_int_equal(test_store_query_int(&f->ts, q_seen, gp.id), T0 + 120);
