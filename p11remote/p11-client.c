@@ -5,8 +5,8 @@
  *
  * One request at a time (a mutex; session.c already holds its opening-only
  * lock around card calls).  A helper that closes the socket, answers
- * something else than the reply expected, or does not answer in time is
- * killed; every card handle it held fails from then on with
+ * something else than the reply expected (another type, or a payload
+ * that does not decode), or does not answer in time is killed; every card handle it held fails from then on with
  * "pkcs11_helper_failed", and the next call starts a new helper.  With
  * pkcs11_helper_socket set, "start" is a connection to systemd's socket
  * (carnet-p11-helper.socket), "kill" is closing it. */
@@ -202,6 +202,23 @@ static int card_failed(struct p11_card *c) {
         return -ECONNRESET;
 }
 
+/* A reply of the right type whose payload did not decode: the helper is
+ * not answering what it was asked, so it is stopped as for a reply of
+ * the wrong type (call()), unless it is already another one (gen: the
+ * card's, 0: none); -ECONNRESET. */
+static int bad_reply(unsigned gen) {
+        pthread_mutex_lock(&lock);
+        if (helper_fd >= 0 && (!gen || gen == atomic_load(&generation)))
+                helper_stop();
+        pthread_mutex_unlock(&lock);
+        return -ECONNRESET;
+}
+
+static int card_bad_reply(struct p11_card *c) {
+        (void)bad_reply(c->gen);
+        return card_failed(c);
+}
+
 int p11_module_open_locking(const char *path, enum p11_locking locking, struct p11_module **ret) {
         struct p11_module *m = calloc(1, sizeof(*m));
         if (!m)
@@ -263,7 +280,7 @@ int p11_module_token_for_reader(struct p11_module *m, const char *pcsc_reader, s
         p11w_get_error(&rep, &e, code);
         p11w_get_token(&rep, ret);
         if (!p11w_done(&rep))
-                return -ECONNRESET;
+                return bad_reply(0);
         return e.err;
 }
 
@@ -289,7 +306,7 @@ static int fetch_cert(struct p11_card *c, enum p11_role role) {
         if (!p11w_done(&rep) || r < 0 || !ce->der_len) {
                 free(ce->der);
                 ce->der = NULL;
-                return r < 0 ? r : card_failed(c);
+                return !p11w_done(&rep) ? card_bad_reply(c) : r < 0 ? r : card_failed(c);
         }
         return 0;
 }
@@ -322,7 +339,7 @@ static int card_open(CK_SLOT_ID slot, const char *description, const struct p11_
                 c->id_r = (int)p11w_get_u32(&rep);
                 p11w_get_identity(&rep, &c->id, c->bad_field);
                 if (!p11w_done(&rep) || (r >= 0 && !c->handle) || c->id_r > 0)
-                        r = -ECONNRESET;
+                        r = card_bad_reply(c);
         }
         if (r >= 0)
                 r = fetch_cert(c, P11_ROLE_AUTH);
@@ -342,7 +359,13 @@ int p11_card_open(struct p11_module *m, CK_SLOT_ID slot, const struct p11_map *m
 
 int p11_card_open_known(struct p11_module *m, CK_SLOT_ID slot, const char *description, const struct p11_map *map,
                         struct p11_card **ret) {
-        return description ? card_open(slot, description, map, ret) : -EINVAL;
+        if (!description)
+                return -EINVAL;
+        /* the helper reads it into a field of this size: longer would be a
+         * malformed request, and the helper would end */
+        if (strlen(description) >= P11_SLOT_DESCRIPTION_MAX)
+                return -ENAMETOOLONG;
+        return card_open(slot, description, map, ret);
 }
 
 int p11_module_slot_state(struct p11_module *m, CK_SLOT_ID slot, char *ret_description, size_t size) {
@@ -358,7 +381,7 @@ int p11_module_slot_state(struct p11_module *m, CK_SLOT_ID slot, char *ret_descr
         uint32_t present = p11w_get_u32(&rep);
         p11w_get_str(&rep, description, sizeof(description));
         if (!p11w_done(&rep))
-                return -ECONNRESET;
+                return bad_reply(0);
         if (e.err < 0)
                 return e.err;
         if (ret_description)
@@ -419,7 +442,7 @@ int p11_card_login(struct p11_card *c, const char *pin, size_t pin_len) {
         if (r < 0)
                 return card_failed(c);
         r = reply_error(c, &rep);
-        return p11w_done(&rep) ? r : card_failed(c);
+        return p11w_done(&rep) ? r : card_bad_reply(c);
 }
 
 int p11_card_key_info(struct p11_card *c, enum p11_role role, enum p11_key_type *ret_type, bool *ret_always_auth) {
@@ -433,7 +456,7 @@ int p11_card_key_info(struct p11_card *c, enum p11_role role, enum p11_key_type 
         uint32_t t = p11w_get_u32(&rep);
         bool always = p11w_get_u8(&rep) != 0;
         if (!p11w_done(&rep) || t > P11_KEY_EC)
-                return card_failed(c);
+                return card_bad_reply(c);
         if (r >= 0) {
                 *ret_type = (enum p11_key_type)t;
                 *ret_always_auth = always;
@@ -458,7 +481,7 @@ int p11_card_sign(struct p11_card *c, enum p11_role role, const uint8_t digest[3
         r = reply_error(c, &rep);
         size_t n = p11w_get_bytes(&rep, buf, sizeof(buf));
         if (!p11w_done(&rep))
-                return card_failed(c);
+                return card_bad_reply(c);
         if (r < 0)
                 return r;
         if (n > sig_max) {
