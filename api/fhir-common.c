@@ -9,6 +9,7 @@
 #include "lib/macro.h"
 #include "lib/nir.h"
 #include "fhir-common.h"
+#include "fhir-page.h"
 
 static bool under_fhir(const char *path) {
         size_t n = strlen(FHIR_PREFIX);
@@ -109,7 +110,9 @@ const char *fhir_base(const struct api_request *req, char *buf, size_t size) {
 
 json_t *fhir_searchset(const struct api_request *req, json_t *resources) {
         char base[256];
-        json_t *entries = json_array(), *r;
+        struct fhir_page page;
+        struct api_reply ignored = {0};
+        json_t *entries = json_array(), *links = NULL, *r;
         size_t i;
 
         if (!resources || !entries) {
@@ -117,18 +120,32 @@ json_t *fhir_searchset(const struct api_request *req, json_t *resources) {
                 json_decref(entries);
                 return NULL;
         }
+        /* checked before the search (fhir_check_params()): an error here
+         * is only one the lenient handling let through, and means all */
+        if (fhir_page_of(req, &page, &ignored) < 0) {
+                api_reply_clear(&ignored);
+                page = (struct fhir_page){.count = -1};
+        }
+        size_t n = json_array_size(resources);
+        size_t first = (size_t)page.offset, end = page.count < 0 ? n : first + (size_t)page.count;
         fhir_base(req, base, sizeof(base));
         json_array_foreach(resources, i, r) {
                 char url[512];
+                if (i < first || i >= end)
+                        continue;
                 snprintf(url, sizeof(url), "%s/%s/%s", base, json_string_value(json_object_get(r, "resourceType")),
                          json_string_value(json_object_get(r, "id")));
                 json_array_append_new(entries, json_pack("{s:s,s:O,s:{s:s}}", "fullUrl", url, "resource", r, "search",
                                                          "mode", "match"));
         }
-        size_t n = json_array_size(resources);
         json_decref(resources);
-        return json_pack("{s:s,s:s,s:I,s:o}", "resourceType", "Bundle", "type", "searchset", "total", (json_int_t)n,
-                         "entry", entries);
+        links = fhir_page_links(req, &page, n);
+        if (!links) {
+                json_decref(entries);
+                return NULL;
+        }
+        return json_pack("{s:s,s:s,s:I,s:o,s:o}", "resourceType", "Bundle", "type", "searchset", "total",
+                         (json_int_t)n, "link", links, "entry", entries);
 }
 
 const char *fhir_instant(int64_t t, char buf[32]) {
@@ -315,12 +332,16 @@ static bool lenient(const struct api_request *req) {
 }
 
 int fhir_check_params(const struct api_request *req, const char *const allowed[], struct api_reply *ret) {
+        struct fhir_page page;
+        /* the page: a malformed one is refused, lenient or not (it is no
+         * unknown parameter) */
+        if (fhir_page_of(req, &page, ret) < 0)
+                return -EINVAL;
         if (lenient(req))
                 return 0;
         for (size_t i = 0; i < req->n_query; i++) {
                 const char *n = req->query[i].name;
-                /* _count only bounds a page: every match is in the one page */
-                bool ok = strcmp(n, "_format") == 0 || strcmp(n, "_count") == 0;
+                bool ok = strcmp(n, "_format") == 0 || strcmp(n, "_count") == 0 || strcmp(n, "_offset") == 0;
                 for (size_t j = 0; !ok && allowed[j]; j++)
                         ok = strcmp(n, allowed[j]) == 0;
                 if (!ok) {

@@ -59,7 +59,9 @@ int fhir_error(struct api_reply *ret, unsigned status, const char *issue_code, c
 /* The server's base ("http://" + the Host header + FHIR_PREFIX) into buf:
  * what fullUrl and Bundle links start with. */
 const char *fhir_base(const struct api_request *req, char *buf, size_t size);
-/* A searchset Bundle of entries (stolen), each {"resource": r, "fullUrl"}. */
+/* A searchset Bundle of entries (stolen), each {"resource": r, "fullUrl"}:
+ * the page the request asks of them (fhir-page.h), their number as total,
+ * the page's links. */
 json_t *fhir_searchset(const struct api_request *req, json_t *resources);
 /* t as a FHIR instant "YYYY-MM-DDTHH:MM:SSZ" into buf (21 bytes). */
 const char *fhir_instant(int64_t t, char buf[32]);
@@ -92,6 +94,8 @@ int fhir_doc_id_parse(const char *id, char ret_ins[16], char ret_uid[DOSSIER_UID
 char *fhir_base64(const void *data, size_t len);
 
 /* Refuses search parameters outside allowed (NULL-terminated), the
- * _format and _count FHIR clients send by themselves being allowed: 400
- * OperationOutcome. 0, or -EINVAL with ret filled. */
+ * _format and _count FHIR clients send by themselves, and carnet's
+ * _offset, being allowed (a malformed _count or _offset is refused even
+ * under Prefer: handling=lenient): 400 OperationOutcome. 0, or -EINVAL
+ * with ret filled. */
 int fhir_check_params(const struct api_request *req, const char *const allowed[], struct api_reply *ret);

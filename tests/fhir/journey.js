@@ -129,6 +129,19 @@ async function main() {
         const v2Entry = all.entry.find((e) => e.resource.id === v2Id);
         ok('both versions listed; the new one replaces the old (relatesTo)', all.entry.length >= 3 && v2Entry &&
            v2Entry.resource.relatesTo[0].target.reference === `DocumentReference/${fhirId}`, all);
+        // the same search in pages of two, walked with the client's nextPage (Bundle.link next)
+        const ids = [];
+        let page = validate('first page', await doctor.search({ resourceType: 'DocumentReference',
+                searchParams: { patient: `Patient/${INS}`, status: 'current,superseded', _count: 2 } }));
+        for (let n = 0; page; n++) {
+                ok(`page ${n + 1}: at most two entries, the total of all`, (page.entry || []).length <= 2 &&
+                   page.total === all.total && n < 10, page);
+                for (const e of page.entry || []) ids.push(e.resource.id);
+                page = await doctor.nextPage({ bundle: page });
+                if (page) validate('a next page', page);
+        }
+        ok('the pages hold the search, in its order', ids.join() === all.entry.map((e) => e.resource.id).join(),
+           { ids, all: all.entry.map((e) => e.resource.id) });
         const cur = validate('current only', await doctor.search({ resourceType: 'DocumentReference',
                 searchParams: { patient: `Patient/${INS}`, status: 'current', type: 'http://loinc.org|11488-4' } }));
         ok('status=current leaves the old version out', !cur.entry.some((e) => e.resource.id === fhirId) &&

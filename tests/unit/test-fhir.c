@@ -266,6 +266,142 @@ UNIT_FIXTURE(fhir_search_parameters, fixture_setup, fixture_teardown) {
         api_reply_clear(&rep);
 }
 
+/* The url of the link of relation rel in a Bundle, "" when it has none. */
+static const char *link_of(const json_t *bundle, const char *rel) {
+        json_t *l;
+        size_t i;
+        json_array_foreach(json_object_get(bundle, "link"), i, l) {
+                if (strcmp(str_at(l, "relation"), rel) == 0)
+                        return str_at(l, "url");
+        }
+        return "";
+}
+
+/* The query string of a link, split into "name=value" strings for req(). */
+static size_t link_query(const char *url, char buf[8][256], const char *q[8]) {
+        const char *s = strchr(url, '?');
+        size_t n = 0;
+        assert_non_null(s);
+        char all[1024];
+        strcpy_bounded(all, sizeof(all), s + 1);
+        for (char *save = NULL, *t = strtok_r(all, "&", &save); t && n < 8; t = strtok_r(NULL, "&", &save)) {
+                /* the links encode what is not unreserved: undo it */
+                char *o = buf[n];
+                for (const char *c = t; *c; c++) {
+                        if (*c == '%' && c[1] && c[2]) {
+                                char hex[3] = {c[1], c[2], 0};
+                                *o++ = (char)strtol(hex, NULL, 16);
+                                c += 2;
+                        } else
+                                *o++ = *c;
+                }
+                *o = 0;
+                q[n] = buf[n];
+                n++;
+        }
+        return n;
+}
+
+/* Paging: _count bounds the page (never more entries than asked), total
+ * is every match, the links carry the search's own parameters and walk
+ * the pages; every page is a search of its own, traced; a malformed
+ * _count or _offset is refused, lenient handling or not. */
+UNIT_FIXTURE(fhir_paging, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+        char seen[8][FHIR_DOC_ID_SIZE], buf[8][256];
+        const char *q[8];
+        size_t n_seen = 0;
+
+        open_dossier(f);
+        for (int i = 0; i < 5; i++) {
+                char body[2048];
+                snprintf(body, sizeof(body), PROVIDE(""));
+                char *t = strstr(body, "11502-2");
+                memcpy(t, i % 2 ? "11488-4" : "11502-2", 7); /* no duplicate-exam alert to mind */
+                req(f, &gp, "POST", FHIR_PREFIX, body, &rep, 0);
+                assert_int_equal(rep.status, 200);
+                api_reply_clear(&rep);
+        }
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 2, "patient=Patient/" INS, "status=current");
+        assert_int_equal(json_integer_value(json_object_get(rep.body, "total")), 5);
+        assert_int_equal(json_array_size(json_object_get(rep.body, "entry")), 5);
+        /* without _count: one page, its self link, no other */
+        assert_string_equal(link_of(rep.body, "self"),
+                            "http://localhost" FHIR_PREFIX "/DocumentReference?patient=Patient%2F" INS "&status=current");
+        assert_string_equal(link_of(rep.body, "next"), "");
+        json_t *all = json_incref(json_object_get(rep.body, "entry"));
+        api_reply_clear(&rep);
+
+        int64_t traced = audit_count(f);
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 3, "patient=Patient/" INS, "status=current",
+            "_count=2");
+        for (int page = 0;; page++) {
+                assert_int_equal(rep.status, 200);
+                assert_int_equal(json_integer_value(json_object_get(rep.body, "total")), 5);
+                json_t *entries = json_object_get(rep.body, "entry"), *e;
+                size_t i;
+                assert_true(json_array_size(entries) <= 2);
+                assert_true(json_array_size(entries) > 0);
+                json_array_foreach(entries, i, e) {
+                        assert_true(n_seen < 8);
+                        strcpy_bounded(seen[n_seen], sizeof(seen[n_seen]), str_at(e, "resource.id"));
+                        /* in the order of the one-page search */
+                        assert_string_equal(seen[n_seen], str_at(json_array_get(all, n_seen), "resource.id"));
+                        n_seen++;
+                }
+                assert_true(strstr(link_of(rep.body, "self"), "_count=2&_offset=") != NULL);
+                if (page > 0)
+                        assert_true(strstr(link_of(rep.body, "previous"), "_count=2&_offset=") != NULL);
+                else
+                        assert_string_equal(link_of(rep.body, "previous"), "");
+                char next[1024];
+                strcpy_bounded(next, sizeof(next), link_of(rep.body, "next"));
+                api_reply_clear(&rep);
+                if (!next[0])
+                        break;
+                size_t n = link_query(next, buf, q);
+                assert_int_equal(n, 4); /* patient, status, _count, _offset */
+                req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, n, q[0], q[1], q[2], q[3]);
+        }
+        assert_int_equal(n_seen, 5);
+        json_decref(all);
+        assert_int_equal(audit_count(f), traced + 3); /* three pages, three lists */
+
+        /* _count=0: the total only; a page past the end: empty */
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 3, "patient=Patient/" INS, "status=current",
+            "_count=0");
+        assert_int_equal(rep.status, 200);
+        assert_int_equal(json_integer_value(json_object_get(rep.body, "total")), 5);
+        assert_int_equal(json_array_size(json_object_get(rep.body, "entry")), 0);
+        assert_string_equal(link_of(rep.body, "next"), "");
+        api_reply_clear(&rep);
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 4, "patient=Patient/" INS, "status=current",
+            "_count=2", "_offset=9");
+        assert_int_equal(json_array_size(json_object_get(rep.body, "entry")), 0);
+        assert_true(strstr(link_of(rep.body, "previous"), "_count=2&_offset=7") != NULL);
+        api_reply_clear(&rep);
+        /* more than a page holds: cut to it, and the self link says so */
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 2, "patient=Patient/" INS, "_count=5000");
+        assert_int_equal(rep.status, 200);
+        assert_true(strstr(link_of(rep.body, "self"), "_count=1000&_offset=0") != NULL);
+        api_reply_clear(&rep);
+
+        /* malformed: refused before any search, lenient or not */
+        traced = audit_count(f);
+        static const char *const bad[] = {"_count=", "_count=-1", "_count=2x", "_count=2147483648",
+                                          "_count=99999999999", "_offset=ten", "_offset=+1"};
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 2, "patient=Patient/" INS, bad[i]);
+                expect_outcome(&rep, 400, "bad_parameter");
+        }
+        prefer = "handling=lenient";
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 2, "patient=Patient/" INS, "_count=x");
+        prefer = NULL;
+        expect_outcome(&rep, 400, "bad_parameter");
+        assert_int_equal(audit_count(f), traced);
+}
+
 UNIT_FIXTURE(fhir_audit_consent, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         struct api_reply rep;

@@ -1,0 +1,30 @@
+/* api/fhir-page.h: the pages of a FHIR searchset (FHIR R4 search,
+ * "Paging"; docs/fhir.md).
+ *
+ * _count bounds the entries of one page (FHIR: a server SHALL NOT return
+ * more), _offset (carnet's, in the links it gives) says where the page
+ * starts in the search's matches.  Without _count a page holds every
+ * match.  Bundle.total is always the number of matches, and Bundle.link
+ * names the page itself (self) and, when there are, the pages before and
+ * after it (previous, next), with the search's own parameters.  Each page
+ * is a new search: decided and traced as the first was. */
+#pragma once
+
+#include <stddef.h>
+
+#include "http/router.h"
+
+#define FHIR_PAGE_MAX 1000 /* the most entries a page holds, _count above it or not */
+
+struct fhir_page {
+        long count;  /* -1: every match */
+        long offset; /* the first match of the page, from 0 */
+};
+
+/* The page req asks: 0, or -EINVAL with a 400 OperationOutcome in ret
+ * (-ENOMEM) when _count or _offset is not a whole number from 0 to
+ * 2147483647. */
+int fhir_page_of(const struct api_request *req, struct fhir_page *p, struct api_reply *ret);
+/* Bundle.link of page p of the search req made, total matches in all; a
+ * new array, or NULL. */
+json_t *fhir_page_links(const struct api_request *req, const struct fhir_page *p, size_t total);
