@@ -23,6 +23,10 @@ static int forget(struct dossier_engine *e, const char *ins) {
         return r < 0 ? r : store_exec_step(e->store, st);
 }
 
+int de_attempts_forget(struct dossier_engine *e, const char *ins) {
+        return forget(e, ins);
+}
+
 /* Inside the write transaction: the lock's state for ins at now. */
 static int check_locked(struct dossier_engine *e, const char *ins, int64_t now, unsigned *ret_retry_after) {
         _cleanup_stmt_ struct store_stmt *st = NULL;

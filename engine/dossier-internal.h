@@ -463,6 +463,10 @@ int de_finish_allowed(struct dossier_engine *e, const struct dossier_actor *acto
                       int64_t now, int64_t seq, int r);
 
 int de_exec_id(struct dossier_engine *e, const char *sql, int64_t id);
+/* Inside the operation's transaction: the secret-guessing brake's row of
+ * ins is dropped (a new secret, a dossier destroyed: the failures counted
+ * no longer count; dossier-attempts.c). */
+int de_attempts_forget(struct dossier_engine *e, const char *ins);
 
 /* Runs a statement whose parameters are a row id and one integer. */
 int de_exec_id_int(struct dossier_engine *e, const char *sql, int64_t id, int64_t v);

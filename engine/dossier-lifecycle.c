@@ -33,6 +33,7 @@ static const char sql_purge_documents[] =
         "DELETE FROM documents WHERE dossier_id = ?1";
 static const char sql_purge_access[] = "DELETE FROM dossier_access WHERE dossier_id = ?1";
 static const char sql_purge_notifications[] = "DELETE FROM notifications WHERE dossier_id = ?1";
+static const char sql_purge_attempts[] = "DELETE FROM attempts WHERE ins = (SELECT ins FROM dossiers WHERE id = ?1)";
 static const char sql_tombstone[] =
         "UPDATE dossiers SET status = 3, destroyed_at = ?2, birth_name = '', first_names = '', birth_date = '', "
         "sex = '', birth_place = '', optout_emergency = 0, optout_call_centre = 0, secret_salt = NULL, "
@@ -93,6 +94,11 @@ static int write_dossier(struct dossier_engine *e, const struct dossier_identity
         _cleanup_stmt_ struct store_stmt *st = NULL;
         int r;
 
+        /* a new secret: the wrong ones counted against the one before (a
+         * dossier destroyed, or none yet) no longer count */
+        r = de_attempts_forget(e, id->ins);
+        if (r < 0)
+                return r;
         r = store_prepare(e->store, reopen ? sql_reopen_dossier : sql_insert_dossier, &st);
         if (r < 0)
                 return r;
@@ -292,7 +298,8 @@ int de_purge_dossier(struct dossier_engine *e, int64_t id, int64_t now) {
 
         if ((r = de_exec_id(e, sql_purge_chunks, id)) < 0 || (r = de_exec_id(e, sql_purge_contents, id)) < 0 ||
             (r = de_exec_id(e, sql_purge_documents, id)) < 0 ||
-            (r = de_exec_id(e, sql_purge_access, id)) < 0 || (r = de_exec_id(e, sql_purge_notifications, id)) < 0)
+            (r = de_exec_id(e, sql_purge_access, id)) < 0 || (r = de_exec_id(e, sql_purge_notifications, id)) < 0 ||
+            (r = de_exec_id(e, sql_purge_attempts, id)) < 0)
                 return r;
         return de_exec_id_int(e, sql_tombstone, id, now);
 }

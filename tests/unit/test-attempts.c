@@ -92,4 +92,43 @@ UNIT_FIXTURE(shared_by_two_engines, fixture_setup, fixture_teardown) {
         dossier_engine_close(first);
 }
 
+/* The count belongs to a secret: a dossier destroyed drops it, lock and
+ * all, and a dossier created (again, on the tombstone) starts from none,
+ * for its new secret. */
+UNIT_FIXTURE(destroy_and_new_secret_forget, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        char secret[DOSSIER_SECRET_SIZE];
+        unsigned after = 0;
+        static const char q[] = "SELECT count(*) FROM attempts WHERE ins = ?1";
+
+        /* wrong secrets before any dossier: counted; the dossier created
+         * then starts from none */
+        for (int i = 1; i < DOSSIER_ATTEMPTS_MAX; i++)
+                assert_int_equal(dossier_attempts_failed(f->e, INS), 0);
+        assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
+        assert_int_equal(test_store_query_int(&f->ts, q, INS), 0);
+        assert_int_equal(dossier_attempts_failed(f->e, INS), 0);
+
+        /* locked, then destroyed: the row goes with it */
+        for (int i = 2; i < DOSSIER_ATTEMPTS_MAX; i++)
+                assert_int_equal(dossier_attempts_failed(f->e, INS), 0);
+        assert_int_equal(dossier_attempts_failed(f->e, INS), 1);
+        assert_int_equal(dossier_attempts_check(f->e, INS, &after), -EBUSY);
+        assert_int_equal(dossier_destroy(f->e, &patient, INS), 0);
+        assert_int_equal(test_store_query_int(&f->ts, q, INS), 0);
+        /* re-created on the tombstone: the patient is not locked out of
+         * the new secret, and one wrong secret does not lock */
+        assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
+        assert_int_equal(dossier_attempts_check(f->e, INS, &after), 0);
+        assert_int_equal(dossier_attempts_failed(f->e, INS), 0);
+        assert_int_equal(dossier_attempts_check(f->e, INS, &after), 0);
+        assert_int_equal(dossier_verify_secret(f->e, INS, secret), 0);
+        /* another dossier's count is left as it was */
+        for (int i = 1; i < DOSSIER_ATTEMPTS_MAX; i++)
+                assert_int_equal(dossier_attempts_failed(f->e, INS2), 0);
+        assert_int_equal(dossier_destroy(f->e, &patient, INS), 0);
+        assert_int_equal(test_store_query_int(&f->ts, q, INS2), 1);
+        assert_int_equal(dossier_attempts_failed(f->e, INS2), 1);
+}
+
 UNIT_GROUP("attempts", NULL, NULL)
