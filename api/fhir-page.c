@@ -116,10 +116,11 @@ static int add_link(json_t *links, const char *relation, const struct api_reques
 json_t *fhir_page_links(const struct api_request *req, const struct fhir_page *p, size_t total) {
         json_t *links = json_array();
         int r = links ? add_link(links, "self", req, p->count, p->offset) : -ENOMEM;
-        /* a page of 0 holds nothing: there is no page after it */
+        /* a page of 0 holds nothing: there is no page after it, nor
+         * before (the total alone) */
         if (r >= 0 && p->count > 0 && (size_t)p->offset + (size_t)p->count < total)
                 r = add_link(links, "next", req, p->count, p->offset + p->count);
-        if (r >= 0 && p->offset > 0)
+        if (r >= 0 && p->offset > 0 && p->count != 0)
                 r = add_link(links, "previous", req, p->count,
                              p->count < 0 || p->offset < p->count ? 0 : p->offset - p->count);
         if (r < 0) {

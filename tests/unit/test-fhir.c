@@ -377,6 +377,12 @@ UNIT_FIXTURE(fhir_paging, fixture_setup, fixture_teardown) {
         assert_string_equal(link_of(rep.body, "next"), "");
         api_reply_clear(&rep);
         req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 4, "patient=Patient/" INS, "status=current",
+            "_count=0", "_offset=3");
+        assert_int_equal(json_array_size(json_object_get(rep.body, "entry")), 0);
+        assert_string_equal(link_of(rep.body, "next"), "");
+        assert_string_equal(link_of(rep.body, "previous"), "");
+        api_reply_clear(&rep);
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 4, "patient=Patient/" INS, "status=current",
             "_count=2", "_offset=9");
         assert_int_equal(json_array_size(json_object_get(rep.body, "entry")), 0);
         assert_true(strstr(link_of(rep.body, "previous"), "_count=2&_offset=7") != NULL);
