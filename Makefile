@@ -164,10 +164,12 @@ $(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libcarnet-unitmain.a $(DAE
 	$(CC) $(OPTFLAGS) -o $@ $^ $(UNIT_LINK)
 
 # The helper's client as carnetd links it: p11remote before the real PKCS#11 layer.
-$(BUILD)/unit/test-p11-client: $(BUILD)/obj/tests/unit/test-p11-client.o $(BUILD)/libcarnet-unitmain.a $(BUILD)/libcarnet-p11remote.a $(BUILD)/libcarnet-pkcs11.a $(BUILD)/libcarnet-lib.a
+$(BUILD)/unit/test-p11-client: $(BUILD)/obj/tests/unit/test-p11-client.o $(BUILD)/libcarnet-unitmain.a \
+		$(BUILD)/libcarnet-p11remote.a $(BUILD)/libcarnet-pkcs11.a $(BUILD)/libcarnet-lib.a
 	@mkdir -p $(dir $@)
 	$(CC) $(OPTFLAGS) -o $@ $^ $(UNIT_LINK)
-$(BUILD)/asan/unit/test-p11-client: $(BUILD)/asan/obj/tests/unit/test-p11-client.o $(BUILD)/asan/libcarnet-unitmain.a $(BUILD)/asan/libcarnet-p11remote.a $(BUILD)/asan/libcarnet-pkcs11.a $(BUILD)/asan/libcarnet-lib.a
+$(BUILD)/asan/unit/test-p11-client: $(BUILD)/asan/obj/tests/unit/test-p11-client.o $(BUILD)/asan/libcarnet-unitmain.a \
+		$(BUILD)/asan/libcarnet-p11remote.a $(BUILD)/asan/libcarnet-pkcs11.a $(BUILD)/asan/libcarnet-lib.a
 	@mkdir -p $(dir $@)
 	$(CC) $(SANFLAGS) -o $@ $^ $(UNIT_LINK)
 

@@ -24,7 +24,7 @@ static const char sql_professional[] =
          * otherwise rewrite the row each time) */
         "WHERE professionals.last_name <> excluded.last_name OR professionals.first_name <> excluded.first_name "
         "OR professionals.profession <> excluded.profession OR professionals.specialty <> excluded.specialty "
-        "OR professionals.last_seen < excluded.last_seen - 60";
+        "OR professionals.last_seen < excluded.last_seen - " STRINGIFY(DE_SEEN_WINDOW_S);
 static const char sql_doc_by_uid[] =
         "SELECT id, type_code, class_code, author_id, status, masked, hidden_from_patient, hidden_since, version, "
         "author_establishment, hidden_from_representatives FROM documents WHERE dossier_id = ?1 AND uid = ?2";

@@ -60,6 +60,7 @@ struct de_trailq {
  * row as it was at generation gen, so that a list or a read at the same
  * generation need not ask the store again.  Direct-mapped by a hash of
  * the key: the five fields the row holds, each length-prefixed. */
+#define DE_SEEN_WINDOW_S 60 /* a professional seen again within it: their row is not rewritten */
 #define DE_SEEN_SLOTS 32
 #define DE_SEEN_KEY_MAX 320
 struct de_seen_slot {

@@ -17,13 +17,13 @@
 #include "dossier-internal.h"
 #include "lib/macro.h"
 
-/* the row's fields, their time apart: the negation of sql_professional's
- * WHERE is last_seen >= now - 60 on the row found (dossier-frame.c) */
+/* The row with the actor's five fields, whatever its time: noting them
+ * would write nothing when its last_seen >= now - DE_SEEN_WINDOW_S (the
+ * negation of sql_professional's WHERE, dossier-frame.c), which is
+ * checked here, so that the row can be remembered with its time. */
 static const char sql_professional_seen[] =
         "SELECT last_seen FROM professionals WHERE id_nat = ?1 AND last_name = ?2 AND first_name = ?3 "
         "AND profession = ?4 AND specialty = ?5";
-
-#define SEEN_WINDOW 60 /* seconds: sql_professional's */
 
 /* The key of the actor's row in buf: each field as its length (two
  * bytes) and its bytes, so that no two actors share one.  0 when it does
@@ -58,7 +58,8 @@ static bool seen_recall(struct de_seen *c, const char *key, size_t len, int64_t 
         bool hit;
 
         pthread_mutex_lock(&c->lock);
-        hit = sl->len == len && sl->gen == gen && sl->last_seen >= now - SEEN_WINDOW && memcmp(sl->key, key, len) == 0;
+        hit = sl->len == len && sl->gen == gen && sl->last_seen >= now - DE_SEEN_WINDOW_S &&
+              memcmp(sl->key, key, len) == 0;
         pthread_mutex_unlock(&c->lock);
         return hit;
 }
@@ -104,7 +105,7 @@ int de_professional_noted(struct dossier_engine *e, struct store *s, const struc
         if (r <= 0)
                 return r;
         last_seen = store_col_int64(st, 0);
-        if (last_seen < now - SEEN_WINDOW)
+        if (last_seen < now - DE_SEEN_WINDOW_S)
                 return 0;
         if (len > 0)
                 seen_remember(&e->seen, key, len, last_seen, gen);

@@ -18,6 +18,9 @@
 #define _warn_unused_ __attribute__((warn_unused_result))
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+/* a macro's value as a string literal (a constant written into SQL) */
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
 
 #define TAKE_PTR(p)                                                        \
         ({                                                                 \

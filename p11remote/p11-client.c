@@ -164,8 +164,8 @@ static int helper_start(void) {
 
 /* One request and its reply, for a card of generation gen (0: none).
  * Returns 0 with the reply in rep, or -ECONNRESET when the helper failed. */
-static int call(uint16_t type, uint32_t handle, unsigned gen, const struct p11w_buf *req, struct p11w_buf *rep,
-                unsigned timeout_s) {
+static int call_gen(uint16_t type, uint32_t handle, unsigned gen, const struct p11w_buf *req, struct p11w_buf *rep,
+                    unsigned timeout_s, unsigned *ret_gen) {
         pthread_mutex_lock(&lock);
         int r = 0;
         if (gen && gen != atomic_load(&generation))
@@ -181,8 +181,15 @@ static int call(uint16_t type, uint32_t handle, unsigned gen, const struct p11w_
                 r = -EBADMSG;
         if (r < 0 && helper_fd >= 0 && (!gen || gen == atomic_load(&generation)))
                 helper_stop();
+        if (ret_gen)
+                *ret_gen = atomic_load(&generation); /* the helper that answered */
         pthread_mutex_unlock(&lock);
         return r < 0 ? -ECONNRESET : 0;
+}
+
+static int call(uint16_t type, uint32_t handle, unsigned gen, const struct p11w_buf *req, struct p11w_buf *rep,
+                unsigned timeout_s) {
+        return call_gen(type, handle, gen, req, rep, timeout_s, NULL);
 }
 
 static unsigned timeout_of(bool pinpad) {
@@ -205,10 +212,10 @@ static int card_failed(struct p11_card *c) {
 /* A reply of the right type whose payload did not decode: the helper is
  * not answering what it was asked, so it is stopped as for a reply of
  * the wrong type (call()), unless it is already another one (gen: the
- * card's, 0: none); -ECONNRESET. */
+ * helper's that answered); -ECONNRESET. */
 static int bad_reply(unsigned gen) {
         pthread_mutex_lock(&lock);
-        if (helper_fd >= 0 && (!gen || gen == atomic_load(&generation)))
+        if (helper_fd >= 0 && gen == atomic_load(&generation))
                 helper_stop();
         pthread_mutex_unlock(&lock);
         return -ECONNRESET;
@@ -274,13 +281,14 @@ int p11_module_token_for_reader(struct p11_module *m, const char *pcsc_reader, s
         p11w_put_str(&req, pcsc_reader);
         if (req.bad)
                 return -ENAMETOOLONG;
-        int r = call(P11W_TOKEN_FOR, 0, 0, &req, &rep, timeout_of(false));
+        unsigned gen;
+        int r = call_gen(P11W_TOKEN_FOR, 0, 0, &req, &rep, timeout_of(false), &gen);
         if (r < 0)
                 return r;
         p11w_get_error(&rep, &e, code);
         p11w_get_token(&rep, ret);
         if (!p11w_done(&rep))
-                return bad_reply(0);
+                return bad_reply(gen);
         return e.err;
 }
 
@@ -329,10 +337,11 @@ static int card_open(CK_SLOT_ID slot, const char *description, const struct p11_
         if (description)
                 p11w_put_str(&req, description);
         p11w_put_map(&req, map);
-        int r = req.bad ? -ENAMETOOLONG : call(description ? P11W_OPEN_KNOWN : P11W_OPEN, 0, 0, &req, &rep,
-                                                 timeout_of(false));
+        unsigned gen = 0;
+        int r = req.bad ? -ENAMETOOLONG : call_gen(description ? P11W_OPEN_KNOWN : P11W_OPEN, 0, 0, &req, &rep,
+                                                     timeout_of(false), &gen);
         if (r >= 0) {
-                c->gen = atomic_load(&generation);
+                c->gen = gen; /* the helper that holds the handle */
                 r = reply_error(c, &rep);
                 c->handle = p11w_get_u32(&rep);
                 p11w_get_token(&rep, &c->token);
@@ -374,14 +383,15 @@ int p11_module_slot_state(struct p11_module *m, CK_SLOT_ID slot, char *ret_descr
         char code[P11W_CODE_MAX], description[P11_SLOT_DESCRIPTION_MAX];
         p11w_init(&req);
         p11w_put_u64(&req, slot);
-        int r = call(P11W_SLOT_STATE, 0, 0, &req, &rep, timeout_of(false));
+        unsigned gen;
+        int r = call_gen(P11W_SLOT_STATE, 0, 0, &req, &rep, timeout_of(false), &gen);
         if (r < 0)
                 return r;
         p11w_get_error(&rep, &e, code);
         uint32_t present = p11w_get_u32(&rep);
         p11w_get_str(&rep, description, sizeof(description));
         if (!p11w_done(&rep))
-                return bad_reply(0);
+                return bad_reply(gen);
         if (e.err < 0)
                 return e.err;
         if (ret_description)
