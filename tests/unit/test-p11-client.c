@@ -14,6 +14,9 @@
  *   helper is dropped (the next call is a new connection).
  * - A description too long for the wire is refused before anything is
  *   sent.
+ * - After an open: a certificate's reply cut short fails the open, a
+ *   login's reply with bytes left over fails the login; the helper goes
+ *   each time.
  *
  * Linked with p11remote's client before the real PKCS#11 layer, as
  * carnetd is (Makefile). */
@@ -46,6 +49,8 @@ enum mode {
         OPEN_NO_HANDLE,
         OPEN_ID_RESULT,
         OPEN_SHORT,
+        CERT_SHORT,  /* the card opens; its certificate's reply is cut short */
+        LOGIN_EXTRA, /* the card opens; the login's reply has bytes left over */
 };
 
 static char dir[] = "/tmp/carnet-p11-client-XXXXXX";
@@ -96,8 +101,19 @@ static void answer(uint16_t type, struct p11w_buf *rep, uint16_t *ret_type) {
         char long_desc[200];
         *ret_type = type | P11W_REPLY;
         p11w_init(rep);
+        if (type == P11W_CERT && mode == CERT_SHORT) {
+                put_ok(rep);
+                p11w_put_bytes(rep, "\x01", 1); /* the CKA_ID, then nothing */
+                return;
+        }
         if (type == P11W_CERT) {
                 put_err(rep, -ENOENT, "no_certificate"); /* the card holds none: 0 for the client */
+                return;
+        }
+        if (type == P11W_LOGIN) {
+                put_ok(rep);
+                if (mode == LOGIN_EXTRA)
+                        p11w_put_u32(rep, 0);
                 return;
         }
         if (type == P11W_CLOSE) {
@@ -148,6 +164,8 @@ static void answer(uint16_t type, struct p11w_buf *rep, uint16_t *ret_type) {
                 *ret_type = P11W_TOKEN_FOR | P11W_REPLY;
                 break;
         case OPEN_OK:
+        case CERT_SHORT:
+        case LOGIN_EXTRA:
         case OPEN_NO_HANDLE:
         case OPEN_ID_RESULT:
         case OPEN_SHORT:
@@ -314,6 +332,37 @@ UNIT(open_known_malformed) {
                 assert_int_equal(slot_state(SLOT_PRESENT, desc, sizeof(desc)), 1);
                 assert_int_equal(connections, conns + 1);
         }
+}
+
+/* The replies that follow an open: a certificate cut short fails the
+ * open; a login's reply with bytes left over fails the login, and the
+ * card's handle with the helper. */
+UNIT(card_replies_malformed) {
+        char desc[P11_SLOT_DESCRIPTION_MAX];
+        struct p11_card *c = NULL;
+
+        assert_int_equal(slot_state(SLOT_PRESENT, desc, sizeof(desc)), 1);
+        unsigned conns = connections;
+        mode = CERT_SHORT;
+        assert_int_equal(p11_card_open_known(module, 4, "Virtual PCD 00 01", NULL, &c), -ECONNRESET);
+        assert_null(c);
+        assert_int_equal(slot_state(SLOT_PRESENT, desc, sizeof(desc)), 1);
+        assert_int_equal(connections, conns + 1);
+
+        conns = connections;
+        mode = LOGIN_EXTRA;
+        assert_int_equal(p11_card_open_known(module, 4, "Virtual PCD 00 01", NULL, &c), 0);
+        assert_int_equal(p11_card_login(c, "1234", 4), -ECONNRESET);
+        assert_string_equal(p11_card_error(c)->code, P11_REMOTE_FAILED_CODE);
+        c = p11_card_close(c);
+        assert_int_equal(slot_state(SLOT_PRESENT, desc, sizeof(desc)), 1);
+        assert_int_equal(connections, conns + 1);
+        /* a well-formed login on a new helper */
+        mode = OPEN_OK;
+        assert_int_equal(p11_card_open_known(module, 4, "Virtual PCD 00 01", NULL, &c), 0);
+        assert_int_equal(p11_card_login(c, "1234", 4), 0);
+        assert_int_equal(last_type, P11W_LOGIN);
+        c = p11_card_close(c);
 }
 
 UNIT_GROUP("p11-client", setup, teardown)
