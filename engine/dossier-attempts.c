@@ -17,14 +17,10 @@ static const char sql_failed[] =
         "locked_until = CASE WHEN attempts.failures + 1 >= ?3 THEN CAST(?4 AS BIGINT) ELSE attempts.locked_until END "
         "RETURNING failures";
 
-static int forget(struct dossier_engine *e, const char *ins) {
+int de_attempts_forget(struct dossier_engine *e, const char *ins) {
         _cleanup_stmt_ struct store_stmt *st = NULL;
         int r = store_prepare_text(e->store, sql_forget, ins, &st);
         return r < 0 ? r : store_exec_step(e->store, st);
-}
-
-int de_attempts_forget(struct dossier_engine *e, const char *ins) {
-        return forget(e, ins);
 }
 
 /* Inside the write transaction: the lock's state for ins at now. */
@@ -44,7 +40,7 @@ static int check_locked(struct dossier_engine *e, const char *ins, int64_t now, 
                 return -EBUSY;
         }
         /* the lock ran out: a fresh count */
-        return until ? forget(e, ins) : 0;
+        return until ? de_attempts_forget(e, ins) : 0;
 }
 
 int dossier_attempts_check(struct dossier_engine *e, const char *ins, unsigned *ret_retry_after) {
@@ -100,5 +96,5 @@ int dossier_attempts_succeeded(struct dossier_engine *e, const char *ins) {
         r = de_begin(e);
         if (r < 0)
                 return r;
-        return de_end_tx(e, forget(e, ins));
+        return de_end_tx(e, de_attempts_forget(e, ins));
 }

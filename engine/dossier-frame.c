@@ -98,19 +98,13 @@ int de_load_state_on(struct store *s, const struct dossier_actor *actor, const c
         return 0;
 }
 
-/* The professional's statement sql (sql_professional) prepared on s, its
- * parameters bound. */
-static int professional_stmt(struct store *s, const char *sql, const struct dossier_actor *actor, int64_t now,
-                             struct store_stmt **ret) {
-        int r = store_prepare(s, sql, ret);
+int de_bind_professional(struct store_stmt *st, const struct dossier_actor *actor) {
+        int r;
 
-        if (r < 0)
-                return r;
-        if ((r = store_bind_text(*ret, 1, actor->id)) < 0 ||
-            (r = store_bind_text(*ret, 2, de_nz(actor->last_name))) < 0 ||
-            (r = store_bind_text(*ret, 3, de_nz(actor->first_name))) < 0 ||
-            (r = store_bind_text(*ret, 4, de_nz(actor->profession))) < 0 ||
-            (r = store_bind_text(*ret, 5, de_nz(actor->specialty))) < 0 || (r = store_bind_int(*ret, 6, now)) < 0)
+        if ((r = store_bind_text(st, 1, actor->id)) < 0 || (r = store_bind_text(st, 2, de_nz(actor->last_name))) < 0 ||
+            (r = store_bind_text(st, 3, de_nz(actor->first_name))) < 0 ||
+            (r = store_bind_text(st, 4, de_nz(actor->profession))) < 0 ||
+            (r = store_bind_text(st, 5, de_nz(actor->specialty))) < 0)
                 return r;
         return 0;
 }
@@ -122,7 +116,9 @@ static int note_professional(struct dossier_engine *e, const struct dossier_acto
 
         if (actor->kind != ACCESS_ACTOR_PROFESSIONAL)
                 return 0;
-        r = professional_stmt(e->store, sql_professional, actor, now, &st);
+        r = store_prepare(e->store, sql_professional, &st);
+        if (r >= 0 && (r = de_bind_professional(st, actor)) >= 0)
+                r = store_bind_int(st, 6, now);
         return r < 0 ? r : store_exec_step(e->store, st);
 }
 

@@ -380,6 +380,10 @@ int de_load_state_on(struct store *s, const struct dossier_actor *actor, const c
  * (dossier-seen.c). */
 int de_professional_noted(struct dossier_engine *e, struct store *s, const struct dossier_actor *actor, int64_t now,
                           uint64_t gen);
+/* Binds the professional's row fields to ?1 to ?5 (national id, last and
+ * first names, profession, specialty), as the table of professionals
+ * holds them: the UPSERT that notes them and the check above share it. */
+int de_bind_professional(struct store_stmt *st, const struct dossier_actor *actor);
 /* The trail entry of decision d (strings point into actor, ins, doc_uid). */
 void de_audit_entry(const struct dossier_actor *actor, const char *ins, const char *trail_action,
                     const char *doc_uid, const struct access_decision *d, int64_t now, struct audit_entry *ae);

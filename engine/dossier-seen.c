@@ -94,12 +94,9 @@ int de_professional_noted(struct dossier_engine *e, struct store *s, const struc
         if (len > 0 && seen_recall(&e->seen, key, len, now, gen))
                 return 1;
         r = store_prepare(s, sql_professional_seen, &st);
+        if (r >= 0)
+                r = de_bind_professional(st, actor);
         if (r < 0)
-                return r;
-        if ((r = store_bind_text(st, 1, actor->id)) < 0 || (r = store_bind_text(st, 2, de_nz(actor->last_name))) < 0 ||
-            (r = store_bind_text(st, 3, de_nz(actor->first_name))) < 0 ||
-            (r = store_bind_text(st, 4, de_nz(actor->profession))) < 0 ||
-            (r = store_bind_text(st, 5, de_nz(actor->specialty))) < 0)
                 return r;
         r = store_step(s, st);
         if (r <= 0)

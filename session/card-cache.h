@@ -51,15 +51,17 @@ struct card_cache;
  * next reader gets some 50 APDUs each time.  So the slot a reader's CPS
  * was last found in is remembered (c, when not NULL) and tried first:
  * p11_card_open() on that slot alone, kept when the token it describes is
- * in reader; otherwise, or when that fails, the full search. */
+ * in reader; otherwise, or when that fails, the full search.
+ *
+ * ri is the reader (ri->name) as the monitor saw it for this read.  The
+ * remembered slot is read without C_GetSlotInfo (p11_card_open_known())
+ * when ri is the same reader (reader_info.arrival) and shows a single
+ * card event since the module said the slot empty
+ * (card_cache_note_empty()): OpenSC's C_GetSlotInfo looks at every
+ * reader, probing every card it cannot bind, a Carte Vitale among them
+ * (some 50 APDUs). */
 int card_read(struct card_cache *c, struct p11_module *mod, const struct p11_map *map, const struct reader_info *ri,
               struct card_read *ret);
-/* ri is the reader (ri->name) as the monitor saw it for this read.  The
- * remembered slot is read without C_GetSlotInfo (p11_card_open_known())
- * when ri is the same reader (reader_info.arrival) and shows a single card event
- * since the module said the slot empty (card_cache_note_empty()):
- * OpenSC's C_GetSlotInfo looks at every reader, probing every card it
- * cannot bind, a Carte Vitale among them (some 50 APDUs). */
 
 /* After a CPS left: asks the module about the remembered slot of each
  * reader that snap shows empty, once per count of card events (the
