@@ -13,6 +13,7 @@
 
 #include "lib/macro.h"
 #include "lib/readall.h"
+#include "lib/url.h"
 #include "agent.h"
 
 #define URL_MAX 8192
@@ -186,22 +187,6 @@ static size_t on_header(char *p, size_t size, size_t n, void *userdata) {
                 r->warning[k] = '\0';
         }
         return len;
-}
-
-/* Appends s, escaped (keep: characters left as they are), to out. */
-static int url_append(char *out, size_t size, const char *s, const char *keep) {
-        size_t n = strlen(out);
-        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-                bool plain = isalnum(*p) || strchr("-._~", *p) || (keep && strchr(keep, *p));
-                if (n + 4 > size)
-                        return -E2BIG;
-                if (plain)
-                        out[n++] = (char)*p;
-                else
-                        n += (size_t)snprintf(out + n, 4, "%%%02X", *p);
-        }
-        out[n] = '\0';
-        return 0;
 }
 
 /* The host's URL of path (decoded, each segment escaped again) and query. */

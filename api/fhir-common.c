@@ -120,8 +120,8 @@ json_t *fhir_searchset(const struct api_request *req, json_t *resources) {
                 json_decref(entries);
                 return NULL;
         }
-        /* checked before the search (fhir_check_params()): an error here
-         * is only one the lenient handling let through, and means all */
+        /* checked before the search (fhir_check_params(), lenient or
+         * not): a search that skipped the check gets every match */
         if (fhir_page_of(req, &page, &ignored) < 0) {
                 api_reply_clear(&ignored);
                 page = (struct fhir_page){.count = -1};

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lib/macro.h"
+#include "lib/url.h"
 #include "fhir-common.h"
 #include "fhir-page.h"
 
@@ -40,70 +41,40 @@ int fhir_page_of(const struct api_request *req, struct fhir_page *p, struct api_
         return 0;
 }
 
-/* Appends s to buf (at *len, size bytes), percent-encoded but for the
- * unreserved characters of RFC 3986; false when it does not fit. */
-static bool put_encoded(char *buf, size_t size, size_t *len, const char *s) {
-        static const char hex[] = "0123456789ABCDEF";
-        for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-                bool plain = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-                             strchr("-._~", *c);
-                if (size - *len < 4)
-                        return false;
-                if (plain) {
-                        buf[(*len)++] = (char)*c;
-                } else {
-                        buf[(*len)++] = '%';
-                        buf[(*len)++] = hex[*c >> 4];
-                        buf[(*len)++] = hex[*c & 15];
-                }
-        }
-        buf[*len] = '\0';
-        return true;
-}
-
 /* The URL of the page of count matches from offset (count -1: all) of
  * the search req made: its path, its parameters but the page's, then the
  * page's.  A new string, or NULL. */
 static char *page_url(const struct api_request *req, long count, long offset) {
-        char base[256];
-        size_t size = 512, len;
+        char base[256], page[64] = "";
+        size_t size = 512;
         for (size_t i = 0; i < req->n_query; i++)
                 size += 3 * (strlen(req->query[i].name) + strlen(req->query[i].value)) + 2;
-        char *buf = malloc(size);
+        _cleanup_free_ char *buf = malloc(size);
         if (!buf)
                 return NULL;
         fhir_base(req, base, sizeof(base));
         const char *rest = strncmp(req->path, FHIR_PREFIX, strlen(FHIR_PREFIX)) == 0 ? req->path + strlen(FHIR_PREFIX)
                                                                                      : "";
         int n = snprintf(buf, size, "%s%s", base, rest);
-        if (n < 0 || (size_t)n >= size) {
-                free(buf);
+        if (n < 0 || (size_t)n >= size)
                 return NULL;
-        }
-        len = (size_t)n;
-        char sep = '?';
+        const char *sep = "?";
         for (size_t i = 0; i < req->n_query; i++) {
                 const struct api_kv *q = &req->query[i];
                 if (strcmp(q->name, "_count") == 0 || strcmp(q->name, "_offset") == 0)
                         continue;
-                buf[len++] = sep;
-                sep = '&';
-                if (!put_encoded(buf, size, &len, q->name) || size - len < 2)
-                        goto too_long;
-                buf[len++] = '=';
-                if (!put_encoded(buf, size, &len, q->value))
-                        goto too_long;
+                if (url_append(buf, size, sep, sep) < 0 || url_append(buf, size, q->name, NULL) < 0 ||
+                    url_append(buf, size, "=", "=") < 0 || url_append(buf, size, q->value, NULL) < 0)
+                        return NULL;
+                sep = "&";
         }
         if (count >= 0)
-                n = snprintf(buf + len, size - len, "%c_count=%ld&_offset=%ld", sep, count, offset);
+                n = snprintf(page, sizeof(page), "%s_count=%ld&_offset=%ld", sep, count, offset);
         else
-                n = offset > 0 ? snprintf(buf + len, size - len, "%c_offset=%ld", sep, offset) : 0;
-        if (n < 0 || (size_t)n >= size - len)
-                goto too_long;
-        return buf;
-too_long:
-        free(buf);
-        return NULL;
+                n = offset > 0 ? snprintf(page, sizeof(page), "%s_offset=%ld", sep, offset) : 0;
+        if (n < 0 || (size_t)n >= sizeof(page) || url_append(buf, size, page, "?&=") < 0)
+                return NULL;
+        return TAKE_PTR(buf);
 }
 
 static int add_link(json_t *links, const char *relation, const struct api_request *req, long count, long offset) {
