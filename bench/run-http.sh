@@ -1,7 +1,7 @@
 #!/bin/bash
-# bench/run-http.sh BUILD [SECONDS]: carnetd's HTTP API against nginx on a
-# Unix socket, side by side in one run (bench/http-load.c; figures in
-# docs/benchmarks.md, "HTTP API").  Prints a Markdown table.
+# bench/run-http.sh BUILD [SECONDS [ROUNDS]]: carnetd's HTTP API against
+# nginx on a Unix socket, side by side in one run (bench/http-load.c;
+# figures in docs/benchmarks.md, "HTTP API").  Prints a Markdown table.
 #
 # In the lab (tests/lab/lab-run: a Vitale on slot 0, a CPS on slot 1) it
 # starts carnetd with a temporary configuration and database, logs in with
@@ -11,6 +11,10 @@
 # document content of 100 KB, deposit of 100 KB) and 1 and 16 keep-alive
 # connections, http-load runs SECONDS (default 5, after 1 s of warm-up)
 # against carnetd, then at once against nginx.  About 2 minutes in all.
+# With ROUNDS (default 1) the whole sequence runs ROUNDS times, carnetd
+# and nginx still alternating, and every figure of the tables is the
+# median of its rounds (the fdatasync too, probed after each round): one
+# run of a noisy machine moves by a third, the median of five far less.
 #
 # nginx is installed when missing (Debian's nginx-light): at bench time
 # only, or by 'make deps' for the smoke run.  carnetd's database goes to
@@ -34,12 +38,14 @@ set -euo pipefail
 if [ "${1:-}" != --in-lab ]; then
         . bench/lib.sh
         secs=${2:-5}
+        rounds=${3:-1}
         warm=1
-        [ -z "${BENCH_SMOKE:-}" ] || { secs=0.3; warm=0; }
-        bench_prepare "${1:?usage: bench/run-http.sh BUILD [SECONDS]}" \
+        case "$rounds" in '' | *[!0-9]* | 0*) echo "run-http: ROUNDS must be a whole number from 1" >&2; exit 2 ;; esac
+        [ -z "${BENCH_SMOKE:-}" ] || { secs=0.3; warm=0; rounds=1; }
+        bench_prepare "${1:?usage: bench/run-http.sh BUILD [SECONDS [ROUNDS]]}" \
                 carnetd carnet-p11-helper carnet-cardsim lab/lab-pcsc bench/http-load
         command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || sh tests/deps.sh nginx-light >&2
-        bench_lab "$secs" "$warm"
+        bench_lab "$secs" "$warm" "$rounds"
         [ -n "${BENCH_SMOKE:-}" ] || exit 0
         num='[0-9]+(\.[0-9]+)?'
         cell="$num \\| $num \\| $num \\| ([0-9]+|-)"
@@ -55,7 +61,7 @@ if [ "${1:-}" != --in-lab ]; then
 fi
 
 # ---- inside the lab ------------------------------------------------------------
-pki=$2 data=$3 secs=$4 warm=$5
+pki=$2 data=$3 secs=$4 warm=$5 rounds=$6
 . bench/lib.sh
 PATH=$PATH:/usr/sbin
 load=$CARNET_BUILD/bench/http-load
@@ -175,27 +181,12 @@ run() {
                 "$s" "$m" "$p" 2>"$LAB_DIR/load.err") || true
         [ -n "$out" ] || die "http-load: $(cat "$LAB_DIR/load.err")"
         [ ! -s "$LAB_DIR/load.err" ] || sed "s/^/  $server $name $conns: /" "$LAB_DIR/load.err" >&2
-        echo "server=$server $out" >>"$res"
+        echo "round=$round server=$server $out" >>"$res"
 }
-while read -r name method cpath npath body ctype meta; do
-        # BENCH_ONLY="list content": those requests only (a diagnosis: the
-        # targets then lack their figures)
-        case " ${BENCH_ONLY:-$name} " in *" $name "*) ;; *) continue ;; esac
-        [ "$body" != - ] || body=""
-        [ "$ctype" != - ] || ctype=""
-        [ "$meta" != - ] || meta=""
-        for conns in 1 16; do
-                run "$name" "$conns" carnetd "$sock" "$method" "$cpath" "$body" "$ctype" "$meta" "$carnetd"
-                # shellcheck disable=SC2086
-                run "$name" "$conns" nginx "$ng/nginx.sock" "$method" "$npath" "$body" "$ctype" "$meta" \
-                        $nginx_pids
-        done
-done <"$LAB_DIR/requests"
-
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
-hwm_kib=$(awk '/^VmHWM:/ {print $2}' "/proc/$carnetd/status")
-# one fdatasync of the same disk: 4 KiB appended and synced, 200 times
-fsync_ms=$(python3 - "$data" <<'PY'
+# one fdatasync of the same disk: 4 KiB appended and synced, 200 times;
+# prints the median in ms
+fsync_probe() {
+        python3 - "$data" <<'PY'
 import os, statistics, sys, time
 path = os.path.join(sys.argv[1], "fsync-probe")
 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -209,7 +200,37 @@ os.close(fd)
 os.unlink(path)
 print("%.3f" % (statistics.median(times) * 1000))
 PY
-)
+}
+fsyncs=""
+for round in $(seq "$rounds"); do
+        while read -r name method cpath npath body ctype meta; do
+                # BENCH_ONLY="list content": those requests only (a diagnosis: the
+                # targets then lack their figures)
+                case " ${BENCH_ONLY:-$name} " in *" $name "*) ;; *) continue ;; esac
+                [ "$body" != - ] || body=""
+                [ "$ctype" != - ] || ctype=""
+                [ "$meta" != - ] || meta=""
+                for conns in 1 16; do
+                        run "$name" "$conns" carnetd "$sock" "$method" "$cpath" "$body" "$ctype" "$meta" "$carnetd"
+                        # shellcheck disable=SC2086
+                        run "$name" "$conns" nginx "$ng/nginx.sock" "$method" "$npath" "$body" "$ctype" "$meta" \
+                                $nginx_pids
+                done
+        done <"$LAB_DIR/requests"
+        fsyncs="$fsyncs $(fsync_probe)"
+done
+
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+hwm_kib=$(awk '/^VmHWM:/ {print $2}' "/proc/$carnetd/status")
+# the median of a list of numbers (awk; mawk has no sort): median(v, n)
+# of v[1..n], sorting v
+awk_median='
+function median(v, n,   i, j, x) {
+        for (i = 2; i <= n; i++) { x = v[i]; for (j = i - 1; j >= 1 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
+        return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+}'
+# shellcheck disable=SC2086
+fsync_ms=$(echo $fsyncs | awk "$awk_median"' { for (i = 1; i <= NF; i++) v[i] = $i; printf "%.3f", median(v, NF) }')
 kill "$nginx" "$carnetd" 2>/dev/null || true
 wait "$nginx" 2>/dev/null || true
 wait "$carnetd" 2>/dev/null || true
@@ -222,42 +243,62 @@ echo "$(bench_machine);" \
         "jansson $(dpkg-query -W -f='${Version}' libjansson4 2>/dev/null), SQLite $(sqlite3 --version | cut -d' ' -f1);" \
         "database on $(fs_of "$data"); load average $load_before before, $load_after after"
 echo
-awk '
+awk "$awk_median"'
 function v(k,   i) { for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2); return "" }
 {
         key = v("label") " " v("conns")
         if (!(key in seen)) { seen[key] = 1; order[n++] = key }
         s = v("server")
-        rps[key, s] = v("rps"); p50[key, s] = v("p50_ms"); p99[key, s] = v("p99_ms")
+        m = ++runs[key, s]
+        rps[key, s, m] = v("rps") + 0; p50[key, s, m] = v("p50_ms") + 0; p99[key, s, m] = v("p99_ms") + 0
         ok = v("ok")
-        cpu[key, s] = ok > 0 && v("server_cpu_ms") >= 0 ? sprintf("%.0f", v("server_cpu_ms") * 1000 / ok) : "-"
-        bad[key, s] = v("non2xx") + v("errors")
+        cpu[key, s, m] = ok > 0 && v("server_cpu_ms") >= 0 ? v("server_cpu_ms") * 1000 / ok : -1
+        bad[key, s] += v("non2xx") + v("errors")
 }
-function cell(key, s,   x) {
-        x = rps[key, s]
+# the median of figure f (rps, p50, p99, cpu) over the rounds of key and s
+function med(f, key, s,   m, i, x) {
+        m = runs[key, s]
+        for (i = 1; i <= m; i++)
+                x[i] = f == "rps" ? rps[key, s, i] : f == "p50" ? p50[key, s, i] : f == "p99" ? p99[key, s, i] : cpu[key, s, i]
+        return median(x, m)
+}
+function cell(key, s,   x, c) {
+        x = sprintf("%.0f", med("rps", key, s))
         if (bad[key, s] > 0) x = x " (" bad[key, s] " failed)"
-        return x " | " p50[key, s] " | " p99[key, s] " | " cpu[key, s]
+        c = med("cpu", key, s)
+        return x " | " sprintf("%.3f", med("p50", key, s)) " | " sprintf("%.3f", med("p99", key, s)) " | " \
+                (c >= 0 ? sprintf("%.0f", c) : "-")
 }
 END {
         print "| request | conns | carnetd req/s | p50 ms | p99 ms | CPU µs/req | nginx req/s | p50 ms | p99 ms | CPU µs/req | carnetd/nginx req/s |"
         print "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
         for (i = 0; i < n; i++) {
                 k = order[i]; split(k, f, " ")
-                r = rps[k, "nginx"] > 0 ? sprintf("%.2f", rps[k, "carnetd"] / rps[k, "nginx"]) : "-"
+                c = med("rps", k, "carnetd"); g = med("rps", k, "nginx")
+                r = g > 0 ? sprintf("%.2f", c / g) : "-"
                 print "| " f[1] " | " f[2] " | " cell(k, "carnetd") " | " cell(k, "nginx") " | " r " |"
         }
 }' "$res"
 echo
 echo "carnetd's peak RSS (VmHWM) during the runs: $((hwm_kib / 1024)) MiB (during the set-up, with the scrypt of" \
         "the dossier's secret: $((setup_hwm_kib / 1024)) MiB); one fdatasync of this disk (median of 200): $fsync_ms ms"
+[ "$rounds" = 1 ] || echo "Every figure above and below is the median of $rounds rounds (the fdatasync's: of the rounds' medians)."
 echo
 # ---- the targets (issue 15) -----------------------------------------------------
-awk -v fsync="$fsync_ms" -v hwm="$hwm_kib" '
+awk -v fsync="$fsync_ms" -v hwm="$hwm_kib" "$awk_median"'
 function v(k,   i) { for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2); return "" }
 {
         key = v("label") " " v("conns") " " v("server")
-        rps[key] = v("rps") + 0; p50[key] = v("p50_ms") + 0
-        cpu[key] = v("ok") > 0 ? v("server_cpu_ms") * 1000 / v("ok") : 0
+        m = ++runs[key]
+        r_rps[key, m] = v("rps") + 0; r_p50[key, m] = v("p50_ms") + 0
+        r_cpu[key, m] = v("ok") > 0 ? v("server_cpu_ms") * 1000 / v("ok") : 0
+}
+# the medians over the rounds, by key
+function medians(   i, x, y, z, kk) {
+        for (kk in runs) {
+                for (i = 1; i <= runs[kk]; i++) { x[i] = r_rps[kk, i]; y[i] = r_p50[kk, i]; z[i] = r_cpu[kk, i] }
+                rps[kk] = median(x, runs[kk]); p50[kk] = median(y, runs[kk]); cpu[kk] = median(z, runs[kk])
+        }
 }
 function row(what, target, got, need, ok, unit) {
         printf "| %s | %s | %.2f %s | %.2f %s | %s |\n", what, target, got, unit, need, unit, ok ? "met" : "not met"
@@ -271,6 +312,7 @@ function latency(name,   c, bound) {
         row(name ", 1 connection", "p50 <= 1.2 x (nginx p50 + one fsync)", c, bound, c <= bound, "ms")
 }
 END {
+        medians()
         print "| target | what | carnetd | bound | |"
         print "|---|---|--:|--:|---|"
         ratio("list", 16, 0.8); ratio("content", 16, 0.8)
