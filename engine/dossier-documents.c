@@ -29,12 +29,12 @@ const char de_sql_release[] =
         "UPDATE documents SET hidden_from_patient = 0, version = version + 1 WHERE id = ?1";
 static const char sql_same_exam[] =
         "SELECT uid, type_code, class_code, author_id, status, masked, hidden_from_patient, hidden_since, created_at, "
-        "author_establishment FROM documents WHERE dossier_id = ?1 AND type_code = ?2 AND status = 1 "
-        "AND created_at >= ?3 AND created_at <= ?4 AND id != ?5 ORDER BY created_at DESC LIMIT 8";
+        "author_establishment, hidden_from_representatives FROM documents WHERE dossier_id = ?1 AND type_code = ?2 "
+        "AND status = 1 AND created_at >= ?3 AND created_at <= ?4 AND id != ?5 ORDER BY created_at DESC LIMIT 8";
 static const char sql_treatments[] =
         "SELECT uid, type_code, class_code, author_id, status, masked, hidden_from_patient, hidden_since, medicines, "
-        "author_establishment FROM documents WHERE dossier_id = ?1 AND status = 1 AND medicines != '' "
-        "AND created_at >= ?2 AND id != ?3 ORDER BY created_at DESC LIMIT 64";
+        "author_establishment, hidden_from_representatives FROM documents WHERE dossier_id = ?1 AND status = 1 "
+        "AND medicines != '' AND created_at >= ?2 AND id != ?3 ORDER BY created_at DESC LIMIT 64";
 
 /* A deposit's content: in memory, or from a file (dossier_deposit_file),
  * then already staged in chunks pieces under the document's uid. */
@@ -137,9 +137,9 @@ static void warn(struct dossier_warnings *w, enum dossier_warning_kind kind, con
 }
 
 /* True when the actor could read the candidate document described by the
- * columns 0..7 and 9 of st (uid, type, class, author, status, masked,
- * hidden, hidden_since; author_establishment): an alert must not reveal a document its reader may not
- * see. */
+ * columns 0..7, 9 and 10 of st (uid, type, class, author, status, masked,
+ * hidden, hidden_since; author_establishment, hidden_from_representatives):
+ * an alert must not reveal a document its reader may not see. */
 static bool may_see_row(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
                         const struct dstate *ds, struct store_stmt *st, int64_t now) {
         struct access_request req;

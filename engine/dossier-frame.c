@@ -135,6 +135,7 @@ struct access_doc de_row_access_doc(struct store_stmt *st, int64_t now) {
                 .masked = store_col_int(st, 5),
                 .hidden_from_patient = de_held_back(st, 6, now),
                 .author_establishment = store_col_text(st, 9),
+                .hidden_from_representatives = store_col_int(st, 10),
         };
 }
 
@@ -161,7 +162,6 @@ int de_load_doc(struct dossier_engine *e, int64_t dossier_id, const char *uid, i
         de_copy_columns(st, 1, DE_COL(d->type_code), DE_COL(d->class_code), DE_COL(d->author_id));
         de_copy_column(d->author_establishment, sizeof(d->author_establishment), st, 9);
         d->ad.author_establishment = d->author_establishment;
-        d->ad.hidden_from_representatives = store_col_int(st, 10);
         d->ad.type_code = d->type_code;
         d->ad.class_code = d->class_code;
         d->ad.author_id = d->author_id;

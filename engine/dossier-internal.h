@@ -396,7 +396,8 @@ int de_denied_errno(const struct access_decision *d);
 bool de_held_back(struct store_stmt *st, int col, int64_t now);
 
 /* The access_doc of a row whose columns 1..7 are type, class, author,
- * status, masked, hidden_from_patient, hidden_since. The strings point
+ * status, masked, hidden_from_patient, hidden_since, 9 the author's
+ * establishment and 10 hidden_from_representatives. The strings point
  * into the row: valid until the statement moves on. */
 struct access_doc de_row_access_doc(struct store_stmt *st, int64_t now);
 

@@ -319,6 +319,46 @@ UNIT_FIXTURE(test_representatives, fixture_setup, fixture_teardown) {
         verify_chain(f);
 }
 
+/* The care-coordination alerts of a representative's deposit never name
+ * a document the minor withheld from them (L1111-5): neither the same
+ * exam done earlier nor a treatment that interacts; the doctor's own
+ * deposit is warned of both. */
+UNIT_FIXTURE(test_representative_alerts, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        static const char pdf[] = "%PDF-1.7 fake";
+        static const struct dossier_actor parent = {
+                .kind = ACCESS_ACTOR_REPRESENTATIVE, .id = INS2, .session = "parent-session",
+        };
+        char secret[DOSSIER_SECRET_SIZE], uid[DOSSIER_UID_SIZE], lab_uid[DOSSIER_UID_SIZE];
+        struct dossier_identity child = ident;
+        struct dossier_doc_meta lab = report, own = report;
+        struct dossier_warnings w;
+
+        child.birth_date = "2012-01-01"; /* 11 at T0 */
+        lab.type_code = "11502-2";
+        lab.class_code = "10";
+        lab.medicines = "B01AA03";
+        lab.hidden_from_representatives = true;
+        own.type_code = "11502-2";
+        own.class_code = ACCESS_CLASS_PATIENT;
+        own.medicines = "N02BA01";
+        assert_int_equal(dossier_create(f->e, &gp, &child, true, secret), 0);
+        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        assert_int_equal(dossier_deposit(f->e, &gp, INS, &lab, pdf, sizeof(pdf), lab_uid, NULL), 0);
+        assert_int_equal(dossier_set_representative(f->e, &gp, INS, INS2, DOSSIER_REP_PARENTAL_AUTHORITY), 0);
+
+        assert_int_equal(dossier_deposit(f->e, &parent, INS, &own, pdf, sizeof(pdf), uid, &w), 0);
+        assert_int_equal(last(f), ACCESS_ALLOW_REPRESENTATIVE);
+        for (size_t i = 0; i < w.n; i++)
+                assert_string_not_equal(w.w[i].other_uid, lab_uid);
+        assert_int_equal(w.n, 0);
+        /* the doctor, who sees it, is warned of the same exam and the interaction */
+        own.class_code = "10";
+        assert_int_equal(dossier_deposit(f->e, &gp, INS, &own, pdf, sizeof(pdf), uid, &w), 0);
+        assert_int_equal(w.n, 2);
+        verify_chain(f);
+}
+
 /* A malformed establishment is refused before any decision. */
 UNIT_FIXTURE(test_establishment_checked, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
