@@ -32,6 +32,7 @@ static const char sql_purge_chunks[] =
 static const char sql_purge_documents[] =
         "DELETE FROM documents WHERE dossier_id = ?1";
 static const char sql_purge_access[] = "DELETE FROM dossier_access WHERE dossier_id = ?1";
+static const char sql_purge_representatives[] = "DELETE FROM representatives WHERE dossier_id = ?1";
 static const char sql_purge_notifications[] = "DELETE FROM notifications WHERE dossier_id = ?1";
 static const char sql_purge_attempts[] = "DELETE FROM attempts WHERE ins = (SELECT ins FROM dossiers WHERE id = ?1)";
 static const char sql_tombstone[] =
@@ -298,7 +299,8 @@ int de_purge_dossier(struct dossier_engine *e, int64_t id, int64_t now) {
 
         if ((r = de_exec_id(e, sql_purge_chunks, id)) < 0 || (r = de_exec_id(e, sql_purge_contents, id)) < 0 ||
             (r = de_exec_id(e, sql_purge_documents, id)) < 0 ||
-            (r = de_exec_id(e, sql_purge_access, id)) < 0 || (r = de_exec_id(e, sql_purge_notifications, id)) < 0 ||
+            (r = de_exec_id(e, sql_purge_access, id)) < 0 || (r = de_exec_id(e, sql_purge_representatives, id)) < 0 ||
+            (r = de_exec_id(e, sql_purge_notifications, id)) < 0 ||
             (r = de_exec_id(e, sql_purge_attempts, id)) < 0)
                 return r;
         return de_exec_id_int(e, sql_tombstone, id, now);

@@ -359,6 +359,33 @@ UNIT_FIXTURE(test_representative_alerts, fixture_setup, fixture_teardown) {
         verify_chain(f);
 }
 
+/* A destroyed dossier keeps nobody's standing: its legal representatives
+ * go with its access list, and a dossier opened again on its tombstone
+ * has none until a professional records them again. */
+UNIT_FIXTURE(test_representatives_destroyed, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        static const struct dossier_actor parent = {
+                .kind = ACCESS_ACTOR_REPRESENTATIVE, .id = INS2, .session = "parent-session",
+        };
+        char secret[DOSSIER_SECRET_SIZE];
+        struct dossier_identity child = ident;
+
+        child.birth_date = "2012-01-01"; /* 11 at T0 */
+        assert_int_equal(dossier_create(f->e, &gp, &child, true, secret), 0);
+        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        assert_int_equal(dossier_set_representative(f->e, &gp, INS, INS2, DOSSIER_REP_PARENTAL_AUTHORITY), 0);
+        assert_int_equal(dossier_destroy(f->e, &parent, INS), 0);
+        assert_int_equal(test_store_query_int(&f->ts, "SELECT count(*) FROM representatives", NULL), 0);
+
+        assert_int_equal(dossier_create(f->e, &gp, &child, true, secret), 0);
+        assert_int_equal(dossier_verify_representative(f->e, INS, INS2, secret), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_NOT_REPRESENTATIVE);
+        assert_int_equal(dossier_list(f->e, &parent, INS, 0, &(struct dossier_doc *) { NULL }, &(size_t) { 0 }),
+                         -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_NOT_REPRESENTATIVE);
+        verify_chain(f);
+}
+
 /* A malformed establishment is refused before any decision. */
 UNIT_FIXTURE(test_establishment_checked, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
