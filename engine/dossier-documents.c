@@ -353,7 +353,12 @@ static int put_doc(struct dossier_engine *e, const struct dossier_actor *actor, 
         if (r < 0 || !e->last.allow)
                 return de_finish(e, r);
 
-        r = insert_doc(e, actor, ds.id, m, c, old_uid ? old.version + 1 : 1, old.id, old.masked, now, uid, &id);
+        /* a new version keeps what the patient masked and what the minor
+         * withheld from their representatives (docs/rules.md §3) */
+        struct dossier_doc_meta version = *m;
+        version.hidden_from_representatives |= old.ad.hidden_from_representatives;
+        r = insert_doc(e, actor, ds.id, &version, c, old_uid ? old.version + 1 : 1, old.id, old.masked, now, uid,
+                       &id);
         if (r >= 0 && old_uid)
                 r = de_exec_id_int(e, sql_deprecate, old.id, id);
         if (r >= 0)

@@ -386,6 +386,39 @@ UNIT_FIXTURE(test_representatives_destroyed, fixture_setup, fixture_teardown) {
         verify_chain(f);
 }
 
+/* A new version of a document withheld from the representatives is that
+ * document: it stays withheld (L1111-5), as a masked one stays masked,
+ * whatever the replacement's metadata say. */
+UNIT_FIXTURE(test_representatives_replaced, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        static const char pdf[] = "%PDF-1.7 fake";
+        static const struct dossier_actor parent = {
+                .kind = ACCESS_ACTOR_REPRESENTATIVE, .id = INS2, .session = "parent-session",
+        };
+        char secret[DOSSIER_SECRET_SIZE], uid[DOSSIER_UID_SIZE], v2[DOSSIER_UID_SIZE];
+        struct dossier_identity child = ident;
+        struct dossier_doc_meta withheld = report;
+        _cleanup_free_ struct dossier_doc *docs = NULL;
+        struct dossier_doc d;
+        size_t n = 99;
+
+        child.birth_date = "2012-01-01"; /* 11 at T0 */
+        withheld.hidden_from_representatives = true;
+        assert_int_equal(dossier_create(f->e, &gp, &child, true, secret), 0);
+        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        assert_int_equal(dossier_set_representative(f->e, &gp, INS, INS2, DOSSIER_REP_PARENTAL_AUTHORITY), 0);
+        assert_int_equal(dossier_deposit(f->e, &gp, INS, &withheld, pdf, sizeof(pdf), uid, NULL), 0);
+        assert_int_equal(dossier_replace(f->e, &gp, INS, uid, &report, "v2", 2, v2, NULL), 0);
+
+        assert_int_equal(dossier_list(f->e, &parent, INS, DOSSIER_LIST_ALL_STATUSES, &docs, &n), 0);
+        assert_int_equal(n, 0);
+        assert_int_equal(read_doc(f, &parent, v2, &d), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_HIDDEN_FROM_REPRESENTATIVES);
+        assert_int_equal(read_doc(f, &gp, v2, &d), 0);
+        assert_true(d.hidden_from_representatives);
+        verify_chain(f);
+}
+
 /* A malformed establishment is refused before any decision. */
 UNIT_FIXTURE(test_establishment_checked, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
