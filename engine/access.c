@@ -163,6 +163,10 @@ static int digits(const char *s, int n) {
 }
 
 bool access_age_16_reached(const char *birth_date, int64_t now) {
+        return access_age_reached(birth_date, 16, now);
+}
+
+bool access_age_reached(const char *birth_date, int years, int64_t now) {
         struct tm tm;
         time_t t = (time_t) now;
 
@@ -175,9 +179,9 @@ bool access_age_16_reached(const char *birth_date, int64_t now) {
                 m = 12;
         if (d == 0)
                 d = 31;
-        /* the 16th birthday against today, field by field: no calendar
+        /* the birthday against today, field by field: no calendar
          * arithmetic, so a 29 February or an odd card date needs no care */
-        long birthday = (long) (y + 16) * 10000 + m * 100 + d;
+        long birthday = (long) (y + years) * 10000 + m * 100 + d;
         long today = (long) (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
         return today >= birthday;
 }
@@ -245,8 +249,10 @@ static int decide_system(const struct access_request *req, struct access_decisio
 #define GO_ON _ACCESS_REASON_MAX
 
 /* Who acts as the patient: the patient themselves, 16 or older, or a
- * legal representative listed on the dossier, whatever the patient's age
- * (docs/rules.md §3 "Legal representatives"). GO_ON or a denial. */
+ * legal representative listed on the dossier (a parent until the
+ * patient's majority: req->representative, decided by the engine),
+ * whatever the patient's age otherwise (docs/rules.md §3 "Legal
+ * representatives"). GO_ON or a denial. */
 static enum access_reason patient_standing(const struct access_request *req) {
         if (req->actor_kind == ACCESS_ACTOR_REPRESENTATIVE) {
                 if (!req->representative || streq_ptr(req->actor_id, req->dossier_ins))

@@ -165,6 +165,10 @@ bool access_type_is_patient(const char *type_code);
  * (docs/rules.md §3).  An unknown month or day ("00", as some Vitale
  * cards have) counts as the latest possible; a malformed date is false. */
 bool access_age_16_reached(const char *birth_date, int64_t now);
+/* The same for any age: years old or older at now (18: majority, the end
+ * of parental authority, docs/rules.md §3). */
+bool access_age_reached(const char *birth_date, int years, int64_t now);
+#define ACCESS_AGE_MAJORITY 18
 
 /* Whether a card type is one whose holder reads documents (CPS, CPF) and
  * so must carry a profession; CPE and CPA cards act for their

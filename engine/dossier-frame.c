@@ -73,7 +73,10 @@ int de_load_state_on(struct store *s, const struct dossier_actor *actor, const c
                        !access_age_16_reached(store_col_text(st, 6), now);
 
         if (actor->kind == ACCESS_ACTOR_REPRESENTATIVE) {
-                r = de_representative_listed(s, ds->id, actor->id);
+                char birth_date[DOSSIER_CODE_MAX];
+
+                de_copy_column(birth_date, sizeof(birth_date), st, 6);
+                r = de_representative_listed(s, ds->id, actor->id, birth_date, now);
                 ds->representative = r > 0;
                 return r < 0 ? r : 0;
         }

@@ -355,9 +355,11 @@ int de_sha256(const void *p, size_t n, uint8_t ret[32]);
 
 /* ---- dossier-representatives.c ---- */
 
-/* Whether rep_ins is listed as a legal representative of the dossier:
- * 1, 0, or a negative errno. */
-int de_representative_listed(struct store *s, int64_t dossier_id, const char *rep_ins);
+/* Whether rep_ins is listed as a legal representative of the dossier,
+ * and still one at now for a patient born on birth_date (a parent's
+ * authority ends at 18, docs/rules.md §3): 1, 0, or a negative errno. */
+int de_representative_listed(struct store *s, int64_t dossier_id, const char *rep_ins, const char *birth_date,
+                             int64_t now);
 
 /* ---- dossier-frame.c ---- */
 

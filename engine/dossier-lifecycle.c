@@ -180,9 +180,14 @@ static int audit_secret(struct dossier_engine *e, const char *ins, const char *r
         int r;
 
         if (rep_ins && reason == ACCESS_ALLOW_PATIENT) {
-                r = de_query_by_text(e->store, "SELECT id FROM dossiers WHERE ins = ?1", ins, &st);
-                if (r > 0)
-                        r = de_representative_listed(e->store, store_col_int64(st, 0), rep_ins);
+                r = de_query_by_text(e->store, "SELECT id, birth_date FROM dossiers WHERE ins = ?1", ins, &st);
+                if (r > 0) {
+                        char birth_date[DOSSIER_CODE_MAX];
+
+                        de_copy_column(birth_date, sizeof(birth_date), st, 1);
+                        r = de_representative_listed(e->store, store_col_int64(st, 0), rep_ins, birth_date,
+                                                     de_now_of(e));
+                }
                 if (r < 0)
                         return r;
                 reason = r > 0 ? ACCESS_ALLOW_REPRESENTATIVE : ACCESS_DENY_NOT_REPRESENTATIVE;
@@ -242,7 +247,8 @@ static int read_secret(struct dossier_engine *e, const char *ins, struct stored_
 
 /* The salt and parameters are read under the lock, the hash derived
  * outside it, the outcome audited under it again.  A representative
- * (rep_ins non-NULL) acts whatever the patient's age. */
+ * (rep_ins non-NULL) acts under 16 too (a parent only until 18:
+ * de_representative_listed()). */
 static int verify_as(struct dossier_engine *e, const char *ins, const char *rep_ins, const char *secret) {
         struct stored_secret s = {};
         uint8_t got[SCRYPT_KEY_LEN];

@@ -7,7 +7,7 @@
 #include "dossier-internal.h"
 #include "lib/macro.h"
 
-static const char sql_listed[] = "SELECT 1 FROM representatives WHERE dossier_id = ?1 AND ins = ?2";
+static const char sql_listed[] = "SELECT kind FROM representatives WHERE dossier_id = ?1 AND ins = ?2";
 static const char sql_set[] =
         "INSERT INTO representatives (dossier_id, ins, kind, recorded_by, updated_at) VALUES (?1, ?2, ?3, ?4, ?5) "
         "ON CONFLICT (dossier_id, ins) DO UPDATE SET kind = excluded.kind, recorded_by = excluded.recorded_by, "
@@ -30,7 +30,8 @@ int dossier_representative_kind_from_name(const char *name) {
         return -EINVAL;
 }
 
-int de_representative_listed(struct store *s, int64_t dossier_id, const char *rep_ins) {
+int de_representative_listed(struct store *s, int64_t dossier_id, const char *rep_ins, const char *birth_date,
+                             int64_t now) {
         _cleanup_stmt_ struct store_stmt *st = NULL;
         int r;
 
@@ -41,7 +42,13 @@ int de_representative_listed(struct store *s, int64_t dossier_id, const char *re
                 return r;
         if ((r = store_bind_int(st, 1, dossier_id)) < 0 || (r = store_bind_text(st, 2, rep_ins)) < 0)
                 return r;
-        return store_step(s, st);
+        r = store_step(s, st);
+        if (r <= 0)
+                return r;
+        /* parental authority lasts until majority (Code civil 371-1, 414);
+         * a guardian's, for a protected adult, whatever the age */
+        return store_col_int(st, 0) == DOSSIER_REP_GUARDIAN ||
+               !access_age_reached(birth_date, ACCESS_AGE_MAJORITY, now);
 }
 
 /* Records (kind >= 0) or removes (kind < 0) one representative: one

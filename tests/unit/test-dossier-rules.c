@@ -419,6 +419,45 @@ UNIT_FIXTURE(test_representatives_replaced, fixture_setup, fixture_teardown) {
         verify_chain(f);
 }
 
+/* Parental authority ends at majority (Code civil 371-1, 414): from the
+ * patient's 18th birthday a parent no longer acts for them; a guardian,
+ * for a protected adult, still does. */
+UNIT_FIXTURE(test_parental_authority_ends_at_18, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        static const struct dossier_actor parent = {
+                .kind = ACCESS_ACTOR_REPRESENTATIVE, .id = INS2, .session = "parent-session",
+        };
+        static const struct dossier_actor guardian = {
+                .kind = ACCESS_ACTOR_REPRESENTATIVE, .id = "299019934173254", .session = "guardian-session",
+        };
+        char secret[DOSSIER_SECRET_SIZE];
+        struct dossier_identity teen = ident;
+        _cleanup_free_ struct dossier_doc *docs = NULL;
+        size_t n = 99;
+
+        teen.birth_date = "2006-01-01"; /* 17 at T0 */
+        assert_int_equal(dossier_create(f->e, &gp, &teen, true, secret), 0);
+        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        assert_int_equal(dossier_set_representative(f->e, &gp, INS, parent.id, DOSSIER_REP_PARENTAL_AUTHORITY), 0);
+        assert_int_equal(dossier_set_representative(f->e, &gp, INS, guardian.id, DOSSIER_REP_GUARDIAN), 0);
+        f->now = INT64_C(1704067199); /* 2023-12-31T23:59:59Z: still 17 */
+        assert_int_equal(dossier_verify_representative(f->e, INS, parent.id, secret), 0);
+        assert_int_equal(dossier_list(f->e, &parent, INS, 0, &docs, &n), 0);
+        assert_int_equal(last(f), ACCESS_ALLOW_REPRESENTATIVE);
+        free(docs);
+        docs = NULL;
+
+        f->now = INT64_C(1704067200); /* 2024-01-01T00:00:00Z: 18 */
+        assert_int_equal(dossier_verify_representative(f->e, INS, parent.id, secret), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_NOT_REPRESENTATIVE);
+        assert_int_equal(dossier_list(f->e, &parent, INS, 0, &docs, &n), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_NOT_REPRESENTATIVE);
+        assert_int_equal(dossier_verify_representative(f->e, INS, guardian.id, secret), 0);
+        assert_int_equal(dossier_list(f->e, &guardian, INS, 0, &docs, &n), 0);
+        assert_int_equal(last(f), ACCESS_ALLOW_REPRESENTATIVE);
+        verify_chain(f);
+}
+
 /* A malformed establishment is refused before any decision. */
 UNIT_FIXTURE(test_establishment_checked, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
