@@ -17,12 +17,12 @@ static const char *api_mode(const char *trail_mode) {
 
 static int trail_entry(const struct audit_entry *x, void *userdata) {
         json_t *a = userdata;
-        json_t *o = json_pack("{s:I,s:I,s:s,s:o,s:o,s:s,s:o,s:s,s:o,s:s,s:s,s:b,s:o}", "seq", (json_int_t)x->seq, "at",
+        json_t *o = json_pack("{s:I,s:I,s:s,s:o,s:o,s:s,s:o,s:s,s:o,s:s,s:s,s:b,s:o,s:o}", "seq", (json_int_t)x->seq, "at",
                               (json_int_t)x->at, "actor_kind", x->actor_kind, "actor", res_str_or_null(x->actor), "session",
                               res_str_or_null(x->session), "action", x->action, "document", res_str_or_null(x->document), "mode",
                               api_mode(x->mode), "reason", res_str_or_null(x->reason), "outcome", x->outcome, "code",
                               x->code, "emergency", strcmp(x->mode, "emergency") == 0, "workstation",
-                              res_str_or_null(x->workstation));
+                              res_str_or_null(x->workstation), "establishment", res_str_or_null(x->establishment));
         return json_array_append_new(a, o) < 0 ? -ENOMEM : 0;
 }
 

@@ -84,6 +84,17 @@ static int audit_event(const struct audit_entry *x, void *userdata) {
                               action_code(x->action), "recorded", fhir_instant(x->at, at), "outcome",
                               allowed ? "0" : "4", "outcomeDesc", x->code, "agent", agent_of(x), "source", "observer",
                               "display", "carnet", "entity", entity);
+        /* the establishment of the actor's session: a second agent, the
+         * organisation the professional acted for */
+        json_t *agents = o ? json_object_get(o, "agent") : NULL;
+        if (agents && x->establishment && x->establishment[0] &&
+            json_array_append_new(agents, json_pack("{s:{s:[{s:s,s:s}]},s:{s:s},s:b}", "type", "coding", "system",
+                                                    "http://terminology.hl7.org/CodeSystem/v3-RoleClass", "code",
+                                                    "PROV", "who", "display", x->establishment, "requestor",
+                                                    false)) < 0) {
+                json_decref(o);
+                return -ENOMEM;
+        }
         return o && json_array_append_new(list, o) == 0 ? 0 : -ENOMEM;
 }
 

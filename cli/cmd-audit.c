@@ -13,7 +13,7 @@ static void print_trail(const json_t *j, void *userdata) {
         printf("dossier %s: %zu trail entr%s, oldest first\n", show_str(j, "ins", "?"), json_array_size(list),
                json_array_size(list) == 1 ? "y" : "ies");
         printf("%-6s %-16s %-26s %-15s %-10s %-6s %-28s %s\n", "SEQ", "TIME", "WHO", "ACTION", "MODE", "", "CODE",
-               "DOCUMENT / REASON");
+               "DOCUMENT / REASON / ESTABLISHMENT");
         json_array_foreach(list, i, x) {
                 char t[32], who[96];
                 snprintf(who, sizeof(who), "%s %s", show_str(x, "actor_kind", "?"), show_str(x, "actor", "-"));
@@ -25,9 +25,10 @@ static void print_trail(const json_t *j, void *userdata) {
                           10);
                 show_cell(strcmp(show_str(x, "outcome", ""), "allow") == 0 ? "allow" : "DENY", 6);
                 show_cell(show_str(x, "code", "?"), 28);
-                const char *doc = show_str(x, "document", NULL), *reason = show_str(x, "reason", NULL);
-                printf("%s%s%s%s\n", doc ? doc : "", doc && reason ? " " : "", reason ? "reason: " : "",
-                       reason ? reason : "");
+                const char *doc = show_str(x, "document", NULL), *reason = show_str(x, "reason", NULL),
+                           *est = show_str(x, "establishment", NULL);
+                printf("%s%s%s%s%s%s%s\n", doc ? doc : "", doc && reason ? " " : "", reason ? "reason: " : "",
+                       reason ? reason : "", (doc || reason) && est ? " " : "", est ? "at: " : "", est ? est : "");
         }
 }
 

@@ -13,20 +13,23 @@
 
 #define AUDIT_TAG "carnet-audit-v1\n"
 #define AUDIT_N_TEXT 10
-#define AUDIT_N_FIELDS (AUDIT_N_TEXT + 1) /* the ten, then the workstation when not empty */
+/* the ten, then the optional ones (workstation, establishment), hashed
+ * up to the last that is not empty */
+#define AUDIT_N_FIELDS (AUDIT_N_TEXT + 2)
 
 static const char sql_last[] = "SELECT seq, hash FROM audit_head WHERE id = 1";
 static const char sql_insert[] =
         "INSERT INTO audit (seq, at, actor_kind, actor, session, action, dossier, document, mode, reason, outcome, "
-        "code, prev_hash, hash, workstation) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+        "code, prev_hash, hash, workstation, establishment) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
 static const char sql_head[] = "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2) "
                                "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash";
 static const char sql_walk[] =
         "SELECT seq, at, actor_kind, actor, session, action, dossier, document, mode, reason, outcome, code, "
-        "prev_hash, hash, workstation FROM audit ORDER BY seq";
+        "prev_hash, hash, workstation, establishment FROM audit ORDER BY seq";
 static const char sql_list[] =
         "SELECT seq, at, actor_kind, actor, session, action, dossier, document, mode, reason, outcome, code, "
-        "workstation FROM audit WHERE dossier = ?1 ORDER BY seq";
+        "workstation, establishment FROM audit WHERE dossier = ?1 ORDER BY seq";
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_MD_CTX, EVP_MD_CTX_free);
 
@@ -52,8 +55,8 @@ static const EVP_MD *sha256(void) {
 }
 
 /* hash = SHA-256(prev || canonical(entry)); texts[] are the ten fields in
- * canonical order, with their lengths, then the workstation, hashed only
- * when not empty (audit.h). */
+ * canonical order, with their lengths, then the optional ones, hashed up
+ * to the last that is not empty (audit.h). */
 static int chain_hash(const uint8_t prev[AUDIT_HASH_LEN], int64_t seq, int64_t at, const char *const texts[],
                       const size_t lens[], uint8_t ret[AUDIT_HASH_LEN]) {
         _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -67,11 +70,11 @@ static int chain_hash(const uint8_t prev[AUDIT_HASH_LEN], int64_t seq, int64_t a
         if (EVP_DigestInit_ex(ctx, sha256(), NULL) != 1 || EVP_DigestUpdate(ctx, prev, AUDIT_HASH_LEN) != 1 ||
             EVP_DigestUpdate(ctx, AUDIT_TAG, strlen(AUDIT_TAG)) != 1 || EVP_DigestUpdate(ctx, num, sizeof(num)) != 1)
                 return -EIO;
-        for (int i = 0; i < AUDIT_N_FIELDS; i++) {
+        int n = AUDIT_N_FIELDS;
+        while (n > AUDIT_N_TEXT && lens[n - 1] == 0)
+                n--;
+        for (int i = 0; i < n; i++) {
                 uint8_t l[4];
-
-                if (i >= AUDIT_N_TEXT && lens[i] == 0)
-                        continue;
 
                 if (lens[i] > UINT32_MAX)
                         return -E2BIG;
@@ -133,6 +136,7 @@ static int insert_entry(struct store *s, const struct audit_entry *e, int64_t se
         texts[8] = nz(e->outcome);
         texts[9] = nz(e->code);
         texts[10] = nz(e->workstation);
+        texts[11] = nz(e->establishment);
         for (int i = 0; i < AUDIT_N_FIELDS; i++)
                 lens[i] = strlen(texts[i]);
         r = chain_hash(prev, seq, e->at, texts, lens, ret_hash);
@@ -149,7 +153,7 @@ static int insert_entry(struct store *s, const struct audit_entry *e, int64_t se
                         return r;
         if ((r = store_bind_blob(ins, 13, prev, AUDIT_HASH_LEN)) < 0 ||
             (r = store_bind_blob(ins, 14, ret_hash, AUDIT_HASH_LEN)) < 0 ||
-            (r = store_bind_text(ins, 15, texts[10])) < 0)
+            (r = store_bind_text(ins, 15, texts[10])) < 0 || (r = store_bind_text(ins, 16, texts[11])) < 0)
                 return r;
         return store_exec_step(s, ins);
 }
@@ -249,7 +253,7 @@ static int verify_walk(struct store *s, int64_t *ret_bad_seq, char *msg, size_t 
                                    seq > expect ? "entry %" PRId64 " is missing" : "entry %" PRId64 " is out of order",
                                    expect);
                 for (int i = 0; i < AUDIT_N_FIELDS; i++) {
-                        int col = i < AUDIT_N_TEXT ? 2 + i : 14;
+                        int col = i < AUDIT_N_TEXT ? 2 + i : 14 + (i - AUDIT_N_TEXT);
                         texts[i] = store_col_text(st, col);
                         if (!texts[i])
                                 return bad(seq, ret_bad_seq, msg, msg_size, "entry %" PRId64 " was altered", seq);
@@ -329,6 +333,7 @@ static int list_row(struct store_stmt *st, void *userdata) {
                 .outcome = store_col_text(st, 10),
                 .code = store_col_text(st, 11),
                 .workstation = store_col_text(st, 12),
+                .establishment = store_col_text(st, 13),
         };
 
         return w->cb(&e, w->userdata);

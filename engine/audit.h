@@ -6,9 +6,11 @@
  * "carnet-audit-v1\n", seq and at as 8-byte big-endian integers, then each
  * text field (actor_kind, actor, session, action, dossier, document, mode,
  * reason, outcome, code) as a 4-byte big-endian length followed by its bytes,
- * and, only when it is not empty, the workstation the same way (schema
- * version 5: entries written before it, or without a workstation, hash
- * as they always did, so old chains still verify).
+ * then the optional fields the same way, the workstation (schema version
+ * 5) and the establishment (version 7), up to the last one that is not
+ * empty: entries written before them, or without them, hash as they
+ * always did, so old chains still verify, and a value cannot move from
+ * one optional field to the other unseen.
  * docs/dossier-engine.md describes the format and its limits. */
 #pragma once
 
@@ -33,6 +35,7 @@ struct audit_entry {
         const char *outcome;     /* "allow" or "deny" */
         const char *code;        /* access_reason_name() */
         const char *workstation; /* the host's workstation, "" when none (local) */
+        const char *establishment; /* the actor's session's, "" when none (a patient, the system) */
 };
 
 /* Appends e (NULL fields count as "") and returns its sequence number.

@@ -218,6 +218,7 @@ void de_audit_entry(const struct dossier_actor *actor, const char *ins, const ch
                 .outcome = d->allow ? "allow" : "deny",
                 .code = access_reason_name(d->reason),
                 .workstation = de_nz(actor->workstation),
+                .establishment = de_nz(actor->establishment),
         };
 }
 

@@ -191,6 +191,8 @@ static const char *const migrations[] = {
         STORE_MIGRATION_5("", "BIGINT"),
         /* 5 -> 6 */
         STORE_MIGRATION_6("", "BIGINT", "BYTEA"),
+        /* 6 -> 7 */
+        STORE_MIGRATION_7,
 };
 
 _Static_assert(ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");

@@ -58,6 +58,11 @@
         "  last_used " INT " NOT NULL"                                                          \
         ")" SUFFIX ";"
 
+/* 6 -> 7: the establishment of the session behind each trail entry
+ * (workstation-side logs identify the user and the establishment:
+ * docs/rules.md §7) */
+#define STORE_MIGRATION_7 "ALTER TABLE audit ADD COLUMN establishment TEXT NOT NULL DEFAULT '';"
+
 /* 5 -> 6 (issue 15): a large content (a spooled upload) is kept in pieces
  * of DE_CHUNK bytes, keyed by its document's uid, each written in its own
  * short transaction before the deposit's (so that other calls run between

@@ -163,6 +163,8 @@ static const char *const migrations[] = {
         STORE_MIGRATION_5(" STRICT", "INTEGER"),
         /* 5 -> 6: large contents in pieces */
         STORE_MIGRATION_6(" STRICT", "INTEGER", "BLOB"),
+        /* 6 -> 7: the establishment of each trail entry */
+        STORE_MIGRATION_7,
 };
 
 static int sqlite_errno(int rc) {

@@ -47,6 +47,7 @@ static _unused_ int find_session(const struct api_context *ctx, const char *toke
                     : a->mode == ACCESS_MODE_CALL_CENTRE ? SESSION_MODE_CALL_CENTRE
                                                          : SESSION_MODE_NORMAL;
         strcpy_bounded(ret->reason, sizeof(ret->reason), a->reason ? a->reason : "");
+        strcpy_bounded(ret->establishment, sizeof(ret->establishment), a->establishment ? a->establishment : "");
         return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <openssl/evp.h>
 
 #include "unit.h"
 
@@ -97,6 +98,8 @@ static struct store_stmt *upgraded(struct fixture *f, struct store **s, const ch
                       "ALTER TABLE audit DROP COLUMN workstation;"
 /* What migration 5 -> 6 adds (large contents in pieces). */
 #define DROP_SCHEMA_6 "DROP TABLE content_chunks; ALTER TABLE contents DROP COLUMN chunks;"
+/* What migration 6 -> 7 adds (the establishment of each trail entry). */
+#define DROP_SCHEMA_7 "ALTER TABLE audit DROP COLUMN establishment;"
 
 UNIT_FIXTURE(test_schema, setup, teardown) {
         struct fixture *f = *state;
@@ -124,7 +127,7 @@ UNIT_FIXTURE(test_schema, setup, teardown) {
                              "ALTER TABLE dossier_access DROP COLUMN express_consent;"
                              "ALTER TABLE documents DROP COLUMN author_establishment; ALTER TABLE dossiers DROP COLUMN deceased_at;"
                              "ALTER TABLE dossiers DROP COLUMN optout_heirs; ALTER TABLE dossier_access DROP COLUMN heir_access;"
-                             DROP_SCHEMA_6 DROP_SCHEMA_5 DROP_SCHEMA_4
+                             DROP_SCHEMA_7 DROP_SCHEMA_6 DROP_SCHEMA_5 DROP_SCHEMA_4
                              "PRAGMA user_version = 1",
                       "SELECT relation, express_consent FROM dossier_access");
         assert_int_equal(store_col_int(st, 0), 1);
@@ -138,7 +141,7 @@ UNIT_FIXTURE(test_schema, setup, teardown) {
                              "'m', 't', 'p', '', '', '', 0, 0, 0, x'00', 1, 1);"
                              "ALTER TABLE documents DROP COLUMN author_establishment; ALTER TABLE dossiers DROP COLUMN deceased_at;"
                              "ALTER TABLE dossiers DROP COLUMN optout_heirs; ALTER TABLE dossier_access DROP COLUMN heir_access;"
-                             DROP_SCHEMA_6 DROP_SCHEMA_5 DROP_SCHEMA_4
+                             DROP_SCHEMA_7 DROP_SCHEMA_6 DROP_SCHEMA_5 DROP_SCHEMA_4
                              "PRAGMA user_version = 2",
                       "SELECT uid, author_establishment FROM documents");
         assert_string_equal(store_col_text(st, 0), "u1");
@@ -146,7 +149,7 @@ UNIT_FIXTURE(test_schema, setup, teardown) {
         store_reset(st);
         s = store_close(s);
         /* a schema-3 file (before legal representatives) upgrades, its documents kept */
-        st = upgraded(f, &s, DROP_SCHEMA_6 DROP_SCHEMA_5 DROP_SCHEMA_4 "PRAGMA user_version = 3",
+        st = upgraded(f, &s, DROP_SCHEMA_7 DROP_SCHEMA_6 DROP_SCHEMA_5 DROP_SCHEMA_4 "PRAGMA user_version = 3",
                       "SELECT uid, hidden_from_representatives, (SELECT count(*) FROM representatives) FROM documents");
         assert_string_equal(store_col_text(st, 0), "u1");
         assert_int_equal(store_col_int(st, 1), 0);
@@ -155,15 +158,125 @@ UNIT_FIXTURE(test_schema, setup, teardown) {
         s = store_close(s);
         /* a schema-5 file (contents in one piece only) upgrades, its contents kept */
         tamper(f, "INSERT INTO contents (doc_id, content) VALUES (1, x'2550');");
-        st = upgraded(f, &s, DROP_SCHEMA_6 "PRAGMA user_version = 5",
+        st = upgraded(f, &s, DROP_SCHEMA_7 DROP_SCHEMA_6 "PRAGMA user_version = 5",
                       "SELECT content, chunks, (SELECT count(*) FROM content_chunks) FROM contents");
         assert_int_equal(store_col_int(st, 1), 0);
         assert_int_equal(store_col_int(st, 2), 0);
         store_reset(st);
         s = store_close(s);
+        /* a schema-6 file (trail entries without establishment) upgrades,
+         * its trail kept and still verifying */
+        assert_int_equal(store_open(f->path, &s), 0);
+        fill(s, 3);
+        s = store_close(s);
+        st = upgraded(f, &s, DROP_SCHEMA_7 "PRAGMA user_version = 6",
+                      "SELECT count(*), min(establishment), max(establishment) FROM audit");
+        assert_int_equal(store_col_int(st, 0), 3);
+        assert_string_equal(store_col_text(st, 1), "");
+        assert_string_equal(store_col_text(st, 2), "");
+        store_reset(st);
+        int64_t bad = -1;
+        char msg[256];
+        assert_int_equal(audit_verify(s, &bad, msg, sizeof(msg)), 0);
+        s = store_close(s);
         /* a file from a newer carnet is refused */
         tamper(f, "PRAGMA user_version = 99");
         assert_int_equal(store_open(f->path, &s), -EPROTONOSUPPORT);
+}
+
+/* Tampers with sql, then checks that the chain breaks at entry want. */
+static void expect_broken(struct fixture *f, const char *sql, int64_t want) {
+        _cleanup_store_ struct store *s = NULL;
+        int64_t bad = -1;
+        char msg[256];
+
+        tamper(f, sql);
+        assert_int_equal(store_open(f->path, &s), 0);
+        assert_int_equal(audit_verify(s, &bad, msg, sizeof(msg)), -EBADMSG);
+        assert_int_equal(bad, want);
+}
+
+/* The hash of an entry after prev, computed apart from audit.c, from the
+ * format audit.h gives: the ten texts, then the nopt optional ones
+ * (workstation, establishment) as given. */
+static void format_hash(const uint8_t prev[AUDIT_HASH_LEN], int64_t seq, const struct audit_entry *e, int nopt,
+                        uint8_t ret[AUDIT_HASH_LEN]) {
+        const char *texts[] = {e->actor_kind, e->actor, e->session, e->action, e->dossier, e->document, e->mode,
+                               e->reason, e->outcome, e->code, e->workstation, e->establishment};
+        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        uint8_t num[16];
+        unsigned len = 0;
+
+        assert_non_null(ctx);
+        for (int i = 0; i < 8; i++) {
+                num[i] = (uint8_t) ((uint64_t) seq >> (56 - 8 * i));
+                num[8 + i] = (uint8_t) ((uint64_t) e->at >> (56 - 8 * i));
+        }
+        assert_int_equal(EVP_DigestInit_ex(ctx, EVP_sha256(), NULL), 1);
+        EVP_DigestUpdate(ctx, prev, AUDIT_HASH_LEN);
+        EVP_DigestUpdate(ctx, "carnet-audit-v1\n", 16);
+        EVP_DigestUpdate(ctx, num, sizeof(num));
+        for (int i = 0; i < 10 + nopt; i++) {
+                const char *t = texts[i] ? texts[i] : "";
+                uint32_t n = (uint32_t) strlen(t);
+                uint8_t l[4] = {(uint8_t) (n >> 24), (uint8_t) (n >> 16), (uint8_t) (n >> 8), (uint8_t) n};
+                EVP_DigestUpdate(ctx, l, 4);
+                EVP_DigestUpdate(ctx, t, n);
+        }
+        assert_int_equal(EVP_DigestFinal_ex(ctx, ret, &len), 1);
+        EVP_MD_CTX_free(ctx);
+}
+
+static int keep_establishment(const struct audit_entry *e, void *userdata) {
+        char (*seen)[32] = userdata;
+        if (e->seq >= 1 && e->seq <= 4)
+                snprintf(seen[e->seq - 1], sizeof(seen[0]), "%s", e->establishment ? e->establishment : "(null)");
+        return 0;
+}
+
+/* Schema 7: the establishment is in the entry and its hash. An entry
+ * without one hashes as schema 5 and 6 did (its workstation only when
+ * not empty); with one, the workstation is hashed too, empty or not, so
+ * that a value moved from one column to the other breaks the chain. */
+UNIT_FIXTURE(test_establishment, setup, teardown) {
+        struct fixture *f = *state;
+        _cleanup_store_ struct store *s = NULL;
+        struct audit_entry e[4];
+        static const char *const ws[] = {"", "ws-1", "", "ws-2"}, *const est[] = {"", "", "Clinique A", "Clinique B"};
+        static const int nopt[] = {0, 1, 2, 2};
+        uint8_t prev[AUDIT_HASH_LEN] = {}, want[AUDIT_HASH_LEN], h[AUDIT_HASH_LEN];
+        char seen[4][32] = {}, msg[256];
+        int64_t seq, bad = -1;
+
+        assert_int_equal(store_open(f->path, &s), 0);
+        for (int i = 0; i < 4; i++) {
+                e[i] = (struct audit_entry) {
+                        .at = 1700000100 + i, .actor_kind = "professional", .actor = "810001234567",
+                        .session = "s1", .action = "read", .dossier = "185057800608491", .document = "doc-1",
+                        .mode = "normal", .outcome = "allow", .code = "allow-authorised",
+                        .workstation = ws[i], .establishment = est[i],
+                };
+                assert_int_equal(store_begin(s), 0);
+                assert_int_equal(audit_append(s, &e[i], &seq), 0);
+                assert_int_equal(store_commit(s), 0);
+                assert_int_equal(audit_head(s, &seq, h), 0);
+                format_hash(prev, i + 1, &e[i], nopt[i], want);
+                assert_memory_equal(h, want, AUDIT_HASH_LEN);
+                memcpy(prev, h, AUDIT_HASH_LEN);
+        }
+        assert_int_equal(audit_verify(s, &bad, msg, sizeof(msg)), 0);
+        assert_int_equal(audit_list(s, "185057800608491", keep_establishment, seen), 0);
+        assert_string_equal(seen[0], "");
+        assert_string_equal(seen[2], "Clinique A");
+        assert_string_equal(seen[3], "Clinique B");
+        s = store_close(s);
+        /* altered, the chain breaks there */
+        expect_broken(f, "UPDATE audit SET establishment = 'Clinique Z' WHERE seq = 3", 3);
+        /* moved to the workstation's column: the chain breaks too */
+        expect_broken(f, "UPDATE audit SET establishment = '', workstation = 'Clinique A' WHERE seq = 3", 3);
+        /* added to an entry that had none */
+        expect_broken(f, "UPDATE audit SET establishment = 'Clinique A', workstation = '' WHERE seq = 3;"
+                         "UPDATE audit SET establishment = 'Clinique A' WHERE seq = 1", 1);
 }
 
 UNIT_FIXTURE(test_not_a_database, setup, teardown) {
@@ -347,16 +460,9 @@ UNIT_FIXTURE(test_workstation, setup, teardown) {
         assert_string_equal(seen[1], "ws-cabinet-01");
         s = store_close(s);
         /* the workstation is covered by the hash */
-        tamper(f, "UPDATE audit SET workstation = 'ws-other' WHERE seq = 2");
-        assert_int_equal(store_open(f->path, &s), 0);
-        assert_int_equal(audit_verify(s, &bad, msg, sizeof(msg)), -EBADMSG);
-        assert_int_equal(bad, 2);
-        s = store_close(s);
-        tamper(f, "UPDATE audit SET workstation = 'ws-cabinet-01' WHERE seq = 2;"
-                  "UPDATE audit SET workstation = 'ws-added' WHERE seq = 1");
-        assert_int_equal(store_open(f->path, &s), 0);
-        assert_int_equal(audit_verify(s, &bad, msg, sizeof(msg)), -EBADMSG);
-        assert_int_equal(bad, 1);
+        expect_broken(f, "UPDATE audit SET workstation = 'ws-other' WHERE seq = 2", 2);
+        expect_broken(f, "UPDATE audit SET workstation = 'ws-cabinet-01' WHERE seq = 2;"
+                         "UPDATE audit SET workstation = 'ws-added' WHERE seq = 1", 1);
 }
 
 /* PostgreSQL keeps its version in store_schema; a newer one is refused

@@ -6,11 +6,14 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "unit.h"
 
 #include "dossier-fixture.h"
+#include "engine/audit.h"
 
 static const struct dossier_doc_meta report = {
         .type_code = "11488-4", .class_code = "10", .format_code = "urn:ihe:iti:xds:2017:mimeTypeSufficient",
@@ -50,6 +53,26 @@ static int read_doc(struct fixture *f, const struct dossier_actor *a, const char
         return dossier_read(f->e, a, INS, uid, d, &content, &len);
 }
 
+/* The establishments the trail names for one actor's entries, and for
+ * the patient's (docs/rules.md §7). */
+struct trail_establishments {
+        const char *actor;
+        unsigned entries, named, patient_named;
+        char last[64];
+};
+
+static int trail_establishment(const struct audit_entry *x, void *userdata) {
+        struct trail_establishments *t = userdata;
+
+        if (strcmp(x->actor, t->actor) == 0) {
+                t->entries++;
+                t->named += x->establishment && x->establishment[0];
+                snprintf(t->last, sizeof(t->last), "%s", x->establishment ? x->establishment : "(null)");
+        } else if (strcmp(x->actor_kind, "patient") == 0)
+                t->patient_named += x->establishment && x->establishment[0];
+        return 0;
+}
+
 /* Masking: the depositor, their establishment's professionals and nobody
  * else among the authorised (docs/rules.md §3 "Masking"). */
 UNIT_FIXTURE(test_masked_establishment, fixture_setup, fixture_teardown) {
@@ -85,6 +108,18 @@ UNIT_FIXTURE(test_masked_establishment, fixture_setup, fixture_teardown) {
         /* unmasked again: everyone authorised */
         assert_int_equal(dossier_set_masked(f->e, &patient, INS, uid, false), 0);
         assert_int_equal(read_doc(f, &clinic_b, uid, &d), 0);
+        /* the trail names each professional's establishment, allowed or
+         * refused; the patient's entries name none */
+        struct trail_establishments a1 = {.actor = clinic_a1.id}, b = {.actor = clinic_b.id};
+        assert_int_equal(dossier_trail(f->e, &patient, INS, trail_establishment, &a1), 0);
+        assert_int_equal(dossier_trail(f->e, &patient, INS, trail_establishment, &b), 0);
+        assert_true(a1.entries >= 4);
+        assert_int_equal(a1.named, a1.entries);
+        assert_string_equal(a1.last, "Clinique des Tests");
+        assert_int_equal(b.entries, 2); /* the read refused, masked, then the one allowed */
+        assert_int_equal(b.named, 2);
+        assert_string_equal(b.last, "Hopital Voisin");
+        assert_int_equal(a1.patient_named, 0);
         verify_chain(f);
 }
 

@@ -417,8 +417,27 @@ UNIT_FIXTURE(fhir_audit_consent, fixture_setup, fixture_teardown) {
         assert_int_equal(dossier_set_options(f->e, &patient, INS, 1, -1, -1, -1), 0);
         req(f, &gp, "GET", FHIR_PREFIX "/AuditEvent", NULL, &rep, 1, "patient=Patient/" INS);
         expect_outcome(&rep, 403, "deny-patient-only");
+        /* a search by a professional of an establishment: its entry names it */
+        struct dossier_actor clinic = gp;
+        clinic.establishment = "Cabinet du Dr Martin";
+        req(f, &clinic, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 1, "patient=Patient/" INS);
+        assert_int_equal(rep.status, 200);
+        api_reply_clear(&rep);
         req(f, &patient, "GET", FHIR_PREFIX "/AuditEvent", NULL, &rep, 1, "patient=Patient/" INS);
         assert_int_equal(rep.status, 200);
+        json_t *ev;
+        size_t k, named = 0;
+        json_array_foreach(json_object_get(rep.body, "entry"), k, ev) {
+                json_t *agents = json_object_get(json_object_get(ev, "resource"), "agent");
+                if (json_array_size(agents) < 2)
+                        continue;
+                assert_string_equal(str_at(ev, "resource.agent.1.who.display"), "Cabinet du Dr Martin");
+                assert_string_equal(str_at(ev, "resource.agent.1.type.coding.0.code"), "PROV");
+                assert_false(json_is_true(json_object_get(json_array_get(agents, 1), "requestor")));
+                assert_string_equal(str_at(ev, "resource.agent.0.who.identifier.value"), gp.id);
+                named++;
+        }
+        assert_int_equal(named, 1);
         assert_string_equal(str_at(rep.body, "entry.0.resource.subtype.0.code"), "create");
         assert_string_equal(str_at(rep.body, "entry.0.resource.action"), "C");
         assert_string_equal(str_at(rep.body, "entry.0.resource.outcome"), "0");
