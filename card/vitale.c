@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "lib/nir.h"
+#include "lib/utf8.h"
 #include "iso7816.h"
 #include "tlv.h"
 #include "vitale.h"
@@ -23,12 +24,19 @@ bool vitale_match_atr(const uint8_t *atr, size_t len) {
         return len >= 4 && atr[0] == 0x3F && atr[1] == 0x65 && atr[2] == 0x25 && atr[3] == 0x00;
 }
 
+/* Copies a text field, refusing control bytes and anything that is not
+ * UTF-8: the card's bytes go on into JSON and the dossier store, which
+ * carry only UTF-8, so a byte of another character set (0xC9, "É" in
+ * Latin-1) makes the card malformed here rather than text nobody can
+ * send on. */
 static int copy_field(char *dst, size_t size, const struct tlv *t) {
         if (t->len >= size)
                 return -EBADMSG;
         for (size_t i = 0; i < t->len; i++)
                 if (t->value[i] < 0x20 || t->value[i] == 0x7F)
                         return -EBADMSG; /* control bytes have no place in a name */
+        if (!utf8_valid((const char *)t->value, t->len))
+                return -EBADMSG;
         memcpy(dst, t->value, t->len);
         dst[t->len] = '\0';
         return 0;

@@ -45,9 +45,10 @@ bool vitale_match_atr(const uint8_t *atr, size_t len);
 /* Reads the card through io (the caller holds a PC/SC transaction).
  * Returns 0, -ENODEV when the card left, -ENOENT when it lacks the
  * Vitale files, -EBADMSG for malformed data (truncated TLV or one that
- * overruns its parent, too many persons, fields too long), -EUCLEAN when
- * the identity file and the NIR file do not list the same number of
- * persons, -EAGAIN when the card answered a transient error twice. */
+ * overruns its parent, too many persons, fields too long or not UTF-8),
+ * -EUCLEAN when the identity file and the NIR file do not list the same
+ * number of persons, -EAGAIN when the card answered a transient error
+ * twice. */
 int vitale_read(struct card_io *io, struct vitale_card *ret);
 /* The same through a driver's operations (vitale_read uses iso7816_ops). */
 struct card_ops;

@@ -270,6 +270,36 @@ UNIT(hostile_files) {
         }
 }
 
+/* Names leave the card layer as valid UTF-8 or not at all: a byte that
+ * is not UTF-8 (0xC9, "É" in Latin-1; a cut sequence; an overlong form)
+ * is a malformed card, never text that JSON cannot carry. */
+UNIT(names_are_utf8) {
+        static const char *const bad[] = {"C94C495345", "4CC3", "C0AF", "414243ED A080"};
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                uint8_t name[16], a[32];
+                size_t nl = unhex(bad[i], name, sizeof(name)), n = 0;
+                a[n++] = 0x65;
+                a[n++] = (uint8_t)(2 + nl);
+                a[n++] = i % 2 ? 0x81 : 0x80; /* the surname, or the first name */
+                a[n++] = (uint8_t)nl;
+                memcpy(a + n, name, nl);
+                n += nl;
+                if (i % 2) {
+                        memcpy(a + n, "\x80\x02" "AB", 4);
+                        a[1] += 4;
+                        n += 4;
+                }
+                struct vitale_card card;
+                if (vitale_parse(a, n, (const uint8_t *)"\x65\x00", 2, &card) != -EBADMSG)
+                        fail_msg("name %s: expected -EBADMSG", bad[i]);
+        }
+        /* UTF-8 itself is kept as it is: "ÉLISE" */
+        const uint8_t ok[] = {0x65, 0x08, 0x80, 0x06, 0xC3, 0x89, 'L', 'I', 'S', 'E'};
+        struct vitale_card card;
+        assert_int_equal(vitale_parse(ok, sizeof(ok), (const uint8_t *)"\x65\x00", 2, &card), 0);
+        assert_string_equal(card.p[0].surname, "\xC3\x89LISE");
+}
+
 UNIT(too_many_persons) {
         uint8_t buf[1024];
         size_t n = 0;
