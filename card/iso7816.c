@@ -113,9 +113,9 @@ int iso7816_read_binary(struct card_io *io, uint8_t sfi, uint8_t *buf, size_t si
                         cmd[3] = (uint8_t)(off & 0xFF);
                 }
                 /* up to the buffer's end: a card may hand one READ's answer
-                 * out in many GET RESPONSE pieces */
-                if (size == off)
-                        return -ENOBUFS;
+                 * out in many GET RESPONSE pieces.  A full buffer still asks
+                 * once more, with no room: the end of the file (6B00, 6282,
+                 * no data) means it fitted, any data -ENOBUFS. */
                 int n = xfer_retry(io, cmd, sizeof(cmd), buf + off, size - off, &sw);
                 if (n < 0)
                         return n;

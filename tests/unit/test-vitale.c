@@ -531,6 +531,29 @@ UNIT(iso_read_bounds) {
         assert_int_equal(iso7816_read_binary(&io, 31, buf, sizeof(buf), &len), -EINVAL);
 }
 
+/* A file that fills the buffer exactly fits: the READ past its end (6B00,
+ * 6282 or no data) says so; one more byte does not fit (-ENOBUFS). */
+UNIT(iso_read_exact_fit) {
+        char full[2 * 256 + 5];
+        for (size_t i = 0; i < 256; i++)
+                memcpy(full + 2 * i, "41", 2);
+        memcpy(full + 512, "9000", 5);
+        static const char *const ends[] = {"6B00", "6282", "9000", "429000"};
+        for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+                const struct step steps[] = {{"00B0820000", full}, {"00B0010000", ends[i]}};
+                struct script sc = SCRIPT(steps);
+                struct card_io io = IO(sc);
+                uint8_t buf[256];
+                size_t len = 0;
+                int want = i == 3 ? -ENOBUFS : 0;
+                if (iso7816_read_binary(&io, 2, buf, sizeof(buf), &len) != want)
+                        fail_msg("end %s: expected %d", ends[i], want);
+                assert_int_equal(io.apdus, 2);
+                if (want == 0)
+                        assert_int_equal(len, 256);
+        }
+}
+
 UNIT(card_error_codes_are_stable) {
         assert_string_equal(card_error_code(-ENODEV), "card_removed");
         assert_string_equal(card_error_code(-EBADMSG), "card_malformed");
