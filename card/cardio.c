@@ -26,6 +26,14 @@ static int exchange(struct card_io *io, const uint8_t *cmd, size_t n, uint8_t re
         return 0;
 }
 
+/* The class byte of a GET RESPONSE on the command's logical channel (ISO
+ * 7816-4 §5.4.1): a further interindustry class (01xx xxxx) numbers
+ * channels 4 to 19 in bits 4-1, the first interindustry class channels 0
+ * to 3 in bits 2-1; chaining and secure messaging bits are not kept. */
+static uint8_t get_response_cla(uint8_t cla) {
+        return (cla & 0xC0) == 0x40 ? cla & 0x4F : cla & 0x03;
+}
+
 /* Sends the command, then GET RESPONSE (00 C0 00 00 xx, same logical
  * channel) for as long as the card answers 61xx, appending each piece of
  * data (ISO 7816-4 §5.3.4: data with 61xx is the first part of the
@@ -69,7 +77,7 @@ int cardio_xfer(struct card_io *io, const uint8_t *apdu, size_t len, uint8_t *ou
                 idle = dl ? 0 : idle + 1;
                 if (idle >= CARDIO_IDLE_MAX)
                         return -EPROTO;
-                cmd[0] = apdu[0] & 0x03; /* keep the logical channel */
+                cmd[0] = get_response_cla(apdu[0]);
                 cmd[1] = 0xC0;
                 cmd[2] = cmd[3] = 0x00;
                 cmd[4] = resp[dl + 1];

@@ -237,6 +237,28 @@ UNIT(get_response_bounded_by_size) {
         assert_int_equal(io.apdus, 3);
 }
 
+/* GET RESPONSE goes to the logical channel of the command (ISO 7816-4
+ * §5.4.1): channels 0-3 in bits 2-1 of a first interindustry class (its
+ * chaining and SM bits dropped), channels 4-19 in bits 4-1 of a further
+ * interindustry class (01xx xxxx). */
+UNIT(get_response_keeps_channel) {
+        static const struct {
+                uint8_t cla;
+                const char *get;
+        } cases[] = {{0x00, "00C0000002"}, {0x03, "03C0000002"}, {0x1D, "01C0000002"},
+                     {0x40, "40C0000002"}, {0x45, "45C0000002"}, {0x6F, "4FC0000002"}};
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                const struct step steps[] = {{"", "6102"}, {cases[i].get, "41429000"}};
+                struct script sc = SCRIPT(steps);
+                struct card_io io = IO(sc);
+                const uint8_t cmd[] = {cases[i].cla, 0xB0, 0x00, 0x00, 0x00};
+                uint8_t buf[8];
+                unsigned sw;
+                assert_int_equal(cardio_xfer(&io, cmd, sizeof(cmd), buf, sizeof(buf), &sw), 2);
+                assert_int_equal(sw, 0x9000);
+        }
+}
+
 /* ---- hostile files straight into the parser ---- */
 UNIT(hostile_files) {
         static const struct {
