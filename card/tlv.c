@@ -41,8 +41,10 @@ int tlv_next(const uint8_t *buf, size_t len, size_t *off, struct tlv *ret) {
                 return -EBADMSG;
         l = buf[p++];
         if (l & 0x80) {
+                /* ISO 7816-4 length fields are one to five bytes: 81 to 84
+                 * and that many bytes; 80 (indefinite) and 85-FF are invalid */
                 unsigned n = l & 0x7F;
-                if (n == 0 || n > 3 || n > len - p)
+                if (n == 0 || n > 4 || n > len - p)
                         return -EBADMSG; /* indefinite, too long, or truncated */
                 l = 0;
                 while (n--)

@@ -3,7 +3,8 @@
  * Card answers are untrusted: every length is checked against what is left
  * of the buffer (so nothing overruns its parent), tags of one to four
  * bytes (ISO/IEC 8825-1 §8.1.2: 5F20, 9F7F, 1F8101) and definite lengths
- * in short or long form up to three bytes (81 LL, 82 00 LL) are accepted,
+ * in short or long form up to four bytes (81 LL, 82 00 LL, 84 00 00 00 LL:
+ * ISO 7816-4's length fields of one to five bytes) are accepted,
  * and callers decide how deep they descend, so a hostile card gets an
  * error, never a read past the buffer. */
 #pragma once

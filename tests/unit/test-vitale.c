@@ -266,7 +266,7 @@ UNIT(hostile_files) {
         } cases[] = {
                 {"6520800A4D41", "", "template longer than the file"},
                 {"65", "", "tag without length"},
-                {"658400000010", "", "four-byte length"},
+                {"658400000010", "", "four-byte length past the file"},
                 {"6580", "", "indefinite length"},
                 {"650480FF4142", "", "field length past the template"},
                 {"6508A10680054142", "6500", "constructed field whose child overruns it"},
@@ -456,6 +456,29 @@ UNIT(tlv_lengths) {
         assert_int_equal(t.len, 2);
         assert_int_equal(tlv_check(multi, sizeof(multi), 1), 0);
         assert_int_equal(tlv_check(multi, sizeof(multi), 0), -EBADMSG); /* deeper than allowed */
+}
+
+/* ISO 7816-4 (BER-TLV length fields, table 8) has length fields of one to
+ * five bytes: 84 and four bytes is one, 80 (indefinite) and 85 to FF are
+ * invalid first bytes. */
+UNIT(tlv_five_byte_length) {
+        const uint8_t four[] = {0x80, 0x84, 0x00, 0x00, 0x00, 0x02, 0xAA, 0xBB};
+        size_t off = 0;
+        struct tlv t;
+        assert_int_equal(tlv_next(four, sizeof(four), &off, &t), 1);
+        assert_int_equal(t.len, 2);
+        assert_int_equal(off, sizeof(four));
+        const uint8_t huge[] = {0x80, 0x84, 0xFF, 0xFF, 0xFF, 0xFF, 0xAA};
+        off = 0;
+        assert_int_equal(tlv_next(huge, sizeof(huge), &off, &t), -EBADMSG);
+        const uint8_t five[] = {0x80, 0x85, 0x00, 0x00, 0x00, 0x00, 0x01, 0xAA};
+        off = 0;
+        assert_int_equal(tlv_next(five, sizeof(five), &off, &t), -EBADMSG);
+        /* a person's template in that form */
+        const uint8_t id[] = {0x65, 0x84, 0x00, 0x00, 0x00, 0x06, 0x80, 0x04, 'A', 'B', 'C', 'D'};
+        struct vitale_card card;
+        assert_int_equal(vitale_parse(id, sizeof(id), (const uint8_t *)"\x65\x00", 2, &card), 0);
+        assert_string_equal(card.p[0].surname, "ABCD");
 }
 
 UNIT(atr_recognition) {
