@@ -11,8 +11,8 @@ static int tag_read(const uint8_t *buf, size_t len, size_t *p, unsigned *ret) {
                 for (unsigned n = 1;; n++) {
                         if (*p >= len || n >= TLV_TAG_MAX)
                                 return -EBADMSG; /* truncated, or longer than we can hold */
-                        if (n == 1 && buf[*p] == 0x80)
-                                return -EBADMSG; /* §8.1.2.4.2 c: no leading zero bits */
+                        if (n == 1 && (buf[*p] & 0x7F) == 0)
+                                return -EBADMSG; /* §8.1.2.4.2 c: bits 7-1 of the first not all zero */
                         tag = tag << 8 | buf[*p];
                         if (!(buf[(*p)++] & 0x80))
                                 break;

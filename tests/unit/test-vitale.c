@@ -281,6 +281,7 @@ UNIT(hostile_files) {
                 {"1F8101", "", "three-byte tag without a length"},
                 {"1F818181818101", "", "tag longer than four bytes"},
                 {"1F800101", "", "tag with a leading zero byte"},
+                {"6506800141" "5F0000", "6500", "two-byte tag whose bits 7-1 are all zero"},
         };
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 uint8_t a[512], b[512];
