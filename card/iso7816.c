@@ -119,8 +119,10 @@ int iso7816_read_binary(struct card_io *io, uint8_t sfi, uint8_t *buf, size_t si
                 int n = xfer_retry(io, cmd, sizeof(cmd), buf + off, size - off, &sw);
                 if (n < 0)
                         return n;
-                if (sw == 0x6B00 || (sw == 0x6282 && n == 0))
-                        break; /* end of file */
+                /* end of file: 6B00, 6282 without data, or past the first
+                 * READ, where P1-P2 is only the offset, 6A86 (incorrect P1-P2) */
+                if (sw == 0x6B00 || (sw == 0x6A86 && off > 0) || (sw == 0x6282 && n == 0))
+                        break;
                 int r = iso7816_sw_errno(sw);
                 if (r == -ENOENT)
                         return off ? -EBADMSG : -ENOENT;

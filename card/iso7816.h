@@ -26,7 +26,7 @@ struct card_ops {
          * *ret_len set, -ENOENT when the file is not there, -ENOBUFS when
          * it does not fit in size, -EBADMSG for a card that changes its
          * mind mid-file or answers a status word other than 9000 / 6282 /
-         * end of file (6B00), -EAGAIN for a transient error (6581, 6F00,
+         * end of file (6B00, or 6A86 past the first READ), -EAGAIN for a transient error (6581, 6F00,
          * 6400) answered twice to the same command, or an error of the
          * exchange.  SELECTs retry a transient error once too. */
         int (*read_binary)(struct card_io *io, uint8_t sfi, uint8_t *buf, size_t size, size_t *ret_len);

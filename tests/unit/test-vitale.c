@@ -600,6 +600,26 @@ UNIT(iso_read_exact_fit) {
         }
 }
 
+/* Past the first READ, P1-P2 is nothing but the offset (P1 bit 8 = 0):
+ * "incorrect parameters P1-P2" (6A86) there says the offset is outside
+ * the EF, like 6B00, and ends a file that filled its last READ.  On the
+ * first READ (short EF identifier in P1) it stays an error. */
+UNIT(iso_read_6a86_past_the_end) {
+        char full[2 * 256 + 5];
+        for (size_t i = 0; i < 256; i++)
+                memcpy(full + 2 * i, "41", 2);
+        memcpy(full + 512, "9000", 5);
+        const struct step steps[] = {{"00B0820000", full}, {"00B0010000", "6A86"}, {"00B0820000", "6A86"}};
+        struct script sc = SCRIPT(steps);
+        struct card_io io = IO(sc);
+        uint8_t buf[512];
+        size_t len = 0;
+        assert_int_equal(iso7816_read_binary(&io, 2, buf, sizeof(buf), &len), 0);
+        assert_int_equal(len, 256);
+        assert_int_equal(iso7816_read_binary(&io, 2, buf, sizeof(buf), &len), -EBADMSG);
+        assert_int_equal(io.apdus, 3);
+}
+
 UNIT(card_error_codes_are_stable) {
         assert_string_equal(card_error_code(-ENODEV), "card_removed");
         assert_string_equal(card_error_code(-EBADMSG), "card_malformed");
