@@ -1,7 +1,8 @@
 #!/bin/bash
 # Lab test: carnetd reads Carte Vitale cards that follow the norms in ways
 # the family card does not (docs/card-io.md): GET RESPONSE in 3-byte
-# pieces, transient status words (6581 once: read; 6F00 twice:
+# pieces, fixed-size EFs padded with FF whose end is answered 6A86,
+# transient status words (6581 once: read; 6F00 twice:
 # card_unreadable), BER-TLV with unknown, constructed and multi-byte tags
 # and long-form lengths (one overrunning its parent: card_malformed),
 # identity and NIR files that disagree (card_inconsistent, no NIR shown),
@@ -31,6 +32,14 @@ check "GET RESPONSE in pieces" "$out" '200 *"first_name":"CLAIRE"*"nir":"2800575
 n=$(grep -c '^> 00C0000003' "$LAB_DIR/slot0.apdu")
 [ "$n" -gt 20 ] || { echo "only $n GET RESPONSE of 3 bytes"; exit 1; }
 echo "  ($n GET RESPONSE of 3 bytes)"
+eject
+
+: >"$LAB_DIR/slot0.apdu" # this card's APDUs only
+vitale vitale-fixed-size
+check "512-byte EFs, 6A86 past the end" "$out" '200 *"first_name":"CLAIRE"*"nir":"280057512345674"*"first_name":"EMMA"*'
+n=$(grep -c '^> 00B0' "$LAB_DIR/slot0.apdu")
+grep -q '^< 6A86' "$LAB_DIR/slot0.apdu" || { echo "the card never answered 6A86"; exit 1; }
+[ "$n" -ge 6 ] || { echo "only $n READ BINARY for two 512-byte files"; exit 1; }
 eject
 
 vitale vitale-transient

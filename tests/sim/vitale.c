@@ -15,7 +15,11 @@
  * left); transient = SW (e.g. 6581) with transient_times = N (default 1):
  * every SELECT and READ BINARY is first answered SW, N times in a row,
  * before the card answers it; file.ident / file.vitale = hex to replace a
- * file's whole content (hostile-card tests). */
+ * file's whole content (hostile-card tests); file_size = N: both EFs are
+ * that size, padded with FF after the templates (ISO 7816-4 allows 00 / FF
+ * between and after BER-TLV objects); end = 6B00 | 6282 | 6A86 | empty:
+ * how a READ BINARY at the offset just past the EF is answered (default
+ * empty, 9000 and no data). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +49,8 @@ struct vitale {
         size_t chunk;            /* MODE_CHUNKS: bytes per GET RESPONSE */
         uint16_t transient_sw;   /* 0: none */
         long transient_times, transient_left;
+        size_t file_size;        /* 0: as long as the templates */
+        uint16_t end_sw;         /* READ just past the EF; 0: 9000, no data */
 };
 
 static const uint8_t aid_vitale[] = {0xD2, 0x50, 0x00, 0x00, 0x02, 0x56, 0x49, 0x54, 0x41, 0x4C, 0x45};
@@ -109,6 +115,13 @@ static int vitale_build(struct vitale *v, const struct profile *p) {
                 v->app_len = (size_t)r;
         else if (r != -ENOENT)
                 return r;
+        if (v->file_size) {
+                if (v->ident_len > v->file_size || v->app_len > v->file_size)
+                        return -ENOBUFS;
+                memset(v->ident + v->ident_len, 0xFF, v->file_size - v->ident_len);
+                memset(v->app + v->app_len, 0xFF, v->file_size - v->app_len);
+                v->ident_len = v->app_len = v->file_size;
+        }
         return 0;
 }
 
@@ -129,6 +142,19 @@ static int vitale_quirks(struct vitale *v, const struct profile *p) {
                 return -EINVAL;
         }
         v->chunk = (size_t)chunk;
+        long size = profile_get_long(p, "file_size", 0, &err);
+        if (err || size < 0 || size > VITALE_FILE_MAX) {
+                fprintf(stderr, "vitale: file_size must be 0..%d\n", VITALE_FILE_MAX);
+                return -EINVAL;
+        }
+        v->file_size = (size_t)size;
+        const char *end = profile_get(p, "end");
+        if (end && strcmp(end, "empty") != 0 && (hex_decode(end, sw, sizeof(sw)) != 2 ||
+                                                  (sw[0] << 8 | sw[1]) == 0x9000)) {
+                fprintf(stderr, "vitale: end must be empty or a status word in hex (6B00)\n");
+                return -EINVAL;
+        }
+        v->end_sw = end && strcmp(end, "empty") != 0 ? (uint16_t)(sw[0] << 8 | sw[1]) : 0;
         return 0;
 }
 
@@ -205,6 +231,8 @@ static int vitale_read(struct card *c, const struct apdu *a, struct resp *r) {
         }
         if (off > v->ef_len)
                 return resp_sw(r, 0x6B00);
+        if (off == v->ef_len && off > 0 && v->end_sw)
+                return resp_sw(r, v->end_sw);
         size_t avail = v->ef_len - off;
         if (avail > 256)
                 avail = 256;
