@@ -65,6 +65,18 @@ static char *field_of(struct vitale_person *p, unsigned tag, bool app, size_t *s
         return NULL;
 }
 
+/* True when t can be a birth rank: one to three digits.  Tag 83 is not
+ * in the public layout (the simulator's convention), so on a real card it
+ * may be something else, which is then skipped like any unknown object. */
+static bool rank_like(const struct tlv *t) {
+        if (t->len == 0 || t->len > 3)
+                return false;
+        for (size_t i = 0; i < t->len; i++)
+                if (t->value[i] < '0' || t->value[i] > '9')
+                        return false;
+        return true;
+}
+
 /* Reads one '65' template into p.  Objects we do not know are skipped
  * whatever their tag (5F20, 9F7F) or form; a constructed one (A5 ...) is
  * still checked not to overrun itself. */
@@ -74,6 +86,8 @@ static int person_read(const struct tlv *tmpl, struct vitale_person *p, bool app
         int r;
         while ((r = tlv_next(tmpl->value, tmpl->len, &off, &f)) > 0) {
                 char *dst = f.constructed ? NULL : field_of(p, f.tag, app, &size);
+                if (dst == p->birth_rank && !rank_like(&f))
+                        dst = NULL;
                 if (dst)
                         r = copy_field(dst, size, &f);
                 else if (f.constructed)

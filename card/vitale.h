@@ -27,7 +27,7 @@ struct vitale_person {
         char first_name[64];
         char birth_date[32]; /* YYYYMMDD, or whatever the card holds */
         bool birth_date_valid; /* a calendar date as YYYYMMDD */
-        char birth_rank[4]; /* empty when the card has none */
+        char birth_rank[4]; /* empty when the card has none (83 of 1-3 digits) */
         char nir[16];       /* empty when absent */
         bool nir_valid;
         const char *nir_problem; /* NULL when valid: "absent", "malformed", "wrong key" */

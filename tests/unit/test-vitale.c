@@ -260,6 +260,21 @@ UNIT(get_response_keeps_channel) {
 }
 
 /* ---- hostile files straight into the parser ---- */
+/* One person's template into a (64 bytes): surname ABCD, then tag holding
+ * v (at most 54 bytes); returns its length. */
+static size_t person_with(uint8_t a[64], uint8_t tag, const char *v) {
+        size_t n = 0, vl = strlen(v);
+        assert_true(vl <= 54);
+        a[n++] = 0x65;
+        a[n++] = (uint8_t)(6 + 2 + vl);
+        memcpy(a + n, "\x80\x04" "ABCD", 6);
+        n += 6;
+        a[n++] = tag;
+        a[n++] = (uint8_t)vl;
+        memcpy(a + n, v, vl);
+        return n + vl;
+}
+
 UNIT(hostile_files) {
         static const struct {
                 const char *ident, *app, *why;
@@ -321,6 +336,27 @@ UNIT(names_are_utf8) {
         struct vitale_card card;
         assert_int_equal(vitale_parse(ok, sizeof(ok), (const uint8_t *)"\x65\x00", 2, &card), 0);
         assert_string_equal(card.p[0].surname, "\xC3\x89LISE");
+}
+
+/* Tag 83 is not in the public layout (the birth rank is the simulator's
+ * convention): it is taken when it holds what a birth rank is, one to
+ * three digits, and otherwise skipped like any object we do not know,
+ * never a reason to refuse the card or to pass on a rank the dossier host
+ * refuses. */
+UNIT(birth_rank_only_digits) {
+        static const struct {
+                const char *v, *want;
+        } cases[] = {{"1", "1"}, {"12", "12"}, {"123", "123"}, {"", ""}, {"X", ""}, {"1A", ""},
+                     {"1234", ""}, {"20120309", ""}};
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                uint8_t a[64];
+                size_t n = person_with(a, 0x83, cases[i].v);
+                struct vitale_card card;
+                int r = vitale_parse(a, n, (const uint8_t *)"\x65\x00", 2, &card);
+                if (r != 0)
+                        fail_msg("83 '%s': got %d", cases[i].v, r);
+                assert_string_equal(card.p[0].birth_rank, cases[i].want);
+        }
 }
 
 UNIT(too_many_persons) {
@@ -419,14 +455,7 @@ UNIT(birth_dates_checked) {
                 if (vitale_date_valid(cases[i].date) != cases[i].valid)
                         fail_msg("date '%s': expected %s", cases[i].date, cases[i].valid ? "valid" : "invalid");
                 uint8_t a[64];
-                size_t n = 0, dl = strlen(cases[i].date);
-                a[n++] = 0x65;
-                a[n++] = (uint8_t)(6 + 2 + dl);
-                memcpy(a + n, "\x80\x04" "ABCD" "\x82", 7);
-                n += 7;
-                a[n++] = (uint8_t)dl;
-                memcpy(a + n, cases[i].date, dl);
-                n += dl;
+                size_t n = person_with(a, 0x82, cases[i].date);
                 struct vitale_card card;
                 assert_int_equal(vitale_parse(a, n, (const uint8_t *)"\x65\x00", 2, &card), 0);
                 assert_string_equal(card.p[0].birth_date, cases[i].date);
