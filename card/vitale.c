@@ -24,21 +24,35 @@ bool vitale_match_atr(const uint8_t *atr, size_t len) {
         return len >= 4 && atr[0] == 0x3F && atr[1] == 0x65 && atr[2] == 0x25 && atr[3] == 0x00;
 }
 
-/* Copies a text field, refusing control bytes and anything that is not
- * UTF-8: the card's bytes go on into JSON and the dossier store, which
- * carry only UTF-8, so a byte of another character set (0xC9, "É" in
- * Latin-1) makes the card malformed here rather than text nobody can
- * send on. */
+/* Copies a text field as UTF-8, which JSON and the dossier store carry.
+ * Bytes that are valid UTF-8 are kept as they are; others are read as
+ * ISO 8859-1, the character set readers of the card assume (Rufus's
+ * lecteurvitale: the layout names none), so that "\xC9LISE" is "ÉLISE"
+ * and not a card nobody can read.  Control bytes (C0, DEL, and C1 80-9F
+ * in ISO 8859-1) make the card malformed, as does a field too long for
+ * dst once converted.  Trailing spaces (fixed-length fields) are
+ * dropped. */
 static int copy_field(char *dst, size_t size, const struct tlv *t) {
-        if (t->len >= size)
-                return -EBADMSG;
-        for (size_t i = 0; i < t->len; i++)
-                if (t->value[i] < 0x20 || t->value[i] == 0x7F)
+        size_t len = t->len, o = 0;
+
+        while (len > 0 && t->value[len - 1] == ' ')
+                len--;
+        bool utf8 = utf8_valid((const char *)t->value, len);
+        for (size_t i = 0; i < len; i++) {
+                uint8_t c = t->value[i];
+                bool wide = !utf8 && c >= 0x80;
+
+                if (c < 0x20 || c == 0x7F || (wide && c < 0xA0))
                         return -EBADMSG; /* control bytes have no place in a name */
-        if (!utf8_valid((const char *)t->value, t->len))
-                return -EBADMSG;
-        memcpy(dst, t->value, t->len);
-        dst[t->len] = '\0';
+                if (o + (wide ? 2 : 1) >= size)
+                        return -EBADMSG;
+                if (wide) {
+                        dst[o++] = (char)(0xC0 | c >> 6);
+                        dst[o++] = (char)(0x80 | (c & 0x3F));
+                } else
+                        dst[o++] = (char)c;
+        }
+        dst[o] = '\0';
         return 0;
 }
 

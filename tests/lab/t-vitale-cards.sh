@@ -5,6 +5,7 @@
 # transient status words (6581 once: read; 6F00 twice:
 # card_unreadable), BER-TLV with unknown, constructed and multi-byte tags
 # and long-form lengths (one overrunning its parent: card_malformed),
+# names in ISO 8859-1 padded with spaces (shown as UTF-8, trimmed),
 # identity and NIR files that disagree (card_inconsistent, no NIR shown),
 # and birth dates that are not calendar dates: shown, flagged, and a
 # dossier opened from them only with a corrected birth_date.
@@ -57,6 +58,9 @@ check "BER-TLV as the norm has it" "$out" \
 eject
 vitale vitale-tlv-overrun
 check "an object overrunning its parent" "$out" '422 *"code":"card_malformed"*'
+eject
+vitale vitale-latin1
+check "names in ISO 8859-1, padded" "$out" '200 *"surname":"LEFÈVRE","first_name":"LÉA"*'
 eject
 
 vitale vitale-disagree

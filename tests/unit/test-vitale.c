@@ -308,14 +308,25 @@ UNIT(hostile_files) {
         }
 }
 
-/* Names leave the card layer as valid UTF-8 or not at all: a byte that
- * is not UTF-8 (0xC9, "É" in Latin-1; a cut sequence; an overlong form)
- * is a malformed card, never text that JSON cannot carry. */
+/* Names leave the card layer as valid UTF-8: UTF-8 as it is, other bytes
+ * read as ISO 8859-1 ("\xC9LISE", "ÉLISE" in Latin-1), trailing spaces
+ * dropped; a control byte (C1 80-9F in ISO 8859-1) or a name too long
+ * once converted is a malformed card, never text JSON cannot carry. */
 UNIT(names_are_utf8) {
-        static const char *const bad[] = {"C94C495345", "4CC3", "C0AF", "414243ED A080"};
-        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        static const struct {
+                const char *hex, *want; /* want NULL: -EBADMSG */
+        } cases[] = {
+                {"C94C495345", "\xC3\x89LISE"},    /* Latin-1 */
+                {"C3894C495345", "\xC3\x89LISE"},  /* UTF-8 */
+                {"4CC3", "L\xC3\x83"},              /* a cut UTF-8 sequence: Latin-1, "LÃ" */
+                {"C0AF", "\xC3\x80\xC2\xAF"},       /* an overlong form: Latin-1 too */
+                {"44555055495320202020", "DUPUIS"}, /* padded with spaces */
+                {"4C85", NULL},                       /* C1 control in ISO 8859-1 */
+                {"4C09", NULL},                       /* C0 control */
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 uint8_t name[16], a[32];
-                size_t nl = unhex(bad[i], name, sizeof(name)), n = 0;
+                size_t nl = unhex(cases[i].hex, name, sizeof(name)), n = 0;
                 a[n++] = 0x65;
                 a[n++] = (uint8_t)(2 + nl);
                 a[n++] = i % 2 ? 0x81 : 0x80; /* the surname, or the first name */
@@ -328,14 +339,20 @@ UNIT(names_are_utf8) {
                         n += 4;
                 }
                 struct vitale_card card;
-                if (vitale_parse(a, n, (const uint8_t *)"\x65\x00", 2, &card) != -EBADMSG)
-                        fail_msg("name %s: expected -EBADMSG", bad[i]);
+                int r = vitale_parse(a, n, (const uint8_t *)"\x65\x00", 2, &card);
+                if (!cases[i].want) {
+                        if (r != -EBADMSG)
+                                fail_msg("name %s: expected -EBADMSG, got %d", cases[i].hex, r);
+                        continue;
+                }
+                assert_int_equal(r, 0);
+                assert_string_equal(i % 2 ? card.p[0].first_name : card.p[0].surname, cases[i].want);
         }
-        /* UTF-8 itself is kept as it is: "ÉLISE" */
-        const uint8_t ok[] = {0x65, 0x08, 0x80, 0x06, 0xC3, 0x89, 'L', 'I', 'S', 'E'};
+        /* 40 bytes of Latin-1 "É" are 80 of UTF-8: more than a name holds */
+        uint8_t a[48] = {0x65, 42, 0x80, 40};
+        memset(a + 4, 0xC9, 40);
         struct vitale_card card;
-        assert_int_equal(vitale_parse(ok, sizeof(ok), (const uint8_t *)"\x65\x00", 2, &card), 0);
-        assert_string_equal(card.p[0].surname, "\xC3\x89LISE");
+        assert_int_equal(vitale_parse(a, 44, (const uint8_t *)"\x65\x00", 2, &card), -EBADMSG);
 }
 
 /* Tag 83 is not in the public layout (the birth rank is the simulator's
