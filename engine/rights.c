@@ -16,6 +16,7 @@ struct rights_rule {
         char profession[RIGHTS_CODE_MAX];
         char type[RIGHTS_CODE_MAX];
         bool allow;
+        int score; /* its specificity: 2 for a profession, 1 for a type, 0 for "*" */
 };
 
 struct rights_table {
@@ -61,6 +62,7 @@ static int parse_line(void *userdata, const char *name, unsigned lineno, const s
         else
                 return tsv_fail(err, err_size, -EINVAL, "%s:%u: third field must be 'allow' or 'deny'", name, lineno);
 
+        rule->score = (strcmp(rule->profession, "*") != 0) * 2 + (strcmp(rule->type, "*") != 0);
         for (size_t i = 0; i < t->n; i++)
                 if (strcmp(t->rules[i].profession, rule->profession) == 0 &&
                     strcmp(t->rules[i].type, rule->type) == 0)
@@ -98,7 +100,9 @@ int rights_load(const char *path, struct rights_table **ret, char *err, size_t e
         return r < 0 ? r : rights_parse(path, buf, ret, err, err_size);
 }
 
-/* Walks the rules once, remembering the best match by specificity. */
+/* Walks the rules, remembering the best match by specificity (scored
+ * at load); keys are unique, so the exact rule, once found, is the
+ * answer.  Called for every document of a list. */
 bool rights_allows(const struct rights_table *t, const char *profession, const char *type_code) {
         int best = -1;
         bool allow = false;
@@ -107,18 +111,14 @@ bool rights_allows(const struct rights_table *t, const char *profession, const c
                 return false;
         for (size_t i = 0; i < t->n; i++) {
                 const struct rights_rule *rule = &t->rules[i];
-                bool pw = strcmp(rule->profession, "*") == 0, tw = strcmp(rule->type, "*") == 0;
-                int score;
 
-                if (!pw && strcmp(rule->profession, profession) != 0)
+                if (rule->score <= best || ((rule->score & 2) && strcmp(rule->profession, profession) != 0) ||
+                    ((rule->score & 1) && strcmp(rule->type, type_code) != 0))
                         continue;
-                if (!tw && strcmp(rule->type, type_code) != 0)
-                        continue;
-                score = (pw ? 0 : 2) + (tw ? 0 : 1);
-                if (score > best) {
-                        best = score;
-                        allow = rule->allow;
-                }
+                best = rule->score;
+                allow = rule->allow;
+                if (best == 3)
+                        break;
         }
         return allow;
 }
