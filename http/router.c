@@ -276,6 +276,15 @@ static void allow_add(struct api_reply *ret, const char *method) {
         if (strstr(ret->allow, method))
                 return;
         snprintf(ret->allow + len, sizeof(ret->allow) - len, "%s%s", len ? ", " : "", method);
+        if (strcmp(method, "GET") == 0)
+                allow_add(ret, "HEAD");
+}
+
+/* Whether a route of method rt_method answers a request's method: HEAD
+ * is GET without the body (RFC 9110 9.3.2), which libmicrohttpd leaves
+ * out of the reply. */
+static bool method_matches(const char *rt_method, const char *method) {
+        return strcmp(rt_method, method) == 0 || (strcmp(method, "HEAD") == 0 && strcmp(rt_method, "GET") == 0);
 }
 
 /* The most specific route of the request's method whose template matches
@@ -296,7 +305,7 @@ static int find_route(const struct api_table *t, const struct api_request *req, 
                 int k = api_route_match(rt->path, req->path, tmp, len, scratch, API_PARAMS_MAX);
                 if (k < 0)
                         continue;
-                if (strcmp(rt->method, req->method) != 0) {
+                if (!method_matches(rt->method, req->method)) {
                         allow_add(ret, rt->method);
                         continue;
                 }
@@ -379,6 +388,7 @@ static int dispatch(const struct api_table *t, const struct api_request *req, st
                 params[k].name = names[k];
         }
         struct api_request r = *req;
+        r.method = best->method; /* GET for a HEAD */
         r.params = params;
         r.n_params = (size_t)n_params;
         int rc = t->invoke ? t->invoke(best, &r, ret) : best->handler(&r, ret);

@@ -3,9 +3,10 @@
 # body_max gets 413 (announced or chunked) and carnetd still answers;
 # malformed JSON, duplicate keys, invalid UTF-8 and unknown fields get a
 # 400 in the one error shape; headers over header_max get 431; 405 says
-# what is allowed; a keep-alive connection is reused across requests,
-# errors included; templated routes take URL-encoded segments; carnetd
-# refuses a configuration naming a group that does not exist.
+# what is allowed; HEAD is answered as GET, without the body; a
+# keep-alive connection is reused across requests, errors included;
+# templated routes take URL-encoded segments; carnetd refuses a
+# configuration naming a group that does not exist.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -69,6 +70,15 @@ expect "headers over header_max" 431 headers_too_large -- -H "X-Filler: $(head -
 alive
 curl -s -D "$LAB_DIR/h" -o "$LAB_DIR/body" -X DELETE --unix-socket "$sock" http://localhost/v1/readers
 grep -q '^HTTP/1.1 405' "$LAB_DIR/h" && grep -qi '^Allow: GET' "$LAB_DIR/h" || { echo "405 without Allow"; cat "$LAB_DIR/h"; exit 1; }
+# HEAD is GET without the body (RFC 9110 9.1, 9.3.2), on one connection with a GET after it
+n=$(curl -s -D "$LAB_DIR/h" -o /dev/null -w '%{size_download}' -I --unix-socket "$sock" http://localhost/v1/status)
+grep -q '^HTTP/1.1 200' "$LAB_DIR/h" && grep -qi '^Content-Type: application/json' "$LAB_DIR/h" &&
+        [ "$n" = 0 ] || { echo "HEAD: not the GET's headers alone ($n bytes of body)"; cat "$LAB_DIR/h"; exit 1; }
+curl -sv -I --unix-socket "$sock" http://localhost/v1/readers --next -s --unix-socket "$sock" \
+        http://localhost/v1/readers -o "$LAB_DIR/body" 2>"$LAB_DIR/v" >/dev/null
+grep -q 'Re-using existing connection' "$LAB_DIR/v" && grep -q '"readers":' "$LAB_DIR/body" ||
+        { echo "a GET after a HEAD on one connection"; cat "$LAB_DIR/v"; exit 1; }
+echo "HEAD: 200, headers only"
 expect "unknown query parameter" 400 unknown_parameter -- "http://localhost/v1/events?since=3"
 expect "query parameter twice" 400 bad_parameter -- "http://localhost/v1/events?last_event_id=1&last_event_id=2"
 

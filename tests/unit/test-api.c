@@ -202,15 +202,37 @@ UNIT(template_405_lists_allowed_methods) {
         struct api_reply rep;
         dispatch("PUT", "/v1/dossiers/D1/documents/7", &rep);
         assert_error_shape(&rep, 405, "method_not_allowed");
-        assert_string_equal(rep.allow, "GET, POST");
+        assert_string_equal(rep.allow, "GET, HEAD, POST");
         api_reply_clear(&rep);
         dispatch("POST", "/v1/sessions/x", &rep);
         assert_error_shape(&rep, 405, "method_not_allowed");
-        assert_string_equal(rep.allow, "GET, DELETE");
+        assert_string_equal(rep.allow, "GET, HEAD, DELETE");
         api_reply_clear(&rep);
         /* a matched route leaves no Allow behind */
         dispatch("GET", "/v1/sessions/x", &rep);
         assert_string_equal(rep.allow, "");
+        api_reply_clear(&rep);
+}
+
+/* HEAD is GET without the body (RFC 9110 9.1: a server MUST support
+ * both; 9.3.2): the GET route answers it, its handler seeing GET, and
+ * libmicrohttpd sends the headers alone.  Allow names HEAD beside GET. */
+UNIT(head_is_answered_as_get) {
+        struct api_reply rep;
+        dispatch("HEAD", "/v1/sessions/current", &rep);
+        assert_route(&rep, "current");
+        api_reply_clear(&rep);
+        dispatch("HEAD", "/v1/dossiers/D1/documents/7", &rep);
+        assert_route(&rep, "doc");
+        assert_string_equal(param_of(&rep, "doc"), "7");
+        api_reply_clear(&rep);
+        struct api_request head = {.method = "HEAD", .path = "/v1/status"};
+        assert_int_equal(api_handle(&head, &rep), 0);
+        assert_int_equal(rep.status, 200);
+        api_reply_clear(&rep);
+        dispatch("PUT", "/v1/sessions/x", &rep);
+        assert_error_shape(&rep, 405, "method_not_allowed");
+        assert_string_equal(rep.allow, "GET, HEAD, DELETE");
         api_reply_clear(&rep);
 }
 
