@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "lib/macro.h"
@@ -22,7 +23,7 @@ static const char *issue_code_of(unsigned status) {
         case 401: return "login";
         case 403: return "forbidden";
         case 404: return "not-found";
-        case 405: return "not-supported";
+        case 405: case 406: return "not-supported";
         case 409: return "conflict";
         case 413: case 431: return "too-costly";
         case 500: return "exception";
@@ -331,8 +332,77 @@ static bool lenient(const struct api_request *req) {
         return p && strstr(p, "handling=lenient");
 }
 
+/* Whether the media type of n bytes at s (parameters cut off) names FHIR
+ * JSON as R4 writes it (http.html, "Content Types and encodings": json,
+ * application/json, application/fhir+json, text/json), or, with any, a
+ * wildcard that covers it; compared without case (RFC 9110 8.3.1). */
+static bool names_json(const char *s, size_t n, bool any) {
+        static const char *const json[] = {"json", "application/json", "application/fhir+json", "text/json"};
+        static const char *const wild[] = {"*/*", "application/*"};
+        for (size_t i = 0; i < ELEMENTSOF(json); i++)
+                if (n == strlen(json[i]) && strncasecmp(s, json[i], n) == 0)
+                        return true;
+        for (size_t i = 0; any && i < ELEMENTSOF(wild); i++)
+                if (n == strlen(wild[i]) && strncasecmp(s, wild[i], n) == 0)
+                        return true;
+        return false;
+}
+
+/* The media type of an element of a list ("type;param, ..."), blanks
+ * trimmed: its start and length in *ret_n; whether its q is 0 in *ret_q0. */
+static const char *media_of(const char *s, size_t len, size_t *ret_n, bool *ret_q0) {
+        size_t b = strspn(s, " \t"), n = strcspn(s + b, "; \t,");
+        const char *q = NULL;
+        *ret_q0 = false;
+        /* p[1] is within the element, p[2] at most its end (',' or NUL) */
+        for (const char *p = s + b + n; p + 1 < s + len; p++)
+                if (strchr("; \t", p[0]) && (p[1] == 'q' || p[1] == 'Q') && p[2] == '=')
+                        q = p + 3;
+        if (q) {
+                char *end;
+                *ret_q0 = strtod(q, &end) == 0 && end != q;
+        }
+        *ret_n = n;
+        return s + b;
+}
+
+/* 406 not_acceptable when the client asks for a format other than JSON:
+ * _format (which overrides Accept) or else an Accept that lists no JSON
+ * type nor wildcard with a q above 0 (FHIR R4 formats.html: 406 when
+ * Accept asks for a format the server does not support).  Binary's
+ * Accept names the content's own type (fhir_binary_read()): only its
+ * _format is judged. */
+static int check_format(const struct api_request *req, struct api_reply *ret) {
+        const char *fmt = api_query(req, "_format"), *accept = api_header(req, "Accept");
+        const char *binary = FHIR_PREFIX "/Binary/";
+        bool ok = true, q0;
+        size_t n;
+
+        if (fmt)
+                ok = names_json(fmt, strcspn(fmt, "; \t"), false);
+        else if (accept && accept[strspn(accept, " \t")] && strncmp(req->path, binary, strlen(binary)) != 0) {
+                ok = false;
+                for (const char *p = accept; !ok && *p; p += *p ? 1 : 0) {
+                        size_t len = strcspn(p, ",");
+                        const char *m = media_of(p, len, &n, &q0);
+                        ok = !q0 && names_json(m, n, true);
+                        p += len;
+                }
+        }
+        if (ok)
+                return 0;
+        char q[API_QUOTE_MAX + 1];
+        const char *asked = api_quote(q, sizeof(q), fmt ? fmt : accept, API_QUOTE_MAX);
+        return api_error_details(ret, 406, "not_acceptable", json_pack("{s:s}", fmt ? "_format" : "accept", asked),
+                                 "carnet serves FHIR as JSON only (" FHIR_MIME "), not %s", asked) < 0 ? -ENOMEM
+                                                                                                  : -EINVAL;
+}
+
 int fhir_check_params(const struct api_request *req, const char *const allowed[], struct api_reply *ret) {
         struct fhir_page page;
+        /* the format first: nothing is searched for a reply that cannot be sent */
+        if (check_format(req, ret) < 0)
+                return -EINVAL;
         /* the page: a malformed one is refused, lenient or not (it is no
          * unknown parameter) */
         if (fhir_page_of(req, &page, ret) < 0)

@@ -25,6 +25,8 @@
 
 /* A Prefer header the next requests send (NULL: none). */
 static const char *prefer;
+/* The Accept header the next requests send (NULL: FHIR_MIME, "": none). */
+static const char *accept;
 
 /* One request through the whole table as a (NULL: no session); the
  * query is "name=value" strings, n of them. */
@@ -43,7 +45,8 @@ static void req(struct fixture *f, const struct dossier_actor *a, const char *me
                 q[i] = (struct api_kv){buf[i], eq + 1};
         }
         va_end(ap);
-        h[nh++] = (struct api_kv){"Accept", FHIR_MIME};
+        if (!accept || accept[0])
+                h[nh++] = (struct api_kv){"Accept", accept ? accept : FHIR_MIME};
         if (a)
                 h[nh++] = (struct api_kv){API_SESSION_HEADER, a->session};
         if (prefer)
@@ -243,6 +246,61 @@ UNIT_FIXTURE(fhir_documents, fixture_setup, fixture_teardown) {
         memcpy(t, "99999-9", 7);
         req(f, &gp, "POST", FHIR_PREFIX, body, &rep, 0);
         expect_outcome(&rep, 422, "unknown_type");
+}
+
+/* A format carnet does not serve, asked with _format or Accept, is 406
+ * (FHIR R4 formats.html: 406 when the Accept header asks for a format the
+ * server does not support; http.html: _format overrides Accept, xml and
+ * application/fhir+xml mean XML); JSON however written, or any type, is
+ * served.  Binary's Accept names the bytes' own type: not refused. */
+UNIT_FIXTURE(fhir_format_negotiation, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+        static const char *const refused[] = {"application/fhir+xml", "application/xml", "text/turtle",
+                                              "application/fhir+json;q=0, application/fhir+xml"};
+        static const char *const served[] = {"*/*", "application/*", "application/json",
+                                             "Application/FHIR+JSON; fhirVersion=4.0",
+                                             "application/fhir+xml;q=0.9, application/fhir+json;q=0.8", ""};
+
+        for (size_t i = 0; i < ELEMENTSOF(refused); i++) {
+                accept = refused[i];
+                req(f, NULL, "GET", FHIR_PREFIX "/metadata", NULL, &rep, 0);
+                expect_outcome(&rep, 406, "not_acceptable");
+        }
+        for (size_t i = 0; i < ELEMENTSOF(served); i++) {
+                accept = served[i];
+                req(f, NULL, "GET", FHIR_PREFIX "/metadata", NULL, &rep, 0);
+                if (rep.status != 200)
+                        fail_msg("Accept: %s: %u", served[i], rep.status);
+                api_reply_clear(&rep);
+        }
+        accept = NULL;
+        req(f, NULL, "GET", FHIR_PREFIX "/metadata", NULL, &rep, 1, "_format=xml");
+        expect_outcome(&rep, 406, "not_acceptable");
+        req(f, NULL, "GET", FHIR_PREFIX "/metadata", NULL, &rep, 1, "_format=application/fhir+xml");
+        expect_outcome(&rep, 406, "not_acceptable");
+        /* _format overrides Accept */
+        accept = "application/fhir+xml";
+        req(f, NULL, "GET", FHIR_PREFIX "/metadata", NULL, &rep, 1, "_format=json");
+        assert_int_equal(rep.status, 200);
+        api_reply_clear(&rep);
+        /* the issue type of a 406 */
+        accept = NULL;
+        req(f, NULL, "GET", FHIR_PREFIX "/metadata", NULL, &rep, 1, "_format=ttl");
+        assert_string_equal(str_at(rep.body, "issue.0.code"), "not-supported");
+        expect_outcome(&rep, 406, "not_acceptable");
+        /* a search is refused before it is made */
+        open_dossier(f);
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 2, "patient=" INS, "_format=xml");
+        expect_outcome(&rep, 406, "not_acceptable");
+        /* Binary: Accept is the content's type, _format still a FHIR format */
+        accept = "application/pdf";
+        req(f, &gp, "GET", FHIR_PREFIX "/Binary/" INS "-0123456789abcdef0123456789abcdef", NULL, &rep, 0);
+        expect_outcome(&rep, 404, "no_such_document");
+        accept = NULL;
+        req(f, &gp, "GET", FHIR_PREFIX "/Binary/" INS "-0123456789abcdef0123456789abcdef", NULL, &rep, 1,
+            "_format=xml");
+        expect_outcome(&rep, 406, "not_acceptable");
 }
 
 /* Unknown search parameters: refused (a filter silently ignored would show
