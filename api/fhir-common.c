@@ -366,6 +366,21 @@ static const char *media_of(const char *s, size_t len, size_t *ret_n, bool *ret_
         return s + b;
 }
 
+bool fhir_accepts(const struct api_request *req, const char *type) {
+        const char *accept = api_header(req, "Accept");
+        bool q0;
+        size_t n;
+
+        for (const char *p = accept; p && *p; p += *p ? 1 : 0) {
+                size_t len = strcspn(p, ",");
+                const char *m = media_of(p, len, &n, &q0);
+                if (!q0 && (type ? n == strlen(type) && strncasecmp(m, type, n) == 0 : names_json(m, n, true)))
+                        return true;
+                p += len;
+        }
+        return false;
+}
+
 /* 406 not_acceptable when the client asks for a format other than JSON:
  * _format (which overrides Accept) or else an Accept that lists no JSON
  * type nor wildcard with a q above 0 (FHIR R4 formats.html: 406 when
@@ -375,20 +390,12 @@ static const char *media_of(const char *s, size_t len, size_t *ret_n, bool *ret_
 static int check_format(const struct api_request *req, struct api_reply *ret) {
         const char *fmt = api_query(req, "_format"), *accept = api_header(req, "Accept");
         const char *binary = FHIR_PREFIX "/Binary/";
-        bool ok = true, q0;
-        size_t n;
+        bool ok = true;
 
         if (fmt)
                 ok = names_json(fmt, strcspn(fmt, "; \t"), false);
-        else if (accept && accept[strspn(accept, " \t")] && strncmp(req->path, binary, strlen(binary)) != 0) {
-                ok = false;
-                for (const char *p = accept; !ok && *p; p += *p ? 1 : 0) {
-                        size_t len = strcspn(p, ",");
-                        const char *m = media_of(p, len, &n, &q0);
-                        ok = !q0 && names_json(m, n, true);
-                        p += len;
-                }
-        }
+        else if (accept && accept[strspn(accept, " \t")] && strncmp(req->path, binary, strlen(binary)) != 0)
+                ok = fhir_accepts(req, NULL);
         if (ok)
                 return 0;
         char q[API_QUOTE_MAX + 1];

@@ -93,9 +93,15 @@ int fhir_doc_id_parse(const char *id, char ret_ins[16], char ret_uid[DOSSIER_UID
 /* Standard base64 of len bytes: a new NUL-terminated string, or NULL. */
 char *fhir_base64(const void *data, size_t len);
 
-/* Refuses search parameters outside allowed (NULL-terminated), the
- * _format and _count FHIR clients send by themselves, and carnet's
- * _offset, being allowed (a malformed _count or _offset is refused even
- * under Prefer: handling=lenient): 400 OperationOutcome. 0, or -EINVAL
- * with ret filled. */
+/* Refuses a format other than JSON asked with _format or Accept (406;
+ * on Binary/{id}, _format only), then search parameters outside allowed
+ * (NULL-terminated), the _format and _count FHIR clients send by
+ * themselves, and carnet's _offset, being allowed (a malformed _count or
+ * _offset is refused even under Prefer: handling=lenient): 400
+ * OperationOutcome. 0, or -EINVAL with ret filled. */
 int fhir_check_params(const struct api_request *req, const char *const allowed[], struct api_reply *ret);
+
+/* Whether the request's Accept lists, with a q above 0, the media type
+ * type (compared without case, parameters ignored), or with type NULL
+ * FHIR JSON or a wildcard that covers it. */
+bool fhir_accepts(const struct api_request *req, const char *type);

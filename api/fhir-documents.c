@@ -236,8 +236,8 @@ int fhir_docref_read(const struct api_request *req, struct api_reply *ret) {
 /* Whether the client asks for FHIR JSON (a Binary resource) rather than
  * the document's own bytes. */
 static bool wants_resource(const struct api_request *req) {
-        const char *accept = api_header(req, "Accept"), *fmt = api_query(req, "_format");
-        return (fmt && strstr(fmt, "json")) || (accept && strstr(accept, "fhir+json"));
+        /* any _format left is JSON: fhir_check_params() refused the others */
+        return api_query(req, "_format") || fhir_accepts(req, FHIR_MIME);
 }
 
 /* GET /fhir/R4/Binary/{id} (ITI-68): the bytes with their own type (as
@@ -253,8 +253,7 @@ int fhir_binary_read(const struct api_request *req, struct api_reply *ret) {
 
         if (r < 0)
                 return r == -ENOMEM ? r : 0;
-        const char *accept = api_header(req, "Accept");
-        if (accept && strstr(accept, CDA_MIME)) {
+        if (fhir_accepts(req, CDA_MIME)) {
                 /* the document wrapped in a CDA R2 header (documents-cda.h) */
                 r = res_cda_wrapped_reply(req->call, ins, &d, content, len, ret);
                 secure_zero(content, len);

@@ -235,6 +235,21 @@ UNIT_FIXTURE(fhir_documents, fixture_setup, fixture_teardown) {
         assert_int_equal(rep.status, 200);
         assert_string_equal(str_at(rep.body, "data"), "aGVsbG8=");
         api_reply_clear(&rep);
+        /* media types compare without case (RFC 9110 8.3.1), q=0 is "not this one" (12.4.2) */
+        accept = "Application/FHIR+JSON";
+        req(f, &gp, "GET", path, NULL, &rep, 0);
+        assert_string_equal(str_at(rep.body, "data"), "aGVsbG8=");
+        api_reply_clear(&rep);
+        accept = "application/fhir+json;q=0, text/plain";
+        req(f, &gp, "GET", path, NULL, &rep, 0);
+        assert_null(rep.body);
+        assert_string_equal(rep.data_type, "text/plain");
+        api_reply_clear(&rep);
+        accept = "";
+        req(f, &gp, "GET", path, NULL, &rep, 1, "_format=JSON");
+        assert_string_equal(str_at(rep.body, "data"), "aGVsbG8=");
+        api_reply_clear(&rep);
+        accept = NULL;
         /* a bundle that is not one */
         req(f, &gp, "POST", FHIR_PREFIX, "{\"resourceType\":\"Bundle\",\"type\":\"batch\"}", &rep, 0);
         expect_outcome(&rep, 400, "bad_bundle");
