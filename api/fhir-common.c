@@ -326,10 +326,39 @@ char *fhir_base64(const void *data, size_t len) {
 }
 
 /* Prefer: handling=lenient (FHIR R4 search, "Handling errors"): the
- * client asks that parameters the server does not know be ignored. */
+ * client asks that parameters the server does not know be ignored.  RFC
+ * 7240 2: preference = token [ BWS "=" BWS word ] *( OWS ";" ... ), the
+ * list comma-separated; names compare without case, values with it, and
+ * a word may be a quoted string. */
 static bool lenient(const struct api_request *req) {
+        static const char blank[] = " \t";
         const char *p = api_header(req, "Prefer");
-        return p && strstr(p, "handling=lenient");
+
+        while (p && *p) {
+                p += strspn(p, blank);
+                size_t n = strcspn(p, "=;, \t");
+                bool handling = n == 8 && strncasecmp(p, "handling", 8) == 0;
+                const char *v = p + n + strspn(p + n, blank);
+                if (handling && *v == '=') {
+                        v += 1 + strspn(v + 1, blank);
+                        bool quoted = *v == '"';
+                        v += quoted;
+                        if (strncmp(v, "lenient", 7) == 0 &&
+                            (quoted ? v[7] == '"' : v[7] == '\0' || strchr(";, \t", v[7])))
+                                return true;
+                }
+                /* the next preference: past this one's value and parameters
+                 * (a quoted string may hold a comma) */
+                bool in_quote = false;
+                for (p = v; *p && (in_quote || *p != ','); p++)
+                        if (*p == '"')
+                                in_quote = !in_quote;
+                        else if (*p == '\\' && in_quote && p[1])
+                                p++;
+                if (*p == ',')
+                        p++;
+        }
+        return false;
 }
 
 /* Whether the media type of n bytes at s (parameters cut off) names FHIR

@@ -337,6 +337,21 @@ UNIT_FIXTURE(fhir_search_parameters, fixture_setup, fixture_teardown) {
         prefer = NULL;
         assert_int_equal(rep.status, 200);
         api_reply_clear(&rep);
+        /* RFC 7240 2: preference = token [ BWS "=" BWS word ], a word may be
+         * quoted; a preference named otherwise is not this one */
+        static const char *const lenient[] = {"handling = \"lenient\"", "Handling=lenient",
+                                              "respond-async, handling=lenient; x=1"};
+        static const char *const strict[] = {"x-handling=lenient", "handling=strict", "handling=lenientx",
+                                             "return=\"handling=lenient\""};
+        for (size_t i = 0; i < ELEMENTSOF(lenient) + ELEMENTSOF(strict); i++) {
+                bool len = i < ELEMENTSOF(lenient);
+                prefer = len ? lenient[i] : strict[i - ELEMENTSOF(lenient)];
+                req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 2, "patient=" INS, "author=x");
+                if (rep.status != (len ? 200 : 400))
+                        fail_msg("Prefer: %s: %u", prefer, rep.status);
+                api_reply_clear(&rep);
+        }
+        prefer = NULL;
 }
 
 /* The url of the link of relation rel in a Bundle, "" when it has none. */
