@@ -1,6 +1,7 @@
 /* api/call.c: the checks of a route's needs (call.h). */
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
 #include "context.h"
 #include "lib/macro.h"
@@ -134,6 +135,19 @@ static int check_params(const struct api_request *req, unsigned needs, struct ap
         return 0;
 }
 
+/* Whether a Content-Type (NULL: none given) names JSON: application/json
+ * or a type/...+json, compared without case (RFC 9110 8.3.1), its
+ * parameters (charset, fhirVersion) ignored. */
+static bool json_media_type(const char *ct) {
+        if (!ct)
+                return true;
+        ct += strspn(ct, " \t");
+        size_t n = strcspn(ct, "; \t");
+        const char *slash = memchr(ct, '/', n);
+        return slash && slash > ct && ((n == 16 && strncasecmp(ct, "application/json", n) == 0) ||
+                                       (n - (size_t)(slash - ct) > 6 && strncasecmp(ct + n - 5, "+json", 5) == 0));
+}
+
 /* Every check of needs, in the order call.h gives; 1 when the request
  * goes to the dossier host from here (forward.h). */
 static int prepare(const struct api_request *req, unsigned needs, struct api_call *c, struct api_reply *err) {
@@ -142,6 +156,12 @@ static int prepare(const struct api_request *req, unsigned needs, struct api_cal
                 return -EPERM;
         if (needs & API_NEED_SESSIONS && (!req->ctx || !req->ctx->sessions))
                 return api_error(err, 503, "sessions_unavailable", "carnetd runs without sessions"), -EHOSTDOWN;
+        /* the body's media type here, before the agent forwards it as JSON */
+        if (needs & API_NEED_JSON_TYPE && !json_media_type(api_header(req, "Content-Type")))
+                return api_error_details(err, 415, "unsupported_media_type",
+                                         json_pack("{s:s}", "header", "Content-Type"),
+                                         "the body must be JSON (application/json or application/fhir+json)"),
+                       -EINVAL;
         /* agent mode: the host has the engine and checks the rest */
         if (needs & API_NEED_ENGINE && req->ctx && req->ctx->agent)
                 return 1;

@@ -26,6 +26,9 @@ enum {
         API_NEED_INS = 1u << 6,          /* {ins}, a NIR with a valid key: 422 bad_ins */
         API_NEED_DOCUMENT = 1u << 7,     /* {uid}, a document id: 404 no_such_document */
         API_NEED_BODY = 1u << 8,         /* a JSON object body: 400 bad_json */
+        /* with API_NEED_BODY: a Content-Type, when given, that is JSON
+         * (application/json, .../...+json): 415 unsupported_media_type */
+        API_NEED_JSON_TYPE = 1u << 9,
 };
 
 /* Who is calling, as the dossier engine sees them: the session and the

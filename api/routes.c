@@ -25,6 +25,8 @@
 /* What most dossier routes need: a session, the engine, a valid {ins}. */
 #define DOSSIER (API_NEED_SESSION | API_NEED_ENGINE | API_NEED_INS)
 #define DOCUMENT (DOSSIER | API_NEED_DOCUMENT)
+/* a FHIR body: FHIR R4 formats.html, 415 for a format not supported */
+#define FHIR_BODY (API_NEED_SESSION | API_NEED_ENGINE | API_NEED_BODY | API_NEED_JSON_TYPE)
 
 /* method, path, handler, summary, needs (call.h) */
 static const struct api_route routes[] = {
@@ -110,10 +112,10 @@ static const struct api_route routes[] = {
         {"GET", FHIR_PREFIX "/Binary/{id}", fhir_binary_read, "FHIR: Retrieve Document (ITI-68)",
          API_NEED_SESSION | API_NEED_ENGINE},
         {"POST", FHIR_PREFIX, fhir_transaction, "FHIR: Provide Document Bundle (ITI-65, a transaction)",
-         API_NEED_SESSION | API_NEED_ENGINE | API_NEED_BODY},
+         FHIR_BODY},
         /* the base with its slash, as FHIR clients write it */
         {"POST", FHIR_PREFIX "/", fhir_transaction, "FHIR: Provide Document Bundle (the base written with its slash)",
-         API_NEED_SESSION | API_NEED_ENGINE | API_NEED_BODY},
+         FHIR_BODY},
         {"GET", FHIR_PREFIX "/AuditEvent", fhir_audit_search, "FHIR: the patient's trail as AuditEvent",
          API_NEED_SESSION | API_NEED_ENGINE},
         {"GET", FHIR_PREFIX "/Consent", fhir_consent_search,

@@ -27,13 +27,15 @@
 static const char *prefer;
 /* The Accept header the next requests send (NULL: FHIR_MIME, "": none). */
 static const char *accept;
+/* A Content-Type header the next requests send (NULL: none). */
+static const char *content_type;
 
 /* One request through the whole table as a (NULL: no session); the
  * query is "name=value" strings, n of them. */
 static void req(struct fixture *f, const struct dossier_actor *a, const char *method, const char *path,
                 const char *body, struct api_reply *rep, size_t n, ...) {
         struct api_context ctx = {.engine = f ? f->e : NULL, .find_session = find_session};
-        struct api_kv q[8], h[3];
+        struct api_kv q[8], h[4];
         char buf[8][256];
         size_t nh = 0;
         va_list ap;
@@ -51,6 +53,8 @@ static void req(struct fixture *f, const struct dossier_actor *a, const char *me
                 h[nh++] = (struct api_kv){API_SESSION_HEADER, a->session};
         if (prefer)
                 h[nh++] = (struct api_kv){"Prefer", prefer};
+        if (content_type)
+                h[nh++] = (struct api_kv){"Content-Type", content_type};
         struct api_request r = {.ctx = &ctx, .method = method, .path = path, .body = body,
                                 .body_len = body ? strlen(body) : 0, .query = q, .n_query = n, .headers = h,
                                 .n_headers = nh};
@@ -316,6 +320,34 @@ UNIT_FIXTURE(fhir_format_negotiation, fixture_setup, fixture_teardown) {
         req(f, &gp, "GET", FHIR_PREFIX "/Binary/" INS "-0123456789abcdef0123456789abcdef", NULL, &rep, 1,
             "_format=xml");
         expect_outcome(&rep, 406, "not_acceptable");
+}
+
+/* A body in a format carnet does not read is 415 (FHIR R4 formats.html:
+ * 415 Unsupported Media Type when the client posts a format that is not
+ * supported), whatever its bytes; JSON however written goes on. */
+UNIT_FIXTURE(fhir_body_media_type, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+        static const char *const refused[] = {"application/fhir+xml", "application/xml; charset=utf-8",
+                                              "text/plain", "application/x-www-form-urlencoded"};
+        static const char *const read[] = {"application/fhir+json; fhirVersion=4.0", "Application/JSON",
+                                           "application/fhir+json;charset=UTF-8"};
+
+        open_dossier(f);
+        for (size_t i = 0; i < ELEMENTSOF(refused); i++) {
+                content_type = refused[i];
+                req(f, &gp, "POST", FHIR_PREFIX, "<Bundle xmlns=\"http://hl7.org/fhir\"/>", &rep, 0);
+                expect_outcome(&rep, 415, "unsupported_media_type");
+                /* JSON bytes under another type are not read either */
+                req(f, &gp, "POST", FHIR_PREFIX "/", "{\"resourceType\":\"Bundle\"}", &rep, 0);
+                expect_outcome(&rep, 415, "unsupported_media_type");
+        }
+        for (size_t i = 0; i < ELEMENTSOF(read) + 1; i++) {
+                content_type = i < ELEMENTSOF(read) ? read[i] : NULL;
+                req(f, &gp, "POST", FHIR_PREFIX, "{\"resourceType\":\"Bundle\",\"type\":\"batch\"}", &rep, 0);
+                expect_outcome(&rep, 400, "bad_bundle");
+        }
+        content_type = NULL;
 }
 
 /* Unknown search parameters: refused (a filter silently ignored would show
