@@ -251,6 +251,10 @@ int fhir_ins_of_reference(const char *s, char ret[16]) {
 
 int fhir_ins_of_identifier(const char *s, char ret[16]) {
         static const char *const systems[] = {"urn:oid:" FHIR_INS_OID "|", "urn:oid:" FHIR_INS_OID_TEST "|"};
+        /* a token without a system: the value in any system (R4 search,
+         * token), and an INS is the only identifier carnet has */
+        if (s && !strchr(s, '|'))
+                return ins_checked(s, strlen(s), ret);
         for (size_t i = 0; s && i < ELEMENTSOF(systems); i++)
                 if (strncmp(s, systems[i], strlen(systems[i])) == 0)
                         return ins_checked(s + strlen(systems[i]), strlen(s + strlen(systems[i])), ret);

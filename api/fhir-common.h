@@ -71,7 +71,8 @@ const char *fhir_instant(int64_t t, char buf[32]);
 int fhir_parse_datetime(const char *s, int64_t *ret_lo, int64_t *ret_hi);
 
 /* A patient search parameter: "INS", "Patient/INS", an absolute URL
- * ending so, or (identifier) "urn:oid:1.2.250.1.213.1.4.8|INS" (or .10).
+ * ending so, or (identifier) "urn:oid:1.2.250.1.213.1.4.8|INS" (or .10),
+ * or the bare INS (a token without a system: any system).
  * Copies the checked INS into ret (16 bytes).  -EINVAL (malformed),
  * -EBADMSG (wrong key). */
 int fhir_ins_of_reference(const char *s, char ret[16]);

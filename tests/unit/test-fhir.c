@@ -142,6 +142,16 @@ UNIT_FIXTURE(fhir_patient, fixture_setup, fixture_teardown) {
         api_reply_clear(&rep);
         req(f, &gp, "GET", FHIR_PREFIX "/Patient", NULL, &rep, 1, "identifier=urn:oid:1.2.3|" INS);
         expect_outcome(&rep, 422, "bad_ins");
+        /* a token without a system matches the value in any system (R4
+         * search.html, token: [parameter]=[code]) */
+        req(f, &gp, "GET", FHIR_PREFIX "/Patient", NULL, &rep, 1, "identifier=" INS);
+        assert_int_equal(rep.status, 200);
+        assert_string_equal(str_at(rep.body, "entry.0.resource.id"), INS);
+        api_reply_clear(&rep);
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 1, "patient.identifier=" INS);
+        assert_int_equal(rep.status, 200);
+        assert_string_equal(str_at(rep.body, "resourceType"), "Bundle");
+        api_reply_clear(&rep);
         /* a professional without a relation: the rule's reason */
         req(f, &nurse, "GET", FHIR_PREFIX "/Patient/" INS, NULL, &rep, 0);
         expect_outcome(&rep, 403, "deny-not-authorised");
@@ -601,7 +611,9 @@ UNIT(fhir_parsers) {
         assert_int_equal(fhir_ins_of_reference("Practitioner/" INS, ins), -EINVAL);
         assert_int_equal(fhir_ins_of_reference("Patient/185057800608400", ins), -EBADMSG);
         assert_int_equal(fhir_ins_of_identifier("urn:oid:1.2.250.1.213.1.4.8|" INS, ins), 0);
-        assert_int_equal(fhir_ins_of_identifier(INS, ins), -EINVAL);
+        assert_int_equal(fhir_ins_of_identifier(INS, ins), 0); /* no system: any */
+        assert_int_equal(fhir_ins_of_identifier("|" INS, ins), -EINVAL); /* explicitly none */
+        assert_int_equal(fhir_ins_of_identifier("185057800608400", ins), -EBADMSG);
         assert_int_equal(fhir_doc_id_parse(INS "-0123456789abcdef0123456789abcdef", ins, uid), 0);
         assert_string_equal(uid, "0123456789abcdef0123456789abcdef");
         assert_int_equal(fhir_doc_id_parse(INS "-0123456789ABCDEF0123456789abcdef", ins, uid), -EINVAL);
