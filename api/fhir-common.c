@@ -64,6 +64,9 @@ static json_t *outcome_of_error(unsigned status, const json_t *err) {
         if (reason)
                 json_array_append_new(json_object_get(json_object_get(issue, "details"), "coding"),
                                       json_pack("{s:s,s:s}", "system", FHIR_CS_REASON, "code", reason));
+        /* cut at diag's size, perhaps inside a character: jansson would
+         * refuse it, and the diagnostics would be lost */
+        api_text_clean(diag, sizeof(diag) - 1);
         if (diag[0])
                 json_object_set_new(issue, "diagnostics", json_string(diag));
         return json_pack("{s:s,s:[o]}", "resourceType", "OperationOutcome", "issue", issue);
