@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <libxml/parser.h>
@@ -22,8 +23,10 @@ static void init(void) {
 
 bool cda_mime(const char *mime) {
         static const char *const types[] = {CDA_MIME, "text/xml", "application/xml"};
+        /* type/subtype without case, parameters (;charset=...) aside: RFC 2045 5.1 */
+        size_t n = mime ? strcspn(mime, "; \t") : 0;
         for (size_t i = 0; mime && i < ELEMENTSOF(types); i++)
-                if (strcmp(mime, types[i]) == 0)
+                if (n == strlen(types[i]) && strncasecmp(mime, types[i], n) == 0)
                         return true;
         return false;
 }

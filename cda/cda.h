@@ -35,7 +35,7 @@ struct cda_header {
 };
 
 /* Whether a MIME type names a CDA document (application/hl7-cda+xml,
- * text/xml, application/xml). */
+ * text/xml, application/xml), in any case and with any parameters. */
 bool cda_mime(const char *mime);
 
 /* Parses the header of the CDA document xml (len bytes).  ins_oids

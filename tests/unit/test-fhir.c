@@ -671,6 +671,19 @@ UNIT_FIXTURE(fhir_cda, fixture_setup, fixture_teardown) {
         req(f, &gp, "POST", "/v1/dossiers/" INS "/documents", type, &rep, 0);
         assert_string_equal(str_at(rep.body, "error.code"), "cda_type_mismatch");
         api_reply_clear(&rep);
+        /* MIME types compare without case and with their parameters
+         * (RFC 2045 5.1): another patient's CDA is refused however its type
+         * is written */
+        static const char *const spellings[] = {"Text/XML", "APPLICATION/HL7-CDA+XML", "text/xml;charset=utf-8",
+                                                "application/xml;charset=UTF-8"};
+        for (size_t i = 0; i < ELEMENTSOF(spellings); i++) {
+                char *b = cda_deposit_body(INS2, "11488-4", spellings[i]);
+                req(f, &gp, "POST", "/v1/dossiers/" INS "/documents", b, &rep, 0);
+                free(b);
+                if (rep.status != 422 || strcmp(str_at(rep.body, "error.code"), "cda_patient_mismatch") != 0)
+                        fail_msg("mime %s: %u %s", spellings[i], rep.status, str_at(rep.body, "error.code"));
+                api_reply_clear(&rep);
+        }
         /* XML that is not a CDA, and a hostile one ("<!DOCTYPE x>" in base64) */
         req(f, &gp, "POST", "/v1/dossiers/" INS "/documents",
             "{\"type_code\": \"11488-4\", \"class_code\": \"10\", \"mime\": \"text/xml\", \"title\": \"x\", "
