@@ -418,6 +418,10 @@ int res_document_content(const struct api_request *req, struct api_reply *ret) {
 
 /* ---- deposit and replace -------------------------------------------------- */
 
+/* 1000-01-01T00:00:00Z and 9999-12-31T23:59:59Z in seconds since the epoch */
+#define CREATED_MIN (-30610224000LL)
+#define CREATED_MAX 253402300799LL
+
 struct meta_in {
         struct dossier_doc_meta m;
         const char *raw_type; /* a raw deposit's Content-Type (deposit_in), NULL for JSON */
@@ -503,6 +507,10 @@ static int parse_meta(const json_t *o, const char *content_type, struct meta_in 
         else if (jc && (!json_is_string(jc) || res_parse_time(json_string_value(jc), &m->created_at) < 0))
                 return field_error(err, 400, "bad_field", "created_at",
                                    "seconds since the epoch, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
+        /* a year of four digits, which a FHIR dateTime, an XDS time and a
+         * CDA effectiveTime can all write */
+        if (m->created_at < CREATED_MIN || m->created_at > CREATED_MAX)
+                return field_error(err, 400, "bad_field", "created_at", "a time in the years 1000 to 9999");
         json_t *jh = json_object_get(o, "hidden_from_patient");
         if (jh && !json_is_boolean(jh))
                 return field_error(err, 400, "bad_field", "hidden_from_patient", "true or false");

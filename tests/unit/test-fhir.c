@@ -277,6 +277,37 @@ UNIT_FIXTURE(fhir_documents, fixture_setup, fixture_teardown) {
         expect_outcome(&rep, 422, "unknown_type");
 }
 
+/* created_at is a time FHIR can write (a dateTime's year has four
+ * digits: R4 datatypes.html; carnet takes 1000 to 9999): one past it is
+ * 400, not a DocumentReference whose attachment.creation no reader
+ * accepts. */
+UNIT_FIXTURE(fhir_creation_in_range, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+        char body[512];
+        static const char *const bad[] = {"253402300800", "-30610224001", "9223372036854775807", "\"999999999999\"",
+                                          "\"0999-12-31\""};
+
+        open_dossier(f);
+        for (size_t i = 0; i < ELEMENTSOF(bad) + 1; i++) {
+                snprintf(body, sizeof(body), "{\"type_code\": \"11488-4\", \"class_code\": \"10\", \"mime\": "
+                         "\"text/plain\", \"title\": \"CR\", \"content_base64\": \"eA==\", \"created_at\": %s}",
+                         i < ELEMENTSOF(bad) ? bad[i] : "253402300799");
+                req(f, &gp, "POST", "/v1/dossiers/" INS "/documents", body, &rep, 0);
+                if (i < ELEMENTSOF(bad)) {
+                        if (rep.status != 400 || strcmp(str_at(rep.body, "error.code"), "bad_field") != 0)
+                                fail_msg("created_at %s: %u", bad[i], rep.status);
+                        api_reply_clear(&rep);
+                        continue;
+                }
+                assert_int_equal(rep.status, 201);
+                api_reply_clear(&rep);
+        }
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 2, "patient=" INS, "status=current");
+        assert_string_equal(str_at(rep.body, "entry.0.resource.content.0.attachment.creation"), "9999-12-31T23:59:59Z");
+        api_reply_clear(&rep);
+}
+
 /* A format carnet does not serve, asked with _format or Accept, is 406
  * (FHIR R4 formats.html: 406 when the Accept header asks for a format the
  * server does not support; http.html: _format overrides Accept, xml and
