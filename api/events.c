@@ -164,8 +164,9 @@ static int resume_id(const struct api_request *req, uint64_t *ret, struct api_re
 }
 
 static bool wants_json(const struct api_request *req) {
+        /* media types compare without case (RFC 9110 8.3.1) */
         const char *a = api_header(req, "Accept");
-        return a && strstr(a, "application/json") && !strstr(a, "text/event-stream");
+        return a && strcasestr(a, "application/json") && !strcasestr(a, "text/event-stream");
 }
 
 /* The events still queued after `after`, as one document. */

@@ -324,6 +324,17 @@ UNIT_FIXTURE(events_as_a_document, setup, teardown) {
         assert_int_equal(json_integer_value(json_object_get(rep.body, "missed")), 0);
         api_reply_clear(&rep);
 
+        /* media types compare without case (RFC 9110 8.3.1) */
+        static const struct api_kv upper[] = {{"Accept", "Application/JSON"}};
+        get_events(f, upper, 1, NULL, 0, &rep);
+        assert_null(rep.stream.read);
+        assert_non_null(json_object_get(rep.body, "events"));
+        api_reply_clear(&rep);
+        static const struct api_kv upper_both[] = {{"Accept", "Text/Event-Stream, application/json"}};
+        get_events(f, upper_both, 1, NULL, 0, &rep);
+        assert_non_null(rep.stream.read);
+        api_reply_clear(&rep);
+
         /* asking for both is a stream */
         static const struct api_kv both[] = {{"Accept", "text/event-stream, application/json"}};
         get_events(f, both, 1, NULL, 0, &rep);
