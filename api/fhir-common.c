@@ -148,8 +148,15 @@ json_t *fhir_searchset(const struct api_request *req, json_t *resources) {
                 json_decref(entries);
                 return NULL;
         }
-        return json_pack("{s:s,s:s,s:I,s:o,s:o}", "resourceType", "Bundle", "type", "searchset", "total",
-                         (json_int_t)n, "link", links, "entry", entries);
+        json_t *b = json_pack("{s:s,s:s,s:I,s:o}", "resourceType", "Bundle", "type", "searchset", "total",
+                              (json_int_t)n, "link", links);
+        /* FHIR JSON has no empty array: a page without matches has no entry */
+        if (b && json_array_size(entries) > 0 && json_object_set(b, "entry", entries) < 0) {
+                json_decref(b);
+                b = NULL;
+        }
+        json_decref(entries);
+        return b;
 }
 
 const char *fhir_instant(int64_t t, char buf[32]) {

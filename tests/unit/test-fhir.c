@@ -30,8 +30,34 @@ static const char *accept;
 /* A Content-Type header the next requests send (NULL: none). */
 static const char *content_type;
 
+/* FHIR JSON has no empty array (the property is left out: R4 json.html;
+ * the FHIR validator's "Array cannot be empty"): the path of the first in
+ * j, or NULL. */
+static const char *empty_array_in(const json_t *j, char *path, size_t size) {
+        size_t len = strlen(path), i;
+        const char *k;
+        json_t *v;
+        if (json_is_array(j) && json_array_size(j) == 0)
+                return path;
+        if (json_is_array(j))
+                json_array_foreach((json_t *)j, i, v) {
+                        snprintf(path + len, size - len, ".%zu", i);
+                        if (empty_array_in(v, path, size))
+                                return path;
+                }
+        if (json_is_object(j))
+                json_object_foreach((json_t *)j, k, v) {
+                        snprintf(path + len, size - len, ".%s", k);
+                        if (empty_array_in(v, path, size))
+                                return path;
+                }
+        path[len] = '\0';
+        return NULL;
+}
+
 /* One request through the whole table as a (NULL: no session); the
- * query is "name=value" strings, n of them. */
+ * query is "name=value" strings, n of them.  A FHIR reply is checked for
+ * empty arrays. */
 static void req(struct fixture *f, const struct dossier_actor *a, const char *method, const char *path,
                 const char *body, struct api_reply *rep, size_t n, ...) {
         struct api_context ctx = {.engine = f ? f->e : NULL, .find_session = find_session};
@@ -61,6 +87,9 @@ static void req(struct fixture *f, const struct dossier_actor *a, const char *me
         current = a;
         assert_int_equal(api_handle(&r, rep), 0);
         current = NULL;
+        char where[256] = "";
+        if (strncmp(path, FHIR_PREFIX, strlen(FHIR_PREFIX)) == 0 && empty_array_in(rep->body, where, sizeof(where)))
+                fail_msg("%s %s: an empty array at %s", method, path, where[0] ? where : "the top");
 }
 
 /* The reply is an OperationOutcome of status whose first issue has the
