@@ -37,7 +37,7 @@ static const char *empty_array_in(const json_t *j, char *path, size_t size) {
         size_t len = strlen(path), i;
         const char *k;
         json_t *v;
-        if (json_is_array(j) && json_array_size(j) == 0)
+        if ((json_is_array(j) && json_array_size(j) == 0) || (json_is_string(j) && json_string_length(j) == 0))
                 return path;
         if (json_is_array(j))
                 json_array_foreach((json_t *)j, i, v) {
@@ -320,7 +320,8 @@ UNIT_FIXTURE(fhir_creation_in_range, fixture_setup, fixture_teardown) {
         open_dossier(f);
         for (size_t i = 0; i < ELEMENTSOF(bad) + 1; i++) {
                 snprintf(body, sizeof(body), "{\"type_code\": \"11488-4\", \"class_code\": \"10\", \"mime\": "
-                         "\"text/plain\", \"title\": \"CR\", \"content_base64\": \"eA==\", \"created_at\": %s}",
+                         "\"text/plain\", \"title\": \"CR\", \"content_base64\": \"eA==\", \"created_at\": %s, "
+                         "\"institution\": \"\", \"format_code\": \"urn:x\", \"role\": \"\", \"specialty\": \"\"}",
                          i < ELEMENTSOF(bad) ? bad[i] : "253402300799");
                 req(f, &gp, "POST", "/v1/dossiers/" INS "/documents", body, &rep, 0);
                 if (i < ELEMENTSOF(bad)) {
