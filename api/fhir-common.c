@@ -83,7 +83,7 @@ int fhir_finish(const struct api_request *req, struct api_reply *ret) {
                 json_decref(ret->body);
                 ret->body = oo;
         }
-        ret->content_type = FHIR_MIME;
+        ret->content_type = FHIR_MIME_UTF8;
         return 0;
 }
 

@@ -19,6 +19,9 @@
 
 #define FHIR_PREFIX "/fhir/R4"
 #define FHIR_MIME "application/fhir+json"
+/* the Content-Type of a FHIR JSON reply: R4 http.html, responses SHALL
+ * name their charset, UTF-8 (HTTP's default being ISO-8859-1) */
+#define FHIR_MIME_UTF8 FHIR_MIME "; charset=utf-8"
 #define FHIR_VERSION "4.0.1"
 #define FHIR_INS_OID "1.2.250.1.213.1.4.8"
 #define FHIR_INS_OID_TEST "1.2.250.1.213.1.4.10"
@@ -43,7 +46,7 @@
 #define FHIR_DOC_ID_SIZE (15 + 1 + DOSSIER_UID_SIZE)
 
 /* The table's finish hook (http/router.h): under /fhir/ a JSON reply gets
- * FHIR_MIME and a carnet error becomes an OperationOutcome of the same
+ * FHIR_MIME_UTF8 and a carnet error becomes an OperationOutcome of the same
  * status.  Other paths are left alone.  0 or -ENOMEM. */
 int fhir_finish(const struct api_request *req, struct api_reply *ret);
 

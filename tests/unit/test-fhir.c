@@ -100,7 +100,7 @@ static void expect_outcome(struct api_reply *rep, unsigned status, const char *c
         size_t i;
         bool found = false;
         assert_int_equal(rep->status, status);
-        assert_string_equal(rep->content_type, FHIR_MIME);
+        assert_string_equal(rep->content_type, "application/fhir+json; charset=utf-8");
         assert_string_equal(json_string_value(json_object_get(rep->body, "resourceType")), "OperationOutcome");
         json_array_foreach(coding, i, c) found |= strcmp(json_string_value(json_object_get(c, "code")), code) == 0;
         if (!found) {
@@ -116,7 +116,8 @@ UNIT_FIXTURE(fhir_metadata_and_errors, fixture_setup, fixture_teardown) {
 
         req(f, NULL, "GET", FHIR_PREFIX "/metadata", NULL, &rep, 0);
         assert_int_equal(rep.status, 200);
-        assert_string_equal(rep.content_type, FHIR_MIME);
+        /* R4 http.html: responses SHALL set the charset to UTF-8 */
+        assert_string_equal(rep.content_type, "application/fhir+json; charset=utf-8");
         assert_string_equal(json_string_value(json_object_get(rep.body, "fhirVersion")), "4.0.1");
         api_reply_clear(&rep);
         /* the router's own errors become OperationOutcome too */
