@@ -448,6 +448,19 @@ static int check_format(const struct api_request *req, struct api_reply *ret) {
                                                                                                   : -EINVAL;
 }
 
+/* Whether the n bytes at name are a parameter of allowed or one every
+ * search takes (_format, _count, _offset). */
+static bool param_known(const char *name, size_t n, const char *const allowed[]) {
+        static const char *const common[] = {"_format", "_count", "_offset"};
+        for (size_t j = 0; j < ELEMENTSOF(common); j++)
+                if (strlen(common[j]) == n && strncmp(name, common[j], n) == 0)
+                        return true;
+        for (size_t j = 0; allowed[j]; j++)
+                if (strlen(allowed[j]) == n && strncmp(name, allowed[j], n) == 0)
+                        return true;
+        return false;
+}
+
 int fhir_check_params(const struct api_request *req, const char *const allowed[], struct api_reply *ret) {
         struct fhir_page page;
         /* the format first: nothing is searched for a reply that cannot be sent */
@@ -457,14 +470,23 @@ int fhir_check_params(const struct api_request *req, const char *const allowed[]
          * unknown parameter) */
         if (fhir_page_of(req, &page, ret) < 0)
                 return -EINVAL;
+        /* a parameter carnet knows with a modifier it does not apply
+         * (status:not, date:missing): refused, lenient or not, since
+         * ignoring it would widen the search */
+        for (size_t i = 0; i < req->n_query; i++) {
+                const char *n = req->query[i].name, *colon = strchr(n, ':');
+                if (!colon || !param_known(n, (size_t)(colon - n), allowed))
+                        continue;
+                char q[API_QUOTE_MAX + 1];
+                return api_error_details(ret, 400, "unsupported_modifier", json_pack("{s:s}", "parameter", n),
+                                         "the modifier of '%s' is not supported (see GET " FHIR_PREFIX "/metadata)",
+                                         api_quote(q, sizeof(q), n, API_QUOTE_MAX)) < 0 ? -ENOMEM : -EINVAL;
+        }
         if (lenient(req))
                 return 0;
         for (size_t i = 0; i < req->n_query; i++) {
                 const char *n = req->query[i].name;
-                bool ok = strcmp(n, "_format") == 0 || strcmp(n, "_count") == 0 || strcmp(n, "_offset") == 0;
-                for (size_t j = 0; !ok && allowed[j]; j++)
-                        ok = strcmp(n, allowed[j]) == 0;
-                if (!ok) {
+                if (!param_known(n, strlen(n), allowed)) {
                         char q[API_QUOTE_MAX + 1];
                         return api_error_details(ret, 400, "unknown_parameter", json_pack("{s:s}", "parameter", n),
                                                  "search parameter '%s' is not supported here (see GET "

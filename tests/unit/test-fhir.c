@@ -441,6 +441,19 @@ UNIT_FIXTURE(fhir_search_parameters, fixture_setup, fixture_teardown) {
         prefer = NULL;
         assert_int_equal(rep.status, 200);
         api_reply_clear(&rep);
+        /* a known parameter with a modifier carnet does not apply (status:not,
+         * date:missing...) is refused even under lenient handling: ignored, it
+         * would widen the search (the spec's OperationOutcome/searchfail) */
+        static const char *const modified[] = {"status:not=current", "date:missing=true", "type:text=CR",
+                                               "patient:Patient=" INS};
+        for (size_t i = 0; i < 2 * ELEMENTSOF(modified); i++) {
+                prefer = i % 2 ? "handling=lenient" : NULL;
+                req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 2, "patient=" INS, modified[i / 2]);
+                if (rep.status != 400)
+                        fail_msg("%s (%s): %u", modified[i / 2], prefer ? prefer : "strict", rep.status);
+                expect_outcome(&rep, 400, "unsupported_modifier");
+        }
+        prefer = NULL;
         /* diagnostics quote the details, cut on a character: a long name
          * of two-byte characters keeps them (jansson refuses a cut one) */
         char q[1024] = "";
