@@ -507,6 +507,18 @@ static enum MHD_Result spool_error(struct MHD_Connection *c, struct req_state *s
         return early_error(c, st, 500, "internal", msg);
 }
 
+/* The path of a request target: the origin form as it is, the absolute
+ * form ("http://host[:port]/path", which RFC 9112 3.2.2 says a server
+ * MUST accept) from the first '/' after the authority ("" without one:
+ * no route matches). */
+static const char *target_path(const char *url) {
+        size_t scheme = strncasecmp(url, "http://", 7) == 0 ? 7 : strncasecmp(url, "https://", 8) == 0 ? 8 : 0;
+        if (!scheme)
+                return url;
+        const char *slash = strchr(url + scheme, '/');
+        return slash ? slash : url + strlen(url);
+}
+
 /* libmicrohttpd calls this first with *con_cls NULL (headers only), then
  * once per body chunk, then with *upload_size 0: the reply is queued on
  * that last call, the library's idiom that keeps keep-alive working.
@@ -519,6 +531,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         struct req_state *st = *con_cls;
         char msg[128];
 
+        url = target_path(url);
         if (!st) {
                 st = calloc(1, sizeof(*st));
                 if (!st)

@@ -3,10 +3,10 @@
 # body_max gets 413 (announced or chunked) and carnetd still answers;
 # malformed JSON, duplicate keys, invalid UTF-8 and unknown fields get a
 # 400 in the one error shape; headers over header_max get 431; 405 says
-# what is allowed; HEAD is answered as GET, without the body; a
-# keep-alive connection is reused across requests, errors included;
-# templated routes take URL-encoded segments; carnetd refuses a
-# configuration naming a group that does not exist.
+# what is allowed; HEAD is answered as GET, without the body; a target in
+# absolute form is its path; a keep-alive connection is reused across
+# requests, errors included; templated routes take URL-encoded segments;
+# carnetd refuses a configuration naming a group that does not exist.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -79,6 +79,14 @@ curl -sv -I --unix-socket "$sock" http://localhost/v1/readers --next -s --unix-s
 grep -q 'Re-using existing connection' "$LAB_DIR/v" && grep -q '"readers":' "$LAB_DIR/body" ||
         { echo "a GET after a HEAD on one connection"; cat "$LAB_DIR/v"; exit 1; }
 echo "HEAD: 200, headers only"
+# the absolute form of the request target (RFC 9112 3.2.2: a server MUST
+# accept it), as a client configured with a proxy sends it
+out=$(printf 'GET http://localhost/v1/readers HTTP/1.1\r\nHost: localhost\r\n\r\n' |
+        python3 tests/lab/rawhttp.py "$sock" --wait 5)
+[[ $out == '200 {"pcscd":'* ]] || { echo "absolute-form target: $out"; exit 1; }
+out=$(printf 'GET HTTP://localhost:80 HTTP/1.1\r\nHost: localhost\r\n\r\n' | python3 tests/lab/rawhttp.py "$sock" --wait 5)
+[[ $out == '404 {"error":{"code":"not_found",'* ]] || { echo "absolute-form, no path: $out"; exit 1; }
+echo "absolute-form target: answered as its path"
 expect "unknown query parameter" 400 unknown_parameter -- "http://localhost/v1/events?since=3"
 expect "query parameter twice" 400 bad_parameter -- "http://localhost/v1/events?last_event_id=1&last_event_id=2"
 
