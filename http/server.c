@@ -312,6 +312,29 @@ static const char *framing_conflict(const struct req_state *st) {
         return NULL;
 }
 
+/* RFC 9112 3.2: a server MUST answer 400 to an HTTP/1.1 request without
+ * Host, and to any with more than one Host or an invalid one (a host
+ * [":" port] of RFC 3986's characters; empty is allowed); NULL when the
+ * Host is right. */
+static const char *host_problem(const struct req_state *st, const char *version) {
+        static const char host_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                         "-._~%!$&'()*+,;=:[]";
+        const char *host = NULL;
+        size_t n = 0;
+        for (size_t i = 0; i < st->n_headers; i++)
+                if (strcasecmp(st->headers[i].name, MHD_HTTP_HEADER_HOST) == 0) {
+                        host = st->headers[i].value;
+                        n++;
+                }
+        if (n > 1)
+                return "malformed request: more than one Host header";
+        if (!host && strcmp(version, MHD_HTTP_VERSION_1_1) == 0)
+                return "malformed request: an HTTP/1.1 request without a Host header";
+        if (host && strspn(host, host_chars) != strlen(host))
+                return "malformed request: the Host header is not a host[:port]";
+        return NULL;
+}
+
 /* TLS: whether the connection's client certificate verifies, read at its
  * first request (the handshake is over by then); a refusal is told once. */
 static bool tls_allowed(struct server *s, struct MHD_Connection *c, struct conn *cn) {
@@ -343,7 +366,7 @@ static bool expects_continue(struct MHD_Connection *c) {
  * that can be refused before reading a body is refused here, with the
  * connection closed afterwards. */
 static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *c, struct req_state *st,
-                                  const char *method, const char *url) {
+                                  const char *method, const char *url, const char *version) {
         const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
         struct conn *cn = ci ? ci->socket_context : NULL;
         char msg[256];
@@ -372,6 +395,8 @@ static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *c, st
                 return early_error(c, st, 431, "headers_too_large", msg);
         }
         const char *bad = framing_conflict(st);
+        if (!bad)
+                bad = host_problem(st, version);
         if (bad)
                 return early_error(c, st, 400, "bad_request", bad);
         /* a body that may be spooled: one of unknown length (chunked) or
@@ -539,7 +564,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 st->server = s;
                 st->spool = SPOOL_FILE_NONE;
                 *con_cls = st;
-                return on_headers(s, c, st, method, url);
+                return on_headers(s, c, st, method, url, version);
         }
         if (st->replied) {
                 *upload_size = 0; /* already answered: the rest is dropped */

@@ -4,7 +4,8 @@
 # malformed JSON, duplicate keys, invalid UTF-8 and unknown fields get a
 # 400 in the one error shape; headers over header_max get 431; 405 says
 # what is allowed; HEAD is answered as GET, without the body; a target in
-# absolute form is its path; a keep-alive connection is reused across
+# absolute form is its path; an HTTP/1.1 request without Host, or with
+# two or an invalid one, is 400; a keep-alive connection is reused across
 # requests, errors included; templated routes take URL-encoded segments;
 # carnetd refuses a configuration naming a group that does not exist.
 set -euo pipefail
@@ -87,6 +88,19 @@ out=$(printf 'GET http://localhost/v1/readers HTTP/1.1\r\nHost: localhost\r\n\r\
 out=$(printf 'GET HTTP://localhost:80 HTTP/1.1\r\nHost: localhost\r\n\r\n' | python3 tests/lab/rawhttp.py "$sock" --wait 5)
 [[ $out == '404 {"error":{"code":"not_found",'* ]] || { echo "absolute-form, no path: $out"; exit 1; }
 echo "absolute-form target: answered as its path"
+# Host (RFC 9112 3.2: 400 for HTTP/1.1 without one, for two, for an invalid one)
+for h in '' 'Host: a\r\nHost: b\r\n' 'Host: a b\r\n' 'Host: a/b\r\n'; do
+        out=$(printf "GET /v1/status HTTP/1.1\r\n${h}\r\n" | python3 tests/lab/rawhttp.py "$sock" --wait 5)
+        [[ $out == '400 {"error":{"code":"bad_request","message":"malformed request: '* ]] ||
+                { echo "Host '$h': $out"; exit 1; }
+done
+for h in 'Host: localhost\r\n' 'Host: [::1]:8080\r\n' 'Host: \r\n'; do
+        out=$(printf "GET /v1/status HTTP/1.1\r\n${h}\r\n" | python3 tests/lab/rawhttp.py "$sock" --wait 5)
+        [[ $out == '200 '* ]] || { echo "Host '$h': $out"; exit 1; }
+done
+out=$(printf 'GET /v1/status HTTP/1.0\r\n\r\n' | python3 tests/lab/rawhttp.py "$sock" --wait 5)
+[[ $out == '200 '* ]] || { echo "HTTP/1.0 without Host: $out"; exit 1; }
+echo "Host: 400 when missing (HTTP/1.1), doubled or invalid"
 expect "unknown query parameter" 400 unknown_parameter -- "http://localhost/v1/events?since=3"
 expect "query parameter twice" 400 bad_parameter -- "http://localhost/v1/events?last_event_id=1&last_event_id=2"
 
