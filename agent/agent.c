@@ -171,20 +171,28 @@ static size_t on_body(char *p, size_t size, size_t n, void *userdata) {
         return len;
 }
 
-/* Keeps the X-Carnet-Warning header (the others curl reads itself). */
+/* Keeps the X-Carnet-Warning and ETag headers (the others curl reads
+ * itself). */
 static size_t on_header(char *p, size_t size, size_t n, void *userdata) {
         struct agent_reply *r = userdata;
         size_t len = size * n;
-        static const char name[] = "X-Carnet-Warning:";
-        if (len > sizeof(name) - 1 && strncasecmp(p, name, sizeof(name) - 1) == 0) {
-                size_t i = sizeof(name) - 1, end = len;
+        const struct {
+                const char *name;
+                char *out;
+                size_t size;
+        } keep[] = {{"X-Carnet-Warning:", r->warning, sizeof(r->warning)}, {"ETag:", r->etag, sizeof(r->etag)}};
+        for (size_t h = 0; h < ELEMENTSOF(keep); h++) {
+                size_t nl = strlen(keep[h].name);
+                if (len <= nl || strncasecmp(p, keep[h].name, nl) != 0)
+                        continue;
+                size_t i = nl, end = len;
                 while (i < end && (p[i] == ' ' || p[i] == '\t'))
                         i++;
                 while (end > i && isspace((unsigned char)p[end - 1]))
                         end--;
-                size_t k = end - i < sizeof(r->warning) - 1 ? end - i : sizeof(r->warning) - 1;
-                memcpy(r->warning, p + i, k);
-                r->warning[k] = '\0';
+                size_t k = end - i < keep[h].size - 1 ? end - i : keep[h].size - 1;
+                memcpy(keep[h].out, p + i, k);
+                keep[h].out[k] = '\0';
         }
         return len;
 }

@@ -55,6 +55,7 @@ struct agent_reply {
         unsigned status;
         char content_type[128]; /* "" when the host sent none */
         char warning[80];       /* its X-Carnet-Warning header, "" when none */
+        char etag[24];          /* its ETag header, "" when none */
         uint8_t *body;          /* NUL-terminated copy of len bytes */
         size_t len;
         json_t *json;           /* the body parsed, for a JSON content type; NULL otherwise */

@@ -229,8 +229,13 @@ int fhir_docref_read(const struct api_request *req, struct api_reply *ret) {
                 return r == -ENOMEM ? r : 0;
         secure_zero(content, len);
         json_t *o = fhir_docref_json(ins, &d);
+        int version = d.version;
         secure_zero(&d, sizeof(d));
-        return o ? api_ok(ret, 200, o) : -ENOMEM;
+        r = o ? api_ok(ret, 200, o) : -ENOMEM;
+        /* R4 http.html, read: the server SHOULD send an ETag of the versionId */
+        if (r == 0)
+                snprintf(ret->etag, sizeof(ret->etag), "W/\"%d\"", version);
+        return r;
 }
 
 /* Whether the client asks for FHIR JSON (a Binary resource) rather than

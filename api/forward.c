@@ -31,6 +31,8 @@ int api_relay(struct api_reply *ret, struct agent_reply *rep) {
         }
         if (r == 0 && rep->warning[0])
                 (void)strcpy_bounded(ret->warning, sizeof(ret->warning), rep->warning);
+        if (r == 0 && rep->etag[0])
+                (void)strcpy_bounded(ret->etag, sizeof(ret->etag), rep->etag);
         agent_reply_done(rep);
         return r;
 }

@@ -122,6 +122,7 @@ void api_reply_clear(struct api_reply *r) {
         r->status = 0;
         r->allow[0] = '\0';
         r->warning[0] = '\0';
+        r->etag[0] = '\0';
         r->content_type = NULL;
         if (r->stream.free)
                 r->stream.free(r->stream.userdata);

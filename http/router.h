@@ -120,6 +120,7 @@ struct api_reply {
         char allow[48];           /* with 405: the methods the path allows ("GET, POST") */
         const char *route;        /* the template of the route that answered; NULL: none did */
         char warning[80];         /* non-empty: sent as the X-Carnet-Warning header (API_WARNING_HEADER) */
+        char etag[24];            /* non-empty: sent as the ETag header (a FHIR read's W/"version") */
         const char *content_type; /* a JSON body's media type (static); NULL: application/json */
 };
 #define API_WARNING_HEADER "X-Carnet-Warning"

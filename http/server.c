@@ -126,6 +126,8 @@ static enum MHD_Result send_json(struct MHD_Connection *c, const struct api_repl
                 MHD_add_response_header(resp, "Allow", rep->allow);
         if (rep->warning[0])
                 MHD_add_response_header(resp, API_WARNING_HEADER, rep->warning);
+        if (rep->etag[0])
+                MHD_add_response_header(resp, "ETag", rep->etag);
         if (close)
                 MHD_add_response_header(resp, "Connection", "close");
         enum MHD_Result r = MHD_queue_response(c, rep->status, resp);
@@ -146,6 +148,8 @@ static enum MHD_Result send_data(struct MHD_Connection *c, struct api_reply *rep
         MHD_add_response_header(resp, "Content-Type", rep->data_type);
         if (rep->warning[0])
                 MHD_add_response_header(resp, API_WARNING_HEADER, rep->warning);
+        if (rep->etag[0])
+                MHD_add_response_header(resp, "ETag", rep->etag);
         enum MHD_Result r = MHD_queue_response(c, rep->status, resp);
         MHD_destroy_response(resp);
         return r;

@@ -105,6 +105,9 @@ class Host(http.server.BaseHTTPRequestHandler):
         if m == "GET" and p.endswith("/content"):
             return self.reply(200, raw=b"hello content", ctype="text/plain",
                               extra={"X-Carnet-Warning": "stand-in warning"})
+        if m == "GET" and p.startswith("/fhir/R4/DocumentReference/"):
+            return self.reply(200, {"resourceType": "DocumentReference", "meta": {"versionId": "2"}},
+                              ctype="application/fhir+json", extra={"ETag": 'W/"2"'})
         if m == "POST" and p.endswith("/documents"):
             time.sleep(60)  # the reply is lost
             return

@@ -7,9 +7,10 @@
 # (each request bounded by curl's --max-time), and a professional login
 # fails before the card signs.  A working host: the login's record carries
 # the host's challenge, requests go there with the HOST token, the Vitale
-# routes send the person read here, content comes back with its type, a
-# deposit whose reply is lost is host_timeout and sent once, a refused
-# mode changes nothing, patient sessions and logout reach the host.
+# routes send the person read here, content comes back with its type (and
+# a FHIR read with its ETag), a deposit whose reply is lost is
+# host_timeout and sent once, a refused mode changes nothing, patient
+# sessions and logout reach the host.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -160,6 +161,11 @@ grep -qi "^content-type: text/plain" "$LAB_DIR/h" || fail "content type: $(cat "
 grep -qi "^x-carnet-warning: stand-in warning" "$LAB_DIR/h" || fail "warning: $(cat "$LAB_DIR/h")"
 [ "$(cat "$LAB_DIR/content")" = "hello content" ] || fail "content: $(cat "$LAB_DIR/content")"
 echo "content relayed: ok"
+# a FHIR read's ETag (R4 http.html, read) comes back through the agent
+curl -s -D "$LAB_DIR/h" -o /dev/null --max-time 20 --unix-socket "$LAB_DIR/carnetd.sock" \
+        -H "X-Carnet-Session: $token" "http://localhost/fhir/R4/DocumentReference/$ins-$doc"
+grep -q "^HTTP/1.1 200" "$LAB_DIR/h" && grep -qi '^etag: W/"2"' "$LAB_DIR/h" || fail "FHIR ETag: $(cat "$LAB_DIR/h")"
+echo "ETag relayed: ok"
 
 check "a lost deposit reply" "$(api POST "/v1/dossiers/$ins/documents" 'raw bytes' "$token" "${B[@]}" \
         -H 'Content-Type: text/plain' -H 'X-Carnet-Document: {"title": "t"}')" '503 {"error":{"code":"host_timeout"*'

@@ -228,6 +228,10 @@ UNIT_FIXTURE(fhir_documents, fixture_setup, fixture_teardown) {
         req(f, &gp, "GET", path, NULL, &rep, 0);
         assert_int_equal(rep.status, 200);
         assert_string_equal(str_at(rep.body, "status"), "superseded");
+        /* R4 http.html, read: the ETag names the version, W/"versionId" */
+        char etag[32];
+        snprintf(etag, sizeof(etag), "W/\"%s\"", str_at(rep.body, "meta.versionId"));
+        assert_string_equal(rep.etag, etag);
         assert_string_equal(str_at(rep.body, "meta.tag.0.code"), "deprecated");
         assert_string_equal(str_at(rep.body, "type.coding.0.system"), "http://loinc.org");
         assert_string_equal(str_at(rep.body, "category.0.coding.0.code"), "10");
