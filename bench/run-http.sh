@@ -108,10 +108,16 @@ if "$CARNET_BUILD/carnetd" --list-routes | grep -q '^POST /v1/dossiers/{ins}/doc
         [ "$code" = 200 ] || die "content: $code $(cat "$LAB_DIR/body")"
         cmp -s "$LAB_DIR/body" "$LAB_DIR/doc.bin" || die "content: not the deposited bytes"
         cp "$LAB_DIR/body" "$www/content.pdf"
+        # the deposits go to another dossier (the first child's): the list
+        # and the content of every round then see the same ten documents
+        list_ins=$ins
+        bench_dossier 1
+        deposit_ins=$ins
+        ins=$list_ins
         cat >>"$LAB_DIR/requests" <<REQ
 list GET /v1/dossiers/$ins/documents /list.json - - -
 content GET /v1/dossiers/$ins/documents/$uid/content /content.pdf - - -
-deposit POST /v1/dossiers/$ins/documents /deposit $LAB_DIR/doc.bin application/pdf $LAB_DIR/doc.meta
+deposit POST /v1/dossiers/$deposit_ins/documents /deposit $LAB_DIR/doc.bin application/pdf $LAB_DIR/doc.meta
 REQ
         nginx_locations="
                 location = /content.pdf { default_type application/pdf; }
