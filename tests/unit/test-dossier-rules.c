@@ -34,6 +34,22 @@ static const struct dossier_actor clinic_b = {
         .first_name = "X", .card = ACCESS_CARD_CPS, .establishment = "Hopital Voisin", .session = "b",
 };
 
+/* The parent of the child of the representatives' tests (INS2). */
+static const struct dossier_actor parent = {
+        .kind = ACCESS_ACTOR_REPRESENTATIVE, .id = INS2, .session = "parent-session",
+};
+
+/* The patient's dossier opened by the doctor, with consent, for a person
+ * born on birth_date (a child, in the representatives' tests); its secret
+ * in secret. */
+static void child_dossier(struct fixture *f, const char *birth_date, char secret[DOSSIER_SECRET_SIZE]) {
+        struct dossier_identity child = ident;
+
+        child.birth_date = birth_date;
+        assert_int_equal(dossier_create(f->e, &gp, &child, true, secret), 0);
+        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+}
+
 static enum access_reason last(struct fixture *f) {
         return dossier_last_decision(f->e)->reason;
 }
@@ -269,20 +285,14 @@ static int notice_counted(const struct dossier_notification *no, void *userdata)
 UNIT_FIXTURE(test_representatives, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         static const char pdf[] = "%PDF-1.7 fake";
-        static const struct dossier_actor parent = {
-                .kind = ACCESS_ACTOR_REPRESENTATIVE, .id = INS2, .session = "parent-session",
-        };
         char secret[DOSSIER_SECRET_SIZE], uid[DOSSIER_UID_SIZE], uid_withheld[DOSSIER_UID_SIZE];
-        struct dossier_identity child = ident;
         struct dossier_doc_meta withheld = report;
         struct dossier_doc d;
         _cleanup_free_ struct dossier_doc *docs = NULL;
         size_t n = 99;
 
-        child.birth_date = "2012-01-01"; /* 11 at T0 */
         withheld.hidden_from_representatives = true;
-        assert_int_equal(dossier_create(f->e, &gp, &child, true, secret), 0);
-        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        child_dossier(f, "2012-01-01", secret); /* 11 at T0 */
         assert_int_equal(dossier_deposit(f->e, &gp, INS, &report, pdf, sizeof(pdf), uid, NULL), 0);
         assert_int_equal(dossier_deposit(f->e, &gp, INS, &withheld, pdf, sizeof(pdf), uid_withheld, NULL), 0);
         /* not yet a representative: the secret alone does not open */
@@ -361,15 +371,10 @@ UNIT_FIXTURE(test_representatives, fixture_setup, fixture_teardown) {
 UNIT_FIXTURE(test_representative_alerts, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         static const char pdf[] = "%PDF-1.7 fake";
-        static const struct dossier_actor parent = {
-                .kind = ACCESS_ACTOR_REPRESENTATIVE, .id = INS2, .session = "parent-session",
-        };
         char secret[DOSSIER_SECRET_SIZE], uid[DOSSIER_UID_SIZE], lab_uid[DOSSIER_UID_SIZE];
-        struct dossier_identity child = ident;
         struct dossier_doc_meta lab = report, own = report;
         struct dossier_warnings w;
 
-        child.birth_date = "2012-01-01"; /* 11 at T0 */
         lab.type_code = "11502-2";
         lab.class_code = "10";
         lab.medicines = "B01AA03";
@@ -377,8 +382,7 @@ UNIT_FIXTURE(test_representative_alerts, fixture_setup, fixture_teardown) {
         own.type_code = "11502-2";
         own.class_code = ACCESS_CLASS_PATIENT;
         own.medicines = "N02BA01";
-        assert_int_equal(dossier_create(f->e, &gp, &child, true, secret), 0);
-        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        child_dossier(f, "2012-01-01", secret); /* 11 at T0 */
         assert_int_equal(dossier_deposit(f->e, &gp, INS, &lab, pdf, sizeof(pdf), lab_uid, NULL), 0);
         assert_int_equal(dossier_set_representative(f->e, &gp, INS, INS2, DOSSIER_REP_PARENTAL_AUTHORITY), 0);
 
@@ -399,19 +403,15 @@ UNIT_FIXTURE(test_representative_alerts, fixture_setup, fixture_teardown) {
  * has none until a professional records them again. */
 UNIT_FIXTURE(test_representatives_destroyed, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
-        static const struct dossier_actor parent = {
-                .kind = ACCESS_ACTOR_REPRESENTATIVE, .id = INS2, .session = "parent-session",
-        };
         char secret[DOSSIER_SECRET_SIZE];
         struct dossier_identity child = ident;
 
-        child.birth_date = "2012-01-01"; /* 11 at T0 */
-        assert_int_equal(dossier_create(f->e, &gp, &child, true, secret), 0);
-        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        child_dossier(f, "2012-01-01", secret); /* 11 at T0 */
         assert_int_equal(dossier_set_representative(f->e, &gp, INS, INS2, DOSSIER_REP_PARENTAL_AUTHORITY), 0);
         assert_int_equal(dossier_destroy(f->e, &parent, INS), 0);
         assert_int_equal(test_store_query_int(&f->ts, "SELECT count(*) FROM representatives", NULL), 0);
 
+        child.birth_date = "2012-01-01"; /* the same child */
         assert_int_equal(dossier_create(f->e, &gp, &child, true, secret), 0);
         assert_int_equal(dossier_verify_representative(f->e, INS, INS2, secret), -EACCES);
         assert_int_equal(last(f), ACCESS_DENY_NOT_REPRESENTATIVE);
@@ -427,20 +427,14 @@ UNIT_FIXTURE(test_representatives_destroyed, fixture_setup, fixture_teardown) {
 UNIT_FIXTURE(test_representatives_replaced, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         static const char pdf[] = "%PDF-1.7 fake";
-        static const struct dossier_actor parent = {
-                .kind = ACCESS_ACTOR_REPRESENTATIVE, .id = INS2, .session = "parent-session",
-        };
         char secret[DOSSIER_SECRET_SIZE], uid[DOSSIER_UID_SIZE], v2[DOSSIER_UID_SIZE];
-        struct dossier_identity child = ident;
         struct dossier_doc_meta withheld = report;
         _cleanup_free_ struct dossier_doc *docs = NULL;
         struct dossier_doc d;
         size_t n = 99;
 
-        child.birth_date = "2012-01-01"; /* 11 at T0 */
         withheld.hidden_from_representatives = true;
-        assert_int_equal(dossier_create(f->e, &gp, &child, true, secret), 0);
-        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        child_dossier(f, "2012-01-01", secret); /* 11 at T0 */
         assert_int_equal(dossier_set_representative(f->e, &gp, INS, INS2, DOSSIER_REP_PARENTAL_AUTHORITY), 0);
         assert_int_equal(dossier_deposit(f->e, &gp, INS, &withheld, pdf, sizeof(pdf), uid, NULL), 0);
         assert_int_equal(dossier_replace(f->e, &gp, INS, uid, &report, "v2", 2, v2, NULL), 0);
@@ -459,20 +453,14 @@ UNIT_FIXTURE(test_representatives_replaced, fixture_setup, fixture_teardown) {
  * for a protected adult, still does. */
 UNIT_FIXTURE(test_parental_authority_ends_at_18, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
-        static const struct dossier_actor parent = {
-                .kind = ACCESS_ACTOR_REPRESENTATIVE, .id = INS2, .session = "parent-session",
-        };
         static const struct dossier_actor guardian = {
                 .kind = ACCESS_ACTOR_REPRESENTATIVE, .id = "299019934173254", .session = "guardian-session",
         };
         char secret[DOSSIER_SECRET_SIZE];
-        struct dossier_identity teen = ident;
         _cleanup_free_ struct dossier_doc *docs = NULL;
         size_t n = 99;
 
-        teen.birth_date = "2006-01-01"; /* 17 at T0 */
-        assert_int_equal(dossier_create(f->e, &gp, &teen, true, secret), 0);
-        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        child_dossier(f, "2006-01-01", secret); /* 17 at T0 */
         assert_int_equal(dossier_set_representative(f->e, &gp, INS, parent.id, DOSSIER_REP_PARENTAL_AUTHORITY), 0);
         assert_int_equal(dossier_set_representative(f->e, &gp, INS, guardian.id, DOSSIER_REP_GUARDIAN), 0);
         f->now = INT64_C(1704067199); /* 2023-12-31T23:59:59Z: still 17 */
