@@ -97,6 +97,15 @@ static void wipe_free(void *p) {
         free(p);
 }
 
+/* The headers every kind of reply may carry: the warning (API_WARNING_HEADER)
+ * and the ETag, each when set. */
+static void reply_headers(struct MHD_Response *resp, const struct api_reply *rep) {
+        if (rep->warning[0])
+                MHD_add_response_header(resp, API_WARNING_HEADER, rep->warning);
+        if (rep->etag[0])
+                MHD_add_response_header(resp, "ETag", rep->etag);
+}
+
 /* Serialises a JSON reply and queues it; `close` asks the client to
  * close the connection afterwards (refused callers, bodies left unread).
  * The text is freed through wipe_free() once sent. */
@@ -124,10 +133,7 @@ static enum MHD_Result send_json(struct MHD_Connection *c, const struct api_repl
         MHD_add_response_header(resp, "Content-Type", rep->content_type ? rep->content_type : "application/json");
         if (rep->allow[0])
                 MHD_add_response_header(resp, "Allow", rep->allow);
-        if (rep->warning[0])
-                MHD_add_response_header(resp, API_WARNING_HEADER, rep->warning);
-        if (rep->etag[0])
-                MHD_add_response_header(resp, "ETag", rep->etag);
+        reply_headers(resp, rep);
         if (close)
                 MHD_add_response_header(resp, "Connection", "close");
         enum MHD_Result r = MHD_queue_response(c, rep->status, resp);
@@ -146,10 +152,7 @@ static enum MHD_Result send_data(struct MHD_Connection *c, struct api_reply *rep
         rep->data = NULL;
         rep->data_len = 0;
         MHD_add_response_header(resp, "Content-Type", rep->data_type);
-        if (rep->warning[0])
-                MHD_add_response_header(resp, API_WARNING_HEADER, rep->warning);
-        if (rep->etag[0])
-                MHD_add_response_header(resp, "ETag", rep->etag);
+        reply_headers(resp, rep);
         enum MHD_Result r = MHD_queue_response(c, rep->status, resp);
         MHD_destroy_response(resp);
         return r;
@@ -208,8 +211,7 @@ static enum MHD_Result send_stream(struct server *s, struct MHD_Connection *c, s
         MHD_add_response_header(resp, "Content-Type", sc->stream.content_type);
         if (!length) /* events */
                 MHD_add_response_header(resp, "Cache-Control", "no-cache");
-        if (rep->warning[0])
-                MHD_add_response_header(resp, API_WARNING_HEADER, rep->warning);
+        reply_headers(resp, rep);
         enum MHD_Result r = MHD_queue_response(c, rep->status, resp);
         MHD_destroy_response(resp);
         return r;
