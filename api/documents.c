@@ -220,75 +220,139 @@ static bool list_keeps(const struct list_filter *f, const struct dossier_doc *d)
                !(f->status >= 0 && (int)d->status != f->status) && d->created_at >= f->from && d->created_at <= f->to;
 }
 
-/* GET /v1/dossiers/{ins}/documents: without status/from/to the first,
- * automatic search of docs/rules.md §4 (approved documents whose act is of the
- * last 2 years); filters narrow what the engine lets the caller see. */
-int res_documents_list(const struct api_request *req, struct api_reply *ret) {
-        static const char *const params[] = {"section", "class", "type", "status", "from", "to", NULL};
-        _cleanup_free_ struct dossier_doc *docs = NULL;
-        const struct api_call *c = req->call;
-        const char *ins = c->ins, *section = NULL;
-        size_t n = 0;
-        int64_t from = INT64_MIN, to = INT64_MAX;
-        int status = ACCESS_DOC_APPROVED; /* -1: every status */
-        int r;
+/* The most documents one page of the list holds, and what a request
+ * without limit gets: the reply stays bounded however large the dossier. */
+#define LIST_PAGE_MAX 1000
 
-        if (api_check_query(req, params, ret) < 0)
+/* dossier_list_each()'s sink for one page: the kept documents written
+ * straight into an array's text (the reply's count goes before it), one
+ * more looked at only to know that a next page exists. */
+struct list_page {
+        const struct list_filter *f;
+        size_t limit, count;
+        bool more;
+        char last[DOSSIER_UID_SIZE];
+        struct jw w;
+};
+
+static int page_begin(void *data) {
+        struct list_page *p = data;
+
+        jw_done(&p->w);
+        jw_init(&p->w, DOC_TEXT_MAX);
+        p->count = 0;
+        p->more = false;
+        jw_array_begin(&p->w);
+        return 0;
+}
+
+static int page_doc(const struct dossier_doc *d, void *data) {
+        struct list_page *p = data;
+
+        if (!list_keeps(p->f, d))
                 return 0;
+        if (p->count == p->limit) {
+                p->more = true;
+                return 1;
+        }
+        doc_write(&p->w, d);
+        memcpy(p->last, d->uid, sizeof(p->last));
+        p->count++;
+        return 0;
+}
+
+/* The list's query parameters: 0, or the 400/422 reply filled (-EINVAL). */
+static int list_params(const struct api_request *req, struct list_filter *f, size_t *ret_limit,
+                       struct api_reply *ret) {
         const char *qsec = api_query(req, "section"), *qclass = api_query(req, "class"), *qtype = api_query(req, "type"),
-                   *qstatus = api_query(req, "status"), *qfrom = api_query(req, "from"), *qto = api_query(req, "to");
-        if (qsec && !(section = res_section_parse(qsec)))
+                   *qstatus = api_query(req, "status"), *qfrom = api_query(req, "from"), *qto = api_query(req, "to"),
+                   *qlimit = api_query(req, "limit"), *qafter = api_query(req, "after");
+
+        *f = (struct list_filter) {NULL, qclass, qtype, ACCESS_DOC_APPROVED, INT64_MIN, INT64_MAX};
+        if (qsec && !(f->section = res_section_parse(qsec)))
                 return api_error_details(ret, 422, "unknown_section", json_pack("{s:s}", "parameter", "section"),
                                          "section must be 1..8 or summary, treatments, reports, imaging, lab, "
-                                         "prevention, certificates, personal");
+                                         "prevention, certificates, personal"), -EINVAL;
         if (qclass && !res_class_known(qclass))
                 return api_error_details(ret, 422, "unknown_class", json_pack("{s:s}", "parameter", "class"),
-                                         "unknown class code (TRE_A03)");
+                                         "unknown class code (TRE_A03)"), -EINVAL;
         if (qtype && !res_type_known(qtype))
                 return api_error_details(ret, 422, "unknown_type", json_pack("{s:s}", "parameter", "type"),
-                                         "unknown document type code");
+                                         "unknown document type code"), -EINVAL;
         if (qstatus) {
                 if (strcmp(qstatus, "approved") == 0)
-                        status = ACCESS_DOC_APPROVED;
+                        f->status = ACCESS_DOC_APPROVED;
                 else if (strcmp(qstatus, "deprecated") == 0)
-                        status = ACCESS_DOC_DEPRECATED;
+                        f->status = ACCESS_DOC_DEPRECATED;
                 else if (strcmp(qstatus, "archived") == 0)
-                        status = ACCESS_DOC_ARCHIVED;
+                        f->status = ACCESS_DOC_ARCHIVED;
                 else if (strcmp(qstatus, "all") == 0)
-                        status = -1;
+                        f->status = -1;
                 else
                         return api_error_details(ret, 400, "bad_parameter", json_pack("{s:s}", "parameter", "status"),
-                                                 "status must be approved, deprecated, archived or all");
+                                                 "status must be approved, deprecated, archived or all"), -EINVAL;
         }
-        if ((qfrom && res_parse_time(qfrom, &from) < 0) || (qto && res_parse_time(qto, &to) < 0))
-                return api_error_details(ret, 400, "bad_parameter",
-                                         json_pack("{s:s}", "parameter", qfrom && res_parse_time(qfrom, &from) < 0 ? "from" : "to"),
-                                         "dates are seconds since the epoch, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
-        bool first = !qstatus && !qfrom && !qto;
+        bool bad_from = qfrom && res_parse_time(qfrom, &f->from) < 0;
+        if (bad_from || (qto && res_parse_time(qto, &f->to) < 0))
+                return api_error_details(ret, 400, "bad_parameter", json_pack("{s:s}", "parameter", bad_from ? "from" : "to"),
+                                         "dates are seconds since the epoch, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ"), -EINVAL;
+        *ret_limit = LIST_PAGE_MAX;
+        if (qlimit) {
+                size_t n = strlen(qlimit);
+                long v = n && n <= 4 && strspn(qlimit, "0123456789") == n ? strtol(qlimit, NULL, 10) : 0;
+                if (v < 1 || v > LIST_PAGE_MAX)
+                        return api_error_details(ret, 400, "bad_parameter", json_pack("{s:s}", "parameter", "limit"),
+                                                 "limit must be a whole number from 1 to %d", LIST_PAGE_MAX), -EINVAL;
+                *ret_limit = (size_t)v;
+        }
+        if (qafter && (strlen(qafter) != DOSSIER_UID_SIZE - 1 ||
+                       strspn(qafter, "0123456789abcdef") != DOSSIER_UID_SIZE - 1))
+                return api_error_details(ret, 400, "bad_parameter", json_pack("{s:s}", "parameter", "after"),
+                                         "after is a document id (32 lower-case hexadecimal characters): the "
+                                         "\"next\" of the page before"), -EINVAL;
+        return 0;
+}
+
+/* GET /v1/dossiers/{ins}/documents: without status/from/to the first,
+ * automatic search of docs/rules.md §4 (approved documents whose act is of the
+ * last 2 years); filters narrow what the engine lets the caller see.  A
+ * page holds at most limit documents (LIST_PAGE_MAX): "next" is then the
+ * after of the following page, each page a list decided and traced. */
+int res_documents_list(const struct api_request *req, struct api_reply *ret) {
+        static const char *const params[] = {"section", "class", "type", "status", "from", "to", "limit", "after", NULL};
+        const struct api_call *c = req->call;
+        struct list_filter f;
+        size_t limit;
+        int r;
+
+        if (api_check_query(req, params, ret) < 0 || list_params(req, &f, &limit, ret) < 0)
+                return 0;
+        bool first = !api_query(req, "status") && !api_query(req, "from") && !api_query(req, "to");
         unsigned flags = (first ? DOSSIER_LIST_FIRST_SEARCH : 0) |
-                         (status != ACCESS_DOC_APPROVED ? DOSSIER_LIST_ALL_STATUSES : 0);
-        r = dossier_list(c->engine, &c->caller.a, ins, flags, &docs, &n);
-        if (r < 0)
+                         (f.status != ACCESS_DOC_APPROVED ? DOSSIER_LIST_ALL_STATUSES : 0);
+        struct list_page p = {.f = &f, .limit = limit};
+        jw_init(&p.w, DOC_TEXT_MAX);
+        r = dossier_list_each(c->engine, &c->caller.a, c->ins, flags, api_query(req, "after"),
+                              &(struct dossier_list_sink) {page_begin, page_doc, &p});
+        if (r < 0) {
+                jw_done(&p.w);
+                if (r == -ESRCH)
+                        return api_error_details(ret, 400, "bad_parameter", json_pack("{s:s}", "parameter", "after"),
+                                                 "after names no document of this dossier");
                 return res_engine_fail(ret, c->engine, r);
-        struct list_filter f = {section, qclass, qtype, status, from, to};
-        size_t count = 0;
-        for (size_t i = 0; i < n; i++)
-                count += list_keeps(&f, &docs[i]);
+        }
+        jw_array_end(&p.w);
         struct jw w;
         jw_init(&w, DOC_TEXT_MAX);
         jw_object_begin(&w);
-        jw_kstr(&w, "ins", ins);
+        jw_kstr(&w, "ins", c->ins);
         jw_kbool(&w, "first_search", first);
-        jw_kint(&w, "count", (int64_t)count);
+        jw_kint(&w, "count", (int64_t)p.count);
         jw_key(&w, "documents");
-        jw_array_begin(&w);
-        for (size_t i = 0; i < n; i++)
-                if (list_keeps(&f, &docs[i]))
-                        doc_write(&w, &docs[i]);
-        jw_array_end(&w);
+        jw_value_of(&w, &p.w);
+        jw_done(&p.w);
+        jw_kstr_or_null(&w, "next", p.more ? p.last : NULL);
         jw_object_end(&w);
-        if (docs)
-                secure_zero(docs, n * sizeof(*docs));
         return text_reply(&w, ret);
 }
 

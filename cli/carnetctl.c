@@ -79,7 +79,7 @@ static const struct command {
          "        care (default), occupational, fire_service, insurer, ...\n"},
         {"doc", cmd_doc, "list, read, deposit, replace, archive, mask the documents of a dossier",
          "doc SUBCOMMAND [ARGS]",
-         "  list INS [--section S] [--class C] [--type T] [--status S|--all] [--from D] [--to D]\n"
+         "  list INS [--section S] [--class C] [--type T] [--status S|--all] [--from D] [--to D] [--page N]\n"
          "        the documents you may see; without --status, --from or --to the first\n"
          "        search (approved, deposited in the last 2 years).  Sections: summary,\n"
          "        treatments, reports, imaging, lab, prevention, certificates, personal\n"

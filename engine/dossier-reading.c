@@ -17,12 +17,19 @@
 /* Two texts, not one with "(?2 <> 0 OR d.status = 1)": with the status
  * fixed, SQLite walks documents_by_dossier (dossier_id, status,
  * deposited_at, then the row id) backwards, in the order asked, instead
- * of the first index on dossier_id then a sort of every row. */
-#define LIST_SINCE_NEWEST_FIRST " AND d.created_at >= ?2 ORDER BY d.deposited_at DESC, d.id DESC"
+ * of the first index on dossier_id then a sort of every row.  ?3 and ?4
+ * are the deposit time and row id the list starts after (a page's
+ * cursor; INT64_MAX for the first page): the range on deposited_at keeps
+ * the walk on the index, the row id breaks ties between deposits of the
+ * same second. */
+#define LIST_SINCE_NEWEST_FIRST                                                                              \
+        " AND d.created_at >= ?2 AND d.deposited_at <= ?3 AND (d.deposited_at < ?3 OR d.id < ?4)"           \
+        " ORDER BY d.deposited_at DESC, d.id DESC"
 static const char sql_list_approved[] =
         "SELECT " DOC_COLUMNS " FROM documents d WHERE d.dossier_id = ?1 AND d.status = 1" LIST_SINCE_NEWEST_FIRST;
 static const char sql_list_all[] =
         "SELECT " DOC_COLUMNS " FROM documents d WHERE d.dossier_id = ?1" LIST_SINCE_NEWEST_FIRST;
+static const char sql_cursor[] = "SELECT deposited_at, id FROM documents WHERE dossier_id = ?1 AND uid = ?2";
 static const char sql_read[] = "SELECT " DOC_COLUMNS " FROM documents d WHERE d.dossier_id = ?1 AND d.uid = ?2";
 static const char sql_content[] = "SELECT content, chunks FROM contents WHERE doc_id = ?1";
 
@@ -59,106 +66,168 @@ static void doc_from_row(struct store_stmt *st, int64_t now, struct dossier_doc 
         };
 }
 
-/* The documents of the dossier ds the actor may read, from s: each row
- * goes through the READ decision (not traced one by one: the trail says
- * the list was read).  The first search covers the acts of the last two
- * years (the document's creation time, not its deposit) and approved
- * documents only (docs/rules.md §4). */
-static int list_rows(struct dossier_engine *e, struct store *s, const struct dossier_actor *actor, const char *ins,
-                     const struct dstate *ds, unsigned flags, int64_t now, struct dossier_doc **ret, size_t *ret_n) {
+/* Where the list starts: after the document after_uid of dossier
+ * dossier_id (its deposit time and row id), or from the newest. */
+static int list_cursor(struct store *s, int64_t dossier_id, const char *after_uid, int64_t *ret_at, int64_t *ret_id) {
         _cleanup_stmt_ struct store_stmt *st = NULL;
-        _cleanup_free_ struct dossier_doc *docs = NULL;
-        size_t n = 0, cap = 0;
+        int r;
+
+        *ret_at = *ret_id = INT64_MAX;
+        if (!after_uid)
+                return 0;
+        r = store_prepare(s, sql_cursor, &st);
+        if (r >= 0 && (r = store_bind_int(st, 1, dossier_id)) >= 0 && (r = store_bind_text(st, 2, after_uid)) >= 0)
+                r = store_step(s, st);
+        if (r <= 0)
+                return r == 0 ? -ESRCH : r;
+        *ret_at = store_col_int64(st, 0);
+        *ret_id = store_col_int64(st, 1);
+        return 0;
+}
+
+/* The documents of the dossier ds the actor may read, from s, handed to
+ * the sink: each row goes through the READ decision (not traced one by
+ * one: the trail says the list was read).  The first search covers the
+ * acts of the last two years (the document's creation time, not its
+ * deposit) and approved documents only (docs/rules.md §4). */
+static int list_rows(struct dossier_engine *e, struct store *s, const struct dossier_actor *actor, const char *ins,
+                     const struct dstate *ds, unsigned flags, const char *after_uid, int64_t now,
+                     const struct dossier_list_sink *sink) {
+        _cleanup_stmt_ struct store_stmt *st = NULL;
+        struct dossier_doc doc;
+        int64_t at, id;
         int r;
 
         bool all = (flags & DOSSIER_LIST_ALL_STATUSES) && !(flags & DOSSIER_LIST_FIRST_SEARCH);
+        r = list_cursor(s, ds->id, after_uid, &at, &id);
+        if (r < 0)
+                return r;
         r = store_prepare(s, all ? sql_list_all : sql_list_approved, &st);
         if (r < 0)
                 return r;
         if ((r = store_bind_int(st, 1, ds->id)) < 0 ||
-            (r = store_bind_int(st, 2, flags & DOSSIER_LIST_FIRST_SEARCH ? now - DOSSIER_FIRST_SEARCH : INT64_MIN)) < 0)
+            (r = store_bind_int(st, 2, flags & DOSSIER_LIST_FIRST_SEARCH ? now - DOSSIER_FIRST_SEARCH : INT64_MIN)) < 0 ||
+            (r = store_bind_int(st, 3, at)) < 0 || (r = store_bind_int(st, 4, id)) < 0)
+                return r;
+        if (sink->begin && (r = sink->begin(sink->data)) < 0)
                 return r;
         while ((r = store_step(s, st)) > 0) {
-                struct dossier_doc *nd = de_grow(docs, n, &cap, sizeof(*docs), 16);
                 struct access_request req;
                 struct access_decision d;
                 struct access_doc ad;
 
-                if (!nd)
-                        return -ENOMEM;
-                docs = nd;
-                doc_from_row(st, now, &docs[n], &ad);
+                doc_from_row(st, now, &doc, &ad);
                 de_fill_request(e, actor, ins, ds, ACCESS_ACTION_READ, &ad, false, &req);
                 if (access_decide(&req, &d) < 0 || !d.allow)
                         continue;
-                docs[n].warn_hidden_from_patient = d.flags & ACCESS_FLAG_WARN_HIDDEN_FROM_PATIENT;
-                n++;
+                doc.warn_hidden_from_patient = d.flags & ACCESS_FLAG_WARN_HIDDEN_FROM_PATIENT;
+                r = sink->doc(&doc, sink->data);
+                if (r != 0)
+                        break;
         }
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(docs);
-        *ret_n = n;
-        return 0;
+        secure_zero(&doc, sizeof(doc));
+        return r < 0 ? r : 0;
 }
 
 /* The list decided on a snapshot (dossier-snapshot.c); -EAGAIN: decide
  * it under the mutex.  Its rows are read before its entry is handed in:
- * they cost less than the wake-ups of handing it in ahead. */
+ * they cost less than the wake-ups of handing it in ahead.  A cursor the
+ * dossier does not have is the caller's mistake, not the snapshot's: the
+ * decision is traced, then -ESRCH. */
 static int list_snapshot(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
-                         unsigned flags, struct dossier_doc **ret, size_t *ret_n) {
-        _cleanup_free_ struct dossier_doc *docs = NULL;
+                         unsigned flags, const char *after_uid, const struct dossier_list_sink *sink) {
         struct de_snap sn;
-        size_t n = 0;
+        bool no_cursor = false;
         int r;
 
         r = de_snap_begin(e, actor, ins, &sn);
         if (r < 0)
                 return r;
         r = de_snap_decide(&sn, actor, ins, ACCESS_ACTION_LIST, NULL, NULL);
-        if (r >= 0 && sn.decision.allow && list_rows(e, sn.rd, actor, ins, &sn.ds, flags, sn.now, &docs, &n) < 0)
-                r = -EAGAIN;
+        if (r >= 0 && sn.decision.allow) {
+                int k = list_rows(e, sn.rd, actor, ins, &sn.ds, flags, after_uid, sn.now, sink);
+                no_cursor = k == -ESRCH;
+                if (k < 0 && !no_cursor)
+                        r = -EAGAIN;
+        }
         if (r < 0) {
                 de_snap_end(&sn);
                 return r;
         }
         r = de_snap_commit(&sn);
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(docs);
-        *ret_n = n;
-        return 0;
+        return r < 0 ? r : no_cursor ? -ESRCH : 0;
 }
 
 /* One audited LIST decision, then the rows (list_rows()), under the mutex. */
 static int list_locked(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, unsigned flags,
-                       struct dossier_doc **ret, size_t *ret_n) {
+                       const char *after_uid, const struct dossier_list_sink *sink) {
         DE_LOCKED(e);
-        _cleanup_free_ struct dossier_doc *docs = NULL;
         struct dstate ds;
-        size_t n = 0;
         int64_t now, seq = 0;
         int r;
 
         r = de_dossier_op(e, actor, ins, ACCESS_ACTION_LIST, &ds, &now, &seq);
         if (r < 0 || !e->last.allow)
                 return de_finish(e, r);
-        r = list_rows(e, e->store, actor, ins, &ds, flags, now, &docs, &n);
-        r = de_finish_allowed(e, actor, &ds, now, seq, r);
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(docs);
-        *ret_n = n;
+        r = list_rows(e, e->store, actor, ins, &ds, flags, after_uid, now, sink);
+        bool no_cursor = r == -ESRCH;
+        r = de_finish_allowed(e, actor, &ds, now, seq, no_cursor ? 0 : r);
+        return r < 0 ? r : no_cursor ? -ESRCH : 0;
+}
+
+int dossier_list_each(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, unsigned flags,
+                      const char *after_uid, const struct dossier_list_sink *sink) {
+        int r;
+
+        if (!sink || !sink->doc || (after_uid && strlen(after_uid) >= DOSSIER_UID_SIZE))
+                return -EINVAL;
+        r = list_snapshot(e, actor, ins, flags, after_uid, sink);
+        return r == -EAGAIN ? list_locked(e, actor, ins, flags, after_uid, sink) : r;
+}
+
+/* dossier_list()'s sink: every document, in a growing array. */
+struct list_all {
+        struct dossier_doc *docs;
+        size_t n, cap;
+};
+
+static int list_all_begin(void *data) {
+        struct list_all *l = data;
+
+        if (l->docs)
+                secure_zero(l->docs, l->n * sizeof(*l->docs));
+        l->n = 0;
+        return 0;
+}
+
+static int list_all_doc(const struct dossier_doc *d, void *data) {
+        struct list_all *l = data;
+        struct dossier_doc *nd = de_grow(l->docs, l->n, &l->cap, sizeof(*l->docs), 16);
+
+        if (!nd)
+                return -ENOMEM;
+        l->docs = nd;
+        l->docs[l->n++] = *d;
         return 0;
 }
 
 int dossier_list(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, unsigned flags,
                  struct dossier_doc **ret, size_t *ret_n) {
+        struct list_all l = {};
+        const struct dossier_list_sink sink = {list_all_begin, list_all_doc, &l};
         int r;
 
         if (!ret || !ret_n)
                 return -EINVAL;
-        r = list_snapshot(e, actor, ins, flags, ret, ret_n);
-        return r == -EAGAIN ? list_locked(e, actor, ins, flags, ret, ret_n) : r;
+        r = dossier_list_each(e, actor, ins, flags, NULL, &sink);
+        if (r < 0) {
+                list_all_begin(&l);
+                free(l.docs);
+                return r;
+        }
+        *ret = l.docs;
+        *ret_n = l.n;
+        return 0;
 }
 
 /* Steps the content query of document id on s: 1 on its row; -EBADMSG

@@ -357,6 +357,28 @@ struct dossier_doc {
 int dossier_list(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, unsigned flags,
                  struct dossier_doc **ret, size_t *ret_n);
 
+/* The same list handed one document at a time, so that a caller keeps
+ * only what it needs (a page) however large the dossier.  begin() is
+ * called before the first document of each attempt: a list decided on a
+ * snapshot whose trail entry then finds the state changed is made again
+ * under the mutex, and begin() must forget what the earlier attempt
+ * gave.  doc() returns 0 for the next document, 1 to stop, or a negative
+ * errno that ends the call.  What the sink was given counts only once
+ * the call returns 0: the access is then in the trail.
+ *
+ * after_uid (NULL: from the newest) starts the list after that document
+ * of the dossier, in the list's order, whether or not actor may see it:
+ * a page's last document is the next page's after_uid.  -ESRCH when the
+ * dossier has no such document (the LIST decision is traced all the
+ * same). */
+struct dossier_list_sink {
+        int (*begin)(void *data);
+        int (*doc)(const struct dossier_doc *d, void *data);
+        void *data;
+};
+int dossier_list_each(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, unsigned flags,
+                      const char *after_uid, const struct dossier_list_sink *sink);
+
 /* One document's metadata and content (checked against its SHA-256:
  * -EBADMSG if the stored content was altered). *ret_content is malloc'ed. */
 int dossier_read(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, const char *uid,

@@ -162,6 +162,13 @@ void jw_string(struct jw *w, const char *s) {
         quoted(w, s, strlen(s));
 }
 
+void jw_value_of(struct jw *w, const struct jw *value) {
+        sep(w);
+        if (value->error && !w->error)
+                w->error = value->error;
+        put(w, value->buf ? value->buf : "null", value->buf ? value->len : 4);
+}
+
 void jw_int(struct jw *w, int64_t v) {
         char d[24], *p = d + sizeof(d);
         /* in unsigned arithmetic, so that INT64_MIN has its digits too */

@@ -42,6 +42,11 @@ void jw_int(struct jw *w, int64_t v);
 void jw_bool(struct jw *w, bool v);
 void jw_null(struct jw *w);
 
+/* The one value another writer holds (an array written apart, when what
+ * goes before it is known only after it), copied as it is; its sticky
+ * error becomes w's. */
+void jw_value_of(struct jw *w, const struct jw *value);
+
 /* key + value in one call; jw_kstr_or_null() writes null for NULL or "". */
 void jw_kstr(struct jw *w, const char *key, const char *s);
 void jw_kstr_or_null(struct jw *w, const char *key, const char *s);

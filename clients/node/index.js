@@ -158,9 +158,19 @@ class Carnet {
 
   // -- documents
 
-  // The documents the session may see; filters: section, class, type, status, from, to.
+  // The documents the session may see, every page of them (carnetd sends at
+  // most 1000 a page; limit asks for smaller pages); filters: section,
+  // class, type, status, from, to.
   async documents(ins, filters) {
-    return (await this.get(`/v1/dossiers/${q(ins)}/documents`, {query: filters})).documents;
+    let query = {...filters};
+    const docs = [];
+    for (;;) {
+      const page = await this.get(`/v1/dossiers/${q(ins)}/documents`, {query});
+      docs.push(...page.documents);
+      if (!page.next) return docs;
+      if (page.next === query.after) throw new Error(`carnetd gave the same page twice (next: ${page.next})`);
+      query = {...query, after: page.next};
+    }
   }
 
   // Deposits content (a Buffer or a string) with its metadata ({type_code,

@@ -89,6 +89,16 @@ has out '"kind": "interaction"'
 run 0 doc list $INS
 has out "$report .* reports  *11488-4"
 has out "$rx1 .* treatments  *57833-6"
+# asked a page of one document at a time: the same list, in four requests
+cp "$LAB_DIR/out" "$LAB_DIR/list-whole"
+run 0 doc list $INS --page 1
+cmp "$LAB_DIR/list-whole" "$LAB_DIR/out" || { diff "$LAB_DIR/list-whole" "$LAB_DIR/out"; exit 1; }
+has out "4 document(s)"
+run 0 --json doc list $INS --page 2
+has out '"count": 4'
+has out '"next": null'
+run 2 doc list $INS --page 0
+has err "page takes a number of documents from 1 to 1000"
 run 0 doc get $INS $rx1
 has out "Warfarine 5 mg"
 # a large upload from a terminal shows its progress

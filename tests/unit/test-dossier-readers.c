@@ -57,6 +57,13 @@ static const struct dossier_doc_meta report = {
         .mime = "application/pdf", .title = "Compte rendu", .created_at = T0 - 3600,
 };
 
+/* The dossier, opened by gp with the patient's consent. */
+static void open_dossier(struct fixture *f) {
+        char secret[DOSSIER_SECRET_SIZE];
+        assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
+        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+}
+
 struct reading {
         struct fixture *f;
         const char *uid;
@@ -92,15 +99,14 @@ static void *list_docs(void *userdata) {
 
 UNIT_FIXTURE(test_content_read_beside_other_calls, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
-        char secret[DOSSIER_SECRET_SIZE], uid[DOSSIER_UID_SIZE];
+        char uid[DOSSIER_UID_SIZE];
         static char pdf[256 * 1024];
         pthread_t reader, lister;
 
         SKIP_ON_PG(); /* PostgreSQL: one connection per engine, no readers */
         for (size_t i = 0; i < sizeof(pdf); i++)
                 pdf[i] = (char) (i * 7);
-        assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
-        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        open_dossier(f);
         assert_int_equal(dossier_deposit(f->e, &gp, INS, &report, pdf, sizeof(pdf), uid, NULL), 0);
         int64_t before = audit_count(f);
 
@@ -143,13 +149,12 @@ UNIT_FIXTURE(test_content_read_beside_other_calls, fixture_setup, fixture_teardo
 /* An altered content is refused on read, and the access stays traced. */
 UNIT_FIXTURE(test_altered_content_traced, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
-        char secret[DOSSIER_SECRET_SIZE], uid[DOSSIER_UID_SIZE], sql[200];
+        char uid[DOSSIER_UID_SIZE], sql[200];
         struct dossier_doc d;
         void *content = NULL;
         size_t len = 0;
 
-        assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
-        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        open_dossier(f);
         assert_int_equal(dossier_deposit(f->e, &gp, INS, &report, "%PDF-1.7 x", 10, uid, NULL), 0);
         snprintf(sql, sizeof(sql), "UPDATE contents SET content = %s WHERE doc_id = "
                                    "(SELECT id FROM documents WHERE uid = '%s')",
@@ -185,12 +190,11 @@ static int keep_tail(const struct audit_entry *a, void *userdata) {
 
 UNIT_FIXTURE(test_change_after_snapshot_decided_again, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
-        char secret[DOSSIER_SECRET_SIZE], uid[DOSSIER_UID_SIZE];
+        char uid[DOSSIER_UID_SIZE];
         pthread_t reader;
 
         SKIP_ON_PG(); /* PostgreSQL: no read connections, every call under the mutex */
-        assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
-        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        open_dossier(f);
         assert_int_equal(dossier_deposit(f->e, &gp, INS, &report, "%PDF-1.7 snap", 13, uid, NULL), 0);
         int64_t before = audit_count(f);
 
@@ -256,10 +260,9 @@ static void *list_many(void *userdata) {
 
 /* A dossier with two documents; the trail's length then. */
 static int64_t two_documents(struct fixture *f) {
-        char secret[DOSSIER_SECRET_SIZE], uid[DOSSIER_UID_SIZE];
+        char uid[DOSSIER_UID_SIZE];
 
-        assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
-        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        open_dossier(f);
         assert_int_equal(dossier_deposit(f->e, &gp, INS, &report, "%PDF-1.7 a", 10, uid, NULL), 0);
         assert_int_equal(dossier_deposit(f->e, &gp, INS, &report, "%PDF-1.7 b", 10, uid, NULL), 0);
         return audit_count(f);
@@ -295,12 +298,11 @@ UNIT_FIXTURE(test_concurrent_lists_each_traced, fixture_setup, fixture_teardown)
 
 UNIT_FIXTURE(test_list_inside_batch, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
-        char secret[DOSSIER_SECRET_SIZE], uid[DOSSIER_UID_SIZE];
+        char uid[DOSSIER_UID_SIZE];
         _cleanup_free_ struct dossier_doc *docs = NULL;
         size_t n = 0;
 
-        assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
-        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        open_dossier(f);
         int64_t before = audit_count(f);
         assert_int_equal(dossier_batch_begin(f->e), 0);
         assert_int_equal(dossier_deposit(f->e, &gp, INS, &report, "%PDF-1.7 c", 10, uid, NULL), 0);
@@ -349,13 +351,12 @@ static int count_entry(const struct audit_entry *a, void *userdata) {
  * are traced. */
 UNIT_FIXTURE(test_trail_only_call_keeps_snapshot, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
-        char secret[DOSSIER_SECRET_SIZE], uid[DOSSIER_UID_SIZE];
+        char uid[DOSSIER_UID_SIZE];
         pthread_t reader;
         unsigned seen = 0;
 
         SKIP_ON_PG(); /* PostgreSQL: no read connections */
-        assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
-        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        open_dossier(f);
         assert_int_equal(dossier_deposit(f->e, &gp, INS, &report, "%PDF-1.7 once", 13, uid, NULL), 0);
         int64_t before = audit_count(f);
         unsigned calls = digest_calls;
@@ -374,6 +375,77 @@ UNIT_FIXTURE(test_trail_only_call_keeps_snapshot, fixture_setup, fixture_teardow
         assert_memory_equal(x.content, "%PDF-1.7 once", 13);
         free(x.content);
         assert_int_equal(digest_calls, calls + 1);
+        assert_int_equal(audit_count(f), before + 2);
+        verify_chain(f);
+}
+
+/* dossier_list_each()'s sink while a change is committed during the list
+ * on its snapshot (a deposit, the sink held inside its first document):
+ * the list is made again under the mutex, begin() is called again, and
+ * what the sink holds at the end is the second attempt's list alone, the
+ * new document in it and none twice. */
+struct sunk {
+        struct fixture *f;
+        unsigned begins;
+        size_t n;
+        bool held;
+        char uids[8][DOSSIER_UID_SIZE];
+        int r;
+};
+
+static int sunk_begin(void *data) {
+        struct sunk *s = data;
+        s->begins++;
+        s->n = 0;
+        return 0;
+}
+
+static int sunk_doc(const struct dossier_doc *d, void *data) {
+        struct sunk *s = data;
+        if (!s->held) {
+                s->held = true;
+                hold_point();
+        }
+        if (s->n == ELEMENTSOF(s->uids))
+                return -E2BIG;
+        strcpy(s->uids[s->n++], d->uid);
+        return 0;
+}
+
+static void *list_sunk(void *data) {
+        struct sunk *s = data;
+        s->r = dossier_list_each(s->f->e, &gp, INS, 0, NULL, &(struct dossier_list_sink) {sunk_begin, sunk_doc, s});
+        return NULL;
+}
+
+UNIT_FIXTURE(test_list_sink_made_again, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        char uid[DOSSIER_UID_SIZE];
+        pthread_t lister;
+
+        SKIP_ON_PG(); /* PostgreSQL: no read connections, every call under the mutex */
+        open_dossier(f);
+        for (int i = 0; i < 2; i++)
+                assert_int_equal(dossier_deposit(f->e, &gp, INS, &report, "%PDF-1.7 snap", 13, uid, NULL), 0);
+        int64_t before = audit_count(f);
+
+        struct sunk s = {.f = f};
+        hold_next();
+        assert_int_equal(pthread_create(&lister, NULL, list_sunk, &s), 0);
+        hold_wait();
+        f->now++;
+        assert_int_equal(dossier_deposit(f->e, &gp, INS, &report, "%PDF-1.7 new", 12, uid, NULL), 0);
+        hold_release();
+        pthread_join(lister, NULL);
+
+        assert_int_equal(s.r, 0);
+        assert_int_equal(s.begins, 2);
+        assert_int_equal(s.n, 3);
+        assert_string_equal(s.uids[0], uid);
+        for (size_t i = 0; i < s.n; i++)
+                for (size_t j = i + 1; j < s.n; j++)
+                        assert_string_not_equal(s.uids[i], s.uids[j]);
+        /* the deposit and the list, each traced once */
         assert_int_equal(audit_count(f), before + 2);
         verify_chain(f);
 }

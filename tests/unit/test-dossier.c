@@ -719,6 +719,90 @@ UNIT_FIXTURE(test_batch, fixture_setup, fixture_teardown) {
         verify_chain(f);
 }
 
+/* One page of dossier_list_each(): at most max documents, their uids. */
+struct page {
+        unsigned begins;
+        size_t n, max;
+        char uids[8][DOSSIER_UID_SIZE];
+        int fail; /* doc() returns it for the first document */
+};
+
+static int page_begin(void *data) {
+        struct page *p = data;
+        p->begins++;
+        p->n = 0;
+        return 0;
+}
+
+static int page_doc(const struct dossier_doc *d, void *data) {
+        struct page *p = data;
+        if (p->fail)
+                return p->fail;
+        if (p->n == p->max)
+                return 1;
+        assert_true(p->n < ELEMENTSOF(p->uids));
+        strcpy(p->uids[p->n++], d->uid);
+        return 0;
+}
+
+static int list_page(struct fixture *f, const char *after, size_t max, struct page *p) {
+        *p = (struct page) {.max = max};
+        return dossier_list_each(f->e, &gp, INS, 0, after, &(struct dossier_list_sink) {page_begin, page_doc, p});
+}
+
+/* Pages by cursor: each starts after the last document of the one before
+ * in the list's order (newest deposit first, ties in the same second by
+ * deposit order), so that together they give the whole list once; a
+ * cursor may be a document the list does not show (archived here); one
+ * the dossier does not have is -ESRCH, the LIST decision traced all the
+ * same; a sink's error ends the call with it. */
+UNIT_FIXTURE(test_list_pages, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        char uids[5][DOSSIER_UID_SIZE];
+        struct page p;
+
+        create(f);
+        for (int i = 0; i < 5; i++) {
+                f->now = T0 + (i < 3 ? 0 : i); /* the first three in the same second */
+                deposit(f, &gp, &report, uids[i], NULL);
+        }
+        assert_int_equal(dossier_archive(f->e, &gp, INS, uids[3]), 0);
+        /* the whole list: 4, 2, 1, 0 (3 archived) */
+        assert_int_equal(list_page(f, NULL, 8, &p), 0);
+        assert_int_equal(p.begins, 1);
+        assert_int_equal(p.n, 4);
+        assert_string_equal(p.uids[0], uids[4]);
+        assert_string_equal(p.uids[1], uids[2]);
+        assert_string_equal(p.uids[2], uids[1]);
+        assert_string_equal(p.uids[3], uids[0]);
+        /* in pages of two */
+        assert_int_equal(list_page(f, NULL, 2, &p), 0);
+        assert_int_equal(p.n, 2);
+        assert_string_equal(p.uids[1], uids[2]);
+        assert_int_equal(list_page(f, uids[2], 2, &p), 0);
+        assert_int_equal(p.n, 2);
+        assert_string_equal(p.uids[0], uids[1]);
+        assert_string_equal(p.uids[1], uids[0]);
+        assert_int_equal(list_page(f, uids[0], 2, &p), 0);
+        assert_int_equal(p.n, 0);
+        /* after the archived one: where it stood */
+        assert_int_equal(list_page(f, uids[3], 8, &p), 0);
+        assert_int_equal(p.n, 3);
+        assert_string_equal(p.uids[0], uids[2]);
+        /* a cursor the dossier does not have: refused, the list traced */
+        int64_t n = audit_count(f);
+        assert_int_equal(list_page(f, "0123456789abcdef0123456789abcdef", 8, &p), -ESRCH);
+        assert_int_equal(p.n, 0);
+        assert_int_equal(audit_count(f), n + 1);
+        assert_int_equal(list_page(f, "not a uid, far too long for one of them", 8, &p), -EINVAL);
+        /* the sink's own error */
+        p = (struct page) {.max = 8, .fail = -EIO};
+        assert_int_equal(dossier_list_each(f->e, &gp, INS, 0, NULL,
+                                           &(struct dossier_list_sink) {page_begin, page_doc, &p}), -EIO);
+        assert_int_equal(dossier_list_each(f->e, &gp, INS, 0, NULL, NULL), -EINVAL);
+        verify_chain(f);
+}
+
 /* The first search (docs/rules.md §4): acts of the last two years by their
  * creation time, whatever the deposit time, and approved documents only. */
 UNIT_FIXTURE(test_first_search, fixture_setup, fixture_teardown) {

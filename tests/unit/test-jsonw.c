@@ -149,3 +149,42 @@ UNIT(jsonw_errors_are_sticky) {
         jw_done(&w);
         assert_null(w.buf);
 }
+
+/* jw_value_of(): another writer's value copied in place, with the
+ * separators around it as for any value; its error is the writer's. */
+UNIT(jsonw_value_of_another_writer) {
+        struct jw inner, w;
+        char *text = NULL;
+        size_t len = 0;
+
+        jw_init(&inner, 4096);
+        jw_array_begin(&inner);
+        jw_string(&inner, "é");
+        jw_int(&inner, 2);
+        jw_array_end(&inner);
+        jw_init(&w, 4096);
+        jw_object_begin(&w);
+        jw_kint(&w, "count", 2);
+        jw_key(&w, "list");
+        jw_value_of(&w, &inner);
+        jw_kbool(&w, "more", false);
+        jw_key(&w, "again");
+        jw_array_begin(&w);
+        jw_value_of(&w, &inner);
+        jw_value_of(&w, &inner);
+        jw_array_end(&w);
+        jw_object_end(&w);
+        jw_done(&inner);
+        same_as_jansson(&w, json_pack("{s:i,s:[s,i],s:b,s:[[s,i],[s,i]]}", "count", 2, "list", "é", 2, "more", 0,
+                                      "again", "é", 2, "é", 2));
+
+        jw_init(&inner, 4096);
+        jw_string(&inner, "bad \xff");
+        jw_init(&w, 4096);
+        jw_array_begin(&w);
+        jw_value_of(&w, &inner);
+        jw_array_end(&w);
+        jw_done(&inner);
+        assert_int_equal(jw_finish(&w, &text, &len), -EINVAL);
+        assert_null(w.buf);
+}

@@ -264,6 +264,91 @@ UNIT_FIXTURE(deposit_list_read, fixture_setup, fixture_teardown) {
         api_reply_clear(&rep);
 }
 
+/* GET .../documents with limit and after: pages of at most limit
+ * documents, "next" the after of the following page (null on the last),
+ * together the list once and in its order; the filters apply before the
+ * limit; bad limits and cursors are 400 and name the parameter. */
+static void list_query(struct fixture *f, const struct api_kv *q, size_t n_q, struct api_reply *rep) {
+        struct api_kv p[] = {{"ins", INS}};
+        run(f, &gp, res_documents_list, "GET", "/v1/dossiers/" INS "/documents", p, 1, q, n_q, NULL, 0, NULL, rep);
+}
+
+UNIT_FIXTURE(list_pages, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+        char all[5][DOSSIER_UID_SIZE], next[DOSSIER_UID_SIZE] = "";
+        json_int_t count;
+        json_t *docs, *nx;
+        open_dossier(f);
+
+        for (int i = 0; i < 5; i++) {
+                deposit(f, &gp, REPORT, &rep);
+                assert_int_equal(rep.status, 201);
+                api_reply_clear(&rep);
+        }
+        list_query(f, NULL, 0, &rep);
+        assert_int_equal(rep.status, 200);
+        assert_int_equal(json_unpack(rep.body, "{s:I,s:o,s:o}", "count", &count, "documents", &docs, "next", &nx), 0);
+        assert_int_equal(count, 5);
+        assert_true(json_is_null(nx));
+        for (size_t i = 0; i < 5; i++)
+                strcpy(all[i], json_string_value(json_object_get(json_array_get(docs, i), "uid")));
+        api_reply_clear(&rep);
+
+        size_t seen = 0;
+        for (int page = 0; page < 3; page++) {
+                struct api_kv q[] = {{"limit", "2"}, {"after", next}};
+                list_query(f, q, next[0] ? 2 : 1, &rep);
+                assert_int_equal(rep.status, 200);
+                assert_int_equal(json_unpack(rep.body, "{s:I,s:o,s:o}", "count", &count, "documents", &docs, "next",
+                                             &nx), 0);
+                assert_int_equal(count, page < 2 ? 2 : 1);
+                assert_int_equal(json_array_size(docs), (size_t)count);
+                for (size_t i = 0; i < json_array_size(docs); i++)
+                        assert_string_equal(json_string_value(json_object_get(json_array_get(docs, i), "uid")),
+                                            all[seen++]);
+                if (page < 2) {
+                        assert_string_equal(json_string_value(nx), all[seen - 1]);
+                        strcpy(next, json_string_value(nx));
+                } else {
+                        assert_true(json_is_null(nx));
+                }
+                api_reply_clear(&rep);
+        }
+        assert_int_equal(seen, 5);
+
+        /* a filter that keeps nothing: an empty last page */
+        struct api_kv lab[] = {{"section", "lab"}, {"limit", "1"}};
+        list_query(f, lab, 2, &rep);
+        assert_int_equal(rep.status, 200);
+        assert_int_equal(json_unpack(rep.body, "{s:I,s:o}", "count", &count, "next", &nx), 0);
+        assert_int_equal(count, 0);
+        assert_true(json_is_null(nx));
+        api_reply_clear(&rep);
+
+        static const char *const bad_limits[] = {"0", "1001", "-1", "2x", "", "99999"};
+        for (size_t i = 0; i < ELEMENTSOF(bad_limits); i++) {
+                struct api_kv q[] = {{"limit", bad_limits[i]}};
+                list_query(f, q, 1, &rep);
+                assert_int_equal(rep.status, 400);
+                assert_string_equal(error_code(&rep), "bad_parameter");
+                api_reply_clear(&rep);
+        }
+        static const char *const bad_after[] = {"xyz", "0123456789ABCDEF0123456789ABCDEF",
+                                                "0123456789abcdef0123456789abcdef"};
+        for (size_t i = 0; i < ELEMENTSOF(bad_after); i++) {
+                struct api_kv q[] = {{"after", bad_after[i]}};
+                list_query(f, q, 1, &rep);
+                assert_int_equal(rep.status, 400);
+                const char *param = NULL;
+                assert_int_equal(json_unpack(rep.body, "{s:{s:s,s:{s:s}}}", "error", "code", &(const char *) {NULL},
+                                             "details", "parameter", &param), 0);
+                assert_string_equal(param, "after");
+                api_reply_clear(&rep);
+        }
+        assert_int_equal(list_count(f, &gp), 5);
+}
+
 UNIT_FIXTURE(raw_deposit, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         struct api_reply rep;

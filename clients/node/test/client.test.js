@@ -58,6 +58,10 @@ test('the client', async (t) => {
     assert.deepEqual(raw.warnings, []);
     const uids = (await api.documents(ins)).map((d) => d.uid);
     assert.ok(uids.includes(raw.uid) && uids.includes(js.uid), uids.join(' '));
+    // in pages of one, followed to the last: the same list, in its order
+    assert.deepEqual((await api.documents(ins, {limit: 1})).map((d) => d.uid), uids);
+    const page = await api.get(`/v1/dossiers/${ins}/documents`, {query: {limit: 1}});
+    assert.deepEqual([page.count, page.next], [1, page.documents[0].uid]);
     assert.equal((await api.document(ins, raw.uid)).title, 'Compte rendu, révisé');
     const c = await api.content(ins, js.uid);
     assert.deepEqual([...c.body], [0, 1, 2]);

@@ -243,10 +243,22 @@ class Carnet:
     # -- documents ------------------------------------------------------------
 
     def documents(self, ins, **filters):
-        """The documents the session may see; filters: section, class_,
-        type, status, from_, to (trailing _ for Python keywords)."""
+        """The documents the session may see, every page of them (carnetd
+        sends at most 1000 a page; limit asks for smaller pages); filters:
+        section, class_, type, status, from_, to (trailing _ for Python
+        keywords)."""
         query = {k.rstrip("_"): v for k, v in filters.items() if v is not None}
-        return self.get("/v1/dossiers/%s/documents" % quote(ins), query=query or None)["documents"]
+        path = "/v1/dossiers/%s/documents" % quote(ins)
+        docs = []
+        while True:
+            page = self.get(path, query=query or None)
+            docs.extend(page["documents"])
+            cursor = page.get("next")
+            if not cursor:
+                return docs
+            if cursor == query.get("after"):
+                raise RuntimeError("carnetd gave the same page twice (next: %s)" % cursor)
+            query = dict(query, after=cursor)
 
     def deposit(self, ins, meta, content, mime=None, replaces=None):
         """Deposits content (bytes) with its metadata (a dict: type_code,

@@ -68,6 +68,11 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(raw["warnings"], [])
         listed = {d["uid"] for d in self.api.documents(self.ins)}
         self.assertLessEqual({raw["uid"], js["uid"]}, listed)
+        # in pages of one, followed to the last: the same list, in its order
+        self.assertEqual([d["uid"] for d in self.api.documents(self.ins, limit=1)],
+                         [d["uid"] for d in self.api.documents(self.ins)])
+        page = self.api.get("/v1/dossiers/%s/documents" % self.ins, query={"limit": 1})
+        self.assertEqual((page["count"], page["next"]), (1, page["documents"][0]["uid"]))
         self.assertEqual(self.api.document(self.ins, raw["uid"])["title"], "Compte rendu")
         c = self.api.content(self.ins, js["uid"])
         self.assertEqual(c.body, b"\x00\x01binary")
