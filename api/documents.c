@@ -224,9 +224,14 @@ static bool list_keeps(const struct list_filter *f, const struct dossier_doc *d)
  * without limit gets: the reply stays bounded however large the dossier. */
 #define LIST_PAGE_MAX 1000
 
+/* What goes before a page's documents ({"ins":…,"first_search":…,
+ * "count":…,"documents":), known once they are written: room kept for it
+ * at the front of the reply's text (jw_reserve_front). */
+#define LIST_HEAD_MAX 128
+
 /* dossier_list_each()'s sink for one page: the kept documents written
- * straight into an array's text (the reply's count goes before it), one
- * more looked at only to know that a next page exists. */
+ * straight into the reply's text, after room for its head, one more
+ * looked at only to know that a next page exists. */
 struct list_page {
         const struct list_filter *f;
         size_t limit, count;
@@ -242,6 +247,7 @@ static int page_begin(void *data) {
         jw_init(&p->w, DOC_TEXT_MAX);
         p->count = 0;
         p->more = false;
+        jw_reserve_front(&p->w, LIST_HEAD_MAX);
         jw_array_begin(&p->w);
         return 0;
 }
@@ -342,18 +348,22 @@ int res_documents_list(const struct api_request *req, struct api_reply *ret) {
                 return res_engine_fail(ret, c->engine, r);
         }
         jw_array_end(&p.w);
-        struct jw w;
-        jw_init(&w, DOC_TEXT_MAX);
-        jw_object_begin(&w);
-        jw_kstr(&w, "ins", c->ins);
-        jw_kbool(&w, "first_search", first);
-        jw_kint(&w, "count", (int64_t)p.count);
-        jw_key(&w, "documents");
-        jw_value_of(&w, &p.w);
-        jw_done(&p.w);
-        jw_kstr_or_null(&w, "next", p.more ? p.last : NULL);
-        jw_object_end(&w);
-        return text_reply(&w, ret);
+        jw_kstr_or_null(&p.w, "next", p.more ? p.last : NULL);
+        jw_object_end(&p.w);
+        struct jw head;
+        jw_init(&head, LIST_HEAD_MAX);
+        jw_object_begin(&head);
+        jw_kstr(&head, "ins", c->ins);
+        jw_kbool(&head, "first_search", first);
+        jw_kint(&head, "count", (int64_t)p.count);
+        jw_key(&head, "documents");
+        if (head.error) {
+                jw_done(&p.w);
+                return head.error;
+        }
+        jw_front(&p.w, head.buf, head.len);
+        jw_done(&head);
+        return text_reply(&p.w, ret);
 }
 
 /* ---- reading -------------------------------------------------------------- */

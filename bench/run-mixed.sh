@@ -22,16 +22,22 @@
 #     the times of all those answered 201;
 #  3. 16 downloads at once (curl) of one 16 MiB content, each body
 #     compared with the deposited bytes (sha256): the round's wall time and
-#     each download's time.
+#     each download's time;
+#  4. a large dossier: 20 000 documents of 1 KiB deposited into the second
+#     dossier (bench/http-load, 16 connections), every page of its list
+#     followed once to check that each document is listed, then the list
+#     (its first page of 1000) at 16 connections, SECONDS.
 #
 # Each row gives carnetd's peak resident memory (VmHWM) over its run, the
 # peak reset before it (echo 5 >/proc/PID/clear_refs).  Below the table:
 # the ratio of the list's p99 during the deposits to its p99 alone (told,
 # no target), and the target of issue 15: carnetd's peak RSS during the
-# downloads at most 64 MiB.
+# downloads at most 64 MiB, and listing the large dossier (the same bound:
+# a reply is a page, whatever the dossier's size).
 #
 # BENCH_SMOKE=1 (bench/run.sh --smoke, what 'make check' runs): 0.3 s runs
-# without warm-up, 2 MiB contents, 2 deposit loops, 4 downloads; then a
+# without warm-up, 2 MiB contents, 2 deposit loops, 4 downloads, a large
+# dossier of 1 100 documents (two pages); then a
 # check that every row is there with its figures, that every deposit got a
 # 201 and every download came back intact, and that the ratio and the
 # target are evaluated.  Never a judgement of the figures.
@@ -40,11 +46,11 @@ set -euo pipefail
 # ---- outside the lab ---------------------------------------------------------
 if [ "${1:-}" != --in-lab ]; then
         . bench/lib.sh
-        secs=${2:-5} warm=1 mib=16 loops=4 n=16
-        [ -z "${BENCH_SMOKE:-}" ] || { secs=0.3 warm=0 mib=2 loops=2 n=4; }
+        secs=${2:-5} warm=1 mib=16 loops=4 n=16 big=20000
+        [ -z "${BENCH_SMOKE:-}" ] || { secs=0.3 warm=0 mib=2 loops=2 n=4 big=1100; }
         bench_prepare "${1:?usage: bench/run-mixed.sh BUILD [SECONDS]}" \
                 carnetd carnet-p11-helper carnet-cardsim lab/lab-pcsc bench/http-load
-        bench_lab "$secs" "$warm" "$mib" "$loops" "$n"
+        bench_lab "$secs" "$warm" "$mib" "$loops" "$n" "$big"
         [ -n "${BENCH_SMOKE:-}" ] || exit 0
         num='[0-9]+(\.[0-9]+)?'
         figs="$num \\| $num \\| $num \\| $num \\| $num"
@@ -53,6 +59,9 @@ if [ "${1:-}" != --in-lab ]; then
                         "no complete row for the $row, without failures"
         done
         bench_expect "^\\| downloads \\| [^|]+ \\| $figs \\| 0 \\| $num \\| $num \\|$" "no complete row for the downloads"
+        bench_expect "^\\| large list \\| [^|]+ \\| $figs \\| 0 \\| $num \\| $num \\|$" "no complete row for the large list"
+        bench_expect "^large dossier: $big documents deposited, [0-9]+ listed in 2 pages of at most 1000, each once$" \
+                "the large dossier's pages do not list each document once"
         made=$(sed -En 's/^deposits: ([0-9]+) made, ([0-9]+) answered 201 .*/\1 \2/p' "$out")
         # shellcheck disable=SC2086
         set -- $made
@@ -64,11 +73,13 @@ if [ "${1:-}" != --in-lab ]; then
         bench_expect "^list p99 during deposits / alone: $num \\(report only, no target\\)$" "no p99 ratio"
         bench_expect "^carnetd peak RSS during $n x $mib MiB downloads <= 64 MiB: (met|not met) \\($num MiB\\)$" \
                 "the RSS target is not evaluated"
+        bench_expect "^carnetd peak RSS listing a dossier of [0-9]+ documents at 16 connections <= 64 MiB: (met|not met) \\($num MiB\\)$" \
+                "the large list's RSS target is not evaluated"
         exit 0
 fi
 
 # ---- inside the lab ------------------------------------------------------------
-pki=$2 data=$3 secs=$4 warm=$5 mib=$6 loops=$7 n=$8
+pki=$2 data=$3 secs=$4 warm=$5 mib=$6 loops=$7 n=$8 big=$9
 . bench/lib.sh
 load=$CARNET_BUILD/bench/http-load
 size=$((mib * 1024 * 1024))
@@ -154,7 +165,6 @@ done
 wait "${pids[@]}" || true
 d1=$(date +%s.%N)
 hwm_dl=$(hwm "$carnetd")
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 intact=0
 : >"$LAB_DIR/downloads"
 for i in $(seq "$n"); do
@@ -165,6 +175,37 @@ for i in $(seq "$n"); do
         echo "$ok $t" >>"$LAB_DIR/downloads"
         rm -f "$LAB_DIR/dl.$i"
 done
+
+# 4. the large dossier: filled, every page followed once, then listed
+head -c 1024 /dev/urandom >"$LAB_DIR/tiny.bin"
+"$load" -c 16 -n "$big" -l fill -b "$LAB_DIR/tiny.bin" -H "$auth" -H 'Content-Type: application/pdf' \
+        -H "X-Carnet-Document: $meta" "$sock" POST "/v1/dossiers/$dep_ins/documents" >"$LAB_DIR/fill.load" \
+        2>"$LAB_DIR/fill.err" || die "filling the large dossier: $(cat "$LAB_DIR/fill.err")"
+grep -q " ok=$big " "$LAB_DIR/fill.load" || die "filling the large dossier: $(cat "$LAB_DIR/fill.load")"
+after="" pages=0
+: >"$LAB_DIR/listed"
+while :; do
+        code=$(curl -s -o "$LAB_DIR/page" -w '%{http_code}' --unix-socket "$sock" -H "$auth" \
+                "http://localhost/v1/dossiers/$dep_ins/documents${after:+?after=$after}")
+        [ "$code" = 200 ] || die "the large dossier's page after '$after': $code $(cat "$LAB_DIR/page")"
+        pages=$((pages + 1))
+        after=$(python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["count"] == len(d["documents"]) <= 1000
+with open(sys.argv[2], "a") as f:
+    f.writelines(x["uid"] + "\n" for x in d["documents"])
+print(d["next"] or "")' "$LAB_DIR/page" "$LAB_DIR/listed") || die "the large dossier's page: $(head -c 300 "$LAB_DIR/page")"
+        [ -n "$after" ] || break
+done
+listed=$(wc -l <"$LAB_DIR/listed")
+[ "$(sort -u "$LAB_DIR/listed" | wc -l)" = "$listed" ] || die "a document listed twice in the large dossier's pages"
+[ "$listed" -ge "$big" ] || die "the large dossier's pages list $listed documents of $big and more"
+reset_peak
+"$load" -c 16 -w "$warm" -d "$secs" -l big -H "$auth" "$sock" GET "/v1/dossiers/$dep_ins/documents" \
+        >"$LAB_DIR/big.load" 2>"$LAB_DIR/big.err" || true
+[ -s "$LAB_DIR/big.load" ] || die "http-load: $(cat "$LAB_DIR/big.err")"
+hwm_big=$(hwm "$carnetd")
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 kill "$carnetd" 2>/dev/null || true
 wait "$carnetd" 2>/dev/null || true
 cat "$LAB_DIR"/deposits.* >"$LAB_DIR/deposits"
@@ -177,13 +218,16 @@ echo "$(bench_machine); SQLite $(sqlite3 --version | cut -d' ' -f1); database on
 echo
 echo "| run | load | p50 ms | p99 ms | max ms | per second | completed | failed | seconds | carnetd VmHWM MiB |"
 echo "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|"
-# the two list rows, from http-load's lines
-for run in alone during; do
-        awk -v h="$([ $run = alone ] && echo "$hwm_alone" || echo "$hwm_during")" -v loops="$loops" -v mib="$mib" '
+# the three list rows, from http-load's lines
+for run in alone during big; do
+        case $run in alone) h=$hwm_alone ;; during) h=$hwm_during ;; big) h=$hwm_big ;; esac
+        awk -v h="$h" -v loops="$loops" -v mib="$mib" -v listed="$listed" '
         function v(k,   i) { for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2); return "" }
         {
                 name = v("label") == "alone" ? "list alone | 1 connection" : \
-                        "list during deposits | 1 connection, beside " loops " loops of " mib " MiB deposits"
+                        v("label") == "during" ? \
+                        "list during deposits | 1 connection, beside " loops " loops of " mib " MiB deposits" : \
+                        "large list | 16 connections, a dossier of " listed " documents: its first page of 1000"
                 printf "| %s | %s | %s | %s | %s | %d | %d | %s | %s |\n", name, v("p50_ms"), v("p99_ms"), v("max_ms"),
                         v("rps"), v("ok"), v("non2xx") + v("errors"), v("seconds"), h
         }' "$LAB_DIR/$run.load"
@@ -215,6 +259,7 @@ echo "deposits: $made made, $ok201 answered 201 ($done_win completed within the 
         "the rest after it); p50/p99/max: the times of all the deposits answered 201"
 echo "downloads: $intact of $n intact (sha256 of the deposited bytes), $(awk -v ok="$intact" -v mib="$mib" \
         -v d0="$d0" -v d1="$d1" 'BEGIN { printf "%.0f", ok * mib / (d1 - d0) }') MiB/s in all"
+echo "large dossier: $big documents deposited, $listed listed in $pages pages of at most 1000, each once"
 echo
 awk -v a="$(sed -n 's/.* p99_ms=\([0-9.]*\).*/\1/p' "$LAB_DIR/alone.load")" \
         -v d="$(sed -n 's/.* p99_ms=\([0-9.]*\).*/\1/p' "$LAB_DIR/during.load")" 'BEGIN {
@@ -223,6 +268,10 @@ awk -v a="$(sed -n 's/.* p99_ms=\([0-9.]*\).*/\1/p' "$LAB_DIR/alone.load")" \
 awk -v h="$hwm_dl" -v n="$n" -v mib="$mib" 'BEGIN {
         printf "carnetd peak RSS during %d x %d MiB downloads <= 64 MiB: %s (%s MiB)\n", n, mib, (h <= 64 ? "met" : "not met"), h
 }'
+awk -v h="$hwm_big" -v n="$listed" 'BEGIN {
+        printf "carnetd peak RSS listing a dossier of %d documents at 16 connections <= 64 MiB: %s (%s MiB)\n", n,
+                (h <= 64 ? "met" : "not met"), h
+}'
 echo
 echo "Raw http-load lines:"
-sed 's/^/    /' "$LAB_DIR/alone.load" "$LAB_DIR/during.load"
+sed 's/^/    /' "$LAB_DIR/alone.load" "$LAB_DIR/during.load" "$LAB_DIR/fill.load" "$LAB_DIR/big.load"

@@ -162,11 +162,31 @@ void jw_string(struct jw *w, const char *s) {
         quoted(w, s, strlen(s));
 }
 
-void jw_value_of(struct jw *w, const struct jw *value) {
-        sep(w);
-        if (value->error && !w->error)
-                w->error = value->error;
-        put(w, value->buf ? value->buf : "null", value->buf ? value->len : 4);
+void jw_reserve_front(struct jw *w, size_t n) {
+        if (w->len || w->front) {
+                if (!w->error)
+                        w->error = -EINVAL;
+                return;
+        }
+        if (!room(w, n))
+                return;
+        memset(w->buf, ' ', n);
+        w->len = w->front = n;
+}
+
+void jw_front(struct jw *w, const char *text, size_t len) {
+        if (w->error)
+                return;
+        if (len > w->front) {
+                w->error = -E2BIG;
+                return;
+        }
+        size_t gap = w->front - len;
+        memcpy(w->buf + gap, text, len);
+        memmove(w->buf, w->buf + gap, w->len - gap);
+        secure_zero(w->buf + w->len - gap, gap);
+        w->len -= gap;
+        w->front = 0;
 }
 
 void jw_int(struct jw *w, int64_t v) {
@@ -218,12 +238,12 @@ void jw_done(struct jw *w) {
                 secure_zero(w->buf, w->cap);
         free(w->buf);
         w->buf = NULL;
-        w->len = w->cap = 0;
+        w->len = w->cap = w->front = 0;
 }
 
 int jw_finish(struct jw *w, char **ret, size_t *ret_len) {
-        if (!w->error && !w->buf)
-                w->error = -EINVAL; /* nothing written */
+        if (!w->error && (!w->buf || w->front))
+                w->error = -EINVAL; /* nothing written, or a front never filled */
         if (!w->error && room(w, 0)) {
                 /* room() kept two bytes past len for these */
                 w->buf[w->len++] = '\n';

@@ -26,6 +26,7 @@ struct jw {
         int error;
         bool first;     /* nothing written yet in the current container */
         bool after_key; /* a key was written: its value needs no separator */
+        size_t front;   /* bytes reserved at the front, not yet filled */
 };
 
 void jw_init(struct jw *w, size_t max);
@@ -42,10 +43,17 @@ void jw_int(struct jw *w, int64_t v);
 void jw_bool(struct jw *w, bool v);
 void jw_null(struct jw *w);
 
-/* The one value another writer holds (an array written apart, when what
- * goes before it is known only after it), copied as it is; its sticky
- * error becomes w's. */
-void jw_value_of(struct jw *w, const struct jw *value);
+/* What goes first known only at the end (a count before the list it
+ * counts), without a second buffer: jw_reserve_front() keeps n bytes at
+ * the front of an empty writer, what is written next goes after them,
+ * and jw_front() then puts len bytes of text there (at most n; more is
+ * -E2BIG), the rest of the text moved down to meet it.  The text is then
+ * as if written in that order; the separators after the reserve are
+ * those of a writer with nothing written yet, so the front ends where a
+ * value may follow (after a key).  A reserve never filled is -EINVAL at
+ * jw_finish(). */
+void jw_reserve_front(struct jw *w, size_t n);
+void jw_front(struct jw *w, const char *text, size_t len);
 
 /* key + value in one call; jw_kstr_or_null() writes null for NULL or "". */
 void jw_kstr(struct jw *w, const char *key, const char *s);

@@ -150,41 +150,48 @@ UNIT(jsonw_errors_are_sticky) {
         assert_null(w.buf);
 }
 
-/* jw_value_of(): another writer's value copied in place, with the
- * separators around it as for any value; its error is the writer's. */
-UNIT(jsonw_value_of_another_writer) {
-        struct jw inner, w;
+/* jw_reserve_front() / jw_front(): the text is as if the front had been
+ * written first (a count before the list it counts), whether the front
+ * fills its room or not; a front larger than its room, a reserve on a
+ * writer that holds text, a reserve never filled: errors. */
+UNIT(jsonw_front_filled_at_the_end) {
         char *text = NULL;
         size_t len = 0;
+        struct jw w, head;
 
-        jw_init(&inner, 4096);
-        jw_array_begin(&inner);
-        jw_string(&inner, "é");
-        jw_int(&inner, 2);
-        jw_array_end(&inner);
-        jw_init(&w, 4096);
-        jw_object_begin(&w);
-        jw_kint(&w, "count", 2);
-        jw_key(&w, "list");
-        jw_value_of(&w, &inner);
-        jw_kbool(&w, "more", false);
-        jw_key(&w, "again");
-        jw_array_begin(&w);
-        jw_value_of(&w, &inner);
-        jw_value_of(&w, &inner);
-        jw_array_end(&w);
-        jw_object_end(&w);
-        jw_done(&inner);
-        same_as_jansson(&w, json_pack("{s:i,s:[s,i],s:b,s:[[s,i],[s,i]]}", "count", 2, "list", "é", 2, "more", 0,
-                                      "again", "é", 2, "é", 2));
+        for (size_t room = 40; room <= 4096; room *= 4) {
+                jw_init(&w, 1 << 20);
+                jw_reserve_front(&w, room);
+                jw_array_begin(&w);
+                jw_string(&w, "é");
+                jw_int(&w, 2);
+                jw_array_end(&w);
+                jw_kbool(&w, "more", false);
+                jw_object_end(&w);
+                jw_init(&head, 256);
+                jw_object_begin(&head);
+                jw_kint(&head, "count", 2);
+                jw_key(&head, "list");
+                jw_front(&w, head.buf, head.len);
+                jw_done(&head);
+                same_as_jansson(&w, json_pack("{s:i,s:[s,i],s:b}", "count", 2, "list", "é", 2, "more", 0));
+        }
 
-        jw_init(&inner, 4096);
-        jw_string(&inner, "bad \xff");
         jw_init(&w, 4096);
-        jw_array_begin(&w);
-        jw_value_of(&w, &inner);
-        jw_array_end(&w);
-        jw_done(&inner);
+        jw_reserve_front(&w, 4);
+        jw_int(&w, 1);
+        jw_front(&w, "[1,2,", 5);
+        assert_int_equal(jw_finish(&w, &text, &len), -E2BIG);
+        jw_init(&w, 4096);
+        jw_int(&w, 1);
+        jw_reserve_front(&w, 4);
+        assert_int_equal(jw_finish(&w, &text, &len), -EINVAL);
+        jw_init(&w, 4096);
+        jw_reserve_front(&w, 4);
+        jw_int(&w, 1);
         assert_int_equal(jw_finish(&w, &text, &len), -EINVAL);
         assert_null(w.buf);
+        jw_init(&w, 16);
+        jw_reserve_front(&w, 64); /* past max */
+        assert_int_equal(jw_finish(&w, &text, &len), -E2BIG);
 }
