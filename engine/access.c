@@ -3,9 +3,9 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
-#include <time.h>
 
 #include "access.h"
+#include "lib/civil-time.h"
 #include "lib/macro.h"
 
 static const char *const reason_names[_ACCESS_REASON_MAX] = {
@@ -166,24 +166,30 @@ bool access_age_16_reached(const char *birth_date, int64_t now) {
         return access_age_reached(birth_date, 16, now);
 }
 
+/* The age is reached at the start of the birthday, on the civil date in
+ * Paris (docs/rules.md §3).  A birthday past the month's end (29 February
+ * in a common year, or an odd card date such as 31 April) is the month's
+ * last day, as calendar months count (lib/civil-time.h) and as the
+ * Interior ministry's circular of 25 July 2013 has majority for those
+ * born on 29 February. */
 bool access_age_reached(const char *birth_date, int years, int64_t now) {
-        struct tm tm;
-        time_t t = (time_t) now;
+        struct civil_time today;
 
-        if (!birth_date || strlen(birth_date) != 10 || birth_date[4] != '-' || birth_date[7] != '-' || !gmtime_r(&t, &tm))
+        if (!birth_date || strlen(birth_date) != 10 || birth_date[4] != '-' || birth_date[7] != '-' ||
+            civil_paris(now, &today) < 0)
                 return false;
         int y = digits(birth_date, 4), m = digits(birth_date + 5, 2), d = digits(birth_date + 8, 2);
-        if (y < 0 || m < 0 || d < 0 || m > 12 || d > 31)
+        if (y < 0 || m < 0 || d < 0 || m > 12 || d > 31 || years < 0 || years > CIVIL_YEAR_MAX)
                 return false;
         if (m == 0)
                 m = 12;
         if (d == 0)
                 d = 31;
-        /* the birthday against today, field by field: no calendar
-         * arithmetic, so a 29 February or an odd card date needs no care */
-        long birthday = (long) (y + years) * 10000 + m * 100 + d;
-        long today = (long) (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
-        return today >= birthday;
+        int by = y + years, last = civil_month_days(by, m);
+        if (d > last)
+                d = last;
+        long birthday = (long) by * 10000 + m * 100 + d;
+        return (long) today.year * 10000 + today.month * 100 + today.day >= birthday;
 }
 
 bool access_card_reads(enum access_card card) {

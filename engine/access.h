@@ -161,9 +161,11 @@ enum access_reason {
 bool access_type_is_patient(const char *type_code);
 
 /* Whether a person born on birth_date ("YYYY-MM-DD") is 16 or older at
- * now (seconds since the epoch, UTC), the age of self-access
- * (docs/rules.md §3).  An unknown month or day ("00", as some Vitale
- * cards have) counts as the latest possible; a malformed date is false. */
+ * now (seconds since the epoch), the age of self-access (docs/rules.md
+ * §3): from midnight in Paris on the birthday (lib/civil-time.h), which
+ * for one born on 29 February is the last day of February in a common
+ * year.  An unknown month or day ("00", as some Vitale cards have) counts
+ * as the latest possible; a malformed date is false. */
 bool access_age_16_reached(const char *birth_date, int64_t now);
 /* The same for any age: years old or older at now (18: majority, the end
  * of parental authority, docs/rules.md §3). */

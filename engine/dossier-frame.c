@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dossier-internal.h"
+#include "lib/civil-time.h"
 #include "lib/macro.h"
 
 static const char sql_dossier[] =
@@ -125,8 +126,21 @@ static int note_professional(struct dossier_engine *e, const struct dossier_acto
         return r < 0 ? r : store_exec_step(e->store, st);
 }
 
+bool de_months_elapsed(int64_t since, int months, int64_t now) {
+        int64_t end;
+
+        return civil_add_months(since, months, &end) == 0 && end <= now;
+}
+
+int64_t de_months_candidates(int64_t now, int months) {
+        int64_t bound;
+
+        return civil_add_months(now, -months, &bound) == 0 && bound < now - 4 * DOSSIER_DAY ?
+                       bound + 4 * DOSSIER_DAY : now;
+}
+
 bool de_held_back(struct store_stmt *st, int col, int64_t now) {
-        return store_col_int(st, col) && store_col_int64(st, col + 1) + DOSSIER_HOLD_RELEASE > now;
+        return store_col_int(st, col) && !de_months_elapsed(store_col_int64(st, col + 1), DOSSIER_HOLD_MONTHS, now);
 }
 
 struct access_doc de_row_access_doc(struct store_stmt *st, int64_t now) {

@@ -392,6 +392,19 @@ void de_audit_entry(const struct dossier_actor *actor, const char *ins, const ch
 /* The errno a denial maps to (-ENOENT, -EACCES). */
 int de_denied_errno(const struct access_decision *d);
 
+/* Whether months calendar months (lib/civil-time.h) have passed from
+ * since to now; never for an instant out of the calendar's range.  The
+ * one test of the hold and the retention, by reads and jobs alike. */
+bool de_months_elapsed(int64_t since, int months, int64_t now);
+/* For a job's SQL: a bound that no instant de_months_elapsed() finds
+ * months old by now lies above (months > 0).  Calendar months have no
+ * exact inverse (29, 30 and 31 January are all a month old on
+ * 28 February at the same hour, while "28 February minus a month" is
+ * 28 January), so a job selects the rows up to this bound and tests each
+ * with de_months_elapsed(): now minus the months, plus 4 days (3 for the
+ * shorter months, an hour for summer time, and margin). */
+int64_t de_months_candidates(int64_t now, int months);
+
 /* True when the document is still held back from the patient as of now:
  * columns col (hidden_from_patient) and col + 1 (hidden_since); the
  * 1-month rule applies even if dossier_tick() has not run. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dossier-internal.h"
+#include "lib/civil-time.h"
 #include "lib/macro.h"
 
 #define DOC_COLUMNS                                                                                          \
@@ -88,8 +89,9 @@ static int list_cursor(struct store *s, int64_t dossier_id, const char *after_ui
 /* The documents of the dossier ds the actor may read, from s, handed to
  * the sink: each row goes through the READ decision (not traced one by
  * one: the trail says the list was read).  The first search covers the
- * acts of the last two years (the document's creation time, not its
- * deposit) and approved documents only (docs/rules.md §4). */
+ * acts of the last two calendar years (the document's creation time, not
+ * its deposit, from the same time of day two years ago in Paris) and
+ * approved documents only (docs/rules.md §4). */
 static int list_rows(struct dossier_engine *e, struct store *s, const struct dossier_actor *actor, const char *ins,
                      const struct dstate *ds, unsigned flags, const char *after_uid, int64_t now,
                      const struct dossier_list_sink *sink) {
@@ -102,11 +104,15 @@ static int list_rows(struct dossier_engine *e, struct store *s, const struct dos
         r = list_cursor(s, ds->id, after_uid, &at, &id);
         if (r < 0)
                 return r;
+        int64_t since = INT64_MIN;
+        if ((flags & DOSSIER_LIST_FIRST_SEARCH) &&
+            (r = civil_add_months(now, -DOSSIER_FIRST_SEARCH_MONTHS, &since)) < 0)
+                return r;
         r = store_prepare(s, all ? sql_list_all : sql_list_approved, &st);
         if (r < 0)
                 return r;
         if ((r = store_bind_int(st, 1, ds->id)) < 0 ||
-            (r = store_bind_int(st, 2, flags & DOSSIER_LIST_FIRST_SEARCH ? now - DOSSIER_FIRST_SEARCH : INT64_MIN)) < 0 ||
+            (r = store_bind_int(st, 2, since)) < 0 ||
             (r = store_bind_int(st, 3, at)) < 0 || (r = store_bind_int(st, 4, id)) < 0)
                 return r;
         if (sink->begin && (r = sink->begin(sink->data)) < 0)

@@ -9,12 +9,16 @@
 #include "dossier-internal.h"
 #include "lib/macro.h"
 
+/* The closed dossiers that may be due (the bound of
+ * de_months_candidates()), after the id ?2 the job has seen. */
 static const char sql_expired[] =
-        "SELECT ins FROM dossiers WHERE status = 2 AND closed_at <= ?1 ORDER BY id LIMIT 1";
+        "SELECT id, ins, closed_at FROM dossiers WHERE status = 2 AND closed_at <= ?1 AND id > ?2 ORDER BY id LIMIT 1";
+/* The held-back documents due for a notice (?1) or that may be due for
+ * their release (?2, de_months_candidates()), after the id ?3. */
 static const char sql_holds[] =
         "SELECT d.id, d.uid, d.hidden_since, d.hold_notified, s.id, s.ins, s.status FROM documents d "
         "JOIN dossiers s ON s.id = d.dossier_id WHERE d.hidden_from_patient = 1 AND d.hidden_since <= ?1 "
-        "AND (d.hold_notified = 0 OR d.hidden_since <= ?2) ORDER BY d.id LIMIT 256";
+        "AND (d.hold_notified = 0 OR d.hidden_since <= ?2) AND d.id > ?3 ORDER BY d.id LIMIT 256";
 static const char sql_hold_notified[] = "UPDATE documents SET hold_notified = 1 WHERE id = ?1";
 
 /* The patient's notifications; with ?2 set (a representative reads them),
@@ -26,15 +30,19 @@ static const char sql_notifications[] =
 static const char sql_notifications_for[] =
         "SELECT id, at, recipient, kind, message, document FROM notifications WHERE recipient = ?1 ORDER BY id";
 
-/* Purges the oldest expired dossier, in one transaction and under the
- * engine lock: 1 when one was purged, 0 when none is left. */
-static int purge_one(struct dossier_engine *e, int64_t now) {
+/* Looks at the next closed dossier after *cursor that may be due, in one
+ * transaction and under the engine lock, and purges it if its 10 calendar
+ * years have passed: 1 when one was looked at (*ret_purged says whether
+ * it went), 0 when none is left. */
+static int purge_one(struct dossier_engine *e, int64_t now, int64_t *cursor, bool *ret_purged) {
         static const struct dossier_actor sys = { .kind = ACCESS_ACTOR_SYSTEM, .session = "retention" };
         DE_LOCKED(e);
         char ins[DOSSIER_CODE_MAX];
         struct dstate ds;
+        bool due = false;
         int r;
 
+        *ret_purged = false;
         r = de_begin(e);
         if (r < 0)
                 return r;
@@ -43,13 +51,18 @@ static int purge_one(struct dossier_engine *e, int64_t now) {
 
                 r = store_prepare(e->store, sql_expired, &st);
                 if (r >= 0)
-                        r = store_bind_int(st, 1, now - DOSSIER_RETENTION);
+                        r = store_bind_int(st, 1, de_months_candidates(now, DOSSIER_RETENTION_MONTHS));
+                if (r >= 0)
+                        r = store_bind_int(st, 2, *cursor);
                 if (r >= 0)
                         r = store_step(e->store, st);
-                if (r > 0)
-                        de_copy_column(ins, sizeof(ins), st, 0);
+                if (r > 0) {
+                        *cursor = store_col_int64(st, 0);
+                        de_copy_column(ins, sizeof(ins), st, 1);
+                        due = de_months_elapsed(store_col_int64(st, 2), DOSSIER_RETENTION_MONTHS, now);
+                }
         }
-        if (r <= 0) {
+        if (r <= 0 || !due) {
                 store_rollback(e->store);
                 return r;
         }
@@ -59,7 +72,10 @@ static int purge_one(struct dossier_engine *e, int64_t now) {
         if (r >= 0 && e->last.allow)
                 r = de_purge_dossier(e, ds.id, now);
         r = de_finish(e, r);
-        return r < 0 ? r : 1;
+        if (r < 0)
+                return r;
+        *ret_purged = true;
+        return 1;
 }
 
 /* One expired dossier per transaction, the lock let go in between, so
@@ -67,14 +83,15 @@ static int purge_one(struct dossier_engine *e, int64_t now) {
  * and a crash loses at most one step. */
 int dossier_purge_expired(struct dossier_engine *e, unsigned *ret_purged) {
         unsigned purged = 0;
-        int64_t now;
+        int64_t now, cursor = 0;
+        bool one;
         int r;
 
         if (!e)
                 return -EINVAL;
         now = de_now_of(e);
-        while ((r = purge_one(e, now)) > 0)
-                purged++;
+        while ((r = purge_one(e, now, &cursor, &one)) > 0)
+                purged += one;
         if (ret_purged)
                 *ret_purged = purged;
         return r;
@@ -88,8 +105,10 @@ struct hold {
         char uid[DOSSIER_UID_SIZE], ins[DOSSIER_CODE_MAX];
 };
 
-/* Reads up to max held-back documents due for a notice or a release. */
-static int load_holds(struct dossier_engine *e, int64_t now, struct hold *h, size_t max, size_t *ret_n) {
+/* Reads up to max held-back documents after the id after that may be due
+ * for a notice or a release. */
+static int load_holds(struct dossier_engine *e, int64_t now, int64_t after, struct hold *h, size_t max,
+                      size_t *ret_n) {
         _cleanup_stmt_ struct store_stmt *st = NULL;
         size_t n = 0;
         int r;
@@ -98,7 +117,9 @@ static int load_holds(struct dossier_engine *e, int64_t now, struct hold *h, siz
         if (r >= 0)
                 r = store_bind_int(st, 1, now - DOSSIER_HOLD_NOTIFY);
         if (r >= 0)
-                r = store_bind_int(st, 2, now - DOSSIER_HOLD_RELEASE);
+                r = store_bind_int(st, 2, de_months_candidates(now, DOSSIER_HOLD_MONTHS));
+        if (r >= 0)
+                r = store_bind_int(st, 3, after);
         while (r >= 0 && n < max && (r = store_step(e->store, st)) > 0) {
                 h[n].id = store_col_int64(st, 0);
                 de_copy_column(h[n].uid, DOSSIER_UID_SIZE, st, 1);
@@ -113,13 +134,13 @@ static int load_holds(struct dossier_engine *e, int64_t now, struct hold *h, siz
         return r < 0 ? r : 0;
 }
 
-/* One held-back document: released (audited) at 1 month, else the
+/* One held-back document: released (audited) at 1 calendar month, else the
  * patient told once to consult; counted in *notified or *released. */
 static int process_hold(struct dossier_engine *e, const struct hold *h, int64_t now, unsigned *notified,
                         unsigned *released) {
         static const struct dossier_actor sys = { .kind = ACCESS_ACTOR_SYSTEM, .session = "hold" };
         struct dstate ds = { .id = h->dossier_id, .status = h->status };
-        bool release = h->since + DOSSIER_HOLD_RELEASE <= now;
+        bool release = de_months_elapsed(h->since, DOSSIER_HOLD_MONTHS, now);
         int r = 0;
 
         if (release) {
@@ -144,16 +165,17 @@ static int process_hold(struct dossier_engine *e, const struct hold *h, int64_t 
                         (*notified)++;
         }
         if (r >= 0 && release && !e->last.allow)
-                r = -EIO; /* would loop forever */
+                r = -EIO; /* the system's release is never refused: something is wrong */
         return r;
 }
 
 /* Held-back documents: at 2 weeks the patient is told to consult (once),
- * at 1 month the hold ends. Each change is audited as a system action. */
+ * at 1 calendar month the hold ends. Each change is audited as a system
+ * action. */
 int dossier_tick(struct dossier_engine *e, unsigned *ret_notified, unsigned *ret_released) {
         DE_LOCKED(e);
         unsigned notified = 0, released = 0;
-        int64_t now;
+        int64_t now, after = 0;
         int r;
 
         if (!e)
@@ -166,9 +188,10 @@ int dossier_tick(struct dossier_engine *e, unsigned *ret_notified, unsigned *ret
                 struct hold h[32];
                 size_t n = 0;
 
-                r = load_holds(e, now, h, ELEMENTSOF(h), &n);
+                r = load_holds(e, now, after, h, ELEMENTSOF(h), &n);
                 if (r < 0 || n == 0)
                         break;
+                after = h[n - 1].id; /* a row not due yet is not read again */
                 for (size_t i = 0; i < n && r >= 0; i++)
                         r = process_hold(e, &h[i], now, &notified, &released);
                 if (r < 0)

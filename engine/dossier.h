@@ -41,11 +41,15 @@
 #define DOSSIER_MEDICINES_MAX 32       /* substance codes per prescription */
 #define DOSSIER_WARNINGS_MAX 16
 
+/* The rules' durations (docs/rules.md §3, §4).  Weeks are fixed; months
+ * and years are calendar ones, counted on the civil date in Paris
+ * (lib/civil-time.h: the same time of day, the day brought back to the
+ * month's last when the month is shorter). */
 #define DOSSIER_DAY INT64_C(86400)
-#define DOSSIER_HOLD_NOTIFY (14 * DOSSIER_DAY)     /* patient told to consult */
-#define DOSSIER_HOLD_RELEASE (30 * DOSSIER_DAY)    /* "1 month": visible */
-#define DOSSIER_RETENTION (3653 * DOSSIER_DAY)     /* 10 years after closure */
-#define DOSSIER_FIRST_SEARCH (730 * DOSSIER_DAY)   /* first search: 2 years */
+#define DOSSIER_HOLD_NOTIFY (14 * DOSSIER_DAY)     /* 2 weeks: patient told to consult */
+#define DOSSIER_HOLD_MONTHS 1                      /* 1 calendar month: visible */
+#define DOSSIER_RETENTION_MONTHS (10 * 12)         /* 10 calendar years after closure */
+#define DOSSIER_FIRST_SEARCH_MONTHS (2 * 12)       /* first search: acts of the last 2 calendar years */
 
 /* Type codes of exams for the duplicate-exam alert, when not configured. */
 #define DOSSIER_DEFAULT_EXAM_TYPES { "11502-2", "18748-4" }
@@ -245,12 +249,13 @@ int dossier_reactivate(struct dossier_engine *e, const struct dossier_actor *act
  * trail kept. */
 int dossier_destroy(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins);
 
-/* Retention job: destroys dossiers closed for DOSSIER_RETENTION. */
+/* Retention job: destroys dossiers closed for DOSSIER_RETENTION_MONTHS
+ * calendar months (10 years). */
 int dossier_purge_expired(struct dossier_engine *e, unsigned *ret_purged);
 
 /* Hold job: notifies the patient of documents held back for 2 weeks and
- * releases those held back for 1 month. Reads always apply the 1-month
- * rule even if this job has not run. */
+ * releases those held back for 1 calendar month. Reads always apply the
+ * 1-month rule even if this job has not run. */
 int dossier_tick(struct dossier_engine *e, unsigned *ret_notified, unsigned *ret_released);
 
 struct dossier_doc_meta {
@@ -351,7 +356,7 @@ struct dossier_doc {
 };
 
 #define DOSSIER_LIST_ALL_STATUSES (1u << 0) /* include deprecated and archived */
-#define DOSSIER_LIST_FIRST_SEARCH (1u << 1) /* acts (created_at) of the last 2 years, approved only */
+#define DOSSIER_LIST_FIRST_SEARCH (1u << 1) /* acts (created_at) of the last 2 calendar years, approved only */
 
 /* The documents actor may see, newest first; *ret is malloc'ed. */
 int dossier_list(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, unsigned flags,

@@ -3,7 +3,9 @@
 # moved with libfaketime (Debian's faketime), not only in unit tests
 # (docs/rules.md §3).  A document held back from the patient: at two weeks
 # the patient is told to consult (hold-consult notice) and still cannot see
-# it; at one month it is visible by itself.  A closed dossier: still there
+# it; at one month it is visible by itself (a calendar month in Paris:
+# 28 to 31 days, an hour more or less across a switch of summer time, so
+# the test looks on day 32).  A closed dossier: still there
 # short of ten years, destroyed once they have passed (the retention
 # purge), the tombstone and the chain kept.  carnetd runs its dossier jobs
 # when it starts, so each step restarts it at a later fake time.
@@ -64,12 +66,12 @@ patient=$(patient_login)
 check "day 15: told to consult" "$(api GET /v1/dossiers/$ins/notifications "" "$patient")" '200 *"kind":"hold-consult"*'
 check "day 15: still held back" "$(api GET /v1/dossiers/$ins/documents/$held "" "$patient")" '404 *'
 
-at "+31d"
+at "+32d"
 patient=$(patient_login)
-check "day 31: visible by itself" "$(api GET /v1/dossiers/$ins/documents/$held/content "" "$patient")" '200 Annonce'
-check "day 31: the release is in the trail" "$(api GET /v1/dossiers/$ins/audit "" "$patient")" \
+check "day 32: visible by itself" "$(api GET /v1/dossiers/$ins/documents/$held/content "" "$patient")" '200 Annonce'
+check "day 32: the release is in the trail" "$(api GET /v1/dossiers/$ins/audit "" "$patient")" \
         '200 *"actor_kind":"system"*"action":"release-hold"*'
-check "day 31: closed, kept" "$(status_in_db)" 2
+check "day 32: closed, kept" "$(status_in_db)" 2
 
 at "+3650d"
 check "ten years less three days: kept" "$(status_in_db)" 2

@@ -655,11 +655,17 @@ UNIT(test_patient_types) {
 }
 
 /* Self-access from 16 (docs/rules.md §3): the birthday itself counts,
- * unknown month or day count as the latest, malformed dates refuse. */
+ * from midnight in Paris; unknown month or day count as the latest,
+ * malformed dates refuse. */
 UNIT(test_age_16) {
-        const int64_t day = 86400, at = INT64_C(1704067200); /* 2024-01-01T00:00:00Z */
+        const int64_t day = 86400, at = INT64_C(1704063600); /* 2023-12-31T23:00:00Z: 1 January 2024 in Paris */
         assert_true(access_age_16_reached("2008-01-01", at));
         assert_false(access_age_16_reached("2008-01-01", at - 1));
+        assert_true(access_age_16_reached("2008-01-01", at + 1800));   /* 23:30 UTC, 00:30 in Paris */
+        assert_false(access_age_16_reached("2008-01-01", at - 1800));  /* 22:30 UTC, 23:30 in Paris */
+        /* summer time: midnight in Paris is 22:00 UTC */
+        assert_false(access_age_16_reached("2009-07-10", INT64_C(1752098399))); /* 2025-07-09T21:59:59Z */
+        assert_true(access_age_16_reached("2009-07-10", INT64_C(1752098400)));  /* 2025-07-09T22:00:00Z */
         assert_false(access_age_16_reached("2008-01-02", at));
         assert_true(access_age_16_reached("2008-01-02", at + day));
         assert_true(access_age_16_reached("1985-05-12", at));
@@ -668,6 +674,12 @@ UNIT(test_age_16) {
         assert_true(access_age_16_reached("2007-12-00", at - day));  /* 16 on 31 Dec 2023... */
         assert_false(access_age_16_reached("2007-12-00", at - day - 1)); /* ...not the day before */
         assert_true(access_age_16_reached("2008-02-29", INT64_C(1709164800))); /* 2024-02-29 */
+        /* born on 29 February: in a common year, the age is reached on the
+         * last day of February (the day brought back to the month's last) */
+        assert_false(access_age_reached("2008-02-29", 18, INT64_C(1772233199))); /* 2026-02-27T22:59:59Z */
+        assert_true(access_age_reached("2008-02-29", 18, INT64_C(1772233200)));  /* 28 February 2026 in Paris */
+        assert_true(access_age_reached("2008-02-29", 20, INT64_C(1835391600)));  /* 29 February 2028 in Paris */
+        assert_false(access_age_reached("2008-02-29", 20, INT64_C(1835391599)));
         static const char *const bad[] = {"", "2008-1-01", "2008/01/01", "20080101", "2008-13-01", "2008-01-32",
                                           "abcd-01-01", "2008-01-01x"};
         for (size_t i = 0; i < ELEMENTSOF(bad); i++)

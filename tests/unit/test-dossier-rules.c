@@ -463,14 +463,14 @@ UNIT_FIXTURE(test_parental_authority_ends_at_18, fixture_setup, fixture_teardown
         child_dossier(f, "2006-01-01", secret); /* 17 at T0 */
         assert_int_equal(dossier_set_representative(f->e, &gp, INS, parent.id, DOSSIER_REP_PARENTAL_AUTHORITY), 0);
         assert_int_equal(dossier_set_representative(f->e, &gp, INS, guardian.id, DOSSIER_REP_GUARDIAN), 0);
-        f->now = INT64_C(1704067199); /* 2023-12-31T23:59:59Z: still 17 */
+        f->now = INT64_C(1704063599); /* 2023-12-31T22:59:59Z, 23:59:59 in Paris: still 17 */
         assert_int_equal(dossier_verify_representative(f->e, INS, parent.id, secret), 0);
         assert_int_equal(dossier_list(f->e, &parent, INS, 0, &docs, &n), 0);
         assert_int_equal(last(f), ACCESS_ALLOW_REPRESENTATIVE);
         free(docs);
         docs = NULL;
 
-        f->now = INT64_C(1704067200); /* 2024-01-01T00:00:00Z: 18 */
+        f->now = INT64_C(1704063600); /* 2023-12-31T23:00:00Z, midnight in Paris: 18 */
         assert_int_equal(dossier_verify_representative(f->e, INS, parent.id, secret), -EACCES);
         assert_int_equal(last(f), ACCESS_DENY_NOT_REPRESENTATIVE);
         assert_int_equal(dossier_list(f->e, &parent, INS, 0, &docs, &n), -EACCES);

@@ -859,12 +859,12 @@ UNIT_FIXTURE(test_self_access_16, fixture_setup, fixture_teardown) {
         assert_int_equal(last(f), ACCESS_DENY_UNDER_16);
         assert_int_equal(dossier_close(f->e, &patient, INS), -EACCES);
         assert_int_equal(last(f), ACCESS_DENY_UNDER_16);
-        /* the 16th birthday, at midnight UTC */
-        f->now = INT64_C(1704067200);
+        /* the 16th birthday, at midnight in Paris (2023-12-31T23:00:00Z) */
+        f->now = INT64_C(1704063600);
         assert_int_equal(dossier_verify_secret(f->e, INS, secret), 0);
         assert_int_equal(count_visible(f, &patient, 0), 0);
         assert_int_equal(last(f), ACCESS_ALLOW_PATIENT);
-        f->now = INT64_C(1704067199);
+        f->now = INT64_C(1704063599);
         assert_int_equal(dossier_verify_secret(f->e, INS, secret), -EACCES);
         verify_chain(f);
 }
