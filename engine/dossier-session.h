@@ -16,11 +16,15 @@
 #define DOSSIER_ACTION_OPEN_SESSION "open-session"
 
 /* Appends "open-session" for a professional session: actor, session id,
- * and in the reason field "record-sha256:<hex>" of the signed record. */
+ * the session's establishment (NULL or "": none; docs/rules.md §7: the
+ * workstation's trail names the user and the establishment), and in the
+ * reason field "record-sha256:<hex>" of the signed record.  -EINVAL for
+ * an establishment that is not valid text (dossier_text_check()). */
 int dossier_session_audit(struct dossier_engine *e, const char *national_id, const char *session_id,
-                          const char *record_sha256_hex);
+                          const char *establishment, const char *record_sha256_hex);
 
 /* Appends the refusal of a session opening to the trail: action
  * "open-session", outcome "deny", code "deny-" + why (a trust code such
- * as "revoked"), actor the card's national id, no session, no dossier. */
+ * as "revoked"), actor the card's national id, no session, no dossier,
+ * no establishment (no session has one). */
 int dossier_session_refused(struct dossier_engine *e, const char *national_id, const char *why);

@@ -5,6 +5,8 @@
 # patient masked stays visible to the doctor who deposited it and to another
 # doctor of the same establishment, not to an authorised doctor elsewhere,
 # whose refusal is traced; unmasked, everyone authorised sees it again.
+# The trail's open-session entries name each session's establishment
+# (docs/rules.md §7), none for the session that has none.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -19,7 +21,8 @@ session_on() {
 }
 
 ins=280057512345674
-carnetd_conf "identity.organisation = subject:O#2"
+db=$LAB_DIR/carnet.db
+carnetd_conf "identity.organisation = subject:O#2" "database = $db"
 lab_cards cps-clinic-a
 carnetd_start
 cards_ready
@@ -53,4 +56,7 @@ check "unmasked" "$(api POST /v1/dossiers/$ins/documents/$doc/unmask "" "$patien
 check "elsewhere: visible again" "$(api GET /v1/dossiers/$ins/documents/$doc "" "$c")" '200 *'
 check "the trail shows the refusal" "$(api GET /v1/dossiers/$ins/audit "" "$patient")" \
         '200 *"action":"read"*"outcome":"deny"*"code":"deny-masked"*'
+check "the sessions' openings name their establishment" "$(sqlite3 "$db" \
+        "SELECT group_concat(actor || '=' || establishment, ',') FROM audit WHERE action = 'open-session'")" \
+        '*=Clinique des Tests,*=Clinique des Tests,*='
 lab_end "$c" establishment

@@ -14,6 +14,7 @@
 
 #include "dossier-fixture.h"
 #include "engine/audit.h"
+#include "engine/dossier-session.h"
 
 static const struct dossier_doc_meta report = {
         .type_code = "11488-4", .class_code = "10", .format_code = "urn:ihe:iti:xds:2017:mimeTypeSufficient",
@@ -478,6 +479,36 @@ UNIT_FIXTURE(test_parental_authority_ends_at_18, fixture_setup, fixture_teardown
         assert_int_equal(dossier_verify_representative(f->e, INS, guardian.id, secret), 0);
         assert_int_equal(dossier_list(f->e, &guardian, INS, 0, &docs, &n), 0);
         assert_int_equal(last(f), ACCESS_ALLOW_REPRESENTATIVE);
+        verify_chain(f);
+}
+
+/* The trail entry of a session's opening names the session's
+ * establishment where it has one (docs/rules.md §7: the workstation's
+ * trail identifies the user and the establishment); a refused opening has
+ * no session and names none; a malformed establishment is refused. */
+UNIT_FIXTURE(test_open_session_establishment, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        static const char sha[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        struct trail_establishments a1 = {.actor = clinic_a1.id}, none = {.actor = gp.id};
+        struct store *s = dossier_engine_store(f->e);
+        int64_t n;
+
+        assert_int_equal(dossier_session_audit(f->e, clinic_a1.id, "a1", clinic_a1.establishment, sha), 0);
+        assert_int_equal(audit_list(s, "", trail_establishment, &a1), 0);
+        assert_int_equal(a1.entries, 1);
+        assert_int_equal(a1.named, 1);
+        assert_string_equal(a1.last, "Clinique des Tests");
+
+        assert_int_equal(dossier_session_audit(f->e, gp.id, "gp-session", NULL, sha), 0);
+        assert_int_equal(dossier_session_audit(f->e, gp.id, "gp-session-2", "", sha), 0);
+        assert_int_equal(dossier_session_refused(f->e, gp.id, "revoked"), 0);
+        assert_int_equal(audit_list(s, "", trail_establishment, &none), 0);
+        assert_int_equal(none.entries, 3);
+        assert_int_equal(none.named, 0);
+
+        n = audit_count(f);
+        assert_int_equal(dossier_session_audit(f->e, gp.id, "gp-session", "Clinique\ncachee", sha), -EINVAL);
+        assert_int_equal(audit_count(f), n);
         verify_chain(f);
 }
 
