@@ -5,6 +5,7 @@
 
 #include "engine/audit.h"
 #include "engine/dossier.h"
+#include "lib/jsonw.h"
 #include "lib/macro.h"
 #include "audit.h"
 #include "call.h"
@@ -15,25 +16,71 @@ static const char *api_mode(const char *trail_mode) {
         return trail_mode && strcmp(trail_mode, "call-centre") == 0 ? "call_centre" : trail_mode;
 }
 
-static int trail_entry(const struct audit_entry *x, void *userdata) {
-        json_t *a = userdata;
-        json_t *o = json_pack("{s:I,s:I,s:s,s:o,s:o,s:s,s:o,s:s,s:o,s:s,s:s,s:b,s:o,s:o}", "seq", (json_int_t)x->seq, "at",
-                              (json_int_t)x->at, "actor_kind", x->actor_kind, "actor", res_str_or_null(x->actor), "session",
-                              res_str_or_null(x->session), "action", x->action, "document", res_str_or_null(x->document), "mode",
-                              api_mode(x->mode), "reason", res_str_or_null(x->reason), "outcome", x->outcome, "code",
-                              x->code, "emergency", strcmp(x->mode, "emergency") == 0, "workstation",
-                              res_str_or_null(x->workstation), "establishment", res_str_or_null(x->establishment));
-        return json_array_append_new(a, o) < 0 ? -ENOMEM : 0;
-}
+/* The most text a trail reply holds: some 600 000 entries. */
+#define TRAIL_TEXT_MAX ((size_t)256 << 20)
+/* What goes before the entries ({"ins":…,"count":…,"entries":), known
+ * once they are written (jw_reserve_front). */
+#define TRAIL_HEAD_MAX 64
 
-static int walk_trail(const struct api_call *c, json_t *list) {
-        return dossier_trail(c->engine, &c->caller.a, c->ins, trail_entry, list);
+struct trail_text {
+        struct jw w;
+        size_t count;
+};
+
+/* One entry written straight into the reply's text: a long-lived
+ * dossier's trail holds tens of thousands (every access is one). */
+static int trail_entry(const struct audit_entry *x, void *userdata) {
+        struct trail_text *t = userdata;
+        struct jw *w = &t->w;
+
+        jw_object_begin(w);
+        jw_kint(w, "seq", x->seq);
+        jw_kint(w, "at", x->at);
+        jw_kstr(w, "actor_kind", x->actor_kind);
+        jw_kstr_or_null(w, "actor", x->actor);
+        jw_kstr_or_null(w, "session", x->session);
+        jw_kstr(w, "action", x->action);
+        jw_kstr_or_null(w, "document", x->document);
+        jw_kstr(w, "mode", api_mode(x->mode));
+        jw_kstr_or_null(w, "reason", x->reason);
+        jw_kstr(w, "outcome", x->outcome);
+        jw_kstr(w, "code", x->code);
+        jw_kbool(w, "emergency", x->mode && strcmp(x->mode, "emergency") == 0);
+        jw_kstr_or_null(w, "workstation", x->workstation);
+        jw_kstr_or_null(w, "establishment", x->establishment);
+        jw_object_end(w);
+        t->count++;
+        return w->error;
 }
 
 /* GET /v1/dossiers/{ins}/audit: the reading is decided and traced first,
  * so the entry recording it is the last one read. */
 int res_audit_trail(const struct api_request *req, struct api_reply *ret) {
-        return res_list(req, ret, walk_trail, "ins", req->call->ins, "entries", true);
+        const struct api_call *c = req->call;
+        struct trail_text t = {};
+        struct jw head;
+        char *text = NULL;
+        size_t len = 0;
+
+        jw_init(&t.w, TRAIL_TEXT_MAX);
+        jw_reserve_front(&t.w, TRAIL_HEAD_MAX);
+        jw_array_begin(&t.w);
+        int r = dossier_trail(c->engine, &c->caller.a, c->ins, trail_entry, &t);
+        if (r < 0) {
+                jw_done(&t.w);
+                return r == -E2BIG ? api_error(ret, 413, "too_large", "the trail is larger than one reply carries")
+                                   : res_engine_fail(ret, c->engine, r);
+        }
+        jw_array_end(&t.w);
+        jw_object_end(&t.w);
+        jw_init(&head, TRAIL_HEAD_MAX);
+        jw_object_begin(&head);
+        jw_kstr(&head, "ins", c->ins);
+        jw_kint(&head, "count", (int64_t)t.count);
+        jw_key(&head, "entries");
+        jw_front(&t.w, &head);
+        r = jw_finish(&t.w, &text, &len);
+        return r < 0 ? r : api_ok_data(ret, 200, "application/json", text, len);
 }
 
 /* GET /v1/audit/verify: for any session, or root without one (an

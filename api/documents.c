@@ -357,12 +357,7 @@ int res_documents_list(const struct api_request *req, struct api_reply *ret) {
         jw_kbool(&head, "first_search", first);
         jw_kint(&head, "count", (int64_t)p.count);
         jw_key(&head, "documents");
-        if (head.error) {
-                jw_done(&p.w);
-                return head.error;
-        }
-        jw_front(&p.w, head.buf, head.len);
-        jw_done(&head);
+        jw_front(&p.w, &head);
         return text_reply(&p.w, ret);
 }
 

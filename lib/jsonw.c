@@ -174,19 +174,21 @@ void jw_reserve_front(struct jw *w, size_t n) {
         w->len = w->front = n;
 }
 
-void jw_front(struct jw *w, const char *text, size_t len) {
-        if (w->error)
-                return;
-        if (len > w->front) {
+void jw_front(struct jw *w, struct jw *head) {
+        if (head->error && !w->error)
+                w->error = head->error;
+        if (!w->error && head->len > w->front)
                 w->error = -E2BIG;
-                return;
+        if (!w->error) {
+                size_t gap = w->front - head->len;
+                if (head->len)
+                        memcpy(w->buf + gap, head->buf, head->len);
+                memmove(w->buf, w->buf + gap, w->len - gap);
+                secure_zero(w->buf + w->len - gap, gap);
+                w->len -= gap;
+                w->front = 0;
         }
-        size_t gap = w->front - len;
-        memcpy(w->buf + gap, text, len);
-        memmove(w->buf, w->buf + gap, w->len - gap);
-        secure_zero(w->buf + w->len - gap, gap);
-        w->len -= gap;
-        w->front = 0;
+        jw_done(head);
 }
 
 void jw_int(struct jw *w, int64_t v) {

@@ -44,16 +44,17 @@ void jw_bool(struct jw *w, bool v);
 void jw_null(struct jw *w);
 
 /* What goes first known only at the end (a count before the list it
- * counts), without a second buffer: jw_reserve_front() keeps n bytes at
- * the front of an empty writer, what is written next goes after them,
- * and jw_front() then puts len bytes of text there (at most n; more is
- * -E2BIG), the rest of the text moved down to meet it.  The text is then
- * as if written in that order; the separators after the reserve are
- * those of a writer with nothing written yet, so the front ends where a
- * value may follow (after a key).  A reserve never filled is -EINVAL at
- * jw_finish(). */
+ * counts), without a second buffer for the whole text:
+ * jw_reserve_front() keeps n bytes at the front of an empty writer, what
+ * is written next goes after them, and jw_front() then puts there the
+ * text of head, a writer of its own (at most n bytes; more is -E2BIG),
+ * the rest of the text moved down to meet it; head is freed, and its
+ * sticky error becomes w's.  The text is then as if written in that
+ * order; the separators after the reserve are those of a writer with
+ * nothing written yet, so head ends where a value may follow (after a
+ * key).  A reserve never filled is -EINVAL at jw_finish(). */
 void jw_reserve_front(struct jw *w, size_t n);
-void jw_front(struct jw *w, const char *text, size_t len);
+void jw_front(struct jw *w, struct jw *head);
 
 /* key + value in one call; jw_kstr_or_null() writes null for NULL or "". */
 void jw_kstr(struct jw *w, const char *key, const char *s);

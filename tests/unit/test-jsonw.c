@@ -152,8 +152,8 @@ UNIT(jsonw_errors_are_sticky) {
 
 /* jw_reserve_front() / jw_front(): the text is as if the front had been
  * written first (a count before the list it counts), whether the front
- * fills its room or not; a front larger than its room, a reserve on a
- * writer that holds text, a reserve never filled: errors. */
+ * fills its room or not; a front larger than its room, a front in error,
+ * a reserve on a writer that holds text, a reserve never filled: errors. */
 UNIT(jsonw_front_filled_at_the_end) {
         char *text = NULL;
         size_t len = 0;
@@ -172,16 +172,28 @@ UNIT(jsonw_front_filled_at_the_end) {
                 jw_object_begin(&head);
                 jw_kint(&head, "count", 2);
                 jw_key(&head, "list");
-                jw_front(&w, head.buf, head.len);
-                jw_done(&head);
+                jw_front(&w, &head);
+                assert_null(head.buf);
                 same_as_jansson(&w, json_pack("{s:i,s:[s,i],s:b}", "count", 2, "list", "é", 2, "more", 0));
         }
 
         jw_init(&w, 4096);
         jw_reserve_front(&w, 4);
         jw_int(&w, 1);
-        jw_front(&w, "[1,2,", 5);
+        jw_init(&head, 64);
+        jw_array_begin(&head);
+        jw_int(&head, 123); /* "[123," is 5 bytes */
+        jw_key(&head, "x");
+        jw_front(&w, &head);
         assert_int_equal(jw_finish(&w, &text, &len), -E2BIG);
+        jw_init(&w, 4096); /* head's error is w's */
+        jw_reserve_front(&w, 16);
+        jw_int(&w, 1);
+        jw_init(&head, 64);
+        jw_string(&head, "\xff");
+        jw_front(&w, &head);
+        assert_null(head.buf);
+        assert_int_equal(jw_finish(&w, &text, &len), -EINVAL);
         jw_init(&w, 4096);
         jw_int(&w, 1);
         jw_reserve_front(&w, 4);
