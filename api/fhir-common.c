@@ -23,7 +23,7 @@ static const char *issue_code_of(unsigned status) {
         case 401: return "login";
         case 403: return "forbidden";
         case 404: return "not-found";
-        case 405: case 406: case 415: return "not-supported";
+        case 405: case 406: case 415: case 501: return "not-supported";
         case 409: return "conflict";
         case 413: case 431: return "too-costly";
         case 500: return "exception";

@@ -288,6 +288,17 @@ static bool method_matches(const char *rt_method, const char *method) {
         return strcmp(rt_method, method) == 0 || (strcmp(method, "HEAD") == 0 && strcmp(rt_method, "GET") == 0);
 }
 
+/* Whether some route of the table answers method, on any path (HEAD with
+ * the GET routes): RFC 9110 9.1 and 15.6.2, a method the server
+ * implements for no resource is 501 rather than 405.  Methods are
+ * case-sensitive (9.1): "get" is not GET. */
+static bool method_implemented(const struct api_table *t, const char *method) {
+        for (size_t i = 0; i < t->n; i++)
+                if (method_matches(t->routes[i].method, method))
+                        return true;
+        return false;
+}
+
 /* The most specific route of the request's method whose template matches
  * req->path: its index, with the captured params (values in buf, a copy of
  * the path of len bytes); -ENOENT with ret->allow listing the methods of
@@ -360,6 +371,14 @@ static int dispatch(const struct api_table *t, const struct api_request *req, st
         int e = check_encoding(req, ret);
         if (e < 0)
                 return e == -ENOMEM ? e : 0;
+        if (!method_implemented(t, req->method)) {
+                char m[API_QUOTE_MAX + 1];
+                return api_error_details(ret, 501, "not_implemented",
+                                         json_pack("{s:s}", "method", api_quote(m, sizeof(m), req->method,
+                                                                                  API_QUOTE_MAX)),
+                                         "the method %s is not implemented by this server, on any resource",
+                                         m);
+        }
         size_t len = strlen(req->path) + 1;
         _cleanup_free_ char *buf = malloc(len);
         if (!buf)

@@ -167,7 +167,9 @@ struct api_table {
 
 /* Finds the route and runs it.  Among the routes for the request's method
  * whose template matches, the most specific wins (a literal segment beats
- * a template at the first place they differ).  Unknown paths get 404; a
+ * a template at the first place they differ).  A method no route of the
+ * table has (HEAD counting as GET) gets 501 not_implemented, whatever the
+ * path (RFC 9110 15.6.2); then unknown paths get 404; a
  * path known only with other methods 405 (ret->allow lists them); a query
  * parameter given twice 400 bad_parameter; a path or query parameter that
  * is not valid UTF-8, before anything else, 400 bad_encoding.  Then table->invoke (or the

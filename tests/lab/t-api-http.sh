@@ -3,8 +3,9 @@
 # body_max gets 413 (announced or chunked) and carnetd still answers;
 # malformed JSON, duplicate keys, invalid UTF-8 and unknown fields get a
 # 400 in the one error shape; headers over header_max get 431; 405 says
-# what is allowed; HEAD is answered as GET, without the body; a target in
-# absolute form is its path; an HTTP/1.1 request without Host, or with
+# what is allowed, 501 answers a method carnet implements nowhere; HEAD
+# is answered as GET, without the body; a target in absolute form is its
+# path; an HTTP/1.1 request without Host, or with
 # two or an invalid one, is 400; a keep-alive connection is reused across
 # requests, errors included; templated routes take URL-encoded segments;
 # carnetd refuses a configuration naming a group that does not exist.
@@ -71,6 +72,22 @@ expect "headers over header_max" 431 headers_too_large -- -H "X-Filler: $(head -
 alive
 curl -s -D "$LAB_DIR/h" -o "$LAB_DIR/body" -X DELETE --unix-socket "$sock" http://localhost/v1/readers
 grep -q '^HTTP/1.1 405' "$LAB_DIR/h" && grep -qi '^Allow: GET' "$LAB_DIR/h" || { echo "405 without Allow"; cat "$LAB_DIR/h"; exit 1; }
+curl -s -D "$LAB_DIR/h" -o "$LAB_DIR/body" -X DELETE --unix-socket "$sock" http://localhost/v1/status
+grep -q '^HTTP/1.1 405' "$LAB_DIR/h" && grep -qi '^Allow: GET, HEAD' "$LAB_DIR/h" &&
+        grep -q '"code":"method_not_allowed"' "$LAB_DIR/body" || { echo "DELETE /v1/status"; cat "$LAB_DIR/h"; exit 1; }
+# a method carnet implements on no resource: 501 (RFC 9110 15.6.2), no Allow
+for m in FOO PATCH OPTIONS; do
+        curl -s -D "$LAB_DIR/h" -o "$LAB_DIR/body" -X "$m" --unix-socket "$sock" http://localhost/v1/status
+        grep -q '^HTTP/1.1 501' "$LAB_DIR/h" && ! grep -qi '^Allow:' "$LAB_DIR/h" &&
+                grep -q '"code":"not_implemented"' "$LAB_DIR/body" ||
+                { echo "$m /v1/status"; cat "$LAB_DIR/h"; exit 1; }
+done
+curl -s -D "$LAB_DIR/h" -o "$LAB_DIR/body" -X FOO --unix-socket "$sock" http://localhost/fhir/R4/metadata
+grep -q '^HTTP/1.1 501' "$LAB_DIR/h" && grep -qi '^Content-Type: application/fhir+json' "$LAB_DIR/h" &&
+        grep -q '"resourceType":"OperationOutcome"' "$LAB_DIR/body" ||
+        { echo "FOO /fhir/R4/metadata"; cat "$LAB_DIR/h"; exit 1; }
+alive
+echo "methods: 405 with Allow, 501 for a method carnet does not implement"
 # HEAD is GET without the body (RFC 9110 9.1, 9.3.2), on one connection with a GET after it
 n=$(curl -s -D "$LAB_DIR/h" -o /dev/null -w '%{size_download}' -I --unix-socket "$sock" http://localhost/v1/status)
 grep -q '^HTTP/1.1 200' "$LAB_DIR/h" && grep -qi '^Content-Type: application/json' "$LAB_DIR/h" &&

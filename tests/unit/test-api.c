@@ -55,6 +55,23 @@ UNIT(wrong_method_is_405) {
         expect_route_error("DELETE", "/v1/status", 405, "method_not_allowed");
 }
 
+/* RFC 9110 9.1, 15.6.2: a method the server implements for no resource is
+ * 501, whatever the path (a known one, an unknown one); 405 is for a
+ * method it implements elsewhere.  Methods compare with case (9.1). */
+UNIT(unknown_method_is_501) {
+        static const char *const methods[] = {"FOO", "PATCH", "OPTIONS", "TRACE", "CONNECT", "get", "Delete"};
+        for (size_t i = 0; i < ELEMENTSOF(methods); i++) {
+                expect_route_error(methods[i], "/v1/status", 501, "not_implemented");
+                expect_route_error(methods[i], "/v1/nothing-here", 501, "not_implemented");
+        }
+        struct api_request req = {.method = "FOO", .path = "/v1/status"};
+        struct api_reply rep;
+        assert_int_equal(api_handle(&req, &rep), 0);
+        assert_string_equal(rep.allow, ""); /* no Allow: no resource allows it */
+        api_reply_clear(&rep);
+        expect_route_error("PUT", "/v1/status", 405, "method_not_allowed");
+}
+
 /* "/v1/x/{id}" -> "/v1/x/{}": two routes with the same shape would be
  * ambiguous. */
 static void route_shape(const char *path, char *out, size_t size) {
@@ -199,18 +216,28 @@ UNIT(template_needs_whole_segments) {
 }
 
 UNIT(template_405_lists_allowed_methods) {
+        static const struct {
+                const char *method, *path, *allow;
+        } cases[] = {
+                {"DELETE", "/v1/dossiers/D1/documents/7", "GET, HEAD, POST"},
+                {"POST", "/v1/sessions/x", "GET, HEAD, DELETE"},
+                /* a method of the table's, not of this path's */
+                {"DELETE", "/v1/fail", "GET, HEAD"},
+        };
         struct api_reply rep;
-        dispatch("PUT", "/v1/dossiers/D1/documents/7", &rep);
-        assert_error_shape(&rep, 405, "method_not_allowed");
-        assert_string_equal(rep.allow, "GET, HEAD, POST");
-        api_reply_clear(&rep);
-        dispatch("POST", "/v1/sessions/x", &rep);
-        assert_error_shape(&rep, 405, "method_not_allowed");
-        assert_string_equal(rep.allow, "GET, HEAD, DELETE");
-        api_reply_clear(&rep);
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                dispatch(cases[i].method, cases[i].path, &rep);
+                assert_error_shape(&rep, 405, "method_not_allowed");
+                assert_string_equal(rep.allow, cases[i].allow);
+                api_reply_clear(&rep);
+        }
         /* a matched route leaves no Allow behind */
         dispatch("GET", "/v1/sessions/x", &rep);
         assert_string_equal(rep.allow, "");
+        api_reply_clear(&rep);
+        /* a method no route of the table has (PUT, here) is 501 */
+        dispatch("PUT", "/v1/fail", &rep);
+        assert_error_shape(&rep, 501, "not_implemented");
         api_reply_clear(&rep);
 }
 
@@ -230,7 +257,7 @@ UNIT(head_is_answered_as_get) {
         assert_int_equal(api_handle(&head, &rep), 0);
         assert_int_equal(rep.status, 200);
         api_reply_clear(&rep);
-        dispatch("PUT", "/v1/sessions/x", &rep);
+        dispatch("POST", "/v1/sessions/x", &rep);
         assert_error_shape(&rep, 405, "method_not_allowed");
         assert_string_equal(rep.allow, "GET, HEAD, DELETE");
         api_reply_clear(&rep);

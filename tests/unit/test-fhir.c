@@ -110,6 +110,8 @@ static void expect_outcome(struct api_reply *rep, unsigned status, const char *c
         api_reply_clear(rep);
 }
 
+static const char *str_at(const json_t *o, const char *path);
+
 UNIT_FIXTURE(fhir_metadata_and_errors, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         struct api_reply rep;
@@ -125,6 +127,10 @@ UNIT_FIXTURE(fhir_metadata_and_errors, fixture_setup, fixture_teardown) {
         expect_outcome(&rep, 404, "not_found");
         req(f, NULL, "DELETE", FHIR_PREFIX "/metadata", NULL, &rep, 0);
         expect_outcome(&rep, 405, "method_not_allowed");
+        /* RFC 9110 15.6.2: a method carnet implements nowhere */
+        req(f, NULL, "PATCH", FHIR_PREFIX "/Patient/" INS, NULL, &rep, 0);
+        assert_string_equal(str_at(rep.body, "issue.0.code"), "not-supported");
+        expect_outcome(&rep, 501, "not_implemented");
         req(f, NULL, "GET", FHIR_PREFIX "/Patient/" INS, NULL, &rep, 0);
         expect_outcome(&rep, 401, "no_session");
         req(f, &gp, "GET", FHIR_PREFIX "/Patient/185057800608400", NULL, &rep, 0);
