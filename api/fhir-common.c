@@ -307,6 +307,30 @@ void fhir_token(const char *s, char *buf, size_t size, const char **ret_system, 
         *ret_code = bar + 1;
 }
 
+bool fhir_id_valid(const char *id) {
+        static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.";
+        size_t n = id ? strlen(id) : 0;
+        return n >= 1 && n <= 64 && strspn(id, chars) == n;
+}
+
+/* R4 http.html, read: "a GET for an unknown resource returns 404 Not
+ * Found", and the values of [id] "are described in the id type".  A
+ * string outside that type is no id: no resource could have it, and the
+ * request itself is malformed (RFC 9110 15.5.1), so 400 rather than the
+ * 404 of an id that simply names nothing. */
+int fhir_read_id(const struct api_request *req, const char **ret_id, struct api_reply *ret) {
+        const char *id = api_path_param(req, "id");
+        char q[API_QUOTE_MAX + 1];
+        if (fhir_id_valid(id)) {
+                *ret_id = id;
+                return 0;
+        }
+        api_quote(q, sizeof(q), id, API_QUOTE_MAX);
+        return api_error_details(ret, 400, "bad_id", json_pack("{s:s}", "id", q),
+                                 "'%s' is not a FHIR id (1 to 64 letters, digits, '-' and '.')", q) < 0 ? -ENOMEM
+                                                                                                       : -EINVAL;
+}
+
 void fhir_doc_id(const char *ins, const char *uid, char ret[FHIR_DOC_ID_SIZE]) {
         snprintf(ret, FHIR_DOC_ID_SIZE, "%.15s-%.32s", ins, uid);
 }

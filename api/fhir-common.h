@@ -90,6 +90,13 @@ int fhir_patient_param(const struct api_request *req, char ins[16], struct api_r
  * system NULL when absent, "" for "|code").  buf holds the copy. */
 void fhir_token(const char *s, char *buf, size_t size, const char **ret_system, const char **ret_code);
 
+/* Whether id is a FHIR id: [A-Za-z0-9\-\.]{1,64} (R4 datatypes.html#id). */
+bool fhir_id_valid(const char *id);
+/* The {id} of a read: 0 when it is a FHIR id; otherwise 400 bad_id (an
+ * OperationOutcome "invalid") in ret and -EINVAL (-ENOMEM).  A valid id
+ * that names nothing is the caller's 404. */
+int fhir_read_id(const struct api_request *req, const char **ret_id, struct api_reply *ret);
+
 /* A document's id "INS-uid" and its parts; -EINVAL when it is not one. */
 void fhir_doc_id(const char *ins, const char *uid, char ret[FHIR_DOC_ID_SIZE]);
 int fhir_doc_id_parse(const char *id, char ret_ins[16], char ret_uid[DOSSIER_UID_SIZE]);

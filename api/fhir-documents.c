@@ -208,10 +208,14 @@ static int read_by_id(const struct api_request *req, char ins[16], struct dossie
         const struct api_call *c = req->call;
         char uid[DOSSIER_UID_SIZE];
         static const char *const none[] = {NULL};
+        int r;
 
+        const char *id;
         if (fhir_check_params(req, none, ret) < 0)
                 return -EINVAL;
-        if (fhir_doc_id_parse(api_path_param(req, "id"), ins, uid) < 0)
+        if ((r = fhir_read_id(req, &id, ret)) < 0)
+                return r;
+        if (fhir_doc_id_parse(id, ins, uid) < 0)
                 return api_error_details(ret, 404, "no_such_document", json_pack("{s:s}", "reason", "deny-no-document"),
                                          "no such document (an id is INS-uid: the NIR, '-', 32 hexadecimal "
                                          "characters)") < 0 ? -ENOMEM : -ENOENT;

@@ -118,12 +118,24 @@ static int patient_of(const struct api_call *c, const char *ins, json_t **ret_p,
         return *ret_p ? 0 : -ENOMEM;
 }
 
+/* GET /fhir/R4/Patient/{id}: an id that is no INS (a wrong key, another
+ * length, letters) names no Patient, 404 as a dossier that does not
+ * exist, without asking the engine; one that is no FHIR id, 400. */
 int fhir_patient_read(const struct api_request *req, struct api_reply *ret) {
         static const char *const none[] = {NULL};
+        const char *id;
+        char ins[16];
         json_t *p;
-        if (fhir_check_params(req, none, ret) < 0)
+        int r;
+        if (fhir_check_params(req, none, ret) < 0 || (r = fhir_read_id(req, &id, ret)) == -EINVAL)
                 return 0;
-        int r = patient_of(req->call, req->call->ins, &p, ret);
+        if (r < 0)
+                return r;
+        if (fhir_ins_of_identifier(id, ins) < 0)
+                return api_error_details(ret, 404, "no_dossier", json_pack("{s:s}", "problem", "not an INS"),
+                                         "no Patient %s: a Patient's id is an INS, a NIR of 15 characters with a "
+                                         "valid key", id);
+        r = patient_of(req->call, ins, &p, ret);
         if (r < 0)
                 return r == -ENOMEM ? r : 0;
         return api_ok(ret, 200, p);

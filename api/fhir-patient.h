@@ -2,7 +2,7 @@
  * (docs/fhir.md).
  *
  *   GET /fhir/R4/metadata                        what is served, exactly
- *   GET /fhir/R4/Patient/{ins}                   read: the dossier's traits
+ *   GET /fhir/R4/Patient/{id}                    read: the dossier's traits
  *   GET /fhir/R4/Patient?identifier=urn:oid:1.2.250.1.213.1.4.8|NIR
  *                                                search by INS (or _id=NIR)
  *

@@ -104,7 +104,9 @@ static const struct api_route routes[] = {
         {"GET", FHIR_PREFIX "/metadata", fhir_metadata_get, "FHIR: the CapabilityStatement", API_NEED_ENGINE},
         {"GET", FHIR_PREFIX "/Patient", fhir_patient_search, "FHIR: Patient search by INS (identifier)",
          API_NEED_SESSION | API_NEED_ENGINE},
-        {"GET", FHIR_PREFIX "/Patient/{ins}", fhir_patient_read, "FHIR: Patient read (the INS)", DOSSIER},
+        /* the handler reads {id}: a malformed one is 400 or 404 here, as FHIR says */
+        {"GET", FHIR_PREFIX "/Patient/{id}", fhir_patient_read, "FHIR: Patient read (the INS)",
+         API_NEED_SESSION | API_NEED_ENGINE},
         {"GET", FHIR_PREFIX "/DocumentReference", fhir_docref_search, "FHIR: Find Document References (ITI-67)",
          API_NEED_SESSION | API_NEED_ENGINE},
         {"GET", FHIR_PREFIX "/DocumentReference/{id}", fhir_docref_read, "FHIR: one DocumentReference",

@@ -174,7 +174,10 @@ async function main() {
         await refused('the doctor may not read the trail', doctor.search({ resourceType: 'AuditEvent',
                 searchParams: { patient: `Patient/${INS}` } }), 403, 'deny-patient-only');
         await refused('no session', anonymous.read({ resourceType: 'Patient', id: INS }), 401, 'no_session');
-        await refused('a bad INS', doctor.read({ resourceType: 'Patient', id: '280057512345600' }), 422, 'bad_ins');
+        // R4 http.html, read: an id that names nothing is 404; one outside the id type 400
+        await refused('an INS with a wrong key', doctor.read({ resourceType: 'Patient', id: '280057512345600' }), 404,
+                'no_dossier');
+        await refused('not a FHIR id', doctor.read({ resourceType: 'Patient', id: 'a_b' }), 400, 'bad_id');
         await refused('an unknown resource type', doctor.read({ resourceType: 'Observation', id: 'x' }), 404, 'not_found');
 
         fs.writeFileSync(`${OUT}/fhir-doc`, fhirId.split('-')[1]);

@@ -133,8 +133,11 @@ UNIT_FIXTURE(fhir_metadata_and_errors, fixture_setup, fixture_teardown) {
         expect_outcome(&rep, 501, "not_implemented");
         req(f, NULL, "GET", FHIR_PREFIX "/Patient/" INS, NULL, &rep, 0);
         expect_outcome(&rep, 401, "no_session");
+        /* R4 http.html, read: an unknown resource is 404, and an INS with a
+         * wrong key names none (it was 422 bad_ins, the native answer) */
         req(f, &gp, "GET", FHIR_PREFIX "/Patient/185057800608400", NULL, &rep, 0);
-        expect_outcome(&rep, 422, "bad_ins");
+        assert_string_equal(str_at(rep.body, "issue.0.code"), "not-found");
+        expect_outcome(&rep, 404, "no_dossier");
         req(f, &gp, "GET", FHIR_PREFIX "/Patient", NULL, &rep, 2, "_id=" INS, "_id=" INS);
         expect_outcome(&rep, 400, "bad_parameter");
         /* the native API keeps its own shape */
@@ -402,6 +405,62 @@ UNIT_FIXTURE(fhir_format_negotiation, fixture_setup, fixture_teardown) {
         req(f, &gp, "GET", FHIR_PREFIX "/Binary/" INS "-0123456789abcdef0123456789abcdef", NULL, &rep, 1,
             "_format=xml");
         expect_outcome(&rep, 406, "not_acceptable");
+}
+
+/* A read by an id that names no resource is 404 (R4 http.html, read: "a
+ * GET for an unknown resource returns 404 Not Found"): a valid FHIR id
+ * that is no INS, no "INS-uid".  An id outside the FHIR id type
+ * ([A-Za-z0-9\-\.]{1,64}, R4 datatypes.html#id) is 400 bad_id: it is
+ * no id at all.  Either way no decision is made, nothing is traced. */
+UNIT_FIXTURE(fhir_read_ids, fixture_setup, fixture_teardown) {
+        static const char *const unknown[] = {
+                FHIR_PREFIX "/Patient/185057800608400", /* a wrong key */
+                FHIR_PREFIX "/Patient/1850578006084",   /* 13 digits */
+                FHIR_PREFIX "/Patient/abc",
+                FHIR_PREFIX "/Patient/" INS ".1",
+        };
+        static const char *const docs[] = {
+                FHIR_PREFIX "/DocumentReference/abc",
+                FHIR_PREFIX "/Binary/" INS "-0123",
+        };
+        static const char *const malformed[] = {
+                FHIR_PREFIX "/Patient/a_b",
+                FHIR_PREFIX "/Patient/" INS " ",
+                FHIR_PREFIX "/Patient/\xc3\xa9", /* é */
+                FHIR_PREFIX "/Patient/0123456789012345678901234567890123456789012345678901234567890123X",
+                FHIR_PREFIX "/DocumentReference/" INS "_0123456789abcdef0123456789abcdef",
+                FHIR_PREFIX "/Binary/a:b",
+        };
+        struct fixture *f = *state;
+        struct api_reply rep;
+
+        open_dossier(f);
+        for (size_t i = 0; i < ELEMENTSOF(unknown); i++) {
+                req(f, &gp, "GET", unknown[i], NULL, &rep, 0);
+                if (rep.status != 404)
+                        fail_msg("%s: %u", unknown[i], rep.status);
+                assert_string_equal(str_at(rep.body, "issue.0.code"), "not-found");
+                expect_outcome(&rep, 404, "no_dossier");
+        }
+        for (size_t i = 0; i < ELEMENTSOF(docs); i++) {
+                req(f, &gp, "GET", docs[i], NULL, &rep, 0);
+                expect_outcome(&rep, 404, "no_such_document");
+        }
+        for (size_t i = 0; i < ELEMENTSOF(malformed); i++) {
+                req(f, &gp, "GET", malformed[i], NULL, &rep, 0);
+                if (rep.status != 400)
+                        fail_msg("%s: %u", malformed[i], rep.status);
+                assert_string_equal(str_at(rep.body, "issue.0.code"), "invalid");
+                expect_outcome(&rep, 400, "bad_id");
+        }
+        /* the id is judged after the session: no token, 401 */
+        req(f, NULL, "GET", FHIR_PREFIX "/Patient/a_b", NULL, &rep, 0);
+        expect_outcome(&rep, 401, "no_session");
+        /* a good one still reads */
+        req(f, &gp, "GET", FHIR_PREFIX "/Patient/" INS, NULL, &rep, 0);
+        assert_int_equal(rep.status, 200);
+        assert_string_equal(str_at(rep.body, "id"), INS);
+        api_reply_clear(&rep);
 }
 
 /* A body in a format carnet does not read is 415 (FHIR R4 formats.html:
