@@ -171,8 +171,8 @@ static size_t on_body(char *p, size_t size, size_t n, void *userdata) {
         return len;
 }
 
-/* Keeps the X-Carnet-Warning and ETag headers (the others curl reads
- * itself). */
+/* Keeps the X-Carnet-Warning, ETag and Last-Modified headers (the others
+ * curl reads itself). */
 static size_t on_header(char *p, size_t size, size_t n, void *userdata) {
         struct agent_reply *r = userdata;
         size_t len = size * n;
@@ -180,7 +180,9 @@ static size_t on_header(char *p, size_t size, size_t n, void *userdata) {
                 const char *name;
                 char *out;
                 size_t size;
-        } keep[] = {{"X-Carnet-Warning:", r->warning, sizeof(r->warning)}, {"ETag:", r->etag, sizeof(r->etag)}};
+        } keep[] = {{"X-Carnet-Warning:", r->warning, sizeof(r->warning)},
+                    {"ETag:", r->etag, sizeof(r->etag)},
+                    {"Last-Modified:", r->last_modified, sizeof(r->last_modified)}};
         for (size_t h = 0; h < ELEMENTSOF(keep); h++) {
                 size_t nl = strlen(keep[h].name);
                 if (len <= nl || strncasecmp(p, keep[h].name, nl) != 0)

@@ -56,6 +56,7 @@ struct agent_reply {
         char content_type[128]; /* "" when the host sent none */
         char warning[80];       /* its X-Carnet-Warning header, "" when none */
         char etag[24];          /* its ETag header, "" when none */
+        char last_modified[32]; /* its Last-Modified header, "" when none */
         uint8_t *body;          /* NUL-terminated copy of len bytes */
         size_t len;
         json_t *json;           /* the body parsed, for a JSON content type; NULL otherwise */

@@ -65,19 +65,24 @@ json_t *fhir_docref_json(const char *ins, const struct dossier_doc *d) {
         snprintf(subject, sizeof(subject), "Patient/%s", ins);
         snprintf(binary, sizeof(binary), "Binary/%s", id);
         snprintf(version, sizeof(version), "%d", d->version);
+        /* meta.lastUpdated: the version's deposit.  The store keeps no time
+         * of what changes in place later (status, masking, holds), which
+         * versionId does not follow either */
+        fhir_instant(d->deposited_at, dep);
         json_t *att = json_pack("{s:s,s:s,s:I,s:s,s:s,s:[{s:s,s:s}]}", "contentType", d->mime, "url", binary, "size",
                                 (json_int_t)d->size, "title", d->title, "creation", fhir_instant(d->created_at, created),
                                 "extension", "url", FHIR_EXT_SHA256, "valueString", sha);
         json_t *o = json_pack(
-                "{s:s,s:s,s:{s:s,s:[o]},s:{s:s,s:s},s:s,s:{s:[o]},s:[{s:[o]}],s:{s:s},s:s,s:o,s:s,s:o,s:[{s:o,s:o}]}",
-                "resourceType", "DocumentReference", "id", id, "meta", "versionId", version, "tag",
+                "{s:s,s:s,s:{s:s,s:s,s:[o]},s:{s:s,s:s},s:s,s:{s:[o]},s:[{s:[o]}],s:{s:s},s:s,s:o,s:s,s:o,"
+                "s:[{s:o,s:o}]}",
+                "resourceType", "DocumentReference", "id", id, "meta", "versionId", version, "lastUpdated", dep, "tag",
                 coding(FHIR_CS_DOC_STATUS, res_doc_status_name(d->status)), "masterIdentifier", "system",
                 "urn:ietf:rfc:3986", "value", urn, "status",
                 d->status == ACCESS_DOC_APPROVED ? "current" : "superseded", "type", "coding",
                 coding(type_system(d->type_code), d->type_code), "category", "coding",
-                coding(FHIR_CLASS_SYSTEM, d->class_code), "subject", "reference", subject, "date",
-                fhir_instant(d->deposited_at, dep), "author", authors(ins, d), "description", d->title, "securityLabel",
-                security_labels(d), "content", "attachment", att, "format", coding(FHIR_FORMAT_SYSTEM, d->format_code));
+                coding(FHIR_CLASS_SYSTEM, d->class_code), "subject", "reference", subject, "date", dep, "author",
+                authors(ins, d), "description", d->title, "securityLabel", security_labels(d), "content",
+                "attachment", att, "format", coding(FHIR_FORMAT_SYSTEM, d->format_code));
         return o;
 }
 
@@ -234,11 +239,15 @@ int fhir_docref_read(const struct api_request *req, struct api_reply *ret) {
         secure_zero(content, len);
         json_t *o = fhir_docref_json(ins, &d);
         int version = d.version;
+        int64_t deposited = d.deposited_at;
         secure_zero(&d, sizeof(d));
         r = o ? api_ok(ret, 200, o) : -ENOMEM;
-        /* R4 http.html, read: the server SHOULD send an ETag of the versionId */
-        if (r == 0)
+        /* R4 http.html, read: the server SHOULD send an ETag of the versionId
+         * and a Last-Modified (RFC 9110 8.8.2), meta.lastUpdated's time */
+        if (r == 0) {
                 snprintf(ret->etag, sizeof(ret->etag), "W/\"%d\"", version);
+                api_set_last_modified(ret, deposited);
+        }
         return r;
 }
 

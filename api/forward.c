@@ -33,6 +33,8 @@ int api_relay(struct api_reply *ret, struct agent_reply *rep) {
                 (void)strcpy_bounded(ret->warning, sizeof(ret->warning), rep->warning);
         if (r == 0 && rep->etag[0])
                 (void)strcpy_bounded(ret->etag, sizeof(ret->etag), rep->etag);
+        if (r == 0 && rep->last_modified[0])
+                (void)strcpy_bounded(ret->last_modified, sizeof(ret->last_modified), rep->last_modified);
         agent_reply_done(rep);
         return r;
 }

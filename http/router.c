@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "lib/readall.h"
 #include "lib/utf8.h"
@@ -123,11 +124,33 @@ void api_reply_clear(struct api_reply *r) {
         r->allow[0] = '\0';
         r->warning[0] = '\0';
         r->etag[0] = '\0';
+        r->last_modified[0] = '\0';
         r->content_type = NULL;
         if (r->stream.free)
                 r->stream.free(r->stream.userdata);
         memset(&r->stream, 0, sizeof(r->stream));
         drop_data(r);
+}
+
+const char *api_http_date(int64_t t, char buf[API_HTTP_DATE_SIZE]) {
+        static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+        static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+        time_t tt = (time_t)t;
+        struct tm tm;
+        if (!gmtime_r(&tt, &tm) || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900) {
+                tt = 0;
+                gmtime_r(&tt, &tm);
+        }
+        /* not strftime(): %a and %b follow the locale */
+        snprintf(buf, API_HTTP_DATE_SIZE, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday], tm.tm_mday,
+                 months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        return buf;
+}
+
+void api_set_last_modified(struct api_reply *ret, int64_t t) {
+        int64_t now = (int64_t)time(NULL);
+        api_http_date(t < now ? t : now, ret->last_modified);
 }
 
 static bool is_template(const char *seg, size_t len) {

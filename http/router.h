@@ -106,6 +106,7 @@ struct api_stream {
 #define API_STREAM_WAIT_MS 250
 
 #define API_MEDIA_TYPE_MAX 256
+#define API_HTTP_DATE_SIZE 32 /* "Sun, 06 Nov 1994 08:49:37 GMT" and its NUL */
 
 struct api_reply {
         unsigned status;          /* HTTP status */
@@ -121,6 +122,9 @@ struct api_reply {
         const char *route;        /* the template of the route that answered; NULL: none did */
         char warning[80];         /* non-empty: sent as the X-Carnet-Warning header (API_WARNING_HEADER) */
         char etag[24];            /* non-empty: sent as the ETag header (a FHIR read's W/"version") */
+        /* non-empty: sent as the Last-Modified header, an IMF-fixdate
+         * (api_set_last_modified()) */
+        char last_modified[API_HTTP_DATE_SIZE];
         const char *content_type; /* a JSON body's media type (static); NULL: application/json */
 };
 #define API_WARNING_HEADER "X-Carnet-Warning"
@@ -210,6 +214,15 @@ int api_ok_data(struct api_reply *ret, unsigned status, const char *media_type, 
  * failure too); returns 0 or -EINVAL. */
 int api_ok_stream(struct api_reply *ret, const struct api_stream *stream);
 void api_reply_clear(struct api_reply *r);
+
+/* t (seconds since the epoch, UTC) as an HTTP-date, the IMF-fixdate of
+ * RFC 9110 5.6.7 ("Sun, 06 Nov 1994 08:49:37 GMT": English names
+ * whatever the locale) into buf; returns buf.  A time outside the years
+ * 0 to 9999 is written as the epoch. */
+const char *api_http_date(int64_t t, char buf[API_HTTP_DATE_SIZE]);
+/* Sets ret->last_modified to t, or to now when t is later (RFC 9110
+ * 8.8.2.1: never a date after the reply's own). */
+void api_set_last_modified(struct api_reply *ret, int64_t t);
 
 /* The value of a path parameter captured by the route's template, or NULL. */
 const char *api_path_param(const struct api_request *req, const char *name);

@@ -97,13 +97,15 @@ static void wipe_free(void *p) {
         free(p);
 }
 
-/* The headers every kind of reply may carry: the warning (API_WARNING_HEADER)
- * and the ETag, each when set. */
+/* The headers every kind of reply may carry: the warning (API_WARNING_HEADER),
+ * the ETag and the Last-Modified, each when set. */
 static void reply_headers(struct MHD_Response *resp, const struct api_reply *rep) {
         if (rep->warning[0])
                 MHD_add_response_header(resp, API_WARNING_HEADER, rep->warning);
         if (rep->etag[0])
                 MHD_add_response_header(resp, "ETag", rep->etag);
+        if (rep->last_modified[0])
+                MHD_add_response_header(resp, "Last-Modified", rep->last_modified);
 }
 
 /* Serialises a JSON reply and queues it; `close` asks the client to

@@ -107,7 +107,8 @@ class Host(http.server.BaseHTTPRequestHandler):
                               extra={"X-Carnet-Warning": "stand-in warning"})
         if m == "GET" and p.startswith("/fhir/R4/DocumentReference/"):
             return self.reply(200, {"resourceType": "DocumentReference", "meta": {"versionId": "2"}},
-                              ctype="application/fhir+json", extra={"ETag": 'W/"2"'})
+                              ctype="application/fhir+json",
+                              extra={"ETag": 'W/"2"', "Last-Modified": "Tue, 14 Nov 2023 09:00:00 GMT"})
         if m == "POST" and p.endswith("/documents"):
             time.sleep(60)  # the reply is lost
             return

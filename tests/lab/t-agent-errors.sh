@@ -8,8 +8,8 @@
 # fails before the card signs.  A working host: the login's record carries
 # the host's challenge, requests go there with the HOST token, the Vitale
 # routes send the person read here, content comes back with its type (and
-# a FHIR read with its ETag), a deposit whose reply is lost is
-# host_timeout and sent once, a refused mode changes nothing, patient
+# a FHIR read with its ETag and Last-Modified), a deposit whose reply is
+# lost is host_timeout and sent once, a refused mode changes nothing, patient
 # sessions and logout reach the host.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -165,7 +165,9 @@ echo "content relayed: ok"
 curl -s -D "$LAB_DIR/h" -o /dev/null --max-time 20 --unix-socket "$LAB_DIR/carnetd.sock" \
         -H "X-Carnet-Session: $token" "http://localhost/fhir/R4/DocumentReference/$ins-$doc"
 grep -q "^HTTP/1.1 200" "$LAB_DIR/h" && grep -qi '^etag: W/"2"' "$LAB_DIR/h" || fail "FHIR ETag: $(cat "$LAB_DIR/h")"
-echo "ETag relayed: ok"
+# and its Last-Modified (RFC 9110 8.8.2; R4 http.html, read)
+grep -qi '^last-modified: Tue, 14 Nov 2023 09:00:00 GMT' "$LAB_DIR/h" || fail "FHIR Last-Modified: $(cat "$LAB_DIR/h")"
+echo "ETag and Last-Modified relayed: ok"
 
 check "a lost deposit reply" "$(api POST "/v1/dossiers/$ins/documents" 'raw bytes' "$token" "${B[@]}" \
         -H 'Content-Type: text/plain' -H 'X-Carnet-Document: {"title": "t"}')" '503 {"error":{"code":"host_timeout"*'

@@ -62,6 +62,17 @@ out=$(api POST /v1/dossiers/$ins/documents "{\"type_code\": \"11488-4\", \"class
         \"mime\": \"application/pdf\", \"title\": \"PDF\", \"content_base64\": \"$(b64 '%PDF-1.4 lab')\"}" "$doctor")
 check "a PDF deposit" "$out" '201 *'
 pdf=$(field uid "$out")
+# a read's ETag and Last-Modified (R4 http.html, read; RFC 9110 8.8.2): the
+# version and meta.lastUpdated, as an IMF-fixdate
+curl -s -D "$LAB_DIR/h" -o "$LAB_DIR/docref.json" --unix-socket "$LAB_DIR/carnetd.sock" \
+        -H "X-Carnet-Session: $doctor" "http://localhost/fhir/R4/DocumentReference/$ins-$pdf"
+updated=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["meta"]["lastUpdated"])' \
+        "$LAB_DIR/docref.json")
+imf=$(LC_ALL=C date -u -d "$updated" '+%a, %d %b %Y %H:%M:%S GMT')
+grep -q '^HTTP/1.1 200' "$LAB_DIR/h" && grep -qi '^etag: W/"1"' "$LAB_DIR/h" &&
+        grep -qi "^last-modified: $imf"$'\r'"\$" "$LAB_DIR/h" ||
+        { cat "$LAB_DIR/h"; echo "ETag, Last-Modified: $imf"; exit 1; }
+echo "a DocumentReference read: ETag W/\"1\", Last-Modified $imf"
 cda=$(api GET "/v1/dossiers/$ins/documents/$pdf/content?format=cda" "" "$doctor")
 check "the PDF wrapped in a CDA R2 header" "$cda" \
         "200 <?xml*<ClinicalDocument xmlns=\"urn:hl7-org:v3\">*<id root=\"1.2.250.1.213.1.4.*\" extension=\"$ins\"/>*mediaType=\"application/pdf\" representation=\"B64\">$(b64 '%PDF-1.4 lab')</text>*"

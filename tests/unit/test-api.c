@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api/call.h"
@@ -70,6 +71,24 @@ UNIT(unknown_method_is_501) {
         assert_string_equal(rep.allow, ""); /* no Allow: no resource allows it */
         api_reply_clear(&rep);
         expect_route_error("PUT", "/v1/status", 405, "method_not_allowed");
+}
+
+/* RFC 9110 5.6.7: an HTTP-date is sent as an IMF-fixdate, in GMT, names
+ * in English whatever the locale; a Last-Modified is never in the
+ * future (8.8.2.1). */
+UNIT(http_dates_are_imf_fixdates) {
+        char buf[32];
+        struct api_reply rep = {0};
+        assert_string_equal(api_http_date(784111777, buf), "Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_string_equal(api_http_date(0, buf), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_string_equal(api_http_date(951782400, buf), "Tue, 29 Feb 2000 00:00:00 GMT");
+        assert_string_equal(api_http_date(253402300799, buf), "Fri, 31 Dec 9999 23:59:59 GMT");
+        api_set_last_modified(&rep, 784111777);
+        assert_string_equal(rep.last_modified, "Sun, 06 Nov 1994 08:49:37 GMT");
+        api_set_last_modified(&rep, (int64_t)time(NULL) + 3600);
+        assert_string_equal(rep.last_modified, api_http_date((int64_t)time(NULL), buf));
+        api_reply_clear(&rep);
+        assert_string_equal(rep.last_modified, "");
 }
 
 /* "/v1/x/{id}" -> "/v1/x/{}": two routes with the same shape would be

@@ -13,6 +13,7 @@
 
 #include "unit.h"
 #include <string.h>
+#include <time.h>
 
 #include "api/context.h"
 #include "api/fhir-common.h"
@@ -241,6 +242,14 @@ UNIT_FIXTURE(fhir_documents, fixture_setup, fixture_teardown) {
         char etag[32];
         snprintf(etag, sizeof(etag), "W/\"%s\"", str_at(rep.body, "meta.versionId"));
         assert_string_equal(rep.etag, etag);
+        /* and Last-Modified (RFC 9110 8.8.2, an IMF-fixdate) the meta.lastUpdated,
+         * the version's deposit, which is DocumentReference.date */
+        assert_string_equal(str_at(rep.body, "meta.lastUpdated"), str_at(rep.body, "date"));
+        struct tm tm = {0};
+        char lm[32];
+        assert_non_null(strptime(str_at(rep.body, "meta.lastUpdated"), "%Y-%m-%dT%H:%M:%SZ", &tm));
+        api_http_date((int64_t)timegm(&tm), lm);
+        assert_string_equal(rep.last_modified, lm);
         assert_string_equal(str_at(rep.body, "meta.tag.0.code"), "deprecated");
         assert_string_equal(str_at(rep.body, "type.coding.0.system"), "http://loinc.org");
         assert_string_equal(str_at(rep.body, "category.0.coding.0.code"), "10");
