@@ -100,7 +100,7 @@ static int audit_event(const struct audit_entry *x, void *userdata) {
 
 /* The search's parameters: the patient only. */
 static int patient_param(const struct api_request *req, char ins[16], struct api_reply *ret) {
-        static const char *const params[] = {"patient", "patient.identifier", NULL};
+        static const char *const params[] = {"patient", "patient.identifier", "_summary", NULL};
         if (fhir_check_params(req, params, ret) < 0)
                 return -EINVAL;
         return fhir_patient_param(req, ins, ret);

@@ -132,6 +132,8 @@ json_t *fhir_searchset(const struct api_request *req, json_t *resources) {
         }
         size_t n = json_array_size(resources);
         size_t first = (size_t)page.offset, end = page.count < 0 ? n : first + (size_t)page.count;
+        if (page.count_only) /* _summary=count: the total alone */
+                end = first;
         fhir_base(req, base, sizeof(base));
         json_array_foreach(resources, i, r) {
                 char url[512];

@@ -164,7 +164,8 @@ static void relates_to(json_t *o, const char *ins, const struct dossier_doc *doc
  * native search calls it; without status and date it is the first,
  * automatic search of docs/rules.md §4 (approved, acts of 2 years). */
 int fhir_docref_search(const struct api_request *req, struct api_reply *ret) {
-        static const char *const params[] = {"patient", "patient.identifier", "status", "type", "category", "date", NULL};
+        static const char *const params[] = {"patient", "patient.identifier", "status", "type", "category", "date",
+                                             "_summary", NULL};
         _cleanup_free_ struct dossier_doc *docs = NULL;
         const struct api_call *c = req->call;
         struct doc_filter f = {.status = api_query(req, "status"), .type = api_query(req, "type"),

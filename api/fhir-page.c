@@ -38,6 +38,12 @@ int fhir_page_of(const struct api_request *req, struct fhir_page *p, struct api_
         }
         p->count = v[0] < 0 ? -1 : v[0] > FHIR_PAGE_MAX ? FHIR_PAGE_MAX : v[0];
         p->offset = v[1] < 0 ? 0 : v[1];
+        const char *summary = api_query(req, "_summary");
+        p->count_only = summary && strcmp(summary, "count") == 0;
+        if (summary && !p->count_only && strcmp(summary, "false") != 0)
+                return api_error_details(ret, 400, "bad_parameter", json_pack("{s:s}", "parameter", "_summary"),
+                                         "_summary is count (the total alone) or false (the whole resources): "
+                                         "carnet serves no other summary") < 0 ? -ENOMEM : -EINVAL;
         return 0;
 }
 
@@ -88,10 +94,10 @@ json_t *fhir_page_links(const struct api_request *req, const struct fhir_page *p
         json_t *links = json_array();
         int r = links ? add_link(links, "self", req, p->count, p->offset) : -ENOMEM;
         /* a page of 0 holds nothing: there is no page after it, nor
-         * before (the total alone) */
-        if (r >= 0 && p->count > 0 && (size_t)p->offset + (size_t)p->count < total)
+         * before (the total alone); nor has a count alone */
+        if (r >= 0 && !p->count_only && p->count > 0 && (size_t)p->offset + (size_t)p->count < total)
                 r = add_link(links, "next", req, p->count, p->offset + p->count);
-        if (r >= 0 && p->offset > 0 && p->count != 0)
+        if (r >= 0 && !p->count_only && p->offset > 0 && p->count != 0)
                 r = add_link(links, "previous", req, p->count,
                              p->count < 0 || p->offset < p->count ? 0 : p->offset - p->count);
         if (r < 0) {

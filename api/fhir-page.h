@@ -10,6 +10,7 @@
  * is a new search: decided and traced as the first was. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "http/router.h"
@@ -19,11 +20,15 @@
 struct fhir_page {
         long count;  /* -1: every match */
         long offset; /* the first match of the page, from 0 */
+        /* _summary=count (R4 search.html, "_summary"): the total alone, no
+         * entry and no link but self, whatever the page */
+        bool count_only;
 };
 
 /* The page req asks: 0, or -EINVAL with a 400 OperationOutcome in ret
  * (-ENOMEM) when _count or _offset is not a whole number from 0 to
- * 2147483647. */
+ * 2147483647, or _summary neither count nor false (the whole resources,
+ * as without it: carnet serves no other summary). */
 int fhir_page_of(const struct api_request *req, struct fhir_page *p, struct api_reply *ret);
 /* Bundle.link of page p of the search req made, total matches in all; a
  * new array, or NULL. */

@@ -145,7 +145,7 @@ int fhir_patient_read(const struct api_request *req, struct api_reply *ret) {
  * that finds none is an empty Bundle (no dossier), a refusal its
  * OperationOutcome. */
 int fhir_patient_search(const struct api_request *req, struct api_reply *ret) {
-        static const char *const params[] = {"identifier", "_id", NULL};
+        static const char *const params[] = {"identifier", "_id", "_summary", NULL};
         const char *ident = api_query(req, "identifier"), *id = api_query(req, "_id");
         char ins[16];
         json_t *p = NULL;

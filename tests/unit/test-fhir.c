@@ -701,6 +701,82 @@ UNIT_FIXTURE(fhir_paging, fixture_setup, fixture_teardown) {
         assert_int_equal(audit_count(f), traced);
 }
 
+/* _summary=count (R4 search.html, "_summary": "Search only: just return a
+ * count of the matching resources, without returning the actual
+ * matches"): a searchset with its total and no entry, on every search;
+ * the search is made, decided and traced as any other.  _summary=false
+ * is the whole resources, as without it; carnet serves no other summary
+ * (400, lenient or not), and a read takes no _summary. */
+UNIT_FIXTURE(fhir_summary_count, fixture_setup, fixture_teardown) {
+        static const struct {
+                const char *path, *param;
+                const struct dossier_actor *who;
+        } searches[] = {
+                {FHIR_PREFIX "/DocumentReference", "patient=Patient/" INS, &gp},
+                {FHIR_PREFIX "/Patient", "identifier=" INS, &gp},
+                {FHIR_PREFIX "/AuditEvent", "patient=Patient/" INS, &patient},
+                {FHIR_PREFIX "/Consent", "patient=Patient/" INS, &patient},
+        };
+        struct fixture *f = *state;
+        struct api_reply rep;
+
+        open_dossier(f);
+        for (int i = 0; i < 3; i++) {
+                char body[2048];
+                snprintf(body, sizeof(body), PROVIDE(""));
+                memcpy(strstr(body, "11502-2"), i % 2 ? "11488-4" : "11502-2", 7);
+                req(f, &gp, "POST", FHIR_PREFIX, body, &rep, 0);
+                assert_int_equal(rep.status, 200);
+                api_reply_clear(&rep);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(searches); i++) {
+                int64_t traced = audit_count(f);
+                req(f, searches[i].who, "GET", searches[i].path, NULL, &rep, 1, searches[i].param);
+                assert_int_equal(rep.status, 200);
+                json_int_t total = json_integer_value(json_object_get(rep.body, "total"));
+                assert_true(total > 0);
+                assert_int_equal(json_array_size(json_object_get(rep.body, "entry")), (size_t)total);
+                api_reply_clear(&rep);
+                int64_t entries = audit_count(f) - traced;
+                assert_true(entries > 0);
+
+                traced = audit_count(f);
+                req(f, searches[i].who, "GET", searches[i].path, NULL, &rep, 2, searches[i].param, "_summary=count");
+                if (rep.status != 200)
+                        fail_msg("%s _summary=count: %u", searches[i].path, rep.status);
+                assert_string_equal(str_at(rep.body, "type"), "searchset");
+                /* the AuditEvents count the readings before them */
+                assert_int_equal(json_integer_value(json_object_get(rep.body, "total")),
+                                 total + (i == 2 ? entries : 0));
+                assert_null(json_object_get(rep.body, "entry"));
+                assert_true(strstr(link_of(rep.body, "self"), "_summary=count") != NULL);
+                assert_string_equal(link_of(rep.body, "next"), "");
+                api_reply_clear(&rep);
+                /* traced as the search it is */
+                assert_int_equal(audit_count(f), traced + entries);
+                /* with a page asked too: still the count alone */
+                req(f, searches[i].who, "GET", searches[i].path, NULL, &rep, 3, searches[i].param, "_summary=count",
+                    "_count=1");
+                assert_int_equal(rep.status, 200);
+                assert_null(json_object_get(rep.body, "entry"));
+                assert_string_equal(link_of(rep.body, "next"), "");
+                api_reply_clear(&rep);
+                req(f, searches[i].who, "GET", searches[i].path, NULL, &rep, 2, searches[i].param, "_summary=false");
+                assert_int_equal(rep.status, 200);
+                assert_true(json_array_size(json_object_get(rep.body, "entry")) > 0);
+                api_reply_clear(&rep);
+                req(f, searches[i].who, "GET", searches[i].path, NULL, &rep, 2, searches[i].param, "_summary=true");
+                expect_outcome(&rep, 400, "bad_parameter");
+                prefer = "handling=lenient";
+                req(f, searches[i].who, "GET", searches[i].path, NULL, &rep, 2, searches[i].param, "_summary=data");
+                prefer = NULL;
+                expect_outcome(&rep, 400, "bad_parameter");
+        }
+        /* a read is no search */
+        req(f, &gp, "GET", FHIR_PREFIX "/Patient/" INS, NULL, &rep, 1, "_summary=count");
+        expect_outcome(&rep, 400, "unknown_parameter");
+}
+
 UNIT_FIXTURE(fhir_audit_consent, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         struct api_reply rep;
