@@ -5,6 +5,7 @@
 
 #include "context.h"
 #include "lib/macro.h"
+#include "lib/media-type.h"
 #include "lib/nir.h"
 #include "call.h"
 #include "forward.h"
@@ -137,15 +138,10 @@ static int check_params(const struct api_request *req, unsigned needs, struct ap
 
 /* Whether a Content-Type (NULL: none given) names JSON: application/json
  * or a type/...+json, compared without case (RFC 9110 8.3.1), its
- * parameters (charset, fhirVersion) ignored. */
+ * parameters (charset, fhirVersion) aside (lib/media-type.h). */
 static bool json_media_type(const char *ct) {
-        if (!ct)
-                return true;
-        ct += strspn(ct, " \t");
-        size_t n = strcspn(ct, "; \t");
-        const char *slash = memchr(ct, '/', n);
-        return slash && slash > ct && ((n == 16 && strncasecmp(ct, "application/json", n) == 0) ||
-                                       (n - (size_t)(slash - ct) > 6 && strncasecmp(ct + n - 5, "+json", 5) == 0));
+        struct media_type m;
+        return !ct || (media_type_parse(ct, strlen(ct), &m) == 0 && media_type_json(&m));
 }
 
 /* Every check of needs, in the order call.h gives; 1 when the request

@@ -7,6 +7,7 @@
 
 #include "context.h"
 #include "events.h"
+#include "lib/media-type.h"
 
 #define STREAM_BATCH 4 /* events formatted per refill; each fits in ~1 KiB */
 
@@ -163,10 +164,28 @@ static int resume_id(const struct api_request *req, uint64_t *ret, struct api_re
         return 0;
 }
 
-static bool wants_json(const struct api_request *req) {
-        /* media types compare without case (RFC 9110 8.3.1) */
+/* Which representation Accept asks for (lib/media-type.h: media types
+ * without case, RFC 9110 12.5.1's ranges, q=0 "not this one"): the
+ * document when application/json weighs more than text/event-stream,
+ * the stream on a tie, without Accept or with an empty one.  0 with
+ * *ret_json set, or -EINVAL with 406 not_acceptable in err when Accept
+ * gives neither a weight above 0. */
+static int wants_json(const struct api_request *req, bool *ret_json, struct api_reply *err) {
         const char *a = api_header(req, "Accept");
-        return a && strcasestr(a, "application/json") && !strcasestr(a, "text/event-stream");
+        *ret_json = false;
+        if (!a || !a[strspn(a, " \t")])
+                return 0;
+        int json = media_accept_q(a, "application/json", false), sse = media_accept_q(a, "text/event-stream", false);
+        if (json <= 0 && sse <= 0) {
+                char q[API_QUOTE_MAX + 1];
+                int r = api_error_details(err, 406, "not_acceptable",
+                                          json_pack("{s:s}", "accept", api_quote(q, sizeof(q), a, API_QUOTE_MAX)),
+                                          "the events are text/event-stream or application/json; Accept takes "
+                                          "neither: %s", q);
+                return r < 0 ? r : -EINVAL;
+        }
+        *ret_json = json > sse;
+        return 0;
 }
 
 /* The events still queued after `after`, as one document. */
@@ -203,7 +222,9 @@ int events_get(const struct api_request *req, struct api_reply *ret) {
 
         /* without an id: a stream starts with what happens from now on, a
          * document lists everything still queued */
-        bool json = wants_json(req);
+        bool json;
+        if ((r = wants_json(req, &json, ret)) < 0)
+                return r == -EINVAL ? 0 : r;
         uint64_t last = events_last_seq(q), after = json ? 0 : last;
         if ((r = resume_id(req, &after, ret)) < 0)
                 return r;

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "lib/macro.h"
+#include "lib/media-type.h"
 #include "lib/nir.h"
 #include "fhir-common.h"
 #include "fhir-page.h"
@@ -401,52 +402,34 @@ static bool lenient(const struct api_request *req) {
         return false;
 }
 
-/* Whether the media type of n bytes at s (parameters cut off) names FHIR
- * JSON as R4 writes it (http.html, "Content Types and encodings": json,
- * application/json, application/fhir+json, text/json), or, with any, a
- * wildcard that covers it; compared without case (RFC 9110 8.3.1). */
-static bool names_json(const char *s, size_t n, bool any) {
-        static const char *const json[] = {"json", "application/json", "application/fhir+json", "text/json"};
-        static const char *const wild[] = {"*/*", "application/*"};
-        for (size_t i = 0; i < ELEMENTSOF(json); i++)
-                if (n == strlen(json[i]) && strncasecmp(s, json[i], n) == 0)
-                        return true;
-        for (size_t i = 0; any && i < ELEMENTSOF(wild); i++)
-                if (n == strlen(wild[i]) && strncasecmp(s, wild[i], n) == 0)
-                        return true;
-        return false;
-}
+/* The names R4 gives FHIR JSON (http.html, "Content Types and
+ * encodings"), beside application/fhir+json: a client that names one asks
+ * for FHIR JSON. */
+static const char *const json_aliases[] = {"json", "application/json", "text/json"};
 
-/* The media type of an element of a list ("type;param, ..."), blanks
- * trimmed: its start and length in *ret_n; whether its q is 0 in *ret_q0. */
-static const char *media_of(const char *s, size_t len, size_t *ret_n, bool *ret_q0) {
-        size_t b = strspn(s, " \t"), n = strcspn(s + b, "; \t,");
-        const char *q = NULL;
-        *ret_q0 = false;
-        /* p[1] is within the element, p[2] at most its end (',' or NUL) */
-        for (const char *p = s + b + n; p + 1 < s + len; p++)
-                if (strchr("; \t", p[0]) && (p[1] == 'q' || p[1] == 'Q') && p[2] == '=')
-                        q = p + 3;
-        if (q) {
-                char *end;
-                *ret_q0 = strtod(q, &end) == 0 && end != q;
-        }
-        *ret_n = n;
-        return s + b;
+/* Whether the _format value fmt names FHIR JSON (lib/media-type.h: without
+ * case, parameters aside). */
+static bool format_json(const char *fmt) {
+        struct media_type m;
+        if (media_type_parse(fmt, strlen(fmt), &m) < 0)
+                return false;
+        for (size_t i = 0; i < ELEMENTSOF(json_aliases); i++)
+                if (media_type_is(&m, json_aliases[i]))
+                        return true;
+        return media_type_is(&m, FHIR_MIME);
 }
 
 bool fhir_accepts(const struct api_request *req, const char *type) {
         const char *accept = api_header(req, "Accept");
-        bool q0;
-        size_t n;
-
-        for (const char *p = accept; p && *p; p += *p ? 1 : 0) {
-                size_t len = strcspn(p, ",");
-                const char *m = media_of(p, len, &n, &q0);
-                if (!q0 && (type ? n == strlen(type) && strncasecmp(m, type, n) == 0 : names_json(m, n, true)))
+        if (type)
+                return media_accept_q(accept, type, true) > 0;
+        /* what carnet sends, application/fhir+json, by Accept's most
+         * specific range (RFC 9110 12.5.1); or one of its aliases named */
+        if (media_accept_q(accept, FHIR_MIME, false) > 0)
+                return true;
+        for (size_t i = 0; i < ELEMENTSOF(json_aliases); i++)
+                if (media_accept_q(accept, json_aliases[i], true) > 0)
                         return true;
-                p += len;
-        }
         return false;
 }
 
@@ -462,7 +445,7 @@ static int check_format(const struct api_request *req, struct api_reply *ret) {
         bool ok = true;
 
         if (fmt)
-                ok = names_json(fmt, strcspn(fmt, "; \t"), false);
+                ok = format_json(fmt);
         else if (accept && accept[strspn(accept, " \t")] && strncmp(req->path, binary, strlen(binary)) != 0)
                 ok = fhir_accepts(req, NULL);
         if (ok)

@@ -112,7 +112,9 @@ char *fhir_base64(const void *data, size_t len);
  * OperationOutcome. 0, or -EINVAL with ret filled. */
 int fhir_check_params(const struct api_request *req, const char *const allowed[], struct api_reply *ret);
 
-/* Whether the request's Accept lists, with a q above 0, the media type
- * type (compared without case, parameters ignored), or with type NULL
- * FHIR JSON or a wildcard that covers it. */
+/* Whether the request's Accept names, with a q above 0, the media type
+ * type (compared without case, parameters aside: lib/media-type.h), or,
+ * with type NULL, whether it takes FHIR JSON: application/fhir+json by
+ * its most specific range (the type, application/ *, * / *: RFC 9110
+ * 12.5.1, blanks added here), or json, application/json, text/json named. */
 bool fhir_accepts(const struct api_request *req, const char *type);

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "lib/macro.h"
+#include "lib/media-type.h"
 #include "server-internal.h"
 #include "server.h"
 
@@ -139,10 +140,10 @@ bool srv_spool_route(const struct server *s, const char *method, const char *url
         for (size_t i = 0; i < st->n_headers; i++) {
                 if (strcasecmp(st->headers[i].name, MHD_HTTP_HEADER_CONTENT_TYPE) != 0)
                         continue;
+                /* JSON as api/call.c reads it (lib/media-type.h) */
+                struct media_type m;
                 const char *v = st->headers[i].value;
-                size_t n = strcspn(v, "; \t");
-                if ((n == 16 && strncasecmp(v, "application/json", n) == 0) ||
-                    (n >= 5 && strncasecmp(v + n - 5, "+json", 5) == 0))
+                if (media_type_parse(v, strlen(v), &m) == 0 && media_type_json(&m))
                         return false;
         }
         const struct api_route *rt = api_route_find(s->table, method, url);

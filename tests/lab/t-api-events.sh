@@ -72,6 +72,14 @@ ctl events --after "$ins" >"$LAB_DIR/after"
 ! grep -q "#$ins " "$LAB_DIR/after" && grep -q "#$rem .*card_removed" "$LAB_DIR/after"
 ctl --json events | grep -q '"last_id": '
 echo "carnetctl events: ok"
+# Accept's weights (RFC 9110 12.4.2): q=0 refuses the stream, or both (406)
+out=$(curl -s --max-time 5 -H 'Accept: application/json, text/event-stream;q=0' --unix-socket "$sock" \
+        http://localhost/v1/events)
+[[ $out == '{"events":['* ]] || { echo "Accept refusing the stream: $out"; exit 1; }
+out=$(curl -s --max-time 5 -w ' %{http_code}' -H 'Accept: application/json;q=0' --unix-socket "$sock" \
+        http://localhost/v1/events)
+[[ $out == '{"error":{"code":"not_acceptable"'*' 406' ]] || { echo "Accept refusing both: $out"; exit 1; }
+echo "Accept weights: ok"
 
 # ---- carnetd stops: every stream ends cleanly
 kill "$daemon"

@@ -342,6 +342,45 @@ UNIT_FIXTURE(events_as_a_document, setup, teardown) {
         api_reply_clear(&rep);
 }
 
+/* Accept's weights (RFC 9110 12.4.2, 12.5.1): the representation the
+ * client weighs more, the stream on a tie; q=0 is "not this one"; 406
+ * when it accepts neither.  No Accept, or an empty one, is the stream. */
+UNIT_FIXTURE(events_honour_accept_weights, setup, teardown) {
+        static const struct {
+                const char *accept;
+                int want; /* 0 the stream, 1 the document, 406 */
+        } cases[] = {
+                {"", 0},
+                {"*/*", 0},
+                {"text/*", 0},
+                {"application/json, text/event-stream;q=0", 1},
+                {"text/event-stream;q=0.1, application/json;q=0.9", 1},
+                {"application/json;q=0.5, */*;q=0.4", 1},
+                {"application/json;q=0.5, */*", 0},
+                {"application/json;q=0, */*", 0},
+                {"text/event-stream, application/json;q=0.9", 0},
+                {"application/json;q=0", 406},
+                {"application/json;q=0, text/event-stream;q=0", 406},
+                {"*/*;q=0", 406},
+                {"text/html", 406},
+                {"application/jsonx", 406},
+        };
+        struct fixture *f = *state;
+        struct api_reply rep;
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                const struct api_kv h[] = {{"Accept", cases[i].accept}};
+                get_events(f, h, 1, NULL, 0, &rep);
+                int got = rep.status == 406 ? 406 : rep.stream.read ? 0 : 1;
+                if (got != cases[i].want)
+                        fail_msg("Accept: %s: %d, not %d", cases[i].accept, got, cases[i].want);
+                if (got == 406)
+                        assert_string_equal(json_string_value(json_object_get(json_object_get(rep.body, "error"),
+                                                                               "code")),
+                                            "not_acceptable");
+                api_reply_clear(&rep);
+        }
+}
+
 /* a test with the fixture's event queue and context */
 
 UNIT_GROUP("api-http", NULL, NULL)

@@ -369,11 +369,17 @@ UNIT_FIXTURE(fhir_creation_in_range, fixture_setup, fixture_teardown) {
 UNIT_FIXTURE(fhir_format_negotiation, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         struct api_reply rep;
+        /* RFC 9110 12.5.1: the most specific range weighs a type, so a
+         * refused application/fhir+json is not taken back by a wildcard */
         static const char *const refused[] = {"application/fhir+xml", "application/xml", "text/turtle",
-                                              "application/fhir+json;q=0, application/fhir+xml"};
+                                              "application/fhir+json;q=0, application/fhir+xml",
+                                              "application/fhir+json;q=0, */*", "application/*;q=0, */*",
+                                              "text/*", "application/fhir+json;q=2"};
         static const char *const served[] = {"*/*", "application/*", "application/json",
                                              "Application/FHIR+JSON; fhirVersion=4.0",
-                                             "application/fhir+xml;q=0.9, application/fhir+json;q=0.8", ""};
+                                             "application/fhir+xml;q=0.9, application/fhir+json;q=0.8", "",
+                                             "*/*;q=0, application/json", "json", "text/json",
+                                             "application/fhir+json; x=\"a,q=0\""};
 
         for (size_t i = 0; i < ELEMENTSOF(refused); i++) {
                 accept = refused[i];
