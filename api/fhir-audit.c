@@ -9,6 +9,7 @@
 #include "call.h"
 #include "fhir-audit.h"
 #include "fhir-common.h"
+#include "fhir-page.h"
 #include "replies.h"
 
 #define V3_ACT_REASON "http://terminology.hl7.org/CodeSystem/v3-ActReason"
@@ -59,8 +60,20 @@ static json_t *agent_of(const struct audit_entry *x) {
         return a;
 }
 
+/* dossier_trail()'s callback for a search: every entry counted for
+ * Bundle.total, only the page's made AuditEvents (a long-lived dossier's
+ * trail holds tens of thousands of entries). */
+struct audit_page {
+        json_t *list;
+        size_t first, size, n;
+};
+
 static int audit_event(const struct audit_entry *x, void *userdata) {
-        json_t *list = userdata;
+        struct audit_page *p = userdata;
+        json_t *list = p->list;
+        size_t i = p->n++;
+        if (i < p->first || i - p->first >= p->size)
+                return 0;
         char id[32], at[32], patient[32], doc[FHIR_DOC_ID_SIZE + 32];
         snprintf(id, sizeof(id), "%lld", (long long)x->seq);
         snprintf(patient, sizeof(patient), "Patient/%s", x->dossier);
@@ -114,15 +127,16 @@ int fhir_audit_search(const struct api_request *req, struct api_reply *ret) {
         int r = patient_param(req, ins, ret);
         if (r < 0)
                 return r == -ENOMEM ? r : 0;
-        json_t *list = json_array();
-        if (!list)
+        struct fhir_page page = fhir_page_asked(req);
+        struct audit_page p = {.list = json_array(), .first = (size_t)page.offset, .size = fhir_page_size(&page)};
+        if (!p.list)
                 return -ENOMEM;
-        r = dossier_trail(c->engine, &c->caller.a, ins, audit_event, list);
+        r = dossier_trail(c->engine, &c->caller.a, ins, audit_event, &p);
         if (r < 0) {
-                json_decref(list);
+                json_decref(p.list);
                 return r == -ENOMEM ? r : res_engine_fail(ret, c->engine, r);
         }
-        json_t *b = fhir_searchset(req, list);
+        json_t *b = fhir_searchset_page(req, &page, p.list, p.n);
         return b ? api_ok(ret, 200, b) : -ENOMEM;
 }
 

@@ -113,10 +113,9 @@ const char *fhir_base(const struct api_request *req, char *buf, size_t size) {
         return buf;
 }
 
-json_t *fhir_searchset(const struct api_request *req, json_t *resources) {
+json_t *fhir_searchset_page(const struct api_request *req, const struct fhir_page *page, json_t *resources,
+                            size_t total) {
         char base[256];
-        struct fhir_page page;
-        struct api_reply ignored = {0};
         json_t *entries = json_array(), *links = NULL, *r;
         size_t i;
 
@@ -125,34 +124,22 @@ json_t *fhir_searchset(const struct api_request *req, json_t *resources) {
                 json_decref(entries);
                 return NULL;
         }
-        /* checked before the search (fhir_check_params(), lenient or
-         * not): a search that skipped the check gets every match */
-        if (fhir_page_of(req, &page, &ignored) < 0) {
-                api_reply_clear(&ignored);
-                page = (struct fhir_page){.count = -1};
-        }
-        size_t n = json_array_size(resources);
-        size_t first = (size_t)page.offset, end = page.count < 0 ? n : first + (size_t)page.count;
-        if (page.count_only) /* _summary=count: the total alone */
-                end = first;
         fhir_base(req, base, sizeof(base));
         json_array_foreach(resources, i, r) {
                 char url[512];
-                if (i < first || i >= end)
-                        continue;
                 snprintf(url, sizeof(url), "%s/%s/%s", base, json_string_value(json_object_get(r, "resourceType")),
                          json_string_value(json_object_get(r, "id")));
                 json_array_append_new(entries, json_pack("{s:s,s:O,s:{s:s}}", "fullUrl", url, "resource", r, "search",
                                                          "mode", "match"));
         }
         json_decref(resources);
-        links = fhir_page_links(req, &page, n);
+        links = fhir_page_links(req, page, total);
         if (!links) {
                 json_decref(entries);
                 return NULL;
         }
         json_t *b = json_pack("{s:s,s:s,s:I,s:o}", "resourceType", "Bundle", "type", "searchset", "total",
-                              (json_int_t)n, "link", links);
+                              (json_int_t)total, "link", links);
         /* FHIR JSON has no empty array: a page without matches has no entry */
         if (b && json_array_size(entries) > 0 && json_object_set(b, "entry", entries) < 0) {
                 json_decref(b);
@@ -160,6 +147,27 @@ json_t *fhir_searchset(const struct api_request *req, json_t *resources) {
         }
         json_decref(entries);
         return b;
+}
+
+json_t *fhir_searchset(const struct api_request *req, json_t *resources) {
+        struct fhir_page page = fhir_page_asked(req);
+        json_t *cut = json_array();
+        size_t n = json_array_size(resources);
+
+        if (!resources || !cut) {
+                json_decref(resources);
+                json_decref(cut);
+                return NULL;
+        }
+        size_t first = (size_t)page.offset, size = fhir_page_size(&page);
+        for (size_t i = first; i < n && i - first < size; i++)
+                if (json_array_append(cut, json_array_get(resources, i)) < 0) {
+                        json_decref(resources);
+                        json_decref(cut);
+                        return NULL;
+                }
+        json_decref(resources);
+        return fhir_searchset_page(req, &page, cut, n);
 }
 
 const char *fhir_instant(int64_t t, char buf[32]) {

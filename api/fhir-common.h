@@ -66,6 +66,12 @@ const char *fhir_base(const struct api_request *req, char *buf, size_t size);
  * the page the request asks of them (fhir-page.h), their number as total,
  * the page's links. */
 json_t *fhir_searchset(const struct api_request *req, json_t *resources);
+/* The same of a page cut by its search: resources (stolen) are the page's
+ * matches alone, total the number of every match, page what the request
+ * asks (fhir_page_of()). */
+struct fhir_page;
+json_t *fhir_searchset_page(const struct api_request *req, const struct fhir_page *page, json_t *resources,
+                            size_t total);
 /* t as a FHIR instant "YYYY-MM-DDTHH:MM:SSZ" into buf (21 bytes). */
 const char *fhir_instant(int64_t t, char buf[32]);
 /* A FHIR date or dateTime ("YYYY", "YYYY-MM", "YYYY-MM-DD",

@@ -12,6 +12,7 @@
 #include "documents.h"
 #include "fhir-common.h"
 #include "fhir-documents.h"
+#include "fhir-page.h"
 #include "replies.h"
 
 /* A LOINC code ("11488-4") or one of carnet's local codes (REMB, DOCPAT01...). */
@@ -145,14 +146,19 @@ static bool doc_match(const struct doc_filter *f, const struct dossier_doc *d) {
                date_match(f, d->deposited_at);
 }
 
+/* A newer version's link to the one it replaced, as the list shows it. */
+struct replacement {
+        char old[DOSSIER_UID_SIZE], by[DOSSIER_UID_SIZE];
+};
+
 /* The version d replaced, when the list holds it (its replaced_by is d):
  * relatesTo replaces, as XDS links a new version to the old. */
-static void relates_to(json_t *o, const char *ins, const struct dossier_doc *docs, size_t n,
+static void relates_to(json_t *o, const char *ins, const struct replacement *links, size_t n,
                        const struct dossier_doc *d) {
         for (size_t j = 0; o && j < n; j++)
-                if (strcmp(docs[j].replaced_by, d->uid) == 0) {
+                if (strcmp(links[j].by, d->uid) == 0) {
                         char id[FHIR_DOC_ID_SIZE], ref[FHIR_DOC_ID_SIZE + 32];
-                        fhir_doc_id(ins, docs[j].uid, id);
+                        fhir_doc_id(ins, links[j].old, id);
                         snprintf(ref, sizeof(ref), "DocumentReference/%s", id);
                         json_object_set_new(o, "relatesTo", json_pack("[{s:s,s:{s:s}}]", "code", "replaces", "target",
                                                                       "reference", ref));
@@ -160,19 +166,72 @@ static void relates_to(json_t *o, const char *ins, const struct dossier_doc *doc
                 }
 }
 
-/* GET /fhir/R4/DocumentReference?patient=...: dossier_list() as the
+/* dossier_list_each()'s sink for a search: every document the caller
+ * sees is looked at (the matches counted for Bundle.total, the versions
+ * replaced noted for relatesTo), and only the page's matches kept: the
+ * memory a search takes grows with its page, not with the dossier. */
+struct docref_search {
+        const struct doc_filter *f;
+        size_t first, size;  /* the page: matches first to first + size - 1 */
+        size_t matches;
+        struct dossier_doc *page;
+        size_t n, cap;
+        struct replacement *links;
+        size_t n_links, cap_links;
+};
+
+static int search_begin(void *data) {
+        struct docref_search *s = data;
+
+        if (s->page)
+                secure_zero(s->page, s->n * sizeof(*s->page));
+        s->matches = s->n = s->n_links = 0;
+        return 0;
+}
+
+static int search_doc(const struct dossier_doc *d, void *data) {
+        struct docref_search *s = data;
+
+        if (d->replaced_by[0]) {
+                struct replacement *nl = s->links;
+                if (s->n_links == s->cap_links) {
+                        size_t cap = s->cap_links ? 2 * s->cap_links : 16;
+                        if (!(nl = reallocarray(s->links, cap, sizeof(*nl))))
+                                return -ENOMEM;
+                        s->links = nl;
+                        s->cap_links = cap;
+                }
+                memcpy(nl[s->n_links].old, d->uid, DOSSIER_UID_SIZE);
+                memcpy(nl[s->n_links++].by, d->replaced_by, DOSSIER_UID_SIZE);
+        }
+        if (!doc_match(s->f, d))
+                return 0;
+        if (s->matches >= s->first && s->matches - s->first < s->size) {
+                if (s->n == s->cap) {
+                        size_t cap = s->cap ? 2 * s->cap : 16;
+                        struct dossier_doc *np = reallocarray(s->page, cap, sizeof(*np));
+                        if (!np)
+                                return -ENOMEM;
+                        s->page = np;
+                        s->cap = cap;
+                }
+                s->page[s->n++] = *d;
+        }
+        s->matches++;
+        return 0;
+}
+
+/* GET /fhir/R4/DocumentReference?patient=...: dossier_list_each() as the
  * native search calls it; without status and date it is the first,
  * automatic search of docs/rules.md §4 (approved, acts of 2 years). */
 int fhir_docref_search(const struct api_request *req, struct api_reply *ret) {
         static const char *const params[] = {"patient", "patient.identifier", "status", "type", "category", "date",
                                              "_summary", NULL};
-        _cleanup_free_ struct dossier_doc *docs = NULL;
         const struct api_call *c = req->call;
         struct doc_filter f = {.status = api_query(req, "status"), .type = api_query(req, "type"),
                                .category = api_query(req, "category")};
         const char *qdate = api_query(req, "date");
         char ins[16];
-        size_t n = 0;
         int r;
 
         if (fhir_check_params(req, params, ret) < 0)
@@ -184,24 +243,27 @@ int fhir_docref_search(const struct api_request *req, struct api_reply *ret) {
                                          "date is [eq|ge|le|gt|lt]YYYY[-MM[-DD[Thh:mm:ssZ]]]");
         bool first = !f.status && !qdate;
         bool all = !first && !(f.status && strcmp(f.status, "current") == 0);
-        r = dossier_list(c->engine, &c->caller.a, ins, (first ? DOSSIER_LIST_FIRST_SEARCH : 0) |
-                                                          (all ? DOSSIER_LIST_ALL_STATUSES : 0), &docs, &n);
-        if (r < 0)
-                return res_engine_fail(ret, c->engine, r);
-        json_t *list = json_array();
-        for (size_t i = 0; list && i < n; i++) {
-                if (!doc_match(&f, &docs[i]))
-                        continue;
-                json_t *o = fhir_docref_json(ins, &docs[i]);
-                relates_to(o, ins, docs, n, &docs[i]);
+        struct fhir_page page = fhir_page_asked(req);
+        struct docref_search s = {.f = &f, .first = (size_t)page.offset, .size = fhir_page_size(&page)};
+        r = dossier_list_each(c->engine, &c->caller.a, ins, (first ? DOSSIER_LIST_FIRST_SEARCH : 0) |
+                                                               (all ? DOSSIER_LIST_ALL_STATUSES : 0), NULL,
+                              &(struct dossier_list_sink) {search_begin, search_doc, &s});
+        json_t *list = r < 0 ? NULL : json_array();
+        for (size_t i = 0; list && i < s.n; i++) {
+                json_t *o = fhir_docref_json(ins, &s.page[i]);
+                relates_to(o, ins, s.links, s.n_links, &s.page[i]);
                 if (json_array_append_new(list, o) < 0) {
                         json_decref(list);
                         list = NULL;
                 }
         }
-        if (docs)
-                secure_zero(docs, n * sizeof(*docs));
-        json_t *b = fhir_searchset(req, list);
+        size_t total = s.matches;
+        search_begin(&s); /* wiped */
+        free(s.page);
+        free(s.links);
+        if (r < 0)
+                return res_engine_fail(ret, c->engine, r);
+        json_t *b = fhir_searchset_page(req, &page, list, total);
         return b ? api_ok(ret, 200, b) : -ENOMEM;
 }
 

@@ -90,16 +90,32 @@ static int add_link(json_t *links, const char *relation, const struct api_reques
                        : -ENOMEM;
 }
 
+struct fhir_page fhir_page_asked(const struct api_request *req) {
+        struct api_reply ignored = {0};
+        struct fhir_page page;
+
+        if (fhir_page_of(req, &page, &ignored) < 0) {
+                api_reply_clear(&ignored);
+                page = (struct fhir_page){.count = -1};
+        }
+        return page;
+}
+
+size_t fhir_page_size(const struct fhir_page *p) {
+        return p->count_only ? 0 : p->count < 0 ? FHIR_PAGE_MAX : (size_t)p->count;
+}
+
 json_t *fhir_page_links(const struct api_request *req, const struct fhir_page *p, size_t total) {
         json_t *links = json_array();
         int r = links ? add_link(links, "self", req, p->count, p->offset) : -ENOMEM;
         /* a page of 0 holds nothing: there is no page after it, nor
-         * before (the total alone); nor has a count alone */
-        if (r >= 0 && !p->count_only && p->count > 0 && (size_t)p->offset + (size_t)p->count < total)
-                r = add_link(links, "next", req, p->count, p->offset + p->count);
-        if (r >= 0 && !p->count_only && p->offset > 0 && p->count != 0)
-                r = add_link(links, "previous", req, p->count,
-                             p->count < 0 || p->offset < p->count ? 0 : p->offset - p->count);
+         * before (the total alone); nor has a count alone.  The pages
+         * after and before one without _count say the size it had. */
+        long size = (long)fhir_page_size(p);
+        if (r >= 0 && size > 0 && (size_t)p->offset + (size_t)size < total)
+                r = add_link(links, "next", req, size, p->offset + size);
+        if (r >= 0 && size > 0 && p->offset > 0)
+                r = add_link(links, "previous", req, size, p->offset < size ? 0 : p->offset - size);
         if (r < 0) {
                 json_decref(links);
                 return NULL;

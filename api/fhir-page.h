@@ -3,8 +3,9 @@
  *
  * _count bounds the entries of one page (FHIR: a server SHALL NOT return
  * more), _offset (carnet's, in the links it gives) says where the page
- * starts in the search's matches.  Without _count a page holds every
- * match.  Bundle.total is always the number of matches, and Bundle.link
+ * starts in the search's matches.  Without _count a page holds at most
+ * FHIR_PAGE_MAX matches, as with _count=FHIR_PAGE_MAX (its next link
+ * says so).  Bundle.total is always the number of matches, and Bundle.link
  * names the page itself (self) and, when there are, the pages before and
  * after it (previous, next), with the search's own parameters.  Each page
  * is a new search: decided and traced as the first was. */
@@ -18,7 +19,7 @@
 #define FHIR_PAGE_MAX 1000 /* the most entries a page holds, _count above it or not */
 
 struct fhir_page {
-        long count;  /* -1: every match */
+        long count;  /* -1: none asked (a page of FHIR_PAGE_MAX) */
         long offset; /* the first match of the page, from 0 */
         /* _summary=count (R4 search.html, "_summary"): the total alone, no
          * entry and no link but self, whatever the page */
@@ -30,6 +31,13 @@ struct fhir_page {
  * 2147483647, or _summary neither count nor false (the whole resources,
  * as without it: carnet serves no other summary). */
 int fhir_page_of(const struct api_request *req, struct fhir_page *p, struct api_reply *ret);
+/* The page of a search whose parameters were checked before it (by
+ * fhir_check_params(), lenient or not): a search that skipped the check
+ * gets the first page. */
+struct fhir_page fhir_page_asked(const struct api_request *req);
+/* The most matches page p holds: its _count, FHIR_PAGE_MAX without one,
+ * 0 for the total alone. */
+size_t fhir_page_size(const struct fhir_page *p);
 /* Bundle.link of page p of the search req made, total matches in all; a
  * new array, or NULL. */
 json_t *fhir_page_links(const struct api_request *req, const struct fhir_page *p, size_t total);

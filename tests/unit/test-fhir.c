@@ -17,6 +17,7 @@
 
 #include "api/context.h"
 #include "api/fhir-common.h"
+#include "api/fhir-page.h"
 #include "api/routes.h"
 #include "cda/cda.h"
 #include "dossier-fixture.h"
@@ -599,6 +600,59 @@ static size_t link_query(const char *url, char buf[8][256], const char *q[8]) {
                 n++;
         }
         return n;
+}
+
+/* A search without _count over more matches than a page holds
+ * (FHIR_PAGE_MAX): the first page holds FHIR_PAGE_MAX entries and a next
+ * link saying that size, total is every match, the next page the rest;
+ * a new version's relatesTo names the version it replaced though that
+ * one is on another page. */
+UNIT_FIXTURE(fhir_search_page_bounded, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        static const struct dossier_doc_meta m = {
+                .type_code = "11488-4", .class_code = "10", .format_code = "urn:ihe:iti:xds:2017:mimeTypeSufficient",
+                .mime = "text/plain", .title = "CR", .created_at = T0 - 60,
+        };
+        char oldest[DOSSIER_UID_SIZE], uid[DOSSIER_UID_SIZE], buf[8][256];
+        const char *q[8];
+        struct api_reply rep;
+
+        open_dossier(f);
+        assert_int_equal(dossier_batch_begin(f->e), 0);
+        for (int i = 0; i < FHIR_PAGE_MAX + 1; i++)
+                assert_int_equal(dossier_deposit(f->e, &gp, INS, &m, "hello", 5, i ? uid : oldest, NULL), 0);
+        assert_int_equal(dossier_batch_commit(f->e), 0);
+        f->now++;
+        assert_int_equal(dossier_replace(f->e, &gp, INS, oldest, &m, "hello 2", 7, uid, NULL), 0);
+
+        /* date= makes it a search of every status: the old version too */
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 2, "patient=Patient/" INS, "date=ge2000");
+        assert_int_equal(rep.status, 200);
+        assert_int_equal(json_integer_value(json_object_get(rep.body, "total")), FHIR_PAGE_MAX + 2);
+        json_t *entries = json_object_get(rep.body, "entry");
+        assert_int_equal(json_array_size(entries), FHIR_PAGE_MAX);
+        char want[FHIR_DOC_ID_SIZE + 32];
+        snprintf(want, sizeof(want), "DocumentReference/" INS "-%s", oldest);
+        assert_string_equal(str_at(json_array_get(entries, 0), "resource.relatesTo.0.target.reference"), want);
+        assert_string_equal(link_of(rep.body, "self"),
+                            "http://localhost" FHIR_PREFIX "/DocumentReference?patient=Patient%2F" INS "&date=ge2000");
+        char next[1024];
+        strcpy_bounded(next, sizeof(next), link_of(rep.body, "next"));
+        assert_non_null(strstr(next, "&_count=1000&_offset=1000"));
+        api_reply_clear(&rep);
+
+        size_t n = link_query(next, buf, q);
+        assert_int_equal(n, 4);
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, n, q[0], q[1], q[2], q[3]);
+        assert_int_equal(rep.status, 200);
+        assert_int_equal(json_integer_value(json_object_get(rep.body, "total")), FHIR_PAGE_MAX + 2);
+        entries = json_object_get(rep.body, "entry");
+        assert_int_equal(json_array_size(entries), 2);
+        snprintf(want, sizeof(want), INS "-%s", oldest);
+        assert_string_equal(str_at(json_array_get(entries, 1), "resource.id"), want);
+        assert_string_equal(link_of(rep.body, "next"), "");
+        assert_non_null(strstr(link_of(rep.body, "previous"), "&_count=1000&_offset=0"));
+        api_reply_clear(&rep);
 }
 
 /* Paging: _count bounds the page (never more entries than asked), total
