@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "lib/macro.h"
+#include "lib/media-type.h"
 #include "lib/readall.h"
 #include "lib/url.h"
 #include "agent.h"
@@ -244,9 +245,11 @@ static int curl_errno(CURLcode c, const char *errbuf) {
         }
 }
 
+/* The host's native replies (a FHIR one, application/fhir+json, is
+ * relayed as its bytes): lib/media-type.h. */
 static bool is_json_type(const char *ct) {
-        size_t n = strcspn(ct, "; \t");
-        return n == 16 && strncasecmp(ct, "application/json", 16) == 0;
+        struct media_type m;
+        return media_type_parse(ct, strlen(ct), &m) == 0 && media_type_is(&m, "application/json");
 }
 
 /* Status, content type and (for JSON) the parsed body, once curl is done. */

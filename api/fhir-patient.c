@@ -34,7 +34,7 @@ int fhir_metadata_get(const struct api_request *req, struct api_reply *ret) {
                                              "category", "token", "date", "date", NULL};
         static const char *const audit[] = {"patient", "reference", NULL};
         static const char *const consent[] = {"patient", "reference", NULL};
-        static const char *const none[] = {"_format", "string", NULL};
+        static const char *const none[] = {NULL}; /* _format, as every FHIR route takes */
         char base[256];
 
         if (fhir_check_params(req, none, ret) < 0)

@@ -13,6 +13,7 @@
 #include <libxml/xmlwriter.h>
 
 #include "lib/macro.h"
+#include "lib/media-type.h"
 #include "cda.h"
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -23,10 +24,12 @@ static void init(void) {
 
 bool cda_mime(const char *mime) {
         static const char *const types[] = {CDA_MIME, "text/xml", "application/xml"};
-        /* type/subtype without case, parameters (;charset=...) aside: RFC 2045 5.1 */
-        size_t n = mime ? strcspn(mime, "; \t") : 0;
-        for (size_t i = 0; mime && i < ELEMENTSOF(types); i++)
-                if (n == strlen(types[i]) && strncasecmp(mime, types[i], n) == 0)
+        struct media_type m;
+        /* type/subtype without case, parameters (;charset=...) aside: RFC 2045 5.1, lib/media-type.h */
+        if (!mime || media_type_parse(mime, strlen(mime), &m) < 0)
+                return false;
+        for (size_t i = 0; i < ELEMENTSOF(types); i++)
+                if (media_type_is(&m, types[i]))
                         return true;
         return false;
 }

@@ -124,6 +124,12 @@ UNIT_FIXTURE(fhir_metadata_and_errors, fixture_setup, fixture_teardown) {
         assert_string_equal(rep.content_type, "application/fhir+json; charset=utf-8");
         assert_string_equal(json_string_value(json_object_get(rep.body, "fhirVersion")), "4.0.1");
         api_reply_clear(&rep);
+        /* it takes _format, no parameter of its own */
+        req(f, NULL, "GET", FHIR_PREFIX "/metadata", NULL, &rep, 1, "_format=json");
+        assert_int_equal(rep.status, 200);
+        api_reply_clear(&rep);
+        req(f, NULL, "GET", FHIR_PREFIX "/metadata", NULL, &rep, 1, "string=x");
+        expect_outcome(&rep, 400, "unknown_parameter");
         /* the router's own errors become OperationOutcome too */
         req(f, NULL, "GET", FHIR_PREFIX "/Observation", NULL, &rep, 0);
         expect_outcome(&rep, 404, "not_found");
