@@ -17,9 +17,9 @@ static const char sql_insert_doc[] =
         "INSERT INTO documents (uid, dossier_id, type_code, class_code, format_code, mime, title, author_id, "
         "author_institution, author_role, author_specialty, created_at, deposited_at, size, sha256, status, "
         "version, replaces, masked, hidden_from_patient, hidden_since, medicines, author_establishment, "
-        "hidden_from_representatives) "
+        "hidden_from_representatives, hold_notified) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 1, ?16, ?17, ?18, ?19, ?20, ?21, "
-        "?22, ?23) RETURNING id";
+        "?22, ?23, ?24) RETURNING id";
 static const char sql_insert_content[] = "INSERT INTO contents (doc_id, content, chunks) VALUES (?1, ?2, ?3)";
 static const char sql_deprecate[] =
         "UPDATE documents SET status = 2, replaced_by = ?2 WHERE id = ?1";
@@ -262,10 +262,14 @@ static int insert_content(struct dossier_engine *e, int64_t id, const struct con
         return store_exec_step(e->store, ct);
 }
 
-/* Inserts the document row and its content; returns the new row id. */
+/* Inserts the document row and its content; returns the new row id.
+ * old: the version it replaces (NULL for a deposit), whose masking it
+ * keeps, and whose hold, still running, it goes on with: its start and
+ * its notice (a replacement does not put the patient's month back to
+ * its beginning, docs/rules.md §3). */
 static int insert_doc(struct dossier_engine *e, const struct dossier_actor *actor, int64_t dossier_id,
-                      const struct dossier_doc_meta *m, const struct content_src *c, int version,
-                      int64_t replaces, bool masked, int64_t now, const char *uid, int64_t *ret_id) {
+                      const struct dossier_doc_meta *m, const struct content_src *c, const struct drow *old,
+                      int64_t now, const char *uid, int64_t *ret_id) {
         _cleanup_stmt_ struct store_stmt *st = NULL;
         uint8_t digest[32];
         size_t len = c->len;
@@ -277,6 +281,8 @@ static int insert_doc(struct dossier_engine *e, const struct dossier_actor *acto
                 memcpy(digest, c->sha256, sizeof(digest));
         else if ((r = de_sha256(len ? c->data : "", len, digest)) < 0)
                 return r;
+        bool goes_on = old && m->hidden_from_patient && old->ad.hidden_from_patient;
+        int64_t hold_since = goes_on ? old->hidden_since : now;
         r = store_prepare(e->store, sql_insert_doc, &st);
         if (r < 0)
                 return r;
@@ -289,12 +295,15 @@ static int insert_doc(struct dossier_engine *e, const struct dossier_actor *acto
             (r = store_bind_text(st, 11, m->specialty ? m->specialty : de_nz(actor->specialty))) < 0 ||
             (r = store_bind_int(st, 12, m->created_at)) < 0 || (r = store_bind_int(st, 13, now)) < 0 ||
             (r = store_bind_int(st, 14, (int64_t) len)) < 0 || (r = store_bind_blob(st, 15, digest, 32)) < 0 ||
-            (r = store_bind_int(st, 16, version)) < 0 || (r = replaces ? store_bind_int(st, 17, replaces) : 0) < 0 ||
-            (r = store_bind_int(st, 18, masked)) < 0 || (r = store_bind_int(st, 19, m->hidden_from_patient)) < 0 ||
-            (r = m->hidden_from_patient ? store_bind_int(st, 20, now) : 0) < 0 ||
+            (r = store_bind_int(st, 16, old ? old->version + 1 : 1)) < 0 ||
+            (r = old ? store_bind_int(st, 17, old->id) : 0) < 0 ||
+            (r = store_bind_int(st, 18, old && old->masked)) < 0 ||
+            (r = store_bind_int(st, 19, m->hidden_from_patient)) < 0 ||
+            (r = m->hidden_from_patient ? store_bind_int(st, 20, hold_since) : 0) < 0 ||
             (r = store_bind_text(st, 21, de_nz(m->medicines))) < 0 ||
             (r = store_bind_text(st, 22, de_nz(actor->establishment))) < 0 ||
-            (r = store_bind_int(st, 23, m->hidden_from_representatives)) < 0)
+            (r = store_bind_int(st, 23, m->hidden_from_representatives)) < 0 ||
+            (r = store_bind_int(st, 24, goes_on && old->hold_notified)) < 0)
                 return r;
         r = store_step(e->store, st);
         if (r == 0)
@@ -353,12 +362,12 @@ static int put_doc(struct dossier_engine *e, const struct dossier_actor *actor, 
         if (r < 0 || !e->last.allow)
                 return de_finish(e, r);
 
-        /* a new version keeps what the patient masked and what the minor
-         * withheld from their representatives (docs/rules.md §3) */
+        /* a new version keeps what the patient masked, what the minor
+         * withheld from their representatives and a running hold's start
+         * (docs/rules.md §3) */
         struct dossier_doc_meta version = *m;
         version.hidden_from_representatives |= old.ad.hidden_from_representatives;
-        r = insert_doc(e, actor, ds.id, &version, c, old_uid ? old.version + 1 : 1, old.id, old.masked, now, uid,
-                       &id);
+        r = insert_doc(e, actor, ds.id, &version, c, old_uid ? &old : NULL, now, uid, &id);
         if (r >= 0 && old_uid)
                 r = de_exec_id_int(e, sql_deprecate, old.id, id);
         if (r >= 0)

@@ -28,7 +28,8 @@ static const char sql_professional[] =
         "OR professionals.last_seen < excluded.last_seen - " STRINGIFY(DE_SEEN_WINDOW_S);
 static const char sql_doc_by_uid[] =
         "SELECT id, type_code, class_code, author_id, status, masked, hidden_from_patient, hidden_since, version, "
-        "author_establishment, hidden_from_representatives FROM documents WHERE dossier_id = ?1 AND uid = ?2";
+        "author_establishment, hidden_from_representatives, hold_notified FROM documents "
+        "WHERE dossier_id = ?1 AND uid = ?2";
 static const char sql_notify[] =
         "INSERT INTO notifications (dossier_id, recipient, at, kind, message, document, actor, session, audit_seq) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
@@ -175,6 +176,10 @@ int de_load_doc(struct dossier_engine *e, int64_t dossier_id, const char *uid, i
         d->version = store_col_int(st, 8);
         d->ad = de_row_access_doc(st, now);
         d->masked = d->ad.masked;
+        if (d->ad.hidden_from_patient) {
+                d->hidden_since = store_col_int64(st, 7);
+                d->hold_notified = store_col_int(st, 11);
+        }
         /* copies that outlive the statement */
         de_copy_columns(st, 1, DE_COL(d->type_code), DE_COL(d->class_code), DE_COL(d->author_id));
         de_copy_column(d->author_establishment, sizeof(d->author_establishment), st, 9);

@@ -150,6 +150,8 @@ struct drow {
         int64_t id;
         int version;
         bool masked;
+        int64_t hidden_since;  /* the hold's start, when still held back from the patient */
+        bool hold_notified;    /* and whether the patient was told to consult */
         char type_code[DOSSIER_CODE_MAX];
         char class_code[DOSSIER_CODE_MAX];
         char author_id[DOSSIER_CODE_MAX];

@@ -93,6 +93,39 @@ UNIT_FIXTURE(test_hold_one_calendar_month, fixture_setup, fixture_teardown) {
         verify_chain(f);
 }
 
+/* A new version of a document still held back goes on with its hold
+ * (docs/rules.md §3): held on 3 March, replaced on 20 March (after the
+ * notice to consult, which is not sent again), the new version shows on
+ * 3 April as the first would have (the old version's hold ending with
+ * it), not a month after its replacement;
+ * a new version of a released document, held back, has a hold of its
+ * own from its deposit. */
+UNIT_FIXTURE(test_hold_goes_on_in_new_version, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct dossier_doc_meta held = report;
+        char secret[DOSSIER_SECRET_SIZE], v1[DOSSIER_UID_SIZE], v2[DOSSIER_UID_SIZE], v3[DOSSIER_UID_SIZE];
+
+        held.hidden_from_patient = true;
+        f->now = utc(2025, 3, 3, 9, 0, 0); /* 10:00 in Paris */
+        open_dossier(f, INS, "1985-05-12", secret);
+        assert_int_equal(dossier_deposit(f->e, &gp, INS, &held, pdf, sizeof(pdf), v1, NULL), 0);
+        hold_at(f, utc(2025, 3, 17, 9, 0, 0), 0, 1, 0); /* two weeks: told to consult */
+        f->now = utc(2025, 3, 20, 9, 0, 0);
+        assert_int_equal(dossier_replace(f->e, &gp, INS, v1, &held, pdf, sizeof(pdf), v2, NULL), 0);
+        hold_at(f, utc(2025, 3, 21, 9, 0, 0), 0, 0, 0); /* no second notice */
+        hold_at(f, utc(2025, 4, 3, 7, 59, 59), 0, 0, 0);
+        /* 3 April, 10:00 in Paris (summer time): both versions' hold ends */
+        hold_at(f, utc(2025, 4, 3, 8, 0, 0), 1, 0, 2);
+
+        /* released, then replaced by a version held back: a hold of its own */
+        f->now = utc(2025, 4, 10, 8, 0, 0);
+        assert_int_equal(dossier_replace(f->e, &gp, INS, v2, &held, pdf, sizeof(pdf), v3, NULL), 0);
+        hold_at(f, utc(2025, 4, 24, 7, 59, 59), 0, 0, 0);
+        hold_at(f, utc(2025, 4, 24, 8, 0, 0), 0, 1, 0);
+        hold_at(f, utc(2025, 5, 10, 8, 0, 0), 1, 0, 1);
+        verify_chain(f);
+}
+
 /* Self-access from 16 (docs/rules.md §3), on the Paris date: born on
  * 15 January 2009, the patient is 16 at midnight in Paris, 23:00 UTC the
  * day before in winter: refused at 22:30 UTC, allowed at 23:30 UTC. */
