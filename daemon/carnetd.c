@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <grp.h>
 #include <pthread.h>
 #include <signal.h>
@@ -566,11 +567,25 @@ static int check_config(const struct options *o, const struct config *cfg) {
         return 0;
 }
 
+/* Two malloc arenas, not glibc's eight per core: each of the connections'
+ * threads would otherwise keep its own, and what one freed (a page of a
+ * thousand documents' JSON) stays in it.  In bench/run-mixed.sh's large
+ * list (16 connections, pages of 1000) carnetd's peak RSS was 56.6 MiB
+ * with glibc's default and 44.8 MiB with two, and the HTTP benchmark's
+ * 31.5 against 26.3, its requests a second within the runs' spread
+ * (docs/benchmarks.md, session 10).  MALLOC_ARENA_MAX in the environment
+ * still decides. */
+static void malloc_arenas(void) {
+        if (!getenv("MALLOC_ARENA_MAX"))
+                (void)mallopt(M_ARENA_MAX, 2);
+}
+
 int main(int argc, char **argv) {
         struct options o;
         struct config cfg;
         int r;
 
+        malloc_arenas();
         if ((r = parse_options(argc, argv, &o)) >= 0)
                 return r;
         if ((r = load_configuration(&o, &cfg)) != 0)
