@@ -26,6 +26,7 @@ static const char *issue_code_of(unsigned status) {
         case 404: return "not-found";
         case 405: case 406: case 415: case 501: return "not-supported";
         case 409: return "conflict";
+        case 410: return "deleted";
         case 413: case 431: return "too-costly";
         case 500: return "exception";
         case 503: return "transient";

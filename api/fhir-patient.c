@@ -103,10 +103,20 @@ static int patient_of(const struct api_call *c, const char *ins, json_t **ret_p,
         *ret_p = NULL;
         if (r < 0)
                 return res_engine_fail(ret, c->engine, r) < 0 ? -ENOMEM : -EACCES;
-        if (info.status == ACCESS_DOSSIER_ABSENT || info.status == ACCESS_DOSSIER_DESTROYED) {
+        if (info.status == ACCESS_DOSSIER_ABSENT) {
                 secure_zero(&info, sizeof(info));
                 return api_error_details(ret, 404, "no_dossier", json_pack("{s:s}", "reason", "deny-no-dossier"),
                                          "no dossier for this INS") < 0 ? -ENOMEM : -ENOENT;
+        }
+        /* R4 http.html, read: a deleted resource is 410 Gone; the native
+         * API gives any caller a destroyed dossier's status too */
+        if (info.status == ACCESS_DOSSIER_DESTROYED) {
+                secure_zero(&info, sizeof(info));
+                return api_error_details(ret, 410, "dossier_destroyed",
+                                         json_pack("{s:s}", "reason", "deny-dossier-destroyed"),
+                                         "the dossier of this INS was destroyed at the patient's request") < 0
+                               ? -ENOMEM
+                               : -ENOENT;
         }
         if (!info.traits_shown) {
                 secure_zero(&info, sizeof(info));

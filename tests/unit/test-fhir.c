@@ -202,6 +202,16 @@ UNIT_FIXTURE(fhir_patient, fixture_setup, fixture_teardown) {
         /* a professional without a relation: the rule's reason */
         req(f, &nurse, "GET", FHIR_PREFIX "/Patient/" INS, NULL, &rep, 0);
         expect_outcome(&rep, 403, "deny-not-authorised");
+        /* destroyed at the patient's request: R4 http.html, a deleted
+         * resource is 410 Gone; a search finds none */
+        assert_int_equal(dossier_destroy(f->e, &patient, INS), 0);
+        req(f, &gp, "GET", FHIR_PREFIX "/Patient/" INS, NULL, &rep, 0);
+        assert_string_equal(str_at(rep.body, "issue.0.code"), "deleted");
+        expect_outcome(&rep, 410, "dossier_destroyed");
+        req(f, &gp, "GET", FHIR_PREFIX "/Patient", NULL, &rep, 1, "identifier=" INS);
+        assert_int_equal(rep.status, 200);
+        assert_int_equal(json_integer_value(json_object_get(rep.body, "total")), 0);
+        api_reply_clear(&rep);
 }
 
 #define PROVIDE(extra)                                                                                               \
