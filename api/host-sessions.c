@@ -276,7 +276,8 @@ static int session_open(const struct api_request *req, const struct record *rec,
         /* the trail links the session id to the record the card signed */
         SHA256((const unsigned char *)text, strlen(text), d);
         hex_encode(d, sizeof(d), hex);
-        (void)dossier_session_audit(req->ctx->engine, si->who.national_id, si->id, si->establishment, hex);
+        (void)dossier_session_audit(req->ctx->engine, si->who.national_id, si->id, si->establishment,
+                                    si->workstation, hex);
         json_t *doc = json_pack("{s:s,s:o}", "token", token, "session", res_session_json(si));
         secure_zero(token, sizeof(token));
         return api_ok(ret, 201, doc);

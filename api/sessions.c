@@ -110,7 +110,7 @@ static void audit_session(const struct api_request *req, const struct session_in
                 return;
         SHA256((const unsigned char *)record, strlen(record), digest);
         hex_encode(digest, sizeof(digest), hex);
-        (void)dossier_session_audit(req->ctx->engine, si->who.national_id, si->id, si->establishment, hex);
+        (void)dossier_session_audit(req->ctx->engine, si->who.national_id, si->id, si->establishment, NULL, hex);
 }
 
 int res_sessions_post(const struct api_request *req, struct api_reply *ret) {

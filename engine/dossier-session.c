@@ -10,7 +10,8 @@
 
 /* Appends one open-session entry in a write transaction of its own. */
 static int session_entry(struct dossier_engine *e, const char *national_id, const char *session_id,
-                         const char *establishment, const char *reason, const char *outcome, const char *code) {
+                         const char *establishment, const char *workstation, const char *reason, const char *outcome,
+                         const char *code) {
         struct audit_entry ae = {
                 .at = de_now_of(e),
                 .actor_kind = access_actor_kind_name(ACCESS_ACTOR_PROFESSIONAL),
@@ -24,6 +25,7 @@ static int session_entry(struct dossier_engine *e, const char *national_id, cons
                 .outcome = outcome,
                 .code = code,
                 .establishment = establishment ? establishment : "",
+                .workstation = workstation ? workstation : "",
         };
         int r = de_begin(e);
         if (r < 0)
@@ -32,16 +34,18 @@ static int session_entry(struct dossier_engine *e, const char *national_id, cons
 }
 
 int dossier_session_audit(struct dossier_engine *e, const char *national_id, const char *session_id,
-                          const char *establishment, const char *record_sha256_hex) {
+                          const char *establishment, const char *workstation, const char *record_sha256_hex) {
         DE_LOCKED(e);
         char reason[96];
 
         if (!e || !national_id || !session_id || !record_sha256_hex || strlen(record_sha256_hex) != 64 ||
-            de_text_field(establishment, DOSSIER_TEXT_MAX, false) < 0)
+            de_text_field(establishment, DOSSIER_TEXT_MAX, false) < 0 ||
+            de_text_field(workstation, DOSSIER_TEXT_MAX, false) < 0)
                 return -EINVAL;
         snprintf(reason, sizeof(reason), "record-sha256:%s", record_sha256_hex);
         /* "allow-card-signature": not an access_decide() decision */
-        return session_entry(e, national_id, session_id, establishment, reason, "allow", "allow-card-signature");
+        return session_entry(e, national_id, session_id, establishment, workstation, reason, "allow",
+                             "allow-card-signature");
 }
 
 int dossier_session_refused(struct dossier_engine *e, const char *national_id, const char *why) {
@@ -51,5 +55,5 @@ int dossier_session_refused(struct dossier_engine *e, const char *national_id, c
         if (!e || !national_id || !national_id[0] || !why || de_code_field(why, true) < 0 ||
             snprintf(code, sizeof(code), "deny-%s", why) >= (int) sizeof(code))
                 return -EINVAL;
-        return session_entry(e, national_id, "", NULL, "", "deny", code);
+        return session_entry(e, national_id, "", NULL, NULL, "", "deny", code);
 }

@@ -17,11 +17,13 @@
 
 /* Appends "open-session" for a professional session: actor, session id,
  * the session's establishment (NULL or "": none; docs/rules.md §7: the
- * workstation's trail names the user and the establishment), and in the
- * reason field "record-sha256:<hex>" of the signed record.  -EINVAL for
- * an establishment that is not valid text (dossier_text_check()). */
+ * workstation's trail names the user and the establishment), the
+ * workstation it was opened through on a dossier host (NULL or "": none,
+ * carnetd's own engine), and in the reason field "record-sha256:<hex>"
+ * of the signed record.  -EINVAL for an establishment or a workstation
+ * that is not valid text (dossier_text_check()). */
 int dossier_session_audit(struct dossier_engine *e, const char *national_id, const char *session_id,
-                          const char *establishment, const char *record_sha256_hex);
+                          const char *establishment, const char *workstation, const char *record_sha256_hex);
 
 /* Appends the refusal of a session opening to the trail: action
  * "open-session", outcome "deny", code "deny-" + why (a trust code such

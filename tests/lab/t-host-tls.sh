@@ -73,7 +73,11 @@ hcurl() {
         [ -z "$tok" ] || args+=(-H "X-Carnet-Session: $tok")
         local w
         w=$(curl "${args[@]}" "https://127.0.0.1:$port$p") || w="curl-failed:$? none"
-        printf '{"method":"%s","path":"%s","status":%s,"content_type":"%s"}\n' "$m" "$(q=${p%%\?*}; echo "${q//$INS/\{ins\}}")" "${w%% *}" \
+        # the route's template: the INS is {ins}, but FHIR's Patient/{id}
+        local t=${p%%\?*}
+        t=${t//$INS/\{ins\}}
+        [ "$t" != "/fhir/R4/Patient/{ins}" ] || t="/fhir/R4/Patient/{id}"
+        printf '{"method":"%s","path":"%s","status":%s,"content_type":"%s"}\n' "$m" "$t" "${w%% *}" \
                 "${w#* }" >"$REC/$n.meta"
         echo "${w%% *} $(cat "$out" 2>/dev/null)"
 }
@@ -158,6 +162,9 @@ check "a signed record opens a session" "$out" '201 {"token":"*","session":{*"ki
 TOK=$(field token "${out#201 }")
 check "the session's national id" "$out" "*\"national_id\":\"$NID\"*"
 traced "the session" "professional|$NID|open-session|allow|allow-card-signature"
+ws=$(sqlite3 "$DB" "SELECT workstation FROM audit WHERE action = 'open-session' AND outcome = 'allow' ORDER BY seq DESC LIMIT 1")
+[ "$ws" = ws-a ] || fail "the session's opening names the workstation: '$ws', not ws-a"
+echo "the session's opening names its workstation: ok"
 check "current session" "$(hcurl ws-a GET /v1/host/sessions/current "" "$TOK")" "200 {\"id\":\"$SID\",\"kind\":\"professional\",\"reader\":\"Virtual PCD 00 01\"*"
 check "the engine answers" "$(hcurl ws-a GET /v1/dossiers/$INS "" "$TOK")" '404 {"error":{"code":"no_dossier"*'
 VITALE='"vitale":{"surname":"DUPONT","first_name":"Jean","birth_date":"19850512","birth_rank":"1","nir":"'$INS'"}'

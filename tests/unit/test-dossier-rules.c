@@ -75,7 +75,7 @@ static int read_doc(struct fixture *f, const struct dossier_actor *a, const char
 struct trail_establishments {
         const char *actor;
         unsigned entries, named, patient_named;
-        char last[64];
+        char last[64], workstation[64];
 };
 
 static int trail_establishment(const struct audit_entry *x, void *userdata) {
@@ -85,6 +85,7 @@ static int trail_establishment(const struct audit_entry *x, void *userdata) {
                 t->entries++;
                 t->named += x->establishment && x->establishment[0];
                 snprintf(t->last, sizeof(t->last), "%s", x->establishment ? x->establishment : "(null)");
+                snprintf(t->workstation, sizeof(t->workstation), "%s", x->workstation ? x->workstation : "(null)");
         } else if (strcmp(x->actor_kind, "patient") == 0)
                 t->patient_named += x->establishment && x->establishment[0];
         return 0;
@@ -484,8 +485,9 @@ UNIT_FIXTURE(test_parental_authority_ends_at_18, fixture_setup, fixture_teardown
 
 /* The trail entry of a session's opening names the session's
  * establishment where it has one (docs/rules.md §7: the workstation's
- * trail identifies the user and the establishment); a refused opening has
- * no session and names none; a malformed establishment is refused. */
+ * trail identifies the user and the establishment), and on a dossier host
+ * the workstation it was opened through; a refused opening has no session
+ * and names none; a malformed establishment or workstation is refused. */
 UNIT_FIXTURE(test_open_session_establishment, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         static const char sha[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -493,21 +495,29 @@ UNIT_FIXTURE(test_open_session_establishment, fixture_setup, fixture_teardown) {
         struct store *s = dossier_engine_store(f->e);
         int64_t n;
 
-        assert_int_equal(dossier_session_audit(f->e, clinic_a1.id, "a1", clinic_a1.establishment, sha), 0);
+        assert_int_equal(dossier_session_audit(f->e, clinic_a1.id, "a1", clinic_a1.establishment, NULL, sha), 0);
         assert_int_equal(audit_list(s, "", trail_establishment, &a1), 0);
         assert_int_equal(a1.entries, 1);
         assert_int_equal(a1.named, 1);
         assert_string_equal(a1.last, "Clinique des Tests");
+        assert_string_equal(a1.workstation, "");
+        /* on a dossier host: the workstation it was opened through too */
+        a1 = (struct trail_establishments) {.actor = clinic_a1.id};
+        assert_int_equal(dossier_session_audit(f->e, clinic_a1.id, "a1-host", clinic_a1.establishment, "ws-7", sha), 0);
+        assert_int_equal(audit_list(s, "", trail_establishment, &a1), 0);
+        assert_int_equal(a1.entries, 2);
+        assert_string_equal(a1.workstation, "ws-7");
 
-        assert_int_equal(dossier_session_audit(f->e, gp.id, "gp-session", NULL, sha), 0);
-        assert_int_equal(dossier_session_audit(f->e, gp.id, "gp-session-2", "", sha), 0);
+        assert_int_equal(dossier_session_audit(f->e, gp.id, "gp-session", NULL, NULL, sha), 0);
+        assert_int_equal(dossier_session_audit(f->e, gp.id, "gp-session-2", "", "", sha), 0);
         assert_int_equal(dossier_session_refused(f->e, gp.id, "revoked"), 0);
         assert_int_equal(audit_list(s, "", trail_establishment, &none), 0);
         assert_int_equal(none.entries, 3);
         assert_int_equal(none.named, 0);
 
         n = audit_count(f);
-        assert_int_equal(dossier_session_audit(f->e, gp.id, "gp-session", "Clinique\ncachee", sha), -EINVAL);
+        assert_int_equal(dossier_session_audit(f->e, gp.id, "gp-session", "Clinique\ncachee", NULL, sha), -EINVAL);
+        assert_int_equal(dossier_session_audit(f->e, gp.id, "gp-session", NULL, "ws\n7", sha), -EINVAL);
         assert_int_equal(audit_count(f), n);
         verify_chain(f);
 }
