@@ -1,7 +1,6 @@
 /* api/call.c: the checks of a route's needs (call.h). */
 #include <errno.h>
 #include <string.h>
-#include <strings.h>
 
 #include "context.h"
 #include "lib/macro.h"

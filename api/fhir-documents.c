@@ -175,10 +175,19 @@ struct docref_search {
         size_t first, size;  /* the page: matches first to first + size - 1 */
         size_t matches;
         struct dossier_doc *page;
-        size_t n, cap;
+        size_t n, cap;              /* cap: bytes (grow_one()) */
         struct replacement *links;
-        size_t n_links, cap_links;
+        size_t n_links, cap_links;  /* cap_links: bytes */
 };
+
+/* Room for one more element of size bytes after the n in *arr (*cap its
+ * bytes allocated): lib/macro.h's secure_grow(), the old buffer wiped, as
+ * a page holds documents' metadata. */
+static int grow_one(void *arr, size_t n, size_t *cap, size_t size) {
+        if ((n + 1) * size <= *cap)
+                return 0;
+        return secure_grow(arr, n * size, cap, *cap ? 2 * *cap : 16 * size);
+}
 
 static int search_begin(void *data) {
         struct docref_search *s = data;
@@ -193,28 +202,16 @@ static int search_doc(const struct dossier_doc *d, void *data) {
         struct docref_search *s = data;
 
         if (d->replaced_by[0]) {
-                struct replacement *nl = s->links;
-                if (s->n_links == s->cap_links) {
-                        size_t cap = s->cap_links ? 2 * s->cap_links : 16;
-                        if (!(nl = reallocarray(s->links, cap, sizeof(*nl))))
-                                return -ENOMEM;
-                        s->links = nl;
-                        s->cap_links = cap;
-                }
-                memcpy(nl[s->n_links].old, d->uid, DOSSIER_UID_SIZE);
-                memcpy(nl[s->n_links++].by, d->replaced_by, DOSSIER_UID_SIZE);
+                if (grow_one(&s->links, s->n_links, &s->cap_links, sizeof(*s->links)) < 0)
+                        return -ENOMEM;
+                memcpy(s->links[s->n_links].old, d->uid, DOSSIER_UID_SIZE);
+                memcpy(s->links[s->n_links++].by, d->replaced_by, DOSSIER_UID_SIZE);
         }
         if (!doc_match(s->f, d))
                 return 0;
         if (s->matches >= s->first && s->matches - s->first < s->size) {
-                if (s->n == s->cap) {
-                        size_t cap = s->cap ? 2 * s->cap : 16;
-                        struct dossier_doc *np = reallocarray(s->page, cap, sizeof(*np));
-                        if (!np)
-                                return -ENOMEM;
-                        s->page = np;
-                        s->cap = cap;
-                }
+                if (grow_one(&s->page, s->n, &s->cap, sizeof(*s->page)) < 0)
+                        return -ENOMEM;
                 s->page[s->n++] = *d;
         }
         s->matches++;
