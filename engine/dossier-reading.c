@@ -17,8 +17,9 @@
         "d.hidden_from_representatives"
 /* Two texts, not one with "(?2 <> 0 OR d.status = 1)": with the status
  * fixed, SQLite walks documents_by_dossier (dossier_id, status,
- * deposited_at, then the row id) backwards, in the order asked, instead
- * of the first index on dossier_id then a sort of every row.  ?3 and ?4
+ * deposited_at, then the row id) backwards, in the order asked, and every
+ * status walks documents_by_time (dossier_id, deposited_at, the row id),
+ * instead of the first index on dossier_id then a sort of every row.  ?3 and ?4
  * are the deposit time and row id the list starts after (a page's
  * cursor; INT64_MAX for the first page): the range on deposited_at keeps
  * the walk on the index, the row id breaks ties between deposits of the

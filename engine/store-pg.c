@@ -193,6 +193,8 @@ static const char *const migrations[] = {
         STORE_MIGRATION_6("", "BIGINT", "BYTEA"),
         /* 6 -> 7 */
         STORE_MIGRATION_7,
+        /* 7 -> 8 */
+        STORE_MIGRATION_8(", id"),
 };
 
 _Static_assert(ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");

@@ -63,6 +63,12 @@
  * docs/rules.md §7) */
 #define STORE_MIGRATION_7 "ALTER TABLE audit ADD COLUMN establishment TEXT NOT NULL DEFAULT '';"
 
+/* 7 -> 8: a dossier's documents of every status by deposit time, newest
+ * first (the list and searches of every status walk it in the order they
+ * page in, where they sorted the whole dossier for each page); ID: the row
+ * id where the backend does not end each index entry with it (SQLite does) */
+#define STORE_MIGRATION_8(ID) "CREATE INDEX documents_by_time ON documents(dossier_id, deposited_at" ID ");"
+
 /* 5 -> 6 (issue 15): a large content (a spooled upload) is kept in pieces
  * of DE_CHUNK bytes, keyed by its document's uid, each written in its own
  * short transaction before the deposit's (so that other calls run between

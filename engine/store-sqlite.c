@@ -165,6 +165,8 @@ static const char *const migrations[] = {
         STORE_MIGRATION_6(" STRICT", "INTEGER", "BLOB"),
         /* 6 -> 7: the establishment of each trail entry */
         STORE_MIGRATION_7,
+        /* 7 -> 8: the documents of every status by deposit time */
+        STORE_MIGRATION_8(""),
 };
 
 static int sqlite_errno(int rc) {

@@ -745,9 +745,13 @@ static int page_doc(const struct dossier_doc *d, void *data) {
         return 0;
 }
 
-static int list_page(struct fixture *f, const char *after, size_t max, struct page *p) {
+static int list_page_of(struct fixture *f, unsigned flags, const char *after, size_t max, struct page *p) {
         *p = (struct page) {.max = max};
-        return dossier_list_each(f->e, &gp, INS, 0, after, &(struct dossier_list_sink) {page_begin, page_doc, p});
+        return dossier_list_each(f->e, &gp, INS, flags, after, &(struct dossier_list_sink) {page_begin, page_doc, p});
+}
+
+static int list_page(struct fixture *f, const char *after, size_t max, struct page *p) {
+        return list_page_of(f, 0, after, max, p);
 }
 
 /* Pages by cursor: each starts after the last document of the one before
@@ -789,6 +793,18 @@ UNIT_FIXTURE(test_list_pages, fixture_setup, fixture_teardown) {
         assert_int_equal(list_page(f, uids[3], 8, &p), 0);
         assert_int_equal(p.n, 3);
         assert_string_equal(p.uids[0], uids[2]);
+        /* every status (documents_by_time), in pages of two: 4, 3 | 2, 1 | 0 */
+        const char *all[] = {uids[4], uids[3], uids[2], uids[1], uids[0]};
+        const char *after = NULL;
+        for (size_t i = 0; i < ELEMENTSOF(all); i += 2) {
+                assert_int_equal(list_page_of(f, DOSSIER_LIST_ALL_STATUSES, after, 2, &p), 0);
+                assert_int_equal(p.n, i + 2 <= ELEMENTSOF(all) ? 2 : 1);
+                for (size_t j = 0; j < p.n; j++)
+                        assert_string_equal(p.uids[j], all[i + j]);
+                after = all[i + p.n - 1];
+        }
+        assert_int_equal(list_page_of(f, DOSSIER_LIST_ALL_STATUSES, after, 2, &p), 0);
+        assert_int_equal(p.n, 0);
         /* a cursor the dossier does not have: refused, the list traced */
         int64_t n = audit_count(f);
         assert_int_equal(list_page(f, "0123456789abcdef0123456789abcdef", 8, &p), -ESRCH);
