@@ -21,12 +21,16 @@ static const char sql_insert_doc[] =
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 1, ?16, ?17, ?18, ?19, ?20, ?21, "
         "?22, ?23, ?24) RETURNING id";
 static const char sql_insert_content[] = "INSERT INTO contents (doc_id, content, chunks) VALUES (?1, ?2, ?3)";
+/* every change in place is a revision, dated (?3, or ?2) */
 static const char sql_deprecate[] =
-        "UPDATE documents SET status = 2, replaced_by = ?2 WHERE id = ?1";
-static const char sql_archive[] = "UPDATE documents SET status = 3 WHERE id = ?1";
-static const char sql_mask[] = "UPDATE documents SET masked = ?2, version = version + 1 WHERE id = ?1";
-const char de_sql_release[] =
-        "UPDATE documents SET hidden_from_patient = 0, version = version + 1 WHERE id = ?1";
+        "UPDATE documents SET status = 2, replaced_by = ?2, revision = revision + 1, updated_at = ?3 WHERE id = ?1";
+static const char sql_archive[] =
+        "UPDATE documents SET status = 3, revision = revision + 1, updated_at = ?2 WHERE id = ?1";
+static const char sql_mask[] =
+        "UPDATE documents SET masked = ?2, version = version + 1, revision = revision + 1, updated_at = ?3 "
+        "WHERE id = ?1";
+const char de_sql_release[] = "UPDATE documents SET hidden_from_patient = 0, version = version + 1, "
+                              "revision = revision + 1, updated_at = ?2 WHERE id = ?1";
 static const char sql_same_exam[] =
         "SELECT uid, type_code, class_code, author_id, status, masked, hidden_from_patient, hidden_since, created_at, "
         "author_establishment, hidden_from_representatives FROM documents WHERE dossier_id = ?1 AND type_code = ?2 "
@@ -369,7 +373,7 @@ static int put_doc(struct dossier_engine *e, const struct dossier_actor *actor, 
         version.hidden_from_representatives |= old.ad.hidden_from_representatives;
         r = insert_doc(e, actor, ds.id, &version, c, old_uid ? &old : NULL, now, uid, &id);
         if (r >= 0 && old_uid)
-                r = de_exec_id_int(e, sql_deprecate, old.id, id);
+                r = de_exec_id_int2(e, sql_deprecate, old.id, id, now);
         if (r >= 0)
                 r = alerts(e, actor, ins, &ds, m, id, now, ret_warnings);
         r = de_finish_allowed(e, actor, &ds, now, seq, r);
@@ -466,13 +470,13 @@ static int doc_op(struct dossier_engine *e, const struct dossier_actor *actor, c
                 return de_finish(e, r);
         switch (action) {
         case ACCESS_ACTION_ARCHIVE:
-                r = de_exec_id(e, sql_archive, d.id);
+                r = de_exec_id_int(e, sql_archive, d.id, now);
                 break;
         case ACCESS_ACTION_RELEASE_HOLD:
-                r = de_exec_id(e, de_sql_release, d.id);
+                r = de_exec_id_int(e, de_sql_release, d.id, now);
                 break;
         case ACCESS_ACTION_MASK:
-                r = de_exec_id_int(e, sql_mask, d.id, !!arg);
+                r = de_exec_id_int2(e, sql_mask, d.id, !!arg, now);
                 break;
         default:
                 r = -EINVAL;

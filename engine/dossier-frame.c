@@ -144,6 +144,12 @@ bool de_held_back(struct store_stmt *st, int col, int64_t now) {
         return store_col_int(st, col) && !de_months_elapsed(store_col_int64(st, col + 1), DOSSIER_HOLD_MONTHS, now);
 }
 
+int64_t de_hold_end(int64_t since) {
+        int64_t end;
+
+        return civil_add_months(since, DOSSIER_HOLD_MONTHS, &end) == 0 ? end : INT64_MAX;
+}
+
 struct access_doc de_row_access_doc(struct store_stmt *st, int64_t now) {
         return (struct access_doc) {
                 .type_code = store_col_text(st, 1),
@@ -471,6 +477,18 @@ int de_exec_id_int(struct dossier_engine *e, const char *sql, int64_t id, int64_
         if (r < 0)
                 return r;
         if ((r = store_bind_int(st, 1, id)) < 0 || (r = store_bind_int(st, 2, v)) < 0)
+                return r;
+        return store_exec_step(e->store, st);
+}
+
+int de_exec_id_int2(struct dossier_engine *e, const char *sql, int64_t id, int64_t v, int64_t w) {
+        _cleanup_stmt_ struct store_stmt *st = NULL;
+        int r = store_prepare(e->store, sql, &st);
+
+        if (r < 0)
+                return r;
+        if ((r = store_bind_int(st, 1, id)) < 0 || (r = store_bind_int(st, 2, v)) < 0 ||
+            (r = store_bind_int(st, 3, w)) < 0)
                 return r;
         return store_exec_step(e->store, st);
 }

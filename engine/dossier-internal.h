@@ -411,6 +411,8 @@ int64_t de_months_candidates(int64_t now, int months);
  * columns col (hidden_from_patient) and col + 1 (hidden_since); the
  * 1-month rule applies even if dossier_tick() has not run. */
 bool de_held_back(struct store_stmt *st, int col, int64_t now);
+/* When a hold that began at since lapses (1 calendar month). */
+int64_t de_hold_end(int64_t since);
 
 /* The access_doc of a row whose columns 1..7 are type, class, author,
  * status, masked, hidden_from_patient, hidden_since, 9 the author's
@@ -493,6 +495,8 @@ int de_attempts_forget(struct dossier_engine *e, const char *ins);
 
 /* Runs a statement whose parameters are a row id and one integer. */
 int de_exec_id_int(struct dossier_engine *e, const char *sql, int64_t id, int64_t v);
+/* ... a row id and two integers. */
+int de_exec_id_int2(struct dossier_engine *e, const char *sql, int64_t id, int64_t v, int64_t w);
 
 /* ---- dossier-documents.c ---- */
 

@@ -14,7 +14,7 @@
         "d.author_institution, d.author_role, d.author_specialty, d.created_at, d.deposited_at, d.size, "        \
         "d.sha256, d.status, d.version, d.masked, d.hidden_from_patient, d.hidden_since, "                       \
         "(SELECT r.uid FROM documents r WHERE r.id = d.replaced_by), d.author_establishment, "                  \
-        "d.hidden_from_representatives"
+        "d.hidden_from_representatives, d.revision, d.updated_at"
 /* Two texts, not one with "(?2 <> 0 OR d.status = 1)": with the status
  * fixed, SQLite walks documents_by_dossier (dossier_id, status,
  * deposited_at, then the row id) backwards, in the order asked, and every
@@ -56,6 +56,14 @@ static void doc_from_row(struct store_stmt *st, int64_t now, struct dossier_doc 
         de_copy_column(d->establishment, sizeof(d->establishment), st, 21);
         d->patient_deposit = strcmp(d->class_code, ACCESS_CLASS_PATIENT) == 0;
         d->hidden_from_representatives = store_col_int(st, 22);
+        /* a hold that lapsed by the calendar, not yet released by the
+         * sweep, is the revision its release will be, dated when it lapsed */
+        bool lapsed = store_col_int(st, 18) && !d->hidden_from_patient;
+        d->revision = store_col_int(st, 23) + lapsed;
+        d->updated_at = store_col_is_null(st, 24) ? d->deposited_at : store_col_int64(st, 24);
+        int64_t lapse = lapsed ? de_hold_end(store_col_int64(st, 19)) : 0;
+        if (lapse > d->updated_at)
+                d->updated_at = lapse;
         *ad = (struct access_doc) {
                 .type_code = d->type_code,
                 .class_code = d->class_code,

@@ -149,7 +149,7 @@ static int process_hold(struct dossier_engine *e, const struct hold *h, int64_t 
                 r = de_decide_audited(e, &sys, h->ins, &ds, ACCESS_ACTION_RELEASE_HOLD, NULL, h->uid, false, now,
                                       &seq);
                 if (r >= 0 && e->last.allow)
-                        r = de_exec_id(e, de_sql_release, h->id);
+                        r = de_exec_id_int(e, de_sql_release, h->id, de_hold_end(h->since)); /* lapsed then */
                 if (r >= 0 && e->last.allow)
                         (*released)++;
         }

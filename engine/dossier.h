@@ -348,6 +348,9 @@ struct dossier_doc {
         uint8_t sha256[32];
         enum access_doc_status status;
         int version;
+        int revision;       /* 1 at deposit, +1 at each change in place (masking, release or lapse of a hold,
+                             * deprecation, archiving): a copy of the same revision is current */
+        int64_t updated_at; /* the last of those changes, or the deposit */
         bool masked;
         bool hidden_from_patient;        /* effective, after the 1-month rule */
         bool warn_hidden_from_patient;   /* reader must show "not visible to the patient" */

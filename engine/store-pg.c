@@ -195,6 +195,8 @@ static const char *const migrations[] = {
         STORE_MIGRATION_7,
         /* 7 -> 8 */
         STORE_MIGRATION_8(", id"),
+        /* 8 -> 9 */
+        STORE_MIGRATION_9("BIGINT"),
 };
 
 _Static_assert(ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");

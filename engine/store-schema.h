@@ -69,6 +69,19 @@
  * id where the backend does not end each index entry with it (SQLite does) */
 #define STORE_MIGRATION_8(ID) "CREATE INDEX documents_by_time ON documents(dossier_id, deposited_at" ID ");"
 
+/* 8 -> 9: what changes a document's entry in place (masking, a hold's
+ * release, deprecation by a replacement, archiving) counted and dated, so
+ * that a reader's copy can be told current or not (FHIR meta.versionId,
+ * ETag, meta.lastUpdated): revision starts at 1, updated_at NULL means
+ * unchanged since the deposit.  Rows already changed start above every
+ * version they were seen at (version counts maskings and releases, and
+ * the status changed at most once more). */
+#define STORE_MIGRATION_9(INT)                                                                  \
+        "ALTER TABLE documents ADD COLUMN revision " INT " NOT NULL DEFAULT 1;"                \
+        "ALTER TABLE documents ADD COLUMN updated_at " INT ";"                                 \
+        "UPDATE documents SET revision = version + CASE WHEN status <> 1 THEN 1 ELSE 0 END "    \
+        "WHERE version > 1 OR status <> 1;"
+
 /* 5 -> 6 (issue 15): a large content (a spooled upload) is kept in pieces
  * of DE_CHUNK bytes, keyed by its document's uid, each written in its own
  * short transaction before the deposit's (so that other calls run between

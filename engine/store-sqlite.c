@@ -167,6 +167,8 @@ static const char *const migrations[] = {
         STORE_MIGRATION_7,
         /* 7 -> 8: the documents of every status by deposit time */
         STORE_MIGRATION_8(""),
+        /* 8 -> 9: the documents' revisions */
+        STORE_MIGRATION_9("INTEGER"),
 };
 
 static int sqlite_errno(int rc) {

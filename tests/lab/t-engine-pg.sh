@@ -18,8 +18,8 @@ echo "cluster: $conninfo"
 export CARNET_TEST_PG=$conninfo
 
 failed=""
-for t in test-dossier test-dossier-file test-dossier-rules test-dossier-calendar test-dossier-threads \
-        test-dossier-concurrent test-audit test-attempts test-crash test-host-sessions; do
+for t in test-dossier test-dossier-file test-dossier-rules test-dossier-calendar test-dossier-revision \
+        test-dossier-threads test-dossier-concurrent test-audit test-attempts test-crash test-host-sessions; do
         bin=$CARNET_BUILD/unit/$t
         [ -x "$bin" ] || fail "$bin is missing (make -j2 first)"
         if (cd "$top" && "$bin") >"$LAB_DIR/$t.log" 2>&1; then

@@ -102,6 +102,10 @@ static struct store_stmt *upgraded(struct fixture *f, struct store **s, const ch
 #define DROP_SCHEMA_7 "ALTER TABLE audit DROP COLUMN establishment;"
 /* What migration 7 -> 8 adds (the documents of every status by time). */
 #define DROP_SCHEMA_8 "DROP INDEX documents_by_time;"
+/* What migration 8 -> 9 adds (the documents' revisions). */
+#define DROP_SCHEMA_9 "ALTER TABLE documents DROP COLUMN revision; ALTER TABLE documents DROP COLUMN updated_at;"
+/* What the migrations from 6 -> 7 on add. */
+#define DROP_SINCE_6 DROP_SCHEMA_9 DROP_SCHEMA_8 DROP_SCHEMA_7
 
 UNIT_FIXTURE(test_schema, setup, teardown) {
         struct fixture *f = *state;
@@ -129,7 +133,7 @@ UNIT_FIXTURE(test_schema, setup, teardown) {
                              "ALTER TABLE dossier_access DROP COLUMN express_consent;"
                              "ALTER TABLE documents DROP COLUMN author_establishment; ALTER TABLE dossiers DROP COLUMN deceased_at;"
                              "ALTER TABLE dossiers DROP COLUMN optout_heirs; ALTER TABLE dossier_access DROP COLUMN heir_access;"
-                             DROP_SCHEMA_8 DROP_SCHEMA_7 DROP_SCHEMA_6 DROP_SCHEMA_5 DROP_SCHEMA_4
+                             DROP_SINCE_6 DROP_SCHEMA_6 DROP_SCHEMA_5 DROP_SCHEMA_4
                              "PRAGMA user_version = 1",
                       "SELECT relation, express_consent FROM dossier_access");
         assert_int_equal(store_col_int(st, 0), 1);
@@ -143,7 +147,7 @@ UNIT_FIXTURE(test_schema, setup, teardown) {
                              "'m', 't', 'p', '', '', '', 0, 0, 0, x'00', 1, 1);"
                              "ALTER TABLE documents DROP COLUMN author_establishment; ALTER TABLE dossiers DROP COLUMN deceased_at;"
                              "ALTER TABLE dossiers DROP COLUMN optout_heirs; ALTER TABLE dossier_access DROP COLUMN heir_access;"
-                             DROP_SCHEMA_8 DROP_SCHEMA_7 DROP_SCHEMA_6 DROP_SCHEMA_5 DROP_SCHEMA_4
+                             DROP_SINCE_6 DROP_SCHEMA_6 DROP_SCHEMA_5 DROP_SCHEMA_4
                              "PRAGMA user_version = 2",
                       "SELECT uid, author_establishment FROM documents");
         assert_string_equal(store_col_text(st, 0), "u1");
@@ -151,7 +155,7 @@ UNIT_FIXTURE(test_schema, setup, teardown) {
         store_reset(st);
         s = store_close(s);
         /* a schema-3 file (before legal representatives) upgrades, its documents kept */
-        st = upgraded(f, &s, DROP_SCHEMA_8 DROP_SCHEMA_7 DROP_SCHEMA_6 DROP_SCHEMA_5 DROP_SCHEMA_4 "PRAGMA user_version = 3",
+        st = upgraded(f, &s, DROP_SINCE_6 DROP_SCHEMA_6 DROP_SCHEMA_5 DROP_SCHEMA_4 "PRAGMA user_version = 3",
                       "SELECT uid, hidden_from_representatives, (SELECT count(*) FROM representatives) FROM documents");
         assert_string_equal(store_col_text(st, 0), "u1");
         assert_int_equal(store_col_int(st, 1), 0);
@@ -160,7 +164,7 @@ UNIT_FIXTURE(test_schema, setup, teardown) {
         s = store_close(s);
         /* a schema-5 file (contents in one piece only) upgrades, its contents kept */
         tamper(f, "INSERT INTO contents (doc_id, content) VALUES (1, x'2550');");
-        st = upgraded(f, &s, DROP_SCHEMA_8 DROP_SCHEMA_7 DROP_SCHEMA_6 "PRAGMA user_version = 5",
+        st = upgraded(f, &s, DROP_SINCE_6 DROP_SCHEMA_6 "PRAGMA user_version = 5",
                       "SELECT content, chunks, (SELECT count(*) FROM content_chunks) FROM contents");
         assert_int_equal(store_col_int(st, 1), 0);
         assert_int_equal(store_col_int(st, 2), 0);
@@ -171,7 +175,7 @@ UNIT_FIXTURE(test_schema, setup, teardown) {
         assert_int_equal(store_open(f->path, &s), 0);
         fill(s, 3);
         s = store_close(s);
-        st = upgraded(f, &s, DROP_SCHEMA_8 DROP_SCHEMA_7 "PRAGMA user_version = 6",
+        st = upgraded(f, &s, DROP_SINCE_6 "PRAGMA user_version = 6",
                       "SELECT count(*), min(establishment), max(establishment) FROM audit");
         assert_int_equal(store_col_int(st, 0), 3);
         assert_string_equal(store_col_text(st, 1), "");
@@ -182,9 +186,21 @@ UNIT_FIXTURE(test_schema, setup, teardown) {
         assert_int_equal(audit_verify(s, &bad, msg, sizeof(msg)), 0);
         s = store_close(s);
         /* a schema-7 file gains the index of the lists of every status */
-        st = upgraded(f, &s, DROP_SCHEMA_8 "PRAGMA user_version = 7",
+        st = upgraded(f, &s, DROP_SCHEMA_9 DROP_SCHEMA_8 "PRAGMA user_version = 7",
                       "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'documents_by_time'");
         assert_int_equal(store_col_int(st, 0), 1);
+        store_reset(st);
+        s = store_close(s);
+        /* a schema-8 file's documents get their revisions: above every
+         * version a copy was taken at when their status changed since */
+        tamper(f, "INSERT INTO documents (uid, dossier_id, type_code, class_code, format_code, mime, "
+                  "title, author_id, author_institution, author_role, author_specialty, created_at, "
+                  "deposited_at, size, sha256, status, version) VALUES ('u2', 1, '11488-4', '10', 'f', "
+                  "'m', 't', 'p', '', '', '', 0, 0, 0, x'00', 3, 2);");
+        st = upgraded(f, &s, DROP_SCHEMA_9 "PRAGMA user_version = 8",
+                      "SELECT group_concat(uid || ':' || revision || ':' || coalesce(updated_at, 'none'), ' ') "
+                      "FROM (SELECT * FROM documents ORDER BY uid)");
+        assert_string_equal(store_col_text(st, 0), "u1:1:none u2:3:none");
         store_reset(st);
         s = store_close(s);
         /* a file from a newer carnet is refused */
@@ -491,8 +507,9 @@ UNIT_FIXTURE(test_pg_schema, setup, teardown) {
         s = store_close(s);
         assert_int_equal(test_store_query_int(&f->ts, "SELECT count(*) FROM attempts", NULL), 0);
         assert_int_equal(test_store_query_int(&f->ts, "SELECT count(*) FROM host_sessions", NULL), 0);
-        assert_int_equal(test_store_query_int(&f->ts, "SELECT count(*) FROM pg_indexes WHERE indexname = "
-                                                      "'documents_by_time' AND schemaname = current_schema()", NULL), 1);
+        assert_int_equal(test_store_query_int(&f->ts, "SELECT count(*) FROM pg_indexes WHERE schemaname = "
+                                                      "current_schema() AND indexname = 'documents_by_time'", NULL),
+                         1);
         tamper(f, "UPDATE store_schema SET version = 99");
         assert_int_equal(store_open(f->path, &s), -EPROTONOSUPPORT);
 }
