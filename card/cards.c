@@ -29,16 +29,25 @@ const char *card_error_code(int err) {
         }
 }
 
-/* The default probe: SELECT the family's application.  Whatever the card
- * answers other than success, a babbling answer included, means "not
- * ours"; an exchange that failed (card gone, reader error) is returned. */
+/* What a probe's SELECT says: whatever the card answers other than
+ * success, a babbling answer included, means "not ours"; an exchange that
+ * failed (card gone, reader error) is returned. */
+static int probe_answer(int r) {
+        if (r == -ENOBUFS || r == -EPROTO || iso7816_refused(r))
+                return -ENOENT;
+        return r < 0 ? r : 0;
+}
+
+/* The default probe: SELECT the family's application. */
 static int probe_aid(const struct card_driver *d, struct card_io *io) {
         if (!d->aid)
                 return -ENOENT; /* a family told by its ATR only */
-        int r = d->ops->select_aid(io, d->aid, d->aid_len);
-        if (r == -ENOBUFS || r == -EPROTO || iso7816_refused(r))
-                return -ENOENT;
-        return r;
+        return probe_answer(d->ops->select_aid(io, d->aid, d->aid_len));
+}
+
+/* A Vitale answers VITALE, or else MF_VITALE (vitale_select_app). */
+static int vitale_probe(const struct card_driver *d, struct card_io *io) {
+        return probe_answer(vitale_select_app(d->ops, io));
 }
 
 static int vitale_read_data(const struct card_ops *ops, struct card_io *io, union card_data *ret) {
@@ -56,7 +65,7 @@ static const uint8_t aid_cps_piv[] = {0xA0, 0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 
 /* The one list of card families, probed in this order. */
 static const struct card_driver drivers[] = {
         {.name = "vitale2", .kind = CARD_VITALE, .ops = &iso7816_ops, AID(vitale_aid),
-         .match_atr = vitale_match_atr, .read = vitale_read_data},
+         .match_atr = vitale_match_atr, .probe = vitale_probe, .read = vitale_read_data},
         {.name = "cps-iasecc", .kind = CARD_CPS, .ops = &iso7816_ops, AID(aid_cps_iasecc)},
         {.name = "cps-piv", .kind = CARD_CPS, .ops = &iso7816_ops, AID(aid_cps_piv)},
 };

@@ -12,6 +12,8 @@
 #define VITALE_SFI_PERSONS 2 /* in the MF and in the VITALE application */
 
 const uint8_t vitale_aid[VITALE_AID_LEN] = {0xD2, 0x50, 0x00, 0x00, 0x02, 0x56, 0x49, 0x54, 0x41, 0x4C, 0x45};
+const uint8_t vitale_mf_aid[VITALE_MF_AID_LEN] = {0xD2, 0x50, 0x00, 0x00, 0x02, 0x4D, 0x46,
+                                                  0x5F, 0x56, 0x49, 0x54, 0x41, 0x4C, 0x45};
 
 bool vitale_match_atr(const uint8_t *atr, size_t len) {
         static const uint8_t v2[] = {0x3B, 0x75, 0x13, 0x00, 0x00, 0x40, 0x09, 0xEA, 0x90, 0x00};
@@ -192,16 +194,32 @@ static int file_read(int r) {
         return r == -ENOBUFS || (r != -ENOENT && r != -EAGAIN && iso7816_refused(r)) ? -EBADMSG : r;
 }
 
+/* Only "not found" (-ENOENT) tries the other name: see vitale.h for the
+ * answers that do not, and why. */
+int vitale_select_app(const struct card_ops *ops, struct card_io *io) {
+        int r = ops->select_aid(io, vitale_aid, sizeof(vitale_aid));
+        if (r != -ENOENT)
+                return r < 0 ? r : VITALE_APP;
+        r = ops->select_aid(io, vitale_mf_aid, sizeof(vitale_mf_aid));
+        return r < 0 ? r : VITALE_APP_MF;
+}
+
 int vitale_read_ops(const struct card_ops *ops, struct card_io *io, struct vitale_card *ret) {
         uint8_t ident[VITALE_FILE_MAX], app[VITALE_FILE_MAX];
         size_t ident_len, app_len;
-        int r;
+        int r, which;
 
         if ((r = selected(ops->select_fid(io, VITALE_FID_MF))) < 0 ||
-            (r = file_read(ops->read_binary(io, VITALE_SFI_PERSONS, ident, sizeof(ident), &ident_len))) < 0 ||
-            (r = selected(ops->select_aid(io, vitale_aid, sizeof(vitale_aid)))) < 0 ||
-            (r = file_read(ops->read_binary(io, VITALE_SFI_PERSONS, app, sizeof(app), &app_len))) < 0)
+            (r = file_read(ops->read_binary(io, VITALE_SFI_PERSONS, ident, sizeof(ident), &ident_len))) < 0)
                 return r;
+        if ((which = selected(vitale_select_app(ops, io))) < 0)
+                return which;
+        if ((r = file_read(ops->read_binary(io, VITALE_SFI_PERSONS, app, sizeof(app), &app_len))) < 0)
+                return r;
+        /* MF_VITALE naming the master file (cardpeek's reading) gives its
+         * short file 2, the identity file, once more: no NIR file there */
+        if (which == VITALE_APP_MF && app_len == ident_len && memcmp(app, ident, ident_len) == 0)
+                return -ENOENT;
         return vitale_parse(ident, ident_len, app, app_len, ret);
 }
 

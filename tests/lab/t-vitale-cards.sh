@@ -7,6 +7,8 @@
 # and long-form lengths (one overrunning its parent: card_malformed),
 # names in ISO 8859-1 padded with spaces (shown as UTF-8, trimmed),
 # identity and NIR files that disagree (card_inconsistent, no NIR shown),
+# NIRs under the other AID, MF_VITALE (read), a card whose MF_VITALE is
+# the master file and that has no VITALE (card_unreadable),
 # and birth dates that are not calendar dates: shown, flagged, and a
 # dossier opened from them only with a corrected birth_date.
 set -euo pipefail
@@ -66,6 +68,22 @@ eject
 vitale vitale-disagree
 check "files that disagree" "$out" '422 *"code":"card_inconsistent"*'
 [[ $out != *280057512345674* ]] || { echo "a NIR shown from a card whose files disagree"; exit 1; }
+eject
+
+# ---- the NIR application under the other name seen on real cards
+: >"$LAB_DIR/slot0.apdu"
+vitale vitale-mf-aid
+want='200 *"first_name":"CLAIRE"*"nir":"280057512345674","nir_valid":true*"first_name":"LUCAS"*'
+check "NIRs under MF_VITALE" "$out" "$want"'"nir":"112037512345629"*'
+# VITALE said "not found", then MF_VITALE was selected and read
+grep -A1 '^> 00A404000BD250000002564954414C45$' "$LAB_DIR/slot0.apdu" | grep -q '^< 6A82$' ||
+        { echo "VITALE was not refused"; exit 1; }
+grep -A1 '^> 00A404000ED2500000024D465F564954414C45$' "$LAB_DIR/slot0.apdu" | grep -q '^< 9000$' ||
+        { echo "MF_VITALE was never selected"; exit 1; }
+eject
+vitale vitale-no-app
+check "neither holds NIRs: unreadable" "$out" '503 *"code":"card_unreadable"*'
+[[ $out != *MARTIN* ]] || { echo "persons shown from a card without NIR file: $out"; exit 1; }
 eject
 
 # ---- birth dates that are not calendar dates

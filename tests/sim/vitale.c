@@ -19,7 +19,11 @@
  * that size, padded with FF after the templates (ISO 7816-4 allows 00 / FF
  * between and after BER-TLV objects); end = 6B00 | 6282 | 6A86 | empty:
  * how a READ BINARY at the offset just past the EF is answered (default
- * empty, 9000 and no data). */
+ * empty, 9000 and no data); app_aid = vitale | mf_vitale | none: the name
+ * the NIR application answers to (default vitale; mf_vitale: that AID
+ * alone, VITALE is 6A82; none: VITALE is 6A82 and the card has no NIR
+ * application).  Unless the NIR application took it, MF_VITALE (D2 50 00
+ * 00 02 "MF_VITALE") names the MF, as cardpeek's vitale_2.lua reads it. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +37,7 @@
 
 enum resp_mode { MODE_DIRECT, MODE_61XX, MODE_6CXX, MODE_CHUNKS };
 enum df { DF_NONE, DF_MF, DF_VITALE };
+enum app_aid { APP_VITALE, APP_MF_VITALE, APP_NONE };
 
 struct vitale {
         struct card base;
@@ -42,6 +47,7 @@ struct vitale {
         uint8_t app[VITALE_FILE_MAX];
         size_t app_len;
         enum df df;
+        enum app_aid app_aid;    /* the name of the NIR application */
         const uint8_t *ef; /* current EF after a read by short id */
         size_t ef_len;
         uint8_t pending[256];
@@ -158,25 +164,37 @@ static int vitale_quirks(struct vitale *v, const struct profile *p) {
         return 0;
 }
 
+/* Which of names[0..n) (names[0] when absent, case aside) the value of
+ * key is, into *ret; -EINVAL, said on stderr, when none. */
+static int choice(const struct profile *p, const char *key, const char *const *names, size_t n, int *ret) {
+        const char *v = profile_get(p, key);
+        for (size_t i = 0; i < n; i++)
+                if (!v || strcasecmp(v, names[i]) == 0) {
+                        *ret = (int)i;
+                        return 0;
+                }
+        fprintf(stderr, "vitale: %s must be one of:", key);
+        for (size_t i = 0; i < n; i++)
+                fprintf(stderr, " %s", names[i]);
+        fputc('\n', stderr);
+        return -EINVAL;
+}
+
 static int vitale_new(const struct profile *p, struct card **ret) {
         struct card *c;
         int r = card_alloc(sizeof(struct vitale), &vitale_ops, p, VITALE_ATR, &c);
         if (r < 0)
                 return r;
         _cleanup_free_ struct vitale *v = (struct vitale *)c;
-        const char *mode = profile_get(p, "response");
-        if (!mode || strcmp(mode, "direct") == 0)
-                v->mode = MODE_DIRECT;
-        else if (strcasecmp(mode, "61xx") == 0)
-                v->mode = MODE_61XX;
-        else if (strcasecmp(mode, "6Cxx") == 0)
-                v->mode = MODE_6CXX;
-        else if (strcmp(mode, "chunks") == 0)
-                v->mode = MODE_CHUNKS;
-        else {
-                fprintf(stderr, "vitale: response must be direct, 61xx, 6Cxx or chunks\n");
-                return -EINVAL;
-        }
+        /* in the order of enum resp_mode and enum app_aid */
+        static const char *const modes[] = {"direct", "61xx", "6Cxx", "chunks"};
+        static const char *const apps[] = {"vitale", "mf_vitale", "none"};
+        int mode, app;
+        if ((r = choice(p, "response", modes, ELEMENTSOF(modes), &mode)) < 0 ||
+            (r = choice(p, "app_aid", apps, ELEMENTSOF(apps), &app)) < 0)
+                return r;
+        v->mode = (enum resp_mode)mode;
+        v->app_aid = (enum app_aid)app;
         if ((r = vitale_quirks(v, p)) < 0)
                 return r;
         if ((r = vitale_build(v, p)) < 0)
@@ -202,11 +220,11 @@ static int vitale_select(struct card *c, const struct apdu *a, struct resp *r) {
         if (a->p1 == 0x00 && a->lc == 2 && a->data[0] == 0x3F && a->data[1] == 0x00) {
                 v->df = DF_MF;
         } else if (a->p1 == 0x04 && a->lc == sizeof(aid_vitale) &&
-                   memcmp(a->data, aid_vitale, sizeof(aid_vitale)) == 0) {
+                   memcmp(a->data, aid_vitale, sizeof(aid_vitale)) == 0 && v->app_aid == APP_VITALE) {
                 v->df = DF_VITALE;
         } else if (a->p1 == 0x04 && a->lc == sizeof(aid_mf_vitale) &&
                    memcmp(a->data, aid_mf_vitale, sizeof(aid_mf_vitale)) == 0) {
-                v->df = DF_MF;
+                v->df = v->app_aid == APP_MF_VITALE ? DF_VITALE : DF_MF;
         } else {
                 return resp_sw(r, 0x6A82);
         }

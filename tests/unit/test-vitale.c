@@ -67,6 +67,7 @@ static int script_transmit(void *userdata, const uint8_t *apdu, size_t len, uint
 #define APP "6511930F323830303537353132333435363734" "6500"
 #define SEL_MF "00A40000023F00"
 #define SEL_APP "00A404000BD250000002564954414C45"
+#define SEL_MF_APP "00A404000ED2500000024D465F564954414C45" /* MF_VITALE */
 #define READ "00B0820000"
 
 /* Reads a Vitale card that answers steps; *apdus gets the exchange count. */
@@ -114,7 +115,8 @@ static void reads_ident_app(const struct step *steps, size_t n, unsigned want_ap
         assert_int_equal(read_scripted(steps, n, &card, &apdus), 0);
         assert_int_equal(apdus, want_apdus);
         assert_int_equal(card.n, 2);
-        assert_true(card.p[0].nir_valid);
+        assert_person(&card.p[0], "MARTIN", "CLAIRE", "19800517", "280057512345674");
+        assert_string_equal(card.p[1].nir_problem, "absent");
 }
 
 UNIT(follows_61xx_and_6cxx) {
@@ -191,6 +193,116 @@ UNIT(transient_twice_is_unreadable) {
         const struct step nf[] = {{SEL_MF, "6A82"}};
         assert_int_equal(READ_SCRIPTED(nf, &card, &apdus), -ENOENT);
         assert_int_equal(apdus, 1);
+}
+
+/* A card that answers "not found" (6A82) to VITALE and holds its NIRs
+ * under MF_VITALE is read there, in five APDUs; the MF_VITALE AID is sent
+ * whole (Lc 0E). */
+UNIT(nirs_under_mf_vitale) {
+        const struct step steps[] = {{SEL_MF, "9000"},     {READ, IDENT "9000"}, {SEL_APP, "6A82"},
+                                     {SEL_MF_APP, "9000"}, {READ, APP "9000"}};
+        READS_IDENT_APP(steps, 5);
+        /* a transient error on MF_VITALE is retried once too */
+        const struct step again[] = {{SEL_MF, "9000"},     {READ, IDENT "9000"},  {SEL_APP, "6A82"},
+                                     {SEL_MF_APP, "6F00"}, {SEL_MF_APP, "9000"}, {READ, APP "9000"}};
+        READS_IDENT_APP(again, 6);
+}
+
+/* A card that knows neither name lacks the Vitale files, whatever
+ * MF_VITALE answers; MF_VITALE twice transient is unreadable, a card
+ * pulled there removed. */
+UNIT(neither_vitale_nor_mf_vitale) {
+        static const struct {
+                const char *mf_app;
+                int want;
+        } cases[] = {{"6A82", -ENOENT}, {"6A86", -ENOENT}, {"6D00", -ENOENT}, {"6283", -ENOENT},
+                     {"6982", -ENOENT}, {"6581", -EAGAIN}, {"", -ENODEV}};
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                bool twice = cases[i].want == -EAGAIN;
+                const struct step steps[] = {{SEL_MF, "9000"}, {READ, IDENT "9000"}, {SEL_APP, "6A82"},
+                                             {SEL_MF_APP, cases[i].mf_app}, {SEL_MF_APP, cases[i].mf_app}};
+                struct vitale_card card;
+                unsigned apdus;
+                int r = read_scripted(steps, twice ? 5 : 4, &card, &apdus);
+                if (r != cases[i].want)
+                        fail_msg("MF_VITALE answering '%s': got %d, expected %d", cases[i].mf_app, r, cases[i].want);
+                assert_int_equal(apdus, twice ? 5 : 4);
+        }
+}
+
+/* Only "not found" tries MF_VITALE.  A transient error twice, a card
+ * pulled, a SELECT the card does not take (6A86, 6A87, 6D00, 6E00: the
+ * other name would be refused alike), a refusal of an application that is
+ * there (6982, 6985) and a warning (6283 deactivated, 6284, 6285
+ * terminated, 63C1: VITALE is there, and no other application may stand
+ * in for it) end the read at the VITALE SELECT: the script has no fifth
+ * step, so a SELECT of MF_VITALE would fail the test. */
+UNIT(no_fallback_but_not_found) {
+        static const struct {
+                const char *app, *again; /* again: the answer to the retry of a transient one */
+                int want;
+        } cases[] = {
+                {"6581", "6581", -EAGAIN}, {"6F00", "6400", -EAGAIN}, {"", NULL, -ENODEV},
+                {"6A86", NULL, -ENOENT},   {"6A87", NULL, -ENOENT},   {"6D00", NULL, -ENOENT},
+                {"6E00", NULL, -ENOENT},   {"6982", NULL, -ENOENT},   {"6985", NULL, -ENOENT},
+                {"6283", NULL, -ENOENT},   {"6284", NULL, -ENOENT},   {"6285", NULL, -ENOENT},
+                {"63C1", NULL, -ENOENT},
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                const struct step steps[] = {{SEL_MF, "9000"}, {READ, IDENT "9000"}, {SEL_APP, cases[i].app},
+                                             {SEL_APP, cases[i].again ? cases[i].again : ""}};
+                struct vitale_card card;
+                unsigned apdus;
+                size_t n = cases[i].again ? 4 : 3;
+                int r = read_scripted(steps, n, &card, &apdus);
+                if (r != cases[i].want)
+                        fail_msg("VITALE answering '%s': got %d, expected %d", cases[i].app, r, cases[i].want);
+                assert_int_equal(apdus, n);
+        }
+}
+
+/* MF_VITALE as cardpeek reads it, the master file's own name: its short
+ * file 2 is the identity file once more, not a NIR file: -ENOENT, never
+ * persons shown without their NIRs as if the card had none. */
+UNIT(mf_vitale_naming_the_mf) {
+        const struct step steps[] = {{SEL_MF, "9000"},     {READ, IDENT "9000"}, {SEL_APP, "6A82"},
+                                     {SEL_MF_APP, "9000"}, {READ, IDENT "9000"}};
+        struct vitale_card card;
+        unsigned apdus;
+        assert_int_equal(READ_SCRIPTED(steps, &card, &apdus), -ENOENT);
+        assert_int_equal(apdus, 5);
+        /* without a short file 2 there: the same */
+        const struct step none[] = {{SEL_MF, "9000"},     {READ, IDENT "9000"}, {SEL_APP, "6A82"},
+                                    {SEL_MF_APP, "9000"}, {READ, "6A82"}};
+        assert_int_equal(READ_SCRIPTED(none, &card, &apdus), -ENOENT);
+}
+
+/* The file read under MF_VITALE gets the checks of the VITALE one: a
+ * hostile file or a refusal mid-file is malformed, one that lists other
+ * persons inconsistent. */
+UNIT(hostile_under_mf_vitale) {
+        char full[2 * 256 + 5];
+        for (size_t i = 0; i < 256; i++)
+                memcpy(full + 2 * i, "65", 2);
+        memcpy(full + 512, "9000", 5);
+        static const char *const files[] = {"6520800A4D41" "9000", "6580" "9000", "6506930431323334" "6A" "9000",
+                                            "6511930F323830303537353132333435363734" "6500" "6500" "9000"};
+        static const int want[] = {-EBADMSG, -EBADMSG, -EBADMSG, -EUCLEAN};
+        for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+                const struct step steps[] = {{SEL_MF, "9000"},     {READ, IDENT "9000"}, {SEL_APP, "6A82"},
+                                             {SEL_MF_APP, "9000"}, {READ, files[i]}};
+                struct vitale_card card;
+                unsigned apdus;
+                int r = READ_SCRIPTED(steps, &card, &apdus);
+                if (r != want[i])
+                        fail_msg("file %zu under MF_VITALE: got %d, expected %d", i, r, want[i]);
+        }
+        const struct step mid[] = {{SEL_MF, "9000"},     {READ, IDENT "9000"}, {SEL_APP, "6A82"},
+                                   {SEL_MF_APP, "9000"}, {READ, full},         {"00B0010000", "6A82"}};
+        struct vitale_card card;
+        unsigned apdus;
+        assert_int_equal(READ_SCRIPTED(mid, &card, &apdus), -EBADMSG);
+        assert_int_equal(apdus, 6);
 }
 
 /* A card handing its answer out a few bytes per GET RESPONSE: every piece
@@ -536,30 +648,58 @@ UNIT(atr_recognition) {
         assert_false(vitale_match_atr(v2, 3));
 }
 
+/* The card of atr that answers steps is identified as kind (CARD_UNKNOWN:
+ * no driver) in want_apdus exchanges; data gets what was read. */
+#define IDENTIFIES_AS(atr, steps, kind, want_apdus, data)                                                 \
+        identifies_as((atr), sizeof(atr), (steps), sizeof(steps) / sizeof((steps)[0]), (kind), (want_apdus), (data))
+static void identifies_as(const uint8_t *atr, size_t atr_len, const struct step *steps, size_t n, enum card_kind kind,
+                          unsigned want_apdus, union card_data *data) {
+        struct script sc = {.steps = steps, .n = n};
+        struct card_io io = IO(sc);
+        const struct card_driver *d = (void *)1;
+        assert_int_equal(cards_identify(atr, atr_len, &io, &d, data), 0);
+        if (kind == CARD_UNKNOWN)
+                assert_null(d);
+        else {
+                assert_non_null(d);
+                assert_int_equal(d->kind, kind);
+        }
+        assert_int_equal(io.apdus, want_apdus);
+}
+
 UNIT(identify_cps_by_probe) {
         const uint8_t atr[] = {0x3B, 0x8A, 0x80, 0x01};
-        /* not a Vitale, not IAS-ECC, answers the PIV SELECT */
+        /* not a Vitale by either name, not IAS-ECC, answers the PIV SELECT */
         const struct step steps[] = {{"00A404000BD2500000025649", "6A82"},
+                                     {"00A404000ED2500000024D46", "6A82"},
                                      {"00A404000DE828BD080F8025", "6A82"},
                                      {"00A4040009A00000030800001000", "61114F0600001000010079074F05A0000003089000"}};
-        struct script sc = SCRIPT(steps);
-        struct card_io io = IO(sc);
-        const struct card_driver *d;
         union card_data data;
-        assert_int_equal(cards_identify(atr, sizeof(atr), &io, &d, &data), 0);
-        assert_non_null(d);
-        assert_int_equal(d->kind, CARD_CPS);
+        IDENTIFIES_AS(atr, steps, CARD_CPS, 4, &data);
 }
 
 UNIT(identify_unknown_card) {
         const uint8_t atr[] = {0x3B, 0x00};
-        const struct step steps[] = {{"00A404", "6A82"}, {"00A404", "6D00"}, {"00A404", "6A82"}};
-        struct script sc = SCRIPT(steps);
-        struct card_io io = IO(sc);
-        const struct card_driver *d = (void *)1;
+        const struct step steps[] = {{"00A404", "6A82"}, {"00A404", "6A82"}, {"00A404", "6D00"}, {"00A404", "6A82"}};
         union card_data data;
-        assert_int_equal(cards_identify(atr, sizeof(atr), &io, &d, &data), 0);
-        assert_null(d);
+        IDENTIFIES_AS(atr, steps, CARD_UNKNOWN, 4, &data);
+}
+
+/* A card whose ATR says nothing and that answers MF_VITALE only is a
+ * Vitale: probed with both names, then read through MF_VITALE; a VITALE
+ * probe answered with a warning does not try the other name. */
+UNIT(identify_vitale_by_mf_vitale) {
+        const uint8_t atr[] = {0x3B, 0x00};
+        const struct step steps[] = {{SEL_APP, "6A82"},    {SEL_MF_APP, "9000"}, {SEL_MF, "9000"},
+                                     {READ, IDENT "9000"}, {SEL_APP, "6A82"},    {SEL_MF_APP, "9000"},
+                                     {READ, APP "9000"}};
+        union card_data data;
+        IDENTIFIES_AS(atr, steps, CARD_VITALE, 7, &data);
+        assert_int_equal(data.vitale.n, 2);
+        assert_string_equal(data.vitale.p[0].nir, "280057512345674");
+        const struct step warned[] = {{SEL_APP, "6283"}, {"00A404000DE828BD080F8025", "6A82"},
+                                      {"00A4040009A00000030800001000", "6A82"}};
+        IDENTIFIES_AS(atr, warned, CARD_UNKNOWN, 3, &data);
 }
 
 /* ---- the ISO 7816-4 base ---- */
