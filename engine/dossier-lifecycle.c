@@ -11,15 +11,22 @@
 #include "dossier-internal.h"
 #include "lib/macro.h"
 
+/* What a dossier's life sets beyond its traits and secret (closure,
+ * death, the patient's options), at the values a new row takes by the
+ * schema's defaults: a tombstone keeps none of it, and a dossier opened
+ * again on one starts from it (docs/dossier-engine.md, "Destruction and
+ * the tombstone"). */
+#define DOSSIER_FRESH \
+        "closed_at = NULL, deceased_at = 0, optout_emergency = 0, optout_call_centre = 0, notify = 1, optout_heirs = 0"
+
 static const char sql_insert_dossier[] =
         "INSERT INTO dossiers (ins, ins_oid, birth_name, first_names, birth_date, sex, birth_place, status, "
         "created_at, secret_salt, secret_hash, secret_n, secret_r, secret_p) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?9, ?10, ?11, ?12, ?13)";
 static const char sql_reopen_dossier[] =
         "UPDATE dossiers SET ins_oid = ?2, birth_name = ?3, first_names = ?4, birth_date = ?5, sex = ?6, "
-        "birth_place = ?7, status = 1, created_at = ?8, closed_at = NULL, destroyed_at = NULL, "
-        "optout_emergency = 0, optout_call_centre = 0, notify = 1, secret_salt = ?9, secret_hash = ?10, "
-        "secret_n = ?11, secret_r = ?12, secret_p = ?13 WHERE ins = ?1";
+        "birth_place = ?7, status = 1, created_at = ?8, destroyed_at = NULL, " DOSSIER_FRESH ", secret_salt = ?9, "
+        "secret_hash = ?10, secret_n = ?11, secret_r = ?12, secret_p = ?13 WHERE ins = ?1";
 static const char sql_secret[] =
         "SELECT secret_salt, secret_hash, secret_n, secret_r, secret_p, birth_date FROM dossiers "
         "WHERE ins = ?1 AND status IN (1, 2)";
@@ -35,9 +42,14 @@ static const char sql_purge_access[] = "DELETE FROM dossier_access WHERE dossier
 static const char sql_purge_representatives[] = "DELETE FROM representatives WHERE dossier_id = ?1";
 static const char sql_purge_notifications[] = "DELETE FROM notifications WHERE dossier_id = ?1";
 static const char sql_purge_attempts[] = "DELETE FROM attempts WHERE ins = (SELECT ins FROM dossiers WHERE id = ?1)";
+/* The tombstone keeps its id and INS (the key the trail names it by, and
+ * a new dossier for that INS reopens the row), status 3 and when it was
+ * destroyed; every other column goes back to empty, NULL or its default:
+ * the OID, the traits, the creation date (the trail has it), the
+ * closure, the death, the options and the secret. */
 static const char sql_tombstone[] =
-        "UPDATE dossiers SET status = 3, destroyed_at = ?2, birth_name = '', first_names = '', birth_date = '', "
-        "sex = '', birth_place = '', optout_emergency = 0, optout_call_centre = 0, secret_salt = NULL, "
+        "UPDATE dossiers SET status = 3, destroyed_at = ?2, ins_oid = '', birth_name = '', first_names = '', "
+        "birth_date = '', sex = '', birth_place = '', created_at = 0, " DOSSIER_FRESH ", secret_salt = NULL, "
         "secret_hash = NULL, secret_n = NULL, secret_r = NULL, secret_p = NULL WHERE id = ?1";
 static const char sql_set_options[] =
         "UPDATE dossiers SET optout_emergency = coalesce(?2, optout_emergency), "
