@@ -394,6 +394,10 @@ static enum access_reason professional_gate(const struct access_request *req) {
         case ACCESS_DOSSIER_DESTROYED:
                 if (a != ACCESS_ACTION_CREATE)
                         return ACCESS_DENY_DESTROYED;
+                /* a death recorded before the destruction: no dossier for
+                 * the dead (docs/rules.md §3 "After death") */
+                if (req->deceased)
+                        return ACCESS_DENY_DECEASED;
                 break;
         case ACCESS_DOSSIER_CLOSED:
                 if ((r = professional_closed(req)) != GO_ON)

@@ -11,13 +11,14 @@
 #include "dossier-internal.h"
 #include "lib/macro.h"
 
-/* What a dossier's life sets beyond its traits and secret (closure,
- * death, the patient's options), at the values a new row takes by the
- * schema's defaults: a tombstone keeps none of it, and a dossier opened
- * again on one starts from it (docs/dossier-engine.md, "Destruction and
- * the tombstone"). */
+/* What a dossier's life sets beyond its traits and secret (closure, the
+ * patient's options), at the values a new row takes by the schema's
+ * defaults: a tombstone keeps none of it, and a dossier opened again on
+ * one starts from it (docs/dossier-engine.md, "Destruction and the
+ * tombstone").  A recorded death stays on the tombstone: nobody opens a
+ * dossier for the dead (deny-deceased). */
 #define DOSSIER_FRESH \
-        "closed_at = NULL, deceased_at = 0, optout_emergency = 0, optout_call_centre = 0, notify = 1, optout_heirs = 0"
+        "closed_at = NULL, optout_emergency = 0, optout_call_centre = 0, notify = 1, optout_heirs = 0"
 
 static const char sql_insert_dossier[] =
         "INSERT INTO dossiers (ins, ins_oid, birth_name, first_names, birth_date, sex, birth_place, status, "
@@ -25,7 +26,8 @@ static const char sql_insert_dossier[] =
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?9, ?10, ?11, ?12, ?13)";
 static const char sql_reopen_dossier[] =
         "UPDATE dossiers SET ins_oid = ?2, birth_name = ?3, first_names = ?4, birth_date = ?5, sex = ?6, "
-        "birth_place = ?7, status = 1, created_at = ?8, destroyed_at = NULL, " DOSSIER_FRESH ", secret_salt = ?9, "
+        "birth_place = ?7, status = 1, created_at = ?8, destroyed_at = NULL, deceased_at = 0, " DOSSIER_FRESH ", "
+        "secret_salt = ?9, "
         "secret_hash = ?10, secret_n = ?11, secret_r = ?12, secret_p = ?13 WHERE ins = ?1";
 static const char sql_secret[] =
         "SELECT secret_salt, secret_hash, secret_n, secret_r, secret_p, birth_date FROM dossiers "
@@ -43,10 +45,11 @@ static const char sql_purge_representatives[] = "DELETE FROM representatives WHE
 static const char sql_purge_notifications[] = "DELETE FROM notifications WHERE dossier_id = ?1";
 static const char sql_purge_attempts[] = "DELETE FROM attempts WHERE ins = (SELECT ins FROM dossiers WHERE id = ?1)";
 /* The tombstone keeps its id and INS (the key the trail names it by, and
- * a new dossier for that INS reopens the row), status 3 and when it was
- * destroyed; every other column goes back to empty, NULL or its default:
- * the OID, the traits, the creation date (the trail has it), the
- * closure, the death, the options and the secret. */
+ * a new dossier for that INS reopens the row), status 3, when it was
+ * destroyed and a recorded death (which refuses a new dossier); every
+ * other column goes back to empty, NULL or its default: the OID, the
+ * traits, the creation date (the trail has it), the closure, the options
+ * and the secret. */
 static const char sql_tombstone[] =
         "UPDATE dossiers SET status = 3, destroyed_at = ?2, ins_oid = '', birth_name = '', first_names = '', "
         "birth_date = '', sex = '', birth_place = '', created_at = 0, " DOSSIER_FRESH ", secret_salt = NULL, "
@@ -396,7 +399,9 @@ int dossier_info(struct dossier_engine *e, const struct dossier_actor *actor, co
                 info.decision = e->last;
                 info.status = ds.status;
                 info.closed_at = ds.closed_at;
-                info.deceased_at = ds.deceased_at;
+                /* a tombstone's recorded death refuses a new dossier, and
+                 * is shown to nobody */
+                info.deceased_at = ds.status == ACCESS_DOSSIER_DESTROYED ? 0 : ds.deceased_at;
                 if (ds.id)
                         r = read_traits(e, &ds, &info);
         }

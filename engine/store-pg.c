@@ -197,6 +197,8 @@ static const char *const migrations[] = {
         STORE_MIGRATION_8(", id"),
         /* 8 -> 9 */
         STORE_MIGRATION_9("BIGINT"),
+        /* 9 -> 10 */
+        STORE_MIGRATION_10,
 };
 
 _Static_assert(ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");

@@ -82,6 +82,21 @@
         "UPDATE documents SET revision = version + CASE WHEN status <> 1 THEN 1 ELSE 0 END "    \
         "WHERE version > 1 OR status <> 1;"
 
+/* 9 -> 10: a destroyed dossier's tombstone keeps its id, INS, status,
+ * destroyed_at and a recorded death only (docs/dossier-engine.md,
+ * "Destruction and the tombstone"); the tombstones older versions wrote
+ * are wiped as a destruction wipes one now, and lose what an older
+ * destruction left of the dossier (legal representatives, the
+ * secret-guessing count).  Adds nothing to the schema. */
+#define STORE_MIGRATION_10                                                                          \
+        "UPDATE dossiers SET ins_oid = '', birth_name = '', first_names = '', birth_date = '', "     \
+        "sex = '', birth_place = '', created_at = 0, closed_at = NULL, "                            \
+        "optout_emergency = 0, optout_call_centre = 0, notify = 1, optout_heirs = 0, "              \
+        "secret_salt = NULL, secret_hash = NULL, secret_n = NULL, secret_r = NULL, secret_p = NULL " \
+        "WHERE status = 3;"                                                                         \
+        "DELETE FROM representatives WHERE dossier_id IN (SELECT id FROM dossiers WHERE status = 3);" \
+        "DELETE FROM attempts WHERE ins IN (SELECT ins FROM dossiers WHERE status = 3);"
+
 /* 5 -> 6 (issue 15): a large content (a spooled upload) is kept in pieces
  * of DE_CHUNK bytes, keyed by its document's uid, each written in its own
  * short transaction before the deposit's (so that other calls run between

@@ -169,6 +169,8 @@ static const char *const migrations[] = {
         STORE_MIGRATION_8(""),
         /* 8 -> 9: the documents' revisions */
         STORE_MIGRATION_9("INTEGER"),
+        /* 9 -> 10: the tombstones older versions left, wiped */
+        STORE_MIGRATION_10,
 };
 
 static int sqlite_errno(int rc) {

@@ -104,6 +104,43 @@ static struct store_stmt *upgraded(struct fixture *f, struct store **s, const ch
 #define DROP_SCHEMA_8 "DROP INDEX documents_by_time;"
 /* What migration 8 -> 9 adds (the documents' revisions). */
 #define DROP_SCHEMA_9 "ALTER TABLE documents DROP COLUMN revision; ALTER TABLE documents DROP COLUMN updated_at;"
+/* A tombstone as schema 9 and older left it (the OID, the dates, a death,
+ * the options; a legal representative and a secret-guessing count that
+ * a destruction before their purges left), beside an open dossier (the
+ * one of the schema-1 file, on SQLite). */
+#define OLD_TOMBSTONE                                                                                       \
+        "INSERT INTO dossiers (ins, ins_oid, birth_name, first_names, birth_date, sex, birth_place, status, "    \
+        "created_at) VALUES ('185057800608491', 'x', 'A', 'B', '1985-05-12', 'M', '1', 1, 0) "                  \
+        "ON CONFLICT (ins) DO NOTHING;"                                                                     \
+        "INSERT INTO dossiers (ins, ins_oid, birth_name, first_names, birth_date, sex, birth_place, status, "    \
+        "created_at, closed_at, destroyed_at, notify, deceased_at, optout_heirs) VALUES "                       \
+        "('269029934173285', '1.2.250.1.213.1.4.10', '', '', '', '', '', 3, 5, 6, 7, 0, 6, 1);"                 \
+        "INSERT INTO representatives (dossier_id, ins, kind, recorded_by, updated_at) "                       \
+        "SELECT id, '185057800608491', 1, 'p', 0 FROM dossiers WHERE status = 3;"                              \
+        "INSERT INTO attempts (ins, failures, first_failure_at) VALUES ('269029934173285', 2, 0);"
+/* After migration 9 -> 10: bare tombstones (the death kept), no
+ * leftovers, open dossiers untouched. */
+#define BARE_TOMBSTONES                                                                                     \
+        "SELECT (SELECT count(*) FROM dossiers WHERE status = 3 AND destroyed_at = 7 AND ins_oid = '' "         \
+        "AND created_at = 0 AND closed_at IS NULL AND deceased_at = 6 AND notify = 1 AND optout_heirs = 0), "   \
+        "(SELECT count(*) FROM representatives), (SELECT count(*) FROM attempts), "                           \
+        "(SELECT count(*) FROM dossiers WHERE status = 1 AND ins_oid = 'x' AND birth_name = 'A')"
+
+/* The store with an old tombstone, made schema 9 by set_version_9,
+ * reopens at the current version with the tombstone bare (migration 9 -> 10). */
+static void tombstone_upgraded(struct fixture *f, const char *set_version_9) {
+        _cleanup_store_ struct store *s = NULL;
+        char sql[2048];
+
+        snprintf(sql, sizeof(sql), "%s%s", OLD_TOMBSTONE, set_version_9);
+        struct store_stmt *st = upgraded(f, &s, sql, BARE_TOMBSTONES);
+        assert_int_equal(store_col_int(st, 0), 1);
+        assert_int_equal(store_col_int(st, 1), 0);
+        assert_int_equal(store_col_int(st, 2), 0);
+        assert_int_equal(store_col_int(st, 3), 1);
+        store_reset(st);
+}
+
 /* What the migrations from 6 -> 7 on add. */
 #define DROP_SINCE_6 DROP_SCHEMA_9 DROP_SCHEMA_8 DROP_SCHEMA_7
 
@@ -203,6 +240,9 @@ UNIT_FIXTURE(test_schema, setup, teardown) {
         assert_string_equal(store_col_text(st, 0), "u1:1:none u2:3:none");
         store_reset(st);
         s = store_close(s);
+        /* a schema-9 file's tombstones are wiped down to id, INS, status,
+         * destroyed_at and a recorded death */
+        tombstone_upgraded(f, "PRAGMA user_version = 9");
         /* a file from a newer carnet is refused */
         tamper(f, "PRAGMA user_version = 99");
         assert_int_equal(store_open(f->path, &s), -EPROTONOSUPPORT);
@@ -510,6 +550,7 @@ UNIT_FIXTURE(test_pg_schema, setup, teardown) {
         assert_int_equal(test_store_query_int(&f->ts, "SELECT count(*) FROM pg_indexes WHERE schemaname = "
                                                       "current_schema() AND indexname = 'documents_by_time'", NULL),
                          1);
+        tombstone_upgraded(f, "UPDATE store_schema SET version = 9");
         tamper(f, "UPDATE store_schema SET version = 99");
         assert_int_equal(store_open(f->path, &s), -EPROTONOSUPPORT);
 }

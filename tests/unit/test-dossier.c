@@ -441,8 +441,9 @@ UNIT_FIXTURE(test_lifecycle, fixture_setup, fixture_teardown) {
         verify_chain(f);
 }
 
-/* What a tombstone keeps of its row: id, INS, status and the time of
- * its destruction; every other column empty, NULL or at its default.  A
+/* What a tombstone keeps of its row: id, INS, status, the time of its
+ * destruction and a recorded death; every other column empty, NULL or at
+ * its default.  A
  * column added to the table must be placed on one side or the other:
  * the count of columns fails until it is. */
 #define DOSSIERS_COLUMNS 22
@@ -453,18 +454,24 @@ static const char sql_columns_pg[] =
 static const char sql_bare_tombstone[] =
         "SELECT count(*) FROM dossiers WHERE ins = ?1 AND status = 3 AND destroyed_at > 0 AND ins_oid = '' "
         "AND birth_name = '' AND first_names = '' AND birth_date = '' AND sex = '' AND birth_place = '' "
-        "AND created_at = 0 AND closed_at IS NULL AND deceased_at = 0 AND optout_emergency = 0 "
+        "AND created_at = 0 AND closed_at IS NULL AND deceased_at = ?2 AND optout_emergency = 0 "
         "AND optout_call_centre = 0 AND notify = 1 AND optout_heirs = 0 AND secret_salt IS NULL "
         "AND secret_hash IS NULL AND secret_n IS NULL AND secret_r IS NULL AND secret_p IS NULL";
 
-/* INS's dossier is a bare tombstone, destroyed at destroyed_at, and shows
- * nothing else to anyone. */
-static void assert_bare_tombstone(struct fixture *f, int64_t destroyed_at) {
+/* INS's dossier is a bare tombstone, destroyed at destroyed_at, keeping
+ * the death recorded at deceased_at (0: none), and shows nothing else to
+ * anyone, nor the death. */
+static void assert_bare_tombstone(struct fixture *f, int64_t destroyed_at, int64_t deceased_at) {
         struct dossier_info info;
+        char sql[sizeof(sql_bare_tombstone) + 32];
+        char *p = strstr(sql_bare_tombstone, "?2");
 
+        assert_non_null(p);
+        snprintf(sql, sizeof(sql), "%.*s%lld%s", (int) (p - sql_bare_tombstone), sql_bare_tombstone,
+                 (long long) deceased_at, p + 2);
         assert_int_equal(test_store_query_int(&f->ts, test_pg() ? sql_columns_pg : sql_columns_sqlite, NULL),
                          DOSSIERS_COLUMNS);
-        assert_int_equal(test_store_query_int(&f->ts, sql_bare_tombstone, INS), 1);
+        assert_int_equal(test_store_query_int(&f->ts, sql, INS), 1);
         assert_int_equal(dossier_info(f->e, &gp, INS, &info), 0);
         assert_int_equal(info.status, ACCESS_DOSSIER_DESTROYED);
         assert_int_equal(info.destroyed_at, destroyed_at);
@@ -495,8 +502,8 @@ static void assert_as_new(struct fixture *f) {
 }
 
 /* Destroyed by the patient or by the retention after a death, a dossier
- * keeps nothing of its options, closure or death; opened again, it starts
- * clean, and the patient acts as the patient (no deny-deceased). */
+ * keeps nothing of its options or closure; opened again, it starts clean.
+ * The death stays, unshown: nobody opens a dossier for the dead. */
 UNIT_FIXTURE(test_tombstone_keeps_nothing, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         char secret[DOSSIER_SECRET_SIZE];
@@ -507,28 +514,31 @@ UNIT_FIXTURE(test_tombstone_keeps_nothing, fixture_setup, fixture_teardown) {
         assert_int_equal(dossier_close(f->e, &patient, INS), 0);
         f->now += 60;
         assert_int_equal(dossier_destroy(f->e, &patient, INS), 0);
-        assert_bare_tombstone(f, f->now);
+        assert_bare_tombstone(f, f->now, 0);
         f->now += 60;
         assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
         assert_as_new(f);
 
         assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
         assert_int_equal(dossier_set_options(f->e, &patient, INS, 1, 1, 0, 1), 0);
+        int64_t died = f->now;
         assert_int_equal(dossier_mark_deceased(f->e, &gp, INS), 0);
         f->now += 3654 * DOSSIER_DAY;
         assert_int_equal(dossier_purge_expired(f->e, &purged), 0);
         assert_int_equal(purged, 1);
-        assert_bare_tombstone(f, f->now);
+        assert_bare_tombstone(f, f->now, died);
         f->now += 60;
-        assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
-        assert_as_new(f);
-        assert_int_equal(dossier_set_options(f->e, &patient, INS, -1, -1, -1, 1), 0);
-        assert_int_equal(last(f), ACCESS_ALLOW_PATIENT);
+        int64_t n = audit_count(f);
+        assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_DECEASED);
+        assert_int_equal(dossier_create(f->e, &patient, &ident, true, secret), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_DECEASED);
+        assert_int_equal(audit_count(f), n + 2);
+        assert_bare_tombstone(f, f->now - 60, died);
 
         /* a tombstone that kept them (written by an older carnet, or by
          * hand): opened again, it starts clean all the same */
-        assert_int_equal(dossier_destroy(f->e, &patient, INS), 0);
-        test_store_exec(&f->ts, "UPDATE dossiers SET created_at = 1, closed_at = 2, deceased_at = 3, "
+        test_store_exec(&f->ts, "UPDATE dossiers SET created_at = 1, closed_at = 2, deceased_at = 0, "
                                 "optout_emergency = 1, optout_call_centre = 1, notify = 0, optout_heirs = 1");
         f->now += 60;
         assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
