@@ -1,6 +1,7 @@
 /* api/audit.c: the trail and the chain verification; see audit.h. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/audit.h"
@@ -16,8 +17,10 @@ static const char *api_mode(const char *trail_mode) {
         return trail_mode && strcmp(trail_mode, "call-centre") == 0 ? "call_centre" : trail_mode;
 }
 
-/* The most text a trail reply holds: some 600 000 entries. */
-#define TRAIL_TEXT_MAX ((size_t)256 << 20)
+/* The most text a page of the trail holds: a guard only, as an entry
+ * carnet writes takes at most some 8 KiB of JSON (its texts bounded by
+ * DOSSIER_TEXT_MAX), some 8 MiB for a page of RES_PAGE_MAX. */
+#define TRAIL_TEXT_MAX ((size_t)64 << 20)
 /* What goes before the entries ({"ins":…,"count":…,"entries":), known
  * once they are written (jw_reserve_front). */
 #define TRAIL_HEAD_MAX 64
@@ -25,10 +28,10 @@ static const char *api_mode(const char *trail_mode) {
 struct trail_text {
         struct jw w;
         size_t count;
+        int64_t last;
 };
 
-/* One entry written straight into the reply's text: a long-lived
- * dossier's trail holds tens of thousands (every access is one). */
+/* One entry written straight into the page's text. */
 static int trail_entry(const struct audit_entry *x, void *userdata) {
         struct trail_text *t = userdata;
         struct jw *w = &t->w;
@@ -50,28 +53,67 @@ static int trail_entry(const struct audit_entry *x, void *userdata) {
         jw_kstr_or_null(w, "establishment", x->establishment);
         jw_object_end(w);
         t->count++;
+        t->last = x->seq;
         return w->error;
 }
 
-/* GET /v1/dossiers/{ins}/audit: the reading is decided and traced first,
- * so the entry recording it is the last one read. */
+/* The most digits of after: any seq up to 10^18 - 1. */
+#define TRAIL_AFTER_DIGITS 18
+
+/* The page's cursor, after: 0 when absent; -EINVAL with the 400 reply
+ * filled when it is not a seq. */
+static int trail_after(const struct api_request *req, int64_t *ret, struct api_reply *err) {
+        const char *q = api_query(req, "after");
+        size_t n = q ? strlen(q) : 0;
+
+        *ret = 0;
+        if (!q)
+                return 0;
+        if (n && n <= TRAIL_AFTER_DIGITS && strspn(q, "0123456789") == n)
+                *ret = strtoll(q, NULL, 10);
+        if (*ret >= 1)
+                return 0;
+        int r = api_error_details(err, 400, "bad_parameter", json_pack("{s:s}", "parameter", "after"),
+                                  "after is a trail entry's seq (a whole number from 1): the \"next\" of the page "
+                                  "before");
+        return r < 0 ? r : -EINVAL;
+}
+
+/* GET /v1/dossiers/{ins}/audit: a page of at most limit entries
+ * (RES_PAGE_MAX), oldest first, after the entry after; "next" is then the
+ * after of the following page, null on the last.  Each page is a reading
+ * decided and traced first, so the entry recording it is on the last
+ * page (docs/api.md). */
 int res_audit_trail(const struct api_request *req, struct api_reply *ret) {
+        static const char *const params[] = {"limit", "after", NULL};
         const struct api_call *c = req->call;
         struct trail_text t = {};
         struct jw head;
         char *text = NULL;
-        size_t len = 0;
+        size_t len = 0, limit;
+        int64_t after;
+        bool more = false;
 
+        if (api_check_query(req, params, ret) < 0 || res_page_limit(req, &limit, ret) < 0 ||
+            trail_after(req, &after, ret) < 0)
+                return 0;
         jw_init(&t.w, TRAIL_TEXT_MAX);
         jw_reserve_front(&t.w, TRAIL_HEAD_MAX);
         jw_array_begin(&t.w);
-        int r = dossier_trail(c->engine, &c->caller.a, c->ins, trail_entry, &t);
+        int r = dossier_trail_page(c->engine, &c->caller.a, c->ins, after, limit, trail_entry, &t, &more);
         if (r < 0) {
                 jw_done(&t.w);
-                return r == -E2BIG ? api_error(ret, 413, "too_large", "the trail is larger than one reply carries")
-                                   : res_engine_fail(ret, c->engine, r);
+                if (r == -ESRCH)
+                        return api_error_details(ret, 400, "bad_parameter", json_pack("{s:s}", "parameter", "after"),
+                                                 "after names no entry of this dossier's trail");
+                return res_engine_fail(ret, c->engine, r);
         }
         jw_array_end(&t.w);
+        jw_key(&t.w, "next");
+        if (more)
+                jw_int(&t.w, t.last);
+        else
+                jw_null(&t.w);
         jw_object_end(&t.w);
         jw_init(&head, TRAIL_HEAD_MAX);
         jw_object_begin(&head);

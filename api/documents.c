@@ -220,10 +220,6 @@ static bool list_keeps(const struct list_filter *f, const struct dossier_doc *d)
                !(f->status >= 0 && (int)d->status != f->status) && d->created_at >= f->from && d->created_at <= f->to;
 }
 
-/* The most documents one page of the list holds, and what a request
- * without limit gets: the reply stays bounded however large the dossier. */
-#define LIST_PAGE_MAX 1000
-
 /* What goes before a page's documents ({"ins":…,"first_search":…,
  * "count":…,"documents":), known once they are written: room kept for it
  * at the front of the reply's text (jw_reserve_front). */
@@ -272,7 +268,7 @@ static int list_params(const struct api_request *req, struct list_filter *f, siz
                        struct api_reply *ret) {
         const char *qsec = api_query(req, "section"), *qclass = api_query(req, "class"), *qtype = api_query(req, "type"),
                    *qstatus = api_query(req, "status"), *qfrom = api_query(req, "from"), *qto = api_query(req, "to"),
-                   *qlimit = api_query(req, "limit"), *qafter = api_query(req, "after");
+                   *qafter = api_query(req, "after");
 
         *f = (struct list_filter) {NULL, qclass, qtype, ACCESS_DOC_APPROVED, INT64_MIN, INT64_MAX};
         if (qsec && !(f->section = res_section_parse(qsec)))
@@ -302,15 +298,8 @@ static int list_params(const struct api_request *req, struct list_filter *f, siz
         if (bad_from || (qto && res_parse_time(qto, &f->to) < 0))
                 return api_error_details(ret, 400, "bad_parameter", json_pack("{s:s}", "parameter", bad_from ? "from" : "to"),
                                          "dates are seconds since the epoch, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ"), -EINVAL;
-        *ret_limit = LIST_PAGE_MAX;
-        if (qlimit) {
-                size_t n = strlen(qlimit);
-                long v = n && n <= 4 && strspn(qlimit, "0123456789") == n ? strtol(qlimit, NULL, 10) : 0;
-                if (v < 1 || v > LIST_PAGE_MAX)
-                        return api_error_details(ret, 400, "bad_parameter", json_pack("{s:s}", "parameter", "limit"),
-                                                 "limit must be a whole number from 1 to %d", LIST_PAGE_MAX), -EINVAL;
-                *ret_limit = (size_t)v;
-        }
+        if (res_page_limit(req, ret_limit, ret) < 0)
+                return -EINVAL;
         if (qafter && (strlen(qafter) != DOSSIER_UID_SIZE - 1 ||
                        strspn(qafter, "0123456789abcdef") != DOSSIER_UID_SIZE - 1))
                 return api_error_details(ret, 400, "bad_parameter", json_pack("{s:s}", "parameter", "after"),
@@ -322,7 +311,7 @@ static int list_params(const struct api_request *req, struct list_filter *f, siz
 /* GET /v1/dossiers/{ins}/documents: without status/from/to the first,
  * automatic search of docs/rules.md §4 (approved documents whose act is of the
  * last 2 years); filters narrow what the engine lets the caller see.  A
- * page holds at most limit documents (LIST_PAGE_MAX): "next" is then the
+ * page holds at most limit documents (RES_PAGE_MAX): "next" is then the
  * after of the following page, each page a list decided and traced. */
 int res_documents_list(const struct api_request *req, struct api_reply *ret) {
         static const char *const params[] = {"section", "class", "type", "status", "from", "to", "limit", "after", NULL};

@@ -80,6 +80,23 @@ int res_engine_fail(struct api_reply *ret, const struct dossier_engine *e, int r
         }
 }
 
+int res_page_limit(const struct api_request *req, size_t *ret, struct api_reply *err) {
+        const char *q = api_query(req, "limit");
+        size_t n = q ? strlen(q) : 0;
+        long v = n && n <= 4 && strspn(q, "0123456789") == n ? strtol(q, NULL, 10) : 0;
+
+        *ret = RES_PAGE_MAX;
+        if (!q)
+                return 0;
+        if (v < 1 || v > RES_PAGE_MAX) {
+                int r = api_error_details(err, 400, "bad_parameter", json_pack("{s:s}", "parameter", "limit"),
+                                          "limit must be a whole number from 1 to %d", RES_PAGE_MAX);
+                return r < 0 ? r : -EINVAL;
+        }
+        *ret = (size_t)v;
+        return 0;
+}
+
 static bool all_digits(const char *s, size_t n) {
         return strlen(s) >= n && strspn(s, "0123456789") >= n;
 }

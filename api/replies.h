@@ -35,6 +35,14 @@ int res_ok_bytes(struct api_reply *ret, unsigned status, const char *content_typ
  * (midnight UTC), or "YYYY-MM-DDTHH:MM:SSZ".  -EINVAL otherwise. */
 int res_parse_time(const char *s, int64_t *ret);
 
+/* The most items of one page of a native list, and what a request
+ * without limit gets: a reply stays bounded however large the dossier. */
+#define RES_PAGE_MAX 1000
+/* A list's limit query parameter: *ret the number it gives (1 to
+ * RES_PAGE_MAX), RES_PAGE_MAX when absent; -EINVAL with the 400
+ * bad_parameter reply filled (details.parameter "limit") otherwise. */
+int res_page_limit(const struct api_request *req, size_t *ret, struct api_reply *err);
+
 /* s as a JSON string, null when NULL or empty. */
 json_t *res_str_or_null(const char *s);
 /* t as a JSON integer, null when 0 (never happened). */

@@ -27,9 +27,13 @@ static const char sql_head[] = "INSERT INTO audit_head (id, seq, hash) VALUES (1
 static const char sql_walk[] =
         "SELECT seq, at, actor_kind, actor, session, action, dossier, document, mode, reason, outcome, code, "
         "prev_hash, hash, workstation, establishment FROM audit ORDER BY seq";
+/* ?3 bounds the rows of one statement: PostgreSQL's result holds them
+ * all before the first is read (store-pg.c), so a page asks for no more
+ * than it shows, and a whole walk goes by batches of AUDIT_LIST_BATCH. */
 static const char sql_list[] =
         "SELECT seq, at, actor_kind, actor, session, action, dossier, document, mode, reason, outcome, code, "
-        "workstation, establishment FROM audit WHERE dossier = ?1 ORDER BY seq";
+        "workstation, establishment FROM audit WHERE dossier = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3";
+#define AUDIT_LIST_BATCH 1024
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_MD_CTX, EVP_MD_CTX_free);
 
@@ -311,15 +315,9 @@ int audit_verify(struct store *s, int64_t *ret_bad_seq, char *msg, size_t msg_si
         return r;
 }
 
-/* One row of sql_list to the caller's callback. */
-struct list_walk {
-        audit_cb cb;
-        void *userdata;
-};
-
-static int list_row(struct store_stmt *st, void *userdata) {
-        const struct list_walk *w = userdata;
-        struct audit_entry e = {
+/* One row of sql_list as an entry; its strings point into the row. */
+static struct audit_entry list_row(struct store_stmt *st) {
+        return (struct audit_entry) {
                 .seq = store_col_int64(st, 0),
                 .at = store_col_int64(st, 1),
                 .actor_kind = store_col_text(st, 2),
@@ -335,19 +333,61 @@ static int list_row(struct store_stmt *st, void *userdata) {
                 .workstation = store_col_text(st, 12),
                 .establishment = store_col_text(st, 13),
         };
-
-        return w->cb(&e, w->userdata);
 }
 
-int audit_list(struct store *s, const char *dossier, audit_cb cb, void *userdata) {
+int audit_list_after(struct store *s, const char *dossier, int64_t after, size_t max, audit_cb cb, void *userdata,
+                     size_t *ret_n) {
         _cleanup_stmt_ struct store_stmt *st = NULL;
-        struct list_walk w = { .cb = cb, .userdata = userdata };
+        size_t n = 0;
         int r;
 
-        if (!s || !dossier || !cb)
+        if (!s || !dossier || !cb || after < 0 || max == 0)
                 return -EINVAL;
         r = store_prepare_text(s, sql_list, dossier, &st);
-        if (r < 0)
-                return r;
-        return store_each_row(s, st, list_row, &w);
+        if (r >= 0 && (r = store_bind_int(st, 2, after)) >= 0)
+                r = store_bind_int(st, 3, max < INT64_MAX ? (int64_t) max : INT64_MAX);
+        while (r >= 0 && (r = store_step(s, st)) > 0) {
+                struct audit_entry e = list_row(st);
+                n++;
+                r = cb(&e, userdata);
+                if (r != 0)
+                        break;
+        }
+        if (ret_n)
+                *ret_n = n;
+        return r < 0 ? r : 0;
+}
+
+/* audit_list()'s walk: the caller's callback, and where a batch ended. */
+struct list_walk {
+        audit_cb cb;
+        void *userdata;
+        int64_t last;
+        bool stopped;
+};
+
+static int list_next(const struct audit_entry *e, void *userdata) {
+        struct list_walk *w = userdata;
+        int r = w->cb(e, w->userdata);
+
+        w->last = e->seq;
+        w->stopped = r != 0;
+        return r;
+}
+
+/* Batches of AUDIT_LIST_BATCH, each after the last entry of the one
+ * before, until one comes short or cb stops. */
+int audit_list(struct store *s, const char *dossier, audit_cb cb, void *userdata) {
+        struct list_walk w = { .cb = cb, .userdata = userdata };
+        int64_t after = 0;
+        int r;
+
+        for (;;) {
+                size_t n = 0;
+                w.stopped = false;
+                r = audit_list_after(s, dossier, after, AUDIT_LIST_BATCH, list_next, &w, &n);
+                if (r < 0 || w.stopped || n < AUDIT_LIST_BATCH)
+                        return r;
+                after = w.last;
+        }
 }

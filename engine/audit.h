@@ -61,8 +61,19 @@ int audit_verify(struct store *s, int64_t *ret_bad_seq, char *msg, size_t msg_si
  * rewrite of the whole file. Empty trail: 0 and zeros. */
 int audit_head(struct store *s, int64_t *ret_seq, uint8_t ret_hash[AUDIT_HASH_LEN]);
 
-/* Calls cb for each entry about dossier (an INS), oldest first; a negative
- * return from cb stops the walk and is returned. Strings are valid during
- * the call only. */
+/* Calls cb for each entry about dossier (an INS), oldest first; cb
+ * returns 0 for the next entry, a positive value to stop (the call then
+ * returns 0), or a negative errno that stops the walk and is returned.
+ * Strings are valid during the call only.  The walk reads the entries in
+ * statements of a bounded number of rows, each after the last entry of
+ * the one before: outside a transaction, an entry appended meanwhile is
+ * seen when its seq comes. */
 typedef int (*audit_cb)(const struct audit_entry *e, void *userdata);
 int audit_list(struct store *s, const char *dossier, audit_cb cb, void *userdata);
+
+/* One such statement: the entries about dossier whose seq is greater than
+ * after (0: from the first), at most max (at least 1), to cb as above;
+ * *ret_n (NULL: not wanted) the entries read, so that fewer than max
+ * tells the end of the trail (unless cb stopped). */
+int audit_list_after(struct store *s, const char *dossier, int64_t after, size_t max, audit_cb cb, void *userdata,
+                     size_t *ret_n);

@@ -209,7 +209,7 @@ int dossier_tick(struct dossier_engine *e, unsigned *ret_notified, unsigned *ret
 
 /* A reading of the trail or the notifications: decided, audited and
  * committed before the reading, so that the entry recording it is part of
- * what is read. */
+ * what is read (the trail's newest entry: on its last page). */
 static int committed_op(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
                         enum access_action action, struct dstate *ds) {
         int64_t now;
@@ -220,64 +220,139 @@ static int committed_op(struct dossier_engine *e, const struct dossier_actor *ac
 static const char sql_held_uids[] =
         "SELECT uid, hidden_from_patient, hidden_since, hidden_from_representatives FROM documents "
         "WHERE dossier_id = ?1 AND (hidden_from_patient = 1 OR (?2 <> 0 AND hidden_from_representatives = 1))";
+/* The entry a page starts after, if it is one of this dossier's trail. */
+static const char sql_trail_cursor[] = "SELECT document FROM audit WHERE seq = ?1 AND dossier = ?2";
 
-/* The patient's view of the trail leaves out the entries about documents
- * still held back from them: "a document was deposited" must wait for the
- * announcement consultation like the document itself.  A representative's
- * also leaves out those the minor withheld from them (L1111-5). */
-struct trail_filter {
+/* A page of the trail as actor sees it.  The patient's view leaves out
+ * the entries about documents still held back from them: "a document was
+ * deposited" must wait for the announcement consultation like the
+ * document itself.  A representative's also leaves out those the minor
+ * withheld from them (L1111-5). */
+struct trail_page {
         audit_cb cb;
         void *userdata;
         char (*held)[DOSSIER_UID_SIZE];
-        size_t n_held;
+        size_t n_held, cap_held;
+        size_t max, given;
+        int64_t last;  /* the seq of the last entry read, shown or not */
+        bool more;     /* an entry actor sees follows the page */
+        bool stopped;  /* the page is full, or cb stopped */
 };
 
-static int trail_filtered(const struct audit_entry *a, void *userdata) {
-        const struct trail_filter *f = userdata;
-        for (size_t i = 0; a->document && a->document[0] && i < f->n_held; i++)
-                if (strcmp(a->document, f->held[i]) == 0)
-                        return 0;
-        return f->cb(a, f->userdata);
+static bool trail_hides(const struct trail_page *p, const char *document) {
+        for (size_t i = 0; document && document[0] && i < p->n_held; i++)
+                if (strcmp(document, p->held[i]) == 0)
+                        return true;
+        return false;
 }
 
-int dossier_trail(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, audit_cb cb,
-                  void *userdata) {
-        DE_LOCKED(e);
-        struct dstate ds;
-        int r = cb ? committed_op(e, actor, ins, ACCESS_ACTION_READ_TRAIL, &ds) : -EINVAL;
-
-        if (r < 0)
-                return r;
-        if (!access_acts_as_patient(actor->kind))
-                return audit_list(e->store, ins, cb, userdata);
-        bool rep = actor->kind == ACCESS_ACTOR_REPRESENTATIVE;
-
+/* The documents of dossier ds whose entries actor does not see. */
+static int trail_load_held(struct dossier_engine *e, const struct dossier_actor *actor, const struct dstate *ds,
+                           struct trail_page *p) {
         _cleanup_stmt_ struct store_stmt *st = NULL;
-        struct trail_filter f = {.cb = cb, .userdata = userdata};
+        bool rep = actor->kind == ACCESS_ACTOR_REPRESENTATIVE;
         int64_t now = de_now_of(e);
-        size_t cap = 0;
-        if ((r = store_prepare(e->store, sql_held_uids, &st)) < 0 || (r = store_bind_int(st, 1, ds.id)) < 0 ||
+        int r;
+
+        if (!access_acts_as_patient(actor->kind))
+                return 0;
+        if ((r = store_prepare(e->store, sql_held_uids, &st)) < 0 || (r = store_bind_int(st, 1, ds->id)) < 0 ||
             (r = store_bind_int(st, 2, rep)) < 0)
                 return r;
         while ((r = store_step(e->store, st)) > 0) {
                 if (!de_held_back(st, 1, now) && !(rep && store_col_int(st, 3)))
                         continue;
-                if (f.n_held == cap) {
-                        size_t ncap = cap ? cap * 2 : 8;
-                        void *p = realloc(f.held, ncap * sizeof(*f.held));
-                        if (!p) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                        f.held = p;
-                        cap = ncap;
-                }
-                snprintf(f.held[f.n_held++], DOSSIER_UID_SIZE, "%s", store_col_text(st, 0));
+                void *held = de_grow(p->held, p->n_held, &p->cap_held, sizeof(*p->held), 8);
+                if (!held)
+                        return -ENOMEM;
+                p->held = held;
+                snprintf(p->held[p->n_held++], DOSSIER_UID_SIZE, "%s", store_col_text(st, 0));
         }
-        if (r >= 0)
-                r = audit_list(e->store, ins, trail_filtered, &f);
-        free(f.held);
         return r;
+}
+
+/* after names an entry of the trail of ins that actor sees: 0, else
+ * -ESRCH (one they do not see answers as one of another dossier, so that
+ * trying sequence numbers tells nothing of a held-back deposit). */
+static int trail_cursor(struct dossier_engine *e, const char *ins, int64_t after, const struct trail_page *p) {
+        _cleanup_stmt_ struct store_stmt *st = NULL;
+        int r;
+
+        if (after == 0)
+                return 0;
+        r = store_prepare(e->store, sql_trail_cursor, &st);
+        if (r >= 0 && (r = store_bind_int(st, 1, after)) >= 0 && (r = store_bind_text(st, 2, ins)) >= 0)
+                r = store_step(e->store, st);
+        if (r < 0)
+                return r;
+        return r == 0 || trail_hides(p, store_col_text(st, 0)) ? -ESRCH : 0;
+}
+
+static int trail_entry(const struct audit_entry *a, void *userdata) {
+        struct trail_page *p = userdata;
+
+        p->last = a->seq;
+        if (trail_hides(p, a->document))
+                return 0;
+        if (p->given == p->max) {
+                p->more = p->stopped = true;
+                return 1;
+        }
+        p->given++;
+        int r = p->cb(a, p->userdata);
+        p->stopped = r != 0;
+        return r;
+}
+
+/* The page's entries by statements of a bounded number of rows, each
+ * after the last entry of the one before: the first asks for one more row
+ * than the page holds, to know whether an entry follows it; when entries
+ * left out took rows of it, the next ask for TRAIL_BATCH. */
+#define TRAIL_BATCH 1024
+static int trail_walk(struct dossier_engine *e, const char *ins, int64_t after, struct trail_page *p) {
+        size_t batch = p->max < TRAIL_BATCH ? p->max + 1 : TRAIL_BATCH;
+
+        for (;;) {
+                size_t n = 0;
+                int r = audit_list_after(e->store, ins, after, batch, trail_entry, p, &n);
+                if (r < 0 || p->stopped || n < batch)
+                        return r;
+                after = p->last;
+                batch = TRAIL_BATCH;
+        }
+}
+
+int dossier_trail_page(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                       int64_t after_seq, size_t max, audit_cb cb, void *userdata, bool *ret_more) {
+        DE_LOCKED(e);
+        struct dstate ds;
+        int r = cb && max > 0 && after_seq >= 0 ? committed_op(e, actor, ins, ACCESS_ACTION_READ_TRAIL, &ds) : -EINVAL;
+
+        if (r < 0)
+                return r;
+        /* the held-back documents, the cursor and the entries on one
+         * snapshot: on PostgreSQL other processes append meanwhile, and
+         * an entry about a document held back since must not slip in */
+        bool own = !store_in_transaction(e->store);
+        if (own && (r = store_begin_read(e->store)) < 0)
+                return r;
+        struct trail_page p = {.cb = cb, .userdata = userdata, .max = max};
+        r = trail_load_held(e, actor, &ds, &p);
+        if (r >= 0)
+                r = trail_cursor(e, ins, after_seq, &p);
+        if (r >= 0)
+                r = trail_walk(e, ins, after_seq, &p);
+        if (own)
+                store_rollback(e->store);
+        free(p.held);
+        if (r >= 0 && ret_more)
+                *ret_more = p.more;
+        return r;
+}
+
+int dossier_trail(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, audit_cb cb,
+                  void *userdata) {
+        return dossier_trail_page(e, actor, ins, 0, SIZE_MAX, cb, userdata, NULL);
 }
 
 /* One row of sql_notifications(_for) to the caller's callback. */

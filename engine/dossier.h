@@ -510,9 +510,26 @@ int dossier_verify_representative(struct dossier_engine *e, const char *ins, con
 int dossier_set_options(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
                         int optout_emergency, int optout_call_centre, int notify, int optout_heirs);
 
-/* Patient: every trail entry about their dossier. */
+/* Patient: every trail entry about their dossier, oldest first.  The
+ * reading is decided and its entry committed first, so that the entry
+ * recording it is the last one read.  The patient's view (and a legal
+ * representative's) leaves out the entries about documents still held
+ * back from them. */
 int dossier_trail(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins, audit_cb cb,
                   void *userdata);
+
+/* The same in pages: at most max (at least 1) entries actor sees, those
+ * after the entry whose seq is after_seq (0: from the first), oldest
+ * first; *ret_more (NULL: not wanted) says whether one follows the page,
+ * so that the page's last seq is the next page's after_seq.  Each page is
+ * a reading of its own, decided and traced first: its entry is the
+ * trail's newest, so it shows on the last page, and a walk of k pages
+ * finds the k entries of its own readings there.  -ESRCH when after_seq
+ * is not an entry of this dossier's trail that actor sees (the reading is
+ * traced all the same); the held-back documents, the cursor and the
+ * entries are read on one snapshot. */
+int dossier_trail_page(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                       int64_t after_seq, size_t max, audit_cb cb, void *userdata, bool *ret_more);
 
 struct dossier_notification {
         int64_t id;

@@ -138,6 +138,9 @@ ins=180017512345623
 out=$(api GET "/v1/dossiers/$ins?x=1" "" "$token" "${B[@]}")
 check "a dossier read goes to the host" "$out" "200 *\"method\":\"GET\",\"path\":\"/v1/dossiers/$ins\",\"query\":\"x=1\"*"
 check "with the host token" "$out" "*\"token\":\"$host_token\"*"
+check "a trail page's limit and cursor go to the host" \
+        "$(api GET "/v1/dossiers/$ins/audit?limit=2&after=17" "" "$token" "${B[@]}")" \
+        "200 *\"method\":\"GET\",\"path\":\"/v1/dossiers/$ins/audit\",\"query\":\"limit=2&after=17\"*"
 check "root's session goes along to the audit check" "$(api GET /v1/audit/verify "" "$token" "${B[@]}")" \
         "200 *\"path\":\"/v1/audit/verify\"*\"token\":\"$host_token\"*"
 # several request threads share the client

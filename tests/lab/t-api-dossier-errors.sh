@@ -172,6 +172,25 @@ check "chain intact" "$(api GET /v1/audit/verify "" "$doctor")" '200 {"intact":t
 check "refusals are in the trail" "$(api GET /v1/dossiers/$ins/audit "" "$patient")" \
         '200 *"outcome":"deny","code":"deny-rights-matrix"*"outcome":"deny","code":"deny-dossier-closed"*'
 
+# ---- the trail's pages: a bad limit or cursor is 400 naming it; a cursor
+# that is well formed but no entry of this trail is traced as a reading
+trail() { api GET "/v1/dossiers/$ins/audit$1" "" "$patient"; }
+for q in limit=0 limit=1001 limit=-1 limit=2x limit= limit=10000; do
+        check "trail, $q" "$(trail "?$q")" '400 {"error":{"code":"bad_parameter"*"details":{"parameter":"limit"}}}'
+done
+head_seq() { api GET /v1/audit/verify "" "$doctor" | sed -n 's/.*"head_seq":\([0-9]*\).*/\1/p'; }
+for q in after=0 after=-5 after=x after= after=1234567890123456789; do
+        n=$(head_seq)
+        check "trail, $q" "$(trail "?$q")" '400 {"error":{"code":"bad_parameter"*"details":{"parameter":"after"}}}'
+        check "trail, $q: refused before any reading" "$(head_seq)" "$n"
+done
+n=$(head_seq)
+check "trail, after past the head" "$(trail "?after=$((n + 1000))")" \
+        '400 {"error":{"code":"bad_parameter"*"details":{"parameter":"after"}}}'
+check "trail, after past the head: the reading traced" "$(head_seq)" "$((n + 1))"
+check "trail, unknown parameter" "$(trail "?page=2")" '400 {"error":{"code":"unknown_parameter"*"parameter":"page"*'
+check "trail, a page of one" "$(trail "?limit=1")" '200 {"ins":"'$ins'","count":1,"entries":\[{"seq":*}\],"next":[1-9]*}'
+
 kill "$daemon"
 wait "$daemon"
 echo "dossier errors ok"

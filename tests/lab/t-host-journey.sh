@@ -295,6 +295,26 @@ patient=$(field token "$out")
 out=$(at ws-a GET /v1/dossiers/$INS/audit "" "$patient")
 check "the trail: the doctor at ws-a" "$out" '200 *"actor":"899700000001"*"workstation":"ws-a"*'
 check "the trail: the pharmacist at ws-b" "$out" '200 *"actor":"899700000008"*"workstation":"ws-b"*'
+# in pages, through ws-a's agent (the query goes to the host with the
+# path), from both host processes in turn, on PostgreSQL: the trail, then
+# one reading a page (or more: a read the agent sent again is one more)
+n_whole=$(grep -o '"seq":' <<<"$out" | wc -l)
+after="" walked=0 pages=0
+while :; do
+        page=$(at ws-a GET "/v1/dossiers/$INS/audit?limit=5${after:+&after=$after}" "" "$patient")
+        pages=$((pages + 1))
+        [[ $page == 200* ]] || fail "trail page $pages through the agent: $page"
+        n=$(grep -o '"seq":' <<<"$page" | wc -l)
+        walked=$((walked + n))
+        [[ $page == *'"next":null}' ]] && break
+        after=$(sed -n 's/.*"next":\([0-9]*\)}$/\1/p' <<<"$page")
+        [ "$n" = 5 ] && [ -n "$after" ] && [ "$pages" -lt 50 ] || fail "trail page $pages through the agent: $page"
+done
+check "the trail's last page through the agent" "$page" '200 *"action":"read-trail"*"next":null}'
+[ "$pages" -gt 1 ] && [ "$walked" -ge $((n_whole + pages)) ] ||
+        fail "$walked entries in $pages pages of 5 after a trail of $n_whole"
+check "a bad limit through the agent" "$(at ws-a GET "/v1/dossiers/$INS/audit?limit=1001" "" "$patient")" \
+        '400 {"error":{"code":"bad_parameter"*"details":{"parameter":"limit"}}}'
 check "the chain verifies at the end" "$(at ws-a GET /v1/audit/verify "" "$doctor")" '200 {"intact":true*'
 procs="ws-a ws-b $(seq -f 'hostd-%g' "$HOSTS")"
 for n in $procs; do kill "$(cat "$LAB_DIR/$n.pid")"; done

@@ -179,6 +179,16 @@ check "a patient session on the host" "$out" '201 {"token":"*","session":{*"kind
 PTOK=$(field token "${out#201 }")
 check "the patient's session" "$(hcurl ws-b GET /v1/host/sessions/current "" "$PTOK")" "200 {*\"patient\":{\"ins\":\"$INS\"}*"
 check "the patient's trail" "$(hcurl ws-b GET /v1/dossiers/$INS/audit "" "$PTOK")" '200 {*'
+out=$(hcurl ws-b GET "/v1/dossiers/$INS/audit?limit=1" "" "$PTOK")
+check "the trail's first page" "$out" '200 {"ins":"'$INS'","count":1,*"next":[1-9]*}'
+next=${out##*\"next\":}
+next=${next%\}}
+out=$(hcurl ws-b GET "/v1/dossiers/$INS/audit?limit=1&after=$next" "" "$PTOK")
+check "the trail's next page" "$out" '200 {"ins":"'$INS'","count":1,"entries":\[{"seq":*'
+seq=$(sed -n 's/.*"entries":\[{"seq":\([0-9]*\),.*/\1/p' <<<"$out")
+[ "$seq" -gt "$next" ] || fail "the next page starts at $seq, not after $next"
+check "the trail, after no entry" "$(hcurl ws-b GET "/v1/dossiers/$INS/audit?after=99999999" "" "$PTOK")" \
+        '400 {"error":{"code":"bad_parameter"*"details":{"parameter":"after"}}}'
 # the FHIR face is served by the host too (docs/fhir.md)
 check "FHIR metadata on the host" "$(hcurl ws-a GET /fhir/R4/metadata)" '200 {"resourceType":"CapabilityStatement"*'
 check "FHIR Patient on the host" "$(hcurl ws-a GET /fhir/R4/Patient/$INS "" "$TOK")" \

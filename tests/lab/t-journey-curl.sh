@@ -129,6 +129,39 @@ check "emergency access refused" "$(api GET /v1/dossiers/$ins/documents "" "$nur
 out=$(api GET /v1/dossiers/$ins/audit "" "$patient")
 check "in the patient's trail" "$out" '200 *"actor":"899700000002"*"mode":"emergency","reason":"unconscious at the practice","outcome":"allow"*'
 check "the refusal too" "$out" '200 *"mode":"emergency"*"outcome":"deny","code":"deny-emergency-opted-out"*'
+# the same trail in pages of 4, each asked with the next of the one before:
+# the entries read above once and in their order, then one reading a page
+# (each page's own entry, traced before it is read), the last page's last
+seqs() { grep -o '"seq":[0-9]*' <<<"$1" | cut -d: -f2 | tr '\n' ' '; }
+whole=$(seqs "$out")
+n_whole=$(wc -w <<<"$whole")
+[ "$n_whole" -gt 8 ] || fail "a trail of $n_whole entries does not make pages"
+walked="" after="" pages=0
+while :; do
+        page=$(api GET "/v1/dossiers/$ins/audit?limit=4${after:+&after=$after}" "" "$patient")
+        pages=$((pages + 1))
+        [[ $page == 200* ]] || fail "trail page $pages: $page"
+        s=$(seqs "$page")
+        n=$(wc -w <<<"$s")
+        [[ $page == *"\"count\":$n,"* ]] || fail "trail page $pages: count is not its $n entries: $page"
+        walked="$walked$s"
+        last=${s% }
+        last=${last##* }
+        if [[ $page == *'"next":null}' ]]; then
+                check "the last page ends with its own reading" "$page" '200 *"action":"read-trail"*"next":null}'
+                break
+        fi
+        check "trail page $pages: full, next is its last seq" "$n $page" "4 200 *\"next\":$last}"
+        after=$last
+        [ "$pages" -lt 50 ] || fail "the trail's pages never end"
+done
+check "the pages: the trail once, in order, then the walk's readings" "$(wc -w <<<"$walked") ${walked:0:${#whole}}" \
+        "$((n_whole + pages)) $whole"
+[ "$(tr ' ' '\n' <<<"$walked" | grep . | sort -n | uniq | wc -l)" = "$((n_whole + pages))" ] || fail "seqs repeat: $walked"
+[ "$(tr ' ' '\n' <<<"$walked" | grep . | sort -n | tr '\n' ' ')" = "$walked" ] || fail "seqs out of order: $walked"
+check "a page after the last entry: its own reading only" \
+        "$(api GET "/v1/dossiers/$ins/audit?after=$last" "" "$patient")" \
+        '200 {"ins":"'$ins'","count":1,"entries":\[{"seq":*"action":"read-trail"*}\],"next":null}'
 check "in the patient's notifications" "$(api GET /v1/dossiers/$ins/notifications "" "$patient")" \
         '200 *"kind":"emergency-access"*'
 

@@ -162,6 +162,13 @@ expect_code "mask" "$(call POST $DOC/mask /v1/dossiers/$ins/documents/$prescript
 expect_code "unmask" "$(call POST $DOC/unmask /v1/dossiers/$ins/documents/$prescription/unmask "" "$patient")" 200
 expect_code "release: not the patient's" "$(call POST $DOC/release /v1/dossiers/$ins/documents/$prescription/release "" "$patient")" 403
 expect_code "trail" "$(call GET $D/audit /v1/dossiers/$ins/audit "" "$patient")" 200
+out=$(call GET $D/audit "/v1/dossiers/$ins/audit?limit=2" "" "$patient")
+expect_code "a trail page" "$out" 200
+next=$(sed -n 's/.*"next":\([0-9]*\)}$/\1/p' <<<"$out")
+[ -n "$next" ] || fail "a trail page of 2 has no next: $out"
+expect_code "the next page" "$(call GET $D/audit "/v1/dossiers/$ins/audit?limit=2&after=$next" "" "$patient")" 200
+expect_code "a trail page: bad limit" "$(call GET $D/audit "/v1/dossiers/$ins/audit?limit=0" "" "$patient")" 400
+expect_code "a trail page: no such entry" "$(call GET $D/audit "/v1/dossiers/$ins/audit?after=99999999" "" "$patient")" 400
 expect_code "notifications" "$(call GET $D/notifications /v1/dossiers/$ins/notifications "" "$patient")" 200
 expect_code "not a professional" "$(call GET /v1/notifications /v1/notifications "" "$patient")" 403
 expect_code "close" "$(call POST $D/close /v1/dossiers/$ins/close "" "$patient")" 200

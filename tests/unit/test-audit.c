@@ -439,6 +439,71 @@ UNIT_FIXTURE(test_append_many, setup, teardown) {
         test_store_remove(&ts2);
 }
 
+/* What a walk of the trail gave: its count, the last seq, where to stop. */
+struct walk {
+        size_t n;
+        int64_t last, stop_at;
+        int fail;
+};
+
+static int walked(const struct audit_entry *e, void *userdata) {
+        struct walk *w = userdata;
+        assert_true(e->seq > w->last);
+        assert_string_equal(e->dossier, "185057800608491");
+        w->n++;
+        w->last = e->seq;
+        return e->seq == w->stop_at ? (w->fail ? w->fail : 1) : 0;
+}
+
+/* audit_list() walks a dossier's entries in statements of a bounded
+ * number of rows, each after the last of the one before: 2 500 entries,
+ * one in two of another dossier, come once and in order; the callback
+ * stops the walk with a positive value (0 returned) or fails it with a
+ * negative one; audit_list_after() reads at most its max after a seq. */
+UNIT_FIXTURE(test_list_batches, setup, teardown) {
+        struct fixture *f = *state;
+        _cleanup_store_ struct store *s = NULL;
+        struct audit_entry e[2500];
+        const struct audit_entry *pe[2500];
+        struct walk w = {};
+        size_t n = 9;
+
+        for (size_t i = 0; i < ELEMENTSOF(e); i++) {
+                e[i] = (struct audit_entry) {
+                        .at = 1700000000, .actor_kind = "professional", .actor = "810001234567", .action = "read",
+                        .dossier = i % 2 ? "269029934173285" : "185057800608491", .outcome = "allow",
+                        .code = "allow-authorised",
+                };
+                pe[i] = &e[i];
+        }
+        assert_int_equal(store_open(f->path, &s), 0);
+        assert_int_equal(store_begin(s), 0);
+        assert_int_equal(audit_append_many(s, pe, ELEMENTSOF(pe), NULL, NULL), 0);
+        assert_int_equal(store_commit(s), 0);
+
+        assert_int_equal(audit_list(s, "185057800608491", walked, &w), 0);
+        assert_int_equal(w.n, 1250);
+        assert_int_equal(w.last, 2499);
+        /* stopped past the first statement's rows */
+        w = (struct walk) {.stop_at = 2101};
+        assert_int_equal(audit_list(s, "185057800608491", walked, &w), 0);
+        assert_int_equal(w.n, 1051);
+        w = (struct walk) {.stop_at = 2101, .fail = -EIO};
+        assert_int_equal(audit_list(s, "185057800608491", walked, &w), -EIO);
+
+        w = (struct walk) {.last = 2047};
+        assert_int_equal(audit_list_after(s, "185057800608491", 2047, 3, walked, &w, &n), 0);
+        assert_int_equal(n, 3);
+        assert_int_equal(w.last, 2053);
+        w = (struct walk) {.last = 2495};
+        assert_int_equal(audit_list_after(s, "185057800608491", 2495, 3, walked, &w, &n), 0);
+        assert_int_equal(n, 2); /* 2497, 2499: the end */
+        assert_int_equal(audit_list_after(s, "185057800608491", 2499, 3, walked, &w, &n), 0);
+        assert_int_equal(n, 0);
+        assert_int_equal(audit_list_after(s, "185057800608491", 0, 0, walked, &w, &n), -EINVAL);
+        assert_int_equal(audit_list_after(s, "185057800608491", -1, 3, walked, &w, &n), -EINVAL);
+}
+
 /* Each tampering must be detected and name the expected entry. */
 UNIT_FIXTURE(test_tampering, setup, teardown) {
         static const struct {

@@ -24,6 +24,17 @@ static void create(struct fixture *f) {
         assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
 }
 
+/* The patient of INS2 opens their own dossier. */
+static void create_own_ins2(struct fixture *f) {
+        char secret[DOSSIER_SECRET_SIZE];
+        struct dossier_identity id2 = ident;
+        struct dossier_actor p2 = patient;
+        id2.ins = INS2;
+        id2.sex = "F";
+        p2.id = INS2;
+        assert_int_equal(dossier_create(f->e, &p2, &id2, true, secret), 0);
+}
+
 static enum access_reason last(struct fixture *f) {
         return dossier_last_decision(f->e)->reason;
 }
@@ -79,14 +90,7 @@ UNIT_FIXTURE(test_create, fixture_setup, fixture_teardown) {
                                  "SELECT count(*) FROM dossiers WHERE instr(CAST(secret_hash AS TEXT), ?1) "
                                  "OR instr(CAST(secret_salt AS TEXT), ?1)", secret), 0);
         /* the patient opens their own */
-        {
-                struct dossier_identity id2 = ident;
-                struct dossier_actor p2 = patient;
-                id2.ins = INS2;
-                id2.sex = "F";
-                p2.id = INS2;
-                assert_int_equal(dossier_create(f->e, &p2, &id2, true, again), 0);
-        }
+        create_own_ins2(f);
         verify_chain(f);
 }
 
@@ -921,6 +925,187 @@ UNIT_FIXTURE(test_list_pages, fixture_setup, fixture_teardown) {
         assert_int_equal(dossier_list_each(f->e, &gp, INS, 0, NULL,
                                            &(struct dossier_list_sink) {page_begin, page_doc, &p}), -EIO);
         assert_int_equal(dossier_list_each(f->e, &gp, INS, 0, NULL, NULL), -EINVAL);
+        verify_chain(f);
+}
+
+/* The seqs, actions and documents of the entries a trail reading gave. */
+struct seqs {
+        size_t n;
+        int64_t seq[64];
+        char action[64][32];
+        char document[64][DOSSIER_UID_SIZE];
+};
+
+static int keep_seq(const struct audit_entry *a, void *userdata) {
+        struct seqs *s = userdata;
+        assert_true(s->n < ELEMENTSOF(s->seq));
+        s->seq[s->n] = a->seq;
+        strcpy_bounded(s->action[s->n], sizeof(s->action[0]), a->action);
+        strcpy_bounded(s->document[s->n], sizeof(s->document[0]), a->document ? a->document : "");
+        s->n++;
+        return 0;
+}
+
+static int trail_page(struct fixture *f, const struct dossier_actor *a, int64_t after, size_t max, struct seqs *s,
+                      bool *more) {
+        *s = (struct seqs) {};
+        *more = false;
+        return dossier_trail_page(f->e, a, INS, after, max, keep_seq, s, more);
+}
+
+/* The seq of the entry of action about document uid, read from the store. */
+struct find_entry {
+        const char *action, *uid;
+        int64_t seq;
+};
+
+static int find_entry(const struct audit_entry *a, void *userdata) {
+        struct find_entry *x = userdata;
+        if (strcmp(a->action, x->action) == 0 && strcmp(a->document, x->uid) == 0)
+                x->seq = a->seq;
+        return 0;
+}
+
+/* The trail in pages (oldest first, after a seq): each page a reading of
+ * its own, decided and traced first, whose entry is the trail's newest;
+ * followed to the last, the pages give the trail once, in order, up to the
+ * last page's own reading.  An entry about a document held back from the
+ * patient is in no page and no cursor (as one of another dossier, or past
+ * the head: -ESRCH, the reading traced); once the hold ends it is both.  A
+ * cursor at the end gives the reading's own entry, and nothing follows. */
+UNIT_FIXTURE(test_trail_pages, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct dossier_doc_meta held = report;
+        char uid[DOSSIER_UID_SIZE], held_uid[DOSSIER_UID_SIZE];
+        struct seqs all = {}, again = {}, p, walk = {};
+        bool more;
+
+        create(f);
+        deposit(f, &gp, &report, uid, NULL);
+        held.hidden_from_patient = true;
+        deposit(f, &gp, &held, held_uid, NULL);
+        deposit(f, &gp, &report, uid, NULL);
+        struct find_entry h = {.action = "deposit", .uid = held_uid};
+        assert_int_equal(audit_list(dossier_engine_store(f->e), INS, find_entry, &h), 0);
+        assert_true(h.seq > 0);
+
+        assert_int_equal(dossier_trail(f->e, &patient, INS, keep_seq, &all), 0);
+        assert_true(all.n >= 5);
+        assert_string_equal(all.action[all.n - 1], "read-trail");
+
+        /* in pages of two, followed to the last */
+        int64_t after = 0;
+        for (int pages = 0;; pages++) {
+                assert_true(pages < 16);
+                assert_int_equal(trail_page(f, &patient, after, 2, &p, &more), 0);
+                assert_true(p.n == 2 || (!more && p.n == 1));
+                for (size_t i = 0; i < p.n; i++) {
+                        assert_true(p.seq[i] > after);
+                        assert_true(p.seq[i] != h.seq);
+                        walk.seq[walk.n] = p.seq[i];
+                        strcpy(walk.action[walk.n++], p.action[i]);
+                        after = p.seq[i];
+                }
+                if (!more)
+                        break;
+        }
+        assert_string_equal(walk.action[walk.n - 1], "read-trail");
+        /* the trail before the walk comes first, in its order; a reading
+         * now finds the walk's pages and itself after them */
+        for (size_t i = 0; i < all.n; i++)
+                assert_int_equal(walk.seq[i], all.seq[i]);
+        assert_int_equal(dossier_trail(f->e, &patient, INS, keep_seq, &again), 0);
+        assert_int_equal(again.n, walk.n + 1);
+        for (size_t i = 0; i < walk.n; i++)
+                assert_int_equal(again.seq[i], walk.seq[i]);
+
+        /* cursors that are no entry of this trail the patient sees: the
+         * held-back deposit, past the head, another dossier's entry */
+        create_own_ins2(f);
+        int64_t other = audit_count(f);
+        int64_t bad[] = {h.seq, other + 100, other};
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                int64_t n = audit_count(f);
+                assert_int_equal(trail_page(f, &patient, bad[i], 2, &p, &more), -ESRCH);
+                assert_int_equal(p.n, 0);
+                assert_int_equal(audit_count(f), n + 1); /* the reading is traced */
+                assert_int_equal(last(f), ACCESS_ALLOW_PATIENT);
+        }
+        /* the cursor at the end: the page holds the reading's own entry */
+        assert_int_equal(trail_page(f, &patient, 0, 1, &p, &more), 0);
+        int64_t head = audit_count(f);
+        assert_int_equal(trail_page(f, &patient, head, 1000, &p, &more), 0);
+        assert_int_equal(p.n, 1);
+        assert_int_equal(p.seq[0], head + 1);
+        assert_string_equal(p.action[0], "read-trail");
+        assert_false(more);
+        /* limits: a page of one is the oldest entry; none, a negative
+         * cursor or no callback are refused before any decision */
+        assert_int_equal(trail_page(f, &patient, 0, 1, &p, &more), 0);
+        assert_int_equal(p.n, 1);
+        assert_int_equal(p.seq[0], all.seq[0]);
+        assert_true(more);
+        int64_t n = audit_count(f);
+        assert_int_equal(trail_page(f, &patient, 0, 0, &p, &more), -EINVAL);
+        assert_int_equal(trail_page(f, &patient, -1, 2, &p, &more), -EINVAL);
+        assert_int_equal(dossier_trail_page(f->e, &patient, INS, 0, 2, NULL, NULL, &more), -EINVAL);
+        assert_int_equal(audit_count(f), n);
+        /* a professional reads no trail, in pages or not: refused, traced */
+        assert_int_equal(trail_page(f, &gp, 0, 2, &p, &more), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_PATIENT_ONLY);
+        assert_int_equal(audit_count(f), n + 1);
+
+        /* the hold ends: its deposit shows, and is a cursor */
+        f->now = T0 + 32 * DOSSIER_DAY;
+        assert_int_equal(trail_page(f, &patient, 0, 64, &p, &more), 0);
+        bool shown = false;
+        for (size_t i = 0; i < p.n; i++)
+                shown |= p.seq[i] == h.seq && strcmp(p.document[i], held_uid) == 0;
+        assert_true(shown);
+        assert_int_equal(trail_page(f, &patient, h.seq, 1, &p, &more), 0);
+        assert_int_equal(p.n, 1);
+        assert_true(p.seq[0] > h.seq);
+        verify_chain(f);
+}
+
+/* Entries the patient does not see take rows too: a page after more of
+ * them than one statement reads still finds the entries that follow, and
+ * says whether more do. */
+UNIT_FIXTURE(test_trail_pages_hidden_run, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct dossier_doc_meta held = report;
+        char uid[DOSSIER_UID_SIZE], held_uid[DOSSIER_UID_SIZE];
+        struct seqs p, all = {};
+        bool more;
+
+        create(f);
+        held.hidden_from_patient = true;
+        deposit(f, &gp, &held, held_uid, NULL);
+        assert_int_equal(dossier_batch_begin(f->e), 0);
+        for (int i = 0; i < 1100; i++) {
+                _cleanup_free_ void *content = NULL;
+                struct dossier_doc d;
+                size_t len;
+                assert_int_equal(dossier_read(f->e, &gp, INS, held_uid, &d, &content, &len), 0);
+        }
+        assert_int_equal(dossier_batch_commit(f->e), 0);
+        deposit(f, &gp, &report, uid, NULL);
+        deposit(f, &gp, &report, uid, NULL);
+
+        /* create and consent, then 1 101 entries left out, then the two deposits */
+        assert_int_equal(trail_page(f, &patient, 0, 3, &p, &more), 0);
+        assert_int_equal(p.n, 3);
+        assert_string_equal(p.action[0], "create");
+        assert_string_equal(p.action[2], "deposit");
+        assert_true(p.seq[2] > p.seq[1] + 1101);
+        assert_true(more);
+        assert_int_equal(trail_page(f, &patient, p.seq[1], 2, &p, &more), 0);
+        assert_int_equal(p.n, 2);
+        assert_string_equal(p.action[1], "deposit");
+        assert_true(more); /* the readings */
+        /* the whole trail, by statements of a bounded number of rows */
+        assert_int_equal(dossier_trail(f->e, &patient, INS, keep_seq, &all), 0);
+        assert_int_equal(all.n, 7); /* create, consent, 2 deposits, 3 readings */
         verify_chain(f);
 }
 

@@ -349,6 +349,98 @@ UNIT_FIXTURE(list_pages, fixture_setup, fixture_teardown) {
         assert_int_equal(list_count(f, &gp), 5);
 }
 
+/* GET .../audit with limit and after: pages of at most limit entries,
+ * oldest first, "next" the after of the following page (null on the
+ * last, whose last entry is its own reading), "count" the page's; bad
+ * limits and cursors are 400 bad_parameter naming the parameter, an
+ * unknown parameter 400 unknown_parameter. */
+static void trail_query(struct fixture *f, const struct api_kv *q, size_t n_q, struct api_reply *rep) {
+        struct api_kv p[] = {{"ins", INS}};
+        run(f, &patient, res_audit_trail, "GET", "/v1/dossiers/" INS "/audit", p, 1, q, n_q, NULL, 0, NULL, rep);
+}
+
+static const char *error_parameter(const struct api_reply *r) {
+        const char *c = NULL;
+        if (json_unpack(r->body, "{s:{s:{s:s}}}", "error", "details", "parameter", &c) < 0)
+                return "";
+        return c;
+}
+
+/* Each of values as the query parameter name: 400 bad_parameter naming it. */
+static void trail_refused(struct fixture *f, const char *name, const char *const *values) {
+        struct api_reply rep;
+        for (size_t i = 0; values[i]; i++) {
+                struct api_kv q[] = {{name, values[i]}};
+                trail_query(f, q, 1, &rep);
+                assert_string_equal(error_parameter(&rep), name);
+                expect_error(&rep, 400, "bad_parameter");
+        }
+}
+
+UNIT_FIXTURE(trail_pages, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+        json_int_t count, prev = 0;
+        json_t *entries, *nx;
+        char after[24] = "";
+        open_dossier(f);
+
+        for (int i = 0; i < 4; i++) {
+                deposit(f, &gp, REPORT, &rep);
+                assert_int_equal(rep.status, 201);
+                api_reply_clear(&rep);
+        }
+        /* create, consent, 4 deposits: pages of 3, 3, then the readings */
+        size_t seen = 0;
+        for (int page = 0;; page++) {
+                assert_true(page < 8);
+                struct api_kv q[] = {{"limit", "3"}, {"after", after}};
+                trail_query(f, q, after[0] ? 2 : 1, &rep);
+                assert_int_equal(rep.status, 200);
+                assert_int_equal(json_unpack(rep.body, "{s:s,s:I,s:o,s:o}", "ins", &(const char *) {NULL}, "count",
+                                             &count, "entries", &entries, "next", &nx), 0);
+                assert_int_equal(json_array_size(entries), (size_t)count);
+                assert_true(count >= 1 && count <= 3);
+                json_t *x;
+                size_t i;
+                json_array_foreach(entries, i, x) {
+                        json_int_t seq = json_integer_value(json_object_get(x, "seq"));
+                        assert_true(seq > prev);
+                        prev = seq;
+                }
+                seen += (size_t)count;
+                if (page < 2)
+                        assert_int_equal(count, 3);
+                if (json_is_null(nx)) {
+                        x = json_array_get(entries, (size_t)count - 1);
+                        assert_string_equal(json_string_value(json_object_get(x, "action")), "read-trail");
+                        api_reply_clear(&rep);
+                        break;
+                }
+                assert_true(json_is_integer(nx));
+                assert_int_equal(json_integer_value(nx), prev);
+                snprintf(after, sizeof(after), "%lld", (long long)prev);
+                api_reply_clear(&rep);
+        }
+        assert_true(seen >= 7);
+        /* without limit: every entry in one page */
+        trail_query(f, NULL, 0, &rep);
+        assert_int_equal(rep.status, 200);
+        assert_int_equal(json_unpack(rep.body, "{s:I,s:o}", "count", &count, "next", &nx), 0);
+        assert_true(json_is_null(nx));
+        assert_true((size_t)count > seen);
+        api_reply_clear(&rep);
+
+        static const char *const bad_limits[] = {"0", "1001", "-1", "2x", "", "99999", NULL};
+        trail_refused(f, "limit", bad_limits);
+        /* malformed, then well formed but no entry of this trail (traced) */
+        static const char *const bad_after[] = {"0", "-3", "x1", "", "1234567890123456789", "99999999", NULL};
+        trail_refused(f, "after", bad_after);
+        struct api_kv q[] = {{"page", "2"}};
+        trail_query(f, q, 1, &rep);
+        expect_error(&rep, 400, "unknown_parameter");
+}
+
 UNIT_FIXTURE(raw_deposit, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         struct api_reply rep;
