@@ -114,10 +114,13 @@ static const struct command {
          "  block INS ID                     refuse them, whatever the mode\n"
          "  unblock INS ID\n"
          "  sees-masked INS ID yes|no        the traitant's right to masked documents\n"},
-        {"audit", cmd_audit, "a dossier's audit trail, and the check of the hash chain", "audit show INS | audit verify",
+        {"audit", cmd_audit, "a dossier's audit trail, and the check of the hash chain",
+         "audit show INS [--page N] | audit verify",
          "  show INS   every trail entry about the dossier, oldest first: who, what,\n"
          "             the mode (EMERGENCY stands out), allowed or denied and the rule\n"
-         "             (the patient's, in a patient session)\n"
+         "             (the patient's, in a patient session); every page of it,\n"
+         "             each page a reading of its own (its entry last); --page N:\n"
+         "             pages of N entries (2 to 1000; 1000 by default)\n"
          "  verify     walks the whole hash chain; exit 8 when it is broken (root may\n"
          "             run it without a session)\n"},
         {"notifications", cmd_notifications, "notices: yours, or a dossier's (the patient's)", "notifications [INS]",

@@ -1,5 +1,6 @@
 /* cli/cmd-audit.c: carnetctl audit show|verify and carnetctl
  * notifications: a dossier's trail, the hash chain, the notices. */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,8 +33,25 @@ static void print_trail(const json_t *j, void *userdata) {
         }
 }
 
+/* Every page of the trail (carnetd sends at most 1000 entries a page),
+ * printed as one; --page N asks for pages of N, from 2: each page is a
+ * reading of its own, whose entry is the trail's newest, so that pages of
+ * one would never reach the end. */
 static int audit_show(const struct ctl *ctl, int argc, char **argv) {
-        return ctl_run_operands(ctl, "audit", false, argc, argv, "GET", "audit", NULL, print_trail, NULL);
+        static const struct option page_opt = {"page", required_argument, NULL, 'p'};
+        static const struct ctl_pages pages = {"trail", "entries", true};
+        const char *page = NULL;
+        char path[512];
+        int r;
+
+        if ((r = ctl_sub_option("audit", argc, argv, &page_opt, 1, &page)) ||
+            (page && (r = ctl_page_option(page, 2, "entries"))))
+                return r;
+        if ((r = ctl_path(path, sizeof(path) - 16, "/v1/dossiers", argv[optind], "audit", NULL)))
+                return r;
+        if (page)
+                snprintf(path + strlen(path), sizeof(path) - strlen(path), "?limit=%s", page);
+        return ctl_pages(ctl, path, page ? '&' : '?', &pages, print_trail);
 }
 
 static int audit_verify(const struct ctl *ctl, int argc, char **argv) {

@@ -20,8 +20,6 @@
 #define DOC_UPLOAD_MAX (64u * 1024 * 1024)
 /* Uploads from this size on show their progress on a terminal. */
 #define DOC_PROGRESS_MIN (256u * 1024)
-/* A document id: 32 lower-case hexadecimal characters. */
-#define DOC_UID_LEN 32
 
 #define SUB_USAGE(name)                                                                 \
         do {                                                                            \
@@ -70,56 +68,6 @@ static void print_list(const json_t *j, void *userdata) {
         }
 }
 
-/* Every page of the list path names (sep: the character before another
- * query parameter), each asked with the "next" of the one before as its
- * after: carnetd sends at most 1000 documents a page.  The pages are
- * printed as one list: the first page's reply with every page's
- * documents and "count" their number. */
-static int list_pages(const struct ctl *ctl, const char *path, char sep) {
-        _cleanup_(json_decrefp) json_t *all = NULL;
-        char next[DOC_UID_LEN + 1] = "";
-
-        for (;;) {
-                char page[2200];
-                struct client_reply rep;
-                if (snprintf(page, sizeof(page), "%s%s%s", path, next[0] ? (sep == '?' ? "?after=" : "&after=") : "",
-                             next) >= (int)sizeof(page)) {
-                        fprintf(stderr, "carnetctl: the list's path is too long\n");
-                        return CTL_EXIT_USAGE;
-                }
-                int r = ctl_call_session(ctl, "GET", page, NULL, &rep);
-                if (r)
-                        return r;
-                json_t *docs = json_object_get(rep.json, "documents"), *nx = json_object_get(rep.json, "next");
-                const char *cursor = json_string_value(nx);
-                bool bad = !json_is_array(docs) || (nx && !json_is_null(nx) && !cursor) ||
-                           (cursor && (strlen(cursor) != DOC_UID_LEN || strspn(cursor, "0123456789abcdef") != DOC_UID_LEN ||
-                                       strcmp(cursor, next) == 0 || json_array_size(docs) == 0));
-                if (!bad && !all)
-                        all = json_incref(rep.json);
-                else if (!bad)
-                        bad = json_array_extend(json_object_get(all, "documents"), docs) < 0;
-                if (cursor && !bad)
-                        memcpy(next, cursor, DOC_UID_LEN + 1);
-                client_reply_clear(&rep);
-                if (bad)
-                        return ctl_unexpected("document list");
-                if (!cursor)
-                        break;
-        }
-        if (json_object_set_new(all, "count", json_integer((json_int_t)json_array_size(json_object_get(all, "documents")))) <
-                    0 ||
-            json_object_set_new(all, "next", json_null()) < 0) {
-                fprintf(stderr, "carnetctl: out of memory\n");
-                return CTL_EXIT_REFUSED;
-        }
-        if (ctl->json)
-                ctl_print_json(all);
-        else
-                print_list(all, NULL);
-        return CTL_EXIT_OK;
-}
-
 static int doc_list(const struct ctl *ctl, int argc, char **argv) {
         static const struct option opts[] = {
                 {"section", required_argument, NULL, 's'}, {"class", required_argument, NULL, 'c'},
@@ -144,11 +92,8 @@ static int doc_list(const struct ctl *ctl, int argc, char **argv) {
                 case 'T': q[5] = optarg; break;
                 case 'a': q[3] = "all"; break;
                 case 'p':
-                        if (strlen(optarg) > 4 || strspn(optarg, "0123456789") != strlen(optarg) || atoi(optarg) < 1 ||
-                            atoi(optarg) > 1000) {
-                                fprintf(stderr, "carnetctl: --page takes a number of documents from 1 to 1000\n");
-                                return CTL_EXIT_USAGE;
-                        }
+                        if ((r = ctl_page_option(optarg, 1, "documents")))
+                                return r;
                         q[6] = optarg;
                         break;
                 default: SUB_USAGE("list");
@@ -172,7 +117,8 @@ static int doc_list(const struct ctl *ctl, int argc, char **argv) {
                 memcpy(path, tmp, strlen(tmp) + 1);
                 sep = '&';
         }
-        return list_pages(ctl, path, sep);
+        static const struct ctl_pages pages = {"document list", "documents", false};
+        return ctl_pages(ctl, path, sep, &pages, print_list);
 }
 
 /* ---- show ------------------------------------------------------------------ */

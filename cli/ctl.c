@@ -255,6 +255,85 @@ int ctl_run_operands(const struct ctl *ctl, const char *group, bool doc, int arg
         return ctl_run(ctl, method, path, body, print, userdata);
 }
 
+/* A document id: 32 lower-case hexadecimal characters; a seq's digits. */
+#define CTL_CURSOR_MAX 32
+
+/* The "next" of a page as the following page's after, into next (the
+ * current after, "" for the first page): 1 when there is one, 0 on the
+ * last page, -EBADMSG for a cursor that is not one or would not move on. */
+static int next_cursor(const struct ctl_pages *pages, const json_t *nx, size_t n_items,
+                       char next[CTL_CURSOR_MAX + 1]) {
+        if (!nx || json_is_null(nx))
+                return 0;
+        if (n_items == 0)
+                return -EBADMSG;
+        if (pages->seq) {
+                json_int_t v = json_integer_value(nx);
+                if (!json_is_integer(nx) || v < 1 || (next[0] && v <= strtoll(next, NULL, 10)))
+                        return -EBADMSG;
+                snprintf(next, CTL_CURSOR_MAX + 1, "%" JSON_INTEGER_FORMAT, v);
+                return 1;
+        }
+        const char *c = json_string_value(nx);
+        if (!c || strlen(c) != CTL_CURSOR_MAX || strspn(c, "0123456789abcdef") != CTL_CURSOR_MAX ||
+            strcmp(c, next) == 0)
+                return -EBADMSG;
+        memcpy(next, c, CTL_CURSOR_MAX + 1);
+        return 1;
+}
+
+int ctl_pages(const struct ctl *ctl, const char *path, char sep, const struct ctl_pages *pages,
+              void (*print)(const json_t *reply, void *userdata)) {
+        _cleanup_(json_decrefp) json_t *all = NULL;
+        char next[CTL_CURSOR_MAX + 1] = "";
+
+        for (;;) {
+                char page[2200];
+                struct client_reply rep;
+                if (snprintf(page, sizeof(page), "%s%s%s", path, next[0] ? (sep == '?' ? "?after=" : "&after=") : "",
+                             next) >= (int)sizeof(page)) {
+                        fprintf(stderr, "carnetctl: the list's path is too long\n");
+                        return CTL_EXIT_USAGE;
+                }
+                int r = ctl_call_session(ctl, "GET", page, NULL, &rep);
+                if (r)
+                        return r;
+                json_t *items = json_object_get(rep.json, pages->member);
+                int more = json_is_array(items) ? next_cursor(pages, json_object_get(rep.json, "next"),
+                                                              json_array_size(items), next)
+                                                : -EBADMSG;
+                if (more >= 0 && !all)
+                        all = json_incref(rep.json);
+                else if (more >= 0 && json_array_extend(json_object_get(all, pages->member), items) < 0)
+                        more = -EBADMSG;
+                client_reply_clear(&rep);
+                if (more < 0)
+                        return ctl_unexpected(pages->what);
+                if (!more)
+                        break;
+        }
+        json_int_t n = (json_int_t)json_array_size(json_object_get(all, pages->member));
+        if (json_object_set_new(all, "count", json_integer(n)) < 0 ||
+            json_object_set_new(all, "next", json_null()) < 0) {
+                fprintf(stderr, "carnetctl: out of memory\n");
+                return CTL_EXIT_REFUSED;
+        }
+        if (ctl->json)
+                ctl_print_json(all);
+        else
+                print(all, NULL);
+        return CTL_EXIT_OK;
+}
+
+int ctl_page_option(const char *arg, int min, const char *items) {
+        size_t n = strlen(arg);
+        if (n == 0 || n > 4 || strspn(arg, "0123456789") != n || atoi(arg) < min || atoi(arg) > 1000) {
+                fprintf(stderr, "carnetctl: --page takes a number of %s from %d to 1000\n", items, min);
+                return CTL_EXIT_USAGE;
+        }
+        return 0;
+}
+
 int ctl_show(const struct ctl *ctl, const char *path, int (*print)(const json_t *doc)) {
         struct client_reply rep;
         int r = ctl_call(ctl, "GET", path, NULL, NULL, &rep);

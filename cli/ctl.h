@@ -90,6 +90,24 @@ int ctl_run_operands(const struct ctl *ctl, const char *group, bool doc, int arg
                      const char *suffix, json_t *body, void (*print)(const json_t *reply, void *userdata),
                      void *userdata);
 
+/* A list carnetd sends in pages: at most limit items a reply, "next" the
+ * after of the following page, null on the last. */
+struct ctl_pages {
+        const char *what;   /* for ctl_unexpected(): "document list" */
+        const char *member; /* the reply's array of items: "documents" */
+        bool seq;           /* the cursor is a seq (a growing integer), else a document id */
+};
+/* GETs every page of the list path names (sep: the character before
+ * another query parameter, '?' or '&'), each with the "next" of the one
+ * before as its after, in the session, and prints them as one list with
+ * print: the first page's reply with every page's items, "count" their
+ * number and "next" null (so with --json).  Returns the exit code. */
+int ctl_pages(const struct ctl *ctl, const char *path, char sep, const struct ctl_pages *pages,
+              void (*print)(const json_t *reply, void *userdata));
+/* --page N: N items a page, from min to 1000; CTL_EXIT_USAGE (said)
+ * otherwise, naming items ("documents"). */
+int ctl_page_option(const char *arg, int min, const char *items);
+
 /* GETs path (no session needed) and prints its document with print, or
  * as JSON with --json.  print returns the exit code: CTL_EXIT_PROTOCOL,
  * after ctl_unexpected(), for a document it cannot read. */

@@ -161,13 +161,16 @@ class Carnet {
   // The documents the session may see, every page of them (carnetd sends at
   // most 1000 a page; limit asks for smaller pages); filters: section,
   // class, type, status, from, to.
-  async documents(ins, filters) {
-    let query = {...filters};
-    const docs = [];
+  documents(ins, filters) { return this._pages(`/v1/dossiers/${q(ins)}/documents`, {...filters}, 'documents'); }
+
+  // The items (member) of every page of a list, each page asked with the
+  // "next" of the one before as its after, until it is null.
+  async _pages(path, query, member) {
+    const items = [];
     for (;;) {
-      const page = await this.get(`/v1/dossiers/${q(ins)}/documents`, {query});
-      docs.push(...page.documents);
-      if (!page.next) return docs;
+      const page = await this.get(path, {query});
+      items.push(...page[member]);
+      if (page.next === null || page.next === undefined) return items;
       if (page.next === query.after) throw new Error(`carnetd gave the same page twice (next: ${page.next})`);
       query = {...query, after: page.next};
     }
@@ -198,7 +201,16 @@ class Carnet {
   async accessList(ins) { return (await this.get(`/v1/dossiers/${q(ins)}/access`)).professionals; }
   // {relation: none|authorised|care_team|traitant, blocked, sees_masked}
   setAccess(ins, nationalId, changes) { return this.put(`/v1/dossiers/${q(ins)}/access/${q(nationalId)}`, changes); }
-  async trail(ins) { return (await this.get(`/v1/dossiers/${q(ins)}/audit`)).entries; }
+  // The patient's trail, oldest first, every page of it (carnetd sends at
+  // most 1000 entries a page; limit asks for smaller pages).  Each page is
+  // a reading of its own, whose entry is the trail's newest: the walk ends
+  // with its pages' readings, and pages of one would never end (refused).
+  async trail(ins, {limit} = {}) {
+    if (limit !== undefined && limit < 2) {
+      throw new RangeError(`a walk of the trail in pages of ${limit} never ends: each page adds its reading`);
+    }
+    return this._pages(`/v1/dossiers/${q(ins)}/audit`, limit ? {limit} : {}, 'entries');
+  }
   verifyAudit() { return this.get('/v1/audit/verify'); }
   // the patient's notices (with ins), or the calling professional's
   async notifications(ins) {

@@ -182,6 +182,26 @@ run 0 --patient audit show $INS
 has out "professional 899700000002 .*list .*EMERGENCY .*allow .*allow-emergency .*reason: malaise au cabinet"
 has out "professional 899700000002 .*EMERGENCY .*DENY .*deny-emergency-opted-out"
 has out "professional $PHARMACIST .*DENY .*deny-blocked"
+# in pages of 3: the same trail, then the walk's readings (one a page,
+# each traced before its page is read), printed as one
+whole=$(sed -n 's/^dossier .*: \([0-9]*\) trail entr.*/\1/p' "$LAB_DIR/out")
+grep '^[0-9]' "$LAB_DIR/out" >"$LAB_DIR/trail-whole"
+run 0 --patient audit show $INS --page 3
+paged=$(sed -n 's/^dossier .*: \([0-9]*\) trail entr.*/\1/p' "$LAB_DIR/out")
+grep '^[0-9]' "$LAB_DIR/out" | head -n "$whole" | cmp - "$LAB_DIR/trail-whole" ||
+        fail "the pages do not start with the trail"
+[ "$(grep '^[0-9]' "$LAB_DIR/out" | tail -n +$((whole + 1)) | grep -vc ' read-trail ')" = 0 ] ||
+        fail "after the trail, only the walk's readings: $(cat "$LAB_DIR/out")"
+# k pages, one reading each: whole + k entries, the first k - 1 pages full
+k=$((paged - whole))
+[ "$k" -ge 2 ] && [ $((3 * (k - 1))) -lt "$paged" ] && [ "$paged" -le $((3 * k)) ] ||
+        fail "$paged entries in pages of 3 with $k readings after the $whole before"
+run 0 --patient --json audit show $INS --page 3
+has out '"next": null'
+[ "$(grep -c '"seq":' "$LAB_DIR/out")" = "$(sed -n 's/^  "count": \([0-9]*\),*$/\1/p' "$LAB_DIR/out")" ] ||
+        fail "--json: count is not the entries: $(cat "$LAB_DIR/out")"
+run 2 --patient audit show $INS --page 1
+has err "page takes a number of entries from 2 to 1000"
 run 0 --patient notifications $INS
 has out "emergency-access"
 run 0 logout

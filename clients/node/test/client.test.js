@@ -83,7 +83,21 @@ test('the client', async (t) => {
     assert.deepEqual((await patient.setOptions(ins, {notify: true})).changed, {notify: true});
     const ids = (await patient.accessList(ins)).map((p) => p.national_id);
     assert.ok(ids.includes(session.professional.national_id));
-    assert.ok((await patient.trail(ins)).some((e) => e.action === 'create'));
+    const whole = await patient.trail(ins);
+    assert.ok(whole.some((e) => e.action === 'create'));
+    // in pages of two, followed to the last: the trail read before, in its
+    // order, then the readings (each page's own entry) only
+    const paged = await patient.trail(ins, {limit: 2});
+    const seqs = paged.map((e) => e.seq);
+    assert.deepEqual(seqs.slice(0, whole.length), whole.map((e) => e.seq));
+    assert.ok(seqs.every((s, i) => i === 0 || s > seqs[i - 1]), seqs.join(' '));
+    assert.deepEqual([...new Set(paged.slice(whole.length).map((e) => e.action))], ['read-trail']);
+    // k pages of 2 hold whole.length + k entries, every page but the last full
+    const k = paged.length - whole.length;
+    assert.ok(k === whole.length || k === whole.length + 1, `${k} pages for ${whole.length} entries`);
+    await assert.rejects(patient.trail(ins, {limit: 1}), RangeError);
+    const page = await patient.get(`/v1/dossiers/${ins}/audit`, {query: {limit: 1}});
+    assert.deepEqual([page.count, page.next], [1, page.entries[0].seq]);
     assert.ok(Array.isArray(await patient.notifications(ins)));
     await patient.logout();
     assert.equal(patient.token, null);

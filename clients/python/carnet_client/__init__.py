@@ -248,14 +248,18 @@ class Carnet:
         section, class_, type, status, from_, to (trailing _ for Python
         keywords)."""
         query = {k.rstrip("_"): v for k, v in filters.items() if v is not None}
-        path = "/v1/dossiers/%s/documents" % quote(ins)
-        docs = []
+        return self._pages("/v1/dossiers/%s/documents" % quote(ins), query, "documents")
+
+    def _pages(self, path, query, member):
+        """The items (member) of every page of a list, each page asked
+        with the "next" of the one before as its after, until it is null."""
+        items = []
         while True:
             page = self.get(path, query=query or None)
-            docs.extend(page["documents"])
+            items.extend(page[member])
             cursor = page.get("next")
-            if not cursor:
-                return docs
+            if cursor is None:
+                return items
             if cursor == query.get("after"):
                 raise RuntimeError("carnetd gave the same page twice (next: %s)" % cursor)
             query = dict(query, after=cursor)
@@ -303,8 +307,15 @@ class Carnet:
             body["sees_masked"] = sees_masked
         return self.put("/v1/dossiers/%s/access/%s" % (quote(ins), quote(national_id)), body)
 
-    def trail(self, ins):
-        return self.get("/v1/dossiers/%s/audit" % quote(ins))["entries"]
+    def trail(self, ins, limit=None):
+        """The patient's trail, oldest first, every page of it (carnetd
+        sends at most 1000 entries a page; limit asks for smaller pages).
+        Each page is a reading of its own, whose entry is the trail's
+        newest: the walk ends with its pages' readings, and pages of one
+        would never end (ValueError)."""
+        if limit is not None and limit < 2:
+            raise ValueError("a walk of the trail in pages of %s never ends: each page adds its reading" % limit)
+        return self._pages("/v1/dossiers/%s/audit" % quote(ins), {"limit": limit} if limit else {}, "entries")
 
     def verify_audit(self):
         return self.get("/v1/audit/verify")

@@ -98,7 +98,21 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(patient.set_options(self.ins, notify=True)["changed"], {"notify": True})
         ids = [p["national_id"] for p in patient.access_list(self.ins)]
         self.assertIn(self.session["professional"]["national_id"], ids)
-        self.assertIn("create", [e["action"] for e in patient.trail(self.ins)])
+        whole = patient.trail(self.ins)
+        self.assertIn("create", [e["action"] for e in whole])
+        # in pages of two, followed to the last: the trail read before, in
+        # its order, then the readings (each page's own entry) only
+        paged = patient.trail(self.ins, limit=2)
+        seqs = [e["seq"] for e in paged]
+        self.assertEqual(seqs[:len(whole)], [e["seq"] for e in whole])
+        self.assertEqual(seqs, sorted(set(seqs)))
+        self.assertEqual({e["action"] for e in paged[len(whole):]}, {"read-trail"})
+        # k pages of 2 hold len(whole) + k entries, every page but the last full
+        k = len(paged) - len(whole)
+        self.assertIn(k, (len(whole), len(whole) + 1))
+        self.assertRaises(ValueError, patient.trail, self.ins, limit=1)
+        page = patient.get("/v1/dossiers/%s/audit" % self.ins, query={"limit": 1})
+        self.assertEqual((page["count"], page["next"]), (1, page["entries"][0]["seq"]))
         self.assertIsInstance(patient.notifications(self.ins), list)
         patient.logout()
         self.assertIsNone(patient.token)
