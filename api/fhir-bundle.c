@@ -135,7 +135,7 @@ static int subject_and_relation(const json_t *d, struct provide *p, struct api_r
                 r = fhir_ins_of_identifier(buf, p->ins);
         }
         if (r < 0)
-                return fhir_bad_ins(ret, "DocumentReference.subject", r) < 0 ? -ENOMEM : -EINVAL;
+                return fhir_bad_ins(ret, 422, "DocumentReference.subject", r) < 0 ? -ENOMEM : -EINVAL;
         if (json_array_size(rel) > 1)
                 return bad(ret, "at most one relatesTo (replaces)");
         if (json_array_size(rel) == 1) {

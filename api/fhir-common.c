@@ -283,8 +283,8 @@ int fhir_ins_of_identifier(const char *s, char ret[16]) {
         return -EINVAL;
 }
 
-int fhir_bad_ins(struct api_reply *ret, const char *param, int r) {
-        return api_error_details(ret, 422, "bad_ins",
+int fhir_bad_ins(struct api_reply *ret, unsigned status, const char *param, int r) {
+        return api_error_details(ret, status, "bad_ins",
                                  json_pack("{s:s,s:s}", "parameter", param, "problem",
                                            r == -EBADMSG ? "wrong key" : "malformed"),
                                  "%s must name a patient by INS: a NIR of 15 characters with a valid key (identifier: "
@@ -302,7 +302,7 @@ int fhir_patient_param(const struct api_request *req, char ins[16], struct api_r
                                                                                                        : -EINVAL;
         r = ref ? fhir_ins_of_reference(ref, ins) : fhir_ins_of_identifier(ident, ins);
         if (r < 0)
-                return fhir_bad_ins(ret, ref ? "patient" : "patient.identifier", r) < 0 ? -ENOMEM : -EINVAL;
+                return fhir_bad_ins(ret, 400, ref ? "patient" : "patient.identifier", r) < 0 ? -ENOMEM : -EINVAL;
         return 0;
 }
 

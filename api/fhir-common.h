@@ -86,11 +86,17 @@ int fhir_parse_datetime(const char *s, int64_t *ret_lo, int64_t *ret_hi);
  * -EBADMSG (wrong key). */
 int fhir_ins_of_reference(const char *s, char ret[16]);
 int fhir_ins_of_identifier(const char *s, char ret[16]);
-/* 422 OperationOutcome for a bad patient parameter named param. */
-int fhir_bad_ins(struct api_reply *ret, const char *param, int r);
+/* The OperationOutcome of a patient named by no INS (r: -EBADMSG a wrong
+ * key, else malformed) in param: status 400 for a search parameter (R4
+ * http.html, search: a parameter value the server cannot process is 400),
+ * 422 for a transaction's DocumentReference.subject (a resource that
+ * breaks the server's rules).  bad_ins, with parameter and problem in the
+ * diagnostics.  0 or -ENOMEM. */
+int fhir_bad_ins(struct api_reply *ret, unsigned status, const char *param, int r);
 /* The patient of a search: "patient" (a reference) or
  * "patient.identifier" (an INS identifier), exactly one; 0 with ins set,
- * or -EINVAL with the OperationOutcome in ret (-ENOMEM). */
+ * or -EINVAL with the OperationOutcome in ret (-ENOMEM): 400 for none or
+ * both, 400 bad_ins for a value that is no INS. */
 int fhir_patient_param(const struct api_request *req, char ins[16], struct api_reply *ret);
 /* A token parameter "system|code", "|code" or "code": splits it (the
  * system NULL when absent, "" for "|code").  buf holds the copy. */

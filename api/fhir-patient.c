@@ -169,7 +169,7 @@ int fhir_patient_search(const struct api_request *req, struct api_reply *ret) {
                                   "of the two");
         r = ident ? fhir_ins_of_identifier(ident, ins) : fhir_ins_of_reference(id, ins);
         if (r < 0)
-                return fhir_bad_ins(ret, ident ? "identifier" : "_id", r);
+                return fhir_bad_ins(ret, 400, ident ? "identifier" : "_id", r);
         r = patient_of(req->call, ins, &p, ret);
         if (r == -ENOENT) {
                 api_reply_clear(ret);

@@ -35,6 +35,18 @@ check "opposes emergency access" "$(api PUT /v1/dossiers/$ins/options '{"optout_
 MODULES=$modules SOCK=$LAB_DIR/carnetd.sock DOCTOR=$doctor PATIENT=$patient INS=$ins NATIVE_DOC=$native OUT=$LAB_DIR \
         node "$top/tests/fhir/journey.js"
 
+# a search whose patient is no INS: 400 (R4 http.html, search: a parameter
+# value the server cannot process), an OperationOutcome naming the parameter;
+# natively still 422
+check "a document search of a NIR with a wrong key: 400" \
+        "$(api GET "/fhir/R4/DocumentReference?patient=Patient/${ins:0:13}00" "" "$doctor")" \
+        '400 *"resourceType":"OperationOutcome"*"code":"invalid"*"code":"bad_ins"*'\
+'"diagnostics":"parameter=patient; problem=wrong key"*'
+check "an AuditEvent search of another system: 400" \
+        "$(api GET "/fhir/R4/AuditEvent?patient.identifier=urn:oid:1.2.3%7C$ins" "" "$patient")" \
+        '400 *"code":"bad_ins"*"diagnostics":"parameter=patient.identifier; problem=malformed"*'
+check "natively, 422" "$(api GET "/v1/dossiers/${ins:0:13}00/documents" "" "$doctor")" '422 *"code":"bad_ins"*'
+
 # what FHIR deposited, the native API lists, and the reverse was checked above
 fdoc=$(cat "$LAB_DIR/fhir-doc-v2")
 check "the native list shows the FHIR deposit" "$(api GET /v1/dossiers/$ins/documents "" "$doctor")" \

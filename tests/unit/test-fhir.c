@@ -187,8 +187,10 @@ UNIT_FIXTURE(fhir_patient, fixture_setup, fixture_teardown) {
         assert_string_equal(str_at(rep.body, "entry.0.resource.gender"), "male");
         assert_string_equal(str_at(rep.body, "entry.0.resource.identifier.0.system"), "urn:oid:" FHIR_INS_OID_TEST);
         api_reply_clear(&rep);
+        /* another system: no INS, a search parameter the server cannot
+         * process (R4 http.html, search): 400 */
         req(f, &gp, "GET", FHIR_PREFIX "/Patient", NULL, &rep, 1, "identifier=urn:oid:1.2.3|" INS);
-        expect_outcome(&rep, 422, "bad_ins");
+        expect_outcome(&rep, 400, "bad_ins");
         /* a token without a system matches the value in any system (R4
          * search.html, token: [parameter]=[code]) */
         req(f, &gp, "GET", FHIR_PREFIX "/Patient", NULL, &rep, 1, "identifier=" INS);
@@ -580,6 +582,75 @@ UNIT_FIXTURE(fhir_search_parameters, fixture_setup, fixture_teardown) {
                 api_reply_clear(&rep);
         }
         prefer = NULL;
+}
+
+/* A search parameter that names no INS (a wrong key, another length,
+ * letters, another system or resource type) is 400 Bad Request (R4
+ * http.html, search: "if the server cannot process a search parameter
+ * value"), issue invalid, the parameter in the diagnostics, on every
+ * search; natively and in a transaction's subject it stays 422.  A
+ * well-formed INS of no dossier keeps its own answer. */
+UNIT_FIXTURE(fhir_search_bad_ins, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+        static const struct {
+                const char *path, *param;
+        } searches[] = {{"/DocumentReference", "patient"}, {"/DocumentReference", "patient.identifier"},
+                        {"/AuditEvent", "patient"},        {"/AuditEvent", "patient.identifier"},
+                        {"/Consent", "patient"},           {"/Consent", "patient.identifier"},
+                        {"/Patient", "identifier"},        {"/Patient", "_id"}};
+        static const char *const bad[] = {"185057800608400",         /* wrong key */
+                                          "18505780060849",          /* 14 characters */
+                                          "1850578006084911",        /* 16 */
+                                          "18505780060849X",         /* a letter */
+                                          "",
+                                          "Practitioner/" INS,       /* not a Patient */
+                                          "urn:oid:1.2.3|" INS,      /* another system */
+                                          "|" INS};                  /* explicitly none */
+
+        open_dossier(f);
+        for (size_t i = 0; i < ELEMENTSOF(searches); i++)
+                for (size_t j = 0; j < ELEMENTSOF(bad); j++) {
+                        char path[64], q[128], diag[64];
+                        snprintf(path, sizeof(path), FHIR_PREFIX "%s", searches[i].path);
+                        snprintf(q, sizeof(q), "%s=%s", searches[i].param, bad[j]);
+                        req(f, &patient, "GET", path, NULL, &rep, 1, q);
+                        if (rep.status != 400)
+                                fail_msg("%s?%s: %u", path, q, rep.status);
+                        assert_string_equal(str_at(rep.body, "issue.0.code"), "invalid");
+                        snprintf(diag, sizeof(diag), "parameter=%s;", searches[i].param);
+                        if (!strstr(str_at(rep.body, "issue.0.diagnostics"), diag))
+                                fail_msg("%s?%s: %s", path, q, str_at(rep.body, "issue.0.diagnostics"));
+                        expect_outcome(&rep, 400, "bad_ins");
+                }
+        /* the problem is told: a wrong key, or malformed */
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 1, "patient=Patient/185057800608400");
+        assert_string_equal(str_at(rep.body, "issue.0.diagnostics"), "parameter=patient; problem=wrong key");
+        api_reply_clear(&rep);
+        req(f, &gp, "GET", FHIR_PREFIX "/AuditEvent", NULL, &rep, 1, "patient.identifier=urn:oid:1.2.3|" INS);
+        assert_string_equal(str_at(rep.body, "issue.0.diagnostics"),
+                            "parameter=patient.identifier; problem=malformed");
+        api_reply_clear(&rep);
+        /* a well-formed INS of no dossier: the engine's answer, as before */
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 1, "patient=" INS2);
+        expect_outcome(&rep, 404, "no_dossier");
+        req(f, &gp, "GET", FHIR_PREFIX "/AuditEvent", NULL, &rep, 1, "patient=" INS2);
+        expect_outcome(&rep, 404, "no_dossier");
+        req(f, &gp, "GET", FHIR_PREFIX "/Consent", NULL, &rep, 1, "patient.identifier=" INS2);
+        expect_outcome(&rep, 404, "no_dossier");
+        req(f, &gp, "GET", FHIR_PREFIX "/Patient", NULL, &rep, 1, "identifier=" INS2);
+        assert_int_equal(rep.status, 200);
+        assert_int_equal(json_integer_value(json_object_get(rep.body, "total")), 0);
+        api_reply_clear(&rep);
+        /* a transaction's subject is a resource the server's rules refuse: 422 */
+        char body[2048];
+        snprintf(body, sizeof(body), "%s", PROVIDE(""));
+        char *at = strstr(body, "Patient/" INS);
+        memcpy(at + strlen("Patient/") + 13, "00", 2);
+        req(f, &gp, "POST", FHIR_PREFIX, body, &rep, 0);
+        assert_string_equal(str_at(rep.body, "issue.0.diagnostics"),
+                            "parameter=DocumentReference.subject; problem=wrong key");
+        expect_outcome(&rep, 422, "bad_ins");
 }
 
 /* The url of the link of relation rel in a Bundle, "" when it has none. */
