@@ -55,7 +55,7 @@ struct agent_reply {
         unsigned status;
         char content_type[128]; /* "" when the host sent none */
         char warning[80];       /* its X-Carnet-Warning header, "" when none */
-        char etag[24];          /* its ETag header, "" when none */
+        char etag[72];          /* its ETag header (a quoted SHA-256 at most), "" when none */
         char last_modified[32]; /* its Last-Modified header, "" when none */
         uint8_t *body;          /* NUL-terminated copy of len bytes */
         size_t len;

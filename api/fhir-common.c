@@ -179,24 +179,15 @@ const char *fhir_instant(int64_t t, char buf[32]) {
         return buf;
 }
 
-/* The number written with exactly n (<= 4) digits at s, or -1. */
-static int digits(const char *s, int n) {
-        char buf[5] = "";
-        if (n > 4 || strspn(s, "0123456789") < (size_t)n)
-                return -1;
-        memcpy(buf, s, (size_t)n);
-        return atoi(buf);
-}
-
 /* The time-of-day part "Thh:mm[:ss[.fff]](Z|+hh:mm|-hh:mm)" of s. */
 static int parse_time_part(const char *s, struct tm *tm, int64_t *offset, bool *seconds) {
-        int h = digits(s + 1, 2), mi = s[3] == ':' ? digits(s + 4, 2) : -1, sec = 0;
+        int h = decimal_digits(s + 1, 2), mi = s[3] == ':' ? decimal_digits(s + 4, 2) : -1, sec = 0;
         const char *p = s + 6;
         *seconds = false;
         if (h < 0 || h > 23 || mi < 0 || mi > 59)
                 return -EINVAL;
         if (*p == ':') {
-                if ((sec = digits(p + 1, 2)) < 0 || sec > 60)
+                if ((sec = decimal_digits(p + 1, 2)) < 0 || sec > 60)
                         return -EINVAL;
                 *seconds = true;
                 p += 3;
@@ -206,9 +197,9 @@ static int parse_time_part(const char *s, struct tm *tm, int64_t *offset, bool *
         }
         if (*p == 'Z' && p[1] == '\0')
                 *offset = 0;
-        else if ((*p == '+' || *p == '-') && digits(p + 1, 2) >= 0 && p[3] == ':' && digits(p + 4, 2) >= 0 &&
-                 p[6] == '\0')
-                *offset = (*p == '-' ? -1 : 1) * (digits(p + 1, 2) * 3600 + digits(p + 4, 2) * 60);
+        else if ((*p == '+' || *p == '-') && decimal_digits(p + 1, 2) >= 0 && p[3] == ':' &&
+                 decimal_digits(p + 4, 2) >= 0 && p[6] == '\0')
+                *offset = (*p == '-' ? -1 : 1) * (decimal_digits(p + 1, 2) * 3600 + decimal_digits(p + 4, 2) * 60);
         else
                 return -EINVAL;
         tm->tm_hour = h, tm->tm_min = mi, tm->tm_sec = sec;
@@ -218,15 +209,15 @@ static int parse_time_part(const char *s, struct tm *tm, int64_t *offset, bool *
 int fhir_parse_datetime(const char *s, int64_t *ret_lo, int64_t *ret_hi) {
         size_t n = s ? strlen(s) : 0;
         struct tm tm = {.tm_mday = 1};
-        int y = n >= 4 ? digits(s, 4) : -1, mo = 1, d = 1;
+        int y = n >= 4 ? decimal_digits(s, 4) : -1, mo = 1, d = 1;
         int64_t offset = 0, span;
         bool seconds = false;
 
         if (y < 1 || (n != 4 && n < 7))
                 return -EINVAL;
-        if (n >= 7 && (s[4] != '-' || (mo = digits(s + 5, 2)) < 1 || mo > 12))
+        if (n >= 7 && (s[4] != '-' || (mo = decimal_digits(s + 5, 2)) < 1 || mo > 12))
                 return -EINVAL;
-        if (n >= 10 && (s[7] != '-' || (d = digits(s + 8, 2)) < 1 || d > 31))
+        if (n >= 10 && (s[7] != '-' || (d = decimal_digits(s + 8, 2)) < 1 || d > 31))
                 return -EINVAL;
         if ((n > 7 && n < 10) || (n > 10 && (s[10] != 'T' || n < 17 || parse_time_part(s + 10, &tm, &offset, &seconds) < 0)))
                 return -EINVAL;

@@ -9,9 +9,11 @@
 #include "fhir-patient.h"
 #include "replies.h"
 
-/* One resource of the CapabilityStatement: its interactions and search
- * parameters (name, type), as fhir-*.c serve them. */
-static json_t *cap_resource(const char *type, const char *interactions, const char *const params[]) {
+/* One resource of the CapabilityStatement: its interactions, its
+ * conditionalRead (NULL: none said, not-supported) and search parameters
+ * (name, type), as fhir-*.c serve them. */
+static json_t *cap_resource(const char *type, const char *interactions, const char *cond_read,
+                            const char *const params[]) {
         json_t *in = json_array(), *sp = json_array();
         char buf[64];
         (void)strcpy_bounded(buf, sizeof(buf), interactions);
@@ -20,6 +22,8 @@ static json_t *cap_resource(const char *type, const char *interactions, const ch
         for (size_t i = 0; params && params[i]; i += 2)
                 json_array_append_new(sp, json_pack("{s:s,s:s}", "name", params[i], "type", params[i + 1]));
         json_t *r = json_pack("{s:s,s:o}", "type", type, "interaction", in);
+        if (r && cond_read)
+                json_object_set_new(r, "conditionalRead", json_string(cond_read));
         if (r && json_array_size(sp))
                 json_object_set(r, "searchParam", sp);
         json_decref(sp);
@@ -39,10 +43,14 @@ int fhir_metadata_get(const struct api_request *req, struct api_reply *ret) {
 
         if (fhir_check_params(req, none, ret) < 0)
                 return 0;
-        json_t *res = json_pack("[o,o,o,o,o]", cap_resource("Patient", "read,search-type", patient),
-                                cap_resource("DocumentReference", "read,search-type", docref),
-                                cap_resource("Binary", "read", NULL), cap_resource("AuditEvent", "search-type", audit),
-                                cap_resource("Consent", "search-type", consent));
+        /* conditional reads (http/conditional.h): If-None-Match on the
+         * ETag of a DocumentReference, whose Last-Modified does not follow
+         * its in-place changes */
+        json_t *res = json_pack("[o,o,o,o,o]", cap_resource("Patient", "read,search-type", NULL, patient),
+                                cap_resource("DocumentReference", "read,search-type", "not-match", docref),
+                                cap_resource("Binary", "read", NULL, NULL),
+                                cap_resource("AuditEvent", "search-type", NULL, audit),
+                                cap_resource("Consent", "search-type", NULL, consent));
         json_t *cs = json_pack(
                 "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s},s:{s:s,s:s},s:[s],s:[s],s:[{s:s,s:{s:[{s:[{s:s,s:s}]}],s:s},"
                 "s:o,s:[{s:s}]}]}",

@@ -2,8 +2,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "agent/agent.h"
+#include "http/conditional.h"
 #include "lib/macro.h"
 #include "call.h"
 #include "context.h"
@@ -23,6 +25,14 @@ int api_agent_fail(struct api_reply *ret, int err) {
 
 int api_relay(struct api_reply *ret, struct agent_reply *rep) {
         int r;
+        if (rep->status == 304) {
+                /* Not Modified (http/conditional.h): no body, the ETag */
+                r = api_reply_not_modified(ret, rep->etag);
+                if (rep->warning[0])
+                        (void)strcpy_bounded(ret->warning, sizeof(ret->warning), rep->warning);
+                agent_reply_done(rep);
+                return r;
+        }
         if (rep->json) {
                 r = api_ok(ret, rep->status, TAKE_PTR(rep->json));
         } else {
@@ -49,18 +59,21 @@ int api_host_token(const struct api_request *req, const char *id, char tok[SESSI
 
 /* Sends req's method, path and query with body (len bytes of type ctype)
  * and token, and relays the reply.  Extra headers the API reads
- * (X-Carnet-Document) go along. */
+ * (X-Carnet-Document, a conditional GET's preconditions, each field of
+ * them) go along. */
 static int forward(const struct api_request *req, const char *token, const char *ctype, const void *body,
                    size_t len, struct api_reply *ret) {
-        struct agent_param q[API_QUERY_MAX], h[2];
+        static const char *const relayed[] = {"X-Carnet-Document", "If-None-Match", "If-Modified-Since"};
+        struct agent_param q[API_QUERY_MAX], h[AGENT_HEADERS_MAX];
         size_t nh = 0;
         for (size_t i = 0; i < req->n_query && i < API_QUERY_MAX; i++)
                 q[i] = (struct agent_param){req->query[i].name, req->query[i].value};
         if (ctype)
                 h[nh++] = (struct agent_param){"Content-Type", ctype};
-        const char *meta = api_header(req, "X-Carnet-Document");
-        if (meta)
-                h[nh++] = (struct agent_param){"X-Carnet-Document", meta};
+        for (size_t i = 0; i < req->n_headers; i++)
+                for (size_t j = 0; j < ELEMENTSOF(relayed) && nh < ELEMENTSOF(h); j++)
+                        if (strcasecmp(req->headers[i].name, relayed[j]) == 0)
+                                h[nh++] = (struct agent_param){relayed[j], req->headers[i].value};
         struct agent_reply rep = {0};
         size_t nq = req->n_query < API_QUERY_MAX ? req->n_query : API_QUERY_MAX;
         /* a body the server spooled is sent from its file, as it is read */

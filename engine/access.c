@@ -151,17 +151,6 @@ bool access_type_is_patient(const char *type_code) {
                type_code[8] == '\0';
 }
 
-/* The number in the n digits at s, or -1 when one is not a digit. */
-static int digits(const char *s, int n) {
-        int v = 0;
-        for (int i = 0; i < n; i++) {
-                if (s[i] < '0' || s[i] > '9')
-                        return -1;
-                v = v * 10 + (s[i] - '0');
-        }
-        return v;
-}
-
 bool access_age_16_reached(const char *birth_date, int64_t now) {
         return access_age_reached(birth_date, 16, now);
 }
@@ -178,7 +167,8 @@ bool access_age_reached(const char *birth_date, int years, int64_t now) {
         if (!birth_date || strlen(birth_date) != 10 || birth_date[4] != '-' || birth_date[7] != '-' ||
             civil_paris(now, &today) < 0)
                 return false;
-        int y = digits(birth_date, 4), m = digits(birth_date + 5, 2), d = digits(birth_date + 8, 2);
+        int y = decimal_digits(birth_date, 4), m = decimal_digits(birth_date + 5, 2),
+            d = decimal_digits(birth_date + 8, 2);
         if (y < 0 || m < 0 || d < 0 || m > 12 || d > 31 || years < 0 || years > CIVIL_YEAR_MAX)
                 return false;
         if (m == 0)

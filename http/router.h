@@ -107,6 +107,9 @@ struct api_stream {
 
 #define API_MEDIA_TYPE_MAX 256
 #define API_HTTP_DATE_SIZE 32 /* "Sun, 06 Nov 1994 08:49:37 GMT" and its NUL */
+/* an ETag and its NUL: at most a quoted SHA-256 in hexadecimal, or W/ and
+ * a quoted tag of as many characters */
+#define API_ETAG_SIZE 72
 
 struct api_reply {
         unsigned status;          /* HTTP status */
@@ -121,7 +124,9 @@ struct api_reply {
         char allow[48];           /* with 405: the methods the path allows ("GET, POST") */
         const char *route;        /* the template of the route that answered; NULL: none did */
         char warning[80];         /* non-empty: sent as the X-Carnet-Warning header (API_WARNING_HEADER) */
-        char etag[24];            /* non-empty: sent as the ETag header (a FHIR read's W/"version") */
+        /* non-empty: sent as the ETag header (a FHIR read's W/"versionId",
+         * a content's "SHA-256"; http/conditional.h) */
+        char etag[API_ETAG_SIZE];
         /* non-empty: sent as the Last-Modified header, an IMF-fixdate
          * (api_set_last_modified()) */
         char last_modified[API_HTTP_DATE_SIZE];

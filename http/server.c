@@ -160,6 +160,20 @@ static enum MHD_Result send_data(struct MHD_Connection *c, struct api_reply *rep
         return r;
 }
 
+/* Queues a reply without a body, 304 Not Modified (http/conditional.h):
+ * its headers only.  (libmicrohttpd 0.9.75 writes Content-Length: 0 on
+ * it, which RFC 9112 6.3 has the client ignore: a 304 ends at its
+ * headers.) */
+static enum MHD_Result send_empty(struct MHD_Connection *c, const struct api_reply *rep) {
+        struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+        if (!resp)
+                return MHD_NO;
+        reply_headers(resp, rep);
+        enum MHD_Result r = MHD_queue_response(c, rep->status, resp);
+        MHD_destroy_response(resp);
+        return r;
+}
+
 /* Called by libmicrohttpd in the connection's thread whenever it can send
  * more of an event stream.  The stream waits at most API_STREAM_WAIT_MS
  * per call, so this loop notices carnetd stopping within that time. */
@@ -522,7 +536,10 @@ static enum MHD_Result answer(struct server *s, struct MHD_Connection *c, struct
         snprintf(what, sizeof(what), "%s %s", method, rep.route ? rep.route : "(no route)");
         report(&s->reporter, &(struct report){.event = "http-request", .detail = what, .n = rep.status,
                                               .caller = true, .uid = req.uid, .pid = req.pid});
-        ret = rep.stream.read ? send_stream(s, c, &rep) : rep.data ? send_data(c, &rep) : send_json(c, &rep, false);
+        ret = rep.stream.read ? send_stream(s, c, &rep)
+              : rep.data      ? send_data(c, &rep)
+              : rep.status == 304 && !rep.body ? send_empty(c, &rep)
+                                               : send_json(c, &rep, false);
         api_reply_clear(&rep);
         return ret;
 }

@@ -74,6 +74,18 @@ static inline void hex_encode(const uint8_t *b, size_t n, char *out) {
         out[2 * n] = '\0';
 }
 
+/* The number written with exactly n decimal digits at s (n at most 9), or
+ * -1 when one of them is not a digit (a NUL is not: s is read no further). */
+static inline int decimal_digits(const char *s, size_t n) {
+        int v = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return -1;
+                v = v * 10 + (s[i] - '0');
+        }
+        return v;
+}
+
 /* The value of the hex digit c (either case), or -1. */
 static inline int hex_digit(char c) {
         unsigned u = (unsigned char)c;

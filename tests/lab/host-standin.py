@@ -9,7 +9,9 @@ certificate from DIR/ca.pem required.  MODE:
   ok       a host: challenges, sessions (the record's nonce must be a
            challenge it gave, its workstation the client's CN), and for the
            other paths an echo of what came (method, path, query, token,
-           content type, JSON body); .../content answers bytes; a deposit
+           content type, JSON body); .../content answers bytes; a FHIR
+           DocumentReference read answers with an ETag W/"2", 304 to an
+           If-None-Match of it; a deposit
            (POST .../documents) is never answered; GET /v1/notifications
            answers JSON that is not JSON.  DIR/refuse present: sessions are
            refused.  Every request is logged to DIR/requests (one JSON a line),
@@ -72,7 +74,9 @@ class Host(http.server.BaseHTTPRequestHandler):
                 "token": self.headers.get("X-Carnet-Session"),
                 "content_type": self.headers.get("Content-Type"),
                 "document": self.headers.get("X-Carnet-Document"),
-                "length": len(raw), "body": body}
+                "length": len(raw), "body": body,
+                "if_none_match": self.headers.get_all("If-None-Match"),
+                "if_modified_since": self.headers.get("If-Modified-Since")}
         log("requests", seen)
         self.route(seen, body, raw)
 
@@ -106,6 +110,12 @@ class Host(http.server.BaseHTTPRequestHandler):
             return self.reply(200, raw=b"hello content", ctype="text/plain",
                               extra={"X-Carnet-Warning": "stand-in warning"})
         if m == "GET" and p.startswith("/fhir/R4/DocumentReference/"):
+            if self.headers.get("If-None-Match") == 'W/"2"':
+                # Not Modified: the headers only (RFC 9110 15.4.5)
+                self.send_response(304)
+                self.send_header("ETag", 'W/"2"')
+                self.end_headers()
+                return
             return self.reply(200, {"resourceType": "DocumentReference", "meta": {"versionId": "2"}},
                               ctype="application/fhir+json",
                               extra={"ETag": 'W/"2"', "Last-Modified": "Tue, 14 Nov 2023 09:00:00 GMT"})

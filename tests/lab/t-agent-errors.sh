@@ -171,6 +171,16 @@ grep -q "^HTTP/1.1 200" "$LAB_DIR/h" && grep -qi '^etag: W/"2"' "$LAB_DIR/h" || 
 # and its Last-Modified (RFC 9110 8.8.2; R4 http.html, read)
 grep -qi '^last-modified: Tue, 14 Nov 2023 09:00:00 GMT' "$LAB_DIR/h" || fail "FHIR Last-Modified: $(cat "$LAB_DIR/h")"
 echo "ETag and Last-Modified relayed: ok"
+# a conditional read (R4 http.html#cread): the preconditions go to the host,
+# each field of them, and its 304 comes back as it is, without a body
+curl -s -D "$LAB_DIR/h" -o "$LAB_DIR/b304" --max-time 20 --unix-socket "$LAB_DIR/carnetd.sock" \
+        -H "X-Carnet-Session: $token" -H 'If-None-Match: W/"2"' -H 'If-None-Match: "x"' \
+        -H 'If-Modified-Since: Tue, 14 Nov 2023 09:00:00 GMT' "http://localhost/fhir/R4/DocumentReference/$ins-$doc"
+grep -q "^HTTP/1.1 304" "$LAB_DIR/h" && grep -qi '^etag: W/"2"' "$LAB_DIR/h" || fail "304: $(cat "$LAB_DIR/h")"
+! grep -qi '^content-type' "$LAB_DIR/h" && [ ! -s "$LAB_DIR/b304" ] || fail "a 304 with a body: $(cat "$LAB_DIR/h")"
+tail -n 1 "$H/requests" | grep -qF '"if_none_match": ["W/\"2\"", "\"x\""], "if_modified_since": "Tue, 14 Nov 2023 09:00:00 GMT"' ||
+        fail "the preconditions sent: $(tail -n 1 "$H/requests")"
+echo "If-None-Match and If-Modified-Since relayed, the 304 back: ok"
 
 check "a lost deposit reply" "$(api POST "/v1/dossiers/$ins/documents" 'raw bytes' "$token" "${B[@]}" \
         -H 'Content-Type: text/plain' -H 'X-Carnet-Document: {"title": "t"}')" '503 {"error":{"code":"host_timeout"*'

@@ -9,9 +9,12 @@
 # gets refusals as OperationOutcome with the rule's reason; every
 # resource it receives is validated against FHIR R4 (FHIR.js).  Then the
 # native API lists the FHIR deposits, and the native trail and the
-# AuditEvents hold the same entries.  Last, CDA R2: a PDF is retrieved
-# wrapped in a CDA header (natively and through FHIR), and that CDA
-# deposited back is checked against its metadata.
+# AuditEvents hold the same entries; a search of a malformed INS is 400.
+# Then a PDF: its DocumentReference's ETag and Last-Modified, conditional
+# reads (304 to the ETag, each traced; 200 to a stale one); CDA R2: the PDF
+# retrieved wrapped in a CDA header (natively and through FHIR), and that
+# CDA deposited back is checked against its metadata.  Last, a blocked
+# pharmacist is refused whatever the If-None-Match.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -81,10 +84,43 @@ curl -s -D "$LAB_DIR/h" -o "$LAB_DIR/docref.json" --unix-socket "$LAB_DIR/carnet
 updated=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["meta"]["lastUpdated"])' \
         "$LAB_DIR/docref.json")
 imf=$(LC_ALL=C date -u -d "$updated" '+%a, %d %b %Y %H:%M:%S GMT')
-grep -q '^HTTP/1.1 200' "$LAB_DIR/h" && grep -qi '^etag: W/"1"' "$LAB_DIR/h" &&
+vid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["meta"]["versionId"])' "$LAB_DIR/docref.json")
+[[ $vid =~ ^1\.[0-9a-f]{16}$ ]] || { echo "versionId: $vid"; exit 1; }
+grep -q '^HTTP/1.1 200' "$LAB_DIR/h" && grep -qiF "etag: W/\"$vid\"" "$LAB_DIR/h" &&
         grep -qi "^last-modified: $imf"$'\r'"\$" "$LAB_DIR/h" ||
         { cat "$LAB_DIR/h"; echo "ETag, Last-Modified: $imf"; exit 1; }
-echo "a DocumentReference read: ETag W/\"1\", Last-Modified $imf"
+echo "a DocumentReference read: ETag W/\"$vid\", Last-Modified $imf"
+# cget PATH TOKEN [CURL ARGS...]: a GET: "HTTP-code ETag bytes" (the ETag
+# header, - when none; the body's size)
+cget() {
+        local p=$1 t=$2
+        shift 2
+        rm -f "$LAB_DIR/cb" # curl writes none for a reply without a body
+        curl -s -D "$LAB_DIR/ch" -o "$LAB_DIR/cb" -w '%{http_code}' --unix-socket "$LAB_DIR/carnetd.sock" \
+                -H "X-Carnet-Session: $t" "$@" "http://localhost$p" >"$LAB_DIR/cc"
+        local e
+        e=$(sed -n 's/^[Ee][Tt][Aa][Gg]: *\(.*\)\r$/\1/p' "$LAB_DIR/ch")
+        echo "$(cat "$LAB_DIR/cc") ${e:--} $(cat "$LAB_DIR/cb" 2>/dev/null | wc -c)"
+}
+# reads: the trail's allowed reads of the PDF so far (asked as the patient)
+reads() {
+        api GET /v1/dossiers/$ins/audit "" "$patient" |
+                { grep -o "\"action\":\"read\",\"document\":\"$pdf\"[^}]*\"outcome\":\"allow\"" || true; } | wc -l
+}
+dr=/fhir/R4/DocumentReference/$ins-$pdf
+n=$(reads)
+# conditional read (R4 http.html#cread; RFC 9110 13.1.2, 15.4.5): the
+# ETag named is 304, no body, the ETag; a read in the trail all the same
+check "If-None-Match: the ETag: 304" "$(cget "$dr" "$doctor" -H "If-None-Match: W/\"$vid\"")" "304 W/\"$vid\" 0"
+grep -qi '^content-type' "$LAB_DIR/ch" && { cat "$LAB_DIR/ch"; echo "a 304 with a Content-Type"; exit 1; }
+check "the 304 is a read in the trail" "$(reads)" "$((n + 1))"
+check "If-None-Match: a list, the tag's strong form: 304" \
+        "$(cget "$dr" "$doctor" -H "If-None-Match: \"x\", \"$vid\"")" "304 W/\"$vid\" 0"
+check "If-None-Match: *: 304" "$(cget "$dr" "$doctor" -H 'If-None-Match: *')" "304 W/\"$vid\" 0"
+check "If-None-Match: a stale tag: 200" "$(cget "$dr" "$doctor" -H 'If-None-Match: W/"1.0000000000000000"')" \
+        "200 W/\"$vid\" $(stat -c %s "$LAB_DIR/docref.json")"
+check "If-Modified-Since is not read on a DocumentReference: 200" \
+        "$(cget "$dr" "$doctor" -H 'If-Modified-Since: Fri, 31 Dec 9999 23:59:59 GMT' | cut -d' ' -f1)" 200
 cda=$(api GET "/v1/dossiers/$ins/documents/$pdf/content?format=cda" "" "$doctor")
 check "the PDF wrapped in a CDA R2 header" "$cda" \
         "200 <?xml*<ClinicalDocument xmlns=\"urn:hl7-org:v3\">*<id root=\"1.2.250.1.213.1.4.*\" extension=\"$ins\"/>*mediaType=\"application/pdf\" representation=\"B64\">$(b64 '%PDF-1.4 lab')</text>*"
@@ -98,4 +134,19 @@ check "a CDA deposit (raw, application/hl7-cda+xml)" "$(api POST /v1/dossiers/$i
 check "a CDA deposit of another type: 422" "$(api POST /v1/dossiers/$ins/documents "@$LAB_DIR/wrapped.xml" "$doctor" \
         -H 'Content-Type: application/hl7-cda+xml' -H "X-Carnet-Document: ${meta/11488-4/11502-2}")" \
         '422 *"code":"cda_type_mismatch"*'
-lab_end "$doctor" "t-fhir-journey"
+
+# a professional the rules refuse is refused, and traced so, whatever the
+# request's preconditions: the decision comes first, never a 304
+swap_cps cps-pharma
+pharma=$(lab_login)
+denied() {
+        api GET /v1/dossiers/$ins/audit "" "$patient" | { grep -o "\"document\":\"$pdf\"[^}]*\"outcome\":\"deny\"" || true; } |
+                wc -l
+}
+n=$(denied)
+check "the blocked pharmacist, If-None-Match the ETag: 403" \
+        "$(api GET "$dr" "" "$pharma" -H "If-None-Match: W/\"$vid\"")" '403 *"OperationOutcome"*"deny-blocked"*'
+check "the blocked pharmacist, If-None-Match *: 403" "$(api GET "$dr" "" "$pharma" -H 'If-None-Match: *')" \
+        '403 *"OperationOutcome"*"deny-blocked"*'
+check "both refusals in the trail" "$(denied)" "$((n + 2))"
+lab_end "$pharma" "t-fhir-journey"

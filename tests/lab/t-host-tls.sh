@@ -22,7 +22,8 @@
 #    then the patient's own host session with its secret, from ws-b;
 #  - the FHIR face on the host (docs/fhir.md): metadata, the Patient, the
 #    patient's AuditEvents naming the workstation, a refusal as
-#    OperationOutcome with the rule's reason;
+#    OperationOutcome with the rule's reason, a DocumentReference's
+#    conditional read (304 to its ETag);
 #  - every response matches docs/openapi.yaml (tests/openapi/check-responses.js,
 #    as t-openapi-responses does for carnetd's);
 #  - SIGTERM stops carnet-hostd cleanly.
@@ -59,11 +60,12 @@ hostd_start() { # hostd_start PORT: sets $hostd
 REC=$LAB_DIR/responses
 mkdir -p "$REC"
 echo 0 >"$REC/count"
-# hcurl WS METHOD PATH [BODY] [TOKEN] [PORT]: "STATUS BODY" as workstation
-# WS ("" for no certificate, "rogue" for the unknown CA's); each response
-# is recorded in $REC for the OpenAPI check (N.meta, N.body)
+# hcurl WS METHOD PATH [BODY] [TOKEN] [PORT] [CURL ARGS...]: "STATUS BODY" as
+# workstation WS ("" for no certificate, "rogue" for the unknown CA's); each
+# response is recorded in $REC for the OpenAPI check (N.meta, N.body)
 hcurl() {
         local ws=$1 m=$2 p=$3 body=${4:-} tok=${5:-} port=${6:-$PORT} n
+        shift $(($# < 6 ? $# : 6))
         n=$(($(cat "$REC/count") + 1))
         echo "$n" >"$REC/count"
         local out=$REC/$n.body
@@ -72,11 +74,12 @@ hcurl() {
         [ -z "$body" ] || args+=(-H 'Content-Type: application/json' --data-binary "$body")
         [ -z "$tok" ] || args+=(-H "X-Carnet-Session: $tok")
         local w
-        w=$(curl "${args[@]}" "https://127.0.0.1:$port$p") || w="curl-failed:$? none"
+        w=$(curl "${args[@]}" "$@" "https://127.0.0.1:$port$p") || w="curl-failed:$? none"
         # the route's template: the INS is {ins}, but FHIR's Patient/{id}
         local t=${p%%\?*}
         t=${t//$INS/\{ins\}}
         [ "$t" != "/fhir/R4/Patient/{ins}" ] || t="/fhir/R4/Patient/{id}"
+        [[ $t != /fhir/R4/DocumentReference/\{ins\}-* ]] || t="/fhir/R4/DocumentReference/{id}"
         printf '{"method":"%s","path":"%s","status":%s,"content_type":"%s"}\n' "$m" "$t" "${w%% *}" \
                 "${w#* }" >"$REC/$n.meta"
         echo "${w%% *} $(cat "$out" 2>/dev/null)"
@@ -198,6 +201,19 @@ check "FHIR AuditEvent on the host, with the workstation" \
         '200 {"resourceType":"Bundle"*"network":{"address":"ws-a"*'
 check "a FHIR refusal on the host" "$(hcurl ws-a GET "/fhir/R4/AuditEvent?patient=Patient/$INS" "" "$TOK")" \
         '403 {"resourceType":"OperationOutcome"*"deny-patient-only"*'
+# a conditional read on the host (R4 http.html#cread): 304 to the ETag, no body
+out=$(hcurl ws-a POST /v1/dossiers/$INS/documents '{"type_code":"11488-4","class_code":"10","mime":"text/plain",
+        "title":"Host","content_base64":"aG9zdA=="}' "$TOK")
+check "a deposit on the host" "$out" '201 {*'
+DOC=$(field uid "${out#201 }")
+out=$(hcurl ws-a GET /fhir/R4/DocumentReference/$INS-$DOC "" "$TOK")
+check "FHIR DocumentReference on the host" "$out" '200 {"resourceType":"DocumentReference"*'
+VID=$(field versionId "${out#200 }")
+check "If-None-Match its ETag: 304, no body" \
+        "$(hcurl ws-a GET /fhir/R4/DocumentReference/$INS-$DOC "" "$TOK" "$PORT" -H "If-None-Match: W/\"$VID\"")" '304 '
+check "a stale one: 200" \
+        "$(hcurl ws-a GET /fhir/R4/DocumentReference/$INS-$DOC "" "$TOK" "$PORT" -H 'If-None-Match: W/"1.0"')" \
+        '200 {"resourceType":"DocumentReference"*'
 check "a wrong secret" "$(hcurl ws-b POST /v1/patient-sessions "{$VITALE,\"secret\":\"AAAA-AAAA-AAAA-AAAA\"}")" \
         '401 {"error":{"code":"bad_secret"*'
 check "another workstation's token" "$(hcurl ws-b GET /v1/host/sessions/current "" "$TOK")" \

@@ -104,6 +104,12 @@ expect_code "list, unknown parameter" "$(call GET $D/documents "/v1/dossiers/$in
 expect_code "metadata" "$(call GET $DOC /v1/dossiers/$ins/documents/$report "" "$doctor")" 200
 expect_code "no document" "$(call GET $DOC /v1/dossiers/$ins/documents/0123456789abcdef0123456789abcdef "" "$doctor")" 404
 expect_code "content" "$(call GET $DOC/content /v1/dossiers/$ins/documents/$report/content "" "$doctor")" 200
+FDR=/fhir/R4/DocumentReference/{id}
+out=$(call GET $FDR /fhir/R4/DocumentReference/$ins-$report "" "$doctor")
+expect_code "FHIR read" "$out" 200
+vid=$(field versionId "$out")
+expect_code "FHIR conditional read" \
+        "$(call GET $FDR /fhir/R4/DocumentReference/$ins-$report "" "$doctor" -H "If-None-Match: W/\"$vid\"")" 304
 out=$(call POST $DOC/replace /v1/dossiers/$ins/documents/$report/replace "{\"type_code\": \"11488-4\", \"class_code\": \"10\",
         \"mime\": \"text/plain\", \"title\": \"Consultation v2\", \"content_base64\": \"$(b64 'v2')\"}" "$doctor")
 expect_code "replace" "$out" 201

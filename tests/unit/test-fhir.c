@@ -31,6 +31,8 @@ static const char *prefer;
 static const char *accept;
 /* A Content-Type header the next requests send (NULL: none). */
 static const char *content_type;
+/* The If-None-Match and If-Modified-Since the next requests send (NULL: none). */
+static const char *if_none_match, *if_modified_since;
 
 /* FHIR JSON has no empty array (the property is left out: R4 json.html;
  * the FHIR validator's "Array cannot be empty"): the path of the first in
@@ -63,7 +65,7 @@ static const char *empty_array_in(const json_t *j, char *path, size_t size) {
 static void req(struct fixture *f, const struct dossier_actor *a, const char *method, const char *path,
                 const char *body, struct api_reply *rep, size_t n, ...) {
         struct api_context ctx = {.engine = f ? f->e : NULL, .find_session = find_session};
-        struct api_kv q[8], h[4];
+        struct api_kv q[8], h[6];
         char buf[8][1024];
         size_t nh = 0;
         va_list ap;
@@ -83,6 +85,10 @@ static void req(struct fixture *f, const struct dossier_actor *a, const char *me
                 h[nh++] = (struct api_kv){"Prefer", prefer};
         if (content_type)
                 h[nh++] = (struct api_kv){"Content-Type", content_type};
+        if (if_none_match)
+                h[nh++] = (struct api_kv){"If-None-Match", if_none_match};
+        if (if_modified_since)
+                h[nh++] = (struct api_kv){"If-Modified-Since", if_modified_since};
         struct api_request r = {.ctx = &ctx, .method = method, .path = path, .body = body,
                                 .body_len = body ? strlen(body) : 0, .query = q, .n_query = n, .headers = h,
                                 .n_headers = nh};
@@ -257,10 +263,15 @@ UNIT_FIXTURE(fhir_documents, fixture_setup, fixture_teardown) {
         req(f, &gp, "GET", path, NULL, &rep, 0);
         assert_int_equal(rep.status, 200);
         assert_string_equal(str_at(rep.body, "status"), "superseded");
-        /* R4 http.html, read: the ETag names the version, W/"versionId" */
+        /* R4 http.html, read: the ETag names the version, W/"versionId";
+         * the versionId is the version along replacements and a digest of
+         * the resource (it changes with it) */
         char etag[32];
         snprintf(etag, sizeof(etag), "W/\"%s\"", str_at(rep.body, "meta.versionId"));
         assert_string_equal(rep.etag, etag);
+        assert_int_equal(strncmp(str_at(rep.body, "meta.versionId"), "1.", 2), 0);
+        assert_int_equal(strlen(str_at(rep.body, "meta.versionId")), 2 + 16);
+        assert_int_equal(strspn(str_at(rep.body, "meta.versionId") + 2, "0123456789abcdef"), 16);
         /* and Last-Modified (RFC 9110 8.8.2, an IMF-fixdate) the meta.lastUpdated,
          * the version's deposit, which is DocumentReference.date */
         assert_string_equal(str_at(rep.body, "meta.lastUpdated"), str_at(rep.body, "date"));
@@ -346,6 +357,153 @@ UNIT_FIXTURE(fhir_documents, fixture_setup, fixture_teardown) {
         memcpy(t, "99999-9", 7);
         req(f, &gp, "POST", FHIR_PREFIX, body, &rep, 0);
         expect_outcome(&rep, 422, "unknown_type");
+}
+
+/* The reads of a document in the trail: how many, allowed or refused,
+ * by the actor of national id actor (dossier_trail() as the patient,
+ * which adds its own read-trail entry). */
+struct reads {
+        const char *actor, *uid;
+        int allowed, denied;
+};
+
+static int count_read(const struct audit_entry *e, void *data) {
+        struct reads *r = data;
+        if (strcmp(e->action, "read") == 0 && strcmp(e->actor, r->actor) == 0 && strcmp(e->document, r->uid) == 0)
+                ++*(strcmp(e->outcome, "allow") == 0 ? &r->allowed : &r->denied);
+        return 0;
+}
+
+static struct reads reads_of(struct fixture *f, const struct dossier_actor *a, const char *uid) {
+        struct reads r = {.actor = a->id, .uid = uid};
+        assert_int_equal(dossier_trail(f->e, &patient, INS, count_read, &r), 0);
+        return r;
+}
+
+/* The conditionalRead the CapabilityStatement cs gives type, "" when none. */
+static const char *cap_cond_read(const json_t *cs, const char *type) {
+        json_t *r;
+        size_t i;
+        json_array_foreach(json_object_get(json_array_get(json_object_get(cs, "rest"), 0), "resource"), i, r)
+                if (strcmp(str_at(r, "type"), type) == 0)
+                        return str_at(r, "conditionalRead");
+        return "";
+}
+
+/* R4 http.html#cread, RFC 9110 13.1.2: a DocumentReference read whose
+ * If-None-Match names its ETag (weakly, "*", in a list) is 304 without a
+ * body but with the ETag; a stale one is 200.  The read is decided and
+ * traced as any read first: a refused professional is refused whatever
+ * the preconditions, a 304 is a read in the trail.  The versionId (and
+ * so the ETag) changes with what changes in place (masking, the status):
+ * an old copy's tag no longer matches.  If-Modified-Since is not used
+ * (the deposit's time does not follow those changes). */
+UNIT_FIXTURE(fhir_conditional_read, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+        char id[FHIR_DOC_ID_SIZE], path[128], etag[API_ETAG_SIZE], etag2[API_ETAG_SIZE], list[160];
+
+        open_dossier(f);
+        req(f, &gp, "POST", FHIR_PREFIX, PROVIDE(""), &rep, 0);
+        strcpy_bounded(id, sizeof(id), str_at(rep.body, "entry.0.response.location") + strlen("DocumentReference/"));
+        api_reply_clear(&rep);
+        const char *uid = id + 16;
+        snprintf(path, sizeof(path), FHIR_PREFIX "/DocumentReference/%s", id);
+        req(f, &gp, "GET", path, NULL, &rep, 0);
+        assert_int_equal(rep.status, 200);
+        strcpy_bounded(etag, sizeof(etag), rep.etag);
+        assert_int_equal(strncmp(etag, "W/\"1.", 5), 0);
+        api_reply_clear(&rep);
+        assert_int_equal(reads_of(f, &gp, uid).allowed, 1);
+
+        /* the ETag itself, its strong form (weak comparison), "*", a list */
+        snprintf(list, sizeof(list), "\"other\", %s", etag + 2);
+        const char *const matching[] = {etag, etag + 2, "*", list};
+        for (size_t i = 0; i < ELEMENTSOF(matching); i++) {
+                if_none_match = matching[i];
+                req(f, &gp, "GET", path, NULL, &rep, 0);
+                if (rep.status != 304)
+                        fail_msg("If-None-Match: %s: %u", matching[i], rep.status);
+                assert_null(rep.body);
+                assert_null(rep.data);
+                assert_string_equal(rep.etag, etag);
+                assert_string_equal(rep.last_modified, "");
+                api_reply_clear(&rep);
+                /* each one a read in the trail, as a 200 */
+                assert_int_equal(reads_of(f, &gp, uid).allowed, 2 + (int)i);
+        }
+        /* a stale tag, another version's: the resource */
+        if_none_match = "W/\"1.0000000000000000\", W/\"2\"";
+        req(f, &gp, "GET", path, NULL, &rep, 0);
+        assert_int_equal(rep.status, 200);
+        assert_string_equal(str_at(rep.body, "id"), id);
+        assert_string_equal(rep.etag, etag);
+        assert_string_not_equal(rep.last_modified, "");
+        api_reply_clear(&rep);
+        /* a refused professional stays refused, and traced so: never a 304 */
+        int denied = reads_of(f, &nurse, uid).denied;
+        const char *const any[] = {etag, "*"};
+        for (size_t i = 0; i < ELEMENTSOF(any); i++) {
+                if_none_match = any[i];
+                req(f, &nurse, "GET", path, NULL, &rep, 0);
+                assert_null(rep.etag[0] ? rep.etag : NULL);
+                expect_outcome(&rep, 403, "deny-not-authorised");
+                assert_int_equal(reads_of(f, &nurse, uid).denied, denied + 1 + (int)i);
+        }
+        if_none_match = NULL;
+        /* If-Modified-Since is not read here: the resource */
+        if_modified_since = "Fri, 31 Dec 9999 23:59:59 GMT";
+        req(f, &gp, "GET", path, NULL, &rep, 0);
+        assert_int_equal(rep.status, 200);
+        api_reply_clear(&rep);
+        if_modified_since = NULL;
+
+        /* masked by the patient: the author still reads it, a new versionId,
+         * and the old copy's tag is stale */
+        assert_int_equal(dossier_set_masked(f->e, &patient, INS, uid, true), 0);
+        if_none_match = etag;
+        req(f, &gp, "GET", path, NULL, &rep, 0);
+        assert_int_equal(rep.status, 200);
+        assert_string_equal(str_at(rep.body, "securityLabel.0.coding.0.code"), "R");
+        assert_string_not_equal(rep.etag, etag);
+        assert_int_equal(strncmp(rep.etag, "W/\"2.", 5), 0); /* masking makes a new version of the entry */
+        strcpy_bounded(etag2, sizeof(etag2), rep.etag);
+        api_reply_clear(&rep);
+        if_none_match = etag2;
+        req(f, &gp, "GET", path, NULL, &rep, 0);
+        assert_int_equal(rep.status, 304);
+        api_reply_clear(&rep);
+        if_none_match = NULL;
+        /* replaced: superseded in place, the store's version unchanged, yet
+         * another versionId (its digest): the old copy is stale */
+        char rel[256], body[2048];
+        snprintf(rel, sizeof(rel),
+                 "\"relatesTo\":[{\"code\":\"replaces\",\"target\":{\"reference\":\"DocumentReference/%s\"}}],", id);
+        snprintf(body, sizeof(body), PROVIDE("%s"), rel);
+        req(f, &gp, "POST", FHIR_PREFIX, body, &rep, 0);
+        assert_int_equal(rep.status, 200);
+        api_reply_clear(&rep);
+        if_none_match = etag2;
+        req(f, &gp, "GET", path, NULL, &rep, 0);
+        assert_int_equal(rep.status, 200);
+        assert_string_equal(str_at(rep.body, "status"), "superseded");
+        assert_int_equal(strncmp(rep.etag, "W/\"2.", 5), 0);
+        assert_string_not_equal(rep.etag, etag2);
+        api_reply_clear(&rep);
+        if_none_match = NULL;
+        /* a search shows the same versionId as the read */
+        req(f, &gp, "GET", path, NULL, &rep, 0);
+        strcpy_bounded(etag, sizeof(etag), rep.etag);
+        api_reply_clear(&rep);
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 2, "patient=" INS, "status=superseded");
+        snprintf(etag2, sizeof(etag2), "W/\"%s\"", str_at(rep.body, "entry.0.resource.meta.versionId"));
+        assert_string_equal(etag2, etag);
+        api_reply_clear(&rep);
+        /* the CapabilityStatement says so */
+        req(f, NULL, "GET", FHIR_PREFIX "/metadata", NULL, &rep, 0);
+        assert_string_equal(cap_cond_read(rep.body, "DocumentReference"), "not-match");
+        assert_string_equal(cap_cond_read(rep.body, "Patient"), "");
+        api_reply_clear(&rep);
 }
 
 /* created_at is a time FHIR can write (a dateTime's year has four
