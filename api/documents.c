@@ -8,6 +8,7 @@
 #include "cda/cda.h"
 #include "engine/dossier.h"
 #include "engine/interactions.h"
+#include "http/conditional.h"
 #include "lib/jsonw.h"
 #include "lib/macro.h"
 #include "call.h"
@@ -386,6 +387,20 @@ int res_content_reply(struct api_reply *ret, const struct dossier_doc *d, void *
         return r;
 }
 
+/* A content's strong ETag: its SHA-256 in hexadecimal, quoted. */
+static void content_etag(const struct dossier_doc *d, char etag[API_ETAG_SIZE]) {
+        char hex[2 * sizeof(d->sha256) + 1];
+        hex_encode(d->sha256, sizeof(d->sha256), hex);
+        snprintf(etag, API_ETAG_SIZE, "\"%s\"", hex);
+}
+
+int res_content_not_modified(struct api_reply *ret, const struct dossier_doc *d, const char *etag) {
+        int r = api_reply_not_modified(ret, etag);
+        if (r == 0 && d->warn_hidden_from_patient)
+                (void)strcpy_bounded(ret->warning, sizeof(ret->warning), NOT_VISIBLE_WARNING);
+        return r;
+}
+
 /* A content larger than CONTENT_STREAM_MIN goes out piece by piece
  * (dossier_read_open()): carnetd never holds it whole, however many are
  * read at once.  An alteration found at the last piece cuts the
@@ -471,7 +486,19 @@ int res_document_content(const struct api_request *req, struct api_reply *ret) {
         r = dossier_read_open(req->call->engine, &req->call->caller.a, req->call->ins, req->call->document, &d, &c);
         if (r < 0)
                 return res_engine_fail(ret, req->call->engine, r) < 0 ? -ENOMEM : 0;
-        return content_out(ret, &d, c);
+        /* read (decided, traced) as any: then a strong ETag, the content's
+         * SHA-256 (the bytes never change once written), and 304 to an
+         * If-None-Match that names it (RFC 9110 13.1.2) */
+        char etag[API_ETAG_SIZE];
+        content_etag(&d, etag);
+        if (api_not_modified(req, etag, -1)) {
+                dossier_content_free(c);
+                return res_content_not_modified(ret, &d, etag);
+        }
+        r = content_out(ret, &d, c);
+        if (r == 0)
+                (void)strcpy_bounded(ret->etag, sizeof(ret->etag), etag);
+        return r;
 }
 
 /* ---- deposit and replace -------------------------------------------------- */

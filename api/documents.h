@@ -62,6 +62,10 @@ int res_read_document(const struct api_call *c, const char *ins, const char *uid
  * and freed when sent) with its own Content-Type, and the held-back
  * warning header when d says.  0, -ENOMEM, -EINVAL. */
 int res_content_reply(struct api_reply *ret, const struct dossier_doc *d, void *content, size_t len);
+/* The 304 Not Modified of a document's bytes (http/conditional.h): the
+ * ETag etag, and the held-back warning header as the 200 would have it.
+ * Returns 0. */
+int res_content_not_modified(struct api_reply *ret, const struct dossier_doc *d, const char *etag);
 
 API_HANDLER(res_documents_list);
 API_HANDLER(res_documents_post);

@@ -365,15 +365,44 @@ static bool wants_resource(const struct api_request *req) {
         return api_query(req, "_format") || fhir_accepts(req, FHIR_MIME);
 }
 
+/* A document's Binary's ETag: its DocumentReference's.  0, or -ENOMEM. */
+static int binary_etag(const char *ins, const struct dossier_doc *d, char etag[API_ETAG_SIZE]) {
+        json_t *o = fhir_docref_json(ins, d);
+        int r = o ? fhir_docref_etag(o, etag) : -ENOMEM;
+        json_decref(o);
+        return r < 0 ? -ENOMEM : 0;
+}
+
+/* The 200 of the Binary resource of d: contentType, data the content in
+ * base64. */
+static int binary_resource(struct api_reply *ret, const char *ins, const struct dossier_doc *d, const void *content,
+                           size_t len) {
+        char id[FHIR_DOC_ID_SIZE];
+        _cleanup_free_ char *b64 = fhir_base64(content, len);
+        fhir_doc_id(ins, d->uid, id);
+        json_t *o = b64 ? json_pack("{s:s,s:s,s:s}", "resourceType", "Binary", "id", id, "contentType", d->mime)
+                        : NULL;
+        if (o && len > 0) /* FHIR has no empty strings: no data for an empty document */
+                json_object_set_new(o, "data", json_string(b64));
+        if (b64)
+                secure_zero(b64, strlen(b64));
+        return o ? api_ok(ret, 200, o) : -ENOMEM;
+}
+
 /* GET /fhir/R4/Binary/{id} (ITI-68): the bytes with their own type (as
  * GET .../documents/{uid}/content), or a Binary resource for a client
  * that asks for application/fhir+json, or the document wrapped in a CDA
- * R2 header for one that asks for application/hl7-cda+xml. */
+ * R2 header for one that asks for application/hl7-cda+xml.  The first
+ * two carry the DocumentReference's ETag and Last-Modified, and are 304
+ * to a request whose If-None-Match names the ETag or, without it, whose
+ * If-Modified-Since is not before the deposit; the wrapping, whose header
+ * follows metadata that changes in place, has no validator.  The read is
+ * decided and traced first, whatever the request's preconditions. */
 int fhir_binary_read(const struct api_request *req, struct api_reply *ret) {
         struct dossier_doc d;
         _cleanup_free_ void *content = NULL;
         size_t len = 0;
-        char ins[16], id[FHIR_DOC_ID_SIZE];
+        char ins[16], etag[API_ETAG_SIZE];
         int r = read_by_id(req, ins, &d, &content, &len, ret);
 
         if (r < 0)
@@ -385,19 +414,23 @@ int fhir_binary_read(const struct api_request *req, struct api_reply *ret) {
                 secure_zero(&d, sizeof(d));
                 return r;
         }
-        if (!wants_resource(req)) {
-                r = res_content_reply(ret, &d, TAKE_PTR(content), len);
-                secure_zero(&d, sizeof(d));
-                return r;
-        }
-        _cleanup_free_ char *b64 = fhir_base64(content, len);
-        secure_zero(content, len);
-        fhir_doc_id(ins, d.uid, id);
-        json_t *o = b64 ? json_pack("{s:s,s:s,s:s}", "resourceType", "Binary", "id", id, "contentType", d.mime) : NULL;
-        if (o && len > 0) /* FHIR has no empty strings: no data for an empty document */
-                json_object_set_new(o, "data", json_string(b64));
-        if (b64)
-                secure_zero(b64, strlen(b64));
+        int64_t deposited = d.deposited_at;
+        bool resource = wants_resource(req);
+        if (binary_etag(ins, &d, etag) < 0)
+                r = -ENOMEM;
+        else if (api_not_modified(req, etag, deposited))
+                r = resource ? api_reply_not_modified(ret, etag) : res_content_not_modified(ret, &d, etag);
+        else
+                r = resource ? binary_resource(ret, ins, &d, content, len)
+                             : res_content_reply(ret, &d, TAKE_PTR(content), len);
+        if (content)
+                secure_zero(content, len);
         secure_zero(&d, sizeof(d));
-        return o ? api_ok(ret, 200, o) : -ENOMEM;
+        /* the validators: the DocumentReference's ETag, the deposit (the
+         * content never changes once written) */
+        if (r == 0 && ret->status == 200) {
+                (void)strcpy_bounded(ret->etag, sizeof(ret->etag), etag);
+                api_set_last_modified(ret, deposited);
+        }
+        return r;
 }

@@ -121,6 +121,31 @@ check "If-None-Match: a stale tag: 200" "$(cget "$dr" "$doctor" -H 'If-None-Matc
         "200 W/\"$vid\" $(stat -c %s "$LAB_DIR/docref.json")"
 check "If-Modified-Since is not read on a DocumentReference: 200" \
         "$(cget "$dr" "$doctor" -H 'If-Modified-Since: Fri, 31 Dec 9999 23:59:59 GMT' | cut -d' ' -f1)" 200
+# Binary: the DocumentReference's ETag and Last-Modified (the content never
+# changes), the same preconditions, and If-Modified-Since too
+bin=/fhir/R4/Binary/$ins-$pdf
+check "Binary: the DocumentReference's ETag" "$(cget "$bin" "$doctor")" "200 W/\"$vid\" 12"
+grep -qi "^last-modified: $imf"$'\r'"\$" "$LAB_DIR/ch" ||
+        { cat "$LAB_DIR/ch"; echo "Binary Last-Modified: $imf"; exit 1; }
+n=$(reads)
+check "Binary, If-None-Match the ETag: 304" "$(cget "$bin" "$doctor" -H "If-None-Match: W/\"$vid\"")" "304 W/\"$vid\" 0"
+check "Binary as a resource, If-None-Match the ETag: 304" \
+        "$(cget "$bin" "$doctor" -H 'Accept: application/fhir+json' -H "If-None-Match: W/\"$vid\"")" "304 W/\"$vid\" 0"
+check "Binary, If-Modified-Since its Last-Modified: 304" "$(cget "$bin" "$doctor" -H "If-Modified-Since: $imf")" \
+        "304 W/\"$vid\" 0"
+check "the three 304s are reads in the trail" "$(reads)" "$((n + 3))"
+check "Binary, If-Modified-Since a second before: 200" \
+        "$(cget "$bin" "$doctor" -H "If-Modified-Since: $(LC_ALL=C date -u -d "$updated - 1 second" \
+                '+%a, %d %b %Y %H:%M:%S GMT')" | cut -d' ' -f1)" 200
+check "Binary, a stale tag beside If-Modified-Since: If-None-Match decides, 200" \
+        "$(cget "$bin" "$doctor" -H 'If-None-Match: W/"1.0"' -H "If-Modified-Since: $imf" | cut -d' ' -f1)" 200
+# natively, the content's strong ETag: its SHA-256
+sha=$(printf '%%PDF-1.4 lab' | sha256sum | cut -c1-64)
+content=/v1/dossiers/$ins/documents/$pdf/content
+check "the content's ETag, its SHA-256" "$(cget "$content" "$doctor")" "200 \"$sha\" 12"
+check "the content, If-None-Match its ETag: 304" "$(cget "$content" "$doctor" -H "If-None-Match: \"$sha\"")" \
+        "304 \"$sha\" 0"
+check "the content, a stale tag: 200" "$(cget "$content" "$doctor" -H 'If-None-Match: "00"')" "200 \"$sha\" 12"
 cda=$(api GET "/v1/dossiers/$ins/documents/$pdf/content?format=cda" "" "$doctor")
 check "the PDF wrapped in a CDA R2 header" "$cda" \
         "200 <?xml*<ClinicalDocument xmlns=\"urn:hl7-org:v3\">*<id root=\"1.2.250.1.213.1.4.*\" extension=\"$ins\"/>*mediaType=\"application/pdf\" representation=\"B64\">$(b64 '%PDF-1.4 lab')</text>*"
@@ -140,13 +165,17 @@ check "a CDA deposit of another type: 422" "$(api POST /v1/dossiers/$ins/documen
 swap_cps cps-pharma
 pharma=$(lab_login)
 denied() {
-        api GET /v1/dossiers/$ins/audit "" "$patient" | { grep -o "\"document\":\"$pdf\"[^}]*\"outcome\":\"deny\"" || true; } |
-                wc -l
+        api GET /v1/dossiers/$ins/audit "" "$patient" |
+                { grep -o "\"document\":\"$pdf\"[^}]*\"outcome\":\"deny\"" || true; } | wc -l
 }
 n=$(denied)
 check "the blocked pharmacist, If-None-Match the ETag: 403" \
         "$(api GET "$dr" "" "$pharma" -H "If-None-Match: W/\"$vid\"")" '403 *"OperationOutcome"*"deny-blocked"*'
 check "the blocked pharmacist, If-None-Match *: 403" "$(api GET "$dr" "" "$pharma" -H 'If-None-Match: *')" \
         '403 *"OperationOutcome"*"deny-blocked"*'
-check "both refusals in the trail" "$(denied)" "$((n + 2))"
+check "the blocked pharmacist, Binary with If-Modified-Since: 403" \
+        "$(api GET "$bin" "" "$pharma" -H "If-Modified-Since: $imf")" '403 *"OperationOutcome"*"deny-blocked"*'
+check "the blocked pharmacist, the content with If-None-Match: 403" \
+        "$(api GET "$content" "" "$pharma" -H "If-None-Match: \"$sha\"")" '403 *"deny-blocked"*'
+check "the four refusals in the trail" "$(denied)" "$((n + 4))"
 lab_end "$pharma" "t-fhir-journey"

@@ -180,29 +180,6 @@ check "the FHIR deposit is on the host, listed natively" "$(at ws-a GET /v1/doss
 check "B: a refusal as an OperationOutcome, with the rule's reason" \
         "$(fhir_at ws-b "/fhir/R4/DocumentReference/$INS-$report" "$pharma")" \
         '403 application/fhir+json*"resourceType":"OperationOutcome"*deny-rights-matrix*'
-# a conditional read through the agent (R4 http.html#cread): its
-# If-None-Match goes to the host, the host's 304 comes back without a body;
-# a refusal stays one whatever the preconditions
-out=$(fhir_at ws-b "/fhir/R4/DocumentReference/$INS-$prescription" "$pharma")
-check "B: the prescription's DocumentReference" "$out" '200 application/fhir+json*"resourceType":"DocumentReference"*'
-vid=$(field versionId "$out")
-code() { # code WS PATH TOKEN [CURL ARGS...]: the HTTP code, the ETag, the body's size
-        local ws=$1 p=$2 t=$3
-        shift 3
-        curl -s -D "$LAB_DIR/ch" -o "$LAB_DIR/cb" -w '%{http_code} %{size_download}' --unix-socket "$LAB_DIR/$ws.sock" \
-                -H "X-Carnet-Session: $t" "$@" "http://localhost$p" >"$LAB_DIR/cc"
-        local c s
-        read -r c s <"$LAB_DIR/cc"
-        echo "$c $(sed -n 's/^[Ee][Tt][Aa][Gg]: *\(.*\)\r$/\1/p' "$LAB_DIR/ch") $s"
-}
-check "B: If-None-Match its ETag: 304 through the agent" \
-        "$(code ws-b "/fhir/R4/DocumentReference/$INS-$prescription" "$pharma" -H "If-None-Match: W/\"$vid\"")" \
-        "304 W/\"$vid\" 0"
-check "B: a stale tag: 200" \
-        "$(code ws-b "/fhir/R4/DocumentReference/$INS-$prescription" "$pharma" -H 'If-None-Match: W/"1.0"' | cut -d' ' -f1)" \
-        200
-check "B: the report, If-None-Match *: still refused" \
-        "$(code ws-b "/fhir/R4/DocumentReference/$INS-$report" "$pharma" -H 'If-None-Match: *' | cut -d' ' -f1)" 403
 
 # ---- 3. concurrent deposits from both agents, through both host processes
 burst() { # burst WS TOKEN TYPE CLASS N: N deposits, one 201 line each
@@ -290,6 +267,43 @@ check "no acknowledged deposit lost" "$(sql "SELECT count(*) FROM documents")" "
 until_ok -t 20 eval "deposit ws-a \"\$doctor\" 11488-4 10 'after the restart' | grep -q '^201'"
 echo "A: work resumes: ok"
 check "B: work resumes" "$(at ws-b GET /v1/dossiers/$INS/documents "" "$pharma")" '200 *'
+# a conditional read through the agent (R4 http.html#cread): its
+# If-None-Match goes to the host, the host's 304 comes back without a body;
+# a refusal stays one whatever the preconditions.  (Here rather than in 2,
+# so that B's requests before the restart keep their number: its agent
+# sends them to the host processes in turn, and "B: work resumes" passes
+# only on the one A's retries reconnected, the other answering its first
+# request 503 store_unavailable: its host session lookup, outside a
+# transaction, is not retried on a new connection.)
+out=$(fhir_at ws-b "/fhir/R4/DocumentReference/$INS-$prescription" "$pharma")
+check "B: the prescription's DocumentReference" "$out" '200 application/fhir+json*"resourceType":"DocumentReference"*'
+vid=$(field versionId "$out")
+code() { # code WS PATH TOKEN [CURL ARGS...]: the HTTP code, the ETag, the body's size
+        local ws=$1 p=$2 t=$3
+        shift 3
+        curl -s -D "$LAB_DIR/ch" -o "$LAB_DIR/cb" -w '%{http_code} %{size_download}' \
+                --unix-socket "$LAB_DIR/$ws.sock" -H "X-Carnet-Session: $t" "$@" "http://localhost$p" >"$LAB_DIR/cc"
+        local c s
+        read -r c s <"$LAB_DIR/cc"
+        echo "$c $(sed -n 's/^[Ee][Tt][Aa][Gg]: *\(.*\)\r$/\1/p' "$LAB_DIR/ch") $s"
+}
+check "B: If-None-Match its ETag: 304 through the agent" \
+        "$(code ws-b "/fhir/R4/DocumentReference/$INS-$prescription" "$pharma" -H "If-None-Match: W/\"$vid\"")" \
+        "304 W/\"$vid\" 0"
+check "B: a stale tag: 200" \
+        "$(code ws-b "/fhir/R4/DocumentReference/$INS-$prescription" "$pharma" -H 'If-None-Match: W/"1.0"' |
+                cut -d' ' -f1)" 200
+check "B: the prescription's Binary, If-None-Match its ETag: 304" \
+        "$(code ws-b "/fhir/R4/Binary/$INS-$prescription" "$pharma" -H "If-None-Match: W/\"$vid\"")" "304 W/\"$vid\" 0"
+# the native content's strong ETag (a quoted SHA-256) comes back whole
+out=$(code ws-b "/v1/dossiers/$INS/documents/$prescription/content" "$pharma")
+[[ $out =~ ^200\ (\"[0-9a-f]{64}\")\ [0-9]+$ ]] || fail "the content's ETag through the agent: $out"
+sha=${BASH_REMATCH[1]}
+check "B: the content, If-None-Match its ETag: 304 through the agent" \
+        "$(code ws-b "/v1/dossiers/$INS/documents/$prescription/content" "$pharma" -H "If-None-Match: $sha")" \
+        "304 $sha 0"
+check "B: the report, If-None-Match *: still refused" \
+        "$(code ws-b "/fhir/R4/DocumentReference/$INS-$report" "$pharma" -H 'If-None-Match: *' | cut -d' ' -f1)" 403
 
 # ---- a large raw upload, spooled at A and sent on to the host from its file
 head -c $((3 * 1024 * 1024)) /dev/urandom >"$LAB_DIR/big.pdf"

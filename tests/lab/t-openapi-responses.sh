@@ -110,6 +110,11 @@ expect_code "FHIR read" "$out" 200
 vid=$(field versionId "$out")
 expect_code "FHIR conditional read" \
         "$(call GET $FDR /fhir/R4/DocumentReference/$ins-$report "" "$doctor" -H "If-None-Match: W/\"$vid\"")" 304
+expect_code "FHIR Binary, conditional" \
+        "$(call GET /fhir/R4/Binary/{id} /fhir/R4/Binary/$ins-$report "" "$doctor" -H "If-None-Match: W/\"$vid\"")" 304
+sha=$(printf 'Consultation report: stable.' | sha256sum | cut -c1-64)
+expect_code "content, conditional" "$(call GET $DOC/content /v1/dossiers/$ins/documents/$report/content "" \
+        "$doctor" -H "If-None-Match: \"$sha\"")" 304
 out=$(call POST $DOC/replace /v1/dossiers/$ins/documents/$report/replace "{\"type_code\": \"11488-4\", \"class_code\": \"10\",
         \"mime\": \"text/plain\", \"title\": \"Consultation v2\", \"content_base64\": \"$(b64 'v2')\"}" "$doctor")
 expect_code "replace" "$out" 201

@@ -21,6 +21,7 @@
 #include "api/routes.h"
 #include "cda/cda.h"
 #include "dossier-fixture.h"
+#include "http/conditional.h"
 #include "http/router.h"
 
 #include "session-fixture.h"
@@ -390,6 +391,19 @@ static const char *cap_cond_read(const json_t *cs, const char *type) {
         return "";
 }
 
+/* The status of the gp's GET of path with the preconditions inm and ims
+ * (NULL: none), the reply cleared. */
+static unsigned get_status(struct fixture *f, const char *path, const char *inm, const char *ims) {
+        struct api_reply rep;
+        if_none_match = inm;
+        if_modified_since = ims;
+        req(f, &gp, "GET", path, NULL, &rep, 0);
+        if_none_match = if_modified_since = NULL;
+        unsigned status = rep.status;
+        api_reply_clear(&rep);
+        return status;
+}
+
 /* R4 http.html#cread, RFC 9110 13.1.2: a DocumentReference read whose
  * If-None-Match names its ETag (weakly, "*", in a list) is 304 without a
  * body but with the ETag; a stale one is 200.  The read is decided and
@@ -452,11 +466,7 @@ UNIT_FIXTURE(fhir_conditional_read, fixture_setup, fixture_teardown) {
         }
         if_none_match = NULL;
         /* If-Modified-Since is not read here: the resource */
-        if_modified_since = "Fri, 31 Dec 9999 23:59:59 GMT";
-        req(f, &gp, "GET", path, NULL, &rep, 0);
-        assert_int_equal(rep.status, 200);
-        api_reply_clear(&rep);
-        if_modified_since = NULL;
+        assert_int_equal(get_status(f, path, NULL, "Fri, 31 Dec 9999 23:59:59 GMT"), 200);
 
         /* masked by the patient: the author still reads it, a new versionId,
          * and the old copy's tag is stale */
@@ -503,6 +513,173 @@ UNIT_FIXTURE(fhir_conditional_read, fixture_setup, fixture_teardown) {
         req(f, NULL, "GET", FHIR_PREFIX "/metadata", NULL, &rep, 0);
         assert_string_equal(cap_cond_read(rep.body, "DocumentReference"), "not-match");
         assert_string_equal(cap_cond_read(rep.body, "Patient"), "");
+        api_reply_clear(&rep);
+}
+
+/* Binary (R4 http.html#cread) carries its DocumentReference's ETag and
+ * Last-Modified (the deposit: the content never changes), as the bytes or
+ * as a Binary resource, and is 304 to an If-None-Match of that ETag or,
+ * without one, an If-Modified-Since not before the deposit; the CDA
+ * wrapping has no validator.  The native content has a strong ETag, the
+ * quoted SHA-256, and If-None-Match.  Each 304 is a read in the trail, a
+ * refused caller refused whatever the preconditions; a held-back
+ * document's 304 keeps its warning. */
+#define NOT_VISIBLE "this document is not visible to the patient"
+
+/* A text document the gp deposited natively, held back from the patient
+ * or not: its uid and the paths of its DocumentReference, Binary and
+ * native content. */
+struct text_doc {
+        char uid[DOSSIER_UID_SIZE], docref[128], bin[128], native[160];
+};
+
+static void deposit_text(struct fixture *f, bool held, struct text_doc *d) {
+        struct api_reply rep;
+        char id[FHIR_DOC_ID_SIZE];
+        req(f, &gp, "POST", "/v1/dossiers/" INS "/documents",
+            held ? "{\"type_code\": \"11488-4\", \"class_code\": \"10\", \"mime\": \"text/plain\", \"title\": "
+                   "\"t\", \"hidden_from_patient\": true, \"content_base64\": \"aGVsbG8=\"}"
+                 : "{\"type_code\": \"11488-4\", \"class_code\": \"10\", \"mime\": \"text/plain\", \"title\": "
+                   "\"t\", \"content_base64\": \"aGVsbG8=\"}",
+            &rep, 0);
+        assert_int_equal(rep.status, 201);
+        strcpy_bounded(d->uid, sizeof(d->uid), str_at(rep.body, "uid"));
+        api_reply_clear(&rep);
+        fhir_doc_id(INS, d->uid, id);
+        snprintf(d->docref, sizeof(d->docref), FHIR_PREFIX "/DocumentReference/%s", id);
+        snprintf(d->bin, sizeof(d->bin), FHIR_PREFIX "/Binary/%s", id);
+        snprintf(d->native, sizeof(d->native), "/v1/dossiers/" INS "/documents/%s/content", d->uid);
+}
+
+UNIT_FIXTURE(fhir_conditional_binary, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+        char etag[API_ETAG_SIZE], lm[API_HTTP_DATE_SIZE], before[API_HTTP_DATE_SIZE], strong[API_ETAG_SIZE];
+        struct text_doc doc;
+
+        open_dossier(f);
+        deposit_text(f, false, &doc);
+        const char *path = doc.docref, *bin = doc.bin, *native = doc.native, *uid = doc.uid;
+        req(f, &gp, "GET", path, NULL, &rep, 0);
+        strcpy_bounded(etag, sizeof(etag), rep.etag);
+        strcpy_bounded(lm, sizeof(lm), rep.last_modified);
+        snprintf(strong, sizeof(strong), "\"%s\"", str_at(rep.body, "content.0.attachment.extension.0.valueString"));
+        api_reply_clear(&rep);
+        int64_t t;
+        assert_int_equal(api_http_date_parse(lm, &t), 0);
+        api_http_date(t - 1, before);
+
+        /* the Binary resource and the bytes: the DocumentReference's validators */
+        static const char *const accepts[] = {FHIR_MIME, "text/plain"};
+        for (size_t i = 0; i < ELEMENTSOF(accepts); i++) {
+                accept = accepts[i];
+                req(f, &gp, "GET", bin, NULL, &rep, 0);
+                assert_int_equal(rep.status, 200);
+                assert_string_equal(rep.etag, etag);
+                assert_string_equal(rep.last_modified, lm);
+                api_reply_clear(&rep);
+                int reads = reads_of(f, &gp, uid).allowed;
+                /* If-None-Match the ETag; If-Modified-Since at the deposit,
+                 * or later; both with a stale tag: If-None-Match decides */
+                const struct {
+                        const char *inm, *ims;
+                        unsigned status;
+                } cases[] = {{etag, NULL, 304},         {"*", NULL, 304},        {NULL, lm, 304},
+                             {NULL, "Fri, 31 Dec 9999 23:59:59 GMT", 304},     {NULL, before, 200},
+                             {"W/\"1.0\"", lm, 200},    {etag, before, 304}};
+                for (size_t k = 0; k < ELEMENTSOF(cases); k++) {
+                        if_none_match = cases[k].inm;
+                        if_modified_since = cases[k].ims;
+                        req(f, &gp, "GET", bin, NULL, &rep, 0);
+                        if (rep.status != cases[k].status)
+                                fail_msg("%s, If-None-Match %s, If-Modified-Since %s: %u", accepts[i],
+                                         cases[k].inm ? cases[k].inm : "-", cases[k].ims ? cases[k].ims : "-",
+                                         rep.status);
+                        assert_string_equal(rep.etag, etag);
+                        if (rep.status == 304) {
+                                assert_null(rep.body);
+                                assert_null(rep.data);
+                        }
+                        api_reply_clear(&rep);
+                        assert_int_equal(reads_of(f, &gp, uid).allowed, reads + 1 + (int)k);
+                }
+                if_none_match = if_modified_since = NULL;
+        }
+        /* the CDA wrapping has no validator: never 304 */
+        accept = CDA_MIME;
+        if_none_match = "*";
+        req(f, &gp, "GET", bin, NULL, &rep, 0);
+        assert_int_equal(rep.status, 200);
+        assert_string_equal(rep.data_type, CDA_MIME);
+        assert_string_equal(rep.etag, "");
+        api_reply_clear(&rep);
+        accept = NULL;
+        /* refused whatever the preconditions, and traced so */
+        int denied = reads_of(f, &nurse, uid).denied;
+        if_none_match = etag;
+        req(f, &nurse, "GET", bin, NULL, &rep, 0);
+        expect_outcome(&rep, 403, "deny-not-authorised");
+        if_none_match = NULL;
+        if_modified_since = lm;
+        req(f, &nurse, "GET", bin, NULL, &rep, 0);
+        expect_outcome(&rep, 403, "deny-not-authorised");
+        if_modified_since = NULL;
+        assert_int_equal(reads_of(f, &nurse, uid).denied, denied + 2);
+
+        /* natively: the strong ETag, the content's SHA-256 */
+        accept = "";
+        req(f, &gp, "GET", native, NULL, &rep, 0);
+        assert_int_equal(rep.status, 200);
+        assert_int_equal(strlen(rep.etag), 66);
+        assert_string_equal(rep.etag, strong);
+        api_reply_clear(&rep);
+        char weak[API_ETAG_SIZE + 2];
+        snprintf(weak, sizeof(weak), "W/%s", strong);
+        const char *const match[] = {strong, weak, "*"};
+        for (size_t i = 0; i < ELEMENTSOF(match); i++) {
+                int reads = reads_of(f, &gp, uid).allowed;
+                if_none_match = match[i];
+                req(f, &gp, "GET", native, NULL, &rep, 0);
+                assert_int_equal(rep.status, 304);
+                assert_null(rep.data);
+                assert_null(rep.stream.read);
+                assert_string_equal(rep.etag, strong);
+                api_reply_clear(&rep);
+                assert_int_equal(reads_of(f, &gp, uid).allowed, reads + 1);
+        }
+        assert_int_equal(get_status(f, native, "\"0000\"", NULL), 200);
+        /* not If-Modified-Since (it sends no Last-Modified), nor the CDA wrapping */
+        assert_int_equal(get_status(f, native, NULL, "Fri, 31 Dec 9999 23:59:59 GMT"), 200);
+        if_none_match = "*";
+        req(f, &gp, "GET", native, NULL, &rep, 1, "format=cda");
+        assert_int_equal(rep.status, 200);
+        assert_string_equal(rep.etag, "");
+        api_reply_clear(&rep);
+        denied = reads_of(f, &nurse, uid).denied;
+        req(f, &nurse, "GET", native, NULL, &rep, 0);
+        assert_int_equal(rep.status, 403);
+        api_reply_clear(&rep);
+        assert_int_equal(reads_of(f, &nurse, uid).denied, denied + 1);
+        /* a document held back from the patient: its bytes' 304 keeps the
+         * warning header their 200 has (not the Binary resource's) */
+        struct text_doc h;
+        deposit_text(f, true, &h);
+        const struct {
+                const char *path, *accept, *warning;
+        } held[] = {{h.native, "", NOT_VISIBLE}, {h.bin, "text/plain", NOT_VISIBLE}, {h.bin, FHIR_MIME, ""}};
+        for (size_t i = 0; i < ELEMENTSOF(held); i++) {
+                accept = held[i].accept;
+                if_none_match = "*";
+                req(f, &gp, "GET", held[i].path, NULL, &rep, 0);
+                assert_int_equal(rep.status, 304);
+                assert_string_equal(rep.warning, held[i].warning);
+                api_reply_clear(&rep);
+        }
+        if_none_match = NULL;
+        accept = NULL;
+        /* the CapabilityStatement says so */
+        req(f, NULL, "GET", FHIR_PREFIX "/metadata", NULL, &rep, 0);
+        assert_string_equal(cap_cond_read(rep.body, "Binary"), "full-support");
         api_reply_clear(&rep);
 }
 
