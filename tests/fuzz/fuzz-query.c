@@ -2,13 +2,17 @@
  * input is "PATH?QUERY" as libmicrohttpd would hand it over (decoded: any
  * bytes); the query is split on '&' and '='.  api_dispatch() must always
  * produce one reply whose body is valid JSON (no error ever becomes a
- * missing reply because a message quotes bad UTF-8). */
+ * missing reply because a message quotes bad UTF-8).  The whole input is
+ * also a conditional GET's If-None-Match and If-Modified-Since
+ * (http/conditional.c): a date it takes is one api_http_date() writes
+ * back to the same time. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fuzz-text.h"
+#include "http/conditional.h"
 #include "http/router.h"
 
 static API_HANDLER(h_quote) {
@@ -31,10 +35,28 @@ static const struct api_route routes[] = {
 };
 static const struct api_table table = {routes, sizeof(routes) / sizeof(routes[0]), NULL, NULL};
 
+/* The input as the preconditions of a GET. */
+static void preconditions(const char *s) {
+        char back[API_HTTP_DATE_SIZE];
+        int64_t t, t2;
+        if (api_http_date_parse(s, &t) == 0 &&
+            (api_http_date_parse(api_http_date(t, back), &t2) < 0 || (t != t2 && t >= 0 && t <= 253402300799)))
+                __builtin_trap();
+        (void)api_etag_listed(s, "W/\"1.0123456789abcdef\"");
+        (void)api_etag_listed(s, s);
+        const struct api_kv h[] = {{"If-None-Match", s}, {"If-Modified-Since", s}};
+        struct api_request req = {.method = "GET", .path = "/", .headers = h, .n_headers = 2};
+        (void)api_not_modified(&req, "\"abc\"", 784111777);
+        req.headers = h + 1;
+        req.n_headers = 1;
+        (void)api_not_modified(&req, "\"abc\"", 784111777);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char *s = fuzz_cstr(data, size);
         if (!s)
                 return 0;
+        preconditions(s);
         struct api_kv q[API_QUERY_MAX];
         size_t nq = 0;
         char *query = strchr(s, '?');
