@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/sha.h>
 
 #include "engine/dossier.h"
 #include "http/conditional.h"
@@ -63,44 +62,34 @@ static json_t *authors(const char *ins, const struct dossier_doc *d) {
 
 /* meta.versionId: FHIR's changes whenever the resource does (R4
  * resource.html, Meta), and the ETag W/"versionId" a conditional read
- * compares is only a validator if it does.  The store counts no in-place
- * change (the status when a new version replaces it or it is archived,
- * masking, a hold's release), so the id is the document's version along
- * replacements, '.', and 16 hexadecimal characters of the SHA-256 of the
- * resource as served without its versionId (its keys sorted): whatever
- * changes in what a caller is shown changes it. */
-static int set_version_id(json_t *o, int version) {
-        uint8_t digest[SHA256_DIGEST_LENGTH];
-        char hex[16 + 1], vid[FHIR_VERSION_ID_SIZE];
-        char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-        if (!text)
-                return -ENOMEM;
-        SHA256((const unsigned char *)text, strlen(text), digest);
-        secure_zero(text, strlen(text));
-        free(text);
-        hex_encode(digest, 8, hex);
-        snprintf(vid, sizeof(vid), "%d.%.16s", version, hex);
+ * compares is only a validator if it does: the entry's revision, one more
+ * at each change in place (masking, a hold's release or lapse, the status
+ * when a new version replaces it or it is archived: engine/dossier.h). */
+static int set_version_id(json_t *o, int revision) {
+        char vid[FHIR_VERSION_ID_SIZE];
+
+        snprintf(vid, sizeof(vid), "%d", revision);
         return json_object_set_new(json_object_get(o, "meta"), "versionId", json_string(vid)) == 0 ? 0 : -ENOMEM;
 }
 
 json_t *fhir_docref_json(const char *ins, const struct dossier_doc *d) {
         char id[FHIR_DOC_ID_SIZE], sha[65], subject[32], binary[FHIR_DOC_ID_SIZE + 8], dep[32], created[32], urn[64];
+        char updated[32];
         fhir_doc_id(ins, d->uid, id);
         snprintf(urn, sizeof(urn), "urn:carnet:document:%s", d->uid);
         hex_encode(d->sha256, sizeof(d->sha256), sha);
         snprintf(subject, sizeof(subject), "Patient/%s", ins);
         snprintf(binary, sizeof(binary), "Binary/%s", id);
-        /* meta.lastUpdated: the version's deposit.  The store keeps no time
-         * of what changes in place later (status, masking, holds): the
-         * versionId follows those, the time does not */
+        /* meta.lastUpdated: the last change in place, or the deposit */
         fhir_instant(d->deposited_at, dep);
+        fhir_instant(d->updated_at, updated);
         json_t *att = json_pack("{s:s,s:s,s:I,s:s,s:s,s:[{s:s,s:s}]}", "contentType", d->mime, "url", binary, "size",
                                 (json_int_t)d->size, "title", d->title, "creation", fhir_instant(d->created_at, created),
                                 "extension", "url", FHIR_EXT_SHA256, "valueString", sha);
         json_t *o = json_pack(
                 "{s:s,s:s,s:{s:s,s:[o]},s:{s:s,s:s},s:s,s:{s:[o]},s:[{s:[o]}],s:{s:s},s:s,s:o,s:s,s:o,"
                 "s:[{s:o,s:o}]}",
-                "resourceType", "DocumentReference", "id", id, "meta", "lastUpdated", dep, "tag",
+                "resourceType", "DocumentReference", "id", id, "meta", "lastUpdated", updated, "tag",
                 coding(FHIR_CS_DOC_STATUS, res_doc_status_name(d->status)), "masterIdentifier", "system",
                 "urn:ietf:rfc:3986", "value", urn, "status",
                 d->status == ACCESS_DOC_APPROVED ? "current" : "superseded", "type", "coding",
@@ -108,7 +97,7 @@ json_t *fhir_docref_json(const char *ins, const struct dossier_doc *d) {
                 coding(FHIR_CLASS_SYSTEM, d->class_code), "subject", "reference", subject, "date", dep, "author",
                 authors(ins, d), "description", d->title, "securityLabel", security_labels(d), "content",
                 "attachment", att, "format", coding(FHIR_FORMAT_SYSTEM, d->format_code));
-        if (o && set_version_id(o, d->version) < 0) {
+        if (o && set_version_id(o, d->revision) < 0) {
                 json_decref(o);
                 return NULL;
         }
@@ -326,9 +315,8 @@ static int read_by_id(const struct api_request *req, char ins[16], struct dossie
 /* GET /fhir/R4/DocumentReference/{id}: read (decided and traced) as any
  * read, then, R4 http.html, read: an ETag of the versionId and a
  * Last-Modified (RFC 9110 8.8.2), meta.lastUpdated's time; 304 when the
- * request's If-None-Match names that ETag (http.html#cread).  Not
- * If-Modified-Since: the deposit's time does not follow what changes in
- * place. */
+ * request's If-None-Match names that ETag (http.html#cread) or, without
+ * it, when its If-Modified-Since is not before that time. */
 int fhir_docref_read(const struct api_request *req, struct api_reply *ret) {
         struct dossier_doc d;
         _cleanup_free_ void *content = NULL;
@@ -340,20 +328,20 @@ int fhir_docref_read(const struct api_request *req, struct api_reply *ret) {
                 return r == -ENOMEM ? r : 0;
         secure_zero(content, len);
         json_t *o = fhir_docref_json(ins, &d);
-        int64_t deposited = d.deposited_at;
+        int64_t updated = d.updated_at;
         secure_zero(&d, sizeof(d));
         if (!o || fhir_docref_etag(o, etag) < 0) {
                 json_decref(o);
                 return -ENOMEM;
         }
-        if (api_not_modified(req, etag, -1)) {
+        if (api_not_modified(req, etag, updated)) {
                 json_decref(o);
                 return api_reply_not_modified(ret, etag);
         }
         r = api_ok(ret, 200, o);
         if (r == 0) {
                 (void)strcpy_bounded(ret->etag, sizeof(ret->etag), etag);
-                api_set_last_modified(ret, deposited);
+                api_set_last_modified(ret, updated);
         }
         return r;
 }

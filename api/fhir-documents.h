@@ -18,9 +18,9 @@
 #include "http/router.h"
 #include "engine/dossier.h"
 
-/* A DocumentReference's meta.versionId and its NUL: the version, '.', 16
- * hexadecimal characters (fhir-documents.c). */
-#define FHIR_VERSION_ID_SIZE (12 + 1 + 16 + 1)
+/* A DocumentReference's meta.versionId and its NUL: the revision
+ * (fhir-documents.c). */
+#define FHIR_VERSION_ID_SIZE (12 + 1)
 
 /* The DocumentReference of document d of ins (XDS mapping, docs/fhir.md),
  * or NULL (out of memory). */

@@ -48,7 +48,7 @@ int fhir_metadata_get(const struct api_request *req, struct api_reply *ret) {
          * its in-place changes; either precondition on a Binary, whose
          * content never changes */
         json_t *res = json_pack("[o,o,o,o,o]", cap_resource("Patient", "read,search-type", NULL, patient),
-                                cap_resource("DocumentReference", "read,search-type", "not-match", docref),
+                                cap_resource("DocumentReference", "read,search-type", "full-support", docref),
                                 cap_resource("Binary", "read", "full-support", NULL),
                                 cap_resource("AuditEvent", "search-type", NULL, audit),
                                 cap_resource("Consent", "search-type", NULL, consent));
