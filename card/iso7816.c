@@ -73,7 +73,13 @@ static int xfer_retry(struct card_io *io, const uint8_t *cmd, size_t len, uint8_
         return r;
 }
 
-/* Sends a SELECT with P1 and the given data (no Le); the FCI is dropped. */
+/* Sends a SELECT with P1 and the given data (no Le); the FCI is dropped.
+ * 6284, "FCI not formatted according to ISO 7816-4 5.3.3", is a SELECT
+ * that succeeded with a warning (62xx: processed, memory unchanged): the
+ * file is selected, and its FCI, which carnet does not read, is the
+ * card's own.  The other warnings about the file selected (6283
+ * deactivated, 6285 in termination state) stay refusals: it cannot be
+ * used. */
 static int select_by(struct card_io *io, uint8_t p1, const uint8_t *data, size_t len) {
         uint8_t cmd[5 + ISO7816_AID_MAX], fci[CARDIO_RESP_MAX];
         unsigned sw;
@@ -86,7 +92,7 @@ static int select_by(struct card_io *io, uint8_t p1, const uint8_t *data, size_t
         cmd[4] = (uint8_t)len;
         memcpy(cmd + 5, data, len);
         int r = xfer_retry(io, cmd, 5 + len, fci, sizeof(fci), &sw);
-        return r < 0 ? r : iso7816_sw_errno(sw);
+        return r < 0 ? r : sw == 0x6284 ? 0 : iso7816_sw_errno(sw);
 }
 
 int iso7816_select_aid(struct card_io *io, const uint8_t *aid, size_t len) {

@@ -245,7 +245,7 @@ UNIT(no_fallback_but_not_found) {
                 {"6581", "6581", -EAGAIN}, {"6F00", "6400", -EAGAIN}, {"", NULL, -ENODEV},
                 {"6A86", NULL, -ENOENT},   {"6A87", NULL, -ENOENT},   {"6D00", NULL, -ENOENT},
                 {"6E00", NULL, -ENOENT},   {"6982", NULL, -ENOENT},   {"6985", NULL, -ENOENT},
-                {"6283", NULL, -ENOENT},   {"6284", NULL, -ENOENT},   {"6285", NULL, -ENOENT},
+                {"6283", NULL, -ENOENT},   {"6285", NULL, -ENOENT},
                 {"63C1", NULL, -ENOENT},
         };
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -737,7 +737,10 @@ UNIT(iso_select_and_read_on) {
         const struct step steps[] = {{"00A40000021234", "6A82"},
                                      {"00A4040003A00001", "9000"},
                                      {"00B0850000", first},
-                                     {"00B0010000", second}};
+                                     {"00B0010000", second},
+                                     {"00A4040003A00001", "6284"},
+                                     {"00A4040003A00001", "6283"},
+                                     {"00A4040003A00001", "6285"}};
         struct script sc = SCRIPT(steps);
         struct card_io io = IO(sc);
         uint8_t buf[512];
@@ -748,7 +751,12 @@ UNIT(iso_select_and_read_on) {
         assert_int_equal(len, 259);
         assert_int_equal(buf[0], 0x5A);
         assert_int_equal(buf[258], 0xCC);
-        assert_int_equal(io.apdus, 4);
+        /* selected with a warning on its FCI (ISO 7816-4: 62xx, processed):
+         * selected; a file deactivated or in termination: refused */
+        assert_int_equal(iso7816_ops.select_aid(&io, (const uint8_t *)"\xA0\x00\x01", 3), 0);
+        assert_int_equal(iso7816_ops.select_aid(&io, (const uint8_t *)"\xA0\x00\x01", 3), -EREMOTEIO);
+        assert_int_equal(iso7816_ops.select_aid(&io, (const uint8_t *)"\xA0\x00\x01", 3), -EREMOTEIO);
+        assert_int_equal(io.apdus, 7);
 }
 
 UNIT(iso_read_bounds) {
