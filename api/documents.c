@@ -178,6 +178,8 @@ static void doc_write(struct jw *w, const struct dossier_doc *d) {
         jw_kstr(w, "sha256", sha);
         jw_kstr(w, "status", res_doc_status_name(d->status));
         jw_kint(w, "version", d->version);
+        jw_kint(w, "revision", d->revision);
+        jw_kint(w, "updated_at", d->updated_at);
         jw_kstr_or_null(w, "replaced_by", d->replaced_by);
         jw_kbool(w, "masked", d->masked);
         jw_kbool(w, "hidden_from_patient", d->hidden_from_patient);

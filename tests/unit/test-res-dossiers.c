@@ -626,6 +626,17 @@ UNIT_FIXTURE(masking_and_holds, fixture_setup, fixture_teardown) {
         assert_int_equal(rep.status, 403);
         assert_string_equal(error_reason(&rep), "deny-masked");
         api_reply_clear(&rep);
+        /* masked: the entry's revision 2, dated, beside its XDS version */
+        json_int_t version = 0, revision = 0, deposited = 0, updated = 0;
+        run(f, &gp, res_document_get, "GET", "/", p, 2, NULL, 0, NULL, 0, NULL, &rep);
+        assert_int_equal(rep.status, 200);
+        assert_int_equal(json_unpack(rep.body, "{s:I,s:I,s:I,s:I}", "version", &version, "revision", &revision,
+                                     "deposited_at", &deposited, "updated_at", &updated),
+                         0);
+        assert_int_equal(version, 2);
+        assert_int_equal(revision, 2);
+        assert_true(updated >= deposited && deposited > 0);
+        api_reply_clear(&rep);
 
         /* the patient sees one (not the held one), and asking for it is a 404
          * that does not say why */
