@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 
 #include "engine/dossier.h"
@@ -316,7 +317,10 @@ static int read_by_id(const struct api_request *req, char ins[16], struct dossie
  * read, then, R4 http.html, read: an ETag of the versionId and a
  * Last-Modified (RFC 9110 8.8.2), meta.lastUpdated's time; 304 when the
  * request's If-None-Match names that ETag (http.html#cread) or, without
- * it, when its If-Modified-Since is not before that time. */
+ * it, when its If-Modified-Since is not before that time.  A change made
+ * in the current second is no validator yet (RFC 9110 8.8.2.2: another
+ * could follow within the second, under the same date): no Last-Modified
+ * then, and no If-Modified-Since compared with it. */
 int fhir_docref_read(const struct api_request *req, struct api_reply *ret) {
         struct dossier_doc d;
         _cleanup_free_ void *content = NULL;
@@ -328,7 +332,8 @@ int fhir_docref_read(const struct api_request *req, struct api_reply *ret) {
                 return r == -ENOMEM ? r : 0;
         secure_zero(content, len);
         json_t *o = fhir_docref_json(ins, &d);
-        int64_t updated = d.updated_at;
+        int64_t now = req->call->engine ? dossier_engine_now(req->call->engine) : (int64_t)time(NULL);
+        int64_t updated = d.updated_at < now ? d.updated_at : -1;
         secure_zero(&d, sizeof(d));
         if (!o || fhir_docref_etag(o, etag) < 0) {
                 json_decref(o);
@@ -341,7 +346,8 @@ int fhir_docref_read(const struct api_request *req, struct api_reply *ret) {
         r = api_ok(ret, 200, o);
         if (r == 0) {
                 (void)strcpy_bounded(ret->etag, sizeof(ret->etag), etag);
-                api_set_last_modified(ret, updated);
+                if (updated >= 0)
+                        api_set_last_modified(ret, updated);
         }
         return r;
 }
@@ -400,6 +406,8 @@ int fhir_binary_read(const struct api_request *req, struct api_reply *ret) {
                 r = res_cda_wrapped_reply(req->call, ins, &d, content, len, ret);
                 secure_zero(content, len);
                 secure_zero(&d, sizeof(d));
+                if (r == 0)
+                        ret->vary = "Accept";
                 return r;
         }
         int64_t deposited = d.deposited_at;
@@ -420,5 +428,9 @@ int fhir_binary_read(const struct api_request *req, struct api_reply *ret) {
                 (void)strcpy_bounded(ret->etag, sizeof(ret->etag), etag);
                 api_set_last_modified(ret, deposited);
         }
+        /* three representations under one URL and one ETag, chosen by
+         * Accept: a cache keeps them apart (RFC 9110 12.5.5) */
+        if (r == 0)
+                ret->vary = "Accept";
         return r;
 }

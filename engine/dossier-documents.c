@@ -29,8 +29,12 @@ static const char sql_archive[] =
 static const char sql_mask[] =
         "UPDATE documents SET masked = ?2, version = version + 1, revision = revision + 1, updated_at = ?3 "
         "WHERE id = ?1";
+/* a release dated ?2 (the sweep's: when the hold lapsed) never dates a
+ * later change back, and a document no longer held changes not */
 const char de_sql_release[] = "UPDATE documents SET hidden_from_patient = 0, version = version + 1, "
-                              "revision = revision + 1, updated_at = ?2 WHERE id = ?1";
+                              "revision = revision + 1, "
+                              "updated_at = CASE WHEN updated_at > ?2 THEN updated_at ELSE ?2 END "
+                              "WHERE id = ?1 AND hidden_from_patient = 1";
 static const char sql_same_exam[] =
         "SELECT uid, type_code, class_code, author_id, status, masked, hidden_from_patient, hidden_since, created_at, "
         "author_establishment, hidden_from_representatives FROM documents WHERE dossier_id = ?1 AND type_code = ?2 "
@@ -473,7 +477,9 @@ static int doc_op(struct dossier_engine *e, const struct dossier_actor *actor, c
                 r = de_exec_id_int(e, sql_archive, d.id, now);
                 break;
         case ACCESS_ACTION_RELEASE_HOLD:
-                r = de_exec_id_int(e, de_sql_release, d.id, now);
+                /* a hold no longer in force (none, or lapsed: the sweep
+                 * releases it, dated when it lapsed) changes nothing */
+                r = d.ad.hidden_from_patient ? de_exec_id_int(e, de_sql_release, d.id, now) : 0;
                 break;
         case ACCESS_ACTION_MASK:
                 r = de_exec_id_int2(e, sql_mask, d.id, !!arg, now);

@@ -196,7 +196,7 @@ static const char *const migrations[] = {
         /* 7 -> 8 */
         STORE_MIGRATION_8(", id"),
         /* 8 -> 9 */
-        STORE_MIGRATION_9("BIGINT"),
+        STORE_MIGRATION_9("BIGINT", "CAST(extract(epoch FROM now()) AS BIGINT)"),
         /* 9 -> 10 */
         STORE_MIGRATION_10,
 };

@@ -75,12 +75,14 @@
  * ETag, meta.lastUpdated): revision starts at 1, updated_at NULL means
  * unchanged since the deposit.  Rows already changed start above every
  * version they were seen at (version counts maskings and releases, and
- * the status changed at most once more). */
-#define STORE_MIGRATION_9(INT)                                                                  \
+ * the status changed at most once more), dated at the migration (NOW,
+ * the backend's current Unix time): a copy dated by its deposit is not
+ * current. */
+#define STORE_MIGRATION_9(INT, NOW)                                                             \
         "ALTER TABLE documents ADD COLUMN revision " INT " NOT NULL DEFAULT 1;"                \
         "ALTER TABLE documents ADD COLUMN updated_at " INT ";"                                 \
-        "UPDATE documents SET revision = version + CASE WHEN status <> 1 THEN 1 ELSE 0 END "    \
-        "WHERE version > 1 OR status <> 1;"
+        "UPDATE documents SET revision = version + CASE WHEN status <> 1 THEN 1 ELSE 0 END, "   \
+        "updated_at = " NOW " WHERE version > 1 OR status <> 1;"
 
 /* 9 -> 10: a destroyed dossier's tombstone keeps its id, INS, status,
  * destroyed_at and a recorded death only (docs/dossier-engine.md,

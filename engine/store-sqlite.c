@@ -168,7 +168,7 @@ static const char *const migrations[] = {
         /* 7 -> 8: the documents of every status by deposit time */
         STORE_MIGRATION_8(""),
         /* 8 -> 9: the documents' revisions */
-        STORE_MIGRATION_9("INTEGER"),
+        STORE_MIGRATION_9("INTEGER", "CAST(strftime('%s', 'now') AS INTEGER)"),
         /* 9 -> 10: the tombstones older versions left, wiped */
         STORE_MIGRATION_10,
 };

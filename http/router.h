@@ -131,6 +131,9 @@ struct api_reply {
          * (api_set_last_modified()) */
         char last_modified[API_HTTP_DATE_SIZE];
         const char *content_type; /* a JSON body's media type (static); NULL: application/json */
+        /* non-NULL: sent as the Vary header (static): the request headers
+         * the representation was chosen by ("Accept") */
+        const char *vary;
 };
 #define API_WARNING_HEADER "X-Carnet-Warning"
 

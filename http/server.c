@@ -98,7 +98,7 @@ static void wipe_free(void *p) {
 }
 
 /* The headers every kind of reply may carry: the warning (API_WARNING_HEADER),
- * the ETag and the Last-Modified, each when set. */
+ * the ETag, the Last-Modified and Vary, each when set. */
 static void reply_headers(struct MHD_Response *resp, const struct api_reply *rep) {
         if (rep->warning[0])
                 MHD_add_response_header(resp, API_WARNING_HEADER, rep->warning);
@@ -106,6 +106,8 @@ static void reply_headers(struct MHD_Response *resp, const struct api_reply *rep
                 MHD_add_response_header(resp, "ETag", rep->etag);
         if (rep->last_modified[0])
                 MHD_add_response_header(resp, "Last-Modified", rep->last_modified);
+        if (rep->vary)
+                MHD_add_response_header(resp, "Vary", rep->vary);
 }
 
 /* Serialises a JSON reply and queues it; `close` asks the client to

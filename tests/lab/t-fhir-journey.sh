@@ -78,7 +78,9 @@ out=$(api POST /v1/dossiers/$ins/documents "{\"type_code\": \"11488-4\", \"class
 check "a PDF deposit" "$out" '201 *'
 pdf=$(field uid "$out")
 # a read's ETag and Last-Modified (R4 http.html, read; RFC 9110 8.8.2): the
-# revision and meta.lastUpdated, as an IMF-fixdate
+# revision and meta.lastUpdated, as an IMF-fixdate; read in a later second
+# than the deposit (in its own second a date is no validator yet: none)
+sleep 1
 curl -s -D "$LAB_DIR/h" -o "$LAB_DIR/docref.json" --unix-socket "$LAB_DIR/carnetd.sock" \
         -H "X-Carnet-Session: $doctor" "http://localhost/fhir/R4/DocumentReference/$ins-$pdf"
 updated=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["meta"]["lastUpdated"])' \

@@ -88,11 +88,13 @@ UNIT_FIXTURE(test_changes_in_place, fixture_setup, fixture_teardown) {
 
 /* A hold is a revision when released, at its release; when it lapses by
  * the calendar (1 month), it is one already, dated when it lapsed, before
- * the sweep (dossier_tick) releases it, and the sweep changes neither. */
+ * the sweep (dossier_tick) releases it, and the sweep changes neither,
+ * nor dates back a change made since the lapse; a release of a document
+ * no longer held (lapsed, or never held) changes nothing. */
 UNIT_FIXTURE(test_hold_release_and_lapse, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         struct dossier_doc_meta held = report;
-        char a[DOSSIER_UID_SIZE], b[DOSSIER_UID_SIZE];
+        char a[DOSSIER_UID_SIZE], b[DOSSIER_UID_SIZE], c[DOSSIER_UID_SIZE], n[DOSSIER_UID_SIZE];
         unsigned notified, released;
         int64_t start = T0, end;
 
@@ -100,6 +102,8 @@ UNIT_FIXTURE(test_hold_release_and_lapse, fixture_setup, fixture_teardown) {
         open_dossier(f);
         assert_int_equal(dossier_deposit(f->e, &gp, INS, &held, pdf, sizeof(pdf), a, NULL), 0);
         assert_int_equal(dossier_deposit(f->e, &gp, INS, &held, pdf, sizeof(pdf), b, NULL), 0);
+        assert_int_equal(dossier_deposit(f->e, &gp, INS, &held, pdf, sizeof(pdf), c, NULL), 0);
+        assert_int_equal(dossier_deposit(f->e, &gp, INS, &report, pdf, sizeof(pdf), n, NULL), 0);
         f->now = T0 + 100;
         assert_int_equal(dossier_release_hold(f->e, &gp, INS, b), 0);
         expect(f, &gp, b, 2, T0 + 100);
@@ -110,10 +114,20 @@ UNIT_FIXTURE(test_hold_release_and_lapse, fixture_setup, fixture_teardown) {
         expect(f, &gp, a, 1, T0);
         f->now = end + 3600;
         expect(f, &gp, a, 2, end);
+        /* released by hand once lapsed, never held: nothing changes */
+        assert_int_equal(dossier_release_hold(f->e, &gp, INS, a), 0);
+        expect(f, &gp, a, 2, end);
+        assert_int_equal(dossier_release_hold(f->e, &gp, INS, n), 0);
+        expect(f, &gp, n, 1, T0);
+        /* archived after the lapse, before the sweep: the sweep keeps that */
+        assert_int_equal(dossier_archive(f->e, &gp, INS, c), 0);
+        expect(f, &gp, c, 3, end + 3600);
+        f->now = end + 7200;
         assert_int_equal(dossier_tick(f->e, &notified, &released), 0);
-        assert_int_equal(released, 1);
+        assert_int_equal(released, 2);
         expect(f, &gp, a, 2, end);
         expect(f, &patient, a, 2, end);
+        expect(f, &gp, c, 3, end + 3600);
         verify_chain(f);
 }
 
