@@ -22,6 +22,8 @@
  * that flush at once; what the caller acknowledges is durable as before. */
 #include <errno.h>
 #include <libpq-fe.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,10 +262,22 @@ static int session_setup(struct pg_store *q) {
         return exec(&q->base, sql);
 }
 
+/* Whether the server has ended an idle connection (outside a
+ * transaction, between commands).  libpq learns it only when a command
+ * fails; but a server that ends a connection (a restart, a terminated
+ * backend, idle_session_timeout) sends its FATAL error and closes it,
+ * and an idle connection has nothing else to read (carnet never LISTENs):
+ * whatever is there to read, the connection is done with.  Nothing of
+ * ours was sent on it since its last reply, so reconnecting is safe. */
+static bool idle_lost(PGconn *c) {
+        struct pollfd p = {.fd = PQsocket(c), .events = POLLIN};
+        return PQstatus(c) != CONNECTION_OK || p.fd < 0 || poll(&p, 1, 0) > 0;
+}
+
 /* Outside a transaction, a lost connection is re-established (its
  * prepared statements are gone: each is prepared again on first use). */
 static int ensure_connected(struct pg_store *q) {
-        if (PQstatus(q->conn) == CONNECTION_OK)
+        if (!idle_lost(q->conn))
                 return 0;
         PQreset(q->conn);
         if (PQstatus(q->conn) != CONNECTION_OK)
@@ -374,9 +388,16 @@ static int pg_step(struct store_stmt *b) {
         int r;
 
         if (!st->res) {
-                if (!pg_in_transaction(&q->base) && (r = ensure_connected(q)) < 0)
+                bool tx = pg_in_transaction(&q->base);
+                if (!tx && (r = ensure_connected(q)) < 0)
                         return r;
                 r = ensure_prepared(q, st);
+                /* outside a transaction, a connection lost under the
+                 * PQprepare (it runs nothing) is made again, once, as
+                 * begin_with() does; never one lost under the statement
+                 * itself, which may have been done */
+                if (r == -ENOTCONN && !tx && (r = ensure_connected(q)) >= 0)
+                        r = ensure_prepared(q, st);
                 if (r < 0)
                         return r;
                 st->res = PQexecPrepared(q->conn, st->name, st->nparams, (const char *const *) st->values,

@@ -105,6 +105,49 @@ UNIT_FIXTURE(session_idle_expiry, fixture_setup, fixture_teardown) {
         assert_int_equal(host_session_find(f->e, TOKEN, "ws-a", 100000, &hs), -ENOENT);
 }
 
+/* Ends the engine's connections from the server's side, as a restart or
+ * an administrator's pg_terminate_backend does, and waits until they are
+ * gone (PostgreSQL 14's timeout). */
+static void terminate_backends(struct fixture *f) {
+        char sql[256];
+        snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+                 "WHERE application_name = '%s' AND pid <> pg_backend_pid()", f->ts.schema);
+        test_store_exec(&f->ts, sql);
+}
+
+/* PostgreSQL: a connection the server ended while it was idle is made
+ * again before the next statement outside a transaction (a session's
+ * lookup, the first thing each host request does), so that the first
+ * request after a restart does not fail (503 store_unavailable); its
+ * statements are prepared again, whether they had been or not. */
+UNIT_FIXTURE(session_found_after_the_server_ended_the_connection, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct host_session hs;
+        char c[HOST_CHALLENGE_LEN + 1];
+
+        if (!test_pg()) {
+                print_message("SKIP: PostgreSQL only (CARNET_TEST_PG is not set)\n");
+                skip();
+        }
+        assert_int_equal(host_session_put(f->e, TOKEN, "sid1", 0, "ws-a", "{}", 900), 0);
+        assert_int_equal(host_session_find(f->e, TOKEN, "ws-a", 900, &hs), 0);
+        free(hs.info);
+        terminate_backends(f);
+        /* the lookup was prepared on the connection that ended */
+        assert_int_equal(host_session_find(f->e, TOKEN, "ws-a", 900, &hs), 0);
+        assert_string_equal(hs.session_id, "sid1");
+        free(hs.info);
+        terminate_backends(f);
+        /* one never prepared yet, and writes outside a transaction */
+        assert_int_equal(host_session_set_info(f->e, TOKEN, "ws-a", "{\"x\":1}"), 0);
+        terminate_backends(f);
+        assert_int_equal(host_challenge_issue(f->e, "ws-a", c), 0);
+        assert_int_equal(host_challenge_take(f->e, c, "ws-a"), 0);
+        assert_int_equal(host_session_find(f->e, TOKEN, "ws-a", 900, &hs), 0);
+        assert_string_equal(hs.info, "{\"x\":1}");
+        free(hs.info);
+}
+
 UNIT_FIXTURE(host_refusal_in_trail, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         int64_t n = audit_count(f);
