@@ -349,37 +349,51 @@ static int request_setup(struct agent *a, CURL *h, const char *method, const cha
 }
 
 static int header_add(struct curl_slist **l, const char *name, const char *value) {
-        char line[1024];
-        if (strlen(name) + strlen(value) + 3 > sizeof(line) || strpbrk(value, "\r\n") || strpbrk(name, "\r\n: "))
+        if (!name[0] || strpbrk(value, "\r\n") || strpbrk(name, "\r\n: "))
                 return 0; /* not sent */
-        size_t nl = strlen(name);
+        size_t nl = strlen(name), vl = strlen(value);
+        _cleanup_free_ char *line = malloc(nl + vl + 3);
+        if (!line)
+                return -ENOMEM;
         memcpy(line, name, nl);
         memcpy(line + nl, ": ", 2);
-        memcpy(line + nl + 2, value, strlen(value) + 1);
+        memcpy(line + nl + 2, value, vl + 1);
         struct curl_slist *t = curl_slist_append(*l, line);
-        secure_zero(line, sizeof(line));
+        secure_zero(line, nl + vl + 3);
         if (!t)
                 return -ENOMEM;
         *l = t;
         return 0;
 }
 
-/* The request's headers: no Expect, no Content-Type unless given, the
- * token, the caller's. */
+/* "Name:" in the list: libcurl sends no header of that name (no default
+ * of its own). */
+static int header_suppress(struct curl_slist **l, const char *line) {
+        struct curl_slist *t = curl_slist_append(*l, line);
+        if (!t)
+                return -ENOMEM;
+        *l = t;
+        return 0;
+}
+
+/* The request's headers: the caller's, the token; no Expect, and no
+ * Content-Type nor Accept unless given (libcurl would send its own). */
 static struct curl_slist *headers_of(const char *token, const struct agent_param *h, size_t n) {
-        struct curl_slist *l = curl_slist_append(NULL, "Expect:");
-        bool ct = false;
-        int r = l ? 0 : -ENOMEM;
+        struct curl_slist *l = NULL;
+        bool ct = false, accept = false;
+        int r = header_suppress(&l, "Expect:");
         for (size_t i = 0; r == 0 && i < n && i < AGENT_HEADERS_MAX; i++) {
                 ct |= strcasecmp(h[i].name, "Content-Type") == 0;
+                accept |= strcasecmp(h[i].name, "Accept") == 0;
                 r = header_add(&l, h[i].name, h[i].value);
         }
-        struct curl_slist *t = r == 0 && !ct ? curl_slist_append(l, "Content-Type:") : l;
-        if (t)
-                l = t;
-        if (r == 0 && t && token)
+        if (r == 0 && !ct)
+                r = header_suppress(&l, "Content-Type:");
+        if (r == 0 && !accept)
+                r = header_suppress(&l, "Accept:");
+        if (r == 0 && token)
                 r = header_add(&l, "X-Carnet-Session", token);
-        if (r < 0 || !t) {
+        if (r < 0) {
                 curl_slist_free_all(l);
                 return NULL;
         }

@@ -79,8 +79,11 @@ void agent_reply_done(struct agent_reply *r);
 /* Sends one request: method, path (decoded: each segment is escaped here)
  * with its query, the host token (NULL: none) in X-Carnet-Session, the
  * headers (Content-Type and others; at most AGENT_HEADERS_MAX, a value with
- * a line break is dropped), the body (len bytes, NULL/0: none). */
-#define AGENT_HEADERS_MAX 8
+ * a line break is dropped, an empty one sends nothing: libcurl's rule), the
+ * body (len bytes, NULL/0: none).  No header goes that the caller did not
+ * give but Host, Content-Length and the session: no default Accept nor
+ * Content-Type, no Expect. */
+#define AGENT_HEADERS_MAX 72
 int agent_forward(struct agent *a, const char *method, const char *path, const struct agent_param *query,
                   size_t n_query, const char *token, const struct agent_param *headers, size_t n_headers,
                   const void *body, size_t len, struct agent_reply *ret);

@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "http/forwarded.h"
 #include "lib/macro.h"
 #include "lib/media-type.h"
 #include "lib/nir.h"
@@ -104,19 +105,55 @@ int fhir_error(struct api_reply *ret, unsigned status, const char *issue_code, c
         return api_ok(ret, status, oo);
 }
 
+/* A Host is the client's words: only host[:port] characters. */
+static bool host_ok(const char *host) {
+        return host && host[0] &&
+               strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") == strlen(host);
+}
+
+/* The scheme and host[:port] the client asked on: its Host ("localhost"
+ * without a valid one), http on carnetd's socket and https on the dossier
+ * host; but on the host, the request of an agent says in Forwarded
+ * (RFC 7239: proto, host; api/forward.c) what its own client asked on,
+ * and that is the client the reply goes to.  The workstation's words, as
+ * its Host is: they change nothing but the URLs of its own reply. */
+static void origin(const struct api_request *req, const char **ret_proto, char host[FHIR_HOST_MAX]) {
+        const char *h = api_header(req, "Host"), *fwd = api_header(req, "Forwarded");
+        char proto[8];
+        *ret_proto = req->workstation ? "https" : "http";
+        if (strcpy_bounded(host, FHIR_HOST_MAX, host_ok(h) ? h : "localhost") < 0)
+                strcpy(host, "localhost");
+        if (!req->workstation || !fwd)
+                return;
+        char fh[FHIR_HOST_MAX];
+        if (http_forwarded_param(fwd, "proto", proto, sizeof(proto)) == 0 &&
+            (strcmp(proto, "http") == 0 || strcmp(proto, "https") == 0) &&
+            http_forwarded_param(fwd, "host", fh, sizeof(fh)) == 0 && host_ok(fh)) {
+                *ret_proto = strcmp(proto, "http") == 0 ? "http" : "https";
+                memcpy(host, fh, sizeof(fh));
+        }
+}
+
 const char *fhir_base(const struct api_request *req, char *buf, size_t size) {
-        const char *host = api_header(req, "Host");
-        /* a Host header is the client's words: only host[:port] characters */
-        if (!host || !host[0] || strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") !=
-                                         strlen(host))
-                host = "localhost";
-        snprintf(buf, size, "%s://%s" FHIR_PREFIX, req->workstation ? "https" : "http", host);
+        const char *proto;
+        char host[FHIR_HOST_MAX];
+        origin(req, &proto, host);
+        snprintf(buf, size, "%s://%s" FHIR_PREFIX, proto, host);
+        return buf;
+}
+
+const char *fhir_forwarded(const struct api_request *req, char buf[FHIR_FORWARDED_SIZE]) {
+        const char *proto;
+        char host[FHIR_HOST_MAX];
+        origin(req, &proto, host);
+        /* host[:port] has no quote nor backslash (host_ok): quoted as it is */
+        snprintf(buf, FHIR_FORWARDED_SIZE, "proto=%s;host=\"%s\"", proto, host);
         return buf;
 }
 
 json_t *fhir_searchset_page(const struct api_request *req, const struct fhir_page *page, json_t *resources,
                             size_t total) {
-        char base[256];
+        char base[FHIR_BASE_SIZE];
         json_t *entries = json_array(), *links = NULL, *r;
         size_t i;
 

@@ -59,9 +59,17 @@ json_t *fhir_issue(const char *severity, const char *code, const char *carnet_co
 int fhir_error(struct api_reply *ret, unsigned status, const char *issue_code, const char *carnet_code,
                const char *fmt, ...) _printf_(5, 6);
 
-/* The server's base ("http://" + the Host header + FHIR_PREFIX) into buf:
- * what fullUrl and Bundle links start with. */
+/* The server's base ("http://" + the Host header + FHIR_PREFIX; https on
+ * the dossier host, or there the scheme and host an agent's Forwarded
+ * header names) into buf: what fullUrl and Bundle links start with. */
+#define FHIR_HOST_MAX 264 /* a DNS name (253), a port, the NUL */
+#define FHIR_BASE_SIZE (FHIR_HOST_MAX + 24)
 const char *fhir_base(const struct api_request *req, char *buf, size_t size);
+/* The Forwarded value an agent sends the host with a request (RFC 7239:
+ * proto=SCHEME;host="HOST"): the scheme and host fhir_base() would use
+ * here, so that the host's URLs are the ones this client asked on. */
+#define FHIR_FORWARDED_SIZE (FHIR_HOST_MAX + 24)
+const char *fhir_forwarded(const struct api_request *req, char buf[FHIR_FORWARDED_SIZE]);
 /* A searchset Bundle of entries (stolen), each {"resource": r, "fullUrl"}:
  * the page the request asks of them (fhir-page.h), their number as total,
  * the page's links. */

@@ -51,7 +51,7 @@ int fhir_page_of(const struct api_request *req, struct fhir_page *p, struct api_
  * the search req made: its path, its parameters but the page's, then the
  * page's.  A new string, or NULL. */
 static char *page_url(const struct api_request *req, long count, long offset) {
-        char base[256], page[64] = "";
+        char base[FHIR_BASE_SIZE], page[64] = "";
         size_t size = 512;
         for (size_t i = 0; i < req->n_query; i++)
                 size += 3 * (strlen(req->query[i].name) + strlen(req->query[i].value)) + 2;

@@ -39,7 +39,7 @@ int fhir_metadata_get(const struct api_request *req, struct api_reply *ret) {
         static const char *const audit[] = {"patient", "reference", NULL};
         static const char *const consent[] = {"patient", "reference", NULL};
         static const char *const none[] = {NULL}; /* _format, as every FHIR route takes */
-        char base[256];
+        char base[FHIR_BASE_SIZE];
 
         if (fhir_check_params(req, none, ret) < 0)
                 return 0;

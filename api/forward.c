@@ -10,6 +10,7 @@
 #include "call.h"
 #include "context.h"
 #include "dossiers.h"
+#include "fhir-common.h"
 #include "forward.h"
 #include "patient-sessions.h"
 #include "replies.h"
@@ -57,19 +58,35 @@ int api_host_token(const struct api_request *req, const char *id, char tok[SESSI
         return -ENOENT;
 }
 
+/* The request headers the host's answer depends on, each field of them,
+ * as the client sent them: what the forwarded routes read (api_header()
+ * and http/conditional.c): FHIR's Accept (406, Binary as a resource or
+ * as CDA) and Prefer (handling=lenient), a conditional read's
+ * If-None-Match and If-Modified-Since, a raw deposit's X-Carnet-Document.
+ * Not Content-Type (the caller gives it: a Vitale route sends a body of
+ * its own), nor the session (the host token goes instead: a client's
+ * header never says who the caller is to the host), nor Host (the host's
+ * own; the client's goes in Forwarded), nor any hop-by-hop header (RFC
+ * 9110 7.6.1: Connection, Keep-Alive, TE, Transfer-Encoding, Upgrade...),
+ * nor a client's Forwarded (the agent writes its own). */
+static const char *const relayed[] = {"Accept", "Prefer", "If-None-Match", "If-Modified-Since", "X-Carnet-Document"};
+/* every field of a request, Content-Type and Forwarded */
+_Static_assert(AGENT_HEADERS_MAX >= API_HEADERS_MAX + 2, "room for every relayed header");
+
 /* Sends req's method, path and query with body (len bytes of type ctype)
- * and token, and relays the reply.  Extra headers the API reads
- * (X-Carnet-Document, a conditional GET's preconditions, each field of
- * them) go along. */
+ * and token, and relays the reply.  The headers above go along, and
+ * Forwarded (RFC 7239) with the scheme and host this client asked on, the
+ * base of the host's FHIR URLs (fhir_base()). */
 static int forward(const struct api_request *req, const char *token, const char *ctype, const void *body,
                    size_t len, struct api_reply *ret) {
-        static const char *const relayed[] = {"X-Carnet-Document", "If-None-Match", "If-Modified-Since"};
         struct agent_param q[API_QUERY_MAX], h[AGENT_HEADERS_MAX];
+        char fwd[FHIR_FORWARDED_SIZE];
         size_t nh = 0;
         for (size_t i = 0; i < req->n_query && i < API_QUERY_MAX; i++)
                 q[i] = (struct agent_param){req->query[i].name, req->query[i].value};
         if (ctype)
                 h[nh++] = (struct agent_param){"Content-Type", ctype};
+        h[nh++] = (struct agent_param){"Forwarded", fhir_forwarded(req, fwd)};
         for (size_t i = 0; i < req->n_headers; i++)
                 for (size_t j = 0; j < ELEMENTSOF(relayed) && nh < ELEMENTSOF(h); j++)
                         if (strcasecmp(req->headers[i].name, relayed[j]) == 0)

@@ -5,7 +5,8 @@
  * missing reply because a message quotes bad UTF-8).  The whole input is
  * also a conditional GET's If-None-Match and If-Modified-Since
  * (http/conditional.c): a date it takes is one api_http_date() writes
- * back to the same time. */
+ * back to the same time; and a Forwarded header (http/forwarded.c): a
+ * value it takes fits its buffer, without a control character. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 #include "fuzz-text.h"
 #include "http/conditional.h"
+#include "http/forwarded.h"
 #include "http/router.h"
 
 static API_HANDLER(h_quote) {
@@ -52,11 +54,27 @@ static void preconditions(const char *s) {
         (void)api_not_modified(&req, "\"abc\"", 784111777);
 }
 
+/* The input as a Forwarded header. */
+static void forwarded(const char *s) {
+        char v[16];
+        static const char *const names[] = {"host", "proto", "for"};
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+                if (http_forwarded_param(s, names[i], v, sizeof(v)) < 0)
+                        continue;
+                if (strlen(v) >= sizeof(v))
+                        __builtin_trap();
+                for (const char *p = v; *p; p++)
+                        if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f)
+                                __builtin_trap();
+        }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char *s = fuzz_cstr(data, size);
         if (!s)
                 return 0;
         preconditions(s);
+        forwarded(s);
         struct api_kv q[API_QUERY_MAX];
         size_t nq = 0;
         char *query = strchr(s, '?');

@@ -9,7 +9,8 @@ certificate from DIR/ca.pem required.  MODE:
   ok       a host: challenges, sessions (the record's nonce must be a
            challenge it gave, its workstation the client's CN), and for the
            other paths an echo of what came (method, path, query, token,
-           content type, JSON body); .../content answers bytes; a FHIR
+           content type, JSON body, the headers the routes read, the names
+           of every header); .../content answers bytes; a FHIR
            DocumentReference read answers with an ETag W/"2", 304 to an
            If-None-Match of it; a deposit
            (POST .../documents) is never answered; GET /v1/notifications
@@ -76,7 +77,11 @@ class Host(http.server.BaseHTTPRequestHandler):
                 "document": self.headers.get("X-Carnet-Document"),
                 "length": len(raw), "body": body,
                 "if_none_match": self.headers.get_all("If-None-Match"),
-                "if_modified_since": self.headers.get("If-Modified-Since")}
+                "if_modified_since": self.headers.get("If-Modified-Since"),
+                "accept": self.headers.get_all("Accept"), "prefer": self.headers.get_all("Prefer"),
+                "forwarded": self.headers.get_all("Forwarded"),
+                "tokens": self.headers.get_all("X-Carnet-Session"),
+                "names": sorted({k.lower() for k in self.headers.keys()})}
         log("requests", seen)
         self.route(seen, body, raw)
 

@@ -10,7 +10,8 @@
 # routes send the person read here, content comes back with its type (and
 # a FHIR read with its ETag and Last-Modified), a deposit whose reply is
 # lost is host_timeout and sent once, a refused mode changes nothing, patient
-# sessions and logout reach the host.
+# sessions and logout reach the host; the headers the host reads go along
+# (Accept, Prefer, preconditions, the raw deposit's) with Forwarded, no other.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -141,6 +142,23 @@ check "with the host token" "$out" "*\"token\":\"$host_token\"*"
 check "a trail page's limit and cursor go to the host" \
         "$(api GET "/v1/dossiers/$ins/audit?limit=2&after=17" "" "$token" "${B[@]}")" \
         "200 *\"method\":\"GET\",\"path\":\"/v1/dossiers/$ins/audit\",\"query\":\"limit=2&after=17\"*"
+# the headers the host's answer depends on go along, each field of them,
+# and Forwarded with the scheme and Host this client asked on; nothing
+# else: no hop-by-hop header, no client's Forwarded, no second session
+out=$(api GET "/fhir/R4/DocumentReference?patient=$ins" "" "$token" "${B[@]}" -H 'Host: workstation.local:8080' \
+        -H 'Accept: application/fhir+json' -H 'Prefer: handling=lenient' -H 'Prefer: return=minimal' \
+        -H 'Forwarded: proto=https;host=elsewhere' -H "X-Carnet-Session: $(printf '%064d' 7)" \
+        -H 'Connection: keep-alive, Upgrade' -H 'Keep-Alive: timeout=5' -H 'TE: trailers' -H 'Upgrade: h2c' \
+        -H 'X-Other: 1' -H 'Accept-Encoding: gzip')
+check "Accept and Prefer go to the host" "$out" \
+        '200 *"accept":\["application/fhir+json"\],"prefer":\["handling=lenient","return=minimal"\]*'
+check "with the client's own base, not its Forwarded" "$out" \
+        '200 *"forwarded":\["proto=http;host=\\"workstation.local:8080\\""\]*'
+check "one session, the host token" "$out" "200 *\"tokens\":\[\"$host_token\"\]*"
+check "and no other header" "$out" \
+        '200 *"names":\["accept","forwarded","host","prefer","x-carnet-session"\]}'
+check "no Accept when the client sent none" "$(api GET "/v1/dossiers/$ins" "" "$token" "${B[@]}" -H Accept:)" \
+        '200 *"accept":null,*"names":\["forwarded","host","x-carnet-session"\]}'
 check "root's session goes along to the audit check" "$(api GET /v1/audit/verify "" "$token" "${B[@]}")" \
         "200 *\"path\":\"/v1/audit/verify\"*\"token\":\"$host_token\"*"
 # several request threads share the client

@@ -23,6 +23,8 @@
 #     acknowledged once, the list has them all, the chain verifies.
 #  4. A forged and a replayed session record, and a workstation
 #     certificate from another CA, are refused by the host and traced.
+#     The FHIR face through an agent (Accept, Prefer, its URLs) answers
+#     as the host does to the same doctor directly.
 #  5. PostgreSQL stops: both agents answer clear 503 errors; it starts
 #     again: work resumes at once, no acknowledged deposit is lost; after
 #     a restart no request saw, each host process answers its very first
@@ -257,6 +259,54 @@ check "both traced" "$(sql "SELECT string_agg(code, ',' ORDER BY seq) FROM audit
         "bad-challenge,bad-signature"
 check "with no card, a workstation certificate opens nothing" \
         "$(hcurl ws-a GET /v1/dossiers/$INS/documents)" '{"error":{"code":"no_session"* 401'
+
+# ---- the FHIR face through an agent answers as the host does directly
+# (the doctor through A, and the doctor's own host session at one host
+# process): the headers the host reads go along (Accept, Prefer), and the
+# URLs it writes are the agent's client's (Forwarded), not the host's
+fhir_get() { # fhir_get agent|host PATH [CURL ARGS...]: "HTTP-code content-type body"
+        local where=$1 p=$2
+        shift 2
+        local args=(-s -w '\n%{http_code} %{content_type}' "$@")
+        if [ "$where" = agent ]; then
+                args+=(--unix-socket "$LAB_DIR/ws-a.sock" -H "X-Carnet-Session: $doctor" "http://localhost$p")
+        else
+                args+=(--cacert "$P/ca.pem" --cert "$P/ws-a.pem" --key "$P/ws-a.key" -H "X-Carnet-Session: $direct"
+                        "https://$H1$p")
+        fi
+        curl "${args[@]}" >"$LAB_DIR/fhir.out"
+        echo "$(tail -n 1 "$LAB_DIR/fhir.out") $(head -n -1 "$LAB_DIR/fhir.out")"
+}
+same() { # same WHAT GOT WANTED: the two texts are equal (not a pattern)
+        [ "$2" = "$3" ] || fail "$1: got '$2', the host answered '$3'"
+        echo "$1: ok"
+}
+binary=/fhir/R4/Binary/$INS-$report
+out=$(fhir_get agent "$binary" -H 'Accept: application/fhir+json')
+check "A: Binary as a FHIR resource (Accept)" "$out" \
+        "200 application/fhir+json*{\"resourceType\":\"Binary\",*\"data\":\"$(b64 'Consultation report')\"}"
+same "the same as the host's own" "$out" "$(fhir_get host "$binary" -H 'Accept: application/fhir+json')"
+check "A: Binary as its bytes (no Accept)" "$(fhir_get agent "$binary" -H 'Accept:')" \
+        '200 text/plain Consultation report'
+check "A: Binary wrapped in CDA (Accept)" "$(fhir_get agent "$binary" -H 'Accept: application/hl7-cda+xml')" \
+        '200 application/hl7-cda+xml*<ClinicalDocument *'
+search="/fhir/R4/DocumentReference?patient=$INS&unknown=1&_count=2"
+check "A: an unknown parameter, strict" "$(fhir_get agent "$search")" \
+        '400 application/fhir+json*"resourceType":"OperationOutcome"*unknown_parameter*'
+check "the host's own, strict" "$(fhir_get host "$search")" '400 application/fhir+json*unknown_parameter*'
+out=$(fhir_get agent "$search" -H 'Prefer: handling=lenient')
+check "A: the same search, lenient (Prefer)" "$out" \
+        "200 application/fhir+json*\"fullUrl\":\"http://localhost/fhir/R4/DocumentReference/$INS-*"
+next="http://localhost/fhir/R4/DocumentReference?patient=$INS&unknown=1&_count=2&_offset=2"
+check "its next page, as the client asked" "$out" "*{\"relation\":\"next\",\"url\":\"$next\"}*"
+[[ $out != *"$H1"* && $out != *"${H2}"* ]] || fail "a host's address in A's answer: $out"
+same "the host's own, lenient, with the host's URLs" "$out" \
+        "$(fhir_get host "$search" -H 'Prefer: handling=lenient' | sed "s|https://$H1/|http://localhost/|g")"
+check "A: URLs of the Host its client named" \
+        "$(fhir_get agent "$search" -H 'Prefer: handling=lenient' -H 'Host: ws-a.example:8080')" \
+        "200 *\"fullUrl\":\"http://ws-a.example:8080/fhir/R4/DocumentReference/$INS-*"
+check "A: the CapabilityStatement's URL" "$(fhir_get agent /fhir/R4/metadata)" \
+        '200 *"implementation":{*"url":"http://localhost/fhir/R4"}*'
 
 # ---- 5. PostgreSQL stops mid-journey
 before=$(sql "SELECT count(*) FROM documents")

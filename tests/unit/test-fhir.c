@@ -1495,4 +1495,59 @@ UNIT_FIXTURE(fhir_capabilities_are_the_routes, fixture_setup, fixture_teardown) 
         api_reply_clear(&rep);
 }
 
+/* The base of the FHIR URLs of a request with Host host, Forwarded fwd
+ * (NULL: none), on the dossier host when workstation is set. */
+static const char *base_of(const char *workstation, const char *host, const char *fwd, char *buf, size_t size) {
+        struct api_kv h[2];
+        size_t n = 0;
+        if (host)
+                h[n++] = (struct api_kv){"Host", host};
+        if (fwd)
+                h[n++] = (struct api_kv){"Forwarded", fwd};
+        struct api_request r = {.method = "GET", .path = FHIR_PREFIX, .headers = h, .n_headers = n,
+                                .workstation = workstation};
+        return fhir_base(&r, buf, size);
+}
+
+/* fullUrl and the links start with what the client asked on: carnetd's
+ * Host (http); on the host (https), what an agent's Forwarded names (RFC
+ * 7239, the first element), which an agent writes from its own client's
+ * request (fhir_forwarded()), and which carnetd's own clients cannot
+ * use. */
+UNIT(fhir_base_is_the_clients) {
+        char b[FHIR_BASE_SIZE], fwd[FHIR_FORWARDED_SIZE];
+        assert_string_equal(base_of(NULL, "localhost:8080", NULL, b, sizeof(b)), "http://localhost:8080" FHIR_PREFIX);
+        assert_string_equal(base_of(NULL, NULL, NULL, b, sizeof(b)), "http://localhost" FHIR_PREFIX);
+        assert_string_equal(base_of(NULL, "a/b", NULL, b, sizeof(b)), "http://localhost" FHIR_PREFIX);
+        assert_string_equal(base_of(NULL, "localhost", "proto=https;host=elsewhere", b, sizeof(b)),
+                            "http://localhost" FHIR_PREFIX);
+        assert_string_equal(base_of("ws-a", "127.0.0.1:18543", NULL, b, sizeof(b)),
+                            "https://127.0.0.1:18543" FHIR_PREFIX);
+        assert_string_equal(base_of("ws-a", "127.0.0.1:18543", "proto=http;host=\"localhost\"", b, sizeof(b)),
+                            "http://localhost" FHIR_PREFIX);
+        assert_string_equal(base_of("ws-a", "h", "for=x;Host=\"[::1]:80\";PROTO=https, proto=http;host=two", b,
+                                    sizeof(b)), "https://[::1]:80" FHIR_PREFIX);
+        /* a Forwarded the host cannot use: its own Host and scheme */
+        static const char *const bad[] = {"proto=ftp;host=x", "proto=http", "host=x", "proto=http;host=\"a/b\"",
+                                          "proto=http;host=\"\"", "proto=http;host=x y"};
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                assert_string_equal(base_of("ws-a", "h:1", bad[i], b, sizeof(b)), "https://h:1" FHIR_PREFIX);
+        /* what an agent sends: its own base, carried whole to the host */
+        struct api_kv h[2] = {{"Host", "localhost:8080"}, {"Forwarded", "proto=https;host=ignored"}};
+        struct api_request r = {.method = "GET", .path = FHIR_PREFIX, .headers = h, .n_headers = 2};
+        assert_string_equal(fhir_forwarded(&r, fwd), "proto=http;host=\"localhost:8080\"");
+        assert_string_equal(base_of("ws-a", "127.0.0.1:18543", fwd, b, sizeof(b)), "http://localhost:8080" FHIR_PREFIX);
+        r.n_headers = 0;
+        assert_string_equal(fhir_forwarded(&r, fwd), "proto=http;host=\"localhost\"");
+        /* a host of the longest DNS name with a port still fits */
+        char longest[FHIR_HOST_MAX];
+        memset(longest, 'a', 253);
+        strcpy(longest + 253, ":65535");
+        h[0].value = longest;
+        r.n_headers = 1;
+        char want[FHIR_BASE_SIZE];
+        snprintf(want, sizeof(want), "http://%s" FHIR_PREFIX, longest);
+        assert_string_equal(base_of("ws-a", "h", fhir_forwarded(&r, fwd), b, sizeof(b)), want);
+}
+
 UNIT_GROUP("fhir", NULL, NULL)
