@@ -358,7 +358,7 @@ int audit_list_after(struct store *s, const char *dossier, int64_t after, size_t
         return r < 0 ? r : 0;
 }
 
-/* audit_list()'s walk: the caller's callback, and where a batch ended. */
+/* audit_list_from()'s walk: the caller's callback, and where a batch ended. */
 struct list_walk {
         audit_cb cb;
         void *userdata;
@@ -375,19 +375,26 @@ static int list_next(const struct audit_entry *e, void *userdata) {
         return r;
 }
 
-/* Batches of AUDIT_LIST_BATCH, each after the last entry of the one
+/* Batches, the first of first rows (at most AUDIT_LIST_BATCH), the
+ * others of AUDIT_LIST_BATCH, each after the last entry of the one
  * before, until one comes short or cb stops. */
-int audit_list(struct store *s, const char *dossier, audit_cb cb, void *userdata) {
+int audit_list_from(struct store *s, const char *dossier, int64_t after, size_t first, audit_cb cb,
+                    void *userdata) {
         struct list_walk w = { .cb = cb, .userdata = userdata };
-        int64_t after = 0;
+        size_t batch = first > 0 && first < AUDIT_LIST_BATCH ? first : AUDIT_LIST_BATCH;
         int r;
 
         for (;;) {
                 size_t n = 0;
                 w.stopped = false;
-                r = audit_list_after(s, dossier, after, AUDIT_LIST_BATCH, list_next, &w, &n);
-                if (r < 0 || w.stopped || n < AUDIT_LIST_BATCH)
+                r = audit_list_after(s, dossier, after, batch, list_next, &w, &n);
+                if (r < 0 || w.stopped || n < batch)
                         return r;
                 after = w.last;
+                batch = AUDIT_LIST_BATCH;
         }
+}
+
+int audit_list(struct store *s, const char *dossier, audit_cb cb, void *userdata) {
+        return audit_list_from(s, dossier, 0, AUDIT_LIST_BATCH, cb, userdata);
 }

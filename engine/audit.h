@@ -71,6 +71,12 @@ int audit_head(struct store *s, int64_t *ret_seq, uint8_t ret_hash[AUDIT_HASH_LE
 typedef int (*audit_cb)(const struct audit_entry *e, void *userdata);
 int audit_list(struct store *s, const char *dossier, audit_cb cb, void *userdata);
 
+/* The same from the entry after seq after (0: from the first), the first
+ * statement asking for first rows (a caller that shows a page asks for
+ * one more than it shows), the others for as many as audit_list()'s. */
+int audit_list_from(struct store *s, const char *dossier, int64_t after, size_t first, audit_cb cb,
+                    void *userdata);
+
 /* One such statement: the entries about dossier whose seq is greater than
  * after (0: from the first), at most max (at least 1), to cb as above;
  * *ret_n (NULL: not wanted) the entries read, so that fewer than max

@@ -234,9 +234,7 @@ struct trail_page {
         char (*held)[DOSSIER_UID_SIZE];
         size_t n_held, cap_held;
         size_t max, given;
-        int64_t last;  /* the seq of the last entry read, shown or not */
         bool more;     /* an entry actor sees follows the page */
-        bool stopped;  /* the page is full, or cb stopped */
 };
 
 static bool trail_hides(const struct trail_page *p, const char *document) {
@@ -291,35 +289,14 @@ static int trail_cursor(struct dossier_engine *e, const char *ins, int64_t after
 static int trail_entry(const struct audit_entry *a, void *userdata) {
         struct trail_page *p = userdata;
 
-        p->last = a->seq;
         if (trail_hides(p, a->document))
                 return 0;
         if (p->given == p->max) {
-                p->more = p->stopped = true;
+                p->more = true;
                 return 1;
         }
         p->given++;
-        int r = p->cb(a, p->userdata);
-        p->stopped = r != 0;
-        return r;
-}
-
-/* The page's entries by statements of a bounded number of rows, each
- * after the last entry of the one before: the first asks for one more row
- * than the page holds, to know whether an entry follows it; when entries
- * left out took rows of it, the next ask for TRAIL_BATCH. */
-#define TRAIL_BATCH 1024
-static int trail_walk(struct dossier_engine *e, const char *ins, int64_t after, struct trail_page *p) {
-        size_t batch = p->max < TRAIL_BATCH ? p->max + 1 : TRAIL_BATCH;
-
-        for (;;) {
-                size_t n = 0;
-                int r = audit_list_after(e->store, ins, after, batch, trail_entry, p, &n);
-                if (r < 0 || p->stopped || n < batch)
-                        return r;
-                after = p->last;
-                batch = TRAIL_BATCH;
-        }
+        return p->cb(a, p->userdata);
 }
 
 int dossier_trail_page(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
@@ -340,8 +317,10 @@ int dossier_trail_page(struct dossier_engine *e, const struct dossier_actor *act
         r = trail_load_held(e, actor, &ds, &p);
         if (r >= 0)
                 r = trail_cursor(e, ins, after_seq, &p);
+        /* by statements of a bounded number of rows, the first one more
+         * than the page holds, to know whether an entry follows it */
         if (r >= 0)
-                r = trail_walk(e, ins, after_seq, &p);
+                r = audit_list_from(e->store, ins, after_seq, max < SIZE_MAX ? max + 1 : max, trail_entry, &p);
         if (own)
                 store_rollback(e->store);
         free(p.held);
