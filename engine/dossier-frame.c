@@ -459,36 +459,24 @@ int de_finish_allowed(struct dossier_engine *e, const struct dossier_actor *acto
         return de_finish(e, r);
 }
 
-int de_exec_id(struct dossier_engine *e, const char *sql, int64_t id) {
+/* Runs sql with its integer parameters ?1 to ?n. */
+static int exec_ints(struct dossier_engine *e, const char *sql, const int64_t *v, size_t n) {
         _cleanup_stmt_ struct store_stmt *st = NULL;
         int r = store_prepare(e->store, sql, &st);
 
-        if (r < 0)
-                return r;
-        if ((r = store_bind_int(st, 1, id)) < 0)
-                return r;
-        return store_exec_step(e->store, st);
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = store_bind_int(st, (int)i + 1, v[i]);
+        return r < 0 ? r : store_exec_step(e->store, st);
+}
+
+int de_exec_id(struct dossier_engine *e, const char *sql, int64_t id) {
+        return exec_ints(e, sql, (const int64_t[]) {id}, 1);
 }
 
 int de_exec_id_int(struct dossier_engine *e, const char *sql, int64_t id, int64_t v) {
-        _cleanup_stmt_ struct store_stmt *st = NULL;
-        int r = store_prepare(e->store, sql, &st);
-
-        if (r < 0)
-                return r;
-        if ((r = store_bind_int(st, 1, id)) < 0 || (r = store_bind_int(st, 2, v)) < 0)
-                return r;
-        return store_exec_step(e->store, st);
+        return exec_ints(e, sql, (const int64_t[]) {id, v}, 2);
 }
 
 int de_exec_id_int2(struct dossier_engine *e, const char *sql, int64_t id, int64_t v, int64_t w) {
-        _cleanup_stmt_ struct store_stmt *st = NULL;
-        int r = store_prepare(e->store, sql, &st);
-
-        if (r < 0)
-                return r;
-        if ((r = store_bind_int(st, 1, id)) < 0 || (r = store_bind_int(st, 2, v)) < 0 ||
-            (r = store_bind_int(st, 3, w)) < 0)
-                return r;
-        return store_exec_step(e->store, st);
+        return exec_ints(e, sql, (const int64_t[]) {id, v, w}, 3);
 }
