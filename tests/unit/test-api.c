@@ -87,8 +87,10 @@ UNIT(http_dates_are_imf_fixdates) {
         assert_string_equal(rep.last_modified, "Sun, 06 Nov 1994 08:49:37 GMT");
         api_set_last_modified(&rep, (int64_t)time(NULL) + 3600);
         assert_string_equal(rep.last_modified, api_http_date((int64_t)time(NULL), buf));
+        rep.vary = "Accept";
         api_reply_clear(&rep);
         assert_string_equal(rep.last_modified, "");
+        assert_null(rep.vary);
 }
 
 /* "/v1/x/{id}" -> "/v1/x/{}": two routes with the same shape would be
