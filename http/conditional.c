@@ -61,10 +61,8 @@ bool api_etag_listed(const char *list, const char *etag) {
 
 /* The month (1 to 12) of the three letters at s, or -1. */
 static int month_of(const char *s) {
-        static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
         for (int i = 0; i < 12; i++)
-                if (strncmp(s, months[i], 3) == 0)
+                if (strncmp(s, api_http_months[i], 3) == 0)
                         return i + 1;
         return -1;
 }

@@ -133,10 +133,11 @@ void api_reply_clear(struct api_reply *r) {
         drop_data(r);
 }
 
+const char api_http_months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
 const char *api_http_date(int64_t t, char buf[API_HTTP_DATE_SIZE]) {
         static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-        static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
         time_t tt = (time_t)t;
         struct tm tm;
         if (!gmtime_r(&tt, &tm) || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900) {
@@ -145,7 +146,7 @@ const char *api_http_date(int64_t t, char buf[API_HTTP_DATE_SIZE]) {
         }
         /* not strftime(): %a and %b follow the locale */
         snprintf(buf, API_HTTP_DATE_SIZE, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday], tm.tm_mday,
-                 months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+                 api_http_months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
         return buf;
 }
 

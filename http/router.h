@@ -228,6 +228,8 @@ void api_reply_clear(struct api_reply *r);
  * whatever the locale) into buf; returns buf.  A time outside the years
  * 0 to 9999 is written as the epoch. */
 const char *api_http_date(int64_t t, char buf[API_HTTP_DATE_SIZE]);
+/* The months' names an HTTP-date writes, "Jan" to "Dec" (not the locale's). */
+extern const char api_http_months[12][4];
 /* Sets ret->last_modified to t, or to now when t is later (RFC 9110
  * 8.8.2.1: never a date after the reply's own). */
 void api_set_last_modified(struct api_reply *ret, int64_t t);
