@@ -66,16 +66,21 @@ static json_t *authors(const char *ins, const struct dossier_doc *d) {
  * compares is only a validator if it does: the entry's revision, one more
  * at each change in place (masking, a hold's release or lapse, the status
  * when a new version replaces it or it is archived: engine/dossier.h). */
-static int set_version_id(json_t *o, int revision) {
-        char vid[FHIR_VERSION_ID_SIZE];
+static const char *version_id(const struct dossier_doc *d, char vid[FHIR_VERSION_ID_SIZE]) {
+        snprintf(vid, FHIR_VERSION_ID_SIZE, "%d", d->revision);
+        return vid;
+}
 
-        snprintf(vid, sizeof(vid), "%d", revision);
-        return json_object_set_new(json_object_get(o, "meta"), "versionId", json_string(vid)) == 0 ? 0 : -ENOMEM;
+/* Its ETag, W/"versionId" (R4 http.html, read), which the document's
+ * Binary shares. */
+static void docref_etag(const struct dossier_doc *d, char ret[API_ETAG_SIZE]) {
+        char vid[FHIR_VERSION_ID_SIZE];
+        snprintf(ret, API_ETAG_SIZE, "W/\"%s\"", version_id(d, vid));
 }
 
 json_t *fhir_docref_json(const char *ins, const struct dossier_doc *d) {
         char id[FHIR_DOC_ID_SIZE], sha[65], subject[32], binary[FHIR_DOC_ID_SIZE + 8], dep[32], created[32], urn[64];
-        char updated[32];
+        char updated[32], vid[FHIR_VERSION_ID_SIZE];
         fhir_doc_id(ins, d->uid, id);
         snprintf(urn, sizeof(urn), "urn:carnet:document:%s", d->uid);
         hex_encode(d->sha256, sizeof(d->sha256), sha);
@@ -88,9 +93,10 @@ json_t *fhir_docref_json(const char *ins, const struct dossier_doc *d) {
                                 (json_int_t)d->size, "title", d->title, "creation", fhir_instant(d->created_at, created),
                                 "extension", "url", FHIR_EXT_SHA256, "valueString", sha);
         json_t *o = json_pack(
-                "{s:s,s:s,s:{s:s,s:[o]},s:{s:s,s:s},s:s,s:{s:[o]},s:[{s:[o]}],s:{s:s},s:s,s:o,s:s,s:o,"
+                "{s:s,s:s,s:{s:s,s:s,s:[o]},s:{s:s,s:s},s:s,s:{s:[o]},s:[{s:[o]}],s:{s:s},s:s,s:o,s:s,s:o,"
                 "s:[{s:o,s:o}]}",
-                "resourceType", "DocumentReference", "id", id, "meta", "lastUpdated", updated, "tag",
+                "resourceType", "DocumentReference", "id", id, "meta", "versionId", version_id(d, vid), "lastUpdated",
+                updated, "tag",
                 coding(FHIR_CS_DOC_STATUS, res_doc_status_name(d->status)), "masterIdentifier", "system",
                 "urn:ietf:rfc:3986", "value", urn, "status",
                 d->status == ACCESS_DOC_APPROVED ? "current" : "superseded", "type", "coding",
@@ -98,19 +104,7 @@ json_t *fhir_docref_json(const char *ins, const struct dossier_doc *d) {
                 coding(FHIR_CLASS_SYSTEM, d->class_code), "subject", "reference", subject, "date", dep, "author",
                 authors(ins, d), "description", d->title, "securityLabel", security_labels(d), "content",
                 "attachment", att, "format", coding(FHIR_FORMAT_SYSTEM, d->format_code));
-        if (o && set_version_id(o, d->revision) < 0) {
-                json_decref(o);
-                return NULL;
-        }
         return o;
-}
-
-int fhir_docref_etag(const json_t *docref, char ret[API_ETAG_SIZE]) {
-        const char *vid = json_string_value(json_object_get(json_object_get(docref, "meta"), "versionId"));
-        if (!vid)
-                return -EINVAL;
-        snprintf(ret, API_ETAG_SIZE, "W/\"%s\"", vid);
-        return 0;
 }
 
 /* ---- search ----------------------------------------------------------- */
@@ -334,11 +328,10 @@ int fhir_docref_read(const struct api_request *req, struct api_reply *ret) {
         json_t *o = fhir_docref_json(ins, &d);
         int64_t now = req->call->engine ? dossier_engine_now(req->call->engine) : (int64_t)time(NULL);
         int64_t updated = d.updated_at < now ? d.updated_at : -1;
+        docref_etag(&d, etag);
         secure_zero(&d, sizeof(d));
-        if (!o || fhir_docref_etag(o, etag) < 0) {
-                json_decref(o);
+        if (!o)
                 return -ENOMEM;
-        }
         if (api_not_modified(req, etag, updated)) {
                 json_decref(o);
                 return api_reply_not_modified(ret, etag);
@@ -357,14 +350,6 @@ int fhir_docref_read(const struct api_request *req, struct api_reply *ret) {
 static bool wants_resource(const struct api_request *req) {
         /* any _format left is JSON: fhir_check_params() refused the others */
         return api_query(req, "_format") || fhir_accepts(req, FHIR_MIME);
-}
-
-/* A document's Binary's ETag: its DocumentReference's.  0, or -ENOMEM. */
-static int binary_etag(const char *ins, const struct dossier_doc *d, char etag[API_ETAG_SIZE]) {
-        json_t *o = fhir_docref_json(ins, d);
-        int r = o ? fhir_docref_etag(o, etag) : -ENOMEM;
-        json_decref(o);
-        return r < 0 ? -ENOMEM : 0;
 }
 
 /* The 200 of the Binary resource of d: contentType, data the content in
@@ -412,9 +397,8 @@ int fhir_binary_read(const struct api_request *req, struct api_reply *ret) {
         }
         int64_t deposited = d.deposited_at;
         bool resource = wants_resource(req);
-        if (binary_etag(ins, &d, etag) < 0)
-                r = -ENOMEM;
-        else if (api_not_modified(req, etag, deposited))
+        docref_etag(&d, etag); /* the DocumentReference's */
+        if (api_not_modified(req, etag, deposited))
                 r = resource ? api_reply_not_modified(ret, etag) : res_content_not_modified(ret, &d, etag);
         else
                 r = resource ? binary_resource(ret, ins, &d, content, len)

@@ -25,9 +25,6 @@
 /* The DocumentReference of document d of ins (XDS mapping, docs/fhir.md),
  * or NULL (out of memory). */
 json_t *fhir_docref_json(const char *ins, const struct dossier_doc *d);
-/* Its ETag, W/"versionId" (R4 http.html, read), which the document's
- * Binary shares: 0, or -EINVAL when docref has no versionId. */
-int fhir_docref_etag(const json_t *docref, char ret[API_ETAG_SIZE]);
 
 API_HANDLER(fhir_docref_search);
 API_HANDLER(fhir_docref_read);
