@@ -162,14 +162,31 @@ static enum MHD_Result send_data(struct MHD_Connection *c, struct api_reply *rep
         return r;
 }
 
+/* The reader of send_empty()'s response, which libmicrohttpd never calls:
+ * a 304 sends no body. */
+static ssize_t no_body(void *cls, uint64_t pos, char *buf, size_t max) {
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
 /* Queues a reply without a body, 304 Not Modified (http/conditional.h):
- * its headers only.  (libmicrohttpd 0.9.75 writes Content-Length: 0 on
- * it, which RFC 9112 6.3 has the client ignore: a 304 ends at its
- * headers.) */
+ * its headers only, with neither Content-Length nor Transfer-Encoding.
+ * RFC 9110 8.6 allows a 304 no Content-Length but the 200's, which is not
+ * known here (nor through the agent), and libmicrohttpd 0.9.75 writes one
+ * on every 304, the length of the response given (Content-Length: 0 for
+ * an empty one), or Transfer-Encoding: chunked for one of unknown length.
+ * A response of unknown length that may not be chunked
+ * (MHD_RF_HTTP_VERSION_1_0_ONLY) has neither: its end is the connection's
+ * end, so that the connection closes after the 304 (Connection: close).
+ * (Version 1.0's MHD_RF_HEAD_ONLY_RESPONSE would keep it open.)  A HEAD
+ * comes here too when it is answered 304. */
 static enum MHD_Result send_empty(struct MHD_Connection *c, const struct api_reply *rep) {
-        struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+        struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64, no_body, NULL, NULL);
         if (!resp)
                 return MHD_NO;
+        if (MHD_set_response_options(resp, MHD_RF_HTTP_VERSION_1_0_ONLY, MHD_RO_END) != MHD_YES) {
+                MHD_destroy_response(resp);
+                return MHD_NO;
+        }
         reply_headers(resp, rep);
         enum MHD_Result r = MHD_queue_response(c, rep->status, resp);
         MHD_destroy_response(resp);

@@ -114,6 +114,17 @@ field() {
 
 b64() { printf '%s' "$1" | base64 -w0; }
 
+# no_body_fields HEADERS WHAT: the reply whose header section curl wrote to
+# the file HEADERS (-D) is a 304 with no field of a body, neither
+# Content-Length nor Transfer-Encoding (RFC 9110 8.6) nor Content-Type,
+# and closes its connection (libmicrohttpd 0.9.75 ends such a reply so).
+no_body_fields() {
+        grep -q '^HTTP/1.1 304 ' "$1" && ! grep -qiE '^(content-length|transfer-encoding|content-type):' "$1" &&
+                grep -qi '^connection: close'$'\r''$' "$1" ||
+                { cat "$1"; echo "$2: fields of a body on a 304"; exit 1; }
+        echo "$2: no Content-Length, Transfer-Encoding nor Content-Type: ok"
+}
+
 # ---- helpers for tests that drive OpenSC's tools ---------------------------
 
 OPENSC_MODULE=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so

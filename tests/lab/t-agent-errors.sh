@@ -195,7 +195,8 @@ curl -s -D "$LAB_DIR/h" -o "$LAB_DIR/b304" --max-time 20 --unix-socket "$LAB_DIR
         -H "X-Carnet-Session: $token" -H 'If-None-Match: W/"2"' -H 'If-None-Match: "x"' \
         -H 'If-Modified-Since: Tue, 14 Nov 2023 09:00:00 GMT' "http://localhost/fhir/R4/DocumentReference/$ins-$doc"
 grep -q "^HTTP/1.1 304" "$LAB_DIR/h" && grep -qi '^etag: W/"2"' "$LAB_DIR/h" || fail "304: $(cat "$LAB_DIR/h")"
-! grep -qi '^content-type' "$LAB_DIR/h" && [ ! -s "$LAB_DIR/b304" ] || fail "a 304 with a body: $(cat "$LAB_DIR/h")"
+[ ! -s "$LAB_DIR/b304" ] || fail "a 304 with a body: $(cat "$LAB_DIR/h")"
+no_body_fields "$LAB_DIR/h" "the host's 304 relayed"
 tail -n 1 "$H/requests" |
         grep -qF '"if_none_match": ["W/\"2\"", "\"x\""], "if_modified_since": "Tue, 14 Nov 2023 09:00:00 GMT"' ||
         fail "the preconditions sent: $(tail -n 1 "$H/requests")"

@@ -114,8 +114,23 @@ n=$(reads)
 # conditional read (R4 http.html#cread; RFC 9110 13.1.2, 15.4.5): the
 # ETag named is 304, no body, the ETag; a read in the trail all the same
 check "If-None-Match: the ETag: 304" "$(cget "$dr" "$doctor" -H "If-None-Match: W/\"$vid\"")" "304 W/\"$vid\" 0"
-grep -qi '^content-type' "$LAB_DIR/ch" && { cat "$LAB_DIR/ch"; echo "a 304 with a Content-Type"; exit 1; }
+no_body_fields "$LAB_DIR/ch" "the DocumentReference's 304"
 check "the 304 is a read in the trail" "$(reads)" "$((n + 1))"
+# two asked on one connection: the second on a new one, the first closed it
+curl -s -o /dev/null -w '%{http_code} %{num_connects}\n' --unix-socket "$LAB_DIR/carnetd.sock" \
+        -H "X-Carnet-Session: $doctor" -H "If-None-Match: W/\"$vid\"" "http://localhost$dr" "http://localhost$dr" \
+        >"$LAB_DIR/two"
+check "two 304s asked on one connection: two connections" "$(tr '\n' ' ' <"$LAB_DIR/two")" "304 1 304 1 "
+# HEAD (RFC 9110 9.3.2, 8.6): the GET's 200 and Content-Length, or its 304
+# hcode [CURL ARGS...]: a HEAD of the DocumentReference: "HTTP-code Content-Length"
+hcode() {
+        curl -s -I -D "$LAB_DIR/ch" -o /dev/null -w '%{http_code} ' --unix-socket "$LAB_DIR/carnetd.sock" \
+                -H "X-Carnet-Session: $doctor" "$@" "http://localhost$dr"
+        sed -n 's/^[Cc]ontent-[Ll]ength: *\([0-9]*\)\r$/\1/p' "$LAB_DIR/ch"
+}
+check "HEAD: 200, the GET's Content-Length" "$(hcode)" "200 $(stat -c %s "$LAB_DIR/docref.json")"
+hcode -H "If-None-Match: W/\"$vid\"" >/dev/null
+no_body_fields "$LAB_DIR/ch" "HEAD, If-None-Match the ETag"
 check "If-None-Match: a list, the tag's strong form: 304" \
         "$(cget "$dr" "$doctor" -H "If-None-Match: \"x\", \"$vid\"")" "304 W/\"$vid\" 0"
 check "If-None-Match: *: 304" "$(cget "$dr" "$doctor" -H 'If-None-Match: *')" "304 W/\"$vid\" 0"
@@ -136,6 +151,7 @@ n=$(reads)
 check "Binary, If-None-Match the ETag: 304" "$(cget "$bin" "$doctor" -H "If-None-Match: W/\"$vid\"")" "304 W/\"$vid\" 0"
 check "Binary as a resource, If-None-Match the ETag: 304" \
         "$(cget "$bin" "$doctor" -H 'Accept: application/fhir+json' -H "If-None-Match: W/\"$vid\"")" "304 W/\"$vid\" 0"
+no_body_fields "$LAB_DIR/ch" "the Binary resource's 304"
 check "Binary, If-Modified-Since its Last-Modified: 304" "$(cget "$bin" "$doctor" -H "If-Modified-Since: $imf")" \
         "304 W/\"$vid\" 0"
 check "the three 304s are reads in the trail" "$(reads)" "$((n + 3))"
@@ -150,6 +166,7 @@ content=/v1/dossiers/$ins/documents/$pdf/content
 check "the content's ETag, its SHA-256" "$(cget "$content" "$doctor")" "200 \"$sha\" 12"
 check "the content, If-None-Match its ETag: 304" "$(cget "$content" "$doctor" -H "If-None-Match: \"$sha\"")" \
         "304 \"$sha\" 0"
+no_body_fields "$LAB_DIR/ch" "the content's 304"
 check "the content, a stale tag: 200" "$(cget "$content" "$doctor" -H 'If-None-Match: "00"')" "200 \"$sha\" 12"
 cda=$(api GET "/v1/dossiers/$ins/documents/$pdf/content?format=cda" "" "$doctor")
 check "the PDF wrapped in a CDA R2 header" "$cda" \

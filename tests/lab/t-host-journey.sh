@@ -354,6 +354,7 @@ code() { # code WS PATH TOKEN [CURL ARGS...]: the HTTP code, the ETag, the body'
 check "B: If-None-Match its ETag: 304 through the agent" \
         "$(code ws-b "/fhir/R4/DocumentReference/$INS-$prescription" "$pharma" -H "If-None-Match: W/\"$vid\"")" \
         "304 W/\"$vid\" 0"
+no_body_fields "$LAB_DIR/ch" "B: the 304 through the agent"
 check "B: a stale tag: 200" \
         "$(code ws-b "/fhir/R4/DocumentReference/$INS-$prescription" "$pharma" -H 'If-None-Match: W/"1.0"' |
                 cut -d' ' -f1)" 200
@@ -366,6 +367,7 @@ sha=${BASH_REMATCH[1]}
 check "B: the content, If-None-Match its ETag: 304 through the agent" \
         "$(code ws-b "/v1/dossiers/$INS/documents/$prescription/content" "$pharma" -H "If-None-Match: $sha")" \
         "304 $sha 0"
+no_body_fields "$LAB_DIR/ch" "B: the 304 through the agent"
 check "B: the report, If-None-Match *: still refused" \
         "$(code ws-b "/fhir/R4/DocumentReference/$INS-$report" "$pharma" -H 'If-None-Match: *' | cut -d' ' -f1)" 403
 

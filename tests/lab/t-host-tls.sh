@@ -209,8 +209,9 @@ DOC=$(field uid "${out#201 }")
 out=$(hcurl ws-a GET /fhir/R4/DocumentReference/$INS-$DOC "" "$TOK")
 check "FHIR DocumentReference on the host" "$out" '200 {"resourceType":"DocumentReference"*'
 VID=$(field versionId "${out#200 }")
-check "If-None-Match its ETag: 304, no body" \
-        "$(hcurl ws-a GET /fhir/R4/DocumentReference/$INS-$DOC "" "$TOK" "$PORT" -H "If-None-Match: W/\"$VID\"")" '304 '
+check "If-None-Match its ETag: 304, no body" "$(hcurl ws-a GET /fhir/R4/DocumentReference/$INS-$DOC "" "$TOK" "$PORT" \
+        -D "$REC/h304" -H "If-None-Match: W/\"$VID\"")" '304 '
+no_body_fields "$REC/h304" "the host's 304"
 check "a stale one: 200" \
         "$(hcurl ws-a GET /fhir/R4/DocumentReference/$INS-$DOC "" "$TOK" "$PORT" -H 'If-None-Match: W/"1.0"')" \
         '200 {"resourceType":"DocumentReference"*'
