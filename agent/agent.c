@@ -172,8 +172,24 @@ static size_t on_body(char *p, size_t size, size_t n, void *userdata) {
         return len;
 }
 
-/* Keeps the X-Carnet-Warning, ETag and Last-Modified headers (the others
- * curl reads itself). */
+/* Adds the n bytes at v to the Vary list out (of size): a field more
+ * joins the list with ", " (RFC 9110 5.3); "*" when the list would not
+ * fit, as a shorter one would name fewer headers than the host's. */
+static void vary_add(char *out, size_t size, const char *v, size_t n) {
+        size_t have = strlen(out), sep = have && n ? 2 : 0;
+        if (strcmp(out, "*") == 0 || n == 0)
+                return;
+        if (have + sep + n >= size) {
+                (void)strcpy_bounded(out, size, "*");
+                return;
+        }
+        memcpy(out + have, ", ", sep);
+        memcpy(out + have + sep, v, n);
+        out[have + sep + n] = '\0';
+}
+
+/* Keeps the X-Carnet-Warning, ETag, Last-Modified and Vary headers (the
+ * others curl reads itself). */
 static size_t on_header(char *p, size_t size, size_t n, void *userdata) {
         struct agent_reply *r = userdata;
         size_t len = size * n;
@@ -181,9 +197,11 @@ static size_t on_header(char *p, size_t size, size_t n, void *userdata) {
                 const char *name;
                 char *out;
                 size_t size;
-        } keep[] = {{"X-Carnet-Warning:", r->warning, sizeof(r->warning)},
-                    {"ETag:", r->etag, sizeof(r->etag)},
-                    {"Last-Modified:", r->last_modified, sizeof(r->last_modified)}};
+                bool list; /* each field added to the list, not in place of the last */
+        } keep[] = {{"X-Carnet-Warning:", r->warning, sizeof(r->warning), false},
+                    {"ETag:", r->etag, sizeof(r->etag), false},
+                    {"Last-Modified:", r->last_modified, sizeof(r->last_modified), false},
+                    {"Vary:", r->vary, sizeof(r->vary), true}};
         for (size_t h = 0; h < ELEMENTSOF(keep); h++) {
                 size_t nl = strlen(keep[h].name);
                 if (len <= nl || strncasecmp(p, keep[h].name, nl) != 0)
@@ -193,6 +211,10 @@ static size_t on_header(char *p, size_t size, size_t n, void *userdata) {
                         i++;
                 while (end > i && isspace((unsigned char)p[end - 1]))
                         end--;
+                if (keep[h].list) {
+                        vary_add(keep[h].out, keep[h].size, p + i, end - i);
+                        continue;
+                }
                 size_t k = end - i < keep[h].size - 1 ? end - i : keep[h].size - 1;
                 memcpy(keep[h].out, p + i, k);
                 keep[h].out[k] = '\0';

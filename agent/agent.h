@@ -50,13 +50,17 @@ struct agent_param {
         const char *value;
 };
 
-/* What the host answered. */
+/* What the host answered: its status, body, and the headers the agent
+ * relays (api_relay()). */
 struct agent_reply {
         unsigned status;
         char content_type[128]; /* "" when the host sent none */
         char warning[80];       /* its X-Carnet-Warning header, "" when none */
         char etag[72];          /* its ETag header (a quoted SHA-256 at most), "" when none */
         char last_modified[32]; /* its Last-Modified header, "" when none */
+        /* its Vary, the fields joined by ", "; "*" (varies beyond the
+         * request's headers: RFC 9110 12.5.5) when they do not fit, "" when none */
+        char vary[64];
         uint8_t *body;          /* NUL-terminated copy of len bytes */
         size_t len;
         json_t *json;           /* the body parsed, for a JSON content type; NULL otherwise */

@@ -392,7 +392,7 @@ int fhir_binary_read(const struct api_request *req, struct api_reply *ret) {
                 secure_zero(content, len);
                 secure_zero(&d, sizeof(d));
                 if (r == 0)
-                        ret->vary = "Accept";
+                        (void)strcpy_bounded(ret->vary, sizeof(ret->vary), "Accept");
                 return r;
         }
         int64_t deposited = d.deposited_at;
@@ -415,6 +415,6 @@ int fhir_binary_read(const struct api_request *req, struct api_reply *ret) {
         /* three representations under one URL and one ETag, chosen by
          * Accept: a cache keeps them apart (RFC 9110 12.5.5) */
         if (r == 0)
-                ret->vary = "Accept";
+                (void)strcpy_bounded(ret->vary, sizeof(ret->vary), "Accept");
         return r;
 }

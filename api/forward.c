@@ -24,6 +24,8 @@ int api_agent_fail(struct api_reply *ret, int err) {
         return api_error(ret, 503, agent_error_code(err), "%s", agent_error_message(err));
 }
 
+_Static_assert(sizeof(((struct agent_reply *)0)->vary) <= API_VARY_SIZE, "room for the host's Vary");
+
 int api_relay(struct api_reply *ret, struct agent_reply *rep) {
         int r;
         if (rep->status == 304) {
@@ -31,6 +33,7 @@ int api_relay(struct api_reply *ret, struct agent_reply *rep) {
                 r = api_reply_not_modified(ret, rep->etag);
                 if (rep->warning[0])
                         (void)strcpy_bounded(ret->warning, sizeof(ret->warning), rep->warning);
+                (void)strcpy_bounded(ret->vary, sizeof(ret->vary), rep->vary);
                 agent_reply_done(rep);
                 return r;
         }
@@ -46,6 +49,8 @@ int api_relay(struct api_reply *ret, struct agent_reply *rep) {
                 (void)strcpy_bounded(ret->etag, sizeof(ret->etag), rep->etag);
         if (r == 0 && rep->last_modified[0])
                 (void)strcpy_bounded(ret->last_modified, sizeof(ret->last_modified), rep->last_modified);
+        if (r == 0)
+                (void)strcpy_bounded(ret->vary, sizeof(ret->vary), rep->vary);
         agent_reply_done(rep);
         return r;
 }

@@ -22,7 +22,9 @@ int api_agent_call(const struct api_route *route, const struct api_request *req,
 int api_agent_fail(struct api_reply *ret, int err);
 
 /* The host's reply as the local one (rep is consumed): JSON with its
- * status, or a body of another type as content. */
+ * status, or a body of another type as content, or a 304 without a body;
+ * with the host's X-Carnet-Warning, ETag, Last-Modified (not on a 304)
+ * and Vary. */
 int api_relay(struct api_reply *ret, struct agent_reply *rep);
 
 /* The host token of local session id into tok: 0, or 401 no_session in

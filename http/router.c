@@ -126,7 +126,7 @@ void api_reply_clear(struct api_reply *r) {
         r->etag[0] = '\0';
         r->last_modified[0] = '\0';
         r->content_type = NULL;
-        r->vary = NULL;
+        r->vary[0] = '\0';
         if (r->stream.free)
                 r->stream.free(r->stream.userdata);
         memset(&r->stream, 0, sizeof(r->stream));

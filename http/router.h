@@ -110,6 +110,8 @@ struct api_stream {
 /* an ETag and its NUL: at most a quoted SHA-256 in hexadecimal, or W/ and
  * a quoted tag of as many characters */
 #define API_ETAG_SIZE 72
+/* a Vary and its NUL: a few field names */
+#define API_VARY_SIZE 64
 
 struct api_reply {
         unsigned status;          /* HTTP status */
@@ -131,9 +133,9 @@ struct api_reply {
          * (api_set_last_modified()) */
         char last_modified[API_HTTP_DATE_SIZE];
         const char *content_type; /* a JSON body's media type (static); NULL: application/json */
-        /* non-NULL: sent as the Vary header (static): the request headers
-         * the representation was chosen by ("Accept") */
-        const char *vary;
+        /* non-empty: sent as the Vary header, the request headers the
+         * representation was chosen by ("Accept"; a host's as it sent it) */
+        char vary[API_VARY_SIZE];
 };
 #define API_WARNING_HEADER "X-Carnet-Warning"
 

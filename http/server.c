@@ -106,7 +106,7 @@ static void reply_headers(struct MHD_Response *resp, const struct api_reply *rep
                 MHD_add_response_header(resp, "ETag", rep->etag);
         if (rep->last_modified[0])
                 MHD_add_response_header(resp, "Last-Modified", rep->last_modified);
-        if (rep->vary)
+        if (rep->vary[0])
                 MHD_add_response_header(resp, "Vary", rep->vary);
 }
 

@@ -12,7 +12,9 @@ certificate from DIR/ca.pem required.  MODE:
            content type, JSON body, the headers the routes read, the names
            of every header); .../content answers bytes; a FHIR
            DocumentReference read answers with an ETag W/"2", 304 to an
-           If-None-Match of it; a deposit
+           If-None-Match of it; a Binary read the same, with two Vary
+           fields (Accept, Prefer), or with ?vary=long one too long to
+           relay; a deposit
            (POST .../documents) is never answered; GET /v1/notifications
            answers JSON that is not JSON.  DIR/refuse present: sessions are
            refused.  Every request is logged to DIR/requests (one JSON a line),
@@ -51,7 +53,7 @@ class Host(http.server.BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
-        for k, v in (extra or {}).items():
+        for k, v in (extra.items() if isinstance(extra, dict) else extra or ()):
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(body)
@@ -124,6 +126,19 @@ class Host(http.server.BaseHTTPRequestHandler):
             return self.reply(200, {"resourceType": "DocumentReference", "meta": {"versionId": "2"}},
                               ctype="application/fhir+json",
                               extra={"ETag": 'W/"2"', "Last-Modified": "Tue, 14 Nov 2023 09:00:00 GMT"})
+        if m == "GET" and p.startswith("/fhir/R4/Binary/"):
+            if seen["query"] == "vary=long":
+                vary = [("Vary", ", ".join("X-Field-%d" % i for i in range(12)))]
+            else:
+                vary = [("Vary", "Accept"), ("Vary", "Prefer")]
+            if self.headers.get("If-None-Match") == 'W/"2"':
+                self.send_response(304)
+                self.send_header("ETag", 'W/"2"')
+                for k, v in vary:
+                    self.send_header(k, v)
+                self.end_headers()
+                return
+            return self.reply(200, raw=b"binary bytes", ctype="text/plain", extra=[("ETag", 'W/"2"')] + vary)
         if m == "POST" and p.endswith("/documents"):
             time.sleep(60)  # the reply is lost
             return

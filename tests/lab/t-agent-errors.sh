@@ -201,6 +201,19 @@ tail -n 1 "$H/requests" |
         grep -qF '"if_none_match": ["W/\"2\"", "\"x\""], "if_modified_since": "Tue, 14 Nov 2023 09:00:00 GMT"' ||
         fail "the preconditions sent: $(tail -n 1 "$H/requests")"
 echo "If-None-Match and If-Modified-Since relayed, the 304 back: ok"
+# the host's Vary comes back (RFC 9110 12.5.5: a cache in front of the agent
+# keys on what the host's does), its fields as one list, on the 200 and
+# the 304; a list too long to relay whole is "*", never a shorter one
+vary() { # vary [CURL ARGS...]: the Binary read's status and Vary fields
+        curl -s -D "$LAB_DIR/h" -o /dev/null -w '%{http_code}' --max-time 20 --unix-socket "$LAB_DIR/carnetd.sock" \
+                -H "X-Carnet-Session: $token" "$@"
+        echo "" $(sed -n 's/^[Vv]ary: *\(.*\)\r$/(\1)/p' "$LAB_DIR/h")
+}
+check "a Binary read: the host's two Vary fields, one list" \
+        "$(vary "http://localhost/fhir/R4/Binary/$ins-$doc")" "200 (Accept, Prefer)"
+check "its 304: the same Vary" \
+        "$(vary -H 'If-None-Match: W/"2"' "http://localhost/fhir/R4/Binary/$ins-$doc")" "304 (Accept, Prefer)"
+check "a Vary too long to relay: *" "$(vary "http://localhost/fhir/R4/Binary/$ins-$doc?vary=long")" "200 (\\*)"
 
 check "a lost deposit reply" "$(api POST "/v1/dossiers/$ins/documents" 'raw bytes' "$token" "${B[@]}" \
         -H 'Content-Type: text/plain' -H 'X-Carnet-Document: {"title": "t"}')" '503 {"error":{"code":"host_timeout"*'

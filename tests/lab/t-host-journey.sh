@@ -360,6 +360,12 @@ check "B: a stale tag: 200" \
                 cut -d' ' -f1)" 200
 check "B: the prescription's Binary, If-None-Match its ETag: 304" \
         "$(code ws-b "/fhir/R4/Binary/$INS-$prescription" "$pharma" -H "If-None-Match: W/\"$vid\"")" "304 W/\"$vid\" 0"
+# Binary's representations are chosen by Accept: the host's Vary comes
+# through the agent, on the 304 (RFC 9110 15.4.5) as on the 200
+vary() { sed -n 's/^[Vv]ary: *\(.*\)\r$/\1/p' "$LAB_DIR/ch"; }
+check "B: that 304's Vary" "$(vary)" Accept
+check "B: the Binary's 200 and its Vary" "$(code ws-b "/fhir/R4/Binary/$INS-$prescription" "$pharma" |
+        cut -d' ' -f1) $(vary)" "200 Accept"
 # the native content's strong ETag (a quoted SHA-256) comes back whole
 out=$(code ws-b "/v1/dossiers/$INS/documents/$prescription/content" "$pharma")
 [[ $out =~ ^200\ (\"[0-9a-f]{64}\")\ [0-9]+$ ]] || fail "the content's ETag through the agent: $out"

@@ -18,6 +18,7 @@
 #include "api/call.h"
 #include "api/routes.h"
 #include "api/context.h"
+#include "api/forward.h"
 #include "http/router.h"
 #include "daemon/config.h"
 #include "api/status.h"
@@ -87,10 +88,47 @@ UNIT(http_dates_are_imf_fixdates) {
         assert_string_equal(rep.last_modified, "Sun, 06 Nov 1994 08:49:37 GMT");
         api_set_last_modified(&rep, (int64_t)time(NULL) + 3600);
         assert_string_equal(rep.last_modified, api_http_date((int64_t)time(NULL), buf));
-        rep.vary = "Accept";
+        (void)strcpy_bounded(rep.vary, sizeof(rep.vary), "Accept");
         api_reply_clear(&rep);
         assert_string_equal(rep.last_modified, "");
-        assert_null(rep.vary);
+        assert_string_equal(rep.vary, "");
+}
+
+/* An agent's relay of the host's reply (api/forward.h): the host's
+ * X-Carnet-Warning, ETag, Last-Modified and Vary with it, on a JSON 200,
+ * on bytes, and on a 304 (RFC 9110 15.4.5: a 304 sends the Vary a 200
+ * would; not Last-Modified, as there is an ETag). */
+UNIT(relay_keeps_the_hosts_headers) {
+        for (int i = 0; i < 3; i++) {
+                unsigned status = i == 2 ? 304 : 200;
+                struct agent_reply h = {.status = status};
+                struct api_reply rep = {0};
+                strcpy(h.warning, "w");
+                strcpy(h.etag, "W/\"2\"");
+                strcpy(h.last_modified, "Tue, 14 Nov 2023 09:00:00 GMT");
+                strcpy(h.vary, "Accept, Prefer");
+                if (i == 0) {
+                        h.json = json_object();
+                } else if (i == 1) {
+                        strcpy(h.content_type, "text/plain");
+                        h.body = (uint8_t *)strdup("bytes");
+                        h.len = 5;
+                }
+                assert_int_equal(api_relay(&rep, &h), 0);
+                assert_int_equal(rep.status, status);
+                assert_string_equal(rep.warning, "w");
+                assert_string_equal(rep.etag, "W/\"2\"");
+                assert_string_equal(rep.vary, "Accept, Prefer");
+                assert_string_equal(rep.last_modified, i == 2 ? "" : "Tue, 14 Nov 2023 09:00:00 GMT");
+                assert_true(i != 2 || (!rep.body && !rep.data));
+                api_reply_clear(&rep);
+        }
+        /* a host without Vary: none */
+        struct agent_reply h = {.status = 200, .json = json_object()};
+        struct api_reply rep = {0};
+        assert_int_equal(api_relay(&rep, &h), 0);
+        assert_string_equal(rep.vary, "");
+        api_reply_clear(&rep);
 }
 
 /* "/v1/x/{id}" -> "/v1/x/{}": two routes with the same shape would be
