@@ -214,6 +214,12 @@ check "a Binary read: the host's two Vary fields, one list" \
 check "its 304: the same Vary" \
         "$(vary -H 'If-None-Match: W/"2"' "http://localhost/fhir/R4/Binary/$ins-$doc")" "304 (Accept, Prefer)"
 check "a Vary too long to relay: *" "$(vary "http://localhost/fhir/R4/Binary/$ins-$doc?vary=long")" "200 (\\*)"
+# a parameter given twice is the agent's own 400, naming it: the host never
+# sees the request
+n=$(wc -l <"$H/requests")
+check "a parameter twice: 400 before the host" "$(api GET "/v1/dossiers/$ins/documents?limit=5&limit=900" "" \
+        "$token")" '400 {"error":{"code":"bad_parameter"*"details":{"parameter":"limit"}}}'
+check "the host saw nothing of it" "$(wc -l <"$H/requests")" "$n"
 
 check "a lost deposit reply" "$(api POST "/v1/dossiers/$ins/documents" 'raw bytes' "$token" "${B[@]}" \
         -H 'Content-Type: text/plain' -H 'X-Carnet-Document: {"title": "t"}')" '503 {"error":{"code":"host_timeout"*'

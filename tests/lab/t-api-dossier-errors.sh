@@ -188,6 +188,18 @@ n=$(head_seq)
 check "trail, after past the head" "$(trail "?after=$((n + 1000))")" \
         '400 {"error":{"code":"bad_parameter"*"details":{"parameter":"after"}}}'
 check "trail, after past the head: the reading traced" "$(head_seq)" "$((n + 1))"
+# a parameter given twice is 400 naming it, never its first value, refused
+# before any reading (the router's, as for every route)
+for q in "limit=5&limit=900" "limit=5&limit" "after=1&limit=2&after=1"; do
+        p=${q%%=*}
+        n=$(head_seq)
+        check "trail, $q" "$(trail "?$q")" \
+                "400 {\"error\":{\"code\":\"bad_parameter\"*\"details\":{\"parameter\":\"$p\"}}}"
+        check "trail, $q: refused before any reading" "$(head_seq)" "$n"
+done
+check "documents, status twice" \
+        "$(api GET "/v1/dossiers/$ins/documents?status=approved&status=deprecated" "" "$doctor")" \
+        '400 {"error":{"code":"bad_parameter","message":"query parameter '"'status'"' given more than once"*'
 check "trail, unknown parameter" "$(trail "?page=2")" '400 {"error":{"code":"unknown_parameter"*"parameter":"page"*'
 check "trail, a page of one" "$(trail "?limit=1")" '200 {"ins":"'$ins'","count":1,"entries":\[{"seq":*}\],"next":[1-9]*}'
 

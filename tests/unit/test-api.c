@@ -371,13 +371,23 @@ UNIT(query_and_headers) {
         api_reply_clear(&rep);
 }
 
+/* A parameter given twice, with values or without, is 400 naming it,
+ * before any handler: never its first value (?limit=5&limit=900). */
 UNIT(duplicate_query_parameter_is_400) {
-        static const struct api_kv q[] = {{"id", "1"}, {"x", "2"}, {"id", "3"}};
-        struct api_request req = {.method = "GET", .path = "/v1/sessions/s", .query = q, .n_query = 3};
-        struct api_reply rep;
-        assert_int_equal(api_dispatch(&test_table, &req, &rep), 0);
-        assert_error_shape(&rep, 400, "bad_parameter");
-        api_reply_clear(&rep);
+        static const struct api_kv q[][3] = {{{"id", "1"}, {"x", "2"}, {"id", "3"}},
+                                             {{"x", "2"}, {"id", ""}, {"id", ""}},
+                                             {{"id", "1"}, {"id", "1"}, {"x", "2"}}};
+        for (size_t i = 0; i < ELEMENTSOF(q); i++) {
+                struct api_request req = {.method = "GET", .path = "/v1/sessions/s", .query = q[i], .n_query = 3};
+                struct api_reply rep;
+                assert_int_equal(api_dispatch(&test_table, &req, &rep), 0);
+                assert_error_shape(&rep, 400, "bad_parameter");
+                assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(
+                                            rep.body, "error"), "details"), "parameter")),
+                                    "id");
+                assert_null(rep.route); /* no handler ran */
+                api_reply_clear(&rep);
+        }
 }
 
 /* ---- bodies ------------------------------------------------------------ */

@@ -906,6 +906,31 @@ UNIT_FIXTURE(fhir_search_parameters, fixture_setup, fixture_teardown) {
                 expect_outcome(&rep, 400, "unsupported_modifier");
         }
         prefer = NULL;
+        /* a parameter given twice is refused before any search, lenient or
+         * not, the one that names it in the diagnostics: a single-valued one
+         * (_count, patient), and one FHIR repeats with AND (date=ge&date=le,
+         * docs/fhir.md: carnet takes no such range), never its first value */
+        static const char *const twice[][2] = {{"_count=1", "_count=50"},
+                                               {"date=ge2020", "date=le2030"},
+                                               {"status=current", "status=superseded"},
+                                               {"_offset=0", "_offset=1"}};
+        int64_t traced = audit_count(f);
+        for (size_t i = 0; i < 2 * ELEMENTSOF(twice); i++) {
+                const char *const *t = twice[i / 2];
+                char diag[64];
+                prefer = i % 2 ? "handling=lenient" : NULL;
+                req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 3, "patient=" INS, t[0], t[1]);
+                snprintf(diag, sizeof(diag), "parameter=%.*s", (int)strcspn(t[0], "="), t[0]);
+                if (rep.status != 400 || strcmp(str_at(rep.body, "issue.0.diagnostics"), diag) != 0)
+                        fail_msg("%s&%s (%s): %u %s", t[0], t[1], prefer ? prefer : "strict", rep.status,
+                                 str_at(rep.body, "issue.0.diagnostics"));
+                expect_outcome(&rep, 400, "bad_parameter");
+        }
+        prefer = NULL;
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 2, "patient=" INS, "patient=" INS);
+        assert_string_equal(str_at(rep.body, "issue.0.diagnostics"), "parameter=patient");
+        expect_outcome(&rep, 400, "bad_parameter");
+        assert_int_equal(audit_count(f), traced);
         /* diagnostics quote the details, cut on a character: a long name
          * of two-byte characters keeps them (jansson refuses a cut one) */
         char q[1024] = "";
