@@ -58,6 +58,9 @@ struct conn {
         bool allowed;
         bool slot;       /* holds one of its uid's slots */
         bool over_limit; /* its uid had connections_per_uid already */
+        /* why its current request's target, as it came, is refused
+         * (on_target()), or NULL */
+        const char *target_bad;
         /* TLS: the client certificate, read at the first request */
         bool tls_checked, tls_ok;
         char workstation[HTTP_WORKSTATION_MAX];

@@ -429,6 +429,8 @@ static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *c, st
                          (unsigned)cn->peer.uid);
                 return early_error(c, st, 429, "too_many_connections", msg);
         }
+        if (cn->target_bad)
+                return early_error(c, st, 400, "bad_encoding", cn->target_bad);
         MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, st);
         if (st->headers_overflow || header_bytes(st, method, url) > s->header_max) {
                 snprintf(msg, sizeof(msg), "request line and headers over %zu bytes or %d headers",
@@ -586,6 +588,38 @@ static const char *target_path(const char *url) {
                 return url;
         const char *slash = strchr(url + scheme, '/');
         return slash ? slash : url + strlen(url);
+}
+
+/* Why a request target, as it came (before libmicrohttpd decodes its path
+ * and query in place, into C strings), is refused, or NULL: a %00 would cut
+ * a segment, a name or a value short, unseen by the router, and a %2F in
+ * the path would split one segment in two. */
+static const char *http_target_bad(const char *target) {
+        bool query = false;
+
+        for (const char *p = target; *p; p++) {
+                if (*p == '?')
+                        query = true;
+                if (*p != '%')
+                        continue;
+                if (p[1] == '0' && p[2] == '0')
+                        return "the request target has an encoded NUL (%00)";
+                if (!query && p[1] == '2' && (p[2] == 'F' || p[2] == 'f'))
+                        return "a path segment has an encoded '/' (%2F): no route takes one";
+        }
+        return NULL;
+}
+
+/* Called with each request's target as it came, before anything else of
+ * the request: notes on the connection what on_headers() refuses. */
+static void *on_target(void *cls, const char *target, struct MHD_Connection *c) {
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        struct conn *cn = ci ? ci->socket_context : NULL;
+
+        (void)cls;
+        if (cn)
+                cn->target_bad = http_target_bad(target);
+        return NULL;
 }
 
 /* libmicrohttpd calls this first with *con_cls NULL (headers only), then
@@ -902,7 +936,7 @@ int server_start(const struct server_config *cfg, struct server **ret) {
                 (unsigned)cfg->connection_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
                 (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
                 MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_NOTIFY_COMPLETED,
-                on_completed, s, MHD_OPTION_ARRAY, s->tls ? tls_opts : &tls_opts[3], MHD_OPTION_END);
+                on_completed, s, MHD_OPTION_URI_LOG_CALLBACK, on_target, s, MHD_OPTION_ARRAY, s->tls ? tls_opts : &tls_opts[3], MHD_OPTION_END);
         if (!s->mhd) {
                 close(fd);
                 return -EIO;

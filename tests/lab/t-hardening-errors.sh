@@ -2,7 +2,8 @@
 # Lab test (issue 14, errors): every bad input gets carnetd's one error
 # shape, {"error":{"code","message"}}, valid UTF-8 and valid JSON, with the
 # right status, and the stored data stays as it was.  Invalid UTF-8 in a
-# path or query (400 bad_encoding); a field name or reader name whose
+# path or query, an encoded NUL in either or an encoded '/' in the path
+# (400 bad_encoding); a field name or reader name whose
 # length limit cuts a multi-byte character (400/404, the quote cut on a
 # character boundary); malformed framing, sent raw (bad and doubled
 # Content-Length, Content-Length with chunked, bad chunk size, header line
@@ -57,6 +58,16 @@ shape "documents %c3 (cut)" 400 bad_encoding "$(api POST /v1/dossiers/$ins%c3/do
 shape "query name %ff" 400 bad_encoding "$(api GET "/v1/events?%ff=1")"
 shape "query value %ff" 400 bad_encoding "$(api GET "/v1/dossiers/$ins/documents?status=%ff" "" "$doctor")"
 shape "overlong %c0%af" 400 bad_encoding "$(api GET /v1/readers/%c0%af)"
+# a NUL would cut a segment, a name or a value short; a '/' would split a
+# segment: refused as they came, before libmicrohttpd decodes them
+shape "path %00" 400 bad_encoding "$(api GET /v1/openapi.json%00junk)"
+shape "reader %00" 400 bad_encoding "$(api GET /v1/readers/a%00b)"
+shape "query value %00" 400 bad_encoding "$(api GET "/v1/dossiers/$ins/documents?limit=5%00x" "" "$doctor")"
+shape "query name %00" 400 bad_encoding "$(api GET "/v1/events?a%00b=1")"
+shape "dossier %2F" 400 bad_encoding "$(api GET "/v1/dossiers/$ins%2Fdocuments" "" "$doctor")"
+shape "reader %2f" 400 bad_encoding "$(api GET /v1/readers/a%2fb)"
+check "%2F in a query value is a '/'" "$(api GET "/v1/dossiers/$ins/documents?after=a%2Fb" "" "$doctor")" \
+        '400 *bad_parameter*'
 
 # ---- a length limit that cuts a multi-byte character
 a63=$(printf 'a%.0s' $(seq 63))
