@@ -371,8 +371,8 @@ static int binary_resource(struct api_reply *ret, const char *ins, const struct 
 /* GET /fhir/R4/Binary/{id} (ITI-68): the bytes with their own type (as
  * GET .../documents/{uid}/content), or a Binary resource for a client
  * that asks for application/fhir+json, or the document wrapped in a CDA
- * R2 header for one that asks for application/hl7-cda+xml.  The first
- * two carry the DocumentReference's ETag and Last-Modified, and are 304
+ * R2 header for one that asks for application/hl7-cda+xml (a CDA document
+ * asked for so: its bytes as they are).  The first two carry the DocumentReference's ETag and Last-Modified, and are 304
  * to a request whose If-None-Match names the ETag or, without it, whose
  * If-Modified-Since is not before the deposit; the wrapping, whose header
  * follows metadata that changes in place, has no validator.  The read is
@@ -386,7 +386,10 @@ int fhir_binary_read(const struct api_request *req, struct api_reply *ret) {
 
         if (r < 0)
                 return r == -ENOMEM ? r : 0;
-        if (fhir_accepts(req, CDA_MIME)) {
+        /* a CDA document asked for as CDA (an MHD consumer's Accept is the
+         * attachment's contentType) is its own bytes: no header to add */
+        bool as_cda = fhir_accepts(req, CDA_MIME);
+        if (as_cda && !cda_mime(d.mime)) {
                 /* the document wrapped in a CDA R2 header (documents-cda.h) */
                 r = res_cda_wrapped_reply(req->call, ins, &d, content, len, ret);
                 secure_zero(content, len);
@@ -396,7 +399,7 @@ int fhir_binary_read(const struct api_request *req, struct api_reply *ret) {
                 return r;
         }
         int64_t deposited = d.deposited_at;
-        bool resource = wants_resource(req);
+        bool resource = !as_cda && wants_resource(req);
         docref_etag(&d, etag); /* the DocumentReference's */
         if (api_not_modified(req, etag, deposited))
                 r = resource ? api_reply_not_modified(ret, etag) : res_content_not_modified(ret, &d, etag);

@@ -1470,6 +1470,45 @@ UNIT_FIXTURE(fhir_cda, fixture_setup, fixture_teardown) {
         api_reply_clear(&rep);
 }
 
+/* A CDA document asked for as CDA (MHD: Accept is the DocumentReference's
+ * attachment.contentType) is its stored bytes as they are, with their
+ * validators, however Accept weighs the type: no header around a header. */
+UNIT_FIXTURE(fhir_binary_cda_as_cda, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+        char path[160];
+        static const char *const accepts[] = {CDA_MIME, "application/hl7-cda+xml;q=0.1", "Application/HL7-CDA+XML, */*"};
+
+        open_dossier(f);
+        char *body = cda_deposit_body(INS, "11488-4", CDA_MIME);
+        req(f, &gp, "POST", "/v1/dossiers/" INS "/documents", body, &rep, 0);
+        assert_int_equal(rep.status, 201);
+        snprintf(path, sizeof(path), FHIR_PREFIX "/Binary/" INS "-%s", str_at(rep.body, "uid"));
+        api_reply_clear(&rep);
+        accept = "";
+        req(f, &gp, "GET", path, NULL, &rep, 0);
+        assert_int_equal(rep.status, 200);
+        void *stored = malloc(rep.data_len);
+        size_t stored_len = rep.data_len;
+        memcpy(stored, rep.data, stored_len);
+        api_reply_clear(&rep);
+        for (size_t i = 0; i < ELEMENTSOF(accepts); i++) {
+                accept = accepts[i];
+                req(f, &gp, "GET", path, NULL, &rep, 0);
+                if (rep.status != 200)
+                        fail_msg("Accept: %s: %u", accepts[i], rep.status);
+                assert_string_equal(rep.data_type, CDA_MIME);
+                assert_int_equal(rep.data_len, stored_len);
+                assert_memory_equal(rep.data, stored, stored_len);
+                assert_string_equal(rep.vary, "Accept");
+                assert_string_equal(rep.etag, "W/\"1\"");
+                api_reply_clear(&rep);
+        }
+        accept = NULL;
+        free(stored);
+        free(body);
+}
+
 
 /* Whether the CapabilityStatement cs says type has interaction code. */
 static bool cap_has(const json_t *cs, const char *type, const char *code) {
