@@ -9,6 +9,7 @@
 #include "engine/dossier.h"
 #include "http/conditional.h"
 #include "lib/macro.h"
+#include "lib/media-type.h"
 #include "call.h"
 #include "cda/cda.h"
 #include "documents-cda.h"
@@ -345,11 +346,37 @@ int fhir_docref_read(const struct api_request *req, struct api_reply *ret) {
         return r;
 }
 
-/* Whether the client asks for FHIR JSON (a Binary resource) rather than
- * the document's own bytes. */
-static bool wants_resource(const struct api_request *req) {
-        /* any _format left is JSON: fhir_check_params() refused the others */
-        return api_query(req, "_format") || fhir_accepts(req, FHIR_MIME);
+/* The representations of a Binary (fhir_binary_read()). */
+enum binary_form { BINARY_BYTES, BINARY_RESOURCE, BINARY_CDA };
+
+/* Which one the request asks for, of a document of type mime: _format
+ * overrides Accept (FHIR R4 http.html; any _format left is JSON,
+ * fhir_check_params() refused the others), so it is the Binary resource;
+ * without it, Accept's weights (RFC 9110 12.5.1): the highest above 0,
+ * application/fhir+json and application/hl7-cda+xml as named, the bytes
+ * by their type's most specific range; at equal weight the one named
+ * before the bytes, the CDA wrapping before the resource.  A CDA document
+ * asked for as CDA is its own bytes.  Nothing acceptable: the bytes. */
+static enum binary_form binary_form(const struct api_request *req, const char *mime) {
+        const char *accept = api_header(req, "Accept");
+        char own[API_MEDIA_TYPE_MAX];
+
+        if (api_query(req, "_format"))
+                return BINARY_RESOURCE;
+        if (!accept)
+                return BINARY_BYTES;
+        snprintf(own, sizeof(own), "%.*s", (int)strcspn(mime, "; \t"), mime);
+        int q_res = media_accept_q(accept, FHIR_MIME, true), q_cda = media_accept_q(accept, CDA_MIME, true);
+        int q_own = media_accept_q(accept, own, false);
+        if (cda_mime(mime)) {
+                q_own = q_cda > q_own ? q_cda : q_own;
+                q_cda = -1;
+        }
+        if (q_cda > 0 && q_cda >= q_res && q_cda >= q_own)
+                return BINARY_CDA;
+        if (q_res > 0 && q_res >= q_own)
+                return BINARY_RESOURCE;
+        return BINARY_BYTES;
 }
 
 /* The 200 of the Binary resource of d: contentType, data the content in
@@ -388,8 +415,8 @@ int fhir_binary_read(const struct api_request *req, struct api_reply *ret) {
                 return r == -ENOMEM ? r : 0;
         /* a CDA document asked for as CDA (an MHD consumer's Accept is the
          * attachment's contentType) is its own bytes: no header to add */
-        bool as_cda = fhir_accepts(req, CDA_MIME);
-        if (as_cda && !cda_mime(d.mime)) {
+        enum binary_form form = binary_form(req, d.mime);
+        if (form == BINARY_CDA) {
                 /* the document wrapped in a CDA R2 header (documents-cda.h) */
                 r = res_cda_wrapped_reply(req->call, ins, &d, content, len, ret);
                 secure_zero(content, len);
@@ -399,7 +426,7 @@ int fhir_binary_read(const struct api_request *req, struct api_reply *ret) {
                 return r;
         }
         int64_t deposited = d.deposited_at;
-        bool resource = !as_cda && wants_resource(req);
+        bool resource = form == BINARY_RESOURCE;
         docref_etag(&d, etag); /* the DocumentReference's */
         if (api_not_modified(req, etag, deposited))
                 r = resource ? api_reply_not_modified(ret, etag) : res_content_not_modified(ret, &d, etag);

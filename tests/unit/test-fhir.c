@@ -1470,6 +1470,56 @@ UNIT_FIXTURE(fhir_cda, fixture_setup, fixture_teardown) {
         api_reply_clear(&rep);
 }
 
+/* Binary's three representations are chosen by one negotiation: _format
+ * (which overrides Accept) is the Binary resource; else Accept's weights,
+ * the highest above 0 taken (the bytes by their type's most specific
+ * range), at equal weight the CDA wrapping, then the resource, before the
+ * bytes; Vary: Accept on each. */
+UNIT_FIXTURE(fhir_binary_negotiation, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+        char path[160];
+        static const struct {
+                const char *accept, *format, *want; /* want: the Content-Type of bytes, or "Binary" */
+        } cases[] = {
+                {"application/fhir+json, application/hl7-cda+xml;q=0.1", NULL, "Binary"},
+                {"application/hl7-cda+xml;q=0.1, application/fhir+json", NULL, "Binary"},
+                {"application/hl7-cda+xml", "json", "Binary"},
+                {"application/hl7-cda+xml", "application/fhir+json", "Binary"},
+                {"application/hl7-cda+xml, application/fhir+json;q=0.5", NULL, CDA_MIME},
+                {"application/fhir+json, application/hl7-cda+xml", NULL, CDA_MIME},
+                {"text/plain, application/fhir+json;q=0.5", NULL, "text/plain"},
+                {"text/*, application/fhir+json;q=0.5", NULL, "text/plain"},
+                {"text/plain;q=0.9, application/fhir+json;q=0.5, application/hl7-cda+xml;q=0.7", NULL, "text/plain"},
+                {"*/*;q=0.2, application/fhir+json;q=0.3", NULL, "Binary"},
+                {"*/*, application/fhir+json", NULL, "Binary"},
+                {"application/fhir+json;q=0, text/plain", NULL, "text/plain"},
+                {"application/hl7-cda+xml;q=0, text/plain;q=0.1", NULL, "text/plain"},
+                {"", NULL, "text/plain"},
+                {"", "json", "Binary"},
+        };
+
+        open_dossier(f);
+        req(f, &gp, "POST", FHIR_PREFIX, PROVIDE(""), &rep, 0);
+        assert_int_equal(rep.status, 200);
+        snprintf(path, sizeof(path), FHIR_PREFIX "/Binary/%s",
+                 str_at(rep.body, "entry.0.response.location") + strlen("DocumentReference/"));
+        api_reply_clear(&rep);
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                char fmt[64];
+                accept = cases[i].accept;
+                snprintf(fmt, sizeof(fmt), "_format=%s", cases[i].format ? cases[i].format : "");
+                req(f, &gp, "GET", path, NULL, &rep, cases[i].format ? 1 : 0, fmt);
+                const char *got = rep.body ? str_at(rep.body, "resourceType") : rep.data_type;
+                if (rep.status != 200 || strcmp(got, cases[i].want) != 0 || strcmp(rep.vary, "Accept") != 0)
+                        fail_msg("Accept: %s, _format %s: %u %s (Vary: %s), not %s", cases[i].accept,
+                                 cases[i].format ? cases[i].format : "none", rep.status, got, rep.vary,
+                                 cases[i].want);
+                api_reply_clear(&rep);
+        }
+        accept = NULL;
+}
+
 /* A CDA document asked for as CDA (MHD: Accept is the DocumentReference's
  * attachment.contentType) is its stored bytes as they are, with their
  * validators, however Accept weighs the type: no header around a header. */
