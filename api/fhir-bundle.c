@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/sha.h>
+
 #include "lib/macro.h"
 #include "call.h"
 #include "documents.h"
@@ -74,7 +76,46 @@ static int find_entries(const json_t *bundle, struct provide *p, struct api_repl
         return 0;
 }
 
-/* attachment.data, or the data of the Binary entry attachment.url names. */
+static int mismatch(struct api_reply *ret, const char *field, const char *what) {
+        return fhir_error(ret, 422, "value", "attachment_mismatch",
+                          "attachment.%s is not the content's: %s; nothing was kept", field, what) < 0 ? -ENOMEM
+                                                                                                     : -EINVAL;
+}
+
+/* attachment.size and attachment.hash (R4 Attachment: base64 of the data's
+ * SHA-1), when given, are the content's: a document recipient refuses a
+ * submission whose bytes are not the ones described (IHE ITI-41/65). */
+static int attachment_check(const json_t *att, const struct provide *p, struct api_reply *ret) {
+        const json_t *size = json_object_get(att, "size"), *hash = json_object_get(att, "hash");
+        uint8_t digest[SHA_DIGEST_LENGTH];
+        _cleanup_free_ uint8_t *given = NULL;
+        size_t n = 0;
+
+        if (size && (!json_is_integer(size) || json_integer_value(size) < 0))
+                return bad(ret, "attachment.size is a whole number of bytes");
+        if (hash) {
+                int r = json_is_string(hash) ? res_base64_decode(json_string_value(hash), json_string_length(hash),
+                                                                 &given, &n)
+                                             : -EINVAL;
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0 || n != sizeof(digest))
+                        return bad(ret, "attachment.hash is the base64 of a SHA-1 (20 bytes)");
+        }
+        if (size && (uint64_t)json_integer_value(size) != (uint64_t)p->len)
+                return mismatch(ret, "size", "another number of bytes");
+        if (hash) {
+                SHA1(p->content ? p->content : (const uint8_t *)"", p->len, digest);
+                bool same = memcmp(digest, given, sizeof(digest)) == 0;
+                secure_zero(digest, sizeof(digest));
+                if (!same)
+                        return mismatch(ret, "hash", "another SHA-1");
+        }
+        return 0;
+}
+
+/* attachment.data, or the data of the Binary entry attachment.url names,
+ * checked against attachment.size and attachment.hash. */
 static int content_of(const json_t *bundle, const json_t *att, struct provide *p, const char **ret_mime,
                       struct api_reply *ret) {
         const json_t *data = json_object_get(att, "data");
@@ -96,7 +137,7 @@ static int content_of(const json_t *bundle, const json_t *att, struct provide *p
                                       : -EINVAL;
         if (r == -ENOMEM)
                 return r;
-        return r < 0 ? bad(ret, "the content's data is not base64") : 0;
+        return r < 0 ? bad(ret, "the content's data is not base64") : attachment_check(att, p, ret);
 }
 
 /* The first coding's code of a CodeableConcept, or NULL. */

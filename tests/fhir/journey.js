@@ -10,6 +10,7 @@
 // folder: the journey writes what the shell checks next), MODULES (the
 // node_modules tests/fhir/install.sh filled).
 'use strict';
+const crypto = require('crypto');
 const net = require('net');
 const fs = require('fs');
 const path = require('path');
@@ -51,8 +52,12 @@ async function refused(what, p, status, reason) {
         throw new Error(`${what}: was not refused`);
 }
 
-function bundle(title, text, relatesTo, type = '11488-4') {
+// A Provide Document Bundle; its attachment says the content's size and
+// SHA-1 (R4 Attachment.hash), as an MHD source sends them, or what hashOf
+// gives instead.
+function bundle(title, text, relatesTo, type = '11488-4', hashOf = text) {
         const data = Buffer.from(text).toString('base64');
+        const hash = crypto.createHash('sha1').update(hashOf).digest('base64');
         const doc = {
                 resourceType: 'DocumentReference',
                 status: 'current',
@@ -61,7 +66,8 @@ function bundle(title, text, relatesTo, type = '11488-4') {
                 subject: { reference: `Patient/${INS}` },
                 content: [{
                         attachment: { contentType: 'text/plain', url: 'urn:uuid:4f1c2a77-0000-4000-8000-000000000002',
-                                      title, creation: '2026-11-30T10:00:00Z' },
+                                      title, creation: '2026-11-30T10:00:00Z', hash,
+                                      size: Buffer.byteLength(text) },
                         format: { system: 'urn:oid:1.3.6.1.4.1.19376.1.2.3',
                                   code: 'urn:ihe:iti:xds:2017:mimeTypeSufficient' },
                 }],
@@ -120,6 +126,15 @@ async function main() {
         ok('the Bundle deposited a document', resp.type === 'transaction-response' &&
            resp.entry[1].response.status === '201 Created' && /^DocumentReference\//.test(loc), resp);
         const fhirId = loc.split('/')[1];
+        // IHE ITI-65: content that is not the one the DocumentReference
+        // describes (its SHA-1) is refused, nothing kept
+        const before = await doctor.search({ resourceType: 'DocumentReference',
+                searchParams: { patient: `Patient/${INS}`, status: 'current,superseded', _summary: 'count' } });
+        await refused('a wrong attachment.hash', doctor.transaction({ body: bundle('Faux', 'Compte rendu',
+                undefined, '11488-4', 'autre chose') }), 422, 'attachment_mismatch');
+        const after = await doctor.search({ resourceType: 'DocumentReference',
+                searchParams: { patient: `Patient/${INS}`, status: 'current,superseded', _summary: 'count' } });
+        ok('nothing kept of it', after.total === before.total, { before, after });
         const v2 = validate('replace', await doctor.transaction({ body: bundle('Par FHIR v2', 'Compte rendu FHIR v2', fhirId) }));
         const v2Id = v2.entry[1].response.location.split('/')[1];
         const old = validate('the replaced one', await doctor.read({ resourceType: 'DocumentReference', id: fhirId }));

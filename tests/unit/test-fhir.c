@@ -358,6 +358,69 @@ UNIT_FIXTURE(fhir_documents, fixture_setup, fixture_teardown) {
         expect_outcome(&rep, 422, "unknown_type");
 }
 
+/* The number of the dossier's documents, every status (a FHIR search). */
+static json_int_t doc_total(struct fixture *f) {
+        struct api_reply rep;
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 2, "patient=" INS, "status=current,superseded");
+        assert_int_equal(rep.status, 200);
+        json_int_t n = json_integer_value(json_object_get(rep.body, "total"));
+        api_reply_clear(&rep);
+        return n;
+}
+
+/* ITI-65: attachment.hash (base64 of the SHA-1 of the data, R4 Attachment)
+ * and attachment.size, when given, are the bytes' (the Binary's or
+ * attachment.data's); else the submission is refused and nothing kept. */
+UNIT_FIXTURE(fhir_provide_hash_size, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+        static const struct {
+                const char *att; /* members added to the attachment */
+                unsigned status;
+                const char *code;
+        } cases[] = {
+                {"\"hash\":\"Vop1K39rUAfobVs4vlmZMd/ofVA=\",", 422, "attachment_mismatch"}, /* SHA-1 of hellO */
+                {"\"size\":6,", 422, "attachment_mismatch"},
+                {"\"size\":0,", 422, "attachment_mismatch"},
+                {"\"hash\":\"qvTGHdzF6KLavt4PO0gs2a6pQ00=\",\"size\":4,", 422, "attachment_mismatch"},
+                {"\"hash\":\"not base64!\",", 400, "bad_bundle"},
+                {"\"hash\":\"aGVsbG8=\",", 400, "bad_bundle"}, /* base64, but no SHA-1 (5 bytes) */
+                {"\"hash\":42,", 400, "bad_bundle"},
+                {"\"size\":-5,", 400, "bad_bundle"},
+                {"\"size\":\"5\",", 400, "bad_bundle"},
+                {"\"hash\":\"qvTGHdzF6KLavt4PO0gs2a6pQ00=\",\"size\":5,", 200, NULL},
+                {"\"hash\":\"qvTGHdzF6KLavt4PO0gs2a6pQ00\",", 200, NULL}, /* padding optional */
+                {"\"size\":5,", 200, NULL},
+                {"", 200, NULL},
+        };
+
+        open_dossier(f);
+        for (int inline_data = 0; inline_data < 2; inline_data++)
+                for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                        char body[4096], extra[256];
+                        snprintf(extra, sizeof(extra), "%s%s", inline_data ? "\"data\":\"aGVsbG8=\"," : "",
+                                 cases[i].att);
+                        snprintf(body, sizeof(body), "%s", PROVIDE(""));
+                        char *at = strstr(body, "\"url\":\"urn:uuid:2\",");
+                        assert_non_null(at);
+                        memmove(at + strlen(extra), at, strlen(at) + 1);
+                        memcpy(at, extra, strlen(extra));
+                        json_int_t before = doc_total(f);
+                        int64_t traced = audit_count(f);
+                        req(f, &gp, "POST", FHIR_PREFIX, body, &rep, 0);
+                        if (rep.status != cases[i].status)
+                                fail_msg("%s%s: %u", inline_data ? "data, " : "", cases[i].att, rep.status);
+                        if (cases[i].code) {
+                                expect_outcome(&rep, cases[i].status, cases[i].code);
+                                assert_int_equal(audit_count(f), traced);
+                                assert_int_equal(doc_total(f), before);
+                        } else {
+                                api_reply_clear(&rep);
+                                assert_int_equal(doc_total(f), before + 1);
+                        }
+                }
+}
+
 /* The reads of a document in the trail: how many, allowed or refused,
  * by the actor of national id actor (dossier_trail() as the patient,
  * which adds its own read-trail entry). */
