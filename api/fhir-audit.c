@@ -112,8 +112,9 @@ static int audit_event(const struct audit_entry *x, void *userdata) {
 }
 
 /* The search's parameters: the patient only. */
+static const char *const params[] = {"patient", "patient.identifier", "_summary", NULL};
+
 static int patient_param(const struct api_request *req, char ins[16], struct api_reply *ret) {
-        static const char *const params[] = {"patient", "patient.identifier", "_summary", NULL};
         if (fhir_check_params(req, params, ret) < 0)
                 return -EINVAL;
         return fhir_patient_param(req, ins, ret);
@@ -127,7 +128,7 @@ int fhir_audit_search(const struct api_request *req, struct api_reply *ret) {
         int r = patient_param(req, ins, ret);
         if (r < 0)
                 return r == -ENOMEM ? r : 0;
-        struct fhir_page page = fhir_page_asked(req);
+        struct fhir_page page = fhir_page_asked(req, params);
         struct audit_page p = {.list = json_array(), .first = (size_t)page.offset, .size = fhir_page_size(&page)};
         if (!p.list)
                 return -ENOMEM;
@@ -231,6 +232,6 @@ int fhir_consent_search(const struct api_request *req, struct api_reply *ret) {
         if (dossier_info(c->engine, &c->caller.a, ins, &info) == 0 && info.options_shown)
                 add_oppositions(list, ins, &info);
         secure_zero(&info, sizeof(info));
-        json_t *b = fhir_searchset(req, list);
+        json_t *b = fhir_searchset(req, params, list);
         return b ? api_ok(ret, 200, b) : -ENOMEM;
 }

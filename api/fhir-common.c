@@ -187,8 +187,8 @@ json_t *fhir_searchset_page(const struct api_request *req, const struct fhir_pag
         return b;
 }
 
-json_t *fhir_searchset(const struct api_request *req, json_t *resources) {
-        struct fhir_page page = fhir_page_asked(req);
+json_t *fhir_searchset(const struct api_request *req, const char *const params[], json_t *resources) {
+        struct fhir_page page = fhir_page_asked(req, params);
         json_t *cut = json_array();
         size_t n = json_array_size(resources);
 
@@ -505,6 +505,11 @@ static bool param_known(const char *name, size_t n, const char *const allowed[])
                 if (strlen(allowed[j]) == n && strncmp(name, allowed[j], n) == 0)
                         return true;
         return false;
+}
+
+bool fhir_param_known(const char *name, const char *const allowed[]) {
+        static const char *const none[] = {NULL};
+        return param_known(name, strlen(name), allowed ? allowed : none);
 }
 
 int fhir_check_params(const struct api_request *req, const char *const allowed[], struct api_reply *ret) {

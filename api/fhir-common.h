@@ -72,8 +72,9 @@ const char *fhir_base(const struct api_request *req, char *buf, size_t size);
 const char *fhir_forwarded(const struct api_request *req, char buf[FHIR_FORWARDED_SIZE]);
 /* A searchset Bundle of entries (stolen), each {"resource": r, "fullUrl"}:
  * the page the request asks of them (fhir-page.h), their number as total,
- * the page's links. */
-json_t *fhir_searchset(const struct api_request *req, json_t *resources);
+ * the page's links with the search's parameters (params, as checked by
+ * fhir_check_params()). */
+json_t *fhir_searchset(const struct api_request *req, const char *const params[], json_t *resources);
 /* The same of a page cut by its search: resources (stolen) are the page's
  * matches alone, total the number of every match, page what the request
  * asks (fhir_page_of()). */
@@ -131,6 +132,10 @@ char *fhir_base64(const void *data, size_t len);
  * _offset is refused even under Prefer: handling=lenient): 400
  * OperationOutcome. 0, or -EINVAL with ret filled. */
 int fhir_check_params(const struct api_request *req, const char *const allowed[], struct api_reply *ret);
+/* Whether the parameter name is one of allowed (NULL: none) or one every
+ * interaction takes (_format, _count, _offset): one fhir_check_params()
+ * lets a search apply, not one ignored under lenient handling. */
+bool fhir_param_known(const char *name, const char *const allowed[]);
 
 /* Whether the request's Accept names, with a q above 0, the media type
  * type (compared without case, parameters aside: lib/media-type.h), or,

@@ -261,7 +261,7 @@ int fhir_docref_search(const struct api_request *req, struct api_reply *ret) {
                                          "date is [eq|ge|le|gt|lt]YYYY[-MM[-DD[Thh:mm:ssZ]]]");
         bool first = !f.status && !qdate;
         bool all = !first && !(f.status && strcmp(f.status, "current") == 0);
-        struct fhir_page page = fhir_page_asked(req);
+        struct fhir_page page = fhir_page_asked(req, params);
         struct docref_search s = {.f = &f, .first = (size_t)page.offset, .size = fhir_page_size(&page)};
         r = dossier_list_each(c->engine, &c->caller.a, ins, (first ? DOSSIER_LIST_FIRST_SEARCH : 0) |
                                                                (all ? DOSSIER_LIST_ALL_STATUSES : 0), NULL,
@@ -399,9 +399,10 @@ static int binary_resource(struct api_reply *ret, const char *ins, const struct 
  * GET .../documents/{uid}/content), or a Binary resource for a client
  * that asks for application/fhir+json, or the document wrapped in a CDA
  * R2 header for one that asks for application/hl7-cda+xml (a CDA document
- * asked for so: its bytes as they are).  The first two carry the DocumentReference's ETag and Last-Modified, and are 304
- * to a request whose If-None-Match names the ETag or, without it, whose
- * If-Modified-Since is not before the deposit; the wrapping, whose header
+ * asked for so: its bytes as they are), chosen by binary_form().  The
+ * first two carry the DocumentReference's ETag and Last-Modified, and are
+ * 304 to a request whose If-None-Match names the ETag or, without it,
+ * whose If-Modified-Since is not before the deposit; the wrapping, whose header
  * follows metadata that changes in place, has no validator.  The read is
  * decided and traced first, whatever the request's preconditions. */
 int fhir_binary_read(const struct api_request *req, struct api_reply *ret) {

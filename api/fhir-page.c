@@ -48,9 +48,10 @@ int fhir_page_of(const struct api_request *req, struct fhir_page *p, struct api_
 }
 
 /* The URL of the page of count matches from offset (count -1: all) of
- * the search req made: its path, its parameters but the page's, then the
- * page's.  A new string, or NULL. */
-static char *page_url(const struct api_request *req, long count, long offset) {
+ * the search req made: its path, the parameters it applied (params and
+ * the common ones, fhir_param_known()) but the page's, then the page's.
+ * A new string, or NULL. */
+static char *page_url(const struct api_request *req, const char *const params[], long count, long offset) {
         char base[FHIR_BASE_SIZE], page[64] = "";
         size_t size = 512;
         for (size_t i = 0; i < req->n_query; i++)
@@ -67,7 +68,8 @@ static char *page_url(const struct api_request *req, long count, long offset) {
         const char *sep = "?";
         for (size_t i = 0; i < req->n_query; i++) {
                 const struct api_kv *q = &req->query[i];
-                if (strcmp(q->name, "_count") == 0 || strcmp(q->name, "_offset") == 0)
+                if (strcmp(q->name, "_count") == 0 || strcmp(q->name, "_offset") == 0 ||
+                    !fhir_param_known(q->name, params))
                         continue;
                 if (url_append(buf, size, sep, sep) < 0 || url_append(buf, size, q->name, NULL) < 0 ||
                     url_append(buf, size, "=", "=") < 0 || url_append(buf, size, q->value, NULL) < 0)
@@ -83,14 +85,15 @@ static char *page_url(const struct api_request *req, long count, long offset) {
         return TAKE_PTR(buf);
 }
 
-static int add_link(json_t *links, const char *relation, const struct api_request *req, long count, long offset) {
-        _cleanup_free_ char *url = page_url(req, count, offset);
+static int add_link(json_t *links, const char *relation, const struct api_request *req, const struct fhir_page *p,
+                    long count, long offset) {
+        _cleanup_free_ char *url = page_url(req, p->params, count, offset);
         return url && json_array_append_new(links, json_pack("{s:s,s:s}", "relation", relation, "url", url)) == 0
                        ? 0
                        : -ENOMEM;
 }
 
-struct fhir_page fhir_page_asked(const struct api_request *req) {
+struct fhir_page fhir_page_asked(const struct api_request *req, const char *const params[]) {
         struct api_reply ignored = {0};
         struct fhir_page page;
 
@@ -98,6 +101,7 @@ struct fhir_page fhir_page_asked(const struct api_request *req) {
                 api_reply_clear(&ignored);
                 page = (struct fhir_page){.count = -1};
         }
+        page.params = params;
         return page;
 }
 
@@ -107,15 +111,15 @@ size_t fhir_page_size(const struct fhir_page *p) {
 
 json_t *fhir_page_links(const struct api_request *req, const struct fhir_page *p, size_t total) {
         json_t *links = json_array();
-        int r = links ? add_link(links, "self", req, p->count, p->offset) : -ENOMEM;
+        int r = links ? add_link(links, "self", req, p, p->count, p->offset) : -ENOMEM;
         /* a page of 0 holds nothing: there is no page after it, nor
          * before (the total alone); nor has a count alone.  The pages
          * after and before one without _count say the size it had. */
         long size = (long)fhir_page_size(p);
         if (r >= 0 && size > 0 && (size_t)p->offset + (size_t)size < total)
-                r = add_link(links, "next", req, size, p->offset + size);
+                r = add_link(links, "next", req, p, size, p->offset + size);
         if (r >= 0 && size > 0 && p->offset > 0)
-                r = add_link(links, "previous", req, size, p->offset < size ? 0 : p->offset - size);
+                r = add_link(links, "previous", req, p, size, p->offset < size ? 0 : p->offset - size);
         if (r < 0) {
                 json_decref(links);
                 return NULL;

@@ -24,6 +24,10 @@ struct fhir_page {
         /* _summary=count (R4 search.html, "_summary"): the total alone, no
          * entry and no link but self, whatever the page */
         bool count_only;
+        /* the search's own parameters (fhir_check_params()'s allowed, NULL
+         * terminated): the links carry those and the common ones alone, not
+         * one ignored under Prefer: handling=lenient */
+        const char *const *params;
 };
 
 /* The page req asks: 0, or -EINVAL with a 400 OperationOutcome in ret
@@ -31,13 +35,14 @@ struct fhir_page {
  * 2147483647, or _summary neither count nor false (the whole resources,
  * as without it: carnet serves no other summary). */
 int fhir_page_of(const struct api_request *req, struct fhir_page *p, struct api_reply *ret);
-/* The page of a search whose parameters were checked before it (by
- * fhir_check_params(), lenient or not): a search that skipped the check
- * gets the first page. */
-struct fhir_page fhir_page_asked(const struct api_request *req);
+/* The page of a search whose parameters (params, as given to
+ * fhir_check_params()) were checked before it, lenient or not: a search
+ * that skipped the check gets the first page. */
+struct fhir_page fhir_page_asked(const struct api_request *req, const char *const params[]);
 /* The most matches page p holds: its _count, FHIR_PAGE_MAX without one,
  * 0 for the total alone. */
 size_t fhir_page_size(const struct fhir_page *p);
-/* Bundle.link of page p of the search req made, total matches in all; a
- * new array, or NULL. */
+/* Bundle.link of page p of the search req made, total matches in all,
+ * with the parameters the search applied (FHIR R4 search: the self link
+ * holds those alone); a new array, or NULL. */
 json_t *fhir_page_links(const struct api_request *req, const struct fhir_page *p, size_t total);

@@ -186,5 +186,5 @@ int fhir_patient_search(const struct api_request *req, struct api_reply *ret) {
         }
         if (r < 0)
                 return r == -ENOMEM ? r : 0;
-        return api_ok(ret, 200, fhir_searchset(req, p ? json_pack("[o]", p) : json_array()));
+        return api_ok(ret, 200, fhir_searchset(req, params, p ? json_pack("[o]", p) : json_array()));
 }

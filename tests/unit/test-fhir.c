@@ -361,7 +361,8 @@ UNIT_FIXTURE(fhir_documents, fixture_setup, fixture_teardown) {
 /* The number of the dossier's documents, every status (a FHIR search). */
 static json_int_t doc_total(struct fixture *f) {
         struct api_reply rep;
-        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 2, "patient=" INS, "status=current,superseded");
+        req(f, &gp, "GET", FHIR_PREFIX "/DocumentReference", NULL, &rep, 2, "patient=" INS,
+            "status=current,superseded");
         assert_int_equal(rep.status, 200);
         json_int_t n = json_integer_value(json_object_get(rep.body, "total"));
         api_reply_clear(&rep);
@@ -1126,6 +1127,55 @@ static size_t link_query(const char *url, char buf[8][256], const char *q[8]) {
         return n;
 }
 
+/* FHIR R4 search: the self link holds the parameters the search applied;
+ * one ignored under Prefer: handling=lenient is in no link (self, next,
+ * previous), the ones applied are, on every search. */
+UNIT_FIXTURE(fhir_lenient_links, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+        static const char *const searches[][2] = {
+                {FHIR_PREFIX "/DocumentReference", "patient=" INS},
+                {FHIR_PREFIX "/Patient", "identifier=" INS},
+                {FHIR_PREFIX "/AuditEvent", "patient=" INS},
+                {FHIR_PREFIX "/Consent", "patient=" INS},
+        };
+
+        open_dossier(f);
+        for (int i = 0; i < 3; i++) {
+                req(f, &gp, "POST", FHIR_PREFIX, PROVIDE(""), &rep, 0);
+                assert_int_equal(rep.status, 200);
+                api_reply_clear(&rep);
+        }
+        prefer = "handling=lenient";
+        for (size_t i = 0; i < ELEMENTSOF(searches); i++) {
+                bool own = strstr(searches[i][0], "Audit") || strstr(searches[i][0], "Consent"); /* the patient's */
+                const struct dossier_actor *a = own ? &patient : &gp;
+                req(f, a, "GET", searches[i][0], NULL, &rep, 5, searches[i][1], "author=x", "_count=1", "_offset=1",
+                    "_format=json");
+                assert_int_equal(rep.status, 200);
+                const char *rels[] = {"self", "next", "previous"};
+                for (size_t k = 0; k < ELEMENTSOF(rels); k++) {
+                        const char *url = link_of(rep.body, rels[k]);
+                        if (k == 0 || url[0]) {
+                                char buf[8][256];
+                                const char *q[8];
+                                size_t n = link_query(url, buf, q);
+                                bool author = false, applied = false, format = false;
+                                for (size_t j = 0; j < n; j++) {
+                                        author |= strncmp(q[j], "author=", 7) == 0;
+                                        applied |= strcmp(q[j], searches[i][1]) == 0;
+                                        format |= strcmp(q[j], "_format=json") == 0;
+                                }
+                                if (author || !applied || !format)
+                                        fail_msg("%s %s link: %s", searches[i][0], rels[k], url);
+                        }
+                }
+                assert_non_null(strstr(link_of(rep.body, "self"), "_count=1&_offset=1"));
+                api_reply_clear(&rep);
+        }
+        prefer = NULL;
+}
+
 /* A search without _count over more matches than a page holds
  * (FHIR_PAGE_MAX): the first page holds FHIR_PAGE_MAX entries and a next
  * link saying that size, total is every match, the next page the rest;
@@ -1590,7 +1640,8 @@ UNIT_FIXTURE(fhir_binary_cda_as_cda, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         struct api_reply rep;
         char path[160];
-        static const char *const accepts[] = {CDA_MIME, "application/hl7-cda+xml;q=0.1", "Application/HL7-CDA+XML, */*"};
+        static const char *const accepts[] = {CDA_MIME, "application/hl7-cda+xml;q=0.1",
+                                              "Application/HL7-CDA+XML, */*"};
 
         open_dossier(f);
         char *body = cda_deposit_body(INS, "11488-4", CDA_MIME);
