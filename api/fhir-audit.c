@@ -135,7 +135,7 @@ int fhir_audit_search(const struct api_request *req, struct api_reply *ret) {
         r = dossier_trail(c->engine, &c->caller.a, ins, audit_event, &p);
         if (r < 0) {
                 json_decref(p.list);
-                return r == -ENOMEM ? r : res_engine_fail(ret, c->engine, r);
+                return fhir_search_fail(req, params, c->engine, r, ret);
         }
         json_t *b = fhir_searchset_page(req, &page, p.list, p.n);
         return b ? api_ok(ret, 200, b) : -ENOMEM;
@@ -222,7 +222,7 @@ int fhir_consent_search(const struct api_request *req, struct api_reply *ret) {
                 return r == -ENOMEM ? r : 0;
         r = dossier_list_access(c->engine, &c->caller.a, ins, &acc, &n);
         if (r < 0)
-                return res_engine_fail(ret, c->engine, r);
+                return fhir_search_fail(req, params, c->engine, r, ret);
         json_t *list = json_array();
         for (size_t i = 0; list && i < n; i++) {
                 json_t *o = access_consent(ins, &acc[i]);

@@ -13,6 +13,7 @@
 #include "lib/nir.h"
 #include "fhir-common.h"
 #include "fhir-page.h"
+#include "replies.h"
 
 static bool under_fhir(const char *path) {
         size_t n = strlen(FHIR_PREFIX);
@@ -505,6 +506,29 @@ static bool param_known(const char *name, size_t n, const char *const allowed[])
                 if (strlen(allowed[j]) == n && strncmp(name, allowed[j], n) == 0)
                         return true;
         return false;
+}
+
+/* Whether ret is the refusal of a dossier destroyed at the patient's
+ * request (res_engine_fail(): 409 dossier_destroyed). */
+static bool destroyed(const struct api_reply *ret) {
+        const char *code = json_string_value(json_object_get(json_object_get(ret->body, "error"), "code"));
+        return ret->status == 409 && code && strcmp(code, "dossier_destroyed") == 0;
+}
+
+void fhir_read_gone(struct api_reply *ret) {
+        if (destroyed(ret))
+                ret->status = 410;
+}
+
+int fhir_search_fail(const struct api_request *req, const char *const params[], const struct dossier_engine *e, int r,
+                     struct api_reply *ret) {
+        if (r == -ENOMEM || res_engine_fail(ret, e, r) < 0)
+                return -ENOMEM;
+        if (!destroyed(ret))
+                return 0;
+        api_reply_clear(ret);
+        json_t *b = fhir_searchset(req, params, json_array());
+        return b ? api_ok(ret, 200, b) : -ENOMEM;
 }
 
 bool fhir_param_known(const char *name, const char *const allowed[]) {

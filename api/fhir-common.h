@@ -132,6 +132,17 @@ char *fhir_base64(const void *data, size_t len);
  * _offset is refused even under Prefer: handling=lenient): 400
  * OperationOutcome. 0, or -EINVAL with ret filled. */
 int fhir_check_params(const struct api_request *req, const char *const allowed[], struct api_reply *ret);
+/* FHIR R4 http.html: a read of a deleted resource is 410 Gone.  A reply
+ * that refuses a read for a dossier destroyed at the patient's request
+ * (409 dossier_destroyed, the native answer) becomes 410, issue deleted,
+ * as the dossier's Patient is; another reply is left alone. */
+void fhir_read_gone(struct api_reply *ret);
+/* The reply of a search (params, as checked) whose engine call failed with
+ * r: res_engine_fail()'s refusal, but an empty searchset when the
+ * patient's dossier was destroyed (a search finds nothing of it, as the
+ * Patient search does).  0 or -ENOMEM. */
+int fhir_search_fail(const struct api_request *req, const char *const params[], const struct dossier_engine *e, int r,
+                     struct api_reply *ret);
 /* Whether the parameter name is one of allowed (NULL: none) or one every
  * interaction takes (_format, _count, _offset): one fhir_check_params()
  * lets a search apply, not one ignored under lenient handling. */

@@ -280,7 +280,7 @@ int fhir_docref_search(const struct api_request *req, struct api_reply *ret) {
         free(s.page);
         free(s.links);
         if (r < 0)
-                return res_engine_fail(ret, c->engine, r);
+                return fhir_search_fail(req, params, c->engine, r, ret);
         json_t *b = fhir_searchset_page(req, &page, list, total);
         return b ? api_ok(ret, 200, b) : -ENOMEM;
 }
@@ -305,7 +305,10 @@ static int read_by_id(const struct api_request *req, char ins[16], struct dossie
                 return api_error_details(ret, 404, "no_such_document", json_pack("{s:s}", "reason", "deny-no-document"),
                                          "no such document (an id is INS-uid: the NIR, '-', 32 hexadecimal "
                                          "characters)") < 0 ? -ENOMEM : -ENOENT;
-        return res_read_document(c, ins, uid, d, content, len, ret);
+        r = res_read_document(c, ins, uid, d, content, len, ret);
+        if (r < 0)
+                fhir_read_gone(ret);
+        return r;
 }
 
 /* GET /fhir/R4/DocumentReference/{id}: read (decided and traced) as any

@@ -358,6 +358,58 @@ UNIT_FIXTURE(fhir_documents, fixture_setup, fixture_teardown) {
         expect_outcome(&rep, 422, "unknown_type");
 }
 
+/* A dossier destroyed at the patient's request: R4 http.html, a read of a
+ * deleted resource is 410 Gone (issue deleted), as Patient's is; a search
+ * of its documents or consents finds nothing (an empty searchset), its
+ * trail stays; the native API keeps its 409. */
+UNIT_FIXTURE(fhir_destroyed_dossier, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+        char id[FHIR_DOC_ID_SIZE], path[160];
+        static const char *const searches[][2] = {
+                {FHIR_PREFIX "/DocumentReference", "patient=" INS},
+                {FHIR_PREFIX "/DocumentReference", "patient.identifier=" INS},
+                {FHIR_PREFIX "/Consent", "patient=" INS},
+        };
+
+        open_dossier(f);
+        req(f, &gp, "POST", FHIR_PREFIX, PROVIDE(""), &rep, 0);
+        assert_int_equal(rep.status, 200);
+        strcpy_bounded(id, sizeof(id), str_at(rep.body, "entry.0.response.location") + strlen("DocumentReference/"));
+        api_reply_clear(&rep);
+        assert_int_equal(dossier_destroy(f->e, &patient, INS), 0);
+        static const char *const reads[] = {"DocumentReference", "Binary"};
+        for (size_t i = 0; i < 2 * ELEMENTSOF(reads); i++) {
+                accept = i % 2 ? "" : NULL;
+                snprintf(path, sizeof(path), FHIR_PREFIX "/%s/%s", reads[i / 2], id);
+                req(f, &gp, "GET", path, NULL, &rep, 0);
+                if (rep.status != 410 || strcmp(str_at(rep.body, "issue.0.code"), "deleted") != 0)
+                        fail_msg("%s: %u %s", path, rep.status, str_at(rep.body, "issue.0.code"));
+                expect_outcome(&rep, 410, "dossier_destroyed");
+        }
+        accept = NULL;
+        for (size_t i = 0; i < ELEMENTSOF(searches); i++) {
+                const struct dossier_actor *a = strstr(searches[i][0], "DocumentReference") ? &gp : &patient;
+                req(f, a, "GET", searches[i][0], NULL, &rep, 1, searches[i][1]);
+                if (rep.status != 200 || strcmp(str_at(rep.body, "type"), "searchset") != 0 ||
+                    json_integer_value(json_object_get(rep.body, "total")) != 0 || json_object_get(rep.body, "entry"))
+                        fail_msg("%s?%s: %u %s", searches[i][0], searches[i][1], rep.status,
+                                 str_at(rep.body, "issue.0.diagnostics"));
+                api_reply_clear(&rep);
+        }
+        /* the trail stays (docs/dossier-engine.md), the patient's to read */
+        req(f, &patient, "GET", FHIR_PREFIX "/AuditEvent", NULL, &rep, 1, "patient=" INS);
+        assert_int_equal(rep.status, 200);
+        assert_true(json_integer_value(json_object_get(rep.body, "total")) > 0);
+        api_reply_clear(&rep);
+        /* the native read keeps its answer (docs/api.md) */
+        snprintf(path, sizeof(path), "/v1/dossiers/" INS "/documents/%s", id + 16);
+        req(f, &gp, "GET", path, NULL, &rep, 0);
+        assert_int_equal(rep.status, 409);
+        assert_string_equal(str_at(rep.body, "error.code"), "dossier_destroyed");
+        api_reply_clear(&rep);
+}
+
 /* The number of the dossier's documents, every status (a FHIR search). */
 static json_int_t doc_total(struct fixture *f) {
         struct api_reply rep;
