@@ -76,6 +76,29 @@ static json_t *outcome_of_error(unsigned status, const json_t *err) {
         return json_pack("{s:s,s:[o]}", "resourceType", "OperationOutcome", "issue", issue);
 }
 
+/* _pretty=true (R4 http.html, general parameters): the JSON body as
+ * indented text, sent as it is (ret->data), the body wiped. */
+static int pretty(struct api_reply *ret) {
+        char *text = json_dumps(ret->body, JSON_INDENT(2));
+        if (!text)
+                return -ENOMEM;
+        size_t n = strlen(text);
+        ret->data = malloc(n + 2);
+        if (ret->data) {
+                memcpy(ret->data, text, n);
+                memcpy(ret->data + n, "\n", 2);
+                ret->data_len = n + 1;
+                (void)strcpy_bounded(ret->data_type, sizeof(ret->data_type), FHIR_MIME_UTF8);
+        }
+        secure_zero(text, n);
+        free(text);
+        if (!ret->data)
+                return -ENOMEM;
+        json_decref(ret->body);
+        ret->body = NULL;
+        return 0;
+}
+
 int fhir_finish(const struct api_request *req, struct api_reply *ret) {
         if (!under_fhir(req->path) || !ret->body)
                 return 0;
@@ -88,7 +111,8 @@ int fhir_finish(const struct api_request *req, struct api_reply *ret) {
                 ret->body = oo;
         }
         ret->content_type = FHIR_MIME_UTF8;
-        return 0;
+        const char *p = api_query(req, "_pretty");
+        return p && strcmp(p, "true") == 0 && !ret->data && !ret->stream.read ? pretty(ret) : 0;
 }
 
 int fhir_error(struct api_reply *ret, unsigned status, const char *issue_code, const char *carnet_code,
@@ -496,9 +520,9 @@ static int check_format(const struct api_request *req, struct api_reply *ret) {
 }
 
 /* Whether the n bytes at name are a parameter of allowed or one every
- * search takes (_format, _count, _offset). */
+ * interaction takes (_format, _pretty, _count, _offset). */
 static bool param_known(const char *name, size_t n, const char *const allowed[]) {
-        static const char *const common[] = {"_format", "_count", "_offset"};
+        static const char *const common[] = {"_format", "_pretty", "_count", "_offset"};
         for (size_t j = 0; j < ELEMENTSOF(common); j++)
                 if (strlen(common[j]) == n && strncmp(name, common[j], n) == 0)
                         return true;
@@ -545,6 +569,11 @@ int fhir_check_params(const struct api_request *req, const char *const allowed[]
          * unknown parameter) */
         if (fhir_page_of(req, &page, ret) < 0)
                 return -EINVAL;
+        /* _pretty (R4 http.html): true or false, lenient or not */
+        const char *p = api_query(req, "_pretty");
+        if (p && strcmp(p, "true") != 0 && strcmp(p, "false") != 0)
+                return api_error_details(ret, 400, "bad_parameter", json_pack("{s:s}", "parameter", "_pretty"),
+                                         "_pretty is true (indented JSON) or false") < 0 ? -ENOMEM : -EINVAL;
         /* a parameter carnet knows with a modifier it does not apply
          * (status:not, date:missing): refused, lenient or not, since
          * ignoring it would widen the search */

@@ -58,6 +58,19 @@ for q in "_count=1&_count=50" "date=ge2020&date=le2030" "patient=Patient/$ins"; 
                 '400 *"resourceType":"OperationOutcome"*"code":"bad_parameter"*"diagnostics":"parameter='"${q%%=*}"'"*'
 done
 
+# _pretty (R4 http.html, general parameters): indented JSON on the socket,
+# as FHIR JSON; another value 400
+curl -s -D "$LAB_DIR/ch" -o "$LAB_DIR/cb" --unix-socket "$LAB_DIR/carnetd.sock" -H "X-Carnet-Session: $doctor" \
+        "http://localhost/fhir/R4/DocumentReference?patient=Patient/$ins&_pretty=true"
+grep -qi '^content-type: application/fhir+json; charset=utf-8' "$LAB_DIR/ch" &&
+        sed -n 2p "$LAB_DIR/cb" | grep -q '^  "' &&
+        python3 -c 'import json,sys; b=json.load(open(sys.argv[1])); assert b["type"] == "searchset"
+assert "_pretty=true" in b["link"][0]["url"]' "$LAB_DIR/cb" ||
+        { cat "$LAB_DIR/ch" "$LAB_DIR/cb"; echo "_pretty=true"; exit 1; }
+echo "a search with _pretty=true: indented FHIR JSON: ok"
+check "_pretty=yes: 400" "$(api GET "/fhir/R4/metadata?_pretty=yes" "" "$doctor")" \
+        '400 *"code":"bad_parameter"*"diagnostics":"parameter=_pretty"*'
+
 # what FHIR deposited, the native API lists, and the reverse was checked above
 fdoc=$(cat "$LAB_DIR/fhir-doc-v2")
 check "the native list shows the FHIR deposit" "$(api GET /v1/dossiers/$ins/documents "" "$doctor")" \
@@ -184,8 +197,23 @@ check "the same through FHIR (Accept: application/hl7-cda+xml)" \
 # the wrapped document, deposited back as CDA: its header agrees
 printf '%s' "${cda#200 }" >"$LAB_DIR/wrapped.xml"
 meta='{"type_code": "11488-4", "class_code": "10", "title": "CDA"}'
-check "a CDA deposit (raw, application/hl7-cda+xml)" "$(api POST /v1/dossiers/$ins/documents "@$LAB_DIR/wrapped.xml" "$doctor" \
-        -H 'Content-Type: application/hl7-cda+xml' -H "X-Carnet-Document: $meta")" '201 *'
+out=$(api POST /v1/dossiers/$ins/documents "@$LAB_DIR/wrapped.xml" "$doctor" \
+        -H 'Content-Type: application/hl7-cda+xml' -H "X-Carnet-Document: $meta")
+check "a CDA deposit (raw, application/hl7-cda+xml)" "$out" '201 *'
+# asked for as CDA, as an MHD consumer asks (Accept: the attachment's
+# contentType): the stored bytes as they are, not 409 already_cda
+curl -s -D "$LAB_DIR/ch" -o "$LAB_DIR/cb" --unix-socket "$LAB_DIR/carnetd.sock" -H "X-Carnet-Session: $doctor" \
+        -H 'Accept: application/hl7-cda+xml' "http://localhost/fhir/R4/Binary/$ins-$(field uid "$out")"
+grep -q '^HTTP/1.1 200' "$LAB_DIR/ch" && cmp -s "$LAB_DIR/cb" "$LAB_DIR/wrapped.xml" &&
+        grep -qi '^vary: accept' "$LAB_DIR/ch" || { cat "$LAB_DIR/ch"; echo "a CDA Binary as CDA"; exit 1; }
+echo "a CDA document's Binary asked for as CDA: its stored bytes: ok"
+# one negotiation: Accept's weights, and _format over Accept
+check "Binary, FHIR JSON weighed above CDA: the resource" \
+        "$(api GET "$bin" "" "$doctor" -H 'Accept: application/fhir+json, application/hl7-cda+xml;q=0.1')" \
+        '200 {"resourceType":"Binary"*'
+check "Binary, _format=json over Accept: application/hl7-cda+xml: the resource" \
+        "$(api GET "$bin?_format=json" "" "$doctor" -H 'Accept: application/hl7-cda+xml')" \
+        '200 {"resourceType":"Binary"*'
 check "a CDA deposit of another type: 422" "$(api POST /v1/dossiers/$ins/documents "@$LAB_DIR/wrapped.xml" "$doctor" \
         -H 'Content-Type: application/hl7-cda+xml' -H "X-Carnet-Document: ${meta/11488-4/11502-2}")" \
         '422 *"code":"cda_type_mismatch"*'

@@ -120,6 +120,7 @@ static void expect_outcome(struct api_reply *rep, unsigned status, const char *c
 }
 
 static const char *str_at(const json_t *o, const char *path);
+static const char *link_of(const json_t *bundle, const char *rel);
 
 UNIT_FIXTURE(fhir_metadata_and_errors, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
@@ -407,6 +408,66 @@ UNIT_FIXTURE(fhir_destroyed_dossier, fixture_setup, fixture_teardown) {
         req(f, &gp, "GET", path, NULL, &rep, 0);
         assert_int_equal(rep.status, 409);
         assert_string_equal(str_at(rep.body, "error.code"), "dossier_destroyed");
+        api_reply_clear(&rep);
+}
+
+/* A text document deposited with the ITI-65 Bundle PROVIDE(""): the path
+ * FHIR_PREFIX/type/INS-uid of its resource of type into path. */
+static void provide_one(struct fixture *f, const char *type, char *path, size_t size) {
+        struct api_reply rep;
+        req(f, &gp, "POST", FHIR_PREFIX, PROVIDE(""), &rep, 0);
+        assert_int_equal(rep.status, 200);
+        snprintf(path, size, FHIR_PREFIX "/%s/%s", type,
+                 str_at(rep.body, "entry.0.response.location") + strlen("DocumentReference/"));
+        api_reply_clear(&rep);
+}
+
+/* R4 http.html's general parameters: _pretty=true|false is taken on every
+ * interaction, true answering indented JSON, and is kept in a search's
+ * links; another value is 400, lenient or not.  _summary on a read and
+ * _elements anywhere are not served: 400 unknown_parameter. */
+UNIT_FIXTURE(fhir_pretty, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+        char path[160];
+
+        open_dossier(f);
+        provide_one(f, "DocumentReference", path, sizeof(path));
+        const char *const gets[][2] = {{FHIR_PREFIX "/metadata", NULL}, {path, NULL},
+                                       {FHIR_PREFIX "/DocumentReference", "patient=" INS},
+                                       {FHIR_PREFIX "/Patient", "identifier=" INS}};
+        for (size_t i = 0; i < ELEMENTSOF(gets); i++) {
+                const char *p = gets[i][1];
+                req(f, &gp, "GET", gets[i][0], NULL, &rep, p ? 2 : 1, p ? p : "_pretty=true", "_pretty=true");
+                if (rep.status != 200 || !rep.data || strcmp(rep.data_type, "application/fhir+json; charset=utf-8"))
+                        fail_msg("%s _pretty=true: %u %s", gets[i][0], rep.status, rep.data ? "" : "no text");
+                json_t *j = json_loadb(rep.data, rep.data_len, 0, NULL);
+                assert_non_null(j);
+                assert_non_null(memmem(rep.data, rep.data_len, "{\n  \"", 5));
+                if (p)
+                        assert_non_null(strstr(link_of(j, "self"), "_pretty=true"));
+                json_decref(j);
+                api_reply_clear(&rep);
+                req(f, &gp, "GET", gets[i][0], NULL, &rep, p ? 2 : 1, p ? p : "_pretty=false", "_pretty=false");
+                assert_int_equal(rep.status, 200);
+                assert_null(rep.data);
+                assert_non_null(rep.body);
+                api_reply_clear(&rep);
+                for (int lenient = 0; lenient < 2; lenient++) {
+                        prefer = lenient ? "handling=lenient" : NULL;
+                        req(f, &gp, "GET", gets[i][0], NULL, &rep, p ? 2 : 1, p ? p : "_pretty=yes", "_pretty=yes");
+                        assert_string_equal(str_at(rep.body, "issue.0.diagnostics"), "parameter=_pretty");
+                        expect_outcome(&rep, 400, "bad_parameter");
+                }
+                prefer = NULL;
+                req(f, &gp, "GET", gets[i][0], NULL, &rep, p ? 2 : 1, p ? p : "_elements=id", "_elements=id");
+                expect_outcome(&rep, 400, "unknown_parameter");
+        }
+        /* an error is pretty too */
+        req(f, &gp, "GET", path, NULL, &rep, 2, "_pretty=true", "_summary=count");
+        assert_int_equal(rep.status, 400);
+        assert_non_null(rep.data);
+        assert_non_null(memmem(rep.data, rep.data_len, "unknown_parameter", 17));
         api_reply_clear(&rep);
 }
 
@@ -1665,11 +1726,7 @@ UNIT_FIXTURE(fhir_binary_negotiation, fixture_setup, fixture_teardown) {
         };
 
         open_dossier(f);
-        req(f, &gp, "POST", FHIR_PREFIX, PROVIDE(""), &rep, 0);
-        assert_int_equal(rep.status, 200);
-        snprintf(path, sizeof(path), FHIR_PREFIX "/Binary/%s",
-                 str_at(rep.body, "entry.0.response.location") + strlen("DocumentReference/"));
-        api_reply_clear(&rep);
+        provide_one(f, "Binary", path, sizeof(path));
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 char fmt[64];
                 accept = cases[i].accept;
