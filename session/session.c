@@ -74,7 +74,7 @@ static int fail(struct session_error *e, int err, const char *code, const char *
 static int fail(struct session_error *e, int err, const char *code, const char *fmt, ...) {
         va_list ap;
         e->err = err;
-        e->code = code;
+        (void)strcpy_bounded(e->code, sizeof(e->code), code ? code : "internal");
         va_start(ap, fmt);
         vsnprintf(e->message, sizeof(e->message), fmt, ap);
         va_end(ap);
@@ -645,7 +645,7 @@ int sessions_open(struct session_manager *m, const char *reader, const char *pin
                   struct session_error *e) {
         memset(e, 0, sizeof(*e));
         e->tries_left = -1;
-        e->code = "ok";
+        (void)strcpy_bounded(e->code, sizeof(e->code), "ok");
         if (!m->module)
                 return fail(e, -EHOSTDOWN, "pkcs11_unavailable", "the PKCS#11 module could not be loaded: %s",
                             strerror(-m->module_err));

@@ -148,11 +148,18 @@ struct session_info {
         char workstation[64];
 };
 
+/* The longest code of a session_error, with its NUL: any code of trust.c,
+ * nonce.h and the PKCS#11 layer (a PKCS#11 helper's reply holds at most
+ * 31 characters, p11remote/p11-wire.h P11W_CODE_MAX). */
+#define SESSION_CODE_MAX 32
+
 /* Why an operation failed, for the API: a stable code, words for people,
- * and the PIN tries left when the card says (-1: unknown). */
+ * and the PIN tries left when the card says (-1: unknown).  The code is
+ * the error's own copy: what it came from (a card handle holding a PKCS#11
+ * helper's reply) is gone once the opening ends. */
 struct session_error {
         int err;
-        const char *code;
+        char code[SESSION_CODE_MAX];
         char message[256];
         int tries_left;
         /* the card's national id when its certificate was read and then

@@ -1,10 +1,10 @@
 #!/bin/bash
 # Lab test: professional sessions through the API, with curl on the socket.
-# A wrong PIN is 401 with the tries left going down, the right PIN opens a
-# session whose token works only for the uid that opened it, a second
-# session on the same card is 409, pulling the card ends the session (the
-# next api gets 401), logout ends it, an untrusted card is 403, and the
-# PIN appears in no log.
+# A PIN too short for the card is pin_invalid, a wrong PIN is 401 with the
+# tries left going down, the right PIN opens a session whose token works
+# only for the uid that opened it, a second session on the same card is
+# 409, pulling the card ends the session (the next api gets 401), logout
+# ends it, an untrusted card is 403, and the PIN appears in no log.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -20,6 +20,9 @@ for _ in $(seq 100); do api GET /v1/readers | grep -q '"type":"cps"' && break; s
 check "no token" "$(api GET /v1/sessions/current)" '401 {"error":{"code":"no_session"*'
 check "bad body" "$(api POST /v1/sessions '{"pin": 1234}')" '400 *"bad_field"*'
 check "unknown field" "$(api POST /v1/sessions '{"pin": "1234", "pim": 1}')" '400 *"unknown_field"*'
+# a PIN shorter than the card takes (OpenSC: CKR_PIN_LEN_RANGE) is named,
+# its code read after the card handle is closed (the error keeps a copy)
+check "short PIN" "$(api POST /v1/sessions '{"pin": "123"}')" '* {"error":{"code":"pin_invalid"*'
 check "wrong PIN 1" "$(api POST /v1/sessions '{"pin": "0000"}')" '401 {"error":{"code":"pin_incorrect"*'
 check "wrong PIN 2" "$(api POST /v1/sessions '{"pin": "0000"}')" '401 {"error":{"code":"pin_incorrect"*"details":{"tries_left":1}*'
 out=$(api POST /v1/sessions '{"pin": "1234"}')

@@ -46,6 +46,9 @@ static bool hold_close;                /* p11_card_close() waits while set */
 static unsigned closing, closed;       /* closes begun, closes done */
 static atomic_uint opens;              /* p11_card_open() calls */
 static enum { OPEN_CERTS, OPEN_NO_CERTS, OPEN_PULLED } open_mode; /* what p11_card_open finds */
+/* what p11_card_login answers: success, or the helper's error (its code
+ * in the card's memory, as p11remote/p11-client.c keeps it) */
+static const char *login_fail_code;
 
 /* ---- the reader monitor ---- */
 
@@ -103,6 +106,7 @@ struct p11_card {
         struct p11_token token;
         struct p11_cert cert;
         struct p11_error err;
+        char code[32]; /* err.code after a helper's error, as in p11-client.c */
 };
 
 int p11_card_open(struct p11_module *m, CK_SLOT_ID slot, const struct p11_map *map, struct p11_card **ret) {
@@ -166,6 +170,7 @@ struct p11_card *p11_card_close(struct p11_card *c) {
         pthread_cond_broadcast(&fake_cond);
         pthread_mutex_unlock(&fake_lock);
         free(c->cert.der);
+        secure_zero(c, sizeof(*c)); /* as p11-client.c wipes it */
         free(c);
         return NULL;
 }
@@ -187,7 +192,11 @@ int p11_card_identity(const struct p11_card *c, struct p11_identity *ret) {
 }
 
 int p11_card_login(struct p11_card *c, const char *pin, size_t pin_len) {
-        return 0;
+        if (!login_fail_code)
+                return 0;
+        (void)strcpy_bounded(c->code, sizeof(c->code), login_fail_code);
+        c->err = (struct p11_error){.err = -EINVAL, .code = c->code, .tries_left = -1};
+        return -EINVAL;
 }
 
 int p11_card_key_info(struct p11_card *c, enum p11_role role, enum p11_key_type *ret_type,
@@ -247,6 +256,7 @@ static void start(struct fixture *f) {
         snprintf(trust, sizeof(trust), "%s/pki/ca-chain.pem", pki);
         offset = 0;
         open_mode = OPEN_CERTS;
+        login_fail_code = NULL;
         hold_close = false;
         closing = closed = 0;
         opens = slot_asks = known_opens = 0;
@@ -406,6 +416,25 @@ UNIT(test_pulled_during_cert_read) {
         open_mode = OPEN_NO_CERTS;
         assert_true(sessions_open(f.m, readers.r[1].name, "1234", 4, getuid(), &si, token, &e) < 0);
         assert_string_equal(e.code, "no_auth_certificate");
+        stop(&f);
+}
+
+/* A login the helper refuses (CKR_PIN_LEN_RANGE: a 3-digit PIN): its code
+ * lives in the card handle, which the failed opening closes; the error
+ * the caller gets keeps its own copy. */
+UNIT(test_login_error_outlives_card) {
+        struct fixture f;
+        struct session_info si;
+        struct session_error e;
+        char token[SESSION_TOKEN_LEN + 1];
+        start(&f);
+        login_fail_code = "pin_invalid";
+        assert_int_equal(sessions_open(f.m, readers.r[0].name, "123", 3, getuid(), &si, token, &e), -EINVAL);
+        assert_int_equal(closes_done(), 1); /* the card handle is gone */
+        assert_string_equal(e.code, "pin_invalid");
+        assert_non_null(strstr(e.message, "pin_invalid"));
+        login_fail_code = NULL;
+        open_on(&f, 0, &si, token);
         stop(&f);
 }
 
