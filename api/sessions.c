@@ -66,7 +66,7 @@ static unsigned status_of(const char *code) {
                 {"key_unsupported", 403},   {"no_auth_certificate", 403}, {"bad_identity", 403},
                 {"revoked", 403},           {"revocation_unknown", 403}, {"crl_expired", 403},
                 {"crl_not_yet_valid", 403}, {"crl_invalid", 403},        {"internal", 500},
-                {"workstation_refused", 403},
+                {"workstation_refused", 403}, {"identity_mismatch", 403},
         };
         for (size_t i = 0; i < ELEMENTSOF(map); i++)
                 if (strcmp(map[i].code, code) == 0)

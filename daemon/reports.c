@@ -25,6 +25,8 @@ static const struct {
         {"crl-loaded", LOG_INFO, "revocation lists from {detail}: {n} in use"},
         {"crl-unavailable", LOG_WARNING,
          "revocation lists {detail}: {err}: the lists in use stay (with none, every card is refused: revocation_unknown)"},
+        {"pkcs11-identity-mismatch", LOG_WARNING,
+         "the PKCS#11 helper named another identity than the certificate of the CPS card in {reader}: refused"},
         {"session-opened", LOG_INFO, "session {session} opened by uid {uid}: {detail} card in {reader}"},
         {"patient-session-opened", LOG_INFO, "patient session {session} opened by uid {uid} in {reader}"},
         {"session-ended", LOG_INFO, "session {session} ended: {detail}"},

@@ -492,14 +492,42 @@ static int open_read_card(struct session_manager *m, struct opening *o, const ch
                             strerror(-r));
         if (!o->cert)
                 return fail(o->e, -ENOENT, "no_auth_certificate", "the CPS card has no authentication certificate");
+        /* what the module's side says the certificate carries; the session
+         * takes the certificate's own once it verifies (open_check_cert) */
         r = p11_card_identity(o->s.card, &o->s.info.who);
         if (r < 0)
                 return fail(o->e, -EBADMSG, "bad_identity",
                             "the CPS certificate does not carry a usable professional identity: field %s: %s",
                             o->s.info.who.bad_field ? o->s.info.who.bad_field : "national_id",
                             r == -ENOENT ? "absent" : "unreadable value");
+        return 0;
+}
+
+static bool identity_equal(const struct p11_identity *a, const struct p11_identity *b) {
+        return strcmp(a->national_id, b->national_id) == 0 && strcmp(a->surname, b->surname) == 0 &&
+               strcmp(a->given_name, b->given_name) == 0 && strcmp(a->profession, b->profession) == 0 &&
+               strcmp(a->specialty, b->specialty) == 0 && strcmp(a->organisation, b->organisation) == 0 &&
+               a->card_type == b->card_type;
+}
+
+/* The identity of the verified certificate, read here from its DER: with
+ * the PKCS#11 helper (p11remote/), what the helper said (o->s.info.who) is
+ * only its word, and a helper that names another professional than the
+ * certificate (a compromised one) gets no session. */
+static int open_verified_identity(struct session_manager *m, struct opening *o) {
+        struct p11_identity who;
+        int r = p11_identity_from_cert(&m->map, o->cert->der, o->cert->der_len, &who);
+        if (r < 0 || !identity_equal(&who, &o->s.info.who)) {
+                /* the refusal is traced under the certificate's national id */
+                if (r >= 0)
+                        (void)strcpy_bounded(o->e->national_id, sizeof(o->e->national_id), who.national_id);
+                report(&m->cfg.reporter, &(struct report){.event = "pkcs11-identity-mismatch", .reader = o->ri.name});
+                return fail(o->e, -EKEYREJECTED, "identity_mismatch",
+                            "the PKCS#11 module's side named another identity than the CPS certificate's: refused");
+        }
+        o->s.info.who = who;
         (void)strcpy_bounded(o->s.info.establishment, sizeof(o->s.info.establishment),
-                             o->s.info.who.organisation[0] ? o->s.info.who.organisation : m->establishment);
+                             who.organisation[0] ? who.organisation : m->establishment);
         return 0;
 }
 
@@ -515,7 +543,7 @@ static int open_check_cert(struct session_manager *m, struct opening *o) {
                 return fail(o->e, r, te.code, "the CPS certificate is not trusted: %s%s%s", te.code,
                             te.detail[0] ? ": " : "", te.detail);
         }
-        return 0;
+        return open_verified_identity(m, o);
 }
 
 /* Step 4: the PIN, then the authentication key.  That key must sign

@@ -6,7 +6,9 @@
  * at its insertion (the manager's thread reads each CPS card the monitor
  * reports, card-cache.h; read now when that has not happened), verify the
  * authentication certificate's chain, dates and key usage against the trust
- * anchors (before any PIN is spent on an untrusted card), verify the PIN on
+ * anchors (before any PIN is spent on an untrusted card), take the
+ * identity from that verified certificate (refusing a PKCS#11 helper that
+ * said another: identity_mismatch), verify the PIN on
  * the card (the caller's buffer is used in place, never copied or logged),
  * build a canonical session record (session id, national id, card serial,
  * certificate fingerprint, workstation, caller uid, time, fresh nonce),

@@ -49,6 +49,7 @@ static enum { OPEN_CERTS, OPEN_NO_CERTS, OPEN_PULLED } open_mode; /* what p11_ca
 /* what p11_card_login answers: success, or the helper's error (its code
  * in the card's memory, as p11remote/p11-client.c keeps it) */
 static const char *login_fail_code;
+static const char *lie_national_id; /* what p11_card_identity says instead of the certificate's */
 
 /* ---- the reader monitor ---- */
 
@@ -183,12 +184,17 @@ const struct p11_cert *p11_card_cert(const struct p11_card *c, enum p11_role rol
         return c->cert.der ? &c->cert : NULL;
 }
 
+/* The identity the PKCS#11 helper says the card's certificate carries:
+ * the certificate's, or another professional's when lie_national_id is
+ * set (a compromised helper). */
 int p11_card_identity(const struct p11_card *c, struct p11_identity *ret) {
         memset(ret, 0, sizeof(*ret));
-        (void)strcpy_bounded(ret->national_id, sizeof(ret->national_id), "810012345678");
-        (void)strcpy_bounded(ret->surname, sizeof(ret->surname), "TEST");
-        ret->card_type = P11_CARD_CPS;
-        return 0;
+        if (!c->cert.der)
+                return -ENOENT;
+        int r = p11_identity_from_cert(NULL, c->cert.der, c->cert.der_len, ret);
+        if (r >= 0 && lie_national_id)
+                (void)strcpy_bounded(ret->national_id, sizeof(ret->national_id), lie_national_id);
+        return r;
 }
 
 int p11_card_login(struct p11_card *c, const char *pin, size_t pin_len) {
@@ -256,7 +262,7 @@ static void start(struct fixture *f) {
         snprintf(trust, sizeof(trust), "%s/pki/ca-chain.pem", pki);
         offset = 0;
         open_mode = OPEN_CERTS;
-        login_fail_code = NULL;
+        login_fail_code = lie_national_id = NULL;
         hold_close = false;
         closing = closed = 0;
         opens = slot_asks = known_opens = 0;
@@ -433,8 +439,30 @@ UNIT(test_login_error_outlives_card) {
         assert_int_equal(closes_done(), 1); /* the card handle is gone */
         assert_string_equal(e.code, "pin_invalid");
         assert_non_null(strstr(e.message, "pin_invalid"));
+        assert_string_equal(e.national_id, ""); /* the certificate was trusted: no refusal to trace */
         login_fail_code = NULL;
         open_on(&f, 0, &si, token);
+        stop(&f);
+}
+
+/* The identity a session gets is its verified certificate's: a PKCS#11
+ * helper that names another professional for the card (a compromised
+ * one) gets no session, and the refusal names the certificate's. */
+UNIT(test_helper_identity_checked) {
+        struct fixture f;
+        struct session_info si;
+        struct session_error e;
+        char token[SESSION_TOKEN_LEN + 1];
+        start(&f);
+        open_on(&f, 0, &si, token);
+        assert_string_equal(si.who.national_id, "899700000001");
+        assert_string_equal(si.who.surname, "LAMBERT");
+        assert_int_equal(si.who.card_type, P11_CARD_CPS);
+        lie_national_id = "810012345678";
+        assert_int_equal(sessions_open(f.m, readers.r[1].name, "1234", 4, getuid(), &si, token, &e), -EKEYREJECTED);
+        assert_string_equal(e.code, "identity_mismatch");
+        assert_string_equal(e.national_id, "899700000001");
+        assert_int_equal(sessions_count(f.m), 1);
         stop(&f);
 }
 
@@ -460,7 +488,7 @@ UNIT(test_card_read_at_insertion) {
         assert_int_equal(sessions_card_ready(f.m, "Reader 0", 0, &who, &ins, NULL), -ETIMEDOUT);
         events_push(f.q, EVENT_CARD_INSERTED, "Reader 0", "cps"); /* as the monitor does */
         assert_int_equal(sessions_card_ready(f.m, "Reader 0", 5000, &who, &ins, NULL), 0);
-        assert_string_equal(who.national_id, "810012345678");
+        assert_string_equal(who.national_id, "899700000001"); /* the certificate's CN */
         assert_int_equal(ins, 1);
         assert_int_equal(sessions_card_ready(f.m, "Reader 1", 5000, &who, &ins, NULL), 0);
         assert_int_equal(atomic_load(&opens), 2); /* both cards, once each */
