@@ -149,9 +149,11 @@ int res_sessions_post(const struct api_request *req, struct api_reply *ret) {
         r = sessions_open(req->ctx->sessions, reader, have_pin ? pin : NULL, pin_len, req->uid, &si, token, &e);
         secure_zero(pin, sizeof(pin));
         if (r < 0) {
-                /* a card whose certificate was read and refused is in the trail */
-                if (e.national_id[0] && req->ctx->engine)
-                        (void)dossier_session_refused(req->ctx->engine, e.national_id, e.code);
+                /* a card whose certificate was read and refused is in the
+                 * trail, under its national id when its chain verified */
+                if (e.cert_sha256[0] && req->ctx->engine)
+                        (void)dossier_session_refused(req->ctx->engine, e.national_id[0] ? e.national_id : NULL,
+                                                      e.cert_sha256, e.code);
                 json_t *details = e.tries_left >= 0 ? json_pack("{s:i}", "tries_left", e.tries_left) : NULL;
                 return api_error_details(ret, status_of(e.code), e.code, details, "%s", e.message);
         }

@@ -8,14 +8,18 @@
 #include "dossier-session.h"
 #include "lib/macro.h"
 
-/* Appends one open-session entry in a write transaction of its own. */
+/* The actor kind of a refused certificate that leads to no anchor. */
+#define ACTOR_UNVERIFIED "unverified"
+
+/* Appends one open-session entry in a write transaction of its own; a
+ * professional's, or an unverified card's (national_id NULL). */
 static int session_entry(struct dossier_engine *e, const char *national_id, const char *session_id,
                          const char *establishment, const char *workstation, const char *reason, const char *outcome,
                          const char *code) {
         struct audit_entry ae = {
                 .at = de_now_of(e),
-                .actor_kind = access_actor_kind_name(ACCESS_ACTOR_PROFESSIONAL),
-                .actor = national_id,
+                .actor_kind = national_id ? access_actor_kind_name(ACCESS_ACTOR_PROFESSIONAL) : ACTOR_UNVERIFIED,
+                .actor = national_id ? national_id : "",
                 .session = session_id,
                 .action = DOSSIER_ACTION_OPEN_SESSION,
                 .dossier = "",
@@ -48,12 +52,15 @@ int dossier_session_audit(struct dossier_engine *e, const char *national_id, con
                              "allow-card-signature");
 }
 
-int dossier_session_refused(struct dossier_engine *e, const char *national_id, const char *why) {
+int dossier_session_refused(struct dossier_engine *e, const char *national_id, const char *cert_sha256_hex,
+                            const char *why) {
         DE_LOCKED(e);
-        char code[64];
+        char code[64], reason[96];
 
-        if (!e || !national_id || !national_id[0] || !why || de_code_field(why, true) < 0 ||
+        if (!e || (national_id && !national_id[0]) || !cert_sha256_hex || strlen(cert_sha256_hex) != 64 ||
+            strspn(cert_sha256_hex, "0123456789abcdef") != 64 || !why || de_code_field(why, true) < 0 ||
             snprintf(code, sizeof(code), "deny-%s", why) >= (int) sizeof(code))
                 return -EINVAL;
-        return session_entry(e, national_id, "", NULL, NULL, "", "deny", code);
+        snprintf(reason, sizeof(reason), "cert-sha256:%s", cert_sha256_hex);
+        return session_entry(e, national_id, "", NULL, NULL, reason, "deny", code);
 }

@@ -27,6 +27,11 @@ int dossier_session_audit(struct dossier_engine *e, const char *national_id, con
 
 /* Appends the refusal of a session opening to the trail: action
  * "open-session", outcome "deny", code "deny-" + why (a trust code such
- * as "revoked"), actor the card's national id, no session, no dossier,
- * no establishment (no session has one). */
-int dossier_session_refused(struct dossier_engine *e, const char *national_id, const char *why);
+ * as "revoked"), reason "cert-sha256:<hex>" of the refused certificate,
+ * no session, no dossier, no establishment (no session has one).  The
+ * actor is the professional national_id when the certificate's chain
+ * verified; national_id NULL: actor kind "unverified" and no actor (a
+ * certificate that leads to no anchor may name anyone).  -EINVAL for a
+ * fingerprint that is not 64 lower-case hex characters. */
+int dossier_session_refused(struct dossier_engine *e, const char *national_id, const char *cert_sha256_hex,
+                            const char *why);

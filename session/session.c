@@ -503,6 +503,18 @@ static int open_read_card(struct session_manager *m, struct opening *o, const ch
         return 0;
 }
 
+/* What the trail says of the refused certificate (session_error): its
+ * fingerprint, and its national id, read here from the DER, only when its
+ * chain verified (issued): a self-signed certificate may name anyone. */
+static void refused_cert(struct session_manager *m, struct opening *o, bool issued) {
+        struct p11_identity who;
+        uint8_t fpr[32];
+        if (trust_cert_fingerprint(o->cert->der, o->cert->der_len, fpr) == 0)
+                hex_encode(fpr, sizeof(fpr), o->e->cert_sha256);
+        if (issued && p11_identity_from_cert(&m->map, o->cert->der, o->cert->der_len, &who) == 0)
+                (void)strcpy_bounded(o->e->national_id, sizeof(o->e->national_id), who.national_id);
+}
+
 static bool identity_equal(const struct p11_identity *a, const struct p11_identity *b) {
         return strcmp(a->national_id, b->national_id) == 0 && strcmp(a->surname, b->surname) == 0 &&
                strcmp(a->given_name, b->given_name) == 0 && strcmp(a->profession, b->profession) == 0 &&
@@ -518,9 +530,7 @@ static int open_verified_identity(struct session_manager *m, struct opening *o) 
         struct p11_identity who;
         int r = p11_identity_from_cert(&m->map, o->cert->der, o->cert->der_len, &who);
         if (r < 0 || !identity_equal(&who, &o->s.info.who)) {
-                /* the refusal is traced under the certificate's national id */
-                if (r >= 0)
-                        (void)strcpy_bounded(o->e->national_id, sizeof(o->e->national_id), who.national_id);
+                refused_cert(m, o, true);
                 report(&m->cfg.reporter, &(struct report){.event = "pkcs11-identity-mismatch", .reader = o->ri.name});
                 return fail(o->e, -EKEYREJECTED, "identity_mismatch",
                             "the PKCS#11 module's side named another identity than the CPS certificate's: refused");
@@ -539,7 +549,7 @@ static int open_check_cert(struct session_manager *m, struct opening *o) {
         crl_loaded(m, trust_store_refresh_crls(m->trust, false, NULL), false);
         int r = trust_verify_cert(m->trust, o->cert->der, o->cert->der_len, now_of(m), TRUST_USAGE_AUTH, &te);
         if (r < 0) {
-                (void)strcpy_bounded(o->e->national_id, sizeof(o->e->national_id), o->s.info.who.national_id);
+                refused_cert(m, o, te.issued);
                 return fail(o->e, r, te.code, "the CPS certificate is not trusted: %s%s%s", te.code,
                             te.detail[0] ? ": " : "", te.detail);
         }

@@ -164,8 +164,12 @@ struct session_error {
         char code[SESSION_CODE_MAX];
         char message[256];
         int tries_left;
-        /* the card's national id when its certificate was read and then
-         * refused (for the trail); "" otherwise */
+        /* for the trail, when the card's certificate was read and refused:
+         * its SHA-256 (hex), and its national id when its chain verified
+         * (trust_error.issued: expired, revoked, wrong usage, identity
+         * mismatch; "" for a certificate that does not lead to an anchor,
+         * whose subject anyone could have written); both "" otherwise */
+        char cert_sha256[65];
         char national_id[32];
 };
 

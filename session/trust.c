@@ -343,10 +343,22 @@ size_t trust_store_crl_count(const struct trust_store *s) {
         return s && s->crls ? (size_t)sk_X509_CRL_num(s->crls) : 0;
 }
 
+/* Does x's chain of signatures lead to an anchor, its dates and the CRLs
+ * aside? */
+static bool chain_issued(const struct trust_store *s, X509 *x) {
+        _cleanup_(X509_STORE_CTX_freep) X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+        if (!ctx || X509_STORE_CTX_init(ctx, s->store, x, NULL) != 1)
+                return false;
+        X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_NO_CHECK_TIME);
+        return X509_verify_cert(ctx) == 1;
+}
+
 /* Builds and checks the chain at time now, then the key usage.  Called when
  * a session is opened, on the certificate the card just proved it holds. */
 int trust_verify_cert(const struct trust_store *s, const uint8_t *der, size_t len, time_t now,
                       enum trust_usage usage, struct trust_error *err) {
+        if (err)
+                err->issued = false;
         if (!s || !der)
                 return set_err(err, -EINVAL, "bad_certificate", "no certificate");
         _cleanup_(X509_freep) X509 *x = der_to_x509(der, len);
@@ -362,8 +374,14 @@ int trust_verify_cert(const struct trust_store *s, const uint8_t *der, size_t le
                 X509_STORE_CTX_set_app_data(ctx, (void *)s);
                 X509_STORE_CTX_set_verify_cb(ctx, crl_verify_cb);
         }
-        if (X509_verify_cert(ctx) != 1)
-                return chain_error(X509_STORE_CTX_get_error(ctx), err);
+        if (X509_verify_cert(ctx) != 1) {
+                int r = chain_error(X509_STORE_CTX_get_error(ctx), err);
+                if (err)
+                        err->issued = chain_issued(s, x);
+                return r;
+        }
+        if (err)
+                err->issued = true;
         int r = usage_check(x, usage, err);
         if (r < 0)
                 return r;

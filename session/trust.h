@@ -52,6 +52,14 @@ struct trust_error {
         int err;
         const char *code;   /* never NULL once set; "ok" on success */
         char detail[128];   /* OpenSSL's words for the chain fault, or empty */
+        /* trust_verify_cert(): the certificate's chain of signatures leads to
+         * an anchor, whatever its dates, key usage or revocation say: its
+         * subject is the one the PKI certified, even when it is refused
+         * (expired, revoked, wrong usage).  False for unknown_ca,
+         * chain_invalid, bad_certificate, and for a certificate the CRLs
+         * refuse before its signature is checked (OpenSSL checks revocation
+         * first: a forged certificate with a revoked serial is "revoked"). */
+        bool issued;
 };
 
 /* Loads the anchors from a PEM file or a folder of PEM files. */

@@ -9,7 +9,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 sock=$LAB_DIR/carnetd.sock
-carnetd_conf "workstation = lab-ws-1"
+db=$LAB_DIR/carnet.db
+carnetd_conf "workstation = lab-ws-1" "database = $db"
 # api METHOD PATH [BODY [TOKEN]]: prints "HTTP-code body"
 
 sim_start 1 "$CARNET_PKI/cps-rsa.profile"
@@ -53,6 +54,20 @@ sim_start 1 "$CARNET_PKI/cps-unknown-ca.profile"
 wait_card 1 present
 for _ in $(seq 100); do api GET /v1/readers | grep -q '"type":"cps"' && break; sleep 0.1; done
 check "unknown CA" "$(api POST /v1/sessions '{"pin": "1234"}')" '403 *"unknown_ca"*'
+# refusals in the trail: a certificate whose chain does not verify names
+# nobody (anyone can write a self-signed one naming a real professional),
+# only its fingerprint; one of a genuine chain (expired) names its holder
+trail() {
+        sqlite3 "$db" "SELECT actor_kind, actor, outcome, code, reason FROM audit
+                       WHERE action = 'open-session' ORDER BY seq DESC LIMIT 1"
+}
+fpr() { openssl x509 -in "$CARNET_PKI/$1-auth.pem" -outform DER | sha256sum | cut -d' ' -f1; }
+t=$(trail)
+[ "$t" = "unverified||deny|deny-unknown_ca|cert-sha256:$(fpr cps-unknown-ca)" ] || { echo "trail: $t"; exit 1; }
+swap_cps cps-expired
+check "expired" "$(api POST /v1/sessions '{"pin": "1234"}')" '403 *"expired"*'
+t=$(trail)
+[ "$t" = "professional|899700000007|deny|deny-expired|cert-sha256:$(fpr cps-expired)" ] || { echo "trail: $t"; exit 1; }
 
 kill "$daemon"
 wait "$daemon"

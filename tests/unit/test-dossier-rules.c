@@ -510,7 +510,7 @@ UNIT_FIXTURE(test_open_session_establishment, fixture_setup, fixture_teardown) {
 
         assert_int_equal(dossier_session_audit(f->e, gp.id, "gp-session", NULL, NULL, sha), 0);
         assert_int_equal(dossier_session_audit(f->e, gp.id, "gp-session-2", "", "", sha), 0);
-        assert_int_equal(dossier_session_refused(f->e, gp.id, "revoked"), 0);
+        assert_int_equal(dossier_session_refused(f->e, gp.id, sha, "revoked"), 0);
         assert_int_equal(audit_list(s, "", trail_establishment, &none), 0);
         assert_int_equal(none.entries, 3);
         assert_int_equal(none.named, 0);
@@ -518,6 +518,58 @@ UNIT_FIXTURE(test_open_session_establishment, fixture_setup, fixture_teardown) {
         n = audit_count(f);
         assert_int_equal(dossier_session_audit(f->e, gp.id, "gp-session", "Clinique\ncachee", NULL, sha), -EINVAL);
         assert_int_equal(dossier_session_audit(f->e, gp.id, "gp-session", NULL, "ws\n7", sha), -EINVAL);
+        assert_int_equal(audit_count(f), n);
+        verify_chain(f);
+}
+
+/* The last open-session entry of the trail. */
+struct last_session_entry {
+        char actor_kind[32], actor[32], outcome[16], code[64], reason[96];
+};
+
+static int last_session_entry(const struct audit_entry *x, void *userdata) {
+        struct last_session_entry *t = userdata;
+        if (strcmp(x->action, "open-session") == 0) {
+                snprintf(t->actor_kind, sizeof(t->actor_kind), "%s", x->actor_kind);
+                snprintf(t->actor, sizeof(t->actor), "%s", x->actor);
+                snprintf(t->outcome, sizeof(t->outcome), "%s", x->outcome);
+                snprintf(t->code, sizeof(t->code), "%s", x->code);
+                snprintf(t->reason, sizeof(t->reason), "%s", x->reason);
+        }
+        return 0;
+}
+
+/* A refused card is traced with its certificate's fingerprint, under the
+ * professional's national id when its chain verified, else as an
+ * unverified actor that names nobody. */
+UNIT_FIXTURE(test_open_session_refused, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        static const char sha[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        struct store *s = dossier_engine_store(f->e);
+        struct last_session_entry t;
+
+        assert_int_equal(dossier_session_refused(f->e, gp.id, sha, "expired"), 0);
+        assert_int_equal(audit_list(s, "", last_session_entry, &t), 0);
+        assert_string_equal(t.actor_kind, "professional");
+        assert_string_equal(t.actor, gp.id);
+        assert_string_equal(t.outcome, "deny");
+        assert_string_equal(t.code, "deny-expired");
+        assert_string_equal(t.reason, "cert-sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+
+        assert_int_equal(dossier_session_refused(f->e, NULL, sha, "unknown_ca"), 0);
+        assert_int_equal(audit_list(s, "", last_session_entry, &t), 0);
+        assert_string_equal(t.actor_kind, "unverified");
+        assert_string_equal(t.actor, "");
+        assert_string_equal(t.code, "deny-unknown_ca");
+        assert_string_equal(t.reason, "cert-sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+
+        int64_t n = audit_count(f);
+        assert_int_equal(dossier_session_refused(f->e, "", sha, "unknown_ca"), -EINVAL);
+        assert_int_equal(dossier_session_refused(f->e, NULL, "0123", "unknown_ca"), -EINVAL);
+        assert_int_equal(dossier_session_refused(f->e, NULL, NULL, "unknown_ca"), -EINVAL);
+        assert_int_equal(dossier_session_refused(f->e, NULL,
+                                                 "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef",
+                                                 "unknown_ca"), -EINVAL);
         assert_int_equal(audit_count(f), n);
         verify_chain(f);
 }

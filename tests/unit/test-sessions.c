@@ -50,6 +50,7 @@ static enum { OPEN_CERTS, OPEN_NO_CERTS, OPEN_PULLED } open_mode; /* what p11_ca
  * in the card's memory, as p11remote/p11-client.c keeps it) */
 static const char *login_fail_code;
 static const char *lie_national_id; /* what p11_card_identity says instead of the certificate's */
+static const char *cert_name; /* the cards' authentication certificate, in the PKI */
 
 /* ---- the reader monitor ---- */
 
@@ -130,7 +131,7 @@ int p11_card_open(struct p11_module *m, CK_SLOT_ID slot, const struct p11_map *m
                 *ret = c;
                 return 0;
         }
-        snprintf(p, sizeof(p), "%s/pki/cps-rsa-auth.pem", pki);
+        snprintf(p, sizeof(p), "%s/pki/%s.pem", pki, cert_name);
         assert_int_equal(trust_pem_to_der(p, &c->cert.der, &c->cert.der_len), 0);
         c->err.tries_left = -1;
         *ret = c;
@@ -263,6 +264,7 @@ static void start(struct fixture *f) {
         offset = 0;
         open_mode = OPEN_CERTS;
         login_fail_code = lie_national_id = NULL;
+        cert_name = "cps-rsa-auth";
         hold_close = false;
         closing = closed = 0;
         opens = slot_asks = known_opens = 0;
@@ -292,6 +294,16 @@ static void open_on(struct fixture *f, size_t reader, struct session_info *si, c
         int r = sessions_open(f->m, readers.r[reader].name, "1234", 4, getuid(), si, token, &e);
         if (r < 0)
                 fail_msg("open: %s: %s", e.code, e.message);
+}
+
+/* An opening on the card in reader that fails with want and code; *e
+ * says the rest. */
+static void open_fails(struct fixture *f, size_t reader, const char *pin, int want, const char *code,
+                       struct session_error *e) {
+        struct session_info si;
+        char token[SESSION_TOKEN_LEN + 1];
+        assert_int_equal(sessions_open(f->m, readers.r[reader].name, pin, strlen(pin), getuid(), &si, token, e), want);
+        assert_string_equal(e->code, code);
 }
 
 /* The manager started, and a session open on the card in the first reader. */
@@ -435,11 +447,12 @@ UNIT(test_login_error_outlives_card) {
         char token[SESSION_TOKEN_LEN + 1];
         start(&f);
         login_fail_code = "pin_invalid";
-        assert_int_equal(sessions_open(f.m, readers.r[0].name, "123", 3, getuid(), &si, token, &e), -EINVAL);
+        open_fails(&f, 0, "123", -EINVAL, "pin_invalid", &e);
         assert_int_equal(closes_done(), 1); /* the card handle is gone */
-        assert_string_equal(e.code, "pin_invalid");
         assert_non_null(strstr(e.message, "pin_invalid"));
-        assert_string_equal(e.national_id, ""); /* the certificate was trusted: no refusal to trace */
+        /* the certificate was trusted: no refusal to trace */
+        assert_string_equal(e.national_id, "");
+        assert_string_equal(e.cert_sha256, "");
         login_fail_code = NULL;
         open_on(&f, 0, &si, token);
         stop(&f);
@@ -459,10 +472,29 @@ UNIT(test_helper_identity_checked) {
         assert_string_equal(si.who.surname, "LAMBERT");
         assert_int_equal(si.who.card_type, P11_CARD_CPS);
         lie_national_id = "810012345678";
-        assert_int_equal(sessions_open(f.m, readers.r[1].name, "1234", 4, getuid(), &si, token, &e), -EKEYREJECTED);
-        assert_string_equal(e.code, "identity_mismatch");
+        open_fails(&f, 1, "1234", -EKEYREJECTED, "identity_mismatch", &e);
         assert_string_equal(e.national_id, "899700000001");
+        assert_int_equal(strlen(e.cert_sha256), 64);
         assert_int_equal(sessions_count(f.m), 1);
+        stop(&f);
+}
+
+/* A refused certificate goes to the trail (session_error) with its
+ * fingerprint, and with its national id only when its chain verified:
+ * an expired card's names its holder, an unknown CA's names nobody. */
+UNIT(test_refused_cert_trail) {
+        struct fixture f;
+        struct session_error e;
+        start(&f);
+        cert_name = "cps-expired-auth";
+        open_fails(&f, 0, "1234", -EKEYEXPIRED, "expired", &e);
+        assert_string_equal(e.national_id, "899700000007");
+        assert_int_equal(strlen(e.cert_sha256), 64);
+        cert_name = "cps-unknown-ca-auth";
+        open_fails(&f, 1, "1234", -ENOKEY, "unknown_ca", &e);
+        assert_string_equal(e.national_id, ""); /* its CN says 899700000005: anyone can write that */
+        assert_int_equal(strlen(e.cert_sha256), 64);
+        assert_int_equal(sessions_count(f.m), 0);
         stop(&f);
 }
 

@@ -236,6 +236,67 @@ UNIT(test_crls) {
         s = trust_store_free(s);
 }
 
+/* Whether the chain of cert name verified (trust_error.issued), by store
+ * s at now; checks the result's code. */
+static bool issued_in(struct trust_store *s, const char *name, time_t now, const char *code) {
+        struct trust_error e = {.issued = true};
+        size_t len;
+        _cleanup_free_ uint8_t *der = cert(name, &len);
+        (void)trust_verify_cert(s, der, len, now, TRUST_USAGE_AUTH, &e);
+        assert_string_equal(e.code, code);
+        return e.issued;
+}
+
+/* A forger's certificate for the revoked card's holder, with its serial,
+ * naming the issuing CA as its issuer (name and key id) but signed by a
+ * key of the forger's: DIR/pki/forged-revoked-auth.pem.  RSA, as the
+ * issuing CA's key (OpenSSL looks for an issuer of the signature's kind). */
+static void forge_revoked(void) {
+        char cmd[2048];
+        snprintf(cmd, sizeof(cmd),
+                 "cd %s/pki && openssl genrsa -out forger.key 2048 2>/dev/null && "
+                 "skid=$(openssl x509 -in issuing.pem -noout -ext subjectKeyIdentifier | tail -1 | tr -d ' ') && "
+                 "openssl req -new -x509 -key forger.key -days 30 -addext \"subjectKeyIdentifier=$skid\" "
+                 "-subj \"$(openssl x509 -in issuing.pem -noout -subject -nameopt compat | sed 's/^subject=//')\" "
+                 "-out forger-ca.pem && "
+                 "openssl req -new -key forger.key -out forged.csr "
+                 "-subj \"$(openssl x509 -in cps-revoked-auth.pem -noout -subject -nameopt compat | "
+                 "sed 's/^subject=//')\" && "
+                 "printf 'keyUsage=digitalSignature\\nauthorityKeyIdentifier=keyid\\n' >forged.ext && "
+                 "openssl x509 -req -in forged.csr -CA forger-ca.pem -CAkey forger.key -days 30 -extfile forged.ext "
+                 "-set_serial 0x$(openssl x509 -in cps-revoked-auth.pem -noout -serial | cut -d= -f2) "
+                 "-out forged-revoked-auth.pem 2>/dev/null",
+                 pki);
+        assert_int_equal(system(cmd), 0);
+}
+
+/* A refused certificate's subject is the PKI's only when its chain
+ * verified: expired, not yet valid, wrong usage, revoked; not an unknown
+ * CA's, nor a forged one that the CRL calls revoked (OpenSSL looks at the
+ * CRL before the signatures). */
+UNIT(test_issued) {
+        time_t now = time(NULL);
+        assert_true(issued_in(anchors, "cps-rsa-auth", 0, "ok"));
+        assert_true(issued_in(anchors, "cps-expired-auth", 0, "expired"));
+        assert_true(issued_in(anchors, "cps-ec-auth", now - 3 * 86400, "not_yet_valid"));
+        assert_true(issued_in(anchors, "cps-badusage-auth", 0, "wrong_key_usage"));
+        assert_false(issued_in(anchors, "cps-unknown-ca-auth", 0, "unknown_ca"));
+        forge_revoked();
+        assert_false(issued_in(anchors, "forged-revoked-auth", 0, "chain_invalid"));
+        struct trust_store *s = with_crls("crl.pem", TRUST_CRL_STALE_REFUSE, 1, 0);
+        assert_true(issued_in(s, "cps-revoked-auth", 0, "revoked"));
+        assert_false(issued_in(s, "forged-revoked-auth", 0, "revoked"));
+        s = trust_store_free(s);
+        s = with_crls("crl-rogue.pem", TRUST_CRL_STALE_REFUSE, 0, 1);
+        assert_true(issued_in(s, "cps-rsa-auth", 0, "revocation_unknown"));
+        s = trust_store_free(s);
+
+        struct trust_error e = {.issued = true};
+        static const uint8_t junk[] = {0x30, 0x82, 0x01, 0x00, 0x02, 0x01};
+        assert_int_equal(trust_verify_cert(anchors, junk, sizeof(junk), 0, TRUST_USAGE_ANY, &e), -EINVAL);
+        assert_false(e.issued);
+}
+
 UNIT(test_crl_folder_and_refresh) {
         char dir[128], cmd[1024];
         snprintf(dir, sizeof(dir), "%s/crls", pki);
