@@ -51,9 +51,11 @@ static int mode_parse(const char *m, enum session_mode *ret) {
         return -EINVAL;
 }
 
-/* HTTP status for a session_error code: an authentication that failed is
- * 401, a card that is not trusted or blocked 403, a state conflict 409, a
- * card or service that is not there 503. */
+/* HTTP status for a session_error code: a PIN the card cannot take or a
+ * PIN entry the user cancelled 400 (the same request would fail again),
+ * an authentication that failed 401, a card that is not trusted, blocked
+ * or whose PIN expired 403, a state conflict 409 (the card's login lost
+ * to another program), a card or service that is not there 503. */
 static unsigned status_of(const char *code) {
         static const struct {
                 const char *code;
@@ -67,6 +69,8 @@ static unsigned status_of(const char *code) {
                 {"revoked", 403},           {"revocation_unknown", 403}, {"crl_expired", 403},
                 {"crl_not_yet_valid", 403}, {"crl_invalid", 403},        {"internal", 500},
                 {"workstation_refused", 403}, {"identity_mismatch", 403},
+                {"pin_invalid", 400},       {"cancelled", 400},          {"pin_expired", 403},
+                {"pin_not_initialized", 403}, {"login_required", 409},
         };
         for (size_t i = 0; i < ELEMENTSOF(map); i++)
                 if (strcmp(map[i].code, code) == 0)

@@ -379,6 +379,25 @@ static int helper_failed(struct session_error *e) {
                     "the PKCS#11 helper failed (it is restarted for the next request)");
 }
 
+/* Words for the PKCS#11 codes a caller can act on (api/sessions.c gives
+ * them their status); NULL for the others. */
+static const char *p11_words(const char *code) {
+        static const struct {
+                const char *code, *words;
+        } words[] = {
+                {"pin_invalid", "the PIN has a length or characters that the CPS card does not take"},
+                {"pin_expired", "the CPS card's PIN has expired: change it with the card's PIN tool, then log in"},
+                {"pin_not_initialized", "the CPS card has no PIN set: it must be initialised by its issuer"},
+                {"cancelled", "the PIN entry was cancelled on the reader's PIN pad"},
+                {"login_required", "the CPS card lost its login during the opening (another program may be "
+                                   "using it): log in again"},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(words); i++)
+                if (strcmp(words[i].code, code) == 0)
+                        return words[i].words;
+        return NULL;
+}
+
 /* Translates a PKCS#11 failure, asking PC/SC whether the card left (OpenSC
  * says CKR_GENERAL_ERROR for a card pulled during C_Login). */
 static int p11_fail(struct session_manager *m, struct p11_card *card, const char *reader,
@@ -399,6 +418,9 @@ static int p11_fail(struct session_manager *m, struct p11_card *card, const char
         }
         if (pe->err == -EPERM)
                 return fail(e, -EPERM, "pin_locked", "the CPS card's PIN is blocked: it must be unblocked by its issuer");
+        const char *words = p11_words(pe->code);
+        if (words)
+                return fail(e, pe->err ? pe->err : -EIO, pe->code, "%s", words);
         return fail(e, pe->err ? pe->err : -EIO, pe->code, "the CPS card failed during %s (%s)", what, pe->code);
 }
 

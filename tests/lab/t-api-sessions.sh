@@ -23,7 +23,7 @@ check "bad body" "$(api POST /v1/sessions '{"pin": 1234}')" '400 *"bad_field"*'
 check "unknown field" "$(api POST /v1/sessions '{"pin": "1234", "pim": 1}')" '400 *"unknown_field"*'
 # a PIN shorter than the card takes (OpenSC: CKR_PIN_LEN_RANGE) is named,
 # its code read after the card handle is closed (the error keeps a copy)
-check "short PIN" "$(api POST /v1/sessions '{"pin": "123"}')" '* {"error":{"code":"pin_invalid"*'
+check "short PIN" "$(api POST /v1/sessions '{"pin": "123"}')" '400 {"error":{"code":"pin_invalid","message":"the PIN*'
 check "wrong PIN 1" "$(api POST /v1/sessions '{"pin": "0000"}')" '401 {"error":{"code":"pin_incorrect"*'
 check "wrong PIN 2" "$(api POST /v1/sessions '{"pin": "0000"}')" '401 {"error":{"code":"pin_incorrect"*"details":{"tries_left":1}*'
 out=$(api POST /v1/sessions '{"pin": "1234"}')

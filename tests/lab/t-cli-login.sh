@@ -7,7 +7,7 @@
 # others may read is refused; logout ends the session and removes the
 # file; pulling the card ends the session, and the next call exits 5 and
 # forgets the token; --session and CARNET_SESSION override the file; a
-# blocked PIN exits 6.
+# blocked PIN exits 6, a PIN the card cannot take (too short) 1.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -32,6 +32,9 @@ STDIN=/dev/null run 2 login
 has err "no PIN given"
 STDIN=$(pin 12345678901234567) run 2 login
 has err "PIN too long"
+# a PIN shorter than the card takes: refused by carnetd (400), no try spent
+STDIN=$(pin 123) run 1 login
+has err "pin_invalid"
 echo "no session: ok"
 
 # ---- wrong PINs: exit 5, carnetd's message, the tries left on the last one
