@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "lib/macro.h"
 #include "lib/nir.h"
 #include "lib/utf8.h"
 #include "iso7816.h"
@@ -155,18 +156,18 @@ bool vitale_date_valid(const char *d) {
         return m != 2 || day <= 28 || leap;
 }
 
-int vitale_parse(const uint8_t *ident, size_t ident_len, const uint8_t *app, size_t app_len,
-                 struct vitale_card *ret) {
-        struct vitale_card card;
+/* vitale_parse() into card, which it fills from zero. */
+static int parse(const uint8_t *ident, size_t ident_len, const uint8_t *app, size_t app_len,
+                 struct vitale_card *card) {
         int r;
 
-        memset(&card, 0, sizeof(card));
-        if ((r = walk(ident, ident_len, &card, false)) < 0 || (r = walk(app, app_len, &card, true)) < 0)
+        memset(card, 0, sizeof(*card));
+        if ((r = walk(ident, ident_len, card, false)) < 0 || (r = walk(app, app_len, card, true)) < 0)
                 return r;
-        if (card.n == 0)
+        if (card->n == 0)
                 return -EBADMSG;
-        for (size_t i = 0; i < card.n; i++) {
-                struct vitale_person *p = &card.p[i];
+        for (size_t i = 0; i < card->n; i++) {
+                struct vitale_person *p = &card->p[i];
                 if (!p->surname[0])
                         return -EBADMSG;
                 p->birth_date_valid = vitale_date_valid(p->birth_date);
@@ -178,8 +179,17 @@ int vitale_parse(const uint8_t *ident, size_t ident_len, const uint8_t *app, siz
                         p->nir_problem = "malformed";
                 p->nir_valid = p->nir_problem == NULL;
         }
-        *ret = card;
         return 0;
+}
+
+int vitale_parse(const uint8_t *ident, size_t ident_len, const uint8_t *app, size_t app_len,
+                 struct vitale_card *ret) {
+        struct vitale_card card;
+        int r = parse(ident, ident_len, app, app_len, &card);
+        if (r >= 0)
+                *ret = card;
+        secure_zero(&card, sizeof(card)); /* names and NIRs: only *ret keeps them */
+        return r;
 }
 
 /* A refusal of a SELECT means the card lacks the Vitale files; a
@@ -204,23 +214,33 @@ int vitale_select_app(const struct card_ops *ops, struct card_io *io) {
         return r < 0 ? r : VITALE_APP_MF;
 }
 
-int vitale_read_ops(const struct card_ops *ops, struct card_io *io, struct vitale_card *ret) {
-        uint8_t ident[VITALE_FILE_MAX], app[VITALE_FILE_MAX];
+/* vitale_read_ops() with the two files' buffers (VITALE_FILE_MAX). */
+static int read_files(const struct card_ops *ops, struct card_io *io, uint8_t *ident, uint8_t *app,
+                      struct vitale_card *ret) {
         size_t ident_len, app_len;
         int r, which;
 
         if ((r = selected(ops->select_fid(io, VITALE_FID_MF))) < 0 ||
-            (r = file_read(ops->read_binary(io, VITALE_SFI_PERSONS, ident, sizeof(ident), &ident_len))) < 0)
+            (r = file_read(ops->read_binary(io, VITALE_SFI_PERSONS, ident, VITALE_FILE_MAX, &ident_len))) < 0)
                 return r;
         if ((which = selected(vitale_select_app(ops, io))) < 0)
                 return which;
-        if ((r = file_read(ops->read_binary(io, VITALE_SFI_PERSONS, app, sizeof(app), &app_len))) < 0)
+        if ((r = file_read(ops->read_binary(io, VITALE_SFI_PERSONS, app, VITALE_FILE_MAX, &app_len))) < 0)
                 return r;
         /* MF_VITALE naming the master file (cardpeek's reading) gives its
          * short file 2, the identity file, once more: no NIR file there */
         if (which == VITALE_APP_MF && app_len == ident_len && memcmp(app, ident, ident_len) == 0)
                 return -ENOENT;
         return vitale_parse(ident, ident_len, app, app_len, ret);
+}
+
+int vitale_read_ops(const struct card_ops *ops, struct card_io *io, struct vitale_card *ret) {
+        uint8_t ident[VITALE_FILE_MAX], app[VITALE_FILE_MAX];
+        int r = read_files(ops, io, ident, app, ret);
+        /* the files as the card sent them: names, birth dates, NIRs */
+        secure_zero(ident, sizeof(ident));
+        secure_zero(app, sizeof(app));
+        return r;
 }
 
 int vitale_read(struct card_io *io, struct vitale_card *ret) {

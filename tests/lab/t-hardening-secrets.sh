@@ -4,8 +4,9 @@
 # PINs refused before reaching the card (early returns), neither the
 # token, nor the secret, nor those PINs is anywhere in carnetd's memory, freed heap
 # included (tests/lab/memscan.py reads /proc/PID/mem; a word carnetd does
-# keep, the reader's name, is found, so the scan can see).  At log level
-# debug, the log names neither them, nor the NIR, nor the INS.
+# keep, the reader's name, is found, so the scan can see); once the Carte
+# Vitale left, none of its NIRs and names is either.  At log level debug,
+# the log names neither them, nor the NIR, nor the INS.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -36,10 +37,23 @@ grep -q "^$token: 0$" <<<"$scan" || { echo "the session token is still in carnet
 grep -q "^59173046: 0$" <<<"$scan" && grep -q "^48265913: 0$" <<<"$scan" ||
         { echo "a refused PIN is still in carnetd's memory"; exit 1; }
 
+# the Carte Vitale's data (a beneficiary's NIR and name, which no request
+# above asked for) is in memory while the card is in (the monitor's copy:
+# the scan sees it), and nowhere once it left: the monitor's copy, the
+# files as read from the card and the parse's copy are all wiped
+nir1=112037512345629
+scan=$(python3 tests/lab/memscan.py "$daemon" "$nir1" LUCAS)
+grep -q "^$nir1: [1-9]" <<<"$scan" || { echo "the scan does not see the card's data: $scan"; exit 1; }
+sim_cmd 0 remove
+wait_card 0 absent
+until_ok eval '! api GET /v1/readers | grep -q "\"type\":\"vitale\""'
+scan=$(python3 tests/lab/memscan.py "$daemon" "$nir1" LUCAS)
+[ "$scan" = "$(printf '%s: 0\nLUCAS: 0' "$nir1")" ] || { echo "the Carte Vitale's data outlived it: $scan"; exit 1; }
+
 ins=280057512345674
 grep -q 'debug' "$LAB_DIR/carnetd.err" || { echo "no debug lines: the log level did not apply"; exit 1; }
 for w in "$secret" "$token" "$ins" "${ins:0:13}"; do
         ! grep -q "$w" "$LAB_DIR/carnetd.err" || { echo "the log holds $w"; exit 1; }
 done
 kill "$daemon"; wait "$daemon" || true
-echo "token and secret wiped; none in the debug log, nor the NIR or INS"
+echo "token, secret and the card's data wiped; none in the debug log, nor the NIR or INS"
