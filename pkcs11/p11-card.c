@@ -48,7 +48,8 @@ static void ok(struct p11_card *c) {
 }
 
 /* Reads a variable-length attribute into a fresh buffer of at most max
- * bytes (a module is untrusted: a length past max is refused). */
+ * bytes (a module is untrusted: a length past max is refused, and so is a
+ * second answer longer than the first one that sized the buffer). */
 static int attr_read(struct p11_card *c, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE type, size_t max,
                      uint8_t **ret, size_t *ret_len) {
         CK_ATTRIBUTE a = {type, NULL, 0};
@@ -57,15 +58,16 @@ static int attr_read(struct p11_card *c, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t
                 return fail_rv(c, rv);
         if (a.ulValueLen == (CK_ULONG)-1 || a.ulValueLen > max)
                 return fail(c, -EMSGSIZE, "module_error");
-        _cleanup_free_ uint8_t *buf = malloc(a.ulValueLen ? a.ulValueLen : 1);
+        CK_ULONG cap = a.ulValueLen;
+        _cleanup_free_ uint8_t *buf = malloc(cap ? cap : 1);
         if (!buf)
                 return fail(c, -ENOMEM, "no_memory");
         a.pValue = buf;
         rv = c->fl->C_GetAttributeValue(c->session, o, &a, 1);
         if (rv != CKR_OK)
                 return fail_rv(c, rv);
-        if (a.ulValueLen > max)
-                return fail(c, -EMSGSIZE, "module_error");
+        if (a.ulValueLen > cap)
+                return fail(c, -EIO, "module_error"); /* more than it said, and than buf holds */
         *ret_len = a.ulValueLen;
         *ret = TAKE_PTR(buf);
         return 0;

@@ -461,6 +461,7 @@ static struct {
         bool fail_general;    /* C_Login answers CKR_GENERAL_ERROR */
         bool pulled;          /* and the slot has no token any more */
         int logins_null;      /* C_Login calls with a NULL PIN */
+        CK_ULONG id_grows;    /* C_GetAttributeValue says CKA_ID is this much longer once read */
         CK_USER_TYPE last_user;
         const void *last_pin; /* the pointer C_Login received */
 } dbl;
@@ -516,12 +517,23 @@ static CK_RV fake_login(CK_SESSION_HANDLE s, CK_USER_TYPE user, CK_UTF8CHAR_PTR 
         return real->C_Login(s, user, pin, len);
 }
 
+/* A module that lies: the length of a CKA_ID it has just written into the
+ * caller's buffer is said longer than the length it gave to size it. */
+static CK_RV fake_get_attribute_value(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR t, CK_ULONG n) {
+        CK_RV rv = real->C_GetAttributeValue(s, o, t, n);
+        for (CK_ULONG i = 0; rv == CKR_OK && i < n; i++)
+                if (t[i].type == CKA_ID && t[i].pValue)
+                        t[i].ulValueLen += dbl.id_grows;
+        return rv;
+}
+
 static struct p11_module *open_double(void) {
         real = p11_module_functions(softhsm);
         fake = *real;
         fake.C_GetSlotInfo = fake_get_slot_info;
         fake.C_GetTokenInfo = fake_get_token_info;
         fake.C_Login = fake_login;
+        fake.C_GetAttributeValue = fake_get_attribute_value;
         memset(&dbl, 0, sizeof(dbl));
         dbl.tries = -1;
         struct p11_module *m = NULL;
@@ -582,6 +594,22 @@ UNIT(test_pin_counter) {
         assert_int_equal(e->tries_left, 0);
         assert_int_equal(p11_card_token(c)->pin_state, P11_PIN_LOCKED);
         assert_string_equal(p11_pin_state_to_string(P11_PIN_LOCKED), "locked");
+        p11_card_close(c);
+        p11_module_close(m);
+}
+
+/* An attribute whose length, once read, is more than the buffer sized
+ * from the module's first answer: the card does not open (-EIO,
+ * module_error), nothing is read past the buffer. */
+UNIT(test_attribute_longer_than_said) {
+        struct p11_module *m = open_double();
+        struct p11_card *c = NULL;
+        dbl.id_grows = 16; /* still under P11_ID_MAX */
+        assert_int_equal(p11_card_open(m, slot_of(m, "carnet-rsa"), NULL, &c), -EIO);
+        assert_null(c);
+        dbl.id_grows = 0;
+        c = open_card(m, "carnet-rsa", NULL);
+        assert_int_equal(p11_card_cert(c, P11_ROLE_AUTH)->id_len, 1);
         p11_card_close(c);
         p11_module_close(m);
 }
