@@ -7,6 +7,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/landlock.h>
+#include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -114,10 +115,16 @@ static const int denied[] = {
 #endif
 };
 
+/* The namespace flags of clone(2), which unshare(2) would take: refused.
+ * (CLONE_NEWTIME is not one: clone's low byte is the exit signal.) */
+#define CLONE_NS_FLAGS                                                                                  \
+        (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID |  \
+         CLONE_NEWNET)
+
 #define LOAD_NR BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr))
 
 int p11_sandbox_seccomp(void) {
-        enum { HEAD = 6, PER = 2, TAIL = 5 };
+        enum { HEAD = 6, PER = 2, TAIL = 12 };
         struct sock_filter f[HEAD + PER * ELEMENTSOF(denied) + TAIL];
         size_t n = 0;
         /* another architecture (x32, i386 on x86_64): refused */
@@ -132,6 +139,18 @@ int p11_sandbox_seccomp(void) {
                 f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)denied[i], 0, 1);
                 f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
         }
+        /* clone(flags, ...) into a new namespace: EPERM, as unshare; other
+         * clones (threads, fork) go on.  The flags are the low word of the
+         * first argument on both architectures (little-endian). */
+        f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 4);
+        f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]));
+        f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_NS_FLAGS, 0, 1);
+        f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+        f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+        /* clone3's flags are in a structure seccomp cannot read: ENOSYS, so
+         * that glibc falls back to clone (as systemd's filters do) */
+        f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone3, 0, 1);
+        f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
         /* socket(domain, ...): AF_UNIX only */
         f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 3);
         f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]));

@@ -15,8 +15,10 @@ int p11_sandbox_landlock(const char *module);
 
 /* A seccomp filter (needs no_new_privs): the system calls that a PKCS#11
  * module never needs fail with EPERM (execve and execveat, ptrace and
- * process_vm_*, mounts and namespaces, module loading, keyrings, bpf,
- * perf, io_uring, changing credentials or the clock, ...), and socket()
- * works for AF_UNIX only (pcscd); other families fail with EAFNOSUPPORT.
+ * process_vm_*, mounts and namespaces: unshare, setns and clone with a
+ * namespace flag, module loading, keyrings, bpf, perf, io_uring, changing
+ * credentials or the clock, ...), clone3 fails with ENOSYS (its flags are
+ * out of seccomp's sight; glibc then uses clone), and socket() works for
+ * AF_UNIX only (pcscd); other families fail with EAFNOSUPPORT.
  * Returns 0, -EOPNOTSUPP on an architecture it does not know, or -errno. */
 int p11_sandbox_seccomp(void);
