@@ -70,7 +70,7 @@ static unsigned status_of(const char *code) {
                 {"crl_not_yet_valid", 403}, {"crl_invalid", 403},        {"internal", 500},
                 {"workstation_refused", 403}, {"identity_mismatch", 403},
                 {"pin_invalid", 400},       {"cancelled", 400},          {"pin_expired", 403},
-                {"pin_not_initialized", 403}, {"login_required", 409},
+                {"pin_not_initialized", 403}, {"login_required", 409}, {"already_logged_in", 409},
         };
         for (size_t i = 0; i < ELEMENTSOF(map); i++)
                 if (strcmp(map[i].code, code) == 0)

@@ -295,9 +295,18 @@ int p11_card_login(struct p11_card *c, const char *pin, size_t pin_len) {
                 return r;
         /* The caller's buffer goes to the module as it is: no copy to wipe.
          * PKCS#11 2.x declares it non-const; modules do not write to it. */
-        CK_RV rv = c->fl->C_Login(c->session, CKU_USER, (CK_UTF8CHAR_PTR)(uintptr_t)pin,
-                                  pin ? (CK_ULONG)pin_len : 0);
-        if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
+        CK_UTF8CHAR_PTR p = (CK_UTF8CHAR_PTR)(uintptr_t)pin;
+        CK_ULONG n = pin ? (CK_ULONG)pin_len : 0;
+        CK_RV rv = c->fl->C_Login(c->session, CKU_USER, p, n);
+        if (rv == CKR_USER_ALREADY_LOGGED_IN) {
+                /* the token was logged in before (by another session of it,
+                 * or this one): that verified another PIN, or none.  Log
+                 * out, and have the card verify this one. */
+                (void)c->fl->C_Logout(c->session);
+                c->logged_in = false;
+                rv = c->fl->C_Login(c->session, CKU_USER, p, n);
+        }
+        if (rv != CKR_OK) {
                 fail_rv(c, rv);
                 if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED)
                         error_add_pin_state(c);

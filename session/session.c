@@ -391,6 +391,8 @@ static const char *p11_words(const char *code) {
                 {"cancelled", "the PIN entry was cancelled on the reader's PIN pad"},
                 {"login_required", "the CPS card lost its login during the opening (another program may be "
                                    "using it): log in again"},
+                {"already_logged_in", "the CPS card stays logged in for another session, which could not be "
+                                      "logged out: log in again"},
         };
         for (size_t i = 0; i < ELEMENTSOF(words); i++)
                 if (strcmp(words[i].code, code) == 0)

@@ -397,6 +397,26 @@ UNIT(test_pin_wrong_then_right) {
         p11_card_close(c);
 }
 
+/* A login on a token logged in already (another session of it, or this
+ * one) checks this PIN all the same: SoftHSM2 answers the second C_Login
+ * CKR_USER_ALREADY_LOGGED_IN, which is not a verified PIN. */
+UNIT(test_second_login_checks_pin) {
+        struct p11_card *c = open_card(softhsm, "carnet-rsa", NULL);
+        struct p11_card *other = open_card(softhsm, "carnet-rsa", NULL);
+        assert_int_equal(p11_card_login(c, PIN, 4), 0);
+        assert_int_equal(p11_card_login(c, "0000", 4), -EACCES);
+        assert_string_equal(p11_card_error(c)->code, "pin_incorrect");
+        assert_false(p11_card_logged_in(c));
+        assert_int_equal(p11_card_login(c, PIN, 4), 0);
+        /* the token is logged in through c: other's wrong PIN is refused too */
+        assert_int_equal(p11_card_login(other, "0000", 4), -EACCES);
+        assert_false(p11_card_logged_in(other));
+        assert_int_equal(p11_card_login(other, PIN, 4), 0);
+        assert_true(p11_card_logged_in(other));
+        p11_card_close(other);
+        p11_card_close(c);
+}
+
 static void sign_and_verify(const char *label, enum p11_key_type want) {
         static const char record[] = "session=42;idnat=899700000001;nonce=abcdef";
         uint8_t digest[32], sig[P11_SIG_MAX];
