@@ -161,7 +161,12 @@ int res_vitale_person(const struct api_request *req, const json_t *body, struct 
                 return r;
         }
         if (r < 0) {
-                api_error(err, 503, card_error_code(r), "the Carte Vitale could not be read (%s)", strerror(-r));
+                if (r == -EBUSY)
+                        api_error(err, 503, card_error_code(r), "another program holds the card in the reader: "
+                                  "carnet reads it once that program lets it go");
+                else
+                        api_error(err, 503, card_error_code(r), "the Carte Vitale could not be read (%s)",
+                                  strerror(-r));
                 return r;
         }
         if (jidx) {

@@ -68,6 +68,10 @@ int patient_card_get(const struct api_request *req, struct api_reply *ret) {
                 return api_error(ret, 422, card_error_code(r),
                                  "the Carte Vitale's identity file and NIR file do not list the same persons; "
                                  "its NIRs cannot be matched to people: the card must be renewed");
+        if (r == -EBUSY)
+                return api_error(ret, 503, card_error_code(r),
+                                 "another program holds the card in the reader: carnet reads it once that "
+                                 "program lets it go");
         if (r == -EAGAIN)
                 return api_error(ret, 503, card_error_code(r),
                                  "the Carte Vitale reported a memory or execution error twice; take it out "

@@ -15,10 +15,14 @@
 
 #define PNP_READER "\\\\?PnP?\\Notification"
 
+/* How often a card held by another program is tried again. */
+#define BUSY_RETRY_MS 1000
+
 struct slot {
         struct reader_info info;
         DWORD state; /* last dwEventState seen, CHANGED cleared */
         union card_data data;
+        struct timespec tried; /* the last read of a card held by another program */
 };
 
 struct monitor {
@@ -141,39 +145,74 @@ static void card_gone(struct monitor *m, struct slot *s) {
         pthread_mutex_unlock(&m->lock);
 }
 
-static void card_arrived(struct monitor *m, struct slot *s, const SCARD_READERSTATE *st) {
+static unsigned us_between(const struct timespec *a, const struct timespec *b) {
+        return (unsigned)((b->tv_sec - a->tv_sec) * 1000000 + (b->tv_nsec - a->tv_nsec) / 1000);
+}
+
+/* Was the card in s held by another program when it was read? */
+static bool held_elsewhere(const struct slot *s) {
+        return s->info.card_present && s->info.read_error == -EBUSY;
+}
+
+/* Identifies (and maybe reads) the card in s, whose ATR is atr: a card
+ * that just arrived, or (again) one that another program held.  A card
+ * read again keeps its insertion, and is told about only once it is no
+ * longer held. */
+static void card_read_in(struct monitor *m, struct slot *s, const uint8_t *atr, size_t atr_len, bool again) {
         const struct card_driver *drv = NULL;
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
         union card_data *data = calloc(1, sizeof(*data));
         unsigned apdus = 0;
-        size_t atr_len = st->cbAtr <= READER_ATR_MAX ? st->cbAtr : 0;
-        int r = data ? read_card(m->ctx, s->info.name, st->rgbAtr, atr_len, &drv, data, &apdus) : -ENOMEM;
+        int r = data ? read_card(m->ctx, s->info.name, atr, atr_len, &drv, data, &apdus) : -ENOMEM;
         enum card_kind kind = drv ? drv->kind : CARD_UNKNOWN;
         clock_gettime(CLOCK_MONOTONIC, &t1);
 
         pthread_mutex_lock(&m->lock);
-        s->info.card_present = true;
-        memcpy(s->info.atr, st->rgbAtr, atr_len);
-        s->info.atr_len = atr_len;
-        s->info.kind = kind;
-        s->info.driver = drv ? drv->name : NULL;
-        s->info.read_error = r;
-        s->info.apdus = apdus;
-        s->info.read_us = (unsigned)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
-        s->info.insertion = ++m->insertions;
-        if (data && r == 0)
-                s->data = *data;
+        s->tried = t1;
+        bool quiet = again && r == -EBUSY; /* still held: nothing new */
+        if (!quiet) {
+                s->info.card_present = true;
+                memmove(s->info.atr, atr, atr_len);
+                s->info.atr_len = atr_len;
+                s->info.kind = kind;
+                s->info.driver = drv ? drv->name : NULL;
+                s->info.read_error = r;
+                s->info.apdus = apdus;
+                s->info.read_us = us_between(&t0, &t1);
+                if (!again)
+                        s->info.insertion = ++m->insertions;
+                if (data && r == 0)
+                        s->data = *data;
+        }
         pthread_mutex_unlock(&m->lock);
         if (data) {
                 secure_zero(data, sizeof(*data));
                 free(data);
         }
+        if (quiet)
+                return;
         report(&m->cfg.reporter, &(struct report){.event = r < 0 ? "card-read-failed" : "card-inserted",
                                                   .reader = s->info.name, .err = r, .n = apdus,
                                                   .detail = r < 0 ? card_kind_name(kind)
                                                           : drv ? drv->name : "unknown card"});
         events_push(m->events, EVENT_CARD_INSERTED, s->info.name, card_kind_name(kind));
+}
+
+static void card_arrived(struct monitor *m, struct slot *s, const SCARD_READERSTATE *st) {
+        card_read_in(m, s, st->rgbAtr, st->cbAtr <= READER_ATR_MAX ? st->cbAtr : 0, false);
+}
+
+/* Reads again the cards that another program held, once a second (and
+ * at once when their reader's state changed: force). */
+static void busy_again(struct monitor *m, size_t n, const bool *force) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        for (size_t i = 0; i < n; i++) {
+                struct slot *s = &m->slots[i];
+                if (held_elsewhere(s) && (force[i] || us_between(&s->tried, &now) >= BUSY_RETRY_MS * 1000u))
+                        card_read_in(m, s, s->info.atr, s->info.atr_len, true);
+        }
 }
 
 static void slot_remove(struct monitor *m, size_t i) {
@@ -273,27 +312,32 @@ static bool context_dead(LONG rv) {
                rv == (LONG)SCARD_E_INVALID_HANDLE || rv == (LONG)SCARD_F_COMM_ERROR;
 }
 
-/* One round: wait for a PC/SC event and act on it. */
+/* One round: wait for a PC/SC event and act on it; read again the cards
+ * that another program held. */
 static LONG watch(struct monitor *m) {
         SCARD_READERSTATE st[READERS_MAX + 1];
+        bool changed[READERS_MAX] = {false};
         size_t n = m->n;
+        unsigned wait_ms = m->cfg.poll_ms;
 
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
                 st[i] = (SCARD_READERSTATE){.szReader = m->slots[i].info.name,
                                             .dwCurrentState = m->slots[i].state};
+                if (held_elsewhere(&m->slots[i]) && wait_ms > BUSY_RETRY_MS)
+                        wait_ms = BUSY_RETRY_MS;
+        }
         /* pcsc-lite counts readers in the high word of the PnP entry */
         st[n] = (SCARD_READERSTATE){.szReader = PNP_READER, .dwCurrentState = (DWORD)(n << 16)};
-        LONG rv = SCardGetStatusChange(m->ctx, m->cfg.poll_ms, st, (DWORD)n + 1);
-        if (rv == (LONG)SCARD_E_TIMEOUT || rv == (LONG)SCARD_E_CANCELLED ||
-            rv == (LONG)SCARD_E_UNKNOWN_READER)
-                return 0;
-        if (rv != SCARD_S_SUCCESS)
+        LONG rv = SCardGetStatusChange(m->ctx, wait_ms, st, (DWORD)n + 1);
+        if (rv != SCARD_S_SUCCESS && rv != (LONG)SCARD_E_TIMEOUT && rv != (LONG)SCARD_E_CANCELLED &&
+            rv != (LONG)SCARD_E_UNKNOWN_READER)
                 return rv;
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; rv == SCARD_S_SUCCESS && i < n; i++) {
                 DWORD ev = st[i].dwEventState;
                 struct slot *s = &m->slots[i];
                 if (!(ev & SCARD_STATE_CHANGED))
                         continue;
+                changed[i] = true;
                 bool present = (ev & SCARD_STATE_PRESENT) && !(ev & SCARD_STATE_MUTE);
                 /* the high word counts card events: a different count with a
                  * card still present means it was swapped between two looks */
@@ -306,10 +350,13 @@ static LONG watch(struct monitor *m) {
                 pthread_mutex_unlock(&m->lock);
                 if (s->info.card_present && (!present || swapped))
                         card_gone(m, s);
-                if (present && !s->info.card_present)
+                if (present && !s->info.card_present) {
                         card_arrived(m, s, &st[i]);
+                        changed[i] = false; /* read just now */
+                }
                 s->state = ev & ~(DWORD)SCARD_STATE_CHANGED;
         }
+        busy_again(m, n, changed);
         return 0;
 }
 
@@ -418,6 +465,8 @@ int monitor_vitale(struct monitor *m, const char *reader, struct vitale_card *re
                 const struct slot *s = &m->slots[i];
                 if (reader && strcmp(reader, s->info.name) != 0)
                         continue;
+                if (held_elsewhere(s))
+                        r = -EBUSY; /* unless a Vitale is in another reader */
                 if (!s->info.card_present || s->info.kind != CARD_VITALE)
                         continue;
                 r = s->info.read_error;

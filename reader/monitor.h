@@ -6,7 +6,10 @@
  * and established again with backoff, so carnetd survives a pcscd restart.
  * Each card is identified at insertion (cards.h) and, for a Vitale card,
  * read once inside one PC/SC transaction; the result is kept until the
- * card leaves, so API requests never wait on a card.  What happens is
+ * card leaves, so API requests never wait on a card.  A card that another
+ * program holds exclusively (read_error -EBUSY) is tried again when its
+ * reader's state changes and every second, keeping its insertion number,
+ * until it reads; only then is it announced again.  What happens is
  * pushed to an event queue (events.h). */
 #pragma once
 
@@ -41,7 +44,9 @@ void monitor_snapshot(struct monitor *m, struct reader_snapshot *ret);
 /* The persons on the Vitale card in `reader`, or in the first reader
  * holding one when reader is NULL; the reader's name and insertion count
  * go to ret_reader / ret_insertion when not NULL.  Returns 0, -ENODEV
- * when there is no Vitale card, or the card's read error (-EBADMSG for a
- * malformed card, -ENODEV for one pulled during the read...). */
+ * when there is no Vitale card, -EBUSY when there is none but a card that
+ * another program holds (not identified yet), or the card's read error
+ * (-EBADMSG for a malformed card, -ENODEV for one pulled during the
+ * read...). */
 int monitor_vitale(struct monitor *m, const char *reader, struct vitale_card *ret,
                    char ret_reader[READER_NAME_MAX], uint64_t *ret_insertion);

@@ -319,9 +319,12 @@ void sessions_free(struct session_manager *m) {
         manager_release(m);
 }
 
-/* The CPS reader: the named one, or the first holding a CPS card. */
+/* The CPS reader: the named one, or the first holding a CPS card.
+ * -ENODEV when there is none, -EBUSY when there is none but a card that
+ * another program holds (the monitor reads it once released). */
 static int find_cps(struct session_manager *m, const char *reader, struct reader_info *ret) {
         struct reader_snapshot snap;
+        int r = -ENODEV;
         monitor_snapshot(m->mon, &snap);
         if (!snap.pcscd_reachable)
                 return -ESHUTDOWN;
@@ -333,10 +336,12 @@ static int find_cps(struct session_manager *m, const char *reader, struct reader
                         *ret = *ri;
                         return 0;
                 }
+                if (ri->card_present && ri->read_error == -EBUSY)
+                        r = -EBUSY;
                 if (reader)
-                        return -ENODEV;
+                        return r;
         }
-        return -ENODEV;
+        return r;
 }
 
 /* The canonical record: compact JSON, keys sorted, no blank. */
@@ -459,6 +464,9 @@ static int open_find_card(struct session_manager *m, struct opening *o, const ch
         int r = find_cps(m, reader, &o->ri);
         if (r == -ESHUTDOWN)
                 return fail(o->e, r, "pcscd_unreachable", "pcscd is not reachable");
+        if (r == -EBUSY)
+                return fail(o->e, r, "card_busy", "another program holds the card in %s: carnet reads it once "
+                            "that program lets it go", reader ? reader : "a reader");
         if (r < 0)
                 return fail(o->e, r, "no_cps_card", reader ? "no CPS card in reader %s" : "no CPS card in any reader%s",
                             reader ? reader : "");

@@ -498,6 +498,33 @@ UNIT(test_refused_cert_trail) {
         stop(&f);
 }
 
+/* A card that another program held when the monitor saw it (not
+ * identified: read_error -EBUSY) is card_busy, in its reader and when no
+ * reader is named, not "no CPS card"; once the monitor has read it, it
+ * opens. */
+UNIT(test_card_held_elsewhere) {
+        struct fixture f;
+        struct session_info si;
+        struct session_error e;
+        char token[SESSION_TOKEN_LEN + 1];
+        start(&f);
+        pthread_mutex_lock(&fake_lock);
+        readers.r[1].card_present = false;
+        readers.r[0].kind = CARD_UNKNOWN;
+        readers.r[0].read_error = -EBUSY;
+        pthread_mutex_unlock(&fake_lock);
+        open_fails(&f, 0, "1234", -EBUSY, "card_busy", &e);
+        assert_int_equal(sessions_open(f.m, NULL, "1234", 4, getuid(), &si, token, &e), -EBUSY);
+        assert_string_equal(e.code, "card_busy");
+        open_fails(&f, 1, "1234", -ENODEV, "no_cps_card", &e);
+        pthread_mutex_lock(&fake_lock);
+        readers.r[0].kind = CARD_CPS;
+        readers.r[0].read_error = 0;
+        pthread_mutex_unlock(&fake_lock);
+        open_on(&f, 0, &si, token);
+        stop(&f);
+}
+
 /* Waits up to 5 s for closes_done() to reach n. */
 static void wait_closes(unsigned n) {
         for (int i = 0; i < 500 && closes_done() < n; i++)
