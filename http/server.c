@@ -168,7 +168,8 @@ static ssize_t no_body(void *cls, uint64_t pos, char *buf, size_t max) {
         return MHD_CONTENT_READER_END_WITH_ERROR;
 }
 
-/* Queues a reply without a body, 304 Not Modified (http/conditional.h):
+/* Queues a reply without a body, 304 Not Modified (http/conditional.h),
+ * or a HEAD of an event stream (content_type, with its Cache-Control):
  * its headers only, with neither Content-Length nor Transfer-Encoding.
  * RFC 9110 8.6 allows a 304 no Content-Length but the 200's, which is not
  * known here (nor through the agent), and libmicrohttpd 0.9.75 writes one
@@ -178,14 +179,21 @@ static ssize_t no_body(void *cls, uint64_t pos, char *buf, size_t max) {
  * (MHD_RF_HTTP_VERSION_1_0_ONLY) has neither: its end is the connection's
  * end, so that the connection closes after the 304 (Connection: close).
  * (Version 1.0's MHD_RF_HEAD_ONLY_RESPONSE would keep it open.)  A HEAD
- * comes here too when it is answered 304. */
-static enum MHD_Result send_empty(struct MHD_Connection *c, const struct api_reply *rep) {
+ * comes here too when it is answered 304.  A HEAD of a stream of unknown
+ * length cannot go out as a chunked response: 0.9.75 writes the chunked
+ * body's terminator ("0\r\n\r\n") even for a HEAD, 5 bytes the client
+ * reads as the start of the next response on the connection. */
+static enum MHD_Result send_empty(struct MHD_Connection *c, const struct api_reply *rep, const char *content_type) {
         struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64, no_body, NULL, NULL);
         if (!resp)
                 return MHD_NO;
         if (MHD_set_response_options(resp, MHD_RF_HTTP_VERSION_1_0_ONLY, MHD_RO_END) != MHD_YES) {
                 MHD_destroy_response(resp);
                 return MHD_NO;
+        }
+        if (content_type) {
+                MHD_add_response_header(resp, "Content-Type", content_type);
+                MHD_add_response_header(resp, "Cache-Control", "no-cache");
         }
         reply_headers(resp, rep);
         enum MHD_Result r = MHD_queue_response(c, rep->status, resp);
@@ -222,6 +230,19 @@ static void stream_free(void *cls) {
         s->streams--;
         pthread_cond_broadcast(&s->drained);
         pthread_mutex_unlock(&s->lock);
+}
+
+/* A HEAD of an event stream (of unknown length): the stream, never read,
+ * is let go, and the headers go out alone (send_empty()).  A stream of
+ * known length (a content read in pieces) is sent as for a GET: with its
+ * Content-Length, libmicrohttpd writes the headers only. */
+static enum MHD_Result send_stream_head(struct MHD_Connection *c, struct api_reply *rep) {
+        char type[128]; /* the stream's media type may be its own: copied before it goes */
+        (void)strcpy_bounded(type, sizeof(type), rep->stream.content_type ? rep->stream.content_type : "");
+        if (rep->stream.free)
+                rep->stream.free(rep->stream.userdata);
+        memset(&rep->stream, 0, sizeof(rep->stream));
+        return send_empty(c, rep, type);
 }
 
 /* Queues a streamed reply; the stream is owned by the response from here
@@ -557,9 +578,11 @@ static enum MHD_Result answer(struct server *s, struct MHD_Connection *c, struct
         snprintf(what, sizeof(what), "%s %s", method, rep.route ? rep.route : "(no route)");
         report(&s->reporter, &(struct report){.event = "http-request", .detail = what, .n = rep.status,
                                               .caller = true, .uid = req.uid, .pid = req.pid});
-        ret = rep.stream.read ? send_stream(s, c, &rep)
+        bool head = strcmp(method, "HEAD") == 0;
+        ret = rep.stream.read && head && !rep.stream.length ? send_stream_head(c, &rep)
+              : rep.stream.read ? send_stream(s, c, &rep)
               : rep.data      ? send_data(c, &rep)
-              : rep.status == 304 && !rep.body ? send_empty(c, &rep)
+              : rep.status == 304 && !rep.body ? send_empty(c, &rep, NULL)
                                                : send_json(c, &rep, false);
         api_reply_clear(&rep);
         return ret;

@@ -125,6 +125,15 @@ got=$(curl -s --unix-socket "$sock" -H "X-Carnet-Session: $doctor" \
         "http://localhost/v1/dossiers/$ins/documents/$uid/content" | sha256sum | cut -d' ' -f1)
 [ "$got" = "$(gen 17 $((3 * MiB)) | sha256sum | cut -d' ' -f1)" ] || { echo "chunked upload: content differs"; exit 1; }
 echo "chunked upload reads back: ok"
+# HEAD of a content read in pieces: its headers (the GET's Content-Length)
+# and nothing after them, then a GET on the same connection reads it whole
+curl -sv -I -H "X-Carnet-Session: $doctor" --unix-socket "$sock" "http://localhost/v1/dossiers/$ins/documents/$uid/content" \
+        --next -s -H "X-Carnet-Session: $doctor" --unix-socket "$sock" -o "$LAB_DIR/again" \
+        "http://localhost/v1/dossiers/$ins/documents/$uid/content" >"$LAB_DIR/head.h" 2>"$LAB_DIR/head.v"
+grep -qi "^Content-Length: $((3 * MiB))" "$LAB_DIR/head.h" && ! grep -qi 'excess' "$LAB_DIR/head.v" &&
+        [ "$(sha256sum <"$LAB_DIR/again" | cut -d' ' -f1)" = "$got" ] ||
+        { echo "HEAD then GET of a streamed content"; cat "$LAB_DIR/head.v"; exit 1; }
+echo "HEAD of a streamed content: headers only, then a GET on the connection: ok"
 out=$(gen 24 $((2 * MiB)) | curl -s --unix-socket "$sock" -H "X-Carnet-Session: $doctor" -H 'Content-Type: application/pdf' \
         -H "X-Carnet-Document: $meta" --data-binary @- "http://localhost/v1/dossiers/$ins/documents/$uid/replace")
 check "a new version, spooled" "$out" "{\"uid\":\"*\",\"replaces\":\"$uid\"*"
