@@ -51,6 +51,14 @@ struct server {
         bool reaper_started;
 };
 
+/* The query of a connection's current request target, as it came. */
+struct conn_query {
+        char *text;  /* NULL without one */
+        size_t size; /* text's allocation */
+        bool too_long; /* over header_max: not copied */
+        int error;     /* -ENOMEM: could not be copied */
+};
+
 /* What we know of one connection, from its first moment. */
 struct conn {
         int peer_error; /* 0, or why the credentials could not be read */
@@ -61,6 +69,9 @@ struct conn {
         /* why its current request's target, as it came, is refused
          * (on_target()), or NULL */
         const char *target_bad;
+        /* its query as it came (on_target(); carnet decodes it: '+' is no
+         * space) */
+        struct conn_query query;
         /* TLS: the client certificate, read at the first request */
         bool tls_checked, tls_ok;
         char workstation[HTTP_WORKSTATION_MAX];
@@ -89,7 +100,9 @@ struct req_state {
         char *body;
         size_t body_len, body_cap;
         size_t n_headers, n_query;
-        bool headers_overflow, query_overflow;
+        bool headers_overflow;
+        char *query_buf; /* the query as it came, split in place into query[] */
+        size_t query_size;
         struct api_kv headers[API_HEADERS_MAX];
         struct api_kv query[API_QUERY_MAX];
         struct server *server;

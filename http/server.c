@@ -19,6 +19,7 @@
 #include "mhd-errors.h"
 #include "router.h"
 #include "peer.h"
+#include "query.h"
 #include "server.h"
 #include "server-internal.h"
 #include "spool.h"
@@ -325,12 +326,6 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
         return collect(st->headers, &st->n_headers, API_HEADERS_MAX, &st->headers_overflow, key, value);
 }
 
-static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const char *key,
-                                     const char *value) {
-        struct req_state *st = cls;
-        return collect(st->query, &st->n_query, API_QUERY_MAX, &st->query_overflow, key, value);
-}
-
 /* The size of the request line and headers as sent, near enough. */
 static size_t header_bytes(const struct req_state *st, const char *method, const char *url) {
         size_t n = strlen(method) + strlen(url) + 12;
@@ -452,6 +447,15 @@ static enum MHD_Result on_headers(struct server *s, struct MHD_Connection *c, st
         }
         if (cn->target_bad)
                 return early_error(c, st, 400, "bad_encoding", cn->target_bad);
+        if (cn->query.error)
+                return MHD_NO;
+        if (cn->query.too_long) {
+                snprintf(msg, sizeof(msg), "request line and headers over %zu bytes or %d headers",
+                         s->header_max, API_HEADERS_MAX);
+                return early_error(c, st, 431, "headers_too_large", msg);
+        }
+        st->query_size = cn->query.size;
+        st->query_buf = TAKE_PTR(cn->query.text); /* the request's from here on */
         MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, st);
         if (st->headers_overflow || header_bytes(st, method, url) > s->header_max) {
                 snprintf(msg, sizeof(msg), "request line and headers over %zu bytes or %d headers",
@@ -543,8 +547,9 @@ static enum MHD_Result answer(struct server *s, struct MHD_Connection *c, struct
 
         const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
         const struct conn *cn = ci->socket_context;
-        MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_query, st);
-        if (st->query_overflow) {
+        /* the query as it came, not libmicrohttpd's arguments, which its
+         * form-style decoding gave with every '+' a space */
+        if (http_query_split(st->query_buf, st->query, API_QUERY_MAX, &st->n_query) < 0) {
                 snprintf(msg, sizeof(msg), "more than %d query parameters", API_QUERY_MAX);
                 return early_error(c, st, 400, "bad_parameter", msg);
         }
@@ -633,15 +638,38 @@ static const char *http_target_bad(const char *target) {
         return NULL;
 }
 
+/* Forgets the query kept of the connection's last request target. */
+static void conn_query_drop(struct conn *cn) {
+        if (cn->query.text)
+                secure_zero(cn->query.text, cn->query.size);
+        free(cn->query.text);
+        cn->query = (struct conn_query){0};
+}
+
 /* Called with each request's target as it came, before anything else of
- * the request: notes on the connection what on_headers() refuses. */
+ * the request: notes on the connection what on_headers() refuses, and
+ * keeps a copy of the query (up to header_max bytes), which libmicrohttpd
+ * then decodes in place as a form's, '+' as a space. */
 static void *on_target(void *cls, const char *target, struct MHD_Connection *c) {
         const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
         struct conn *cn = ci ? ci->socket_context : NULL;
+        const struct server *s = cls;
 
-        (void)cls;
-        if (cn)
-                cn->target_bad = http_target_bad(target);
+        if (!cn)
+                return NULL;
+        cn->target_bad = http_target_bad(target);
+        conn_query_drop(cn);
+        const char *q = strchr(target, '?');
+        if (!q)
+                return NULL;
+        size_t len = strnlen(q + 1, s->header_max + 1);
+        if (len > s->header_max) {
+                cn->query.too_long = true;
+                return NULL;
+        }
+        cn->query.text = strndup(q + 1, len);
+        cn->query.size = len + 1;
+        cn->query.error = cn->query.text ? 0 : -ENOMEM;
         return NULL;
 }
 
@@ -698,7 +726,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         conn_arm(s, cn, true); /* the next request's clock */
         if (st && st->body)
                 secure_zero(st->body, st->body_cap);
+        if (st && st->query_buf)
+                secure_zero(st->query_buf, st->query_size);
         if (st) {
+                free(st->query_buf);
                 free(st->body);
                 spool_end(&st->spool); /* unlinked from birth: closed, it is gone */
         }
@@ -789,8 +820,10 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
         if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
                 if (cn && cn->slot)
                         uid_slots_give(&s->slots, cn->peer.uid);
-                if (cn)
+                if (cn) {
                         conn_unlink(s, cn);
+                        conn_query_drop(cn);
+                }
                 free(cn);
                 *socket_context = NULL;
                 return;

@@ -70,6 +70,17 @@ assert "_pretty=true" in b["link"][0]["url"]' "$LAB_DIR/cb" ||
 echo "a search with _pretty=true: indented FHIR JSON: ok"
 check "_pretty=yes: 400" "$(api GET "/fhir/R4/metadata?_pretty=yes" "" "$doctor")" \
         '400 *"code":"bad_parameter"*"diagnostics":"parameter=_pretty"*'
+# '+' in a query is a character (RFC 3986 3.4), never a space: a FHIR
+# _format and a date's offset as FHIR clients send them, unescaped
+check "_format=application/fhir+json" \
+        "$(api GET "/fhir/R4/DocumentReference?patient=Patient/$ins&_format=application/fhir+json" "" "$doctor")" \
+        "200 *\"resourceType\":\"Bundle\"*\"id\":\"$ins-$native\"*"
+check "date=ge…+01:00, a literal '+'" \
+        "$(api GET "/fhir/R4/DocumentReference?patient=Patient/$ins&date=ge2024-03-01T10:00:00+01:00" "" "$doctor")" \
+        "200 *\"resourceType\":\"Bundle\"*\"id\":\"$ins-$native\"*"
+check "date=le…+01:00: none before" \
+        "$(api GET "/fhir/R4/DocumentReference?patient=Patient/$ins&date=le2024-03-01T10:00:00+01:00" "" "$doctor")" \
+        '200 *"resourceType":"Bundle"*"total":0*'
 
 # what FHIR deposited, the native API lists, and the reverse was checked above
 fdoc=$(cat "$LAB_DIR/fhir-doc-v2")

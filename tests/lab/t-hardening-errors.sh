@@ -68,6 +68,15 @@ shape "dossier %2F" 400 bad_encoding "$(api GET "/v1/dossiers/$ins%2Fdocuments" 
 shape "reader %2f" 400 bad_encoding "$(api GET /v1/readers/a%2fb)"
 check "%2F in a query value is a '/'" "$(api GET "/v1/dossiers/$ins/documents?after=a%2Fb" "" "$doctor")" \
         '400 *bad_parameter*'
+# the query is decoded by carnet, not as a form: '+' stays '+' (%2B too),
+# %20 is a space, a '%' without two hex digits after it stays as it came
+check "_format=application/fhir+json" "$(api GET "/fhir/R4/metadata?_format=application/fhir+json")" \
+        '200 *"resourceType":"CapabilityStatement"*'
+check "_format=application/fhir%2Bjson" "$(api GET "/fhir/R4/metadata?_format=application/fhir%2Bjson")" \
+        '200 *"resourceType":"CapabilityStatement"*'
+check "a '+', a %2B, a %20 and a bare '%' in a value, as sent" \
+        "$(api GET "/fhir/R4/metadata?_format=a+b%2Bc%20d%zz%4")" '406 *"diagnostics":"_format=a+b+c d%zz%4"*'
+check "a '+' in a name" "$(api GET "/v1/events?a+b=1")" '400 *"parameter":"a+b"*'
 
 # ---- a length limit that cuts a multi-byte character
 a63=$(printf 'a%.0s' $(seq 63))

@@ -1,7 +1,9 @@
 /* tests/unit/test-http-text.c: http/router's quoting of callers' input in
  * error messages (cut on a character boundary, invalid UTF-8 dropped) and
  * its refusal of a path or query that is not UTF-8: 400 bad_encoding,
- * never a 500 or a missing reply. */
+ * never a 500 or a missing reply; the query split and percent-decoded as
+ * RFC 3986 has it, '+' a character (http/query.c). */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +12,7 @@
 
 #include "unit.h"
 
+#include "http/query.h"
 #include "http/router.h"
 #include "lib/utf8.h"
 
@@ -75,6 +78,38 @@ UNIT(test_dispatch_encoding) {
         const char *msg = json_string_value(json_object_get(json_object_get(rep.body, "error"), "message"));
         assert_string_equal(msg, "no reader named 'abc'");
         api_reply_clear(&rep);
+}
+
+/* '+' stays '+' (a FHIR _format, a date's offset), %2B is one too, %20 a
+ * space; a '%' without two hex digits stays; '=' after the first is the
+ * value's; a name without '=' has the value "" */
+UNIT(test_query_split_keeps_plus) {
+        char q[] = "_format=application/fhir+json&date=ge2024-03-01T10:00:00+01:00&a%2Bb=c%2bd%20e"
+                   "&bad=%zz%4&x=1=2&flag&&last=%41";
+        struct api_kv kv[8];
+        size_t n;
+        assert_int_equal(http_query_split(q, kv, 8, &n), 0);
+        assert_int_equal(n, 8);
+        assert_string_equal(kv[0].name, "_format");
+        assert_string_equal(kv[0].value, "application/fhir+json");
+        assert_string_equal(kv[1].value, "ge2024-03-01T10:00:00+01:00");
+        assert_string_equal(kv[2].name, "a+b");
+        assert_string_equal(kv[2].value, "c+d e");
+        assert_string_equal(kv[3].value, "%zz%4");
+        assert_string_equal(kv[4].value, "1=2");
+        assert_string_equal(kv[5].name, "flag");
+        assert_string_equal(kv[5].value, "");
+        assert_string_equal(kv[6].name, ""); /* "&&": an empty pair, as libmicrohttpd gives it */
+        assert_string_equal(kv[7].name, "last");
+        assert_string_equal(kv[7].value, "A");
+        char q2[] = "a=1&";
+        assert_int_equal(http_query_split(q2, kv, 8, &n), 0);
+        assert_int_equal(n, 1); /* a last empty pair is none */
+        assert_int_equal(http_query_split(NULL, kv, 8, &n), 0);
+        assert_int_equal(n, 0);
+        char q3[] = "a=1&b=2&c=3";
+        assert_int_equal(http_query_split(q3, kv, 2, &n), -E2BIG);
+        assert_int_equal(n, 2);
 }
 
 UNIT_GROUP("http-text", NULL, NULL)
