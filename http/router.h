@@ -23,6 +23,10 @@
 
 /* The header that carries a session token on later calls. */
 #define API_SESSION_HEADER "X-Carnet-Session"
+/* The challenge every 401 carries in WWW-Authenticate (RFC 9110 11.6.1 and
+ * 15.5.2: a 401 MUST send one): the scheme CarnetSession, answered with a
+ * session's token in API_SESSION_HEADER (docs/api.md). */
+#define API_SESSION_CHALLENGE "CarnetSession realm=\"carnet\""
 
 #define API_PARAMS_MAX 8   /* template segments in one route */
 #define API_QUERY_MAX 32   /* query parameters in one request */

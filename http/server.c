@@ -99,8 +99,12 @@ static void wipe_free(void *p) {
 }
 
 /* The headers every kind of reply may carry: the warning (API_WARNING_HEADER),
- * the ETag, the Last-Modified and Vary, each when set. */
+ * the ETag, the Last-Modified and Vary, each when set; on a 401, whoever
+ * answered it (carnetd, the host, the host through the agent), the
+ * challenge (API_SESSION_CHALLENGE). */
 static void reply_headers(struct MHD_Response *resp, const struct api_reply *rep) {
+        if (rep->status == 401)
+                MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, API_SESSION_CHALLENGE);
         if (rep->warning[0])
                 MHD_add_response_header(resp, API_WARNING_HEADER, rep->warning);
         if (rep->etag[0])

@@ -82,6 +82,9 @@ errors_are() { # WHAT CODE
         ! grep -Eq "$SIGN" "$LAB_DIR/slot1.apdu" || fail "$1: the card signed"
         check "$1: no local session for a dossier call" "$(api GET /v1/dossiers/180017512345623 "" "" "${B[@]}")" \
                 '401 {"error":{"code":"no_session"*'
+        api GET /v1/dossiers/180017512345623 "" "" "${B[@]}" -D "$LAB_DIR/h401" >/dev/null
+        grep -q '^WWW-Authenticate: CarnetSession realm="carnet"'$'\r''$' "$LAB_DIR/h401" ||
+                fail "$1: the agent's 401 without WWW-Authenticate"
         check "$1: the readers are local" "$(api GET /v1/readers "" "" "${B[@]}")" '200 *'
 }
 

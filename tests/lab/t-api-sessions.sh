@@ -19,6 +19,13 @@ carnetd_start
 for _ in $(seq 100); do api GET /v1/readers | grep -q '"type":"cps"' && break; sleep 0.1; done
 
 check "no token" "$(api GET /v1/sessions/current)" '401 {"error":{"code":"no_session"*'
+# a 401 carries its challenge (RFC 9110 15.5.2), the scheme of X-Carnet-Session
+curl -s -i --unix-socket "$LAB_DIR/carnetd.sock" http://localhost/v1/sessions/current >"$LAB_DIR/h401"
+grep -q '^HTTP/1.1 401' "$LAB_DIR/h401" && grep -q '^WWW-Authenticate: CarnetSession realm="carnet"'$'\r''$' "$LAB_DIR/h401" ||
+        { echo "401 without WWW-Authenticate"; cat "$LAB_DIR/h401"; exit 1; }
+curl -s -i --unix-socket "$LAB_DIR/carnetd.sock" http://localhost/v1/status >"$LAB_DIR/h200"
+! grep -qi '^WWW-Authenticate' "$LAB_DIR/h200" || { echo "a 200 with WWW-Authenticate"; exit 1; }
+echo "401: WWW-Authenticate: ok"
 check "bad body" "$(api POST /v1/sessions '{"pin": 1234}')" '400 *"bad_field"*'
 check "unknown field" "$(api POST /v1/sessions '{"pin": "1234", "pim": 1}')" '400 *"unknown_field"*'
 # a PIN shorter than the card takes (OpenSC: CKR_PIN_LEN_RANGE) is named,

@@ -228,6 +228,10 @@ check "emergency mode" "$(hcurl ws-a PUT /v1/host/sessions/current/mode '{"mode"
         "$TOK" $((PORT + 1)))" '200 {*"mode":"emergency","reason":"unconscious"*'
 check "the mode, seen by the first" "$(hcurl ws-a GET /v1/host/sessions/current "" "$TOK")" '200 {*"mode":"emergency"*'
 check "audit verify needs a session" "$(hcurl ws-a GET /v1/audit/verify)" '401 {"error":{"code":"no_session"*'
+hcurl ws-a GET /v1/audit/verify "" "" "$PORT" -D "$LAB_DIR/h401" >/dev/null
+grep -q '^WWW-Authenticate: CarnetSession realm="carnet"'$'\r''$' "$LAB_DIR/h401" ||
+        { cat "$LAB_DIR/h401"; fail "the host's 401 without WWW-Authenticate"; }
+echo "the host's 401: WWW-Authenticate: ok"
 check "audit verify" "$(hcurl ws-a GET /v1/audit/verify "" "$TOK")" '200 {"intact":true*'
 check "logout" "$(hcurl ws-a DELETE /v1/host/sessions/current "" "$TOK")" "200 {\"id\":\"$SID\",\"closed\":true}"
 check "after logout" "$(hcurl ws-a GET /v1/host/sessions/current "" "$TOK" $((PORT + 1)))" '401 {"error":{"code":"no_session"*'
