@@ -63,6 +63,29 @@ int api_host_token(const struct api_request *req, const char *id, char tok[SESSI
         return -ENOENT;
 }
 
+/* The carnet code of an error reply, in the error shape or, under /fhir,
+ * as the first coding of an OperationOutcome's first issue; NULL. */
+static const char *error_code(const json_t *body) {
+        const json_t *err = json_object_get(body, "error");
+        if (err)
+                return json_string_value(json_object_get(err, "code"));
+        const json_t *issue = json_array_get(json_object_get(body, "issue"), 0);
+        const json_t *coding = json_object_get(json_object_get(issue, "details"), "coding");
+        return json_string_value(json_object_get(json_array_get(coding, 0), "code"));
+}
+
+int api_host_forgot(const struct api_request *req, const char *id, struct api_reply *ret) {
+        const char *code = ret->status == 401 ? error_code(ret->body) : NULL;
+        if (!code || strcmp(code, "no_session") != 0)
+                return 0;
+        (void)sessions_host_ended(req->ctx->sessions, id, req->uid);
+        api_reply_clear(ret);
+        return api_error(ret, 401, "no_session",
+                         "the dossier host no longer knows this session (idle past its session_idle_s, or ended "
+                         "there): it is closed here too; log in again (POST /v1/sessions, or /v1/patient-sessions)")
+                       < 0 ? -ENOMEM : 1;
+}
+
 /* The request headers the host's answer depends on, each field of them,
  * as the client sent them: what the forwarded routes read (api_header()
  * and http/conditional.c): FHIR's Accept (406, Binary as a resource or
@@ -245,6 +268,11 @@ int api_agent_call(const struct api_route *route, const struct api_request *req,
                 r = vitale_post(req, token, ret);
         else
                 r = forward(req, token, api_header(req, "Content-Type"), req->body, req->body_len, ret);
+        /* the host forgot the session: so does carnetd, and the client
+         * is told to log in again rather than left with a live local
+         * session the host refuses (and a new login refused 409) */
+        if (r == 0 && present && (r = api_host_forgot(req, si.id, ret)) > 0)
+                r = 0;
         secure_zero(tok, sizeof(tok));
         if (present)
                 secure_zero(&si, sizeof(si));

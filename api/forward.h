@@ -32,6 +32,14 @@ int api_relay(struct api_reply *ret, struct agent_reply *rep);
 int api_host_token(const struct api_request *req, const char *id, char tok[SESSION_HOST_TOKEN_LEN + 1],
                    struct api_reply *ret);
 
+/* After a reply of the host to a call made with local session id's host
+ * token: when it is 401 no_session (the host no longer knows the session:
+ * idle past its session_idle_s, or ended there), the local session ends
+ * too (sessions_host_ended(), reported "host_session_ended") and *ret
+ * becomes a 401 no_session that says to log in again: 1.  0 when the
+ * reply is another (*ret untouched); -ENOMEM. */
+int api_host_forgot(const struct api_request *req, const char *id, struct api_reply *ret);
+
 /* Opens the host's side of the professional session si has just opened
  * locally (record, signature, certificate); 0 with the host token stored
  * with the session, or the host's refusal / 503 in *ret (-EPERM), the

@@ -206,7 +206,9 @@ static int host_mode(const struct api_request *req, const char *id, struct api_r
                 agent_reply_done(&rep);
                 return 1;
         }
-        return api_relay(ret, &rep) < 0 ? -ENOMEM : 0;
+        if (api_relay(ret, &rep) < 0)
+                return -ENOMEM;
+        return api_host_forgot(req, id, ret) < 0 ? -ENOMEM : 0;
 }
 
 int res_session_mode_parse(const json_t *body, enum session_mode *ret_mode, enum session_practice *ret_practice,

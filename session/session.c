@@ -919,7 +919,8 @@ int sessions_reload_crls(struct session_manager *m) {
         return r < 0 ? r : 0;
 }
 
-int sessions_close(struct session_manager *m, const char *id, uid_t uid) {
+/* Ends session id of uid for why; the host's side too when tell_host. */
+static int session_end(struct session_manager *m, const char *id, uid_t uid, const char *why, bool tell_host) {
         struct lookup_view v;
         struct endings ends = {0};
         int r;
@@ -930,11 +931,21 @@ int sessions_close(struct session_manager *m, const char *id, uid_t uid) {
         pthread_mutex_lock(&m->lock);
         struct session *s = by_id(m, id, uid, &v, &r);
         if (s)
-                session_take(s, "logout", &ends);
+                session_take(s, why, &ends);
+        if (s && !tell_host)
+                secure_zero(ends.e[0].host_token, sizeof(ends.e[0].host_token));
         pthread_mutex_unlock(&m->lock);
         sessions_finish(m, &ends);
         pthread_mutex_unlock(&m->open_lock);
         return r;
+}
+
+int sessions_close(struct session_manager *m, const char *id, uid_t uid) {
+        return session_end(m, id, uid, "logout", true);
+}
+
+int sessions_host_ended(struct session_manager *m, const char *id, uid_t uid) {
+        return session_end(m, id, uid, "host_session_ended", false);
 }
 
 /* session-private.h */

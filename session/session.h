@@ -223,6 +223,13 @@ int sessions_reload_crls(struct session_manager *m);
  * returns (under the opening-only lock).  -ENOENT, -EPERM as above. */
 int sessions_close(struct session_manager *m, const char *id, uid_t uid);
 
+/* Ends session id for uid as sessions_close() does, because the dossier
+ * host already ended its side (agent mode: the host answered 401
+ * no_session, the session idle there past its session_idle_s): reported
+ * and pushed with the reason "host_session_ended", and the host is not
+ * told (session_config.ended is not called).  -ENOENT, -EPERM as above. */
+int sessions_host_ended(struct session_manager *m, const char *id, uid_t uid);
+
 /* The signed record of a live professional session (malloc'ed copies);
  * -ENOENT as for sessions_lookup, -ENODATA for a patient session, which
  * has none. */

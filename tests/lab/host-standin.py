@@ -94,6 +94,9 @@ class Host(http.server.BaseHTTPRequestHandler):
 
     def route(self, seen, body, raw):
         m, p = seen["method"], seen["path"]
+        if os.path.exists(os.path.join(DIR, "forget")) and seen["token"] and not p.startswith("/v1/host/"):
+            # the host forgot the session (idle past its session_idle_s)
+            return self.reply(401, {"error": {"code": "no_session", "message": "no live session for this token"}})
         if m == "POST" and p == "/v1/host/challenges":
             if os.path.exists(os.path.join(DIR, "refuse-workstation")):
                 return self.reply(403, {"error": {"code": "workstation_refused", "message": "not ours"}})

@@ -263,7 +263,26 @@ touch "$H/refuse-workstation"
 check "workstation refused at the challenge" "$(api POST /v1/sessions '{"pin": "1234"}' "" "${B[@]}")" \
         '403 {"error":{"code":"workstation_refused"*'
 rm "$H/refuse-workstation"
-check "the card is free again" "$(api POST /v1/sessions '{"pin": "1234"}' "" "${B[@]}")" '201 *'
+out=$(api POST /v1/sessions '{"pin": "1234"}' "" "${B[@]}")
+check "the card is free again" "$out" '201 *'
+# the host forgot the session (idle past its session_idle_s): the 401
+# no_session of a forwarded call ends the local session too (reported), says
+# to log in again, and a new login is no 409 session_exists
+token=$(field token "$out")
+gone=$(tail -1 "$H/tokens")
+touch "$H/forget"
+check "the host forgot the session: 401, log in again" \
+        "$(api GET /v1/dossiers/180017512345623 "" "$token" "${B[@]}" -D "$LAB_DIR/h401")" \
+        '401 {"error":{"code":"no_session","message":"the dossier host*log in again*'
+grep -q '^WWW-Authenticate: CarnetSession realm="carnet"'$'\r''$' "$LAB_DIR/h401" ||
+        fail "the host's 401 through the agent without WWW-Authenticate"
+rm "$H/forget"
+check "the local session ended with it" "$(api GET /v1/sessions/current "" "$token")" \
+        '401 {"error":{"code":"no_session"*'
+until_ok grep -q 'ended: host_session_ended' "$LAB_DIR/carnetd.err" || fail "the session's end was not reported"
+check "a new login" "$(api POST /v1/sessions '{"pin": "1234"}' "" "${B[@]}")" '201 *'
+! grep -q "\"method\": \"DELETE\", \"path\": \"/v1/host/sessions/current\".*\"token\": \"$gone\"" "$H/requests" ||
+        fail "the host was asked to end a session it had forgotten"
 # a session that ends with its card ends on the host too
 last=$(tail -1 "$H/tokens")
 sim_cmd 1 remove

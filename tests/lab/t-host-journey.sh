@@ -426,6 +426,19 @@ check "the trail's last page through the agent" "$page" '200 *"action":"read-tra
 check "a bad limit through the agent" "$(at ws-a GET "/v1/dossiers/$INS/audit?limit=1001" "" "$patient")" \
         '400 {"error":{"code":"bad_parameter"*"details":{"parameter":"limit"}}}'
 check "the chain verifies at the end" "$(at ws-a GET /v1/audit/verify "" "$doctor")" '200 {"intact":true*'
+# the host forgets the doctor's session (its last use put back past
+# session_idle_s): the agent's next forwarded call ends the local session
+# too and says to log in again; a new login on the card is no 409
+sid=$(field id "$(at ws-a GET /v1/sessions/current "" "$doctor")")
+[ "$(sql "UPDATE host_sessions SET last_used = last_used - 100000 WHERE session_id = '$sid' RETURNING 1")" = 1 ] ||
+        fail "no host session $sid"
+check "the host forgot it: 401, log in again" "$(at ws-a GET /v1/dossiers/$INS "" "$doctor")" \
+        '401 {"error":{"code":"no_session","message":"the dossier host*log in again*'
+check "the local session ended with it" "$(at ws-a GET /v1/sessions/current "" "$doctor")" \
+        '401 {"error":{"code":"no_session"*'
+grep -q "ended: host_session_ended" "$LAB_DIR/ws-a.err" || fail "the end of $sid not reported"
+doctor=$(login ws-a "$LAB_READER0") || fail "no new login after the host forgot the session"
+check "the new session reaches the host" "$(at ws-a GET /v1/dossiers/$INS "" "$doctor")" '200 *'
 procs="ws-a ws-b $(seq -f 'hostd-%g' "$HOSTS")"
 for n in $procs; do kill "$(cat "$LAB_DIR/$n.pid")"; done
 for n in $procs; do wait "$(cat "$LAB_DIR/$n.pid")" 2>/dev/null || true; done
