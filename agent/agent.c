@@ -583,11 +583,21 @@ int agent_close_session(struct agent *a, const char *token) {
         return r < 0 ? r : 0;
 }
 
-int agent_set_mode(struct agent *a, const char *token, const char *body, size_t len, struct agent_reply *ret) {
-        int r = agent_forward(a, "PUT", "/v1/host/sessions/current/mode", NULL, 0, token, &json_ct, 1, body, len, ret);
+/* A call about the token's host session, whose reply must be JSON. */
+static int session_call(struct agent *a, const char *method, const char *path, const char *token, const char *body,
+                        size_t len, struct agent_reply *ret) {
+        int r = agent_forward(a, method, path, NULL, 0, token, body ? &json_ct : NULL, body ? 1 : 0, body, len, ret);
         if (r == 0 && !ret->json) {
                 agent_reply_done(ret);
                 return -EBADMSG;
         }
         return r;
+}
+
+int agent_set_mode(struct agent *a, const char *token, const char *body, size_t len, struct agent_reply *ret) {
+        return session_call(a, "PUT", "/v1/host/sessions/current/mode", token, body ? body : "", len, ret);
+}
+
+int agent_get_session(struct agent *a, const char *token, struct agent_reply *ret) {
+        return session_call(a, "GET", "/v1/host/sessions/current", token, NULL, 0, ret);
 }

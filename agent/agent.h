@@ -115,3 +115,7 @@ int agent_close_session(struct agent *a, const char *token);
 
 /* PUT /v1/host/sessions/current/mode with body (the local request's JSON). */
 int agent_set_mode(struct agent *a, const char *token, const char *body, size_t len, struct agent_reply *ret);
+
+/* GET /v1/host/sessions/current: the host's side of the session, which the
+ * host marks used as any call with its token. */
+int agent_get_session(struct agent *a, const char *token, struct agent_reply *ret);

@@ -176,8 +176,17 @@ wipe:
         return r;
 }
 
+static int host_ask(const struct api_request *req, const char *id, bool get, struct api_reply *ret);
+
+/* In agent mode the host's side is asked too, and so marked used with the
+ * local one: the two stay in step, and a session the host no longer knows
+ * ends here too (api_host_forgot()), 401 saying to log in again. */
 int res_sessions_current(const struct api_request *req, struct api_reply *ret) {
-        return api_ok(ret, 200, res_session_json(&req->call->caller.si));
+        const struct api_caller *c = &req->call->caller;
+        int h = req->ctx->agent && c->present ? host_ask(req, c->si.id, true, ret) : 1;
+        if (h <= 0)
+                return h;
+        return api_ok(ret, 200, res_session_json(&c->si));
 }
 
 int res_sessions_delete(const struct api_request *req, struct api_reply *ret) {
@@ -191,14 +200,16 @@ int res_sessions_delete(const struct api_request *req, struct api_reply *ret) {
         return api_ok(ret, 200, json_pack("{s:s,s:b}", "id", id, "closed", true));
 }
 
-/* The mode on the host's side of session id: 1 when the host took it,
- * 0 with its refusal or the failure in *ret. */
-static int host_mode(const struct api_request *req, const char *id, struct api_reply *ret) {
+/* The host's side of session id, read (get) or its mode set from req's
+ * body: 1 when the host answered 200, 0 with its refusal or the failure
+ * in *ret (the local session ended when the host no longer knows it). */
+static int host_ask(const struct api_request *req, const char *id, bool get, struct api_reply *ret) {
         char tok[SESSION_HOST_TOKEN_LEN + 1];
         struct agent_reply rep = {0};
         if (api_host_token(req, id, tok, ret) < 0)
                 return 0;
-        int r = agent_set_mode(req->ctx->agent, tok, req->body, req->body_len, &rep);
+        int r = get ? agent_get_session(req->ctx->agent, tok, &rep)
+                    : agent_set_mode(req->ctx->agent, tok, req->body, req->body_len, &rep);
         secure_zero(tok, sizeof(tok));
         if (r < 0)
                 return api_agent_fail(ret, r) < 0 ? -ENOMEM : 0;
@@ -271,7 +282,7 @@ int res_sessions_mode_put(const struct api_request *req, struct api_reply *ret) 
         if (res_session_mode_parse(req->call->body, &mode, &practice, &reason, ret) < 0)
                 return ret->body ? 0 : -ENOMEM;
         /* agent mode: the host first; if it refuses, nothing changes here */
-        int h = req->ctx->agent ? host_mode(req, si.id, ret) : 1;
+        int h = req->ctx->agent ? host_ask(req, si.id, false, ret) : 1;
         if (h <= 0)
                 return h;
         int r = sessions_set_mode(req->ctx->sessions, si.id, req->uid, mode, practice, reason, &si);

@@ -94,7 +94,7 @@ class Host(http.server.BaseHTTPRequestHandler):
 
     def route(self, seen, body, raw):
         m, p = seen["method"], seen["path"]
-        if os.path.exists(os.path.join(DIR, "forget")) and seen["token"] and not p.startswith("/v1/host/"):
+        if os.path.exists(os.path.join(DIR, "forget")) and seen["token"]:
             # the host forgot the session (idle past its session_idle_s)
             return self.reply(401, {"error": {"code": "no_session", "message": "no live session for this token"}})
         if m == "POST" and p == "/v1/host/challenges":

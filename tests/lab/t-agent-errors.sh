@@ -280,9 +280,24 @@ rm "$H/forget"
 check "the local session ended with it" "$(api GET /v1/sessions/current "" "$token")" \
         '401 {"error":{"code":"no_session"*'
 until_ok grep -q 'ended: host_session_ended' "$LAB_DIR/carnetd.err" || fail "the session's end was not reported"
-check "a new login" "$(api POST /v1/sessions '{"pin": "1234"}' "" "${B[@]}")" '201 *'
+out=$(api POST /v1/sessions '{"pin": "1234"}' "" "${B[@]}")
+check "a new login" "$out" '201 *'
 ! grep -q "\"method\": \"DELETE\", \"path\": \"/v1/host/sessions/current\".*\"token\": \"$gone\"" "$H/requests" ||
         fail "the host was asked to end a session it had forgotten"
+# GET /v1/sessions/current asks the host's side too (and so keeps it in
+# use): the host's 200 is the local session; its 401 ends the local one
+token=$(field token "$out")
+gone=$(tail -1 "$H/tokens")
+check "current, the host asked" "$(api GET /v1/sessions/current "" "$token" "${B[@]}")" '200 {"id":*'
+grep -q "\"method\": \"GET\", \"path\": \"/v1/host/sessions/current\".*\"token\": \"$gone\"" "$H/requests" ||
+        fail "GET /v1/sessions/current did not ask the host"
+touch "$H/forget"
+check "current, the host forgot it" "$(api GET /v1/sessions/current "" "$token" "${B[@]}")" \
+        '401 {"error":{"code":"no_session","message":"the dossier host*log in again*'
+rm "$H/forget"
+check "current, then: no local session" "$(api GET /v1/sessions/current "" "$token" "${B[@]}")" \
+        '401 {"error":{"code":"no_session","message":"no live session*'
+check "and a new login" "$(api POST /v1/sessions '{"pin": "1234"}' "" "${B[@]}")" '201 *'
 # a session that ends with its card ends on the host too
 last=$(tail -1 "$H/tokens")
 sim_cmd 1 remove

@@ -439,6 +439,13 @@ check "the local session ended with it" "$(at ws-a GET /v1/sessions/current "" "
 grep -q "ended: host_session_ended" "$LAB_DIR/ws-a.err" || fail "the end of $sid not reported"
 doctor=$(login ws-a "$LAB_READER0") || fail "no new login after the host forgot the session"
 check "the new session reaches the host" "$(at ws-a GET /v1/dossiers/$INS "" "$doctor")" '200 *'
+# and GET /v1/sessions/current, which asks the host's side too
+sid=$(field id "$(at ws-a GET /v1/sessions/current "" "$doctor")")
+[ "$(sql "UPDATE host_sessions SET last_used = last_used - 100000 WHERE session_id = '$sid' RETURNING 1")" = 1 ] ||
+        fail "no host session $sid"
+check "current, the host forgot it: 401, log in again" "$(at ws-a GET /v1/sessions/current "" "$doctor")" \
+        '401 {"error":{"code":"no_session","message":"the dossier host*log in again*'
+doctor=$(login ws-a "$LAB_READER0") || fail "no new login after the host forgot the session"
 procs="ws-a ws-b $(seq -f 'hostd-%g' "$HOSTS")"
 for n in $procs; do kill "$(cat "$LAB_DIR/$n.pid")"; done
 for n in $procs; do wait "$(cat "$LAB_DIR/$n.pid")" 2>/dev/null || true; done
