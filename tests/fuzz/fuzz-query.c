@@ -1,12 +1,16 @@
 /* tests/fuzz/fuzz-query.c: http/router.c's path and query handling.  The
- * input is "PATH?QUERY" as libmicrohttpd would hand it over (decoded: any
- * bytes); the query is split on '&' and '='.  api_dispatch() must always
+ * input is "PATH?QUERY": the path as libmicrohttpd would hand it over
+ * (decoded: any bytes), the query as it came, split and percent-decoded by
+ * http_query_split() (http/query.c), whose names and values must lie within
+ * it.  api_dispatch() must always
  * produce one reply whose body is valid JSON (no error ever becomes a
  * missing reply because a message quotes bad UTF-8).  The whole input is
  * also a conditional GET's If-None-Match and If-Modified-Since
  * (http/conditional.c): a date it takes is one api_http_date() writes
  * back to the same time; and a Forwarded header (http/forwarded.c): a
  * value it takes fits its buffer, without a control character. */
+#include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,6 +19,7 @@
 #include "fuzz-text.h"
 #include "http/conditional.h"
 #include "http/forwarded.h"
+#include "http/query.h"
 #include "http/router.h"
 
 static API_HANDLER(h_quote) {
@@ -69,6 +74,11 @@ static void forwarded(const char *s) {
         }
 }
 
+/* Does the string t lie within the n bytes at base? */
+static bool within(const char *t, const char *base, size_t n) {
+        return t && t >= base && t + strlen(t) <= base + n;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char *s = fuzz_cstr(data, size);
         if (!s)
@@ -80,13 +90,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char *query = strchr(s, '?');
         if (query) {
                 *query++ = '\0';
-                for (char *save = NULL, *p = strtok_r(query, "&", &save); p && nq < API_QUERY_MAX;
-                     p = strtok_r(NULL, "&", &save)) {
-                        char *eq = strchr(p, '=');
-                        if (eq)
-                                *eq++ = '\0';
-                        q[nq++] = (struct api_kv){p, eq ? eq : ""};
-                }
+                size_t in = strlen(query);
+                int r = http_query_split(query, q, API_QUERY_MAX, &nq);
+                if ((r < 0 && r != -E2BIG) || nq > API_QUERY_MAX)
+                        __builtin_trap();
+                /* decoding only shortens: every name and value lies within the query */
+                for (size_t i = 0; i < nq; i++)
+                        if (!within(q[i].name, query, in) || !q[i].value ||
+                            (q[i].value[0] && !within(q[i].value, query, in)))
+                                __builtin_trap();
         }
         struct api_request req = {.method = "GET", .path = s, .query = q, .n_query = nq};
         struct api_reply rep = {0};
