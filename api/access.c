@@ -100,32 +100,9 @@ static int changes_of(const json_t *body, enum dossier_access_change changes[3],
         return 0;
 }
 
-/* Runs the n changes, several in one transaction: on success, or a
- * refusal of the first change (its trail entry stays, nothing else
- * happened), it is committed; otherwise all is undone. */
-static int apply_changes(struct dossier_engine *e, const struct dossier_actor *a, const char *ins, const char *id,
-                         const enum dossier_access_change *changes, size_t n) {
-        int r = n > 1 ? dossier_batch_begin(e) : 0;
-        bool batch = n > 1 && r >= 0;
-        size_t done = 0;
-
-        for (; r >= 0 && done < n; done++)
-                r = dossier_set_access(e, a, ins, id, changes[done]);
-        if (!batch)
-                return r;
-        if (r >= 0 || (done == 1 && (r == -EACCES || r == -ENOENT))) {
-                int cr = dossier_batch_commit(e);
-                if (cr < 0) {
-                        dossier_batch_rollback(e);
-                        r = cr;
-                }
-        } else
-                dossier_batch_rollback(e);
-        return r;
-}
-
 /* PUT /v1/dossiers/{ins}/access/{national_id}: each member is one change
- * of the engine; several run in one transaction (all or none).  The
+ * of the engine; several run in one call of the engine, one transaction
+ * (all or none: dossier_set_access_many()).  The
  * decision is the same for each (the patient managing their list), so a
  * refusal comes from the first and is kept in the trail. */
 int res_access_put(const struct api_request *req, struct api_reply *ret) {
@@ -146,7 +123,7 @@ int res_access_put(const struct api_request *req, struct api_reply *ret) {
         r = changes_of(body, changes, &n, ret);
         if (r < 0)
                 return r == -ENOMEM ? r : 0;
-        r = apply_changes(c->engine, &c->caller.a, c->ins, id, changes, n);
+        r = dossier_set_access_many(c->engine, &c->caller.a, c->ins, id, changes, n);
         if (r < 0)
                 return res_engine_fail(ret, c->engine, r);
         json_t *o = json_pack("{s:s,s:s}", "ins", c->ins, "national_id", id);

@@ -257,29 +257,6 @@ static json_t *identity_json(const struct dossier_identity *id) {
                          "birth_place", id->birth_place);
 }
 
-/* Creates the dossier and records the professional's authorisation in one
- * transaction: both or neither (a refusal keeps its trail entry only). */
-static int create_with_consent(struct dossier_engine *e, const struct dossier_actor *a,
-                               const struct dossier_identity *id, bool consent, char secret[DOSSIER_SECRET_SIZE]) {
-        int r = dossier_batch_begin(e);
-        if (r < 0)
-                return r;
-        r = dossier_create(e, a, id, consent, secret);
-        if (r == -EACCES || r == -ENOENT) {
-                /* a refusal: keep its trail entry, nothing else happened */
-                if (dossier_batch_commit(e) < 0)
-                        dossier_batch_rollback(e);
-                return r;
-        }
-        if (r >= 0)
-                r = dossier_record_consent(e, a, id->ins);
-        if (r >= 0)
-                r = dossier_batch_commit(e);
-        if (r < 0)
-                dossier_batch_rollback(e);
-        return r;
-}
-
 /* The opening receipt: the dossier, the secret, who opened it. */
 static json_t *opening_receipt_json(const struct dossier_identity *id, const struct dossier_actor *a, const char *secret) {
         return json_pack("{s:s,s:s,s:s,s:b,s:{s:s,s:o,s:I,s:{s:s,s:s,s:s,s:s?},s:s}}", "ins", id->ins, "status", "open",
@@ -317,7 +294,8 @@ static int opening_from_card(const struct api_request *req, const json_t *body, 
 /* POST /v1/dossiers.  The INS and the traits come from the inserted card,
  * never from the body.  The dossier is created and the professional's
  * authorisation recorded (the patient's consent to this professional
- * opening it) in one transaction: both or neither. */
+ * opening it) in one call of the engine, one transaction: both or neither
+ * (a refusal keeps its trail entry only). */
 int res_dossiers_post(const struct api_request *req, struct api_reply *ret) {
         static const char *const fields[] = {"index", "nir", "own_nir", "reader", "vitale", "consent", "ins_oid",
                                              "birth_date", NULL};
@@ -347,7 +325,7 @@ int res_dossiers_post(const struct api_request *req, struct api_reply *ret) {
         }
         if (opening_from_card(req, body, oid, &o, ret) < 0)
                 return 0;
-        r = create_with_consent(e, &c->caller.a, &o.id, json_is_true(jconsent), secret);
+        r = dossier_create_with_consent(e, &c->caller.a, &o.id, json_is_true(jconsent), secret);
         json_t *doc = r < 0 ? NULL : opening_receipt_json(&o.id, &c->caller.a, secret);
         secure_zero(secret, sizeof(secret));
         secure_zero(&o, sizeof(o));

@@ -54,27 +54,35 @@ static int set_access_line(struct dossier_engine *e, const char *sql, int64_t do
         return store_exec_step(e->store, st);
 }
 
-int dossier_record_consent(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins) {
-        DE_LOCKED(e);
-        struct dstate ds;
-        int64_t now, seq = 0;
+int de_record_consent(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                      const struct dstate *ds, int64_t now) {
+        int64_t seq = 0;
         int r;
 
         /* an occupational or fire-service doctor records the patient's
          * express consent, and only that (docs/rules.md §2) */
-        bool express = actor && actor->practice != ACCESS_PRACTICE_CARE;
-        r = de_begin_op(e, actor, ins, &ds, &now);
-        if (r < 0)
-                return de_finish(e, r);
-        r = de_decide_audited_as(e, actor, ins, &ds, ACCESS_ACTION_RECORD_CONSENT,
+        bool express = actor->practice != ACCESS_PRACTICE_CARE;
+        r = de_decide_audited_as(e, actor, ins, ds, ACCESS_ACTION_RECORD_CONSENT,
                                  express ? DOSSIER_ACTION_RECORD_EXPRESS_CONSENT
                                          : access_action_name(ACCESS_ACTION_RECORD_CONSENT),
                                  NULL, NULL, false, now, &seq);
         if (r >= 0 && e->last.allow && express)
-                r = set_access_line(e, sql_set_express, ds.id, actor->id, 1, now);
+                r = set_access_line(e, sql_set_express, ds->id, actor->id, 1, now);
         /* never lower a care-team or traitant relation */
-        else if (r >= 0 && e->last.allow && ds.relation == ACCESS_REL_NONE)
-                r = set_access_line(e, sql_set_relation, ds.id, actor->id, ACCESS_REL_AUTHORISED, now);
+        else if (r >= 0 && e->last.allow && ds->relation == ACCESS_REL_NONE)
+                r = set_access_line(e, sql_set_relation, ds->id, actor->id, ACCESS_REL_AUTHORISED, now);
+        return r;
+}
+
+int dossier_record_consent(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins) {
+        DE_LOCKED(e);
+        struct dstate ds;
+        int64_t now;
+        int r;
+
+        r = de_begin_op(e, actor, ins, &ds, &now);
+        if (r >= 0)
+                r = de_record_consent(e, actor, ins, &ds, now);
         return de_finish(e, r);
 }
 
@@ -93,21 +101,47 @@ static const struct {
         [DOSSIER_ACCESS_REVOKE_MASKED] = { sql_set_sees_masked, 0 },
 };
 
-int dossier_set_access(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
-                       const char *id_nat, enum dossier_access_change change) {
+int dossier_set_access_many(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                            const char *id_nat, const enum dossier_access_change *changes, size_t n) {
         DE_LOCKED(e);
         struct dstate ds;
         int64_t now;
         int r;
 
-        if (de_code_field(id_nat, true) < 0 || (unsigned) change >= _DOSSIER_ACCESS_CHANGE_MAX)
+        if (de_code_field(id_nat, true) < 0 || !changes || n == 0 || n > _DOSSIER_ACCESS_CHANGE_MAX)
                 return -EINVAL;
-        r = de_simple_op(e, actor, ins, ACCESS_ACTION_MANAGE_ACCESS, &ds, &now);
-        if (r >= 0 && e->last.allow && change == DOSSIER_ACCESS_TRAITANT)
-                r = set_access_line(e, sql_demote_traitant, ds.id, id_nat, ACCESS_REL_AUTHORISED, now);
-        if (r >= 0 && e->last.allow)
-                r = set_access_line(e, access_changes[change].sql, ds.id, id_nat, access_changes[change].value, now);
+        for (size_t i = 0; i < n; i++)
+                if ((unsigned) changes[i] >= _DOSSIER_ACCESS_CHANGE_MAX)
+                        return -EINVAL;
+        r = de_begin_op(e, actor, ins, &ds, &now);
+        /* each change decided and traced as one call of its own would be,
+         * all in this transaction */
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                int64_t seq = 0;
+                r = de_decide_audited(e, actor, ins, &ds, ACCESS_ACTION_MANAGE_ACCESS, NULL, NULL, false, now, &seq);
+                if (r < 0)
+                        break;
+                if (!e->last.allow) {
+                        /* the first one's refusal is kept (its trail entry);
+                         * a later one undoes the changes before it */
+                        if (i > 0)
+                                r = de_denied_errno(&e->last);
+                        break;
+                }
+                r = de_after_allow(e, actor, &ds, now, seq);
+                ds.seen = true;
+                enum dossier_access_change c = changes[i];
+                if (r >= 0 && c == DOSSIER_ACCESS_TRAITANT)
+                        r = set_access_line(e, sql_demote_traitant, ds.id, id_nat, ACCESS_REL_AUTHORISED, now);
+                if (r >= 0)
+                        r = set_access_line(e, access_changes[c].sql, ds.id, id_nat, access_changes[c].value, now);
+        }
         return de_finish(e, r);
+}
+
+int dossier_set_access(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                       const char *id_nat, enum dossier_access_change change) {
+        return dossier_set_access_many(e, actor, ins, id_nat, &change, 1);
 }
 
 int dossier_list_access(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,

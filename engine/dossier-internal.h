@@ -498,6 +498,14 @@ int de_exec_id_int(struct dossier_engine *e, const char *sql, int64_t id, int64_
 /* ... a row id and two integers. */
 int de_exec_id_int2(struct dossier_engine *e, const char *sql, int64_t id, int64_t v, int64_t w);
 
+/* ---- dossier-access-lists.c ---- */
+
+/* Inside the operation's transaction, the dossier's state in ds: the
+ * decision of the actor's recording of the consent, its trail entry, and
+ * the access line it writes when allowed (dossier_record_consent()). */
+int de_record_consent(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                      const struct dstate *ds, int64_t now);
+
 /* ---- dossier-documents.c ---- */
 
 /* Ends a document's hold (the hold job and dossier_release_hold()). */

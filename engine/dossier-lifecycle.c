@@ -131,10 +131,12 @@ static int write_dossier(struct dossier_engine *e, const struct dossier_identity
 }
 
 /* The part of dossier_create() under the engine lock: the decision, its
- * trail entry and the row. */
+ * trail entry and the row; with_consent: then, in the same transaction,
+ * the actor's recording of the consent (dossier_create_with_consent()),
+ * whose refusal undoes the whole. */
 static int create_locked(struct dossier_engine *e, const struct dossier_actor *actor,
-                         const struct dossier_identity *id, bool consent, const uint8_t salt[SCRYPT_SALT_LEN],
-                         const uint8_t hash[SCRYPT_KEY_LEN]) {
+                         const struct dossier_identity *id, bool consent, bool with_consent,
+                         const uint8_t salt[SCRYPT_SALT_LEN], const uint8_t hash[SCRYPT_KEY_LEN]) {
         DE_LOCKED(e);
         struct dstate ds;
         int64_t now, seq = 0;
@@ -150,16 +152,26 @@ static int create_locked(struct dossier_engine *e, const struct dossier_actor *a
         r = de_decide_audited(e, actor, id->ins, &ds, ACCESS_ACTION_CREATE, NULL, NULL, consent, now, &seq);
         if (r >= 0 && e->last.allow)
                 r = write_dossier(e, id, ds.status == ACCESS_DOSSIER_DESTROYED, now, salt, hash);
+        if (r >= 0 && e->last.allow && with_consent) {
+                r = de_load_state(e, actor, id->ins, now, &ds); /* the dossier just written */
+                if (r >= 0)
+                        r = de_record_consent(e, actor, id->ins, &ds, now);
+                /* both or neither: a refused consent undoes the creation */
+                if (r >= 0 && !e->last.allow)
+                        r = de_denied_errno(&e->last);
+        }
         return de_finish(e, r);
 }
 
-int dossier_create(struct dossier_engine *e, const struct dossier_actor *actor, const struct dossier_identity *id,
-                   bool consent, char ret_secret[DOSSIER_SECRET_SIZE]) {
+/* dossier_create(), with_consent: dossier_create_with_consent(). */
+static int create(struct dossier_engine *e, const struct dossier_actor *actor, const struct dossier_identity *id,
+                  bool consent, bool with_consent, char ret_secret[DOSSIER_SECRET_SIZE]) {
         char secret[DOSSIER_SECRET_SIZE];
         uint8_t salt[SCRYPT_SALT_LEN], hash[SCRYPT_KEY_LEN];
         int r;
 
-        if (!e || !ret_secret || de_actor_check(actor) < 0)
+        if (!e || !ret_secret || de_actor_check(actor) < 0 ||
+            (with_consent && actor->kind != ACCESS_ACTOR_PROFESSIONAL))
                 return -EINVAL;
         r = identity_check(id);
         if (r < 0)
@@ -174,12 +186,23 @@ int dossier_create(struct dossier_engine *e, const struct dossier_actor *actor, 
                 return -EIO;
         r = scrypt_hash(secret, salt, e->scrypt_n, e->scrypt_r, e->scrypt_p, hash);
         if (r >= 0)
-                r = create_locked(e, actor, id, consent, salt, hash);
+                r = create_locked(e, actor, id, consent, with_consent, salt, hash);
         if (r >= 0)
                 memcpy(ret_secret, secret, DOSSIER_SECRET_SIZE);
         secure_zero(secret, sizeof(secret));
         secure_zero(hash, sizeof(hash));
         return r;
+}
+
+int dossier_create(struct dossier_engine *e, const struct dossier_actor *actor, const struct dossier_identity *id,
+                   bool consent, char ret_secret[DOSSIER_SECRET_SIZE]) {
+        return create(e, actor, id, consent, false, ret_secret);
+}
+
+int dossier_create_with_consent(struct dossier_engine *e, const struct dossier_actor *actor,
+                                const struct dossier_identity *id, bool consent,
+                                char ret_secret[DOSSIER_SECRET_SIZE]) {
+        return create(e, actor, id, consent, true, ret_secret);
 }
 
 /* Appends the trail entry of a secret check, under the engine lock. It is

@@ -121,7 +121,10 @@ int dossier_engine_set_tables(struct dossier_engine *e, const struct rights_tabl
  * dossier_batch_commit() returns 0, a crash loses the whole batch, and the
  * write lock is held throughout. Not for interactive use, and not to be
  * mixed with other threads' calls: the engine's mutex is taken per call,
- * so another thread's operation would join the batch. */
+ * so another thread's operation would join the batch, answered before it
+ * is durable and undone with it.  No route uses one: what a request needs
+ * done all or nothing is one call (dossier_create_with_consent(),
+ * dossier_set_access_many()). */
 int dossier_batch_begin(struct dossier_engine *e);
 int dossier_batch_commit(struct dossier_engine *e);
 void dossier_batch_rollback(struct dossier_engine *e);
@@ -190,6 +193,19 @@ struct dossier_identity {
  * tombstone is reopened (its trail continues). */
 int dossier_create(struct dossier_engine *e, const struct dossier_actor *actor, const struct dossier_identity *id,
                    bool consent, char ret_secret[DOSSIER_SECRET_SIZE]);
+
+/* dossier_create() and dossier_record_consent() by the same professional
+ * in one transaction: the dossier is opened with that professional's
+ * authorisation, both or neither (POST /v1/dossiers).  One call of the
+ * engine like any other (its mutex, the group commit: durable when it
+ * returns), never a batch; the secret's scrypt runs before the mutex and
+ * any transaction is taken.  A refused creation is committed (its trail
+ * entry) and returned as dossier_create() returns it; a refused consent,
+ * which the rules never give after an allowed creation, undoes both.
+ * The actor must be a professional (-EINVAL). */
+int dossier_create_with_consent(struct dossier_engine *e, const struct dossier_actor *actor,
+                                const struct dossier_identity *id, bool consent,
+                                char ret_secret[DOSSIER_SECRET_SIZE]);
 
 /* 0 when secret is this dossier's, -EACCES when not, -ENOENT without an
  * open or closed dossier. Constant-time comparison. Each check, granted or
@@ -444,6 +460,15 @@ enum dossier_access_change {
  * authorised professional, in the same transaction. */
 int dossier_set_access(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
                        const char *id_nat, enum dossier_access_change change);
+
+/* n changes (1 to _DOSSIER_ACCESS_CHANGE_MAX) of id_nat's line in one
+ * transaction, in that order, each decided and traced as a
+ * dossier_set_access() of its own: all of them, or none.  A refusal of
+ * the first is committed (its trail entry) and returned; a later refusal
+ * or an error undoes every change.  One call of the engine (its mutex,
+ * the group commit), never a batch (PUT /v1/dossiers/{ins}/access/...). */
+int dossier_set_access_many(struct dossier_engine *e, const struct dossier_actor *actor, const char *ins,
+                            const char *id_nat, const enum dossier_access_change *changes, size_t n);
 
 struct dossier_access_entry {
         char id_nat[DOSSIER_CODE_MAX];

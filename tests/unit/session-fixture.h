@@ -12,8 +12,9 @@
 #include "session/session.h"
 
 /* The one live session of the tests: the actor's, its token the actor's
- * session id. */
-static _unused_ const struct dossier_actor *current;
+ * session id; each thread's own, so that threads may call as different
+ * actors at once. */
+static _unused_ _Thread_local const struct dossier_actor *current;
 
 static _unused_ enum p11_card_type card_type_of(enum access_card c) {
         static const enum p11_card_type types[_ACCESS_CARD_MAX] = {

@@ -94,6 +94,71 @@ UNIT_FIXTURE(test_create, fixture_setup, fixture_teardown) {
         verify_chain(f);
 }
 
+/* The dossier opened with the professional's consent in one call: two
+ * trail entries (create, record-consent), the professional authorised;
+ * a refusal keeps its one entry; a patient actor is not for it. */
+UNIT_FIXTURE(test_create_with_consent, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        char secret[DOSSIER_SECRET_SIZE];
+        _cleanup_free_ struct dossier_access_entry *list = NULL;
+        size_t n = 0;
+
+        int64_t before = audit_count(f);
+        assert_int_equal(dossier_create_with_consent(f->e, &gp, &ident, false, secret), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_NO_CONSENT);
+        assert_int_equal(audit_count(f), before + 1);
+        assert_int_equal(dossier_create_with_consent(f->e, &patient, &ident, true, secret), -EINVAL);
+        assert_int_equal(audit_count(f), before + 1);
+        assert_int_equal(dossier_create_with_consent(f->e, &gp, &ident, true, secret), 0);
+        assert_int_equal(last(f), ACCESS_ALLOW_RECORD_CONSENT);
+        assert_int_equal(audit_count(f), before + 3);
+        assert_int_equal(dossier_verify_secret(f->e, INS, secret), 0);
+        assert_int_equal(count_visible(f, &gp, 0), 0);
+        assert_int_equal(dossier_list_access(f->e, &patient, INS, &list, &n), 0);
+        assert_int_equal(n, 1);
+        assert_string_equal(list[0].id_nat, gp.id);
+        assert_int_equal(list[0].relation, ACCESS_REL_AUTHORISED);
+        before = audit_count(f);
+        assert_int_equal(dossier_create_with_consent(f->e, &nurse, &ident, true, secret), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_DOSSIER_EXISTS);
+        assert_int_equal(audit_count(f), before + 1);
+        /* a tombstone reopened so, the professional's consent with it */
+        assert_int_equal(dossier_destroy(f->e, &patient, INS), 0);
+        assert_int_equal(dossier_create_with_consent(f->e, &nurse, &ident, true, secret), 0);
+        free(TAKE_PTR(list));
+        assert_int_equal(dossier_list_access(f->e, &patient, INS, &list, &n), 0);
+        assert_int_equal(n, 1);
+        assert_string_equal(list[0].id_nat, nurse.id);
+        verify_chain(f);
+}
+
+/* Several changes of one line in one call: each traced, all made; a
+ * refusal of the first traced alone; a bad change refused before any. */
+UNIT_FIXTURE(test_set_access_many, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        _cleanup_free_ struct dossier_access_entry *list = NULL;
+        size_t n = 0;
+        const enum dossier_access_change two[] = {DOSSIER_ACCESS_TRAITANT, DOSSIER_ACCESS_BLOCK};
+        const enum dossier_access_change bad[] = {DOSSIER_ACCESS_AUTHORISE, _DOSSIER_ACCESS_CHANGE_MAX};
+
+        create(f);
+        int64_t before = audit_count(f);
+        assert_int_equal(dossier_set_access_many(f->e, &patient, INS, nurse.id, bad, 2), -EINVAL);
+        assert_int_equal(dossier_set_access_many(f->e, &patient, INS, nurse.id, two, 0), -EINVAL);
+        assert_int_equal(audit_count(f), before);
+        assert_int_equal(dossier_set_access_many(f->e, &gp, INS, nurse.id, two, 2), -EACCES);
+        assert_int_equal(last(f), ACCESS_DENY_PATIENT_ONLY);
+        assert_int_equal(audit_count(f), before + 1);
+        assert_int_equal(dossier_set_access_many(f->e, &patient, INS, nurse.id, two, 2), 0);
+        assert_int_equal(audit_count(f), before + 3);
+        assert_int_equal(dossier_list_access(f->e, &patient, INS, &list, &n), 0);
+        assert_int_equal(n, 2);
+        assert_string_equal(list[1].id_nat, nurse.id);
+        assert_int_equal(list[1].relation, ACCESS_REL_TRAITANT);
+        assert_true(list[1].blocked);
+        verify_chain(f);
+}
+
 UNIT_FIXTURE(test_access_list, fixture_setup, fixture_teardown) {
         struct fixture *f = *state;
         char uid[DOSSIER_UID_SIZE], masked_uid[DOSSIER_UID_SIZE];

@@ -6,9 +6,19 @@
  * error mapping (reason codes, statuses), the request checks (fields,
  * codes, base64, dates), deposits in both forms, reading the content as a
  * stream, masking, the access list, options, the trail and the chain, a
- * deposit the store has no room for, and that a refused request leaves the
- * stored documents as they were. */
+ * deposit the store has no room for, that a refused request leaves the
+ * stored documents as they were, and that opening a dossier with consent
+ * and a PUT of several access changes are each one call of the engine,
+ * which leaves other callers' calls their own (durable when answered).
+ *
+ * EVP_PBE_scrypt is wrapped here (this binary's definition comes before
+ * libcrypto's, for the engine's own calls too): a dossier's opening can
+ * be held in its secret's hash (call-hold.h), and that hash made to fail. */
+#include <dlfcn.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
@@ -31,6 +41,21 @@
 #include "api/sessions.h"
 
 #include "session-fixture.h"
+#include "call-hold.h"
+
+static atomic_bool fail_scrypt;
+int EVP_PBE_scrypt(const char *pass, size_t passlen, const unsigned char *salt, size_t saltlen, uint64_t N,
+                   uint64_t r, uint64_t p, uint64_t maxmem, unsigned char *key, size_t keylen) {
+        static int (*real)(const char *, size_t, const unsigned char *, size_t, uint64_t, uint64_t, uint64_t,
+                           uint64_t, unsigned char *, size_t);
+        if (!real)
+                real = (int (*)(const char *, size_t, const unsigned char *, size_t, uint64_t, uint64_t, uint64_t,
+                                uint64_t, unsigned char *, size_t)) dlsym(RTLD_NEXT, "EVP_PBE_scrypt");
+        hold_point();
+        if (fail_scrypt)
+                return 0;
+        return real(pass, passlen, salt, saltlen, N, r, p, maxmem, key, keylen);
+}
 
 /* Runs req through the needs of h's route, as the router would. */
 static void invoke(api_handler h, const struct api_request *req, struct api_reply *rep) {
@@ -764,6 +789,177 @@ UNIT_FIXTURE(lifecycle, fixture_setup, fixture_teardown) {
         assert_int_equal(rep.status, 200);
         assert_string_equal(json_string_value(json_object_get(rep.body, "status")), "destroyed");
         api_reply_clear(&rep);
+}
+
+#define NIR3 "190017512345655"
+
+/* POST /v1/dossiers as a, for the person nir given as the dossier host's
+ * agent gives them (the "vitale" object: no card needed), with consent. */
+static void post_dossier(struct fixture *f, const struct dossier_actor *a, const char *nir, struct api_reply *rep) {
+        struct api_context ctx = {.engine = f->e, .find_session = find_session, .vitale_in_body = true};
+        struct api_kv h[] = {{API_SESSION_HEADER, a->session}};
+        char body[512];
+        snprintf(body, sizeof(body),
+                 "{\"consent\": true, \"ins_oid\": \"1.2.250.1.213.1.4.10\", \"vitale\": {\"surname\": \"DUPONT\", "
+                 "\"first_name\": \"Jean\", \"birth_date\": \"19850512\", \"birth_rank\": \"1\", \"nir\": \"%s\"}}",
+                 nir);
+        struct api_request req = {
+                .ctx = &ctx, .method = "POST", .path = "/v1/dossiers", .body = body, .body_len = strlen(body),
+                .headers = h, .n_headers = 1,
+        };
+        current = a;
+        invoke(res_dossiers_post, &req, rep);
+        current = NULL;
+}
+
+struct opening_call {
+        struct fixture *f;
+        const char *nir;
+        unsigned status;
+        char code[64];
+};
+
+static void *post_dossier_thread(void *userdata) {
+        struct opening_call *x = userdata;
+        struct api_reply rep;
+        post_dossier(x->f, &gp, x->nir, &rep);
+        x->status = rep.status;
+        snprintf(x->code, sizeof(x->code), "%s", rep.status >= 400 ? error_code(&rep) : "");
+        api_reply_clear(&rep);
+        return NULL;
+}
+
+/* Whether the access list of INS, as its patient sees it, shows id_nat
+ * blocked. */
+static bool blocked_in_list(struct fixture *f, const char *id_nat) {
+        _cleanup_free_ struct dossier_access_entry *list = NULL;
+        size_t n = 0;
+        bool blocked = false;
+        assert_int_equal(dossier_list_access(f->e, &patient, INS, &list, &n), 0);
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(list[i].id_nat, id_nat) == 0)
+                        blocked = list[i].blocked;
+        return blocked;
+}
+
+/* While a professional's opening of a dossier (with consent) hashes the
+ * new secret, the patient of another dossier blocks a professional: the
+ * block is answered once it is on disk (its own commit and sync), and it
+ * stays when the opening then fails (its hash fails: 500, nothing of it
+ * kept).  The opening never held the writer's transaction for others'
+ * calls to run inside, unsynced, and be undone with it. */
+UNIT_FIXTURE(opening_leaves_others_calls_alone, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+        struct opening_call x = {f, INS2, 0, ""};
+        pthread_t t;
+
+        open_dossier(f);
+        struct store *s = dossier_engine_store(f->e);
+        int64_t entries0 = audit_count(f);
+        fail_scrypt = true;
+        hold_next();
+        assert_int_equal(pthread_create(&t, NULL, post_dossier_thread, &x), 0);
+        hold_wait(); /* the opening is in its secret's hash */
+        uint64_t syncs0 = store_syncs(s);
+        struct api_kv p[] = {{"ins", INS}, {"national_id", "810000000002"}};
+        run(f, &patient, res_access_put, "PUT", "/", p, 2, NULL, 0, NULL, 0, "{\"blocked\": true}", &rep);
+        unsigned status = rep.status;
+        api_reply_clear(&rep);
+        uint64_t syncs = store_syncs(s);
+        hold_release();
+        pthread_join(t, NULL);
+        fail_scrypt = false;
+        assert_int_equal(status, 200);
+        /* answered once durable */
+        if (!test_pg())
+                assert_true(syncs > syncs0);
+        assert_int_equal(x.status, 500);
+        /* the block stayed, the failed opening left nothing */
+        assert_true(blocked_in_list(f, "810000000002"));
+        run(f, &gp, res_dossier_get, "GET", "/", (struct api_kv[]){{"ins", INS2}}, 1, NULL, 0, NULL, 0, NULL, &rep);
+        assert_int_equal(rep.status, 404);
+        api_reply_clear(&rep);
+        /* the block and its trail entry, the list of the access and the
+         * status read; nothing of the opening */
+        assert_int_equal(audit_count(f), entries0 + 3);
+        /* and still there once the engine is opened again */
+        f->e = dossier_engine_close(f->e);
+        assert_int_equal(fixture_open_engine(f), 0);
+        assert_true(blocked_in_list(f, "810000000002"));
+        verify_chain(f);
+}
+
+/* Two professionals open two dossiers at once: the second, made while
+ * the first hashes its secret, is opened as the first is (never 503
+ * database_busy), each with its consent recorded. */
+UNIT_FIXTURE(two_openings_at_once, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+        struct opening_call x = {f, INS2, 0, ""};
+        pthread_t t;
+
+        hold_next();
+        assert_int_equal(pthread_create(&t, NULL, post_dossier_thread, &x), 0);
+        hold_wait();
+        post_dossier(f, &gp, NIR3, &rep);
+        hold_release();
+        pthread_join(t, NULL);
+        if (rep.status != 201)
+                fail_msg("the second opening: %u %s", rep.status, error_code(&rep));
+        assert_true(json_is_true(json_object_get(rep.body, "consent_recorded")));
+        api_reply_clear(&rep);
+        assert_int_equal(x.status, 201);
+        /* both dossiers, gp authorised on each */
+        const char *const nirs[] = {INS2, NIR3};
+        for (size_t i = 0; i < ELEMENTSOF(nirs); i++) {
+                struct api_kv p[] = {{"ins", nirs[i]}};
+                struct api_kv q[] = {{"status", "all"}};
+                run(f, &gp, res_documents_list, "GET", "/", p, 1, q, 1, NULL, 0, NULL, &rep);
+                assert_int_equal(rep.status, 200);
+                api_reply_clear(&rep);
+        }
+        /* a second opening of the same dossier: refused, traced, nothing else */
+        int64_t entries0 = audit_count(f);
+        post_dossier(f, &gp, NIR3, &rep);
+        assert_int_equal(rep.status, 409);
+        assert_string_equal(error_reason(&rep), "deny-dossier-exists");
+        api_reply_clear(&rep);
+        assert_int_equal(audit_count(f), entries0 + 1);
+        verify_chain(f);
+}
+
+/* A PUT of several changes is one call of the engine: one member of the
+ * writer's group commit (SQLite), one trail entry per change, and all of
+ * the changes made. */
+UNIT_FIXTURE(access_changes_are_one_call, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+        uint64_t calls0 = 0, calls = 0;
+
+        open_dossier(f);
+        int64_t entries0 = audit_count(f);
+        dossier_engine_group_counts(f->e, NULL, &calls0);
+        struct api_kv p[] = {{"ins", INS}, {"national_id", "810000000002"}};
+        run(f, &patient, res_access_put, "PUT", "/", p, 2, NULL, 0, NULL, 0,
+            "{\"relation\": \"traitant\", \"blocked\": true, \"sees_masked\": true}", &rep);
+        assert_int_equal(rep.status, 200);
+        api_reply_clear(&rep);
+        dossier_engine_group_counts(f->e, NULL, &calls);
+        if (!test_pg())
+                assert_int_equal(calls - calls0, 1);
+        assert_int_equal(audit_count(f), entries0 + 3);
+        assert_true(blocked_in_list(f, "810000000002"));
+        /* refused for a professional: the first change's refusal traced, nothing else */
+        entries0 = audit_count(f);
+        run(f, &gp, res_access_put, "PUT", "/", p, 2, NULL, 0, NULL, 0, "{\"blocked\": false, \"relation\": \"none\"}",
+            &rep);
+        assert_int_equal(rep.status, 403);
+        assert_string_equal(error_reason(&rep), "deny-patient-only");
+        api_reply_clear(&rep);
+        assert_int_equal(audit_count(f), entries0 + 1);
+        assert_true(blocked_in_list(f, "810000000002"));
+        verify_chain(f);
 }
 
 /* a test with a fresh engine (dossier-fixture.h) */
