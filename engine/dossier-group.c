@@ -62,7 +62,18 @@ int de_begin(struct dossier_engine *e) {
                         return r;
                 g->open = true;
         }
-        return store_begin(e->store);
+        r = store_begin(e->store);
+        if (r < 0)
+                return r;
+        /* another connection (another process on the file) committed
+         * before this transaction began: a snapshot taken before that
+         * commit no longer holds the current state */
+        uint64_t foreign = store_foreign_commits(e->store);
+        if (foreign != e->foreign_seen) {
+                e->foreign_seen = foreign;
+                atomic_fetch_add_explicit(&e->generation, 1, memory_order_release);
+        }
+        return 0;
 }
 
 void de_group_note(struct dossier_engine *e) {

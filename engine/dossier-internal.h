@@ -99,6 +99,9 @@ struct dossier_engine {
          * after reading generation g still holds if the generation is
          * still g when its trail entry is appended (dossier-snapshot.c). */
         _Atomic uint64_t generation;
+        /* store_foreign_commits() when last looked at: a commit of another
+         * connection to the file moves the generation too (de_begin()) */
+        uint64_t foreign_seen;
         uint64_t gen_mark;                /* store_written() when last counted */
         uint64_t trail_changes;           /* rows the running call changed in the trail (de_audit_append()) */
         bool gen_quiet;                   /* the running call's writes decide nothing (pieces) */
@@ -209,7 +212,10 @@ int de_trailq_wait(struct dossier_engine *e, struct de_trailq_item *it);
  * (each call in a savepoint: its all-or-nothing stays its own), and one
  * COMMIT and one fdatasync serve them all.  de_begin() is store_begin()
  * for the engine's calls: it opens the group's transaction first when
- * none is open (SQLite with group commit, no batch of bulk loading).
+ * none is open (SQLite with group commit, no batch of bulk loading);
+ * once the transaction is open, a commit another connection made to the
+ * file before it (store_foreign_commits()) moves the generation, so that
+ * a decision made on an older snapshot is made again on the writer's.
  * de_group_note() counts the running call's changes (whether they move
  * the generation at the commit); a group is committed once the commit
  * before it is on disk, or at once when it holds a large content's piece

@@ -31,9 +31,11 @@ void de_trailq_free(struct de_trailq *q) {
  * when the generation moved since, or when the open group holds a change
  * (not committed, so not in any snapshot): those calls are decided again
  * under the mutex, on the group's state, so that the trail's order stays
- * the order of the decisions.  Returns once the entries are durable (0,
- * *ret_n of them), or an error every entry shares; *ret_failed: the error
- * is the group's failed sync, final (dossier-group.c). */
+ * the order of the decisions; so are they all when the transaction finds
+ * a commit another connection made to the file (de_begin()).  Returns
+ * once the entries are durable (0, *ret_n of them), or an error every
+ * entry shares; *ret_failed: the error is the group's failed sync, final
+ * (dossier-group.c). */
 static int commit_batch(struct dossier_engine *e, struct de_trailq_item *batch, size_t *ret_n, bool *ret_failed) {
         size_t n = 0, len = 0;
         int r = 0;
@@ -56,7 +58,15 @@ static int commit_batch(struct dossier_engine *e, struct de_trailq_item *batch, 
                 else
                         ae[n++] = it->ae;
         if (n > 0 && (r = de_begin(e)) >= 0) {
-                r = audit_append_many(e->store, ae, n, NULL, NULL);
+                /* the transaction found a commit of another connection
+                 * (de_begin()): the snapshots may not have seen it */
+                if (atomic_load_explicit(&e->generation, memory_order_acquire) != gen) {
+                        for (struct de_trailq_item *it = batch; it; it = it->next)
+                                it->r = -EAGAIN;
+                        n = 0;
+                }
+                if (n > 0)
+                        r = audit_append_many(e->store, ae, n, NULL, NULL);
                 if (r >= 0)
                         r = store_commit(e->store);
                 if (r < 0)

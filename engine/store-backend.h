@@ -42,6 +42,8 @@ struct store_ops {
         int (*durable)(struct store *s, uint64_t mark);
         uint64_t (*syncs)(struct store *s);
         bool (*group_commit)(struct store *s);
+        /* store_foreign_commits(); NULL: 0 */
+        uint64_t (*foreign_commits)(struct store *s);
         void (*close)(struct store *s);
 };
 

@@ -23,6 +23,8 @@ struct sqlite_store {
         sqlite3 *db;
         struct wal_sync *wal; /* NULL: not in WAL mode, synchronous=FULL */
         struct wal_checkpointer *ckpt; /* WAL mode: checkpoints in a thread */
+        int64_t data_version;          /* PRAGMA data_version when last read */
+        uint64_t foreign;              /* write transactions that found it changed */
 };
 
 struct sqlite_stmt {
@@ -274,6 +276,7 @@ static int file_private(const char *path) {
 }
 
 static const struct store_ops sqlite_ops;
+static int data_version(struct store *s, int64_t *ret);
 
 /* Group commit (wal-sync.h): once the schema is up to date (migrations
  * commit with synchronous=FULL), a database in WAL mode commits without
@@ -358,6 +361,10 @@ int store_sqlite_open(const char *path, struct store **ret) {
         if (r < 0)
                 return r;
         r = group_commit(q);
+        if (r < 0)
+                return r;
+        /* what the first write transaction compares with */
+        r = data_version(s, &q->data_version);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(s);
@@ -485,13 +492,44 @@ static int sq_control(struct store *s, const char *sql) {
         return r < 0 ? r : store_exec_step(s, st);
 }
 
+/* PRAGMA data_version: it changes when another connection commits to
+ * the file (not with this one's own commits, nor a passive checkpoint),
+ * as of the read transaction it runs in. */
+static int data_version(struct store *s, int64_t *ret) {
+        static const char sql_data_version[] = "PRAGMA data_version";
+        _cleanup_stmt_ struct store_stmt *st = NULL;
+        int r = store_prepare(s, sql_data_version, &st);
+        if (r >= 0)
+                r = store_step(s, st);
+        if (r == 0)
+                r = -EIO;
+        if (r > 0)
+                *ret = store_col_int64(st, 0);
+        return r < 0 ? r : 0;
+}
+
 /* BEGIN IMMEDIATE so that a writer never has to upgrade a read lock (no
- * SQLITE_BUSY half way through). */
+ * SQLITE_BUSY half way through).  Inside it no other connection commits
+ * until it ends: a data_version changed since the last one this
+ * connection read says that another did before (store_foreign_commits();
+ * one that cannot be read counts as changed). */
 static int sq_begin(struct store *s) {
         static const char sql_begin[] = "BEGIN IMMEDIATE";
         struct sqlite_store *q = (struct sqlite_store *) s;
         int r = q->wal ? wal_sync_error(q->wal) : 0;
-        return r < 0 ? r : sq_control(s, sql_begin);
+        if (r >= 0)
+                r = sq_control(s, sql_begin);
+        if (r < 0)
+                return r;
+        int64_t v = q->data_version;
+        if (data_version(s, &v) < 0 || v != q->data_version)
+                q->foreign++;
+        q->data_version = v;
+        return 0;
+}
+
+static uint64_t sq_foreign_commits(struct store *s) {
+        return ((struct sqlite_store *) s)->foreign;
 }
 
 /* A deferred transaction: its first read fixes the WAL snapshot. */
@@ -543,5 +581,6 @@ static const struct store_ops sqlite_ops = {
         .durable = sq_durable,
         .syncs = sq_syncs,
         .group_commit = sq_group_commit,
+        .foreign_commits = sq_foreign_commits,
         .close = sq_close,
 };

@@ -286,6 +286,10 @@ uint64_t store_syncs(struct store *s) {
         return s && s->ops->syncs ? s->ops->syncs(s) : 0;
 }
 
+uint64_t store_foreign_commits(struct store *s) {
+        return s && s->ops->foreign_commits ? s->ops->foreign_commits(s) : 0;
+}
+
 bool store_group_commit(struct store *s) {
         return s && s->ops->group_commit && s->ops->group_commit(s);
 }

@@ -107,6 +107,15 @@ uint64_t store_change_count(struct store *s);
 int store_durable(struct store *s, uint64_t mark);
 uint64_t store_syncs(struct store *s);
 bool store_group_commit(struct store *s);
+/* How many write transactions begun on s found that another connection
+ * to the same file had committed since s's previous one (SQLite's PRAGMA
+ * data_version, read inside BEGIN IMMEDIATE: no other connection commits
+ * until it ends); read it once store_begin() or store_batch_begin()
+ * returned.  A caller that decided on a snapshot of a reader (the
+ * engine's reads off its mutex) learns so that such a commit came.  0 on
+ * PostgreSQL, where every decision is made inside the writer's own
+ * transaction, which sees every commit before it (READ COMMITTED). */
+uint64_t store_foreign_commits(struct store *s);
 
 /* Batch mode, for bulk loading only (see dossier_batch_begin()): one outer
  * write transaction; inside it store_begin(), store_commit() and

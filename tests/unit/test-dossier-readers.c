@@ -449,3 +449,70 @@ UNIT_FIXTURE(test_list_sink_made_again, fixture_setup, fixture_teardown) {
         assert_int_equal(audit_count(f), before + 2);
         verify_chain(f);
 }
+
+/* Another engine on the same file (another process's connection, as a
+ * second carnetd or a tool on it would be) commits the patient's block
+ * of gp while gp's list, decided "allow" on its snapshot, hands its rows
+ * to the sink: the engine learns of that commit when it next begins to
+ * write (its writer's PRAGMA data_version), so the list is decided again
+ * on the writer's state, refused, and traced after the block; the stale
+ * allow is never appended, and no list is handed out as allowed. */
+struct foreign {
+        struct fixture *f;
+        struct dossier_engine *other;
+        unsigned begins, docs;
+        int blocked;
+};
+
+static int foreign_begin(void *data) {
+        ((struct foreign *) data)->begins++;
+        return 0;
+}
+
+static int foreign_doc(const struct dossier_doc *d, void *data) {
+        struct foreign *x = data;
+        (void) d;
+        if (x->docs++ == 0)
+                x->blocked = dossier_set_access(x->other, &patient, INS, gp.id, DOSSIER_ACCESS_BLOCK);
+        return 0;
+}
+
+UNIT_FIXTURE(test_commit_of_another_connection, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        char uid[DOSSIER_UID_SIZE];
+        _cleanup_free_ struct dossier_doc *docs = NULL;
+        size_t n = 0;
+
+        SKIP_ON_PG(); /* PostgreSQL: no read connections, every call under the mutex and the writers' lock */
+        open_dossier(f);
+        assert_int_equal(dossier_deposit(f->e, &gp, INS, &report, "%PDF-1.7 one", 12, uid, NULL), 0);
+        /* gp noted and seen: the next list goes the snapshot's way */
+        assert_int_equal(dossier_list(f->e, &gp, INS, 0, &docs, &n), 0);
+        assert_int_equal(n, 1);
+        struct dossier_config cfg = {
+                .path = f->ts.name, .rights = f->rights, .interactions = f->interactions,
+                .scrypt_n = 1024, .scrypt_r = 8, .scrypt_p = 1, .clock = fake_clock, .clock_userdata = f,
+        };
+        struct foreign x = {.f = f};
+        assert_int_equal(dossier_engine_open(&cfg, &x.other), 0);
+        int64_t before = audit_count(f);
+
+        struct dossier_list_sink sink = {foreign_begin, foreign_doc, &x};
+        int r = dossier_list_each(f->e, &gp, INS, 0, NULL, &sink);
+        enum access_reason reason = dossier_last_decision(f->e)->reason;
+        x.other = dossier_engine_close(x.other);
+        assert_int_equal(x.blocked, 0);
+        assert_int_equal(x.begins, 1); /* the snapshot's rows; none made again */
+        assert_int_equal(r, -EACCES);
+        assert_int_equal(reason, ACCESS_DENY_BLOCKED);
+        /* the block, then the list refused; nothing else */
+        assert_int_equal(audit_count(f), before + 2);
+        struct tail t = {};
+        assert_int_equal(audit_list(dossier_engine_store(f->e), INS, keep_tail, &t), 0);
+        assert_string_equal(t.prev_action, "manage-access");
+        assert_string_equal(t.prev_outcome, "allow");
+        assert_string_equal(t.action, "list");
+        assert_string_equal(t.outcome, "deny");
+        assert_string_equal(t.actor, gp.id);
+        verify_chain(f);
+}
