@@ -115,12 +115,13 @@ static int resolve_caller(const struct api_request *req, unsigned needs, struct 
 static int check_params(const struct api_request *req, unsigned needs, struct api_call *c, struct api_reply *err) {
         if (needs & API_NEED_INS) {
                 const char *ins = api_path_param(req, "ins");
-                int r = ins ? nir_check(ins) : -EINVAL;
+                /* one spelling per person: a Corsican "2a" is "2A"'s dossier */
+                int r = ins ? nir_canonical(ins, c->ins_buf) : -EINVAL;
                 if (r < 0)
                         return api_error_details(err, 422, "bad_ins",
                                                  json_pack("{s:s}", "problem", r == -EBADMSG ? "wrong key" : "malformed"),
                                                  "the INS must be a NIR of 15 characters with a valid key"), -EINVAL;
-                c->ins = ins;
+                c->ins = c->ins_buf;
         }
         if (needs & API_NEED_DOCUMENT) {
                 const char *uid = api_path_param(req, "uid");

@@ -13,6 +13,7 @@
 
 #include "http/router.h"
 #include "engine/dossier.h"
+#include "lib/nir.h"
 #include "session/session.h"
 
 enum {
@@ -23,7 +24,7 @@ enum {
         API_NEED_ROOT_OK = 1u << 3,      /* with a caller need: uid 0 may call without a session */
         API_NEED_SESSIONS = 1u << 4,     /* the session manager: 503 sessions_unavailable */
         API_NEED_ENGINE = 1u << 5,       /* the dossier engine: 503 dossiers_unavailable */
-        API_NEED_INS = 1u << 6,          /* {ins}, a NIR with a valid key: 422 bad_ins */
+        API_NEED_INS = 1u << 6,          /* {ins}, a NIR with a valid key (canonical spelling): 422 bad_ins */
         API_NEED_DOCUMENT = 1u << 7,     /* {uid}, a document id: 404 no_such_document */
         API_NEED_BODY = 1u << 8,         /* a JSON object body: 400 bad_json */
         /* with API_NEED_BODY: a Content-Type, when given, that is JSON
@@ -43,7 +44,8 @@ struct api_caller {
 struct api_call {
         struct api_caller caller;      /* SESSION, PROFESSIONAL, PATIENT */
         struct dossier_engine *engine; /* ENGINE */
-        const char *ins;               /* INS: the checked {ins} */
+        const char *ins;               /* INS: the checked {ins}, as dossiers are keyed (ins_buf) */
+        char ins_buf[NIR_LEN + 1];     /* its canonical spelling: "2a" written "2A" (nir_canonical()) */
         const char *document;          /* DOCUMENT: the checked {uid} */
         json_t *body;                  /* BODY: the object, released after the handler */
 };

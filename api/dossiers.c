@@ -40,8 +40,8 @@ static int own_nir(const json_t *body, const struct vitale_card *card, size_t id
         if (!lacks)
                 return res_bad_field(err, 400, "bad_field", "own_nir",
                                      "own_nir is only for a person without a NIR of their own on the card"), -EINVAL;
-        const char *own = json_string_value(jown);
-        int r = own ? nir_check(own) : -EINVAL;
+        char own[NIR_LEN + 1];
+        int r = json_string_value(jown) ? nir_canonical(json_string_value(jown), own) : -EINVAL;
         if (r < 0 || (card->p[0].nir[0] && strcmp(own, card->p[0].nir) == 0))
                 return api_error_details(err, 422, "bad_ins",
                                          json_pack("{s:s,s:s}", "field", "own_nir", "problem",
@@ -100,7 +100,8 @@ static int vitale_from_body(const json_t *body, struct vitale_person *ret, char 
                                      "vitale.birth_date must be a calendar date as YYYYMMDD and vitale.birth_rank "
                                      "digits"), -EINVAL;
         }
-        int r = nir_check(p.nir);
+        char nir[NIR_LEN + 1];
+        int r = nir_canonical(p.nir, nir);
         if (r < 0) {
                 secure_zero(&p, sizeof(p));
                 return api_error_details(err, 422, "bad_ins",
@@ -108,6 +109,8 @@ static int vitale_from_body(const json_t *body, struct vitale_person *ret, char 
                                                    r == -EBADMSG ? "wrong key" : "malformed"),
                                          "vitale.nir must be a NIR of 15 characters with a valid key"), -EINVAL;
         }
+        memcpy(p.nir, nir, sizeof(nir)); /* as the dossiers are keyed */
+        secure_zero(nir, sizeof(nir));
         p.birth_date_valid = p.nir_valid = true;
         *ret = p;
         secure_zero(&p, sizeof(p));
@@ -173,10 +176,14 @@ int res_vitale_person(const struct api_request *req, const json_t *body, struct 
                 json_int_t i = json_integer_value(jidx);
                 if (i >= 0 && (size_t)i < card.n)
                         p = &card.p[i];
-        } else
+        } else {
+                /* the card's NIRs are in their canonical spelling (card/vitale.c) */
+                char want[NIR_LEN + 1] = "";
+                (void) nir_canonical(json_string_value(jnir), want);
                 for (size_t i = 0; i < card.n && !p; i++)
-                        if (card.p[i].nir[0] && strcmp(card.p[i].nir, json_string_value(jnir)) == 0)
+                        if (card.p[i].nir[0] && strcmp(card.p[i].nir, want[0] ? want : json_string_value(jnir)) == 0)
                                 p = &card.p[i];
+        }
         if (!p) {
                 secure_zero(&card, sizeof(card));
                 api_error(err, 404, "no_such_person", "no such person on the inserted Carte Vitale");

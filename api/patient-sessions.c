@@ -36,11 +36,13 @@ int res_patient_sessions_post(const struct api_request *req, struct api_reply *r
                 goto wipe;
         /* a legal representative: the card's person is the representative,
          * acting_for the patient whose dossier the secret opens */
-        if (jf && (!json_is_string(jf) || nir_check(json_string_value(jf)) < 0)) {
+        /* the represented patient's INS as the dossiers are keyed ("2a": "2A") */
+        char rep_buf[NIR_LEN + 1];
+        if (jf && (!json_is_string(jf) || nir_canonical(json_string_value(jf), rep_buf) < 0)) {
                 res_bad_field(ret, 422, "bad_ins", "acting_for", "acting_for must be the represented patient's INS");
                 goto wipe;
         }
-        const char *rep_for = jf ? json_string_value(jf) : NULL;
+        const char *rep_for = jf ? rep_buf : NULL;
         if (!json_is_string(js) || json_string_length(js) == 0 || json_string_length(js) > SECRET_MAX ||
             strlen(json_string_value(js)) != json_string_length(js)) {
                 res_bad_field(ret, 400, "bad_field", "secret", "secret must be the text printed on the opening receipt");

@@ -9,17 +9,18 @@
 #include "replies.h"
 #include "representatives.h"
 
-/* The {rep_ins} of the path, checked: NULL (and err filled) when it is
- * not a valid INS or is the patient's own. */
-static const char *rep_ins_of(const struct api_request *req, struct api_reply *err) {
+/* The {rep_ins} of the path, checked, in its canonical spelling in buf:
+ * NULL (and err filled) when it is not a valid INS or is the patient's
+ * own. */
+static const char *rep_ins_of(const struct api_request *req, char buf[NIR_LEN + 1], struct api_reply *err) {
         const char *rep = api_path_param(req, "rep_ins");
 
-        if (!rep || nir_check(rep) < 0 || strcmp(rep, req->call->ins) == 0) {
+        if (!rep || nir_canonical(rep, buf) < 0 || strcmp(buf, req->call->ins) == 0) {
                 res_bad_field(err, 422, "bad_ins", "rep_ins",
                               "the representative's own INS (NIR, 15 characters), not the patient's");
                 return NULL;
         }
-        return rep;
+        return buf;
 }
 
 /* PUT /v1/dossiers/{ins}/representatives/{rep_ins} {"kind": ...}. */
@@ -27,10 +28,11 @@ int res_representative_put(const struct api_request *req, struct api_reply *ret)
         static const char *const fields[] = {"kind", NULL};
         const struct api_call *c = req->call;
         const char *kind_name = json_string_value(json_object_get(c->body, "kind"));
+        char buf[NIR_LEN + 1];
         const char *rep;
         int kind, r;
 
-        if (api_check_fields(c->body, fields, ret) < 0 || !(rep = rep_ins_of(req, ret)))
+        if (api_check_fields(c->body, fields, ret) < 0 || !(rep = rep_ins_of(req, buf, ret)))
                 return 0;
         kind = dossier_representative_kind_from_name(kind_name);
         if (kind < 0)
@@ -46,7 +48,8 @@ int res_representative_put(const struct api_request *req, struct api_reply *ret)
  * no_such_representative when not listed (the decision is traced). */
 int res_representative_delete(const struct api_request *req, struct api_reply *ret) {
         const struct api_call *c = req->call;
-        const char *rep = rep_ins_of(req, ret);
+        char buf[NIR_LEN + 1];
+        const char *rep = rep_ins_of(req, buf, ret);
         int r;
 
         if (!rep)

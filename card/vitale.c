@@ -177,6 +177,12 @@ static int parse(const uint8_t *ident, size_t ident_len, const uint8_t *app, siz
                         p->nir_problem = "wrong key";
                 else if (r < 0)
                         p->nir_problem = "malformed";
+                else {
+                        /* the one spelling dossiers are keyed by: "2a" is "2A" */
+                        char nir[NIR_LEN + 1];
+                        (void) nir_canonical(p->nir, nir);
+                        memcpy(p->nir, nir, sizeof(nir));
+                }
                 p->nir_valid = p->nir_problem == NULL;
         }
         return 0;

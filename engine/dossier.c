@@ -198,8 +198,11 @@ int de_actor_check(const struct dossier_actor *a) {
         return 0;
 }
 
+/* A dossier is keyed by the INS as spelt once: a lower-case Corsican
+ * department would be another dossier of the same person (the API
+ * writes every INS it takes in that spelling, nir_canonical()). */
 int de_ins_check(const char *ins) {
-        return ins && nir_check(ins) == 0 ? 0 : -EINVAL;
+        return ins && nir_check_canonical(ins) == 0 ? 0 : -EINVAL;
 }
 
 int de_uid_check(const char *uid) {

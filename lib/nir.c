@@ -49,6 +49,24 @@ int nir_check(const char *nir) {
         return given == key ? 0 : -EBADMSG;
 }
 
+int nir_canonical(const char *nir, char ret[NIR_LEN + 1]) {
+        int r = nir_check(nir);
+
+        if (r < 0)
+                return r;
+        memcpy(ret, nir, NIR_LEN + 1);
+        /* a letter is valid only there, and only a or b (nir_key()) */
+        if (ret[6] == 'a' || ret[6] == 'b')
+                ret[6] = (char) (ret[6] - 'a' + 'A');
+        return 0;
+}
+
+int nir_check_canonical(const char *nir) {
+        int r = nir_check(nir);
+
+        return r < 0 ? r : nir[6] == 'a' || nir[6] == 'b' ? -EINVAL : 0;
+}
+
 bool nir_is_provisional(const char *nir) {
         return nir && (nir[0] == '7' || nir[0] == '8');
 }

@@ -20,5 +20,15 @@ int nir_key(const char *nir13, unsigned *ret_key);
  * it is malformed (length, characters), -EBADMSG when only the key is wrong. */
 int nir_check(const char *nir);
 
+/* A NIR has one spelling, the one the dossiers are keyed by: a Corsican
+ * department's letter in upper case ("2A", "2B"), though nir_check() and
+ * the key take "2a" and "2b" too (docs/rules.md §5).  nir_canonical()
+ * checks nir as nir_check() does and, when it is valid (0), writes that
+ * spelling to ret, NIR_LEN + 1 bytes; ret is left as it was otherwise.
+ * nir_check_canonical() is nir_check() that also refuses (-EINVAL) a NIR
+ * not spelt so. */
+int nir_canonical(const char *nir, char ret[NIR_LEN + 1]);
+int nir_check_canonical(const char *nir);
+
 /* True when the NIR is provisional (first digit 7 or 8). */
 bool nir_is_provisional(const char *nir);

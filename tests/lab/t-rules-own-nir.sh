@@ -5,7 +5,8 @@
 # the person's own NIR is typed in "own_nir", which is checked (key, not the
 # holder's); a beneficiary with no NIR at all gets theirs the same way; a
 # person with their own NIR on the card takes no own_nir.  No refusal
-# leaves a dossier behind.
+# leaves a dossier behind.  A Corsican NIR typed in lower case keys the
+# dossier of its upper-case spelling, never a twin.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -56,6 +57,22 @@ check "no NIR on the card: say how to give it" "$(api POST /v1/dossiers '{"index
 check "no NIR on the card, own_nir given" \
         "$(api POST /v1/dossiers '{"index": 2, "own_nir": "212037512345775", "consent": true}' "$doctor")" \
         '201 {"ins":"212037512345775"*"first_names":"EMMA"*"sex":"F"*'
+# a Corsican NIR typed with its department in lower case ("2b", whose key
+# is as good) is the dossier of its one spelling, upper case: the path in
+# either case reaches it, and the other spelling is no second dossier
+check "own_nir in lower case: the upper-case spelling's dossier" \
+        "$(api POST /v1/dossiers '{"index": 2, "own_nir": "285052b00101141", "consent": true}' "$doctor")" \
+        '201 {"ins":"285052B00101141"*'
+check "the lower-case path reaches it" "$(api GET /v1/dossiers/285052b00101141 "" "$doctor")" \
+        '200 {"ins":"285052B00101141","status":"open"*'
+check "no twin under the upper-case spelling" \
+        "$(api POST /v1/dossiers '{"index": 2, "own_nir": "285052B00101141", "consent": true}' "$doctor")" \
+        '409 *"dossier_exists"*'
+check "a document deposited by the lower-case path" \
+        "$(api POST /v1/dossiers/285052b00101141/documents '{"type_code": "11488-4", "class_code": "10",
+                "mime": "text/plain", "title": "CR", "content_base64": "aGVsbG8="}' "$doctor")" '201 *'
+check "listed by the upper-case one" "$(api GET /v1/dossiers/285052B00101141/documents "" "$doctor")" \
+        '200 *"count":1*'
 out=$(api POST /v1/dossiers '{"index": 0, "consent": true}' "$doctor")
 check "the holder's own dossier" "$out" '201 {"ins":"280057512345674"*"first_names":"CLAIRE"*'
 check "the patient session of a beneficiary needs own_nir too" \

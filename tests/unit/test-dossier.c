@@ -82,6 +82,18 @@ UNIT_FIXTURE(test_create, fixture_setup, fixture_teardown) {
         bad = ident;
         bad.sex = "X";
         assert_int_equal(dossier_create(f->e, &gp, &bad, true, again), -EINVAL);
+        /* a Corsican INS has one spelling, upper case: the lower-case one,
+         * whose key is as good, would be another dossier of the same person */
+        bad = ident;
+        bad.ins = "185052a00101164";
+        assert_int_equal(dossier_create(f->e, &gp, &bad, true, again), -EINVAL);
+        assert_int_equal(dossier_record_consent(f->e, &gp, "185052a00101164"), -EINVAL);
+        assert_int_equal(dossier_verify_secret(f->e, "185052a00101164", again), -EINVAL);
+        bad.ins = "185052A00101164";
+        assert_int_equal(dossier_create(f->e, &gp, &bad, true, again), 0);
+        assert_int_equal(dossier_set_access(f->e, &(struct dossier_actor) {.kind = ACCESS_ACTOR_PATIENT,
+                                                    .id = "185052a00101164"}, "185052a00101164", nurse.id,
+                                            DOSSIER_ACCESS_BLOCK), -EINVAL);
 
         /* the secret is not stored in clear */
         assert_int_equal(test_store_query_int(&f->ts, test_pg() ?

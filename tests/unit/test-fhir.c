@@ -1600,6 +1600,12 @@ UNIT(fhir_parsers) {
         assert_int_equal(fhir_ins_of_identifier(INS, ins), 0); /* no system: any */
         assert_int_equal(fhir_ins_of_identifier("|" INS, ins), -EINVAL); /* explicitly none */
         assert_int_equal(fhir_ins_of_identifier("185057800608400", ins), -EBADMSG);
+        /* a Corsican department in lower case names the dossier of its
+         * canonical spelling, upper case (docs/fhir.md) */
+        assert_int_equal(fhir_ins_of_identifier("urn:oid:1.2.250.1.213.1.4.8|185052a00101164", ins), 0);
+        assert_string_equal(ins, "185052A00101164");
+        assert_int_equal(fhir_ins_of_reference("Patient/285052b00101141", ins), 0);
+        assert_string_equal(ins, "285052B00101141");
         assert_int_equal(fhir_doc_id_parse(INS "-0123456789abcdef0123456789abcdef", ins, uid), 0);
         assert_string_equal(uid, "0123456789abcdef0123456789abcdef");
         assert_int_equal(fhir_doc_id_parse(INS "-0123456789ABCDEF0123456789abcdef", ins, uid), -EINVAL);

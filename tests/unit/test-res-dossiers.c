@@ -962,6 +962,39 @@ UNIT_FIXTURE(access_changes_are_one_call, fixture_setup, fixture_teardown) {
         verify_chain(f);
 }
 
+/* A Corsican INS typed with a lower-case department ("2a") names the same
+ * dossier as the upper-case one, wherever it comes in: the path, the
+ * opening's NIR; never a twin. */
+UNIT_FIXTURE(ins_canonical, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct api_reply rep;
+        post_dossier(f, &gp, "185052a00101164", &rep);
+        assert_int_equal(rep.status, 201);
+        assert_string_equal(json_string_value(json_object_get(rep.body, "ins")), "185052A00101164");
+        api_reply_clear(&rep);
+        post_dossier(f, &gp, "185052A00101164", &rep);
+        assert_string_equal(error_reason(&rep), "deny-dossier-exists");
+        expect_error(&rep, 409, "dossier_exists");
+        struct api_kv lower[] = {{"ins", "185052a00101164"}}, upper[] = {{"ins", "185052A00101164"}};
+        struct api_kv q[] = {{"status", "all"}};
+        run(f, &gp, res_documents_post, "POST", "/", lower, 1, NULL, 0, NULL, 0, REPORT, &rep);
+        unsigned deposited = rep.status;
+        api_reply_clear(&rep);
+        run(f, &gp, res_dossier_get, "GET", "/", lower, 1, NULL, 0, NULL, 0, NULL, &rep);
+        char got[16] = "";
+        snprintf(got, sizeof(got), "%s", json_string_value(json_object_get(rep.body, "ins")));
+        api_reply_clear(&rep);
+        run(f, &gp, res_documents_list, "GET", "/", upper, 1, q, 1, NULL, 0, NULL, &rep);
+        json_int_t listed = json_integer_value(json_object_get(rep.body, "count"));
+        api_reply_clear(&rep);
+        assert_int_equal(deposited, 201);
+        assert_string_equal(got, "185052A00101164");
+        assert_int_equal(listed, 1);
+        /* one dossier in the store */
+        assert_int_equal(test_store_query_int(&f->ts, "SELECT count(*) FROM dossiers WHERE upper(ins) = ?1",
+                                              "185052A00101164"), 1);
+}
+
 /* a test with a fresh engine (dossier-fixture.h) */
 
 UNIT_GROUP("res-dossiers", NULL, NULL)

@@ -143,6 +143,18 @@ UNIT(wrong_nir_key_is_flagged) {
         assert_string_equal(card.p[1].nir_problem, "malformed");
 }
 
+/* A Corsican NIR written with a lower-case department ("2b") is read in
+ * its one spelling, upper case, the one its dossier is keyed by. */
+UNIT(corsican_nir_canonical) {
+        const struct step steps[] = {{SEL_MF, "9000"}, {READ, IDENT "9000"}, {SEL_APP, "9000"},
+                                     {READ, "6511930F" "323835303532623030313031313431" "6500" "9000"}};
+        struct vitale_card card;
+        unsigned apdus;
+        assert_int_equal(READ_SCRIPTED(steps, &card, &apdus), 0);
+        assert_true(card.p[0].nir_valid);
+        assert_string_equal(card.p[0].nir, "285052B00101141");
+}
+
 UNIT(card_pulled_mid_read) {
         /* pcscd answers 0 bytes when the card leaves during an APDU */
         const struct step steps[] = {{SEL_MF, "9000"}, {READ, ""}};
