@@ -30,11 +30,15 @@ static const char sql_mask[] =
         "UPDATE documents SET masked = ?2, version = version + 1, revision = revision + 1, updated_at = ?3 "
         "WHERE id = ?1";
 /* a release dated ?2 (the sweep's: when the hold lapsed) never dates a
- * later change back, and a document no longer held changes not */
+ * later change back, and a document no longer held changes not; the
+ * versions ?1 replaced, still held, are released with it: a hold is the
+ * document's, whatever its versions (docs/rules.md §3) */
 const char de_sql_release[] = "UPDATE documents SET hidden_from_patient = 0, version = version + 1, "
                               "revision = revision + 1, "
                               "updated_at = CASE WHEN updated_at > ?2 THEN updated_at ELSE ?2 END "
-                              "WHERE id = ?1 AND hidden_from_patient = 1";
+                              "WHERE hidden_from_patient = 1 AND id IN (WITH RECURSIVE chain (id) AS "
+                              "(SELECT CAST(?1 AS BIGINT) UNION ALL SELECT d.replaces FROM documents d "
+                              "JOIN chain c ON d.id = c.id WHERE d.replaces IS NOT NULL) SELECT id FROM chain)";
 static const char sql_same_exam[] =
         "SELECT uid, type_code, class_code, author_id, status, masked, hidden_from_patient, hidden_since, created_at, "
         "author_establishment, hidden_from_representatives FROM documents WHERE dossier_id = ?1 AND type_code = ?2 "
@@ -378,6 +382,11 @@ static int put_doc(struct dossier_engine *e, const struct dossier_actor *actor, 
         r = insert_doc(e, actor, ds.id, &version, c, old_uid ? &old : NULL, now, uid, &id);
         if (r >= 0 && old_uid)
                 r = de_exec_id_int2(e, sql_deprecate, old.id, id, now);
+        /* a held version replaced by one shown: the document is shown, its
+         * old versions' hold ends now (held again, the new version goes on
+         * with that hold, and the old ones end with it) */
+        if (r >= 0 && old_uid && old.ad.hidden_from_patient && !m->hidden_from_patient)
+                r = de_exec_id_int(e, de_sql_release, old.id, now);
         if (r >= 0)
                 r = alerts(e, actor, ins, &ds, m, id, now, ret_warnings);
         r = de_finish_allowed(e, actor, &ds, now, seq, r);

@@ -14,11 +14,14 @@
 static const char sql_expired[] =
         "SELECT id, ins, closed_at FROM dossiers WHERE status = 2 AND closed_at <= ?1 AND id > ?2 ORDER BY id LIMIT 1";
 /* The held-back documents due for a notice (?1) or that may be due for
- * their release (?2, de_months_candidates()), after the id ?3. */
+ * their release (?2, de_months_candidates()), after the id ?3: the last
+ * version of each, whose hold its old versions share (one notice for the
+ * document, and their release with its own: de_sql_release). */
 static const char sql_holds[] =
         "SELECT d.id, d.uid, d.hidden_since, d.hold_notified, s.id, s.ins, s.status FROM documents d "
-        "JOIN dossiers s ON s.id = d.dossier_id WHERE d.hidden_from_patient = 1 AND d.hidden_since <= ?1 "
-        "AND (d.hold_notified = 0 OR d.hidden_since <= ?2) AND d.id > ?3 ORDER BY d.id LIMIT 256";
+        "JOIN dossiers s ON s.id = d.dossier_id WHERE d.hidden_from_patient = 1 AND d.replaced_by IS NULL "
+        "AND d.hidden_since <= ?1 AND (d.hold_notified = 0 OR d.hidden_since <= ?2) AND d.id > ?3 "
+        "ORDER BY d.id LIMIT 256";
 static const char sql_hold_notified[] = "UPDATE documents SET hold_notified = 1 WHERE id = ?1";
 
 /* The patient's notifications; with ?2 set (a representative reads them),

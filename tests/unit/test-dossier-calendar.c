@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 #include <time.h>
 #include <cmocka.h>
 
@@ -49,6 +50,33 @@ static long count_mine(struct fixture *f) {
         int r = dossier_list(f->e, &patient, INS, 0, &docs, &n);
 
         return r < 0 ? r : (long) n;
+}
+
+/* The documents the patient lists of every status (old versions too). */
+static long count_mine_all(struct fixture *f) {
+        _cleanup_free_ struct dossier_doc *docs = NULL;
+        size_t n = 99;
+        int r = dossier_list(f->e, &patient, INS, DOSSIER_LIST_ALL_STATUSES, &docs, &n);
+
+        return r < 0 ? r : (long) n;
+}
+
+struct naming {
+        const char *uid;
+        unsigned n;
+};
+
+static int count_naming(const struct audit_entry *a, void *userdata) {
+        struct naming *x = userdata;
+        x->n += a->document && strcmp(a->document, x->uid) == 0;
+        return 0;
+}
+
+/* The entries of the patient's trail that name uid. */
+static unsigned trail_naming(struct fixture *f, const char *uid) {
+        struct naming x = {uid, 0};
+        assert_int_equal(dossier_trail(f->e, &patient, INS, count_naming, &x), 0);
+        return x.n;
 }
 
 /* At now: the patient lists visible documents, then the hold job runs
@@ -114,8 +142,10 @@ UNIT_FIXTURE(test_hold_goes_on_in_new_version, fixture_setup, fixture_teardown) 
         assert_int_equal(dossier_replace(f->e, &gp, INS, v1, &held, pdf, sizeof(pdf), v2, NULL), 0);
         hold_at(f, utc(2025, 3, 21, 9, 0, 0), 0, 0, 0); /* no second notice */
         hold_at(f, utc(2025, 4, 3, 7, 59, 59), 0, 0, 0);
-        /* 3 April, 10:00 in Paris (summer time): both versions' hold ends */
-        hold_at(f, utc(2025, 4, 3, 8, 0, 0), 1, 0, 2);
+        /* 3 April, 10:00 in Paris (summer time): the document's hold ends,
+         * one release for its two versions, both shown */
+        hold_at(f, utc(2025, 4, 3, 8, 0, 0), 1, 0, 1);
+        assert_int_equal(count_mine_all(f), 2);
 
         /* released, then replaced by a version held back: a hold of its own */
         f->now = utc(2025, 4, 10, 8, 0, 0);
@@ -123,6 +153,73 @@ UNIT_FIXTURE(test_hold_goes_on_in_new_version, fixture_setup, fixture_teardown) 
         hold_at(f, utc(2025, 4, 24, 7, 59, 59), 0, 0, 0);
         hold_at(f, utc(2025, 4, 24, 8, 0, 0), 0, 1, 0);
         hold_at(f, utc(2025, 5, 10, 8, 0, 0), 1, 0, 1);
+        verify_chain(f);
+}
+
+/* The dossier opened on 3 March 2025 at 10:00 in Paris (returned), a
+ * document deposited held back then (v1), replaced on day 3 by a version
+ * held back too (v2). */
+static int64_t held_then_replaced(struct fixture *f, char v1[DOSSIER_UID_SIZE], char v2[DOSSIER_UID_SIZE]) {
+        struct dossier_doc_meta held = report;
+        char secret[DOSSIER_SECRET_SIZE];
+        int64_t day0 = utc(2025, 3, 3, 9, 0, 0);
+
+        held.hidden_from_patient = true;
+        f->now = day0;
+        open_dossier(f, INS, "1985-05-12", secret);
+        assert_int_equal(dossier_deposit(f->e, &gp, INS, &held, pdf, sizeof(pdf), v1, NULL), 0);
+        f->now = day0 + 3 * DOSSIER_DAY;
+        assert_int_equal(dossier_replace(f->e, &gp, INS, v1, &held, pdf, sizeof(pdf), v2, NULL), 0);
+        return day0;
+}
+
+/* A replaced version's hold is its document's (docs/rules.md §3): the
+ * patient is told to consult once for the document, whatever its
+ * versions, and the old version shows, with its trail, when the new one
+ * does: released by hand on day 7, the document has no notice on day 14
+ * and its first version is in the patient's list and trail at once, not
+ * a month after its own deposit. */
+UNIT_FIXTURE(test_old_version_hold_ends_with_new, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        char v1[DOSSIER_UID_SIZE], v2[DOSSIER_UID_SIZE];
+        int64_t day0 = held_then_replaced(f, v1, v2);
+
+        assert_int_equal(count_mine_all(f), 0);
+        assert_int_equal(trail_naming(f, v1), 0);
+        f->now = day0 + 7 * DOSSIER_DAY;
+        assert_int_equal(dossier_release_hold(f->e, &gp, INS, v2), 0);
+        assert_int_equal(count_mine_all(f), 2);
+        assert_true(trail_naming(f, v1) > 0);
+        hold_at(f, day0 + 15 * DOSSIER_DAY, 1, 0, 0); /* no notice for a document shown */
+        hold_at(f, utc(2025, 4, 3, 8, 0, 0), 1, 0, 0); /* nothing left to release */
+        verify_chain(f);
+}
+
+/* Two versions held back: one notice for the document at two weeks; a
+ * version not held back that replaces a held one shows the document, its
+ * old version with it, and no notice comes. */
+UNIT_FIXTURE(test_one_notice_per_document, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        struct dossier_doc_meta held = report;
+        char v1[DOSSIER_UID_SIZE], v2[DOSSIER_UID_SIZE], w1[DOSSIER_UID_SIZE], w2[DOSSIER_UID_SIZE];
+        int64_t day0 = held_then_replaced(f, v1, v2);
+
+        held.hidden_from_patient = true;
+        hold_at(f, day0 + 14 * DOSSIER_DAY, 0, 1, 0);
+        unsigned hook = f->hook_hold;
+        hold_at(f, day0 + 15 * DOSSIER_DAY, 0, 0, 0);
+        assert_int_equal(f->hook_hold, hook);
+
+        /* another document, held, then replaced by a version shown at once */
+        assert_int_equal(dossier_deposit(f->e, &gp, INS, &held, pdf, sizeof(pdf), w1, NULL), 0);
+        f->now += DOSSIER_DAY;
+        assert_int_equal(dossier_replace(f->e, &gp, INS, w1, &report, pdf, sizeof(pdf), w2, NULL), 0);
+        assert_int_equal(count_mine_all(f), 2);
+        assert_true(trail_naming(f, w1) > 0);
+        hold_at(f, f->now + 14 * DOSSIER_DAY, 1, 0, 0);
+        /* the first document's month: its two versions shown, one release */
+        hold_at(f, utc(2025, 4, 3, 8, 0, 0), 2, 0, 1);
+        assert_int_equal(count_mine_all(f), 4);
         verify_chain(f);
 }
 
