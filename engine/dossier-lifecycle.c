@@ -30,7 +30,7 @@ static const char sql_reopen_dossier[] =
         "secret_salt = ?9, "
         "secret_hash = ?10, secret_n = ?11, secret_r = ?12, secret_p = ?13 WHERE ins = ?1";
 static const char sql_secret[] =
-        "SELECT secret_salt, secret_hash, secret_n, secret_r, secret_p, birth_date FROM dossiers "
+        "SELECT secret_salt, secret_hash, secret_n, secret_r, secret_p, birth_date, id FROM dossiers "
         "WHERE ins = ?1 AND status IN (1, 2)";
 static const char sql_set_status[] =
         "UPDATE dossiers SET status = ?2, closed_at = ?3 WHERE id = ?1";
@@ -258,11 +258,14 @@ struct stored_secret {
         uint64_t n;
         uint32_t r, p;
         bool age_16;  /* the person is 16 or older now: self-access (docs/rules.md §3) */
+        bool standing; /* the caller may give it: the patient, or a representative listed now */
 };
 
 /* Reads ins's stored secret under the engine lock: 1 when found, 0 when
- * there is no open or closed dossier, a negative errno. */
-static int read_secret(struct dossier_engine *e, const char *ins, struct stored_secret *ret) {
+ * there is no open or closed dossier, a negative errno.  With rep_ins,
+ * whether that representative is listed on it now (ret->standing): one
+ * who is not is refused without the secret being looked at. */
+static int read_secret(struct dossier_engine *e, const char *ins, const char *rep_ins, struct stored_secret *ret) {
         DE_LOCKED(e);
         _cleanup_stmt_ struct store_stmt *st = NULL;
         int r;
@@ -270,6 +273,16 @@ static int read_secret(struct dossier_engine *e, const char *ins, struct stored_
         r = de_query_by_text(e->store, sql_secret, ins, &st);
         if (r <= 0)
                 return r;
+        ret->standing = true;
+        if (rep_ins) {
+                r = de_representative_listed(e->store, store_col_int64(st, 6), rep_ins, store_col_text(st, 5),
+                                             de_now_of(e));
+                if (r < 0)
+                        return r;
+                ret->standing = r > 0;
+                if (!ret->standing)
+                        return 1;
+        }
         size_t salt_len = 0, hash_len = 0;
         const void *salt = store_col_blob(st, 0, &salt_len), *hash = store_col_blob(st, 1, &hash_len);
         if (!salt || !hash || salt_len != SCRYPT_SALT_LEN || hash_len != SCRYPT_KEY_LEN)
@@ -286,7 +299,10 @@ static int read_secret(struct dossier_engine *e, const char *ins, struct stored_
 /* The salt and parameters are read under the lock, the hash derived
  * outside it, the outcome audited under it again.  A representative
  * (rep_ins non-NULL) acts under 16 too (a parent only until 18:
- * de_representative_listed()). */
+ * de_representative_listed()); one not listed is refused before any
+ * hash, a right secret as a wrong one (deny-not-representative): the
+ * answer tells nothing of the secret, and it is no wrong secret, which
+ * the API counts against the dossier's brake. */
 static int verify_as(struct dossier_engine *e, const char *ins, const char *rep_ins, const char *secret) {
         struct stored_secret s = {};
         uint8_t got[SCRYPT_KEY_LEN];
@@ -296,10 +312,12 @@ static int verify_as(struct dossier_engine *e, const char *ins, const char *rep_
         if (!e || de_ins_check(ins) < 0 || !secret || strnlen(secret, 256) >= 256 ||
             (rep_ins && (de_ins_check(rep_ins) < 0 || strcmp(rep_ins, ins) == 0)))
                 return -EINVAL;
-        r = read_secret(e, ins, &s);
+        r = read_secret(e, ins, rep_ins, &s);
         if (r < 0)
                 return r;
-        if (r > 0) {
+        if (r > 0 && !s.standing)
+                reason = ACCESS_DENY_NOT_REPRESENTATIVE;
+        else if (r > 0) {
                 r = scrypt_hash(secret, s.salt, s.n, s.r, s.p, got);
                 if (r >= 0)
                         reason = CRYPTO_memcmp(s.hash, got, SCRYPT_KEY_LEN) != 0 ? ACCESS_DENY_BAD_SECRET

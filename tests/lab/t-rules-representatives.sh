@@ -25,6 +25,13 @@ withheld=$(field uid "$out")
 
 session_for() { api POST /v1/patient-sessions "{\"index\": 0, \"acting_for\": \"$ins\", \"secret\": \"$1\"}"; }
 check "not yet a representative" "$(session_for "$secret")" '403 *"deny-not-representative"*'
+# one not recorded learns nothing of the secret (a wrong one gets the
+# same refusal) and locks nobody out: none of these counts against the
+# dossier's brake, which five wrong secrets would close
+for i in 1 2 3 4 5 6; do
+        check "not yet a representative, a wrong secret ($i)" "$(session_for AAAA-AAAA-AAAA-AAA$i)" \
+                '403 *"deny-not-representative"*'
+done
 check "the son alone, under 16" "$(api POST /v1/patient-sessions "{\"index\": 1, \"secret\": \"$secret\"}")" \
         '403 *"under_16"*'
 check "a bad kind" "$(api PUT /v1/dossiers/$ins/representatives/$mother '{"kind": "aunt"}' "$doctor")" \

@@ -4,8 +4,9 @@
  * hold_point() inside it: after hold_next(), the next call to get there
  * waits until hold_release(), and hold_wait() returns once one is held.
  * Used to hold a read inside its content's SHA-256 check
- * (test-dossier-readers.c, EVP_Digest) and a sync (test-group-commit.c,
- * fdatasync).  For one test file per binary. */
+ * (test-dossier-readers.c, EVP_Digest), a sync (test-group-commit.c,
+ * fdatasync) and a patient secret's hash (scrypt-wrap.h).  For one test
+ * file per binary. */
 #pragma once
 
 #include <pthread.h>

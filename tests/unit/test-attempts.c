@@ -1,5 +1,7 @@
 /* tests/unit/test-attempts.c: the brake on guessing patient secrets, kept
- * in the store (dossier_attempts_*), on SQLite or PostgreSQL. */
+ * in the store (dossier_attempts_*), on SQLite or PostgreSQL, and what a
+ * secret check tells one who is not a representative (the secret's
+ * hashes counted: scrypt-wrap.h). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +12,7 @@
 #include "unit.h"
 
 #include "dossier-fixture.h"
+#include "scrypt-wrap.h"
 
 /* a valid NIR for n: 13 digits and the key 97 - (n mod 97) */
 static void nir_of(unsigned long long n, char ret[16]) {
@@ -129,6 +132,37 @@ UNIT_FIXTURE(destroy_and_new_secret_forget, fixture_setup, fixture_teardown) {
         assert_int_equal(dossier_destroy(f->e, &patient, INS), 0);
         assert_int_equal(test_store_query_int(&f->ts, q, INS2), 1);
         assert_int_equal(dossier_attempts_failed(f->e, INS2), 1);
+}
+
+/* One not recorded as a representative of the dossier is refused before
+ * the secret is even hashed: a right secret and a wrong one get the same
+ * answer (deny-not-representative, no oracle on the secret for anyone who
+ * knows an INS), each traced, and neither is a wrong secret, which the
+ * API would count against the dossier's brake (api/patient-sessions.c):
+ * a stranger cannot lock the patient out.  A recorded one's wrong secret
+ * is hashed and refused as such. */
+UNIT_FIXTURE(standing_before_secret, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        char secret[DOSSIER_SECRET_SIZE];
+
+        assert_int_equal(dossier_create(f->e, &gp, &ident, true, secret), 0);
+        assert_int_equal(dossier_record_consent(f->e, &gp, INS), 0);
+        int64_t before = audit_count(f);
+        unsigned hashed = scrypt_calls;
+        assert_int_equal(dossier_verify_representative(f->e, INS, INS2, secret), -EACCES);
+        assert_int_equal(dossier_last_decision(f->e)->reason, ACCESS_DENY_NOT_REPRESENTATIVE);
+        assert_int_equal(dossier_verify_representative(f->e, INS, INS2, "AAAA-AAAA-AAAA-AAAA"), -EACCES);
+        assert_int_equal(dossier_last_decision(f->e)->reason, ACCESS_DENY_NOT_REPRESENTATIVE);
+        assert_int_equal(scrypt_calls, hashed);
+        assert_int_equal(audit_count(f), before + 2);
+        /* recorded: the secret decides */
+        assert_int_equal(dossier_set_representative(f->e, &gp, INS, INS2, DOSSIER_REP_GUARDIAN), 0);
+        assert_int_equal(dossier_verify_representative(f->e, INS, INS2, "AAAA-AAAA-AAAA-AAAA"), -EACCES);
+        assert_int_equal(dossier_last_decision(f->e)->reason, ACCESS_DENY_BAD_SECRET);
+        assert_int_equal(dossier_verify_representative(f->e, INS, INS2, secret), 0);
+        assert_int_equal(dossier_last_decision(f->e)->reason, ACCESS_ALLOW_REPRESENTATIVE);
+        assert_int_equal(scrypt_calls, hashed + 2);
+        verify_chain(f);
 }
 
 UNIT_GROUP("attempts", NULL, NULL)

@@ -11,14 +11,10 @@
  * and a PUT of several access changes are each one call of the engine,
  * which leaves other callers' calls their own (durable when answered).
  *
- * EVP_PBE_scrypt is wrapped here (this binary's definition comes before
- * libcrypto's, for the engine's own calls too): a dossier's opening can
- * be held in its secret's hash (call-hold.h), and that hash made to fail. */
-#include <dlfcn.h>
+ * A dossier's opening can be held in its secret's hash, and that hash
+ * made to fail (scrypt-wrap.h). */
 #include <pthread.h>
 #include <stdarg.h>
-#include <stdatomic.h>
-#include <stdint.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
@@ -41,21 +37,7 @@
 #include "api/sessions.h"
 
 #include "session-fixture.h"
-#include "call-hold.h"
-
-static atomic_bool fail_scrypt;
-int EVP_PBE_scrypt(const char *pass, size_t passlen, const unsigned char *salt, size_t saltlen, uint64_t N,
-                   uint64_t r, uint64_t p, uint64_t maxmem, unsigned char *key, size_t keylen) {
-        static int (*real)(const char *, size_t, const unsigned char *, size_t, uint64_t, uint64_t, uint64_t,
-                           uint64_t, unsigned char *, size_t);
-        if (!real)
-                real = (int (*)(const char *, size_t, const unsigned char *, size_t, uint64_t, uint64_t, uint64_t,
-                                uint64_t, unsigned char *, size_t)) dlsym(RTLD_NEXT, "EVP_PBE_scrypt");
-        hold_point();
-        if (fail_scrypt)
-                return 0;
-        return real(pass, passlen, salt, saltlen, N, r, p, maxmem, key, keylen);
-}
+#include "scrypt-wrap.h"
 
 /* Runs req through the needs of h's route, as the router would. */
 static void invoke(api_handler h, const struct api_request *req, struct api_reply *rep) {
@@ -857,7 +839,7 @@ UNIT_FIXTURE(opening_leaves_others_calls_alone, fixture_setup, fixture_teardown)
         open_dossier(f);
         struct store *s = dossier_engine_store(f->e);
         int64_t entries0 = audit_count(f);
-        fail_scrypt = true;
+        scrypt_fail = true;
         hold_next();
         assert_int_equal(pthread_create(&t, NULL, post_dossier_thread, &x), 0);
         hold_wait(); /* the opening is in its secret's hash */
@@ -869,7 +851,7 @@ UNIT_FIXTURE(opening_leaves_others_calls_alone, fixture_setup, fixture_teardown)
         uint64_t syncs = store_syncs(s);
         hold_release();
         pthread_join(t, NULL);
-        fail_scrypt = false;
+        scrypt_fail = false;
         assert_int_equal(status, 200);
         /* answered once durable */
         if (!test_pg())
