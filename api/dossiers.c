@@ -42,13 +42,16 @@ static int own_nir(const json_t *body, const struct vitale_card *card, size_t id
                                      "own_nir is only for a person without a NIR of their own on the card"), -EINVAL;
         char own[NIR_LEN + 1];
         int r = json_string_value(jown) ? nir_canonical(json_string_value(jown), own) : -EINVAL;
-        if (r < 0 || (card->p[0].nir[0] && strcmp(own, card->p[0].nir) == 0))
+        bool is_holders = r >= 0 && card->p[0].nir[0] && strcmp(own, card->p[0].nir) == 0;
+        if (r >= 0 && !is_holders)
+                (void)strcpy_bounded(p->nir, sizeof(p->nir), own);
+        secure_zero(own, sizeof(own)); /* a NIR: only p keeps it */
+        if (r < 0 || is_holders)
                 return api_error_details(err, 422, "bad_ins",
                                          json_pack("{s:s,s:s}", "field", "own_nir", "problem",
                                                    r == -EBADMSG ? "wrong key" : r < 0 ? "malformed" : "holder's NIR"),
                                          "own_nir must be the person's own NIR: 15 characters with a correct key, "
                                          "not the card holder's"), -EINVAL;
-        (void)strcpy_bounded(p->nir, sizeof(p->nir), own);
         p->nir_valid = true;
         p->nir_problem = NULL;
         return 0;
@@ -183,6 +186,7 @@ int res_vitale_person(const struct api_request *req, const json_t *body, struct 
                 for (size_t i = 0; i < card.n && !p; i++)
                         if (card.p[i].nir[0] && strcmp(card.p[i].nir, want[0] ? want : json_string_value(jnir)) == 0)
                                 p = &card.p[i];
+                secure_zero(want, sizeof(want));
         }
         if (!p) {
                 secure_zero(&card, sizeof(card));

@@ -182,6 +182,7 @@ static int parse(const uint8_t *ident, size_t ident_len, const uint8_t *app, siz
                         char nir[NIR_LEN + 1];
                         (void) nir_canonical(p->nir, nir);
                         memcpy(p->nir, nir, sizeof(nir));
+                        secure_zero(nir, sizeof(nir));
                 }
                 p->nir_valid = p->nir_problem == NULL;
         }
