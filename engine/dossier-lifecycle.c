@@ -170,8 +170,10 @@ static int create(struct dossier_engine *e, const struct dossier_actor *actor, c
         uint8_t salt[SCRYPT_SALT_LEN], hash[SCRYPT_KEY_LEN];
         int r;
 
-        if (!e || !ret_secret || de_actor_check(actor) < 0 ||
-            (with_consent && actor->kind != ACCESS_ACTOR_PROFESSIONAL))
+        /* the patient records no professional's consent; any other actor
+         * goes to the rules, which refuse the creation of one that may not
+         * (an insurer's: deny-forbidden-role), traced */
+        if (!e || !ret_secret || de_actor_check(actor) < 0 || (with_consent && actor->kind == ACCESS_ACTOR_PATIENT))
                 return -EINVAL;
         r = identity_check(id);
         if (r < 0)
