@@ -423,6 +423,82 @@ UNIT_FIXTURE(test_representatives_destroyed, fixture_setup, fixture_teardown) {
         verify_chain(f);
 }
 
+/* The entries of actor's trail of INS that name uid; *ret_n all of them. */
+static size_t trail_about(struct fixture *f, const struct dossier_actor *a, const char *uid, size_t *ret_n) {
+        struct trail_count c = {.uid = uid};
+        assert_int_equal(dossier_trail(f->e, a, INS, trail_counted, &c), 0);
+        if (ret_n)
+                *ret_n = c.n;
+        return c.about;
+}
+
+/* The dossier of a patient born on birth_date, opened by the doctor with
+ * consent, and three deposits: uids[0] withheld from the representatives,
+ * uids[1] held back from the patient, uids[2] neither. */
+static void three_documents(struct fixture *f, const char *birth_date, char secret[DOSSIER_SECRET_SIZE],
+                            char uids[3][DOSSIER_UID_SIZE]) {
+        static const char pdf[] = "%PDF-1.7 fake";
+        struct dossier_doc_meta meta[3] = {report, report, report};
+
+        meta[0].hidden_from_representatives = true;
+        meta[1].hidden_from_patient = true;
+        child_dossier(f, birth_date, secret);
+        for (size_t i = 0; i < 3; i++)
+                assert_int_equal(dossier_deposit(f->e, &gp, INS, &meta[i], pdf, sizeof(pdf), uids[i], NULL), 0);
+}
+
+/* A dossier destroyed and opened again on its tombstone keeps its trail
+ * under the INS, but nothing of what the destroyed one withheld: its
+ * legal representative, recorded again, sees no entry about a document
+ * the minor withheld from them, nor about one still held back, nor about
+ * any document the dossier no longer has (which the trail cannot tell
+ * apart: refused by default); the entries with no document (the opening,
+ * the destruction) stay theirs. */
+UNIT_FIXTURE(test_trail_after_destruction_representative, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        char secret[DOSSIER_SECRET_SIZE], uids[3][DOSSIER_UID_SIZE];
+        struct dossier_doc d;
+        size_t n = 0;
+
+        three_documents(f, "2012-01-01", secret, uids); /* 11 at T0 */
+        assert_int_equal(dossier_set_representative(f->e, &gp, INS, INS2, DOSSIER_REP_PARENTAL_AUTHORITY), 0);
+        assert_int_equal(read_doc(f, &gp, uids[0], &d), 0);
+        assert_int_equal(trail_about(f, &parent, uids[0], NULL), 0);
+        assert_int_equal(trail_about(f, &parent, uids[1], NULL), 0);
+        assert_true(trail_about(f, &parent, uids[2], NULL) > 0);
+        assert_int_equal(dossier_destroy(f->e, &parent, INS), 0);
+
+        child_dossier(f, "2012-01-01", secret); /* the same child */
+        assert_int_equal(dossier_set_representative(f->e, &gp, INS, INS2, DOSSIER_REP_PARENTAL_AUTHORITY), 0);
+        assert_int_equal(trail_about(f, &parent, uids[0], &n), 0);
+        assert_true(n > 0);
+        assert_int_equal(trail_about(f, &parent, uids[1], NULL), 0);
+        assert_int_equal(trail_about(f, &parent, uids[2], NULL), 0);
+        verify_chain(f);
+}
+
+/* The patient's own trail of a dossier opened again keeps every access
+ * (docs/rules.md §7), the documents withheld from the representatives
+ * included, but never one about a document still held back from them
+ * when the dossier was destroyed: its announcement consultation will
+ * not come. */
+UNIT_FIXTURE(test_trail_after_destruction_patient, fixture_setup, fixture_teardown) {
+        struct fixture *f = *state;
+        char secret[DOSSIER_SECRET_SIZE], uids[3][DOSSIER_UID_SIZE];
+
+        three_documents(f, "1985-05-12", secret, uids);
+        assert_int_equal(dossier_destroy(f->e, &patient, INS), 0);
+        child_dossier(f, "1985-05-12", secret);
+        assert_true(trail_about(f, &patient, uids[0], NULL) > 0);
+        assert_int_equal(trail_about(f, &patient, uids[1], NULL), 0);
+        assert_true(trail_about(f, &patient, uids[2], NULL) > 0);
+        /* a month on, the destroyed dossier's hold never ends */
+        f->now += 40 * DOSSIER_DAY;
+        assert_int_equal(dossier_tick(f->e, NULL, NULL), 0);
+        assert_int_equal(trail_about(f, &patient, uids[1], NULL), 0);
+        verify_chain(f);
+}
+
 /* A new version of a document withheld from the representatives is that
  * document: it stays withheld (L1111-5), as a masked one stays masked,
  * whatever the replacement's metadata say. */
