@@ -17,6 +17,4 @@ GRANT SELECT, INSERT ON audit TO carnet_runtime;
 GRANT SELECT, INSERT, UPDATE ON audit_head, dossiers, professionals TO carnet_runtime;
 GRANT SELECT, INSERT, UPDATE, DELETE ON dossier_access, documents, contents, notifications, representatives,
         attempts, host_challenges, host_sessions TO carnet_runtime;
--- kept for good, as the trail it hides entries of
-GRANT SELECT, INSERT ON destroyed_holds TO carnet_runtime;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA carnet TO carnet_runtime;

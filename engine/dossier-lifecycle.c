@@ -44,14 +44,6 @@ static const char sql_purge_access[] = "DELETE FROM dossier_access WHERE dossier
 static const char sql_purge_representatives[] = "DELETE FROM representatives WHERE dossier_id = ?1";
 static const char sql_purge_notifications[] = "DELETE FROM notifications WHERE dossier_id = ?1";
 static const char sql_purge_attempts[] = "DELETE FROM attempts WHERE ins = (SELECT ins FROM dossiers WHERE id = ?1)";
-/* At a destruction: the documents still held back from the patient, kept
- * by uid for good, so that the trail the INS keeps never shows the
- * patient an entry about one (docs/rules.md §3). */
-static const char sql_purge_holds[] =
-        "SELECT uid, hidden_from_patient, hidden_since FROM documents WHERE dossier_id = ?1 "
-        "AND hidden_from_patient = 1";
-static const char sql_keep_hold[] =
-        "INSERT INTO destroyed_holds (dossier_id, uid) VALUES (?1, ?2) ON CONFLICT (dossier_id, uid) DO NOTHING";
 /* The tombstone keeps its id and INS (the key the trail names it by, and
  * a new dossier for that INS reopens the row), status 3, when it was
  * destroyed and a recorded death (which refuses a new dossier); every
@@ -366,32 +358,10 @@ static int set_status(struct dossier_engine *e, int64_t id, enum access_dossier_
         return store_exec_step(e->store, st);
 }
 
-/* The uids of dossier id's documents still held back from the patient at
- * now, into destroyed_holds. */
-static int keep_holds(struct dossier_engine *e, int64_t id, int64_t now) {
-        _cleanup_stmt_ struct store_stmt *st = NULL;
-        int r = store_prepare(e->store, sql_purge_holds, &st);
-
-        if (r >= 0)
-                r = store_bind_int(st, 1, id);
-        while (r >= 0 && (r = store_step(e->store, st)) > 0) {
-                _cleanup_stmt_ struct store_stmt *keep = NULL;
-
-                if (!de_held_back(st, 1, now))
-                        continue;
-                if ((r = store_prepare(e->store, sql_keep_hold, &keep)) >= 0 &&
-                    (r = store_bind_int(keep, 1, id)) >= 0 &&
-                    (r = store_bind_text(keep, 2, store_col_text(st, 0))) >= 0)
-                        r = store_exec_step(e->store, keep);
-        }
-        return r < 0 ? r : 0;
-}
-
 int de_purge_dossier(struct dossier_engine *e, int64_t id, int64_t now) {
         int r;
 
-        if ((r = keep_holds(e, id, now)) < 0 || (r = de_exec_id(e, sql_purge_chunks, id)) < 0 ||
-            (r = de_exec_id(e, sql_purge_contents, id)) < 0 ||
+        if ((r = de_exec_id(e, sql_purge_chunks, id)) < 0 || (r = de_exec_id(e, sql_purge_contents, id)) < 0 ||
             (r = de_exec_id(e, sql_purge_documents, id)) < 0 ||
             (r = de_exec_id(e, sql_purge_access, id)) < 0 || (r = de_exec_id(e, sql_purge_representatives, id)) < 0 ||
             (r = de_exec_id(e, sql_purge_notifications, id)) < 0 ||

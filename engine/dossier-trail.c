@@ -220,91 +220,55 @@ static int committed_op(struct dossier_engine *e, const struct dossier_actor *ac
         return de_finish(e, de_simple_op(e, actor, ins, action, ds, &now));
 }
 
-/* The documents held back from the patient: those of the dossier, and
- * those its destruction ended held (destroyed_holds). */
 static const char sql_held_uids[] =
-        "SELECT uid, hidden_from_patient, hidden_since FROM documents WHERE dossier_id = ?1 "
-        "AND hidden_from_patient = 1";
-static const char sql_destroyed_holds[] = "SELECT uid FROM destroyed_holds WHERE dossier_id = ?1";
-/* The documents a representative may know of, but for a hold (applied as
- * of now): the dossier's, not withheld from them. */
-static const char sql_rep_uids[] =
-        "SELECT uid, hidden_from_patient, hidden_since FROM documents WHERE dossier_id = ?1 "
-        "AND hidden_from_representatives = 0";
+        "SELECT uid, hidden_from_patient, hidden_since, hidden_from_representatives FROM documents "
+        "WHERE dossier_id = ?1 AND (hidden_from_patient = 1 OR (?2 <> 0 AND hidden_from_representatives = 1))";
 /* The entry a page starts after, if it is one of this dossier's trail. */
 static const char sql_trail_cursor[] = "SELECT document FROM audit WHERE seq = ?1 AND dossier = ?2";
 
 /* A page of the trail as actor sees it.  The patient's view leaves out
  * the entries about documents still held back from them: "a document was
  * deposited" must wait for the announcement consultation like the
- * document itself; also those about a document still held back when a
- * destroyed dossier of this INS went (its consultation will not come).
- * A representative's shows only the entries about documents they may
- * know of: the dossier's, neither withheld from them by the minor
- * (L1111-5) nor held back; not those of a dossier destroyed before, which
- * no row tells apart any more (refused by default). */
+ * document itself.  A representative's also leaves out those the minor
+ * withheld from them (L1111-5). */
 struct trail_page {
         audit_cb cb;
         void *userdata;
-        char (*uids)[DOSSIER_UID_SIZE]; /* sorted: the hidden ones, or (shown_only) the shown ones */
-        size_t n_uids, cap_uids;
-        bool shown_only;
+        char (*held)[DOSSIER_UID_SIZE];
+        size_t n_held, cap_held;
         size_t max, given;
         bool more;     /* an entry actor sees follows the page */
 };
 
-static int uid_cmp(const void *a, const void *b) {
-        return strcmp(a, b);
-}
-
 static bool trail_hides(const struct trail_page *p, const char *document) {
-        if (!document || !document[0])
-                return false;
-        bool listed = p->n_uids && bsearch(document, p->uids, p->n_uids, sizeof(*p->uids), uid_cmp);
-        return p->shown_only ? !listed : listed;
+        for (size_t i = 0; document && document[0] && i < p->n_held; i++)
+                if (strcmp(document, p->held[i]) == 0)
+                        return true;
+        return false;
 }
 
-/* The uids of st's rows (column 0), those still held back as of now
- * (columns 1, 2) when held, else those not held back; all of them when
- * no hold is read (one column). */
-static int trail_add_uids(struct dossier_engine *e, struct store_stmt *st, int64_t dossier_id, bool held,
-                          bool hold_columns, int64_t now, struct trail_page *p) {
-        int r = store_bind_int(st, 1, dossier_id);
-
-        while (r >= 0 && (r = store_step(e->store, st)) > 0) {
-                if (hold_columns && de_held_back(st, 1, now) != held)
-                        continue;
-                void *uids = de_grow(p->uids, p->n_uids, &p->cap_uids, sizeof(*p->uids), 8);
-                if (!uids)
-                        return -ENOMEM;
-                p->uids = uids;
-                snprintf(p->uids[p->n_uids++], DOSSIER_UID_SIZE, "%s", store_col_text(st, 0));
-        }
-        return r;
-}
-
-/* The documents of dossier ds whose entries actor does not see (or, for a
- * representative, the only ones whose entries they see). */
+/* The documents of dossier ds whose entries actor does not see. */
 static int trail_load_held(struct dossier_engine *e, const struct dossier_actor *actor, const struct dstate *ds,
                            struct trail_page *p) {
-        _cleanup_stmt_ struct store_stmt *st = NULL, *gone = NULL;
+        _cleanup_stmt_ struct store_stmt *st = NULL;
+        bool rep = actor->kind == ACCESS_ACTOR_REPRESENTATIVE;
         int64_t now = de_now_of(e);
         int r;
 
         if (!access_acts_as_patient(actor->kind))
                 return 0;
-        p->shown_only = actor->kind == ACCESS_ACTOR_REPRESENTATIVE;
-        if (p->shown_only) {
-                if ((r = store_prepare(e->store, sql_rep_uids, &st)) >= 0)
-                        r = trail_add_uids(e, st, ds->id, false, true, now, p);
-        } else {
-                if ((r = store_prepare(e->store, sql_held_uids, &st)) >= 0)
-                        r = trail_add_uids(e, st, ds->id, true, true, now, p);
-                if (r >= 0 && (r = store_prepare(e->store, sql_destroyed_holds, &gone)) >= 0)
-                        r = trail_add_uids(e, gone, ds->id, true, false, now, p);
+        if ((r = store_prepare(e->store, sql_held_uids, &st)) < 0 || (r = store_bind_int(st, 1, ds->id)) < 0 ||
+            (r = store_bind_int(st, 2, rep)) < 0)
+                return r;
+        while ((r = store_step(e->store, st)) > 0) {
+                if (!de_held_back(st, 1, now) && !(rep && store_col_int(st, 3)))
+                        continue;
+                void *held = de_grow(p->held, p->n_held, &p->cap_held, sizeof(*p->held), 8);
+                if (!held)
+                        return -ENOMEM;
+                p->held = held;
+                snprintf(p->held[p->n_held++], DOSSIER_UID_SIZE, "%s", store_col_text(st, 0));
         }
-        if (r >= 0 && p->n_uids)
-                qsort(p->uids, p->n_uids, sizeof(*p->uids), uid_cmp);
         return r;
 }
 
@@ -362,7 +326,7 @@ int dossier_trail_page(struct dossier_engine *e, const struct dossier_actor *act
                 r = audit_list_from(e->store, ins, after_seq, max < SIZE_MAX ? max + 1 : max, trail_entry, &p);
         if (own)
                 store_rollback(e->store);
-        free(p.uids);
+        free(p.held);
         if (r >= 0 && ret_more)
                 *ret_more = p.more;
         return r;

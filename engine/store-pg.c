@@ -201,8 +201,6 @@ static const char *const migrations[] = {
         STORE_MIGRATION_9("BIGINT", "CAST(extract(epoch FROM now()) AS BIGINT)"),
         /* 9 -> 10 */
         STORE_MIGRATION_10,
-        /* 10 -> 11 */
-        STORE_MIGRATION_11("", "BIGINT"),
 };
 
 _Static_assert(ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");

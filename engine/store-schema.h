@@ -99,19 +99,6 @@
         "DELETE FROM representatives WHERE dossier_id IN (SELECT id FROM dossiers WHERE status = 3);" \
         "DELETE FROM attempts WHERE ins IN (SELECT ins FROM dossiers WHERE status = 3);"
 
-/* 10 -> 11: the documents still held back from the patient when their
- * dossier was destroyed, by uid (docs/rules.md §3, "Destroyed"): the
- * trail, kept under the INS and its tombstone's row, never shows the
- * patient an entry about one, whatever dossier is opened again there (the
- * hold's announcement consultation will not come).  Nothing else of the
- * document: the uid is what the trail names it by. */
-#define STORE_MIGRATION_11(SUFFIX, INT)                                                         \
-        "CREATE TABLE destroyed_holds ("                                                        \
-        "  dossier_id " INT " NOT NULL REFERENCES dossiers(id),"                                \
-        "  uid TEXT NOT NULL,"                                                                  \
-        "  PRIMARY KEY (dossier_id, uid)"                                                       \
-        ")" SUFFIX ";"
-
 /* 5 -> 6 (issue 15): a large content (a spooled upload) is kept in pieces
  * of DE_CHUNK bytes, keyed by its document's uid, each written in its own
  * short transaction before the deposit's (so that other calls run between

@@ -173,8 +173,6 @@ static const char *const migrations[] = {
         STORE_MIGRATION_9("INTEGER", "CAST(strftime('%s', 'now') AS INTEGER)"),
         /* 9 -> 10: the tombstones older versions left, wiped */
         STORE_MIGRATION_10,
-        /* 10 -> 11: the holds a destruction ended unseen */
-        STORE_MIGRATION_11(" STRICT", "INTEGER"),
 };
 
 static int sqlite_errno(int rc) {

@@ -104,8 +104,6 @@ static struct store_stmt *upgraded(struct fixture *f, struct store **s, const ch
 #define DROP_SCHEMA_8 "DROP INDEX documents_by_time;"
 /* What migration 8 -> 9 adds (the documents' revisions). */
 #define DROP_SCHEMA_9 "ALTER TABLE documents DROP COLUMN revision; ALTER TABLE documents DROP COLUMN updated_at;"
-/* What migration 10 -> 11 adds (the holds a destruction ended unseen). */
-#define DROP_SCHEMA_11 "DROP TABLE destroyed_holds;"
 /* A tombstone as schema 9 and older left it (the OID, the dates, a death,
  * the options; a legal representative and a secret-guessing count that
  * a destruction before their purges left), beside an open dossier (the
@@ -144,7 +142,7 @@ static void tombstone_upgraded(struct fixture *f, const char *set_version_9) {
 }
 
 /* What the migrations from 6 -> 7 on add. */
-#define DROP_SINCE_6 DROP_SCHEMA_11 DROP_SCHEMA_9 DROP_SCHEMA_8 DROP_SCHEMA_7
+#define DROP_SINCE_6 DROP_SCHEMA_9 DROP_SCHEMA_8 DROP_SCHEMA_7
 
 UNIT_FIXTURE(test_schema, setup, teardown) {
         struct fixture *f = *state;
@@ -225,7 +223,7 @@ UNIT_FIXTURE(test_schema, setup, teardown) {
         assert_int_equal(audit_verify(s, &bad, msg, sizeof(msg)), 0);
         s = store_close(s);
         /* a schema-7 file gains the index of the lists of every status */
-        st = upgraded(f, &s, DROP_SCHEMA_11 DROP_SCHEMA_9 DROP_SCHEMA_8 "PRAGMA user_version = 7",
+        st = upgraded(f, &s, DROP_SCHEMA_9 DROP_SCHEMA_8 "PRAGMA user_version = 7",
                       "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'documents_by_time'");
         assert_int_equal(store_col_int(st, 0), 1);
         store_reset(st);
@@ -237,7 +235,7 @@ UNIT_FIXTURE(test_schema, setup, teardown) {
                   "title, author_id, author_institution, author_role, author_specialty, created_at, "
                   "deposited_at, size, sha256, status, version) VALUES ('u2', 1, '11488-4', '10', 'f', "
                   "'m', 't', 'p', '', '', '', 0, 0, 0, x'00', 3, 2);");
-        st = upgraded(f, &s, DROP_SCHEMA_11 DROP_SCHEMA_9 "PRAGMA user_version = 8",
+        st = upgraded(f, &s, DROP_SCHEMA_9 "PRAGMA user_version = 8",
                       "SELECT group_concat(uid || ':' || revision || ':' || "
                       "coalesce(updated_at > strftime('%s', 'now') - 600, 'none'), ' ') "
                       "FROM (SELECT * FROM documents ORDER BY uid)");
@@ -246,12 +244,7 @@ UNIT_FIXTURE(test_schema, setup, teardown) {
         s = store_close(s);
         /* a schema-9 file's tombstones are wiped down to id, INS, status,
          * destroyed_at and a recorded death */
-        tombstone_upgraded(f, DROP_SCHEMA_11 "PRAGMA user_version = 9");
-        /* a schema-10 file gains the table of the holds a destruction ended */
-        st = upgraded(f, &s, DROP_SCHEMA_11 "PRAGMA user_version = 10", "SELECT count(*) FROM destroyed_holds");
-        assert_int_equal(store_col_int(st, 0), 0);
-        store_reset(st);
-        s = store_close(s);
+        tombstone_upgraded(f, "PRAGMA user_version = 9");
         /* a file from a newer carnet is refused */
         tamper(f, "PRAGMA user_version = 99");
         assert_int_equal(store_open(f->path, &s), -EPROTONOSUPPORT);
@@ -624,7 +617,7 @@ UNIT_FIXTURE(test_pg_schema, setup, teardown) {
         assert_int_equal(test_store_query_int(&f->ts, "SELECT count(*) FROM pg_indexes WHERE schemaname = "
                                                       "current_schema() AND indexname = 'documents_by_time'", NULL),
                          1);
-        tombstone_upgraded(f, DROP_SCHEMA_11 "UPDATE store_schema SET version = 9");
+        tombstone_upgraded(f, "UPDATE store_schema SET version = 9");
         tamper(f, "UPDATE store_schema SET version = 99");
         assert_int_equal(store_open(f->path, &s), -EPROTONOSUPPORT);
 }
