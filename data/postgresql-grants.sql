@@ -16,5 +16,5 @@ GRANT SELECT ON store_schema TO carnet_runtime;
 GRANT SELECT, INSERT ON audit TO carnet_runtime;
 GRANT SELECT, INSERT, UPDATE ON audit_head, dossiers, professionals TO carnet_runtime;
 GRANT SELECT, INSERT, UPDATE, DELETE ON dossier_access, documents, contents, notifications, representatives,
-        attempts, host_challenges, host_sessions TO carnet_runtime;
+        attempts, host_challenges, host_sessions, content_chunks TO carnet_runtime;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA carnet TO carnet_runtime;

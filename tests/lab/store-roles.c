@@ -3,13 +3,15 @@
  *
  *   store-roles CONNINFO open      open the store (migrating it if needed)
  *   store-roles CONNINFO engine    open the engine and use every table:
- *                                  create a dossier, deposit, read, name a
+ *                                  create a dossier, deposit, read, deposit
+ *                                  in pieces (a spooled upload), name a
  *                                  traitant, a wrong secret, the trail
  *   store-roles CONNINFO rewrite   try to update, then delete, trail rows
  *
  * Prints one line per step, "STEP: ok" or "STEP: <error>"; exits 0 when
  * every step succeeded. Needs CARNET_DATA_DIR for the engine's data. */
 #include <errno.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,30 @@
 static int say(const char *step, int r) {
         printf("%s: %s\n", step, r < 0 ? strerror(-r) : "ok");
         return r < 0;
+}
+
+/* A deposit from a file of 600 KiB, staged in pieces (content_chunks), as
+ * a spooled upload is. */
+static int deposit_pieces(struct dossier_engine *e, const struct dossier_actor *a, const char *ins,
+                          const struct dossier_doc_meta *meta) {
+        static uint8_t buf[600 * 1024];
+        uint8_t sha[32];
+        char uid[DOSSIER_UID_SIZE];
+        FILE *f = tmpfile();
+        int r;
+
+        if (!f)
+                return -errno;
+        memcpy(buf, "%PDF", 4);
+        r = fwrite(buf, 1, sizeof(buf), f) == sizeof(buf) && fflush(f) == 0 ? 0 : -EIO;
+        if (r >= 0)
+                r = EVP_Digest(buf, sizeof(buf), sha, NULL, EVP_sha256(), NULL) == 1 ? 0 : -EIO;
+        if (r >= 0) {
+                const struct dossier_content_file c = {.fd = fileno(f), .len = sizeof(buf), .sha256 = sha};
+                r = dossier_deposit_file(e, a, ins, meta, &c, uid, NULL);
+        }
+        fclose(f);
+        return r;
 }
 
 static int use_engine(const char *conninfo) {
@@ -58,6 +84,7 @@ static int use_engine(const char *conninfo) {
         fails += say("consent", dossier_record_consent(e, &gp, id.ins));
         fails += say("deposit", dossier_deposit(e, &gp, id.ins, &meta, "%PDF", 4, uid, NULL));
         fails += say("read", dossier_read(e, &gp, id.ins, uid, &d, &content, &len));
+        fails += say("deposit in pieces", deposit_pieces(e, &gp, id.ins, &meta));
         fails += say("traitant", dossier_set_access(e, &patient, id.ins, gp.id, DOSSIER_ACCESS_TRAITANT));
         fails += say("wrong secret", dossier_attempts_failed(e, id.ins));
         fails += say("right secret", dossier_attempts_succeeded(e, id.ins));
